@@ -1,0 +1,93 @@
+// The validated, defaulted configuration read from WORKFLOW.md front matter (SPEC §3).
+// Keys mirror the YAML exactly (snake_case) so an error path like `agent.max_concurrent` reads the same
+// in the file, in the docs and in code. Durations are already converted to milliseconds.
+
+export type TrackerKind = 'github' | 'linear' | 'local';
+
+export interface McpServer {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface TrackerConfig {
+  kind: TrackerKind;
+  // shared
+  labels: string[];
+  exclude_labels: string[];
+  api_url: string | null; // null → the kind's public default
+  // github
+  repo: string | null; // owner/name; null → derived from `git remote get-url origin`
+  token: string | null; // null → GITHUB_TOKEN, GH_TOKEN, `gh auth token`
+  running_label: string;
+  review_label: string;
+  failed_label: string;
+  trusted_labelers_only: boolean;
+  allowed_authors: string[];
+  // linear
+  api_key: string | null;
+  team: string | null;
+  project: string | null;
+  states: string[];
+  running_state: string;
+  review_state: string;
+  failed_state: string | null;
+  // local
+  path: string;
+}
+
+export interface Config {
+  tracker: TrackerConfig;
+  polling: { interval: number };
+  workspace: { root: string; base_branch: string | null; branch_prefix: string };
+  hooks: {
+    after_create: string;
+    before_run: string;
+    after_run: string;
+    before_remove: string;
+    timeout: number;
+  };
+  agent: {
+    command: string;
+    max_concurrent: number;
+    max_attempts: number;
+    models: string[];
+    max_turns: number;
+    permission_mode: string;
+    allowed_tools: string[];
+    disallowed_tools: string[];
+    mcp_servers: Record<string, McpServer>;
+    append_system_prompt: string;
+    env: Record<string, string>;
+    timeout: number;
+    stall_timeout: number;
+    fast_fail: number;
+    retry_backoff: number;
+    max_retry_backoff: number;
+    max_cost_usd: number | null;
+  };
+  budget: { daily_usd: number | null };
+  pr: { auto_open: boolean; draft: boolean };
+  server: { port: number | null; host: string };
+  notify: { webhook_url: string | null };
+  state: { url: string | null; transcript_days: number };
+}
+
+/** What loading WORKFLOW.md yields: the config, the raw prompt template, and non-fatal warnings. */
+export interface Workflow {
+  path: string;
+  config: Config;
+  template: string;
+  warnings: string[];
+  /** Values of secrets read for swarm itself (tokens, keys, webhook URL): for redaction and env scrubbing. */
+  secrets: string[];
+}
+
+/** A configuration problem: always names the file and the key path, and says the fix. Exit code 2. */
+export class ConfigError extends Error {
+  readonly code = 'ECONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

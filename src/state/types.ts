@@ -1,0 +1,96 @@
+// The persisted state (SPEC §5). Versioned; every write replaces the file atomically.
+import type { Outcome, TokenUsage } from '../agent/types.js';
+
+export const STATE_VERSION = 1;
+
+export type AttemptOutcome = Outcome | 'running' | 'interrupted';
+
+export interface AttemptRecord {
+  number: number; // 1-based, across all attempts (counted or not)
+  model: string;
+  outcome: AttemptOutcome;
+  counted: boolean;
+  reason: string;
+  /** The agent's final text, trimmed (for previous_attempts). */
+  summary: string;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number;
+  cost_usd: number;
+  tokens: TokenUsage;
+  session_id: string | null;
+  /** Agent process group leader, and its start time (from /proc) so a reused pid is never killed. */
+  pid: number | null;
+  pid_start: string | null;
+  run_file: string;
+}
+
+export type TicketStatus =
+  | 'claimed' // claimed, workspace/agent being prepared
+  | 'running' // agent process alive
+  | 'retry_wait' // waiting for backoff / pause before the next attempt
+  | 'review' // PR exists; slot freed
+  | 'failed' // attempts exhausted
+  | 'released'; // claim dropped (cancelled, operator release); may be picked up again
+
+export interface TicketState {
+  key: string;
+  identifier: string;
+  title: string;
+  url: string;
+  branch: string;
+  worktree: string;
+  status: TicketStatus;
+  attempts: AttemptRecord[];
+  /** Counted failures so far (drives the model ladder and max_attempts). */
+  failures: number;
+  next_retry_at: string | null;
+  retry_reason: string | null;
+  pr: { number: number; url: string } | null;
+  cost_usd: number;
+  claimed_at: string | null;
+  updated_at: string;
+  /** Last activity of the running agent in words (for status). */
+  last_event: string;
+}
+
+export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker';
+
+export interface PauseState {
+  kind: PauseKind;
+  reason: string;
+  since: string;
+  /** null: until an operator runs `swarm resume`. */
+  until: string | null;
+  limit_type: string | null;
+  /** After the pause: one canary run must get past fast_fail before other slots fill. */
+  canary_pending?: boolean;
+}
+
+export interface DailyTotals {
+  date: string; // YYYY-MM-DD (local)
+  cost_usd: number;
+  tokens: TokenUsage;
+  attempts: Partial<Record<AttemptOutcome, number>>;
+  prs: number;
+}
+
+export interface DaemonInfo {
+  pid: number;
+  started_at: string;
+  heartbeat_at: string;
+  draining: boolean;
+  config_error: string | null;
+  workflow: string;
+}
+
+export interface SwarmState {
+  version: number;
+  tickets: Record<string, TicketState>;
+  pause: PauseState | null;
+  /** Canary gate after a pause: only one run until one gets past fast_fail. */
+  canary: boolean;
+  breaker: { recent: boolean[]; consecutive: number; level: number };
+  daily: DailyTotals;
+  daemon: DaemonInfo | null;
+}

@@ -1,0 +1,111 @@
+// The tracker boundary: normalised tickets in, claims/releases/comments out. Adapters (github, linear,
+// local) map their service onto this and do nothing else: no scheduling, no policy.
+
+export interface TicketComment {
+  author: string;
+  body: string;
+  created_at: string;
+  /** Whether the author has write access (GitHub) / is a workspace member (Linear) / always (local). */
+  trusted: boolean;
+}
+
+export interface Ticket {
+  /** Stable key used in state and on the command line: GitHub "12", Linear "ENG-12", local file stem. */
+  key: string;
+  /** Tracker-internal id (GitHub node number as string, Linear uuid, local path). */
+  id: string;
+  /** Human identifier: "#12", "ENG-12", "fix-login". */
+  identifier: string;
+  /** Issue number (GitHub, Linear's number); 0 when the tracker has none. */
+  number: number;
+  title: string;
+  body: string;
+  url: string;
+  labels: string[];
+  /** 0 urgent … 3 low, 4 none (Linear's scale; GitHub P0–P3 labels map onto it). */
+  priority: number;
+  /** Tracker state name: "open"/"closed" (GitHub, local) or the Linear workflow state name. */
+  state: string;
+  /** False once the ticket is closed / completed / canceled. */
+  open: boolean;
+  created_at: string;
+  updated_at: string;
+  /** Identifiers of blockers that are still open. */
+  blockers: string[];
+  /** Tracker-suggested branch name (Linear's branchName), used under branch_prefix when present. */
+  branch_hint: string | null;
+}
+
+export interface PullRequest {
+  number: number;
+  url: string;
+  state: 'open' | 'closed' | 'merged';
+  branch: string;
+}
+
+/** What a poll saw: all open tickets carrying the trigger labels (eligibility is decided by policy). */
+export interface CandidateList {
+  tickets: Ticket[];
+  /** True when the tracker answered "unchanged" (304) and `tickets` is the cached list. */
+  unchanged: boolean;
+}
+
+/** Sticky status comment content; adapters find/edit the one comment carrying STICKY_MARKER. */
+export const STICKY_MARKER = '<!-- swarm:status -->';
+
+/** Why a ticket the tracker returned may not be trusted (trusted_labelers_only / allowed_authors). */
+export interface TrustVerdict {
+  trusted: boolean;
+  reason: string;
+}
+
+export interface Tracker {
+  readonly kind: 'github' | 'linear' | 'local';
+  /** One listing per poll: open tickets with all trigger labels, including ones we are running. */
+  candidates(): Promise<CandidateList>;
+  /** Fresh read of one ticket (just before claiming, and for explain). null if it does not exist. */
+  fetch(key: string): Promise<Ticket | null>;
+  /** Comments for the prompt (trusted flag set; the caller filters). */
+  comments(ticket: Ticket): Promise<TicketComment[]>;
+  /** Whether the trigger label was applied by someone allowed to (GitHub); others always trusted. */
+  trust(ticket: Ticket): Promise<TrustVerdict>;
+  /** Mark claimed (running label / running state) and create-or-edit the sticky comment. */
+  claim(ticket: Ticket, sticky: string): Promise<void>;
+  /** Edit the sticky comment in place (create it if missing). */
+  updateSticky(ticket: Ticket, sticky: string): Promise<void>;
+  /** Work handed off: review label/state, drop running label, link the PR. */
+  release(ticket: Ticket, pr: PullRequest | null, sticky: string): Promise<void>;
+  /** Attempts exhausted: failed label/state, drop running label. */
+  markFailed(ticket: Ticket, sticky: string): Promise<void>;
+  /** Drop the claim without handing off (cancelled, operator release, shutdown of a queued claim). */
+  unclaim(ticket: Ticket, sticky: string | null): Promise<void>;
+  /** Tracker-level problems swarm should surface (e.g. rate limit), cleared on success. */
+  rateLimit(): { remaining: number | null; resetAt: string | null };
+  /** Requests sent so far (for /metrics and benches). */
+  requestCount(): number;
+}
+
+/** Where pull requests live: GitHub for github and linear trackers; none for local (handoff = branch). */
+export interface CodeHost {
+  readonly kind: 'github' | 'none';
+  /** The PR whose head is `branch` (open preferred, else the newest closed/merged), or null. */
+  findPullRequest(branch: string): Promise<PullRequest | null>;
+  /** Open a PR (branch already pushed). */
+  openPullRequest(req: { branch: string; base: string; title: string; body: string; draft: boolean }): Promise<PullRequest>;
+}
+
+/** Expected tracker failures, mapped by adapters so the loop can pause instead of crashing. */
+export type TrackerErrorKind = 'rate_limited' | 'auth' | 'unavailable' | 'not_found' | 'config';
+
+export class TrackerError extends Error {
+  readonly code = 'ETRACKER';
+  constructor(
+    readonly kind: TrackerErrorKind,
+    message: string,
+    /** For rate_limited: when the tracker says we may try again (ISO time). */
+    readonly retryAt: string | null = null,
+  ) {
+    super(message);
+    this.name = 'TrackerError';
+  }
+}
