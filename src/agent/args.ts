@@ -1,0 +1,87 @@
+// Builds the `claude` command line from config (SPEC §4 step 4), the MCP config file it points at, and the
+// root + bypass-permissions environment fix. The prompt is never part of argv: it goes on stdin, which is also
+// what makes the variadic flags (--allowedTools, --disallowedTools, --mcp-config) safe to use.
+
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config, McpServer } from '../config/types.js';
+
+export interface ClaudeArgOptions {
+  model: string;
+  /** Path written by writeMcpConfig, or null when no MCP servers are configured. */
+  mcpConfigPath: string | null;
+  /** Remaining per-ticket budget (agent.max_cost_usd minus spent); null = no cap. */
+  maxBudgetUsd: number | null;
+  /** A UUID, so the transcript under ~/.claude/projects is easy to find. */
+  sessionId?: string;
+}
+
+/** `permission_mode: dangerously-skip-permissions` is accepted as the CLI's flag of that name. */
+const SKIP_PERMISSIONS = /^(--)?dangerously[-_]skip[-_]permissions$/i;
+
+function isBypassMode(permissionMode: string): boolean {
+  return permissionMode === 'bypassPermissions' || SKIP_PERMISSIONS.test(permissionMode);
+}
+
+/** Up to 4 decimals, no trailing zeros, never exponent notation, never negative. */
+export function formatUsd(x: number): string {
+  const fixed = Math.max(0, x).toFixed(4);
+  return fixed.replace(/\.?0+$/, '') || '0';
+}
+
+export function buildClaudeArgs(agent: Config['agent'], opts: ClaudeArgOptions): string[] {
+  const args = ['-p', '--output-format', 'stream-json', '--verbose', '--model', opts.model, '--max-turns', String(agent.max_turns)];
+  if (SKIP_PERMISSIONS.test(agent.permission_mode)) args.push('--dangerously-skip-permissions');
+  else args.push('--permission-mode', agent.permission_mode);
+
+  if (agent.append_system_prompt.trim() !== '') args.push('--append-system-prompt', agent.append_system_prompt);
+  if (opts.maxBudgetUsd !== null && Number.isFinite(opts.maxBudgetUsd)) {
+    args.push('--max-budget-usd', formatUsd(opts.maxBudgetUsd));
+  }
+  if (opts.sessionId) args.push('--session-id', opts.sessionId);
+
+  // Variadic flags last: each list ends at the next `--flag`, and nothing positional follows.
+  if (opts.mcpConfigPath !== null) args.push('--mcp-config', opts.mcpConfigPath, '--strict-mcp-config');
+  if (agent.allowed_tools.length > 0) args.push('--allowedTools', ...agent.allowed_tools);
+  if (agent.disallowed_tools.length > 0) args.push('--disallowedTools', ...agent.disallowed_tools);
+  return args;
+}
+
+/**
+ * Writes `{"mcpServers": {...}}` to `<dir>/mcp-config.json` (mode 0600: server env may hold secrets) and
+ * returns its path; null (and nothing written) when no server is configured.
+ */
+export function writeMcpConfig(dir: string, servers: Record<string, McpServer>): string | null {
+  if (Object.keys(servers).length === 0) return null;
+  mkdirSync(dir, { recursive: true });
+  const mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> = {};
+  for (const [name, s] of Object.entries(servers)) mcpServers[name] = { command: s.command, args: s.args, env: s.env };
+  const path = join(dir, 'mcp-config.json');
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ mcpServers }, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600); // mode is only applied on creation (and masked by umask)
+  renameSync(tmp, path);
+  return path;
+}
+
+/**
+ * Claude Code refuses bypassPermissions / --dangerously-skip-permissions as root unless IS_SANDBOX=1.
+ * Returns the env entries to add ({} when nothing is needed), or an error string when the operator
+ * explicitly set IS_SANDBOX to something else (we do not override an explicit choice).
+ */
+export function rootBypassCheck(
+  permissionMode: string,
+  isRoot: boolean,
+  env: Record<string, string | undefined>,
+): Record<string, string> | string {
+  if (!isRoot || !isBypassMode(permissionMode)) return {};
+  const current = env.IS_SANDBOX;
+  if (current === '1') return {};
+  if (current !== undefined && current !== '') {
+    return (
+      `agent.permission_mode is ${permissionMode} and swarm runs as root: Claude Code refuses this unless ` +
+      `IS_SANDBOX=1, but IS_SANDBOX is set to "${current}". Set IS_SANDBOX=1 (in agent.env) or run swarm as a non-root user.`
+    );
+  }
+  return { IS_SANDBOX: '1' };
+}
