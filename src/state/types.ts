@@ -52,6 +52,8 @@ export interface TicketState {
   updated_at: string;
   /** Last activity of the running agent in words (for status). */
   last_event: string;
+  /** False while the tracker has not yet been told about the current status (healed on a later poll). */
+  tracker_synced: boolean;
 }
 
 export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker';

@@ -1,0 +1,107 @@
+// Human log lines on stdout and the machine log `.swarm/events.jsonl`, with secret redaction at the sink:
+// whatever reaches either output passes through redact() first, so a token that leaks into an error
+// message or an event payload is masked no matter which code path produced it.
+import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import chalk, { type ChalkInstance } from 'chalk';
+
+export type LogFormat = 'text' | 'json';
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LoggerOptions {
+  eventsFile: string | null;
+  out?: NodeJS.WritableStream;
+  format?: LogFormat;
+  verbose?: boolean;
+  color?: boolean;
+  now?: () => number;
+  /** Rotate events.jsonl when it grows past this many bytes (keeps one previous file). */
+  maxEventsBytes?: number;
+}
+
+const MIN_SECRET_LENGTH = 4;
+
+export class Logger {
+  private secrets: string[] = [];
+  private readonly c: ChalkInstance;
+  private readonly now: () => number;
+  private writtenSinceCheck = 0;
+
+  constructor(private readonly opts: LoggerOptions) {
+    this.c = new chalk.Instance({ level: opts.color ? 1 : 0 });
+    this.now = opts.now ?? Date.now;
+    if (opts.eventsFile) mkdirSync(dirname(opts.eventsFile), { recursive: true });
+  }
+
+  /** Values that must never be written anywhere (tokens, keys, webhook URLs, passwords). */
+  setSecrets(values: readonly string[]): void {
+    const uniq = new Set(values.filter((v) => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH));
+    // Longest first, so a secret containing another is masked whole.
+    this.secrets = [...uniq].sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join('***');
+    return out;
+  }
+
+  /** A transition: one line on stdout (ticket id first) and one event in events.jsonl. */
+  event(type: string, data: Record<string, unknown> & { ticket?: string }, message?: string, level: Level = 'info'): void {
+    const at = new Date(this.now()).toISOString();
+    const record = { at, type, ...data };
+    const json = this.redact(JSON.stringify(record));
+    this.appendEvent(json);
+    if (message !== undefined) this.line(level, message, data.ticket, type, json);
+  }
+
+  info(message: string, ticket?: string): void { this.line('info', message, ticket); }
+  warn(message: string, ticket?: string): void { this.line('warn', message, ticket); }
+  error(message: string, ticket?: string): void { this.line('error', message, ticket); }
+  debug(message: string, ticket?: string): void { if (this.opts.verbose) this.line('debug', message, ticket); }
+
+  private line(level: Level, message: string, ticket?: string, type?: string, json?: string): void {
+    const out = this.opts.out ?? process.stdout;
+    if (this.opts.format === 'json') {
+      const rec = json ?? JSON.stringify({ at: new Date(this.now()).toISOString(), level, ticket, message });
+      out.write(this.redact(json ? JSON.stringify({ level, message, ...JSON.parse(rec) }) : rec) + '\n');
+      return;
+    }
+    const time = new Date(this.now()).toTimeString().slice(0, 8);
+    const paint = level === 'error' ? this.c.red : level === 'warn' ? this.c.yellow : level === 'debug' ? this.c.gray : colourFor(this.c, type);
+    const who = ticket ? this.c.bold(ticket.padEnd(8)) + ' ' : '';
+    out.write(this.redact(`${this.c.gray(time)} ${who}${paint(message)}`) + '\n');
+  }
+
+  private appendEvent(json: string): void {
+    const file = this.opts.eventsFile;
+    if (!file) return;
+    try {
+      appendFileSync(file, json + '\n');
+      this.writtenSinceCheck += json.length + 1;
+      if (this.writtenSinceCheck > 64 * 1024) this.maybeRotate(file);
+    } catch (err) {
+      // Losing an event line must never stop the daemon; say so once on stderr.
+      process.stderr.write(`swarm: could not append to ${file}: ${(err as Error).message}\n`);
+    }
+  }
+
+  private maybeRotate(file: string): void {
+    this.writtenSinceCheck = 0;
+    const max = this.opts.maxEventsBytes ?? 20 * 1024 * 1024;
+    try {
+      if (statSync(file).size > max) renameSync(file, file + '.1');
+    } catch {
+      /* rotation is best effort */
+    }
+  }
+}
+
+function colourFor(c: ChalkInstance, type?: string): (s: string) => string {
+  if (!type) return (s) => s;
+  if (type.startsWith('pr') || type === 'released') return c.green;
+  if (type.includes('fail') || type === 'failed') return c.red;
+  if (type.includes('pause') || type.includes('retry')) return c.yellow;
+  if (type === 'claimed' || type === 'started') return c.cyan;
+  return (s) => s;
+}

@@ -1,0 +1,151 @@
+// One attempt, start to finish: worktree → before_run hook → prompt → claude → after_run hook →
+// handoff facts (PR through the API, commits through git) → classify → auto-open the PR if the agent
+// committed but opened none. No scheduling and no state transitions: the loop applies the result.
+import { join } from 'node:path';
+import type { Workflow } from '../config/types.js';
+import type { AttemptRecord, TicketState } from '../state/types.js';
+import type { Classification, RunResult, StreamEvent, StreamSummary } from '../agent/types.js';
+import type { PullRequest, Ticket } from '../tracker/types.js';
+import type { Runtime, Services } from './runtime.js';
+import { buildClaudeArgs, rootBypassCheck, writeMcpConfig } from '../agent/args.js';
+import { classify } from '../agent/classify.js';
+import { agentEnv } from '../config/env.js';
+import { buildPromptVars, renderPrompt } from '../prompt.js';
+import { hookEnv, runHook } from '../workspace/hooks.js';
+import { commitsAhead, pushBranch } from '../workspace/git.js';
+import { remainingBudget } from './policy.js';
+
+export interface AttemptInput {
+  ticket: Ticket;
+  ts: TicketState;
+  rec: AttemptRecord;
+  signal: AbortSignal;
+  onSpawn: (pid: number, pidStart: string | null) => void;
+  onEvent: (ev: StreamEvent, summary: StreamSummary) => void;
+}
+
+export interface AttemptOutput {
+  cls: Classification;
+  pr: PullRequest | null;
+  run: RunResult | null;
+}
+
+const SUMMARY_MAX = 2000;
+
+export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input: AttemptInput): Promise<AttemptOutput> {
+  const { ticket, ts, rec } = input;
+  const cfg = wf.config;
+  const swarmVars = hookEnv({
+    ticketId: ticket.identifier,
+    ticketNumber: ticket.number,
+    ticketUrl: ticket.url,
+    branch: ts.branch,
+    baseBranch: svc.baseBranch,
+    workspace: ts.worktree,
+    attempt: rec.number,
+    model: rec.model,
+    repo: svc.repoSlug,
+  });
+  const hookEnvironment = agentEnv(rt.env, svc.secrets, {}, swarmVars);
+
+  let wsPath: string;
+  try {
+    wsPath = (await svc.worktrees.ensure(ticket, ts.branch, hookEnvironment)).path;
+  } catch (err) {
+    return infra(`could not prepare the worktree: ${msg(err)}`, 'workspace');
+  }
+  if (input.signal.aborted) return cancelledBeforeRun(input.signal);
+  const before = await runHook('before_run', cfg.hooks.before_run, { cwd: wsPath, env: hookEnvironment, timeoutMs: cfg.hooks.timeout });
+  if (!before.ok) return infra(`hooks.before_run failed (${before.timedOut ? 'timed out' : `exit ${before.code}`}): ${lastLine(before.output)}`, 'hook');
+
+  let prompt: string;
+  try {
+    const comments = (await svc.tracker.comments(ticket)).filter((c) => c.trusted);
+    prompt = renderPrompt(
+      wf.template,
+      buildPromptVars({
+        ticket,
+        comments,
+        attempt: rec.number,
+        model: rec.model,
+        branch: ts.branch,
+        baseBranch: svc.baseBranch,
+        repo: svc.repoSlug,
+        workspace: wsPath,
+        previousAttempts: ts.attempts.filter((a) => a.number < rec.number && a.outcome !== 'running'),
+      }),
+    );
+  } catch (err) {
+    return infra(`could not build the prompt: ${msg(err)}`, 'prompt');
+  }
+
+  const bypass = rootBypassCheck(cfg.agent.permission_mode, rt.isRoot, rt.env);
+  if (typeof bypass === 'string') return infra(bypass, 'root');
+  const mcpConfigPath = writeMcpConfig(join(rt.paths.runs, safeSegment(ts.key)), cfg.agent.mcp_servers);
+  const budget = remainingBudget(cfg, ts);
+  const run = await rt.runAgent({
+    command: cfg.agent.command,
+    args: buildClaudeArgs(cfg.agent, { model: rec.model, mcpConfigPath, maxBudgetUsd: budget }),
+    cwd: wsPath,
+    env: { ...agentEnv(rt.env, svc.secrets, cfg.agent.env, swarmVars), ...bypass },
+    prompt,
+    runFile: rec.run_file,
+    timeoutMs: cfg.agent.timeout,
+    stallTimeoutMs: cfg.agent.stall_timeout,
+    onSpawn: input.onSpawn,
+    onEvent: input.onEvent,
+    signal: input.signal,
+  });
+  const after = await runHook('after_run', cfg.hooks.after_run, { cwd: wsPath, env: hookEnvironment, timeoutMs: cfg.hooks.timeout });
+  if (!after.ok) rt.log.warn(`hooks.after_run failed (exit ${after.code}): ${lastLine(after.output)}`, ticket.identifier);
+
+  let pr: PullRequest | null;
+  let ahead: number;
+  try {
+    pr = await svc.codeHost.findPullRequest(ts.branch);
+    ahead = await commitsAhead(wsPath, svc.baseBranch);
+  } catch (err) {
+    // Without the facts we cannot tell success from failure; never guess. The next claim re-checks.
+    return { cls: { ...infraCls(`could not check for a pull request: ${msg(err)}`, 'handoff-check') }, pr: null, run };
+  }
+  const open = pr && pr.state !== 'closed' ? pr : null;
+  let cls = classify(run, { prExists: open !== null, commitsAhead: ahead, canAutoOpen: cfg.pr.auto_open || svc.codeHost.kind === 'none' }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() });
+  if (cls.outcome === 'pr_auto_opened') {
+    try {
+      const pushed = svc.codeHost.kind === 'github' ? await pushBranch(wsPath, ts.branch) : true;
+      if (!pushed) throw new Error(`git push of ${ts.branch} failed`);
+      pr = await svc.codeHost.openPullRequest({ branch: ts.branch, base: svc.baseBranch, title: ticket.title || ts.branch, body: prBody(ticket, run), draft: cfg.pr.draft });
+      cls = { ...cls, reason: `swarm pushed ${ahead} commit${ahead === 1 ? '' : 's'} and opened ${pr.url}` };
+    } catch (err) {
+      cls = infraCls(`the agent committed but swarm could not push or open the PR: ${msg(err)}`, 'auto-open');
+    }
+  }
+  return { cls, pr: cls.outcome === 'pr_opened' || cls.outcome === 'pr_auto_opened' ? (pr ?? open) : null, run };
+}
+
+export function attemptSummary(run: RunResult | null): string {
+  const text = run?.summary.result?.result || run?.summary.lastText || '';
+  return text.length > SUMMARY_MAX ? text.slice(0, SUMMARY_MAX - 1) + '…' : text;
+}
+
+function prBody(ticket: Ticket, run: RunResult): string {
+  const link = ticket.number > 0 && /^\d+$/.test(ticket.key) ? `Closes #${ticket.number}` : `Resolves ${ticket.identifier}`;
+  const summary = attemptSummary(run);
+  return `${link}\n\n${summary ? `${summary}\n\n` : ''}_Opened by swarm: the agent committed on this branch but did not open a pull request._`;
+}
+
+function infraCls(reason: string, rule: string): Classification {
+  return { outcome: 'infra_failed', counted: false, reason, resetAt: null, limitType: null, rule };
+}
+function infra(reason: string, rule: string): AttemptOutput {
+  return { cls: infraCls(reason, rule), pr: null, run: null };
+}
+function cancelledBeforeRun(signal: AbortSignal): AttemptOutput {
+  const why = signal.reason === 'shutdown' ? 'interrupted by shutdown' : 'cancelled before the agent started';
+  return { cls: { outcome: 'cancelled', counted: false, reason: why, resetAt: null, limitType: null, rule: 'cancel' }, pr: null, run: null };
+}
+export function safeSegment(key: string): string {
+  return key.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 80) || 'ticket';
+}
+const msg = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+const lastLine = (s: string) => s.trim().split('\n').pop()?.slice(0, 200) ?? '';

@@ -1,0 +1,35 @@
+// What the poll loop is handed: everything with side effects (clock, randomness, spawn, tracker,
+// filesystem root) lives here so tests and benches can swap any of it.
+import type { Workflow } from '../config/types.js';
+import type { RunRequest, RunResult } from '../agent/types.js';
+import type { CodeHost, Tracker } from '../tracker/types.js';
+import type { Worktrees } from '../workspace/worktree.js';
+import type { Logger } from '../log.js';
+import type { FileStateStore } from '../state/file-store.js';
+import type { SwarmPaths } from '../state/paths.js';
+
+export interface Services {
+  tracker: Tracker;
+  codeHost: CodeHost;
+  worktrees: Worktrees;
+  /** owner/name (GitHub), team key (Linear) or the repo folder name (local): SWARM_REPO. */
+  repoSlug: string;
+  baseBranch: string;
+  /** Secret values read for swarm itself: scrubbed from the agent env and redacted from every sink. */
+  secrets: string[];
+}
+
+export interface Runtime {
+  repoDir: string;
+  paths: SwarmPaths;
+  env: Record<string, string | undefined>;
+  now: () => number;
+  random: () => number;
+  log: Logger;
+  store: FileStateStore;
+  runAgent: (req: RunRequest) => Promise<RunResult>;
+  isRoot: boolean;
+}
+
+/** Builds tracker, code host and worktrees for a workflow (again when its tracker/workspace keys change). */
+export type ServiceFactory = (workflow: Workflow) => Promise<Services>;

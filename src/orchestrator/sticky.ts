@@ -1,0 +1,34 @@
+// The ONE status comment per ticket (SPEC §4 step 2), identified by STICKY_MARKER and edited in place.
+// Pure: ticket state in, Markdown out.
+import { STICKY_MARKER } from '../tracker/types.js';
+import type { TicketState } from '../state/types.js';
+
+const HEADLINE: Record<TicketState['status'], string> = {
+  claimed: '🟡 Claimed by swarm — preparing a workspace',
+  running: '🔵 An agent is working on this',
+  retry_wait: '🟠 Waiting to retry',
+  review: '🟢 Pull request opened — ready for review',
+  failed: '🔴 swarm gave up on this ticket',
+  released: '⚪ Released by swarm',
+};
+
+export function renderSticky(ts: TicketState, maxAttempts: number): string {
+  const lines = [STICKY_MARKER, `**swarm** · ${HEADLINE[ts.status]}`, ''];
+  lines.push(`Branch: \`${ts.branch}\``);
+  if (ts.pr) lines.push(`Pull request: ${ts.pr.url}`);
+  if (ts.status === 'retry_wait' && ts.next_retry_at) lines.push(`Next attempt after ${ts.next_retry_at} (${oneLine(ts.retry_reason ?? 'backoff')})`);
+  if (ts.status === 'failed') lines.push(`${ts.failures} counted failures (max_attempts ${maxAttempts}). Remove the failed label or run \`swarm retry ${ts.key}\` to try again.`);
+  if (ts.attempts.length > 0) {
+    lines.push('', '| # | model | outcome | counted | reason |', '|---|---|---|---|---|');
+    for (const a of ts.attempts) {
+      lines.push(`| ${a.number} | ${a.model} | ${a.outcome} | ${a.counted ? 'yes' : 'no'} | ${oneLine(a.reason).replace(/\|/g, '\\|')} |`);
+    }
+  }
+  if (ts.cost_usd > 0) lines.push('', `Cost so far: $${ts.cost_usd.toFixed(2)}`);
+  return lines.join('\n');
+}
+
+function oneLine(s: string): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? flat.slice(0, 197) + '…' : flat;
+}

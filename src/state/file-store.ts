@@ -1,0 +1,90 @@
+// The embedded state store: `.swarm/state.json`, validated on load, written atomically (temp file, fsync,
+// rename) so a kill -9 at any instant leaves either the old or the new file, never half of one.
+// A corrupt file is moved aside and reported — never silently reset.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { STATE_VERSION, type SwarmState } from './types.js';
+import { validateState } from './validate.js';
+
+export interface LoadResult {
+  state: SwarmState;
+  /** Set when the file existed but could not be used; the bad file was moved to `movedTo`. */
+  problem: { message: string; movedTo: string } | null;
+}
+
+export function emptyState(now: number): SwarmState {
+  return {
+    version: STATE_VERSION,
+    tickets: {},
+    pause: null,
+    canary: false,
+    breaker: { recent: [], consecutive: 0, level: 0 },
+    daily: emptyDaily(now),
+    daemon: null,
+  };
+}
+
+export function emptyDaily(now: number): SwarmState['daily'] {
+  return { date: localDate(now), cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, attempts: {}, prs: 0 };
+}
+
+export function localDate(now: number): string {
+  const d = new Date(now);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+export class FileStateStore {
+  constructor(readonly file: string, private readonly now: () => number = Date.now) {}
+
+  load(): LoadResult {
+    if (!existsSync(this.file)) return { state: emptyState(this.now()), problem: null };
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      return this.moveAside(`cannot read it (${(err as Error).message})`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return this.moveAside(text.trim() === '' ? 'it is empty' : 'it is not valid JSON (truncated?)');
+    }
+    const checked = validateState(raw, this.now());
+    if (!checked.ok) return this.moveAside(checked.error);
+    return { state: checked.state, problem: null };
+  }
+
+  /** Only reads; never moves anything (for `swarm status` while a daemon owns the file). */
+  peek(): SwarmState | null {
+    try {
+      const checked = validateState(JSON.parse(readFileSync(this.file, 'utf8')), this.now());
+      return checked.ok ? checked.state : null;
+    } catch {
+      return null;
+    }
+  }
+
+  save(state: SwarmState): void {
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify(state));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+  }
+
+  private moveAside(why: string): LoadResult {
+    const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, '-');
+    const movedTo = `${this.file}.corrupt-${stamp}`;
+    renameSync(this.file, movedTo);
+    return {
+      state: emptyState(this.now()),
+      problem: { message: `${this.file} could not be used (${why}); moved it to ${movedTo} and started from the tracker and events log`, movedTo },
+    };
+  }
+}

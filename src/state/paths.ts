@@ -1,0 +1,28 @@
+// Where swarm keeps its files for a repository (SPEC §5). One place, so every command agrees.
+import { join } from 'node:path';
+
+export interface SwarmPaths {
+  dir: string;
+  state: string;
+  events: string;
+  runs: string;
+  lock: string;
+  control: string;
+}
+
+export function swarmPaths(repoDir: string): SwarmPaths {
+  const dir = join(repoDir, '.swarm');
+  return {
+    dir,
+    state: join(dir, 'state.json'),
+    events: join(dir, 'events.jsonl'),
+    runs: join(dir, 'runs'),
+    lock: join(dir, 'daemon.lock'),
+    control: join(dir, 'control.json'),
+  };
+}
+
+/** Run file for one attempt; the key is made filesystem-safe by the caller's worktree naming. */
+export function runFile(paths: SwarmPaths, safeKey: string, attempt: number): string {
+  return join(paths.runs, safeKey, `${attempt}.jsonl`);
+}

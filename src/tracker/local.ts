@@ -1,0 +1,156 @@
+// Local ticket files (tracker.kind: local): one Markdown file per ticket under tracker.path, with YAML
+// front matter {title, labels, state, priority, number, blocked_by}. No service, no token. Claim/release
+// edit the file's labels; the sticky status lives beside it in `.status/<key>.md`. Handoff is "commits on
+// the ticket's branch" — there is no pull request (see LocalCodeHost).
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import matter from 'gray-matter';
+import type { Config } from '../config/types.js';
+import { TrackerError, type CandidateList, type CodeHost, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict } from './types.js';
+
+const refuse = () => {
+  throw new Error('only YAML front matter is accepted in ticket files');
+};
+const MATTER_OPTS = { engines: { js: refuse, javascript: refuse, coffee: refuse, cson: refuse } } as unknown as matter.GrayMatterOption<string, never>;
+
+interface Parsed { data: Record<string, unknown>; content: string; mtime: number; }
+
+export class LocalTracker implements Tracker {
+  readonly kind = 'local' as const;
+  private requests = 0;
+
+  constructor(private readonly dir: string, private readonly config: Config) {}
+
+  async candidates(): Promise<CandidateList> {
+    this.requests++;
+    if (!existsSync(this.dir)) return { tickets: [], unchanged: false };
+    const all = readdirSync(this.dir).filter((f) => f.endsWith('.md')).map((f) => this.read(f.slice(0, -3))).filter((t): t is Ticket => t !== null);
+    const open = new Set(all.filter((t) => t.open).map((t) => t.key));
+    const need = this.config.tracker.labels.map((l) => l.toLowerCase());
+    const tickets = all
+      .filter((t) => t.open && need.every((l) => t.labels.some((x) => x.toLowerCase() === l)))
+      .map((t) => ({ ...t, blockers: t.blockers.filter((b) => open.has(b)) }));
+    return { tickets, unchanged: false };
+  }
+
+  async fetch(key: string): Promise<Ticket | null> {
+    this.requests++;
+    const t = this.read(key);
+    if (!t) return null;
+    const blockers = t.blockers.filter((b) => this.read(b)?.open === true);
+    return { ...t, blockers };
+  }
+
+  async comments(): Promise<TicketComment[]> { return []; }
+  async trust(): Promise<TrustVerdict> { return { trusted: true, reason: 'local ticket files are written by the repository owner' }; }
+
+  async claim(t: Ticket, sticky: string): Promise<void> {
+    this.editLabels(t.key, [this.config.tracker.running_label], []);
+    this.writeSticky(t.key, sticky);
+  }
+  async updateSticky(t: Ticket, sticky: string): Promise<void> { this.writeSticky(t.key, sticky); }
+  async release(t: Ticket, _pr: PullRequest | null, sticky: string): Promise<void> {
+    const tr = this.config.tracker;
+    this.editLabels(t.key, [tr.review_label], [tr.running_label]);
+    this.writeSticky(t.key, sticky);
+  }
+  async markFailed(t: Ticket, sticky: string): Promise<void> {
+    const tr = this.config.tracker;
+    this.editLabels(t.key, [tr.failed_label], [tr.running_label]);
+    this.writeSticky(t.key, sticky);
+  }
+  async unclaim(t: Ticket, sticky: string | null): Promise<void> {
+    this.editLabels(t.key, [], [this.config.tracker.running_label]);
+    if (sticky !== null) this.writeSticky(t.key, sticky);
+  }
+  rateLimit() { return { remaining: null, resetAt: null }; }
+  requestCount(): number { return this.requests; }
+
+  private file(key: string): string {
+    if (!/^[A-Za-z0-9._-]+$/.test(key) || key.startsWith('.')) throw new TrackerError('not_found', `ticket file name "${key}" is not a plain file name`);
+    return join(this.dir, `${key}.md`);
+  }
+
+  private parse(key: string): Parsed | null {
+    let file: string;
+    try {
+      file = this.file(key);
+    } catch {
+      return null;
+    }
+    if (!existsSync(file)) return null;
+    try {
+      const text = readFileSync(file, 'utf8');
+      if (/^---\s*(js|javascript|coffee|cson)\b/.test(text)) throw new Error('front matter must be YAML');
+      const m = matter(text, MATTER_OPTS);
+      return { data: (m.data ?? {}) as Record<string, unknown>, content: m.content, mtime: statSync(file).mtimeMs };
+    } catch (err) {
+      throw new TrackerError('config', `${file}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  private read(key: string): Ticket | null {
+    const p = this.parse(key);
+    if (!p) return null;
+    const d = p.data;
+    const state = typeof d.state === 'string' ? d.state.toLowerCase() : 'open';
+    const labels = Array.isArray(d.labels) ? d.labels.map(String) : typeof d.labels === 'string' ? d.labels.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const created = d.created_at ? String(d.created_at) : new Date(statSync(this.file(key)).birthtimeMs || p.mtime).toISOString();
+    const blockedBy = Array.isArray(d.blocked_by) ? d.blocked_by.map(String) : typeof d.blocked_by === 'string' ? [d.blocked_by] : [];
+    return {
+      key,
+      id: this.file(key),
+      identifier: key,
+      number: typeof d.number === 'number' && Number.isInteger(d.number) ? d.number : 0,
+      title: typeof d.title === 'string' ? d.title : key,
+      body: p.content.trim(),
+      url: this.file(key),
+      labels,
+      priority: priorityOf(d.priority),
+      state,
+      open: state === 'open',
+      created_at: created,
+      updated_at: new Date(p.mtime).toISOString(),
+      blockers: blockedBy,
+      branch_hint: null,
+    };
+  }
+
+  private editLabels(key: string, add: string[], remove: string[]): void {
+    const p = this.parse(key);
+    if (!p) throw new TrackerError('not_found', `ticket file ${key}.md no longer exists in ${this.dir}`);
+    const current = Array.isArray(p.data.labels) ? p.data.labels.map(String) : [];
+    const drop = new Set(remove.map((l) => l.toLowerCase()));
+    const next = current.filter((l) => !drop.has(l.toLowerCase()));
+    for (const l of add) if (!next.some((x) => x.toLowerCase() === l.toLowerCase())) next.push(l);
+    const file = this.file(key);
+    const tmp = `${file}.swarm-tmp`;
+    writeFileSync(tmp, matter.stringify(p.content, { ...p.data, labels: next }));
+    renameSync(tmp, file);
+  }
+
+  private writeSticky(key: string, sticky: string): void {
+    const dir = join(this.dir, '.status');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${basename(this.file(key))}`), sticky);
+  }
+}
+
+function priorityOf(v: unknown): number {
+  if (typeof v === 'number' && v >= 0 && v <= 4) return Math.floor(v);
+  const s = String(v ?? '').toLowerCase();
+  const m = /^p([0-3])$/.exec(s);
+  if (m) return Number(m[1]);
+  return ({ urgent: 0, critical: 0, high: 1, medium: 2, low: 3 } as Record<string, number>)[s] ?? 4;
+}
+
+/** No code host: the handoff is the branch itself (pushed to origin when there is one). */
+export class BranchHandoff implements CodeHost {
+  readonly kind = 'none' as const;
+  constructor(private readonly push: (branch: string) => Promise<boolean>) {}
+  async findPullRequest(): Promise<PullRequest | null> { return null; }
+  async openPullRequest(req: { branch: string }): Promise<PullRequest> {
+    const pushed = await this.push(req.branch);
+    return { number: 0, url: pushed ? `branch ${req.branch} (pushed to origin)` : `branch ${req.branch}`, state: 'open', branch: req.branch };
+  }
+}
