@@ -1,0 +1,244 @@
+// The fake GitHub's REST routes: each takes the parsed request and answers like api.github.com would
+// (status codes, error bodies, pagination). Transport concerns (auth, ETag, faults, rate limit) live in
+// fake-github.ts.
+
+import { execFile } from 'node:child_process';
+import type { FakeGitHubState, FakeIssue } from './fake-github-state.js';
+
+export interface RouteRequest {
+  method: string;
+  pathname: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+export interface RouteResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteOptions {
+  gitDir: string | null;
+  dependencies: boolean;
+}
+
+type Handler = (req: RouteRequest, m: string[], s: FakeGitHubState, o: RouteOptions) => RouteResponse | Promise<RouteResponse>;
+
+const notFound = (): RouteResponse => ({ status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } });
+const invalid = (errors: unknown[]): RouteResponse => ({ status: 422, body: { message: 'Validation Failed', errors, documentation_url: 'https://docs.github.com/rest' } });
+
+function obj(body: unknown): Record<string, unknown> {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** Page a list like GitHub: per_page (default 30, max 100), page, and a Link header. */
+function paged(req: RouteRequest, s: FakeGitHubState, all: unknown[]): RouteResponse {
+  const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page') ?? 30) || 30));
+  const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
+  const last = Math.max(1, Math.ceil(all.length / perPage));
+  const link = (p: number, rel: string) => {
+    const q = new URLSearchParams(req.query);
+    q.set('page', String(p));
+    return `<${s.apiBase}${req.pathname}?${q.toString()}>; rel="${rel}"`;
+  };
+  const links: string[] = [];
+  if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
+  if (page > 1) links.push(link(1, 'first'), link(page - 1, 'prev'));
+  return { status: 200, body: all.slice((page - 1) * perPage, page * perPage), headers: links.length > 0 ? { link: links.join(', ') } : {} };
+}
+
+function findItem(s: FakeGitHubState, n: string): FakeIssue | null {
+  return s.items.get(Number(n)) ?? null;
+}
+
+function git(gitDir: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    execFile('git', ['--git-dir', gitDir, ...args], (err, stdout) => resolve({ ok: err === null, out: String(stdout).trim() }));
+  });
+}
+
+function listIssues(req: RouteRequest, s: FakeGitHubState): RouteResponse {
+  const state = req.query.get('state') ?? 'open';
+  const wanted = (req.query.get('labels') ?? '').split(',').map((l) => l.trim().toLowerCase()).filter((l) => l !== '');
+  const sort = req.query.get('sort') ?? 'created';
+  const dir = req.query.get('direction') === 'asc' ? 1 : -1;
+  const items = [...s.items.values()]
+    .filter((it) => state === 'all' || it.state === state)
+    .filter((it) => wanted.every((w) => it.labels.some((l) => l.toLowerCase() === w)))
+    .sort((a, b) => {
+      const key = (it: FakeIssue) => (sort === 'updated' ? it.updated_at : it.created_at);
+      return (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.number - b.number) * dir;
+    });
+  return paged(req, s, items.map((it) => s.issueJson(it)));
+}
+
+async function createPull(req: RouteRequest, s: FakeGitHubState, o: RouteOptions): Promise<RouteResponse> {
+  const b = obj(req.body);
+  const rawHead = typeof b.head === 'string' ? b.head : '';
+  const head = rawHead.includes(':') ? rawHead.slice(rawHead.indexOf(':') + 1) : rawHead;
+  const base = typeof b.base === 'string' ? b.base : '';
+  if (head === '' || base === '') return invalid([{ resource: 'PullRequest', field: head === '' ? 'head' : 'base', code: 'missing_field' }]);
+  if (typeof b.title !== 'string' || b.title === '') return invalid([{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
+  const open = [...s.pulls.values()].find((p) => p.head === head && p.state === 'open');
+  if (open) {
+    return invalid([{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${s.owner}:${head}.` }]);
+  }
+  if (o.gitDir !== null) {
+    if (!(await git(o.gitDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${head}`])).ok) {
+      return invalid([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+    }
+    if (!(await git(o.gitDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${base}`])).ok) {
+      return invalid([{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+    }
+    const ahead = await git(o.gitDir, ['rev-list', '--count', `refs/heads/${base}..refs/heads/${head}`]);
+    if (ahead.ok && ahead.out === '0') {
+      return invalid([{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` }]);
+    }
+  }
+  const pull = s.createPull({ head, base, title: b.title, body: typeof b.body === 'string' ? b.body : '', user: s.tokenUser, draft: b.draft === true });
+  return { status: 201, body: s.pullJson(pull) };
+}
+
+function labelsInBody(body: unknown): string[] {
+  const raw = Array.isArray(body) ? body : obj(body).labels;
+  if (!Array.isArray(raw)) return [];
+  return raw.map((l) => (typeof l === 'string' ? l : String(obj(l).name ?? ''))).filter((l) => l !== '');
+}
+
+const routes: Array<[string, RegExp, Handler]> = [
+  ['GET', /^\/user$/, (_r, _m, s) => ({ status: 200, body: { ...s.userJson(s.tokenUser), name: s.tokenUser } })],
+  ['GET', /^\/rate_limit$/, () => ({ status: 200, body: {} })],
+  ['GET', /^\/repos\/([^/]+)\/([^/]+)$/, (_r, _m, s) => {
+    const role = s.permissionOf(s.tokenUser);
+    const push = ['admin', 'maintain', 'write'].includes(role);
+    return {
+      status: 200,
+      body: {
+        id: 1296269, name: s.repo, full_name: s.fullName, owner: s.userJson(s.owner), private: false,
+        html_url: `https://github.com/${s.fullName}`, default_branch: s.defaultBranch,
+        permissions: { admin: role === 'admin', maintain: role === 'admin' || role === 'maintain', push, triage: push || role === 'triage', pull: role !== 'none' },
+      },
+    };
+  }],
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/issues$/, (r, _m, s) => listIssues(r, s)],
+  ['POST', /^\/repos\/[^/]+\/[^/]+\/issues$/, (r, _m, s) => {
+    const b = obj(r.body);
+    if (typeof b.title !== 'string' || b.title === '') return invalid([{ resource: 'Issue', field: 'title', code: 'missing_field' }]);
+    const it = s.createItem({ title: b.title, body: typeof b.body === 'string' ? b.body : '', labels: labelsInBody(b), user: s.tokenUser });
+    return { status: 201, body: s.issueJson(it) };
+  }],
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/, (_r, m, s) => {
+    const c = s.comments.find((x) => x.id === Number(m[1]));
+    return c ? { status: 200, body: s.commentJson(c) } : notFound();
+  }],
+  ['PATCH', /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/, (r, m, s) => {
+    const c = s.comments.find((x) => x.id === Number(m[1]));
+    if (!c) return notFound();
+    const b = obj(r.body);
+    if (typeof b.body !== 'string') return invalid([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
+    c.body = b.body;
+    c.updated_at = s.tick();
+    return { status: 200, body: s.commentJson(c) };
+  }],
+  ['DELETE', /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/, (_r, m, s) => {
+    const i = s.comments.findIndex((x) => x.id === Number(m[1]));
+    if (i < 0) return notFound();
+    s.comments.splice(i, 1);
+    return { status: 204 };
+  }],
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)$/, (_r, m, s) => {
+    const it = findItem(s, m[1]!);
+    return it ? { status: 200, body: s.issueJson(it) } : notFound();
+  }],
+  ['PATCH', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)$/, (r, m, s) => {
+    const it = findItem(s, m[1]!);
+    if (!it) return notFound();
+    const b = obj(r.body);
+    if (typeof b.title === 'string') it.title = b.title;
+    if (typeof b.body === 'string') it.body = b.body;
+    if (Array.isArray(b.labels)) s.setLabels(it.number, labelsInBody(b), s.tokenUser);
+    if (b.state === 'open' || b.state === 'closed') s.setState(it.number, b.state, s.tokenUser);
+    it.updated_at = s.tick();
+    return { status: 200, body: s.issueJson(it) };
+  }],
+  ['POST', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/labels$/, (r, m, s) => {
+    const it = findItem(s, m[1]!);
+    if (!it) return notFound();
+    const add = labelsInBody(r.body);
+    s.setLabels(it.number, [...it.labels, ...add.filter((l) => !it.labels.some((x) => x.toLowerCase() === l.toLowerCase()))], s.tokenUser);
+    return { status: 200, body: it.labels.map((l) => s.labelJson(l)) };
+  }],
+  ['DELETE', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/labels\/(.+)$/, (_r, m, s) => {
+    const it = findItem(s, m[1]!);
+    const name = decodeURIComponent(m[2]!);
+    if (!it || !it.labels.some((l) => l.toLowerCase() === name.toLowerCase())) {
+      return { status: 404, body: { message: 'Label does not exist', documentation_url: 'https://docs.github.com/rest' } };
+    }
+    s.setLabels(it.number, it.labels.filter((l) => l.toLowerCase() !== name.toLowerCase()), s.tokenUser);
+    return { status: 200, body: it.labels.map((l) => s.labelJson(l)) };
+  }],
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/, (r, m, s) => {
+    const it = findItem(s, m[1]!);
+    if (!it) return notFound();
+    return paged(r, s, s.comments.filter((c) => c.issue === it.number).map((c) => s.commentJson(c)));
+  }],
+  ['POST', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/, (r, m, s) => {
+    const it = findItem(s, m[1]!);
+    if (!it) return notFound();
+    const b = obj(r.body);
+    if (typeof b.body !== 'string' || b.body === '') return invalid([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
+    return { status: 201, body: s.commentJson(s.addComment(it.number, s.tokenUser, b.body)) };
+  }],
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/events$/, (r, m, s) => {
+    const it = findItem(s, m[1]!);
+    if (!it) return notFound();
+    return paged(r, s, s.events.filter((e) => e.issue === it.number).map((e) => s.eventJson(e)));
+  }],
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/dependencies\/blocked_by$/, (r, m, s, o) => {
+    const it = findItem(s, m[1]!);
+    if (!it || !o.dependencies) return notFound();
+    return paged(r, s, it.blockedBy.map((n) => s.items.get(n)).filter((x) => x !== undefined).map((x) => s.issueJson(x)));
+  }],
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/labels$/, (r, _m, s) => paged(r, s, s.labels.map((l) => ({ ...s.labelJson(l.name) })))],
+  ['POST', /^\/repos\/[^/]+\/[^/]+\/labels$/, (r, _m, s) => {
+    const b = obj(r.body);
+    if (typeof b.name !== 'string' || b.name === '') return invalid([{ resource: 'Label', field: 'name', code: 'missing_field' }]);
+    const name = b.name;
+    if (s.labels.some((l) => l.name.toLowerCase() === name.toLowerCase())) return invalid([{ resource: 'Label', field: 'name', code: 'already_exists' }]);
+    s.labels.push({ id: s.id(), name, color: typeof b.color === 'string' ? b.color : 'ededed', description: typeof b.description === 'string' ? b.description : '' });
+    return { status: 201, body: s.labelJson(name) };
+  }],
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/collaborators\/([^/]+)\/permission$/, (_r, m, s) => ({ status: 200, body: s.permissionJson(decodeURIComponent(m[1]!)) })],
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls$/, (r, _m, s) => {
+    const state = r.query.get('state') ?? 'open';
+    const headQ = r.query.get('head');
+    let pulls = [...s.pulls.values()].filter((p) => state === 'all' || p.state === state);
+    if (headQ !== null) {
+      const [owner, branch] = headQ.includes(':') ? [headQ.slice(0, headQ.indexOf(':')), headQ.slice(headQ.indexOf(':') + 1)] : [s.owner, headQ];
+      pulls = owner.toLowerCase() === s.owner.toLowerCase() ? pulls.filter((p) => p.head === branch) : [];
+    }
+    const base = r.query.get('base');
+    if (base !== null) pulls = pulls.filter((p) => p.base === base);
+    pulls.sort((a, b) => b.number - a.number);
+    return paged(r, s, pulls.map((p) => s.pullJson(p)));
+  }],
+  ['POST', /^\/repos\/[^/]+\/[^/]+\/pulls$/, (r, _m, s, o) => createPull(r, s, o)],
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/, (_r, m, s) => {
+    const p = s.pulls.get(Number(m[1]));
+    return p ? { status: 200, body: s.pullJson(p) } : notFound();
+  }],
+];
+
+export async function route(req: RouteRequest, s: FakeGitHubState, o: RouteOptions): Promise<RouteResponse> {
+  const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(?:\/|$)/.exec(req.pathname);
+  if (repoMatch && `${decodeURIComponent(repoMatch[1]!)}/${decodeURIComponent(repoMatch[2]!)}`.toLowerCase() !== s.fullName.toLowerCase()) {
+    return notFound();
+  }
+  for (const [method, re, handler] of routes) {
+    if (method !== req.method) continue;
+    const m = re.exec(req.pathname);
+    if (m) return handler(req, [...m], s, o);
+  }
+  return notFound();
+}
