@@ -1,0 +1,228 @@
+// A stateful fake of Linear's GraphQL API on 127.0.0.1 (port 0) for integration tests. It validates every
+// operation against the schema slice in fake-linear-schema.ts (unknown fields, arguments, missing
+// variables → a GraphQL validation error, HTTP 400, like the real API), checks the personal API key
+// (`Authorization: <key>`, no Bearer), reports X-RateLimit-* / X-Complexity headers on every response and
+// answers RATELIMITED once the request budget is spent or `setRateLimited(true)`.
+
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { execute, GqlError, parse, validate } from './fake-graphql.js';
+import { buildSchema, type FakeState, type FIssue, type FState, type FTeam, type StateType } from './fake-linear-schema.js';
+
+export interface FakeLinearRequest {
+  query: string;
+  operationName: string | null;
+  variables: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  status: number;
+}
+
+export interface AddIssueInput {
+  title: string;
+  team?: string;
+  description?: string | null;
+  /** Linear's scale: 0 none, 1 urgent, 2 high, 3 medium, 4 low. */
+  priority?: number;
+  state?: string;
+  labels?: string[];
+  project?: string;
+  creator?: string;
+  createdAt?: string;
+}
+
+export interface FakeIssueSnapshot {
+  id: string; identifier: string; title: string; priority: number; state: string; labels: string[];
+  comments: { id: string; body: string; user: string | null }[];
+  attachments: { url: string; title: string }[];
+}
+
+export interface FakeLinear {
+  url: string;
+  requests: FakeLinearRequest[];
+  viewer: { id: string; name: string; email: string };
+  addIssue(input: AddIssueInput): string;
+  setState(identifier: string, stateName: string): void;
+  addRelation(blocker: string, blocked: string): void;
+  setLabels(identifier: string, labels: string[]): void;
+  addLabel(name: string, team?: string): void;
+  addProject(name: string, slugId: string): void;
+  addUser(name: string, email?: string): void;
+  addComment(identifier: string, body: string, userName?: string): void;
+  issue(identifier: string): FakeIssueSnapshot;
+  setRateLimited(on: boolean): void;
+  setRequestBudget(budget: { limit?: number; remaining?: number; resetAt?: number }): void;
+  close(): Promise<void>;
+}
+
+export interface FakeLinearOptions {
+  apiKey: string;
+  /** Maximum `first` honoured per page (Linear's default page is 50). */
+  pageSize?: number;
+  /** Team keys to create, each with the default workflow. Default: ["ENG"]. */
+  teams?: string[];
+  /** Workspace labels. Default: agent, blocked, agent:failed, bug. */
+  labels?: string[];
+  requestLimit?: number;
+}
+
+const DEFAULT_STATES: [string, StateType][] = [
+  ['Backlog', 'backlog'], ['Todo', 'unstarted'], ['In Progress', 'started'],
+  ['In Review', 'started'], ['Done', 'completed'], ['Canceled', 'canceled'],
+];
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+
+export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLinear> {
+  let clock = Date.parse('2025-01-01T00:00:00Z');
+  const now = () => new Date((clock += 1000)).toISOString();
+  const viewer = { id: randomUUID(), name: 'Swarm Bot', displayName: 'swarm', email: 'swarm@example.com' };
+  const state: FakeState = {
+    viewer, users: [viewer], teams: [], labels: [], projects: [], issues: [], relations: [],
+    pageSize: opts.pageSize ?? 50, now,
+  };
+  for (const key of opts.teams ?? ['ENG']) {
+    const team: FTeam = { id: randomUUID(), key, name: `${key} team`, states: [] };
+    team.states = DEFAULT_STATES.map(([name, type], position): FState => ({ id: randomUUID(), name, type, position, teamId: team.id }));
+    state.teams.push(team);
+  }
+  for (const name of opts.labels ?? ['agent', 'blocked', 'agent:failed', 'bug']) state.labels.push({ id: randomUUID(), name, teamId: null });
+  const schema = buildSchema(state);
+  const requests: FakeLinearRequest[] = [];
+  let rateLimited = false;
+  const budget = { limit: opts.requestLimit ?? 1500, remaining: opts.requestLimit ?? 1500, resetAt: Date.now() + 3_600_000 };
+
+  const findIssue = (identifier: string): FIssue => {
+    const i = state.issues.find((x) => x.identifier === identifier || x.id === identifier);
+    if (!i) throw new Error(`fake-linear: no issue ${identifier}`);
+    return i;
+  };
+  const findTeam = (key: string) => {
+    const t = state.teams.find((x) => x.key === key);
+    if (!t) throw new Error(`fake-linear: no team ${key}`);
+    return t;
+  };
+  const labelIds = (names: string[]) => names.map((n) => {
+    const l = state.labels.find((x) => x.name === n);
+    if (!l) throw new Error(`fake-linear: no label ${n}`);
+    return l.id;
+  });
+  const stateId = (team: FTeam, name: string) => {
+    const s = team.states.find((x) => x.name === name);
+    if (!s) throw new Error(`fake-linear: no state ${name} in ${team.key}`);
+    return s.id;
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown, complexity = 0) => {
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-ratelimit-requests-limit': String(budget.limit),
+      'x-ratelimit-requests-remaining': String(budget.remaining),
+      'x-ratelimit-requests-reset': String(budget.resetAt),
+      'x-ratelimit-complexity-limit': '250000',
+      'x-ratelimit-complexity-remaining': '250000',
+      'x-ratelimit-complexity-reset': String(budget.resetAt),
+      'x-complexity': String(complexity),
+    });
+    res.end(JSON.stringify(body));
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body: { query?: unknown; variables?: unknown; operationName?: unknown } = {};
+      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'); } catch { /* answered below */ }
+      const entry: FakeLinearRequest = {
+        query: typeof body.query === 'string' ? body.query : '',
+        operationName: typeof body.operationName === 'string' ? body.operationName : null,
+        variables: (body.variables && typeof body.variables === 'object' ? body.variables : {}) as Record<string, unknown>,
+        headers: req.headers,
+        status: 0,
+      };
+      requests.push(entry);
+      const reply = (status: number, payload: unknown, complexity = 0) => { entry.status = status; send(res, status, payload, complexity); };
+      if (req.method !== 'POST' || req.url !== '/graphql') return reply(404, { errors: [{ message: 'Not found' }] });
+      if (req.headers.authorization !== opts.apiKey)
+        return reply(401, { errors: [{ message: 'Authentication required, not authenticated', extensions: { type: 'authentication error', code: 'AUTHENTICATION_ERROR', userPresentableMessage: 'You need to authenticate to access this operation.' } }] });
+      if (rateLimited || budget.remaining <= 0)
+        return reply(400, { errors: [{ message: 'Rate limit exceeded', extensions: { type: 'ratelimited', code: 'RATELIMITED' } }] });
+      budget.remaining--;
+      if (!entry.query) return reply(400, { errors: [{ message: 'Must provide query string.', extensions: { type: 'graphql error', code: 'BAD_REQUEST' } }] });
+      try {
+        const op = parse(entry.query, entry.operationName);
+        validate(op, schema, entry.variables);
+        const result = execute(op, schema, {}, entry.variables);
+        const payload = result.errors.length ? { data: result.data, errors: result.errors } : { data: result.data };
+        reply(200, payload, result.complexity);
+      } catch (err) {
+        if (!(err instanceof GqlError)) {
+          reply(500, { errors: [{ message: `fake-linear crashed: ${(err as Error).message}`, extensions: { type: 'internal error' } }] });
+          return;
+        }
+        reply(400, { errors: [{ message: err.message, extensions: err.extensions }] });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    requests,
+    viewer,
+    addIssue(input) {
+      const team = findTeam(input.team ?? 'ENG');
+      const number = state.issues.filter((i) => i.teamId === team.id).length + 1;
+      const identifier = `${team.key}-${number}`;
+      const creator = input.creator ? state.users.find((u) => u.name === input.creator) : undefined;
+      if (input.creator && !creator) throw new Error(`fake-linear: no user ${input.creator}`);
+      const project = input.project ? state.projects.find((p) => p.name === input.project) : undefined;
+      if (input.project && !project) throw new Error(`fake-linear: no project ${input.project}`);
+      const created = input.createdAt ?? now();
+      state.issues.push({
+        id: randomUUID(), identifier, number, teamId: team.id, title: input.title,
+        description: input.description === undefined ? `Body of ${identifier}` : input.description,
+        priority: input.priority ?? 0, url: `https://linear.app/acme/issue/${identifier}/${slug(input.title)}`,
+        branchName: `swarm/${identifier.toLowerCase()}-${slug(input.title)}`, createdAt: created, updatedAt: created,
+        stateId: stateId(team, input.state ?? 'Todo'), labelIds: labelIds(input.labels ?? ['agent']),
+        projectId: project?.id ?? null, creatorId: (creator ?? viewer).id, comments: [], attachments: [],
+      });
+      return identifier;
+    },
+    setState(identifier, name) {
+      const i = findIssue(identifier);
+      i.stateId = stateId(state.teams.find((t) => t.id === i.teamId)!, name);
+    },
+    addRelation(blocker, blocked) {
+      state.relations.push({ id: randomUUID(), type: 'blocks', issueId: findIssue(blocker).id, relatedIssueId: findIssue(blocked).id });
+    },
+    setLabels(identifier, labels) { findIssue(identifier).labelIds = labelIds(labels); },
+    addLabel(name, team) { state.labels.push({ id: randomUUID(), name, teamId: team ? findTeam(team).id : null }); },
+    addProject(name, slugId) { state.projects.push({ id: randomUUID(), name, slugId }); },
+    addUser(name, email) { state.users.push({ id: randomUUID(), name, displayName: name, email: email ?? `${slug(name)}@example.com` }); },
+    addComment(identifier, body, userName) {
+      const i = findIssue(identifier);
+      const u = userName ? state.users.find((x) => x.name === userName) : viewer;
+      if (!u) throw new Error(`fake-linear: no user ${userName}`);
+      const at = now();
+      i.comments.push({ id: randomUUID(), body, userId: u.id, createdAt: at, updatedAt: at, issueId: i.id });
+    },
+    issue(identifier) {
+      const i = findIssue(identifier);
+      return {
+        id: i.id, identifier: i.identifier, title: i.title, priority: i.priority,
+        state: state.teams.flatMap((t) => t.states).find((x) => x.id === i.stateId)!.name,
+        labels: i.labelIds.map((id) => state.labels.find((l) => l.id === id)!.name),
+        comments: i.comments.map((c) => ({ id: c.id, body: c.body, user: state.users.find((u) => u.id === c.userId)?.name ?? null })),
+        attachments: i.attachments.map((a) => ({ url: a.url, title: a.title })),
+      };
+    },
+    setRateLimited(on) { rateLimited = on; },
+    setRequestBudget(b) { Object.assign(budget, Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined))); },
+    close: () => new Promise<void>((resolve, reject) => {
+      server.closeAllConnections();
+      server.close((err) => (err ? reject(err) : resolve()));
+    }),
+  };
+}
