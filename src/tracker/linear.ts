@@ -1,0 +1,285 @@
+// The Linear tracker adapter (SPEC §3–§4): maps one team's issues onto Ticket and swarm's lifecycle onto
+// workflow states, one sticky comment and a PR attachment. Pull requests live on GitHub (the CodeHost);
+// this adapter only links them. Transport, budgets and error mapping: linear-transport.ts; queries and
+// payload validation: linear-queries.ts.
+
+import type { Config } from '../config/types.js';
+import {
+  STICKY_MARKER, TrackerError,
+  type CandidateList, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict,
+} from './types.js';
+import { createLinearTransport, type FetchLike } from './linear-transport.js';
+import * as Q from './linear-queries.js';
+
+export const LINEAR_DEFAULT_API_URL = 'https://api.linear.app/graphql';
+const PAGE = 50;
+const MAX_PAGES = 200; // 10,000 issues: a runaway cursor must not loop forever
+
+export interface LinearTrackerOptions {
+  config: Config;
+  apiKey: string;
+  fetchImpl?: FetchLike;
+  now?: () => number;
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface LinearTracker extends Tracker {
+  readonly kind: 'linear';
+  /** Look up the team, its workflow states and labels; TrackerError 'config' names any that are missing. */
+  resolve(): Promise<void>;
+  /** Fresh read of the ticket's open blockers (identifiers). */
+  openBlockers(ticket: Ticket): Promise<string[]>;
+  /** Attach the PR URL to the issue (idempotent: Linear keeps one attachment per issue and URL). */
+  linkPullRequest(ticket: Ticket, pr: PullRequest): Promise<void>;
+}
+
+interface Resolved {
+  teamKey: string;
+  viewerId: string;
+  states: Map<string, string>; // name → id
+  labels: Map<string, string>; // name → id
+  projectId: string | null;
+}
+
+export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
+  const cfg = opts.config.tracker;
+  const api = createLinearTransport({
+    apiUrl: cfg.api_url ?? LINEAR_DEFAULT_API_URL, apiKey: opts.apiKey, fetchImpl: opts.fetchImpl, now: opts.now, timeoutMs: opts.timeoutMs,
+  });
+  const creators = new Map<string, Q.LinearCreator | null>(); // issue id → creator, for trust()
+  const stickyIds = new Map<string, string>(); // issue id → sticky comment id
+  let resolving: Promise<Resolved> | null = null;
+
+  const configError = (message: string) => new TrackerError('config', message);
+
+  async function doResolve(): Promise<Resolved> {
+    const teamKey = cfg.team;
+    if (!teamKey) throw configError('tracker.team is required for the Linear tracker (the team key, e.g. ENG)');
+    const data = await api.request(Q.RESOLVE_QUERY, { team: teamKey });
+    const viewer = Q.obj(data.viewer, 'viewer');
+    const team = Q.nodes(data.teams, 'teams')[0];
+    if (!team) {
+      const keys = Q.nodes((await api.request(Q.TEAM_KEYS_QUERY)).teams, 'teams').map((t) => Q.str(t.key, 'team.key'));
+      throw configError(`tracker.team "${teamKey}" is not a Linear team this API key can see (have: ${keys.join(', ') || 'none'})`);
+    }
+    const stateList = Q.nodes(team.states, 'team.states')
+      .sort((a, b) => Number(a.position ?? 0) - Number(b.position ?? 0))
+      .map((s) => [Q.str(s.name, 'state.name'), Q.str(s.id, 'state.id')] as const);
+    const states = new Map(stateList);
+    const have = stateList.map(([n]) => n).join(', ');
+    const wanted: [string, string | null][] = [
+      ...cfg.states.map((s): [string, string] => ['tracker.states', s]),
+      ['tracker.running_state', cfg.running_state], ['tracker.review_state', cfg.review_state], ['tracker.failed_state', cfg.failed_state],
+    ];
+    if (cfg.states.length === 0) throw configError('tracker.states must name at least one workflow state to pick tickets up from (e.g. [Todo])');
+    for (const [key, name] of wanted)
+      if (name !== null && !states.has(name)) throw configError(`${key} "${name}" is not a workflow state of team ${teamKey} (have: ${have})`);
+
+    const labels = new Map<string, string>();
+    let after: string | null = null;
+    for (let i = 0; i < MAX_PAGES; i++) {
+      const conn: unknown = (await api.request(Q.LABELS_QUERY, { team: teamKey, after })).issueLabels;
+      for (const l of Q.nodes(conn, 'issueLabels')) labels.set(Q.str(l.name, 'label.name'), Q.str(l.id, 'label.id'));
+      const p = Q.pageInfo(conn, 'issueLabels');
+      if (!p.hasNextPage || !p.endCursor) break;
+      after = p.endCursor;
+    }
+    const haveLabels = [...labels.keys()].join(', ') || 'none';
+    for (const l of cfg.labels)
+      if (!labels.has(l)) throw configError(`tracker.labels "${l}" is not a label of team ${teamKey} or the workspace (have: ${haveLabels})`);
+    if (cfg.failed_state === null && !labels.has(cfg.failed_label))
+      throw configError(`tracker.failed_label "${cfg.failed_label}" is not a label of team ${teamKey} or the workspace, and tracker.failed_state is null so failures are marked with it (have: ${haveLabels})`);
+
+    let projectId: string | null = null;
+    if (cfg.project) {
+      const found = Q.nodes((await api.request(Q.PROJECTS_QUERY, { project: cfg.project })).projects, 'projects');
+      if (found.length === 0) throw configError(`tracker.project "${cfg.project}" is not a Linear project name or slugId`);
+      projectId = Q.str(found[0]!.id, 'project.id');
+    }
+    return { teamKey, viewerId: Q.str(viewer.id, 'viewer.id'), states, labels, projectId };
+  }
+
+  const ensure = (): Promise<Resolved> => {
+    resolving ??= doResolve().catch((err) => { resolving = null; throw err; });
+    return resolving;
+  };
+  const stateId = (r: Resolved, name: string) => r.states.get(name)!; // checked in resolve()
+
+  const remember = (raw: unknown): Ticket => {
+    const { ticket, creator } = Q.toTicket(raw);
+    creators.set(ticket.id, creator);
+    return ticket;
+  };
+
+  async function currentState(issueId: string): Promise<{ name: string; type: string }> {
+    const issue = Q.obj((await api.request(Q.ISSUE_STATE_QUERY, { id: issueId })).issue, 'issue');
+    const s = Q.obj(issue.state, 'issue.state');
+    return { name: Q.str(s.name, 'state.name'), type: Q.str(s.type, 'state.type') };
+  }
+
+  async function moveTo(ticket: Ticket, state: string): Promise<void> {
+    const r = await ensure();
+    const data = await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { stateId: stateId(r, state) } });
+    if (Q.obj(data.issueUpdate, 'issueUpdate').success !== true)
+      throw new TrackerError('unavailable', `Linear did not move ${ticket.identifier} to "${state}"`);
+  }
+
+  async function findSticky(issueId: string, viewerId: string): Promise<string | null> {
+    let after: string | null = null;
+    for (let i = 0; i < MAX_PAGES; i++) {
+      const conn: unknown = Q.obj((await api.request(Q.COMMENTS_QUERY, { id: issueId, after })).issue, 'issue').comments;
+      for (const c of Q.nodes(conn, 'comments')) {
+        const user = c.user === null || c.user === undefined ? null : Q.obj(c.user, 'comment.user');
+        if (user?.id === viewerId && Q.str(c.body, 'comment.body').includes(STICKY_MARKER)) return Q.str(c.id, 'comment.id');
+      }
+      const p = Q.pageInfo(conn, 'comments');
+      if (!p.hasNextPage || !p.endCursor) break;
+      after = p.endCursor;
+    }
+    return null;
+  }
+
+  async function upsertSticky(ticket: Ticket, sticky: string): Promise<void> {
+    const r = await ensure();
+    const body = sticky.includes(STICKY_MARKER) ? sticky : `${STICKY_MARKER}\n${sticky}`;
+    let id = stickyIds.get(ticket.id) ?? (await findSticky(ticket.id, r.viewerId));
+    if (id) {
+      try {
+        await api.request(Q.COMMENT_UPDATE_MUTATION, { id, input: { body } });
+        stickyIds.set(ticket.id, id);
+        return;
+      } catch (err) {
+        // Someone deleted the comment: forget it and create a new one.
+        if (!(err instanceof TrackerError && err.kind === 'not_found')) throw err;
+        stickyIds.delete(ticket.id);
+        id = null;
+      }
+    }
+    const data = await api.request(Q.COMMENT_CREATE_MUTATION, { input: { issueId: ticket.id, body } });
+    const comment = Q.obj(Q.obj(data.commentCreate, 'commentCreate').comment, 'commentCreate.comment');
+    stickyIds.set(ticket.id, Q.str(comment.id, 'comment.id'));
+  }
+
+  async function fetchTicket(key: string): Promise<Ticket | null> {
+    try {
+      return remember((await api.request(Q.ISSUE_QUERY, { id: key })).issue);
+    } catch (err) {
+      if (err instanceof TrackerError && err.kind === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  const tracker: LinearTracker = {
+    kind: 'linear',
+    resolve: async () => { await ensure(); },
+
+    async candidates(): Promise<CandidateList> {
+      const r = await ensure();
+      // Eligible states plus running_state, so reconciliation sees the tickets swarm holds.
+      const filter: Record<string, unknown> = {
+        team: { key: { eq: r.teamKey } },
+        state: { name: { in: [...new Set([...cfg.states, cfg.running_state])] } },
+      };
+      if (cfg.labels.length) filter.and = cfg.labels.map((l) => ({ labels: { some: { name: { eq: l } } } }));
+      if (r.projectId) filter.project = { id: { eq: r.projectId } };
+      const tickets: Ticket[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < MAX_PAGES; i++) {
+        const conn: unknown = (await api.request(Q.CANDIDATES_QUERY, { filter, first: PAGE, after })).issues;
+        for (const n of Q.nodes(conn, 'issues')) tickets.push(remember(n));
+        const p = Q.pageInfo(conn, 'issues');
+        if (!p.hasNextPage || !p.endCursor) break;
+        after = p.endCursor;
+      }
+      return { tickets, unchanged: false };
+    },
+
+    fetch: fetchTicket,
+
+    async openBlockers(ticket) {
+      const fresh = await fetchTicket(ticket.id);
+      return fresh ? fresh.blockers : [];
+    },
+
+    async comments(ticket): Promise<TicketComment[]> {
+      const out: TicketComment[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < MAX_PAGES; i++) {
+        const conn: unknown = Q.obj((await api.request(Q.COMMENTS_QUERY, { id: ticket.id, after })).issue, 'issue').comments;
+        for (const c of Q.nodes(conn, 'comments')) {
+          const body = Q.str(c.body, 'comment.body');
+          if (body.includes(STICKY_MARKER)) continue; // swarm's own status, not input for the agent
+          const user = c.user === null || c.user === undefined ? null : Q.obj(c.user, 'comment.user');
+          out.push({
+            author: user ? Q.optStr(user.displayName, 'user.displayName') || Q.str(user.name, 'user.name') : 'integration',
+            body,
+            created_at: Q.str(c.createdAt, 'comment.createdAt'),
+            trusted: user !== null, // workspace members; integration/bot comments have no user
+          });
+        }
+        const p = Q.pageInfo(conn, 'comments');
+        if (!p.hasNextPage || !p.endCursor) break;
+        after = p.endCursor;
+      }
+      return out;
+    },
+
+    async trust(ticket): Promise<TrustVerdict> {
+      if (cfg.allowed_authors.length === 0) return { trusted: true, reason: 'Linear workspace members only' };
+      if (!creators.has(ticket.id)) await fetchTicket(ticket.id);
+      const c = creators.get(ticket.id) ?? null;
+      if (!c) return { trusted: false, reason: `${ticket.identifier} has no human creator and tracker.allowed_authors is set` };
+      const allowed = new Set(cfg.allowed_authors.map((a) => a.toLowerCase()));
+      const match = [c.name, c.displayName, c.email].find((v) => v && allowed.has(v.toLowerCase()));
+      return match
+        ? { trusted: true, reason: `created by ${match} (tracker.allowed_authors)` }
+        : { trusted: false, reason: `created by ${c.displayName || c.name}, who is not in tracker.allowed_authors` };
+    },
+
+    async claim(ticket, sticky) {
+      await moveTo(ticket, cfg.running_state);
+      await upsertSticky(ticket, sticky);
+    },
+
+    updateSticky: upsertSticky,
+
+    async linkPullRequest(ticket, pr) {
+      const data = await api.request(Q.LINK_URL_MUTATION, { issueId: ticket.id, url: pr.url, title: `Pull request #${pr.number}` });
+      if (Q.obj(data.attachmentLinkURL, 'attachmentLinkURL').success !== true)
+        throw new TrackerError('unavailable', `Linear did not link ${pr.url} to ${ticket.identifier}`);
+    },
+
+    async release(ticket, pr, sticky) {
+      if (pr) await tracker.linkPullRequest(ticket, pr);
+      // Never reopen a ticket a human (or Linear's GitHub integration) already completed or canceled.
+      const now = await currentState(ticket.id);
+      if (!Q.isClosedType(now.type) && now.name !== cfg.review_state) await moveTo(ticket, cfg.review_state);
+      await upsertSticky(ticket, sticky);
+    },
+
+    async markFailed(ticket, sticky) {
+      const r = await ensure();
+      if (cfg.failed_state !== null) {
+        const now = await currentState(ticket.id);
+        if (!Q.isClosedType(now.type)) await moveTo(ticket, cfg.failed_state);
+      } else {
+        // Label first, so the ticket is never back in an eligible state without its failed label.
+        await api.request(Q.ADD_LABEL_MUTATION, { id: ticket.id, labelId: r.labels.get(cfg.failed_label)! });
+        const now = await currentState(ticket.id);
+        if (now.name === cfg.running_state) await moveTo(ticket, cfg.states[0]!);
+      }
+      await upsertSticky(ticket, sticky);
+    },
+
+    async unclaim(ticket, sticky) {
+      const now = await currentState(ticket.id);
+      if (now.name === cfg.running_state) await moveTo(ticket, cfg.states[0]!);
+      if (sticky !== null) await upsertSticky(ticket, sticky);
+    },
+
+    rateLimit: () => api.rateLimit(),
+    requestCount: () => api.requestCount(),
+  };
+  return tracker;
+}

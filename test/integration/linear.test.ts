@@ -1,0 +1,391 @@
+// The Linear adapter against a stateful fake Linear GraphQL server on 127.0.0.1 (and the real @linear/sdk
+// against the same fake, to show the fake answers the way the SDK expects).
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LinearClient } from '@linear/sdk';
+import type { Config, TrackerConfig } from '../../src/config/types.js';
+import { createLinearTracker, type LinearTracker } from '../../src/tracker/linear.js';
+import { STICKY_MARKER, TrackerError, type PullRequest, type Ticket } from '../../src/tracker/types.js';
+import { startFakeLinear, type FakeLinear } from '../helpers/fake-linear.js';
+
+const KEY = 'lin_api_TESTKEY_0123456789abcdef';
+
+function makeConfig(apiUrl: string, tracker: Partial<TrackerConfig> = {}): Config {
+  return {
+    tracker: {
+      kind: 'linear', labels: ['agent'], exclude_labels: ['blocked'], api_url: apiUrl, repo: null, token: null,
+      running_label: 'agent:running', review_label: 'agent:review', failed_label: 'agent:failed',
+      trusted_labelers_only: true, allowed_authors: [], api_key: null, team: 'ENG', project: null,
+      states: ['Todo'], running_state: 'In Progress', review_state: 'In Review', failed_state: null,
+      path: '.swarm/tickets', ...tracker,
+    },
+    polling: { interval: 30_000 },
+    workspace: { root: '.swarm/worktrees', base_branch: 'main', branch_prefix: 'swarm/' },
+    hooks: { after_create: '', before_run: '', after_run: '', before_remove: '', timeout: 300_000 },
+    agent: {
+      command: 'claude', max_concurrent: 3, max_attempts: 3, models: ['sonnet'], max_turns: 60,
+      permission_mode: 'bypassPermissions', allowed_tools: [], disallowed_tools: [], mcp_servers: {},
+      append_system_prompt: '', env: {}, timeout: 3_600_000, stall_timeout: 600_000, fast_fail: 10_000,
+      retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null,
+    },
+    budget: { daily_usd: null },
+    pr: { auto_open: true, draft: false },
+    server: { port: null, host: '127.0.0.1' },
+    notify: { webhook_url: null },
+    state: { url: null, transcript_days: 30 },
+  };
+}
+
+async function rejection(p: Promise<unknown>): Promise<TrackerError> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(TrackerError);
+  return err as TrackerError;
+}
+
+const pr: PullRequest = { number: 7, url: 'https://github.com/acme/app/pull/7', state: 'open', branch: 'swarm/eng-1-fix' };
+
+let fake: FakeLinear;
+beforeEach(async () => { fake = await startFakeLinear({ apiKey: KEY }); });
+afterEach(async () => { await fake.close(); });
+
+const tracker = (t: Partial<TrackerConfig> = {}, extra: Partial<Parameters<typeof createLinearTracker>[0]> = {}): LinearTracker =>
+  createLinearTracker({ config: makeConfig(fake.url, t), apiKey: KEY, ...extra });
+const count = (op: string) => fake.requests.filter((r) => r.query.includes(op)).length;
+const ticketOf = async (t: LinearTracker, key: string): Promise<Ticket> => (await t.fetch(key))!;
+
+describe('resolve()', () => {
+  it('accepts a config whose team, states and labels exist', async () => {
+    await expect(tracker().resolve()).resolves.toBeUndefined();
+  });
+
+  it('names an unknown workflow state and lists the valid ones', async () => {
+    const err = await rejection(tracker({ running_state: 'Doing' }).resolve());
+    expect(err.kind).toBe('config');
+    expect(err.message).toBe('tracker.running_state "Doing" is not a workflow state of team ENG (have: Backlog, Todo, In Progress, In Review, Done, Canceled)');
+    expect((await rejection(tracker({ states: ['Todo', 'Ready'] }).resolve())).message).toMatch(/^tracker\.states "Ready" is not/);
+  });
+
+  it('names an unknown trigger label, failed label and team', async () => {
+    const label = await rejection(tracker({ labels: ['agent', 'robot'] }).resolve());
+    expect(label.kind).toBe('config');
+    expect(label.message).toMatch(/^tracker\.labels "robot" is not a label of team ENG or the workspace \(have: agent, blocked, agent:failed, bug\)$/);
+    const failed = await rejection(tracker({ failed_label: 'swarm:failed' }).resolve());
+    expect(failed.message).toMatch(/^tracker\.failed_label "swarm:failed" .*failed_state is null/);
+    // With a failed state the failed label is not needed.
+    await expect(tracker({ failed_label: 'swarm:failed', failed_state: 'Canceled' }).resolve()).resolves.toBeUndefined();
+    const team = await rejection(tracker({ team: 'OPS' }).resolve());
+    expect(team.message).toBe('tracker.team "OPS" is not a Linear team this API key can see (have: ENG)');
+  });
+
+  it('checks the project by name or slugId', async () => {
+    fake.addProject('Mobile App', 'mobile-app-1a2b');
+    await expect(tracker({ project: 'mobile-app-1a2b' }).resolve()).resolves.toBeUndefined();
+    expect((await rejection(tracker({ project: 'Web' }).resolve())).message).toMatch(/tracker\.project "Web"/);
+  });
+});
+
+describe('candidates()', () => {
+  it('returns the team\'s labelled issues in eligible states plus the running state, server-side filtered', async () => {
+    const multi = await startFakeLinear({ apiKey: KEY, teams: ['ENG', 'OPS'] });
+    try {
+      const todo = multi.addIssue({ title: 'Todo with label' });
+      multi.addIssue({ title: 'Todo without label', labels: ['bug'] });
+      multi.addIssue({ title: 'Backlog', state: 'Backlog' });
+      const running = multi.addIssue({ title: 'Running', state: 'In Progress' });
+      multi.addIssue({ title: 'Done', state: 'Done' });
+      multi.addIssue({ title: 'Review', state: 'In Review' });
+      multi.addIssue({ title: 'Other team', team: 'OPS' });
+      const excluded = multi.addIssue({ title: 'Excluded', labels: ['agent', 'blocked'] });
+      const t = createLinearTracker({ config: makeConfig(multi.url), apiKey: KEY });
+      const list = await t.candidates();
+      expect(list.unchanged).toBe(false);
+      expect(list.tickets.map((x) => x.key).sort()).toEqual([todo, running, excluded].sort());
+      expect(list.tickets.find((x) => x.key === running)!.state).toBe('In Progress');
+      expect(list.tickets.find((x) => x.key === excluded)!.labels).toEqual(['agent', 'blocked']); // policy excludes
+      const q = multi.requests.filter((r) => r.query.includes('SwarmCandidates'));
+      expect(q).toHaveLength(1);
+      expect(q[0]!.variables.filter).toMatchObject({ team: { key: { eq: 'ENG' } }, state: { name: { in: ['Todo', 'In Progress'] } } });
+    } finally {
+      await multi.close();
+    }
+  });
+
+  it('requires every trigger label and honours the project', async () => {
+    fake.addProject('Mobile App', 'mobile');
+    const both = fake.addIssue({ title: 'both', labels: ['agent', 'bug'], project: 'Mobile App' });
+    fake.addIssue({ title: 'one', labels: ['agent'], project: 'Mobile App' });
+    fake.addIssue({ title: 'no project', labels: ['agent', 'bug'] });
+    const keys = (await tracker({ labels: ['agent', 'bug'], project: 'Mobile App' }).candidates()).tickets.map((x) => x.key);
+    expect(keys).toEqual([both]);
+  });
+
+  it('paginates 120 issues in 3 requests of at most 50', async () => {
+    for (let i = 0; i < 120; i++) fake.addIssue({ title: `Issue ${i}` });
+    const t = tracker();
+    await t.resolve();
+    const before = t.requestCount();
+    const list = await t.candidates();
+    expect(list.tickets).toHaveLength(120);
+    expect(new Set(list.tickets.map((x) => x.key)).size).toBe(120);
+    expect(count('SwarmCandidates')).toBe(3);
+    expect(t.requestCount() - before).toBe(3);
+  });
+
+  it('maps Linear priority onto swarm\'s scale and the issue fields onto Ticket', async () => {
+    const keys = [0, 1, 2, 3, 4].map((p) => fake.addIssue({ title: `P${p} Fix login`, priority: p }));
+    const tickets = (await tracker().candidates()).tickets;
+    const prio = Object.fromEntries(tickets.map((x) => [x.key, x.priority]));
+    expect(keys.map((k) => prio[k])).toEqual([4, 0, 1, 2, 3]);
+    const t0 = tickets.find((x) => x.key === keys[1])!;
+    const raw = fake.issue(keys[1]!);
+    expect(t0).toMatchObject({
+      key: 'ENG-2', identifier: 'ENG-2', id: raw.id, number: 2, title: 'P1 Fix login', body: 'Body of ENG-2',
+      state: 'Todo', open: true, labels: ['agent'], blockers: [], branch_hint: 'swarm/eng-2-p1-fix-login',
+      url: 'https://linear.app/acme/issue/ENG-2/p1-fix-login',
+    });
+  });
+
+  it('lists open blockers from inverse "blocks" relations only', async () => {
+    const blocker = fake.addIssue({ title: 'Blocker', labels: ['bug'] });
+    const blocked = fake.addIssue({ title: 'Blocked' });
+    fake.addRelation(blocker, blocked);
+    const t = tracker();
+    expect((await t.candidates()).tickets.find((x) => x.key === blocked)!.blockers).toEqual([blocker]);
+    expect(await t.openBlockers(await ticketOf(t, blocked))).toEqual([blocker]);
+    fake.setState(blocker, 'Done');
+    expect((await t.candidates()).tickets.find((x) => x.key === blocked)!.blockers).toEqual([]);
+    fake.setState(blocker, 'Canceled');
+    expect((await t.fetch(blocked))!.blockers).toEqual([]);
+  });
+});
+
+describe('fetch(), comments(), trust()', () => {
+  it('fetches by identifier and returns null for an unknown one', async () => {
+    const key = fake.addIssue({ title: 'Hello', state: 'Done' });
+    const t = tracker();
+    expect(await t.fetch(key)).toMatchObject({ key, state: 'Done', open: false });
+    expect(await t.fetch('ENG-999')).toBeNull();
+  });
+
+  it('returns human comments as trusted and leaves out swarm\'s sticky comment', async () => {
+    fake.addUser('Ada Lovelace');
+    const key = fake.addIssue({ title: 'x' });
+    fake.addComment(key, 'Please also update the docs', 'Ada Lovelace');
+    const t = tracker();
+    const ticket = await ticketOf(t, key);
+    await t.claim(ticket, `${STICKY_MARKER}\nclaimed`);
+    const comments = await t.comments(ticket);
+    expect(comments).toEqual([{ author: 'Ada Lovelace', body: 'Please also update the docs', created_at: expect.any(String), trusted: true }]);
+  });
+
+  it('trusts everyone unless allowed_authors is set', async () => {
+    fake.addUser('Mallory');
+    const key = fake.addIssue({ title: 'x', creator: 'Mallory' });
+    const mine = fake.addIssue({ title: 'y' });
+    expect((await tracker().trust(await ticketOf(tracker(), key))).trusted).toBe(true);
+    const strict = tracker({ allowed_authors: ['SWARM@example.com'] });
+    expect(await strict.trust(await ticketOf(strict, key))).toEqual({ trusted: false, reason: 'created by Mallory, who is not in tracker.allowed_authors' });
+    expect((await strict.trust(await ticketOf(strict, mine))).trusted).toBe(true);
+  });
+});
+
+describe('writes', () => {
+  it('claim moves to the running state and keeps exactly one sticky comment', async () => {
+    const key = fake.addIssue({ title: 'x' });
+    const t = tracker();
+    const ticket = await ticketOf(t, key);
+    await t.claim(ticket, 'attempt 1 running');
+    expect(fake.issue(key).state).toBe('In Progress');
+    expect(fake.issue(key).comments).toEqual([{ id: expect.any(String), body: `${STICKY_MARKER}\nattempt 1 running`, user: 'Swarm Bot' }]);
+    await t.updateSticky(ticket, `${STICKY_MARKER}\nattempt 2 running`);
+    expect(fake.issue(key).comments.map((c) => c.body)).toEqual([`${STICKY_MARKER}\nattempt 2 running`]);
+    expect(count('SwarmCommentCreate')).toBe(1);
+    expect(count('SwarmCommentUpdate')).toBe(1);
+    // A restarted daemon (no cache) finds the same comment instead of adding one.
+    const restarted = tracker();
+    await restarted.updateSticky(ticket, 'after restart');
+    expect(fake.issue(key).comments.map((c) => c.body)).toEqual([`${STICKY_MARKER}\nafter restart`]);
+  });
+
+  it('does not take over a marker comment written by someone else', async () => {
+    fake.addUser('Ada');
+    const key = fake.addIssue({ title: 'x' });
+    fake.addComment(key, `quoting ${STICKY_MARKER}`, 'Ada');
+    const t = tracker();
+    await t.claim(await ticketOf(t, key), 'mine');
+    expect(fake.issue(key).comments.map((c) => c.user)).toEqual(['Ada', 'Swarm Bot']);
+  });
+
+  it('release links the PR once even when called twice and moves to the review state', async () => {
+    const key = fake.addIssue({ title: 'x', state: 'In Progress' });
+    const t = tracker();
+    const ticket = await ticketOf(t, key);
+    await t.release(ticket, pr, 'PR opened');
+    await t.release(ticket, pr, 'PR opened');
+    expect(fake.issue(key).attachments).toEqual([{ url: pr.url, title: 'Pull request #7' }]);
+    expect(fake.issue(key).state).toBe('In Review');
+    expect(fake.issue(key).comments).toHaveLength(1);
+  });
+
+  it('release never reopens a ticket that was already completed', async () => {
+    const key = fake.addIssue({ title: 'x', state: 'In Progress' });
+    const t = tracker();
+    const ticket = await ticketOf(t, key);
+    fake.setState(key, 'Done');
+    await t.release(ticket, pr, 'merged');
+    expect(fake.issue(key).state).toBe('Done');
+  });
+
+  it('markFailed moves to failed_state when one is configured', async () => {
+    const key = fake.addIssue({ title: 'x', state: 'In Progress' });
+    const t = tracker({ failed_state: 'Canceled' });
+    await t.markFailed(await ticketOf(t, key), 'failed 3 times');
+    expect(fake.issue(key)).toMatchObject({ state: 'Canceled', labels: ['agent'] });
+    expect(fake.issue(key).comments.map((c) => c.body)).toEqual([`${STICKY_MARKER}\nfailed 3 times`]);
+  });
+
+  it('markFailed adds the failed label and leaves the running state when failed_state is null', async () => {
+    const key = fake.addIssue({ title: 'x', state: 'In Progress' });
+    const t = tracker();
+    await t.markFailed(await ticketOf(t, key), 'failed');
+    expect(fake.issue(key)).toMatchObject({ state: 'Todo', labels: ['agent', 'agent:failed'] });
+    await t.markFailed(await ticketOf(t, key), 'failed');
+    expect(fake.issue(key).labels).toEqual(['agent', 'agent:failed']);
+  });
+
+  it('unclaim moves a running ticket back to the first eligible state, and leaves a closed one alone', async () => {
+    const key = fake.addIssue({ title: 'x' });
+    const t = tracker({ states: ['Todo', 'Backlog'] });
+    const ticket = await ticketOf(t, key);
+    await t.claim(ticket, 'running');
+    await t.unclaim(ticket, 'released');
+    expect(fake.issue(key).state).toBe('Todo');
+    expect(fake.issue(key).comments.map((c) => c.body)).toEqual([`${STICKY_MARKER}\nreleased`]);
+    fake.setState(key, 'Canceled');
+    await t.unclaim(ticket, null);
+    expect(fake.issue(key).state).toBe('Canceled');
+  });
+});
+
+describe('rate limits', () => {
+  it('backs off before the request budget is exhausted', async () => {
+    fake.addIssue({ title: 'x' });
+    const resetAt = Date.parse('2030-01-01T00:00:00Z');
+    let clock = Date.parse('2029-12-31T23:00:00Z');
+    const t = tracker({}, { now: () => clock });
+    await t.resolve();
+    fake.setRequestBudget({ limit: 100, remaining: 5, resetAt });
+    await t.candidates(); // answered with remaining 4 (< 5 % of 100)
+    expect(t.rateLimit()).toEqual({ remaining: 4, resetAt: '2030-01-01T00:00:00.000Z' });
+    const sent = fake.requests.length;
+    const err = await rejection(t.candidates());
+    expect(err.kind).toBe('rate_limited');
+    expect(err.retryAt).toBe('2030-01-01T00:00:00.000Z');
+    expect(fake.requests.length).toBe(sent); // nothing was sent
+    clock = resetAt + 1; // window over
+    fake.setRequestBudget({ remaining: 100 });
+    await expect(t.candidates()).resolves.toMatchObject({ unchanged: false });
+  });
+
+  it('maps a RATELIMITED answer to rate_limited with the reset time, then holds off', async () => {
+    const t = tracker();
+    await t.resolve();
+    const resetAt = Date.now() + 600_000;
+    fake.setRequestBudget({ resetAt });
+    fake.setRateLimited(true);
+    const err = await rejection(t.candidates());
+    expect(err.kind).toBe('rate_limited');
+    expect(err.retryAt).toBe(new Date(resetAt).toISOString());
+    const sent = fake.requests.length;
+    expect((await rejection(t.candidates())).kind).toBe('rate_limited');
+    expect(fake.requests.length).toBe(sent);
+  });
+
+  it('falls back to now + 60 s when a RATELIMITED answer has no reset header', async () => {
+    const clock = Date.parse('2030-06-01T12:00:00Z');
+    const stripHeaders = async (url: string, init: RequestInit) => {
+      const res = await fetch(url, init);
+      return new Response(await res.text(), { status: res.status, headers: { 'content-type': 'application/json' } });
+    };
+    const t = tracker({}, { fetchImpl: stripHeaders, now: () => clock });
+    fake.setRateLimited(true);
+    const err = await rejection(t.resolve());
+    expect(err).toMatchObject({ kind: 'rate_limited', retryAt: '2030-06-01T12:01:00.000Z' });
+  });
+});
+
+describe('errors', () => {
+  it('maps a rejected key to auth without ever echoing the key', async () => {
+    const wrong = 'lin_api_WRONGKEY_should_not_leak';
+    const t = createLinearTracker({ config: makeConfig(fake.url), apiKey: wrong });
+    const err = await rejection(t.candidates());
+    expect(err.kind).toBe('auth');
+    expect(err.message).toBe('Linear rejected the API key: check LINEAR_API_KEY / tracker.api_key');
+    expect(fake.requests.at(-1)!.headers.authorization).toBe(wrong); // sent raw, like the SDK
+  });
+
+  it('redacts the key even when the server echoes it, and maps network failures to unavailable', async () => {
+    const echo = async () =>
+      new Response(JSON.stringify({ errors: [{ message: `bad token ${KEY}`, extensions: { type: 'invalid input' } }] }), {
+        status: 400, headers: { 'content-type': 'application/json' },
+      });
+    const err = await rejection(tracker({}, { fetchImpl: echo }).resolve());
+    expect(err.kind).toBe('unavailable');
+    expect(err.message).not.toContain(KEY);
+    expect(err.message).toContain('[redacted]');
+    const url = fake.url;
+    await fake.close();
+    const down = await rejection(createLinearTracker({ config: makeConfig(url), apiKey: KEY }).candidates());
+    expect(down.kind).toBe('unavailable');
+    expect(down.message).toMatch(/^Linear API unreachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/);
+    expect(JSON.stringify({ ...down, message: down.message, stack: down.stack })).not.toContain(KEY);
+    fake = await startFakeLinear({ apiKey: KEY }); // for afterEach
+  });
+
+  it('refuses to send the key over plain http to a non-local host', () => {
+    expect(() => createLinearTracker({ config: makeConfig('http://linear.example.com/graphql'), apiKey: KEY })).toThrow(/must use https/);
+  });
+});
+
+describe('the fake validates queries', () => {
+  const post = (body: unknown, key = KEY) =>
+    fetch(fake.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: key }, body: JSON.stringify(body) });
+
+  it('rejects unknown root fields, unknown nested fields, missing variables and bad arguments', async () => {
+    const cases: [unknown, string][] = [
+      [{ query: '{ issuez { nodes { id } } }' }, 'Cannot query field "issuez" on type "Query".'],
+      [{ query: '{ issues { nodes { id titel } } }' }, 'Cannot query field "titel" on type "Issue".'],
+      [{ query: 'query Q($id: String!) { issue(id: $id) { id } }', variables: {} }, 'Variable "$id" of required type "String!" was not provided.'],
+      [{ query: '{ issue { id } }' }, 'Field "issue" argument "id" of type "String!" is required, but it was not provided.'],
+      [{ query: '{ issues(limit: 5) { nodes { id } } }' }, 'Unknown argument "limit" on field "Query.issues".'],
+      [{ query: '{ issues { nodes { state } } }' }, 'Field "state" of type "WorkflowState" must have a selection of subfields. Did you mean "state { ... }"?'],
+      [{ query: 'query Q($n: Int) { issue(id: $n) { id } }', variables: { n: 1 } }, 'Variable "$n" of type "Int" used in position expecting type "String!".'],
+      [{ query: '{ issues(filter: { team: { slug: { eq: "ENG" } } }) { nodes { id } } }' }, 'Field "slug" is not defined by type "IssueFilter".'],
+    ];
+    for (const [body, message] of cases) {
+      const res = await post(body);
+      const json = (await res.json()) as { errors: { message: string; extensions: { type: string } }[] };
+      expect(json.errors[0]!.message, JSON.stringify(body)).toBe(message);
+      expect(json.errors[0]!.extensions.type).toMatch(/graphql error|invalid input/);
+    }
+  });
+
+  it('answers the real @linear/sdk the way it expects (data + headers, typed errors)', async () => {
+    fake.addIssue({ title: 'x' });
+    const sdk = new LinearClient({ apiKey: KEY, apiUrl: fake.url });
+    const ok = await sdk.client.rawRequest<{ viewer: { name: string } }, Record<string, unknown>>('{ viewer { id name } }', {});
+    expect(ok.data?.viewer.name).toBe('Swarm Bot');
+    expect(Number(ok.headers?.get('x-ratelimit-requests-remaining'))).toBeGreaterThan(0);
+    expect(fake.requests.at(-1)!.headers.authorization).toBe(KEY);
+
+    const bad = await sdk.client.rawRequest('{ issuez { id } }', {}).catch((e: unknown) => e as { type: string; message: string });
+    expect(bad).toMatchObject({ type: 'GraphqlError' });
+    fake.setRateLimited(true);
+    const limited = await sdk.client.rawRequest('{ viewer { id } }', {}).catch((e: unknown) => e as Record<string, unknown>);
+    expect(limited).toMatchObject({ type: 'Ratelimited', status: 400 });
+    expect(typeof limited.requestsResetAt).toBe('number');
+    fake.setRateLimited(false);
+    const unauth = await new LinearClient({ apiKey: 'nope', apiUrl: fake.url }).client.rawRequest('{ viewer { id } }', {}).catch((e: unknown) => e as { type: string });
+    expect(unauth).toMatchObject({ type: 'AuthenticationError' });
+  });
+});
