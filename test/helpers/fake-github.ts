@@ -31,6 +31,8 @@ export interface LoggedRequest {
   body: unknown;
   /** 0 while unanswered (or never, for a 'timeout' fault). */
   status: number;
+  /** Headers of the answer (etag, x-ratelimit-*, link, …); empty while unanswered. */
+  responseHeaders: Record<string, string>;
   fault: FaultKind | null;
 }
 
@@ -150,13 +152,14 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
         body = raw;
       }
     }
-    const entry: LoggedRequest = { method, path: `${url.pathname}${url.search}`, headers, body, status: 0, fault: null };
+    const entry: LoggedRequest = { method, path: `${url.pathname}${url.search}`, headers, body, status: 0, responseHeaders: {}, fault: null };
     requests.push(entry);
     const send = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
       entry.status = status;
       const text = payload === undefined ? '' : typeof payload === 'string' ? payload : JSON.stringify(payload);
       const type = typeof payload === 'string' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
-      res.writeHead(status, { ...(text !== '' ? { 'content-type': type } : {}), 'x-github-request-id': `FAKE:${requests.length}`, ...extra });
+      entry.responseHeaders = { ...(text !== '' ? { 'content-type': type } : {}), 'x-github-request-id': `FAKE:${requests.length}`, ...extra };
+      res.writeHead(status, entry.responseHeaders);
       res.end(text);
     };
 

@@ -1,0 +1,132 @@
+// GitHub REST payloads → swarm's normalised shapes (Ticket, PullRequest, comments), validated at the edge.
+// Pure: no requests here.
+
+import { priorityFromLabels } from './priority.js';
+import { TrackerError, type PullRequest, type Ticket } from './types.js';
+
+export interface GhIssue {
+  number: number;
+  title: string;
+  body: string;
+  html_url: string;
+  state: string;
+  labels: string[];
+  author: string | null;
+  created_at: string;
+  updated_at: string;
+  isPull: boolean;
+}
+
+export interface GhComment {
+  id: number;
+  author: string | null;
+  body: string;
+  created_at: string;
+}
+
+type Json = Record<string, unknown>;
+
+function isObj(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown, fallback = ''): string {
+  return typeof v === 'string' ? v : fallback;
+}
+
+function malformed(what: string): TrackerError {
+  return new TrackerError('unavailable', `GitHub returned an unexpected payload for ${what}`);
+}
+
+function login(user: unknown): string | null {
+  return isObj(user) && typeof user.login === 'string' ? user.login : null;
+}
+
+export function parseIssue(raw: unknown): GhIssue {
+  if (!isObj(raw) || typeof raw.number !== 'number' || typeof raw.title !== 'string') throw malformed('an issue');
+  const labels = Array.isArray(raw.labels)
+    ? raw.labels.map((l) => (typeof l === 'string' ? l : isObj(l) ? str(l.name) : '')).filter((l) => l !== '')
+    : [];
+  return {
+    number: raw.number,
+    title: raw.title,
+    body: str(raw.body),
+    html_url: str(raw.html_url),
+    state: str(raw.state, 'open'),
+    labels,
+    author: login(raw.user),
+    created_at: str(raw.created_at),
+    updated_at: str(raw.updated_at),
+    isPull: 'pull_request' in raw && raw.pull_request != null,
+  };
+}
+
+export function parseIssueList(raw: unknown): GhIssue[] {
+  if (!Array.isArray(raw)) throw malformed('the issue list');
+  return raw.map(parseIssue);
+}
+
+export function parseComment(raw: unknown): GhComment {
+  if (!isObj(raw) || typeof raw.id !== 'number') throw malformed('a comment');
+  return { id: raw.id, author: login(raw.user), body: str(raw.body), created_at: str(raw.created_at) };
+}
+
+/** Issue numbers named by "blocked by #N" / "depends on #N" lines in a body (in order, deduplicated). */
+export function blockerNumbersFromBody(body: string): number[] {
+  const found: number[] = [];
+  const line = /^[\s>*-]*(?:\[[ xX]\]\s*)?(?:blocked\s+by|depends\s+on)\b:?(.*)$/gim;
+  for (const m of body.matchAll(line)) {
+    for (const ref of (m[1] ?? '').matchAll(/(?:^|[\s,(])#(\d+)\b/g)) {
+      const n = Number(ref[1]);
+      if (n > 0 && !found.includes(n)) found.push(n);
+    }
+  }
+  return found;
+}
+
+/** Ticket from an issue. `blockers` holds the body's referenced issues ("#N"); their open-check is separate. */
+export function toTicket(issue: GhIssue): Ticket {
+  return {
+    key: String(issue.number),
+    id: String(issue.number),
+    identifier: `#${issue.number}`,
+    number: issue.number,
+    title: issue.title,
+    body: issue.body,
+    url: issue.html_url,
+    labels: issue.labels,
+    priority: priorityFromLabels(issue.labels),
+    state: issue.state,
+    open: issue.state === 'open',
+    created_at: issue.created_at,
+    updated_at: issue.updated_at,
+    blockers: blockerNumbersFromBody(issue.body).map((n) => `#${n}`),
+    branch_hint: null,
+  };
+}
+
+export interface GhPull extends PullRequest {
+  created_at: string;
+}
+
+export function parsePull(raw: unknown): GhPull {
+  if (!isObj(raw) || typeof raw.number !== 'number') throw malformed('a pull request');
+  const head = isObj(raw.head) ? raw.head : {};
+  const merged = typeof raw.merged_at === 'string' && raw.merged_at !== '';
+  const state: PullRequest['state'] = merged ? 'merged' : raw.state === 'open' ? 'open' : 'closed';
+  return {
+    number: raw.number,
+    url: str(raw.html_url),
+    state,
+    branch: str(head.ref),
+    created_at: str(raw.created_at),
+  };
+}
+
+/** The PR to report for a branch: an open one if any, else the newest (by number). */
+export function choosePull(pulls: readonly GhPull[]): PullRequest | null {
+  const sorted = [...pulls].sort((a, b) => b.number - a.number);
+  const pick = sorted.find((p) => p.state === 'open') ?? sorted[0];
+  if (!pick) return null;
+  return { number: pick.number, url: pick.url, state: pick.state, branch: pick.branch };
+}

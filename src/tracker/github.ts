@@ -1,0 +1,418 @@
+// The GitHub Issues tracker and GitHub code host: maps swarm's Tracker/CodeHost onto the REST API.
+// One fixed poll URL (so its ETag hits and an idle poll costs one uncounted 304), labels for claims,
+// one sticky status comment per ticket, trust checks on who applied the trigger label. No scheduling here.
+
+import type { Config } from '../config/types.js';
+import { createOctokit, isNotModified, type GitHubClient } from './github-client.js';
+import { mapGitHubError, statusOf } from './github-errors.js';
+import { choosePull, parseComment, parseIssue, parseIssueList, parsePull, toTicket, type GhComment } from './github-map.js';
+import { findSticky, stickyBody } from './sticky.js';
+import type { CandidateList, CodeHost, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from './types.js';
+
+export interface GitHubTrackerOptions {
+  config: Config;
+  token: string;
+  repo: { owner: string; name: string };
+  /** Defaults to createOctokit with throttling on, 3 retries, against tracker.api_url. */
+  octokit?: GitHubClient;
+  now?: () => Date;
+}
+
+export interface AccessCheck {
+  /** The token's user; null for tokens that cannot read /user (GitHub App installation tokens). */
+  login: string | null;
+  defaultBranch: string;
+  /** Whether the token may push (null when GitHub did not say). */
+  canPush: boolean | null;
+}
+
+const PAGE = 100;
+const WRITERS = new Set(['admin', 'maintain', 'write']);
+
+export class GitHubTracker implements Tracker, CodeHost {
+  readonly kind = 'github' as const;
+  private config: Config;
+  private readonly gh: GitHubClient;
+  private readonly token: string;
+  private readonly owner: string;
+  private readonly name: string;
+  private readonly now: () => Date;
+  private self: Promise<string | null> | null = null;
+  private readonly permissions = new Map<string, Promise<string>>();
+  private readonly trustCache = new Map<string, TrustVerdict>();
+  private readonly stickies = new Map<string, { id: number; body: string }>();
+  private readonly authors = new Map<string, string | null>();
+
+  constructor(opts: GitHubTrackerOptions) {
+    this.config = opts.config;
+    this.token = opts.token;
+    this.owner = opts.repo.owner;
+    this.name = opts.repo.name;
+    this.now = opts.now ?? (() => new Date());
+    this.gh =
+      opts.octokit ??
+      createOctokit({
+        token: opts.token,
+        apiUrl: opts.config.tracker.api_url ?? 'https://api.github.com',
+        throttle: true,
+        retries: 3,
+      });
+  }
+
+  /** WORKFLOW.md is re-read every poll: take the new labels/flags without losing caches. */
+  setConfig(config: Config): void {
+    this.config = config;
+  }
+
+  get repoName(): string {
+    return `${this.owner}/${this.name}`;
+  }
+
+  async candidates(): Promise<CandidateList> {
+    const labels = this.config.tracker.labels.join(',');
+    const tickets: Ticket[] = [];
+    let unchanged = true;
+    for (let page = 1; ; page++) {
+      const params = {
+        owner: this.owner,
+        repo: this.name,
+        state: 'open' as const,
+        ...(labels !== '' ? { labels } : {}),
+        per_page: PAGE,
+        ...(page > 1 ? { page } : {}),
+      };
+      const res = await this.call('listing issues', () => this.gh.request('GET /repos/{owner}/{repo}/issues', params), true);
+      if (!isNotModified(res)) unchanged = false;
+      const items = parseIssueList(res.data);
+      for (const issue of items) {
+        if (issue.isPull) continue;
+        this.authors.set(String(issue.number), issue.author);
+        tickets.push(toTicket(issue));
+      }
+      if (items.length < PAGE) break;
+    }
+    return { tickets, unchanged };
+  }
+
+  async fetch(key: string): Promise<Ticket | null> {
+    if (!/^\d+$/.test(key)) return null;
+    const issue = await this.issueOrNull(Number(key));
+    if (issue === null || issue.isPull) return null;
+    this.authors.set(key, issue.author);
+    return toTicket(issue);
+  }
+
+  /** Blockers still open: the body's "blocked by #N" references plus GitHub's native dependencies. */
+  async openBlockers(ticket: Ticket): Promise<string[]> {
+    const open = new Set<string>();
+    for (const ref of ticket.blockers) {
+      const n = Number(ref.replace(/^#/, ''));
+      if (!Number.isInteger(n) || n <= 0 || n === ticket.number) continue;
+      const issue = await this.issueOrNull(n);
+      if (issue !== null && issue.state === 'open') open.add(`#${n}`);
+    }
+    const route = 'GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by';
+    try {
+      const res = await this.gh.request(route, { ...this.repoParams(), issue_number: ticket.number, per_page: PAGE });
+      for (const raw of Array.isArray(res.data) ? (res.data as unknown[]) : []) {
+        const issue = parseIssue(raw);
+        if (issue.state !== 'open') continue;
+        const repoUrl = (raw as { repository_url?: unknown }).repository_url;
+        const other = typeof repoUrl === 'string' && !repoUrl.endsWith(`/repos/${this.repoName}`);
+        open.add(other ? `${repoUrl.replace(/^.*\/repos\//, '')}#${issue.number}` : `#${issue.number}`);
+      }
+    } catch (err) {
+      if (statusOf(err) !== 404) throw this.mapError(err, 'reading dependencies');
+    }
+    return [...open];
+  }
+
+  async comments(ticket: Ticket): Promise<TicketComment[]> {
+    const self = await this.selfLogin();
+    const all = await this.listComments(ticket.number);
+    const sticky = findSticky(all, self);
+    const out: TicketComment[] = [];
+    for (const c of all) {
+      if (c === sticky) continue; // swarm's own status comment is not part of the conversation
+      out.push({ author: c.author ?? 'ghost', body: c.body, created_at: c.created_at, trusted: await this.isWriter(c.author) });
+    }
+    return out;
+  }
+
+  async trust(ticket: Ticket): Promise<TrustVerdict> {
+    const tc = this.config.tracker;
+    if (!tc.trusted_labelers_only && tc.allowed_authors.length === 0) {
+      return { trusted: true, reason: 'no trust restrictions configured' };
+    }
+    const cacheKey = JSON.stringify([ticket.key, ticket.updated_at, tc.labels, tc.trusted_labelers_only, tc.allowed_authors]);
+    const cached = this.trustCache.get(cacheKey);
+    if (cached) return cached;
+    const verdict = await this.computeTrust(ticket);
+    this.trustCache.set(cacheKey, verdict);
+    return verdict;
+  }
+
+  private async computeTrust(ticket: Ticket): Promise<TrustVerdict> {
+    const tc = this.config.tracker;
+    const reasons: string[] = [];
+    if (tc.allowed_authors.length > 0) {
+      const author = this.authors.has(ticket.key) ? this.authors.get(ticket.key) ?? null : (await this.issueOrNull(ticket.number))?.author ?? null;
+      const allowed = tc.allowed_authors.map((a) => a.toLowerCase());
+      if (author === null || !allowed.includes(author.toLowerCase())) {
+        return { trusted: false, reason: `issue author @${author ?? 'unknown'} is not in tracker.allowed_authors` };
+      }
+      reasons.push(`author @${author} is allowed`);
+    }
+    if (tc.trusted_labelers_only) {
+      const events = await this.call('reading issue events', () =>
+        this.gh.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/events', { ...this.repoParams(), issue_number: ticket.number, per_page: PAGE }),
+      );
+      for (const label of tc.labels) {
+        let actor: string | null | undefined;
+        for (const ev of events as unknown[]) {
+          const e = ev as { event?: unknown; label?: { name?: unknown }; actor?: { login?: unknown } | null };
+          if (e.event === 'labeled' && typeof e.label?.name === 'string' && e.label.name.toLowerCase() === label.toLowerCase()) {
+            actor = typeof e.actor?.login === 'string' ? e.actor.login : null;
+          }
+        }
+        if (actor === undefined) return { trusted: false, reason: `no record of who applied label \`${label}\` (trusted_labelers_only)` };
+        if (actor === null) return { trusted: false, reason: `label \`${label}\` was applied by an unknown account (trusted_labelers_only)` };
+        const permission = (await this.isSelf(actor)) ? 'token user' : await this.permissionOf(actor);
+        if (permission !== 'token user' && !WRITERS.has(permission)) {
+          return { trusted: false, reason: `label \`${label}\` was applied by @${actor}, who has ${permission} permission (trusted_labelers_only)` };
+        }
+        reasons.push(`label \`${label}\` was applied by @${actor} (${permission})`);
+      }
+    }
+    return { trusted: true, reason: reasons.join('; ') };
+  }
+
+  async claim(ticket: Ticket, sticky: string): Promise<void> {
+    await this.addLabel(ticket, this.config.tracker.running_label);
+    await this.updateSticky(ticket, sticky);
+  }
+
+  async release(ticket: Ticket, _pr: PullRequest | null, sticky: string): Promise<void> {
+    // The PR is linked by its own body ("Closes #n") and shown in the sticky comment.
+    await this.addLabel(ticket, this.config.tracker.review_label);
+    await this.removeLabel(ticket, this.config.tracker.running_label);
+    await this.updateSticky(ticket, sticky);
+  }
+
+  async markFailed(ticket: Ticket, sticky: string): Promise<void> {
+    await this.addLabel(ticket, this.config.tracker.failed_label);
+    await this.removeLabel(ticket, this.config.tracker.running_label);
+    await this.updateSticky(ticket, sticky);
+  }
+
+  async unclaim(ticket: Ticket, sticky: string | null): Promise<void> {
+    await this.removeLabel(ticket, this.config.tracker.running_label);
+    if (sticky !== null) await this.updateSticky(ticket, sticky);
+  }
+
+  async updateSticky(ticket: Ticket, content: string): Promise<void> {
+    const body = stickyBody(content);
+    const known = this.stickies.get(ticket.key);
+    if (known) {
+      if (known.body === body) return;
+      if (await this.editComment(known.id, body)) {
+        this.stickies.set(ticket.key, { id: known.id, body });
+        return;
+      }
+      this.stickies.delete(ticket.key); // deleted by someone: find or recreate
+    }
+    const found = findSticky(await this.listComments(ticket.number), await this.selfLogin());
+    if (found && (found.body === body || (await this.editComment(found.id, body)))) {
+      this.stickies.set(ticket.key, { id: found.id, body });
+      return;
+    }
+    const res = await this.call('creating the status comment', () =>
+      this.gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repoParams(), issue_number: ticket.number, body }),
+    );
+    this.stickies.set(ticket.key, { id: parseComment(res.data).id, body });
+  }
+
+  async findPullRequest(branch: string): Promise<PullRequest | null> {
+    const res = await this.call('looking up pull requests', () =>
+      this.gh.request('GET /repos/{owner}/{repo}/pulls', { ...this.repoParams(), head: `${this.owner}:${branch}`, state: 'all', per_page: PAGE }),
+    );
+    const list = Array.isArray(res.data) ? (res.data as unknown[]).map(parsePull) : [];
+    return choosePull(list.filter((p) => p.branch === branch || p.branch === ''));
+  }
+
+  async openPullRequest(req: { branch: string; base: string; title: string; body: string; draft: boolean }): Promise<PullRequest> {
+    const post = (draft: boolean) =>
+      this.gh.request('POST /repos/{owner}/{repo}/pulls', { ...this.repoParams(), head: req.branch, base: req.base, title: req.title, body: req.body, draft });
+    try {
+      const res = await post(req.draft).catch(async (err: unknown) => {
+        // Draft PRs are unavailable on some plans: open a normal one rather than none.
+        if (req.draft && statusOf(err) === 422 && /draft/i.test(String((err as Error).message))) return post(false);
+        throw err;
+      });
+      const pr = parsePull(res.data);
+      return { number: pr.number, url: pr.url, state: pr.state, branch: pr.branch || req.branch };
+    } catch (err) {
+      if (statusOf(err) === 422 && /already exists/i.test(String((err as Error).message))) {
+        const existing = await this.findPullRequest(req.branch);
+        if (existing) return existing;
+      }
+      throw this.mapError(err, 'opening a pull request');
+    }
+  }
+
+  /** For `doctor`: who the token is and whether the repository is reachable. */
+  async checkAccess(): Promise<AccessCheck> {
+    const login = await this.selfLogin();
+    const res = await this.call('reading the repository', () => this.gh.request('GET /repos/{owner}/{repo}', this.repoParams()), true);
+    const data = res.data as { default_branch?: unknown; permissions?: { push?: unknown } };
+    return {
+      login,
+      defaultBranch: typeof data.default_branch === 'string' ? data.default_branch : 'main',
+      canPush: typeof data.permissions?.push === 'boolean' ? data.permissions.push : null,
+    };
+  }
+
+  /** For `doctor --fix`: create the repository labels that are missing; returns the names created. */
+  async ensureLabels(names: readonly string[]): Promise<string[]> {
+    const existing = await this.call('listing labels', () => this.gh.paginate('GET /repos/{owner}/{repo}/labels', { ...this.repoParams(), per_page: PAGE }), true);
+    const have = new Set(existing.map((l) => String(l.name).toLowerCase()));
+    const created: string[] = [];
+    for (const name of names) {
+      if (have.has(name.toLowerCase())) continue;
+      try {
+        await this.gh.request('POST /repos/{owner}/{repo}/labels', { ...this.repoParams(), name, color: labelColor(name) });
+        created.push(name);
+        have.add(name.toLowerCase());
+      } catch (err) {
+        if (statusOf(err) !== 422) throw this.mapError(err, `creating label ${name}`); // 422: created meanwhile
+      }
+    }
+    return created;
+  }
+
+  rateLimit(): { remaining: number | null; resetAt: string | null } {
+    const s = this.gh.swarm;
+    return { remaining: s.rateLimitRemaining, resetAt: s.rateLimitReset === null ? null : new Date(s.rateLimitReset * 1000).toISOString() };
+  }
+
+  requestCount(): number {
+    return this.gh.swarm.requests;
+  }
+
+  // --- helpers ---
+
+  private repoParams(): { owner: string; repo: string } {
+    return { owner: this.owner, repo: this.name };
+  }
+
+  private mapError(err: unknown, what: string, repoLevel = false) {
+    return mapGitHubError(err, { repo: this.repoName, token: this.token, now: this.now, what, repoLevel });
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>, repoLevel = false): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.mapError(err, what, repoLevel);
+    }
+  }
+
+  private async issueOrNull(n: number) {
+    try {
+      const res = await this.gh.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { ...this.repoParams(), issue_number: n });
+      return parseIssue(res.data);
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404 || status === 410) return null;
+      throw this.mapError(err, `reading issue #${n}`);
+    }
+  }
+
+  private async listComments(n: number): Promise<GhComment[]> {
+    const raw = await this.call('reading comments', () =>
+      this.gh.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repoParams(), issue_number: n, per_page: PAGE }),
+    );
+    return (raw as unknown[]).map(parseComment);
+  }
+
+  /** PATCH a comment; false when it no longer exists. */
+  private async editComment(id: number, body: string): Promise<boolean> {
+    try {
+      await this.gh.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...this.repoParams(), comment_id: id, body });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw this.mapError(err, 'editing the status comment');
+    }
+  }
+
+  private async addLabel(ticket: Ticket, label: string): Promise<void> {
+    await this.call(`adding label ${label} to ${ticket.identifier}`, () =>
+      this.gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { ...this.repoParams(), issue_number: ticket.number, labels: [label] }),
+    );
+  }
+
+  private async removeLabel(ticket: Ticket, label: string): Promise<void> {
+    try {
+      await this.gh.request('DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', { ...this.repoParams(), issue_number: ticket.number, name: label });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw this.mapError(err, `removing label ${label} from ${ticket.identifier}`); // 404: absent, done
+    }
+  }
+
+  private selfLogin(): Promise<string | null> {
+    this.self ??= this.gh.request('GET /user').then(
+      (res) => (typeof res.data.login === 'string' ? res.data.login : null),
+      (err: unknown) => {
+        const status = statusOf(err);
+        if (status === 403 || status === 404) return null; // App installation tokens cannot read /user
+        this.self = null;
+        throw this.mapError(err, 'reading the token user');
+      },
+    );
+    return this.self;
+  }
+
+  private async isSelf(login: string): Promise<boolean> {
+    const self = await this.selfLogin();
+    return self !== null && self.toLowerCase() === login.toLowerCase();
+  }
+
+  private async isWriter(login: string | null): Promise<boolean> {
+    if (login === null) return false;
+    if (await this.isSelf(login)) return true;
+    return WRITERS.has(await this.permissionOf(login));
+  }
+
+  /** The user's role on the repository (admin/maintain/write/triage/read/none), cached for our lifetime. */
+  private permissionOf(login: string): Promise<string> {
+    const key = login.toLowerCase();
+    let p = this.permissions.get(key);
+    if (!p) {
+      p = this.gh.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { ...this.repoParams(), username: login }).then(
+        (res) => {
+          const d = res.data as { role_name?: unknown; permission?: unknown };
+          return typeof d.role_name === 'string' && d.role_name !== '' ? d.role_name : typeof d.permission === 'string' ? d.permission : 'none';
+        },
+        (err: unknown) => {
+          if (statusOf(err) === 404) return 'none';
+          this.permissions.delete(key);
+          throw this.mapError(err, `reading @${login}'s permission`);
+        },
+      );
+      this.permissions.set(key, p);
+    }
+    return p;
+  }
+}
+
+function labelColor(name: string): string {
+  if (/running/i.test(name)) return 'fbca04';
+  if (/review/i.test(name)) return '0e8a16';
+  if (/fail/i.test(name)) return 'd93f0b';
+  return '5319e7';
+}
+
+export function createGitHubTracker(opts: GitHubTrackerOptions): GitHubTracker {
+  return new GitHubTracker(opts);
+}
