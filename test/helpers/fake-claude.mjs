@@ -1,0 +1,331 @@
+#!/usr/bin/env node
+// A stand-in for the `claude` CLI in headless stream-json mode, driven by scenarios (see fake-claude.md).
+// It records how it was called, reads the prompt from stdin, then plays the scenario chosen for this
+// ticket and attempt: stream-json lines shaped like the real CLI's, git commits/pushes, a PR opened on the
+// fake GitHub API, grandchildren, hangs and exits.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { appendFileSync, createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const env = process.env;
+const argv = process.argv.slice(2);
+const flag = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : null;
+};
+
+if (argv.includes('--version')) {
+  process.stdout.write('2.1.328 (Claude Code)\n');
+  process.exit(0);
+}
+
+const ctx = {
+  model: flag('--model') ?? 'claude-sonnet-4-5',
+  sessionId: flag('--session-id') ?? randomUUID(),
+  maxTurns: Number(flag('--max-turns') ?? 60),
+  permissionMode: argv.includes('--dangerously-skip-permissions') ? 'bypassPermissions' : (flag('--permission-mode') ?? 'default'),
+  cwd: process.cwd(),
+  key: env.SWARM_TICKET_NUMBER || env.SWARM_TICKET_ID || 'default',
+  attempt: Math.max(1, Number.parseInt(env.SWARM_ATTEMPT ?? '1', 10) || 1),
+  turns: 0,
+  msg: 0,
+  startedAt: Date.now(),
+};
+
+// 1. Record the call.
+if (env.FAKE_CLAUDE_LOG) {
+  const swarmEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SWARM_')));
+  const line = { argv, cwd: ctx.cwd, env: swarmEnv, model: flag('--model'), pid: process.pid, ts: new Date().toISOString() };
+  mkdirSync(dirname(env.FAKE_CLAUDE_LOG), { recursive: true });
+  appendFileSync(env.FAKE_CLAUDE_LOG, JSON.stringify(line) + '\n');
+}
+
+// 2. Startup checks the real CLI makes (rc 1, stderr, no stdout).
+if (flag('--output-format') === 'stream-json' && !argv.includes('--verbose')) {
+  process.stderr.write('Error: When using --print, --output-format=stream-json requires --verbose\n');
+  process.exit(1);
+}
+if (process.getuid?.() === 0 && ctx.permissionMode === 'bypassPermissions' && env.IS_SANDBOX !== '1' && env.FAKE_CLAUDE_ROOT_CHECK !== '0') {
+  process.stderr.write('--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons\n');
+  process.exit(1);
+}
+
+// 3. The prompt, from stdin.
+const chunks = [];
+if (!process.stdin.isTTY) for await (const c of process.stdin) chunks.push(c);
+const prompt = Buffer.concat(chunks).toString('utf8');
+if (env.FAKE_CLAUDE_PROMPT_DIR) {
+  const name = `${env.SWARM_TICKET_ID || ctx.key}-${ctx.attempt}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  mkdirSync(env.FAKE_CLAUDE_PROMPT_DIR, { recursive: true });
+  writeFileSync(join(env.FAKE_CLAUDE_PROMPT_DIR, `${name}.txt`), prompt);
+}
+
+// ---------- output ----------
+const out = (data) =>
+  new Promise((res) => {
+    if (process.stdout.write(data)) res();
+    else process.stdout.once('drain', res);
+  });
+const line = (obj) => out(JSON.stringify(obj) + '\n');
+const flush = () => new Promise((res) => process.stdout.write('', () => res()));
+const uuid = () => randomUUID();
+const fail = async (msg) => {
+  process.stderr.write(`fake-claude: ${msg}\n`);
+  await flush();
+  process.exit(1);
+};
+
+const usageOf = (input, output) => ({
+  input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output,
+  server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 }, service_tier: 'standard',
+});
+
+function initLine(o = {}) {
+  return {
+    type: 'system', subtype: 'init', cwd: ctx.cwd, session_id: ctx.sessionId,
+    tools: ['Task', 'Bash', 'Edit', 'Read', 'Write', 'Glob', 'Grep', 'WebFetch'], mcp_servers: [], model: ctx.model,
+    permissionMode: ctx.permissionMode, slash_commands: [], apiKeySource: 'none', claude_code_version: '2.1.328',
+    output_style: 'default', agents: [], skills: [], plugins: [], uuid: uuid(), ...o,
+  };
+}
+
+function assistantLine(content, o = {}) {
+  ctx.turns++;
+  return {
+    type: 'assistant',
+    message: { id: `msg_fake_${String(++ctx.msg).padStart(4, '0')}`, type: 'message', role: 'assistant', model: ctx.model, content,
+      stop_reason: null, stop_sequence: null, usage: usageOf(12, 1), context_management: null },
+    parent_tool_use_id: null, session_id: ctx.sessionId, uuid: uuid(), timestamp: new Date().toISOString(), ...o,
+  };
+}
+
+function syntheticLine(p) {
+  return {
+    type: 'assistant',
+    message: { id: uuid(), model: '<synthetic>', role: 'assistant', stop_reason: 'stop_sequence', stop_sequence: '', type: 'message',
+      usage: usageOf(0, 0), content: [{ type: 'text', text: p.text }], context_management: null },
+    parent_tool_use_id: null, session_id: ctx.sessionId, uuid: uuid(), timestamp: new Date().toISOString(),
+    error: p.error, request_id: 'req_fake_err_0', is_api_error_message: true, api_error_status: p.status ?? null,
+    ...(p.apiError ? { api_error: p.apiError } : {}), ...(p.apiErrorParams ? { api_error_params: p.apiErrorParams } : {}),
+    ...(p.apiErrorType ? { api_error_type: p.apiErrorType } : {}),
+  };
+}
+
+function resultLine(p = {}) {
+  const isError = p.isError ?? false;
+  const cost = p.cost ?? (isError ? 0 : 0.01);
+  const [input, output] = cost > 0 ? [p.inputTokens ?? 1200, p.outputTokens ?? 300] : [0, 0];
+  const modelUsage = cost > 0 || input > 0
+    ? { [ctx.model]: { inputTokens: input, outputTokens: output, cacheReadInputTokens: 0, cacheCreationInputTokens: 0,
+        webSearchRequests: 0, costUSD: cost, contextWindow: 200000, maxOutputTokens: 64000 } }
+    : {};
+  return {
+    type: 'result', subtype: p.subtype ?? 'success', is_error: isError, duration_ms: Date.now() - ctx.startedAt,
+    duration_api_ms: 0, num_turns: p.numTurns ?? Math.max(1, ctx.turns), ...(p.text === null ? {} : { result: p.text ?? 'Done.' }),
+    stop_reason: p.stopReason ?? 'end_turn', session_id: ctx.sessionId, total_cost_usd: cost, usage: usageOf(input, output),
+    modelUsage, permission_denials: p.permissionDenials ?? [], terminal_reason: p.terminalReason ?? 'completed',
+    api_error_status: p.apiErrorStatus ?? null, ...(p.apiErrorType ? { api_error_type: p.apiErrorType } : {}),
+    ...(p.apiError ? { api_error: p.apiError } : {}), ...(p.errors ? { errors: p.errors } : {}), uuid: uuid(),
+  };
+}
+
+/** "8:46am" / "4pm" / "Nov 25, 5:46am" in this machine's zone, like the CLI's reset text. */
+function resetText(epochS, weekly) {
+  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const d = new Date(epochS * 1000);
+  const time = d.toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: tz })
+    .replace(/:00 /, ' ').replace(/ ([AP])M$/, (_m, ap) => ap.toLowerCase() + 'm');
+  const day = d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: tz });
+  return `${weekly ? `${day}, ` : ''}${time} (${tz})`;
+}
+
+// ---------- git / GitHub ----------
+const gitEnv = {
+  ...env,
+  GIT_AUTHOR_NAME: env.GIT_AUTHOR_NAME ?? 'fake-claude', GIT_AUTHOR_EMAIL: env.GIT_AUTHOR_EMAIL ?? 'fake-claude@example.invalid',
+  GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME ?? 'fake-claude', GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL ?? 'fake-claude@example.invalid',
+};
+async function git(...args) {
+  try {
+    return execFileSync('git', args, { cwd: ctx.cwd, env: gitEnv, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  } catch (e) {
+    return fail(`git ${args.join(' ')} failed: ${e.stderr?.toString().trim() || e.message}`);
+  }
+}
+
+async function openPr(p) {
+  const api = (env.FAKE_GITHUB_API ?? '').replace(/\/+$/, '');
+  const repo = env.SWARM_REPO ?? '';
+  if (!api || !repo.includes('/')) return fail('openPr needs FAKE_GITHUB_API and SWARM_REPO=owner/name');
+  const ref = env.SWARM_TICKET_NUMBER ? `#${env.SWARM_TICKET_NUMBER}` : (env.SWARM_TICKET_ID ?? '');
+  const body = {
+    title: p.title ?? `Fix ${ref}`.trim(), head: env.SWARM_BRANCH, base: env.SWARM_BASE_BRANCH,
+    body: p.body ?? `Closes ${ref}`, draft: p.draft ?? false,
+  };
+  const headers = { 'content-type': 'application/json', accept: 'application/vnd.github+json' };
+  if (env.FAKE_GITHUB_TOKEN) headers.authorization = `Bearer ${env.FAKE_GITHUB_TOKEN}`;
+  let res;
+  try {
+    res = await fetch(`${api}/repos/${repo}/pulls`, { method: 'POST', headers, body: JSON.stringify(body) });
+  } catch (e) {
+    return fail(`openPr: ${e.message}`);
+  }
+  if (!res.ok) return fail(`openPr: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+// ---------- scenarios ----------
+const defaultCommit = () => ({
+  file: 'fake-claude-change.txt',
+  content: `change by fake claude for ${ctx.key}, attempt ${ctx.attempt}, ${new Date().toISOString()}\n`,
+  message: env.SWARM_TICKET_NUMBER ? `Fix #${env.SWARM_TICKET_NUMBER}` : `Fix ${env.SWARM_TICKET_ID ?? ctx.key}`,
+});
+const bash = (command) => ({ toolUse: { name: 'Bash', input: { command, description: 'Run a command' } } });
+
+const SHORTHANDS = {
+  success: (p) => [{ init: true }, { text: p.text ?? 'Done.' }, { result: { text: p.text ?? 'Done.', cost: p.cost } }],
+  no_changes: () => [{ init: true }, { text: 'I looked into it; nothing needs to change.' },
+    { result: { text: 'I looked into it; nothing needs to change.' } }],
+  commit_only: (p) => [{ init: true }, { text: "I'll make the change." }, bash('git commit -am "…"'),
+    { commit: { ...defaultCommit(), ...p } }, { toolResult: { content: 'committed' } },
+    { text: 'Committed the change.' }, { result: { text: 'Committed the change.', cost: p.cost } }],
+  commit_and_pr: (p) => [{ init: true }, { text: "I'll make the change and open a pull request." }, bash('git commit -am "…"'),
+    { commit: { ...defaultCommit(), ...p } }, { toolResult: { content: 'committed' } }, bash('git push -u origin HEAD'),
+    { push: true }, bash('gh pr create'), { openPr: { title: p.title, body: p.body } },
+    { toolResult: { content: 'pull request opened' } }, { text: 'Opened a pull request.' },
+    { result: { text: 'Opened a pull request.', cost: p.cost } }],
+  usage_limit: (p) => {
+    const resetsAt = Math.floor(Date.now() / 1000) + (p.resetsIn ?? 3600);
+    const type = p.limitType ?? 'five_hour';
+    const info = { status: 'rejected', resetsAt, rateLimitType: type, isUsingOverage: false };
+    const text = `You've hit your ${type === 'seven_day' ? 'weekly' : '5-hour'} limit · resets ${resetText(resetsAt, type === 'seven_day')}`;
+    return [{ init: { apiKeySource: 'none' } },
+      { emit: { type: 'rate_limit_event', rate_limit_info: { ...info, unifiedWindows: { [type]: { utilization: 1, resetsAt, status: 'rejected' } } },
+        uuid: uuid(), session_id: ctx.sessionId } },
+      { syntheticError: { text, error: 'rate_limit', status: 429, apiError: 'usage_limit_reached', apiErrorType: 'rate_limit_error',
+        apiErrorParams: { rate_limit_info: info } } },
+      { result: { isError: true, text, terminalReason: 'api_error', apiErrorStatus: 429, apiErrorType: 'rate_limit_error',
+        apiError: 'usage_limit_reached', stopReason: 'stop_sequence', cost: 0 } },
+      { exit: 1 }];
+  },
+  auth_401: (p) => {
+    const text = p.text ?? 'Invalid API key · Fix external API key';
+    const retries = Array.from({ length: p.retries ?? 2 }, (_, i) => ({ apiRetry: { attempt: i + 1, maxRetries: p.retries ?? 2 } }));
+    return [{ init: true }, ...retries,
+      { syntheticError: { text, error: 'authentication_failed', status: 401, apiErrorType: 'authentication_error' } },
+      { result: { isError: true, text, terminalReason: 'api_error', apiErrorStatus: 401, apiErrorType: 'authentication_error',
+        stopReason: 'stop_sequence', cost: 0 } },
+      { exit: 1 }];
+  },
+  max_turns: () => [{ init: true }, { text: 'I will create the file.' }, bash('echo hello > f.txt'),
+    { toolResult: { content: '(Bash completed with no output)' } },
+    { result: { isError: true, subtype: 'error_max_turns', terminalReason: 'max_turns', stopReason: 'tool_use', text: null, cost: 0.01,
+      errors: [`Reached maximum number of turns (${ctx.maxTurns})`] } },
+    { exit: 1 }],
+  crash_before_turn: (p) => [...(p.init === false ? [] : [{ init: true }]),
+    { stderr: p.text ?? 'Error: fake-claude crashed before the first turn' }, { exit: p.code ?? 1 }],
+};
+
+function expand(step) {
+  if (typeof step === 'string') {
+    if (!SHORTHANDS[step]) throw new Error(`unknown scenario shorthand "${step}"`);
+    return SHORTHANDS[step]({});
+  }
+  const keys = Object.keys(step ?? {});
+  if (keys.length === 1 && SHORTHANDS[keys[0]]) return SHORTHANDS[keys[0]](step[keys[0]] === true ? {} : step[keys[0]] ?? {});
+  return [step];
+}
+
+function chooseScenario() {
+  const parse = (s) => { try { return JSON.parse(s); } catch { return s; } };
+  if (env.FAKE_CLAUDE_SCENARIO) return parse(env.FAKE_CLAUDE_SCENARIO);
+  if (!env.FAKE_CLAUDE_SCENARIOS) return 'success';
+  const map = JSON.parse(readFileSync(env.FAKE_CLAUDE_SCENARIOS, 'utf8'));
+  const key = [env.SWARM_TICKET_NUMBER, env.SWARM_TICKET_ID].find((k) => k && Object.hasOwn(map, k)) ?? 'default';
+  const entry = map[key] ?? 'success';
+  const perAttempt = Array.isArray(entry) ? entry : [entry];
+  if (perAttempt.length === 0) return 'success';
+  return perAttempt[Math.min(ctx.attempt, perAttempt.length) - 1];
+}
+
+const baseDir = env.FAKE_CLAUDE_SCENARIOS ? dirname(resolve(env.FAKE_CLAUDE_SCENARIOS)) : ctx.cwd;
+const pathOf = (p) => (isAbsolute(p) ? p : resolve(baseDir, p));
+
+async function run(steps) {
+  for (const raw of steps) {
+    for (const s of expand(raw)) await runStep(s);
+  }
+}
+
+async function runStep(s) {
+  if ('emit' in s) return typeof s.emit === 'string' ? out(s.emit.endsWith('\n') ? s.emit : s.emit + '\n') : line(s.emit);
+  if ('write' in s) return out(s.write);
+  if ('init' in s) return line(initLine(s.init === true ? {} : s.init));
+  if ('text' in s) return line(assistantLine([{ type: 'text', text: s.text }]));
+  if ('toolUse' in s) {
+    ctx.toolId = `toolu_fake_${uuid().slice(0, 8)}`;
+    return line(assistantLine([{ type: 'tool_use', id: ctx.toolId, name: s.toolUse.name ?? 'Bash', input: s.toolUse.input ?? {} }]));
+  }
+  if ('toolResult' in s) {
+    return line({ type: 'user', message: { role: 'user', content: [{ tool_use_id: ctx.toolId ?? 'toolu_fake_0', type: 'tool_result',
+      content: s.toolResult.content ?? '', is_error: s.toolResult.isError ?? false }] }, parent_tool_use_id: null,
+      session_id: ctx.sessionId, uuid: uuid(), timestamp: new Date().toISOString() });
+  }
+  if ('apiRetry' in s) {
+    const p = s.apiRetry === true ? {} : s.apiRetry;
+    return line({ type: 'system', subtype: 'api_retry', attempt: p.attempt ?? 1, max_retries: p.maxRetries ?? 10,
+      retry_delay_ms: p.delayMs ?? 600, error_status: p.status ?? 401, error: p.error ?? 'authentication_failed',
+      session_id: ctx.sessionId, uuid: uuid() });
+  }
+  if ('syntheticError' in s) return line(syntheticLine(s.syntheticError));
+  if ('result' in s) return line(resultLine(s.result === true ? {} : s.result));
+  if ('emitFile' in s) {
+    for await (const chunk of createReadStream(pathOf(s.emitFile))) await out(chunk);
+    return;
+  }
+  if ('repeat' in s) {
+    for (let i = 0; i < s.repeat; i++) await run(s.steps ?? []);
+    return;
+  }
+  if ('sleep' in s) return sleep(s.sleep);
+  if ('commit' in s) {
+    const c = { ...defaultCommit(), ...(s.commit === true ? {} : s.commit) };
+    const file = resolve(ctx.cwd, c.file);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, c.content);
+    await git('add', '--', file);
+    await git('commit', '-q', '-m', c.message);
+    return;
+  }
+  if ('push' in s) return void (await git('push', '-q', '-u', 'origin', 'HEAD'));
+  if ('openPr' in s) return void (await openPr(s.openPr === true ? {} : s.openPr ?? {}));
+  if ('spawnSleep' in s) {
+    const child = spawn('sleep', [String(s.spawnSleep)], { stdio: s.holdStdout ? ['ignore', 'inherit', 'inherit'] : 'ignore' });
+    child.unref();
+    if (s.pidFile) writeFileSync(pathOf(s.pidFile), String(child.pid));
+    return;
+  }
+  if ('envDump' in s) return writeFileSync(pathOf(s.envDump), JSON.stringify(process.env, null, 2));
+  if ('stderr' in s) return void process.stderr.write(s.stderr.endsWith('\n') ? s.stderr : s.stderr + '\n');
+  if ('hang' in s) {
+    setInterval(() => {}, 1 << 30);
+    return new Promise(() => {});
+  }
+  if ('exit' in s) {
+    await flush();
+    process.exit(s.exit);
+  }
+  return fail(`unknown step ${JSON.stringify(s)}`);
+}
+
+try {
+  const scenario = chooseScenario();
+  await run(Array.isArray(scenario) ? scenario : [scenario]);
+  await flush();
+  process.exit(0);
+} catch (e) {
+  await fail(e?.message ?? String(e));
+}
