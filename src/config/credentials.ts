@@ -1,0 +1,97 @@
+// Tracker credentials, in the documented order (SPEC §3): GitHub — tracker.token, GITHUB_TOKEN, GH_TOKEN,
+// then `gh auth token --hostname HOST`; Linear — tracker.api_key, then LINEAR_API_KEY. The value found is
+// a secret: callers add it to the redaction/scrub list (pass `secrets` to have it appended).
+import { execa } from 'execa';
+import { ConfigError, type TrackerConfig } from './types.js';
+import type { Env } from './fields.js';
+
+export interface Credential {
+  token: string;
+  /** Where it came from, for `swarm doctor`: "tracker.token", "GITHUB_TOKEN", "GH_TOKEN", "gh auth token". */
+  source: string;
+}
+
+export interface GithubTokenOptions {
+  /** The gh executable (tests point this at a fake). Default "gh". */
+  ghCommand?: string;
+  /** The gh host; default derived from tracker.api_url. */
+  host?: string;
+  /** Give up on gh after this long. Default 10 s. */
+  timeoutMs?: number;
+  /** When given, the token found is appended (once) to this list. */
+  secrets?: string[];
+}
+
+type TrackerPick<K extends keyof TrackerConfig> = { tracker: Pick<TrackerConfig, K> };
+
+function remember(secrets: string[] | undefined, value: string): void {
+  if (secrets && !secrets.includes(value)) secrets.push(value);
+}
+
+function present(v: string | null | undefined): v is string {
+  return typeof v === 'string' && v.trim() !== '';
+}
+
+/** The gh host for an API URL: api.github.com → github.com, https://HOST/api/v3 → HOST. */
+export function githubHost(apiUrl: string | null): string {
+  if (!apiUrl) return 'github.com';
+  let hostname: string;
+  try {
+    hostname = new URL(apiUrl).hostname;
+  } catch {
+    return 'github.com';
+  }
+  return hostname.startsWith('api.') ? hostname.slice(4) : hostname;
+}
+
+function childEnv(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export async function resolveGithubToken(
+  config: TrackerPick<'token' | 'api_url'>,
+  env: Env,
+  opts: GithubTokenOptions = {},
+): Promise<Credential> {
+  const found = (token: string, source: string): Credential => {
+    const t = token.trim();
+    remember(opts.secrets, t);
+    return { token: t, source };
+  };
+  if (present(config.tracker.token)) return found(config.tracker.token, 'tracker.token');
+  if (present(env.GITHUB_TOKEN)) return found(env.GITHUB_TOKEN, 'GITHUB_TOKEN');
+  if (present(env.GH_TOKEN)) return found(env.GH_TOKEN, 'GH_TOKEN');
+
+  const host = opts.host ?? githubHost(config.tracker.api_url);
+  // argv only, no shell; the environment given (not ours) so tests and callers decide what gh sees.
+  const res = await execa(opts.ghCommand ?? 'gh', ['auth', 'token', '--hostname', host], {
+    reject: false,
+    timeout: opts.timeoutMs ?? 10_000,
+    env: childEnv(env),
+    extendEnv: false,
+    stdin: 'ignore',
+  });
+  const out = typeof res.stdout === 'string' ? res.stdout.trim() : '';
+  if (res.exitCode === 0 && out !== '' && !/\s/.test(out)) return found(out, 'gh auth token');
+
+  throw new ConfigError('no GitHub token: set GITHUB_TOKEN, or tracker.token in WORKFLOW.md, or run `gh auth login`');
+}
+
+export function resolveLinearKey(
+  config: TrackerPick<'api_key'>,
+  env: Env,
+  opts: { secrets?: string[] } = {},
+): Credential {
+  const found = (token: string, source: string): Credential => {
+    const t = token.trim();
+    remember(opts.secrets, t);
+    return { token: t, source };
+  };
+  if (present(config.tracker.api_key)) return found(config.tracker.api_key, 'tracker.api_key');
+  if (present(env.LINEAR_API_KEY)) return found(env.LINEAR_API_KEY, 'LINEAR_API_KEY');
+  throw new ConfigError(
+    'no Linear API key: set LINEAR_API_KEY, or tracker.api_key in WORKFLOW.md (Linear → Settings → Security & access → API keys)',
+  );
+}

@@ -1,0 +1,222 @@
+// WORKFLOW.md front matter → validated, defaulted Config (SPEC §3). Hand-written so that every error
+// names the file, the key path and the fix; every default lives here, next to the key it belongs to.
+// Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
+import { ConfigError, type Config, type McpServer, type TrackerKind } from './types.js';
+import { isMapping, Reader, Section, type Env } from './fields.js';
+
+export interface ValidateContext {
+  /** The WORKFLOW.md path as the operator knows it; every message starts with it. */
+  file: string;
+  env: Env;
+}
+
+export interface ValidatedConfig {
+  config: Config;
+  warnings: string[];
+  /** Secret values swarm itself uses (tracker token/key, webhook URL, state password), for redaction. */
+  secrets: string[];
+}
+
+export const TRACKER_KINDS: readonly TrackerKind[] = ['github', 'linear', 'local'];
+export const PERMISSION_MODES = [
+  'acceptEdits',
+  'auto',
+  'bypassPermissions',
+  'manual',
+  'dontAsk',
+  'plan',
+  'default',
+] as const;
+
+const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const BRANCH_PREFIX = /^[A-Za-z0-9._/-]*$/;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** A URL with one of `protocols`, or null. Secret-bearing URLs are never echoed in the error. */
+function urlOrNull(s: Section, key: string, protocols: string[], what: string, secret: boolean): string | null {
+  const value = s.strOrNull(key);
+  if (value === null) return null;
+  let ok = false;
+  try {
+    ok = protocols.includes(new URL(value).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    const got = secret ? 'a value that is not one; not shown as it may hold a secret' : JSON.stringify(value);
+    throw new ConfigError(`${s.file}: ${s.keyPath(key)} must be ${what} (got ${got})`);
+  }
+  return value;
+}
+
+function readTracker(r: Reader, root: Section): Config['tracker'] {
+  const t = root.sub('tracker');
+  const kind = t.oneOf('kind', 'github', TRACKER_KINDS);
+  const repo = t.strOrNull('repo');
+  if (repo !== null && !REPO.test(repo)) r.fail(t.keyPath('repo'), 'owner/name, e.g. octo-org/app', repo);
+  const api_url = urlOrNull(t, 'api_url', ['http:', 'https:'], 'an http(s) URL, e.g. https://api.github.com', false);
+  const labels = t.list('labels', ['agent']);
+  if (kind === 'github' && labels.length === 0) {
+    r.fail(t.keyPath('labels'), 'a non-empty list (otherwise every open issue would be picked up)', []);
+  }
+  const tracker: Config['tracker'] = {
+    kind,
+    labels,
+    exclude_labels: t.list('exclude_labels', ['blocked']),
+    api_url,
+    repo,
+    token: t.strOrNull('token'),
+    running_label: t.str('running_label', 'agent:running', { nonEmpty: true }),
+    review_label: t.str('review_label', 'agent:review', { nonEmpty: true }),
+    failed_label: t.str('failed_label', 'agent:failed', { nonEmpty: true }),
+    trusted_labelers_only: t.bool('trusted_labelers_only', true),
+    allowed_authors: t.list('allowed_authors', []),
+    api_key: t.strOrNull('api_key'),
+    team: t.strOrNull('team'),
+    project: t.strOrNull('project'),
+    states: t.list('states', ['Todo'], { nonEmpty: kind === 'linear' }),
+    running_state: t.str('running_state', 'In Progress', { nonEmpty: true }),
+    review_state: t.str('review_state', 'In Review', { nonEmpty: true }),
+    failed_state: t.strOrNull('failed_state'),
+    path: t.str('path', '.swarm/tickets', { nonEmpty: true }),
+  };
+  if (kind === 'linear' && tracker.team === null) {
+    throw new ConfigError(`${r.file}: tracker.team is required when tracker.kind is linear (the team key, e.g. ENG)`);
+  }
+  t.finish();
+  return tracker;
+}
+
+function readWorkspace(r: Reader, root: Section): Config['workspace'] {
+  const w = root.sub('workspace');
+  const branch_prefix = w.str('branch_prefix', 'swarm/');
+  if (!BRANCH_PREFIX.test(branch_prefix) || branch_prefix.includes('..') || /^[-/]/.test(branch_prefix)) {
+    r.fail(w.keyPath('branch_prefix'), 'a git branch prefix of letters, digits, ".", "_", "-" and "/" (e.g. swarm/)', branch_prefix);
+  }
+  const out = {
+    root: w.str('root', '.swarm/worktrees', { nonEmpty: true }),
+    base_branch: w.strOrNull('base_branch'),
+    branch_prefix,
+  };
+  w.finish();
+  return out;
+}
+
+function readHooks(root: Section): Config['hooks'] {
+  const h = root.sub('hooks');
+  const out = {
+    after_create: h.str('after_create', ''),
+    before_run: h.str('before_run', ''),
+    after_run: h.str('after_run', ''),
+    before_remove: h.str('before_remove', ''),
+    timeout: h.duration('timeout', 5 * 60_000),
+  };
+  h.finish();
+  return out;
+}
+
+function readMcpServers(r: Reader, a: Section): Record<string, McpServer> {
+  const m = a.sub('mcp_servers');
+  const out: Record<string, McpServer> = {};
+  for (const [name, raw] of m.entries()) {
+    const p = m.keyPath(name);
+    if (!isMapping(raw)) r.fail(p, 'a mapping {command, args, env}', raw);
+    const s = new Section(r, p, raw);
+    if (!s.get('command')) r.fail(s.keyPath('command'), "a non-empty string (the MCP server's executable)", undefined);
+    out[name] = {
+      command: s.str('command', '', { nonEmpty: true }),
+      args: s.list('args', []),
+      env: s.stringMap('env'),
+    };
+    s.finish();
+  }
+  return out;
+}
+
+function readAgent(r: Reader, root: Section): Config['agent'] {
+  const a = root.sub('agent');
+  const agent: Config['agent'] = {
+    command: a.str('command', 'claude', { nonEmpty: true }),
+    max_concurrent: a.int('max_concurrent', 3, 1),
+    max_attempts: a.int('max_attempts', 3, 1),
+    models: a.list('models', ['sonnet', 'sonnet', 'opus'], { nonEmpty: true }),
+    max_turns: a.int('max_turns', 60, 1),
+    permission_mode: a.oneOf('permission_mode', 'bypassPermissions', PERMISSION_MODES),
+    allowed_tools: a.list('allowed_tools', []),
+    disallowed_tools: a.list('disallowed_tools', []),
+    mcp_servers: readMcpServers(r, a),
+    append_system_prompt: a.str('append_system_prompt', ''),
+    env: a.stringMap('env'),
+    timeout: a.duration('timeout', 60 * 60_000),
+    stall_timeout: a.duration('stall_timeout', 10 * 60_000),
+    fast_fail: a.duration('fast_fail', 10_000, 0),
+    retry_backoff: a.duration('retry_backoff', 30_000, 0),
+    max_retry_backoff: a.duration('max_retry_backoff', 30 * 60_000, 0),
+    max_cost_usd: a.positiveOrNull('max_cost_usd', 'US dollars'),
+  };
+  if (agent.max_retry_backoff < agent.retry_backoff) {
+    throw new ConfigError(
+      `${r.file}: agent.max_retry_backoff must be at least agent.retry_backoff ` +
+        `(got ${agent.max_retry_backoff} ms < ${agent.retry_backoff} ms)`,
+    );
+  }
+  a.finish();
+  return agent;
+}
+
+function readState(root: Section, secrets: string[]): Config['state'] {
+  const s = root.sub('state');
+  const url = urlOrNull(s, 'url', ['postgres:', 'postgresql:'], 'null or a postgres://user:password@host/db URL', true);
+  if (url !== null) {
+    const password = new URL(url).password;
+    if (password) {
+      secrets.push(password);
+      try {
+        secrets.push(decodeURIComponent(password));
+      } catch {
+        // a malformed escape: the raw form is already listed
+      }
+    }
+  }
+  const out = { url, transcript_days: s.int('transcript_days', 14, 1) };
+  s.finish();
+  return out;
+}
+
+/** Validate parsed front matter (any shape) into a Config with every default applied. */
+export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedConfig {
+  const r = new Reader(ctx.file, ctx.env);
+  const root = r.root(raw);
+  const secrets: string[] = [];
+
+  const tracker = readTracker(r, root);
+  const polling = root.sub('polling');
+  const workspace = readWorkspace(r, root);
+  const hooks = readHooks(root);
+  const agent = readAgent(r, root);
+  const budget = root.sub('budget');
+  const pr = root.sub('pr');
+  const server = root.sub('server');
+  const notify = root.sub('notify');
+
+  const config: Config = {
+    tracker,
+    polling: { interval: polling.duration('interval', 30_000) },
+    workspace,
+    hooks,
+    agent,
+    budget: { daily_usd: budget.positiveOrNull('daily_usd', 'US dollars') },
+    pr: { auto_open: pr.bool('auto_open', true), draft: pr.bool('draft', false) },
+    server: { port: server.intOrNull('port', 0, 65535), host: server.str('host', '127.0.0.1', { nonEmpty: true }) },
+    notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
+    state: readState(root, secrets),
+  };
+  for (const s of [polling, budget, pr, server, notify]) s.finish();
+  root.finish();
+
+  if (!LOOPBACK.has(config.server.host)) {
+    r.warnings.push(`${ctx.file}: server.host ${config.server.host} exposes the dashboard beyond this machine`);
+  }
+  for (const v of [tracker.token, tracker.api_key, config.notify.webhook_url]) if (v) secrets.push(v);
+  return { config, warnings: r.warnings, secrets: [...new Set(secrets)] };
+}

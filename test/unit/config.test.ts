@@ -1,0 +1,657 @@
+// WORKFLOW.md configuration layer: durations, schema defaults and errors, $ENV, unknown keys, the
+// loader's refusal of executable front matter, reload semantics, credentials order, agent env scrubbing.
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, type Config } from '../../src/config/types.js';
+import { formatDuration, parseDuration } from '../../src/config/duration.js';
+import { validateConfig } from '../../src/config/schema.js';
+import { loadWorkflow, parseWorkflow, reloadWorkflow } from '../../src/config/workflow.js';
+import { githubHost, resolveGithubToken, resolveLinearKey } from '../../src/config/credentials.js';
+import { agentEnv, swarmVars } from '../../src/config/env.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const FIXTURES = join(ROOT, 'test/fixtures/workflows');
+
+function validate(raw: unknown, env: Record<string, string | undefined> = {}) {
+  return validateConfig(raw, { file: 'WORKFLOW.md', env });
+}
+
+/** {a: {b: v}} from "a.b". */
+function nested(path: string, value: unknown): Record<string, unknown> {
+  const keys = path.split('.');
+  let out: unknown = value;
+  for (const k of keys.reverse()) out = { [k]: out };
+  return out as Record<string, unknown>;
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError, nothing was thrown');
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'swarm-config-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['90s', 90_000],
+    ['10m', 600_000],
+    ['1h', 3_600_000],
+    ['2d', 172_800_000],
+    ['1h30m', 5_400_000],
+    ['250ms', 250],
+    ['1.5s', 1_500],
+    ['1500', 1_500],
+    [' 5M ', 300_000],
+    [1500, 1_500],
+    [0, 0],
+  ] as const)('%j → %d ms', (input, ms) => {
+    expect(parseDuration(input, 'agent.timeout')).toBe(ms);
+  });
+
+  it.each(['', 'soon', '10 minutes', '-5s', '5x', '1h-', 'h'] as const)('rejects %j naming the key', (input) => {
+    const err = errorOf(() => parseDuration(input, 'agent.stall_timeout', 'repo/WORKFLOW.md'));
+    expect(err.message).toContain('repo/WORKFLOW.md: agent.stall_timeout must be a duration');
+    expect(err.message).toContain(JSON.stringify(input));
+  });
+
+  it('rejects negative numbers, booleans and lists', () => {
+    for (const v of [-1, true, ['1s'], Number.NaN]) {
+      expect(() => parseDuration(v, 'polling.interval')).toThrow(/polling\.interval must be a duration/);
+    }
+  });
+
+  it('formats back for humans', () => {
+    expect(formatDuration(90_000)).toBe('1m30s');
+    expect(formatDuration(250)).toBe('250ms');
+    expect(formatDuration(0)).toBe('0s');
+    expect(formatDuration(90_061_000)).toBe('1d1h1m1s');
+  });
+});
+
+describe('validateConfig defaults', () => {
+  it('fills in every documented default for an empty front matter', () => {
+    const expected: Config = {
+      tracker: {
+        kind: 'github',
+        labels: ['agent'],
+        exclude_labels: ['blocked'],
+        api_url: null,
+        repo: null,
+        token: null,
+        running_label: 'agent:running',
+        review_label: 'agent:review',
+        failed_label: 'agent:failed',
+        trusted_labelers_only: true,
+        allowed_authors: [],
+        api_key: null,
+        team: null,
+        project: null,
+        states: ['Todo'],
+        running_state: 'In Progress',
+        review_state: 'In Review',
+        failed_state: null,
+        path: '.swarm/tickets',
+      },
+      polling: { interval: 30_000 },
+      workspace: { root: '.swarm/worktrees', base_branch: null, branch_prefix: 'swarm/' },
+      hooks: { after_create: '', before_run: '', after_run: '', before_remove: '', timeout: 300_000 },
+      agent: {
+        command: 'claude',
+        max_concurrent: 3,
+        max_attempts: 3,
+        models: ['sonnet', 'sonnet', 'opus'],
+        max_turns: 60,
+        permission_mode: 'bypassPermissions',
+        allowed_tools: [],
+        disallowed_tools: [],
+        mcp_servers: {},
+        append_system_prompt: '',
+        env: {},
+        timeout: 3_600_000,
+        stall_timeout: 600_000,
+        fast_fail: 10_000,
+        retry_backoff: 30_000,
+        max_retry_backoff: 1_800_000,
+        max_cost_usd: null,
+      },
+      budget: { daily_usd: null },
+      pr: { auto_open: true, draft: false },
+      server: { port: null, host: '127.0.0.1' },
+      notify: { webhook_url: null },
+      state: { url: null, transcript_days: 14 },
+    };
+    for (const raw of [{}, null, undefined]) {
+      const res = validate(raw);
+      expect(res.config).toEqual(expected);
+      expect(res.warnings).toEqual([]);
+      expect(res.secrets).toEqual([]);
+    }
+  });
+
+  it('treats an explicit null as "use the default"', () => {
+    const { config } = validate({ agent: { max_concurrent: null, models: null }, hooks: { after_create: null } });
+    expect(config.agent.max_concurrent).toBe(3);
+    expect(config.agent.models).toEqual(['sonnet', 'sonnet', 'opus']);
+    expect(config.hooks.after_create).toBe('');
+  });
+
+  it('reads given values, converting durations to milliseconds', () => {
+    const { config } = validate({
+      tracker: { kind: 'github', repo: 'octo-org/app', labels: 'bot', api_url: 'http://127.0.0.1:4000' },
+      polling: { interval: '5s' },
+      agent: { max_concurrent: 5, models: ['haiku'], timeout: 1000, max_cost_usd: 2.5, env: { DEBUG: 1, MODE: 'x' } },
+      server: { port: 0 },
+      pr: { draft: 'true' },
+    });
+    expect(config.tracker.repo).toBe('octo-org/app');
+    expect(config.tracker.labels).toEqual(['bot']);
+    expect(config.polling.interval).toBe(5_000);
+    expect(config.agent.max_concurrent).toBe(5);
+    expect(config.agent.timeout).toBe(1_000);
+    expect(config.agent.max_cost_usd).toBe(2.5);
+    expect(config.agent.env).toEqual({ DEBUG: '1', MODE: 'x' });
+    expect(config.server.port).toBe(0);
+    expect(config.pr.draft).toBe(true);
+  });
+});
+
+describe('validateConfig errors name the key path', () => {
+  // [key path, bad value, fragment of the expected "must be …"]
+  const cases: [string, unknown, string][] = [
+    ['tracker', 'github', 'a mapping'],
+    ['tracker.kind', 'jira', 'one of github | linear | local'],
+    ['tracker.repo', 'just-a-name', 'owner/name'],
+    ['tracker.api_url', 'not a url', 'an http(s) URL'],
+    ['tracker.team', [], 'a non-empty string or null'],
+    ['tracker.token', ['x'], 'a non-empty string or null'],
+    ['tracker.labels', { a: 1 }, 'a list of non-empty strings'],
+    ['tracker.labels', [], 'a non-empty list'],
+    ['tracker.exclude_labels', [''], 'a non-empty string'],
+    ['tracker.running_label', '', 'a non-empty string'],
+    ['tracker.review_label', ['x'], 'a non-empty string'],
+    ['tracker.failed_label', {}, 'a non-empty string'],
+    ['tracker.trusted_labelers_only', 'yes', 'true or false'],
+    ['tracker.allowed_authors', [''], 'a non-empty string'],
+    ['tracker.api_key', true, 'a non-empty string or null'],
+    ['tracker.project', [], 'a non-empty string or null'],
+    ['tracker.states', 7, 'a list of non-empty strings'],
+    ['tracker.running_state', '', 'a non-empty string'],
+    ['tracker.review_state', [], 'a non-empty string'],
+    ['tracker.failed_state', false, 'a non-empty string or null'],
+    ['tracker.path', '', 'a non-empty string'],
+    ['polling', [], 'a mapping'],
+    ['polling.interval', 'often', 'a duration'],
+    ['polling.interval', 0, 'greater than zero'],
+    ['workspace.root', '', 'a non-empty string'],
+    ['workspace.base_branch', [], 'a non-empty string or null'],
+    ['workspace.branch_prefix', 'my branch/', 'a git branch prefix'],
+    ['workspace.branch_prefix', '../x', 'a git branch prefix'],
+    ['hooks.after_create', ['npm ci'], 'a string'],
+    ['hooks.before_run', {}, 'a string'],
+    ['hooks.after_run', true, 'a string'],
+    ['hooks.before_remove', [], 'a string'],
+    ['hooks.timeout', 'long', 'a duration'],
+    ['agent.command', '', 'a non-empty string'],
+    ['agent.max_concurrent', 'three', 'a whole number ≥ 1'],
+    ['agent.max_concurrent', 0, 'a whole number ≥ 1'],
+    ['agent.max_concurrent', 2.5, 'a whole number ≥ 1'],
+    ['agent.max_attempts', -1, 'a whole number ≥ 1'],
+    ['agent.models', [], 'a non-empty list of non-empty strings'],
+    ['agent.models', ['sonnet', ''], 'a non-empty string'],
+    ['agent.models', [{ m: 1 }], 'a non-empty string'],
+    ['agent.max_turns', 'many', 'a whole number ≥ 1'],
+    ['agent.permission_mode', 'yolo', 'one of acceptEdits | auto | bypassPermissions | manual | dontAsk | plan | default'],
+    ['agent.allowed_tools', ['Edit', 3.5, null], 'a non-empty string'],
+    ['agent.disallowed_tools', { Bash: true }, 'a list'],
+    ['agent.mcp_servers', ['x'], 'a mapping'],
+    ['agent.mcp_servers.fs', 'npx fs', 'a mapping {command, args, env}'],
+    ['agent.mcp_servers.fs.command', '', 'a non-empty string'],
+    ['agent.append_system_prompt', ['x'], 'a string'],
+    ['agent.env', 'A=1', 'a mapping'],
+    ['agent.env.FOO', { nested: 1 }, 'a string'],
+    ['agent.env.not-a-name', 'x', 'named like an environment variable'],
+    ['agent.timeout', 'forever', 'a duration'],
+    ['agent.stall_timeout', '0s', 'greater than zero'],
+    ['agent.fast_fail', 'quick', 'a duration'],
+    ['agent.retry_backoff', [], 'a duration'],
+    ['agent.max_retry_backoff', {}, 'a duration'],
+    ['agent.max_cost_usd', 0, 'a positive number of US dollars'],
+    ['agent.max_cost_usd', 'cheap', 'a positive number of US dollars'],
+    ['budget.daily_usd', -3, 'a positive number of US dollars'],
+    ['pr.auto_open', 'sure', 'true or false'],
+    ['pr.draft', 1, 'true or false'],
+    ['server.port', 70000, 'a whole number from 0 to 65535'],
+    ['server.port', 'http', 'a whole number from 0 to 65535'],
+    ['server.host', '', 'a non-empty string'],
+    ['notify.webhook_url', 'ftp://hooks', 'an http(s) URL'],
+    ['state.url', 'mysql://u:p@h/db', 'postgres://'],
+    ['state.transcript_days', 0, 'a whole number ≥ 1'],
+  ];
+
+  it.each(cases)('%s = %j', (path, value, fragment) => {
+    const err = errorOf(() => validate(nested(path, value)));
+    expect(err.code).toBe('ECONFIG');
+    // A list item's error names the item: agent.models[1].
+    expect(err.message).toMatch(new RegExp(`^WORKFLOW\\.md: ${path.replace(/\./g, '\\.')}(\\[\\d+\\])? must be `));
+    expect(err.message).toContain(fragment);
+  });
+
+  it('quotes the offending value, as in the documented example', () => {
+    expect(errorOf(() => validate({ agent: { max_concurrent: 'three' } })).message).toBe(
+      'WORKFLOW.md: agent.max_concurrent must be a whole number ≥ 1 (got "three")',
+    );
+  });
+
+  it('uses the file name it is given', () => {
+    const err = errorOf(() => validateConfig({ agent: { max_turns: 0 } }, { file: 'ops/WF.md', env: {} }));
+    expect(err.message).toMatch(/^ops\/WF\.md: agent\.max_turns/);
+  });
+
+  it('requires a team for linear, states non-empty, and an MCP command', () => {
+    expect(errorOf(() => validate({ tracker: { kind: 'linear' } })).message).toContain('tracker.team is required');
+    expect(validate({ tracker: { kind: 'linear', team: 'ENG' } }).config.tracker.team).toBe('ENG');
+    expect(errorOf(() => validate({ tracker: { kind: 'linear', team: 'ENG', states: [] } })).message).toContain(
+      'tracker.states must be a non-empty list',
+    );
+    expect(errorOf(() => validate({ agent: { mcp_servers: { fs: { args: [] } } } })).message).toContain(
+      'agent.mcp_servers.fs.command must be',
+    );
+    expect(errorOf(() => validate({ agent: { mcp_servers: { fs: { command: 'x', args: ['ok', ''] } } } })).message).toContain(
+      'agent.mcp_servers.fs.args[1] must be a non-empty string',
+    );
+  });
+
+  it('reads MCP servers with defaults for args and env', () => {
+    const { config } = validate({
+      agent: { mcp_servers: { fs: { command: 'npx', args: ['-y', 'srv'], env: { ROOT: '/x' } }, bare: { command: 'b' } } },
+    });
+    expect(config.agent.mcp_servers).toEqual({
+      fs: { command: 'npx', args: ['-y', 'srv'], env: { ROOT: '/x' } },
+      bare: { command: 'b', args: [], env: {} },
+    });
+  });
+
+  it('refuses a retry backoff cap below the first delay', () => {
+    expect(errorOf(() => validate({ agent: { retry_backoff: '10m', max_retry_backoff: '1m' } })).message).toContain(
+      'agent.max_retry_backoff must be at least agent.retry_backoff',
+    );
+  });
+
+  it('never echoes a secret-bearing URL', () => {
+    const err = errorOf(() => validate({ notify: { webhook_url: 'hooks.slack.com/services/T000/SECRETPART' } }));
+    expect(err.message).toContain('notify.webhook_url');
+    expect(err.message).not.toContain('SECRETPART');
+  });
+
+  it('rejects a front matter that is not a mapping', () => {
+    expect(errorOf(() => validate(['a', 'b'])).message).toContain('WORKFLOW.md: the front matter must be a YAML mapping');
+  });
+});
+
+describe('$NAME values and secrets', () => {
+  it('reads a value written exactly $NAME from the environment', () => {
+    const env = { GITHUB_TOKEN: 'ghp_fromenv', N: '7', DRAFT: 'true', HOOK: 'make setup', PORT_X: '8080' };
+    const { config, secrets } = validate(
+      {
+        tracker: { token: '$GITHUB_TOKEN' },
+        agent: { max_concurrent: '$N', env: { GH_TOKEN: '$GITHUB_TOKEN' } },
+        pr: { draft: '$DRAFT' },
+        hooks: { after_create: '$HOOK' },
+        server: { port: '$PORT_X' },
+      },
+      env,
+    );
+    expect(config.tracker.token).toBe('ghp_fromenv');
+    expect(config.agent.max_concurrent).toBe(7);
+    expect(config.agent.env).toEqual({ GH_TOKEN: 'ghp_fromenv' });
+    expect(config.pr.draft).toBe(true);
+    expect(config.hooks.after_create).toBe('make setup');
+    expect(config.server.port).toBe(8080);
+    expect(secrets).toEqual(['ghp_fromenv']);
+  });
+
+  it('leaves values that merely contain $ alone', () => {
+    const { config } = validate({ hooks: { before_run: 'echo $HOME' }, tracker: { labels: ['$x y'] } });
+    expect(config.hooks.before_run).toBe('echo $HOME');
+    expect(config.tracker.labels).toEqual(['$x y']);
+  });
+
+  it('names the key and the variable when the variable is missing or empty', () => {
+    for (const env of [{}, { LINEAR_API_KEY: '' }]) {
+      const err = errorOf(() => validate({ tracker: { kind: 'linear', team: 'E', api_key: '$LINEAR_API_KEY' } }, env));
+      expect(err.message).toContain('WORKFLOW.md: tracker.api_key is $LINEAR_API_KEY');
+      expect(err.message).toContain('LINEAR_API_KEY is not set');
+    }
+  });
+
+  it('type-checks the value read from the environment', () => {
+    const err = errorOf(() => validate({ agent: { max_concurrent: '$N' } }, { N: 'lots' }));
+    expect(err.message).toBe('WORKFLOW.md: agent.max_concurrent must be a whole number ≥ 1 (got "lots" from $N)');
+  });
+
+  it('lists the token, the Linear key, the webhook URL and the state password as secrets', () => {
+    const { secrets } = validate({
+      tracker: { token: 'tok-123', api_key: 'lin_api_abc' },
+      notify: { webhook_url: 'https://hooks.example/T1/abc' },
+      state: { url: 'postgres://swarm:p%40ss@db.example:5432/swarm' },
+    });
+    expect(secrets).toEqual(expect.arrayContaining(['tok-123', 'lin_api_abc', 'https://hooks.example/T1/abc', 'p%40ss', 'p@ss']));
+  });
+});
+
+describe('unknown keys', () => {
+  it('are warnings naming the full key path, never errors', () => {
+    const { config, warnings } = validate({
+      agent: { modle: 'opus', mcp_servers: { fs: { command: 'x', cwd: '/' } } },
+      trackr: {},
+      tracker: { lables: ['x'] },
+    });
+    expect(config.agent.models).toEqual(['sonnet', 'sonnet', 'opus']);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        'WORKFLOW.md: unknown key agent.modle (ignored)',
+        'WORKFLOW.md: unknown key agent.mcp_servers.fs.cwd (ignored)',
+        'WORKFLOW.md: unknown key trackr (ignored)',
+        'WORKFLOW.md: unknown key tracker.lables (ignored)',
+      ]),
+    );
+    expect(warnings).toHaveLength(4);
+  });
+
+  it('warns when the dashboard would listen beyond loopback', () => {
+    expect(validate({ server: { host: '0.0.0.0' } }).warnings[0]).toContain('server.host 0.0.0.0');
+  });
+});
+
+describe('loadWorkflow', () => {
+  const BODY = 'Work on {{ issue.title }} on {{ branch }}.\n';
+  function write(name: string, text: string): string {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  }
+
+  it('splits front matter from the template', () => {
+    const p = write('WORKFLOW.md', `---\ntracker:\n  kind: local\nagent:\n  max_concurrent: 2\n---\n${BODY}`);
+    const wf = loadWorkflow(p, {});
+    expect(wf.path).toBe(p);
+    expect(wf.config.tracker.kind).toBe('local');
+    expect(wf.config.agent.max_concurrent).toBe(2);
+    expect(wf.template).toBe(BODY);
+    expect(wf.warnings).toEqual([]);
+  });
+
+  it('accepts CRLF line endings and a byte-order mark', () => {
+    const p = write('WORKFLOW.md', `\uFEFF---\r\nagent:\r\n  max_turns: 9\r\n---\r\nLine one {{ attempt }}\r\nLine two\r\n`);
+    const wf = loadWorkflow(p, {});
+    expect(wf.config.agent.max_turns).toBe(9);
+    expect(wf.template).toBe('Line one {{ attempt }}\nLine two\n');
+  });
+
+  it('names the path and `swarm init` when the file is missing', () => {
+    const p = join(dir, 'nope', 'WORKFLOW.md');
+    const err = errorOf(() => loadWorkflow(p, {}));
+    expect(err.message).toContain(p);
+    expect(err.message).toContain('swarm init');
+  });
+
+  it('refuses `---js` front matter without running it', async () => {
+    const marker = join(dir, 'pwned');
+    const payload = `{ pwned: (globalThis.__swarmPwned = true, require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'), 1) }`;
+    for (const opener of ['---js', '---javascript', '--- js', '---JS ']) {
+      const p = write('WORKFLOW.md', `${opener}\n${payload}\n---\n${BODY}`);
+      const err = errorOf(() => loadWorkflow(p, {}));
+      expect(err.message).toBe(`${p}: front matter must be YAML; \`---js\` blocks run code and are refused`);
+    }
+    for (const opener of ['---coffee', '---cson']) {
+      const p = write('WORKFLOW.md', `${opener}\npwned: 1\n---\n${BODY}`);
+      expect(errorOf(() => loadWorkflow(p, {})).message).toContain('refused');
+    }
+    expect((globalThis as Record<string, unknown>).__swarmPwned).toBeUndefined();
+    expect(existsSync(marker)).toBe(false);
+
+    // Control: the same payload through gray-matter without swarm's guard does run — so the
+    // assertions above would catch a regression.
+    const matter = createRequire(import.meta.url)('gray-matter') as (s: string, o?: object) => { data: unknown };
+    matter(`---js\n${payload}\n---\n${BODY}`, {});
+    expect(existsSync(marker)).toBe(true);
+    delete (globalThis as Record<string, unknown>).__swarmPwned;
+  });
+
+  it('refuses other front matter languages too', () => {
+    const p = write('WORKFLOW.md', `---toml\nx = 1\n---\n${BODY}`);
+    expect(errorOf(() => loadWorkflow(p, {})).message).toContain('front matter must be YAML (found `---toml`)');
+    const q = write('WORKFLOW.yaml.md', `---yaml\nagent:\n  max_turns: 4\n---\n${BODY}`);
+    expect(loadWorkflow(q, {}).config.agent.max_turns).toBe(4);
+  });
+
+  it('reports bad YAML with the file line number', () => {
+    // line 1 ---, 2 agent:, 3 max_turns, 4 the bad line
+    const p = write('WORKFLOW.md', `---\nagent:\n  max_turns: 5\n   models: [a\n---\n${BODY}`);
+    const err = errorOf(() => loadWorkflow(p, {}));
+    expect(err.message).toBe(`${p}: front matter is not valid YAML at line 4: bad indentation of a mapping entry`);
+    const q = write('WORKFLOW2.md', `---\npolling:\n  interval: 5s\nagent: [\n---\n${BODY}`);
+    expect(errorOf(() => loadWorkflow(q, {})).message).toMatch(/not valid YAML at line 5: unexpected end of the stream/);
+    const r = write('WORKFLOW3.md', `---\nagent:\n  max_turns: 1\n  max_turns: 2\n---\n${BODY}`);
+    expect(errorOf(() => loadWorkflow(r, {})).message).toMatch(/not valid YAML at line 4: duplicated mapping key/);
+  });
+
+  it('turns unquoted YAML dates into strings', () => {
+    const p = write('WORKFLOW.md', `---\nworkspace:\n  base_branch: 2024-01-31\n---\n${BODY}`);
+    expect(loadWorkflow(p, {}).config.workspace.base_branch).toBe('2024-01-31');
+  });
+
+  it('refuses an empty template and an unclosed front matter', () => {
+    const p = write('WORKFLOW.md', `---\nagent:\n  max_turns: 5\n---\n  \n\n`);
+    expect(errorOf(() => loadWorkflow(p, {})).message).toContain('the prompt template (the text after the front matter) is empty');
+    const q = write('WORKFLOW2.md', `---\nagent:\n  max_turns: 5\n${BODY}`);
+    expect(errorOf(() => loadWorkflow(q, {})).message).toContain('no closing `---` line');
+  });
+
+  it('warns, and uses defaults, when there is no front matter', () => {
+    const wf = parseWorkflow(BODY, 'WORKFLOW.md', {});
+    expect(wf.template).toBe(BODY);
+    expect(wf.config.tracker.kind).toBe('github');
+    expect(wf.warnings[0]).toContain('no front matter');
+  });
+
+  it('catches an unknown template variable at load, naming it and its file line', () => {
+    const text = `---\nagent:\n  max_turns: 5\n---\nHello\n{{ issue.nope }}\n`;
+    const err = errorOf(() => parseWorkflow(text, 'WORKFLOW.md', {}));
+    expect(err.message).toContain('WORKFLOW.md (line 6)');
+    expect(err.message).toContain('issue.nope');
+    for (const body of ['{% if issue.assigne %}x{% endif %}', '{{ nope }}', '{{ issue.titel | upper }}', '{% for c in issue.comments %}{{ c.login }}{% endfor %}', '{% for a in previous_attempts %}{{ a.cost }}{% endfor %}']) {
+      expect(() => parseWorkflow(`---\n---\n${body}\n`, 'WORKFLOW.md', {})).toThrow(ConfigError);
+    }
+    expect(errorOf(() => parseWorkflow(`---\n---\nok\n{% if %}\n`, 'W.md', {})).message).toMatch(/^W\.md \(line 4\): prompt template line 2: unexpected token/);
+  });
+
+  it('accepts documented variables, loops, sets, macros and filters', () => {
+    const body = [
+      '{% set who = issue.identifier %}{{ who }} {{ issue.labels | join(",") }} {{ issue.priority }} {{ issue.state }}',
+      '{% for c in issue.comments %}{{ loop.index }} {{ c.author }} {{ c.created_at }} {{ c.body }}{% endfor %}',
+      '{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(issue.id) }} {{ issue.url }} {{ issue.number }} {{ issue.title }} {{ issue.body }}',
+      '{% for a in previous_attempts %}{{ a.number }}{{ a.model }}{{ a.outcome }}{{ a.reason }}{{ a.summary }}{% endfor %}',
+      '{{ attempt }} {{ model }} {{ branch }} {{ base_branch }} {{ repo }} {{ workspace }} {{ fence }} {{ range(2) | length }}',
+    ].join('\n');
+    expect(parseWorkflow(`---\n---\n${body}\n`, 'WORKFLOW.md', {}).template).toBe(`${body}\n`);
+  });
+
+  it('ships templates and an example that load cleanly', () => {
+    const github = loadWorkflow(join(ROOT, 'templates/WORKFLOW.github.md'), {});
+    const linear = loadWorkflow(join(ROOT, 'templates/WORKFLOW.linear.md'), {});
+    const local = loadWorkflow(join(ROOT, 'templates/WORKFLOW.local.md'), {});
+    const example = loadWorkflow(join(ROOT, 'WORKFLOW.md.example'), {});
+    for (const wf of [github, linear, local, example]) expect(wf.warnings).toEqual([]);
+    expect([github.config.tracker.kind, linear.config.tracker.kind, local.config.tracker.kind]).toEqual(['github', 'linear', 'local']);
+    expect(example.config).toEqual(github.config);
+    expect(example.template).toBe(github.template);
+    expect(github.config).toEqual(validate({}).config);
+  });
+
+  it('loads the fixtures', () => {
+    expect(loadWorkflow(join(FIXTURES, 'full.md'), { GITHUB_TOKEN: 'ghp_fixture' }).secrets).toEqual(['ghp_fixture']);
+  });
+});
+
+describe('reloadWorkflow', () => {
+  it('keeps the last good workflow on a bad edit and reports one stable error', () => {
+    const p = join(dir, 'WORKFLOW.md');
+    writeFileSync(p, '---\nagent:\n  max_concurrent: 2\n---\nGo {{ branch }}\n');
+    const first = reloadWorkflow(p, {}, null);
+    expect(first.error).toBeNull();
+    expect(first.workflow.config.agent.max_concurrent).toBe(2);
+
+    writeFileSync(p, '---\nagent:\n  max_concurrent: many\n---\nGo {{ branch }}\n');
+    const bad = reloadWorkflow(p, {}, first.workflow);
+    expect(bad.workflow).toBe(first.workflow);
+    expect(bad.error).toContain('agent.max_concurrent must be a whole number');
+    expect(reloadWorkflow(p, {}, bad.workflow).error).toBe(bad.error);
+
+    writeFileSync(p, '---\nagent:\n  max_concurrent: 2\n---\nGo {{ branch.nope }}\n');
+    expect(reloadWorkflow(p, {}, first.workflow).error).toContain('branch.nope');
+
+    rmSync(p);
+    const gone = reloadWorkflow(p, {}, first.workflow);
+    expect(gone.workflow).toBe(first.workflow);
+    expect(gone.error).toContain('swarm init');
+
+    writeFileSync(p, '---\nagent:\n  max_concurrent: 4\n---\nGo {{ branch }}\n');
+    const fixed = reloadWorkflow(p, {}, first.workflow);
+    expect(fixed.error).toBeNull();
+    expect(fixed.workflow.config.agent.max_concurrent).toBe(4);
+  });
+
+  it('throws at startup, when there is no last good workflow', () => {
+    const p = join(dir, 'WORKFLOW.md');
+    writeFileSync(p, '---\nagent:\n  max_concurrent: many\n---\nGo\n');
+    expect(() => reloadWorkflow(p, {}, null)).toThrow(ConfigError);
+  });
+});
+
+describe('credentials', () => {
+  const cfg = (token: string | null, api_url: string | null = null) => ({ tracker: { token, api_url } });
+
+  function fakeGh(script: string): string {
+    const p = join(dir, 'gh');
+    writeFileSync(p, `#!/bin/sh\n${script}\n`);
+    chmodSync(p, 0o755);
+    return p;
+  }
+
+  it('prefers tracker.token, then GITHUB_TOKEN, then GH_TOKEN', async () => {
+    const env = { GITHUB_TOKEN: 'env-github', GH_TOKEN: 'env-gh' };
+    const nogh = join(dir, 'missing-gh');
+    expect(await resolveGithubToken(cfg('cfg-token'), env, { ghCommand: nogh })).toEqual({ token: 'cfg-token', source: 'tracker.token' });
+    expect(await resolveGithubToken(cfg(null), env, { ghCommand: nogh })).toEqual({ token: 'env-github', source: 'GITHUB_TOKEN' });
+    expect(await resolveGithubToken(cfg(null), { GITHUB_TOKEN: '', GH_TOKEN: 'env-gh' }, { ghCommand: nogh })).toEqual({
+      token: 'env-gh',
+      source: 'GH_TOKEN',
+    });
+  });
+
+  it('falls back to `gh auth token --hostname HOST` and records the secret', async () => {
+    const log = join(dir, 'gh-args');
+    const gh = fakeGh(`printf '%s ' "$@" > ${JSON.stringify(log)}\necho gho_from_gh`);
+    const secrets: string[] = [];
+    const res = await resolveGithubToken(cfg(null, 'https://ghe.example.com/api/v3'), { PATH: process.env.PATH }, { ghCommand: gh, secrets });
+    expect(res).toEqual({ token: 'gho_from_gh', source: 'gh auth token' });
+    expect(secrets).toEqual(['gho_from_gh']);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(log, 'utf8').trim()).toBe('auth token --hostname ghe.example.com');
+  });
+
+  it('fails with the documented sentence when no token exists anywhere', async () => {
+    for (const ghCommand of [join(dir, 'missing-gh'), fakeGh('echo "not logged in" >&2; exit 1')]) {
+      const err = await resolveGithubToken(cfg(null), { PATH: process.env.PATH }, { ghCommand }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toBe('no GitHub token: set GITHUB_TOKEN, or tracker.token in WORKFLOW.md, or run `gh auth login`');
+    }
+  });
+
+  it('derives the gh host from the API URL', () => {
+    expect(githubHost(null)).toBe('github.com');
+    expect(githubHost('https://api.github.com')).toBe('github.com');
+    expect(githubHost('https://github.acme.corp/api/v3')).toBe('github.acme.corp');
+    expect(githubHost('http://127.0.0.1:4000')).toBe('127.0.0.1');
+  });
+
+  it('reads the Linear key from tracker.api_key, then LINEAR_API_KEY', () => {
+    const secrets: string[] = [];
+    expect(resolveLinearKey({ tracker: { api_key: 'lin_cfg' } }, { LINEAR_API_KEY: 'lin_env' }, { secrets })).toEqual({
+      token: 'lin_cfg',
+      source: 'tracker.api_key',
+    });
+    expect(resolveLinearKey({ tracker: { api_key: null } }, { LINEAR_API_KEY: 'lin_env' }, { secrets }).source).toBe('LINEAR_API_KEY');
+    expect(secrets).toEqual(['lin_cfg', 'lin_env']);
+    expect(() => resolveLinearKey({ tracker: { api_key: null } }, {})).toThrow(/no Linear API key: set LINEAR_API_KEY/);
+  });
+});
+
+describe('agentEnv', () => {
+  const run = swarmVars({
+    ticketId: 'I_1',
+    ticketNumber: 12,
+    ticketUrl: 'https://github.com/o/r/issues/12',
+    branch: 'swarm/12-x',
+    baseBranch: 'main',
+    workspace: '/w/12',
+    attempt: 2,
+    model: 'opus',
+    repo: 'o/r',
+  });
+
+  it('drops swarm credentials, secret-valued variables and inherited SWARM_*', () => {
+    const base = {
+      PATH: '/usr/bin',
+      HOME: '/home/u',
+      GITHUB_TOKEN: 'ghp_x',
+      GH_TOKEN: 'ghp_y',
+      LINEAR_API_KEY: 'lin_z',
+      MY_WEBHOOK: 'https://hooks.example/T1/abc',
+      DATABASE_URL: 'postgres://swarm:supersecretpw@db/swarm',
+      SWARM_BRANCH: 'stale',
+      SWARM_DEBUG: '1',
+      UNSET: undefined,
+      SHORT: 'pw',
+    };
+    const env = agentEnv(base, ['https://hooks.example/T1/abc', 'supersecretpw', 'pw'], {}, run);
+    expect(env).toEqual({ PATH: '/usr/bin', HOME: '/home/u', ...run });
+    expect(env.SWARM_BRANCH).toBe('swarm/12-x');
+  });
+
+  it('keeps what agent.env lists, then adds agent.env and the SWARM_* facts', () => {
+    const base = { PATH: '/bin', GH_TOKEN: 'ghp_y', OTHER: 'ghp_y' };
+    const env = agentEnv(base, ['ghp_y'], { GH_TOKEN: 'ghp_agent', EXTRA: '1', SWARM_MODEL: 'ignored' }, run);
+    expect(env).toEqual({ PATH: '/bin', GH_TOKEN: 'ghp_agent', EXTRA: '1', ...run });
+    expect(env.SWARM_MODEL).toBe('opus');
+    expect(Object.keys(run).sort()).toEqual(
+      ['SWARM_ATTEMPT', 'SWARM_BASE_BRANCH', 'SWARM_BRANCH', 'SWARM_MODEL', 'SWARM_REPO', 'SWARM_TICKET_ID', 'SWARM_TICKET_NUMBER', 'SWARM_TICKET_URL', 'SWARM_WORKSPACE'],
+    );
+    expect(run.SWARM_TICKET_NUMBER).toBe('12');
+    expect(run.SWARM_ATTEMPT).toBe('2');
+  });
+
+  it('does not modify its inputs', () => {
+    const base = { A: '1', GITHUB_TOKEN: 't' };
+    agentEnv(base, ['1'], {}, {});
+    expect(base).toEqual({ A: '1', GITHUB_TOKEN: 't' });
+  });
+});
