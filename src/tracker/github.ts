@@ -5,8 +5,9 @@
 import type { Config } from '../config/types.js';
 import { createOctokit, isNotModified, type GitHubClient } from './github-client.js';
 import { mapGitHubError, statusOf } from './github-errors.js';
-import { choosePull, parseComment, parseIssue, parseIssueList, parsePull, toTicket, type GhComment } from './github-map.js';
-import { findSticky, stickyBody } from './sticky.js';
+import { choosePull, parseIssue, parseIssueList, parsePull, toTicket } from './github-map.js';
+import { GitHubComments } from './github-comments.js';
+import { GitHubPeople } from './github-trust.js';
 import type { CandidateList, CodeHost, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from './types.js';
 
 export interface GitHubTrackerOptions {
@@ -27,7 +28,6 @@ export interface AccessCheck {
 }
 
 const PAGE = 100;
-const WRITERS = new Set(['admin', 'maintain', 'write']);
 
 export class GitHubTracker implements Tracker, CodeHost {
   readonly kind = 'github' as const;
@@ -37,10 +37,9 @@ export class GitHubTracker implements Tracker, CodeHost {
   private readonly owner: string;
   private readonly name: string;
   private readonly now: () => Date;
-  private self: Promise<string | null> | null = null;
-  private readonly permissions = new Map<string, Promise<string>>();
+  private readonly people: GitHubPeople;
   private readonly trustCache = new Map<string, TrustVerdict>();
-  private readonly stickies = new Map<string, { id: number; body: string }>();
+  private readonly commentsApi: GitHubComments;
   private readonly authors = new Map<string, string | null>();
 
   constructor(opts: GitHubTrackerOptions) {
@@ -57,6 +56,8 @@ export class GitHubTracker implements Tracker, CodeHost {
         throttle: true,
         retries: 3,
       });
+    this.people = new GitHubPeople(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
+    this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), (err, what) => this.mapError(err, what));
   }
 
   /** WORKFLOW.md is re-read every poll: take the new labels/flags without losing caches. */
@@ -128,13 +129,12 @@ export class GitHubTracker implements Tracker, CodeHost {
   }
 
   async comments(ticket: Ticket): Promise<TicketComment[]> {
-    const self = await this.selfLogin();
-    const all = await this.listComments(ticket.number);
-    const sticky = findSticky(all, self);
+    const all = await this.commentsApi.list(ticket.number);
+    const sticky = await this.commentsApi.stickyAmong(all);
     const out: TicketComment[] = [];
     for (const c of all) {
       if (c === sticky) continue; // swarm's own status comment is not part of the conversation
-      out.push({ author: c.author ?? 'ghost', body: c.body, created_at: c.created_at, trusted: await this.isWriter(c.author) });
+      out.push({ author: c.author ?? 'ghost', body: c.body, created_at: c.created_at, trusted: await this.people.isWriter(c.author) });
     }
     return out;
   }
@@ -148,6 +148,7 @@ export class GitHubTracker implements Tracker, CodeHost {
     const cached = this.trustCache.get(cacheKey);
     if (cached) return cached;
     const verdict = await this.computeTrust(ticket);
+    if (this.trustCache.size >= 2000) this.trustCache.clear(); // keys carry updated_at: old ones are dead
     this.trustCache.set(cacheKey, verdict);
     return verdict;
   }
@@ -167,22 +168,9 @@ export class GitHubTracker implements Tracker, CodeHost {
       const events = await this.call('reading issue events', () =>
         this.gh.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/events', { ...this.repoParams(), issue_number: ticket.number, per_page: PAGE }),
       );
-      for (const label of tc.labels) {
-        let actor: string | null | undefined;
-        for (const ev of events as unknown[]) {
-          const e = ev as { event?: unknown; label?: { name?: unknown }; actor?: { login?: unknown } | null };
-          if (e.event === 'labeled' && typeof e.label?.name === 'string' && e.label.name.toLowerCase() === label.toLowerCase()) {
-            actor = typeof e.actor?.login === 'string' ? e.actor.login : null;
-          }
-        }
-        if (actor === undefined) return { trusted: false, reason: `no record of who applied label \`${label}\` (trusted_labelers_only)` };
-        if (actor === null) return { trusted: false, reason: `label \`${label}\` was applied by an unknown account (trusted_labelers_only)` };
-        const permission = (await this.isSelf(actor)) ? 'token user' : await this.permissionOf(actor);
-        if (permission !== 'token user' && !WRITERS.has(permission)) {
-          return { trusted: false, reason: `label \`${label}\` was applied by @${actor}, who has ${permission} permission (trusted_labelers_only)` };
-        }
-        reasons.push(`label \`${label}\` was applied by @${actor} (${permission})`);
-      }
+      const verdict = await this.people.labelerVerdict(events as unknown[], tc.labels);
+      if (!verdict.trusted) return verdict;
+      reasons.push(verdict.reason);
     }
     return { trusted: true, reason: reasons.join('; ') };
   }
@@ -211,25 +199,7 @@ export class GitHubTracker implements Tracker, CodeHost {
   }
 
   async updateSticky(ticket: Ticket, content: string): Promise<void> {
-    const body = stickyBody(content);
-    const known = this.stickies.get(ticket.key);
-    if (known) {
-      if (known.body === body) return;
-      if (await this.editComment(known.id, body)) {
-        this.stickies.set(ticket.key, { id: known.id, body });
-        return;
-      }
-      this.stickies.delete(ticket.key); // deleted by someone: find or recreate
-    }
-    const found = findSticky(await this.listComments(ticket.number), await this.selfLogin());
-    if (found && (found.body === body || (await this.editComment(found.id, body)))) {
-      this.stickies.set(ticket.key, { id: found.id, body });
-      return;
-    }
-    const res = await this.call('creating the status comment', () =>
-      this.gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repoParams(), issue_number: ticket.number, body }),
-    );
-    this.stickies.set(ticket.key, { id: parseComment(res.data).id, body });
+    await this.commentsApi.upsertSticky(ticket.number, content);
   }
 
   async findPullRequest(branch: string): Promise<PullRequest | null> {
@@ -237,7 +207,7 @@ export class GitHubTracker implements Tracker, CodeHost {
       this.gh.request('GET /repos/{owner}/{repo}/pulls', { ...this.repoParams(), head: `${this.owner}:${branch}`, state: 'all', per_page: PAGE }),
     );
     const list = Array.isArray(res.data) ? (res.data as unknown[]).map(parsePull) : [];
-    return choosePull(list.filter((p) => p.branch === branch || p.branch === ''));
+    return choosePull(list.filter((p) => p.branch === branch || p.branch === '')); // '' : head not reported
   }
 
   async openPullRequest(req: { branch: string; base: string; title: string; body: string; draft: boolean }): Promise<PullRequest> {
@@ -262,7 +232,7 @@ export class GitHubTracker implements Tracker, CodeHost {
 
   /** For `doctor`: who the token is and whether the repository is reachable. */
   async checkAccess(): Promise<AccessCheck> {
-    const login = await this.selfLogin();
+    const login = await this.people.selfLogin();
     const res = await this.call('reading the repository', () => this.gh.request('GET /repos/{owner}/{repo}', this.repoParams()), true);
     const data = res.data as { default_branch?: unknown; permissions?: { push?: unknown } };
     return {
@@ -328,24 +298,6 @@ export class GitHubTracker implements Tracker, CodeHost {
     }
   }
 
-  private async listComments(n: number): Promise<GhComment[]> {
-    const raw = await this.call('reading comments', () =>
-      this.gh.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repoParams(), issue_number: n, per_page: PAGE }),
-    );
-    return (raw as unknown[]).map(parseComment);
-  }
-
-  /** PATCH a comment; false when it no longer exists. */
-  private async editComment(id: number, body: string): Promise<boolean> {
-    try {
-      await this.gh.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...this.repoParams(), comment_id: id, body });
-      return true;
-    } catch (err) {
-      if (statusOf(err) === 404) return false;
-      throw this.mapError(err, 'editing the status comment');
-    }
-  }
-
   private async addLabel(ticket: Ticket, label: string): Promise<void> {
     await this.call(`adding label ${label} to ${ticket.identifier}`, () =>
       this.gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { ...this.repoParams(), issue_number: ticket.number, labels: [label] }),
@@ -358,51 +310,6 @@ export class GitHubTracker implements Tracker, CodeHost {
     } catch (err) {
       if (statusOf(err) !== 404) throw this.mapError(err, `removing label ${label} from ${ticket.identifier}`); // 404: absent, done
     }
-  }
-
-  private selfLogin(): Promise<string | null> {
-    this.self ??= this.gh.request('GET /user').then(
-      (res) => (typeof res.data.login === 'string' ? res.data.login : null),
-      (err: unknown) => {
-        const status = statusOf(err);
-        if (status === 403 || status === 404) return null; // App installation tokens cannot read /user
-        this.self = null;
-        throw this.mapError(err, 'reading the token user');
-      },
-    );
-    return this.self;
-  }
-
-  private async isSelf(login: string): Promise<boolean> {
-    const self = await this.selfLogin();
-    return self !== null && self.toLowerCase() === login.toLowerCase();
-  }
-
-  private async isWriter(login: string | null): Promise<boolean> {
-    if (login === null) return false;
-    if (await this.isSelf(login)) return true;
-    return WRITERS.has(await this.permissionOf(login));
-  }
-
-  /** The user's role on the repository (admin/maintain/write/triage/read/none), cached for our lifetime. */
-  private permissionOf(login: string): Promise<string> {
-    const key = login.toLowerCase();
-    let p = this.permissions.get(key);
-    if (!p) {
-      p = this.gh.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { ...this.repoParams(), username: login }).then(
-        (res) => {
-          const d = res.data as { role_name?: unknown; permission?: unknown };
-          return typeof d.role_name === 'string' && d.role_name !== '' ? d.role_name : typeof d.permission === 'string' ? d.permission : 'none';
-        },
-        (err: unknown) => {
-          if (statusOf(err) === 404) return 'none';
-          this.permissions.delete(key);
-          throw this.mapError(err, `reading @${login}'s permission`);
-        },
-      );
-      this.permissions.set(key, p);
-    }
-    return p;
   }
 }
 

@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/types.js';
 import { createOctokit, type GitHubClient } from '../../src/tracker/github-client.js';
 import { createGitHubTracker, type GitHubTracker } from '../../src/tracker/github.js';
+import { blockerNumbersFromBody } from '../../src/tracker/github-map.js';
+import { priorityFromLabels } from '../../src/tracker/priority.js';
 import { STICKY_MARKER, TrackerError, type Ticket } from '../../src/tracker/types.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
@@ -130,6 +132,25 @@ describe('candidates', () => {
     expect(second.unchanged).toBe(true);
     expect(second.tickets).toHaveLength(130);
     expect(gh.requests.map((r) => r.status)).toEqual([304, 304]);
+  });
+});
+
+describe('label and body parsing', () => {
+  it('maps P0–P3 and priority:* labels onto 0..3, most urgent wins, else 4', () => {
+    expect(priorityFromLabels(['P0'])).toBe(0);
+    expect(priorityFromLabels(['p2'])).toBe(2);
+    expect(priorityFromLabels(['priority:critical'])).toBe(0);
+    expect(priorityFromLabels(['Priority: High'])).toBe(1);
+    expect(priorityFromLabels(['priority:medium'])).toBe(2);
+    expect(priorityFromLabels(['bug', 'P3', 'priority:high'])).toBe(1);
+    expect(priorityFromLabels(['P4', 'priority:someday', 'agent'])).toBe(4);
+    expect(priorityFromLabels([])).toBe(4);
+  });
+
+  it('finds "blocked by" / "depends on" references, not other mentions', () => {
+    expect(blockerNumbersFromBody('Blocked by #3\n* depends on: #4 and #5\nsee #6\n> blocked by #3')).toEqual([3, 4, 5]);
+    expect(blockerNumbersFromBody('this is not blocked by anything')).toEqual([]);
+    expect(blockerNumbersFromBody('Fixes #2; depends on #9')).toEqual([]);
   });
 });
 
@@ -399,6 +420,15 @@ describe('errors', () => {
     const err = await trackerError(t.candidates());
     expect(err.kind).toBe('unavailable');
     gh = await startFakeGitHub({ token: TOKEN }); // for afterEach
+  });
+});
+
+describe('production client settings', () => {
+  it('works with the throttling plugin enabled', async () => {
+    gh.addIssue({ title: 'a', labels: ['agent'] });
+    const t = tracker({}, client({ throttle: true }));
+    expect((await t.candidates()).tickets).toHaveLength(1);
+    expect((await t.candidates()).unchanged).toBe(true);
   });
 });
 
