@@ -36,9 +36,12 @@ export interface LoggedRequest {
   fault: FaultKind | null;
 }
 
+/** The token the fake expects when a test does not choose one. */
+export const FAKE_GITHUB_TOKEN = 'ghp_fakeGitHubTestToken0000';
+
 export interface FakeGitHubOptions {
-  /** Required: requests must carry it (token or bearer), else 401. */
-  token: string;
+  /** Requests must carry it (`token X` or `bearer X`), else 401. Default FAKE_GITHUB_TOKEN. */
+  token?: string;
   /** owner/name. Default "acme/widgets". Other repositories answer 404. */
   repo?: string;
   defaultBranch?: string;
@@ -106,7 +109,8 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
 }
 
-export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitHub> {
+export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  const token = opts.token ?? FAKE_GITHUB_TOKEN;
   const [owner, repo] = (opts.repo ?? 'acme/widgets').split('/') as [string, string];
   const tokenUser = opts.tokenUser ?? 'swarm-bot';
   const defaultUser = opts.defaultUser ?? 'octocat';
@@ -136,7 +140,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
 
   const authorized = (header: string | undefined): boolean => {
     const m = /^(?:token|bearer)\s+(.+)$/i.exec(header ?? '');
-    return m !== null && m[1] === opts.token;
+    return m !== null && m[1] === token;
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> => {
@@ -211,7 +215,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
 
   return {
     url,
-    token: opts.token,
+    token,
     tokenUser,
     owner,
     repo,

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { FAKE_GITHUB_TOKEN, startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 const TOKEN = 'ghp_fakeTokenForTests0001';
 let gh: FakeGitHub;
@@ -36,6 +36,21 @@ describe('fake GitHub', () => {
     expect((await api('/repos/acme/widgets')).json.default_branch).toBe('main');
     expect((await api('/repos/acme/other')).status).toBe(404);
     expect((await api('/nope')).status).toBe(404);
+    const bearer = await fetch(`${gh.url}/user`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(bearer.status).toBe(200);
+    expect((await fetch(`${gh.url}/user`)).status).toBe(401);
+  });
+
+  it('has a default token when a test does not choose one', async () => {
+    const other = await startFakeGitHub();
+    try {
+      const ok = await fetch(`${other.url}/user`, { headers: { authorization: `token ${FAKE_GITHUB_TOKEN}` } });
+      expect(ok.status).toBe(200);
+      const wrong = await fetch(`${other.url}/user`, { headers: { authorization: `token ${TOKEN}` } });
+      expect(wrong.status).toBe(401);
+    } finally {
+      await other.close();
+    }
   });
 
   it('lists open issues with all labels (AND), including PRs with a pull_request key', async () => {
