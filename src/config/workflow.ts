@@ -92,7 +92,6 @@ export function parseWorkflow(text: string, file: string, env: Env): Workflow {
   warnings.push(...more);
 
   let template = open ? parsed.content : source;
-  // gray-matter strips one newline after the closing line; blank lines after it shift the body down.
   if (template.trim() === '') {
     throw new ConfigError(
       `${file}: the prompt template (the text after the front matter) is empty; write the instructions for the agent there`,
