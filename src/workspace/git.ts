@@ -1,0 +1,140 @@
+// Small git helpers the workspace layer and the hand-off need: remote HEAD branch, commits ahead of base,
+// push, origin URL → GitHub owner/name, and disk usage of a worktree. Every git call goes through
+// simple-git `raw([...])` with an argv array; nothing is ever handed to a shell.
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { WorkspaceError } from './naming.js';
+
+/** No output for this long from a git process (e.g. a network fetch hanging) kills it. */
+const GIT_BLOCK_TIMEOUT_MS = 5 * 60_000;
+
+export function gitAt(dir: string): SimpleGit {
+  return simpleGit({
+    baseDir: dir,
+    timeout: { block: GIT_BLOCK_TIMEOUT_MS },
+    // simple-git's default only fails a command that wrote to stderr; `rev-parse --verify --quiet` and
+    // friends fail silently. Any non-zero exit is a failure here.
+    errors(error, result) {
+      if (error) return error;
+      if (result.exitCode === 0) return undefined;
+      return Buffer.concat([...result.stdErr, ...result.stdOut]);
+    },
+  });
+}
+
+/** Run git, returning trimmed stdout, or null when git fails (missing ref, no remote, offline…). */
+export async function gitTry(g: SimpleGit, args: string[]): Promise<string | null> {
+  try {
+    return (await g.raw(args)).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a fully qualified ref (refs/heads/x, refs/remotes/origin/x) exists. */
+export async function refExists(g: SimpleGit, ref: string): Promise<boolean> {
+  // simple-git resolves (with empty output) when git fails without writing to stderr, as
+  // `rev-parse --verify --quiet` does for a missing ref: only a printed object id means "exists".
+  const out = await gitTry(g, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  return out !== null && /^[0-9a-f]{40,64}$/.test(out);
+}
+
+/**
+ * The remote's default branch: refs/remotes/<remote>/HEAD when set locally, otherwise asked of the remote
+ * with `git ls-remote --symref`. null when neither answers.
+ */
+export async function remoteHeadBranch(repoDir: string, remote = 'origin'): Promise<string | null> {
+  const g = gitAt(repoDir);
+  const local = await gitTry(g, ['symbolic-ref', '--quiet', `refs/remotes/${remote}/HEAD`]);
+  const prefix = `refs/remotes/${remote}/`;
+  if (local && local.startsWith(prefix)) return local.slice(prefix.length);
+  const out = await gitTry(g, ['ls-remote', '--symref', remote, 'HEAD']);
+  const m = out?.match(/^ref:\s+refs\/heads\/(\S+)\s+HEAD$/m);
+  return m ? m[1]! : null;
+}
+
+/** Commits on HEAD of `worktree` that are not on <remote>/<base> (or the local <base> if never fetched). */
+export async function commitsAhead(worktree: string, base: string, remote = 'origin'): Promise<number> {
+  const g = gitAt(worktree);
+  let baseRef: string | null = null;
+  for (const ref of [`refs/remotes/${remote}/${base}`, `refs/heads/${base}`]) {
+    if (await refExists(g, ref)) {
+      baseRef = ref;
+      break;
+    }
+  }
+  if (!baseRef) throw new WorkspaceError('EGIT', `base branch "${base}" exists neither as ${remote}/${base} nor locally.`);
+  const out = await g.raw(['rev-list', '--count', `${baseRef}..HEAD`]);
+  return Number.parseInt(out.trim(), 10) || 0;
+}
+
+/** `git push -u origin <branch>` (spelled as an explicit refspec so no branch can read as an option). */
+export async function pushBranch(worktree: string, branch: string, remote = 'origin'): Promise<void> {
+  await gitAt(worktree).raw(['push', '-u', remote, `refs/heads/${branch}:refs/heads/${branch}`]);
+}
+
+/** `git remote get-url origin`, or null when there is no such remote. */
+export async function originUrl(repoDir: string, remote = 'origin'): Promise<string | null> {
+  const url = await gitTry(gitAt(repoDir), ['remote', 'get-url', remote]);
+  return url ? url : null;
+}
+
+export interface GitHubRepoRef {
+  owner: string;
+  name: string;
+  host: string;
+}
+
+const SEGMENT = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * owner/name from a GitHub (or Enterprise) remote URL: https://host/o/r(.git), https://user:tok@host/o/r,
+ * ssh://git@host(:port)/o/r.git, git://host/o/r.git, git@host:o/r.git. null for anything else (local paths).
+ */
+export function parseGitHubRemote(url: string): GitHubRepoRef | null {
+  const u = url.trim();
+  let host: string;
+  let repoPath: string;
+  const scp = u.match(/^(?:[^@/\s]+@)?([^:/\s]+):(?!\/)(.+)$/);
+  const withScheme = u.match(/^(?:https?|ssh|git|git\+ssh|ssh\+git):\/\/(?:[^@/]*@)?([^/:]+)(?::\d+)?\/(.+)$/i);
+  if (withScheme) {
+    host = withScheme[1]!;
+    repoPath = withScheme[2]!;
+  } else if (scp && !u.includes('://')) {
+    host = scp[1]!;
+    repoPath = scp[2]!;
+  } else {
+    return null;
+  }
+  const parts = repoPath.replace(/\/+$/, '').replace(/\.git$/i, '').split('/');
+  if (parts.length !== 2) return null;
+  const [owner, name] = parts as [string, string];
+  if (!SEGMENT.test(owner) || !SEGMENT.test(name) || name === '.' || name === '..' || owner.startsWith('.')) return null;
+  return { owner, name, host: host.toLowerCase() };
+}
+
+/** Bytes used by the files under `dir` (apparent sizes; symlinks counted, never followed). 0 if missing. */
+export async function dirSize(dir: string): Promise<number> {
+  let total = 0;
+  const stack = [dir];
+  while (stack.length > 0) {
+    const cur = stack.pop()!;
+    let st;
+    try {
+      st = await fsp.lstat(cur);
+    } catch {
+      continue; // vanished while walking
+    }
+    total += st.isDirectory() ? 0 : st.size;
+    if (!st.isDirectory()) continue;
+    let names: string[];
+    try {
+      names = await fsp.readdir(cur);
+    } catch {
+      continue;
+    }
+    for (const n of names) stack.push(path.join(cur, n));
+  }
+  return total;
+}

@@ -1,0 +1,306 @@
+// Git worktree lifecycle under workspace.root (SPEC §4 step 3): create or reuse one worktree per ticket
+// branch (keeping partial work across attempts), repair half-created ones, remove them for gc without ever
+// dropping unpushed commits unless forced. Git mutations are serialised per instance: concurrent
+// `worktree add -b --track` calls would fight over .git/config.lock.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SimpleGit } from 'simple-git';
+import { dirSize, gitAt, gitTry, refExists } from './git.js';
+import { runHook, type HookConfig, type HookResult } from './hooks.js';
+import { isStrictlyInside, resolveUnder, worktreeDirName, WorkspaceError } from './naming.js';
+
+export interface WorktreesOptions {
+  repoDir: string;
+  /** workspace.root; relative paths are taken against repoDir. */
+  root: string;
+  baseBranch: string;
+  remote?: string;
+  hooks: HookConfig;
+  log?: (msg: string) => void;
+}
+
+export interface WorktreeTicket {
+  key: string;
+  identifier?: string;
+}
+
+export interface WorktreeInfo {
+  path: string;
+  /** Short branch name, or null when detached / bare. */
+  branch: string | null;
+  head: string | null;
+  /** Registered but its directory is gone (`git worktree prune` will drop it). */
+  prunable: boolean;
+  /** Lies inside this instance's workspace root. */
+  managed: boolean;
+}
+
+export interface RemoveResult {
+  removed: boolean;
+  branchDeleted: boolean;
+  /** Commits on the branch that no remote ref has. */
+  unpushed: number;
+  /** Why the branch was kept, when it was. */
+  kept: string | null;
+  hook: HookResult | null;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** C-style unquoting for the (rare) quoted paths in `git worktree list --porcelain`. */
+function unquote(p: string): string {
+  if (p.length < 2 || !p.startsWith('"') || !p.endsWith('"')) return p;
+  const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, '"': 34, '\\': 92 };
+  const bytes: number[] = [];
+  const body = p.slice(1, -1);
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== '\\') {
+      bytes.push(...Buffer.from(c, 'utf8'));
+      continue;
+    }
+    const oct = body.slice(i + 1, i + 4);
+    if (/^[0-7]{3}$/.test(oct)) {
+      bytes.push(parseInt(oct, 8));
+      i += 3;
+    } else {
+      const next = body[i + 1] ?? '';
+      bytes.push(simple[next] ?? next.charCodeAt(0));
+      i += 1;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function realish(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+export class Worktrees {
+  readonly repoDir: string;
+  readonly root: string;
+  readonly baseBranch: string;
+  readonly remote: string;
+  private readonly hooks: HookConfig;
+  private readonly log: (msg: string) => void;
+  private readonly git: SimpleGit;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: WorktreesOptions) {
+    this.repoDir = path.resolve(opts.repoDir);
+    this.root = path.resolve(this.repoDir, opts.root);
+    this.baseBranch = opts.baseBranch;
+    this.remote = opts.remote ?? 'origin';
+    this.hooks = opts.hooks;
+    this.log = opts.log ?? (() => {});
+    this.git = gitAt(this.repoDir);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The directory a branch's worktree lives in (root created if needed; always strictly inside it). */
+  pathFor(branch: string): string {
+    return resolveUnder(this.root, worktreeDirName(branch));
+  }
+
+  /**
+   * Create or reuse the worktree for `branch`. `env` is the hook environment (SWARM_WORKSPACE, SWARM_BRANCH
+   * and SWARM_BASE_BRANCH are filled in here). after_create runs only when the worktree was created; when
+   * it fails the fresh worktree is removed again (so the next attempt re-runs it) and EHOOK is thrown.
+   */
+  ensure(ticket: WorktreeTicket, branch: string, env: Env): Promise<{ path: string; created: boolean }> {
+    return this.serial(() => this.ensureLocked(ticket, branch, env));
+  }
+
+  private async ensureLocked(ticket: WorktreeTicket, branch: string, env: Env) {
+    const id = ticket.identifier ?? ticket.key;
+    const wt = this.pathFor(branch);
+    await this.fetch(id, `refs/heads/${this.baseBranch}`, `refs/remotes/${this.remote}/${this.baseBranch}`);
+
+    if (fs.existsSync(wt)) {
+      const entry = (await this.listRaw()).find((w) => realish(w.path) === wt);
+      const gitFile = path.join(wt, '.git');
+      if (entry && entry.branch === branch && fs.existsSync(gitFile) && fs.statSync(gitFile).isFile()) {
+        this.log(`${id} reusing worktree ${wt} on ${branch}`);
+        return { path: wt, created: false };
+      }
+      if (entry && entry.branch !== branch && fs.existsSync(gitFile)) {
+        // The agent moved its worktree to another branch (or detached HEAD). Switch back if git can do so
+        // without touching local changes; otherwise refuse rather than discard whatever it did there.
+        if ((await gitTry(gitAt(wt), ['checkout', '--quiet', branch, '--'])) !== null) {
+          this.log(`${id} worktree ${wt} was on ${entry.branch ?? 'a detached HEAD'}; switched back to ${branch}`);
+          return { path: wt, created: false };
+        }
+        throw new WorkspaceError(
+          'EWORKTREE',
+          `${id}: worktree ${wt} is on ${entry.branch ?? 'a detached HEAD'}, expected ${branch}; check ${branch} out there or remove the worktree.`,
+        );
+      }
+      this.log(`${id} worktree ${wt} is half-created or broken; recreating it`);
+      if (entry) await gitTry(this.git, ['worktree', 'remove', '--force', wt]);
+      fs.rmSync(wt, { recursive: true, force: true });
+    }
+    await this.git.raw(['worktree', 'prune']);
+
+    const addArgs = await this.addArgs(id, branch, wt);
+    try {
+      await this.git.raw(['worktree', 'add', ...addArgs]);
+    } catch (err) {
+      fs.rmSync(wt, { recursive: true, force: true });
+      await gitTry(this.git, ['worktree', 'prune']);
+      throw new WorkspaceError('EWORKTREE', `${id}: git worktree add for ${branch} failed: ${(err as Error).message.trim()}`);
+    }
+    this.log(`${id} created worktree ${wt} on ${branch}`);
+
+    const hook = await runHook('after_create', this.hooks.after_create, {
+      cwd: wt,
+      env: this.hookEnv(env, wt, branch),
+      timeoutMs: this.hooks.timeout,
+    });
+    if (!hook.ok) {
+      await gitTry(this.git, ['worktree', 'remove', '--force', wt]);
+      fs.rmSync(wt, { recursive: true, force: true });
+      await gitTry(this.git, ['worktree', 'prune']);
+      const why = hook.timedOut ? 'timed out' : `exited with ${hook.code}`;
+      const err = new WorkspaceError('EHOOK', `${id}: after_create hook ${why}: ${hook.output.slice(-500).trim()}`);
+      throw Object.assign(err, { hook });
+    }
+    return { path: wt, created: true };
+  }
+
+  /** Local branch → check it out; remote branch → track it; else branch off <remote>/<base> (or <base>). */
+  private async addArgs(id: string, branch: string, wt: string): Promise<string[]> {
+    if (await refExists(this.git, `refs/heads/${branch}`)) return [wt, branch];
+    const remoteRef = `refs/remotes/${this.remote}/${branch}`;
+    await this.fetch(id, `refs/heads/${branch}`, remoteRef, true);
+    if (await refExists(this.git, remoteRef)) return ['--track', '-b', branch, wt, remoteRef];
+    for (const base of [`refs/remotes/${this.remote}/${this.baseBranch}`, `refs/heads/${this.baseBranch}`]) {
+      if (await refExists(this.git, base)) return ['--no-track', '-b', branch, wt, base];
+    }
+    throw new WorkspaceError(
+      'EWORKTREE',
+      `${id}: base branch "${this.baseBranch}" exists neither on ${this.remote} nor locally; set workspace.base_branch.`,
+    );
+  }
+
+  private async fetch(id: string, src: string, dst: string, quiet = false): Promise<void> {
+    try {
+      await this.git.raw(['fetch', '--quiet', this.remote, `+${src}:${dst}`]);
+    } catch (err) {
+      // Offline or missing on the remote: carry on with what we have locally.
+      if (!quiet) this.log(`${id} git fetch ${this.remote} ${src} failed, using local refs: ${(err as Error).message.trim().split('\n')[0]}`);
+    }
+  }
+
+  private hookEnv(env: Env, wt: string, branch: string): Env {
+    return { ...env, SWARM_WORKSPACE: wt, SWARM_BRANCH: branch, SWARM_BASE_BRANCH: this.baseBranch };
+  }
+
+  /**
+   * Remove a worktree (before_remove hook first; its failure is only logged), prune, and delete the local
+   * branch when asked — unless it has commits no remote has, which only `force` overrides.
+   */
+  remove(
+    wtPath: string,
+    branch: string,
+    opts: { deleteBranch?: boolean; force?: boolean; env?: Env } = {},
+  ): Promise<RemoveResult> {
+    return this.serial(() => this.removeLocked(wtPath, branch, opts));
+  }
+
+  private async removeLocked(
+    wtPath: string,
+    branch: string,
+    opts: { deleteBranch?: boolean; force?: boolean; env?: Env },
+  ): Promise<RemoveResult> {
+    fs.mkdirSync(this.root, { recursive: true });
+    const realRoot = fs.realpathSync(this.root);
+    const wt = realish(wtPath);
+    if (!isStrictlyInside(realRoot, wt)) {
+      throw new WorkspaceError('EPATH', `refusing to remove ${wtPath}: it is not inside ${realRoot}.`);
+    }
+    let hook: HookResult | null = null;
+    const exists = fs.existsSync(wt);
+    if (exists) {
+      hook = await runHook('before_remove', this.hooks.before_remove, {
+        cwd: wt,
+        env: this.hookEnv(opts.env ?? {}, wt, branch),
+        timeoutMs: this.hooks.timeout,
+      });
+      if (!hook.ok) this.log(`${branch} before_remove hook failed (continuing): ${hook.output.slice(-300).trim()}`);
+    }
+    if ((await gitTry(this.git, ['worktree', 'remove', '--force', wt])) === null && exists) {
+      fs.rmSync(wt, { recursive: true, force: true });
+    }
+    await gitTry(this.git, ['worktree', 'prune']);
+    const removed = !fs.existsSync(wt);
+
+    const result: RemoveResult = { removed, branchDeleted: false, unpushed: 0, kept: null, hook };
+    if (!opts.deleteBranch || !(await refExists(this.git, `refs/heads/${branch}`))) return result;
+    result.unpushed = await this.unpushedCommits(branch);
+    if (result.unpushed > 0 && !opts.force) {
+      result.kept = `${result.unpushed} unpushed commit(s)`;
+      this.log(`${branch} kept: ${result.kept} (use --force to delete)`);
+      return result;
+    }
+    const still = (await this.listRaw()).find((w) => w.branch === branch);
+    if (still) {
+      result.kept = `checked out in ${still.path}`;
+      return result;
+    }
+    await this.git.raw(['branch', '-D', branch]);
+    result.branchDeleted = true;
+    return result;
+  }
+
+  /** Every worktree git knows (including the main checkout), from `git worktree list --porcelain`. */
+  async list(): Promise<WorktreeInfo[]> {
+    return this.listRaw();
+  }
+
+  private async listRaw(): Promise<WorktreeInfo[]> {
+    const out = await this.git.raw(['worktree', 'list', '--porcelain']);
+    let realRoot: string | null = null;
+    try {
+      realRoot = fs.realpathSync(this.root);
+    } catch {
+      realRoot = null;
+    }
+    const items: WorktreeInfo[] = [];
+    for (const block of out.split(/\n\s*\n/)) {
+      const lines = block.split('\n').filter((l) => l !== '');
+      const first = lines[0];
+      if (!first?.startsWith('worktree ')) continue;
+      const p = unquote(first.slice('worktree '.length));
+      const info: WorktreeInfo = { path: p, branch: null, head: null, prunable: false, managed: false };
+      for (const l of lines.slice(1)) {
+        if (l.startsWith('HEAD ')) info.head = l.slice(5);
+        else if (l.startsWith('branch ')) info.branch = l.slice(7).replace(/^refs\/heads\//, '');
+        else if (l === 'prunable' || l.startsWith('prunable ')) info.prunable = true;
+      }
+      info.managed = realRoot !== null && isStrictlyInside(realRoot, realish(p));
+      items.push(info);
+    }
+    return items;
+  }
+
+  /** Commits on `branch` that are on no remote-tracking ref (0 when the branch does not exist). */
+  async unpushedCommits(branch: string): Promise<number> {
+    if (!(await refExists(this.git, `refs/heads/${branch}`))) return 0;
+    const out = await this.git.raw(['rev-list', '--count', `refs/heads/${branch}`, '--not', '--remotes']);
+    return Number.parseInt(out.trim(), 10) || 0;
+  }
+
+  /** Bytes under a worktree (walks, never follows symlinks). */
+  sizeOf(p: string): Promise<number> {
+    return dirSize(p);
+  }
+}
