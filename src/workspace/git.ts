@@ -138,3 +138,55 @@ export async function dirSize(dir: string): Promise<number> {
   }
   return total;
 }
+
+/** C-style unquoting for the (rare) quoted paths in `git worktree list --porcelain`. */
+function unquote(p: string): string {
+  if (p.length < 2 || !p.startsWith('"') || !p.endsWith('"')) return p;
+  const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, '"': 34, '\\': 92 };
+  const bytes: number[] = [];
+  const body = p.slice(1, -1);
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== '\\') {
+      bytes.push(...Buffer.from(c, 'utf8'));
+      continue;
+    }
+    const oct = body.slice(i + 1, i + 4);
+    if (/^[0-7]{3}$/.test(oct)) {
+      bytes.push(parseInt(oct, 8));
+      i += 3;
+    } else {
+      const next = body[i + 1] ?? '';
+      bytes.push(simple[next] ?? next.charCodeAt(0));
+      i += 1;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+export interface PorcelainWorktree {
+  path: string;
+  /** Short branch name, or null when detached / bare. */
+  branch: string | null;
+  head: string | null;
+  /** Registered but its directory is gone (`git worktree prune` will drop it). */
+  prunable: boolean;
+}
+
+/** Parse `git worktree list --porcelain` (blank-line separated records). */
+export function parseWorktreePorcelain(out: string): PorcelainWorktree[] {
+  const items: PorcelainWorktree[] = [];
+  for (const block of out.split(/\n\s*\n/)) {
+    const lines = block.split('\n').filter((l) => l !== '');
+    const first = lines[0];
+    if (!first?.startsWith('worktree ')) continue;
+    const info: PorcelainWorktree = { path: unquote(first.slice('worktree '.length)), branch: null, head: null, prunable: false };
+    for (const l of lines.slice(1)) {
+      if (l.startsWith('HEAD ')) info.head = l.slice(5);
+      else if (l.startsWith('branch ')) info.branch = l.slice(7).replace(/^refs\/heads\//, '');
+      else if (l === 'prunable' || l.startsWith('prunable ')) info.prunable = true;
+    }
+    items.push(info);
+  }
+  return items;
+}

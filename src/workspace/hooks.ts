@@ -95,8 +95,15 @@ export function runHook(name: string, script: string, opts: HookOptions): Promis
         timedOut = true;
         tail.push(Buffer.from(`\n[swarm] hook ${name} timed out after ${opts.timeoutMs} ms; killing it\n`));
         killGroup(pid, 'SIGTERM');
-        killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), grace);
-        killTimer.unref();
+        killTimer = setTimeout(() => {
+          killGroup(pid, 'SIGKILL');
+          // A descendant that left the group (setsid) could hold the pipes forever: stop waiting for it.
+          killTimer = setTimeout(() => {
+            child.stdout.destroy();
+            child.stderr.destroy();
+            finish({ ok: false, code: null, timedOut: true, output: tail.text() });
+          }, 1000);
+        }, grace);
       }, opts.timeoutMs);
     }
     // 'close' waits for every holder of the pipes. After a timeout, make sure the group is dead before we

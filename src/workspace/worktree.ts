@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import { dirSize, gitAt, gitTry, refExists } from './git.js';
+import { dirSize, gitAt, gitTry, parseWorktreePorcelain, refExists } from './git.js';
 import { runHook, type HookConfig, type HookResult } from './hooks.js';
 import { isStrictlyInside, resolveUnder, worktreeDirName, WorkspaceError } from './naming.js';
 
@@ -46,31 +46,6 @@ export interface RemoveResult {
 }
 
 type Env = Record<string, string | undefined>;
-
-/** C-style unquoting for the (rare) quoted paths in `git worktree list --porcelain`. */
-function unquote(p: string): string {
-  if (p.length < 2 || !p.startsWith('"') || !p.endsWith('"')) return p;
-  const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, '"': 34, '\\': 92 };
-  const bytes: number[] = [];
-  const body = p.slice(1, -1);
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
-    if (c !== '\\') {
-      bytes.push(...Buffer.from(c, 'utf8'));
-      continue;
-    }
-    const oct = body.slice(i + 1, i + 4);
-    if (/^[0-7]{3}$/.test(oct)) {
-      bytes.push(parseInt(oct, 8));
-      i += 3;
-    } else {
-      const next = body[i + 1] ?? '';
-      bytes.push(simple[next] ?? next.charCodeAt(0));
-      i += 1;
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
 
 function realish(p: string): string {
   try {
@@ -274,22 +249,10 @@ export class Worktrees {
     } catch {
       realRoot = null;
     }
-    const items: WorktreeInfo[] = [];
-    for (const block of out.split(/\n\s*\n/)) {
-      const lines = block.split('\n').filter((l) => l !== '');
-      const first = lines[0];
-      if (!first?.startsWith('worktree ')) continue;
-      const p = unquote(first.slice('worktree '.length));
-      const info: WorktreeInfo = { path: p, branch: null, head: null, prunable: false, managed: false };
-      for (const l of lines.slice(1)) {
-        if (l.startsWith('HEAD ')) info.head = l.slice(5);
-        else if (l.startsWith('branch ')) info.branch = l.slice(7).replace(/^refs\/heads\//, '');
-        else if (l === 'prunable' || l.startsWith('prunable ')) info.prunable = true;
-      }
-      info.managed = realRoot !== null && isStrictlyInside(realRoot, realish(p));
-      items.push(info);
-    }
-    return items;
+    return parseWorktreePorcelain(out).map((w) => ({
+      ...w,
+      managed: realRoot !== null && isStrictlyInside(realRoot, realish(w.path)),
+    }));
   }
 
   /** Commits on `branch` that are on no remote-tracking ref (0 when the branch does not exist). */

@@ -6,6 +6,7 @@ import {
   dirSize,
   originUrl,
   parseGitHubRemote,
+  parseWorktreePorcelain,
   pushBranch,
   remoteHeadBranch,
 } from '../../src/workspace/git.js';
@@ -290,4 +291,29 @@ describe('parseGitHubRemote', () => {
       expect(parseGitHubRemote(url)).toBeNull();
     },
   );
+});
+
+describe('parseWorktreePorcelain', () => {
+  it('reads branches, detached heads, prunable entries and C-quoted paths', () => {
+    const out = [
+      'worktree /repo',
+      'HEAD 1111111111111111111111111111111111111111',
+      'branch refs/heads/main',
+      '',
+      'worktree /repo/.swarm/worktrees/a',
+      'HEAD 2222222222222222222222222222222222222222',
+      'detached',
+      '',
+      'worktree "/tmp/caf\\303\\251\\nx"',
+      'HEAD 3333333333333333333333333333333333333333',
+      'branch refs/heads/swarm/1-x',
+      'prunable gitdir file points to non-existent location',
+      '',
+    ].join('\n');
+    expect(parseWorktreePorcelain(out)).toEqual([
+      { path: '/repo', branch: 'main', head: '1'.repeat(40), prunable: false },
+      { path: '/repo/.swarm/worktrees/a', branch: null, head: '2'.repeat(40), prunable: false },
+      { path: '/tmp/caf\u00e9\nx', branch: 'swarm/1-x', head: '3'.repeat(40), prunable: true },
+    ]);
+  });
 });
