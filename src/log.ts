@@ -3,7 +3,7 @@
 // message or an event payload is masked no matter which code path produced it.
 import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import chalk, { type ChalkInstance } from 'chalk';
+import { Chalk, type ChalkInstance } from 'chalk';
 
 export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -28,7 +28,7 @@ export class Logger {
   private writtenSinceCheck = 0;
 
   constructor(private readonly opts: LoggerOptions) {
-    this.c = new chalk.Instance({ level: opts.color ? 1 : 0 });
+    this.c = new Chalk({ level: opts.color ? 1 : 0 });
     this.now = opts.now ?? Date.now;
     if (opts.eventsFile) mkdirSync(dirname(opts.eventsFile), { recursive: true });
   }

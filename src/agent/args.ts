@@ -66,8 +66,9 @@ export function writeMcpConfig(dir: string, servers: Record<string, McpServer>):
 
 /**
  * Claude Code refuses bypassPermissions / --dangerously-skip-permissions as root unless IS_SANDBOX=1.
- * Returns the env entries to add ({} when nothing is needed), or an error string when the operator
- * explicitly set IS_SANDBOX to something else (we do not override an explicit choice).
+ * `env` is the operator's explicit choice (agent.env), not the inherited environment: an inherited
+ * value is overridden with IS_SANDBOX=1. Returns the env entries to add ({} when nothing is needed),
+ * or an error string when agent.env sets IS_SANDBOX to something else (an explicit choice we respect).
  */
 export function rootBypassCheck(
   permissionMode: string,
@@ -80,7 +81,7 @@ export function rootBypassCheck(
   if (current !== undefined && current !== '') {
     return (
       `agent.permission_mode is ${permissionMode} and swarm runs as root: Claude Code refuses this unless ` +
-      `IS_SANDBOX=1, but IS_SANDBOX is set to "${current}". Set IS_SANDBOX=1 (in agent.env) or run swarm as a non-root user.`
+      `IS_SANDBOX=1, but IS_SANDBOX is set to "${current}". Set IS_SANDBOX: "1" in agent.env, or run swarm as a non-root user.`
     );
   }
   return { IS_SANDBOX: '1' };

@@ -36,7 +36,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   const { ticket, ts, rec } = input;
   const cfg = wf.config;
   const swarmVars = hookEnv({
-    ticketId: ticket.identifier,
+    ticketId: ticket.key,
     ticketNumber: ticket.number,
     ticketUrl: ticket.url,
     branch: ts.branch,
@@ -64,22 +64,21 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     prompt = renderPrompt(
       wf.template,
       buildPromptVars({
-        ticket,
-        comments,
+        issue: { ...ticket, comments },
         attempt: rec.number,
         model: rec.model,
         branch: ts.branch,
-        baseBranch: svc.baseBranch,
+        base_branch: svc.baseBranch,
         repo: svc.repoSlug,
         workspace: wsPath,
-        previousAttempts: ts.attempts.filter((a) => a.number < rec.number && a.outcome !== 'running'),
+        previous_attempts: ts.attempts.filter((a) => a.number < rec.number && a.outcome !== 'running'),
       }),
     );
   } catch (err) {
     return infra(`could not build the prompt: ${msg(err)}`, 'prompt');
   }
 
-  const bypass = rootBypassCheck(cfg.agent.permission_mode, rt.isRoot, rt.env);
+  const bypass = rootBypassCheck(cfg.agent.permission_mode, rt.isRoot, cfg.agent.env);
   if (typeof bypass === 'string') return infra(bypass, 'root');
   const mcpConfigPath = writeMcpConfig(join(rt.paths.runs, safeSegment(ts.key)), cfg.agent.mcp_servers);
   const budget = remainingBudget(cfg, ts);
@@ -112,8 +111,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   let cls = classify(run, { prExists: open !== null, commitsAhead: ahead, canAutoOpen: cfg.pr.auto_open || svc.codeHost.kind === 'none' }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() });
   if (cls.outcome === 'pr_auto_opened') {
     try {
-      const pushed = svc.codeHost.kind === 'github' ? await pushBranch(wsPath, ts.branch) : true;
-      if (!pushed) throw new Error(`git push of ${ts.branch} failed`);
+      if (svc.codeHost.kind === 'github') await pushBranch(wsPath, ts.branch);
       pr = await svc.codeHost.openPullRequest({ branch: ts.branch, base: svc.baseBranch, title: ticket.title || ts.branch, body: prBody(ticket, run), draft: cfg.pr.draft });
       cls = { ...cls, reason: `swarm pushed ${ahead} commit${ahead === 1 ? '' : 's'} and opened ${pr.url}` };
     } catch (err) {

@@ -93,6 +93,7 @@ export class Orchestrator {
       this.trackerTrouble(err);
       return 0;
     }
+    tickets = await this.resolveBlockers(tickets);
     this.lastTickets = tickets;
     await reconcile(this.reconcileDeps(), tickets);
     if (this.draining || this.stopped) return 0;
@@ -105,6 +106,23 @@ export class Orchestrator {
     }
     this.save();
     return eligibleIgnoringPause;
+  }
+
+  /** Replace "mentioned blockers" by the ones still open, for trackers whose listing cannot tell. */
+  private async resolveBlockers(tickets: Ticket[]): Promise<Ticket[]> {
+    const tracker = this.svc.tracker;
+    if (!tracker.openBlockers) return tickets;
+    return Promise.all(
+      tickets.map(async (t) => {
+        if (t.blockers.length === 0) return t;
+        try {
+          return { ...t, blockers: await tracker.openBlockers!(t) };
+        } catch (err) {
+          this.rt.log.debug(`could not check blockers: ${(err as Error).message}`, t.identifier);
+          return t; // unknown: stay blocked rather than start work that may be premature
+        }
+      }),
+    );
   }
 
   /** First SIGINT/SIGTERM: stop dispatching, let running agents finish. */
@@ -171,7 +189,8 @@ export class Orchestrator {
     this.wf = workflow;
     this.queue.concurrency = workflow.config.agent.max_concurrent;
     const key = serviceKey(workflow);
-    if (key !== this.servicesKey) {
+    if (key === this.servicesKey) this.svc.tracker.setConfig?.(workflow.config);
+    else {
       try {
         this.svc = await this.makeServices(workflow);
         this.servicesKey = key;
@@ -382,7 +401,10 @@ export class Orchestrator {
   }
 }
 
+/** Settings that need new tracker/worktree objects when they change (others go through setConfig). */
 function serviceKey(wf: Workflow): string {
   const c = wf.config;
-  return JSON.stringify([c.tracker.kind, c.tracker.api_url, c.tracker.repo, c.tracker.token, c.tracker.api_key, c.tracker.team, c.tracker.project, c.tracker.path, c.workspace]);
+  // Linear resolves state and label ids at startup, so any tracker change rebuilds it.
+  const tracker = c.tracker.kind === 'linear' ? c.tracker : [c.tracker.kind, c.tracker.api_url, c.tracker.repo, c.tracker.token, c.tracker.path];
+  return JSON.stringify([tracker, c.workspace, c.hooks, c.pr]);
 }

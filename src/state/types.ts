@@ -84,6 +84,9 @@ export interface DaemonInfo {
   draining: boolean;
   config_error: string | null;
   workflow: string;
+  /** Copied from the config so `swarm status` need not load WORKFLOW.md. */
+  max_attempts: number;
+  max_concurrent: number;
 }
 
 export interface SwarmState {

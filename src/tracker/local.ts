@@ -11,7 +11,8 @@ import { TrackerError, type CandidateList, type CodeHost, type PullRequest, type
 const refuse = () => {
   throw new Error('only YAML front matter is accepted in ticket files');
 };
-const MATTER_OPTS = { engines: { js: refuse, javascript: refuse, coffee: refuse, cson: refuse } } as unknown as matter.GrayMatterOption<string, never>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const MATTER_OPTS: any = { engines: { js: refuse, javascript: refuse, coffee: refuse, cson: refuse } };
 
 interface Parsed { data: Record<string, unknown>; content: string; mtime: number; }
 
@@ -19,7 +20,11 @@ export class LocalTracker implements Tracker {
   readonly kind = 'local' as const;
   private requests = 0;
 
-  constructor(private readonly dir: string, private readonly config: Config) {}
+  constructor(private readonly dir: string, private config: Config) {}
+
+  setConfig(config: Config): void {
+    this.config = config;
+  }
 
   async candidates(): Promise<CandidateList> {
     this.requests++;

@@ -83,6 +83,13 @@ export interface Tracker {
   rateLimit(): { remaining: number | null; resetAt: string | null };
   /** Requests sent so far (for /metrics and benches). */
   requestCount(): number;
+  /** Adopt a reloaded configuration (labels, states…) without rebuilding the client. */
+  setConfig?(config: import('../config/types.js').Config): void;
+  /**
+   * Which of the ticket's blockers are still open, when the listing cannot say (GitHub body references
+   * and native dependencies). Trackers whose listing already filters closed blockers omit this.
+   */
+  openBlockers?(ticket: Ticket): Promise<string[]>;
 }
 
 /** Where pull requests live: GitHub for github and linear trackers; none for local (handoff = branch). */

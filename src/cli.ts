@@ -1,0 +1,74 @@
+// The commander program and the only place that exits the process. Commands are imported lazily so
+// `swarm status` never loads Octokit, the Linear SDK or nunjucks.
+import { Command, CommanderError } from 'commander';
+import type { IO } from './commands/common.js';
+
+const EXIT_USAGE = 2;
+
+export async function main(argv: string[], io: IO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }): Promise<void> {
+  const code = await run(argv, io);
+  // Let stdout drain before exiting (pipes).
+  await new Promise<void>((r) => (io.stdout.write('') ? r() : io.stdout.once('drain', () => r())));
+  process.exit(code);
+}
+
+export async function run(argv: string[], io: IO): Promise<number> {
+  let code = 0;
+  const verbose = argv.includes('--verbose');
+  const program = new Command('swarm')
+    .description('Turns labelled tickets into pull requests with Claude Code, unattended.')
+    .version(await version(), '-V, --version')
+    .option('--verbose', 'debug detail, and stack traces on errors')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const act = (fn: (...args: any[]) => Promise<number> | number) => async (...args: any[]) => {
+    code = await fn(...args);
+  };
+
+  program
+    .command('init')
+    .description('write WORKFLOW.md from a template and git-ignore .swarm/')
+    .option('--tracker <kind>', 'github | linear | local', 'github')
+    .option('--force', 'overwrite an existing WORKFLOW.md')
+    .action(act(async (o) => (await import('./commands/init.js')).initCommand(o, io)));
+  program
+    .command('start')
+    .description('run the daemon in this repository')
+    .option('--workflow <file>', 'WORKFLOW.md to use')
+    .option('--once', 'one poll cycle; wait for the runs it started; exit')
+    .option('--until-idle', 'exit once nothing is eligible, running or waiting for a retry')
+    .option('--dry-run', 'print what would be claimed and why; change nothing')
+    .option('--port <n>', 'serve the dashboard/API on 127.0.0.1:<n>')
+    .option('--log-format <fmt>', 'text | json', 'text')
+    .action(act(async (o) => (await import('./commands/start.js')).startCommand({ ...o, verbose }, io)));
+  program
+    .command('status')
+    .description('what the daemon is doing (works without a daemon too)')
+    .option('--json', 'machine-readable snapshot')
+    .option('--watch', 'redraw every second')
+    .action(act(async (o) => (await import('./commands/status.js')).statusCommand(o, io)));
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    return report(err, io, verbose);
+  }
+  return code;
+}
+
+function report(err: unknown, io: IO, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    return EXIT_USAGE; // commander already printed the problem
+  }
+  const e = err as Error & { code?: string; kind?: string };
+  const usage = e?.code === 'EUSAGE' || e?.code === 'ECONFIG' || e?.code === 'ETEMPLATE' || (e?.code === 'ETRACKER' && (e.kind === 'config' || e.kind === 'auth'));
+  io.stderr.write(`swarm: ${e?.message ?? String(err)}\n`);
+  if (verbose && e?.stack) io.stderr.write(e.stack + '\n');
+  return usage ? EXIT_USAGE : 1;
+}
+
+async function version(): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
+}

@@ -1,0 +1,46 @@
+// Helpers every command shares: the IO it writes to, the repository root, usage errors (exit 2).
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+
+export interface IO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+/** A problem with how swarm was invoked or configured: one sentence, exit code 2. */
+export class UsageError extends Error {
+  readonly code = 'EUSAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function findRepoRoot(cwd: string): string {
+  const res = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8' });
+  if (res.error) throw new UsageError('git was not found on PATH: install git, then run swarm inside your repository');
+  if (res.status !== 0) throw new UsageError(`${cwd} is not inside a git repository: run swarm from your project's git checkout (or \`git init\` first)`);
+  return res.stdout.trim();
+}
+
+/** Path of an executable named on PATH or by path (relative to `base`), or null. */
+export function findExecutable(command: string, env: Record<string, string | undefined>, base: string): string | null {
+  const candidates = command.includes('/') ? [isAbsolute(command) ? command : resolve(base, command)] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, command));
+  for (const c of candidates) {
+    try {
+      if (!statSync(c).isFile()) continue;
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+export function useColor(io: IO): boolean {
+  return io.stdout.isTTY === true && !('NO_COLOR' in io.env) && io.env.TERM !== 'dumb';
+}

@@ -1,0 +1,107 @@
+// `swarm start`: load and check everything, take the repository lock, recover the previous run, then
+// hand over to the poll loop. Signals: first SIGINT/SIGTERM drains, the second stops every agent.
+import { resolve, join } from 'node:path';
+import { loadWorkflow } from '../config/workflow.js';
+import type { Workflow } from '../config/types.js';
+import { Logger, type LogFormat } from '../log.js';
+import { FileStateStore } from '../state/file-store.js';
+import { swarmPaths } from '../state/paths.js';
+import { acquireLock, heartbeat, releaseLock } from '../state/lock.js';
+import { runAgent } from '../agent/runner.js';
+import { rootBypassCheck } from '../agent/args.js';
+import { makeServices } from '../services.js';
+import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
+import { recover } from '../orchestrator/recovery.js';
+import { dryRun } from './dry-run.js';
+import { findExecutable, findRepoRoot, UsageError, useColor, type IO } from './common.js';
+
+export interface StartOptions {
+  workflow?: string;
+  once?: boolean;
+  untilIdle?: boolean;
+  dryRun?: boolean;
+  port?: string;
+  verbose?: boolean;
+  logFormat?: string;
+}
+
+export async function startCommand(opts: StartOptions, io: IO): Promise<number> {
+  if (opts.once && opts.untilIdle) throw new UsageError('--once and --until-idle cannot be used together');
+  const format = (opts.logFormat ?? 'text') as LogFormat;
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json (got "${opts.logFormat}")`);
+  const repoDir = findRepoRoot(io.cwd);
+  const workflowPath = resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md'));
+  const wf = loadWorkflow(workflowPath, io.env);
+  if (opts.port !== undefined) wf.config.server.port = parsePort(opts.port);
+  checkAgentCommand(wf, io, repoDir);
+  const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env);
+  if (typeof bypass === 'string') throw new UsageError(`${wf.path}: ${bypass}`);
+  const paths = swarmPaths(repoDir);
+  const log = new Logger({ eventsFile: opts.dryRun ? null : paths.events, out: io.stdout, format, verbose: opts.verbose, color: useColor(io) });
+  log.setSecrets(wf.secrets);
+  for (const w of wf.warnings) log.warn(w);
+  const serviceCtx = { repoDir, env: io.env, log: (m: string) => log.debug(m) };
+  const svc = await makeServices(wf, serviceCtx);
+  log.setSecrets([...wf.secrets, ...svc.secrets]);
+  if (opts.dryRun) return dryRun(wf, svc, paths, io);
+
+  const lock = acquireLock(paths.lock, workflowPath, Date.now());
+  if (!lock.ok) throw new UsageError(`another swarm daemon (pid ${lock.holder.pid}, started ${lock.holder.started_at}) is already running in ${repoDir}; stop it (kill ${lock.holder.pid}) or use \`swarm status\``);
+  if (lock.stale) log.warn(`took over a stale lock from pid ${lock.stale.pid} (that daemon is gone)`);
+
+  const store = new FileStateStore(paths.state);
+  const heartbeatTimer = setInterval(() => heartbeat(paths.lock, Date.now()), 5000);
+  heartbeatTimer.unref();
+  let orch: Orchestrator | null = null;
+  const onSignal = () => {
+    if (!orch) process.exit(130);
+    if (!orch.isDraining) orch.drain();
+    else void orch.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { state, problem } = store.load();
+    if (problem) log.event('state_moved_aside', { moved_to: problem.movedTo }, problem.message, 'error');
+    const now = Date.now();
+    state.daemon = {
+      pid: process.pid,
+      started_at: new Date(now).toISOString(),
+      heartbeat_at: new Date(now).toISOString(),
+      draining: false,
+      config_error: null,
+      workflow: workflowPath,
+      max_attempts: wf.config.agent.max_attempts,
+      max_concurrent: wf.config.agent.max_concurrent,
+    };
+    await recover(state, now, log);
+    store.save(state);
+    const rt = { repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store, runAgent, isRoot: process.getuid?.() === 0 };
+    orch = new Orchestrator(rt, (w) => makeServices(w, serviceCtx), wf, svc, state, workflowPath);
+    const mode: Mode = opts.once ? 'once' : opts.untilIdle ? 'until-idle' : 'daemon';
+    log.event('daemon_started', { pid: process.pid, mode, tracker: wf.config.tracker.kind }, `swarm started (pid ${process.pid}, ${wf.config.tracker.kind} tracker, ${mode}, up to ${wf.config.agent.max_concurrent} agents)`);
+    const code = await orch.run(mode);
+    state.daemon.draining = false;
+    orch.save();
+    log.event('daemon_stopped', { code }, 'swarm stopped');
+    return code;
+  } finally {
+    clearInterval(heartbeatTimer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    releaseLock(paths.lock);
+  }
+}
+
+function checkAgentCommand(wf: Workflow, io: IO, repoDir: string): void {
+  const cmd = wf.config.agent.command;
+  if (findExecutable(cmd, io.env, repoDir) === null) {
+    throw new UsageError(`${wf.path}: agent.command "${cmd}" was not found${cmd.includes('/') ? '' : ' on PATH'}: install Claude Code (npm install -g @anthropic-ai/claude-code) or set agent.command to its path`);
+  }
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be a port number 0–65535 (got "${v}")`);
+  return n;
+}

@@ -1,0 +1,46 @@
+// Restart recovery (SPEC §5): attempts whose daemon died become `interrupted` (never counted), their
+// orphaned process groups are killed, and claimed tickets are queued to resume at once. A PR opened
+// while the daemon was down is caught by the dedup check before the next dispatch.
+import type { SwarmState } from '../state/types.js';
+import { isGroupAlive, processStartTime, terminateGroup } from '../agent/procs.js';
+import type { Logger } from '../log.js';
+
+export async function recover(state: SwarmState, now: number, log: Logger, graceMs = 5000): Promise<number> {
+  let interrupted = 0;
+  for (const ts of Object.values(state.tickets)) {
+    for (const a of ts.attempts) {
+      if (a.outcome !== 'running') continue;
+      if (a.pid !== null && orphanIsOurs(a.pid, a.pid_start)) {
+        await terminateGroup(a.pid, graceMs);
+        log.event('orphan_killed', { ticket: ts.identifier, pid: a.pid }, `killed orphaned agent process group ${a.pid} from the previous daemon`, 'warn');
+      }
+      a.outcome = 'interrupted';
+      a.counted = false;
+      a.reason = 'the daemon stopped while this attempt was running (not counted)';
+      a.ended_at = new Date(now).toISOString();
+      a.duration_ms = Math.max(0, now - Date.parse(a.started_at));
+      a.pid = null;
+      a.pid_start = null;
+      interrupted++;
+    }
+    if (ts.status === 'running' || ts.status === 'claimed') {
+      ts.status = 'retry_wait';
+      ts.next_retry_at = new Date(now).toISOString();
+      ts.retry_reason = 'resuming after a restart';
+      ts.last_event = 'interrupted; resuming';
+    }
+  }
+  if (interrupted > 0) log.event('recovered', { interrupted }, `recovered ${interrupted} interrupted attempt(s) from the previous run; they will resume (not counted)`);
+  return interrupted;
+}
+
+/**
+ * Is the group led by `pid` still the agent we started? Same pid and same start time: yes. Leader gone
+ * but its group alive (grandchildren): yes — Linux never hands out a pid that is still a group id.
+ * A different process now owns the pid: no.
+ */
+function orphanIsOurs(pid: number, start: string | null): boolean {
+  const now = processStartTime(pid);
+  if (now !== null) return start !== null && now === start;
+  return isGroupAlive(pid);
+}

@@ -1,0 +1,85 @@
+// Builds the tracker, code host and worktrees a workflow asks for. The only place that knows which
+// adapter goes with which `tracker.kind`; credentials come from src/config/credentials.ts.
+import { basename, resolve } from 'node:path';
+import type { Workflow } from './config/types.js';
+import { ConfigError } from './config/types.js';
+import { resolveGithubToken, resolveLinearKey } from './config/credentials.js';
+import type { Services } from './orchestrator/runtime.js';
+import type { CodeHost } from './tracker/types.js';
+import { BranchHandoff, LocalTracker } from './tracker/local.js';
+import { Worktrees } from './workspace/worktree.js';
+import { originUrl, parseGitHubRemote, pushBranch, remoteHeadBranch } from './workspace/git.js';
+
+export interface ServiceContext {
+  repoDir: string;
+  env: Record<string, string | undefined>;
+  log: (msg: string) => void;
+}
+
+export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<Services> {
+  const cfg = wf.config;
+  const file = wf.path;
+  const secrets = [...wf.secrets];
+  const origin = await originUrl(ctx.repoDir);
+  const baseBranch = cfg.workspace.base_branch ?? (origin ? await remoteHeadBranch(ctx.repoDir) : null) ?? 'main';
+  const worktrees = new Worktrees({ repoDir: ctx.repoDir, root: cfg.workspace.root, baseBranch, hooks: cfg.hooks, log: ctx.log });
+  const pushHandoff = new BranchHandoff(async (branch) => {
+    if (!origin) return false;
+    try {
+      await pushBranch(worktrees.pathFor(branch), branch);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+  const githubRepo = () => {
+    const fromCfg = cfg.tracker.repo;
+    if (fromCfg) {
+      const [owner, name] = fromCfg.split('/');
+      return { owner: owner!, name: name! };
+    }
+    const parsed = origin ? parseGitHubRemote(origin) : null;
+    if (!parsed) throw new ConfigError(`${file}: tracker.repo is not set and the origin remote (${origin ?? 'none'}) is not a GitHub URL; set tracker.repo: owner/name`);
+    return parsed;
+  };
+  const github = async () => {
+    const { createGitHubTracker } = await import('./tracker/github.js');
+    const { token } = await resolveGithubToken(cfg, ctx.env);
+    secrets.push(token);
+    const repo = githubRepo();
+    return { gh: createGitHubTracker({ config: cfg, token, repo }), slug: `${repo.owner}/${repo.name}` };
+  };
+
+  switch (cfg.tracker.kind) {
+    case 'github': {
+      const { gh, slug } = await github();
+      return { tracker: gh, codeHost: gh, worktrees, repoSlug: slug, baseBranch, secrets };
+    }
+    case 'linear': {
+      const { createLinearTracker } = await import('./tracker/linear.js');
+      const apiKey = resolveLinearKey(cfg, ctx.env).token;
+      secrets.push(apiKey);
+      const tracker = createLinearTracker({ config: cfg, apiKey });
+      await tracker.resolve();
+      // PRs still live on GitHub; without a GitHub token (or with pr.auto_open off and a non-GitHub
+      // remote) the handoff is the pushed branch.
+      let codeHost: CodeHost = pushHandoff;
+      let slug = cfg.tracker.team ?? '';
+      try {
+        const { gh, slug: s } = await github();
+        codeHost = gh;
+        slug = s;
+      } catch (err) {
+        if (cfg.pr.auto_open) throw err;
+        ctx.log(`no GitHub access for PR detection (${(err as Error).message}); handoff is the pushed branch`);
+      }
+      return { tracker, codeHost, worktrees, repoSlug: slug, baseBranch, secrets };
+    }
+    case 'local': {
+      const tracker = new LocalTracker(resolve(ctx.repoDir, cfg.tracker.path), cfg);
+      const parsed = origin ? parseGitHubRemote(origin) : null;
+      return { tracker, codeHost: pushHandoff, worktrees, repoSlug: parsed ? `${parsed.owner}/${parsed.name}` : basename(ctx.repoDir), baseBranch, secrets };
+    }
+  }
+}
