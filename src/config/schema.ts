@@ -70,6 +70,7 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     review_label: t.str('review_label', 'agent:review', { nonEmpty: true }),
     failed_label: t.str('failed_label', 'agent:failed', { nonEmpty: true }),
     trusted_labelers_only: t.bool('trusted_labelers_only', true),
+    throttle_writes: t.bool('throttle_writes', true),
     allowed_authors: t.list('allowed_authors', []),
     api_key: t.strOrNull('api_key'),
     team: t.strOrNull('team'),

@@ -23,6 +23,8 @@ export interface TrackerConfig {
   review_label: string;
   failed_label: string;
   trusted_labelers_only: boolean;
+  /** Space GitHub writes 1–3 s apart (GitHub's guidance against secondary limits); tests turn it off. */
+  throttle_writes: boolean;
   allowed_authors: string[];
   // linear
   api_key: string | null;

@@ -34,6 +34,8 @@ export class Orchestrator {
   private lastPollAt = 0;
   private saveTimer: NodeJS.Timeout | null = null;
   private servicesKey: string;
+  /** Tickets whose tracker write is in flight: reconcile must not "heal" them meanwhile. */
+  private readonly syncing = new Set<string>();
 
   constructor(
     private readonly rt: Runtime,
@@ -344,6 +346,7 @@ export class Orchestrator {
     const sticky = renderSticky(ts, this.wf.config.agent.max_attempts);
     const log = this.rt.log;
     ts.tracker_synced = false;
+    this.syncing.add(ts.key);
     try {
       switch (effect.kind) {
         case 'handoff':
@@ -369,11 +372,13 @@ export class Orchestrator {
       this.save();
     } catch (err) {
       log.warn(`tracker update failed: ${(err as Error).message} (will be repaired on a later poll)`, ticket.identifier);
+    } finally {
+      this.syncing.delete(ts.key);
     }
   }
 
   private reconcileDeps() {
-    return { rt: this.rt, svc: this.svc, wf: this.wf, state: this.state, running: this.running, save: () => this.save() };
+    return { rt: this.rt, svc: this.svc, wf: this.wf, state: this.state, running: this.running, syncing: this.syncing, save: () => this.save() };
   }
 
   private nextWakeMs(): number {

@@ -14,6 +14,8 @@ export interface ReconcileDeps {
   wf: Workflow;
   state: SwarmState;
   running: Map<string, { ac: AbortController; done: Promise<void> }>;
+  /** Keys whose tracker write is in flight right now. */
+  syncing: ReadonlySet<string>;
   save: () => void;
 }
 
@@ -23,6 +25,7 @@ export async function reconcile(d: ReconcileDeps, tickets: readonly Ticket[]): P
   const byKey = new Map(tickets.map((t) => [t.key, t]));
   for (const ts of Object.values(d.state.tickets)) {
     const listed = byKey.get(ts.key);
+    if (d.syncing.has(ts.key)) continue;
     try {
       if (ACTIVE.has(ts.status) || d.running.has(ts.key)) await checkActive(d, ts, listed);
       else if (listed) await heal(d, ts, listed);

@@ -53,7 +53,7 @@ export class GitHubTracker implements Tracker, CodeHost {
       createOctokit({
         token: opts.token,
         apiUrl: opts.config.tracker.api_url ?? 'https://api.github.com',
-        throttle: true,
+        throttle: opts.config.tracker.throttle_writes,
         retries: 3,
       });
     this.people = new GitHubPeople(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
