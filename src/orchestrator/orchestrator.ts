@@ -12,6 +12,7 @@ import { renderSticky } from './sticky.js';
 import { activePause, capacity, choose, eligibility, modelFor, type EligibilityContext } from './policy.js';
 import { finishAttempt, newTicketState, rollDay, startAttempt } from './transitions.js';
 import { reconcile } from './reconcile.js';
+import { applyPause, applyRelease, applyResume, applyRetry, type ControlResult } from './controls.js';
 import type { Runtime, ServiceFactory, Services } from './runtime.js';
 import { join } from 'node:path';
 
@@ -108,6 +109,47 @@ export class Orchestrator {
     }
     this.save();
     return eligibleIgnoringPause;
+  }
+
+  // --- operator controls (control channel, HTTP API) -------------------------------------------
+
+  pauseOperator(untilMs: number | null): ControlResult {
+    const res = applyPause(this.state, untilMs, this.rt.now());
+    this.rt.log.event('paused', { kind: 'operator', until: this.state.pause?.until ?? null }, res.message, 'warn');
+    this.save();
+    return res;
+  }
+
+  resumeOperator(): ControlResult {
+    const was = this.state.pause;
+    const res = applyResume(this.state);
+    if (was) this.rt.log.event('resumed', { kind: was.kind, reason: 'operator' }, res.message);
+    this.save();
+    this.wake();
+    return res;
+  }
+
+  retryTicket(key: string): ControlResult {
+    const res = applyRetry(this.state, key);
+    if (res.ok) this.rt.log.event('retry_requested', { ticket: key }, res.message);
+    this.save();
+    this.wake();
+    return res;
+  }
+
+  /** Drop a claim: stop its agent if one runs; the next poll's reconcile tells the tracker. */
+  releaseTicket(key: string): ControlResult {
+    this.running.get(key)?.ac.abort('cancel');
+    const res = applyRelease(this.state, key);
+    if (res.ok) this.rt.log.event('released', { ticket: key }, res.message);
+    this.save();
+    this.wake();
+    return res;
+  }
+
+  /** Poll now (POST /api/v1/refresh). */
+  refresh(): void {
+    this.wake();
   }
 
   /** Replace "mentioned blockers" by the ones still open, for trackers whose listing cannot tell. */
