@@ -4,6 +4,7 @@
 import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
+import { expandSecrets, redactWith, registerSecrets } from './secrets.js';
 
 export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -19,10 +20,17 @@ export interface LoggerOptions {
   maxEventsBytes?: number;
 }
 
-const MIN_SECRET_LENGTH = 4;
+/** A transition as listeners see it (already redacted): `swarm` notifications hang off these. */
+export interface LogEvent {
+  at: string;
+  type: string;
+  data: Record<string, unknown>;
+  message: string | null;
+}
 
 export class Logger {
   private secrets: string[] = [];
+  private listeners: ((ev: LogEvent) => void)[] = [];
   private readonly c: ChalkInstance;
   private readonly now: () => number;
   private writtenSinceCheck = 0;
@@ -40,6 +48,12 @@ export class Logger {
     this.secrets = [...uniq].sort((a, b) => b.length - a.length);
   }
 
+  /** Call `fn` for every event (after redaction). A throwing listener never affects the caller. Returns an unsubscribe. */
+  onEvent(fn: (ev: LogEvent) => void): () => void {
+    this.listeners.push(fn);
+    return () => { this.listeners = this.listeners.filter((l) => l !== fn); };
+  }
+
   redact(text: string): string {
     let out = text;
     for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join('***');
@@ -53,6 +67,16 @@ export class Logger {
     const json = this.redact(JSON.stringify(record));
     this.appendEvent(json);
     if (message !== undefined) this.line(level, message, data.ticket, type, json);
+    if (this.listeners.length > 0) {
+      const ev: LogEvent = { at, type, data: JSON.parse(json) as Record<string, unknown>, message: message === undefined ? null : this.redact(message) };
+      for (const l of this.listeners) {
+        try {
+          l(ev);
+        } catch {
+          /* a listener (e.g. a notifier) must never break logging */
+        }
+      }
+    }
   }
 
   info(message: string, ticket?: string): void { this.line('info', message, ticket); }
