@@ -37,6 +37,8 @@ export class Orchestrator {
   private servicesKey: string;
   /** Tickets whose tracker write is in flight: reconcile must not "heal" them meanwhile. */
   private readonly syncing = new Set<string>();
+  /** For /metrics: how many polls ran and how long the last one took (ms). */
+  readonly pollStats = { count: 0, lastDurationMs: 0, lastAt: 0 };
 
   constructor(
     private readonly rt: Runtime,
@@ -59,7 +61,9 @@ export class Orchestrator {
   /** Main loop. Resolves with the process exit code. */
   async run(mode: Mode): Promise<number> {
     for (;;) {
+      const t0 = Date.now();
       const eligible = await this.pollOnce();
+      Object.assign(this.pollStats, { count: this.pollStats.count + 1, lastDurationMs: Date.now() - t0, lastAt: t0 });
       if (mode === 'once') {
         await this.waitForRuns();
         return 0;
