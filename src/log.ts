@@ -38,14 +38,22 @@ export class Logger {
   constructor(private readonly opts: LoggerOptions) {
     this.c = new Chalk({ level: opts.color ? 1 : 0 });
     this.now = opts.now ?? Date.now;
-    if (opts.eventsFile) mkdirSync(dirname(opts.eventsFile), { recursive: true });
+    if (opts.eventsFile) {
+      mkdirSync(dirname(opts.eventsFile), { recursive: true });
+      this.maybeRotate(opts.eventsFile); // a file that grew past the limit under an older run rotates now
+    }
+  }
+
+  /** The rotation threshold in bytes (default 20 MB). */
+  get maxEventsBytes(): number {
+    return this.opts.maxEventsBytes ?? DEFAULT_MAX_EVENTS_BYTES;
   }
 
   /** Values that must never be written anywhere (tokens, keys, webhook URLs, passwords). */
   setSecrets(values: readonly string[]): void {
-    const uniq = new Set(values.filter((v) => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH));
-    // Longest first, so a secret containing another is masked whole.
-    this.secrets = [...uniq].sort((a, b) => b.length - a.length);
+    // Every output form (raw, JSON-escaped, URL-encoded, a URL's secret path), longest first.
+    this.secrets = expandSecrets(values);
+    registerSecrets(values); // so sinks far from here (the CLI's error report) mask them too
   }
 
   /** Call `fn` for every event (after redaction). A throwing listener never affects the caller. Returns an unsubscribe. */
@@ -55,9 +63,7 @@ export class Logger {
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join('***');
-    return out;
+    return redactWith(this.secrets, text);
   }
 
   /** A transition: one line on stdout (ticket id first) and one event in events.jsonl. */
@@ -103,7 +109,8 @@ export class Logger {
     try {
       appendFileSync(file, json + '\n');
       this.writtenSinceCheck += json.length + 1;
-      if (this.writtenSinceCheck > 64 * 1024) this.maybeRotate(file);
+      // stat() at most every 64 KB written (or every eighth of a small limit), not on every line.
+      if (this.writtenSinceCheck > Math.min(64 * 1024, this.maxEventsBytes / 8)) this.maybeRotate(file);
     } catch (err) {
       // Losing an event line must never stop the daemon; say so once on stderr.
       process.stderr.write(`swarm: could not append to ${file}: ${(err as Error).message}\n`);
@@ -112,9 +119,9 @@ export class Logger {
 
   private maybeRotate(file: string): void {
     this.writtenSinceCheck = 0;
-    const max = this.opts.maxEventsBytes ?? 20 * 1024 * 1024;
     try {
-      if (statSync(file).size > max) renameSync(file, file + '.1');
+      // One previous file is kept: events.jsonl.1 is replaced, so the log never exceeds ~2× the limit.
+      if (statSync(file).size > this.maxEventsBytes) renameSync(file, file + '.1');
     } catch {
       /* rotation is best effort */
     }
