@@ -84,7 +84,7 @@ export class FileStateStore {
     renameSync(this.file, movedTo);
     return {
       state: emptyState(this.now()),
-      problem: { message: `${this.file} could not be used (${why}); moved it to ${movedTo} and started from the tracker and events log`, movedTo },
+      problem: { message: `${this.file} could not be used: ${why}; moved it to ${movedTo} and started again from the tracker and the events log`, movedTo },
     };
   }
 }

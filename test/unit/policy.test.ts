@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/schema.js';
+import type { Config } from '../../src/config/types.js';
+import type { Ticket } from '../../src/tracker/types.js';
+import type { Classification } from '../../src/agent/types.js';
+import { emptyState } from '../../src/state/file-store.js';
+import { activePause, backoffMs, breakerStep, capacity, choose, effectOf, eligibility, modelFor, remainingBudget } from '../../src/orchestrator/policy.js';
+import { newTicketState } from '../../src/orchestrator/transitions.js';
+
+const NOW = Date.parse('2026-11-21T12:00:00Z');
+const config = (raw: Record<string, unknown> = {}): Config => validateConfig(raw, { file: 'WORKFLOW.md', env: {} }).config;
+
+function ticket(over: Partial<Ticket> = {}): Ticket {
+  return { key: '1', id: '1', identifier: '#1', number: 1, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null, ...over };
+}
+const ctx = (cfg = config(), state = emptyState(NOW), running = new Set<string>()) => ({ config: cfg, state, now: NOW, running });
+const failing = (t: Ticket, c = ctx()) => eligibility(t, c).filter((r) => !r.pass).map((r) => r.rule);
+const cls = (outcome: Classification['outcome'], over: Partial<Classification> = {}): Classification => ({ outcome, counted: false, reason: outcome, resetAt: null, limitType: null, rule: outcome, ...over });
+
+describe('eligibility', () => {
+  it('accepts an open labelled ticket', () => {
+    expect(failing(ticket())).toEqual([]);
+  });
+  it('names each rule that blocks', () => {
+    expect(failing(ticket({ open: false, state: 'closed' }))).toEqual(['open']);
+    expect(failing(ticket({ labels: [] }))).toEqual(['labels']);
+    expect(failing(ticket({ labels: ['agent', 'Blocked'] }))).toEqual(['exclude_labels']);
+    expect(failing(ticket({ labels: ['agent', 'agent:review'] }))).toEqual(['handed_off']);
+    expect(failing(ticket({ labels: ['agent', 'agent:failed'] }))).toEqual(['handed_off']);
+    expect(failing(ticket({ labels: ['agent', 'agent:running'] }))).toEqual(['claimed_elsewhere']);
+    expect(failing(ticket({ blockers: ['#9'] }))).toEqual(['blockers']);
+    expect(failing(ticket(), ctx(config(), emptyState(NOW), new Set(['1'])))).toEqual(['running']);
+  });
+  it('lets this daemon resume its own claim', () => {
+    const state = emptyState(NOW);
+    state.tickets['1'] = { ...newTicketState(ticket(), 'swarm/1-t', '/w', NOW), status: 'retry_wait', next_retry_at: new Date(NOW - 1).toISOString() };
+    expect(failing(ticket({ labels: ['agent', 'agent:running'] }), ctx(config(), state))).toEqual([]);
+    state.tickets['1'].next_retry_at = new Date(NOW + 60_000).toISOString();
+    const rules = eligibility(ticket({ labels: ['agent', 'agent:running'] }), ctx(config(), state));
+    expect(rules.find((r) => r.rule === 'retry_wait')).toMatchObject({ pass: false, detail: expect.stringMatching(/retry due in 1m/) });
+  });
+  it('stops at max_attempts and while paused or over budget', () => {
+    const state = emptyState(NOW);
+    state.tickets['1'] = { ...newTicketState(ticket(), 'b', '/w', NOW), status: 'failed', failures: 3 };
+    expect(failing(ticket(), ctx(config(), state))).toEqual(['attempts']);
+    const paused = emptyState(NOW);
+    paused.pause = { kind: 'rate_limit', reason: 'limit', since: '', until: new Date(NOW + 1000).toISOString(), limit_type: 'five_hour' };
+    expect(failing(ticket(), ctx(config(), paused))).toEqual(['pause']);
+    const spent = emptyState(NOW);
+    spent.daily.cost_usd = 10;
+    expect(failing(ticket(), ctx(config({ budget: { daily_usd: 10 } }), spent))).toEqual(['budget']);
+    const perTicket = emptyState(NOW);
+    perTicket.tickets['1'] = { ...newTicketState(ticket(), 'b', '/w', NOW), status: 'retry_wait', cost_usd: 2 };
+    expect(failing(ticket({ labels: ['agent', 'agent:running'] }), ctx(config({ agent: { max_cost_usd: 2 } }), perTicket))).toEqual(['budget']);
+  });
+  it('checks Linear states', () => {
+    const cfg = config({ tracker: { kind: 'linear', team: 'ENG' } });
+    expect(failing(ticket({ state: 'Todo' }), ctx(cfg))).toEqual([]);
+    expect(failing(ticket({ state: 'Backlog' }), ctx(cfg))).toEqual(['state']);
+  });
+});
+
+describe('choose', () => {
+  it('orders by priority, then age, then key', () => {
+    const list = [
+      ticket({ key: '3', priority: 2, created_at: '2026-01-03' }),
+      ticket({ key: '1', priority: 4, created_at: '2026-01-01' }),
+      ticket({ key: '2', priority: 2, created_at: '2026-01-02' }),
+      ticket({ key: '4', priority: 0, created_at: '2026-01-09' }),
+      ticket({ key: '5', priority: 0, created_at: '2026-01-09', labels: [] }),
+    ];
+    expect(choose(list, ctx()).map((t) => t.key)).toEqual(['4', '2', '3', '1']);
+  });
+});
+
+describe('ladder, backoff, capacity, budget', () => {
+  it('escalates by counted failures and repeats the last model', () => {
+    const models = ['sonnet', 'sonnet', 'opus'];
+    expect([0, 1, 2, 3, 7].map((n) => modelFor(n, models))).toEqual(['sonnet', 'sonnet', 'opus', 'opus', 'opus']);
+  });
+  it('doubles backoff up to the cap', () => {
+    expect([1, 2, 3, 4, 10].map((n) => backoffMs(n, 30_000, 100_000))).toEqual([30_000, 60_000, 100_000, 100_000, 100_000]);
+  });
+  it('allows one canary run after a pause', () => {
+    const state = emptyState(NOW);
+    expect(capacity(config(), state, 1)).toBe(2);
+    state.canary = true;
+    expect(capacity(config(), state, 0)).toBe(1);
+    expect(capacity(config(), state, 1)).toBe(0);
+  });
+  it('passes the remaining per-ticket budget down', () => {
+    const ts = { ...newTicketState(ticket(), 'b', '/w', NOW), cost_usd: 1.25 };
+    expect(remainingBudget(config({ agent: { max_cost_usd: 5 } }), ts)).toBe(3.75);
+    expect(remainingBudget(config(), ts)).toBeNull();
+  });
+  it('treats an expired pause as inactive', () => {
+    expect(activePause({ kind: 'breaker', reason: '', since: '', until: new Date(NOW - 1).toISOString(), limit_type: null }, NOW)).toBeNull();
+    expect(activePause({ kind: 'auth', reason: '', since: '', until: null, limit_type: null }, NOW)).not.toBeNull();
+  });
+});
+
+describe('effects of outcomes', () => {
+  const cfg = config({ agent: { retry_backoff: '10s', max_retry_backoff: '1m', max_attempts: 3 } });
+  it('hands off PRs, retries counted failures with backoff, fails at max_attempts', () => {
+    expect(effectOf(cls('pr_opened'), 0, cfg, NOW, 0)).toEqual({ kind: 'handoff' });
+    expect(effectOf(cls('pr_auto_opened'), 0, cfg, NOW, 0)).toEqual({ kind: 'handoff' });
+    expect(effectOf(cls('no_changes', { counted: true }), 1, cfg, NOW, 0)).toMatchObject({ kind: 'retry', at: NOW + 10_000 });
+    expect(effectOf(cls('stalled', { counted: true }), 2, cfg, NOW, 0)).toMatchObject({ kind: 'retry', at: NOW + 20_000 });
+    expect(effectOf(cls('agent_error', { counted: true }), 3, cfg, NOW, 0)).toMatchObject({ kind: 'failed' });
+  });
+  it('pauses on limits until the reset plus jitter, and on auth until an operator acts', () => {
+    const reset = NOW + 3_600_000;
+    const e = effectOf(cls('rate_limited', { resetAt: reset, limitType: 'five_hour' }), 0, cfg, NOW, 1234);
+    expect(e).toMatchObject({ kind: 'pause', retryAt: reset + 1234, pause: { kind: 'rate_limit', limit_type: 'five_hour', until: new Date(reset + 1234).toISOString() } });
+    expect(effectOf(cls('rate_limited'), 0, cfg, NOW, 0)).toMatchObject({ kind: 'pause', retryAt: NOW + 300_000 });
+    expect(effectOf(cls('auth_failed'), 0, cfg, NOW, 0)).toMatchObject({ kind: 'pause', retryAt: null, pause: { kind: 'auth', until: null } });
+  });
+  it('retries infra failures without counting them', () => {
+    expect(effectOf(cls('infra_failed'), 2, cfg, NOW, 0)).toMatchObject({ kind: 'retry', at: NOW + 10_000 });
+  });
+});
+
+describe('circuit breaker', () => {
+  const run = (seq: boolean[]) => {
+    let b = { recent: [] as boolean[], consecutive: 0, level: 0 };
+    const pauses: (string | null)[] = [];
+    for (const infra of seq) {
+      const s = breakerStep(b, infra, NOW);
+      b = s.breaker;
+      pauses.push(s.pause?.until ?? null);
+    }
+    return { b, pauses };
+  };
+  it('trips on three in a row, pausing 5 minutes, doubling each time up to an hour', () => {
+    const { pauses, b } = run([true, true, true]);
+    expect(pauses).toEqual([null, null, new Date(NOW + 300_000).toISOString()]);
+    let br = b;
+    const lengths: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      let s = breakerStep(br, true, NOW);
+      s = breakerStep(s.breaker, true, NOW);
+      s = breakerStep(s.breaker, true, NOW);
+      lengths.push((Date.parse(s.pause!.until!) - NOW) / 60_000);
+      br = s.breaker;
+    }
+    expect(lengths).toEqual([10, 20, 40, 60, 60, 60]);
+  });
+  it('trips on 4 of the last 5 and resets after a good run', () => {
+    expect(run([true, true, false, true, true]).pauses.at(-1)).not.toBeNull();
+    expect(run([true, true, false, true, false]).pauses.every((p) => p === null)).toBe(true);
+    expect(run([true, true, false]).b).toMatchObject({ consecutive: 0, level: 0 });
+  });
+});
