@@ -96,6 +96,11 @@ export function capacity(config: Config, state: SwarmState, running: number): nu
 export function budgetStop(config: Config, state: SwarmState, ts: TicketState | undefined): string | null {
   const daily = config.budget.daily_usd;
   if (daily !== null && state.daily.cost_usd >= daily) return `today's spend $${state.daily.cost_usd.toFixed(2)} reached budget.daily_usd $${daily.toFixed(2)}`;
+  return ticketBudgetStop(config, ts);
+}
+
+/** The per-ticket half of budgetStop: agent.max_cost_usd spent across attempts. */
+export function ticketBudgetStop(config: Config, ts: TicketState | undefined): string | null {
   const per = config.agent.max_cost_usd;
   if (per !== null && ts && ts.cost_usd >= per) return `ticket spent $${ts.cost_usd.toFixed(2)} of agent.max_cost_usd $${per.toFixed(2)}`;
   return null;

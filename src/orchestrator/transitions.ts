@@ -6,7 +6,7 @@ import type { AttemptOutcome, AttemptRecord, SwarmState, TicketState } from '../
 import type { Ticket } from '../tracker/types.js';
 import type { AttemptOutput } from './attempt.js';
 import { attemptSummary } from './attempt.js';
-import { breakerStep, effectOf, type Effect } from './policy.js';
+import { breakerStep, effectOf, ticketBudgetStop, type Effect } from './policy.js';
 import { emptyDaily, localDate } from '../state/file-store.js';
 
 export function newTicketState(t: Ticket, branch: string, worktree: string, now: number): TicketState {
@@ -112,7 +112,10 @@ export function finishAttempt(state: SwarmState, ts: TicketState, rec: AttemptRe
     ts.last_event = 'interrupted';
     return { kind: 'retry', at: now, reason: 'interrupted by shutdown' };
   }
-  const effect = effectOf(cls, ts.failures, config, now, jitter);
+  let effect = effectOf(cls, ts.failures, config, now, jitter);
+  // No attempt can follow once the ticket's own budget is spent: give up now rather than wait forever.
+  const spent = effect.kind === 'retry' ? ticketBudgetStop(config, ts) : null;
+  if (spent) effect = { kind: 'failed', reason: spent };
   switch (effect.kind) {
     case 'handoff':
       ts.status = 'review';
@@ -122,7 +125,7 @@ export function finishAttempt(state: SwarmState, ts: TicketState, rec: AttemptRe
       break;
     case 'failed':
       ts.status = 'failed';
-      ts.last_event = 'failed';
+      ts.last_event = spent ? `failed: ${spent}` : 'failed';
       break;
     case 'retry':
       ts.status = 'retry_wait';
@@ -131,7 +134,8 @@ export function finishAttempt(state: SwarmState, ts: TicketState, rec: AttemptRe
       ts.last_event = `${outcome}; retry scheduled`;
       break;
     case 'pause':
-      state.pause = effect.pause;
+      // An open-ended pause (auth, operator) waits for a human: a timed one must not lift it.
+      if (!(state.pause && state.pause.until === null && effect.pause.until !== null)) state.pause = effect.pause;
       state.canary = true;
       ts.status = 'retry_wait';
       ts.next_retry_at = effect.retryAt === null ? null : new Date(effect.retryAt).toISOString();
