@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isGroupAlive, processStartTime, terminateGroup } from './procs.js';
 import { StreamParser } from './stream.js';
+import { LineRedactor } from './redact-stream.js';
 import type { KillReason, RunRequest, RunResult } from './types.js';
 
 export interface RunnerOptions {
@@ -112,6 +113,8 @@ function supervise(
   const stderr = child.stderr!;
   const stdin = child.stdin!;
   const stderrTail = new TailBuffer(STDERR_TAIL_BYTES);
+  // Secrets never reach the transcript: complete lines are masked before they are written.
+  const redactor = req.secrets && req.secrets.length > 0 ? new LineRedactor(req.secrets) : null;
 
   let killedFor: KillReason | null = null;
   let exitCode: number | null = null;
@@ -152,7 +155,8 @@ function supervise(
 
   stdout.on('data', (chunk: Buffer) => {
     if (chunk.includes(NEWLINE)) lastLineAt = performance.now();
-    if (writeError === null && !runFile.write(chunk)) {
+    const out = redactor && !redactor.empty ? redactor.push(chunk) : chunk;
+    if (writeError === null && out.length > 0 && !runFile.write(out)) {
       backpressured = true; // never hold more than the write stream's buffer in memory
       stdout.pause();
       runFile.once('drain', () => {
@@ -202,6 +206,8 @@ function supervise(
       timers.clear();
       req.signal?.removeEventListener('abort', onAbort);
       for (const ev of parser.end()) emit(ev);
+      const rest = redactor?.end();
+      if (rest && rest.length > 0 && writeError === null) runFile.write(rest);
       await new Promise<void>((r) => runFile.end(r));
       // Leftovers (a backgrounded tool child with its own pipes) must not outlive the attempt.
       if (terminating === null && isGroupAlive(pid)) void terminate();

@@ -106,6 +106,8 @@ export interface RunRequest {
   prompt: string;
   /** Raw stream is appended here (.swarm/runs/<ticket>/<attempt>.jsonl); directory created if missing. */
   runFile: string;
+  /** Secret values masked in the run file (complete lines are redacted before they are written). */
+  secrets?: readonly string[];
   timeoutMs: number;
   stallTimeoutMs: number;
   /** TERM → KILL grace (default 10 s). */
