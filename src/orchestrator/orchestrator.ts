@@ -9,7 +9,8 @@ import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
 import { runAttempt, safeSegment } from './attempt.js';
 import { renderSticky } from './sticky.js';
-import { activePause, capacity, choose, eligibility, modelFor, type EligibilityContext } from './policy.js';
+import { activePause, budgetStop, capacity, choose, eligibility, modelFor, type EligibilityContext } from './policy.js';
+import { canaryPassed } from './canary.js';
 import { finishAttempt, newTicketState, rollDay, startAttempt } from './transitions.js';
 import { reconcile } from './reconcile.js';
 import { applyPause, applyRelease, applyResume, applyRetry, type ControlResult } from './controls.js';
@@ -78,7 +79,8 @@ export class Orchestrator {
           this.rt.log.error(`stopping: dispatch is paused until an operator acts (${pause.reason})`);
           return pause.kind === 'operator' ? 0 : 1;
         }
-        const waiting = Object.values(this.state.tickets).some((t) => t.status === 'retry_wait' && this.lastTickets.some((x) => x.key === t.key));
+        // A retry that a budget stops will not come today: it is not something to wait for.
+        const waiting = Object.values(this.state.tickets).some((t) => t.status === 'retry_wait' && this.lastTickets.some((x) => x.key === t.key) && budgetStop(this.wf.config, this.state, t) === null);
         if (!pause && eligible === 0 && !waiting) return 0;
       }
       await this.sleep(this.nextWakeMs());
@@ -373,6 +375,11 @@ export class Orchestrator {
       },
       onEvent: (ev, summary) => {
         ts.last_event = summary.lastActivity;
+        if (this.state.canary && canaryPassed(summary, this.rt.now() - Date.parse(rec.started_at), cfg.agent.fast_fail)) {
+          this.state.canary = false;
+          log.event('canary_passed', { ticket: ticket.identifier }, 'canary run got past fast_fail: filling the other slots');
+          this.wake();
+        }
         if (ev.type === 'api_retry' && (ev.error === 'authentication_failed' || ev.error === 'billing_error')) {
           const entry = this.running.get(ts.key);
           entry?.ac.abort('auth');
@@ -381,7 +388,10 @@ export class Orchestrator {
       },
     });
     const jitter = Math.floor(this.rt.random() * Math.min(30_000, Math.max(1000, ((out.cls.resetAt ?? 0) - this.rt.now()) * 0.05)));
+    const dailyBefore = budgetStop(cfg, this.state, undefined);
     const effect = finishAttempt(this.state, ts, rec, out, cfg, this.rt.now(), jitter);
+    const dailyStop = dailyBefore ? null : budgetStop(cfg, this.state, undefined);
+    if (dailyStop) log.event('budget_reached', { daily_usd: cfg.budget.daily_usd, spent_usd: this.state.daily.cost_usd }, `no new work today: ${dailyStop}`, 'warn');
     this.save();
     log.event('finished', { ticket: ticket.identifier, attempt: rec.number, model: rec.model, outcome: rec.outcome, counted: rec.counted, reason: rec.reason, cost_usd: rec.cost_usd }, `attempt ${rec.number} ${rec.outcome}${rec.counted ? ' (counted)' : ''}: ${rec.reason}`, rec.outcome.startsWith('pr_') ? 'info' : 'warn');
     await this.tell(ticket, ts, effect);
