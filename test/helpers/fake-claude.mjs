@@ -198,7 +198,7 @@ const SHORTHANDS = {
     { toolResult: { content: 'pull request opened' } }, { text: 'Opened a pull request.' },
     { result: { text: 'Opened a pull request.', cost: p.cost } }],
   usage_limit: (p) => {
-    const resetsAt = Math.floor(Date.now() / 1000) + (p.resetsIn ?? 3600);
+    const resetsAt = p.resetsAt ?? Math.floor(Date.now() / 1000) + (p.resetsIn ?? 3600);
     const type = p.limitType ?? 'five_hour';
     const info = { status: 'rejected', resetsAt, rateLimitType: type, isUsingOverage: false };
     const text = `You've hit your ${type === 'seven_day' ? 'weekly' : '5-hour'} limit · resets ${resetText(resetsAt, type === 'seven_day')}`;
@@ -281,6 +281,11 @@ async function runStep(s) {
       session_id: ctx.sessionId, uuid: uuid() });
   }
   if ('syntheticError' in s) return line(syntheticLine(s.syntheticError));
+  if ('usageLimitUntil' in s) {
+    // A usage window that is exhausted until a wall-clock time: every session before it hits the limit.
+    if (Date.now() >= s.usageLimitUntil) return;
+    return run([{ usage_limit: { resetsAt: Math.ceil(s.usageLimitUntil / 1000), limitType: s.limitType } }]);
+  }
   if ('result' in s) return line(resultLine(s.result === true ? {} : s.result));
   if ('emitFile' in s) {
     for await (const chunk of createReadStream(pathOf(s.emitFile))) await out(chunk);
