@@ -5,6 +5,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname } from 'node:path';
 import { STATE_VERSION, type SwarmState } from './types.js';
 import { validateState } from './validate.js';
+import { redactDeep } from '../secrets.js';
 
 export interface LoadResult {
   state: SwarmState;
@@ -33,8 +34,18 @@ export function localDate(now: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
+export interface FileStoreOptions {
+  /** Secret masking for every text field, applied in place before each write (reasons and summaries may
+   *  quote agent output or error text), so memory, disk and anything served from either agree. */
+  redact?: (text: string) => string;
+}
+
 export class FileStateStore {
-  constructor(readonly file: string, private readonly now: () => number = Date.now) {}
+  constructor(
+    readonly file: string,
+    private readonly now: () => number = Date.now,
+    private readonly opts: FileStoreOptions = {},
+  ) {}
 
   load(): LoadResult {
     if (!existsSync(this.file)) return { state: emptyState(this.now()), problem: null };
@@ -66,6 +77,7 @@ export class FileStateStore {
   }
 
   save(state: SwarmState): void {
+    if (this.opts.redact) redactDeep(state, this.opts.redact);
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w');
