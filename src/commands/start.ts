@@ -49,7 +49,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   if (!lock.ok) throw new UsageError(`another swarm daemon (pid ${lock.holder.pid}, started ${lock.holder.started_at}) is already running in ${repoDir}; stop it (kill ${lock.holder.pid}) or use \`swarm status\``);
   if (lock.stale) log.warn(`took over a stale lock from pid ${lock.stale.pid} (that daemon is gone)`);
 
-  const store = new FileStateStore(paths.state);
+  const store = new FileStateStore(paths.state, Date.now, { redact: (s) => log.redact(s) });
   const heartbeatTimer = setInterval(() => heartbeat(paths.lock, Date.now()), 5000);
   heartbeatTimer.unref();
   let orch: Orchestrator | null = null;
