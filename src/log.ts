@@ -7,6 +7,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { expandSecrets, redactWith, registerSecrets } from './secrets.js';
 
 export type LogFormat = 'text' | 'json';
+export const DEFAULT_MAX_EVENTS_BYTES = 20 * 1024 * 1024;
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
 export interface LoggerOptions {
