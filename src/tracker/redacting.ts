@@ -1,0 +1,31 @@
+// The tracker is a sink too: sticky comments and pull-request bodies are public text built from attempt
+// reasons and the agent's own summary, either of which may quote a secret. This wrapper masks every text
+// swarm writes to the tracker or code host, whichever adapter is behind it; reads pass through untouched.
+import type { Services } from '../orchestrator/runtime.js';
+
+/** Tracker methods whose string arguments are text written to the tracker (sticky comments). */
+const TEXT_WRITES = new Set<PropertyKey>(['claim', 'updateSticky', 'release', 'markFailed', 'unclaim']);
+
+/** `obj` with its writes masked; every other property and method is the original (bound). */
+export function redactWrites<T extends object>(obj: T, redact: (text: string) => string): T {
+  return new Proxy(obj, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      if (TEXT_WRITES.has(prop)) {
+        return (...args: unknown[]) => fn.apply(target, args.map((a) => (typeof a === 'string' ? redact(a) : a)));
+      }
+      if (prop === 'openPullRequest') {
+        return (req: { title: string; body: string } & Record<string, unknown>, ...rest: unknown[]) =>
+          fn.call(target, { ...req, title: redact(req.title), body: redact(req.body) }, ...rest);
+      }
+      return fn.bind(target);
+    },
+  });
+}
+
+/** Services whose tracker and code host never receive a secret. */
+export function redactServices(svc: Services, redact: (text: string) => string): Services {
+  return { ...svc, tracker: redactWrites(svc.tracker, redact), codeHost: redactWrites(svc.codeHost, redact) };
+}
