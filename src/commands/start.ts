@@ -10,8 +10,10 @@ import { acquireLock, heartbeat, releaseLock } from '../state/lock.js';
 import { runAgent } from '../agent/runner.js';
 import { rootBypassCheck } from '../agent/args.js';
 import { makeServices } from '../services.js';
+import { redactServices } from '../tracker/redacting.js';
 import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
 import { recover } from '../orchestrator/recovery.js';
+import { startSurfaces, type Surfaces } from '../server/surfaces.js';
 import { dryRun } from './dry-run.js';
 import { findExecutable, findRepoRoot, UsageError, useColor, type IO } from './common.js';
 
@@ -41,7 +43,9 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   log.setSecrets(wf.secrets);
   for (const w of wf.warnings) log.warn(w);
   const serviceCtx = { repoDir, env: io.env, log: (m: string) => log.debug(m) };
-  const svc = await makeServices(wf, serviceCtx);
+  // Everything written to the tracker (sticky comments, PR bodies) is masked with the logger's secrets.
+  const services = async (w: Workflow) => redactServices(await makeServices(w, serviceCtx), (t) => log.redact(t));
+  const svc = await services(wf);
   log.setSecrets([...wf.secrets, ...svc.secrets]);
   if (opts.dryRun) return dryRun(wf, svc, paths, io);
 
@@ -53,6 +57,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const heartbeatTimer = setInterval(() => heartbeat(paths.lock, Date.now()), 5000);
   heartbeatTimer.unref();
   let orch: Orchestrator | null = null;
+  let surfaces: Surfaces | null = null;
   const onSignal = () => {
     if (!orch) process.exit(130);
     if (!orch.isDraining) orch.drain();
@@ -77,8 +82,9 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     await recover(state, now, log);
     store.save(state);
     const rt = { repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store, runAgent, isRoot: process.getuid?.() === 0 };
-    orch = new Orchestrator(rt, (w) => makeServices(w, serviceCtx), wf, svc, state, workflowPath);
+    orch = new Orchestrator(rt, services, wf, svc, state, workflowPath);
     const mode: Mode = opts.once ? 'once' : opts.untilIdle ? 'until-idle' : 'daemon';
+    surfaces = await startSurfaces({ orch, repoDir, paths, log });
     log.event('daemon_started', { pid: process.pid, mode, tracker: wf.config.tracker.kind }, `swarm started (pid ${process.pid}, ${wf.config.tracker.kind} tracker, ${mode}, up to ${wf.config.agent.max_concurrent} agents)`);
     const code = await orch.run(mode);
     state.daemon.draining = false;
@@ -86,6 +92,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     log.event('daemon_stopped', { code }, 'swarm stopped');
     return code;
   } finally {
+    await surfaces?.close();
     clearInterval(heartbeatTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
