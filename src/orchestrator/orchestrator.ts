@@ -324,7 +324,7 @@ export class Orchestrator {
       this.save();
       return;
     }
-    log.event('claimed', { ticket: id, branch: ts.branch }, `claimed → ${ts.branch}`);
+    log.event('claimed', { ticket: id, key: ts.key, branch: ts.branch }, `claimed → ${ts.branch}`);
     this.dispatch(fresh, ts);
   }
 
@@ -333,6 +333,11 @@ export class Orchestrator {
     if (existing) {
       existing.title = t.title;
       existing.url = t.url;
+      if (!existing.branch) {
+        // Rebuilt from the events log without its claim event: derive the branch as a first claim would.
+        existing.branch = branchName(this.wf.config.workspace.branch_prefix, t);
+        existing.worktree = join(this.svc.worktrees.root, worktreeDirName(existing.branch));
+      }
       return existing;
     }
     const cfg = this.wf.config;
@@ -362,7 +367,7 @@ export class Orchestrator {
     const log = this.rt.log;
     const rec = startAttempt(ts, modelFor(ts.failures, cfg.agent.models), (n) => runFile(this.rt.paths, safeSegment(ts.key), n), this.rt.now());
     this.save();
-    log.event('started', { ticket: ticket.identifier, attempt: rec.number, model: rec.model }, `attempt ${rec.number} on ${rec.model} (${ts.failures}/${cfg.agent.max_attempts} failures so far)`);
+    log.event('started', { ticket: ticket.identifier, key: ts.key, attempt: rec.number, model: rec.model }, `attempt ${rec.number} on ${rec.model} (${ts.failures}/${cfg.agent.max_attempts} failures so far)`);
     const out = await runAttempt(this.rt, this.svc, this.wf, {
       ticket,
       ts,
@@ -393,7 +398,7 @@ export class Orchestrator {
     const dailyStop = dailyBefore ? null : budgetStop(cfg, this.state, undefined);
     if (dailyStop) log.event('budget_reached', { daily_usd: cfg.budget.daily_usd, spent_usd: this.state.daily.cost_usd }, `no new work today: ${dailyStop}`, 'warn');
     this.save();
-    log.event('finished', { ticket: ticket.identifier, attempt: rec.number, model: rec.model, outcome: rec.outcome, counted: rec.counted, reason: rec.reason, cost_usd: rec.cost_usd }, `attempt ${rec.number} ${rec.outcome}${rec.counted ? ' (counted)' : ''}: ${rec.reason}`, rec.outcome.startsWith('pr_') ? 'info' : 'warn');
+    log.event('finished', { ticket: ticket.identifier, key: ts.key, attempt: rec.number, model: rec.model, outcome: rec.outcome, counted: rec.counted, reason: rec.reason, cost_usd: rec.cost_usd }, `attempt ${rec.number} ${rec.outcome}${rec.counted ? ' (counted)' : ''}: ${rec.reason}`, rec.outcome.startsWith('pr_') ? 'info' : 'warn');
     await this.tell(ticket, ts, effect);
   }
 
