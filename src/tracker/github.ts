@@ -55,6 +55,7 @@ export class GitHubTracker implements Tracker, CodeHost {
         apiUrl: opts.config.tracker.api_url ?? 'https://api.github.com',
         throttle: opts.config.tracker.throttle_writes,
         retries: 3,
+        timeoutMs: opts.config.tracker.request_timeout,
       });
     this.people = new GitHubPeople(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
     this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), (err, what) => this.mapError(err, what));
