@@ -89,6 +89,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     env: { ...agentEnv(rt.env, svc.secrets, cfg.agent.env, swarmVars), ...bypass },
     prompt,
     runFile: rec.run_file,
+    secrets: [...svc.secrets, ...wf.secrets],
     timeoutMs: cfg.agent.timeout,
     stallTimeoutMs: cfg.agent.stall_timeout,
     onSpawn: input.onSpawn,
