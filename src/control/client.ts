@@ -1,0 +1,131 @@
+// Client side of the operator controls (`swarm pause|resume|retry|release`): ask the running daemon over
+// its control socket; when no daemon runs, take the daemon lock (so a daemon starting meanwhile fails
+// cleanly instead of racing us), apply the same pure control function to state.json, and save.
+import http from 'node:http';
+import { existsSync } from 'node:fs';
+import { applyPause, applyRelease, applyResume, applyRetry, type ControlResult } from '../orchestrator/controls.js';
+import { FileStateStore } from '../state/file-store.js';
+import { acquireLock, lockAlive, readLock, releaseLock, type LockInfo } from '../state/lock.js';
+import type { SwarmPaths } from '../state/paths.js';
+import { defaultSocketPath, readControlRecord } from './endpoint.js';
+import { findTicketState } from './keys.js';
+
+export type ControlAction = { kind: 'pause'; untilMs: number | null } | { kind: 'resume' } | { kind: 'retry'; ticket: string } | { kind: 'release'; ticket: string };
+
+export interface ControlAnswer extends Record<string, unknown> {
+  ok: boolean;
+  message: string;
+  /** Who acted: the running daemon, or swarm editing state.json directly. */
+  via: 'daemon' | 'state';
+  /** The ticket was not known (exit 2 for the CLI). */
+  unknown?: boolean;
+}
+
+export async function sendControl(repoDir: string, paths: SwarmPaths, action: ControlAction, now: () => number = Date.now, timeoutMs = 15_000): Promise<ControlAnswer> {
+  for (let tries = 0; tries < 3; tries++) {
+    const holder = liveHolder(paths);
+    if (holder) return viaDaemon(repoDir, paths, holder, action, timeoutMs);
+    const lock = acquireLock(paths.lock, `swarm ${action.kind} (editing state.json)`, now());
+    if (!lock.ok) {
+      // A daemon started just now: give it a moment to open its control socket, then ask it.
+      await new Promise((r) => setTimeout(r, 300));
+      continue;
+    }
+    try {
+      return applyOffline(paths, action, now());
+    } finally {
+      releaseLock(paths.lock);
+    }
+  }
+  throw new Error(`could not reach the swarm daemon or take ${paths.lock}; try again`);
+}
+
+function liveHolder(paths: SwarmPaths): LockInfo | null {
+  const info = readLock(paths.lock);
+  return info && info.pid !== process.pid && lockAlive(info) ? info : null;
+}
+
+async function viaDaemon(repoDir: string, paths: SwarmPaths, holder: LockInfo, action: ControlAction, timeoutMs: number): Promise<ControlAnswer> {
+  const { method, path, body } = requestFor(action);
+  // The daemon writes its record once its socket listens; wait briefly for a daemon still starting.
+  let record = readControlRecord(paths.control);
+  for (let i = 0; i < 20 && record?.pid !== holder.pid; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    record = readControlRecord(paths.control);
+  }
+  const socket = record?.pid === holder.pid ? record.socket : defaultSocketPath(repoDir);
+  let res: { status: number; body: unknown };
+  try {
+    res = await socketRequest(socket, method, path, body, timeoutMs);
+  } catch (err) {
+    throw new Error(`the swarm daemon (pid ${holder.pid}) runs but does not answer on its control socket ${socket} (${(err as Error).message}); check it with \`swarm status\` or restart it`);
+  }
+  const b = (res.body ?? {}) as { ok?: unknown; message?: unknown };
+  return { ok: b.ok === true, message: typeof b.message === 'string' ? b.message : `daemon answered HTTP ${res.status}`, via: 'daemon', unknown: res.status === 404 };
+}
+
+function requestFor(action: ControlAction): { method: string; path: string; body: unknown } {
+  switch (action.kind) {
+    case 'pause':
+      return { method: 'POST', path: '/api/v1/pause', body: action.untilMs === null ? {} : { until: new Date(action.untilMs).toISOString() } };
+    case 'resume':
+      return { method: 'POST', path: '/api/v1/resume', body: {} };
+    case 'retry':
+    case 'release':
+      return { method: 'POST', path: `/api/v1/tickets/${encodeURIComponent(action.ticket)}/${action.kind}`, body: {} };
+  }
+}
+
+function applyOffline(paths: SwarmPaths, action: ControlAction, now: number): ControlAnswer {
+  const store = new FileStateStore(paths.state, () => now);
+  if (existsSync(paths.state) && store.peek() === null) {
+    throw new Error(`${paths.state} is unreadable; start the daemon once (it moves a corrupt file aside and reports it) and try again`);
+  }
+  const { state } = store.load();
+  let res: ControlResult;
+  let unknown = false;
+  switch (action.kind) {
+    case 'pause':
+      res = applyPause(state, action.untilMs, now);
+      break;
+    case 'resume':
+      res = applyResume(state);
+      break;
+    case 'retry':
+    case 'release': {
+      const ts = findTicketState(state, action.ticket);
+      if (!ts) {
+        unknown = true;
+        res = { ok: false, message: `ticket ${action.ticket} is not known to swarm (it was never claimed); nothing to ${action.kind}` };
+      } else res = action.kind === 'retry' ? applyRetry(state, ts.key) : applyRelease(state, ts.key);
+      break;
+    }
+  }
+  if (res.ok) store.save(state);
+  return { ...res, via: 'state', unknown };
+}
+
+/** One HTTP request over a Unix socket; resolves with the status and the parsed JSON body. */
+export function socketRequest(socketPath: string, method: string, path: string, body: unknown, timeoutMs: number): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined || body === null ? '' : JSON.stringify(body);
+    const req = http.request({ socketPath, method, path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), host: 'localhost' }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          /* not JSON: keep the text */
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)}s`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

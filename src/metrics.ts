@@ -1,0 +1,69 @@
+// `GET /metrics`: the daemon's numbers in the Prometheus text exposition format (version 0.0.4). Pure:
+// the caller gathers the inputs (snapshot, state, tracker counters, poll timing).
+import type { Snapshot } from './status.js';
+import type { SwarmState } from './state/types.js';
+
+export interface MetricsInput {
+  snapshot: Snapshot;
+  state: SwarmState;
+  tracker: { kind: string; requests: number; rateLimitRemaining: number | null };
+  poll: { count: number; lastDurationMs: number };
+  /** Tickets eligible at the last poll and not running (waiting for a slot). */
+  eligibleWaiting: number;
+}
+
+type Labels = Record<string, string>;
+interface Sample { labels?: Labels; value: number }
+
+export function renderMetrics(m: MetricsInput): string {
+  const out: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const s of samples) out.push(`${name}${fmtLabels(s.labels)} ${fmtValue(s.value)}`);
+  };
+  const s = m.snapshot;
+  const tickets = Object.values(m.state.tickets);
+  metric('swarm_up', 'gauge', 'Whether the daemon is serving (always 1 when scraped).', [{ value: 1 }]);
+  metric('swarm_draining', 'gauge', 'Whether the daemon is draining (no new work).', [{ value: s.daemon.draining ? 1 : 0 }]);
+  metric('swarm_agents_running', 'gauge', 'Tickets with a claim or a live agent.', [{ value: s.running.length }]);
+  metric('swarm_queue_length', 'gauge', 'Tickets waiting: in the retry queue or eligible without a free slot.', [{ value: s.retry_queue.length + m.eligibleWaiting }]);
+  metric('swarm_retry_queue_length', 'gauge', 'Tickets waiting for a retry.', [{ value: s.retry_queue.length }]);
+  const statuses = ['claimed', 'running', 'retry_wait', 'review', 'failed', 'released'];
+  metric('swarm_tickets', 'gauge', 'Tickets known to swarm by status.', statuses.map((st) => ({ labels: { status: st }, value: tickets.filter((t) => t.status === st).length })));
+  const byOutcome = new Map<string, number>();
+  for (const t of tickets) for (const a of t.attempts) byOutcome.set(a.outcome, (byOutcome.get(a.outcome) ?? 0) + 1);
+  metric('swarm_attempts_total', 'counter', 'Attempts recorded in the state, by outcome.', [...byOutcome].sort().map(([outcome, n]) => ({ labels: { outcome }, value: n })));
+  metric('swarm_attempts_today', 'gauge', "Today's attempts by outcome.", Object.entries(s.totals.attempts).sort().map(([outcome, n]) => ({ labels: { outcome }, value: n ?? 0 })));
+  const kinds = ['operator', 'rate_limit', 'auth', 'breaker', 'tracker'];
+  metric('swarm_paused', 'gauge', 'Whether dispatch is paused, by pause kind.', kinds.map((kind) => ({ labels: { kind }, value: s.pause?.kind === kind ? 1 : 0 })));
+  metric('swarm_pause_remaining_seconds', 'gauge', 'Seconds until a timed pause ends (0: not paused; -1: until an operator acts).', [{ value: !s.pause ? 0 : s.pause.remaining_s ?? -1 }]);
+  metric('swarm_cost_usd_today', 'gauge', 'Agent spend today in USD.', [{ value: s.totals.cost_usd }]);
+  const tok = s.totals.tokens;
+  metric('swarm_tokens_today', 'gauge', 'Tokens used today, by kind.', [
+    { labels: { kind: 'input' }, value: tok.input },
+    { labels: { kind: 'output' }, value: tok.output },
+    { labels: { kind: 'cache_read' }, value: tok.cacheRead },
+    { labels: { kind: 'cache_creation' }, value: tok.cacheCreation },
+  ]);
+  metric('swarm_prs_today', 'gauge', 'Pull requests handed off today.', [{ value: s.totals.prs }]);
+  metric('swarm_tracker_requests_total', 'counter', 'Requests sent to the tracker by this daemon.', [{ labels: { tracker: m.tracker.kind }, value: m.tracker.requests }]);
+  if (m.tracker.rateLimitRemaining !== null) {
+    metric('swarm_tracker_rate_limit_remaining', 'gauge', 'Requests left in the tracker rate-limit window.', [{ labels: { tracker: m.tracker.kind }, value: m.tracker.rateLimitRemaining }]);
+  }
+  metric('swarm_polls_total', 'counter', 'Poll cycles run by this daemon.', [{ value: m.poll.count }]);
+  metric('swarm_poll_duration_seconds', 'gauge', 'Duration of the last poll cycle.', [{ value: m.poll.lastDurationMs / 1000 }]);
+  return out.join('\n') + '\n';
+}
+
+function fmtLabels(labels?: Labels): string {
+  if (!labels || Object.keys(labels).length === 0) return '';
+  const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  return `{${Object.entries(labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`;
+}
+
+function fmtValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}

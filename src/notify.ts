@@ -1,0 +1,94 @@
+// notify.webhook_url: a Slack/Discord-compatible JSON POST ({"text", "content"}) for the transitions an
+// operator wants pushed to them: pause, resume, ticket failed, PR opened, daemon stopped. Driven by
+// Logger events (one listener), fire-and-forget with a short timeout: a slow, failing or unreachable
+// webhook never delays or breaks the daemon, and never raises an unhandled rejection.
+import type { LogEvent } from './log.js';
+
+export interface NotifierOptions {
+  /** Read at send time, so a reloaded WORKFLOW.md takes effect. null = notifications off. */
+  url: () => string | null;
+  /** Shown first in every message (the repository or team), e.g. "acme/widgets". */
+  source?: () => string;
+  timeoutMs?: number;
+  fetchImpl?: typeof fetch;
+  /** Told about failures (debug log); never throws. */
+  onError?: (message: string) => void;
+}
+
+const MAX_CHARS = 1900; // Discord refuses content over 2000 characters
+
+/** The message for an event, or null when the event is not one we notify about (pure). */
+export function notificationFor(ev: LogEvent): string | null {
+  const d = ev.data;
+  const s = (v: unknown) => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));
+  const ticket = s(d.ticket);
+  switch (ev.type) {
+    case 'paused': {
+      const until = d.until ? `until ${s(d.until)}` : 'until `swarm resume`';
+      return `⏸ dispatch paused (${s(d.kind) || 'unknown'}) ${until}${d.reason ? `: ${s(d.reason)}` : ''}`;
+    }
+    case 'resumed':
+      return `▶ dispatch resumed (was ${s(d.kind) || 'paused'})${d.reason ? `: ${s(d.reason)}` : ''}`;
+    case 'ticket_failed':
+      return `✗ ${ticket} failed${d.reason ? `: ${s(d.reason)}` : ''}`;
+    case 'pr_opened':
+      return `✓ ${ticket} handed off${d.pr ? `: ${s(d.pr)}` : ''}`;
+    case 'daemon_stopped':
+      return `■ swarm daemon stopped${d.code !== undefined ? ` (exit code ${s(d.code)})` : ''}`;
+    default:
+      return null;
+  }
+}
+
+export class Notifier {
+  private readonly pending = new Set<Promise<void>>();
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly opts: NotifierOptions) {
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.fetchImpl = opts.fetchImpl ?? fetch;
+  }
+
+  /** Pass to Logger.onEvent. */
+  readonly listener = (ev: LogEvent): void => {
+    const text = notificationFor(ev);
+    if (text !== null) this.send(text);
+  };
+
+  send(message: string): void {
+    let url: string | null;
+    try {
+      url = this.opts.url();
+    } catch {
+      url = null;
+    }
+    if (!url) return;
+    const source = this.opts.source?.() ?? '';
+    const full = clip(source ? `[swarm ${source}] ${message}` : `[swarm] ${message}`);
+    const p = this.post(url, full).catch((err: unknown) => this.opts.onError?.(`webhook notification failed: ${(err as Error)?.message ?? String(err)}`));
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Wait for in-flight notifications (each already bounded by its timeout); used before exiting. */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private async post(url: string, text: string): Promise<void> {
+    const res = await this.fetchImpl(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text, content: text }),
+      signal: AbortSignal.timeout(this.timeoutMs),
+      redirect: 'error',
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  }
+}
+
+function clip(s: string): string {
+  return s.length > MAX_CHARS ? `${s.slice(0, MAX_CHARS - 1)}…` : s;
+}

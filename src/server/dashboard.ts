@@ -1,0 +1,89 @@
+// `GET /`: a self-contained dashboard page (no external assets). The server renders the first view, and
+// the page re-renders itself every 2 s from /api/v1/state with the very same function (shipped to the
+// browser through Function#toString), so the server view and the live view cannot drift apart.
+import type { Snapshot } from '../status.js';
+
+/**
+ * Snapshot → HTML body. Runs on the server AND in the browser: it must stay self-contained (no imports,
+ * no outer helpers, plain ES2022) and escape every value that came from a ticket.
+ */
+export function renderBody(s: Snapshot): string {
+  const esc = (v: unknown): string =>
+    String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  const dur = (sec: number | null): string => {
+    if (sec === null || !Number.isFinite(sec)) return '–';
+    if (sec < 60) return `${sec}s`;
+    if (sec < 3600) return `${Math.floor(sec / 60)}m ${String(sec % 60).padStart(2, '0')}s`;
+    return `${Math.floor(sec / 3600)}h ${String(Math.floor((sec % 3600) / 60)).padStart(2, '0')}m`;
+  };
+  const usd = (n: number): string => `$${(n || 0).toFixed(2)}`;
+  const safeUrl = (u: string | null): string | null => (u && /^https?:\/\//i.test(u) ? u : null);
+  const table = (title: string, cls: string, head: string[], rows: string[][]): string =>
+    `<section class="${cls}"><h2>${esc(title)} <span class="n">${rows.length}</span></h2>` +
+    (rows.length === 0
+      ? '<p class="none">none</p>'
+      : `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`) +
+    '</section>';
+  const d = s.daemon;
+  const out: string[] = [];
+  out.push(
+    `<header><h1>swarm</h1><span class="daemon ${d.running ? 'up' : 'down'}">${d.running ? `daemon pid ${esc(d.pid)} · heartbeat ${esc(d.heartbeat_age_s ?? '?')}s ago` : 'daemon not running'}${d.draining ? ' · draining (no new work)' : ''}</span>` +
+      `<span class="cost">today ${esc(s.totals.date)}: <b id="cost-today">${usd(s.totals.cost_usd)}</b> · ${esc(s.totals.prs)} PRs</span></header>`,
+  );
+  if (s.pause) {
+    const until = s.pause.until ? `until ${esc(s.pause.until)} (${dur(s.pause.remaining_s)} left)` : 'until <code>swarm resume</code>';
+    out.push(`<div class="banner pause" id="pause-banner"><b>Dispatch paused</b> (${esc(s.pause.kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
+  }
+  if (d.config_error) out.push(`<div class="banner error">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
+  out.push(
+    table('Running', 'running', ['ticket', 'title', 'model', 'attempt', 'elapsed', 'last event', 'cost'], s.running.map((r) => [
+      `<b class="ticket">${esc(r.ticket)}</b>`, esc(r.title), esc(r.model || '–'), `${esc(r.attempt)}/${esc(r.max_attempts)}`, dur(r.elapsed_s), esc(r.last_event), usd(r.cost_usd),
+    ])),
+  );
+  out.push(
+    table('Queue (retry)', 'queue', ['ticket', 'title', 'due in', 'reason'], s.retry_queue.map((r) => [
+      `<b class="ticket">${esc(r.ticket)}</b>`, esc(r.title), r.due_in_s === null ? 'after the pause' : dur(r.due_in_s), esc(r.reason),
+    ])),
+  );
+  out.push(
+    table('Recent pull requests', 'recent', ['ticket', 'title', 'pull request', 'attempts', 'cost'], s.recent.map((r) => {
+      const url = safeUrl(r.pr_url);
+      return [`<b class="ticket">${esc(r.ticket)}</b>`, esc(r.title), url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : 'handed off (branch)', esc(r.attempts), usd(r.cost_usd)];
+    })),
+  );
+  if (s.failed.length > 0) {
+    out.push(table('Failed', 'failed', ['ticket', 'title', 'failures', 'last reason'], s.failed.map((f) => [`<b class="ticket">${esc(f.ticket)}</b>`, esc(f.title), esc(f.failures), esc(f.reason)])));
+  }
+  const byOutcome = Object.entries(s.totals.attempts).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ') || 'none';
+  const t = s.totals.tokens;
+  out.push(`<footer>attempts today: ${byOutcome} · tokens ${esc(t.input + t.output + t.cacheRead + t.cacheCreation)} · updated ${esc(s.generated_at)}</footer>`);
+  return out.join('\n');
+}
+
+const STYLE = `
+body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+header{display:flex;gap:1.5em;align-items:baseline;padding:.8em 1.2em;background:#1d2330;color:#fff}
+header h1{font-size:1.2em;margin:0}.daemon.down{color:#f0a0a0}.cost{margin-left:auto}
+.banner{padding:.6em 1.2em}.pause{background:#fff3cd;color:#664d03}.error{background:#f8d7da;color:#58151c}
+section{margin:1em 1.2em;background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:.4em .8em}
+h2{font-size:1em;margin:.3em 0}.n{color:#6b7280;font-weight:normal}.none{color:#6b7280;margin:.3em 0}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25em .5em;border-top:1px solid #eef0f3;vertical-align:top}
+th{color:#6b7280;font-weight:600}.failed h2{color:#b42318}a.pr{color:#0b6bcb}footer{margin:1em 1.2em;color:#6b7280}`;
+
+export function dashboardPage(s: Snapshot): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>swarm</title><style>${STYLE}</style></head>
+<body><div id="app">${renderBody(s)}</div>
+<script>
+const renderBody = ${renderBody.toString()};
+async function tick() {
+  try {
+    const res = await fetch('api/v1/state', { cache: 'no-store' });
+    if (res.ok) document.getElementById('app').innerHTML = renderBody(await res.json());
+  } catch (e) { /* daemon restarting: keep the last view */ }
+}
+setInterval(tick, 2000);
+</script></body></html>
+`;
+}

@@ -1,0 +1,49 @@
+// The DaemonHandle over a live Orchestrator: what the HTTP server and the control socket call. Snapshots
+// come from buildSnapshot, exactly like `swarm status --json`.
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { choose } from '../orchestrator/policy.js';
+import { readLock, type LockInfo } from '../state/lock.js';
+import type { SwarmPaths } from '../state/paths.js';
+import { buildSnapshot } from '../status.js';
+import { renderMetrics } from '../metrics.js';
+import { findTicketState } from '../control/keys.js';
+import type { DaemonHandle } from './api.js';
+
+export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: () => number = Date.now): DaemonHandle {
+  const lock = (): LockInfo => {
+    const onDisk = readLock(paths.lock);
+    if (onDisk && onDisk.pid === process.pid) return onDisk;
+    const d = orch.state.daemon;
+    const at = new Date(now()).toISOString();
+    return { pid: process.pid, pid_start: null, started_at: d?.started_at ?? at, heartbeat_at: d?.heartbeat_at ?? at, workflow: d?.workflow ?? '' };
+  };
+  const snapshot = () => buildSnapshot(orch.state, { info: lock(), alive: true }, now());
+  return {
+    snapshot,
+    ticket(id) {
+      const ts = findTicketState(orch.state, id);
+      return ts ? { ticket: ts, running: orch.running.has(ts.key) } : null;
+    },
+    metrics() {
+      const tracker = orch.services.tracker;
+      let eligibleWaiting = 0;
+      try {
+        eligibleWaiting = choose(orch.tickets, orch.context()).filter((t) => !orch.running.has(t.key)).length;
+      } catch {
+        /* metrics must answer even if a policy input is odd */
+      }
+      return renderMetrics({
+        snapshot: snapshot(),
+        state: orch.state,
+        tracker: { kind: tracker.kind, requests: tracker.requestCount(), rateLimitRemaining: tracker.rateLimit().remaining },
+        poll: orch.pollStats,
+        eligibleWaiting,
+      });
+    },
+    refresh: () => orch.refresh(),
+    pause: (untilMs) => orch.pauseOperator(untilMs),
+    resume: () => orch.resumeOperator(),
+    retry: (key) => orch.retryTicket(key),
+    release: (key) => orch.releaseTicket(key),
+  };
+}

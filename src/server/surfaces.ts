@@ -1,0 +1,66 @@
+// Everything a running daemon exposes to its operator, started by `swarm start` with one call: the control
+// socket (for `swarm pause/resume/retry/release`), the dashboard/API/metrics server when server.port is
+// set, and webhook notifications. close() stops them all and waits for in-flight notifications.
+import type { Logger } from '../log.js';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import type { SwarmPaths } from '../state/paths.js';
+import { startControlSocket, type ControlSocket } from '../control/socket.js';
+import { Notifier } from '../notify.js';
+import { orchestratorHandle } from './handle.js';
+import { startHttpServer, type RunningServer } from './http.js';
+import { join } from 'node:path';
+
+export interface Surfaces {
+  /** Dashboard URL, or null without server.port. */
+  url: string | null;
+  close(): Promise<void>;
+}
+
+export class ServerStartError extends Error {
+  readonly code = 'EUSAGE';
+}
+
+export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string; paths: SwarmPaths; log: Logger; now?: () => number }): Promise<Surfaces> {
+  const { orch, log, paths } = opts;
+  const handle = orchestratorHandle(orch, paths, opts.now);
+  const notifier = new Notifier({
+    url: () => orch.workflow.config.notify.webhook_url,
+    source: () => orch.services.repoSlug,
+    onError: (m) => log.debug(m),
+  });
+  const unsubscribe = log.onEvent(notifier.listener);
+
+  let http: RunningServer | null = null;
+  const cfg = orch.workflow.config.server;
+  if (cfg.port !== null) {
+    try {
+      http = await startHttpServer({ host: cfg.host, port: cfg.port, handle, tokenFile: join(paths.dir, 'server-token'), onError: (m) => log.warn(m) });
+    } catch (err) {
+      unsubscribe();
+      throw new ServerStartError((err as Error).message);
+    }
+    log.event('server_started', { url: http.url }, `dashboard and API on ${http.url} (metrics: ${http.url}metrics)`);
+  }
+
+  let control: ControlSocket | null = null;
+  try {
+    control = await startControlSocket({ repoDir: opts.repoDir, recordFile: paths.control, handle, url: http?.url ?? null, onError: (m) => log.warn(m) });
+    log.debug(`control socket ${control.socket}`);
+  } catch (err) {
+    log.warn(`control socket unavailable (${(err as Error).message}): swarm pause/resume/retry/release cannot reach this daemon`);
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: http?.url ?? null,
+    close() {
+      closing ??= (async () => {
+        await control?.close().catch(() => undefined);
+        await http?.close().catch(() => undefined);
+        await notifier.flush();
+        unsubscribe();
+      })();
+      return closing;
+    },
+  };
+}
