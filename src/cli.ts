@@ -2,6 +2,7 @@
 // `swarm status` never loads Octokit, the Linear SDK or nunjucks.
 import { Command, CommanderError } from 'commander';
 import type { IO } from './commands/common.js';
+import { redactKnown } from './secrets.js';
 
 const EXIT_USAGE = 2;
 
@@ -47,6 +48,13 @@ export async function run(argv: string[], io: IO): Promise<number> {
     .option('--json', 'machine-readable snapshot')
     .option('--watch', 'redraw every second')
     .action(act(async (o) => (await import('./commands/status.js')).statusCommand(o, io)));
+  program
+    .command('gc')
+    .description("remove finished/closed tickets' worktrees and branches, old transcripts; report bytes freed")
+    .option('--workflow <file>', 'WORKFLOW.md to use')
+    .option('--dry-run', 'say what would be removed; remove nothing')
+    .option('--force', 'also delete branches with unpushed commits')
+    .action(act(async (o) => (await import('./commands/gc.js')).gcCommand({ ...o, verbose }, io)));
 
   try {
     await program.parseAsync(argv);
@@ -63,8 +71,11 @@ function report(err: unknown, io: IO, verbose: boolean): number {
   }
   const e = err as Error & { code?: string; kind?: string };
   const usage = e?.code === 'EUSAGE' || e?.code === 'ECONFIG' || e?.code === 'ETEMPLATE' || (e?.code === 'ETRACKER' && (e.kind === 'config' || e.kind === 'auth'));
-  io.stderr.write(`swarm: ${e?.message ?? String(err)}\n`);
-  if (verbose && e?.stack) io.stderr.write(e.stack + '\n');
+  // Error text can quote a request, a URL or a child's output: mask every secret this process has read.
+  const env = io.env;
+  const mask = (s: string) => redactKnown(s, [env.GITHUB_TOKEN, env.GH_TOKEN, env.LINEAR_API_KEY]);
+  io.stderr.write(mask(`swarm: ${e?.message ?? String(err)}\n`));
+  if (verbose && e?.stack) io.stderr.write(mask(e.stack + '\n'));
   return usage ? EXIT_USAGE : 1;
 }
 
