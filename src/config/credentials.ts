@@ -4,6 +4,7 @@
 import { execa } from 'execa';
 import { ConfigError, type TrackerConfig } from './types.js';
 import type { Env } from './fields.js';
+import { registerSecrets } from '../secrets.js';
 
 export interface Credential {
   token: string;
@@ -25,6 +26,7 @@ export interface GithubTokenOptions {
 type TrackerPick<K extends keyof TrackerConfig> = { tracker: Pick<TrackerConfig, K> };
 
 function remember(secrets: string[] | undefined, value: string): void {
+  registerSecrets([value]); // every sink of this process masks it from now on (CLI errors included)
   if (secrets && !secrets.includes(value)) secrets.push(value);
 }
 

@@ -8,6 +8,7 @@ import { ConfigError, type Workflow } from './types.js';
 import { validateConfig } from './schema.js';
 import type { Env } from './fields.js';
 import { checkTemplate, TemplateError } from '../prompt.js';
+import { registerSecrets } from '../secrets.js';
 
 const CODE_ENGINES = ['js', 'javascript', 'coffee', 'coffeescript', 'cson'];
 
@@ -89,6 +90,7 @@ export function parseWorkflow(text: string, file: string, env: Env): Workflow {
   }
 
   const { config, warnings: more, secrets } = validateConfig(undate(parsed.data), { file, env });
+  registerSecrets(secrets); // masked by every sink of this process from now on, CLI errors included
   warnings.push(...more);
 
   let template = open ? parsed.content : source;
