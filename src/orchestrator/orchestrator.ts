@@ -38,6 +38,8 @@ export class Orchestrator {
   private servicesKey: string;
   /** Tickets whose tracker write is in flight: reconcile must not "heal" them meanwhile. */
   private readonly syncing = new Set<string>();
+  /** Tickets refused by tracker.trust(), with the reason last logged (logged again only if it changes). */
+  private readonly untrusted = new Map<string, string>();
   /** For /metrics: how many polls ran and how long the last one took (ms). */
   readonly pollStats = { count: 0, lastDurationMs: 0, lastAt: 0 };
 
@@ -290,9 +292,12 @@ export class Orchestrator {
       if (!fresh || !eligibility(fresh, this.context()).every((c) => c.pass)) return;
       const verdict = await this.svc.tracker.trust(fresh);
       if (!verdict.trusted) {
-        log.debug(`ignored: ${verdict.reason}`, id);
+        // Once per ticket and reason, at info: an operator must see why a labelled ticket never starts.
+        if (this.untrusted.get(fresh.key) !== verdict.reason) log.event('ignored', { ticket: id, reason: verdict.reason }, `ignored: ${verdict.reason}`);
+        this.untrusted.set(fresh.key, verdict.reason);
         return;
       }
+      this.untrusted.delete(fresh.key);
     } catch (err) {
       log.warn(`could not re-read before claiming: ${(err as Error).message}`, id);
       return;
