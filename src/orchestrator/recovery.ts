@@ -4,6 +4,7 @@
 import type { SwarmState } from '../state/types.js';
 import { isGroupAlive, processStartTime, terminateGroup } from '../agent/procs.js';
 import type { Logger } from '../log.js';
+import { rebuildFromEventFiles } from '../state/rebuild.js';
 
 export async function recover(state: SwarmState, now: number, log: Logger, graceMs = 5000): Promise<number> {
   let interrupted = 0;
@@ -43,4 +44,24 @@ function orphanIsOurs(pid: number, start: string | null): boolean {
   const now = processStartTime(pid);
   if (now !== null) return start !== null && now === start;
   return isGroupAlive(pid);
+}
+
+/**
+ * state.json was moved aside: rebuild ticket records (attempts, counted failures, handoffs, our claims)
+ * and a still-running pause from events.jsonl, so a lost state file never resets attempt counts. The
+ * tracker is re-read on the first poll; tickets with no events are simply new again.
+ */
+export function restoreFromEvents(state: SwarmState, eventsPath: string, worktreeFor: (branch: string) => string, now: number, log: Logger): number {
+  const rebuilt = rebuildFromEventFiles(eventsPath, { worktreeFor, now });
+  for (const [key, ts] of Object.entries(rebuilt.tickets)) state.tickets[key] ??= ts;
+  if (rebuilt.pause && !state.pause) state.pause = rebuilt.pause;
+  const n = Object.keys(rebuilt.tickets).length;
+  const counted = Object.values(rebuilt.tickets).reduce((s, t) => s + t.failures, 0);
+  log.event(
+    'state_rebuilt',
+    { tickets: n, events: rebuilt.events, counted_failures: counted, pause: rebuilt.pause?.kind ?? null },
+    `rebuilt ${n} ticket record(s) (${counted} counted failure(s)) from ${rebuilt.events} line(s) of ${eventsPath}; the tracker is re-read on the first poll`,
+    'warn',
+  );
+  return n;
 }
