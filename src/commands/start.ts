@@ -12,7 +12,9 @@ import { rootBypassCheck } from '../agent/args.js';
 import { makeServices } from '../services.js';
 import { redactServices } from '../tracker/redacting.js';
 import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
-import { recover } from '../orchestrator/recovery.js';
+import { recover, restoreFromEvents } from '../orchestrator/recovery.js';
+import { startSweeper, type Sweeper } from '../orchestrator/sweeper.js';
+import { worktreeDirName } from '../workspace/naming.js';
 import { startSurfaces, type Surfaces } from '../server/surfaces.js';
 import { dryRun } from './dry-run.js';
 import { findExecutable, findRepoRoot, UsageError, useColor, type IO } from './common.js';
@@ -39,7 +41,8 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env);
   if (typeof bypass === 'string') throw new UsageError(`${wf.path}: ${bypass}`);
   const paths = swarmPaths(repoDir);
-  const log = new Logger({ eventsFile: opts.dryRun ? null : paths.events, out: io.stdout, format, verbose: opts.verbose, color: useColor(io) });
+  const maxMb = wf.config.state.events_max_mb;
+  const log = new Logger({ eventsFile: opts.dryRun ? null : paths.events, out: io.stdout, format, verbose: opts.verbose, color: useColor(io), maxEventsBytes: maxMb ? maxMb * 1024 * 1024 : undefined });
   log.setSecrets(wf.secrets);
   for (const w of wf.warnings) log.warn(w);
   const serviceCtx = { repoDir, env: io.env, log: (m: string) => log.debug(m) };
@@ -58,6 +61,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   heartbeatTimer.unref();
   let orch: Orchestrator | null = null;
   let surfaces: Surfaces | null = null;
+  let sweeper: Sweeper | null = null;
   const onSignal = () => {
     if (!orch) process.exit(130);
     if (!orch.isDraining) orch.drain();
@@ -67,7 +71,10 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   process.on('SIGTERM', onSignal);
   try {
     const { state, problem } = store.load();
-    if (problem) log.event('state_moved_aside', { moved_to: problem.movedTo }, problem.message, 'error');
+    if (problem) {
+      log.event('state_moved_aside', { moved_to: problem.movedTo }, problem.message, 'error');
+      restoreFromEvents(state, paths.events, (b) => join(svc.worktrees.root, worktreeDirName(b)), Date.now(), log);
+    }
     const now = Date.now();
     state.daemon = {
       pid: process.pid,
@@ -85,6 +92,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     orch = new Orchestrator(rt, services, wf, svc, state, workflowPath);
     const mode: Mode = opts.once ? 'once' : opts.untilIdle ? 'until-idle' : 'daemon';
     surfaces = await startSurfaces({ orch, repoDir, paths, log });
+    sweeper = startSweeper({ source: orch, paths, log }); // gc at startup and daily, beside the loop
     log.event('daemon_started', { pid: process.pid, mode, tracker: wf.config.tracker.kind }, `swarm started (pid ${process.pid}, ${wf.config.tracker.kind} tracker, ${mode}, up to ${wf.config.agent.max_concurrent} agents)`);
     const code = await orch.run(mode);
     state.daemon.draining = false;
@@ -92,6 +100,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     log.event('daemon_stopped', { code }, 'swarm stopped');
     return code;
   } finally {
+    await sweeper?.stop();
     await surfaces?.close();
     clearInterval(heartbeatTimer);
     process.off('SIGINT', onSignal);
