@@ -102,7 +102,7 @@ export class Orchestrator {
       if (this.state.pause?.kind === 'tracker') this.resume('the tracker answers again');
     } catch (err) {
       this.trackerTrouble(err);
-      return 0;
+      return Number.NaN; // unknown, not "nothing eligible": --until-idle must not exit on a failed poll
     }
     tickets = await this.resolveBlockers(tickets);
     this.lastTickets = tickets;
