@@ -12,7 +12,7 @@ import { rootBypassCheck } from '../agent/args.js';
 import { makeServices } from '../services.js';
 import { redactServices } from '../tracker/redacting.js';
 import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
-import { recover, restoreFromEvents } from '../orchestrator/recovery.js';
+import { killStrayAgents, recover, restoreFromEvents } from '../orchestrator/recovery.js';
 import { startSweeper, type Sweeper } from '../orchestrator/sweeper.js';
 import { worktreeDirName } from '../workspace/naming.js';
 import { startSurfaces, type Surfaces } from '../server/surfaces.js';
@@ -87,6 +87,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       max_concurrent: wf.config.agent.max_concurrent,
     };
     await recover(state, now, log);
+    await killStrayAgents(svc.worktrees.root, log); // orphans the state cannot name (moved aside, or pid never saved)
     store.save(state);
     const rt = { repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store, runAgent, isRoot: process.getuid?.() === 0 };
     orch = new Orchestrator(rt, services, wf, svc, state, workflowPath);

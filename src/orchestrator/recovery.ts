@@ -1,6 +1,7 @@
 // Restart recovery (SPEC §5): attempts whose daemon died become `interrupted` (never counted), their
 // orphaned process groups are killed, and claimed tickets are queued to resume at once. A PR opened
 // while the daemon was down is caught by the dedup check before the next dispatch.
+import { readdirSync, readFileSync } from 'node:fs';
 import type { SwarmState } from '../state/types.js';
 import { isGroupAlive, processStartTime, terminateGroup } from '../agent/procs.js';
 import type { Logger } from '../log.js';
@@ -64,4 +65,51 @@ export function restoreFromEvents(state: SwarmState, eventsPath: string, worktre
     'warn',
   );
   return n;
+}
+
+/**
+ * Agent process groups a previous daemon left behind that the state file cannot name (state moved aside,
+ * or a crash between spawn and the pid reaching disk): every process whose environment says
+ * SWARM_WORKSPACE=<a worktree under our root> belongs to this repository's swarm. Only called while we
+ * hold the repository lock, before the first dispatch, so none of them can be ours. Linux (/proc) only.
+ */
+export async function killStrayAgents(worktreeRoot: string, log: Logger, graceMs = 5000): Promise<number> {
+  const prefix = `SWARM_WORKSPACE=${worktreeRoot.replace(/\/+$/, '')}/`;
+  const groups = new Set<number>();
+  const own = ownGroup();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return 0;
+  }
+  for (const p of pids) {
+    const pid = Number(p);
+    if (pid === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${p}/environ`, 'utf8');
+      if (!env.split('\0').some((kv) => kv.startsWith(prefix))) continue;
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      const pgid = Number(fields[2]);
+      if (Number.isInteger(pgid) && pgid > 1 && pgid !== process.pid && pgid !== own) groups.add(pgid);
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  for (const pgid of groups) {
+    await terminateGroup(pgid, graceMs);
+    log.event('orphan_killed', { pid: pgid, found_by: 'environment' }, `killed a stray agent process group ${pgid} left by a previous daemon`, 'warn');
+  }
+  return groups.size;
+}
+
+function ownGroup(): number | null {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return null;
+  }
 }
