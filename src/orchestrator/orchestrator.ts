@@ -110,13 +110,14 @@ export class Orchestrator {
     if (this.draining || this.stopped) return 0;
     const ctx = this.context();
     const ordered = choose(tickets, ctx);
-    const eligibleIgnoringPause = tickets.filter((t) => eligibility(t, ctx).every((c) => c.pass || c.rule === 'pause' || c.rule === 'running')).length;
+    const eligibleIgnoringPause = tickets.filter((t) => eligibility(t, ctx).every((c) => c.pass || c.rule === 'pause' || c.rule === 'running'));
     for (const t of ordered) {
       if (capacity(this.wf.config, this.state, this.running.size) <= 0) break;
       await this.claimAndDispatch(t);
     }
     this.save();
-    return eligibleIgnoringPause;
+    // A ticket refused by tracker.trust() is not eligible: --until-idle must not wait for it forever.
+    return eligibleIgnoringPause.filter((t) => !this.untrusted.has(t.key)).length;
   }
 
   // --- operator controls (control channel, HTTP API) -------------------------------------------
@@ -399,7 +400,10 @@ export class Orchestrator {
     });
     const jitter = Math.floor(this.rt.random() * Math.min(30_000, Math.max(1000, ((out.cls.resetAt ?? 0) - this.rt.now()) * 0.05)));
     const dailyBefore = budgetStop(cfg, this.state, undefined);
+    const pauseBefore = this.state.pause;
     const effect = finishAttempt(this.state, ts, rec, out, cfg, this.rt.now(), jitter);
+    const tripped = this.state.pause !== pauseBefore && this.state.pause?.kind === 'breaker' ? this.state.pause : null;
+    if (tripped) log.event('paused', { kind: 'breaker', until: tripped.until, reason: tripped.reason, limit_type: null }, `dispatch paused until ${tripped.until}: ${tripped.reason}`, 'warn');
     const dailyStop = dailyBefore ? null : budgetStop(cfg, this.state, undefined);
     if (dailyStop) log.event('budget_reached', { daily_usd: cfg.budget.daily_usd, spent_usd: this.state.daily.cost_usd }, `no new work today: ${dailyStop}`, 'warn');
     this.save();
