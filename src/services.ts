@@ -43,12 +43,13 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
     if (!parsed) throw new ConfigError(`${file}: tracker.repo is not set and the origin remote (${origin ?? 'none'}) is not a GitHub URL; set tracker.repo: owner/name`);
     return parsed;
   };
-  const github = async () => {
+  const github = async (apiUrl = cfg.tracker.api_url) => {
     const { createGitHubTracker } = await import('./tracker/github.js');
-    const { token } = await resolveGithubToken(cfg, ctx.env);
+    const ghCfg = apiUrl === cfg.tracker.api_url ? cfg : { ...cfg, tracker: { ...cfg.tracker, api_url: apiUrl } };
+    const { token } = await resolveGithubToken(ghCfg, ctx.env);
     secrets.push(token);
     const repo = githubRepo();
-    return { gh: createGitHubTracker({ config: cfg, token, repo }), slug: `${repo.owner}/${repo.name}` };
+    return { gh: createGitHubTracker({ config: ghCfg, token, repo }), slug: `${repo.owner}/${repo.name}` };
   };
 
   switch (cfg.tracker.kind) {
@@ -67,7 +68,8 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
       let codeHost: CodeHost = pushHandoff;
       let slug = cfg.tracker.team ?? '';
       try {
-        const { gh, slug: s } = await github();
+        // tracker.api_url is Linear's here: GitHub's API comes from GITHUB_API_URL or the origin's host.
+        const { gh, slug: s } = await github(linearCodeHostApi(origin, ctx.env));
         codeHost = gh;
         slug = s;
       } catch (err) {
@@ -82,4 +84,15 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
       return { tracker, codeHost: pushHandoff, worktrees, repoSlug: parsed ? `${parsed.owner}/${parsed.name}` : basename(ctx.repoDir), baseBranch, secrets };
     }
   }
+}
+
+/**
+ * The GitHub REST API for PR detection in Linear mode: GITHUB_API_URL (set by GitHub Actions, and the
+ * override for tests), else derived from a GitHub(-Enterprise) origin, else api.github.com.
+ */
+export function linearCodeHostApi(origin: string | null, env: Record<string, string | undefined>): string {
+  const fromEnv = env.GITHUB_API_URL?.trim();
+  if (fromEnv) return fromEnv;
+  const host = origin ? parseGitHubRemote(origin)?.host : undefined;
+  return !host || host === 'github.com' ? 'https://api.github.com' : `https://${host}/api/v3`;
 }
