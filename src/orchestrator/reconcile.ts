@@ -84,11 +84,17 @@ function excludedWhy(d: ReconcileDeps, t: Ticket): string | null {
 async function heal(d: ReconcileDeps, ts: TicketState, t: Ticket): Promise<void> {
   const tr = d.wf.config.tracker;
   const sticky = () => renderSticky(ts, d.wf.config.agent.max_attempts);
-  if (ts.status === 'failed' && ts.tracker_synced && !hasLabel(t, tr.failed_label) && tr.kind !== 'linear') {
-    // A human removed the failed label: that is a retry (SPEC §4). History stays; the count restarts.
+  if (ts.status === 'failed' && ts.tracker_synced && !hasLabel(t, tr.failed_label)) {
+    // A human removed the failed label (Linear: or moved the issue out of failed_state back into an
+    // eligible state): that is a retry (SPEC §4). The listing may predate our own markFailed write, so
+    // confirm with a fresh read before acting. History stays; the count restarts.
+    const fresh = await d.svc.tracker.fetch(ts.key);
+    if (!fresh || !fresh.open || hasLabel(fresh, tr.failed_label)) return;
+    if (tr.kind === 'linear' && (!tr.states.includes(fresh.state) || fresh.state === tr.failed_state)) return;
     ts.status = 'released';
     ts.failures = 0;
-    d.rt.log.event('retry_requested', { ticket: ts.identifier }, `${tr.failed_label} was removed: will try again`);
+    const why = tr.kind === 'linear' && tr.failed_state !== null ? `moved from ${tr.failed_state} back to ${fresh.state}` : `${tr.failed_label} was removed`;
+    d.rt.log.event('retry_requested', { ticket: ts.identifier }, `${why}: will try again`);
     d.save();
     return;
   }
