@@ -28,8 +28,12 @@ export interface LinearTracker extends Tracker {
   readonly kind: 'linear';
   /** Look up the team, its workflow states and labels; TrackerError 'config' names any that are missing. */
   resolve(): Promise<void>;
-  /** Fresh read of the ticket's open blockers (identifiers). */
-  openBlockers(ticket: Ticket): Promise<string[]>;
+  /**
+   * Fresh read of the ticket's open blockers (identifiers), for `swarm explain`. Deliberately not named
+   * `openBlockers`: the poll listing already drops completed/canceled blockers, so the loop must not
+   * spend one more request per blocked issue every poll.
+   */
+  freshBlockers(ticket: Ticket): Promise<string[]>;
   /** Attach the PR URL to the issue (idempotent: Linear keeps one attachment per issue and URL). */
   linkPullRequest(ticket: Ticket, pr: PullRequest): Promise<void>;
 }
@@ -197,7 +201,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
 
     fetch: fetchTicket,
 
-    async openBlockers(ticket) {
+    async freshBlockers(ticket) {
       const fresh = await fetchTicket(ticket.id);
       return fresh ? fresh.blockers : [];
     },
@@ -251,7 +255,8 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     },
 
     async release(ticket, pr, sticky) {
-      if (pr) await tracker.linkPullRequest(ticket, pr);
+      // Only a real PR URL becomes an attachment; the pushed-branch handoff (no GitHub) has none.
+      if (pr && /^https?:\/\//i.test(pr.url)) await tracker.linkPullRequest(ticket, pr);
       // Never reopen a ticket a human (or Linear's GitHub integration) already completed or canceled.
       const now = await currentState(ticket.id);
       if (!Q.isClosedType(now.type) && now.name !== cfg.review_state) await moveTo(ticket, cfg.review_state);

@@ -29,6 +29,8 @@ export interface AddIssueInput {
   project?: string;
   creator?: string;
   createdAt?: string;
+  /** Linear's suggested git branch (default `<identifier>-<slug>`; Linear prefixes the user's name when set). */
+  branchName?: string;
 }
 
 export interface FakeIssueSnapshot {
@@ -184,7 +186,7 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
         id: randomUUID(), identifier, number, teamId: team.id, title: input.title,
         description: input.description === undefined ? `Body of ${identifier}` : input.description,
         priority: input.priority ?? 0, url: `https://linear.app/acme/issue/${identifier}/${slug(input.title)}`,
-        branchName: `swarm/${identifier.toLowerCase()}-${slug(input.title)}`, createdAt: created, updatedAt: created,
+        branchName: input.branchName ?? `${identifier.toLowerCase()}-${slug(input.title)}`, createdAt: created, updatedAt: created,
         stateId: stateId(team, input.state ?? 'Todo'), labelIds: labelIds(input.labels ?? ['agent']),
         projectId: project?.id ?? null, creatorId: (creator ?? viewer).id, comments: [], attachments: [],
       });

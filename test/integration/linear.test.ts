@@ -140,7 +140,7 @@ describe('candidates()', () => {
     const raw = fake.issue(keys[1]!);
     expect(t0).toMatchObject({
       key: 'ENG-2', identifier: 'ENG-2', id: raw.id, number: 2, title: 'P1 Fix login', body: 'Body of ENG-2',
-      state: 'Todo', open: true, labels: ['agent'], blockers: [], branch_hint: 'swarm/eng-2-p1-fix-login',
+      state: 'Todo', open: true, labels: ['agent'], blockers: [], branch_hint: 'eng-2-p1-fix-login',
       url: 'https://linear.app/acme/issue/ENG-2/p1-fix-login',
     });
   });
@@ -151,7 +151,9 @@ describe('candidates()', () => {
     fake.addRelation(blocker, blocked);
     const t = tracker();
     expect((await t.candidates()).tickets.find((x) => x.key === blocked)!.blockers).toEqual([blocker]);
-    expect(await t.openBlockers(await ticketOf(t, blocked))).toEqual([blocker]);
+    expect(await t.freshBlockers(await ticketOf(t, blocked))).toEqual([blocker]);
+    // The listing already filters closed blockers: the poll loop must not re-check them one by one.
+    expect('openBlockers' in t).toBe(false);
     fake.setState(blocker, 'Done');
     expect((await t.candidates()).tickets.find((x) => x.key === blocked)!.blockers).toEqual([]);
     fake.setState(blocker, 'Canceled');
@@ -225,6 +227,14 @@ describe('writes', () => {
     expect(fake.issue(key).attachments).toEqual([{ url: pr.url, title: 'Pull request #7' }]);
     expect(fake.issue(key).state).toBe('In Review');
     expect(fake.issue(key).comments).toHaveLength(1);
+  });
+
+  it('release without GitHub (pushed-branch handoff) moves to review but attaches no pseudo-URL', async () => {
+    const key = fake.addIssue({ title: 'x', state: 'In Progress' });
+    const t = tracker();
+    await t.release(await ticketOf(t, key), { number: 0, url: 'branch swarm/eng-1-x (pushed to origin)', state: 'open', branch: 'swarm/eng-1-x' }, 'pushed');
+    expect(fake.issue(key).attachments).toEqual([]);
+    expect(fake.issue(key).state).toBe('In Review');
   });
 
   it('release never reopens a ticket that was already completed', async () => {
