@@ -1,0 +1,286 @@
+// SPEC §3–§4 end to end on Linear (issue 4): the daemon as a real process against the fake Linear GraphQL
+// server (issues, states, relations, comments, attachments, rate limits) with PRs on the fake GitHub.
+// "A blocker completes" = its Linear state type is completed or canceled. swarm itself only moves a
+// finished blocker to In Review (type "started"), so the blocked issue waits for a human to move the
+// blocker to Done — the test plays that human.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { startFakeLinear, type FakeLinear, type FakeLinearRequest } from '../helpers/fake-linear.js';
+import { makeProject, maxOverlap, merge, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+
+const STICKY = '<!-- swarm:status -->';
+const KEY = 'lin_api_e2eSecretKey0123456789abcdef';
+let gh: FakeGitHub;
+let lin: FakeLinear;
+let project: Project;
+let daemon: Daemon | null = null;
+
+beforeEach(async () => {
+  project = await makeProject();
+  gh = await startFakeGitHub({ gitDir: project.origin });
+  lin = await startFakeLinear({ apiKey: KEY });
+  Object.assign(project.env, { SWARM_TEST_GH_TOKEN: gh.token, LINEAR_API_KEY: KEY, GITHUB_API_URL: gh.url });
+});
+
+afterEach(async () => {
+  await daemon?.stop();
+  daemon = null;
+  await lin.close();
+  await gh.close();
+  project.cleanup();
+});
+
+function linearConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return merge(
+    {
+      tracker: {
+        kind: 'linear', api_url: lin.url, team: 'ENG', labels: ['agent'], states: ['Todo'],
+        running_state: 'In Progress', review_state: 'In Review', failed_state: null,
+        // PRs live on GitHub: the repository and the token swarm uses to find/open them.
+        repo: gh.fullName, token: '$SWARM_TEST_GH_TOKEN',
+      },
+      agent: { max_concurrent: 1, env: { FAKE_GITHUB_TOKEN: '$SWARM_TEST_GH_TOKEN', FAKE_GITHUB_API: gh.url } },
+    },
+    extra,
+  );
+}
+
+const ops = (name: string, from = 0): FakeLinearRequest[] => lin.requests.slice(from).filter((r) => new RegExp(`\\b(query|mutation)\\s+${name}\\b`).test(r.query));
+const started = () => project.events().filter((e) => e.type === 'started').map((e) => e.ticket as string);
+const inReview = (...keys: string[]) => keys.every((k) => lin.issue(k).state === 'In Review');
+const alive = (pid: number) => {
+  try {
+    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? filesUnder(p) : e.isFile() ? [p] : [];
+  });
+}
+
+// Generous: the machine is shared and every test drives real processes (no durations are asserted).
+describe('Linear daemon end to end', { timeout: 240_000 }, () => {
+  it('hands four issues off in priority order, one PR attachment each; the blocked one waits until its blocker is Done', async () => {
+    project.writeWorkflow(linearConfig());
+    const low1 = lin.addIssue({ title: 'Low priority first', priority: 4, branchName: 'jdoe/eng-1-low-priority-first' });
+    const urgent = lin.addIssue({ title: 'Urgent fix', priority: 1, branchName: 'eng-2-urgent-fix' });
+    const blocked = lin.addIssue({ title: 'Blocked but urgent', priority: 1, branchName: 'eng-3-blocked-but-urgent' });
+    const low2 = lin.addIssue({ title: 'Low priority second', priority: 4, branchName: 'eng-4-low-priority-second' });
+    const untagged = lin.addIssue({ title: 'Not for the agent', labels: ['bug'] });
+    const backlog = lin.addIssue({ title: 'Not ready yet', state: 'Backlog' });
+    lin.addRelation(low1, blocked);
+    project.setScenarios({
+      default: ['commit_and_pr'],
+      [urgent]: [[{ envDump: 'env-urgent.json' }, 'commit_and_pr']],
+      [low2]: ['commit_only'], // swarm pushes and opens this PR itself
+    });
+
+    daemon = startDaemon(project);
+    await waitFor(() => inReview(urgent, low1, low2), { timeoutMs: 90_000, what: 'three issues in review' });
+    // A few more polls: the blocker is only In Review (a "started" state), so the blocked issue must wait.
+    const polls = ops('SwarmCandidates').length;
+    await waitFor(() => ops('SwarmCandidates').length >= polls + 3, { timeoutMs: 30_000, what: 'three more polls' });
+    expect(started()).toEqual([urgent, low1, low2]);
+    expect(lin.issue(blocked).state).toBe('Todo');
+    expect(lin.issue(blocked).comments).toEqual([]);
+    // Linear's listing already says which blockers are open: no per-issue re-check while it waits.
+    expect(ops('SwarmIssue').filter((r) => r.variables.id === blocked)).toEqual([]);
+
+    const doneAt = new Date().toISOString();
+    lin.setState(low1, 'Done'); // the human merges the blocker's PR
+    await waitFor(() => inReview(blocked), { timeoutMs: 60_000, what: `${blocked} in review` });
+    await daemon.stop();
+
+    const events = project.events();
+    expect(started()).toEqual([urgent, low1, low2, blocked]);
+    expect(events.find((e) => e.type === 'started' && e.ticket === blocked).at >= doneAt).toBe(true);
+    expect(maxOverlap(events)).toBe(1);
+
+    const state = project.state();
+    for (const key of [urgent, low1, low2, blocked]) {
+      const ts = state.tickets[key];
+      expect(ts.status, key).toBe('review');
+      const pr = gh.pulls.find((p) => p.head === ts.branch);
+      expect(pr, `PR for ${key}`).toBeDefined();
+      expect(ts.pr.url).toContain(`/pull/${pr!.number}`);
+      expect(lin.issue(key).attachments, key).toEqual([{ url: ts.pr.url, title: `Pull request #${pr!.number}` }]);
+      const stickies = lin.issue(key).comments.filter((c) => c.body.includes(STICKY));
+      expect(stickies, key).toHaveLength(1);
+      expect(stickies[0]!.user).toBe('Swarm Bot');
+      expect(stickies[0]!.body).toContain(ts.pr.url);
+    }
+    expect(lin.issue(low1).state).toBe('Done'); // never moved back by swarm
+    // Branches: Linear's branchName under branch_prefix, kept as given.
+    expect(state.tickets[low1].branch).toBe('swarm/jdoe/eng-1-low-priority-first');
+    expect(state.tickets[urgent].branch).toBe('swarm/eng-2-urgent-fix');
+    expect(gh.pulls.find((p) => p.head === state.tickets[low2].branch)!.body).toContain(`Resolves ${low2}`);
+    // Untouched: no trigger label / not in an eligible state.
+    for (const key of [untagged, backlog]) {
+      expect(lin.issue(key).comments).toEqual([]);
+      expect(state.tickets[key]).toBeUndefined();
+    }
+    expect(lin.issue(untagged).state).toBe('Todo');
+    expect(lin.issue(backlog).state).toBe('Backlog');
+
+    // The Linear key never reaches the agent, nor any log, state, transcript or prompt.
+    const env = JSON.parse(fs.readFileSync(path.join(project.base, 'env-urgent.json'), 'utf8')) as Record<string, string>;
+    expect(env.LINEAR_API_KEY).toBeUndefined();
+    expect(Object.values(env)).not.toContain(KEY);
+    expect(env.SWARM_TICKET_ID).toBe(urgent);
+    expect(env.SWARM_BRANCH).toBe('swarm/eng-2-urgent-fix');
+    const sinks = [...filesUnder(project.swarmDir).filter((f) => !f.includes(`${path.sep}worktrees${path.sep}`)), project.claudeLog, ...filesUnder(project.promptDir)];
+    expect(sinks.some((f) => f.endsWith('events.jsonl'))).toBe(true);
+    expect(sinks.some((f) => f.endsWith('state.json'))).toBe(true);
+    for (const f of sinks) expect(fs.readFileSync(f, 'utf8').includes(KEY), f).toBe(false);
+    expect(daemon.stdout + daemon.stderr).not.toContain(KEY);
+  });
+
+  it('stops the agent within one poll when its issue is moved to Canceled, and removes the worktree', async () => {
+    project.writeWorkflow(linearConfig());
+    const key = lin.addIssue({ title: 'Long running work' });
+    project.setScenarios({ default: [[{ init: true }, { text: 'working' }, { spawnSleep: 1000, pidFile: 'child.pid' }, { sleep: 120_000 }]] });
+    const pidFile = path.join(project.base, 'child.pid');
+
+    daemon = startDaemon(project);
+    await waitFor(() => fs.existsSync(pidFile) && project.claudeCalls().length === 1 && lin.issue(key).state === 'In Progress', { timeoutMs: 60_000, what: 'the agent running' });
+    const agentPid = project.claudeCalls()[0]!.pid as unknown as number;
+    const childPid = Number(fs.readFileSync(pidFile, 'utf8'));
+    const worktree = project.state().tickets[key].worktree as string;
+    expect(alive(agentPid) && alive(childPid)).toBe(true);
+    expect(fs.existsSync(worktree)).toBe(true);
+
+    const from = lin.requests.length;
+    lin.setState(key, 'Canceled');
+    await waitFor(() => project.state().tickets[key].attempts[0]?.outcome === 'cancelled', { timeoutMs: 60_000, what: 'attempt cancelled' });
+    await waitFor(() => !fs.existsSync(worktree), { timeoutMs: 30_000, what: 'worktree removed' });
+
+    // Within one poll: the first listing after the move already led to the stop (unclaim reads the state).
+    const after = lin.requests.slice(from);
+    const unclaimAt = after.findIndex((r) => /\bquery\s+SwarmIssueState\b/.test(r.query));
+    expect(unclaimAt).toBeGreaterThan(0);
+    expect(after.slice(0, unclaimAt).filter((r) => /\bquery\s+SwarmCandidates\b/.test(r.query))).toHaveLength(1);
+
+    expect(alive(agentPid)).toBe(false);
+    expect(alive(childPid)).toBe(false);
+    expect(processesMentioning(worktree)).toEqual([]);
+    const ts = project.state().tickets[key];
+    expect(ts.status).toBe('released');
+    expect(ts.failures).toBe(0);
+    expect(ts.attempts).toHaveLength(1);
+    expect(ts.attempts[0].counted).toBe(false);
+    expect(project.events().some((e) => e.type === 'cancelled' && e.ticket === key)).toBe(true);
+    expect(lin.issue(key).state).toBe('Canceled'); // swarm never moves a canceled issue back
+    expect(lin.issue(key).comments.filter((c) => c.body.includes(STICKY))).toHaveLength(1);
+    expect(gh.pulls).toHaveLength(0);
+  });
+
+  it('pauses the tracker while Linear answers RATELIMITED and recovers; nothing is failed or counted', async () => {
+    project.writeWorkflow(linearConfig());
+    const first = lin.addIssue({ title: 'Runs through the limit', priority: 1 });
+    const second = lin.addIssue({ title: 'Waits for the limit', priority: 2 });
+    // The first agent works long enough to finish while Linear is rate limited.
+    project.setScenarios({ default: ['commit_and_pr'], [first]: [[{ sleep: 4000 }, 'commit_and_pr']] });
+
+    daemon = startDaemon(project);
+    await waitFor(() => project.claudeCalls().length === 1, { timeoutMs: 60_000, what: 'first agent started' });
+    // Linear's answer carries the reset time in X-RateLimit-Requests-Reset: swarm waits until then.
+    lin.setRequestBudget({ resetAt: Date.now() + 8000 });
+    lin.setRateLimited(true);
+    const paused = await waitFor(async () => {
+      const res = await runCli(project, ['status', '--json']);
+      const pause = JSON.parse(res.stdout).pause;
+      return pause?.kind === 'tracker' ? pause : null;
+    }, { timeoutMs: 60_000, what: 'tracker pause in status --json' });
+    expect(paused.reason).toMatch(/rate limit/i);
+    expect(paused.reason).not.toContain(KEY);
+    lin.setRateLimited(false);
+
+    await waitFor(() => inReview(first, second), { timeoutMs: 120_000, what: 'both issues in review' });
+    await waitFor(async () => JSON.parse((await runCli(project, ['status', '--json'])).stdout).pause === null, { timeoutMs: 30_000, what: 'pause cleared' });
+    await daemon.stop();
+
+    const events = project.events();
+    expect(events.some((e) => e.type === 'paused' && e.kind === 'tracker')).toBe(true);
+    expect(events.some((e) => e.type === 'resumed' && e.kind === 'tracker')).toBe(true);
+    expect(events.some((e) => e.type === 'ticket_failed')).toBe(false);
+    const state = project.state();
+    for (const key of [first, second]) {
+      const ts = state.tickets[key];
+      expect(ts.status, key).toBe('review');
+      expect(ts.failures, key).toBe(0);
+      expect(ts.attempts.map((a: any) => [a.outcome, a.counted]), key).toEqual([['pr_opened', false]]);
+      expect(lin.issue(key).attachments.map((a) => a.url)).toEqual([ts.pr.url]);
+    }
+    expect(started()).toEqual([first, second]);
+    expect(state.pause).toBeNull();
+  });
+
+  it('marks an exhausted issue with the failed label back in Todo, leaves it alone, and retries once a human removes the label', async () => {
+    project.writeWorkflow(linearConfig({ agent: { max_attempts: 1 } }));
+    const key = lin.addIssue({ title: 'Agent gives up' });
+    project.setScenarios({ [key]: ['no_changes', 'commit_and_pr'] });
+
+    daemon = startDaemon(project);
+    await waitFor(() => lin.issue(key).labels.includes('agent:failed') && project.state().tickets[key]?.status === 'failed', { timeoutMs: 60_000, what: 'failed label' });
+    // failed_state is null: the failed label marks it, and it goes back to the first eligible state.
+    await waitFor(() => lin.issue(key).state === 'Todo', { timeoutMs: 30_000, what: 'back in Todo' });
+    const sticky = () => lin.issue(key).comments.filter((c) => c.body.includes(STICKY));
+    expect(sticky()).toHaveLength(1);
+    expect(sticky()[0]!.body).toMatch(/no_changes/);
+    // Listed again (Todo + agent label) every poll, but the failed label means "handed off".
+    const polls = ops('SwarmCandidates').length;
+    await waitFor(() => ops('SwarmCandidates').length >= polls + 3, { timeoutMs: 30_000, what: 'three more polls' });
+    expect(started()).toEqual([key]);
+    expect(lin.issue(key).state).toBe('Todo');
+
+    lin.setLabels(key, ['agent']); // the human asks for another try
+    await waitFor(() => inReview(key), { timeoutMs: 60_000, what: 'in review after the retry' });
+    await daemon.stop();
+    expect(started()).toEqual([key, key]);
+    expect(project.events().some((e) => e.type === 'retry_requested' && e.ticket === key)).toBe(true);
+    const ts = project.state().tickets[key];
+    expect(ts.attempts.map((a: any) => [a.outcome, a.counted])).toEqual([['no_changes', true], ['pr_opened', false]]);
+    expect(lin.issue(key).attachments.map((a) => a.url)).toEqual([ts.pr.url]);
+    expect(sticky()).toHaveLength(1);
+  });
+
+  it('refuses to start with a workflow state the team does not have, naming it (exit 2)', async () => {
+    project.writeWorkflow(linearConfig({ tracker: { states: ['Todo', 'Ready for agent'] } }));
+    const res = await runCli(project, ['start', '--once']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('tracker.states "Ready for agent"');
+    expect(res.stderr).toContain('Todo'); // the valid names are listed
+    expect(res.stderr).not.toMatch(/\n\s+at /); // one sentence, no stack
+    expect(res.stderr).not.toContain(KEY);
+
+    project.writeWorkflow(linearConfig({ tracker: { review_state: 'Code Review' } }));
+    const res2 = await runCli(project, ['start', '--dry-run']);
+    expect(res2.code).toBe(2);
+    expect(res2.stderr).toContain('tracker.review_state "Code Review"');
+    expect(fs.existsSync(path.join(project.swarmDir, 'state.json'))).toBe(false);
+  });
+
+  it('lists all of 60 eligible issues across pages in --dry-run, urgent first, and changes nothing', async () => {
+    project.writeWorkflow(linearConfig({ agent: { max_concurrent: 2 } }));
+    const keys = Array.from({ length: 60 }, (_, i) => lin.addIssue({ title: `Bulk task ${i + 1}`, priority: i === 41 ? 1 : 3 }));
+    const res = await runCli(project, ['start', '--dry-run']);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toContain('60 open ticket(s)');
+    expect(res.stdout).toContain('60 eligible');
+    const listed = res.stdout.split('\n').filter((l) => /^\s+(claim|wait)\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]);
+    expect([...listed].sort()).toEqual([...keys].sort());
+    expect(listed[0]).toBe(keys[41]); // urgent, though created 42nd
+    expect(ops('SwarmCandidates')).toHaveLength(2); // 50 + 10
+    for (const k of keys) {
+      expect(lin.issue(k).state).toBe('Todo');
+      expect(lin.issue(k).comments).toEqual([]);
+    }
+  });
+});
