@@ -49,6 +49,45 @@ export async function run(argv: string[], io: IO): Promise<number> {
     .option('--watch', 'redraw every second')
     .action(act(async (o) => (await import('./commands/status.js')).statusCommand(o, io)));
   program
+    .command('explain <ticket>')
+    .description('why a ticket is or is not being worked on, rule by rule, and what happens next')
+    .option('--workflow <file>', 'WORKFLOW.md to use')
+    .option('--json', 'machine-readable report')
+    .action(act(async (t, o) => (await import('./commands/explain.js')).explainCommand(t, o, io)));
+  program
+    .command('doctor')
+    .description('preflight: git, claude, tracker access, labels/states, WORKFLOW.md, disk')
+    .option('--fix', 'create missing GitHub labels')
+    .option('--workflow <file>', 'WORKFLOW.md to use')
+    .action(act(async (o) => (await import('./commands/doctor.js')).doctorCommand(o, io)));
+  program
+    .command('logs <ticket>')
+    .description("an attempt's agent transcript, rendered readable")
+    .option('--attempt <n>', 'attempt number (default: the latest)')
+    .option('--follow', 'keep printing a running attempt until it ends')
+    .action(act(async (t, o) => (await import('./commands/logs.js')).logsCommand(t, o, io)));
+  const control = async () => import('./commands/control.js');
+  program
+    .command('retry <ticket>')
+    .description('clear the failed state and attempt count; the ticket is picked up again')
+    .action(act(async (t) => (await control()).controlCommand({ kind: 'retry', ticket: t }, io)));
+  program
+    .command('release <ticket>')
+    .description('drop the claim on a ticket (stops its agent; worktree and branch are kept)')
+    .action(act(async (t) => (await control()).controlCommand({ kind: 'release', ticket: t }, io)));
+  program
+    .command('pause')
+    .description('pause dispatch (running agents continue)')
+    .option('--for <duration>', 'resume by itself after this long, e.g. 30m or 2h')
+    .action(act(async (o) => {
+      const c = await control();
+      return c.controlCommand(c.pauseAction(o, Date.now()), io);
+    }));
+  program
+    .command('resume')
+    .description('resume dispatch after any pause')
+    .action(act(async () => (await control()).controlCommand({ kind: 'resume' }, io)));
+  program
     .command('gc')
     .description("remove finished/closed tickets' worktrees and branches, old transcripts; report bytes freed")
     .option('--workflow <file>', 'WORKFLOW.md to use')

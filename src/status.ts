@@ -6,11 +6,11 @@ import type { LockInfo } from './state/lock.js';
 
 export interface Snapshot {
   generated_at: string;
-  daemon: { running: boolean; pid: number | null; started_at: string | null; heartbeat_age_s: number | null; draining: boolean; config_error: string | null };
+  daemon: { running: boolean; pid: number | null; started_at: string | null; heartbeat_age_s: number | null; draining: boolean; config_error: string | null; max_concurrent: number | null };
   pause: (PauseState & { remaining_s: number | null }) | null;
   running: { ticket: string; key: string; title: string; model: string; attempt: number; max_attempts: number; failures: number; elapsed_s: number; last_event: string; cost_usd: number; branch: string }[];
   retry_queue: { ticket: string; key: string; title: string; due_at: string | null; due_in_s: number | null; reason: string; failures: number; next_model_hint: string }[];
-  recent: { ticket: string; key: string; title: string; pr_url: string | null; at: string; cost_usd: number; attempts: number }[];
+  recent: { ticket: string; key: string; title: string; outcome: string; pr_url: string | null; at: string; cost_usd: number; attempts: number }[];
   failed: { ticket: string; key: string; title: string; failures: number; reason: string }[];
   totals: { date: string; cost_usd: number; tokens: SwarmState['daily']['tokens']; prs: number; attempts: Partial<Record<AttemptOutcome, number>>; tickets: number };
 }
@@ -30,6 +30,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       heartbeat_age_s: Number.isFinite(hb) ? Math.max(0, Math.round((now - hb) / 1000)) : null,
       draining: alive && state.daemon?.draining === true,
       config_error: alive ? (state.daemon?.config_error ?? null) : null,
+      max_concurrent: state.daemon?.max_concurrent ?? null,
     },
     pause: state.pause && (state.pause.until === null || Date.parse(state.pause.until) > now)
       ? { ...state.pause, remaining_s: state.pause.until === null ? null : Math.round((Date.parse(state.pause.until) - now) / 1000) }
@@ -70,7 +71,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       .filter((t) => t.status === 'review')
       .sort((a, b) => b.updated_at.localeCompare(a.updated_at))
       .slice(0, 10)
-      .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, pr_url: t.pr?.url ?? null, at: t.updated_at, cost_usd: round(t.cost_usd), attempts: t.attempts.length })),
+      .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, outcome: lastAttempt(t)?.outcome ?? '', pr_url: t.pr?.url ?? null, at: t.updated_at, cost_usd: round(t.cost_usd), attempts: t.attempts.length })),
     failed: tickets
       .filter((t) => t.status === 'failed')
       .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, failures: t.failures, reason: lastAttempt(t)?.reason ?? '' })),
@@ -89,50 +90,91 @@ export interface Paint {
 
 export const plain: Paint = { bold: id, dim: id, red: id, green: id, yellow: id, cyan: id };
 
-/** Human table, readable in 80 columns. */
+/** A heartbeat older than this means the daemon is probably hung (it beats every 5 s). */
+export const STALE_HEARTBEAT_S = 30;
+
+/** Human table, readable in 80 columns (every line fits `width`). */
 export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string {
   const out: string[] = [];
   const d = s.daemon;
-  if (d.running) out.push(`${p.bold('swarm')} daemon pid ${d.pid}, heartbeat ${d.heartbeat_age_s ?? '?'}s ago${d.draining ? p.yellow(' — draining (no new work)') : ''}`);
-  else out.push(`${p.bold('swarm')} daemon ${p.dim('not running')}`);
-  if (d.config_error) out.push(p.red(`config error (running on the last good config): ${d.config_error}`));
+  if (d.running) {
+    const hb = d.heartbeat_age_s === null ? 'no heartbeat' : `heartbeat ${dur(d.heartbeat_age_s)} ago`;
+    const stale = d.heartbeat_age_s !== null && d.heartbeat_age_s > STALE_HEARTBEAT_S;
+    const up = d.started_at ? ` · up ${dur(Math.max(0, Math.round((Date.parse(s.generated_at) - Date.parse(d.started_at)) / 1000)))}` : '';
+    out.push(`${p.bold('swarm')} daemon pid ${d.pid} · ${stale ? p.red(`${hb} (stale: hung?)`) : hb}${up}`);
+    if (d.draining) out.push(p.yellow('DRAINING: no new work; running agents finish (signal again to stop them)'));
+  } else {
+    out.push(`${p.bold('swarm')} daemon ${p.dim('not running')}`);
+    if (s.running.length > 0) out.push(p.yellow(clip(`state shows ${s.running.length} claimed ticket(s); the next \`swarm start\` recovers them`, width)));
+  }
+  if (d.config_error) out.push(p.red(clip(`config error (running on the last good config): ${d.config_error}`, width)));
   if (s.pause) {
-    const until = s.pause.until ? `until ${s.pause.until} (${dur(s.pause.remaining_s ?? 0)} left)` : 'until `swarm resume`';
-    out.push(p.yellow(`PAUSED (${s.pause.kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`));
+    const until = s.pause.until ? `until ${shortTime(s.pause.until)} (${dur(s.pause.remaining_s ?? 0)} left)` : 'until `swarm resume`';
+    out.push(p.yellow(p.bold(clip(`PAUSED (${s.pause.kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`, width))));
     out.push(p.yellow(`  ${clip(s.pause.reason, width - 2)}`));
   }
+
   out.push('');
-  out.push(p.bold(`Running (${s.running.length})`));
+  const cap = d.max_concurrent ? ` of ${d.max_concurrent}` : '';
+  out.push(p.bold(`Running (${s.running.length}${cap})`));
   if (s.running.length === 0) out.push(p.dim('  none'));
   for (const r of s.running) {
-    out.push(`  ${pad(r.ticket, 8)} ${pad(r.model || '-', 7)} ${pad(`${r.attempt}/${r.max_attempts}`, 5)} ${pad(dur(r.elapsed_s), 7)} ${pad(`$${r.cost_usd.toFixed(2)}`, 7)} ${clip(r.title, width - 41)}`);
-    out.push(p.dim(`           ${clip(r.last_event, width - 11)}`));
+    const cols = `  ${cell(r.ticket, 8)} ${cell(r.model || '-', 8)} ${cell(`${r.attempt}/${r.max_attempts}`, 5)} ${cell(r.model ? dur(r.elapsed_s) : 'starting', 8)} ${cell(`$${r.cost_usd.toFixed(2)}`, 7)} `;
+    out.push(cols + clip(r.title, width - cols.length));
+    out.push(p.dim(`           ${clip(r.last_event || 'no agent output yet', width - 11)}`));
   }
+
   out.push('');
   out.push(p.bold(`Retry queue (${s.retry_queue.length})`));
   if (s.retry_queue.length === 0) out.push(p.dim('  none'));
-  for (const r of s.retry_queue) out.push(`  ${pad(r.ticket, 8)} ${pad(r.due_in_s === null ? 'paused' : `in ${dur(r.due_in_s)}`, 10)} ${clip(r.reason, width - 22)}`);
+  for (const r of s.retry_queue) {
+    const due = r.due_in_s === null ? 'after pause' : r.due_in_s === 0 ? 'due now' : `in ${dur(r.due_in_s)}`;
+    const cols = `  ${cell(r.ticket, 8)} ${cell(due, 11)} `;
+    out.push(cols + clip(`${r.failures} failure(s) · ${r.reason || 'waiting'}`, width - cols.length));
+  }
+
   out.push('');
   out.push(p.bold(`Recently finished (${s.recent.length})`));
   if (s.recent.length === 0) out.push(p.dim('  none'));
-  for (const r of s.recent) out.push(`  ${pad(r.ticket, 8)} ${p.green(clip(r.pr_url ?? 'handed off', width - 11))}`);
+  for (const r of s.recent) {
+    const cols = `  ${cell(r.ticket, 8)} `;
+    out.push(cols + p.green(clip(r.pr_url ?? `handed off (${r.outcome || 'branch'})`, width - cols.length)));
+    out.push(p.dim(`           ${clip(`${r.title} · ${r.attempts} attempt(s) · $${r.cost_usd.toFixed(2)}`, width - 11)}`));
+  }
+
   if (s.failed.length > 0) {
     out.push('');
-    out.push(p.bold(p.red(`Failed (${s.failed.length})`)));
-    for (const f of s.failed) out.push(`  ${pad(f.ticket, 8)} ${p.red(clip(`${f.failures} failures: ${f.reason}`, width - 11))}`);
+    out.push(p.bold(p.red(`Failed (${s.failed.length})`)) + p.dim(' — `swarm retry <ticket>` to try again'));
+    for (const f of s.failed) {
+      const cols = `  ${cell(f.ticket, 8)} `;
+      out.push(cols + p.red(clip(`${f.failures} failures · ${f.reason}`, width - cols.length)));
+      out.push(p.dim(`           ${clip(f.title, width - 11)}`));
+    }
   }
+
   out.push('');
   const t = s.totals;
   const tokens = t.tokens.input + t.tokens.output + t.tokens.cacheRead + t.tokens.cacheCreation;
-  const byOutcome = Object.entries(t.attempts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-  out.push(`Today ${t.date}: $${t.cost_usd.toFixed(2)}, ${fmtNum(tokens)} tokens, ${t.prs} PRs`);
-  out.push(clip(`Attempts: ${byOutcome}`, width));
+  const byOutcome = Object.entries(t.attempts).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  out.push(clip(`Today ${t.date}: $${t.cost_usd.toFixed(2)} · ${fmtNum(tokens)} tokens · ${t.prs} PR(s)`, width));
+  out.push(clip(`Attempts today: ${byOutcome}`, width));
   return out.join('\n') + '\n';
+}
+
+/** "2025-03-01T14:05:09.000Z" → "2025-03-01 14:05 UTC" (deterministic: no local time zone). */
+export function shortTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+/** A fixed-width column: padded, or clipped with an ellipsis. */
+function cell(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s + ' '.repeat(n - s.length);
 }
 
 function id(s: string): string { return s; }
 const round = (n: number) => Math.round(n * 10000) / 10000;
-function pad(s: string, n: number): string { return s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length); }
 function clip(s: string, n: number): string {
   const flat = s.replace(/\s+/g, ' ');
   return flat.length > n ? flat.slice(0, Math.max(1, n - 1)) + '…' : flat;

@@ -1,10 +1,12 @@
 // `swarm status [--json] [--watch]`: reads state.json and the lock; works with or without a daemon.
-import chalk from 'chalk';
+// --watch redraws in place (cursor home, overwrite each line, clear the rest) without flicker.
 import { FileStateStore, emptyState } from '../state/file-store.js';
 import { swarmPaths } from '../state/paths.js';
 import { lockAlive, readLock } from '../state/lock.js';
+import { readControlRecord } from '../control/endpoint.js';
 import { buildSnapshot, renderStatus, plain, type Paint, type Snapshot } from '../status.js';
 import { findRepoRoot, useColor, type IO } from './common.js';
+import { chalkPaint } from './paint.js';
 
 export function snapshotFor(repoDir: string, now = Date.now()): Snapshot {
   const paths = swarmPaths(repoDir);
@@ -13,30 +15,43 @@ export function snapshotFor(repoDir: string, now = Date.now()): Snapshot {
   return buildSnapshot(state, info ? { info, alive: lockAlive(info) } : null, now);
 }
 
-export async function statusCommand(opts: { json?: boolean; watch?: boolean }, io: IO): Promise<number> {
+/** One --watch frame: home the cursor, overwrite each line (clearing its tail), clear below. */
+export function watchFrame(text: string): string {
+  return '\x1b[H' + text.replace(/\n$/, '').split('\n').map((l) => l + '\x1b[K').join('\n') + '\n\x1b[J';
+}
+
+export async function statusCommand(opts: { json?: boolean; watch?: boolean; intervalMs?: number; signal?: AbortSignal }, io: IO): Promise<number> {
   const repoDir = findRepoRoot(io.cwd);
   const paint: Paint = useColor(io) ? chalkPaint() : plain;
   const width = Math.max(60, Math.min(160, (io.stdout as { columns?: number }).columns ?? 80));
   const draw = () => {
     const snap = snapshotFor(repoDir);
-    return opts.json ? JSON.stringify(snap, null, 2) + '\n' : renderStatus(snap, paint, width);
+    if (opts.json) return JSON.stringify(snap, null, 2) + '\n';
+    const rec = snap.daemon.running ? readControlRecord(swarmPaths(repoDir).control) : null;
+    const url = rec && rec.pid === snap.daemon.pid && rec.url ? `dashboard ${rec.url}\n` : '';
+    return renderStatus(snap, paint, width) + url;
   };
   if (!opts.watch) {
     io.stdout.write(draw());
     return 0;
   }
+  const tty = io.stdout.isTTY === true;
   await new Promise<void>((resolve) => {
-    const tick = () => io.stdout.write('\x1b[H\x1b[2J' + draw());
+    // Not a terminal (a pipe, a log file): print whole frames one after another instead of escape codes.
+    const tick = () => io.stdout.write(tty && !opts.json ? watchFrame(draw()) : draw() + '\n');
+    if (tty) io.stdout.write('\x1b[2J\x1b[?25l');
     tick();
-    const timer = setInterval(tick, 1000);
-    process.once('SIGINT', () => {
+    const timer = setInterval(tick, opts.intervalMs ?? 1000);
+    const stop = () => {
       clearInterval(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (tty) io.stdout.write('\x1b[?25h');
       resolve();
-    });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    opts.signal?.addEventListener('abort', stop, { once: true });
   });
   return 0;
-}
-
-function chalkPaint(): Paint {
-  return { bold: chalk.bold, dim: chalk.dim, red: chalk.red, green: chalk.green, yellow: chalk.yellow, cyan: chalk.cyan };
 }

@@ -1,0 +1,82 @@
+// `swarm doctor [--fix]`: preflight. One line per check with ✓/✗ and the fix; exit 1 if any check fails.
+// `--fix` creates missing GitHub labels. Never prints a token.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadWorkflow } from '../config/workflow.js';
+import type { Workflow } from '../config/types.js';
+import { FileStateStore } from '../state/file-store.js';
+import { lockAlive, readLock } from '../state/lock.js';
+import { swarmPaths } from '../state/paths.js';
+import { checkAgent, checkDisk, checkRemote, checkTracker, type CheckLine } from '../doctor/checks.js';
+import { plain, type Paint } from '../status.js';
+import { useColor, type IO } from './common.js';
+import { chalkPaint } from './paint.js';
+
+export interface DoctorOptions {
+  fix?: boolean;
+  workflow?: string;
+  /** For tests: pretend to run as root or not. */
+  isRoot?: boolean;
+  minFreeBytes?: number;
+}
+
+export async function doctorCommand(opts: DoctorOptions, io: IO): Promise<number> {
+  const p = useColor(io) ? chalkPaint() : plain;
+  const lines: CheckLine[] = [];
+  const print = (l: CheckLine) => {
+    lines.push(l);
+    io.stdout.write(formatLine(l, p) + '\n');
+  };
+  const top = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd: io.cwd, encoding: 'utf8' });
+  if (top.error || top.status !== 0) {
+    print({ ok: false, name: 'git repository', detail: top.error ? 'git was not found on PATH' : `${io.cwd} is not inside a git repository`, fix: top.error ? 'install git' : 'run swarm from your project checkout (or `git init`)' });
+    return 1;
+  }
+  const repoDir = top.stdout.trim();
+  print({ ok: true, name: 'git repository', detail: repoDir });
+
+  const workflowPath = resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md'));
+  let wf: Workflow | null = null;
+  if (!existsSync(workflowPath)) print({ ok: false, name: 'WORKFLOW.md', detail: `${workflowPath} does not exist`, fix: 'run `swarm init`' });
+  else {
+    try {
+      wf = loadWorkflow(workflowPath, io.env);
+      print({ ok: true, name: 'WORKFLOW.md', detail: `valid${wf.warnings.length ? ` (${wf.warnings.length} warning${wf.warnings.length > 1 ? 's' : ''})` : ''}` });
+      for (const w of wf.warnings) io.stdout.write(`    ${p.yellow(`warning: ${w}`)}\n`);
+    } catch (err) {
+      print({ ok: false, name: 'WORKFLOW.md', detail: (err as Error).message, fix: 'edit the key named above' });
+    }
+  }
+  if (!wf) {
+    io.stdout.write(p.dim('  (remote, agent, tracker and disk checks need a valid WORKFLOW.md)\n'));
+    return 1;
+  }
+  const ctx = { repoDir, wf, env: io.env, fix: opts.fix === true, isRoot: opts.isRoot ?? process.getuid?.() === 0, minFreeBytes: opts.minFreeBytes };
+  for (const l of await checkRemote(ctx)) print(l);
+  for (const l of checkAgent(ctx)) print(l);
+  for (const l of await checkTracker(ctx)) print(l);
+  print(checkDisk(ctx));
+  print(stateLine(repoDir));
+
+  const failed = lines.filter((l) => !l.ok).length;
+  io.stdout.write(failed === 0 ? p.green('\nall checks passed\n') : p.red(`\n${failed} check${failed > 1 ? 's' : ''} failed\n`));
+  return failed === 0 ? 0 : 1;
+}
+
+function stateLine(repoDir: string): CheckLine {
+  const paths = swarmPaths(repoDir);
+  const info = readLock(paths.lock);
+  const daemon = info && lockAlive(info) ? `daemon running (pid ${info.pid})` : 'no daemon running';
+  if (existsSync(paths.state) && new FileStateStore(paths.state).peek() === null) {
+    return { ok: false, name: 'state', detail: `${paths.state} is unreadable; ${daemon}`, fix: 'the next `swarm start` moves it aside and reports it' };
+  }
+  return { ok: true, name: 'state', detail: `${existsSync(paths.state) ? 'state.json readable' : 'no state yet'}; ${daemon}` };
+}
+
+export function formatLine(l: CheckLine, p: Paint = plain): string {
+  const mark = l.ok ? p.green('✓') : p.red('✗');
+  const main = `${mark} ${p.bold(l.name)}: ${l.detail}`;
+  if (!l.fix) return main;
+  return `${main}\n    ${l.ok ? p.dim(`note: ${l.fix}`) : p.yellow(`fix: ${l.fix}`)}`;
+}

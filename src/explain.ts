@@ -1,0 +1,142 @@
+// `swarm explain`: why a ticket is or is not being worked on, built (purely) from the same policy
+// eligibility() the poll loop uses, plus the three checks the loop makes with I/O — labeler trust, an
+// existing pull request for the branch, free capacity — the model ladder, the attempts so far, and one
+// sentence on what happens next.
+import type { Config } from './config/types.js';
+import type { PullRequest, Ticket, TrustVerdict } from './tracker/types.js';
+import type { SwarmState, TicketState } from './state/types.js';
+import { capacity, eligibility, formatMs, modelFor, activePause } from './orchestrator/policy.js';
+import { plain, type Paint } from './status.js';
+
+export interface ExplainInput {
+  ticket: Ticket;
+  config: Config;
+  state: SwarmState;
+  now: number;
+  daemon: { running: boolean; pid: number | null };
+  /** Keys with a live agent (from the state while a daemon runs). */
+  running: ReadonlySet<string>;
+  trust: TrustVerdict | { error: string };
+  /** The PR for the ticket's branch, null for none, or why it could not be checked. */
+  pr: PullRequest | null | { error: string };
+  codeHost: 'github' | 'none';
+  branch: string;
+}
+
+export interface ExplainCheck {
+  rule: string;
+  pass: boolean;
+  detail: string;
+}
+
+export interface ExplainReport {
+  ticket: { key: string; identifier: string; title: string; url: string; state: string };
+  branch: string;
+  checks: ExplainCheck[];
+  eligible: boolean;
+  ladder: { failure: number; model: string; next: boolean }[];
+  attempts: { number: number; model: string; outcome: string; counted: boolean; reason: string; cost_usd: number; duration_ms: number }[];
+  next: string;
+}
+
+export function explain(inp: ExplainInput): ExplainReport {
+  const { ticket: t, config, state, now } = inp;
+  const ts: TicketState | undefined = state.tickets[t.key];
+  const ctx = { config, state, now, running: inp.running };
+  const checks: ExplainCheck[] = eligibility(t, ctx).map((c) => ({ rule: c.rule, pass: c.pass, detail: c.detail }));
+  const trust: ExplainCheck = 'error' in inp.trust
+    ? { rule: 'trust', pass: false, detail: `could not check who applied the label: ${inp.trust.error}` }
+    : { rule: 'trust', pass: inp.trust.trusted, detail: inp.trust.reason };
+  checks.push(trust);
+  const prOpen = inp.pr !== null && !('error' in inp.pr) && inp.pr.state !== 'closed' ? inp.pr : null;
+  checks.push(prCheck(inp));
+  const isRunning = inp.running.has(t.key);
+  const used = inp.running.size;
+  const free = capacity(config, state, used);
+  checks.push({
+    rule: 'concurrency',
+    pass: isRunning || free > 0,
+    detail: isRunning
+      ? 'holds one of the slots'
+      : free > 0
+        ? `${used} of ${config.agent.max_concurrent} slots in use${state.canary ? ' (canary: one run first after a pause)' : ''}`
+        : state.canary && used > 0
+          ? 'after a pause one canary run goes first; other slots wait for it to get past fast_fail'
+          : `all ${config.agent.max_concurrent} slots in use`,
+  });
+  const failures = ts?.failures ?? 0;
+  const ladder = Array.from({ length: config.agent.max_attempts }, (_, i) => ({ failure: i, model: modelFor(i, config.agent.models), next: i === failures }));
+  return {
+    ticket: { key: t.key, identifier: t.identifier, title: t.title, url: t.url, state: t.state },
+    branch: inp.branch,
+    checks,
+    eligible: checks.every((c) => c.pass),
+    ladder,
+    attempts: (ts?.attempts ?? []).map((a) => ({ number: a.number, model: a.model, outcome: a.outcome, counted: a.counted, reason: a.reason, cost_usd: a.cost_usd, duration_ms: a.duration_ms })),
+    next: withDaemon(nextStep(inp, checks, ts, prOpen), inp),
+  };
+}
+
+function prCheck(inp: ExplainInput): ExplainCheck {
+  if (inp.codeHost === 'none') return { rule: 'pull_request', pass: true, detail: 'no code host: the handoff is the pushed branch' };
+  const pr = inp.pr;
+  if (pr === null) return { rule: 'pull_request', pass: true, detail: `no pull request for ${inp.branch}` };
+  if ('error' in pr) return { rule: 'pull_request', pass: false, detail: `could not look for a pull request: ${pr.error}` };
+  if (pr.state === 'closed') return { rule: 'pull_request', pass: true, detail: `${pr.url} was closed without merging; a new attempt may open another` };
+  return { rule: 'pull_request', pass: false, detail: `${pr.url} is ${pr.state} for ${inp.branch}` };
+}
+
+function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | undefined, pr: PullRequest | null): string {
+  const { ticket: t, config, state, now } = inp;
+  const failing = (rule: string) => checks.find((c) => c.rule === rule && !c.pass);
+  const model = modelFor(ts?.failures ?? 0, config.agent.models);
+  const attemptNo = (ts?.attempts.length ?? 0) + 1;
+  if (failing('open')) return 'nothing: the ticket is closed';
+  if (inp.running.has(t.key)) {
+    const a = ts?.attempts[ts.attempts.length - 1];
+    const live = a?.outcome === 'running' ? `attempt ${a.number} on ${a.model}` : 'being prepared';
+    return `an agent is working on it now (${live}${ts?.last_event ? `; last: ${ts.last_event}` : ''}); follow it with \`swarm logs ${t.key} --follow\``;
+  }
+  if (failing('attempts')) return `nothing until an operator runs \`swarm retry ${t.key}\` (and removes the ${config.tracker.failed_label} label if the tracker still shows it)`;
+  if (failing('handed_off')) return `nothing: the work was handed off${ts?.pr ? ` (${ts.pr.url})` : ''}; remove the ${config.tracker.review_label} label or run \`swarm retry ${t.key}\` to run it again`;
+  if (pr) return `the next poll finds ${pr.url} and marks the ticket handed off without running an agent`;
+  const blocking = ['state', 'labels', 'exclude_labels', 'claimed_elsewhere', 'blockers'].map(failing).filter((c): c is ExplainCheck => c !== undefined);
+  if (blocking.length > 0) return `not picked up while: ${blocking.map((c) => c.detail).join('; ')}`;
+  const trust = failing('trust');
+  if (trust) return `ignored every poll: ${trust.detail}`;
+  const prErr = failing('pull_request');
+  if (prErr) return `the next poll tries again (${prErr.detail})`;
+  if (failing('retry_wait') && ts?.next_retry_at) return `retry in ${formatMs(Date.parse(ts.next_retry_at) - now)} as attempt ${attemptNo} on ${model} (${ts.retry_reason ?? 'backoff'})`;
+  const pause = activePause(state.pause, now);
+  if (pause) return pause.until ? `waits for the ${pause.kind} pause to end at ${pause.until} (${formatMs(Date.parse(pause.until) - now)}), then attempt ${attemptNo} on ${model}` : `waits until an operator runs \`swarm resume\` (${pause.kind} pause), then attempt ${attemptNo} on ${model}`;
+  const budget = failing('budget');
+  if (budget) return `waits: ${budget.detail}`;
+  if (failing('concurrency')) return `eligible; waits for a free slot, then attempt ${attemptNo} on ${model}`;
+  return `claimed at the next poll (within ${formatMs(config.polling.interval)}): attempt ${attemptNo} on ${model}, branch ${inp.branch}`;
+}
+
+function withDaemon(next: string, inp: ExplainInput): string {
+  return inp.daemon.running ? next : `${next} — no daemon is running now (\`swarm start\`)`;
+}
+
+export function renderExplain(r: ExplainReport, p: Paint = plain): string {
+  const out: string[] = [];
+  out.push(`${p.bold(`${r.ticket.identifier} ${r.ticket.title}`)} (${r.ticket.state})`);
+  if (r.ticket.url) out.push(p.dim(r.ticket.url));
+  out.push(p.dim(`branch ${r.branch}`));
+  out.push('');
+  const width = Math.max(...r.checks.map((c) => c.rule.length));
+  for (const c of r.checks) out.push(`  ${c.pass ? p.green('✓') : p.red('✗')} ${c.rule.padEnd(width)}  ${c.pass ? c.detail : p.red(c.detail)}`);
+  out.push('');
+  out.push(`Model ladder: ${r.ladder.map((s) => (s.next ? p.bold(`[${s.model}]`) : s.model)).join(' → ')}${r.ladder.some((s) => s.next) ? '' : ' (exhausted)'}`);
+  if (r.attempts.length === 0) out.push('Attempts so far: none');
+  else {
+    out.push(`Attempts so far (${r.attempts.filter((a) => a.counted).length} counted):`);
+    for (const a of r.attempts) {
+      out.push(`  ${String(a.number).padStart(2)}  ${a.model.padEnd(7)} ${a.outcome.padEnd(15)} ${a.counted ? 'counted' : '       '}  $${a.cost_usd.toFixed(2)}  ${a.reason.replace(/\s+/g, ' ').slice(0, 80)}`);
+    }
+  }
+  out.push('');
+  out.push(`${p.bold('Next:')} ${r.next}`);
+  return out.join('\n') + '\n';
+}
