@@ -1,0 +1,99 @@
+// Issue #5 acceptance 4 (SPEC §4 `cancelled`): closing an issue during its run stops the agent at the next
+// poll and removes its worktree; removing the trigger label stops it and keeps the worktree. Reopening /
+// relabelling later picks the ticket up again with its history.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { githubConfig, makeProject, processesMentioning, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+
+let gh: FakeGitHub;
+let project: Project;
+let daemon: Daemon | null = null;
+
+beforeEach(async () => {
+  project = await makeProject();
+  gh = await startFakeGitHub({ gitDir: project.origin });
+  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+});
+
+afterEach(async () => {
+  await daemon?.stop();
+  daemon = null;
+  for (const pid of processesMentioning(project.base)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  await gh.close();
+  project.cleanup();
+});
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+const readPid = (name: string) => {
+  const f = path.join(project.base, name);
+  return fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8').trim()) || null : null;
+};
+const PROMPT = 'Work on {{ issue.identifier }}. {% for a in previous_attempts %}[prev {{ a.number }} {{ a.outcome }}]{% endfor %}\n';
+
+describe('cancellation while running', () => {
+  it('close → agent stopped, worktree removed; unlabel → agent stopped, worktree kept; reopen/relabel → resumed with history', async () => {
+    project.writeWorkflow(githubConfig(gh, { agent: { max_concurrent: 2 } }), PROMPT);
+    const closed = gh.addIssue({ title: 'Will be closed', labels: ['agent'] });
+    const unlabelled = gh.addIssue({ title: 'Will lose its label', labels: ['agent'] });
+    const running = (n: number) => [{ init: true }, { spawnSleep: 1000, pidFile: `sleep-${n}.pid` }, { hang: true }];
+    project.setScenarios({ [closed]: [running(closed), 'commit_and_pr'], [unlabelled]: [running(unlabelled), 'commit_and_pr'] });
+    daemon = startDaemon(project);
+
+    const sleeps = await waitFor(() => (readPid(`sleep-${closed}.pid`) && readPid(`sleep-${unlabelled}.pid`) ? [readPid(`sleep-${closed}.pid`)!, readPid(`sleep-${unlabelled}.pid`)!] : null), { timeoutMs: 60_000, what: 'both agents running' });
+    const agents = project.claudeCalls().map((c: any) => c.pid as number);
+    const st = project.state();
+    const wtClosed = st.tickets[String(closed)].worktree as string;
+    const wtKept = st.tickets[String(unlabelled)].worktree as string;
+    expect(fs.existsSync(wtClosed) && fs.existsSync(wtKept)).toBe(true);
+    fs.writeFileSync(path.join(wtKept, 'partial-work.txt'), 'the agent was halfway\n');
+
+    gh.closeIssue(closed);
+    gh.setLabels(unlabelled, gh.labelsOf(unlabelled).filter((l) => l !== 'agent'));
+    await waitFor(() => project.events().filter((e) => e.type === 'cancelled').length === 2, { timeoutMs: 30_000, what: 'both cancelled' });
+    const cancels = project.events().filter((e) => e.type === 'cancelled');
+    expect(cancels.find((e) => e.ticket === `#${closed}`)!.reason).toMatch(/closed/);
+    expect(cancels.find((e) => e.ticket === `#${unlabelled}`)!.reason).toMatch(/label/);
+
+    // Both agents (and their grandchildren) are stopped; the closed ticket's worktree goes, the other stays.
+    await waitFor(() => [...sleeps, ...agents].every((p) => !alive(p)), { timeoutMs: 30_000, what: 'agents stopped' });
+    await waitFor(() => !fs.existsSync(wtClosed), { timeoutMs: 30_000, what: 'closed ticket worktree removed' });
+    expect(fs.readFileSync(path.join(wtKept, 'partial-work.txt'), 'utf8')).toContain('halfway');
+    await waitFor(() => !gh.labelsOf(closed).includes('agent:running') && !gh.labelsOf(unlabelled).includes('agent:running'), { what: 'running labels dropped' });
+    await waitFor(() => [closed, unlabelled].every((n) => project.state().tickets[String(n)].attempts[0].outcome !== 'running'), { what: 'attempts recorded' });
+    const after = project.state();
+    for (const n of [closed, unlabelled]) {
+      expect(after.tickets[String(n)].status).toBe('released');
+      expect(after.tickets[String(n)].attempts.map((a: any) => [a.outcome, a.counted])).toEqual([['cancelled', false]]);
+    }
+
+    // Later: reopened / relabelled → picked up again, attempt 2 sees attempt 1 in its history.
+    gh.reopenIssue(closed);
+    gh.setLabels(unlabelled, ['agent']);
+    await waitFor(() => gh.pulls.length === 2, { timeoutMs: 60_000, what: 'two PRs after resuming' });
+    await waitFor(() => [closed, unlabelled].every((n) => project.state().tickets[String(n)].status === 'review'), { what: 'both in review' });
+    const final = project.state();
+    for (const n of [closed, unlabelled]) {
+      const t = final.tickets[String(n)];
+      expect(t.attempts.map((a: any) => [a.number, a.outcome])).toEqual([[1, 'cancelled'], [2, 'pr_opened']]);
+      expect(t.failures).toBe(0);
+      expect(fs.readFileSync(path.join(project.promptDir, `${n}-2.txt`), 'utf8')).toContain('[prev 1 cancelled]');
+    }
+    // The kept worktree was reused: the partial work is still there on the resumed attempt.
+    expect(fs.existsSync(path.join(wtKept, 'partial-work.txt'))).toBe(true);
+  });
+});
