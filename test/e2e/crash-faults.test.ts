@@ -1,0 +1,61 @@
+// Issue #5 acceptance 2: the fake GitHub answers 20% of requests with a 502, a timeout (never answers) or
+// a secondary rate limit 403 with retry-after, for a whole run. The daemon must not crash, must not count
+// any attempt or mark any ticket failed because of them, and must finish every ticket. The agent only
+// commits, so every GitHub request (poll, claim, sticky, PR lookup, push + PR open) is swarm's own.
+// tracker.request_timeout is shortened so a swallowed request costs 2 s instead of 30 s (test speed only).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { githubConfig, makeProject, processesMentioning, runCli, type Project } from '../helpers/daemon.js';
+
+let gh: FakeGitHub;
+let project: Project;
+
+beforeEach(async () => {
+  project = await makeProject();
+  gh = await startFakeGitHub({ gitDir: project.origin });
+  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+});
+
+afterEach(async () => {
+  await gh.close();
+  project.cleanup();
+});
+
+describe('GitHub faults during a full run', () => {
+  it('20% 502 / timeout / secondary-403: no crash, nothing counted or failed, every ticket finished', async () => {
+    project.writeWorkflow(githubConfig(gh, { tracker: { request_timeout: '2s' }, agent: { max_concurrent: 3, max_attempts: 3 } }));
+    const issues = [1, 2, 3, 4, 5, 6].map((i) => gh.addIssue({ title: `Faulty ${i}`, body: `Do ${i}`, labels: ['agent'] }));
+    project.setScenarios({ default: ['commit_only'] });
+    gh.setFaults({ rate: 0.2, kinds: ['502', 'timeout', 'secondary'], seed: 5, retryAfter: 1 });
+
+    const res = await runCli(project, ['start', '--until-idle'], { timeoutMs: 600_000 });
+    gh.setFaults(null);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+
+    const faults = gh.requests.filter((r) => r.fault !== null);
+    const kinds = new Set(faults.map((f) => f.fault));
+    expect(kinds).toEqual(new Set(['502', 'timeout', 'secondary']));
+    expect(faults.length / gh.requests.length).toBeGreaterThan(0.1);
+
+    // Every ticket has exactly one PR and the review label; none failed, no running label left.
+    const state = project.state();
+    for (const n of issues) {
+      const t = state.tickets[String(n)];
+      expect(t.status, `#${n}`).toBe('review');
+      expect(gh.pulls.filter((p) => p.head === t.branch), `PRs for #${n}`).toHaveLength(1);
+      expect(gh.labelsOf(n)).toContain('agent:review');
+      expect(gh.labelsOf(n)).not.toContain('agent:failed');
+      expect(gh.labelsOf(n)).not.toContain('agent:running');
+      // Faults never burn an attempt.
+      expect(t.failures).toBe(0);
+      expect(t.attempts.filter((a: any) => a.counted)).toEqual([]);
+    }
+    expect(gh.pulls).toHaveLength(6);
+    expect(project.events().some((e) => e.type === 'ticket_failed')).toBe(false);
+    expect(processesMentioning(project.base)).toEqual([]);
+    // Measured figures for the report (not assertions).
+    const attempts = Object.values<any>(state.tickets).flatMap((t) => t.attempts);
+    console.log(`faults: ${faults.length}/${gh.requests.length} requests (${[...kinds].map((k) => `${k}:${faults.filter((f) => f.fault === k).length}`).join(' ')}); attempts ${attempts.length} (${attempts.filter((a) => a.outcome === 'infra_failed').length} infra_failed, not counted)`);
+  });
+});
