@@ -3,6 +3,7 @@
 // Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
 import { ConfigError, type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
+import { SCRUBBED_NAMES } from './env.js';
 
 export interface ValidateContext {
   /** The WORKFLOW.md path as the operator knows it; every message starts with it. */
@@ -225,5 +226,11 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     r.warnings.push(`${ctx.file}: server.host ${config.server.host} exposes the dashboard beyond this machine`);
   }
   for (const v of [tracker.token, tracker.api_key, config.notify.webhook_url]) if (v) secrets.push(v);
+  // Well-known credential variables are secrets whether or not this tracker reads them: masked in every
+  // sink, as they are already never inherited by the agent (env.ts).
+  for (const name of SCRUBBED_NAMES) {
+    const v = ctx.env[name];
+    if (typeof v === 'string' && v.trim() !== '') secrets.push(v.trim());
+  }
   return { config, warnings: r.warnings, secrets: [...new Set(secrets)] };
 }
