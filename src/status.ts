@@ -119,7 +119,7 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   out.push(p.bold(`Running (${s.running.length}${cap})`));
   if (s.running.length === 0) out.push(p.dim('  none'));
   for (const r of s.running) {
-    const cols = `  ${cell(r.ticket, 8)} ${cell(r.model || '-', 8)} ${cell(`${r.attempt}/${r.max_attempts}`, 5)} ${cell(r.model ? dur(r.elapsed_s) : 'starting', 8)} ${cell(`$${r.cost_usd.toFixed(2)}`, 7)} `;
+    const cols = `  ${cell(r.ticket, 8)} ${cell(r.model.replace(/^claude-/, '') || '-', 8)} ${cell(`${r.attempt}/${r.max_attempts}`, 5)} ${cell(r.model ? dur(r.elapsed_s) : 'starting', 8)} ${cell(`$${r.cost_usd.toFixed(2)}`, 7)} `;
     out.push(cols + clip(r.title, width - cols.length));
     out.push(p.dim(`           ${clip(r.last_event || 'no agent output yet', width - 11)}`));
   }

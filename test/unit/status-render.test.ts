@@ -1,0 +1,128 @@
+// `swarm status` text for idle, busy, paused, draining and failed states (fixed clock, built states):
+// snapshots of the exact text, every line within 80 columns, colour only when asked for.
+import { describe, expect, it } from 'vitest';
+import { emptyState } from '../../src/state/file-store.js';
+import type { AttemptRecord, SwarmState, TicketState } from '../../src/state/types.js';
+import type { LockInfo } from '../../src/state/lock.js';
+import { buildSnapshot, renderStatus } from '../../src/status.js';
+import { watchFrame } from '../../src/commands/status.js';
+import { chalkPaint } from '../../src/commands/paint.js';
+
+const NOW = Date.parse('2025-03-01T12:00:00.000Z');
+const iso = (offsetS: number) => new Date(NOW + offsetS * 1000).toISOString();
+const lock: LockInfo = { pid: 4242, pid_start: null, started_at: iso(-7300), heartbeat_at: iso(-3), workflow: '/repo/WORKFLOW.md' };
+const tokens = { input: 1200, output: 3400, cacheRead: 50_000, cacheCreation: 800 };
+
+function attempt(n: number, over: Partial<AttemptRecord> = {}): AttemptRecord {
+  return {
+    number: n, model: 'sonnet', outcome: 'no_changes', counted: true, reason: 'finished without commits or a PR', summary: '',
+    started_at: iso(-3600 + n * 60), ended_at: iso(-3500 + n * 60), duration_ms: 100_000, cost_usd: 0.12, tokens, session_id: null, pid: null, pid_start: null, run_file: '',
+    ...over,
+  };
+}
+
+function ticket(key: string, over: Partial<TicketState> = {}): TicketState {
+  return {
+    key, identifier: `#${key}`, title: `Ticket ${key}`, url: `https://github.com/acme/widgets/issues/${key}`, branch: `swarm/${key}-ticket`, worktree: `/w/${key}`,
+    status: 'released', attempts: [], failures: 0, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: iso(-600), last_event: '', tracker_synced: true,
+    ...over,
+  };
+}
+
+function base(): SwarmState {
+  const s = emptyState(NOW);
+  s.daily = { date: '2025-03-01', cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, attempts: {}, prs: 0 };
+  s.daemon = { pid: 4242, started_at: iso(-7300), heartbeat_at: iso(-3), draining: false, config_error: null, workflow: '/repo/WORKFLOW.md', max_attempts: 3, max_concurrent: 3 };
+  return s;
+}
+
+function busy(): SwarmState {
+  const s = base();
+  s.tickets['12'] = ticket('12', {
+    title: 'Fix the login page so that the remember-me checkbox survives a reload on Safari',
+    status: 'running', failures: 1, cost_usd: 0.4567, last_event: 'Bash: npm test -- --run test/unit/login.test.ts --reporter verbose',
+    attempts: [attempt(1), attempt(2, { outcome: 'running', model: 'claude-opus-4-1', counted: false, ended_at: null, started_at: iso(-245) })],
+  });
+  s.tickets['13'] = ticket('13', { status: 'claimed', last_event: '' });
+  s.tickets['14'] = ticket('14', { status: 'retry_wait', failures: 2, next_retry_at: iso(150), retry_reason: 'agent_error: Reached maximum number of turns (60)', attempts: [attempt(1), attempt(2)] });
+  s.tickets['11'] = ticket('11', { status: 'review', pr: { number: 31, url: 'https://github.com/acme/widgets/pull/31' }, cost_usd: 0.21, attempts: [attempt(1, { outcome: 'pr_opened', counted: false })] });
+  s.daily = { date: '2025-03-01', cost_usd: 1.2345, tokens, attempts: { pr_opened: 1, no_changes: 3, rate_limited: 1 }, prs: 1 };
+  return s;
+}
+
+const render = (s: SwarmState, alive = true) => renderStatus(buildSnapshot(s, alive ? { info: lock, alive: true } : null, NOW));
+
+function expectFits(text: string) {
+  for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+}
+
+describe('status text', () => {
+  it('idle: no daemon, nothing known', () => {
+    const s = base();
+    s.daemon = null;
+    const text = render(s, false);
+    expectFits(text);
+    expect(text).toMatchSnapshot();
+  });
+
+  it('busy: running rows with model, attempt n/max, elapsed, cost and last event; retry queue; recent PRs; totals', () => {
+    const text = render(busy());
+    expectFits(text);
+    expect(text).toContain('Running (2 of 3)');
+    expect(text).toMatch(/#12 +opus-4-1 2\/3 +4m05s +\$0\.46 +Fix the login page/);
+    expect(text).toContain('Bash: npm test');
+    expect(text).toMatch(/#14 +in 2m30s +2 failure\(s\) · agent_error/);
+    expect(text).toContain('https://github.com/acme/widgets/pull/31');
+    expect(text).toContain('Attempts today: no_changes 3, pr_opened 1, rate_limited 1');
+    expect(text).toMatchSnapshot();
+  });
+
+  it('paused: kind, limit, end time, time left and reason', () => {
+    const s = busy();
+    s.pause = { kind: 'rate_limit', reason: "You've hit your 5-hour limit · resets 2:19pm (UTC)", since: iso(-60), until: iso(3720), limit_type: 'five_hour' };
+    const text = render(s);
+    expectFits(text);
+    expect(text).toContain('PAUSED (rate_limit, five_hour) until 2025-03-01 13:02 UTC (1h02m left)');
+    expect(text).toMatchSnapshot();
+    const op = base();
+    op.pause = { kind: 'operator', reason: 'paused by an operator (swarm pause)', since: iso(-60), until: null, limit_type: null };
+    expect(render(op)).toContain('PAUSED (operator) until `swarm resume`');
+  });
+
+  it('draining: says no new work is taken', () => {
+    const s = busy();
+    s.daemon!.draining = true;
+    const text = render(s);
+    expectFits(text);
+    expect(text).toContain('DRAINING');
+    expect(text).toMatchSnapshot();
+  });
+
+  it('failed: lists failed tickets with their last reason and the retry hint; a stale heartbeat is flagged', () => {
+    const s = base();
+    s.tickets['9'] = ticket('9', { status: 'failed', failures: 3, title: 'Impossible task', attempts: [attempt(1), attempt(2), attempt(3, { outcome: 'agent_error', reason: 'error_max_turns: Reached maximum number of turns (60)' })] });
+    const text = renderStatus(buildSnapshot(s, { info: { ...lock, heartbeat_at: iso(-95) }, alive: true }, NOW));
+    expectFits(text);
+    expect(text).toContain('Failed (1)');
+    expect(text).toContain('3 failures · error_max_turns');
+    expect(text).toContain('(stale: hung?)');
+    expect(text).toMatchSnapshot();
+  });
+
+  it('a dead daemon with claims in the state says the next start recovers them', () => {
+    expect(render(busy(), false)).toContain('state shows 2 claimed ticket(s)');
+  });
+
+  it('colours only with a painter; plain text has no escape codes', () => {
+    expect(render(busy())).not.toMatch(/\x1b\[/);
+    const coloured = renderStatus(buildSnapshot(busy(), { info: lock, alive: true }, NOW), chalkPaint());
+    expect(coloured).toMatch(/\x1b\[/);
+    expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(render(busy()));
+  });
+
+  it('--watch frames overwrite in place (home, clear each line tail, clear below) instead of clearing the screen', () => {
+    const f = watchFrame('a\nbb\n');
+    expect(f).toBe('\x1b[Ha\x1b[K\nbb\x1b[K\n\x1b[J');
+    expect(f).not.toContain('\x1b[2J');
+  });
+});
