@@ -2,6 +2,7 @@
 // totals, breaker and pause. Synchronous and free of tracker I/O; the loop does the tracker calls the
 // returned Effect asks for. Decisions themselves come from policy.ts.
 import type { Config } from '../config/types.js';
+import type { TokenUsage } from '../agent/types.js';
 import type { AttemptOutcome, AttemptRecord, SwarmState, TicketState } from '../state/types.js';
 import type { Ticket } from '../tracker/types.js';
 import type { AttemptOutput } from './attempt.js';
@@ -59,6 +60,20 @@ export function startAttempt(ts: TicketState, model: string, runFile: (n: number
   return rec;
 }
 
+/** Tokens of a run: summed over modelUsage (which includes sub-agents on other models), else `usage`. */
+export function tokensOf(res: { usage: TokenUsage; modelUsage: Record<string, Partial<TokenUsage>> }): TokenUsage {
+  const models = Object.values(res.modelUsage);
+  if (models.length === 0) return { ...res.usage };
+  const sum = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
+  for (const m of models) {
+    sum.input += m.input ?? 0;
+    sum.output += m.output ?? 0;
+    sum.cacheRead += m.cacheRead ?? 0;
+    sum.cacheCreation += m.cacheCreation ?? 0;
+  }
+  return sum;
+}
+
 export function rollDay(state: SwarmState, now: number): void {
   if (state.daily.date !== localDate(now)) state.daily = emptyDaily(now);
 }
@@ -78,7 +93,7 @@ export function finishAttempt(state: SwarmState, ts: TicketState, rec: AttemptRe
   rec.session_id = run?.summary.sessionId ?? rec.session_id;
   if (res) {
     rec.cost_usd = res.totalCostUsd;
-    rec.tokens = { ...res.usage };
+    rec.tokens = tokensOf(res);
   }
   rec.pid = null;
   rec.pid_start = null;
