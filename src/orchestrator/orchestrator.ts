@@ -229,7 +229,21 @@ export class Orchestrator {
   }
 
   private async reload(): Promise<void> {
-    const { workflow, error } = reloadWorkflow(this.workflowPath, this.rt.env, this.wf);
+    const loaded = reloadWorkflow(this.workflowPath, this.rt.env, this.wf);
+    const { workflow } = loaded;
+    let error = loaded.error;
+    const key = error ? this.servicesKey : serviceKey(workflow);
+    if (!error && key !== this.servicesKey) {
+      // Build the new tracker first: a setting it rejects (e.g. an unknown Linear state) must leave the
+      // whole last good configuration in force, not new policy over old services.
+      try {
+        this.svc = await this.makeServices(workflow);
+        this.servicesKey = key;
+      } catch (err) {
+        this.rt.log.setSecrets([...this.svc.secrets, ...this.wf.secrets, ...workflow.secrets]);
+        error = `tracker settings changed but could not be applied: ${(err as Error).message}`;
+      }
+    }
     if (this.state.daemon) this.state.daemon.config_error = error;
     if (error) {
       if (error !== this.lastConfigError) this.rt.log.event('config_error', { error }, `${error} — keeping the last good configuration`, 'error');
@@ -241,16 +255,7 @@ export class Orchestrator {
     if (workflow === this.wf) return;
     this.wf = workflow;
     this.queue.concurrency = workflow.config.agent.max_concurrent;
-    const key = serviceKey(workflow);
     if (key === this.servicesKey) this.svc.tracker.setConfig?.(workflow.config);
-    else {
-      try {
-        this.svc = await this.makeServices(workflow);
-        this.servicesKey = key;
-      } catch (err) {
-        this.rt.log.event('config_error', { error: (err as Error).message }, `tracker settings changed but could not be applied: ${(err as Error).message}`, 'error');
-      }
-    }
     this.rt.log.setSecrets([...this.svc.secrets, ...workflow.secrets]);
   }
 
