@@ -267,6 +267,29 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     expect(fs.existsSync(path.join(project.swarmDir, 'state.json'))).toBe(false);
   });
 
+  it('keeps the last good configuration when a reload names a state the team does not have', async () => {
+    project.writeWorkflow(linearConfig());
+    const first = lin.addIssue({ title: 'Running during the bad edit', priority: 1 });
+    const second = lin.addIssue({ title: 'Dispatched under the last good config', priority: 2 });
+    project.setScenarios({ default: ['commit_and_pr'], [first]: [[{ sleep: 3000 }, 'commit_and_pr']] });
+
+    daemon = startDaemon(project);
+    await waitFor(() => project.claudeCalls().length === 1, { timeoutMs: 60_000, what: 'first agent started' });
+    project.writeWorkflow(linearConfig({ tracker: { states: ['Ready for agent'] } }));
+    const status = await waitFor(async () => {
+      const s = JSON.parse((await runCli(project, ['status', '--json'])).stdout);
+      return s.daemon?.config_error ? s : null;
+    }, { timeoutMs: 60_000, what: 'config error in status' });
+    expect(status.daemon.config_error).toContain('tracker.states "Ready for agent"');
+    // Still polling and dispatching with the old states: the second issue is picked up from Todo.
+    await waitFor(() => inReview(first, second), { timeoutMs: 90_000, what: 'both in review' });
+    expect(project.events().filter((e) => e.type === 'config_error')).toHaveLength(1);
+    expect(project.events().some((e) => e.type === 'cancelled')).toBe(false);
+
+    project.writeWorkflow(linearConfig());
+    await daemon.waitForOutput(/is valid again/, 60_000);
+  });
+
   it('lists all of 60 eligible issues across pages in --dry-run, urgent first, and changes nothing', async () => {
     project.writeWorkflow(linearConfig({ agent: { max_concurrent: 2 } }));
     const keys = Array.from({ length: 60 }, (_, i) => lin.addIssue({ title: `Bulk task ${i + 1}`, priority: i === 41 ? 1 : 3 }));
