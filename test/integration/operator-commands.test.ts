@@ -1,0 +1,203 @@
+// doctor, explain, logs and the offline controls, run in-process against a real git repository, the fake
+// GitHub and real transcript files (no daemon needed).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { githubConfig, makeProject, ROOT, type Project } from '../helpers/daemon.js';
+import { doctorCommand } from '../../src/commands/doctor.js';
+import { explainCommand } from '../../src/commands/explain.js';
+import { logsCommand } from '../../src/commands/logs.js';
+import { controlCommand, pauseAction } from '../../src/commands/control.js';
+import { run } from '../../src/cli.js';
+import type { IO } from '../../src/commands/common.js';
+
+let gh: FakeGitHub;
+let project: Project;
+
+beforeEach(async () => {
+  project = await makeProject();
+  gh = await startFakeGitHub({ gitDir: project.origin });
+  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+});
+
+afterEach(async () => {
+  await gh.close();
+  project.cleanup();
+});
+
+function io(): IO & { out(): string; err(): string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let o = '';
+  let e = '';
+  stdout.on('data', (d) => (o += d));
+  stderr.on('data', (d) => (e += d));
+  return { stdout, stderr, cwd: project.dir, env: project.env, out: () => o, err: () => e };
+}
+
+async function createLabels(names: string[]) {
+  for (const name of names) {
+    const res = await fetch(`${gh.url}/repos/${gh.fullName}/labels`, { method: 'POST', headers: { authorization: `token ${gh.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+    expect(res.status).toBe(201);
+  }
+}
+
+const ALL = ['agent', 'agent:running', 'agent:review', 'agent:failed'];
+
+describe('swarm doctor', () => {
+  it('healthy setup: every check passes, exit 0', async () => {
+    project.writeWorkflow(githubConfig(gh));
+    await createLabels(ALL);
+    const x = io();
+    expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, x)).toBe(0);
+    const out = x.out();
+    for (const name of ['git repository', 'WORKFLOW.md', 'origin remote', 'base branch', 'agent command', 'tracker token', 'repository access', 'labels', 'disk space', 'state']) {
+      expect(out).toMatch(new RegExp(`✓ ${name}: `));
+    }
+    expect(out).toContain('2.1.328 (Claude Code)');
+    expect(out).toContain('acme/widgets as swarm-bot');
+    expect(out).toContain('all checks passed');
+    expect(out).not.toContain('✗');
+  });
+
+  it('missing label: ✗ with the fix; --fix creates it; then healthy', async () => {
+    project.writeWorkflow(githubConfig(gh));
+    await createLabels(['agent', 'agent:running', 'agent:review']);
+    const x = io();
+    expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, x)).toBe(1);
+    expect(x.out()).toMatch(/✗ labels: missing on acme\/widgets: agent:failed\n {4}fix: run `swarm doctor --fix`/);
+    expect(gh.repoLabels).not.toContain('agent:failed');
+    const y = io();
+    expect(await doctorCommand({ fix: true, isRoot: false, minFreeBytes: 1 }, y)).toBe(0);
+    expect(y.out()).toContain('✓ labels: created agent:failed');
+    expect(gh.repoLabels).toContain('agent:failed');
+    expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, io())).toBe(0);
+  });
+
+  it('bad token: repository access fails with the fix, and the token is never printed', async () => {
+    project.writeWorkflow(githubConfig(gh));
+    project.env.SWARM_TEST_GH_TOKEN = 'ghp_definitelyNotTheRightToken123';
+    const x = io();
+    expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, x)).toBe(1);
+    expect(x.out()).toMatch(/✓ tracker token: GitHub token from tracker\.token/);
+    expect(x.out()).toMatch(/✗ repository access: GitHub rejected the token \(401\)/);
+    expect(x.out()).not.toContain('ghp_definitelyNotTheRightToken123');
+  });
+
+  it('claude missing, not enough disk, root with bypass mode: each one line with ✓/✗ and a fix', async () => {
+    project.writeWorkflow(githubConfig(gh, { agent: { command: '/nonexistent/claude' } }));
+    await createLabels(ALL);
+    const x = io();
+    expect(await doctorCommand({ isRoot: true, minFreeBytes: Number.MAX_SAFE_INTEGER }, x)).toBe(1);
+    const out = x.out();
+    expect(out).toMatch(/✗ agent command: agent\.command "\/nonexistent\/claude" was not found\n {4}fix: install Claude Code/);
+    expect(out).toMatch(/✗ disk space: only .* free under \.swarm\/worktrees/);
+    expect(out).toMatch(/✓ root and bypass mode: running as root with permission_mode bypassPermissions: swarm sets IS_SANDBOX=1/);
+    expect(out).toMatch(/✓ repository access/);
+    expect(out).toContain('2 checks failed');
+  });
+
+  it('an invalid WORKFLOW.md fails with the key named; exit 1 through the CLI', async () => {
+    fs.writeFileSync(project.workflowPath, '---\nagent:\n  max_concurrent: lots\n---\nx\n');
+    const x = io();
+    expect(await run(['node', 'swarm', 'doctor'], x)).toBe(1);
+    expect(x.out()).toMatch(/✗ WORKFLOW\.md: .*agent\.max_concurrent/);
+  });
+});
+
+describe('swarm explain (command)', () => {
+  it('fetches the ticket from the tracker; accepts 12 and #12; unknown ticket exits 2 with a clear message', async () => {
+    project.writeWorkflow(githubConfig(gh, { tracker: { trusted_labelers_only: true } }));
+    const n = gh.addIssue({ title: 'Labelled by a stranger', labels: ['agent'], labeledBy: 'stranger' });
+    const x = io();
+    expect(await explainCommand(`#${n}`, {}, x)).toBe(0);
+    expect(x.out()).toMatch(/✗ trust +/);
+    expect(x.out()).toMatch(/Next: ignored every poll: .*stranger/);
+    expect(x.out()).toContain('no daemon is running now');
+
+    const ok = gh.addIssue({ title: 'Open PR already', labels: ['agent'] });
+    gh.addPull({ head: `swarm/${ok}-open-pr-already` });
+    const y = io();
+    expect(await explainCommand(String(ok), { json: true }, y)).toBe(0);
+    const report = JSON.parse(y.out());
+    expect(report.checks.find((c: any) => c.rule === 'pull_request')).toMatchObject({ pass: false });
+    expect(report.next).toMatch(/marks the ticket handed off without running an agent/);
+
+    const z = io();
+    expect(await run(['node', 'swarm', 'explain', '999'], z)).toBe(2);
+    expect(z.err()).toMatch(/ticket "999" was not found in the github tracker \(acme\/widgets\): give the issue number/);
+  });
+});
+
+describe('swarm logs and offline controls (local tracker)', () => {
+  function seedRun(): string {
+    // A finished attempt as the daemon leaves it: state.json + the raw stream under .swarm/runs.
+    const runDir = path.join(project.swarmDir, 'runs', 'fix-login');
+    fs.mkdirSync(runDir, { recursive: true });
+    const runFile = path.join(runDir, '1.jsonl');
+    fs.copyFileSync(path.join(ROOT, 'test/fixtures/claude/tool-commit.stdout.jsonl'), runFile);
+    const attempt = { number: 1, model: 'sonnet', outcome: 'agent_error', counted: true, reason: 'boom', summary: '', started_at: '2025-03-01T10:00:00.000Z', ended_at: '2025-03-01T10:01:00.000Z', duration_ms: 60000, cost_usd: 0.02, tokens: { input: 1, output: 1, cacheRead: 0, cacheCreation: 0 }, session_id: null, pid: null, pid_start: null, run_file: runFile };
+    const ticket = { key: 'fix-login', identifier: 'fix-login', title: 'Fix login', url: '', branch: 'swarm/fix-login', worktree: '', status: 'failed', attempts: [attempt], failures: 3, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0.02, claimed_at: null, updated_at: '2025-03-01T10:01:00.000Z', last_event: '', tracker_synced: true };
+    fs.writeFileSync(path.join(project.swarmDir, 'state.json'), JSON.stringify({ version: 1, tickets: { 'fix-login': ticket }, pause: null, canary: false, breaker: { recent: [], consecutive: 0, level: 0 }, daily: { date: '2025-03-01', cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, attempts: {}, prs: 0 }, daemon: null }));
+    return runFile;
+  }
+
+  it('logs renders the transcript: text, tool calls with short inputs, results, final summary and cost', async () => {
+    seedRun();
+    const x = io();
+    expect(await logsCommand('fix-login', {}, x)).toBe(0);
+    const out = x.out();
+    expect(out).toMatch(/^fix-login attempt 1 · sonnet · agent_error \(counted\)/);
+    expect(out).toMatch(/── session .* · model /);
+    expect(out).toMatch(/→ Bash /);
+    expect(out).toMatch(/══ result: success · \d+ turn\(s\) · \$\d+\.\d{4}/);
+    expect(out).toContain('outcome: agent_error — boom');
+    expect(out).not.toMatch(/"type":/); // no raw JSON
+    const bad = io();
+    expect(await run(['node', 'swarm', 'logs', 'fix-login', '--attempt', '7'], bad)).toBe(2);
+    expect(bad.err()).toContain('has no attempt 7 (attempts: 1)');
+    expect(await run(['node', 'swarm', 'logs', 'never-run'], io())).toBe(2);
+  });
+
+  it('logs --follow tails a growing transcript until its result line', async () => {
+    const runFile = seedRun();
+    const lines = fs.readFileSync(runFile, 'utf8').split('\n').filter(Boolean);
+    fs.writeFileSync(runFile, lines.slice(0, 2).join('\n') + '\n');
+    const state = JSON.parse(fs.readFileSync(path.join(project.swarmDir, 'state.json'), 'utf8'));
+    state.tickets['fix-login'].attempts[0].outcome = 'running';
+    fs.writeFileSync(path.join(project.swarmDir, 'state.json'), JSON.stringify(state));
+    // A live "daemon": this test process holds the lock.
+    fs.writeFileSync(path.join(project.swarmDir, 'daemon.lock'), JSON.stringify({ pid: process.pid, pid_start: null, started_at: '', heartbeat_at: '', workflow: '' }));
+    const x = io();
+    const following = logsCommand('fix-login', { follow: true, pollMs: 20, followTimeoutMs: 60_000 }, x);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(x.out()).not.toContain('══ result');
+    fs.appendFileSync(runFile, lines.slice(2).join('\n') + '\n');
+    expect(await following).toBe(0);
+    expect(x.out()).toMatch(/══ result: success/);
+  });
+
+  it('retry / pause / resume with no daemon edit state.json under the lock', async () => {
+    seedRun();
+    const read = () => JSON.parse(fs.readFileSync(path.join(project.swarmDir, 'state.json'), 'utf8'));
+    const x = io();
+    expect(await controlCommand({ kind: 'retry', ticket: 'FIX-LOGIN' }, x)).toBe(0);
+    expect(x.out()).toMatch(/picked up again.*no daemon running: state\.json updated/);
+    expect(read().tickets['fix-login']).toMatchObject({ status: 'released', failures: 0 });
+    expect(read().tickets['fix-login'].attempts).toHaveLength(1);
+    expect(fs.existsSync(path.join(project.swarmDir, 'daemon.lock'))).toBe(false);
+
+    const now = Date.parse('2025-03-01T12:00:00Z');
+    expect(await controlCommand(pauseAction({ for: '2h' }, now), io(), () => now)).toBe(0);
+    expect(read().pause).toMatchObject({ kind: 'operator', until: '2025-03-01T14:00:00.000Z' });
+    expect(await controlCommand({ kind: 'resume' }, io())).toBe(0);
+    expect(read().pause).toBeNull();
+
+    expect(() => pauseAction({ for: 'soon' }, now)).toThrow(/--for must be a duration/);
+    const unknown = io();
+    expect(await run(['node', 'swarm', 'release', 'nope'], unknown)).toBe(2);
+    expect(unknown.err()).toMatch(/nope is not known to swarm/);
+  });
+});
