@@ -64,7 +64,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
         due_in_s: t.next_retry_at ? Math.max(0, Math.round((Date.parse(t.next_retry_at) - now) / 1000)) : null,
         reason: t.retry_reason ?? '',
         failures: t.failures,
-        next_model_hint: '',
+        next_model_hint: nextModel(state.daemon?.models, t.failures),
       }))
       .sort((a, b) => (a.due_at ?? '').localeCompare(b.due_at ?? '')),
     recent: tickets
@@ -174,6 +174,10 @@ function cell(s: string, n: number): string {
 }
 
 function id(s: string): string { return s; }
+/** The model ladder (policy.modelFor), inlined to keep this module free of imports. */
+function nextModel(models: string[] | undefined, failures: number): string {
+  return models && models.length > 0 ? models[Math.min(Math.max(failures, 0), models.length - 1)]! : '';
+}
 const round = (n: number) => Math.round(n * 10000) / 10000;
 function clip(s: string, n: number): string {
   const flat = s.replace(/\s+/g, ' ');

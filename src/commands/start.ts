@@ -85,6 +85,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       workflow: workflowPath,
       max_attempts: wf.config.agent.max_attempts,
       max_concurrent: wf.config.agent.max_concurrent,
+      models: wf.config.agent.models,
     };
     await recover(state, now, log);
     await killStrayAgents(svc.worktrees.root, log); // orphans the state cannot name (moved aside, or pid never saved)

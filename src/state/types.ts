@@ -87,6 +87,8 @@ export interface DaemonInfo {
   /** Copied from the config so `swarm status` need not load WORKFLOW.md. */
   max_attempts: number;
   max_concurrent: number;
+  /** agent.models, so `swarm status` can name the model of a waiting ticket's next attempt. */
+  models?: string[];
 }
 
 export interface SwarmState {
