@@ -160,7 +160,10 @@ describe('model ladder', () => {
 
     daemon = startDaemon(project);
     await waitFor(() => stateOrNull()?.tickets[String(hard)]?.failures === 2, { timeoutMs: 60_000, what: 'two counted failures' });
-    await daemon.stop(); // the third attempt is waiting for its backoff: the restart must keep the ladder
+    // Waiting for its backoff, status names the model the next attempt will use.
+    const waiting = JSON.parse((await runCli(project, ['status', '--json'])).stdout).retry_queue.find((r: any) => r.key === String(hard));
+    expect(waiting).toMatchObject({ failures: 2, next_model_hint: 'opus' });
+    await daemon.stop(); // the restart must keep the ladder
     daemon = null;
     expect(callsFor(String(hard))).toHaveLength(2);
 
