@@ -1,0 +1,227 @@
+// The daemon's operator surfaces in isolation: the API server's authentication, the control socket path
+// rule, /metrics as Prometheus text, webhook notifications (and that a broken webhook never hurts), and
+// the Logger's text/json/verbose output.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emptyState } from '../../src/state/file-store.js';
+import { buildSnapshot } from '../../src/status.js';
+import { renderMetrics } from '../../src/metrics.js';
+import { Notifier, notificationFor } from '../../src/notify.js';
+import { Logger } from '../../src/log.js';
+import { authProblem, ensureServerToken, startHttpServer } from '../../src/server/http.js';
+import type { DaemonHandle } from '../../src/server/api.js';
+import { defaultSocketPath, MAX_SOCKET_PATH } from '../../src/control/endpoint.js';
+import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
+import { startWebhook, type FakeWebhook } from '../helpers/webhook.js';
+
+const NOW = Date.parse('2025-03-01T12:00:00Z');
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-surfaces-'));
+  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+};
+
+function fakeHandle(calls: string[]): DaemonHandle {
+  const ok = (m: string) => ({ ok: true as const, message: m });
+  return {
+    snapshot: () => buildSnapshot(emptyState(NOW), null, NOW),
+    ticket: () => null,
+    metrics: () => '# TYPE swarm_up gauge\nswarm_up 1\n',
+    refresh: () => void calls.push('refresh'),
+    pause: (u) => (calls.push(`pause ${u}`), ok('paused')),
+    resume: () => (calls.push('resume'), ok('resumed')),
+    retry: (k) => (calls.push(`retry ${k}`), ok('retry')),
+    release: (k) => (calls.push(`release ${k}`), ok('release')),
+  };
+}
+
+describe('API server authentication', () => {
+  it('loopback: reads and refresh are open, controls need the bearer token from .swarm/server-token (0600)', async () => {
+    const dir = tmp();
+    const calls: string[] = [];
+    const srv = await startHttpServer({ host: '127.0.0.1', port: 0, handle: fakeHandle(calls), tokenFile: path.join(dir, 'server-token') });
+    cleanups.push(() => srv.close());
+    const token = fs.readFileSync(path.join(dir, 'server-token'), 'utf8').trim();
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(fs.statSync(path.join(dir, 'server-token')).mode & 0o777).toBe(0o600);
+    expect((await fetch(`${srv.url}api/v1/state`)).status).toBe(200);
+    expect((await fetch(`${srv.url}api/v1/refresh`, { method: 'POST' })).status).toBe(202);
+    expect((await fetch(`${srv.url}api/v1/pause`, { method: 'POST', body: '{"for_ms": 1000}' })).status).toBe(401);
+    expect((await fetch(`${srv.url}api/v1/pause`, { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: '{}' })).status).toBe(401);
+    const res = await fetch(`${srv.url}api/v1/resume`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(calls).toEqual(['refresh', 'resume']);
+    expect((await fetch(`${srv.url}api/v1/pause`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: 'not json' })).status).toBe(400);
+    expect((await fetch(`${srv.url}nope`)).status).toBe(404);
+    // The token survives restarts (same file, same token).
+    expect(ensureServerToken(path.join(dir, 'server-token'))).toBe(token);
+  });
+
+  it('beyond loopback every mutating request needs the token; GETs stay open', () => {
+    const auth = { token: 't'.repeat(64), loopback: false };
+    const req = (method: string, p: string, headers: Record<string, string> = {}) => authProblem({ method, path: p, headers }, auth);
+    expect(req('GET', '/api/v1/state')).toBeNull();
+    expect(req('POST', '/api/v1/refresh')?.status).toBe(401);
+    expect(req('POST', '/api/v1/refresh', { authorization: `Bearer ${'t'.repeat(64)}` })).toBeNull();
+    expect(req('POST', '/api/v1/tickets/12/release')?.status).toBe(401);
+    expect(authProblem({ method: 'POST', path: '/api/v1/pause', headers: {} }, null)).toBeNull(); // the control socket
+  });
+});
+
+describe('control socket path', () => {
+  it('uses .swarm/control.sock when short enough, else a per-user private temp path keyed by the repo', () => {
+    expect(defaultSocketPath('/home/me/project', '/tmp', 1000)).toBe('/home/me/project/.swarm/control.sock');
+    const deep = '/home/me/' + 'very-long-folder-name/'.repeat(6) + 'project';
+    const p = defaultSocketPath(deep, '/tmp', 1000);
+    expect(p).toMatch(/^\/tmp\/swarm-1000\/[0-9a-f]{16}\.sock$/);
+    expect(Buffer.byteLength(p)).toBeLessThanOrEqual(MAX_SOCKET_PATH);
+    expect(defaultSocketPath(deep + '2', '/tmp', 1000)).not.toBe(p);
+  });
+});
+
+describe('/metrics', () => {
+  it('is valid Prometheus text with the documented families', () => {
+    const s = emptyState(NOW);
+    const attempt = (outcome: any) => ({ number: 1, model: 'sonnet', outcome, counted: false, reason: '', summary: '', started_at: '', ended_at: null, duration_ms: 0, cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, session_id: null, pid: null, pid_start: null, run_file: '' });
+    s.tickets['1'] = { key: '1', identifier: '#1', title: 'a "quoted" \\ title', url: '', branch: '', worktree: '', status: 'running', attempts: [attempt('no_changes'), attempt('running')], failures: 1, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', tracker_synced: true };
+    s.pause = { kind: 'rate_limit', reason: 'limit', since: '', until: new Date(NOW + 60_000).toISOString(), limit_type: null };
+    s.daily.cost_usd = 1.5;
+    const text = renderMetrics({ snapshot: buildSnapshot(s, null, NOW), state: s, tracker: { kind: 'github', requests: 17, rateLimitRemaining: 4990 }, poll: { count: 3, lastDurationMs: 250 }, eligibleWaiting: 2 });
+    const f = parsePrometheus(text);
+    expect(sampleValue(f, 'swarm_agents_running')).toBe(1);
+    expect(sampleValue(f, 'swarm_queue_length')).toBe(2);
+    expect(sampleValue(f, 'swarm_attempts_total', { outcome: 'no_changes' })).toBe(1);
+    expect(sampleValue(f, 'swarm_paused', { kind: 'rate_limit' })).toBe(1);
+    expect(sampleValue(f, 'swarm_paused', { kind: 'operator' })).toBe(0);
+    expect(sampleValue(f, 'swarm_pause_remaining_seconds')).toBe(60);
+    expect(sampleValue(f, 'swarm_cost_usd_today')).toBe(1.5);
+    expect(sampleValue(f, 'swarm_tracker_requests_total', { tracker: 'github' })).toBe(17);
+    expect(sampleValue(f, 'swarm_tracker_rate_limit_remaining', { tracker: 'github' })).toBe(4990);
+    expect(sampleValue(f, 'swarm_poll_duration_seconds')).toBe(0.25);
+    expect(f.get('swarm_attempts_total')?.type).toBe('counter');
+    expect(() => parsePrometheus('swarm_x 1\n')).toThrow(/without a # TYPE/); // the parser can fail
+  });
+});
+
+describe('webhook notifications', () => {
+  let hook: FakeWebhook;
+  const ev = (type: string, data: Record<string, unknown>) => ({ at: '', type, data, message: null });
+
+  it('pause/resume, failed, PR opened and stopped become Slack/Discord JSON posts; other events do not', async () => {
+    hook = await startWebhook();
+    cleanups.push(() => hook.close());
+    const n = new Notifier({ url: () => hook.url, source: () => 'acme/widgets' });
+    n.listener(ev('paused', { kind: 'rate_limit', until: '2025-03-01T13:00:00Z', reason: 'usage limit' }));
+    n.listener(ev('resumed', { kind: 'rate_limit', reason: 'rate_limit pause ended' }));
+    n.listener(ev('ticket_failed', { ticket: '#4', reason: 'no_changes' }));
+    n.listener(ev('pr_opened', { ticket: '#1', pr: 'https://github.com/acme/widgets/pull/2' }));
+    n.listener(ev('started', { ticket: '#1' }));
+    n.listener(ev('daemon_stopped', { code: 0 }));
+    await n.flush();
+    expect(hook.texts().sort()).toEqual([
+      '[swarm acme/widgets] ⏸ dispatch paused (rate_limit) until 2025-03-01T13:00:00Z: usage limit',
+      '[swarm acme/widgets] ▶ dispatch resumed (was rate_limit): rate_limit pause ended',
+      '[swarm acme/widgets] ■ swarm daemon stopped (exit code 0)',
+      '[swarm acme/widgets] ✓ #1 handed off: https://github.com/acme/widgets/pull/2',
+      '[swarm acme/widgets] ✗ #4 failed: no_changes',
+    ].sort());
+    expect(hook.received.every((r) => r.content === r.text)).toBe(true);
+  });
+
+  it('a failing, slow or unreachable webhook never throws, never rejects unhandled, and flush() still returns', async () => {
+    const errors: string[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    cleanups.push(() => void process.off('unhandledRejection', onUnhandled));
+    const failing = await startWebhook({ status: 500 });
+    const slow = await startWebhook({ delayMs: 5000 });
+    cleanups.push(() => failing.close(), () => slow.close());
+    for (const url of [failing.url, slow.url, 'http://127.0.0.1:1/hook']) {
+      const n = new Notifier({ url: () => url, timeoutMs: 300, onError: (m) => errors.push(m) });
+      expect(() => n.listener(ev('ticket_failed', { ticket: '#4', reason: 'x' }))).not.toThrow();
+      await n.flush();
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toMatch(/HTTP 500/);
+    expect(unhandled).toEqual([]);
+    expect(notificationFor(ev('claimed', {}))).toBeNull();
+    const off = new Notifier({ url: () => null });
+    off.listener(ev('paused', {}));
+    await off.flush();
+  });
+
+  it('hangs off Logger events: a listener that throws never breaks logging', () => {
+    const out = new PassThrough();
+    const log = new Logger({ eventsFile: null, out, format: 'text' });
+    const seen: string[] = [];
+    log.onEvent(() => {
+      throw new Error('listener bug');
+    });
+    log.onEvent((e) => seen.push(`${e.type}:${String(e.data.ticket)}`));
+    expect(() => log.event('pr_opened', { ticket: '#1' }, 'handed off')).not.toThrow();
+    expect(seen).toEqual(['pr_opened:#1']);
+  });
+});
+
+describe('progress lines', () => {
+  function capture(opts: { format: 'text' | 'json'; color?: boolean; verbose?: boolean }) {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += d));
+    const log = new Logger({ eventsFile: null, out, now: () => NOW, ...opts });
+    log.setSecrets(['ghp_secretToken123']);
+    return { log, text: () => text };
+  }
+
+  it('text: one line per transition, ticket id first, coloured only when asked; debug only with --verbose', () => {
+    const c = capture({ format: 'text', color: true });
+    c.log.event('claimed', { ticket: '#12' }, 'claimed → swarm/12-x');
+    c.log.event('ticket_failed', { ticket: '#13' }, 'failed with ghp_secretToken123', 'error');
+    c.log.debug('hidden');
+    const lines = c.text().trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    const plainLines = lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
+    expect(plainLines[0]).toMatch(/^\d\d:\d\d:\d\d #12 +claimed → swarm\/12-x$/);
+    expect(lines[0]).toContain('\x1b[36m'); // cyan for claims
+    expect(lines[1]).toContain('\x1b[31m'); // red for failures
+    expect(plainLines[1]).toContain('failed with ***');
+    const plainOut = capture({ format: 'text', color: false });
+    plainOut.log.event('claimed', { ticket: '#12' }, 'claimed');
+    expect(plainOut.text()).not.toMatch(/\x1b\[/);
+    const verbose = capture({ format: 'text', verbose: true });
+    verbose.log.debug('detail', '#12');
+    expect(verbose.text()).toMatch(/#12 +detail/);
+  });
+
+  it('--log-format json: one JSON object per line with level, type, ticket and message; secrets masked', () => {
+    const c = capture({ format: 'json' });
+    c.log.event('finished', { ticket: '#12', outcome: 'pr_opened', cost_usd: 0.1 }, 'attempt 1 pr_opened with ghp_secretToken123');
+    c.log.warn('plain warning', '#13');
+    const recs = c.text().trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(recs[0]).toMatchObject({ level: 'info', type: 'finished', ticket: '#12', outcome: 'pr_opened', message: 'attempt 1 pr_opened with ***', at: '2025-03-01T12:00:00.000Z' });
+    expect(recs[1]).toMatchObject({ level: 'warn', ticket: '#13', message: 'plain warning' });
+    expect(c.text()).not.toContain('ghp_secretToken123');
+  });
+});
+
+describe('dashboard page', () => {
+  it('escapes ticket text and links only http(s) PR URLs', async () => {
+    const { dashboardPage } = await import('../../src/server/dashboard.js');
+    const s = emptyState(NOW);
+    s.tickets['1'] = { key: '1', identifier: '#1', title: '<img src=x onerror=alert(1)>', url: '', branch: '', worktree: '', status: 'review', attempts: [], failures: 0, next_retry_at: null, retry_reason: null, pr: { number: 2, url: 'javascript:alert(1)' }, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', tracker_synced: true };
+    const html = dashboardPage(buildSnapshot(s, null, NOW));
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('href="javascript:');
+    expect(html).toContain("fetch('api/v1/state'");
+  });
+});
