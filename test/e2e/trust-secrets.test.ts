@@ -26,6 +26,7 @@ const LINEAR = `lin_api_SCANLINEAR${rnd()}`;
 let WEBHOOK = '';
 
 beforeEach(async () => {
+  hookBodies.length = 0;
   project = await makeProject();
   gh = await startFakeGitHub({ gitDir: project.origin, token: TOKEN });
   hook = http.createServer((req, res) => {
@@ -90,7 +91,7 @@ function sampleArgv(): { stop: () => { samples: number; leaks: string[] } } {
 }
 
 describe('secret scan', () => {
-  it('no sink ever holds the GitHub token, the webhook URL or the Linear key', async () => {
+  it.each(['GITHUB_TOKEN', 'gh auth token'] as const)('no sink ever holds the GitHub token (from %s), the webhook URL or the Linear key', async (source) => {
     const envDump = (n: number) => path.join(project.base, `env-${n}.json`);
     const leak = `GITHUB_TOKEN=${TOKEN} webhook=${WEBHOOK} key=${LINEAR}`;
     const cfg = githubConfig(gh, {
@@ -101,7 +102,15 @@ describe('secret scan', () => {
     // The agent gets no token: swarm opens the PRs itself (the agent only commits).
     delete cfg.agent.env.FAKE_GITHUB_TOKEN;
     project.writeWorkflow(cfg);
-    Object.assign(project.env, { GITHUB_TOKEN: TOKEN, SWARM_TEST_WEBHOOK: WEBHOOK, LINEAR_API_KEY: LINEAR });
+    Object.assign(project.env, { SWARM_TEST_WEBHOOK: WEBHOOK, LINEAR_API_KEY: LINEAR });
+    if (source === 'GITHUB_TOKEN') project.env.GITHUB_TOKEN = TOKEN;
+    else {
+      // No token in the environment: swarm asks `gh auth token` and reads it from stdout.
+      const bin = path.join(project.base, 'bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, 'gh'), `#!/bin/sh\nif [ "$1 $2" = "auth token" ]; then echo ${TOKEN}; else exit 1; fi\n`, { mode: 0o755 });
+      project.env.PATH = `${bin}${path.delimiter}${project.env.PATH}`;
+    }
 
     const talker = gh.addIssue({ title: 'Echoes secrets then commits', body: 'Do it.', labels: ['agent'] });
     const crasher = gh.addIssue({ title: 'Crashes with a secret on stderr', labels: ['agent'] });
@@ -160,6 +169,7 @@ describe('secret scan', () => {
     for (const c of gh.comments) leaks.push(...hits(`comment on #${c.issue}`, c.body));
     for (const p of gh.pulls) leaks.push(...hits(`PR #${p.number}`, `${p.title}\n${p.body ?? ''}`));
     for (const r of gh.requests) leaks.push(...hits(`${r.method} ${r.path}`, `${r.path}\n${JSON.stringify(r.body ?? null)}`));
+    expect(hookBodies.length).toBeGreaterThan(0); // notifications were sent (PR opened…), and scanned
     for (const b of hookBodies) leaks.push(...hits('webhook body', b.slice(b.indexOf('\n'))));
     // argv of every process, sampled every ~20 ms during the run.
     leaks.push(...argv.leaks);
