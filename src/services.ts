@@ -66,14 +66,18 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
       // PRs still live on GitHub; without a GitHub token (or with pr.auto_open off and a non-GitHub
       // remote) the handoff is the pushed branch.
       let codeHost: CodeHost = pushHandoff;
-      let slug = cfg.tracker.team ?? '';
+      const parsed = origin ? parseGitHubRemote(origin) : null; // SWARM_REPO stays owner/name-shaped
+      let slug = parsed ? `${parsed.owner}/${parsed.name}` : basename(ctx.repoDir);
       try {
         // tracker.api_url is Linear's here: GitHub's API comes from GITHUB_API_URL or the origin's host.
         const { gh, slug: s } = await github(linearCodeHostApi(origin, ctx.env));
         codeHost = gh;
         slug = s;
       } catch (err) {
-        if (cfg.pr.auto_open) throw err;
+        if (cfg.pr.auto_open) {
+          if (!(err instanceof ConfigError)) throw err;
+          throw new ConfigError(`${err.message} — Linear mode finds and opens pull requests on GitHub (or set pr.auto_open: false in ${file} to hand off pushed branches without GitHub)`);
+        }
         ctx.log(`no GitHub access for PR detection (${(err as Error).message}); handoff is the pushed branch`);
       }
       return { tracker, codeHost, worktrees, repoSlug: slug, baseBranch, secrets };
