@@ -5,11 +5,14 @@
 // blocker to Done — the test plays that human.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { startFakeLinear, type FakeLinear, type FakeLinearRequest } from '../helpers/fake-linear.js';
 import { makeProject, maxOverlap, merge, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
 
+const execFileP = promisify(execFile);
 const STICKY = '<!-- swarm:status -->';
 const KEY = 'lin_api_e2eSecretKey0123456789abcdef';
 let gh: FakeGitHub;
@@ -249,6 +252,36 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     expect(ts.attempts.map((a: any) => [a.outcome, a.counted])).toEqual([['no_changes', true], ['pr_opened', false]]);
     expect(lin.issue(key).attachments.map((a) => a.url)).toEqual([ts.pr.url]);
     expect(sticky()).toHaveLength(1);
+  });
+
+  it('without GitHub access and pr.auto_open: false, hands off the pushed branch (no attachment)', async () => {
+    // No GitHub token anywhere (and the origin is a plain path): PRs cannot be detected or opened.
+    for (const k of ['SWARM_TEST_GH_TOKEN', 'GITHUB_API_URL']) delete project.env[k];
+    project.env.PATH = `${path.join(project.base, 'no-gh')}:${project.env.PATH}`; // a `gh` that is not logged in
+    fs.mkdirSync(path.join(project.base, 'no-gh'));
+    fs.writeFileSync(path.join(project.base, 'no-gh', 'gh'), '#!/bin/sh\necho "not logged in" >&2\nexit 1\n', { mode: 0o755 });
+    const noGitHub = { tracker: { repo: null, token: null }, agent: { env: { FAKE_GITHUB_TOKEN: 'unused', FAKE_GITHUB_API: 'unused' } } };
+    // With pr.auto_open (the default) swarm must open PRs, so a missing GitHub token is a startup error.
+    project.writeWorkflow(linearConfig(noGitHub));
+    const refused = await runCli(project, ['start', '--once']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/GitHub token.*pr.auto_open: false/);
+    project.writeWorkflow(linearConfig(merge(noGitHub, { pr: { auto_open: false } })));
+    const key = lin.addIssue({ title: 'Branch only', branchName: 'eng-1-branch-only' });
+    project.setScenarios({ default: ['commit_only'] });
+
+    const res = await runCli(project, ['start', '--until-idle']);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(lin.issue(key).state).toBe('In Review');
+    expect(lin.issue(key).attachments).toEqual([]);
+    const ts = project.state().tickets[key];
+    expect(ts.status).toBe('review');
+    expect(ts.attempts.map((a: any) => a.outcome)).toEqual(['pr_auto_opened']);
+    const { stdout } = await execFileP('git', ['--git-dir', project.origin, 'branch', '--list', 'swarm/eng-1-branch-only']);
+    expect(stdout).toContain('swarm/eng-1-branch-only');
+    expect(lin.issue(key).comments.filter((c) => c.body.includes(STICKY))[0]!.body).toContain('swarm/eng-1-branch-only');
+    const env = project.claudeCalls()[0]!.env;
+    expect(env.SWARM_REPO).not.toBe('ENG');
   });
 
   it('refuses to start with a workflow state the team does not have, naming it (exit 2)', async () => {
