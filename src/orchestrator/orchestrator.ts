@@ -441,7 +441,9 @@ export class Orchestrator {
           await this.svc.tracker.updateSticky(ticket, sticky);
           break;
         case 'cancelled':
-          break; // reconcile() already released the claim
+          // reconcile() already released the claim while the attempt still ran: show how it ended.
+          await this.svc.tracker.updateSticky(ticket, sticky);
+          break;
       }
       ts.tracker_synced = true;
       this.save();
