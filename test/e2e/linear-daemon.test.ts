@@ -180,6 +180,7 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     expect(ts.attempts[0].counted).toBe(false);
     expect(project.events().some((e) => e.type === 'cancelled' && e.ticket === key)).toBe(true);
     expect(lin.issue(key).state).toBe('Canceled'); // swarm never moves a canceled issue back
+    await waitFor(() => lin.issue(key).comments.some((c) => c.body.includes('| 1 | sonnet | cancelled |')), { timeoutMs: 30_000, what: 'sticky shows the cancelled attempt' });
     expect(lin.issue(key).comments.filter((c) => c.body.includes(STICKY))).toHaveLength(1);
     expect(gh.pulls).toHaveLength(0);
   });
