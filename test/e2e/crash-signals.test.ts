@@ -80,7 +80,7 @@ describe('graceful shutdown', () => {
     d.kill('SIGTERM');
     await d.waitForOutput(/draining/);
     const status = await runCli(project, ['status']);
-    expect(status.stdout).toMatch(/draining/);
+    expect(status.stdout).toMatch(/draining/i);
     expect(JSON.parse((await runCli(project, ['status', '--json'])).stdout).daemon.draining).toBe(true);
     const exit = await d.exited;
     expect(exit.code).toBe(0);
