@@ -155,6 +155,16 @@ async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
   } catch (err) {
     out.push(fail('team, states and labels', message(err), 'create the missing state/label in Linear (Settings → Teams → Workflow / Labels) or change WORKFLOW.md'));
   }
+  // Pull requests live on GitHub (docs/linear.md): say which hand-off this configuration gets.
+  const { linearCodeHostApi } = await import('../services.js');
+  const api = linearCodeHostApi(await originUrl(ctx.repoDir), ctx.env);
+  try {
+    const gh = await resolveGithubToken({ tracker: { token: cfg.tracker.token, api_url: api } }, ctx.env, { timeoutMs: ctx.timeoutMs });
+    out.push(pass('pull requests', `found and opened on GitHub (${api}) with the token from ${gh.source}`));
+  } catch (err) {
+    if (cfg.pr.auto_open) out.push(fail('pull requests', message(err), 'export GITHUB_TOKEN=… (or `gh auth login`), or set pr.auto_open: false to hand off pushed branches without GitHub'));
+    else out.push(pass('pull requests', 'no GitHub token: the hand-off is the pushed branch (pr.auto_open: false), with no PR detection'));
+  }
   return out;
 }
 
