@@ -95,6 +95,8 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     expect(lin.issue(blocked).comments).toEqual([]);
     // Linear's listing already says which blockers are open: no per-issue re-check while it waits.
     expect(ops('SwarmIssue').filter((r) => r.variables.id === blocked)).toEqual([]);
+    const why = await runCli(project, ['explain', blocked]);
+    expect(why.stdout, why.stderr).toContain(`blocked by ${low1}`);
 
     const doneAt = new Date().toISOString();
     lin.setState(low1, 'Done'); // the human merges the blocker's PR
@@ -293,6 +295,11 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     expect(res.stderr).toContain('Todo'); // the valid names are listed
     expect(res.stderr).not.toMatch(/\n\s+at /); // one sentence, no stack
     expect(res.stderr).not.toContain(KEY);
+    const doctor = await runCli(project, ['doctor']);
+    expect(doctor.code, doctor.stdout).not.toBe(0);
+    expect(doctor.stdout).toContain('tracker.states "Ready for agent"');
+    expect(doctor.stdout).toMatch(/pull requests.*GitHub \(http:\/\/127\.0\.0\.1/);
+    expect(doctor.stdout + doctor.stderr).not.toContain(KEY);
 
     project.writeWorkflow(linearConfig({ tracker: { review_state: 'Code Review' } }));
     const res2 = await runCli(project, ['start', '--dry-run']);
