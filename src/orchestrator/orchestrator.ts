@@ -279,7 +279,7 @@ export class Orchestrator {
     if (err instanceof TrackerError && err.kind === 'rate_limited') {
       const until = err.retryAt ?? new Date(now + 60_000).toISOString();
       if (this.state.pause?.kind !== 'tracker') {
-        this.state.pause = { kind: 'tracker', reason: err.message, since: new Date(now).toISOString(), until, limit_type: 'tracker' };
+        this.state.pause = { kind: 'tracker', reason: err.message, since: new Date(now).toISOString(), until, limit_type: null };
         this.rt.log.event('paused', { kind: 'tracker', until, reason: err.message }, `tracker rate limited: pausing until ${until}`, 'warn');
         this.save();
       }

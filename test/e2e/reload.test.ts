@@ -86,7 +86,7 @@ it('status --json and the table agree with the state while agents run', async ()
   }
   const table = (await runCli(project, ['status'])).stdout;
   expect(table).toMatch(new RegExp(`daemon pid ${daemon.proc.pid}`));
-  expect(table).toMatch(/Running \(2\)/);
+  expect(table).toMatch(/Running \(2( of 2)?\)/);
   expect(table).toContain(`#${a}`);
   expect(table).toContain('Long running one');
   for (const line of table.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
