@@ -38,6 +38,9 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const wf = loadWorkflow(workflowPath, io.env);
   if (opts.port !== undefined) wf.config.server.port = parsePort(opts.port);
   checkAgentCommand(wf, io, repoDir);
+  if (wf.config.state.url !== null) {
+    throw new UsageError(`${wf.path}: state.url is set, but shared Postgres fleet state is not available in this version of swarm; remove state.url to use the embedded store under .swarm/`);
+  }
   const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env);
   if (typeof bypass === 'string') throw new UsageError(`${wf.path}: ${bypass}`);
   const paths = swarmPaths(repoDir);

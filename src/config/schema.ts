@@ -73,7 +73,7 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     trusted_labelers_only: t.bool('trusted_labelers_only', true),
     throttle_writes: t.bool('throttle_writes', true),
     // Optional keys stay absent when unset (defaults live where they are used).
-    request_timeout: t.get('request_timeout') !== undefined ? t.duration('request_timeout', 30_000) : undefined,
+    request_timeout: t.duration('request_timeout', 30_000),
     allowed_authors: t.list('allowed_authors', []),
     api_key: t.strOrNull('api_key'),
     team: t.strOrNull('team'),
@@ -185,7 +185,7 @@ function readState(root: Section, secrets: string[]): Config['state'] {
   const out = {
     url,
     transcript_days: s.int('transcript_days', 14, 1),
-    events_max_mb: s.get('events_max_mb') !== undefined ? s.int('events_max_mb', 20, 1) : undefined,
+    events_max_mb: s.int('events_max_mb', 20, 1),
   };
   s.finish();
   return out;

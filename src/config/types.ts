@@ -25,8 +25,8 @@ export interface TrackerConfig {
   trusted_labelers_only: boolean;
   /** Space GitHub writes 1–3 s apart (GitHub's guidance against secondary limits); tests turn it off. */
   throttle_writes: boolean;
-  /** Per-request timeout for the tracker's HTTP API in ms (`tracker.request_timeout`; unset = 30 s). */
-  request_timeout?: number;
+  /** Per-request timeout for the tracker's HTTP API in ms (`tracker.request_timeout`, default 30 s). */
+  request_timeout: number;
   allowed_authors: string[];
   // linear
   api_key: string | null;
@@ -74,8 +74,8 @@ export interface Config {
   pr: { auto_open: boolean; draft: boolean };
   server: { port: number | null; host: string };
   notify: { webhook_url: string | null };
-  /** events_max_mb: rotate .swarm/events.jsonl past this size (one previous file kept); unset = 20. */
-  state: { url: string | null; transcript_days: number; events_max_mb?: number };
+  /** events_max_mb: rotate .swarm/events.jsonl past this size (one previous file kept); default 20. */
+  state: { url: string | null; transcript_days: number; events_max_mb: number };
 }
 
 /** What loading WORKFLOW.md yields: the config, the raw prompt template, and non-fatal warnings. */

@@ -70,6 +70,13 @@ describe('swarm start refuses bad input with exit 2 and one sentence', () => {
     expectCleanUsageError(await runCli(project, ['start', '--once']), /agent\.max_concurrent/);
   });
 
+  it('state.url (fleet mode) is refused rather than silently ignored', async () => {
+    project.writeWorkflow({ state: { url: 'postgres://swarm:hunter2-secret@127.0.0.1/swarm' } });
+    const res = await runCli(project, ['start', '--once']);
+    expectCleanUsageError(res, /state\.url.*not available in this version/);
+    expect(res.stderr).not.toContain('hunter2-secret');
+  });
+
   it('an unknown option is a usage error', async () => {
     const res = await runCli(project, ['start', '--bogus']);
     expect(res.code).toBe(2);

@@ -96,6 +96,8 @@ describe('validateConfig defaults', () => {
         review_label: 'agent:review',
         failed_label: 'agent:failed',
         trusted_labelers_only: true,
+        throttle_writes: true,
+        request_timeout: 30_000,
         allowed_authors: [],
         api_key: null,
         team: null,
@@ -132,7 +134,7 @@ describe('validateConfig defaults', () => {
       pr: { auto_open: true, draft: false },
       server: { port: null, host: '127.0.0.1' },
       notify: { webhook_url: null },
-      state: { url: null, transcript_days: 14 },
+      state: { url: null, transcript_days: 14, events_max_mb: 20 },
     };
     for (const raw of [{}, null, undefined]) {
       const res = validate(raw);
