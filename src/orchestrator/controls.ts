@@ -30,7 +30,7 @@ export function applyRetry(state: SwarmState, key: string): ControlResult {
   if (ts.status === 'failed' || ts.status === 'review') ts.status = 'released';
   ts.tracker_synced = false;
   ts.last_event = 'retry requested by an operator';
-  return { ok: true, message: `ticket ${ts.identifier} will be picked up again with a fresh attempt count (history kept; remove the failed label on the tracker if it is still there)` };
+  return { ok: true, message: `ticket ${ts.identifier} will be picked up again with a fresh attempt count (history kept; the failed label is removed at the next poll)` };
 }
 
 export function applyRelease(state: SwarmState, key: string): ControlResult {

@@ -101,7 +101,11 @@ async function heal(d: ReconcileDeps, ts: TicketState, t: Ticket): Promise<void>
   if (ts.tracker_synced) return;
   if (ts.status === 'review') await d.svc.tracker.release(t, ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null, sticky());
   else if (ts.status === 'failed') await d.svc.tracker.markFailed(t, sticky());
-  else if (ts.status === 'released') await d.svc.tracker.unclaim(t, sticky());
+  else if (ts.status === 'released') {
+    await d.svc.tracker.unclaim(t, sticky());
+    // `swarm retry` of a failed ticket: the failed label must go too, or it stays handed off.
+    if (hasLabel(t, tr.failed_label)) await d.svc.tracker.clearFailed?.(t);
+  }
   else await d.svc.tracker.updateSticky(t, sticky());
   ts.tracker_synced = true;
   d.save();

@@ -194,6 +194,10 @@ export class GitHubTracker implements Tracker, CodeHost {
     await this.updateSticky(ticket, sticky);
   }
 
+  async clearFailed(ticket: Ticket): Promise<void> {
+    await this.removeLabel(ticket, this.config.tracker.failed_label);
+  }
+
   async unclaim(ticket: Ticket, sticky: string | null): Promise<void> {
     await this.removeLabel(ticket, this.config.tracker.running_label);
     if (sticky !== null) await this.updateSticky(ticket, sticky);

@@ -277,6 +277,16 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
       await upsertSticky(ticket, sticky);
     },
 
+    async clearFailed(ticket) {
+      const r = await ensure();
+      if (cfg.failed_state !== null) {
+        const now = await currentState(ticket.id);
+        if (now.name === cfg.failed_state) await moveTo(ticket, cfg.states[0]!);
+      } else {
+        await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { removedLabelIds: [r.labels.get(cfg.failed_label)!] } });
+      }
+    },
+
     async unclaim(ticket, sticky) {
       const now = await currentState(ticket.id);
       if (now.name === cfg.running_state) await moveTo(ticket, cfg.states[0]!);

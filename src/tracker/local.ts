@@ -64,6 +64,9 @@ export class LocalTracker implements Tracker {
     this.editLabels(t.key, [tr.failed_label], [tr.running_label]);
     this.writeSticky(t.key, sticky);
   }
+  async clearFailed(t: Ticket): Promise<void> {
+    this.editLabels(t.key, [], [this.config.tracker.failed_label]);
+  }
   async unclaim(t: Ticket, sticky: string | null): Promise<void> {
     this.editLabels(t.key, [], [this.config.tracker.running_label]);
     if (sticky !== null) this.writeSticky(t.key, sticky);

@@ -83,6 +83,8 @@ export interface Tracker {
   rateLimit(): { remaining: number | null; resetAt: string | null };
   /** Requests sent so far (for /metrics and benches). */
   requestCount(): number;
+  /** Undo markFailed for `swarm retry`: drop the failed label / leave failed_state. */
+  clearFailed?(ticket: Ticket): Promise<void>;
   /** Adopt a reloaded configuration (labels, states…) without rebuilding the client. */
   setConfig?(config: import('../config/types.js').Config): void;
   /**
