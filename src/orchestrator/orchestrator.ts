@@ -1,57 +1,54 @@
 // The poll loop: reload → reconcile → fetch → choose → claim → dispatch. It sequences work and persists
 // state; parsing lives in the adapters/stream parser and every decision in policy.ts.
-import PQueue from 'p-queue';
 import type { Workflow } from '../config/types.js';
 import { reloadWorkflow } from '../config/workflow.js';
 import { TrackerError, type Ticket } from '../tracker/types.js';
-import type { SwarmState, TicketState } from '../state/types.js';
-import { runFile } from '../state/paths.js';
-import { branchName, worktreeDirName } from '../workspace/naming.js';
-import { runAttempt, safeSegment } from './attempt.js';
-import { renderSticky } from './sticky.js';
-import { activePause, budgetStop, capacity, choose, eligibility, modelFor, type EligibilityContext } from './policy.js';
-import { canaryPassed } from './canary.js';
-import { finishAttempt, newTicketState, rollDay, startAttempt } from './transitions.js';
+import type { SwarmState } from '../state/types.js';
+import { activePause, budgetStop, capacity, choose, eligibility, type EligibilityContext } from './policy.js';
+import { rollDay } from './transitions.js';
 import { reconcile } from './reconcile.js';
+import { Dispatcher, type Running } from './dispatcher.js';
 import { applyPause, applyRelease, applyResume, applyRetry, type ControlResult } from './controls.js';
 import type { Runtime, ServiceFactory, Services } from './runtime.js';
-import { join } from 'node:path';
 
 export type Mode = 'daemon' | 'once' | 'until-idle';
 
-interface Running {
-  ac: AbortController;
-  ticket: Ticket;
-  done: Promise<void>;
-}
-
 export class Orchestrator {
-  readonly running = new Map<string, Running>();
-  private readonly queue: PQueue;
+  private readonly work: Dispatcher;
   private draining = false;
   private stopped = false;
   private wakeUp: (() => void) | null = null;
+  /** A wake() that arrived while no sleep was pending: the next sleep returns at once. */
+  private wakePending = false;
   private lastConfigError: string | null = null;
   private lastTickets: Ticket[] = [];
   private lastPollAt = 0;
   private saveTimer: NodeJS.Timeout | null = null;
   private servicesKey: string;
-  /** Tickets whose tracker write is in flight: reconcile must not "heal" them meanwhile. */
-  private readonly syncing = new Set<string>();
-  /** Tickets refused by tracker.trust(), with the reason last logged (logged again only if it changes). */
-  private readonly untrusted = new Map<string, string>();
   /** For /metrics: how many polls ran and how long the last one took (ms). */
   readonly pollStats = { count: 0, lastDurationMs: 0, lastAt: 0 };
 
   constructor(
-    private readonly rt: Runtime,
+    readonly rt: Runtime,
     private readonly makeServices: ServiceFactory,
     private wf: Workflow,
     private svc: Services,
     readonly state: SwarmState,
     private readonly workflowPath: string,
   ) {
-    this.queue = new PQueue({ concurrency: wf.config.agent.max_concurrent });
+    this.work = new Dispatcher(
+      {
+        rt,
+        state,
+        workflow: () => this.wf,
+        services: () => this.svc,
+        context: () => this.context(),
+        save: () => this.save(),
+        saveSoon: () => this.saveSoon(),
+        wake: () => this.wake(),
+      },
+      wf.config.agent.max_concurrent,
+    );
     this.servicesKey = serviceKey(wf);
     rt.log.setSecrets([...svc.secrets, ...wf.secrets]);
   }
@@ -60,6 +57,8 @@ export class Orchestrator {
   get services(): Services { return this.svc; }
   get isDraining(): boolean { return this.draining; }
   get tickets(): readonly Ticket[] { return this.lastTickets; }
+  /** Agents running now, by ticket key. */
+  get running(): ReadonlyMap<string, Running> { return this.work.running; }
 
   /** Main loop. Resolves with the process exit code. */
   async run(mode: Mode): Promise<number> {
@@ -113,11 +112,11 @@ export class Orchestrator {
     const eligibleIgnoringPause = tickets.filter((t) => eligibility(t, ctx).every((c) => c.pass || c.rule === 'pause' || c.rule === 'running'));
     for (const t of ordered) {
       if (capacity(this.wf.config, this.state, this.running.size) <= 0) break;
-      await this.claimAndDispatch(t);
+      await this.work.claimAndDispatch(t);
     }
     this.save();
     // A ticket refused by tracker.trust() is not eligible: --until-idle must not wait for it forever.
-    return eligibleIgnoringPause.filter((t) => !this.untrusted.has(t.key)).length;
+    return eligibleIgnoringPause.filter((t) => !this.work.untrusted.has(t.key)).length;
   }
 
   // --- operator controls (control channel, HTTP API) -------------------------------------------
@@ -148,7 +147,7 @@ export class Orchestrator {
 
   /** Drop a claim: stop its agent if one runs; the next poll's reconcile tells the tracker. */
   releaseTicket(key: string): ControlResult {
-    this.running.get(key)?.ac.abort('cancel');
+    this.work.running.get(key)?.ac.abort('cancel');
     const res = applyRelease(this.state, key);
     if (res.ok) this.rt.log.event('released', { ticket: key }, res.message);
     this.save();
@@ -192,7 +191,7 @@ export class Orchestrator {
   async stop(): Promise<void> {
     this.stopped = true;
     this.draining = true;
-    for (const r of this.running.values()) r.ac.abort('shutdown');
+    this.work.abortAll('shutdown');
     this.wake();
     await this.waitForRuns();
   }
@@ -200,7 +199,8 @@ export class Orchestrator {
   wake(): void {
     const w = this.wakeUp;
     this.wakeUp = null;
-    w?.();
+    if (w) w();
+    else this.wakePending = true;
   }
 
   context(): EligibilityContext {
@@ -208,8 +208,7 @@ export class Orchestrator {
   }
 
   async waitForRuns(): Promise<void> {
-    await Promise.all([...this.running.values()].map((r) => r.done));
-    await this.queue.onIdle();
+    await this.work.waitForRuns();
     this.save();
   }
 
@@ -222,7 +221,7 @@ export class Orchestrator {
   }
 
   /** Coalesce frequent updates (agent events) into at most one write per second. */
-  private saveSoon(): void {
+  saveSoon(): void {
     if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => this.save(), 1000);
     this.saveTimer.unref();
@@ -254,7 +253,7 @@ export class Orchestrator {
     this.lastConfigError = null;
     if (workflow === this.wf) return;
     this.wf = workflow;
-    this.queue.concurrency = workflow.config.agent.max_concurrent;
+    this.work.setConcurrency(workflow.config.agent.max_concurrent);
     if (key === this.servicesKey) this.svc.tracker.setConfig?.(workflow.config);
     this.rt.log.setSecrets([...this.svc.secrets, ...workflow.secrets]);
   }
@@ -289,173 +288,8 @@ export class Orchestrator {
     this.rt.log.event('tracker_error', { error: message }, `tracker poll failed: ${message} (will retry next poll)`, 'warn');
   }
 
-  private async claimAndDispatch(t: Ticket): Promise<void> {
-    const id = t.identifier;
-    const log = this.rt.log;
-    let fresh: Ticket | null;
-    try {
-      fresh = await this.svc.tracker.fetch(t.key);
-      if (!fresh || !eligibility(fresh, this.context()).every((c) => c.pass)) return;
-      const verdict = await this.svc.tracker.trust(fresh);
-      if (!verdict.trusted) {
-        // Once per ticket and reason, at info: an operator must see why a labelled ticket never starts.
-        if (this.untrusted.get(fresh.key) !== verdict.reason) log.event('ignored', { ticket: id, reason: verdict.reason }, `ignored: ${verdict.reason}`);
-        this.untrusted.set(fresh.key, verdict.reason);
-        return;
-      }
-      this.untrusted.delete(fresh.key);
-    } catch (err) {
-      log.warn(`could not re-read before claiming: ${(err as Error).message}`, id);
-      return;
-    }
-    const ts = this.ticketState(fresh);
-    try {
-      const pr = await this.svc.codeHost.findPullRequest(ts.branch);
-      if (pr && pr.state !== 'closed') {
-        // Dedup guard: the work is already handed off (maybe while the daemon was down).
-        ts.status = 'review';
-        ts.pr = { number: pr.number, url: pr.url };
-        ts.last_event = `PR ${pr.url}`;
-        this.save();
-        log.event('pr_found', { ticket: id, pr: pr.url }, `already has ${pr.url}; released without running`);
-        ts.tracker_synced = false;
-        await this.svc.tracker.release(fresh, pr, renderSticky(ts, this.wf.config.agent.max_attempts));
-        ts.tracker_synced = true;
-        this.save();
-        return;
-      }
-      ts.status = 'claimed';
-      ts.claimed_at ??= new Date(this.rt.now()).toISOString();
-      this.save();
-      await this.svc.tracker.claim(fresh, renderSticky(ts, this.wf.config.agent.max_attempts));
-      ts.tracker_synced = true;
-    } catch (err) {
-      log.warn(`claim failed: ${(err as Error).message} (will retry next poll)`, id);
-      if (ts.status === 'claimed' && ts.attempts.length === 0) ts.status = 'released';
-      this.save();
-      return;
-    }
-    log.event('claimed', { ticket: id, key: ts.key, branch: ts.branch }, `claimed → ${ts.branch}`);
-    this.dispatch(fresh, ts);
-  }
-
-  private ticketState(t: Ticket): TicketState {
-    const existing = this.state.tickets[t.key];
-    if (existing) {
-      existing.title = t.title;
-      existing.url = t.url;
-      if (!existing.branch) {
-        // Rebuilt from the events log without its claim event: derive the branch as a first claim would.
-        existing.branch = branchName(this.wf.config.workspace.branch_prefix, t);
-        existing.worktree = join(this.svc.worktrees.root, worktreeDirName(existing.branch));
-      }
-      return existing;
-    }
-    const cfg = this.wf.config;
-    const branch = branchName(cfg.workspace.branch_prefix, t);
-    const worktree = join(this.svc.worktrees.root, worktreeDirName(branch));
-    const ts = newTicketState(t, branch, worktree, this.rt.now());
-    this.state.tickets[t.key] = ts;
-    return ts;
-  }
-
-  private dispatch(ticket: Ticket, ts: TicketState): void {
-    const ac = new AbortController();
-    const entry: Running = { ac, ticket, done: Promise.resolve() };
-    this.running.set(ts.key, entry);
-    entry.done = this.queue
-      .add(() => this.attempt(ticket, ts, ac.signal))
-      .catch((err) => this.rt.log.error(`attempt crashed: ${(err as Error).stack ?? err}`, ticket.identifier))
-      .finally(() => {
-        this.running.delete(ts.key);
-        this.save();
-        this.wake();
-      });
-  }
-
-  private async attempt(ticket: Ticket, ts: TicketState, signal: AbortSignal): Promise<void> {
-    const cfg = this.wf.config;
-    const log = this.rt.log;
-    const rec = startAttempt(ts, modelFor(ts.failures, cfg.agent.models), (n) => runFile(this.rt.paths, safeSegment(ts.key), n), this.rt.now());
-    this.save();
-    log.event('started', { ticket: ticket.identifier, key: ts.key, attempt: rec.number, model: rec.model }, `attempt ${rec.number} on ${rec.model} (${ts.failures}/${cfg.agent.max_attempts} failures so far)`);
-    const out = await runAttempt(this.rt, this.svc, this.wf, {
-      ticket,
-      ts,
-      rec,
-      signal,
-      onSpawn: (pid, pidStart) => {
-        rec.pid = pid;
-        rec.pid_start = pidStart;
-        this.save(); // the pid must be on disk before anything else happens: a crash now leaves a findable orphan
-      },
-      onEvent: (ev, summary) => {
-        ts.last_event = summary.lastActivity;
-        if (this.state.canary && canaryPassed(summary, this.rt.now() - Date.parse(rec.started_at), cfg.agent.fast_fail)) {
-          this.state.canary = false;
-          log.event('canary_passed', { ticket: ticket.identifier }, 'canary run got past fast_fail: filling the other slots');
-          this.wake();
-        }
-        if (ev.type === 'api_retry' && (ev.error === 'authentication_failed' || ev.error === 'billing_error')) {
-          const entry = this.running.get(ts.key);
-          entry?.ac.abort('auth');
-        }
-        this.saveSoon();
-      },
-    });
-    const jitter = Math.floor(this.rt.random() * Math.min(30_000, Math.max(1000, ((out.cls.resetAt ?? 0) - this.rt.now()) * 0.05)));
-    const dailyBefore = budgetStop(cfg, this.state, undefined);
-    const pauseBefore = this.state.pause;
-    const effect = finishAttempt(this.state, ts, rec, out, cfg, this.rt.now(), jitter);
-    const tripped = this.state.pause !== pauseBefore && this.state.pause?.kind === 'breaker' ? this.state.pause : null;
-    if (tripped) log.event('paused', { kind: 'breaker', until: tripped.until, reason: tripped.reason, limit_type: null }, `dispatch paused until ${tripped.until}: ${tripped.reason}`, 'warn');
-    const dailyStop = dailyBefore ? null : budgetStop(cfg, this.state, undefined);
-    if (dailyStop) log.event('budget_reached', { daily_usd: cfg.budget.daily_usd, spent_usd: this.state.daily.cost_usd }, `no new work today: ${dailyStop}`, 'warn');
-    this.save();
-    log.event('finished', { ticket: ticket.identifier, key: ts.key, attempt: rec.number, model: rec.model, outcome: rec.outcome, counted: rec.counted, reason: rec.reason, cost_usd: rec.cost_usd }, `attempt ${rec.number} ${rec.outcome}${rec.counted ? ' (counted)' : ''}: ${rec.reason}`, rec.outcome.startsWith('pr_') ? 'info' : 'warn');
-    await this.tell(ticket, ts, effect);
-  }
-
-  /** Tell the tracker what happened. Failures here are healed by reconcile() on a later poll. */
-  private async tell(ticket: Ticket, ts: TicketState, effect: ReturnType<typeof finishAttempt>): Promise<void> {
-    const sticky = renderSticky(ts, this.wf.config.agent.max_attempts);
-    const log = this.rt.log;
-    ts.tracker_synced = false;
-    this.syncing.add(ts.key);
-    try {
-      switch (effect.kind) {
-        case 'handoff':
-          log.event('pr_opened', { ticket: ticket.identifier, pr: ts.pr?.url ?? null }, `handed off: ${ts.pr?.url ?? ts.branch}`);
-          await this.svc.tracker.release(ticket, ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null, sticky);
-          break;
-        case 'failed':
-          log.event('ticket_failed', { ticket: ticket.identifier, reason: effect.reason }, `failed after ${ts.failures} counted attempts: ${effect.reason}`, 'error');
-          await this.svc.tracker.markFailed(ticket, sticky);
-          break;
-        case 'pause':
-          log.event('paused', { kind: effect.pause.kind, until: effect.pause.until, reason: effect.pause.reason, limit_type: effect.pause.limit_type }, `dispatch paused${effect.pause.until ? ` until ${effect.pause.until}` : ' until `swarm resume`'}: ${effect.pause.reason}`, 'warn');
-          await this.svc.tracker.updateSticky(ticket, sticky);
-          break;
-        case 'retry':
-          log.event('retry_scheduled', { ticket: ticket.identifier, at: new Date(effect.at).toISOString(), reason: effect.reason }, `retry at ${new Date(effect.at).toISOString()}`);
-          await this.svc.tracker.updateSticky(ticket, sticky);
-          break;
-        case 'cancelled':
-          // reconcile() already released the claim while the attempt still ran: show how it ended.
-          await this.svc.tracker.updateSticky(ticket, sticky);
-          break;
-      }
-      ts.tracker_synced = true;
-      this.save();
-    } catch (err) {
-      log.warn(`tracker update failed: ${(err as Error).message} (will be repaired on a later poll)`, ticket.identifier);
-    } finally {
-      this.syncing.delete(ts.key);
-    }
-  }
-
   private reconcileDeps() {
-    return { rt: this.rt, svc: this.svc, wf: this.wf, state: this.state, running: this.running, syncing: this.syncing, save: () => this.save() };
+    return { rt: this.rt, svc: this.svc, wf: this.wf, state: this.state, running: this.work.running, syncing: this.work.syncing, save: () => this.save() };
   }
 
   private nextWakeMs(): number {
@@ -470,6 +304,10 @@ export class Orchestrator {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wakeUp = null;
