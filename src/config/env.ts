@@ -10,37 +10,9 @@ export const SCRUBBED_NAMES = ['GITHUB_TOKEN', 'GH_TOKEN', 'LINEAR_API_KEY'] as 
 /** Secrets at least this long are also matched inside longer values (e.g. a URL that embeds a token). */
 const MIN_EMBEDDED_SECRET = 8;
 
-export interface SwarmRunFacts {
-  ticketId: string;
-  ticketNumber: number | string;
-  ticketUrl: string;
-  branch: string;
-  baseBranch: string;
-  workspace: string;
-  attempt: number;
-  model: string;
-  /** owner/name ("" for a local tracker without a remote). */
-  repo: string;
-}
-
 /** The daemon's environment. The only read of process.env in swarm; pass the result down. */
 export function processEnv(): Env {
   return { ...process.env };
-}
-
-/** SPEC §6 names, from the facts of one run. */
-export function swarmVars(f: SwarmRunFacts): Record<string, string> {
-  return {
-    SWARM_TICKET_ID: f.ticketId,
-    SWARM_TICKET_NUMBER: String(f.ticketNumber),
-    SWARM_TICKET_URL: f.ticketUrl,
-    SWARM_BRANCH: f.branch,
-    SWARM_BASE_BRANCH: f.baseBranch,
-    SWARM_WORKSPACE: f.workspace,
-    SWARM_ATTEMPT: String(f.attempt),
-    SWARM_MODEL: f.model,
-    SWARM_REPO: f.repo,
-  };
 }
 
 function leaksSecret(value: string, secrets: string[]): boolean {

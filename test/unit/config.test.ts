@@ -10,7 +10,8 @@ import { formatDuration, parseDuration } from '../../src/config/duration.js';
 import { validateConfig } from '../../src/config/schema.js';
 import { loadWorkflow, parseWorkflow, reloadWorkflow } from '../../src/config/workflow.js';
 import { githubHost, resolveGithubToken, resolveLinearKey } from '../../src/config/credentials.js';
-import { agentEnv, swarmVars } from '../../src/config/env.js';
+import { agentEnv } from '../../src/config/env.js';
+import { hookEnv } from '../../src/workspace/hooks.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures/workflows');
@@ -608,7 +609,7 @@ describe('credentials', () => {
 });
 
 describe('agentEnv', () => {
-  const run = swarmVars({
+  const run = hookEnv({
     ticketId: 'I_1',
     ticketNumber: 12,
     ticketUrl: 'https://github.com/o/r/issues/12',
