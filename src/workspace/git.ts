@@ -1,30 +1,60 @@
 // Small git helpers the workspace layer and the hand-off need: remote HEAD branch, commits ahead of base,
-// push, origin URL → GitHub owner/name, and disk usage of a worktree. Every git call goes through
-// simple-git `raw([...])` with an argv array; nothing is ever handed to a shell.
+// push, origin URL → GitHub owner/name, and disk usage of a worktree. Every git call is `raw([...])`: git
+// spawned with an argv array; nothing is ever handed to a shell.
+//
+// Not simple-git: it sleeps 50 ms after every command that prints nothing (fetch --quiet, worktree prune,
+// rev-parse --verify --quiet of a missing ref…), which added ~200 ms of idle waiting to every dispatch.
+import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { WorkspaceError } from './naming.js';
 
 /** No output for this long from a git process (e.g. a network fetch hanging) kills it. */
 const GIT_BLOCK_TIMEOUT_MS = 5 * 60_000;
 
-export function gitAt(dir: string): SimpleGit {
-  return simpleGit({
-    baseDir: dir,
-    timeout: { block: GIT_BLOCK_TIMEOUT_MS },
-    // simple-git's default only fails a command that wrote to stderr; `rev-parse --verify --quiet` and
-    // friends fail silently. Any non-zero exit is a failure here.
-    errors(error, result) {
-      if (error) return error;
-      if (result.exitCode === 0) return undefined;
-      return Buffer.concat([...result.stdErr, ...result.stdOut]);
-    },
+/** Git bound to one directory. `raw` resolves with stdout; any non-zero exit rejects with stderr+stdout. */
+export interface GitRunner {
+  readonly dir: string;
+  raw(args: string[]): Promise<string>;
+}
+
+export function gitAt(dir: string): GitRunner {
+  return { dir, raw: (args) => runGit(dir, args) };
+}
+
+function runGit(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let blocked = false;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        blocked = true;
+        child.kill('SIGKILL');
+      }, GIT_BLOCK_TIMEOUT_MS);
+    };
+    arm();
+    child.stdout.on('data', (d: Buffer) => (out.push(d), arm()));
+    child.stderr.on('data', (d: Buffer) => (err.push(d), arm()));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`git ${args[0] ?? ''} could not run: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
+      const text = Buffer.concat([...err, ...out]).toString('utf8');
+      const why = blocked ? `no output for ${GIT_BLOCK_TIMEOUT_MS / 1000}s; killed` : `exit ${code ?? signal}`;
+      reject(new Error(text.trim() !== '' ? text : `git ${args[0] ?? ''} failed (${why})`));
+    });
   });
 }
 
 /** Run git, returning trimmed stdout, or null when git fails (missing ref, no remote, offline…). */
-export async function gitTry(g: SimpleGit, args: string[]): Promise<string | null> {
+export async function gitTry(g: GitRunner, args: string[]): Promise<string | null> {
   try {
     return (await g.raw(args)).trim();
   } catch {
@@ -33,9 +63,8 @@ export async function gitTry(g: SimpleGit, args: string[]): Promise<string | nul
 }
 
 /** Whether a fully qualified ref (refs/heads/x, refs/remotes/origin/x) exists. */
-export async function refExists(g: SimpleGit, ref: string): Promise<boolean> {
-  // simple-git resolves (with empty output) when git fails without writing to stderr, as
-  // `rev-parse --verify --quiet` does for a missing ref: only a printed object id means "exists".
+export async function refExists(g: GitRunner, ref: string): Promise<boolean> {
+  // Only a printed object id means "exists" (`rev-parse --verify --quiet` fails silently otherwise).
   const out = await gitTry(g, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   return out !== null && /^[0-9a-f]{40,64}$/.test(out);
 }

@@ -4,8 +4,7 @@
 // `worktree add -b --track` calls would fight over .git/config.lock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SimpleGit } from 'simple-git';
-import { dirSize, gitAt, gitTry, parseWorktreePorcelain, refExists } from './git.js';
+import { dirSize, gitAt, gitTry, parseWorktreePorcelain, refExists, type GitRunner } from './git.js';
 import { runHook, type HookConfig, type HookResult } from './hooks.js';
 import { isStrictlyInside, resolveUnder, worktreeDirName, WorkspaceError } from './naming.js';
 
@@ -62,7 +61,7 @@ export class Worktrees {
   readonly remote: string;
   private readonly hooks: HookConfig;
   private readonly log: (msg: string) => void;
-  private readonly git: SimpleGit;
+  private readonly git: GitRunner;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(opts: WorktreesOptions) {
