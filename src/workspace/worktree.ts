@@ -46,6 +46,9 @@ export interface RemoveResult {
 
 type Env = Record<string, string | undefined>;
 
+/** How long a prefetch() counts as the fetch ensure() would make (the claim in between takes well under it). */
+const PREFETCH_FRESH_MS = 30_000;
+
 function realish(p: string): string {
   try {
     return fs.realpathSync(p);
@@ -63,6 +66,8 @@ export class Worktrees {
   private readonly log: (msg: string) => void;
   private readonly git: GitRunner;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Branch → when prefetch() fetched its refs: the ensure() right after the claim need not fetch again. */
+  private readonly prefetched = new Map<string, number>();
 
   constructor(opts: WorktreesOptions) {
     this.repoDir = path.resolve(opts.repoDir);
@@ -94,10 +99,25 @@ export class Worktrees {
     return this.serial(() => this.ensureLocked(ticket, branch, env));
   }
 
+  /**
+   * Fetch the base branch and `branch` now (while the tracker claim is being written), so the ensure()
+   * that follows within PREFETCH_FRESH_MS skips both fetches. Never throws.
+   */
+  prefetch(branch: string): Promise<void> {
+    return this.serial(async () => {
+      await this.fetch(branch, `refs/heads/${this.baseBranch}`, `refs/remotes/${this.remote}/${this.baseBranch}`);
+      await this.fetch(branch, `refs/heads/${branch}`, `refs/remotes/${this.remote}/${branch}`, true);
+      this.prefetched.set(branch, Date.now());
+    }).catch(() => undefined);
+  }
+
   private async ensureLocked(ticket: WorktreeTicket, branch: string, env: Env) {
     const id = ticket.identifier ?? ticket.key;
     const wt = this.pathFor(branch);
-    await this.fetch(id, `refs/heads/${this.baseBranch}`, `refs/remotes/${this.remote}/${this.baseBranch}`);
+    const at = this.prefetched.get(branch);
+    this.prefetched.delete(branch);
+    const fresh = at !== undefined && Date.now() - at < PREFETCH_FRESH_MS;
+    if (!fresh) await this.fetch(id, `refs/heads/${this.baseBranch}`, `refs/remotes/${this.remote}/${this.baseBranch}`);
 
     if (fs.existsSync(wt)) {
       const entry = (await this.listRaw()).find((w) => realish(w.path) === wt);
@@ -124,7 +144,7 @@ export class Worktrees {
     }
     await this.git.raw(['worktree', 'prune']);
 
-    const addArgs = await this.addArgs(id, branch, wt);
+    const addArgs = await this.addArgs(id, branch, wt, fresh);
     try {
       await this.git.raw(['worktree', 'add', ...addArgs]);
     } catch (err) {
@@ -151,10 +171,10 @@ export class Worktrees {
   }
 
   /** Local branch → check it out; remote branch → track it; else branch off <remote>/<base> (or <base>). */
-  private async addArgs(id: string, branch: string, wt: string): Promise<string[]> {
+  private async addArgs(id: string, branch: string, wt: string, fetched: boolean): Promise<string[]> {
     if (await refExists(this.git, `refs/heads/${branch}`)) return [wt, branch];
     const remoteRef = `refs/remotes/${this.remote}/${branch}`;
-    await this.fetch(id, `refs/heads/${branch}`, remoteRef, true);
+    if (!fetched) await this.fetch(id, `refs/heads/${branch}`, remoteRef, true);
     if (await refExists(this.git, remoteRef)) return ['--track', '-b', branch, wt, remoteRef];
     for (const base of [`refs/remotes/${this.remote}/${this.baseBranch}`, `refs/heads/${this.baseBranch}`]) {
       if (await refExists(this.git, base)) return ['--no-track', '-b', branch, wt, base];

@@ -1,0 +1,59 @@
+// Worktrees.prefetch(): the dispatcher fetches the base branch and the ticket's branch while the tracker
+// claim is written; the ensure() right after must then see exactly what a fetch of its own would have.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { Worktrees } from '../../src/workspace/worktree.js';
+import { git, makeRepo, type TestRepo } from '../helpers/git-repo.js';
+
+let repo: TestRepo;
+let other: string;
+const hooks = { after_create: '', before_run: '', after_run: '', before_remove: '', timeout: 10_000 };
+const make = () => new Worktrees({ repoDir: repo.dir, root: '.swarm/worktrees', baseBranch: 'main', hooks });
+
+beforeEach(async () => {
+  repo = await makeRepo();
+  // A second clone pushes work this repository has never fetched.
+  other = path.join(repo.base, 'other');
+  await git(repo.base, 'clone', '--quiet', repo.origin, other);
+  await git(other, 'config', 'user.name', 'Other');
+  await git(other, 'config', 'user.email', 'other@example.invalid');
+});
+afterEach(() => repo.cleanup());
+
+async function pushCommit(branch: string, file: string): Promise<string> {
+  await git(other, 'checkout', '--quiet', '-B', branch, 'origin/main');
+  fs.writeFileSync(path.join(other, file), `${file}\n`);
+  await git(other, 'add', file);
+  await git(other, 'commit', '--quiet', '-m', `add ${file}`);
+  await git(other, 'push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`);
+  return git(other, 'rev-parse', 'HEAD');
+}
+
+it('after prefetch, ensure resumes the remote ticket branch pushed elsewhere', async () => {
+  const head = await pushCommit('swarm/12-resume', 'resumed.txt');
+  const wt = make();
+  await wt.prefetch('swarm/12-resume');
+  expect(await git(repo.dir, 'rev-parse', 'refs/remotes/origin/swarm/12-resume')).toBe(head);
+  const { path: dir, created } = await wt.ensure({ key: '12' }, 'swarm/12-resume', {});
+  expect(created).toBe(true);
+  expect(await git(dir, 'rev-parse', 'HEAD')).toBe(head);
+  expect(fs.existsSync(path.join(dir, 'resumed.txt'))).toBe(true);
+});
+
+it('after prefetch, a new ticket branch starts from the base as the remote has it now', async () => {
+  const base = await pushCommit('main', 'newer-main.txt');
+  const wt = make();
+  await wt.prefetch('swarm/13-new');
+  const { path: dir } = await wt.ensure({ key: '13' }, 'swarm/13-new', {});
+  expect(await git(dir, 'rev-parse', 'HEAD')).toBe(base);
+  expect(await git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('swarm/13-new');
+});
+
+it('never throws, even without a reachable remote; ensure still works from local refs', async () => {
+  await git(repo.dir, 'remote', 'set-url', 'origin', path.join(repo.base, 'missing.git'));
+  const wt = make();
+  await expect(wt.prefetch('swarm/14-offline')).resolves.toBeUndefined();
+  const { created } = await wt.ensure({ key: '14' }, 'swarm/14-offline', {});
+  expect(created).toBe(true);
+});
