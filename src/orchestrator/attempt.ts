@@ -48,6 +48,9 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   });
   const hookEnvironment = agentEnv(rt.env, svc.secrets, {}, swarmVars);
 
+  // The prompt needs the ticket's comments: read them while git checks the worktree out.
+  const comments = svc.tracker.comments(ticket).then((list) => list.filter((c) => c.trusted));
+  comments.catch(() => {}); // awaited below; an early return must not leave it unhandled
   let wsPath: string;
   try {
     wsPath = (await svc.worktrees.ensure(ticket, ts.branch, hookEnvironment)).path;
@@ -60,11 +63,10 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
 
   let prompt: string;
   try {
-    const comments = (await svc.tracker.comments(ticket)).filter((c) => c.trusted);
     prompt = renderPrompt(
       wf.template,
       buildPromptVars({
-        issue: { ...ticket, comments },
+        issue: { ...ticket, comments: await comments },
         attempt: rec.number,
         model: rec.model,
         branch: ts.branch,
