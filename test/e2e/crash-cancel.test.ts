@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, processesMentioning, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import { githubConfig, makeProject, startDaemon, waitFor, type Daemon, type Project, isAlive, killLeftovers, readPidFile } from '../helpers/daemon.js';
 
 let gh: FakeGitHub;
 let project: Project;
@@ -20,29 +20,13 @@ beforeEach(async () => {
 afterEach(async () => {
   await daemon?.stop();
   daemon = null;
-  for (const pid of processesMentioning(project.base)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  killLeftovers(project.base);
   await gh.close();
   project.cleanup();
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
-const readPid = (name: string) => {
-  const f = path.join(project.base, name);
-  return fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8').trim()) || null : null;
-};
+const alive = isAlive;
+const readPid = (name: string) => readPidFile(path.join(project.base, name));
 const PROMPT = 'Work on {{ issue.identifier }}. {% for a in previous_attempts %}[prev {{ a.number }} {{ a.outcome }}]{% endfor %}\n';
 
 describe('cancellation while running', () => {

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import { githubConfig, makeProject, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project, isAlive, killLeftovers } from '../helpers/daemon.js';
 
 const SEED = Number(process.env.SWARM_CRASH_SEED ?? 7);
 const KILLS = 12;
@@ -38,13 +38,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await daemon?.stop();
   daemon = null;
-  for (const pid of processesMentioning(project.base)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  killLeftovers(project.base);
   await gh.close();
   project.cleanup();
 });
@@ -60,14 +54,7 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = isAlive;
 
 /** git processes whose parent is `pid` (killed with the daemon to cut a `git worktree add` in half). */
 function gitChildren(pid: number): number[] {

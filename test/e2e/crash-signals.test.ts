@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import { githubConfig, makeProject, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project, isAlive, killLeftovers, readPidFile } from '../helpers/daemon.js';
 
 let gh: FakeGitHub;
 let project: Project;
@@ -19,13 +19,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const d of daemons.splice(0)) await d.stop();
-  for (const pid of processesMentioning(project.base)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  killLeftovers(project.base);
   await gh.close();
   project.cleanup();
 });
@@ -35,16 +29,9 @@ const start = (args: string[] = ['start']) => {
   daemons.push(d);
   return d;
 };
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = isAlive;
 const pidFile = (n: number) => path.join(project.base, `sleep-${n}.pid`);
-const readPid = (n: number) => (fs.existsSync(pidFile(n)) ? Number(fs.readFileSync(pidFile(n), 'utf8').trim()) || null : null);
+const readPid = (n: number) => readPidFile(pidFile(n));
 
 describe('one daemon per repository', () => {
   it('a second start exits 2 naming the first pid; after kill -9 of the first a new start succeeds', async () => {

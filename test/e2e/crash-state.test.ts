@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import { githubConfig, makeProject, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project, isAlive, killLeftovers } from '../helpers/daemon.js';
 
 let gh: FakeGitHub;
 let project: Project;
@@ -21,25 +21,12 @@ beforeEach(async () => {
 afterEach(async () => {
   await daemon?.stop();
   daemon = null;
-  for (const pid of processesMentioning(project.base)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  killLeftovers(project.base);
   await gh.close();
   project.cleanup();
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = isAlive;
 
 describe('truncated state.json', () => {
   it('is moved aside and reported; counted failures, handoffs and the orphan survive via events.jsonl', async () => {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import { githubConfig, makeProject, runCli, startDaemon, waitFor, type Daemon, type Project, killLeftovers } from '../helpers/daemon.js';
 
 let gh: FakeGitHub;
 let project: Project;
@@ -22,13 +22,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await daemon?.stop();
   daemon = null;
-  for (const pid of processesMentioning(project.base)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  killLeftovers(project.base);
   await gh.close();
   project.cleanup();
 });

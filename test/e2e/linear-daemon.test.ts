@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { startFakeLinear, type FakeLinear, type FakeLinearRequest } from '../helpers/fake-linear.js';
-import { makeProject, maxOverlap, merge, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import { makeProject, maxOverlap, merge, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project, isAlive } from '../helpers/daemon.js';
 
 const execFileP = promisify(execFile);
 const STICKY = '<!-- swarm:status -->';
@@ -53,13 +53,7 @@ function linearConfig(extra: Record<string, unknown> = {}): Record<string, unkno
 const ops = (name: string, from = 0): FakeLinearRequest[] => lin.requests.slice(from).filter((r) => new RegExp(`\\b(query|mutation)\\s+${name}\\b`).test(r.query));
 const started = () => project.events().filter((e) => e.type === 'started').map((e) => e.ticket as string);
 const inReview = (...keys: string[]) => keys.every((k) => lin.issue(k).state === 'In Review');
-const alive = (pid: number) => {
-  try {
-    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = isAlive;
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

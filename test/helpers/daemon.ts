@@ -25,7 +25,7 @@ export interface Project extends TestRepo {
   swarmDir: string;
   writeWorkflow(config: Record<string, unknown>, prompt?: string): void;
   setScenarios(map: Record<string, unknown>): void;
-  claudeCalls(): { argv: string[]; env: Record<string, string>; model: string | null; ts: number }[];
+  claudeCalls(): { argv: string[]; cwd: string; env: Record<string, string>; model: string | null; pid: number; ts: number }[];
   state(): any;
   events(): any[];
 }
@@ -210,4 +210,30 @@ export function processesMentioning(needle: string): number[] {
     }
   }
   return hits.filter((p) => p !== process.pid);
+}
+
+/** A live process (zombies count as dead: nobody reaps orphans in this container). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** The pid written to a file (the fake claude's spawnSleep pidFile), or null when not written yet. */
+export function readPidFile(file: string): number | null {
+  return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').trim()) || null : null;
+}
+
+/** SIGKILL whatever a test left running under `base` (agents, grandchildren), so one test never leaks into the next. */
+export function killLeftovers(base: string): void {
+  for (const pid of processesMentioning(base)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 }

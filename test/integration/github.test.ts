@@ -8,33 +8,15 @@ import { blockerNumbersFromBody } from '../../src/tracker/github-map.js';
 import { priorityFromLabels } from '../../src/tracker/priority.js';
 import { STICKY_MARKER, TrackerError, type Ticket } from '../../src/tracker/types.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { validateConfig } from '../../src/config/schema.js';
 
 const TOKEN = 'ghp_SECRETtokenValue12345';
 const POLL = '/repos/acme/widgets/issues?state=open&labels=agent&per_page=100';
 
 function makeConfig(tracker: Partial<Config['tracker']> = {}): Config {
-  return {
-    tracker: {
-      kind: 'github', labels: ['agent'], exclude_labels: ['blocked'], api_url: null, repo: 'acme/widgets', token: null,
-      running_label: 'agent:running', review_label: 'agent:review', failed_label: 'agent:failed',
-      trusted_labelers_only: false, allowed_authors: [], api_key: null, team: null, project: null, states: [],
-      running_state: '', review_state: '', failed_state: null, path: '.swarm/tickets',
-      ...tracker,
-    },
-    polling: { interval: 30_000 },
-    workspace: { root: '.swarm/worktrees', base_branch: null, branch_prefix: 'swarm/' },
-    hooks: { after_create: '', before_run: '', after_run: '', before_remove: '', timeout: 60_000 },
-    agent: {
-      command: 'claude', max_concurrent: 2, max_attempts: 3, models: ['sonnet'], max_turns: 50, permission_mode: 'acceptEdits',
-      allowed_tools: [], disallowed_tools: [], mcp_servers: {}, append_system_prompt: '', env: {}, timeout: 3_600_000,
-      stall_timeout: 600_000, fast_fail: 30_000, retry_backoff: 60_000, max_retry_backoff: 3_600_000, max_cost_usd: null,
-    },
-    budget: { daily_usd: null },
-    pr: { auto_open: true, draft: false },
-    server: { port: null, host: '127.0.0.1' },
-    notify: { webhook_url: null },
-    state: { url: null, transcript_days: 14 },
-  };
+  // Defaults as a user gets them, minus the write spacing (1-3 s per write) that would only slow tests.
+  const base = validateConfig({ tracker: { kind: 'github', repo: 'acme/widgets', trusted_labelers_only: false, throttle_writes: false } }, { file: 'WORKFLOW.md', env: {} }).config;
+  return { ...base, tracker: { ...base.tracker, ...tracker } };
 }
 
 let gh: FakeGitHub;

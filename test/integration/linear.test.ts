@@ -5,35 +5,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LinearClient } from '@linear/sdk';
 import type { Config, TrackerConfig } from '../../src/config/types.js';
 import { createLinearTracker, type LinearTracker } from '../../src/tracker/linear.js';
+import { validateConfig } from '../../src/config/schema.js';
 import { STICKY_MARKER, TrackerError, type PullRequest, type Ticket } from '../../src/tracker/types.js';
 import { startFakeLinear, type FakeLinear } from '../helpers/fake-linear.js';
 
 const KEY = 'lin_api_TESTKEY_0123456789abcdef';
 
 function makeConfig(apiUrl: string, tracker: Partial<TrackerConfig> = {}): Config {
-  return {
-    tracker: {
-      kind: 'linear', labels: ['agent'], exclude_labels: ['blocked'], api_url: apiUrl, repo: null, token: null,
-      running_label: 'agent:running', review_label: 'agent:review', failed_label: 'agent:failed',
-      trusted_labelers_only: true, allowed_authors: [], api_key: null, team: 'ENG', project: null,
-      states: ['Todo'], running_state: 'In Progress', review_state: 'In Review', failed_state: null,
-      path: '.swarm/tickets', ...tracker,
-    },
-    polling: { interval: 30_000 },
-    workspace: { root: '.swarm/worktrees', base_branch: 'main', branch_prefix: 'swarm/' },
-    hooks: { after_create: '', before_run: '', after_run: '', before_remove: '', timeout: 300_000 },
-    agent: {
-      command: 'claude', max_concurrent: 3, max_attempts: 3, models: ['sonnet'], max_turns: 60,
-      permission_mode: 'bypassPermissions', allowed_tools: [], disallowed_tools: [], mcp_servers: {},
-      append_system_prompt: '', env: {}, timeout: 3_600_000, stall_timeout: 600_000, fast_fail: 10_000,
-      retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null,
-    },
-    budget: { daily_usd: null },
-    pr: { auto_open: true, draft: false },
-    server: { port: null, host: '127.0.0.1' },
-    notify: { webhook_url: null },
-    state: { url: null, transcript_days: 30 },
-  };
+  const base = validateConfig({ tracker: { kind: 'linear', team: 'ENG', api_url: apiUrl } }, { file: 'WORKFLOW.md', env: {} }).config;
+  return { ...base, tracker: { ...base.tracker, ...tracker } };
 }
 
 async function rejection(p: Promise<unknown>): Promise<TrackerError> {
@@ -393,7 +373,7 @@ describe('the fake validates queries', () => {
     fake.setRateLimited(true);
     const limited = await sdk.client.rawRequest('{ viewer { id } }', {}).catch((e: unknown) => e as Record<string, unknown>);
     expect(limited).toMatchObject({ type: 'Ratelimited', status: 400 });
-    expect(typeof limited.requestsResetAt).toBe('number');
+    expect(typeof (limited as Record<string, unknown>).requestsResetAt).toBe('number');
     fake.setRateLimited(false);
     const unauth = await new LinearClient({ apiKey: 'nope', apiUrl: fake.url }).client.rawRequest('{ viewer { id } }', {}).catch((e: unknown) => e as { type: string });
     expect(unauth).toMatchObject({ type: 'AuthenticationError' });
