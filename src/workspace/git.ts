@@ -69,6 +69,13 @@ export async function refExists(g: GitRunner, ref: string): Promise<boolean> {
   return out !== null && /^[0-9a-f]{40,64}$/.test(out);
 }
 
+/** Which of these fully qualified refs exist, in one git call (for-each-ref matches whole path components). */
+export async function existingRefs(g: GitRunner, refs: string[]): Promise<Set<string>> {
+  const out = await gitTry(g, ['for-each-ref', '--format=%(refname)', ...refs]);
+  const wanted = new Set(refs);
+  return new Set((out ?? '').split('\n').filter((r) => wanted.has(r)));
+}
+
 /**
  * The remote's default branch: refs/remotes/<remote>/HEAD when set locally, otherwise asked of the remote
  * with `git ls-remote --symref`. null when neither answers.

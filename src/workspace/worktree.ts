@@ -4,7 +4,7 @@
 // `worktree add -b --track` calls would fight over .git/config.lock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dirSize, gitAt, gitTry, parseWorktreePorcelain, refExists, type GitRunner } from './git.js';
+import { dirSize, existingRefs, gitAt, gitTry, parseWorktreePorcelain, refExists, type GitRunner } from './git.js';
 import { runHook, type HookConfig, type HookResult } from './hooks.js';
 import { isStrictlyInside, resolveUnder, worktreeDirName, WorkspaceError } from './naming.js';
 
@@ -66,7 +66,7 @@ export class Worktrees {
   private readonly log: (msg: string) => void;
   private readonly git: GitRunner;
   private chain: Promise<unknown> = Promise.resolve();
-  /** Branch → when prefetch() fetched its refs: the ensure() right after the claim need not fetch again. */
+  /** Branch → when prefetch() fetched its refs (or checked it out): the ensure() after the claim need not fetch again. */
   private readonly prefetched = new Map<string, number>();
 
   constructor(opts: WorktreesOptions) {
@@ -100,13 +100,18 @@ export class Worktrees {
   }
 
   /**
-   * Fetch the base branch and `branch` now (while the tracker claim is being written), so the ensure()
-   * that follows within PREFETCH_FRESH_MS skips both fetches. Never throws.
+   * Get ready for the ensure() that follows a claim, while the tracker claim is being written: with no
+   * after_create hook, check the worktree out now (nothing needs the attempt's environment); otherwise only
+   * fetch the base branch and `branch`. Either way that ensure() (within PREFETCH_FRESH_MS) skips its
+   * fetch. Never throws: a failure here is met again, and reported, by ensure().
    */
-  prefetch(branch: string): Promise<void> {
+  prefetch(branch: string, ticket: WorktreeTicket = { key: branch }): Promise<void> {
     return this.serial(async () => {
-      await this.fetch(branch, `refs/heads/${this.baseBranch}`, `refs/remotes/${this.remote}/${this.baseBranch}`);
-      await this.fetch(branch, `refs/heads/${branch}`, `refs/remotes/${this.remote}/${branch}`, true);
+      if (this.hooks.after_create.trim() === '') {
+        await this.ensureLocked(ticket, branch, {});
+      } else {
+        await this.fetch(branch, branch);
+      }
       this.prefetched.set(branch, Date.now());
     }).catch(() => undefined);
   }
@@ -117,7 +122,7 @@ export class Worktrees {
     const at = this.prefetched.get(branch);
     this.prefetched.delete(branch);
     const fresh = at !== undefined && Date.now() - at < PREFETCH_FRESH_MS;
-    if (!fresh) await this.fetch(id, `refs/heads/${this.baseBranch}`, `refs/remotes/${this.remote}/${this.baseBranch}`);
+    if (!fresh) await this.fetch(id, branch);
 
     if (fs.existsSync(wt)) {
       const entry = (await this.listRaw()).find((w) => realish(w.path) === wt);
@@ -144,7 +149,7 @@ export class Worktrees {
     }
     await this.git.raw(['worktree', 'prune']);
 
-    const addArgs = await this.addArgs(id, branch, wt, fresh);
+    const addArgs = await this.addArgs(id, branch, wt);
     try {
       await this.git.raw(['worktree', 'add', ...addArgs]);
     } catch (err) {
@@ -171,13 +176,14 @@ export class Worktrees {
   }
 
   /** Local branch → check it out; remote branch → track it; else branch off <remote>/<base> (or <base>). */
-  private async addArgs(id: string, branch: string, wt: string, fetched: boolean): Promise<string[]> {
+  private async addArgs(id: string, branch: string, wt: string): Promise<string[]> {
     if (await refExists(this.git, `refs/heads/${branch}`)) return [wt, branch];
     const remoteRef = `refs/remotes/${this.remote}/${branch}`;
-    if (!fetched) await this.fetch(id, `refs/heads/${branch}`, remoteRef, true);
-    if (await refExists(this.git, remoteRef)) return ['--track', '-b', branch, wt, remoteRef];
-    for (const base of [`refs/remotes/${this.remote}/${this.baseBranch}`, `refs/heads/${this.baseBranch}`]) {
-      if (await refExists(this.git, base)) return ['--no-track', '-b', branch, wt, base];
+    const bases = [`refs/remotes/${this.remote}/${this.baseBranch}`, `refs/heads/${this.baseBranch}`];
+    const have = await existingRefs(this.git, [remoteRef, ...bases]);
+    if (have.has(remoteRef)) return ['--track', '-b', branch, wt, remoteRef];
+    for (const base of bases) {
+      if (have.has(base)) return ['--no-track', '-b', branch, wt, base];
     }
     throw new WorkspaceError(
       'EWORKTREE',
@@ -185,12 +191,19 @@ export class Worktrees {
     );
   }
 
-  private async fetch(id: string, src: string, dst: string, quiet = false): Promise<void> {
+  /**
+   * One fetch (one round trip) for the base branch and the ticket's branch, so work pushed from elsewhere
+   * is resumed. The branch goes in as a pattern refspec: a pattern matching nothing is not an error, while
+   * an exact refspec for a branch the remote lacks (every new ticket) would fail the whole fetch.
+   */
+  private async fetch(id: string, branch: string): Promise<void> {
+    const base = `+refs/heads/${this.baseBranch}:refs/remotes/${this.remote}/${this.baseBranch}`;
+    const ticket = `+refs/heads/${branch}*:refs/remotes/${this.remote}/${branch}*`;
     try {
-      await this.git.raw(['fetch', '--quiet', this.remote, `+${src}:${dst}`]);
+      await this.git.raw(['fetch', '--quiet', this.remote, base, ticket]);
     } catch (err) {
-      // Offline or missing on the remote: carry on with what we have locally.
-      if (!quiet) this.log(`${id} git fetch ${this.remote} ${src} failed, using local refs: ${(err as Error).message.trim().split('\n')[0]}`);
+      // Offline: carry on with what we have locally.
+      this.log(`${id} git fetch ${this.remote} ${this.baseBranch} failed, using local refs: ${(err as Error).message.trim().split('\n')[0]}`);
     }
   }
 

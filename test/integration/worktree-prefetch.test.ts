@@ -1,5 +1,6 @@
-// Worktrees.prefetch(): the dispatcher fetches the base branch and the ticket's branch while the tracker
-// claim is written; the ensure() right after must then see exactly what a fetch of its own would have.
+// Worktrees.prefetch(): while the tracker claim is written the dispatcher fetches the base branch and the
+// ticket's branch (and, with no after_create hook, checks the worktree out); the ensure() right after must
+// then give exactly what it would have given on its own, and run after_create exactly once.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { git, makeRepo, type TestRepo } from '../helpers/git-repo.js';
 let repo: TestRepo;
 let other: string;
 const hooks = { after_create: '', before_run: '', after_run: '', before_remove: '', timeout: 10_000 };
-const make = () => new Worktrees({ repoDir: repo.dir, root: '.swarm/worktrees', baseBranch: 'main', hooks });
+const make = (afterCreate = '') => new Worktrees({ repoDir: repo.dir, root: '.swarm/worktrees', baseBranch: 'main', hooks: { ...hooks, after_create: afterCreate } });
 
 beforeEach(async () => {
   repo = await makeRepo();
@@ -35,8 +36,7 @@ it('after prefetch, ensure resumes the remote ticket branch pushed elsewhere', a
   const wt = make();
   await wt.prefetch('swarm/12-resume');
   expect(await git(repo.dir, 'rev-parse', 'refs/remotes/origin/swarm/12-resume')).toBe(head);
-  const { path: dir, created } = await wt.ensure({ key: '12' }, 'swarm/12-resume', {});
-  expect(created).toBe(true);
+  const { path: dir } = await wt.ensure({ key: '12' }, 'swarm/12-resume', {});
   expect(await git(dir, 'rev-parse', 'HEAD')).toBe(head);
   expect(fs.existsSync(path.join(dir, 'resumed.txt'))).toBe(true);
 });
@@ -54,6 +54,26 @@ it('never throws, even without a reachable remote; ensure still works from local
   await git(repo.dir, 'remote', 'set-url', 'origin', path.join(repo.base, 'missing.git'));
   const wt = make();
   await expect(wt.prefetch('swarm/14-offline')).resolves.toBeUndefined();
-  const { created } = await wt.ensure({ key: '14' }, 'swarm/14-offline', {});
-  expect(created).toBe(true);
+  const { path: dir } = await wt.ensure({ key: '14' }, 'swarm/14-offline', {});
+  expect(await git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('swarm/14-offline');
+});
+
+it('with no after_create hook, prefetch checks the worktree out and ensure reuses it', async () => {
+  const wt = make();
+  await wt.prefetch('swarm/15-early', { key: '15' });
+  const dir = wt.pathFor('swarm/15-early');
+  expect(fs.existsSync(path.join(dir, 'README.md'))).toBe(true);
+  const res = await wt.ensure({ key: '15' }, 'swarm/15-early', {});
+  expect(res).toEqual({ path: dir, created: false });
+  expect(await git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('swarm/15-early');
+});
+
+it('with an after_create hook, prefetch checks nothing out; ensure creates and runs the hook once with its env', async () => {
+  const log = path.join(repo.base, 'after-create.log');
+  const wt = make(`echo "$SWARM_ATTEMPT" >> ${JSON.stringify(log)}`);
+  await wt.prefetch('swarm/16-hooked', { key: '16' });
+  expect(fs.existsSync(wt.pathFor('swarm/16-hooked'))).toBe(false);
+  const res = await wt.ensure({ key: '16' }, 'swarm/16-hooked', { SWARM_ATTEMPT: '1' });
+  expect(res.created).toBe(true);
+  expect(fs.readFileSync(log, 'utf8')).toBe('1\n');
 });
