@@ -100,7 +100,7 @@ export class Dispatcher {
       }
       ts.status = 'claimed';
       ts.claimed_at ??= new Date(rt.now()).toISOString();
-      void svc.worktrees.prefetch(ts.branch); // git fetches overlap the claim's tracker writes
+      void svc.worktrees.prefetch(ts.branch, fresh); // git work overlaps the claim's tracker writes
       this.host.save(); // claimed on disk before the tracker hears of it: a crash now is a claim we know about
       await svc.tracker.claim(fresh, sticky());
       ts.tracker_synced = true;
