@@ -13,7 +13,7 @@ import { git } from '../lib/repo.mjs';
 import { fmt, median } from '../lib/stats.mjs';
 
 const FILES = 20_000;
-const ROUNDS = 9;
+const ROUNDS = 11;
 
 async function bareAdd(repo, i) {
   const dir = path.join(repo.base, `bare-${i}`);

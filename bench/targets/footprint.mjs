@@ -79,7 +79,9 @@ export async function benchFootprint(log) {
     clearInterval(sampler);
     sampler = null;
     const hwm = vm(pid, 'VmHWM');
-    const el = JSON.parse(fs.readFileSync(statsFile, 'utf8').trim().split('\n').pop());
+    const dumps = fs.readFileSync(statsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const idleRss = dumps[0].rssKb / 1024; // at the first signal: started, polled, no agents yet
+    const el = dumps[dumps.length - 1];
 
     // Proof of the load: every run file holds ≥ 5 MB, and all agents were alive at the same time.
     const runsDir = path.join(project.swarmDir, 'runs');
@@ -90,10 +92,10 @@ export async function benchFootprint(log) {
     const overlap = Math.max(...spawned.map((s) => spawned.filter((x) => x <= s).length - ended.filter((e) => e <= s).length));
     const totalMb = sizes.reduce((a, b) => a + b, 0) / 1024 / 1024;
     const complete = sizes.length === AGENTS && sizes.every((s) => s >= STREAM_BYTES);
-    log(`${AGENTS} agents, ${fmt(totalMb, 1)} MB streamed in ${fmt(seconds, 1)} s, up to ${overlap} alive at once; daemon RSS max ${fmt(maxRss, 1)} MB, VmHWM ${fmt(hwm, 1)} MB; event loop p50 ${el.p50} ms p99 ${el.p99} ms max ${el.max} ms (${el.samples} samples)`);
+    log(`${AGENTS} agents, ${fmt(totalMb, 1)} MB streamed in ${fmt(seconds, 1)} s, up to ${overlap} alive at once; daemon RSS idle ${fmt(idleRss, 1)} MB, max sampled ${fmt(maxRss, 1)} MB, VmHWM ${fmt(hwm, 1)} MB; event loop p50 ${el.p50} ms p99 ${el.p99} ms max ${el.max} ms (${el.samples} samples)`);
     const note = complete && overlap === AGENTS ? null : `load not as specified: ${sizes.length} run files, smallest ${fmt(Math.min(...sizes) / 1048576, 2)} MB, ${overlap} at once`;
     return [
-      { target: `4 footprint: daemon peak RSS (VmHWM), ${AGENTS} agents × 5 MB stream-json`, measured: hwm, baseline: null, limit: '≤ 150 MB', pass: hwm <= 150 && !note, unit: 'MB', note },
+      { target: `4 footprint: daemon peak RSS (VmHWM), ${AGENTS} agents × 5 MB stream-json`, measured: hwm, baseline: idleRss, baselineNote: 'idle daemon', limit: '≤ 150 MB', pass: hwm <= 150 && !note, unit: 'MB', note },
       // monitorEventLoopDelay's figures include its 10 ms sampling interval; judged as reported (stricter).
       { target: '4 footprint: daemon event-loop delay p99 under that load', measured: el.p99, baseline: null, limit: '≤ 50 ms', pass: el.p99 <= 50 && !note, unit: 'ms', note: note ?? `histogram incl. its 10 ms interval; p50 ${el.p50} ms, max ${el.max} ms` },
     ];
