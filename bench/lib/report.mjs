@@ -86,7 +86,8 @@ How each figure is taken:
   following \`Link: next\`, no ETag) plus one \`GET /issues/N\` per running ticket.
 - **Dispatch (3)**: from the arrival of the poll that first lists a newly labelled ticket to the creation of the agent
   process (/proc start time), on a 20,000-file repository; baseline: \`git worktree add --no-track -b … origin/main\` of the
-  same repository, alternating with the tickets, each after \`sync\`; medians.
+  same repository, alternating with the tickets, each after \`sync\`; the ratio is the median of the per-round ratios
+  (each ticket against the bare add just before it), which cancels this VM's drift over the run; medians shown for scale.
 - **Footprint (4)**: 20 fake agents alive at once, each printing ≥ 5 MB of stream-json (assistant text, tool use, 6 KB tool
   results). Daemon RSS from /proc (VmHWM, the kernel's peak); event-loop delay from \`perf_hooks.monitorEventLoopDelay\`
   inside the daemon (preloaded with \`--import bench/lib/el-monitor.mjs\`; its figures include the 10 ms sampling interval).

@@ -4,7 +4,8 @@
 // later after Node boots, is the fallback and is printed for comparison). Baseline: a bare
 // `git worktree add --no-track -b <branch> <dir> origin/main` of the same repository, the command swarm
 // itself ends up running. Bare adds and tickets alternate, each after `sync`, so both see the same disk
-// and page cache; medians are compared. Nothing is deleted until the end (mass deletes slow the disk).
+// and page cache; the ratio is the median of the per-round ratios. Nothing is deleted until the end
+// (mass deletes slow the disk).
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { startFakeGitHub } from '../lib/fake-github.mjs';
