@@ -33,6 +33,7 @@ function compile() {
   }
   fs.writeFileSync(path.join(out, 'package.json'), '{"type":"module"}\n');
   compiled = out;
+  process.once('exit', cleanupCompiled); // also when a caller never calls it
   return out;
 }
 
