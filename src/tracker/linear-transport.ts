@@ -2,21 +2,16 @@
 // X-RateLimit-* budget from every response, back off BEFORE the budget runs out, and map failures onto
 // TrackerError kinds. The API key never appears in a message.
 //
-// Why plain fetch and not `new LinearClient({apiKey, apiUrl}).client.rawRequest()`: @linear/sdk 98's
-// rawRequest does return the response headers, but it always calls the global fetch (no injectable fetch)
-// and has no per-request timeout or abort signal — one hung connection would stall the poll loop. This
-// sends the same wire format as the SDK (POST JSON {query, variables}, `Authorization: <personal key>`),
-// and classifies errors the way the SDK does (by the lower-case `extensions.type`, then HTTP status);
-// the integration tests also run the real SDK against the same fake server.
+// Requests go through @linear/sdk's raw GraphQL client with hand-written queries (its lazy models would
+// cost a request per field access). The SDK client spreads its options into fetch, so a client made per
+// request carries its own timeout signal: one hung connection can never stall the poll loop.
 
+import { LinearError, LinearErrorType, LinearGraphQLClient } from '@linear/sdk';
 import { TrackerError } from './types.js';
-
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 export interface LinearTransportOptions {
   apiUrl: string;
   apiKey: string;
-  fetchImpl?: FetchLike;
   now?: () => number;
   timeoutMs?: number;
   /** Stop sending when fewer than this share of the budget is left (default 5 %). */
@@ -47,7 +42,6 @@ function parseNum(v: string | null): number | null {
 }
 
 export function createLinearTransport(opts: LinearTransportOptions): LinearTransport {
-  const doFetch: FetchLike = opts.fetchImpl ?? ((url, init) => fetch(url, init));
   const now = opts.now ?? Date.now;
   const reserve = opts.reserve ?? 0.05;
   const redact = (s: string) => (opts.apiKey ? s.split(opts.apiKey).join('[redacted]') : s);
@@ -108,45 +102,40 @@ export function createLinearTransport(opts: LinearTransportOptions): LinearTrans
       checkBudget();
       const op = /(?:query|mutation)\s+(\w+)/.exec(query)?.[1] ?? 'query';
       sent++;
-      let res: Response;
+      const client = new LinearGraphQLClient(url.href, { headers: { Authorization: opts.apiKey }, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
       try {
-        res = await doFetch(url.href, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Authorization: opts.apiKey },
-          body: JSON.stringify({ query, variables }),
-          signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
-        });
+        const res = await client.rawRequest<T, Record<string, unknown>>(query, variables);
+        if (res.headers) record(res.headers);
+        if (res.data === undefined || res.data === null || typeof res.data !== 'object') throw fail('unavailable', `Linear API answered HTTP ${res.status} to ${op} without data`);
+        return res.data;
       } catch (err) {
-        const e = err as Error & { cause?: { code?: string } };
-        const why = e.name === 'TimeoutError' ? 'no answer in time' : e.cause?.code ?? e.message;
-        throw fail('unavailable', `Linear API unreachable at ${url.origin} (${why})`);
-      }
-      record(res.headers);
-      type Payload = { data?: unknown; errors?: { message?: string; extensions?: { type?: string; code?: string } }[] };
-      const payload = (await res.json().catch(() => null)) as Payload | null;
-      const errors = Array.isArray(payload?.errors) ? payload.errors : [];
-      const first = errors[0];
-      const type = String(first?.extensions?.type ?? '').toLowerCase();
-      const code = String(first?.extensions?.code ?? '').toUpperCase();
-      if (type === 'ratelimited' || code === 'RATELIMITED' || res.status === 429) {
-        const reset = budgets.requests.resetAt ?? budgets.complexity.resetAt;
-        const retry = reset !== null && reset > now() ? reset : now() + 60_000;
-        blockedUntil = retry;
-        const at = new Date(retry).toISOString();
-        throw fail('rate_limited', `Linear API rate limit exceeded; retry after ${at}`, at);
-      }
-      if (type.startsWith('authentication') || code === 'AUTHENTICATION_ERROR' || res.status === 401)
-        throw fail('auth', 'Linear rejected the API key: check LINEAR_API_KEY / tracker.api_key');
-      if (type === 'forbidden' || code === 'FORBIDDEN' || res.status === 403)
-        throw fail('auth', `Linear refused ${op}: the API key lacks access (${first?.message ?? `HTTP ${res.status}`})`);
-      if (first) {
-        const msg = String(first.message ?? 'unknown error');
-        if (/entity not found/i.test(msg)) throw fail('not_found', `Linear: ${msg} (${op})`);
+        if (err instanceof TrackerError) throw err;
+        if (!(err instanceof LinearError)) {
+          // fetch itself failed: refused, reset, DNS, or our timeout signal.
+          const e = err as Error & { cause?: { code?: string } };
+          const why = e.name === 'TimeoutError' ? 'no answer in time' : e.cause?.code ?? e.message;
+          throw fail('unavailable', `Linear API unreachable at ${url.origin} (${why})`);
+        }
+        const headers = (err.raw as { response?: { headers?: Headers } } | undefined)?.response?.headers;
+        if (headers) record(headers);
+        switch (err.type) {
+          case LinearErrorType.Ratelimited: {
+            const reset = budgets.requests.resetAt ?? budgets.complexity.resetAt;
+            const retry = reset !== null && reset > now() ? reset : now() + 60_000;
+            blockedUntil = retry;
+            const at = new Date(retry).toISOString();
+            throw fail('rate_limited', `Linear API rate limit exceeded; retry after ${at}`, at);
+          }
+          case LinearErrorType.AuthenticationError:
+            throw fail('auth', 'Linear rejected the API key: check LINEAR_API_KEY / tracker.api_key');
+          case LinearErrorType.Forbidden:
+            throw fail('auth', `Linear refused ${op}: the API key lacks access (${err.errors?.[0]?.message ?? `HTTP ${err.status}`})`);
+        }
+        const msg = err.errors?.[0]?.message ?? err.message;
+        // The SDK shows Linear's user-facing text ("Could not find referenced Issue.") for "Entity not found".
+        if (/entity not found|could not find referenced/i.test(`${msg} ${err.message}`)) throw fail('not_found', `Linear: ${msg} (${op})`);
         throw fail('unavailable', `Linear API error in ${op}: ${msg}`);
       }
-      if (!res.ok || !payload || payload.data === null || typeof payload.data !== 'object')
-        throw fail('unavailable', `Linear API answered HTTP ${res.status} to ${op} without data`);
-      return payload.data as T;
     },
   };
 }

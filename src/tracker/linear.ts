@@ -8,7 +8,7 @@ import {
   STICKY_MARKER, TrackerError,
   type CandidateList, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict,
 } from './types.js';
-import { createLinearTransport, type FetchLike } from './linear-transport.js';
+import { createLinearTransport } from './linear-transport.js';
 import * as Q from './linear-queries.js';
 
 export const LINEAR_DEFAULT_API_URL = 'https://api.linear.app/graphql';
@@ -18,7 +18,6 @@ const MAX_PAGES = 200; // 10,000 issues: a runaway cursor must not loop forever
 export interface LinearTrackerOptions {
   config: Config;
   apiKey: string;
-  fetchImpl?: FetchLike;
   now?: () => number;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
@@ -49,7 +48,7 @@ interface Resolved {
 export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
   const cfg = opts.config.tracker;
   const api = createLinearTransport({
-    apiUrl: cfg.api_url ?? LINEAR_DEFAULT_API_URL, apiKey: opts.apiKey, fetchImpl: opts.fetchImpl, now: opts.now, timeoutMs: opts.timeoutMs,
+    apiUrl: cfg.api_url ?? LINEAR_DEFAULT_API_URL, apiKey: opts.apiKey, now: opts.now, timeoutMs: opts.timeoutMs,
   });
   const creators = new Map<string, Q.LinearCreator | null>(); // issue id → creator, for trust()
   const stickyIds = new Map<string, string>(); // issue id → sticky comment id

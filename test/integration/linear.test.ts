@@ -3,6 +3,8 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LinearClient } from '@linear/sdk';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Config, TrackerConfig } from '../../src/config/types.js';
 import { createLinearTracker, type LinearTracker } from '../../src/tracker/linear.js';
 import { validateConfig } from '../../src/config/schema.js';
@@ -14,6 +16,20 @@ const KEY = 'lin_api_TESTKEY_0123456789abcdef';
 function makeConfig(apiUrl: string, tracker: Partial<TrackerConfig> = {}): Config {
   const base = validateConfig({ tracker: { kind: 'linear', team: 'ENG', api_url: apiUrl } }, { file: 'WORKFLOW.md', env: {} }).config;
   return { ...base, tracker: { ...base.tracker, ...tracker } };
+}
+
+/** A one-answer GraphQL server on 127.0.0.1 (for answers the stateful fake does not give). */
+async function answerWith(status: number, body: unknown): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/graphql`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 async function rejection(p: Promise<unknown>): Promise<TrackerError> {
@@ -293,14 +309,14 @@ describe('rate limits', () => {
 
   it('falls back to now + 60 s when a RATELIMITED answer has no reset header', async () => {
     const clock = Date.parse('2030-06-01T12:00:00Z');
-    const stripHeaders = async (url: string, init: RequestInit) => {
-      const res = await fetch(url, init);
-      return new Response(await res.text(), { status: res.status, headers: { 'content-type': 'application/json' } });
-    };
-    const t = tracker({}, { fetchImpl: stripHeaders, now: () => clock });
-    fake.setRateLimited(true);
-    const err = await rejection(t.resolve());
-    expect(err).toMatchObject({ kind: 'rate_limited', retryAt: '2030-06-01T12:01:00.000Z' });
+    // A real server that answers RATELIMITED without any X-RateLimit-* header.
+    const bare = await answerWith(400, { errors: [{ message: 'Rate limit exceeded', extensions: { type: 'ratelimited', code: 'RATELIMITED' } }] });
+    try {
+      const err = await rejection(createLinearTracker({ config: makeConfig(bare.url), apiKey: KEY, now: () => clock }).resolve());
+      expect(err).toMatchObject({ kind: 'rate_limited', retryAt: '2030-06-01T12:01:00.000Z' });
+    } finally {
+      await bare.close();
+    }
   });
 });
 
@@ -315,14 +331,15 @@ describe('errors', () => {
   });
 
   it('redacts the key even when the server echoes it, and maps network failures to unavailable', async () => {
-    const echo = async () =>
-      new Response(JSON.stringify({ errors: [{ message: `bad token ${KEY}`, extensions: { type: 'invalid input' } }] }), {
-        status: 400, headers: { 'content-type': 'application/json' },
-      });
-    const err = await rejection(tracker({}, { fetchImpl: echo }).resolve());
-    expect(err.kind).toBe('unavailable');
-    expect(err.message).not.toContain(KEY);
-    expect(err.message).toContain('[redacted]');
+    const echo = await answerWith(400, { errors: [{ message: `bad token ${KEY}`, extensions: { type: 'invalid input' } }] });
+    try {
+      const err = await rejection(createLinearTracker({ config: makeConfig(echo.url), apiKey: KEY }).resolve());
+      expect(err.kind).toBe('unavailable');
+      expect(err.message).not.toContain(KEY);
+      expect(err.message).toContain('[redacted]');
+    } finally {
+      await echo.close();
+    }
     const url = fake.url;
     await fake.close();
     const down = await rejection(createLinearTracker({ config: makeConfig(url), apiKey: KEY }).candidates());
