@@ -104,6 +104,10 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     orch.save();
     log.event('daemon_stopped', { code }, 'swarm stopped');
     return code;
+  } catch (err) {
+    // Whatever went wrong, nothing keeps running after swarm exits.
+    if (orch && orch.running.size > 0) await orch.stop();
+    throw err;
   } finally {
     await sweeper?.stop();
     await surfaces?.close();

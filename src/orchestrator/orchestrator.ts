@@ -21,6 +21,7 @@ export class Orchestrator {
   /** A wake() that arrived while no sleep was pending: the next sleep returns at once. */
   private wakePending = false;
   private lastConfigError: string | null = null;
+  private lastPollError: string | null = null;
   private lastTickets: Ticket[] = [];
   private lastPollAt = 0;
   private saveTimer: NodeJS.Timeout | null = null;
@@ -64,7 +65,17 @@ export class Orchestrator {
   async run(mode: Mode): Promise<number> {
     for (;;) {
       const t0 = Date.now();
-      const eligible = await this.pollOnce();
+      let eligible: number;
+      try {
+        eligible = await this.pollOnce();
+        this.lastPollError = null;
+      } catch (err) {
+        // A bug or a full disk in one poll must not take the fleet down: say so, and poll again later.
+        const message = (err as Error)?.message ?? String(err);
+        if (message !== this.lastPollError) this.rt.log.event('poll_error', { error: message }, `poll failed unexpectedly: ${message} (retrying next poll)`, 'error');
+        this.lastPollError = message;
+        eligible = Number.NaN;
+      }
       Object.assign(this.pollStats, { count: this.pollStats.count + 1, lastDurationMs: Date.now() - t0, lastAt: t0 });
       if (mode === 'once') {
         await this.waitForRuns();
