@@ -18,8 +18,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project, isAlive, killLeftovers } from '../helpers/daemon.js';
+import type { FakeGitHub } from '../helpers/fake-github.js';
+import { githubConfig, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project, isAlive, githubWorld, teardown } from '../helpers/daemon.js';
 
 const SEED = Number(process.env.SWARM_CRASH_SEED ?? 7);
 const KILLS = 12;
@@ -30,17 +30,12 @@ let project: Project;
 let daemon: Daemon | null = null;
 
 beforeEach(async () => {
-  project = await makeProject();
-  gh = await startFakeGitHub({ gitDir: project.origin });
-  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+  ({ project, gh } = await githubWorld());
 });
 
 afterEach(async () => {
-  await daemon?.stop();
+  await teardown(daemon, gh, project);
   daemon = null;
-  killLeftovers(project.base);
-  await gh.close();
-  project.cleanup();
 });
 
 function mulberry32(seed: number): () => number {

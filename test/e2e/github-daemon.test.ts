@@ -1,8 +1,8 @@
 // SPEC §4 end to end on GitHub: the daemon as a real process, a real repo with a bare origin, the fake
 // GitHub server and the fake claude. Issue #2 acceptance 1, 2, 4 and 6.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, maxOverlap, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import type { FakeGitHub } from '../helpers/fake-github.js';
+import { githubConfig, maxOverlap, runCli, startDaemon, waitFor, type Daemon, type Project, githubWorld, teardown } from '../helpers/daemon.js';
 
 const STICKY = '<!-- swarm:status -->';
 let gh: FakeGitHub;
@@ -10,16 +10,12 @@ let project: Project;
 let daemon: Daemon | null = null;
 
 beforeEach(async () => {
-  project = await makeProject();
-  gh = await startFakeGitHub({ gitDir: project.origin });
-  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+  ({ project, gh } = await githubWorld());
 });
 
 afterEach(async () => {
-  await daemon?.stop();
+  await teardown(daemon, gh, project);
   daemon = null;
-  await gh.close();
-  project.cleanup();
 });
 
 const stickies = (n: number) => gh.comments.filter((c) => c.issue === n && c.body.includes(STICKY));

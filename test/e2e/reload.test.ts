@@ -4,22 +4,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, maxOverlap, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import type { FakeGitHub } from '../helpers/fake-github.js';
+import { githubConfig, maxOverlap, runCli, startDaemon, waitFor, type Daemon, type Project, githubWorld, teardown } from '../helpers/daemon.js';
 
 let gh: FakeGitHub;
 let project: Project;
 let daemon: Daemon;
 
 beforeEach(async () => {
-  project = await makeProject();
-  gh = await startFakeGitHub({ gitDir: project.origin });
-  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+  ({ project, gh } = await githubWorld());
 });
 afterEach(async () => {
-  await daemon?.stop();
-  await gh.close();
-  project.cleanup();
+  await teardown(daemon, gh, project);
 });
 
 const prompts = () => fs.readdirSync(project.promptDir).map((f) => fs.readFileSync(path.join(project.promptDir, f), 'utf8'));

@@ -5,8 +5,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, ROOT, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import type { FakeGitHub } from '../helpers/fake-github.js';
+import { githubConfig, ROOT, runCli, startDaemon, waitFor, type Daemon, type Project, githubWorld, teardown } from '../helpers/daemon.js';
 
 const STICKY = '<!-- swarm:status -->';
 let gh: FakeGitHub;
@@ -14,16 +14,12 @@ let project: Project;
 let daemon: Daemon | null = null;
 
 beforeEach(async () => {
-  project = await makeProject();
-  gh = await startFakeGitHub({ gitDir: project.origin });
-  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+  ({ project, gh } = await githubWorld());
 });
 
 afterEach(async () => {
-  await daemon?.stop();
+  await teardown(daemon, gh, project);
   daemon = null;
-  await gh.close();
-  project.cleanup();
 });
 
 /** The prompt template swarm init writes for GitHub (the body after the front matter). */

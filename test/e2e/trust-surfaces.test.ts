@@ -4,23 +4,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import type { FakeGitHub } from '../helpers/fake-github.js';
+import { githubConfig, runCli, startDaemon, waitFor, type Daemon, type Project, githubWorld, teardown } from '../helpers/daemon.js';
 
 let gh: FakeGitHub;
 let project: Project;
 let daemon: Daemon | null = null;
 
 beforeEach(async () => {
-  project = await makeProject();
-  gh = await startFakeGitHub({ gitDir: project.origin });
-  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+  ({ project, gh } = await githubWorld());
 });
 afterEach(async () => {
-  await daemon?.stop();
+  await teardown(daemon, gh, project);
   daemon = null;
-  await gh.close();
-  project.cleanup();
 });
 
 describe('trust on the operator surfaces', () => {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeRepo, git, type TestRepo } from './git-repo.js';
+import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from './fake-github.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin', 'swarm.js');
@@ -236,4 +237,20 @@ export function killLeftovers(base: string): void {
       /* gone */
     }
   }
+}
+
+/** A project wired to a fresh fake GitHub (its bare origin backs the PR checks); the token is in env. */
+export async function githubWorld(fake: Omit<FakeGitHubOptions, 'gitDir'> = {}): Promise<{ project: Project; gh: FakeGitHub }> {
+  const project = await makeProject();
+  const gh = await startFakeGitHub({ gitDir: project.origin, ...fake });
+  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+  return { project, gh };
+}
+
+/** Stop the daemon, kill anything the test left running, close the fake, delete the project. */
+export async function teardown(daemon: Daemon | null, gh: FakeGitHub | undefined, project: Project | undefined): Promise<void> {
+  await daemon?.stop();
+  if (project) killLeftovers(project.base);
+  await gh?.close();
+  project?.cleanup();
 }
