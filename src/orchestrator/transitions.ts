@@ -9,48 +9,16 @@ import type { AttemptOutput } from './attempt.js';
 import { attemptSummary } from './attempt.js';
 import { breakerStep, effectOf, ticketBudgetStop, type Effect } from './policy.js';
 import { emptyDaily, localDate } from '../state/file-store.js';
+import { blankTicketState, newAttemptRecord } from '../state/records.js';
 
 export function newTicketState(t: Ticket, branch: string, worktree: string, now: number): TicketState {
-  return {
-    key: t.key,
-    identifier: t.identifier,
-    title: t.title,
-    url: t.url,
-    branch,
-    worktree,
-    status: 'claimed',
-    attempts: [],
-    failures: 0,
-    next_retry_at: null,
-    retry_reason: null,
-    pr: null,
-    cost_usd: 0,
-    claimed_at: new Date(now).toISOString(),
-    updated_at: new Date(now).toISOString(),
-    last_event: 'claimed',
-    tracker_synced: false,
-  };
+  const at = new Date(now).toISOString();
+  return { ...blankTicketState(t.key, t.identifier, at), title: t.title, url: t.url, branch, worktree, status: 'claimed', claimed_at: at, last_event: 'claimed' };
 }
 
 export function startAttempt(ts: TicketState, model: string, runFile: (n: number) => string, now: number): AttemptRecord {
   const number = ts.attempts.length + 1;
-  const rec: AttemptRecord = {
-    number,
-    model,
-    outcome: 'running',
-    counted: false,
-    reason: '',
-    summary: '',
-    started_at: new Date(now).toISOString(),
-    ended_at: null,
-    duration_ms: 0,
-    cost_usd: 0,
-    tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
-    session_id: null,
-    pid: null,
-    pid_start: null,
-    run_file: runFile(number),
-  };
+  const rec = newAttemptRecord(number, model, new Date(now).toISOString(), runFile(number));
   ts.attempts.push(rec);
   ts.status = 'running';
   ts.next_retry_at = null;

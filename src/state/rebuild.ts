@@ -5,6 +5,7 @@
 // Pure over the event records; reading the files is the only I/O.
 import { existsSync, readFileSync } from 'node:fs';
 import type { AttemptOutcome, AttemptRecord, PauseState, TicketState } from './types.js';
+import { blankTicketState, newAttemptRecord } from './records.js';
 
 export interface RebuildOptions {
   /** Worktree path for a branch (the same rule the orchestrator uses). */
@@ -58,7 +59,7 @@ export function rebuildFromEvents(events: readonly Ev[], opts: RebuildOptions): 
   const ticket = (ev: Ev): TicketState | null => {
     const key = keyOf(ev);
     if (key === null) return null;
-    const t = (tickets[key] ??= blank(key, typeof ev.ticket === 'string' ? ev.ticket : key, ev.at));
+    const t = (tickets[key] ??= blankTicketState(key, typeof ev.ticket === 'string' ? ev.ticket : key, ev.at));
     t.updated_at = ev.at;
     return t;
   };
@@ -81,7 +82,7 @@ export function rebuildFromEvents(events: readonly Ev[], opts: RebuildOptions): 
         const t = ticket(ev);
         if (!t) break;
         const n = num(ev.attempt) || t.attempts.length + 1;
-        if (!t.attempts.some((a) => a.number === n)) t.attempts.push(attempt(n, str(ev.model), ev.at));
+        if (!t.attempts.some((a) => a.number === n)) t.attempts.push(newAttemptRecord(n, str(ev.model), ev.at, ''));
         t.status = 'running';
         t.last_event = 'running';
         break;
@@ -91,7 +92,7 @@ export function rebuildFromEvents(events: readonly Ev[], opts: RebuildOptions): 
         if (!t) break;
         const n = num(ev.attempt);
         let a = t.attempts.find((x) => x.number === n);
-        if (!a) t.attempts.push((a = attempt(n, str(ev.model), ev.at)));
+        if (!a) t.attempts.push((a = newAttemptRecord(n, str(ev.model), ev.at, '')));
         a.outcome = (str(ev.outcome) || 'interrupted') as AttemptOutcome;
         a.counted = ev.counted === true;
         a.reason = str(ev.reason);
@@ -192,48 +193,6 @@ function keyResolver(events: readonly Ev[]): (ev: Ev) => string | null {
     const id = ev.ticket;
     if (typeof id !== 'string' || id === '') return null;
     return byIdent.get(id) ?? (/^#\d+$/.test(id) ? id.slice(1) : id);
-  };
-}
-
-function blank(key: string, identifier: string, at: string): TicketState {
-  return {
-    key,
-    identifier,
-    title: '',
-    url: '',
-    branch: '',
-    worktree: '',
-    status: 'released',
-    attempts: [],
-    failures: 0,
-    next_retry_at: null,
-    retry_reason: null,
-    pr: null,
-    cost_usd: 0,
-    claimed_at: null,
-    updated_at: at,
-    last_event: '',
-    tracker_synced: false,
-  };
-}
-
-function attempt(number: number, model: string, at: string): AttemptRecord {
-  return {
-    number,
-    model,
-    outcome: 'running',
-    counted: false,
-    reason: '',
-    summary: '',
-    started_at: at,
-    ended_at: null,
-    duration_ms: 0,
-    cost_usd: 0,
-    tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
-    session_id: null,
-    pid: null,
-    pid_start: null,
-    run_file: '',
   };
 }
 
