@@ -4,21 +4,18 @@
 // commits, so every GitHub request (poll, claim, sticky, PR lookup, push + PR open) is swarm's own.
 // tracker.request_timeout is shortened so a swallowed request costs 2 s instead of 30 s (test speed only).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, processesMentioning, runCli, type Project } from '../helpers/daemon.js';
+import type { FakeGitHub } from '../helpers/fake-github.js';
+import { githubConfig, processesMentioning, runCli, type Project, githubWorld, teardown } from '../helpers/daemon.js';
 
 let gh: FakeGitHub;
 let project: Project;
 
 beforeEach(async () => {
-  project = await makeProject();
-  gh = await startFakeGitHub({ gitDir: project.origin });
-  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+  ({ project, gh } = await githubWorld());
 });
 
 afterEach(async () => {
-  await gh.close();
-  project.cleanup();
+  await teardown(null, gh, project);
 });
 
 describe('GitHub faults during a full run', () => {

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, makeProject, ROOT, type Project } from '../helpers/daemon.js';
+import type { FakeGitHub } from '../helpers/fake-github.js';
+import { githubConfig, ROOT, type Project, githubWorld, teardown } from '../helpers/daemon.js';
 import { doctorCommand } from '../../src/commands/doctor.js';
 import { explainCommand } from '../../src/commands/explain.js';
 import { logsCommand } from '../../src/commands/logs.js';
@@ -17,14 +17,11 @@ let gh: FakeGitHub;
 let project: Project;
 
 beforeEach(async () => {
-  project = await makeProject();
-  gh = await startFakeGitHub({ gitDir: project.origin });
-  project.env.SWARM_TEST_GH_TOKEN = gh.token;
+  ({ project, gh } = await githubWorld());
 });
 
 afterEach(async () => {
-  await gh.close();
-  project.cleanup();
+  await teardown(null, gh, project);
 });
 
 function io(): IO & { out(): string; err(): string } {
