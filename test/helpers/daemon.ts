@@ -129,6 +129,9 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** Daemons started by the current test; `test/setup.ts` prints their output when the test fails. */
+export const startedDaemons: Daemon[] = [];
+
 export function startDaemon(project: { dir: string; env: Record<string, string> }, args: string[] = ['start'], extraEnv: Record<string, string> = {}): Daemon {
   const proc = spawn(process.execPath, [BIN, ...args], { cwd: project.dir, env: { ...project.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -138,7 +141,7 @@ export function startDaemon(project: { dir: string; env: Record<string, string> 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   let done = false;
   void exited.then(() => (done = true));
-  return {
+  const daemon: Daemon = {
     proc,
     get stdout() { return stdout; },
     get stderr() { return stderr; },
@@ -162,6 +165,8 @@ export function startDaemon(project: { dir: string; env: Record<string, string> 
       clearTimeout(k);
     },
   };
+  startedDaemons.push(daemon);
+  return daemon;
 }
 
 /** Run a swarm command to completion. */
