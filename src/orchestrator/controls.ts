@@ -30,13 +30,15 @@ export function applyRetry(state: SwarmState, key: string): ControlResult {
   if (ts.status === 'failed' || ts.status === 'review') ts.status = 'released';
   ts.tracker_synced = false;
   ts.last_event = 'retry requested by an operator';
-  return { ok: true, message: `ticket ${ts.identifier} will be picked up again with a fresh attempt count (history kept; the failed label is removed at the next poll)` };
+  return { ok: true, message: `ticket ${ts.identifier} will be picked up again with a fresh attempt count (history kept; its failed label or state is cleared at the next poll)` };
 }
 
 export function applyRelease(state: SwarmState, key: string): ControlResult {
   const ts = state.tickets[key];
   if (!ts) return { ok: false, message: `ticket ${key} is not known to swarm; nothing to release` };
   if (ts.status === 'released') return { ok: true, message: `ticket ${ts.identifier} was not claimed` };
+  // Handed off or failed: there is no claim to drop, and dropping the mark would hide the outcome.
+  if (ts.status === 'review' || ts.status === 'failed') return { ok: true, message: `ticket ${ts.identifier} is not claimed (it is ${ts.status === 'review' ? 'in review' : 'failed'}); \`swarm retry ${key}\` to run it again` };
   ts.status = 'released';
   ts.next_retry_at = null;
   ts.retry_reason = null;

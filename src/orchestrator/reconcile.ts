@@ -29,6 +29,7 @@ export async function reconcile(d: ReconcileDeps, tickets: readonly Ticket[]): P
     try {
       if (ACTIVE.has(ts.status) || d.running.has(ts.key)) await checkActive(d, ts, listed);
       else if (listed) await heal(d, ts, listed);
+      else if (!ts.tracker_synced) await healUnlisted(d, ts);
     } catch (err) {
       d.rt.log.warn(`reconcile: ${(err as Error).message} (will try again next poll)`, ts.identifier);
     }
@@ -80,6 +81,18 @@ function excludedWhy(d: ReconcileDeps, t: Ticket): string | null {
   return null;
 }
 
+/**
+ * A pending tracker write for a ticket the listing no longer shows (Linear: `swarm retry` of an issue
+ * sitting in failed_state, which is not an eligible state): read it once and heal it like a listed one.
+ * Costs a request only while a write is pending, never on an idle poll.
+ */
+async function healUnlisted(d: ReconcileDeps, ts: TicketState): Promise<void> {
+  const t = await d.svc.tracker.fetch(ts.key);
+  if (t) return heal(d, ts, t);
+  ts.tracker_synced = true; // deleted: nothing left to tell
+  d.save();
+}
+
 /** Bring tracker labels in line with our state after a failed write; respect a human's later edits. */
 async function heal(d: ReconcileDeps, ts: TicketState, t: Ticket): Promise<void> {
   const tr = d.wf.config.tracker;
@@ -103,8 +116,9 @@ async function heal(d: ReconcileDeps, ts: TicketState, t: Ticket): Promise<void>
   else if (ts.status === 'failed') await d.svc.tracker.markFailed(t, sticky());
   else if (ts.status === 'released') {
     await d.svc.tracker.unclaim(t, sticky());
-    // `swarm retry` of a failed ticket: the failed label must go too, or it stays handed off.
-    if (hasLabel(t, tr.failed_label)) await d.svc.tracker.clearFailed?.(t);
+    // `swarm retry` of a failed ticket: the failed mark (label, or Linear's failed_state) must go too,
+    // or it stays handed off.
+    if (hasLabel(t, tr.failed_label) || (tr.kind === 'linear' && tr.failed_state !== null && t.state === tr.failed_state)) await d.svc.tracker.clearFailed?.(t);
   }
   else await d.svc.tracker.updateSticky(t, sticky());
   ts.tracker_synced = true;

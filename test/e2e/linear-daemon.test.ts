@@ -251,6 +251,30 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     expect(sticky()).toHaveLength(1);
   });
 
+  it('with a failed_state: an exhausted issue moves there, and `swarm retry` brings it back to Todo and runs it again', async () => {
+    project.writeWorkflow(linearConfig({ tracker: { failed_state: 'Backlog' }, agent: { max_attempts: 1 } }));
+    const key = lin.addIssue({ title: 'Agent gives up, operator retries' });
+    project.setScenarios({ [key]: ['no_changes', 'commit_and_pr'] });
+
+    daemon = startDaemon(project);
+    await waitFor(() => lin.issue(key).state === 'Backlog' && project.state().tickets[key]?.status === 'failed', { timeoutMs: 60_000, what: 'moved to failed_state' });
+    expect(lin.issue(key).labels).not.toContain('agent:failed');
+    // Backlog is not an eligible state: the issue is no longer listed, so only the retry can bring it back.
+    const polls = ops('SwarmCandidates').length;
+    await waitFor(() => ops('SwarmCandidates').length >= polls + 2, { timeoutMs: 30_000, what: 'two more polls' });
+    expect(started()).toEqual([key]);
+
+    const retry = await runCli(project, ['retry', key]);
+    expect(retry.code, retry.stdout + retry.stderr).toBe(0);
+    await waitFor(() => inReview(key), { timeoutMs: 60_000, what: 'in review after swarm retry' });
+    await daemon.stop();
+    expect(started()).toEqual([key, key]);
+    const ts = project.state().tickets[key];
+    expect(ts.attempts.map((a: any) => [a.outcome, a.counted])).toEqual([['no_changes', true], ['pr_opened', false]]);
+    expect(ts.failures).toBe(0);
+    expect(lin.issue(key).attachments.map((a) => a.url)).toEqual([ts.pr.url]);
+  });
+
   it('without GitHub access and pr.auto_open: false, hands off the pushed branch (no attachment)', async () => {
     // No GitHub token anywhere (and the origin is a plain path): PRs cannot be detected or opened.
     for (const k of ['SWARM_TEST_GH_TOKEN', 'GITHUB_API_URL']) delete project.env[k];
