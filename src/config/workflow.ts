@@ -142,3 +142,15 @@ export function reloadWorkflow(path: string, env: Env, last: Workflow | null): {
     return { workflow: last, error: message };
   }
 }
+
+/**
+ * reloadWorkflow for the poll loop: an invalid read is confirmed by a second read `settleMs` later, so
+ * a file caught between an editor's truncate and write (empty, or half written) is not reported as a
+ * configuration error. Costs nothing while the file is valid.
+ */
+export async function reloadWorkflowSettled(path: string, env: Env, last: Workflow, settleMs = 200): Promise<{ workflow: Workflow; error: string | null }> {
+  const first = reloadWorkflow(path, env, last);
+  if (first.error === null) return first;
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  return reloadWorkflow(path, env, last);
+}

@@ -1,7 +1,7 @@
 // The poll loop: reload → reconcile → fetch → choose → claim → dispatch. It sequences work and persists
 // state; parsing lives in the adapters/stream parser and every decision in policy.ts.
 import type { Workflow } from '../config/types.js';
-import { reloadWorkflow } from '../config/workflow.js';
+import { reloadWorkflowSettled } from '../config/workflow.js';
 import { TrackerError, type Ticket } from '../tracker/types.js';
 import type { SwarmState } from '../state/types.js';
 import { activePause, budgetStop, capacity, choose, eligibility, type EligibilityContext } from './policy.js';
@@ -239,7 +239,7 @@ export class Orchestrator {
   }
 
   private async reload(): Promise<void> {
-    const loaded = reloadWorkflow(this.workflowPath, this.rt.env, this.wf);
+    const loaded = await reloadWorkflowSettled(this.workflowPath, this.rt.env, this.wf);
     const { workflow } = loaded;
     let error = loaded.error;
     const key = error ? this.servicesKey : serviceKey(workflow);

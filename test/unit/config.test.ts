@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, type Config } from '../../src/config/types.js';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
 import { validateConfig } from '../../src/config/schema.js';
-import { loadWorkflow, parseWorkflow, reloadWorkflow } from '../../src/config/workflow.js';
+import { loadWorkflow, parseWorkflow, reloadWorkflow, reloadWorkflowSettled } from '../../src/config/workflow.js';
 import { githubHost, resolveGithubToken, resolveLinearKey } from '../../src/config/credentials.js';
 import { agentEnv } from '../../src/config/env.js';
 import { hookEnv } from '../../src/workspace/hooks.js';
@@ -537,6 +537,24 @@ describe('reloadWorkflow', () => {
     const fixed = reloadWorkflow(p, {}, first.workflow);
     expect(fixed.error).toBeNull();
     expect(fixed.workflow.config.agent.max_concurrent).toBe(4);
+  });
+
+  it('settled: a file caught mid-save (truncated, not yet written) is read again instead of reported', async () => {
+    const p = join(dir, 'WORKFLOW.md');
+    const good = '---\nagent:\n  max_concurrent: 3\n---\nGo {{ branch }}\n';
+    writeFileSync(p, good);
+    const last = reloadWorkflow(p, {}, null).workflow;
+    writeFileSync(p, ''); // the editor has truncated the file…
+    const saved = setTimeout(() => writeFileSync(p, good.replace('3', '5')), 20); // …and writes it a moment later
+    const res = await reloadWorkflowSettled(p, {}, last, 300);
+    clearTimeout(saved);
+    expect(res.error).toBeNull();
+    expect(res.workflow.config.agent.max_concurrent).toBe(5);
+
+    writeFileSync(p, '---\nagent: [broken\n---\nGo\n'); // a real mistake stays an error
+    const bad = await reloadWorkflowSettled(p, {}, last, 10);
+    expect(bad.workflow).toBe(last);
+    expect(bad.error).toMatch(/not valid YAML/);
   });
 
   it('throws at startup, when there is no last good workflow', () => {
