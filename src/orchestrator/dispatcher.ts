@@ -198,6 +198,7 @@ export class Dispatcher {
     const tracker = this.host.services().tracker;
     const sticky = renderSticky(ts, this.host.workflow().config.agent.max_attempts);
     const log = this.host.rt.log;
+    const pending = !ts.tracker_synced; // a claim dropped while the agent ran that the tracker has not heard of
     ts.tracker_synced = false;
     this.syncing.add(ts.key);
     try {
@@ -219,8 +220,10 @@ export class Dispatcher {
           await tracker.updateSticky(ticket, sticky);
           break;
         case 'cancelled':
-          // reconcile() already released the claim while the attempt still ran: show how it ended.
-          await tracker.updateSticky(ticket, sticky);
+          // reconcile() usually released the claim while the attempt still ran: show how it ended. After
+          // `swarm release` the agent may stop before any poll did, so release the claim here.
+          if (pending) await tracker.unclaim(ticket, sticky);
+          else await tracker.updateSticky(ticket, sticky);
           break;
       }
       ts.tracker_synced = true;

@@ -26,8 +26,12 @@ export async function reconcile(d: ReconcileDeps, tickets: readonly Ticket[]): P
   for (const ts of Object.values(d.state.tickets)) {
     const listed = byKey.get(ts.key);
     if (d.syncing.has(ts.key)) continue;
+    const entry = d.running.get(ts.key);
+    // Already told to stop (cancelled, released, shutting down): its attempt's own ending tells the
+    // tracker. Deciding again while the agent takes its time to die would cancel it once per poll.
+    if (entry?.ac.signal.aborted) continue;
     try {
-      if (ACTIVE.has(ts.status) || d.running.has(ts.key)) await checkActive(d, ts, listed);
+      if (ACTIVE.has(ts.status) || entry) await checkActive(d, ts, listed);
       else if (listed) await heal(d, ts, listed);
       else if (!ts.tracker_synced) await healUnlisted(d, ts);
     } catch (err) {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, startDaemon, waitFor, type Daemon, type Project, isAlive, readPidFile, githubWorld, teardown } from '../helpers/daemon.js';
+import { githubConfig, runCli, startDaemon, waitFor, type Daemon, type Project, isAlive, readPidFile, githubWorld, teardown } from '../helpers/daemon.js';
 
 let gh: FakeGitHub;
 let project: Project;
@@ -74,5 +74,36 @@ describe('cancellation while running', () => {
     }
     // The kept worktree was reused: the partial work is still there on the resumed attempt.
     expect(fs.existsSync(path.join(wtKept, 'partial-work.txt'))).toBe(true);
+  });
+});
+
+describe('an agent that takes its time to stop', () => {
+  it('is cancelled once, not once per poll; `swarm release` of a running ticket drops its running label', { timeout: 120_000 }, async () => {
+    project.writeWorkflow(githubConfig(gh, { agent: { max_concurrent: 2 } }), PROMPT);
+    const stubborn = gh.addIssue({ title: 'Agent ignores SIGTERM', labels: ['agent'] });
+    const held = gh.addIssue({ title: 'Operator releases it', labels: ['agent'] });
+    project.setScenarios({ [stubborn]: [[{ init: true }, { ignoreTerm: true }, { hang: true }]], [held]: [[{ init: true }, { ignoreTerm: true }, { hang: true }]] });
+    daemon = startDaemon(project);
+    await waitFor(() => project.events().filter((e) => e.type === 'started').length === 2 && project.claudeCalls().length === 2, { timeoutMs: 60_000, what: 'both agents running' });
+    await waitFor(() => gh.labelsOf(held).includes('agent:running'), { what: 'running label on the held ticket' });
+    const paused = await runCli(project, ['pause']); // so the released ticket is not claimed again at once
+    expect(paused.code, paused.stderr).toBe(0);
+
+    gh.setLabels(stubborn, ['agent:running']);
+    const released = await runCli(project, ['release', String(held)]);
+    expect(released.code, released.stderr).toBe(0);
+    // The runner SIGKILLs after its 10 s grace: about ten polls happen while both agents are dying.
+    const finished = (n: number) => project.events().some((e) => e.type === 'finished' && e.ticket === `#${n}`);
+    await waitFor(() => finished(stubborn) && finished(held), { timeoutMs: 60_000, what: 'both attempts finished' });
+    expect(project.events().filter((e) => e.type === 'cancelled').map((e) => e.ticket)).toEqual([`#${stubborn}`]);
+    await waitFor(() => !gh.labelsOf(held).includes('agent:running') && !gh.labelsOf(stubborn).includes('agent:running'), { timeoutMs: 30_000, what: 'running labels dropped' });
+    const unclaims = (n: number) => gh.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith(`/repos/${gh.fullName}/issues/${n}/labels/agent`)).length;
+    expect(unclaims(stubborn)).toBe(1);
+    expect(unclaims(held)).toBe(1);
+    for (const n of [stubborn, held]) {
+      const t = project.state().tickets[String(n)];
+      expect(t.status).toBe('released');
+      expect(t.attempts.map((a: any) => [a.outcome, a.counted])).toEqual([['cancelled', false]]);
+    }
   });
 });

@@ -315,6 +315,7 @@ async function runStep(s) {
   }
   if ('envDump' in s) return writeFileSync(pathOf(s.envDump), JSON.stringify(process.env, null, 2));
   if ('stderr' in s) return void process.stderr.write(s.stderr.endsWith('\n') ? s.stderr : s.stderr + '\n');
+  if ('ignoreTerm' in s) return void process.on('SIGTERM', () => {}); // only SIGKILL stops us now
   if ('hang' in s) {
     setInterval(() => {}, 1 << 30);
     return new Promise(() => {});
