@@ -41,17 +41,3 @@ export function parseDuration(value: unknown, key = 'duration', file = 'WORKFLOW
   if (!Number.isFinite(total)) fail();
   return Math.round(total);
 }
-
-/** Human form for logs and status: 90000 → "1m30s", 250 → "250ms", 0 → "0s". */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return String(ms);
-  if (ms < 1_000) return ms === 0 ? '0s' : `${Math.round(ms)}ms`;
-  let rest = Math.round(ms / 1_000);
-  const parts: string[] = [];
-  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-  }
-  return parts.join('');
-}

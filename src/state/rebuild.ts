@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { AttemptOutcome, AttemptRecord, PauseState, TicketState } from './types.js';
 import { blankTicketState, newAttemptRecord } from './records.js';
+import { num, str } from './validate.js';
 
 export interface RebuildOptions {
   /** Worktree path for a branch (the same rule the orchestrator uses). */
@@ -196,5 +197,3 @@ function keyResolver(events: readonly Ev[]): (ev: Ev) => string | null {
   };
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);

@@ -97,5 +97,6 @@ function checkTicket(key: string, t: unknown): TicketState | string {
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+/** Lenient readers for untrusted JSON (state.json, events.jsonl): wrong types read as empty. */
+export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+export const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);

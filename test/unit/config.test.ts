@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, type Config } from '../../src/config/types.js';
-import { formatDuration, parseDuration } from '../../src/config/duration.js';
+import { parseDuration } from '../../src/config/duration.js';
 import { validateConfig } from '../../src/config/schema.js';
 import { loadWorkflow, parseWorkflow, reloadWorkflow, reloadWorkflowSettled } from '../../src/config/workflow.js';
 import { githubHost, resolveGithubToken, resolveLinearKey } from '../../src/config/credentials.js';
@@ -75,12 +75,6 @@ describe('parseDuration', () => {
     }
   });
 
-  it('formats back for humans', () => {
-    expect(formatDuration(90_000)).toBe('1m30s');
-    expect(formatDuration(250)).toBe('250ms');
-    expect(formatDuration(0)).toBe('0s');
-    expect(formatDuration(90_061_000)).toBe('1d1h1m1s');
-  });
 });
 
 describe('validateConfig defaults', () => {
