@@ -131,6 +131,8 @@ export interface Daemon {
 
 /** Daemons started by the current test; `test/setup.ts` prints their output when the test fails. */
 export const startedDaemons: Daemon[] = [];
+/** `runCli` runs of the current test (printed the same way). */
+export const cliRuns: { args: string[]; code: number; stdout: string; stderr: string }[] = [];
 
 export function startDaemon(project: { dir: string; env: Record<string, string> }, args: string[] = ['start'], extraEnv: Record<string, string> = {}): Daemon {
   const proc = spawn(process.execPath, [BIN, ...args], { cwd: project.dir, env: { ...project.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -174,6 +176,7 @@ export function runCli(project: { dir: string; env: Record<string, string> }, ar
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? project.dir, env: { ...project.env, ...opts.env }, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
+      cliRuns.push({ args, code, stdout, stderr });
       resolve({ code, stdout, stderr });
     });
   });
