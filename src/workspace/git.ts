@@ -46,11 +46,21 @@ function runGit(cwd: string, args: string[]): Promise<string> {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-      const text = Buffer.concat([...err, ...out]).toString('utf8');
       const why = blocked ? `no output for ${GIT_BLOCK_TIMEOUT_MS / 1000}s; killed` : `exit ${code ?? signal}`;
-      reject(new Error(text.trim() !== '' ? text : `git ${args[0] ?? ''} failed (${why})`));
+      reject(new Error(failureText(Buffer.concat([...err, ...out]).toString('utf8'), `git ${args[0] ?? ''} failed (${why})`)));
     });
   });
+}
+
+/**
+ * git's own complaint ("fatal: …", "error: …") on the first line, which is the one logs and the sticky
+ * comment show; progress such as "Preparing worktree (new branch …)" says nothing about the failure.
+ */
+export function failureText(output: string, fallback: string): string {
+  const lines = output.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const complaints = lines.filter((l) => /^(fatal|error):/i.test(l));
+  const head = complaints.length > 0 ? complaints.join('; ') : fallback;
+  return [head, ...lines.filter((l) => !complaints.includes(l))].join('\n');
 }
 
 /** Run git, returning trimmed stdout, or null when git fails (missing ref, no remote, offline…). */
