@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { SwarmState, TicketState } from '../state/types.js';
 import type { CodeHost, Tracker } from '../tracker/types.js';
 import { isGroupAlive } from '../agent/procs.js';
-import { gitAt, gitTry, refExists } from './git.js';
+import { gitAt, refExists } from './git.js';
 import { isStrictlyInside } from './naming.js';
 import type { Worktrees } from './worktree.js';
 import { decide, expiredTranscripts, type GcCandidate, type PrFact, type TicketFact, type TranscriptFile } from './gc-plan.js';
@@ -96,7 +96,7 @@ export async function sweep(input: SweepInput): Promise<SweepReport> {
       report.errors.push(`${entry.ticket ?? c.path}: ${(err as Error).message}`);
     }
   }
-  if (!input.dryRun) await gitTry(gitAt(input.worktrees.repoDir), ['worktree', 'prune']);
+  if (!input.dryRun) await input.worktrees.prune();
   sweepTranscripts(input, report);
   return report;
 }

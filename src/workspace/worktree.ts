@@ -147,14 +147,14 @@ export class Worktrees {
       if (entry) await gitTry(this.git, ['worktree', 'remove', '--force', wt]);
       fs.rmSync(wt, { recursive: true, force: true });
     }
-    await this.git.raw(['worktree', 'prune']);
+    await this.pruneLocked();
 
     const addArgs = await this.addArgs(id, branch, wt);
     try {
       await this.git.raw(['worktree', 'add', ...addArgs]);
     } catch (err) {
       fs.rmSync(wt, { recursive: true, force: true });
-      await gitTry(this.git, ['worktree', 'prune']);
+      await this.pruneLocked();
       throw new WorkspaceError('EWORKTREE', `${id}: git worktree add for ${branch} failed: ${(err as Error).message.trim()}`);
     }
     this.log(`${id} created worktree ${wt} on ${branch}`);
@@ -167,12 +167,26 @@ export class Worktrees {
     if (!hook.ok) {
       await gitTry(this.git, ['worktree', 'remove', '--force', wt]);
       fs.rmSync(wt, { recursive: true, force: true });
-      await gitTry(this.git, ['worktree', 'prune']);
+      await this.pruneLocked();
       const why = hook.timedOut ? 'timed out' : `exited with ${hook.code}`;
       const err = new WorkspaceError('EHOOK', `${id}: after_create hook ${why}: ${hook.output.slice(-500).trim()}`);
       throw Object.assign(err, { hook });
     }
     return { path: wt, created: true };
+  }
+
+  /**
+   * `git worktree prune`, in the same queue as this instance's adds: a prune that runs while
+   * `git worktree add` is under way deletes the new worktree's half-written metadata and the add fails
+   * (git 2.39). Across processes (`swarm gc` beside a daemon) the window is microseconds, and an add it
+   * breaks is an uncounted infra failure that is retried.
+   */
+  prune(): Promise<void> {
+    return this.serial(() => this.pruneLocked());
+  }
+
+  private async pruneLocked(): Promise<void> {
+    await gitTry(this.git, ['worktree', 'prune']);
   }
 
   /** Local branch → check it out; remote branch → track it; else branch off <remote>/<base> (or <base>). */
@@ -247,7 +261,7 @@ export class Worktrees {
     if ((await gitTry(this.git, ['worktree', 'remove', '--force', wt])) === null && exists) {
       fs.rmSync(wt, { recursive: true, force: true });
     }
-    await gitTry(this.git, ['worktree', 'prune']);
+    await this.pruneLocked();
     const removed = !fs.existsSync(wt);
 
     const result: RemoveResult = { removed, branchDeleted: false, unpushed: 0, kept: null, hook };

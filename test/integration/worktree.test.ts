@@ -225,6 +225,27 @@ describe('Worktrees', () => {
     expect(new Set(results.map((r) => r.path)).size).toBe(4);
     expect(results.every((r) => r.created)).toBe(true);
   });
+
+  it('a prune (the daemon sweep) never runs beside a worktree add', async () => {
+    // git 2.39 lets a concurrent `git worktree prune` delete a half-created worktree's metadata, which
+    // fails the add ("could not open .git/worktrees/<id>/locked"). The startup sweep used to prune beside
+    // the first dispatches. Interleave many prunes with many adds: every add must succeed.
+    const wts = make();
+    let adding = true;
+    let prunes = 0;
+    const pruner = (async () => {
+      while (adding) {
+        await wts.prune();
+        prunes++;
+      }
+    })();
+    const settled = await Promise.allSettled(Array.from({ length: 24 }, (_, i) => wts.ensure({ key: String(i + 1) }, `swarm/${i + 1}-race`, env)));
+    adding = false;
+    await pruner;
+    expect(prunes).toBeGreaterThan(0);
+    expect(settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect((await wts.list()).filter((w) => w.branch?.endsWith('-race'))).toHaveLength(24);
+  });
 });
 
 describe('git helpers', () => {
