@@ -5,6 +5,7 @@
 // ticket text starts and ends; any occurrence of the fence inside ticket text is removed.
 import { randomBytes } from 'node:crypto';
 import nunjucks from 'nunjucks';
+import type { Ticket } from './tracker/types.js';
 
 export interface PromptComment {
   author: string;
@@ -20,16 +21,8 @@ export interface PromptAttempt {
   summary: string;
 }
 
-export interface PromptIssue {
-  id: string;
-  identifier: string;
-  number: number;
-  title: string;
-  body: string;
-  url: string;
-  labels: string[];
-  priority: number;
-  state: string;
+/** `issue` in the template: the ticket's documented fields (SPEC §3) plus its trusted comments. */
+export interface PromptIssue extends Pick<Ticket, 'id' | 'identifier' | 'number' | 'title' | 'body' | 'url' | 'labels' | 'priority' | 'state'> {
   comments: PromptComment[];
 }
 
