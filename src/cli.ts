@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import type { IO } from './commands/common.js';
 import { redactKnown } from './secrets.js';
+import { exitCodeOf } from './errors.js';
 
 const EXIT_USAGE = 2;
 
@@ -108,14 +109,13 @@ function report(err: unknown, io: IO, verbose: boolean): number {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     return EXIT_USAGE; // commander already printed the problem
   }
-  const e = err as Error & { code?: string; kind?: string };
-  const usage = e?.code === 'EUSAGE' || e?.code === 'ECONFIG' || e?.code === 'ETEMPLATE' || (e?.code === 'ETRACKER' && (e.kind === 'config' || e.kind === 'auth'));
+  const e = err as Error;
   // Error text can quote a request, a URL or a child's output: mask every secret this process has read.
   const env = io.env;
   const mask = (s: string) => redactKnown(s, [env.GITHUB_TOKEN, env.GH_TOKEN, env.LINEAR_API_KEY]);
   io.stderr.write(mask(`swarm: ${e?.message ?? String(err)}\n`));
   if (verbose && e?.stack) io.stderr.write(mask(e.stack + '\n'));
-  return usage ? EXIT_USAGE : 1;
+  return exitCodeOf(err);
 }
 
 async function version(): Promise<string> {

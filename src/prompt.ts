@@ -4,6 +4,7 @@
 // (nunjucks' throwOnUndefined also throws on null), and a fresh random `fence` marks where untrusted
 // ticket text starts and ends; any occurrence of the fence inside ticket text is removed.
 import { randomBytes } from 'node:crypto';
+import { TemplateError } from './errors.js';
 import nunjucks from 'nunjucks';
 import type { Ticket } from './tracker/types.js';
 
@@ -60,20 +61,6 @@ export interface PromptInput {
   previous_attempts?: (Loose<PromptAttempt> & { attempt?: number | null })[] | null;
 }
 
-/** A template problem: a syntax error or a variable that is not documented. */
-export class TemplateError extends Error {
-  readonly code = 'ETEMPLATE';
-  constructor(
-    message: string,
-    /** 1-based line in the template, when nunjucks reported one. */
-    readonly line: number | null = null,
-    /** The offending variable (e.g. "issue.nope"), when known. */
-    readonly variable: string | null = null,
-  ) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
 
 export function newFence(): string {
   return `untrusted-${randomBytes(8).toString('hex')}`;

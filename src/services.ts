@@ -2,13 +2,13 @@
 // adapter goes with which `tracker.kind`; credentials come from src/config/credentials.ts.
 import { basename, resolve } from 'node:path';
 import type { Workflow } from './config/types.js';
-import { ConfigError } from './config/types.js';
 import { resolveGithubToken, resolveLinearKey } from './config/credentials.js';
 import type { Services } from './orchestrator/runtime.js';
 import type { CodeHost } from './tracker/types.js';
-import { BranchHandoff, LocalTracker } from './tracker/local.js';
+import { BranchHandoff, LocalTracker } from './tracker/local/tracker.js';
 import { Worktrees } from './workspace/worktree.js';
 import { originUrl, parseGitHubRemote, pushBranch, remoteHeadBranch } from './workspace/git.js';
+import { ConfigError } from './errors.js';
 
 export interface ServiceContext {
   repoDir: string;
@@ -44,7 +44,7 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
     return parsed;
   };
   const github = async (apiUrl = cfg.tracker.api_url) => {
-    const { createGitHubTracker } = await import('./tracker/github.js');
+    const { createGitHubTracker } = await import('./tracker/github/tracker.js');
     const ghCfg = apiUrl === cfg.tracker.api_url ? cfg : { ...cfg, tracker: { ...cfg.tracker, api_url: apiUrl } };
     const { token } = await resolveGithubToken(ghCfg, ctx.env);
     secrets.push(token);
@@ -58,7 +58,7 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
       return { tracker: gh, codeHost: gh, worktrees, repoSlug: slug, baseBranch, secrets };
     }
     case 'linear': {
-      const { createLinearTracker } = await import('./tracker/linear.js');
+      const { createLinearTracker } = await import('./tracker/linear/tracker.js');
       const apiKey = resolveLinearKey(cfg, ctx.env).token;
       secrets.push(apiKey);
       const tracker = createLinearTracker({ config: cfg, apiKey });

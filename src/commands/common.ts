@@ -1,4 +1,5 @@
 // Helpers every command shares: the IO it writes to, the repository root, usage errors (exit 2).
+import { UsageError } from '../errors.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
@@ -10,14 +11,6 @@ export interface IO {
   env: Record<string, string | undefined>;
 }
 
-/** A problem with how swarm was invoked or configured: one sentence, exit code 2. */
-export class UsageError extends Error {
-  readonly code = 'EUSAGE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 export function findRepoRoot(cwd: string): string {
   const res = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8' });

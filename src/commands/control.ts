@@ -3,7 +3,8 @@
 import { parseDuration } from '../config/duration.js';
 import { sendControl, type ControlAction } from '../control/client.js';
 import { swarmPaths } from '../state/paths.js';
-import { findRepoRoot, UsageError, type IO } from './common.js';
+import { findRepoRoot, type IO } from './common.js';
+import { UsageError } from '../errors.js';
 
 export async function controlCommand(action: ControlAction, io: IO, now: () => number = Date.now): Promise<number> {
   const repoDir = findRepoRoot(io.cwd);

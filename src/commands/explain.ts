@@ -7,11 +7,12 @@ import { FileStateStore, emptyState } from '../state/file-store.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { swarmPaths } from '../state/paths.js';
 import { branchName } from '../workspace/naming.js';
-import { TrackerError, type Ticket } from '../tracker/types.js';
+import { type Ticket } from '../tracker/types.js';
 import { ticketArg, findTicketState } from '../control/keys.js';
 import { explain, renderExplain, type ExplainInput } from '../explain.js';
-import { findRepoRoot, UsageError, useColor, type IO } from './common.js';
+import { findRepoRoot, useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
+import { TrackerError, UsageError } from '../errors.js';
 
 export async function explainCommand(ticketInput: string, opts: { workflow?: string; json?: boolean }, io: IO, now: () => number = Date.now): Promise<number> {
   const repoDir = findRepoRoot(io.cwd);

@@ -2,7 +2,8 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findRepoRoot, UsageError, type IO } from './common.js';
+import { findRepoRoot, type IO } from './common.js';
+import { UsageError } from '../errors.js';
 
 const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 

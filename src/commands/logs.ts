@@ -9,8 +9,9 @@ import type { AttemptRecord, TicketState } from '../state/types.js';
 import { StreamParser } from '../agent/stream.js';
 import { findTicketState, ticketArg } from '../control/keys.js';
 import { renderEvent, renderTranscript, type TranscriptOptions } from '../render/transcript.js';
-import { findRepoRoot, UsageError, useColor, type IO } from './common.js';
+import { findRepoRoot, useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
+import { UsageError } from '../errors.js';
 
 export interface LogsOptions {
   attempt?: string;

@@ -17,7 +17,8 @@ import { startSweeper, type Sweeper } from '../orchestrator/sweeper.js';
 import { worktreeDirName } from '../workspace/naming.js';
 import { startSurfaces, type Surfaces } from '../server/surfaces.js';
 import { dryRun } from './dry-run.js';
-import { findExecutable, findRepoRoot, UsageError, useColor, type IO } from './common.js';
+import { findExecutable, findRepoRoot, useColor, type IO } from './common.js';
+import { UsageError } from '../errors.js';
 
 export interface StartOptions {
   workflow?: string;

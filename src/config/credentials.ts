@@ -2,9 +2,10 @@
 // then `gh auth token --hostname HOST`; Linear — tracker.api_key, then LINEAR_API_KEY. The value found is
 // a secret: callers add it to the redaction/scrub list (pass `secrets` to have it appended).
 import { execa } from 'execa';
-import { ConfigError, type TrackerConfig } from './types.js';
+import { type TrackerConfig } from './types.js';
 import type { Env } from './fields.js';
 import { registerSecrets } from '../secrets.js';
+import { ConfigError } from '../errors.js';
 
 export interface Credential {
   token: string;

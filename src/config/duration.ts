@@ -1,7 +1,7 @@
+import { ConfigError } from '../errors.js';
 // Durations in WORKFLOW.md (SPEC §3): "90s", "10m", "1h", "2d", "1h30m", "250ms", or plain milliseconds
 // (a number or a digit-only string). Everything is converted to integer milliseconds here, once, so the
 // rest of swarm never parses time strings.
-import { ConfigError } from './types.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;

@@ -2,8 +2,8 @@
 // the environment, applies the default for absent/null keys, and throws a ConfigError that names the
 // file, the full key path, what is expected and what was found. Keys never read are reported as
 // "unknown key … (ignored)" warnings by `finish()`, so the list of known keys is the code itself.
-import { ConfigError } from './types.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
+import { ConfigError } from '../errors.js';
 
 export type Env = Record<string, string | undefined>;
 

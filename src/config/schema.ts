@@ -1,9 +1,10 @@
 // WORKFLOW.md front matter → validated, defaulted Config (SPEC §3). Hand-written so that every error
 // names the file, the key path and the fix; every default lives here, next to the key it belongs to.
 // Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
-import { ConfigError, type Config, type McpServer, type TrackerKind } from './types.js';
+import { type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
 import { SCRUBBED_NAMES } from './env.js';
+import { ConfigError } from '../errors.js';
 
 export interface ValidateContext {
   /** The WORKFLOW.md path as the operator knows it; every message starts with it. */

@@ -88,11 +88,3 @@ export interface Workflow {
   secrets: string[];
 }
 
-/** A configuration problem: always names the file and the key path, and says the fix. Exit code 2. */
-export class ConfigError extends Error {
-  readonly code = 'ECONFIG';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}

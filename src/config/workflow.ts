@@ -4,11 +4,12 @@
 // `reloadWorkflow` is what the daemon calls every poll: a bad edit yields an error, never a stop.
 import { readFileSync } from 'node:fs';
 import matter from 'gray-matter';
-import { ConfigError, type Workflow } from './types.js';
+import { type Workflow } from './types.js';
 import { validateConfig } from './schema.js';
 import type { Env } from './fields.js';
-import { checkTemplate, TemplateError } from '../prompt.js';
+import { checkTemplate } from '../prompt.js';
 import { registerSecrets } from '../secrets.js';
+import { ConfigError, TemplateError } from '../errors.js';
 
 const CODE_ENGINES = ['js', 'javascript', 'coffee', 'coffeescript', 'cson'];
 

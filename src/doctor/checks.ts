@@ -107,8 +107,8 @@ async function checkGitHub(ctx: DoctorContext): Promise<CheckLine[]> {
   }
   if (!repo) return [...out, fail('repository access', 'tracker.repo is not set and origin is not a GitHub URL', 'set tracker.repo: owner/name in WORKFLOW.md')];
   const slug = `${repo.owner}/${repo.name}`;
-  const { createGitHubTracker } = await import('../tracker/github.js');
-  const { createOctokit } = await import('../tracker/github-client.js');
+  const { createGitHubTracker } = await import('../tracker/github/tracker.js');
+  const { createOctokit } = await import('../tracker/github/client.js');
   const apiUrl = cfg.tracker.api_url ?? 'https://api.github.com';
   const gh = createGitHubTracker({ config: cfg, token: cred.token, repo, octokit: createOctokit({ token: cred.token, apiUrl, throttle: false, retries: 1, timeoutMs: ctx.timeoutMs ?? 30_000 }) });
   try {
@@ -145,7 +145,7 @@ async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
     return [fail('tracker token', message(err))];
   }
   const out = [pass('tracker token', `Linear API key from ${cred.source}`)];
-  const { createLinearTracker } = await import('../tracker/linear.js');
+  const { createLinearTracker } = await import('../tracker/linear/tracker.js');
   const tracker = createLinearTracker({ config: cfg, apiKey: cred.token, timeoutMs: ctx.timeoutMs });
   try {
     await tracker.resolve();

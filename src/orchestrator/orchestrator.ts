@@ -2,7 +2,7 @@
 // state; parsing lives in the adapters/stream parser and every decision in policy.ts.
 import type { Workflow } from '../config/types.js';
 import { reloadWorkflowSettled } from '../config/workflow.js';
-import { TrackerError, type Ticket } from '../tracker/types.js';
+import { type Ticket } from '../tracker/types.js';
 import type { SwarmState } from '../state/types.js';
 import { activePause, budgetStop, capacity, choose, eligibility, type EligibilityContext } from './policy.js';
 import { rollDay } from './transitions.js';
@@ -10,6 +10,7 @@ import { reconcile } from './reconcile.js';
 import { Dispatcher, type Running } from './dispatcher.js';
 import { applyPause, applyRelease, applyResume, applyRetry, type ControlResult } from './controls.js';
 import type { Runtime, ServiceFactory, Services } from './runtime.js';
+import { TrackerError } from '../errors.js';
 
 export type Mode = 'daemon' | 'once' | 'until-idle';
 

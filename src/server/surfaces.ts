@@ -1,6 +1,7 @@
 // Everything a running daemon exposes to its operator, started by `swarm start` with one call: the control
 // socket (for `swarm pause/resume/retry/release`), the dashboard/API/metrics server when server.port is
 // set, and webhook notifications. close() stops them all and waits for in-flight notifications.
+import { ServerStartError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { SwarmPaths } from '../state/paths.js';
@@ -16,9 +17,6 @@ export interface Surfaces {
   close(): Promise<void>;
 }
 
-export class ServerStartError extends Error {
-  readonly code = 'EUSAGE';
-}
 
 export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string; paths: SwarmPaths; log: Logger; now?: () => number }): Promise<Surfaces> {
   const { orch, log, paths } = opts;

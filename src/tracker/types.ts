@@ -103,18 +103,4 @@ export interface CodeHost {
   openPullRequest(req: { branch: string; base: string; title: string; body: string; draft: boolean }): Promise<PullRequest>;
 }
 
-/** Expected tracker failures, mapped by adapters so the loop can pause instead of crashing. */
-export type TrackerErrorKind = 'rate_limited' | 'auth' | 'unavailable' | 'not_found' | 'config';
 
-export class TrackerError extends Error {
-  readonly code = 'ETRACKER';
-  constructor(
-    readonly kind: TrackerErrorKind,
-    message: string,
-    /** For rate_limited: when the tracker says we may try again (ISO time). */
-    readonly retryAt: string | null = null,
-  ) {
-    super(message);
-    this.name = 'TrackerError';
-  }
-}

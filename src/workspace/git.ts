@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { WorkspaceError } from './naming.js';
+import { WorkspaceError } from '../errors.js';
 
 /** No output for this long from a git process (e.g. a network fetch hanging) kills it. */
 const GIT_BLOCK_TIMEOUT_MS = 5 * 60_000;

@@ -2,22 +2,12 @@
 // and the one check that keeps every workspace path strictly inside workspace.root.
 // Ticket text (titles, keys, Linear branch hints) is untrusted: it is sanitized, never rejected. Only the
 // operator's branch_prefix may throw, because a bad prefix is a configuration mistake to fix.
+import { WorkspaceError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type WorkspaceErrorCode = 'EPATH' | 'EPREFIX' | 'EWORKTREE' | 'EHOOK' | 'EGIT';
 
-/** Unexpected workspace failures; `code` is stable for callers and tests. */
-export class WorkspaceError extends Error {
-  constructor(
-    readonly code: WorkspaceErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'WorkspaceError';
-  }
-}
 
 export const SLUG_MAX = 40;
 export const BRANCH_MAX = 100;

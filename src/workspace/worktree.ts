@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dirSize, existingRefs, gitAt, gitTry, parseWorktreePorcelain, refExists, type GitRunner } from './git.js';
 import { runHook, type HookConfig, type HookResult } from './hooks.js';
-import { isStrictlyInside, resolveUnder, worktreeDirName, WorkspaceError } from './naming.js';
+import { isStrictlyInside, resolveUnder, worktreeDirName } from './naming.js';
+import { WorkspaceError } from '../errors.js';
 
 export interface WorktreesOptions {
   repoDir: string;

@@ -2,13 +2,14 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/types.js';
-import { createOctokit, type GitHubClient } from '../../src/tracker/github-client.js';
-import { createGitHubTracker, type GitHubTracker } from '../../src/tracker/github.js';
-import { blockerNumbersFromBody } from '../../src/tracker/github-map.js';
+import { createOctokit, type GitHubClient } from '../../src/tracker/github/client.js';
+import { createGitHubTracker, type GitHubTracker } from '../../src/tracker/github/tracker.js';
+import { blockerNumbersFromBody } from '../../src/tracker/github/map.js';
 import { priorityFromLabels } from '../../src/tracker/priority.js';
-import { STICKY_MARKER, TrackerError, type Ticket } from '../../src/tracker/types.js';
+import { STICKY_MARKER, type Ticket } from '../../src/tracker/types.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { validateConfig } from '../../src/config/schema.js';
+import { TrackerError } from '../../src/errors.js';
 
 const TOKEN = 'ghp_SECRETtokenValue12345';
 const POLL = '/repos/acme/widgets/issues?state=open&labels=agent&per_page=100';

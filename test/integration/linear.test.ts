@@ -6,10 +6,11 @@ import { LinearClient } from '@linear/sdk';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config, TrackerConfig } from '../../src/config/types.js';
-import { createLinearTracker, type LinearTracker } from '../../src/tracker/linear.js';
+import { createLinearTracker, type LinearTracker } from '../../src/tracker/linear/tracker.js';
 import { validateConfig } from '../../src/config/schema.js';
-import { STICKY_MARKER, TrackerError, type PullRequest, type Ticket } from '../../src/tracker/types.js';
+import { STICKY_MARKER, type PullRequest, type Ticket } from '../../src/tracker/types.js';
 import { startFakeLinear, type FakeLinear } from '../helpers/fake-linear.js';
+import { TrackerError } from '../../src/errors.js';
 
 const KEY = 'lin_api_TESTKEY_0123456789abcdef';
 

@@ -11,9 +11,9 @@ import {
   remoteHeadBranch,
 } from '../../src/workspace/git.js';
 import type { HookConfig } from '../../src/workspace/hooks.js';
-import { WorkspaceError } from '../../src/workspace/naming.js';
 import { Worktrees } from '../../src/workspace/worktree.js';
 import { git, makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import { WorkspaceError } from '../../src/errors.js';
 
 const noHooks: HookConfig = { after_create: '', before_run: '', after_run: '', before_remove: '', timeout: 10_000 };
 const env = { PATH: process.env.PATH };

@@ -5,13 +5,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, type Config } from '../../src/config/types.js';
+import { type Config } from '../../src/config/types.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { validateConfig } from '../../src/config/schema.js';
 import { loadWorkflow, parseWorkflow, reloadWorkflow, reloadWorkflowSettled } from '../../src/config/workflow.js';
 import { githubHost, resolveGithubToken, resolveLinearKey } from '../../src/config/credentials.js';
 import { agentEnv } from '../../src/config/env.js';
 import { hookEnv } from '../../src/workspace/hooks.js';
+import { ConfigError } from '../../src/errors.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures/workflows');

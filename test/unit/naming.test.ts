@@ -3,15 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  branchName,
-  isValidBranchName,
-  prefixProblem,
-  resolveUnder,
-  slugify,
-  worktreeDirName,
-  WorkspaceError,
-} from '../../src/workspace/naming.js';
+import { branchName, isValidBranchName, prefixProblem, resolveUnder, slugify, worktreeDirName } from '../../src/workspace/naming.js';
+import { WorkspaceError } from '../../src/errors.js';
 
 function gitAccepts(name: string): boolean {
   const r = spawnSync('git', ['check-ref-format', '--branch', name], { cwd: os.tmpdir(), encoding: 'utf8' });

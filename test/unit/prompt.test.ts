@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildPromptVars, checkTemplate, renderPrompt, TemplateError, type PromptVars } from '../../src/prompt.js';
+import { buildPromptVars, checkTemplate, renderPrompt, type PromptVars } from '../../src/prompt.js';
 import { parseWorkflow } from '../../src/config/workflow.js';
+import { TemplateError } from '../../src/errors.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

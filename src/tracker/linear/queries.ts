@@ -2,7 +2,8 @@
 // Ticket. Hand-written on purpose: @linear/sdk's models are lazy (every `await issue.state` is another
 // request), so one query per poll page fetches exactly the fields the scheduler needs.
 
-import { TrackerError, type Ticket } from './types.js';
+import { type Ticket } from '../types.js';
+import { TrackerError } from '../../errors.js';
 
 const ISSUE_FIELDS = `
 fragment SwarmIssue on Issue {

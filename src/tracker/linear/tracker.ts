@@ -3,13 +3,11 @@
 // this adapter only links them. Transport, budgets and error mapping: linear-transport.ts; queries and
 // payload validation: linear-queries.ts.
 
-import type { Config } from '../config/types.js';
-import {
-  STICKY_MARKER, TrackerError,
-  type CandidateList, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict,
-} from './types.js';
-import { createLinearTransport } from './linear-transport.js';
-import * as Q from './linear-queries.js';
+import type { Config } from '../../config/types.js';
+import { STICKY_MARKER, type CandidateList, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict } from '../types.js';
+import { createLinearTransport } from './transport.js';
+import * as Q from './queries.js';
+import { TrackerError } from '../../errors.js';
 
 export const LINEAR_DEFAULT_API_URL = 'https://api.linear.app/graphql';
 const PAGE = 50;

@@ -2,13 +2,13 @@
 // One fixed poll URL (so its ETag hits and an idle poll costs one uncounted 304), labels for claims,
 // one sticky status comment per ticket, trust checks on who applied the trigger label. No scheduling here.
 
-import type { Config } from '../config/types.js';
-import { createOctokit, isNotModified, type GitHubClient } from './github-client.js';
-import { mapGitHubError, statusOf } from './github-errors.js';
-import { choosePull, parseIssue, parseIssueList, parsePull, toTicket } from './github-map.js';
-import { GitHubComments } from './github-comments.js';
-import { GitHubPeople } from './github-trust.js';
-import type { CandidateList, CodeHost, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from './types.js';
+import type { Config } from '../../config/types.js';
+import { createOctokit, isNotModified, type GitHubClient } from './client.js';
+import { mapGitHubError, statusOf } from './errors.js';
+import { choosePull, parseIssue, parseIssueList, parsePull, toTicket } from './map.js';
+import { GitHubComments } from './comments.js';
+import { GitHubPeople } from './people.js';
+import type { CandidateList, CodeHost, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 
 export interface GitHubTrackerOptions {
   config: Config;

@@ -1,9 +1,10 @@
 // Who is who on the repository: the token's own login, collaborators' roles (cached for the tracker's
 // lifetime), and the trusted_labelers_only verdict from an issue's `labeled` events.
 
-import type { GitHubClient } from './github-client.js';
-import { statusOf } from './github-errors.js';
-import type { TrackerError, TrustVerdict } from './types.js';
+import type { GitHubClient } from './client.js';
+import { statusOf } from './errors.js';
+import type { TrustVerdict } from '../types.js';
+import { type TrackerError } from '../../errors.js';
 
 /** Roles that may direct the agent: they could push the change themselves. */
 export const WRITER_ROLES: ReadonlySet<string> = new Set(['admin', 'maintain', 'write']);

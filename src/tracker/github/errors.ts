@@ -1,8 +1,8 @@
 // Octokit errors → TrackerError with a kind the loop can act on and a message an operator can act on.
 // Messages never carry the token (redacted defensively even though GitHub never echoes it).
 
-import { headersOf } from './github-client.js';
-import { TrackerError } from './types.js';
+import { headersOf } from './client.js';
+import { TrackerError } from '../../errors.js';
 
 export interface ErrorContext {
   /** owner/name */

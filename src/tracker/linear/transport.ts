@@ -7,7 +7,7 @@
 // request carries its own timeout signal: one hung connection can never stall the poll loop.
 
 import { LinearError, LinearErrorType, LinearGraphQLClient } from '@linear/sdk';
-import { TrackerError } from './types.js';
+import { TrackerError } from '../../errors.js';
 
 export interface LinearTransportOptions {
   apiUrl: string;

@@ -1,11 +1,11 @@
 // Issue comments on GitHub: reading them (paginated) and keeping swarm's one sticky status comment, found by
 // marker + token author, its id cached so later updates are a single PATCH (or nothing when unchanged).
 
-import type { GitHubClient } from './github-client.js';
-import { statusOf } from './github-errors.js';
-import { parseComment, type GhComment } from './github-map.js';
-import { findSticky, stickyBody } from './sticky.js';
-import type { TrackerError } from './types.js';
+import type { GitHubClient } from './client.js';
+import { statusOf } from './errors.js';
+import { parseComment, type GhComment } from './map.js';
+import { findSticky, stickyBody } from '../sticky.js';
+import { type TrackerError } from '../../errors.js';
 
 const PAGE = 100;
 

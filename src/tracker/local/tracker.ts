@@ -5,8 +5,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import matter from 'gray-matter';
-import type { Config } from '../config/types.js';
-import { TrackerError, type CandidateList, type CodeHost, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict } from './types.js';
+import type { Config } from '../../config/types.js';
+import { type CandidateList, type CodeHost, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict } from '../types.js';
+import { TrackerError } from '../../errors.js';
 
 const refuse = () => {
   throw new Error('only YAML front matter is accepted in ticket files');

@@ -1,8 +1,9 @@
 // GitHub REST payloads → swarm's normalised shapes (Ticket, PullRequest, comments), validated at the edge.
 // Pure: no requests here.
 
-import { priorityFromLabels } from './priority.js';
-import { TrackerError, type PullRequest, type Ticket } from './types.js';
+import { priorityFromLabels } from '../priority.js';
+import { type PullRequest, type Ticket } from '../types.js';
+import { TrackerError } from '../../errors.js';
 
 export interface GhIssue {
   number: number;
