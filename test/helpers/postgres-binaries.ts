@@ -132,8 +132,7 @@ function stage(p: Packages): string {
   const key = createHash('sha256').update(p.embedded).digest('hex').slice(0, 10);
   const final = join(tmpdir(), `${STAGE_PREFIX}${p.version}-${process.platform}-${process.arch}-${key}`);
   const done = join(final, '.complete');
-  if (fs.existsSync(done)) return final;
-  fs.rmSync(final, { recursive: true, force: true }); // an incomplete copy from an interrupted run
+  if (fs.existsSync(done)) return final; // `final` only ever appears complete: it is renamed into place
   const work = fs.mkdtempSync(`${final}.partial-`);
   try {
     fs.chmodSync(work, 0o755);
