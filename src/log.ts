@@ -5,14 +5,17 @@ import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { expandSecrets, redactWith, registerSecrets } from './secrets.js';
+import type { SwarmEvent, Unstamped } from './events.js';
+import { eventLine, type Level } from './event-lines.js';
 
 export type LogFormat = 'text' | 'json';
 export const DEFAULT_MAX_EVENTS_BYTES = 20 * 1024 * 1024;
-export type Level = 'debug' | 'info' | 'warn' | 'error';
+export type { Level };
 
 export interface LoggerOptions {
   eventsFile: string | null;
-  out?: NodeJS.WritableStream;
+  /** Where lines go (default stdout); null: nowhere (events.jsonl only). */
+  out?: NodeJS.WritableStream | null;
   format?: LogFormat;
   verbose?: boolean;
   color?: boolean;
@@ -21,12 +24,17 @@ export interface LoggerOptions {
   maxEventsBytes?: number;
 }
 
-/** A transition as listeners see it (already redacted): `swarm` notifications hang off these. */
+/** A transition as listeners see it (already redacted): notifications and metrics hang off these. */
 export interface LogEvent {
-  at: string;
-  type: string;
-  data: Record<string, unknown>;
+  event: SwarmEvent;
+  /** The line printed for it, if any. */
   message: string | null;
+}
+
+export interface EventOptions {
+  /** The stdout line instead of the event's own (null: none). */
+  message?: string | null;
+  level?: Level;
 }
 
 export class Logger {
@@ -67,23 +75,26 @@ export class Logger {
     return redactWith(this.secrets, text);
   }
 
-  /** A transition: one line on stdout (ticket id first) and one event in events.jsonl. */
-  event(type: string, data: Record<string, unknown> & { ticket?: string }, message?: string, level: Level = 'info'): void {
-    const at = new Date(this.now()).toISOString();
-    const record = { at, type, ...data };
-    const json = this.redact(JSON.stringify(record));
+  /**
+   * A transition: one event in events.jsonl (stamped now unless it carries its time) and its line on
+   * stdout (ticket id first). Returns the event as written (redacted).
+   */
+  event<E extends SwarmEvent>(ev: Unstamped<E>, opts: EventOptions = {}): E {
+    const { at, ...rest } = ev as Unstamped & { at?: string };
+    const json = this.redact(JSON.stringify({ at: at ?? new Date(this.now()).toISOString(), ...rest }));
+    const written = JSON.parse(json) as E;
     this.appendEvent(json);
-    if (message !== undefined) this.line(level, message, data.ticket, type, json);
-    if (this.listeners.length > 0) {
-      const ev: LogEvent = { at, type, data: JSON.parse(json) as Record<string, unknown>, message: message === undefined ? null : this.redact(message) };
-      for (const l of this.listeners) {
-        try {
-          l(ev);
-        } catch {
-          /* a listener (e.g. a notifier) must never break logging */
-        }
+    const line = opts.message !== undefined ? (opts.message === null ? null : { text: opts.message, level: opts.level ?? 'info' }) : eventLine(written);
+    const ticket = 'ticket' in written && typeof written.ticket === 'string' ? written.ticket : undefined;
+    if (line) this.line(opts.level ?? line.level, line.text, ticket, written.type, json);
+    for (const l of this.listeners) {
+      try {
+        l({ event: written, message: line ? this.redact(line.text) : null });
+      } catch {
+        /* a listener (e.g. a notifier) must never break logging */
       }
     }
+    return written;
   }
 
   info(message: string, ticket?: string): void { this.line('info', message, ticket); }
@@ -92,6 +103,7 @@ export class Logger {
   debug(message: string, ticket?: string): void { if (this.opts.verbose) this.line('debug', message, ticket); }
 
   private line(level: Level, message: string, ticket?: string, type?: string, json?: string): void {
+    if (this.opts.out === null) return;
     const out = this.opts.out ?? process.stdout;
     if (this.opts.format === 'json') {
       const rec = json ?? JSON.stringify({ at: new Date(this.now()).toISOString(), level, ticket, message });

@@ -3,6 +3,7 @@
 // Logger events (one listener), fire-and-forget with a short timeout: a slow, failing or unreachable
 // webhook never delays or breaks the daemon, and never raises an unhandled rejection.
 import type { LogEvent } from './log.js';
+import type { SwarmEvent } from './events.js';
 
 export interface NotifierOptions {
   /** Read at send time, so a reloaded WORKFLOW.md takes effect. null = notifications off. */
@@ -18,23 +19,20 @@ export interface NotifierOptions {
 const MAX_CHARS = 1900; // Discord refuses content over 2000 characters
 
 /** The message for an event, or null when the event is not one we notify about (pure). */
-export function notificationFor(ev: LogEvent): string | null {
-  const d = ev.data;
-  const s = (v: unknown) => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));
-  const ticket = s(d.ticket);
+export function notificationFor(ev: SwarmEvent): string | null {
   switch (ev.type) {
     case 'paused': {
-      const until = d.until ? `until ${s(d.until)}` : 'until `swarm resume`';
-      return `⏸ dispatch paused (${s(d.kind) || 'unknown'}) ${until}${d.reason ? `: ${s(d.reason)}` : ''}`;
+      const until = ev.until ? `until ${ev.until}` : 'until `swarm resume`';
+      return `⏸ dispatch paused (${ev.kind}) ${until}${ev.reason ? `: ${ev.reason}` : ''}`;
     }
     case 'resumed':
-      return `▶ dispatch resumed (was ${s(d.kind) || 'paused'})${d.reason ? `: ${s(d.reason)}` : ''}`;
+      return `▶ dispatch resumed (was ${ev.kind})${ev.reason ? `: ${ev.reason}` : ''}`;
     case 'ticket_failed':
-      return `✗ ${ticket} failed${d.reason ? `: ${s(d.reason)}` : ''}`;
+      return `✗ ${ev.ticket} failed${ev.reason ? `: ${ev.reason}` : ''}`;
     case 'pr_opened':
-      return `✓ ${ticket} handed off${d.pr ? `: ${s(d.pr)}` : ''}`;
+      return `✓ ${ev.ticket} handed off${ev.pr ? `: ${ev.pr}` : ''}`;
     case 'daemon_stopped':
-      return `■ swarm daemon stopped${d.code !== undefined ? ` (exit code ${s(d.code)})` : ''}`;
+      return `■ swarm daemon stopped (exit code ${ev.code})`;
     default:
       return null;
   }
@@ -52,7 +50,7 @@ export class Notifier {
 
   /** Pass to Logger.onEvent. */
   readonly listener = (ev: LogEvent): void => {
-    const text = notificationFor(ev);
+    const text = notificationFor(ev.event);
     if (text !== null) this.send(text);
   };
 

@@ -8,8 +8,7 @@
 // hold stdout open — exactly the hang this module must bound. Raw streams keep memory flat at any output size.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createWriteStream, existsSync, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isGroupAlive, processStartTime, terminateGroup } from './procs.js';
@@ -48,7 +47,7 @@ class TailBuffer {
 }
 
 function emptyResult(parser: StreamParser, extra: Partial<RunResult>): RunResult {
-  return { exitCode: null, signal: null, killedFor: null, durationMs: 0, summary: parser.summary, stderrTail: '', spawnError: null, ...extra };
+  return { exitCode: null, signal: null, killedFor: null, durationMs: 0, summary: parser.summary, stderrTail: '', spawnError: null, held: null, ...extra };
 }
 
 function describeSpawnError(err: unknown, command: string): string {
@@ -58,6 +57,11 @@ function describeSpawnError(err: unknown, command: string): string {
   return `could not start ${command}: ${e?.message ?? String(err)}`;
 }
 
+/**
+ * Everything from the gate to the spawn happens in one synchronous step (no await in between), so nothing
+ * — a pause, a shutdown — can slip between the last check and the process starting. `req.gate` returning
+ * a reason means: do not start; the result then has `held` set and nothing ran.
+ */
 export async function runAgent(req: RunRequest, opts: RunnerOptions = {}): Promise<RunResult> {
   const parser = new StreamParser();
   const pipeGraceMs = opts.pipeGraceMs ?? 2000;
@@ -65,13 +69,14 @@ export async function runAgent(req: RunRequest, opts: RunnerOptions = {}): Promi
 
   if (req.signal?.aborted) return emptyResult(parser, { killedFor: abortReason(req.signal) });
   if (!existsSync(req.cwd)) return emptyResult(parser, { spawnError: `working directory does not exist: ${req.cwd}` });
+  const held = req.gate?.() ?? null;
+  if (held !== null) return emptyResult(parser, { held });
 
   // Open the run file before spawning: if it cannot be written, do not start an agent whose output is lost.
   let runFile: WriteStream;
   try {
     mkdirSync(dirname(req.runFile), { recursive: true });
-    const handle = await open(req.runFile, 'a');
-    runFile = createWriteStream('', { fd: handle, autoClose: true });
+    runFile = createWriteStream('', { fd: openSync(req.runFile, 'a'), autoClose: true });
   } catch (err) {
     return emptyResult(parser, { spawnError: `cannot open run file ${req.runFile}: ${(err as Error).message}` });
   }
@@ -222,6 +227,7 @@ function supervise(
         summary: parser.summary,
         stderrTail: tail,
         spawnError: null,
+        held: null,
       });
     };
     const pipeClosed = () => {

@@ -57,6 +57,8 @@ export interface RunResult {
   stderrTail: string;
   /** The command could not be started at all (ENOENT, EACCES). */
   spawnError: string | null;
+  /** The gate refused to start it (why); nothing was spawned. */
+  held: string | null;
 }
 
 export type Outcome =
@@ -118,4 +120,9 @@ export interface RunRequest {
   onEvent?: (ev: StreamEvent, summary: StreamSummary) => void;
   /** Abort → kill the group with the given reason (cancel, shutdown, auth). */
   signal?: AbortSignal;
+  /**
+   * Asked in the same synchronous step that spawns the process, after everything else is ready: null to
+   * start, or the reason not to (a pause began meanwhile). The caller records the attempt's start inside it.
+   */
+  gate?: () => string | null;
 }

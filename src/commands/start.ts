@@ -18,7 +18,7 @@ import { worktreeDirName } from '../workspace/naming.js';
 import { startSurfaces, type Surfaces } from '../server/surfaces.js';
 import { dryRun } from './dry-run.js';
 import { findExecutable, findRepoRoot, useColor, type IO } from './common.js';
-import { UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 
 export interface StartOptions {
   workflow?: string;
@@ -66,9 +66,14 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   let orch: Orchestrator | null = null;
   let surfaces: Surfaces | null = null;
   let sweeper: Sweeper | null = null;
+  // A signal before the loop runs stops the start-up at its next step (exit 130, like a shell).
+  let interrupted = false;
+  const checkpoint = () => {
+    if (interrupted) throw new InterruptedError();
+  };
   const onSignal = () => {
-    if (!orch) process.exit(130);
-    if (!orch.isDraining) orch.drain();
+    if (!orch) interrupted = true;
+    else if (!orch.isDraining) orch.drain();
     else void orch.stop();
   };
   process.on('SIGINT', onSignal);
@@ -76,8 +81,8 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   try {
     const { state, problem } = store.load();
     if (problem) {
-      log.event('state_moved_aside', { moved_to: problem.movedTo }, problem.message, 'error');
-      restoreFromEvents(state, paths.events, (b) => join(svc.worktrees.root, worktreeDirName(b)), Date.now(), log);
+      log.event({ type: 'state_moved_aside', moved_to: problem.movedTo, message: problem.message });
+      restoreFromEvents(state, paths.events, Date.now(), log, (b) => join(svc.worktrees.root, worktreeDirName(b)));
     }
     const now = Date.now();
     state.daemon = {
@@ -91,19 +96,23 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       max_concurrent: wf.config.agent.max_concurrent,
       models: wf.config.agent.models,
     };
-    await recover(state, now, log);
-    await killStrayAgents(svc.worktrees.root, log); // orphans the state cannot name (moved aside, or pid never saved)
-    store.save(state);
     const rt = { repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store, runAgent, isRoot: process.getuid?.() === 0 };
-    orch = new Orchestrator(rt, services, wf, svc, state, workflowPath);
+    const built = new Orchestrator(rt, services, wf, svc, state, workflowPath);
+    checkpoint();
+    await recover(built.ledger, now, log);
+    checkpoint();
+    await killStrayAgents(svc.worktrees.root, log); // orphans the state cannot name (moved aside, or pid never saved)
+    await built.save();
+    checkpoint();
+    orch = built;
     const mode: Mode = opts.once ? 'once' : opts.untilIdle ? 'until-idle' : 'daemon';
     surfaces = await startSurfaces({ orch, repoDir, paths, log });
     sweeper = startSweeper({ source: orch, paths, log }); // gc at startup and daily, beside the loop
-    log.event('daemon_started', { pid: process.pid, mode, tracker: wf.config.tracker.kind }, `swarm started (pid ${process.pid}, ${wf.config.tracker.kind} tracker, ${mode}, up to ${wf.config.agent.max_concurrent} agents)`);
+    log.event({ type: 'daemon_started', pid: process.pid, mode, tracker: wf.config.tracker.kind, max_concurrent: wf.config.agent.max_concurrent });
     const code = await orch.run(mode);
     state.daemon.draining = false;
-    orch.save();
-    log.event('daemon_stopped', { code }, 'swarm stopped');
+    await orch.save();
+    log.event({ type: 'daemon_stopped', code });
     return code;
   } catch (err) {
     // Whatever went wrong, nothing keeps running after swarm exits.

@@ -3,7 +3,9 @@
 // cleanly instead of racing us), apply the same pure control function to state.json, and save.
 import http from 'node:http';
 import { existsSync } from 'node:fs';
-import { applyPause, applyRelease, applyResume, applyRetry, type ControlResult } from '../orchestrator/controls.js';
+import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../orchestrator/controls.js';
+import { Ledger } from '../state/ledger.js';
+import { Logger } from '../log.js';
 import { FileStateStore } from '../state/file-store.js';
 import { acquireLock, lockAlive, readLock, releaseLock, type LockInfo } from '../state/lock.js';
 import type { SwarmPaths } from '../state/paths.js';
@@ -32,7 +34,7 @@ export async function sendControl(repoDir: string, paths: SwarmPaths, action: Co
       continue;
     }
     try {
-      return applyOffline(paths, action, now());
+      return await applyOffline(paths, action, now());
     } finally {
       releaseLock(paths.lock);
     }
@@ -76,33 +78,34 @@ function requestFor(action: ControlAction): { method: string; path: string; body
   }
 }
 
-function applyOffline(paths: SwarmPaths, action: ControlAction, now: number): ControlAnswer {
+async function applyOffline(paths: SwarmPaths, action: ControlAction, now: number): Promise<ControlAnswer> {
   const store = new FileStateStore(paths.state, () => now);
   if (existsSync(paths.state) && store.peek() === null) {
     throw new Error(`${paths.state} is unreadable; start the daemon once (it moves a corrupt file aside and reports it) and try again`);
   }
   const { state } = store.load();
-  let res: ControlResult;
+  let control: Control;
   let unknown = false;
   switch (action.kind) {
     case 'pause':
-      res = applyPause(state, action.untilMs, now);
+      control = pauseControl(state, action.untilMs, now);
       break;
     case 'resume':
-      res = applyResume(state);
+      control = resumeControl(state, now);
       break;
     case 'retry':
     case 'release': {
       const ts = findTicketState(state, action.ticket);
       if (!ts) {
         unknown = true;
-        res = { ok: false, message: `ticket ${action.ticket} is not known to swarm (it was never claimed); nothing to ${action.kind}` };
-      } else res = action.kind === 'retry' ? applyRetry(state, ts.key) : applyRelease(state, ts.key);
+        control = { step: null, result: { ok: false, message: `ticket ${action.ticket} is not known to swarm (it was never claimed); nothing to ${action.kind}` } };
+      } else control = action.kind === 'retry' ? retryControl(state, ts.key, now) : releaseControl(state, ts.key, now);
       break;
     }
   }
-  if (res.ok) store.save(state);
-  return { ...res, via: 'state', unknown };
+  // The same step a running daemon would commit, logged the same way (events.jsonl only).
+  if (control.step) await new Ledger(state, store, new Logger({ eventsFile: paths.events, out: null, now: () => now })).commit(control.step);
+  return { ...control.result, via: 'state', unknown };
 }
 
 /** One HTTP request over a Unix socket; resolves with the status and the parsed JSON body. */

@@ -1,9 +1,10 @@
-// One attempt, start to finish: worktree → before_run hook → prompt → claude → after_run hook →
-// handoff facts (PR through the API, commits through git) → classify → auto-open the PR if the agent
-// committed but opened none. No scheduling and no state transitions: the loop applies the result.
+// One attempt, start to finish: worktree → before_run hook → prompt → (the gate, the start, the spawn, in
+// one synchronous step) → claude → after_run hook → handoff facts (PR through the API, commits through
+// git) → classify → auto-open the PR if the agent committed but opened none. No scheduling and no state
+// transitions: the gate callback and the caller apply them.
 import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
-import type { AttemptRecord, TicketState } from '../state/types.js';
+import type { TicketState } from '../state/types.js';
 import type { Classification, RunResult, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { Runtime, Services } from './runtime.js';
@@ -14,12 +15,19 @@ import { buildPromptVars, renderPrompt } from '../prompt.js';
 import { hookEnv, runHook } from '../workspace/hooks.js';
 import { commitsAhead, pushBranch } from '../workspace/git.js';
 import { remainingBudget } from './policy.js';
+import { attemptSummary } from '../agent/summary.js';
 
 export interface AttemptInput {
   ticket: Ticket;
+  /** The record as it was when the attempt was prepared (branch, worktree, earlier attempts). */
   ts: TicketState;
-  rec: AttemptRecord;
+  /** The attempt about to run: its number, model and transcript file. */
+  attempt: number;
+  model: string;
+  runFile: string;
   signal: AbortSignal;
+  /** Asked right before the spawn, synchronously: null to start (recording the start), or why not. */
+  gate: () => string | null;
   onSpawn: (pid: number, pidStart: string | null) => void;
   onEvent: (ev: StreamEvent, summary: StreamSummary) => void;
 }
@@ -28,12 +36,20 @@ export interface AttemptOutput {
   cls: Classification;
   pr: PullRequest | null;
   run: RunResult | null;
+  /** Set when the gate refused the spawn: nothing ran; `cls` is meaningless. */
+  held: string | null;
+  /** Whether the gate let the agent start (an attempt record exists for it). */
+  started: boolean;
 }
 
-const SUMMARY_MAX = 2000;
-
 export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input: AttemptInput): Promise<AttemptOutput> {
-  const { ticket, ts, rec } = input;
+  const { ticket, ts } = input;
+  let started = false;
+  const gate = () => {
+    const why = input.gate();
+    started = why === null;
+    return why;
+  };
   const cfg = wf.config;
   const swarmVars = hookEnv({
     ticketId: ticket.key,
@@ -42,8 +58,8 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     branch: ts.branch,
     baseBranch: svc.baseBranch,
     workspace: ts.worktree,
-    attempt: rec.number,
-    model: rec.model,
+    attempt: input.attempt,
+    model: input.model,
     repo: svc.repoSlug,
   });
   const hookEnvironment = agentEnv(rt.env, svc.secrets, {}, swarmVars);
@@ -67,13 +83,13 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
       wf.template,
       buildPromptVars({
         issue: { ...ticket, comments: await comments },
-        attempt: rec.number,
-        model: rec.model,
+        attempt: input.attempt,
+        model: input.model,
         branch: ts.branch,
         base_branch: svc.baseBranch,
         repo: svc.repoSlug,
         workspace: wsPath,
-        previous_attempts: ts.attempts.filter((a) => a.number < rec.number && a.outcome !== 'running'),
+        previous_attempts: ts.attempts.filter((a) => a.number < input.attempt && a.outcome !== 'running'),
       }),
     );
   } catch (err) {
@@ -86,18 +102,21 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   const budget = remainingBudget(cfg, ts);
   const run = await rt.runAgent({
     command: cfg.agent.command,
-    args: buildClaudeArgs(cfg.agent, { model: rec.model, mcpConfigPath, maxBudgetUsd: budget }),
+    args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget }),
     cwd: wsPath,
     env: { ...agentEnv(rt.env, svc.secrets, cfg.agent.env, swarmVars), ...bypass },
     prompt,
-    runFile: rec.run_file,
+    runFile: input.runFile,
     secrets: [...svc.secrets, ...wf.secrets],
     timeoutMs: cfg.agent.timeout,
     stallTimeoutMs: cfg.agent.stall_timeout,
     onSpawn: input.onSpawn,
     onEvent: input.onEvent,
     signal: input.signal,
+    gate,
   });
+  if (run.held !== null) return { ...infra('held', 'held'), held: run.held };
+  if (!started) return { cls: classify(run, { prExists: false, commitsAhead: 0, canAutoOpen: false }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() }), pr: null, run, held: null, started };
   const after = await runHook('after_run', cfg.hooks.after_run, { cwd: wsPath, env: hookEnvironment, timeoutMs: cfg.hooks.timeout });
   if (!after.ok) rt.log.warn(`hooks.after_run failed (exit ${after.code}): ${lastLine(after.output)}`, ticket.identifier);
 
@@ -108,7 +127,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     ahead = await commitsAhead(wsPath, svc.baseBranch);
   } catch (err) {
     // Without the facts we cannot tell success from failure; never guess. The next claim re-checks.
-    return { cls: { ...infraCls(`could not check for a pull request: ${msg(err)}`, 'handoff-check') }, pr: null, run };
+    return { cls: { ...infraCls(`could not check for a pull request: ${msg(err)}`, 'handoff-check') }, pr: null, run, held: null, started };
   }
   const open = pr && pr.state !== 'closed' ? pr : null;
   let cls = classify(run, { prExists: open !== null, commitsAhead: ahead, canAutoOpen: cfg.pr.auto_open || svc.codeHost.kind === 'none' }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() });
@@ -121,12 +140,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
       cls = infraCls(`the agent committed but swarm could not push or open the PR: ${msg(err)}`, 'auto-open');
     }
   }
-  return { cls, pr: cls.outcome === 'pr_opened' || cls.outcome === 'pr_auto_opened' ? (pr ?? open) : null, run };
-}
-
-export function attemptSummary(run: RunResult | null): string {
-  const text = run?.summary.result?.result || run?.summary.lastText || '';
-  return text.length > SUMMARY_MAX ? text.slice(0, SUMMARY_MAX - 1) + '…' : text;
+  return { cls, pr: cls.outcome === 'pr_opened' || cls.outcome === 'pr_auto_opened' ? (pr ?? open) : null, run, held: null, started };
 }
 
 function prBody(ticket: Ticket, run: RunResult): string {
@@ -139,11 +153,11 @@ function infraCls(reason: string, rule: string): Classification {
   return { outcome: 'infra_failed', counted: false, reason, resetAt: null, limitType: null, rule };
 }
 function infra(reason: string, rule: string): AttemptOutput {
-  return { cls: infraCls(reason, rule), pr: null, run: null };
+  return { cls: infraCls(reason, rule), pr: null, run: null, held: null, started: false };
 }
 function cancelledBeforeRun(signal: AbortSignal): AttemptOutput {
   const why = signal.reason === 'shutdown' ? 'interrupted by shutdown' : 'cancelled before the agent started';
-  return { cls: { outcome: 'cancelled', counted: false, reason: why, resetAt: null, limitType: null, rule: 'cancel' }, pr: null, run: null };
+  return { cls: { outcome: 'cancelled', counted: false, reason: why, resetAt: null, limitType: null, rule: 'cancel' }, pr: null, run: null, held: null, started: false };
 }
 export function safeSegment(key: string): string {
   return key.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 80) || 'ticket';

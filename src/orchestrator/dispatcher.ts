@@ -1,50 +1,44 @@
 // The work side of the loop: claim a chosen ticket (fresh read, trust, dedup guard), run its attempt in
-// a p-queue slot, apply the outcome to the state and tell the tracker. The poll loop decides WHAT to
-// claim; this file does the claiming and owns the running agents.
+// a p-queue slot, commit the outcome through the lifecycle and have the tracker sync show it. The poll
+// loop decides WHAT to claim; this file does the claiming and owns the running agents. Every state change
+// is a lifecycle step committed to the ledger before the tracker hears of it.
 import PQueue from 'p-queue';
 import { join } from 'node:path';
-import type { Workflow } from '../config/types.js';
 import type { Ticket } from '../tracker/types.js';
-import type { SwarmState, TicketState } from '../state/types.js';
+import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
+import { claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
 import { runAttempt, safeSegment } from './attempt.js';
-import { renderSticky } from './sticky.js';
-import { budgetStop, eligibility, modelFor, type EligibilityContext, type Effect } from './policy.js';
-import { canaryPassed } from './canary.js';
-import { finishAttempt, newTicketState, startAttempt } from './transitions.js';
-import type { Runtime, Services } from './runtime.js';
+import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext } from './policy.js';
+import type { Alarm } from './alarm.js';
+import type { TrackerSync } from './sync.js';
+import type { Runtime, Settings } from './runtime.js';
 
 export interface Running {
   ac: AbortController;
   ticket: Ticket;
   done: Promise<void>;
+  /** The agent process was started (a claim still preparing is not). */
+  spawned: boolean;
 }
 
-/** What the dispatcher needs from the loop that owns it. */
-export interface DispatchHost {
-  readonly rt: Runtime;
-  readonly state: SwarmState;
-  workflow(): Workflow;
-  services(): Services;
-  context(): EligibilityContext;
-  save(): void;
-  /** Coalesced save for frequent updates (agent events). */
-  saveSoon(): void;
-  /** Something changed that may free a slot or need a poll. */
-  wake(): void;
+export interface DispatcherDeps {
+  rt: Runtime;
+  ledger: Ledger;
+  sync: TrackerSync;
+  settings: Settings;
+  alarm: Alarm;
 }
 
 export class Dispatcher {
   readonly running = new Map<string, Running>();
-  /** Tickets whose tracker write is in flight: reconcile must not "heal" them meanwhile. */
-  readonly syncing = new Set<string>();
   /** Tickets refused by tracker.trust(), with the reason last logged (logged again only if it changes). */
   readonly untrusted = new Map<string, string>();
   private readonly queue: PQueue;
 
-  constructor(private readonly host: DispatchHost, concurrency: number) {
-    this.queue = new PQueue({ concurrency });
+  constructor(private readonly d: DispatcherDeps) {
+    this.queue = new PQueue({ concurrency: d.settings.wf.config.agent.max_concurrent });
   }
 
   setConcurrency(n: number): void {
@@ -58,180 +52,143 @@ export class Dispatcher {
   async waitForRuns(): Promise<void> {
     await Promise.all([...this.running.values()].map((r) => r.done));
     await this.queue.onIdle();
+    await this.d.sync.settle();
+  }
+
+  context(): EligibilityContext {
+    return { config: this.d.settings.wf.config, state: this.d.ledger.state, now: this.d.rt.now(), running: new Set(this.running.keys()) };
   }
 
   /** Re-read, check trust and the dedup guard, claim, and start the attempt in a queue slot. */
   async claimAndDispatch(t: Ticket): Promise<void> {
-    const { rt } = this.host;
-    const svc = this.host.services();
-    const id = t.identifier;
+    const { rt, ledger, settings } = this.d;
+    const { svc, wf } = settings;
     let fresh: Ticket | null;
     try {
       fresh = await svc.tracker.fetch(t.key);
-      if (!fresh || !eligibility(fresh, this.host.context()).every((c) => c.pass)) return;
+      if (!fresh || !isEligible(fresh, this.context())) return;
       const verdict = await svc.tracker.trust(fresh);
       if (!verdict.trusted) {
         // Once per ticket and reason, at info: an operator must see why a labelled ticket never starts.
-        if (this.untrusted.get(fresh.key) !== verdict.reason) rt.log.event('ignored', { ticket: id, reason: verdict.reason }, `ignored: ${verdict.reason}`);
+        if (this.untrusted.get(fresh.key) !== verdict.reason) rt.log.event({ type: 'ignored', ticket: fresh.identifier, reason: verdict.reason });
         this.untrusted.set(fresh.key, verdict.reason);
         return;
       }
       this.untrusted.delete(fresh.key);
     } catch (err) {
-      rt.log.warn(`could not re-read before claiming: ${(err as Error).message}`, id);
+      rt.log.warn(`could not re-read before claiming: ${(err as Error).message}`, t.identifier);
       return;
     }
-    const ts = this.ticketState(fresh);
-    const sticky = () => renderSticky(ts, this.host.workflow().config.agent.max_attempts);
-    try {
-      const pr = await svc.codeHost.findPullRequest(ts.branch);
-      if (pr && pr.state !== 'closed') {
-        // Dedup guard: the work is already handed off (maybe while the daemon was down).
-        ts.status = 'review';
-        ts.pr = { number: pr.number, url: pr.url };
-        ts.last_event = `PR ${pr.url}`;
-        ts.tracker_synced = false;
-        this.host.save();
-        rt.log.event('pr_found', { ticket: id, pr: pr.url }, `already has ${pr.url}; released without running`);
-        await svc.tracker.release(fresh, pr, sticky());
-        ts.tracker_synced = true;
-        this.host.save();
-        return;
-      }
-      ts.status = 'claimed';
-      ts.claimed_at ??= new Date(rt.now()).toISOString();
-      void svc.worktrees.prefetch(ts.branch, fresh); // git work overlaps the claim's tracker writes
-      this.host.save(); // claimed on disk before the tracker hears of it: a crash now is a claim we know about
-      await svc.tracker.claim(fresh, sticky());
-      ts.tracker_synced = true;
-    } catch (err) {
-      rt.log.warn(`claim failed: ${(err as Error).message} (will retry next poll)`, id);
-      if (ts.status === 'claimed' && ts.attempts.length === 0) ts.status = 'released';
-      this.host.save();
-      return;
-    }
-    rt.log.event('claimed', { ticket: id, key: ts.key, branch: ts.branch }, `claimed → ${ts.branch}`);
-    this.dispatch(fresh, ts);
-  }
-
-  private ticketState(t: Ticket): TicketState {
-    const { state } = this.host;
-    const prefix = this.host.workflow().config.workspace.branch_prefix;
-    const root = this.host.services().worktrees.root;
-    const existing = state.tickets[t.key];
-    if (existing) {
-      existing.title = t.title;
-      existing.url = t.url;
-      if (!existing.branch) {
-        // Rebuilt from the events log without its claim event: derive the branch as a first claim would.
-        existing.branch = branchName(prefix, t);
-        existing.worktree = join(root, worktreeDirName(existing.branch));
-      }
-      return existing;
-    }
+    const key = fresh.key;
+    const prev = ledger.ticket(key);
     // The branch chosen at the first claim is kept for good, even if the title changes later.
-    const branch = branchName(prefix, t);
-    const ts = newTicketState(t, branch, join(root, worktreeDirName(branch)), this.host.rt.now());
-    state.tickets[t.key] = ts;
-    return ts;
+    const branch = prev?.branch || branchName(wf.config.workspace.branch_prefix, fresh);
+    const worktree = prev?.worktree || join(svc.worktrees.root, worktreeDirName(branch));
+    let pr;
+    try {
+      pr = await svc.codeHost.findPullRequest(branch);
+    } catch (err) {
+      rt.log.warn(`could not look for an existing pull request: ${(err as Error).message} (will retry next poll)`, fresh.identifier);
+      return;
+    }
+    if (pr && pr.state !== 'closed') {
+      // Dedup guard: the work is already handed off (maybe while the daemon was down).
+      await ledger.commit(handOffFound(prev, fresh, pr, branch, worktree, rt.now()));
+      await this.d.sync.sync(key, fresh);
+      return;
+    }
+    // Claimed on disk before the tracker hears of it: a crash now is a claim we know about.
+    await ledger.commit(claim(prev, fresh, branch, worktree, rt.now()));
+    void svc.worktrees.prefetch(branch, fresh); // git work overlaps the claim's tracker writes
+    if (!(await this.d.sync.sync(key, fresh))) {
+      // The tracker did not take the claim: drop it (the next poll's reconcile tidies the tracker up).
+      await ledger.commit(dropClaim(ledger.ticket(key)!, 'claim_failed', 'the tracker did not take the claim', rt.now()));
+      return;
+    }
+    this.dispatch(fresh);
   }
 
-  private dispatch(ticket: Ticket, ts: TicketState): void {
-    const ac = new AbortController();
-    const entry: Running = { ac, ticket, done: Promise.resolve() };
-    this.running.set(ts.key, entry);
+  private dispatch(ticket: Ticket): void {
+    const entry: Running = { ac: new AbortController(), ticket, done: Promise.resolve(), spawned: false };
+    this.running.set(ticket.key, entry);
     entry.done = this.queue
-      .add(() => this.attempt(ticket, ts, ac.signal))
-      .catch((err) => this.host.rt.log.error(`attempt crashed: ${(err as Error).stack ?? err}`, ticket.identifier))
+      .add(() => this.attempt(ticket, entry))
+      .catch((err) => this.d.rt.log.error(`attempt crashed: ${(err as Error).stack ?? err}`, ticket.identifier))
       .finally(() => {
-        this.running.delete(ts.key);
-        this.host.save();
-        this.host.wake();
+        this.running.delete(ticket.key);
+        void this.d.ledger.save().catch(() => undefined);
+        this.d.alarm.ring();
       });
   }
 
-  private async attempt(ticket: Ticket, ts: TicketState, signal: AbortSignal): Promise<void> {
-    const { rt, state } = this.host;
-    const wf = this.host.workflow();
-    const cfg = wf.config;
-    const log = rt.log;
-    const rec = startAttempt(ts, modelFor(ts.failures, cfg.agent.models), (n) => runFile(rt.paths, safeSegment(ts.key), n), rt.now());
-    this.host.save();
-    log.event('started', { ticket: ticket.identifier, key: ts.key, attempt: rec.number, model: rec.model }, `attempt ${rec.number} on ${rec.model} (${ts.failures}/${cfg.agent.max_attempts} failures so far)`);
-    const out = await runAttempt(rt, this.host.services(), wf, {
-      ticket,
-      ts,
-      rec,
-      signal,
-      onSpawn: (pid, pidStart) => {
-        rec.pid = pid;
-        rec.pid_start = pidStart;
-        this.host.save(); // the pid must be on disk before anything else happens: a crash now leaves a findable orphan
-      },
-      onEvent: (ev, summary) => {
-        ts.last_event = summary.lastActivity;
-        if (state.canary && canaryPassed(summary, rt.now() - Date.parse(rec.started_at), cfg.agent.fast_fail)) {
-          state.canary = false;
-          log.event('canary_passed', { ticket: ticket.identifier }, 'canary run got past fast_fail: filling the other slots');
-          this.host.wake();
-        }
-        // A dead login retries for minutes inside the CLI: stop at the first sign (SPEC §4 auth_failed).
-        if (ev.type === 'api_retry' && (ev.error === 'authentication_failed' || ev.error === 'billing_error')) this.running.get(ts.key)?.ac.abort('auth');
-        this.host.saveSoon();
-      },
-    });
-    const jitter = Math.floor(rt.random() * Math.min(30_000, Math.max(1000, ((out.cls.resetAt ?? 0) - rt.now()) * 0.05)));
-    const dailyBefore = budgetStop(cfg, state, undefined);
-    const pauseBefore = state.pause;
-    const effect = finishAttempt(state, ts, rec, out, cfg, rt.now(), jitter);
-    const tripped = state.pause !== pauseBefore && state.pause?.kind === 'breaker' ? state.pause : null;
-    if (tripped) log.event('paused', { kind: 'breaker', until: tripped.until, reason: tripped.reason, limit_type: null }, `dispatch paused until ${tripped.until}: ${tripped.reason}`, 'warn');
-    const dailyStop = dailyBefore ? null : budgetStop(cfg, state, undefined);
-    if (dailyStop) log.event('budget_reached', { daily_usd: cfg.budget.daily_usd, spent_usd: state.daily.cost_usd }, `no new work today: ${dailyStop}`, 'warn');
-    this.host.save();
-    log.event('finished', { ticket: ticket.identifier, key: ts.key, attempt: rec.number, model: rec.model, outcome: rec.outcome, counted: rec.counted, reason: rec.reason, cost_usd: rec.cost_usd }, `attempt ${rec.number} ${rec.outcome}${rec.counted ? ' (counted)' : ''}: ${rec.reason}`, rec.outcome.startsWith('pr_') ? 'info' : 'warn');
-    await this.tell(ticket, ts, effect);
+  /** Agents that were actually started, other than `key`'s. */
+  private live(key: string): number {
+    let n = 0;
+    for (const [k, r] of this.running) if (k !== key && r.spawned) n++;
+    return n;
   }
 
-  /** Tell the tracker what happened. Failures here are healed by reconcile() on a later poll. */
-  private async tell(ticket: Ticket, ts: TicketState, effect: Effect): Promise<void> {
-    const tracker = this.host.services().tracker;
-    const sticky = renderSticky(ts, this.host.workflow().config.agent.max_attempts);
-    const log = this.host.rt.log;
-    const pending = !ts.tracker_synced; // a claim dropped while the agent ran that the tracker has not heard of
-    ts.tracker_synced = false;
-    this.syncing.add(ts.key);
-    try {
-      switch (effect.kind) {
-        case 'handoff':
-          log.event('pr_opened', { ticket: ticket.identifier, pr: ts.pr?.url ?? null }, `handed off: ${ts.pr?.url ?? ts.branch}`);
-          await tracker.release(ticket, ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null, sticky);
-          break;
-        case 'failed':
-          log.event('ticket_failed', { ticket: ticket.identifier, reason: effect.reason }, `failed after ${ts.failures} counted attempts: ${effect.reason}`, 'error');
-          await tracker.markFailed(ticket, sticky);
-          break;
-        case 'pause':
-          log.event('paused', { kind: effect.pause.kind, until: effect.pause.until, reason: effect.pause.reason, limit_type: effect.pause.limit_type }, `dispatch paused${effect.pause.until ? ` until ${effect.pause.until}` : ' until `swarm resume`'}: ${effect.pause.reason}`, 'warn');
-          await tracker.updateSticky(ticket, sticky);
-          break;
-        case 'retry':
-          log.event('retry_scheduled', { ticket: ticket.identifier, at: new Date(effect.at).toISOString(), reason: effect.reason }, `retry at ${new Date(effect.at).toISOString()}`);
-          await tracker.updateSticky(ticket, sticky);
-          break;
-        case 'cancelled':
-          // reconcile() usually released the claim while the attempt still ran: show how it ended. After
-          // `swarm release` the agent may stop before any poll did, so release the claim here.
-          if (pending) await tracker.unclaim(ticket, sticky);
-          else await tracker.updateSticky(ticket, sticky);
-          break;
-      }
-      ts.tracker_synced = true;
-      this.host.save();
-    } catch (err) {
-      log.warn(`tracker update failed: ${(err as Error).message} (will be repaired on a later poll)`, ticket.identifier);
-    } finally {
-      this.syncing.delete(ts.key);
+  private async attempt(ticket: Ticket, entry: Running): Promise<void> {
+    const { rt, ledger, settings } = this.d;
+    const { wf, svc } = settings;
+    const cfg = wf.config;
+    const key = ticket.key;
+    const prepared = ledger.ticket(key)!;
+    const attemptNo = prepared.attempts.length + 1;
+    const model = modelFor(prepared.failures, cfg.agent.models);
+    const file = runFile(rt.paths, safeSegment(key), attemptNo);
+    const out = await runAttempt(rt, svc, wf, {
+      ticket,
+      ts: prepared,
+      attempt: attemptNo,
+      model,
+      runFile: file,
+      signal: entry.ac.signal,
+      // The last moment: the same synchronous step spawns the agent, so no pause can begin in between.
+      gate: () => {
+        const now = rt.now();
+        const why = spawnGate(cfg, ledger.state, ledger.ticket(key), now, this.live(key));
+        if (why !== null) return why;
+        ledger.record(start(ledger.ticket(key)!, model, file, cfg.agent.max_attempts, now));
+        entry.spawned = true;
+        return null;
+      },
+      onSpawn: (pid, pidStart) => {
+        // The pid must be on disk before anything else happens: a crash now leaves a findable orphan.
+        void ledger.commit(spawned(ledger.ticket(key)!, attemptNo, pid, pidStart, rt.now())).catch(() => undefined);
+      },
+      onEvent: (ev, summary) => {
+        ledger.note(key, summary.lastActivity);
+        const started = ledger.ticket(key)?.attempts.find((a) => a.number === attemptNo)?.started_at;
+        if (ledger.state.canary && started && canaryPassed(summary, rt.now() - Date.parse(started), cfg.agent.fast_fail)) {
+          void ledger.commit(canaryDone(ticket.identifier, rt.now())).catch(() => undefined);
+          this.d.alarm.ring();
+        }
+        const kill = earlyKill(ev);
+        if (kill) entry.ac.abort(kill);
+      },
+    });
+    const now = rt.now();
+    const ts = ledger.ticket(key)!;
+    if (out.held !== null) {
+      await ledger.commit(hold(ts, out.held, ledger.state, now));
+      void this.d.sync.sync(key);
+      return;
     }
+    if (!out.started) {
+      if (out.cls.outcome === 'cancelled') {
+        // Stopped before the agent started: a cancel or release is already recorded; a shutdown leaves
+        // the claim to resume at the next start.
+        if (ts.status !== 'released') await ledger.commit(interrupt(ts, out.cls.reason, now));
+        void this.d.sync.sync(key);
+        return;
+      }
+      // Failed before the agent could start (worktree, hook, prompt): an uncounted attempt like any other.
+      ledger.record(start(ts, model, file, cfg.agent.max_attempts, now));
+    }
+    const step = finish(ledger.state, ledger.ticket(key)!, attemptNo, out, cfg, now, pauseJitterMs(out.cls.resetAt, now, rt.random()));
+    await ledger.commit(step);
+    if (step.tripped.breaker || step.tripped.pause || step.tripped.budget) this.d.alarm.ring();
+    await this.d.sync.sync(key);
   }
 }

@@ -1,10 +1,12 @@
-// PURE scheduling decisions (SPEC §4): eligibility, ordering, model ladder, backoff, circuit breaker and
-// what each classified outcome does to a ticket. No I/O, no clock reads: `now` is passed in. The poll
-// loop and `swarm explain` both use eligibility(), so what explain says is what the loop does.
+// PURE scheduling decisions (SPEC §4): eligibility, ordering, model ladder, backoff, circuit breaker, what
+// each classified outcome does to a ticket, the canary after a pause, the gate an agent passes at the
+// moment it is spawned, and when the loop wakes or stops. No I/O, no clock reads, no randomness: `now`
+// and random numbers are passed in. The poll loop and `swarm explain` both use eligibility(), so what
+// explain says is what the loop does.
 import type { Config } from '../config/types.js';
-import type { Classification } from '../agent/types.js';
+import type { Classification, KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
-import type { PauseState, SwarmState, TicketState } from '../state/types.js';
+import type { PauseKind, PauseState, SwarmState, TicketState } from '../state/types.js';
 
 export interface RuleCheck {
   rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'budget';
@@ -93,6 +95,95 @@ export function capacity(config: Config, state: SwarmState, running: number): nu
   return state.canary ? Math.min(free, running === 0 ? 1 : 0) : free;
 }
 
+// --- the canary after a pause ------------------------------------------------------------------------
+
+/**
+ * Which pauses are followed by one canary run before the other slots fill: the ones that say something
+ * about the way to the model (a usage limit, a login, the breaker). An operator's pause or the tracker's
+ * own rate limit does not.
+ */
+export function needsCanary(kind: PauseKind): boolean {
+  return kind === 'rate_limit' || kind === 'auth' || kind === 'breaker';
+}
+
+/**
+ * Whether the canary run has proved the way clear: once the model took a real turn (fast-fail means
+ * "before any model turn"), or once it lived longer than fast_fail without the API retrying under it (a
+ * run stuck in 5xx/529 retries proves nothing). Asked on every agent event of the canary run.
+ */
+export function canaryPassed(summary: Pick<StreamSummary, 'sawModelTurn' | 'apiRetries'>, elapsedMs: number, fastFailMs: number): boolean {
+  if (summary.sawModelTurn) return true;
+  return elapsedMs >= fastFailMs && summary.apiRetries.length === 0;
+}
+
+/**
+ * The gate an agent passes in the same synchronous step that spawns it — after its claim, worktree and
+ * prompt, which take time during which a pause may begin. null: spawn now. A reason: do not start; the
+ * ticket waits (nothing ran, nothing is counted). `live` is how many other agents are running.
+ */
+export function spawnGate(config: Config, state: SwarmState, ts: TicketState | undefined, now: number, live: number): string | null {
+  const pause = activePause(state.pause, now);
+  if (pause) return `dispatch paused (${pause.kind}): ${pause.reason}`;
+  const budget = budgetStop(config, state, ts);
+  if (budget) return budget;
+  if (state.canary && live > 0) return 'after a pause one canary run goes first';
+  return null;
+}
+
+/** When a held or limited ticket may try again: the pause's end, or now when nothing says. */
+export function resumeAt(state: SwarmState, now: number): number | null {
+  const pause = activePause(state.pause, now);
+  if (!pause) return now;
+  return pause.until === null ? null : Date.parse(pause.until);
+}
+
+/** A run to stop at once: a dead login retries for minutes inside the CLI (stop at the first sign). */
+export function earlyKill(ev: StreamEvent): KillReason | null {
+  return ev.type === 'api_retry' && (ev.error === 'authentication_failed' || ev.error === 'billing_error') ? 'auth' : null;
+}
+
+/** Jitter added to a limit's reset, so a fleet does not stampede the API at the same second. */
+export function pauseJitterMs(resetAt: number | null, now: number, random: number): number {
+  return Math.floor(random * Math.min(30_000, Math.max(1000, ((resetAt ?? 0) - now) * 0.05)));
+}
+
+/** The pause a failed tracker poll calls for: a rate limit waits for the tracker's reset; anything else is retried next poll. */
+export function trackerPause(err: { kind?: string; message: string; retryAt?: string | null }, now: number): PauseState | null {
+  if (err.kind !== 'rate_limited') return null;
+  return { kind: 'tracker', reason: err.message, since: iso(now), until: err.retryAt ?? iso(now + 60_000), limit_type: null };
+}
+
+// --- the loop: when to wake, when to stop -----------------------------------------------------------
+
+/** How long the loop sleeps: until the next poll, a due retry, or the end of a timed pause. */
+export function nextWakeMs(state: SwarmState, lastPollAt: number, interval: number, now: number): number {
+  let next = lastPollAt + interval;
+  for (const t of Object.values(state.tickets)) {
+    if (t.status === 'retry_wait' && t.next_retry_at) next = Math.min(next, Math.max(Date.parse(t.next_retry_at), now + 50));
+  }
+  const p = state.pause;
+  if (p?.until) next = Math.min(next, Math.max(Date.parse(p.until), now + 50));
+  return Math.max(50, next - now);
+}
+
+export type IdleVerdict = { done: false } | { done: true; code: 0 | 1; message: string | null };
+
+/**
+ * `--until-idle`: done once nothing is running, eligible or waiting for a retry that can come. A pause
+ * with a known end is waited out; one that waits for an operator ends the run (0 for an operator's own
+ * pause, 1 for a dead login). `eligible` is NaN when the poll could not tell (tracker down): not done.
+ */
+export function idleVerdict(config: Config, state: SwarmState, i: { running: number; eligible: number; listed: ReadonlySet<string>; now: number }): IdleVerdict {
+  if (i.running > 0) return { done: false };
+  const pause = activePause(state.pause, i.now);
+  if (pause && pause.until === null) {
+    return { done: true, code: pause.kind === 'operator' ? 0 : 1, message: `stopping: dispatch is paused until an operator acts (${pause.reason})` };
+  }
+  // A retry that a budget stops will not come today: it is not something to wait for.
+  const waiting = Object.values(state.tickets).some((t) => t.status === 'retry_wait' && i.listed.has(t.key) && budgetStop(config, state, t) === null);
+  return !pause && i.eligible === 0 && !waiting ? { done: true, code: 0, message: null } : { done: false };
+}
+
 export function budgetStop(config: Config, state: SwarmState, ts: TicketState | undefined): string | null {
   const daily = config.budget.daily_usd;
   if (daily !== null && state.daily.cost_usd >= daily) return `today's spend $${state.daily.cost_usd.toFixed(2)} reached budget.daily_usd $${daily.toFixed(2)}`;
@@ -141,11 +232,11 @@ export function effectOf(cls: Classification, failuresAfter: number, config: Con
       return { kind: 'cancelled' };
     case 'rate_limited': {
       const until = (cls.resetAt !== null && cls.resetAt > now ? cls.resetAt : now + UNKNOWN_RESET_MS) + jitter;
-      const pause: PauseState = { kind: 'rate_limit', reason: cls.reason, since: iso(now), until: iso(until), limit_type: cls.limitType, canary_pending: true };
+      const pause: PauseState = { kind: 'rate_limit', reason: cls.reason, since: iso(now), until: iso(until), limit_type: cls.limitType};
       return { kind: 'pause', pause, retryAt: until };
     }
     case 'auth_failed': {
-      const pause: PauseState = { kind: 'auth', reason: cls.reason, since: iso(now), until: null, limit_type: null, canary_pending: true };
+      const pause: PauseState = { kind: 'auth', reason: cls.reason, since: iso(now), until: null, limit_type: null };
       return { kind: 'pause', pause, retryAt: null };
     }
     case 'infra_failed':
@@ -175,7 +266,6 @@ export function breakerStep(b: BreakerState, infra: boolean, now: number): { bre
       since: iso(now),
       until: iso(now + ms),
       limit_type: null,
-      canary_pending: true,
     },
   };
 }

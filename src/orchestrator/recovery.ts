@@ -1,38 +1,31 @@
-// Restart recovery (SPEC §5): attempts whose daemon died become `interrupted` (never counted), their
-// orphaned process groups are killed, and claimed tickets are queued to resume at once. A PR opened
+// Restart recovery: attempts whose daemon died become `interrupted` (never counted), their orphaned
+// process groups are killed, and claimed tickets are queued to resume at once — all through the
+// lifecycle's `interrupt`, so the tracker is then brought in line like any other change. A PR opened
 // while the daemon was down is caught by the dedup check before the next dispatch.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { SwarmState } from '../state/types.js';
+import type { Ledger } from '../state/ledger.js';
 import { isGroupAlive, processStartTime, terminateGroup } from '../agent/procs.js';
 import type { Logger } from '../log.js';
 import { rebuildFromEventFiles } from '../state/rebuild.js';
+import { interrupt } from '../state/lifecycle.js';
 
-export async function recover(state: SwarmState, now: number, log: Logger, graceMs = 5000): Promise<number> {
+export async function recover(ledger: Ledger, now: number, log: Logger, graceMs = 5000): Promise<number> {
   let interrupted = 0;
-  for (const ts of Object.values(state.tickets)) {
-    for (const a of ts.attempts) {
-      if (a.outcome !== 'running') continue;
+  for (const ts of Object.values(ledger.state.tickets)) {
+    const running = ts.attempts.filter((a) => a.outcome === 'running');
+    for (const a of running) {
       if (a.pid !== null && orphanIsOurs(a.pid, a.pid_start)) {
         await terminateGroup(a.pid, graceMs);
-        log.event('orphan_killed', { ticket: ts.identifier, pid: a.pid }, `killed orphaned agent process group ${a.pid} from the previous daemon`, 'warn');
+        log.event({ type: 'orphan_killed', ticket: ts.identifier, pid: a.pid, found_by: 'state' });
       }
-      a.outcome = 'interrupted';
-      a.counted = false;
-      a.reason = 'the daemon stopped while this attempt was running (not counted)';
-      a.ended_at = new Date(now).toISOString();
-      a.duration_ms = Math.max(0, now - Date.parse(a.started_at));
-      a.pid = null;
-      a.pid_start = null;
-      interrupted++;
     }
-    if (ts.status === 'running' || ts.status === 'claimed') {
-      ts.status = 'retry_wait';
-      ts.next_retry_at = new Date(now).toISOString();
-      ts.retry_reason = 'resuming after a restart';
-      ts.last_event = 'interrupted; resuming';
+    if (running.length > 0 || ts.status === 'running' || ts.status === 'claimed') {
+      await ledger.commit(interrupt(ts, 'the daemon stopped while this ticket was being worked on (not counted); resuming', now));
+      interrupted += running.length;
     }
   }
-  if (interrupted > 0) log.event('recovered', { interrupted }, `recovered ${interrupted} interrupted attempt(s) from the previous run; they will resume (not counted)`);
+  if (interrupted > 0) log.event({ type: 'recovered', interrupted });
   return interrupted;
 }
 
@@ -52,18 +45,13 @@ function orphanIsOurs(pid: number, start: string | null): boolean {
  * and a still-running pause from events.jsonl, so a lost state file never resets attempt counts. The
  * tracker is re-read on the first poll; tickets with no events are simply new again.
  */
-export function restoreFromEvents(state: SwarmState, eventsPath: string, worktreeFor: (branch: string) => string, now: number, log: Logger): number {
-  const rebuilt = rebuildFromEventFiles(eventsPath, { worktreeFor, now });
+export function restoreFromEvents(state: SwarmState, eventsPath: string, now: number, log: Logger, worktreeFor?: (branch: string) => string): number {
+  const rebuilt = rebuildFromEventFiles(eventsPath, { now, worktreeFor });
   for (const [key, ts] of Object.entries(rebuilt.tickets)) state.tickets[key] ??= ts;
   if (rebuilt.pause && !state.pause) state.pause = rebuilt.pause;
   const n = Object.keys(rebuilt.tickets).length;
   const counted = Object.values(rebuilt.tickets).reduce((s, t) => s + t.failures, 0);
-  log.event(
-    'state_rebuilt',
-    { tickets: n, events: rebuilt.events, counted_failures: counted, pause: rebuilt.pause?.kind ?? null },
-    `rebuilt ${n} ticket record(s) (${counted} counted failure(s)) from ${rebuilt.events} line(s) of ${eventsPath}; the tracker is re-read on the first poll`,
-    'warn',
-  );
+  log.event({ type: 'state_rebuilt', tickets: n, events: rebuilt.events, counted_failures: counted, pause: rebuilt.pause?.kind ?? null, file: eventsPath });
   return n;
 }
 
@@ -100,7 +88,7 @@ export async function killStrayAgents(worktreeRoot: string, log: Logger, graceMs
   }
   for (const pgid of groups) {
     await terminateGroup(pgid, graceMs);
-    log.event('orphan_killed', { pid: pgid, found_by: 'environment' }, `killed a stray agent process group ${pgid} left by a previous daemon`, 'warn');
+    log.event({ type: 'orphan_killed', ticket: null, pid: pgid, found_by: 'environment' });
   }
   return groups.size;
 }

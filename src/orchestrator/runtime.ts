@@ -31,5 +31,14 @@ export interface Runtime {
   isRoot: boolean;
 }
 
+/**
+ * The configuration and services in force. One object shared by the loop, the dispatcher and the tracker
+ * sync; the loop swaps its fields when WORKFLOW.md changes, so every part reads the same, current pair.
+ */
+export interface Settings {
+  wf: Workflow;
+  svc: Services;
+}
+
 /** Builds tracker, code host and worktrees for a workflow (again when its tracker/workspace keys change). */
 export type ServiceFactory = (workflow: Workflow) => Promise<Services>;

@@ -48,9 +48,8 @@ export function startSweeper(o: { source: SweeperSource; paths: SwarmPaths; log:
       });
       const did = report.removed.length + report.transcripts.deleted;
       o.log.event(
-        'gc',
-        { removed: report.removed.map((r) => r.path), kept: report.kept.map((k) => ({ path: k.path, reason: k.reason })), transcripts_deleted: report.transcripts.deleted, bytes_freed: report.bytesFreed, errors: report.errors },
-        did > 0 || report.kept.length > 0 ? `gc: removed ${report.removed.length} worktree(s) and ${report.transcripts.deleted} transcript(s), freed ${formatBytes(report.bytesFreed)}${report.kept.length ? `; kept ${report.kept.length} (${report.kept[0]!.reason}${report.kept.length > 1 ? ', …' : ''})` : ''}` : undefined,
+        { type: 'gc', removed: report.removed.map((r) => r.path), kept: report.kept.map((k) => ({ path: k.path, reason: k.reason })), transcripts_deleted: report.transcripts.deleted, bytes_freed: report.bytesFreed, errors: report.errors },
+        { message: did > 0 || report.kept.length > 0 ? `gc: removed ${report.removed.length} worktree(s) and ${report.transcripts.deleted} transcript(s), freed ${formatBytes(report.bytesFreed)}${report.kept.length ? `; kept ${report.kept.length} (${report.kept[0]!.reason}${report.kept.length > 1 ? ', …' : ''})` : ''}` : null },
       );
       for (const e of report.errors) o.log.warn(`gc: ${e}`);
       return report;

@@ -12,10 +12,10 @@ export interface DaemonHandle {
   ticket(id: string): { ticket: TicketState; running: boolean } | null;
   metrics(): string;
   refresh(): void;
-  pause(untilMs: number | null): ControlResult;
-  resume(): ControlResult;
-  retry(key: string): ControlResult;
-  release(key: string): ControlResult;
+  pause(untilMs: number | null): Promise<ControlResult>;
+  resume(): Promise<ControlResult>;
+  retry(key: string): Promise<ControlResult>;
+  release(key: string): Promise<ControlResult>;
 }
 
 export interface ApiRequest {
@@ -43,7 +43,7 @@ export function isMutating(method: string): boolean {
   return method !== 'GET' && method !== 'HEAD';
 }
 
-export function routeApi(req: ApiRequest, h: DaemonHandle, now: () => number = Date.now): ApiResponse {
+export async function routeApi(req: ApiRequest, h: DaemonHandle, now: () => number = Date.now): Promise<ApiResponse> {
   const { method, path } = req;
   const get = method === 'GET' || method === 'HEAD';
   if (get && (path === '/' || path === '/index.html')) return { status: 200, contentType: 'text/html; charset=utf-8', body: dashboardPage(h.snapshot()) };
@@ -62,7 +62,7 @@ export function routeApi(req: ApiRequest, h: DaemonHandle, now: () => number = D
     if (!ticket[2] && get) return found ? json(200, found) : json(404, { ok: false, message: `ticket ${id} is not known to swarm` });
     if (ticket[2] && method === 'POST') {
       if (!found) return json(404, { ok: false, message: `ticket ${id} is not known to swarm (it was never claimed)` });
-      return result(ticket[2] === 'retry' ? h.retry(found.ticket.key) : h.release(found.ticket.key));
+      return result(await (ticket[2] === 'retry' ? h.retry(found.ticket.key) : h.release(found.ticket.key)));
     }
     return json(405, { ok: false, message: `${method} is not allowed on ${path}` });
   }
@@ -73,9 +73,9 @@ export function routeApi(req: ApiRequest, h: DaemonHandle, now: () => number = D
   if (method === 'POST' && path === '/api/v1/pause') {
     const until = pauseUntil(req.body, now());
     if (typeof until === 'string') return json(400, { ok: false, message: until });
-    return result(h.pause(until));
+    return result(await h.pause(until));
   }
-  if (method === 'POST' && path === '/api/v1/resume') return result(h.resume());
+  if (method === 'POST' && path === '/api/v1/resume') return result(await h.resume());
   return json(404, { ok: false, message: `no such endpoint: ${method} ${path}` });
 }
 

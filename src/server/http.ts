@@ -93,13 +93,13 @@ export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onEr
           return fail(400, 'the request body must be JSON');
         }
       }
-      try {
-        const r = routeApi({ method, path, body }, handle);
-        send(r.status, r.contentType, r.body);
-      } catch (err) {
-        onError(`API ${method} ${path} failed: ${(err as Error).message}`);
-        fail(500, 'internal error (see the daemon log)');
-      }
+      routeApi({ method, path, body }, handle).then(
+        (r) => send(r.status, r.contentType, r.body),
+        (err: unknown) => {
+          onError(`API ${method} ${path} failed: ${(err as Error).message}`);
+          fail(500, 'internal error (see the daemon log)');
+        },
+      );
     });
   });
 }

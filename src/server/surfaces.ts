@@ -37,7 +37,7 @@ export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string;
       unsubscribe();
       throw new ServerStartError((err as Error).message);
     }
-    log.event('server_started', { url: http.url }, `dashboard and API on ${http.url} (metrics: ${http.url}metrics)`);
+    log.event({ type: 'server_started', url: http.url });
   }
 
   let control: ControlSocket | null = null;

@@ -1,5 +1,5 @@
 // Constructors for the records in state.json: one place that knows every field's starting value, used
-// by the loop (new claims and attempts) and by the events-log rebuild alike.
+// by the fold (src/state/fold.ts) for live transitions and the events-log rebuild alike.
 import type { AttemptRecord, TicketState } from './types.js';
 
 export function blankTicketState(key: string, identifier: string, at: string): TicketState {
@@ -20,7 +20,9 @@ export function blankTicketState(key: string, identifier: string, at: string): T
     claimed_at: null,
     updated_at: at,
     last_event: '',
-    tracker_synced: false,
+    rev: 0,
+    synced_rev: 0,
+    cleared: false,
   };
 }
 

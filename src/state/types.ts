@@ -1,7 +1,8 @@
 // The persisted state (SPEC §5). Versioned; every write replaces the file atomically.
 import type { Outcome, TokenUsage } from '../agent/types.js';
 
-export const STATE_VERSION = 1;
+/** 2: tickets carry rev/synced_rev/cleared instead of tracker_synced (migrated on load). */
+export const STATE_VERSION = 2;
 
 export type AttemptOutcome = Outcome | 'running' | 'interrupted';
 
@@ -52,8 +53,15 @@ export interface TicketState {
   updated_at: string;
   /** Last activity of the running agent in words (for status). */
   last_event: string;
-  /** False while the tracker has not yet been told about the current status (healed on a later poll). */
-  tracker_synced: boolean;
+  /**
+   * Write-ahead for the tracker: every lifecycle transition bumps `rev` in the same write that records
+   * it; `synced_rev` is the last rev the tracker confirmed (every label/state/comment write answered).
+   * The ticket is in sync exactly when the two are equal; until then every poll brings it in line.
+   */
+  rev: number;
+  synced_rev: number;
+  /** Status `released` after a retry: every one of swarm's marks is removed, not only the claim. */
+  cleared: boolean;
 }
 
 export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker';
@@ -65,8 +73,6 @@ export interface PauseState {
   /** null: until an operator runs `swarm resume`. */
   until: string | null;
   limit_type: string | null;
-  /** After the pause: one canary run must get past fast_fail before other slots fill. */
-  canary_pending?: boolean;
 }
 
 export interface DailyTotals {

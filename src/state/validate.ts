@@ -7,7 +7,20 @@ import { emptyDaily } from './file-store.js';
 type Check = { ok: true; state: SwarmState } | { ok: false; error: string };
 
 const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {
-  // 1 → 2 would go here.
+  // 1 → 2: `tracker_synced: boolean` became the write-ahead pair rev/synced_rev (and `cleared`).
+  1: (raw) => {
+    const tickets: Record<string, unknown> = {};
+    for (const [k, t] of Object.entries(isObj(raw.tickets) ? raw.tickets : {})) {
+      if (!isObj(t)) {
+        tickets[k] = t;
+        continue;
+      }
+      const { tracker_synced, ...rest } = t;
+      tickets[k] = { ...rest, rev: 1, synced_rev: tracker_synced === false ? 0 : 1, cleared: false };
+    }
+    const pause = isObj(raw.pause) ? (({ canary_pending: _, ...p }) => p)(raw.pause) : raw.pause;
+    return { ...raw, version: 2, tickets, pause };
+  },
 };
 
 const TICKET_STATUSES = new Set(['claimed', 'running', 'retry_wait', 'review', 'failed', 'released']);
@@ -90,7 +103,9 @@ function checkTicket(key: string, t: unknown): TicketState | string {
     claimed_at: typeof t.claimed_at === 'string' ? t.claimed_at : null,
     updated_at: str(t.updated_at),
     last_event: str(t.last_event),
-    tracker_synced: t.tracker_synced !== false,
+    rev: num(t.rev),
+    synced_rev: num(t.synced_rev),
+    cleared: t.cleared === true,
   };
 }
 

@@ -2,9 +2,8 @@
 // reasons and the agent's own summary, either of which may quote a secret. This wrapper masks every text
 // swarm writes to the tracker or code host, whichever adapter is behind it; reads pass through untouched.
 import type { Services } from '../orchestrator/runtime.js';
+import type { Appearance } from './types.js';
 
-/** Tracker methods whose string arguments are text written to the tracker (sticky comments). */
-const TEXT_WRITES = new Set<PropertyKey>(['claim', 'updateSticky', 'release', 'markFailed', 'unclaim']);
 
 /** `obj` with its writes masked; every other property and method is the original (bound). */
 export function redactWrites<T extends object>(obj: T, redact: (text: string) => string): T {
@@ -13,8 +12,8 @@ export function redactWrites<T extends object>(obj: T, redact: (text: string) =>
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
       const fn = value as (...args: unknown[]) => unknown;
-      if (TEXT_WRITES.has(prop)) {
-        return (...args: unknown[]) => fn.apply(target, args.map((a) => (typeof a === 'string' ? redact(a) : a)));
+      if (prop === 'show') {
+        return (ticket: unknown, app: Appearance) => fn.call(target, ticket, { ...app, sticky: app.sticky === null ? null : redact(app.sticky) });
       }
       if (prop === 'openPullRequest') {
         return (req: { title: string; body: string } & Record<string, unknown>, ...rest: unknown[]) =>

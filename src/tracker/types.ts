@@ -59,6 +59,24 @@ export interface TrustVerdict {
   reason: string;
 }
 
+/**
+ * The mark swarm puts on a ticket: `running` while it holds a claim (running label / Linear running_state),
+ * `review` once the work is handed off, `failed` when it gave up. `released`: the claim is dropped
+ * (cancelled, `swarm release`) and nothing else is touched, so a human's own move stays. `cleared`: every
+ * mark of swarm's is removed (failed label, Linear's failed/review state) so the ticket is picked up
+ * again from scratch (`swarm retry`).
+ */
+export type Mark = 'running' | 'review' | 'failed' | 'released' | 'cleared';
+
+/** What `Tracker.show()` makes the ticket look like. */
+export interface Appearance {
+  mark: Mark;
+  /** Content of the sticky status comment; null leaves the comment alone. */
+  sticky: string | null;
+  /** The pull request to link to the ticket (Linear attaches it; GitHub links through "Closes #n"). */
+  pr: PullRequest | null;
+}
+
 export interface Tracker {
   readonly kind: 'github' | 'linear' | 'local';
   /** One listing per poll: open tickets with all trigger labels, including ones we are running. */
@@ -69,22 +87,18 @@ export interface Tracker {
   comments(ticket: Ticket): Promise<TicketComment[]>;
   /** Whether the trigger label was applied by someone allowed to (GitHub); others always trusted. */
   trust(ticket: Ticket): Promise<TrustVerdict>;
-  /** Mark claimed (running label / running state) and create-or-edit the sticky comment. */
-  claim(ticket: Ticket, sticky: string): Promise<void>;
-  /** Edit the sticky comment in place (create it if missing). */
-  updateSticky(ticket: Ticket, sticky: string): Promise<void>;
-  /** Work handed off: review label/state, drop running label, link the PR. */
-  release(ticket: Ticket, pr: PullRequest | null, sticky: string): Promise<void>;
-  /** Attempts exhausted: failed label/state, drop running label. */
-  markFailed(ticket: Ticket, sticky: string): Promise<void>;
-  /** Drop the claim without handing off (cancelled, operator release, shutdown of a queued claim). */
-  unclaim(ticket: Ticket, sticky: string | null): Promise<void>;
+  /**
+   * Make the ticket look the way `appearance` says — swarm's labels or Linear state, the one sticky comment,
+   * the PR link — writing only what differs from `now`, the ticket as the tracker reported it moments ago
+   * (this poll's listing, or a fetch just made). Idempotent: calling it again after a crash, a timeout or a
+   * partial failure converges on the same picture and never duplicates a comment. Throws TrackerError
+   * 'not_found' when the ticket is gone from this tracker (deleted, transferred).
+   */
+  show(now: Ticket, appearance: Appearance): Promise<void>;
   /** Tracker-level problems swarm should surface (e.g. rate limit), cleared on success. */
   rateLimit(): { remaining: number | null; resetAt: string | null };
   /** Requests sent so far (for /metrics and benches). */
   requestCount(): number;
-  /** Undo markFailed for `swarm retry`: drop the failed label / leave failed_state. */
-  clearFailed?(ticket: Ticket): Promise<void>;
   /** Adopt a reloaded configuration (labels, states…) without rebuilding the client. */
   setConfig?(config: import('../config/types.js').Config): void;
   /**
@@ -94,13 +108,21 @@ export interface Tracker {
   openBlockers?(ticket: Ticket): Promise<string[]>;
 }
 
+export interface OpenPullRequest {
+  branch: string;
+  base: string;
+  title: string;
+  body: string;
+  draft: boolean;
+}
+
 /** Where pull requests live: GitHub for github and linear trackers; none for local (handoff = branch). */
 export interface CodeHost {
   readonly kind: 'github' | 'none';
   /** The PR whose head is `branch` (open preferred, else the newest closed/merged), or null. */
   findPullRequest(branch: string): Promise<PullRequest | null>;
-  /** Open a PR (branch already pushed). */
-  openPullRequest(req: { branch: string; base: string; title: string; body: string; draft: boolean }): Promise<PullRequest>;
+  /** Open a PR (branch already pushed); an ambiguous failure is resolved by looking the PR up, never by a second POST. */
+  openPullRequest(req: OpenPullRequest): Promise<PullRequest>;
 }
 
 

@@ -54,5 +54,5 @@ describe('GitHub faults during a full run', () => {
     // Measured figures for the report (not assertions).
     const attempts = Object.values<any>(state.tickets).flatMap((t) => t.attempts);
     console.log(`faults: ${faults.length}/${gh.requests.length} requests (${[...kinds].map((k) => `${k}:${faults.filter((f) => f.fault === k).length}`).join(' ')}); attempts ${attempts.length} (${attempts.filter((a) => a.outcome === 'infra_failed').length} infra_failed, not counted)`);
-  });
+  }, 240_000);
 });

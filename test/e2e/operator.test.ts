@@ -167,7 +167,7 @@ describe('operator surfaces on a running daemon', () => {
     const retried = await runCli(project, ['retry', `#${doomed}`]);
     expect(retried.code, retried.stderr).toBe(0);
     // The daemon applied it (its own state, its own event): the count restarts, the history stays.
-    await waitFor(() => project.events().some((e) => e.type === 'retry_requested' && e.ticket === String(doomed)), { what: 'retry_requested event' });
+    await waitFor(() => project.events().some((e) => e.type === 'retry_requested' && e.key === String(doomed)), { what: 'retry_requested event' });
     const afterRetry = project.state().tickets[String(doomed)];
     expect(afterRetry.failures).toBe(0);
     expect(afterRetry.attempts.length).toBeGreaterThanOrEqual(1);

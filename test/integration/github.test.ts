@@ -6,7 +6,7 @@ import { createOctokit, type GitHubClient } from '../../src/tracker/github/clien
 import { createGitHubTracker, type GitHubTracker } from '../../src/tracker/github/tracker.js';
 import { blockerNumbersFromBody } from '../../src/tracker/github/map.js';
 import { priorityFromLabels } from '../../src/tracker/priority.js';
-import { STICKY_MARKER, type Ticket } from '../../src/tracker/types.js';
+import { STICKY_MARKER, type Mark, type Ticket } from '../../src/tracker/types.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { validateConfig } from '../../src/config/schema.js';
 import { TrackerError } from '../../src/errors.js';
@@ -180,59 +180,68 @@ describe('claims and the sticky comment', () => {
     gh.addComment(n, { user: 'octocat', body: `quoting ${STICKY_MARKER} is not enough` });
     const t = tracker();
     const ticket = await ticketOf(t, n);
-    await t.claim(ticket, 'Working on it (attempt 1)');
+    const show = async (tr: GitHubTracker, sticky: string) => tr.show(await ticketOf(tr, n), { mark: 'running', sticky, pr: null });
+    await show(t, 'Working on it (attempt 1)');
     expect(gh.labelsOf(n)).toEqual(['agent', 'agent:running']);
     const mine = () => gh.comments.filter((c) => c.user === 'swarm-bot');
     expect(mine()).toHaveLength(1);
     expect(mine()[0]!.body).toBe(`${STICKY_MARKER}\nWorking on it (attempt 1)`);
     const id = mine()[0]!.id;
 
-    await t.claim(ticket, 'Working on it (attempt 2)');
-    await t.updateSticky(ticket, `${STICKY_MARKER}\nattempt 2 running`);
+    await show(t, 'Working on it (attempt 2)');
+    await show(t, `${STICKY_MARKER}\nattempt 2 running`);
     expect(mine()).toHaveLength(1);
     expect(mine()[0]).toMatchObject({ id, body: `${STICKY_MARKER}\nattempt 2 running` });
     expect(gh.labelsOf(n)).toEqual(['agent', 'agent:running']);
 
+    const now = await ticketOf(t, n);
     gh.clearRequests();
-    await t.updateSticky(ticket, `${STICKY_MARKER}\nattempt 2 running`);
-    expect(gh.requests).toEqual([]); // unchanged content: nothing sent
+    await t.show(now, { mark: 'running', sticky: `${STICKY_MARKER}\nattempt 2 running`, pr: null });
+    expect(gh.requests).toEqual([]); // already so, and unchanged content: nothing sent
 
     // A restarted daemon finds its comment by marker and author instead of posting another.
     const restarted = tracker();
-    await restarted.updateSticky(ticket, 'after restart');
+    await show(restarted, 'after restart');
     expect(mine()).toHaveLength(1);
     expect(mine()[0]).toMatchObject({ id, body: `${STICKY_MARKER}\nafter restart` });
     expect(gh.comments).toHaveLength(2);
 
     // Someone deleted it: recreated, still one.
     gh.deleteComment(id);
-    await restarted.updateSticky(ticket, 'recreated');
+    await show(restarted, 'recreated');
+    void ticket;
     expect(mine()).toHaveLength(1);
     expect(mine()[0]!.body).toContain('recreated');
   });
 
-  it('release, markFailed and unclaim move the labels', async () => {
+  it('show() moves swarm\'s labels to what the mark says, writing only what differs', async () => {
     const t = tracker();
+    const show = async (n: number, mark: Mark, sticky: string | null = null) => t.show(await ticketOf(t, n), { mark, sticky, pr: null });
     const a = gh.addIssue({ title: 'a', labels: ['agent'] });
-    const ta = await ticketOf(t, a);
-    await t.claim(ta, 'running');
-    await t.release(ta, { number: 9, url: 'u', state: 'open', branch: 'b' }, 'PR opened');
+    await show(a, 'running', 'running');
+    await show(a, 'review', 'PR opened');
     expect(gh.labelsOf(a)).toEqual(['agent', 'agent:review']);
 
     const b = gh.addIssue({ title: 'b', labels: ['agent'] });
-    const tb = await ticketOf(t, b);
-    await t.claim(tb, 'running');
-    await t.markFailed(tb, 'failed 3 times');
+    await show(b, 'running', 'running');
+    await show(b, 'failed', 'failed 3 times');
     expect(gh.labelsOf(b)).toEqual(['agent', 'agent:failed']);
-    await t.markFailed(tb, 'failed 3 times'); // running label already gone: 404 is fine
+    gh.clearRequests();
+    await show(b, 'failed', 'failed 3 times'); // already so: nothing but the read
+    expect(gh.requests.map((r) => r.method)).toEqual(['GET']);
     expect(gh.comments.filter((c) => c.issue === b)).toHaveLength(1);
 
     const c = gh.addIssue({ title: 'c', labels: ['agent'] });
-    const tc = await ticketOf(t, c);
-    await t.claim(tc, 'running');
-    await t.unclaim(tc, null);
+    await show(c, 'running', 'running');
+    await show(c, 'released');
     expect(gh.labelsOf(c)).toEqual(['agent']);
     expect(gh.comments.find((x) => x.issue === c)!.body).toContain('running');
+    // released drops only the claim; cleared drops every mark of swarm's (swarm retry).
+    gh.setLabels(c, ['agent', 'agent:failed', 'agent:running']);
+    await show(c, 'released');
+    expect(gh.labelsOf(c)).toEqual(['agent', 'agent:failed']);
+    await show(c, 'cleared');
+    expect(gh.labelsOf(c)).toEqual(['agent']);
   });
 });
 
@@ -319,8 +328,8 @@ describe('comments', () => {
     gh.addComment(n, { user: 'maint', body: 'LGTM' });
     const t = tracker();
     const ticket = await ticketOf(t, n);
-    await t.claim(ticket, 'status');
-    await t.updateSticky(ticket, 'status 2');
+    await t.show(ticket, { mark: 'running', sticky: 'status', pr: null });
+    await t.show(await ticketOf(t, n), { mark: 'running', sticky: 'status 2', pr: null });
     const comments = await t.comments(ticket);
     expect(comments.map((c) => [c.author, c.body, c.trusted])).toEqual([
       ['octocat', 'use approach A', true],

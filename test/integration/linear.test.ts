@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config, TrackerConfig } from '../../src/config/types.js';
 import { createLinearTracker, type LinearTracker } from '../../src/tracker/linear/tracker.js';
 import { validateConfig } from '../../src/config/schema.js';
-import { STICKY_MARKER, type PullRequest, type Ticket } from '../../src/tracker/types.js';
+import { STICKY_MARKER, type Mark, type PullRequest, type Ticket } from '../../src/tracker/types.js';
 import { startFakeLinear, type FakeLinear } from '../helpers/fake-linear.js';
 import { TrackerError } from '../../src/errors.js';
 
@@ -49,6 +49,8 @@ const tracker = (t: Partial<TrackerConfig> = {}, extra: Partial<Parameters<typeo
   createLinearTracker({ config: makeConfig(fake.url, t), apiKey: KEY, ...extra });
 const count = (op: string) => fake.requests.filter((r) => r.query.includes(op)).length;
 const ticketOf = async (t: LinearTracker, key: string): Promise<Ticket> => (await t.fetch(key))!;
+/** show() as the daemon calls it: with the ticket as the tracker reports it now. */
+const show = async (t: LinearTracker, key: string, mark: Mark, sticky: string | null = null, p: PullRequest | null = null) => t.show(await ticketOf(t, key), { mark, sticky, pr: p });
 
 describe('resolve()', () => {
   it('accepts a config whose team, states and labels exist', async () => {
@@ -172,7 +174,7 @@ describe('fetch(), comments(), trust()', () => {
     fake.addComment(key, 'Please also update the docs', 'Ada Lovelace');
     const t = tracker();
     const ticket = await ticketOf(t, key);
-    await t.claim(ticket, `${STICKY_MARKER}\nclaimed`);
+    await show(t, key, 'running', `${STICKY_MARKER}\nclaimed`);
     const comments = await t.comments(ticket);
     expect(comments).toEqual([{ author: 'Ada Lovelace', body: 'Please also update the docs', created_at: expect.any(String), trusted: true }]);
   });
@@ -189,20 +191,22 @@ describe('fetch(), comments(), trust()', () => {
 });
 
 describe('writes', () => {
-  it('claim moves to the running state and keeps exactly one sticky comment', async () => {
+  it('running moves to the running state and keeps exactly one sticky comment', async () => {
     const key = fake.addIssue({ title: 'x' });
     const t = tracker();
-    const ticket = await ticketOf(t, key);
-    await t.claim(ticket, 'attempt 1 running');
+    await show(t, key, 'running', 'attempt 1 running');
     expect(fake.issue(key).state).toBe('In Progress');
     expect(fake.issue(key).comments).toEqual([{ id: expect.any(String), body: `${STICKY_MARKER}\nattempt 1 running`, user: 'Swarm Bot' }]);
-    await t.updateSticky(ticket, `${STICKY_MARKER}\nattempt 2 running`);
+    await show(t, key, 'running', `${STICKY_MARKER}\nattempt 2 running`);
     expect(fake.issue(key).comments.map((c) => c.body)).toEqual([`${STICKY_MARKER}\nattempt 2 running`]);
     expect(count('SwarmCommentCreate')).toBe(1);
     expect(count('SwarmCommentUpdate')).toBe(1);
+    expect(count('SwarmIssueUpdate')).toBe(1); // already in the running state the second time
+    await show(t, key, 'running', `${STICKY_MARKER}\nattempt 2 running`);
+    expect(count('SwarmCommentUpdate')).toBe(1); // unchanged: nothing sent
     // A restarted daemon (no cache) finds the same comment instead of adding one.
     const restarted = tracker();
-    await restarted.updateSticky(ticket, 'after restart');
+    await show(restarted, key, 'running', 'after restart');
     expect(fake.issue(key).comments.map((c) => c.body)).toEqual([`${STICKY_MARKER}\nafter restart`]);
   });
 
@@ -211,66 +215,72 @@ describe('writes', () => {
     const key = fake.addIssue({ title: 'x' });
     fake.addComment(key, `quoting ${STICKY_MARKER}`, 'Ada');
     const t = tracker();
-    await t.claim(await ticketOf(t, key), 'mine');
+    await show(t, key, 'running', 'mine');
     expect(fake.issue(key).comments.map((c) => c.user)).toEqual(['Ada', 'Swarm Bot']);
   });
 
-  it('release links the PR once even when called twice and moves to the review state', async () => {
+  it('review links the PR once even when shown twice and moves to the review state', async () => {
     const key = fake.addIssue({ title: 'x', state: 'In Progress' });
     const t = tracker();
-    const ticket = await ticketOf(t, key);
-    await t.release(ticket, pr, 'PR opened');
-    await t.release(ticket, pr, 'PR opened');
+    await show(t, key, 'review', 'PR opened', pr);
+    await show(t, key, 'review', 'PR opened', pr);
     expect(fake.issue(key).attachments).toEqual([{ url: pr.url, title: 'Pull request #7' }]);
     expect(fake.issue(key).state).toBe('In Review');
     expect(fake.issue(key).comments).toHaveLength(1);
   });
 
-  it('release without GitHub (pushed-branch handoff) moves to review but attaches no pseudo-URL', async () => {
+  it('review without GitHub (pushed-branch handoff) moves to review but attaches no pseudo-URL', async () => {
     const key = fake.addIssue({ title: 'x', state: 'In Progress' });
     const t = tracker();
-    await t.release(await ticketOf(t, key), { number: 0, url: 'branch swarm/eng-1-x (pushed to origin)', state: 'open', branch: 'swarm/eng-1-x' }, 'pushed');
+    await show(t, key, 'review', 'pushed', { number: 0, url: 'branch swarm/eng-1-x (pushed to origin)', state: 'open', branch: 'swarm/eng-1-x' });
     expect(fake.issue(key).attachments).toEqual([]);
     expect(fake.issue(key).state).toBe('In Review');
   });
 
-  it('release never reopens a ticket that was already completed', async () => {
+  it('review never reopens a ticket that was already completed', async () => {
     const key = fake.addIssue({ title: 'x', state: 'In Progress' });
     const t = tracker();
-    const ticket = await ticketOf(t, key);
     fake.setState(key, 'Done');
-    await t.release(ticket, pr, 'merged');
+    await show(t, key, 'review', 'merged', pr);
     expect(fake.issue(key).state).toBe('Done');
   });
 
-  it('markFailed moves to failed_state when one is configured', async () => {
+  it('failed moves to failed_state when one is configured', async () => {
     const key = fake.addIssue({ title: 'x', state: 'In Progress' });
-    const t = tracker({ failed_state: 'Canceled' });
-    await t.markFailed(await ticketOf(t, key), 'failed 3 times');
-    expect(fake.issue(key)).toMatchObject({ state: 'Canceled', labels: ['agent'] });
+    const t = tracker({ failed_state: 'Backlog' });
+    await show(t, key, 'failed', 'failed 3 times');
+    expect(fake.issue(key)).toMatchObject({ state: 'Backlog', labels: ['agent'] });
+    // cleared (swarm retry) brings it back to the first eligible state.
+    await show(t, key, 'cleared');
+    expect(fake.issue(key).state).toBe('Todo');
     expect(fake.issue(key).comments.map((c) => c.body)).toEqual([`${STICKY_MARKER}\nfailed 3 times`]);
   });
 
-  it('markFailed adds the failed label and leaves the running state when failed_state is null', async () => {
+  it('failed adds the failed label and leaves the running state when failed_state is null; cleared removes it', async () => {
     const key = fake.addIssue({ title: 'x', state: 'In Progress' });
     const t = tracker();
-    await t.markFailed(await ticketOf(t, key), 'failed');
+    await show(t, key, 'failed', 'failed');
     expect(fake.issue(key)).toMatchObject({ state: 'Todo', labels: ['agent', 'agent:failed'] });
-    await t.markFailed(await ticketOf(t, key), 'failed');
+    await show(t, key, 'failed', 'failed');
     expect(fake.issue(key).labels).toEqual(['agent', 'agent:failed']);
+    await show(t, key, 'cleared');
+    expect(fake.issue(key).labels).toEqual(['agent']);
   });
 
-  it('unclaim moves a running ticket back to the first eligible state, and leaves a closed one alone', async () => {
+  it('released moves a running ticket back to the first eligible state, and leaves a closed or moved one alone', async () => {
     const key = fake.addIssue({ title: 'x' });
     const t = tracker({ states: ['Todo', 'Backlog'] });
-    const ticket = await ticketOf(t, key);
-    await t.claim(ticket, 'running');
-    await t.unclaim(ticket, 'released');
+    await show(t, key, 'running', 'running');
+    await show(t, key, 'released', 'released');
     expect(fake.issue(key).state).toBe('Todo');
     expect(fake.issue(key).comments.map((c) => c.body)).toEqual([`${STICKY_MARKER}\nreleased`]);
     fake.setState(key, 'Canceled');
-    await t.unclaim(ticket, null);
+    await show(t, key, 'released');
     expect(fake.issue(key).state).toBe('Canceled');
+    // A human moved it out of the running state (that cancelled it): their move stays.
+    fake.setState(key, 'In Review');
+    await show(t, key, 'released');
+    expect(fake.issue(key).state).toBe('In Review');
   });
 });
 

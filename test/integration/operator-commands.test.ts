@@ -136,7 +136,7 @@ describe('swarm logs and offline controls (local tracker)', () => {
     const runFile = path.join(runDir, '1.jsonl');
     fs.copyFileSync(path.join(ROOT, 'test/fixtures/claude/tool-commit.stdout.jsonl'), runFile);
     const attempt = { number: 1, model: 'sonnet', outcome: 'agent_error', counted: true, reason: 'boom', summary: '', started_at: '2025-03-01T10:00:00.000Z', ended_at: '2025-03-01T10:01:00.000Z', duration_ms: 60000, cost_usd: 0.02, tokens: { input: 1, output: 1, cacheRead: 0, cacheCreation: 0 }, session_id: null, pid: null, pid_start: null, run_file: runFile };
-    const ticket = { key: 'fix-login', identifier: 'fix-login', title: 'Fix login', url: '', branch: 'swarm/fix-login', worktree: '', status: 'failed', attempts: [attempt], failures: 3, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0.02, claimed_at: null, updated_at: '2025-03-01T10:01:00.000Z', last_event: '', tracker_synced: true };
+    const ticket = { key: 'fix-login', identifier: 'fix-login', title: 'Fix login', url: '', branch: 'swarm/fix-login', worktree: '', status: 'failed', attempts: [attempt], failures: 3, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0.02, claimed_at: null, updated_at: '2025-03-01T10:01:00.000Z', last_event: '', rev: 1, synced_rev: 1, cleared: false };
     fs.writeFileSync(path.join(project.swarmDir, 'state.json'), JSON.stringify({ version: 1, tickets: { 'fix-login': ticket }, pause: null, canary: false, breaker: { recent: [], consecutive: 0, level: 0 }, daily: { date: '2025-03-01', cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, attempts: {}, prs: 0 }, daemon: null }));
     return runFile;
   }

@@ -10,6 +10,7 @@ import { emptyState } from '../../src/state/file-store.js';
 import { buildSnapshot } from '../../src/status.js';
 import { renderMetrics } from '../../src/metrics.js';
 import { Notifier, notificationFor } from '../../src/notify.js';
+import type { SwarmEvent } from '../../src/events.js';
 import { Logger } from '../../src/log.js';
 import { authProblem, ensureServerToken, startHttpServer } from '../../src/server/http.js';
 import type { DaemonHandle } from '../../src/server/api.js';
@@ -29,7 +30,7 @@ const tmp = () => {
 };
 
 function fakeHandle(calls: string[]): DaemonHandle {
-  const ok = (m: string) => ({ ok: true as const, message: m });
+  const ok = (m: string) => Promise.resolve({ ok: true as const, message: m });
   return {
     snapshot: () => buildSnapshot(emptyState(NOW), null, NOW),
     ticket: () => null,
@@ -90,7 +91,7 @@ describe('/metrics', () => {
   it('is valid Prometheus text with the documented families', () => {
     const s = emptyState(NOW);
     const attempt = (outcome: any) => ({ number: 1, model: 'sonnet', outcome, counted: false, reason: '', summary: '', started_at: '', ended_at: null, duration_ms: 0, cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, session_id: null, pid: null, pid_start: null, run_file: '' });
-    s.tickets['1'] = { key: '1', identifier: '#1', title: 'a "quoted" \\ title', url: '', branch: '', worktree: '', status: 'running', attempts: [attempt('no_changes'), attempt('running')], failures: 1, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', tracker_synced: true };
+    s.tickets['1'] = { key: '1', identifier: '#1', title: 'a "quoted" \\ title', url: '', branch: '', worktree: '', status: 'running', attempts: [attempt('no_changes'), attempt('running')], failures: 1, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', rev: 1, synced_rev: 1, cleared: false };
     s.pause = { kind: 'rate_limit', reason: 'limit', since: '', until: new Date(NOW + 60_000).toISOString(), limit_type: null };
     s.daily.cost_usd = 1.5;
     const text = renderMetrics({ snapshot: buildSnapshot(s, null, NOW), state: s, tracker: { kind: 'github', requests: 17, rateLimitRemaining: 4990 }, poll: { count: 3, lastDurationMs: 250 }, eligibleWaiting: 2 });
@@ -112,18 +113,18 @@ describe('/metrics', () => {
 
 describe('webhook notifications', () => {
   let hook: FakeWebhook;
-  const ev = (type: string, data: Record<string, unknown>) => ({ at: '', type, data, message: null });
+  const ev = (e: Record<string, unknown>) => ({ event: { at: '2025-03-01T12:00:00.000Z', ...e } as unknown as SwarmEvent, message: null });
 
   it('pause/resume, failed, PR opened and stopped become Slack/Discord JSON posts; other events do not', async () => {
     hook = await startWebhook();
     cleanups.push(() => hook.close());
     const n = new Notifier({ url: () => hook.url, source: () => 'acme/widgets' });
-    n.listener(ev('paused', { kind: 'rate_limit', until: '2025-03-01T13:00:00Z', reason: 'usage limit' }));
-    n.listener(ev('resumed', { kind: 'rate_limit', reason: 'rate_limit pause ended' }));
-    n.listener(ev('ticket_failed', { ticket: '#4', reason: 'no_changes' }));
-    n.listener(ev('pr_opened', { ticket: '#1', pr: 'https://github.com/acme/widgets/pull/2' }));
-    n.listener(ev('started', { ticket: '#1' }));
-    n.listener(ev('daemon_stopped', { code: 0 }));
+    n.listener(ev({ type: 'paused', kind: 'rate_limit', until: '2025-03-01T13:00:00Z', reason: 'usage limit', limit_type: 'five_hour' }));
+    n.listener(ev({ type: 'resumed', kind: 'rate_limit', reason: 'rate_limit pause ended', canary: true }));
+    n.listener(ev({ type: 'ticket_failed', ticket: '#4', key: '4', reason: 'no_changes', failures: 3 }));
+    n.listener(ev({ type: 'pr_opened', ticket: '#1', key: '1', pr: 'https://github.com/acme/widgets/pull/2', number: 2 }));
+    n.listener(ev({ type: 'started', ticket: '#1', key: '1', attempt: 1, model: 'sonnet', run_file: '', failures: 0, max_attempts: 3 }));
+    n.listener(ev({ type: 'daemon_stopped', code: 0 }));
     await n.flush();
     expect(hook.texts().sort()).toEqual([
       '[swarm acme/widgets] ⏸ dispatch paused (rate_limit) until 2025-03-01T13:00:00Z: usage limit',
@@ -146,16 +147,16 @@ describe('webhook notifications', () => {
     cleanups.push(() => failing.close(), () => slow.close());
     for (const url of [failing.url, slow.url, 'http://127.0.0.1:1/hook']) {
       const n = new Notifier({ url: () => url, timeoutMs: 300, onError: (m) => errors.push(m) });
-      expect(() => n.listener(ev('ticket_failed', { ticket: '#4', reason: 'x' }))).not.toThrow();
+      expect(() => n.listener(ev({ type: 'ticket_failed', ticket: '#4', key: '4', reason: 'x', failures: 1 }))).not.toThrow();
       await n.flush();
     }
     await new Promise((r) => setTimeout(r, 50));
     expect(errors).toHaveLength(3);
     expect(errors[0]).toMatch(/HTTP 500/);
     expect(unhandled).toEqual([]);
-    expect(notificationFor(ev('claimed', {}))).toBeNull();
+    expect(notificationFor(ev({ type: 'claimed', ticket: '#1', key: '1', branch: 'b', worktree: 'w', title: 't', url: 'u' }).event)).toBeNull();
     const off = new Notifier({ url: () => null });
-    off.listener(ev('paused', {}));
+    off.listener(ev({ type: 'paused', kind: 'operator', until: null, reason: 'x', limit_type: null }));
     await off.flush();
   });
 
@@ -166,8 +167,8 @@ describe('webhook notifications', () => {
     log.onEvent(() => {
       throw new Error('listener bug');
     });
-    log.onEvent((e) => seen.push(`${e.type}:${String(e.data.ticket)}`));
-    expect(() => log.event('pr_opened', { ticket: '#1' }, 'handed off')).not.toThrow();
+    log.onEvent((e) => seen.push(`${e.event.type}:${'ticket' in e.event ? e.event.ticket : ''}`));
+    expect(() => log.event({ type: 'pr_opened', ticket: '#1', key: '1', pr: null, number: null })).not.toThrow();
     expect(seen).toEqual(['pr_opened:#1']);
   });
 });
@@ -184,8 +185,8 @@ describe('progress lines', () => {
 
   it('text: one line per transition, ticket id first, coloured only when asked; debug only with --verbose', () => {
     const c = capture({ format: 'text', color: true });
-    c.log.event('claimed', { ticket: '#12' }, 'claimed → swarm/12-x');
-    c.log.event('ticket_failed', { ticket: '#13' }, 'failed with ghp_secretToken123', 'error');
+    c.log.event({ type: 'claimed', ticket: '#12', key: '12', branch: 'swarm/12-x', worktree: '/w', title: 'x', url: '' });
+    c.log.event({ type: 'ticket_failed', ticket: '#13', key: '13', reason: 'failed with ghp_secretToken123', failures: 3 });
     c.log.debug('hidden');
     const lines = c.text().trimEnd().split('\n');
     expect(lines).toHaveLength(2);
@@ -195,7 +196,7 @@ describe('progress lines', () => {
     expect(lines[1]).toContain('\x1b[31m'); // red for failures
     expect(plainLines[1]).toContain('failed with ***');
     const plainOut = capture({ format: 'text', color: false });
-    plainOut.log.event('claimed', { ticket: '#12' }, 'claimed');
+    plainOut.log.event({ type: 'claimed', ticket: '#12', key: '12', branch: 'b', worktree: '/w', title: 'x', url: '' });
     expect(plainOut.text()).not.toMatch(/\x1b\[/);
     const verbose = capture({ format: 'text', verbose: true });
     verbose.log.debug('detail', '#12');
@@ -204,10 +205,10 @@ describe('progress lines', () => {
 
   it('--log-format json: one JSON object per line with level, type, ticket and message; secrets masked', () => {
     const c = capture({ format: 'json' });
-    c.log.event('finished', { ticket: '#12', outcome: 'pr_opened', cost_usd: 0.1 }, 'attempt 1 pr_opened with ghp_secretToken123');
+    c.log.event({ type: 'finished', ticket: '#12', key: '12', attempt: 1, model: 'sonnet', outcome: 'pr_opened', counted: false, reason: 'with ghp_secretToken123', summary: '', cost_usd: 0.1, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, session_id: null, duration_ms: 1 });
     c.log.warn('plain warning', '#13');
     const recs = c.text().trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(recs[0]).toMatchObject({ level: 'info', type: 'finished', ticket: '#12', outcome: 'pr_opened', message: 'attempt 1 pr_opened with ***', at: '2025-03-01T12:00:00.000Z' });
+    expect(recs[0]).toMatchObject({ level: 'info', type: 'finished', ticket: '#12', outcome: 'pr_opened', message: 'attempt 1 pr_opened: with ***', at: '2025-03-01T12:00:00.000Z' });
     expect(recs[1]).toMatchObject({ level: 'warn', ticket: '#13', message: 'plain warning' });
     expect(c.text()).not.toContain('ghp_secretToken123');
   });
@@ -217,7 +218,7 @@ describe('dashboard page', () => {
   it('escapes ticket text and links only http(s) PR URLs', async () => {
     const { dashboardPage } = await import('../../src/server/dashboard.js');
     const s = emptyState(NOW);
-    s.tickets['1'] = { key: '1', identifier: '#1', title: '<img src=x onerror=alert(1)>', url: '', branch: '', worktree: '', status: 'review', attempts: [], failures: 0, next_retry_at: null, retry_reason: null, pr: { number: 2, url: 'javascript:alert(1)' }, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', tracker_synced: true };
+    s.tickets['1'] = { key: '1', identifier: '#1', title: '<img src=x onerror=alert(1)>', url: '', branch: '', worktree: '', status: 'review', attempts: [], failures: 0, next_retry_at: null, retry_reason: null, pr: { number: 2, url: 'javascript:alert(1)' }, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', rev: 1, synced_rev: 1, cleared: false };
     const html = dashboardPage(buildSnapshot(s, null, NOW));
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('<img src=x');

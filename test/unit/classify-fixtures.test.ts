@@ -90,7 +90,7 @@ describe('classifier on real Claude Code 2.1.328 recordings', () => {
 
       const run: RunResult = {
         exitCode: meta.exitCode, signal: meta.signal, killedFor: null, durationMs: meta.durationMs,
-        summary, stderrTail: stderr.slice(-4096), spawnError: null,
+        summary, stderrTail: stderr.slice(-4096), spawnError: null, held: null,
       };
       const handoff: HandoffFacts = { prExists: false, commitsAhead: name === 'tool-commit' ? 1 : 0, canAutoOpen: true };
       expect(handoff.commitsAhead).toBe(meta.commitsAhead); // what git really said after the recording

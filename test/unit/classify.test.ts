@@ -31,7 +31,7 @@ function runOf(lines: object[], over: Partial<RunResult> = {}): RunResult {
   const p = new StreamParser();
   p.push(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   p.end();
-  return { exitCode: 1, signal: null, killedFor: null, durationMs: 30_000, summary: p.summary, stderrTail: '', spawnError: null, ...over };
+  return { exitCode: 1, signal: null, killedFor: null, durationMs: 30_000, summary: p.summary, stderrTail: '', spawnError: null, held: null, ...over };
 }
 const facts = (over: Partial<HandoffFacts> = {}): HandoffFacts => ({ prExists: false, commitsAhead: 0, canAutoOpen: true, ...over });
 

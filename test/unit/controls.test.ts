@@ -1,49 +1,74 @@
-// Operator controls on the state (the same functions serve the control channel and a stopped daemon).
+// Operator controls as lifecycle steps (the same functions serve the control channel and a stopped daemon).
 import { describe, expect, it } from 'vitest';
 import type { Ticket } from '../../src/tracker/types.js';
 import type { TicketState } from '../../src/state/types.js';
 import { emptyState } from '../../src/state/file-store.js';
-import { newTicketState } from '../../src/orchestrator/transitions.js';
-import { applyRelease, applyRetry } from '../../src/orchestrator/controls.js';
+import { applyEvent } from '../../src/state/fold.js';
+import { claim, pause } from '../../src/state/lifecycle.js';
+import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../../src/orchestrator/controls.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const ticket: Ticket = { key: '7', id: '7', identifier: '#7', number: 7, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null };
 
 function stateWith(status: TicketState['status'], failures = 0) {
   const state = emptyState(NOW);
-  const ts = newTicketState(ticket, 'swarm/7-t', '/wt/swarm-7-t', NOW);
-  Object.assign(ts, { status, failures, tracker_synced: true });
-  state.tickets['7'] = ts;
-  return { state, ts };
+  const ts = claim(undefined, ticket, 'swarm/7-t', '/wt/swarm-7-t', NOW).ticket!;
+  state.tickets['7'] = { ...ts, status, failures, synced_rev: ts.rev };
+  return state;
 }
+const commit = (state: ReturnType<typeof emptyState>, c: Control) => {
+  for (const ev of c.step?.events ?? []) applyEvent(state, ev);
+  return c;
+};
 
 describe('operator controls', () => {
-  it('release drops a live claim and leaves the tracker to the next poll', () => {
+  it('release drops a live claim: a step the tracker has not confirmed yet', () => {
     for (const status of ['claimed', 'running', 'retry_wait'] as const) {
-      const { state, ts } = stateWith(status, 1);
-      expect(applyRelease(state, '7').ok).toBe(true);
-      expect(ts).toMatchObject({ status: 'released', failures: 1, tracker_synced: false, next_retry_at: null });
+      const state = stateWith(status, 1);
+      const c = commit(state, releaseControl(state, '7', NOW));
+      expect(c.result.ok).toBe(true);
+      expect(c.step!.events.map((e) => e.type)).toEqual(['released']);
+      const ts = state.tickets['7']!;
+      expect(ts).toMatchObject({ status: 'released', failures: 1, next_retry_at: null, cleared: false });
+      expect(ts.synced_rev).toBeLessThan(ts.rev);
     }
   });
 
   it('release of a failed or handed-off ticket changes nothing and points at retry', () => {
     for (const status of ['failed', 'review'] as const) {
-      const { state, ts } = stateWith(status, 3);
-      const res = applyRelease(state, '7');
-      expect(res).toMatchObject({ ok: true });
-      expect(res.message).toMatch(/swarm retry 7/);
-      expect(ts).toMatchObject({ status, failures: 3, tracker_synced: true });
+      const state = stateWith(status, 3);
+      const c = releaseControl(state, '7', NOW);
+      expect(c.step).toBeNull();
+      expect(c.result).toMatchObject({ ok: true });
+      expect(c.result.message).toMatch(/swarm retry 7/);
     }
   });
 
-  it('retry restarts the count of a failed ticket, keeps its history, and marks the tracker for repair', () => {
-    const { state, ts } = stateWith('failed', 3);
-    ts.attempts.push({ number: 1 } as any);
-    expect(applyRetry(state, '7').ok).toBe(true);
-    expect(ts).toMatchObject({ status: 'released', failures: 0, tracker_synced: false });
-    expect(ts.attempts).toHaveLength(1);
+  it('retry restarts the count of a failed ticket, keeps its history, clears its marks; refuses a running one', () => {
+    const state = stateWith('failed', 3);
+    state.tickets['7']!.attempts.push({ number: 1 } as never);
+    const c = commit(state, retryControl(state, '7', NOW));
+    expect(c.result.ok).toBe(true);
+    expect(state.tickets['7']).toMatchObject({ status: 'released', failures: 0, cleared: true });
+    expect(state.tickets['7']!.attempts).toHaveLength(1);
     const running = stateWith('running');
-    expect(applyRetry(running.state, '7')).toMatchObject({ ok: false });
-    expect(applyRetry(running.state, '8')).toMatchObject({ ok: false });
+    expect(retryControl(running, '7', NOW)).toMatchObject({ step: null, result: { ok: false } });
+    expect(retryControl(running, '8', NOW)).toMatchObject({ step: null, result: { ok: false } });
+  });
+
+  it('pause and resume: the canary rule is the loop\'s own (policy.needsCanary)', () => {
+    const state = emptyState(NOW);
+    commit(state, pauseControl(state, NOW + 60_000, NOW));
+    expect(state.pause).toMatchObject({ kind: 'operator', until: new Date(NOW + 60_000).toISOString() });
+    expect(commit(state, resumeControl(state, NOW)).result.message).toBe('resumed (was paused: operator)');
+    expect(state).toMatchObject({ pause: null, canary: false });
+    expect(resumeControl(state, NOW)).toMatchObject({ step: null, result: { message: 'dispatch was not paused' } });
+    for (const ev of pause({ kind: 'tracker', reason: 'rate limited', until: null, limit_type: null }, NOW).events) applyEvent(state, ev);
+    const c = commit(state, resumeControl(state, NOW));
+    expect(c.result.message).toBe('resumed (was paused: tracker)');
+    expect(state.canary).toBe(false); // the two copies once disagreed here
+    for (const ev of pause({ kind: 'breaker', reason: 'b', until: null, limit_type: null }, NOW).events) applyEvent(state, ev);
+    expect(commit(state, resumeControl(state, NOW)).result.message).toMatch(/one canary run goes first/);
+    expect(state.canary).toBe(true);
   });
 });

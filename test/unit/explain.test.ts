@@ -24,7 +24,7 @@ function tk(over: Partial<Ticket> = {}): Ticket {
 function ts(over: Partial<TicketState> = {}): TicketState {
   return {
     key: '12', identifier: '#12', title: 'Fix login', url: '', branch: 'swarm/12-fix-login', worktree: '/w', status: 'released', attempts: [], failures: 0,
-    next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: '2025-03-01T11:00:00Z', last_event: '', tracker_synced: true, ...over,
+    next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: '2025-03-01T11:00:00Z', last_event: '', rev: 1, synced_rev: 1, cleared: false, ...over,
   };
 }
 

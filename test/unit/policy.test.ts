@@ -4,8 +4,8 @@ import type { Config } from '../../src/config/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import type { Classification } from '../../src/agent/types.js';
 import { emptyState } from '../../src/state/file-store.js';
-import { activePause, backoffMs, breakerStep, capacity, choose, effectOf, eligibility, modelFor, remainingBudget } from '../../src/orchestrator/policy.js';
-import { newTicketState } from '../../src/orchestrator/transitions.js';
+import { activePause, backoffMs, breakerStep, canaryPassed, capacity, choose, earlyKill, effectOf, eligibility, idleVerdict, modelFor, needsCanary, nextWakeMs, pauseJitterMs, remainingBudget, spawnGate, trackerPause } from '../../src/orchestrator/policy.js';
+import { claim } from '../../src/state/lifecycle.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const config = (raw: Record<string, unknown> = {}): Config => validateConfig(raw, { file: 'WORKFLOW.md', env: {} }).config;
@@ -33,7 +33,7 @@ describe('eligibility', () => {
   });
   it('lets this daemon resume its own claim', () => {
     const state = emptyState(NOW);
-    state.tickets['1'] = { ...newTicketState(ticket(), 'swarm/1-t', '/w', NOW), status: 'retry_wait', next_retry_at: new Date(NOW - 1).toISOString() };
+    state.tickets['1'] = { ...claim(undefined, ticket(), 'swarm/1-t', '/w', NOW).ticket!, status: 'retry_wait', next_retry_at: new Date(NOW - 1).toISOString() };
     expect(failing(ticket({ labels: ['agent', 'agent:running'] }), ctx(config(), state))).toEqual([]);
     state.tickets['1'].next_retry_at = new Date(NOW + 60_000).toISOString();
     const rules = eligibility(ticket({ labels: ['agent', 'agent:running'] }), ctx(config(), state));
@@ -41,7 +41,7 @@ describe('eligibility', () => {
   });
   it('stops at max_attempts and while paused or over budget', () => {
     const state = emptyState(NOW);
-    state.tickets['1'] = { ...newTicketState(ticket(), 'b', '/w', NOW), status: 'failed', failures: 3 };
+    state.tickets['1'] = { ...claim(undefined, ticket(), 'b', '/w', NOW).ticket!, status: 'failed', failures: 3 };
     expect(failing(ticket(), ctx(config(), state))).toEqual(['attempts']);
     const paused = emptyState(NOW);
     paused.pause = { kind: 'rate_limit', reason: 'limit', since: '', until: new Date(NOW + 1000).toISOString(), limit_type: 'five_hour' };
@@ -50,7 +50,7 @@ describe('eligibility', () => {
     spent.daily.cost_usd = 10;
     expect(failing(ticket(), ctx(config({ budget: { daily_usd: 10 } }), spent))).toEqual(['budget']);
     const perTicket = emptyState(NOW);
-    perTicket.tickets['1'] = { ...newTicketState(ticket(), 'b', '/w', NOW), status: 'retry_wait', cost_usd: 2 };
+    perTicket.tickets['1'] = { ...claim(undefined, ticket(), 'b', '/w', NOW).ticket!, status: 'retry_wait', cost_usd: 2 };
     expect(failing(ticket({ labels: ['agent', 'agent:running'] }), ctx(config({ agent: { max_cost_usd: 2 } }), perTicket))).toEqual(['budget']);
   });
   it('checks Linear states', () => {
@@ -89,7 +89,7 @@ describe('ladder, backoff, capacity, budget', () => {
     expect(capacity(config(), state, 1)).toBe(0);
   });
   it('passes the remaining per-ticket budget down', () => {
-    const ts = { ...newTicketState(ticket(), 'b', '/w', NOW), cost_usd: 1.25 };
+    const ts = { ...claim(undefined, ticket(), 'b', '/w', NOW).ticket!, cost_usd: 1.25 };
     expect(remainingBudget(config({ agent: { max_cost_usd: 5 } }), ts)).toBe(3.75);
     expect(remainingBudget(config(), ts)).toBeNull();
   });
@@ -149,5 +149,88 @@ describe('circuit breaker', () => {
     expect(run([true, true, false, true, true]).pauses.at(-1)).not.toBeNull();
     expect(run([true, true, false, true, false]).pauses.every((p) => p === null)).toBe(true);
     expect(run([true, true, false]).b).toMatchObject({ consecutive: 0, level: 0 });
+  });
+});
+
+describe('the canary after a pause', () => {
+  it('follows the pauses that say something about the way to the model, not an operator or the tracker', () => {
+    expect((['rate_limit', 'auth', 'breaker', 'operator', 'tracker'] as const).map(needsCanary)).toEqual([true, true, true, false, false]);
+  });
+  it('passes on a real model turn, or after fast_fail with no API retries under it', () => {
+    expect(canaryPassed({ sawModelTurn: true, apiRetries: [] }, 0, 10_000)).toBe(true);
+    expect(canaryPassed({ sawModelTurn: false, apiRetries: [] }, 9_999, 10_000)).toBe(false);
+    expect(canaryPassed({ sawModelTurn: false, apiRetries: [] }, 10_000, 10_000)).toBe(true);
+    expect(canaryPassed({ sawModelTurn: false, apiRetries: [{ errorStatus: 529, error: 'overloaded' }] }, 60_000, 10_000)).toBe(false);
+  });
+});
+
+describe('the spawn gate (the last moment before an agent starts)', () => {
+  const ts = () => claim(undefined, ticket(), 'b', '/w', NOW).ticket!;
+  it('lets a run through when nothing holds it', () => {
+    expect(spawnGate(config(), emptyState(NOW), ts(), NOW, 2)).toBeNull();
+  });
+  it('holds it for every kind of pause, a spent budget, and while another run is the canary', () => {
+    for (const kind of ['rate_limit', 'auth', 'breaker', 'operator', 'tracker'] as const) {
+      const state = emptyState(NOW);
+      state.pause = { kind, reason: `${kind} pause`, since: '', until: kind === 'auth' ? null : new Date(NOW + 1000).toISOString(), limit_type: null };
+      expect(spawnGate(config(), state, ts(), NOW, 0)).toMatch(new RegExp(`${kind} pause`));
+      expect(spawnGate(config(), state, ts(), NOW + 2000, 0) === null).toBe(kind !== 'auth'); // a timed pause that ended holds nothing
+    }
+    const spent = emptyState(NOW);
+    spent.daily.cost_usd = 10;
+    expect(spawnGate(config({ budget: { daily_usd: 10 } }), spent, ts(), NOW, 0)).toMatch(/budget.daily_usd/);
+    expect(spawnGate(config({ agent: { max_cost_usd: 1 } }), emptyState(NOW), { ...ts(), cost_usd: 1 }, NOW, 0)).toMatch(/max_cost_usd/);
+    const canary = emptyState(NOW);
+    canary.canary = true;
+    expect(spawnGate(config(), canary, ts(), NOW, 0)).toBeNull(); // the canary itself
+    expect(spawnGate(config(), canary, ts(), NOW, 1)).toMatch(/canary/);
+  });
+});
+
+describe('the loop: wake-up, --until-idle, tracker trouble, jitter, early kill', () => {
+  const listed = (...keys: string[]) => new Set(keys);
+  it('wakes for the next poll, a due retry or the end of a timed pause, whichever is first', () => {
+    const state = emptyState(NOW);
+    expect(nextWakeMs(state, NOW, 30_000, NOW)).toBe(30_000);
+    state.tickets['1'] = { ...claim(undefined, ticket(), 'b', '/w', NOW).ticket!, status: 'retry_wait', next_retry_at: new Date(NOW + 5000).toISOString() };
+    expect(nextWakeMs(state, NOW, 30_000, NOW)).toBe(5000);
+    state.pause = { kind: 'rate_limit', reason: '', since: '', until: new Date(NOW + 2000).toISOString(), limit_type: null };
+    expect(nextWakeMs(state, NOW, 30_000, NOW)).toBe(2000);
+    expect(nextWakeMs(state, NOW - 60_000, 30_000, NOW)).toBe(50); // overdue: soon, never a busy loop
+  });
+  it('--until-idle stops when nothing runs, is eligible or waits; waits out a timed pause; an open-ended one ends the run', () => {
+    const cfg = config();
+    const state = emptyState(NOW);
+    expect(idleVerdict(cfg, state, { running: 0, eligible: 0, listed: listed(), now: NOW })).toEqual({ done: true, code: 0, message: null });
+    expect(idleVerdict(cfg, state, { running: 1, eligible: 0, listed: listed(), now: NOW }).done).toBe(false);
+    expect(idleVerdict(cfg, state, { running: 0, eligible: 2, listed: listed(), now: NOW }).done).toBe(false);
+    expect(idleVerdict(cfg, state, { running: 0, eligible: Number.NaN, listed: listed(), now: NOW }).done).toBe(false); // the poll failed
+    state.tickets['1'] = { ...claim(undefined, ticket(), 'b', '/w', NOW).ticket!, status: 'retry_wait', next_retry_at: new Date(NOW + 5000).toISOString() };
+    expect(idleVerdict(cfg, state, { running: 0, eligible: 0, listed: listed('1'), now: NOW }).done).toBe(false);
+    expect(idleVerdict(cfg, state, { running: 0, eligible: 0, listed: listed(), now: NOW }).done).toBe(true); // no longer listed: not coming
+    state.tickets['1'].cost_usd = 5;
+    expect(idleVerdict(config({ agent: { max_cost_usd: 5 } }), state, { running: 0, eligible: 0, listed: listed('1'), now: NOW }).done).toBe(true); // its budget is spent
+    state.pause = { kind: 'rate_limit', reason: 'limit', since: '', until: new Date(NOW + 1000).toISOString(), limit_type: null };
+    expect(idleVerdict(cfg, { ...state, tickets: {} }, { running: 0, eligible: 0, listed: listed(), now: NOW }).done).toBe(false);
+    state.pause = { kind: 'auth', reason: 'run /login', since: '', until: null, limit_type: null };
+    expect(idleVerdict(cfg, state, { running: 0, eligible: 0, listed: listed(), now: NOW })).toMatchObject({ done: true, code: 1, message: expect.stringMatching(/run \/login/) });
+    state.pause = { kind: 'operator', reason: 'paused', since: '', until: null, limit_type: null };
+    expect(idleVerdict(cfg, state, { running: 0, eligible: 0, listed: listed(), now: NOW })).toMatchObject({ done: true, code: 0 });
+  });
+  it('a tracker rate limit pauses until the tracker\'s reset (a minute when it gives none); other errors do not pause', () => {
+    expect(trackerPause({ kind: 'rate_limited', message: 'limited', retryAt: new Date(NOW + 9000).toISOString() }, NOW)).toMatchObject({ kind: 'tracker', until: new Date(NOW + 9000).toISOString() });
+    expect(trackerPause({ kind: 'rate_limited', message: 'limited', retryAt: null }, NOW)).toMatchObject({ until: new Date(NOW + 60_000).toISOString() });
+    expect(trackerPause({ kind: 'unavailable', message: '502' }, NOW)).toBeNull();
+  });
+  it('jitter is at most 5% of the wait, between 1 s and 30 s of spread', () => {
+    expect(pauseJitterMs(NOW + 8000, NOW, 0.999)).toBe(999);
+    expect(pauseJitterMs(NOW + 3_600_000, NOW, 0.5)).toBe(15_000);
+    expect(pauseJitterMs(null, NOW, 0.5)).toBe(500);
+  });
+  it('kills at once on the first auth or billing retry, nothing else', () => {
+    const retry = (error: string) => ({ type: 'api_retry', attempt: 1, retryDelayMs: 0, errorStatus: 401, error, raw: {} }) as const;
+    expect(earlyKill(retry('authentication_failed'))).toBe('auth');
+    expect(earlyKill(retry('billing_error'))).toBe('auth');
+    expect(earlyKill(retry('overloaded'))).toBeNull();
   });
 });

@@ -27,7 +27,7 @@ describe('rebuild state from events.jsonl', () => {
     expect(tickets['1']).toMatchObject({ status: 'review', failures: 1, branch: 'swarm/1-a', worktree: '/wt/swarm-1-a', pr: { number: 9, url: 'http://x/acme/w/pull/9' }, cost_usd: 0.75 });
     expect(tickets['1']!.attempts.map((a) => [a.number, a.model, a.outcome, a.counted])).toEqual([[1, 'sonnet', 'no_changes', true], [2, 'opus', 'pr_opened', false]]);
     // #2 was running when the daemon died: interrupted (not counted), and ours to resume at once.
-    expect(tickets['2']).toMatchObject({ status: 'retry_wait', failures: 1, next_retry_at: new Date(now).toISOString(), tracker_synced: false });
+    expect(tickets['2']).toMatchObject({ status: 'retry_wait', failures: 1, next_retry_at: new Date(now).toISOString(), synced_rev: 0 });
     expect(tickets['2']!.attempts.map((a) => [a.outcome, a.counted])).toEqual([['agent_error', true], ['interrupted', false]]);
     // Older logs without `key`: "#3" maps to "3".
     expect(tickets['3']).toMatchObject({ status: 'failed', failures: 1 });

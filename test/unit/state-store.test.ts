@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStateStore, emptyState } from '../../src/state/file-store.js';
 import { acquireLock, heartbeat, readLock, releaseLock } from '../../src/state/lock.js';
-import { newTicketState, startAttempt } from '../../src/orchestrator/transitions.js';
+import { claim, start } from '../../src/state/lifecycle.js';
 
 let dir: string;
 beforeEach(() => {
@@ -20,8 +20,7 @@ describe('FileStateStore', () => {
   it('round-trips a state and leaves no temp files', () => {
     const store = new FileStateStore(path.join(dir, 'state.json'), () => NOW);
     const s = emptyState(NOW);
-    const ts = newTicketState(ticket, 'swarm/7-t', '/w', NOW);
-    startAttempt(ts, 'opus', (n) => `/runs/7/${n}.jsonl`, NOW);
+    const ts = start(claim(undefined, ticket, 'swarm/7-t', '/w', NOW).ticket!, 'opus', '/runs/7/1.jsonl', 3, NOW).ticket!;
     s.tickets['7'] = ts;
     store.save(s);
     expect(fs.readdirSync(dir)).toEqual(['state.json']);
@@ -34,7 +33,7 @@ describe('FileStateStore', () => {
     const file = path.join(dir, 'state.json');
     const store = new FileStateStore(file, () => NOW);
     const s = emptyState(NOW);
-    s.tickets['7'] = newTicketState(ticket, 'b', '/w', NOW);
+    s.tickets['7'] = claim(undefined, ticket, 'b', '/w', NOW).ticket!;
     store.save(s);
     const text = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));

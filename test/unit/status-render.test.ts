@@ -24,7 +24,7 @@ function attempt(n: number, over: Partial<AttemptRecord> = {}): AttemptRecord {
 function ticket(key: string, over: Partial<TicketState> = {}): TicketState {
   return {
     key, identifier: `#${key}`, title: `Ticket ${key}`, url: `https://github.com/acme/widgets/issues/${key}`, branch: `swarm/${key}-ticket`, worktree: `/w/${key}`,
-    status: 'released', attempts: [], failures: 0, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: iso(-600), last_event: '', tracker_synced: true,
+    status: 'released', attempts: [], failures: 0, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: iso(-600), last_event: '', rev: 1, synced_rev: 1, cleared: false,
     ...over,
   };
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { redactWrites } from '../../src/tracker/redacting.js';
 import { makeRedactor } from '../../src/secrets.js';
+import type { Appearance } from '../../src/tracker/types.js';
 
 const SECRET = 'ghp_trackerSinkSecret1234567';
 
@@ -9,11 +10,7 @@ class FakeHost {
   readonly kind = 'github' as const;
   written: unknown[][] = [];
   private n = 0;
-  async claim(t: unknown, sticky: string) { this.written.push(['claim', t, sticky]); }
-  async updateSticky(t: unknown, sticky: string) { this.written.push(['sticky', t, sticky]); }
-  async release(t: unknown, pr: unknown, sticky: string) { this.written.push(['release', t, pr, sticky]); }
-  async markFailed(t: unknown, sticky: string) { this.written.push(['failed', t, sticky]); }
-  async unclaim(t: unknown, sticky: string | null) { this.written.push(['unclaim', t, sticky]); }
+  async show(t: unknown, app: Appearance) { this.written.push(['show', t, app]); }
   async openPullRequest(req: { title: string; body: string; branch: string }) { this.written.push(['pr', req]); return { number: ++this.n }; }
   async fetch(key: string) { return { key, body: `body ${SECRET}` }; }
 }
@@ -23,15 +20,13 @@ describe('redactWrites', () => {
     const host = new FakeHost();
     const t = redactWrites(host, makeRedactor([SECRET]));
     const ticket = { key: '1', title: 'x' };
-    await t.claim(ticket, `claimed ${SECRET}`);
-    await t.updateSticky(ticket, `s ${SECRET}`);
-    await t.release(ticket, null, `r ${SECRET}`);
-    await t.markFailed(ticket, `f ${SECRET}`);
-    await t.unclaim(ticket, null);
+    await t.show(ticket, { mark: 'running', sticky: `claimed ${SECRET}`, pr: null });
+    await t.show(ticket, { mark: 'released', sticky: null, pr: null });
     expect(await t.openPullRequest({ title: `T ${SECRET}`, body: `B ${SECRET}`, branch: 'swarm/1-x' })).toEqual({ number: 1 });
     expect(JSON.stringify(host.written)).not.toContain(SECRET);
-    expect(host.written[0]).toEqual(['claim', ticket, 'claimed ***']);
-    expect(host.written[5]).toEqual(['pr', { title: 'T ***', body: 'B ***', branch: 'swarm/1-x' }]);
+    expect(host.written[0]).toEqual(['show', ticket, { mark: 'running', sticky: 'claimed ***', pr: null }]);
+    expect(host.written[1]).toEqual(['show', ticket, { mark: 'released', sticky: null, pr: null }]);
+    expect(host.written[2]).toEqual(['pr', { title: 'T ***', body: 'B ***', branch: 'swarm/1-x' }]);
     expect(t.kind).toBe('github');
     expect((await t.fetch('1')).body).toContain(SECRET); // reads are not altered
   });

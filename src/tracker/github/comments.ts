@@ -1,8 +1,10 @@
 // Issue comments on GitHub: reading them (paginated) and keeping swarm's one sticky status comment, found by
 // marker + token author, its id cached so later updates are a single PATCH (or nothing when unchanged).
+// Creating it is the one non-idempotent write here: after an ambiguous failure the comment is looked up
+// before it is created again, so a lost answer never leaves two status comments.
 
 import type { GitHubClient } from './client.js';
-import { statusOf } from './errors.js';
+import { isAmbiguous, statusOf } from './errors.js';
 import { parseComment, type GhComment } from './map.js';
 import { findSticky, stickyBody } from '../sticky.js';
 import { type TrackerError } from '../../errors.js';
@@ -51,9 +53,18 @@ export class GitHubComments {
       return;
     }
     try {
-      const res = await this.gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: issue, body });
+      // Not idempotent: sent once, never re-sent by the retry plugin.
+      const res = await this.gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: issue, body, request: { retries: 0 } });
       this.stickies.set(issue, { id: parseComment(res.data).id, body });
     } catch (err) {
+      // A timeout or a 5xx may still have created it: look before creating a second one.
+      if (isAmbiguous(err)) {
+        const landed = await this.stickyAmong(await this.list(issue)).catch(() => null);
+        if (landed && (landed.body === body || (await this.edit(landed.id, body)))) {
+          this.stickies.set(issue, { id: landed.id, body });
+          return;
+        }
+      }
       throw this.mapError(err, 'creating the status comment');
     }
   }

@@ -2,6 +2,7 @@
 // Messages never carry the token (redacted defensively even though GitHub never echoes it).
 
 import { headersOf } from './client.js';
+import { makeRedactor } from '../../secrets.js';
 import { TrackerError } from '../../errors.js';
 
 export interface ErrorContext {
@@ -25,8 +26,14 @@ function ghMessage(err: unknown): string {
   return raw.replace(/\s+-\s+https:\/\/docs\.github\.com\S*/g, '').trim();
 }
 
-function redact(text: string, token: string): string {
-  return token.length >= 4 ? text.split(token).join('[REDACTED]') : text;
+/**
+ * A failure after which the request may still have been carried out: no answer (network, our timeout)
+ * or a 5xx. Octokit reports both as status 500 or higher. A create that failed this way must be looked
+ * up before it is sent again.
+ */
+export function isAmbiguous(err: unknown): boolean {
+  const status = statusOf(err);
+  return status === null || status >= 500;
 }
 
 function causeName(err: unknown): string {
@@ -61,9 +68,10 @@ export function mapGitHubError(err: unknown, ctx: ErrorContext): TrackerError {
   if (err instanceof TrackerError) return err;
   const status = statusOf(err);
   const now = ctx.now();
-  const detail = redact(ghMessage(err), ctx.token);
+  const redact = makeRedactor([ctx.token]);
+  const detail = redact(ghMessage(err));
   const make = (kind: TrackerError['kind'], message: string, retryAt: string | null = null) =>
-    new TrackerError(kind, redact(message, ctx.token), retryAt);
+    new TrackerError(kind, redact(message), retryAt);
 
   if (status === 401) return make('auth', 'GitHub rejected the token (401): check GITHUB_TOKEN / tracker.token');
   if ((status === 403 || status === 429) && isRateLimit(err)) {

@@ -5,10 +5,11 @@
 import type { Config } from '../../config/types.js';
 import { createOctokit, isNotModified, type GitHubClient } from './client.js';
 import { mapGitHubError, statusOf } from './errors.js';
-import { choosePull, parseIssue, parseIssueList, parsePull, toTicket } from './map.js';
+import { parseIssue, parseIssueList, toTicket } from './map.js';
 import { GitHubComments } from './comments.js';
 import { GitHubPeople } from './people.js';
-import type { CandidateList, CodeHost, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
+import { GitHubPulls } from './pulls.js';
+import type { Appearance, CandidateList, CodeHost, Mark, OpenPullRequest, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 
 export interface GitHubTrackerOptions {
   config: Config;
@@ -40,6 +41,7 @@ export class GitHubTracker implements Tracker, CodeHost {
   private readonly people: GitHubPeople;
   private readonly trustCache = new Map<string, TrustVerdict>();
   private readonly commentsApi: GitHubComments;
+  private readonly pulls: GitHubPulls;
   private readonly authors = new Map<string, string | null>();
 
   constructor(opts: GitHubTrackerOptions) {
@@ -59,6 +61,7 @@ export class GitHubTracker implements Tracker, CodeHost {
       });
     this.people = new GitHubPeople(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
     this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), (err, what) => this.mapError(err, what));
+    this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
   }
 
   /** WORKFLOW.md is re-read every poll: take the new labels/flags without losing caches. */
@@ -176,63 +179,29 @@ export class GitHubTracker implements Tracker, CodeHost {
     return { trusted: true, reason: reasons.join('; ') };
   }
 
-  async claim(ticket: Ticket, sticky: string): Promise<void> {
-    await this.addLabel(ticket, this.config.tracker.running_label);
-    await this.updateSticky(ticket, sticky);
-  }
-
-  async release(ticket: Ticket, _pr: PullRequest | null, sticky: string): Promise<void> {
-    // The PR is linked by its own body ("Closes #n") and shown in the sticky comment.
-    await this.addLabel(ticket, this.config.tracker.review_label);
-    await this.removeLabel(ticket, this.config.tracker.running_label);
-    await this.updateSticky(ticket, sticky);
-  }
-
-  async markFailed(ticket: Ticket, sticky: string): Promise<void> {
-    await this.addLabel(ticket, this.config.tracker.failed_label);
-    await this.removeLabel(ticket, this.config.tracker.running_label);
-    await this.updateSticky(ticket, sticky);
-  }
-
-  async clearFailed(ticket: Ticket): Promise<void> {
-    await this.removeLabel(ticket, this.config.tracker.failed_label);
-  }
-
-  async unclaim(ticket: Ticket, sticky: string | null): Promise<void> {
-    await this.removeLabel(ticket, this.config.tracker.running_label);
-    if (sticky !== null) await this.updateSticky(ticket, sticky);
-  }
-
-  async updateSticky(ticket: Ticket, content: string): Promise<void> {
-    await this.commentsApi.upsertSticky(ticket.number, content);
-  }
-
-  async findPullRequest(branch: string): Promise<PullRequest | null> {
-    const res = await this.call('looking up pull requests', () =>
-      this.gh.request('GET /repos/{owner}/{repo}/pulls', { ...this.repoParams(), head: `${this.owner}:${branch}`, state: 'all', per_page: PAGE }),
-    );
-    const list = Array.isArray(res.data) ? (res.data as unknown[]).map(parsePull) : [];
-    return choosePull(list.filter((p) => p.branch === branch || p.branch === '')); // '' : head not reported
-  }
-
-  async openPullRequest(req: { branch: string; base: string; title: string; body: string; draft: boolean }): Promise<PullRequest> {
-    const post = (draft: boolean) =>
-      this.gh.request('POST /repos/{owner}/{repo}/pulls', { ...this.repoParams(), head: req.branch, base: req.base, title: req.title, body: req.body, draft });
-    try {
-      const res = await post(req.draft).catch(async (err: unknown) => {
-        // Draft PRs are unavailable on some plans: open a normal one rather than none.
-        if (req.draft && statusOf(err) === 422 && /draft/i.test(String((err as Error).message))) return post(false);
-        throw err;
-      });
-      const pr = parsePull(res.data);
-      return { number: pr.number, url: pr.url, state: pr.state, branch: pr.branch || req.branch };
-    } catch (err) {
-      if (statusOf(err) === 422 && /already exists/i.test(String((err as Error).message))) {
-        const existing = await this.findPullRequest(req.branch);
-        if (existing) return existing;
-      }
-      throw this.mapError(err, 'opening a pull request');
+  async show(ticket: Ticket, appearance: Appearance): Promise<void> {
+    const tc = this.config.tracker;
+    const has = (l: string) => ticket.labels.some((x) => x.toLowerCase() === l.toLowerCase());
+    const mark = appearance.mark;
+    const want: Record<Mark, string | null> = { running: tc.running_label, review: tc.review_label, failed: tc.failed_label, released: null, cleared: null };
+    const wanted = want[mark];
+    // `released` drops only the claim; every other mark replaces all of swarm's labels.
+    const owned = mark === 'released' ? [tc.running_label] : [tc.running_label, tc.review_label, tc.failed_label];
+    // Add before removing, so the ticket never looks unclaimed (and claimable) between the two writes.
+    if (wanted !== null && !has(wanted)) await this.addLabel(ticket, wanted);
+    for (const label of owned) {
+      if (label.toLowerCase() !== wanted?.toLowerCase() && has(label)) await this.removeLabel(ticket, label);
     }
+    // The PR is linked by its own body ("Closes #n") and shown in the sticky comment.
+    if (appearance.sticky !== null) await this.commentsApi.upsertSticky(ticket.number, appearance.sticky);
+  }
+
+  findPullRequest(branch: string): Promise<PullRequest | null> {
+    return this.pulls.find(branch);
+  }
+
+  openPullRequest(req: OpenPullRequest): Promise<PullRequest> {
+    return this.pulls.open(req);
   }
 
   /** For `doctor`: who the token is and whether the repository is reachable. */

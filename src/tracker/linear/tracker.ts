@@ -6,6 +6,7 @@
 import type { Config } from '../../config/types.js';
 import { STICKY_MARKER, type CandidateList, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict } from '../types.js';
 import { createLinearTransport } from './transport.js';
+import { stickyBody } from '../sticky.js';
 import * as Q from './queries.js';
 import { TrackerError } from '../../errors.js';
 
@@ -49,7 +50,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     apiUrl: cfg.api_url ?? LINEAR_DEFAULT_API_URL, apiKey: opts.apiKey, now: opts.now, timeoutMs: opts.timeoutMs,
   });
   const creators = new Map<string, Q.LinearCreator | null>(); // issue id → creator, for trust()
-  const stickyIds = new Map<string, string>(); // issue id → sticky comment id
+  const stickies = new Map<string, { id: string; body: string }>(); // issue id → sticky comment and its body
   let resolving: Promise<Resolved> | null = null;
 
   const configError = (message: string) => new TrackerError('config', message);
@@ -113,12 +114,6 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     return ticket;
   };
 
-  async function currentState(issueId: string): Promise<{ name: string; type: string }> {
-    const issue = Q.obj((await api.request(Q.ISSUE_STATE_QUERY, { id: issueId })).issue, 'issue');
-    const s = Q.obj(issue.state, 'issue.state');
-    return { name: Q.str(s.name, 'state.name'), type: Q.str(s.type, 'state.type') };
-  }
-
   async function moveTo(ticket: Ticket, state: string): Promise<void> {
     const r = await ensure();
     const data = await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { stateId: stateId(r, state) } });
@@ -143,23 +138,34 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
 
   async function upsertSticky(ticket: Ticket, sticky: string): Promise<void> {
     const r = await ensure();
-    const body = sticky.includes(STICKY_MARKER) ? sticky : `${STICKY_MARKER}\n${sticky}`;
-    let id = stickyIds.get(ticket.id) ?? (await findSticky(ticket.id, r.viewerId));
+    const body = stickyBody(sticky);
+    const known = stickies.get(ticket.id);
+    if (known?.body === body) return;
+    const id = known?.id ?? (await findSticky(ticket.id, r.viewerId));
     if (id) {
       try {
         await api.request(Q.COMMENT_UPDATE_MUTATION, { id, input: { body } });
-        stickyIds.set(ticket.id, id);
+        stickies.set(ticket.id, { id, body });
         return;
       } catch (err) {
         // Someone deleted the comment: forget it and create a new one.
         if (!(err instanceof TrackerError && err.kind === 'not_found')) throw err;
-        stickyIds.delete(ticket.id);
-        id = null;
+        stickies.delete(ticket.id);
       }
     }
-    const data = await api.request(Q.COMMENT_CREATE_MUTATION, { input: { issueId: ticket.id, body } });
+    let data: Record<string, unknown>;
+    try {
+      data = await api.request(Q.COMMENT_CREATE_MUTATION, { input: { issueId: ticket.id, body } });
+    } catch (err) {
+      // No answer or a server error: the comment may exist anyway. Look before creating a second one.
+      const landed = err instanceof TrackerError && err.kind === 'unavailable' ? await findSticky(ticket.id, r.viewerId).catch(() => null) : null;
+      if (landed === null) throw err;
+      await api.request(Q.COMMENT_UPDATE_MUTATION, { id: landed, input: { body } });
+      stickies.set(ticket.id, { id: landed, body });
+      return;
+    }
     const comment = Q.obj(Q.obj(data.commentCreate, 'commentCreate').comment, 'commentCreate.comment');
-    stickyIds.set(ticket.id, Q.str(comment.id, 'comment.id'));
+    stickies.set(ticket.id, { id: Q.str(comment.id, 'comment.id'), body });
   }
 
   async function fetchTicket(key: string): Promise<Ticket | null> {
@@ -238,56 +244,54 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
         : { trusted: false, reason: `created by ${c.displayName || c.name}, who is not in tracker.allowed_authors` };
     },
 
-    async claim(ticket, sticky) {
-      await moveTo(ticket, cfg.running_state);
-      await upsertSticky(ticket, sticky);
+    async show(ticket, appearance) {
+      const r = await ensure();
+      const now = { name: ticket.state };
+      // Never reopen or move a ticket a human (or Linear's GitHub integration) completed, canceled or
+      // marked duplicate.
+      const closed = !ticket.open;
+      const move = async (state: string | null) => {
+        if (state !== null && !closed && now.name !== state) await moveTo(ticket, state);
+      };
+      const failedLabel = r.labels.get(cfg.failed_label) ?? null;
+      const hasFailedLabel = failedLabel !== null && ticket.labels.some((l) => l === cfg.failed_label);
+      const dropFailedLabel = async () => {
+        if (hasFailedLabel) await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { removedLabelIds: [failedLabel] } });
+      };
+      const back = cfg.states[0]!;
+      switch (appearance.mark) {
+        case 'running':
+          await move(cfg.running_state);
+          break;
+        case 'review':
+          // Only a real PR URL becomes an attachment; the pushed-branch handoff (no GitHub) has none.
+          if (appearance.pr && /^https?:\/\//i.test(appearance.pr.url)) await tracker.linkPullRequest(ticket, appearance.pr);
+          await move(cfg.review_state);
+          break;
+        case 'failed':
+          if (cfg.failed_state !== null) await move(cfg.failed_state);
+          else {
+            // Label first, so the ticket is never back in an eligible state without its failed label.
+            if (!hasFailedLabel) await api.request(Q.ADD_LABEL_MUTATION, { id: ticket.id, labelId: failedLabel! });
+            if (now.name === cfg.running_state) await move(back);
+          }
+          break;
+        case 'released':
+          // Only our claim goes: a human who moved the issue elsewhere keeps it there.
+          if (now.name === cfg.running_state) await move(back);
+          break;
+        case 'cleared':
+          await dropFailedLabel();
+          if ([cfg.running_state, cfg.review_state, cfg.failed_state].includes(now.name)) await move(back);
+          break;
+      }
+      if (appearance.sticky !== null) await upsertSticky(ticket, appearance.sticky);
     },
-
-    updateSticky: upsertSticky,
 
     async linkPullRequest(ticket, pr) {
       const data = await api.request(Q.LINK_URL_MUTATION, { issueId: ticket.id, url: pr.url, title: `Pull request #${pr.number}` });
       if (Q.obj(data.attachmentLinkURL, 'attachmentLinkURL').success !== true)
         throw new TrackerError('unavailable', `Linear did not link ${pr.url} to ${ticket.identifier}`);
-    },
-
-    async release(ticket, pr, sticky) {
-      // Only a real PR URL becomes an attachment; the pushed-branch handoff (no GitHub) has none.
-      if (pr && /^https?:\/\//i.test(pr.url)) await tracker.linkPullRequest(ticket, pr);
-      // Never reopen a ticket a human (or Linear's GitHub integration) already completed or canceled.
-      const now = await currentState(ticket.id);
-      if (!Q.isClosedType(now.type) && now.name !== cfg.review_state) await moveTo(ticket, cfg.review_state);
-      await upsertSticky(ticket, sticky);
-    },
-
-    async markFailed(ticket, sticky) {
-      const r = await ensure();
-      if (cfg.failed_state !== null) {
-        const now = await currentState(ticket.id);
-        if (!Q.isClosedType(now.type)) await moveTo(ticket, cfg.failed_state);
-      } else {
-        // Label first, so the ticket is never back in an eligible state without its failed label.
-        await api.request(Q.ADD_LABEL_MUTATION, { id: ticket.id, labelId: r.labels.get(cfg.failed_label)! });
-        const now = await currentState(ticket.id);
-        if (now.name === cfg.running_state) await moveTo(ticket, cfg.states[0]!);
-      }
-      await upsertSticky(ticket, sticky);
-    },
-
-    async clearFailed(ticket) {
-      const r = await ensure();
-      if (cfg.failed_state !== null) {
-        const now = await currentState(ticket.id);
-        if (now.name === cfg.failed_state) await moveTo(ticket, cfg.states[0]!);
-      } else {
-        await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { removedLabelIds: [r.labels.get(cfg.failed_label)!] } });
-      }
-    },
-
-    async unclaim(ticket, sticky) {
-      const now = await currentState(ticket.id);
-      if (now.name === cfg.running_state) await moveTo(ticket, cfg.states[0]!);
-      if (sticky !== null) await upsertSticky(ticket, sticky);
     },
 
     rateLimit: () => api.rateLimit(),

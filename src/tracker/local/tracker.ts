@@ -1,12 +1,12 @@
 // Local ticket files (tracker.kind: local): one Markdown file per ticket under tracker.path, with YAML
-// front matter {title, labels, state, priority, number, blocked_by}. No service, no token. Claim/release
-// edit the file's labels; the sticky status lives beside it in `.status/<key>.md`. Handoff is "commits on
-// the ticket's branch" — there is no pull request (see LocalCodeHost).
+// front matter {title, labels, state, priority, number, blocked_by}. No service, no token. show() edits
+// the file's labels; the sticky status lives beside it in `.status/<key>.md`. Handoff is "commits on
+// the ticket's branch" — there is no pull request (see BranchHandoff).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import matter from 'gray-matter';
 import type { Config } from '../../config/types.js';
-import { type CandidateList, type CodeHost, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict } from '../types.js';
+import type { Appearance, CandidateList, CodeHost, Mark, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 import { TrackerError } from '../../errors.js';
 
 const refuse = () => {
@@ -50,27 +50,13 @@ export class LocalTracker implements Tracker {
   async comments(): Promise<TicketComment[]> { return []; }
   async trust(): Promise<TrustVerdict> { return { trusted: true, reason: 'local ticket files are written by the repository owner' }; }
 
-  async claim(t: Ticket, sticky: string): Promise<void> {
-    this.editLabels(t.key, [this.config.tracker.running_label], []);
-    this.writeSticky(t.key, sticky);
-  }
-  async updateSticky(t: Ticket, sticky: string): Promise<void> { this.writeSticky(t.key, sticky); }
-  async release(t: Ticket, _pr: PullRequest | null, sticky: string): Promise<void> {
+  async show(t: Ticket, appearance: Appearance): Promise<void> {
     const tr = this.config.tracker;
-    this.editLabels(t.key, [tr.review_label], [tr.running_label]);
-    this.writeSticky(t.key, sticky);
-  }
-  async markFailed(t: Ticket, sticky: string): Promise<void> {
-    const tr = this.config.tracker;
-    this.editLabels(t.key, [tr.failed_label], [tr.running_label]);
-    this.writeSticky(t.key, sticky);
-  }
-  async clearFailed(t: Ticket): Promise<void> {
-    this.editLabels(t.key, [], [this.config.tracker.failed_label]);
-  }
-  async unclaim(t: Ticket, sticky: string | null): Promise<void> {
-    this.editLabels(t.key, [], [this.config.tracker.running_label]);
-    if (sticky !== null) this.writeSticky(t.key, sticky);
+    const want: Record<Mark, string | null> = { running: tr.running_label, review: tr.review_label, failed: tr.failed_label, released: null, cleared: null };
+    const wanted = want[appearance.mark];
+    const owned = appearance.mark === 'released' ? [tr.running_label] : [tr.running_label, tr.review_label, tr.failed_label];
+    this.editLabels(t.key, wanted === null ? [] : [wanted], owned.filter((l) => l !== wanted));
+    if (appearance.sticky !== null) this.writeSticky(t.key, appearance.sticky);
   }
   rateLimit() { return { remaining: null, resetAt: null }; }
   requestCount(): number { return this.requests; }
@@ -132,6 +118,7 @@ export class LocalTracker implements Tracker {
     const drop = new Set(remove.map((l) => l.toLowerCase()));
     const next = current.filter((l) => !drop.has(l.toLowerCase()));
     for (const l of add) if (!next.some((x) => x.toLowerCase() === l.toLowerCase())) next.push(l);
+    if (next.length === current.length && next.every((l, i) => l === current[i])) return; // already so
     const file = this.file(key);
     const tmp = `${file}.swarm-tmp`;
     writeFileSync(tmp, matter.stringify(p.content, { ...p.data, labels: next }));

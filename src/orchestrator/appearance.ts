@@ -1,7 +1,22 @@
-// The ONE status comment per ticket (SPEC §4 step 2), identified by STICKY_MARKER and edited in place.
-// Pure: ticket state in, Markdown out.
-import { STICKY_MARKER } from '../tracker/types.js';
+// What the tracker should show for a ticket record: the ONE mapping from status to swarm's mark (labels /
+// Linear state) and the ONE status comment per ticket (identified by STICKY_MARKER, edited in place).
+// Tracker.show() applies it; nothing else decides what a status looks like on the tracker. Pure.
+import { STICKY_MARKER, type Appearance, type Mark } from '../tracker/types.js';
 import type { TicketState } from '../state/types.js';
+
+const MARKS: Record<TicketState['status'], Mark> = {
+  claimed: 'running',
+  running: 'running',
+  retry_wait: 'running', // still ours: the claim stays while it waits
+  review: 'review',
+  failed: 'failed',
+  released: 'released',
+};
+
+export function appearanceOf(ts: TicketState, maxAttempts: number): Appearance {
+  const mark = ts.status === 'released' && ts.cleared ? 'cleared' : MARKS[ts.status];
+  return { mark, sticky: renderSticky(ts, maxAttempts), pr: ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null };
+}
 
 const HEADLINE: Record<TicketState['status'], string> = {
   claimed: '🟡 Claimed by swarm — preparing a workspace',

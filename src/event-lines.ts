@@ -1,0 +1,89 @@
+// The one human line each event prints on stdout (its ticket identifier goes first, added by the logger),
+// and its level. Pure: an event in, a sentence out; null for events that only belong in events.jsonl.
+import type { SwarmEvent } from './events.js';
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Line {
+  text: string;
+  level: Level;
+}
+
+const info = (text: string): Line => ({ text, level: 'info' });
+const warn = (text: string): Line => ({ text, level: 'warn' });
+const error = (text: string): Line => ({ text, level: 'error' });
+
+export function eventLine(ev: SwarmEvent): Line | null {
+  switch (ev.type) {
+    case 'claimed':
+      return info(`claimed → ${ev.branch}`);
+    case 'pr_found':
+      return info(`already has ${ev.pr}; handed off without running`);
+    case 'started':
+      return info(`attempt ${ev.attempt} on ${ev.model} (${ev.failures}/${ev.max_attempts} failures so far)`);
+    case 'spawned':
+      return null;
+    case 'finished': {
+      const text = `attempt ${ev.attempt} ${ev.outcome}${ev.counted ? ' (counted)' : ''}: ${ev.reason}`;
+      return ev.outcome.startsWith('pr_') ? info(text) : warn(text);
+    }
+    case 'pr_opened':
+      return info(`handed off: ${ev.pr ?? 'the pushed branch'}`);
+    case 'retry_scheduled':
+      return info(`retry at ${ev.due}`);
+    case 'waiting':
+      return info(`waits for the pause to end${ev.due ? ` (${ev.due})` : ' (`swarm resume`)'}; not counted`);
+    case 'held':
+      return warn(`not started: ${ev.reason}; waits${ev.due ? ` until ${ev.due}` : ''} (nothing ran, not counted)`);
+    case 'ticket_failed':
+      return error(`failed after ${ev.failures} counted attempts: ${ev.reason}`);
+    case 'cancelled':
+      return warn(`cancelled: ${ev.reason}${ev.stopping_agent ? '; stopping the agent' : ''}${ev.removing_worktree ? '; removing the worktree' : '; keeping the worktree'}`);
+    case 'released':
+      return ev.by === 'operator' ? info(ev.reason) : warn(`claim failed: ${ev.reason} (will retry next poll)`);
+    case 'retry_requested':
+      return info(ev.reason);
+    case 'interrupted':
+      return warn(`interrupted: ${ev.reason}`);
+    case 'paused': {
+      const until = ev.until ? ` until ${ev.until}` : ' until `swarm resume`';
+      return warn(ev.kind === 'operator' ? `dispatch paused${until} by an operator; running agents continue` : `dispatch paused${until}: ${ev.reason}`);
+    }
+    case 'resumed':
+      return info(`resumed: ${ev.reason}${ev.canary ? ' (one canary run first)' : ''}`);
+    case 'canary_passed':
+      return info('canary run got past fast_fail: filling the other slots');
+    case 'budget_reached':
+      return warn(`no new work today: ${ev.reason}`);
+    case 'daemon_started':
+      return info(`swarm started (pid ${ev.pid}, ${ev.tracker} tracker, ${ev.mode}, up to ${ev.max_concurrent} agents)`);
+    case 'daemon_stopped':
+      return info('swarm stopped');
+    case 'draining':
+      return warn(`draining: no new work; waiting for ${ev.running} running agent(s) (signal again to stop them now)`);
+    case 'recovered':
+      return info(`recovered ${ev.interrupted} interrupted attempt(s) from the previous run; they will resume (not counted)`);
+    case 'orphan_killed':
+      return warn(ev.found_by === 'state' ? `killed orphaned agent process group ${ev.pid} from the previous daemon` : `killed a stray agent process group ${ev.pid} left by a previous daemon`);
+    case 'state_moved_aside':
+      return error(ev.message);
+    case 'state_rebuilt':
+      return warn(`rebuilt ${ev.tickets} ticket record(s) (${ev.counted_failures} counted failure(s)) from ${ev.events} line(s) of ${ev.file}; the tracker is re-read on the first poll`);
+    case 'config_error':
+      return error(`${ev.error} — keeping the last good configuration`);
+    case 'config_ok':
+      return info(`${ev.file} is valid again`);
+    case 'poll_error':
+      return error(`poll failed unexpectedly: ${ev.error} (retrying next poll)`);
+    case 'tracker_error':
+      return warn(`tracker poll failed: ${ev.error} (will retry next poll)`);
+    case 'sync_failed':
+      return warn(`tracker update failed: ${ev.error} (will be repaired on a later poll)`);
+    case 'ignored':
+      return info(`ignored: ${ev.reason}`);
+    case 'gc':
+      return null; // the sweeper prints its own summary, only when it did something
+    case 'server_started':
+      return info(`dashboard and API on ${ev.url} (metrics: ${ev.url}metrics)`);
+  }
+}

@@ -1,0 +1,76 @@
+// Every transition swarm records, as one typed union: what `.swarm/events.jsonl` holds (one JSON object per
+// line, `at` first), what the lifecycle fold replays when state.json is lost, what notifications and
+// metrics switch over. Ticket events carry the ticket's identifier (`ticket`) and state key (`key`);
+// everything a replay needs is in the event itself. The human log line for each lives in event-lines.ts.
+import type { AttemptOutcome, PauseKind } from './state/types.js';
+import type { TokenUsage } from './agent/types.js';
+
+interface At {
+  /** ISO time of the transition. */
+  at: string;
+}
+interface T extends At {
+  ticket: string;
+  key: string;
+}
+
+export type TicketEvent =
+  | (T & { type: 'claimed'; branch: string; worktree: string; title: string; url: string })
+  /** The dedup guard found an open PR for the branch: handed off without a run. */
+  | (T & { type: 'pr_found'; pr: string; number: number; branch: string; worktree: string; title: string; url: string })
+  | (T & { type: 'started'; attempt: number; model: string; run_file: string; failures: number; max_attempts: number })
+  | (T & { type: 'spawned'; attempt: number; pid: number; pid_start: string | null })
+  | (T & {
+      type: 'finished'; attempt: number; model: string; outcome: AttemptOutcome; counted: boolean; reason: string;
+      summary: string; cost_usd: number; tokens: TokenUsage; session_id: string | null; duration_ms: number;
+    })
+  | (T & { type: 'pr_opened'; pr: string | null; number: number | null })
+  | (T & { type: 'retry_scheduled'; due: string; reason: string })
+  /** After a usage limit or an auth failure: the ticket waits for the pause to end (null: an operator). */
+  | (T & { type: 'waiting'; due: string | null; reason: string })
+  /** A claim that was about to start its agent when a pause began: it waits, nothing ran. */
+  | (T & { type: 'held'; due: string | null; reason: string })
+  | (T & { type: 'ticket_failed'; reason: string; failures: number })
+  | (T & { type: 'cancelled'; reason: string; stopping_agent: boolean; removing_worktree: boolean })
+  /** The claim was dropped: `swarm release`, or the tracker refused the claim's write. */
+  | (T & { type: 'released'; by: 'operator' | 'claim_failed'; reason: string })
+  | (T & { type: 'retry_requested'; by: 'operator' | 'tracker'; reason: string })
+  /** The daemon stopped under a running or claimed ticket (shutdown, crash): not counted, resumes. */
+  | (T & { type: 'interrupted'; attempt: number | null; reason: string });
+
+export type ScopeEvent =
+  | (At & { type: 'paused'; kind: PauseKind; until: string | null; reason: string; limit_type: string | null })
+  | (At & { type: 'resumed'; kind: PauseKind; reason: string; canary: boolean })
+  | (At & { type: 'canary_passed'; ticket: string })
+  | (At & { type: 'budget_reached'; daily_usd: number; spent_usd: number; reason: string });
+
+export type DaemonEvent =
+  | (At & { type: 'daemon_started'; pid: number; mode: string; tracker: string; max_concurrent: number })
+  | (At & { type: 'daemon_stopped'; code: number })
+  | (At & { type: 'draining'; running: number })
+  | (At & { type: 'recovered'; interrupted: number })
+  | (At & { type: 'orphan_killed'; ticket: string | null; pid: number; found_by: 'state' | 'environment' })
+  | (At & { type: 'state_moved_aside'; moved_to: string; message: string })
+  | (At & { type: 'state_rebuilt'; tickets: number; events: number; counted_failures: number; pause: PauseKind | null; file: string })
+  | (At & { type: 'config_error'; error: string })
+  | (At & { type: 'config_ok'; file: string })
+  | (At & { type: 'poll_error'; error: string })
+  | (At & { type: 'tracker_error'; error: string })
+  | (At & { type: 'sync_failed'; ticket: string; key: string; error: string })
+  | (At & { type: 'ignored'; ticket: string; reason: string })
+  | (At & { type: 'gc'; removed: string[]; kept: { path: string; reason: string }[]; transcripts_deleted: number; bytes_freed: number; errors: string[] })
+  | (At & { type: 'server_started'; url: string });
+
+export type SwarmEvent = TicketEvent | ScopeEvent | DaemonEvent;
+export type EventType = SwarmEvent['type'];
+/** An event before the logger stamps its time. */
+export type Unstamped<E extends SwarmEvent = SwarmEvent> = E extends SwarmEvent ? Omit<E, 'at'> & { at?: string } : never;
+
+const TICKET_TYPES: ReadonlySet<string> = new Set<TicketEvent['type']>([
+  'claimed', 'pr_found', 'started', 'spawned', 'finished', 'pr_opened', 'retry_scheduled', 'waiting', 'held',
+  'ticket_failed', 'cancelled', 'released', 'retry_requested', 'interrupted',
+]);
+
+export function isTicketEvent(ev: SwarmEvent): ev is TicketEvent {
+  return TICKET_TYPES.has(ev.type);
+}

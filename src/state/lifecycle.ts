@@ -1,0 +1,198 @@
+// The ticket lifecycle: every way a ticket's record can change, as pure transitions — claim, hand off (a PR
+// found before running), start, spawned, finish, hold, cancel, drop the claim, retry, interrupt — plus
+// the scope's pause, resume and canary. Each returns the events it implies and the record after them,
+// folded by fold.ts (the same fold that replays events.jsonl). The loop, the dispatcher, reconcile,
+// recovery and the operator controls all change state only through these; the ledger commits them.
+import type { Config } from '../config/types.js';
+import type { PullRequest, Ticket } from '../tracker/types.js';
+import type { AttemptOutput } from '../orchestrator/attempt.js';
+import type { ScopeEvent, SwarmEvent, TicketEvent, Unstamped } from '../events.js';
+import type { PauseState, SwarmState, TicketState } from './types.js';
+import { applyTicket } from './fold.js';
+import { attemptSummary } from '../agent/summary.js';
+import { breakerStep, budgetStop, effectOf, needsCanary, resumeAt, ticketBudgetStop } from '../orchestrator/policy.js';
+
+/** A transition's result: the events to log (in order) and, for a ticket, its record after them. */
+export interface Step {
+  key: string | null;
+  ticket: TicketState | null;
+  events: SwarmEvent[];
+}
+
+/** What a finished attempt tripped, reported by `finish` (never found by diffing state). */
+export interface Tripped {
+  breaker: PauseState | null;
+  pause: PauseState | null;
+  budget: string | null;
+}
+
+type TicketDraft = Unstamped<TicketEvent>;
+type Draft = TicketDraft | Unstamped<ScopeEvent>;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Stamp the drafts (in order) and fold the ticket's own through its record. */
+function ticketStep(ts: TicketState | undefined, key: string, drafts: Draft[], now: number): Step {
+  const at = iso(now);
+  const events = drafts.map((d) => ({ ...d, at: d.at ?? at }) as SwarmEvent);
+  let ticket = ts;
+  for (const ev of events) if ('key' in ev && ev.key === key) ticket = applyTicket(ticket, ev as TicketEvent);
+  return { key, ticket: ticket ?? null, events };
+}
+
+const ids = (t: { key: string; identifier: string }) => ({ ticket: t.identifier, key: t.key });
+
+/** Claim a ticket: a new record, or the existing one (its first branch kept). */
+export function claim(ts: TicketState | undefined, t: Ticket, branch: string, worktree: string, now: number): Step {
+  return ticketStep(ts, t.key, [{ type: 'claimed', ...ids(t), branch: ts?.branch || branch, worktree: ts?.worktree || worktree, title: t.title, url: t.url }], now);
+}
+
+/** The dedup guard: an open PR exists for the branch (maybe opened while the daemon was down). */
+export function handOffFound(ts: TicketState | undefined, t: Ticket, pr: PullRequest, branch: string, worktree: string, now: number): Step {
+  return ticketStep(ts, t.key, [{ type: 'pr_found', ...ids(t), pr: pr.url, number: pr.number, branch: ts?.branch || branch, worktree: ts?.worktree || worktree, title: t.title, url: t.url }], now);
+}
+
+/** An attempt begins (called in the same synchronous step as the spawn, after the gate let it through). */
+export function start(ts: TicketState, model: string, runFile: string, maxAttempts: number, now: number): Step {
+  const attempt = ts.attempts.length + 1;
+  return ticketStep(ts, ts.key, [{ type: 'started', ...ids(ts), attempt, model, run_file: runFile, failures: ts.failures, max_attempts: maxAttempts }], now);
+}
+
+/** The agent's process group leader, recorded so a restart can find an orphan. */
+export function spawned(ts: TicketState, attempt: number, pid: number, pidStart: string | null, now: number): Step {
+  return ticketStep(ts, ts.key, [{ type: 'spawned', ...ids(ts), attempt, pid, pid_start: pidStart }], now);
+}
+
+/** The gate refused to spawn (a pause began, the canary is running, a budget ran out): nothing ran. */
+export function hold(ts: TicketState, reason: string, state: SwarmState, now: number): Step {
+  const due = resumeAt(state, now);
+  return ticketStep(ts, ts.key, [{ type: 'held', ...ids(ts), due: due === null ? null : iso(due), reason }], now);
+}
+
+/** Stop working on a ticket that was closed, unlabelled or excluded. */
+export function cancel(ts: TicketState, reason: string, opts: { stoppingAgent: boolean; removingWorktree: boolean }, now: number): Step {
+  return ticketStep(ts, ts.key, [{ type: 'cancelled', ...ids(ts), reason, stopping_agent: opts.stoppingAgent, removing_worktree: opts.removingWorktree }], now);
+}
+
+/** Drop the claim (`swarm release`, or a claim the tracker would not take); worktree and branch are kept. */
+export function dropClaim(ts: TicketState, by: 'operator' | 'claim_failed', reason: string, now: number): Step {
+  return ticketStep(ts, ts.key, [{ type: 'released', ...ids(ts), by, reason }], now);
+}
+
+/** Clear the count and every mark so the ticket is picked up again (`swarm retry`, a human removing the failed label). */
+export function retry(ts: TicketState, by: 'operator' | 'tracker', reason: string, now: number): Step {
+  return ticketStep(ts, ts.key, [{ type: 'retry_requested', ...ids(ts), by, reason }], now);
+}
+
+/** The daemon is gone from under a claimed or running ticket: not counted; it resumes at once. */
+export function interrupt(ts: TicketState, reason: string, now: number): Step {
+  const running = ts.attempts.find((a) => a.outcome === 'running');
+  return ticketStep(ts, ts.key, [{ type: 'interrupted', ...ids(ts), attempt: running?.number ?? null, reason }], now);
+}
+
+/**
+ * A finished attempt: its record, the ticket's next status (hand-off, retry, wait for a pause, failed…)
+ * and what it tripped at scope level (breaker, usage-limit or auth pause, daily budget). Decisions come
+ * from policy.ts; `jitter` is the random part of a limit's pause (policy.pauseJitterMs).
+ */
+export function finish(state: SwarmState, ts: TicketState, attempt: number, out: AttemptOutput, config: Config, now: number, jitter: number): Step & { tripped: Tripped } {
+  const { cls, run } = out;
+  const rec = ts.attempts.find((a) => a.number === attempt)!;
+  const interrupted = cls.outcome === 'cancelled' && (run?.killedFor === 'shutdown' || cls.reason === 'interrupted by shutdown');
+  const outcome = interrupted ? 'interrupted' : cls.outcome;
+  const res = run?.summary.result ?? null;
+  const cost = res?.totalCostUsd ?? 0;
+  const drafts: Draft[] = [{
+    type: 'finished', ...ids(ts), attempt, model: rec.model, outcome, counted: cls.counted, reason: cls.reason, summary: attemptSummary(run),
+    cost_usd: cost, tokens: res ? tokensOf(res) : { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
+    session_id: run?.summary.sessionId ?? null, duration_ms: run?.durationMs ?? Math.max(0, now - Date.parse(rec.started_at)),
+  }];
+  const tripped: Tripped = { breaker: null, pause: null, budget: null };
+  const openEnded = state.pause !== null && state.pause.until === null;
+  const pauseWith = (p: PauseState) => drafts.push({ type: 'paused', kind: p.kind, until: p.until, reason: p.reason, limit_type: p.limit_type });
+
+  // Scope: the breaker, fed by every run we did not cut short ourselves.
+  if (outcome !== 'cancelled' && outcome !== 'interrupted') {
+    const step = breakerStep(state.breaker, cls.outcome === 'infra_failed', now);
+    if (step.pause && !openEnded) {
+      pauseWith(step.pause);
+      tripped.breaker = step.pause;
+    }
+  }
+  const after = { ...state, daily: { ...state.daily, cost_usd: state.daily.cost_usd + cost } };
+  if (budgetStop(config, state, undefined) === null) {
+    const stop = budgetStop(config, after, undefined);
+    if (stop) {
+      drafts.push({ type: 'budget_reached', daily_usd: config.budget.daily_usd ?? 0, spent_usd: after.daily.cost_usd, reason: stop });
+      tripped.budget = stop;
+    }
+  }
+
+  // The ticket: a claim dropped or cancelled while the agent ran stays released.
+  const failuresAfter = ts.failures + (cls.counted ? 1 : 0);
+  if (ts.status === 'released') {
+    // nothing more: the attempt is recorded
+  } else if (interrupted) {
+    drafts.push({ type: 'interrupted', ...ids(ts), attempt: null, reason: 'interrupted by shutdown' });
+  } else {
+    let effect = effectOf(cls, failuresAfter, config, now, jitter);
+    // No attempt can follow once the ticket's own budget is spent: give up now rather than wait forever.
+    const spent = effect.kind === 'retry' ? ticketBudgetStop(config, { ...ts, cost_usd: ts.cost_usd + cost }) : null;
+    if (spent) effect = { kind: 'failed', reason: spent };
+    switch (effect.kind) {
+      case 'handoff':
+        drafts.push({ type: 'pr_opened', ...ids(ts), pr: out.pr?.url ?? null, number: out.pr?.number ?? null });
+        break;
+      case 'failed':
+        drafts.push({ type: 'ticket_failed', ...ids(ts), reason: effect.reason, failures: failuresAfter });
+        break;
+      case 'retry':
+        drafts.push({ type: 'retry_scheduled', ...ids(ts), due: iso(effect.at), reason: cls.reason });
+        break;
+      case 'pause':
+        // An open-ended pause (auth, operator) waits for a human: a timed one must not lift it.
+        if (!(openEnded && effect.pause.until !== null)) {
+          pauseWith(effect.pause);
+          tripped.pause = effect.pause;
+        }
+        drafts.push({ type: 'waiting', ...ids(ts), due: effect.retryAt === null ? null : iso(effect.retryAt), reason: cls.reason });
+        break;
+      case 'cancelled':
+        drafts.push({ type: 'cancelled', ...ids(ts), reason: cls.reason, stopping_agent: false, removing_worktree: false });
+        break;
+    }
+  }
+  return { ...ticketStep(ts, ts.key, drafts, now), tripped };
+}
+
+/** Tokens of a run: summed over modelUsage (which includes sub-agents on other models), else `usage`. */
+export function tokensOf(res: { usage: { input: number; output: number; cacheRead: number; cacheCreation: number }; modelUsage: Record<string, Partial<Record<'input' | 'output' | 'cacheRead' | 'cacheCreation', number>>> }) {
+  const models = Object.values(res.modelUsage);
+  if (models.length === 0) return { ...res.usage };
+  const sum = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
+  for (const m of models) {
+    sum.input += m.input ?? 0;
+    sum.output += m.output ?? 0;
+    sum.cacheRead += m.cacheRead ?? 0;
+    sum.cacheCreation += m.cacheCreation ?? 0;
+  }
+  return sum;
+}
+
+// --- scope ------------------------------------------------------------------------------------------
+
+function scopeStep(events: Unstamped<ScopeEvent>[], now: number): Step {
+  return { key: null, ticket: null, events: events.map((e) => ({ ...e, at: e.at ?? iso(now) }) as SwarmEvent) };
+}
+
+export function pause(p: Omit<PauseState, 'since'>, now: number): Step {
+  return scopeStep([{ type: 'paused', kind: p.kind, until: p.until, reason: p.reason, limit_type: p.limit_type }], now);
+}
+
+/** Lift the pause; the canary rule (policy.needsCanary) decides whether one run goes first. */
+export function resume(current: PauseState, why: string, now: number): Step {
+  return scopeStep([{ type: 'resumed', kind: current.kind, reason: why, canary: needsCanary(current.kind) }], now);
+}
+
+export function canaryDone(ticket: string, now: number): Step {
+  return scopeStep([{ type: 'canary_passed', ticket }], now);
+}
