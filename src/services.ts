@@ -49,7 +49,8 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
     const { token } = await resolveGithubToken(ghCfg, ctx.env);
     secrets.push(token);
     const repo = githubRepo();
-    return { gh: createGitHubTracker({ config: ghCfg, token, repo }), slug: `${repo.owner}/${repo.name}` };
+    // env + secrets: on a 401 the adapter reads the token source again and keeps (and masks) a new token.
+    return { gh: createGitHubTracker({ config: ghCfg, token, repo, env: ctx.env, secrets }), slug: `${repo.owner}/${repo.name}` };
   };
 
   switch (cfg.tracker.kind) {

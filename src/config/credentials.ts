@@ -82,6 +82,26 @@ export async function resolveGithubToken(
   throw new ConfigError('no GitHub token: set GITHUB_TOKEN, or tracker.token in WORKFLOW.md, or run `gh auth login`');
 }
 
+/**
+ * The GitHub token source read again, after GitHub rejected `rejected` (an installation token expires after
+ * an hour; `gh auth token` hands out a rotated one): the same order as at startup, from the configuration
+ * as it is now. A token found is a secret from then on (registered, and appended to `opts.secrets`).
+ * Returns null when the source yields nothing or the same rejected token.
+ */
+export async function rereadGithubToken(
+  config: TrackerPick<'token' | 'api_url'>,
+  env: Env,
+  rejected: string,
+  opts: GithubTokenOptions = {},
+): Promise<string | null> {
+  try {
+    const { token } = await resolveGithubToken(config, env, opts);
+    return token !== rejected.trim() ? token : null;
+  } catch {
+    return null;
+  }
+}
+
 export function resolveLinearKey(
   config: TrackerPick<'api_key'>,
   env: Env,

@@ -106,7 +106,6 @@ export class Orchestrator {
       await this.trackerTrouble(err);
       return Number.NaN; // unknown, not "nothing eligible": --until-idle must not exit on a failed poll
     }
-    tickets = await this.resolveBlockers(tickets);
     this.lastTickets = tickets;
     await reconcile({ rt: this.rt, ledger: this.ledger, sync: this.sync, settings: this.settings, running: this.work.running }, tickets);
     if (this.draining || this.stopped) return 0;
@@ -157,23 +156,6 @@ export class Orchestrator {
     if (control.step) await this.ledger.commit(control.step);
     this.alarm.ring();
     return control.result;
-  }
-
-  /** Replace "mentioned blockers" by the ones still open, for trackers whose listing cannot tell. */
-  private async resolveBlockers(tickets: Ticket[]): Promise<Ticket[]> {
-    const tracker = this.services.tracker;
-    if (!tracker.openBlockers) return tickets;
-    return Promise.all(
-      tickets.map(async (t) => {
-        if (t.blockers.length === 0) return t;
-        try {
-          return { ...t, blockers: await tracker.openBlockers!(t) };
-        } catch (err) {
-          this.rt.log.debug(`could not check blockers: ${(err as Error).message}`, t.identifier);
-          return t; // unknown: stay blocked rather than start work that may be premature
-        }
-      }),
-    );
   }
 
   /** First SIGINT/SIGTERM: stop dispatching, let running agents finish. */

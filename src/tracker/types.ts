@@ -30,7 +30,7 @@ export interface Ticket {
   open: boolean;
   created_at: string;
   updated_at: string;
-  /** Identifiers of blockers that are still open. */
+  /** Identifiers of blockers that are still open, resolved by the adapter (candidates() and fetch() alike). */
   blockers: string[];
   /** Tracker-suggested branch name (Linear's branchName), used under branch_prefix when present. */
   branch_hint: string | null;
@@ -101,11 +101,6 @@ export interface Tracker {
   requestCount(): number;
   /** Adopt a reloaded configuration (labels, states…) without rebuilding the client. */
   setConfig?(config: import('../config/types.js').Config): void;
-  /**
-   * Which of the ticket's blockers are still open, when the listing cannot say (GitHub body references
-   * and native dependencies). Trackers whose listing already filters closed blockers omit this.
-   */
-  openBlockers?(ticket: Ticket): Promise<string[]>;
 }
 
 export interface OpenPullRequest {

@@ -66,14 +66,15 @@ describe('candidates', () => {
   });
 
   it('maps issues to tickets: identifier, priority labels, body blockers', async () => {
-    const n = gh.addIssue({ title: 'Fix it', body: 'Context\nBlocked by #41\n- depends on #42, #43\nmentions #99 only', labels: ['agent', 'P1'] });
+    const [a, b, c] = ['a', 'b', 'c'].map((title) => gh.addIssue({ title })); // open blockers, not in the listing
+    const n = gh.addIssue({ title: 'Fix it', body: `Context\nBlocked by #${a}\n- depends on #${b}, #${c}\nmentions #99 only`, labels: ['agent', 'P1'] });
     gh.addIssue({ title: 'low', labels: ['agent', 'priority:low'] });
     gh.addIssue({ title: 'none', labels: ['agent'] });
     const { tickets } = await tracker().candidates();
     const t = tickets.find((x) => x.number === n)!;
     expect(t).toMatchObject({ key: String(n), identifier: `#${n}`, title: 'Fix it', priority: 1, state: 'open', open: true, branch_hint: null });
     expect(t.url).toBe(`https://github.com/acme/widgets/issues/${n}`);
-    expect(t.blockers).toEqual(['#41', '#42', '#43']);
+    expect(t.blockers).toEqual([`#${a}`, `#${b}`, `#${c}`]);
     expect(tickets.find((x) => x.title === 'low')!.priority).toBe(3);
     expect(tickets.find((x) => x.title === 'none')!.priority).toBe(4);
   });
@@ -149,7 +150,7 @@ describe('fetch and blockers', () => {
     expect(await t.fetch('not-a-number')).toBeNull();
   });
 
-  it('openBlockers checks body references and native dependencies', async () => {
+  it('resolves body references and native dependencies to the blockers still open, in the listing and in fetch', async () => {
     const closed = gh.addIssue({ title: 'done' });
     gh.closeIssue(closed);
     const open = gh.addIssue({ title: 'still open' });
@@ -157,20 +158,26 @@ describe('fetch and blockers', () => {
     const n = gh.addIssue({ title: 'blocked', body: `blocked by #${closed}\ndepends on #${open}\nblocked by #777`, labels: ['agent'] });
     gh.setBlockedBy(n, [native]);
     const t = tracker();
-    const ticket = await ticketOf(t, n);
-    expect((await t.openBlockers(ticket)).sort()).toEqual([`#${native}`, `#${open}`].sort());
+    const listed = (await t.candidates()).tickets.find((x) => x.number === n)!;
+    expect([...listed.blockers].sort()).toEqual([`#${native}`, `#${open}`].sort());
+    expect([...(await ticketOf(t, n)).blockers].sort()).toEqual([`#${native}`, `#${open}`].sort());
     gh.closeIssue(native);
     gh.closeIssue(open);
-    expect(await t.openBlockers(ticket)).toEqual([]);
+    expect((await t.candidates()).tickets.find((x) => x.number === n)!.blockers).toEqual([]);
+    expect((await ticketOf(t, n)).blockers).toEqual([]);
   });
 
-  it('ignores a 404 from the dependencies endpoint (older GitHub)', async () => {
+  it('asks a GitHub Enterprise without the dependencies endpoint (404) once, not every poll', async () => {
     await gh.close();
     gh = await startFakeGitHub({ token: TOKEN, dependencies: false });
     const open = gh.addIssue({ title: 'open' });
-    const n = gh.addIssue({ title: 'x', body: `Blocked by #${open}` });
+    const n = gh.addIssue({ title: 'x', body: `Blocked by #${open}`, labels: ['agent'] });
+    gh.addIssue({ title: 'y', labels: ['agent'] });
     const t = tracker();
-    expect(await t.openBlockers(await ticketOf(t, n))).toEqual([`#${open}`]);
+    expect((await ticketOf(t, n)).blockers).toEqual([`#${open}`]);
+    await t.candidates();
+    await t.candidates();
+    expect(gh.requests.filter((r) => r.path.includes('/dependencies/'))).toHaveLength(1);
   });
 });
 

@@ -5,6 +5,16 @@
 // Traps handled here (see the library notes): a 304 arrives as a thrown RequestError, so the cache lives in
 // `hook.wrap('request')`; retries are configured with `retry: {retries}`, never `request: {retries}` (that
 // would retry 304/404); the throttling plugin's groups are module-global, so tests turn it off.
+//
+// Redirects are never followed. GitHub answers 301 for an issue transferred to another repository (and for
+// a renamed repository); fetch would follow it, turning a write meant for this repository's issue into a
+// write on the issue in the other repository (DELETE and PATCH keep their method on a 301). The client asks
+// fetch for `redirect: 'manual'` and turns any 3xx into a thrown error carrying status and Location, which
+// the adapter reads as "gone from this repository".
+//
+// Tokens expire (a GitHub App installation token lasts an hour) and are rotated (`gh auth token`): on a 401
+// the client asks `reauth` once for the token source's current value and, when it differs, retries with it
+// and keeps it from then on. Only when that fails does the 401 surface.
 
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
@@ -31,6 +41,11 @@ export interface GitHubClientOptions {
   /** Called after every HTTP exchange (status 0 when no response arrived). */
   onRequest?: (info: { method: string; url: string; status: number }) => void;
   userAgent?: string;
+  /**
+   * Called after a 401 with the token that was rejected: the token source's current value, or null when
+   * there is none (or it is the same). Calls are shared: parallel 401s read the source once.
+   */
+  reauth?: (rejected: string) => Promise<string | null>;
 }
 
 export interface ClientStats {
@@ -52,7 +67,22 @@ interface CachedResponse {
 }
 
 const CACHE_LIMIT = 1000;
+
+type RequestFn = ((options: unknown) => Promise<unknown>) & {
+  endpoint: { merge(route: string, parameters?: Record<string, unknown>): { headers: Record<string, string> } & Record<string, unknown> };
+};
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A 3xx answer, never followed: `status` and `response.headers.location` say where GitHub points. */
+export class RedirectError extends Error {
+  constructor(
+    readonly status: number,
+    readonly response: { status: number; url: string; headers: Record<string, unknown>; data: unknown },
+  ) {
+    super(`GitHub answered ${status} (moved)`);
+    this.name = 'RedirectError';
+  }
+}
 
 /** True when the response was served from the ETag cache because GitHub answered 304 Not Modified. */
 export function isNotModified(response: { status: number }): boolean {
@@ -74,7 +104,7 @@ export function createOctokit(opts: GitHubClientOptions): GitHubClient {
     stats.requests++;
     let res: Response;
     try {
-      res = await fetch(input, { ...init, signal });
+      res = await fetch(input, { ...init, signal, redirect: 'manual' });
     } catch (err) {
       opts.onRequest?.({ method, url, status: 0 });
       throw err;
@@ -89,8 +119,35 @@ export function createOctokit(opts: GitHubClientOptions): GitHubClient {
     return res;
   };
 
+  // The token in use, replaced when reauth finds a new one. Read on every request (retries included).
+  let token = opts.token;
+  const authStrategy = () => {
+    const auth = async () => ({ type: 'token', token, tokenType: 'oauth' });
+    auth.hook = (request: RequestFn, route: unknown, parameters?: unknown) => {
+      const endpoint = request.endpoint.merge(route as string, parameters as Record<string, unknown>);
+      endpoint.headers.authorization = `token ${token}`;
+      return request(endpoint);
+    };
+    return auth;
+  };
+  let refreshing: Promise<string | null> | null = null;
+  const refresh = async (rejected: string): Promise<string | null> => {
+    if (token !== rejected) return token; // another request already moved on
+    if (!opts.reauth) return null;
+    refreshing ??= opts.reauth(rejected).then(
+      (next) => {
+        if (next !== null && next !== '' && next !== rejected) token = next;
+        return token !== rejected ? token : null;
+      },
+      () => null,
+    ).finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  };
+
   const octokit = new SwarmOctokit({
-    auth: opts.token,
+    authStrategy,
     baseUrl: opts.apiUrl.replace(/\/+$/, ''),
     userAgent: opts.userAgent ?? 'swarm',
     log: silent,
@@ -114,9 +171,14 @@ export function createOctokit(opts: GitHubClientOptions): GitHubClient {
     const key = method === 'GET' ? octokit.request.endpoint.parse(options).url : null;
     const cached = key !== null ? cache.get(key) : undefined;
     if (cached) options.headers = { ...options.headers, 'if-none-match': cached.etag };
+    let reauthed = false;
     for (let attempt = 0; ; attempt++) {
+      const sentWith = token;
       try {
         const response = await request(options);
+        if (response.status >= 300 && response.status < 400) {
+          throw new RedirectError(response.status, response as CachedResponse['response']);
+        }
         const etag = response.headers.etag;
         if (key !== null && typeof etag === 'string' && etag !== '') {
           cache.delete(key);
@@ -130,6 +192,10 @@ export function createOctokit(opts: GitHubClientOptions): GitHubClient {
           cache.delete(key); // refresh LRU position
           cache.set(key, cached);
           return { ...cached.response, status: 304 } as Awaited<ReturnType<typeof request>>;
+        }
+        if (statusOf(err) === 401 && !reauthed) {
+          reauthed = true;
+          if ((await refresh(sentWith)) !== null) continue;
         }
         const wait = secondaryWaitSec(err, maxRetryAfterSec);
         if (wait !== null && attempt < secondaryRetries) {

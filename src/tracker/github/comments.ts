@@ -2,6 +2,10 @@
 // marker + token author, its id cached so later updates are a single PATCH (or nothing when unchanged).
 // Creating it is the one non-idempotent write here: after an ambiguous failure the comment is looked up
 // before it is created again, so a lost answer never leaves two status comments.
+//
+// One listing per claim: the listing the first sticky write needs (to find an existing status comment) is
+// handed, with that write applied, to the prompt's comments() read that follows moments later, instead of
+// listing the same comments twice. It is used once and only while fresh (HANDOFF_MS).
 
 import type { GitHubClient } from './client.js';
 import { isAmbiguous, statusOf } from './errors.js';
@@ -10,16 +14,34 @@ import { findSticky, stickyBody } from '../sticky.js';
 import { type TrackerError } from '../../errors.js';
 
 const PAGE = 100;
+/** How long a listing taken for the sticky may stand in for the prompt's read of the same comments. */
+export const HANDOFF_MS = 30_000;
 
 export class GitHubComments {
   private readonly stickies = new Map<number, { id: number; body: string }>();
+  private readonly handoff = new Map<number, { at: number; comments: GhComment[] }>();
 
   constructor(
     private readonly gh: GitHubClient,
     private readonly repo: { owner: string; repo: string },
     private readonly selfLogin: () => Promise<string | null>,
     private readonly mapError: (err: unknown, what: string) => TrackerError,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** The issue's comments: the listing the sticky write just took (once, while fresh), else a new one. */
+  async current(issue: number): Promise<GhComment[]> {
+    const h = this.handoff.get(issue);
+    this.handoff.delete(issue);
+    if (h && this.now() - h.at < HANDOFF_MS) return h.comments;
+    return this.list(issue);
+  }
+
+  private keep(issue: number, at: number, listed: GhComment[], sticky: GhComment): void {
+    const comments = listed.some((c) => c.id === sticky.id) ? listed.map((c) => (c.id === sticky.id ? sticky : c)) : [...listed, sticky];
+    if (this.handoff.size > 500) this.handoff.clear();
+    this.handoff.set(issue, { at, comments });
+  }
 
   async list(issue: number): Promise<GhComment[]> {
     try {
@@ -47,15 +69,20 @@ export class GitHubComments {
       }
       this.stickies.delete(issue); // deleted by someone: find another or recreate
     }
-    const found = await this.stickyAmong(await this.list(issue));
+    const listedAt = this.now();
+    const listed = await this.list(issue);
+    const found = await this.stickyAmong(listed);
     if (found && (found.body === body || (await this.edit(found.id, body)))) {
       this.stickies.set(issue, { id: found.id, body });
+      this.keep(issue, listedAt, listed, { ...found, body });
       return;
     }
     try {
       // Not idempotent: sent once, never re-sent by the retry plugin.
       const res = await this.gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: issue, body, request: { retries: 0 } });
-      this.stickies.set(issue, { id: parseComment(res.data).id, body });
+      const created = parseComment(res.data);
+      this.stickies.set(issue, { id: created.id, body });
+      this.keep(issue, listedAt, listed, created);
     } catch (err) {
       // A timeout or a 5xx may still have created it: look before creating a second one.
       if (isAmbiguous(err)) {

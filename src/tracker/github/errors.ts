@@ -82,6 +82,13 @@ export function mapGitHubError(err: unknown, ctx: ErrorContext): TrackerError {
   if (status === 403) {
     return make('auth', `GitHub refused ${ctx.what} on ${ctx.repo} (403): the token lacks permission (${detail})`);
   }
+  if (status !== null && status >= 300 && status < 400) {
+    // Never followed (see client.ts): an issue moved to another repository, or the repository renamed.
+    const location = headersOf(err).location;
+    const where = typeof location === 'string' && location !== '' ? ` to ${location}` : '';
+    if (ctx.repoLevel) return make('config', `repository ${ctx.repo} has moved (GitHub redirects${where}): set tracker.repo to its new owner/name`);
+    return make('not_found', `GitHub: moved to another repository while ${ctx.what} (${status})`);
+  }
   if (status === 404 && ctx.repoLevel) {
     return make('config', `repository ${ctx.repo} not found or the token cannot see it`);
   }

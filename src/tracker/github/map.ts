@@ -16,6 +16,13 @@ export interface GhIssue {
   created_at: string;
   updated_at: string;
   isPull: boolean;
+  /** The API URL of the repository the issue lives in (`…/repos/owner/name`); null when GitHub left it out. */
+  repositoryUrl: string | null;
+  /**
+   * GitHub's `issue_dependencies_summary`: `blocked_by` counts the blockers still open, `total_blocked_by`
+   * open and closed ones. null when the server does not send it (GitHub Enterprise before 3.19).
+   */
+  dependencies: { blockedBy: number; totalBlockedBy: number } | null;
 }
 
 export interface GhComment {
@@ -59,7 +66,19 @@ export function parseIssue(raw: unknown): GhIssue {
     created_at: str(raw.created_at),
     updated_at: str(raw.updated_at),
     isPull: 'pull_request' in raw && raw.pull_request != null,
+    repositoryUrl: typeof raw.repository_url === 'string' ? raw.repository_url : null,
+    dependencies: dependencySummary(raw.issue_dependencies_summary),
   };
+}
+
+function dependencySummary(raw: unknown): GhIssue['dependencies'] {
+  if (!isObj(raw) || typeof raw.blocked_by !== 'number') return null;
+  return { blockedBy: raw.blocked_by, totalBlockedBy: typeof raw.total_blocked_by === 'number' ? raw.total_blocked_by : raw.blocked_by };
+}
+
+/** Whether `repositoryUrl` (an issue's `repository_url`) names the repository `owner/name` (case-insensitive). */
+export function isRepository(repositoryUrl: string, fullName: string): boolean {
+  return repositoryUrl.toLowerCase().endsWith(`/repos/${fullName.toLowerCase()}`);
 }
 
 export function parseIssueList(raw: unknown): GhIssue[] {
@@ -85,8 +104,8 @@ export function blockerNumbersFromBody(body: string): number[] {
   return found;
 }
 
-/** Ticket from an issue. `blockers` holds the body's referenced issues ("#N"); their open-check is separate. */
-export function toTicket(issue: GhIssue): Ticket {
+/** Ticket from an issue and its blockers that are still open (resolved by the caller: see blockers.ts). */
+export function toTicket(issue: GhIssue, blockers: readonly string[]): Ticket {
   return {
     key: String(issue.number),
     id: String(issue.number),
@@ -101,7 +120,7 @@ export function toTicket(issue: GhIssue): Ticket {
     open: issue.state === 'open',
     created_at: issue.created_at,
     updated_at: issue.updated_at,
-    blockers: blockerNumbersFromBody(issue.body).map((n) => `#${n}`),
+    blockers: [...blockers],
     branch_hint: null,
   };
 }

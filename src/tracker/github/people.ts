@@ -1,22 +1,47 @@
-// Who is who on the repository: the token's own login, collaborators' roles (cached for the tracker's
-// lifetime), and the trusted_labelers_only verdict from an issue's `labeled` events.
+// Who is who on the repository: the token's own login, collaborators' access (kept at most
+// PERMISSION_TTL_MS, so a revoked writer stops being trusted without a restart), and the
+// trusted_labelers_only verdict from an issue's `labeled` events.
+//
+// Trust is decided on `permission`, never on `role_name`. GitHub's description of
+// GET /repos/{owner}/{repo}/collaborators/{username}/permission: "The `permission` attribute provides the
+// legacy base roles of `admin`, `write`, `read`, and `none`, where the `maintain` role is mapped to `write`
+// and the `triage` role is mapped to `read`. The `role_name` attribute provides the name of the assigned
+// role, including custom roles." A custom role is built on a base role, so `permission` is that base
+// (`write` for one built on write or maintain, `read` for one built on read or triage), while `role_name` is
+// whatever the organisation called it — a name, not a level. It only appears in reason texts.
 
 import type { GitHubClient } from './client.js';
 import { statusOf } from './errors.js';
 import type { TrustVerdict } from '../types.js';
 import { type TrackerError } from '../../errors.js';
 
-/** Roles that may direct the agent: they could push the change themselves. */
-export const WRITER_ROLES: ReadonlySet<string> = new Set(['admin', 'maintain', 'write']);
+/** Base permissions that may direct the agent: they could push the change themselves. */
+export const WRITER_PERMISSIONS: ReadonlySet<string> = new Set(['admin', 'write']);
+
+/** How long a collaborator's access (and any verdict built on it) is believed. */
+export const PERMISSION_TTL_MS = 10 * 60_000;
+
+export interface Access {
+  /** admin | write | read | none (GitHub's base level; what trust is decided on). */
+  permission: string;
+  /** GitHub's role_name (admin, maintain, write, triage, read, or a custom role's name); shown, never trusted. */
+  role: string;
+}
+
+/** "admin", or "deployer, write access" when the role name is not the base permission. */
+export function describeAccess(a: Access): string {
+  return a.role === '' || a.role === a.permission ? a.permission : `${a.role}, ${a.permission} access`;
+}
 
 export class GitHubPeople {
   private self: Promise<string | null> | null = null;
-  private readonly roles = new Map<string, Promise<string>>();
+  private readonly access = new Map<string, { at: number; p: Promise<Access> }>();
 
   constructor(
     private readonly gh: GitHubClient,
     private readonly repo: { owner: string; repo: string },
     private readonly mapError: (err: unknown, what: string) => TrackerError,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The token's login; null for tokens that cannot read /user (GitHub App installation tokens). */
@@ -42,28 +67,28 @@ export class GitHubPeople {
   async isWriter(login: string | null): Promise<boolean> {
     if (login === null) return false;
     if (await this.isSelf(login)) return true;
-    return WRITER_ROLES.has(await this.roleOf(login));
+    return WRITER_PERMISSIONS.has((await this.accessOf(login)).permission);
   }
 
-  /** admin/maintain/write/triage/read/none; a 404 (not a collaborator, unknown user) is "none". */
-  roleOf(login: string): Promise<string> {
+  /** A collaborator's access, cached for PERMISSION_TTL_MS; a 404 (not a collaborator, unknown user) is "none". */
+  accessOf(login: string): Promise<Access> {
     const key = login.toLowerCase();
-    let p = this.roles.get(key);
-    if (!p) {
-      p = this.gh.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { ...this.repo, username: login }).then(
-        (res) => {
-          const d = res.data as { role_name?: unknown; permission?: unknown };
-          if (typeof d.role_name === 'string' && d.role_name !== '') return d.role_name;
-          return typeof d.permission === 'string' ? d.permission : 'none';
-        },
-        (err: unknown) => {
-          if (statusOf(err) === 404) return 'none';
-          this.roles.delete(key);
-          throw this.mapError(err, `reading @${login}'s permission`);
-        },
-      );
-      this.roles.set(key, p);
-    }
+    const cached = this.access.get(key);
+    if (cached && this.now() - cached.at < PERMISSION_TTL_MS) return cached.p;
+    const p = this.gh.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { ...this.repo, username: login }).then(
+      (res): Access => {
+        const d = res.data as { role_name?: unknown; permission?: unknown };
+        const permission = typeof d.permission === 'string' ? d.permission : 'none';
+        return { permission, role: typeof d.role_name === 'string' ? d.role_name : '' };
+      },
+      (err: unknown): Access => {
+        if (statusOf(err) === 404) return { permission: 'none', role: '' };
+        if (this.access.get(key)?.p === p) this.access.delete(key);
+        throw this.mapError(err, `reading @${login}'s permission`);
+      },
+    );
+    if (this.access.size >= 2000) this.access.clear();
+    this.access.set(key, { at: this.now(), p });
     return p;
   }
 
@@ -87,11 +112,16 @@ export class GitHubPeople {
       if (actor === null) {
         return { trusted: false, reason: `label \`${label}\` was applied by an unknown account (trusted_labelers_only)` };
       }
-      const role = (await this.isSelf(actor)) ? 'token user' : await this.roleOf(actor);
-      if (role !== 'token user' && !WRITER_ROLES.has(role)) {
-        return { trusted: false, reason: `label \`${label}\` was applied by @${actor}, who has ${role} permission (trusted_labelers_only)` };
+      if (await this.isSelf(actor)) {
+        reasons.push(`label \`${label}\` was applied by @${actor} (token user)`);
+        continue;
       }
-      reasons.push(`label \`${label}\` was applied by @${actor} (${role})`);
+      const access = await this.accessOf(actor);
+      if (!WRITER_PERMISSIONS.has(access.permission)) {
+        const shown = access.role !== '' && access.role !== access.permission ? `${access.role} permission (${access.permission} access)` : `${access.permission} permission`;
+        return { trusted: false, reason: `label \`${label}\` was applied by @${actor}, who has ${shown} (trusted_labelers_only)` };
+      }
+      reasons.push(`label \`${label}\` was applied by @${actor} (${describeAccess(access)})`);
     }
     return { trusted: true, reason: reasons.join('; ') };
   }

@@ -1,13 +1,19 @@
 // The GitHub Issues tracker and GitHub code host: maps swarm's Tracker/CodeHost onto the REST API.
 // One fixed poll URL (so its ETag hits and an idle poll costs one uncounted 304), labels for claims,
 // one sticky status comment per ticket, trust checks on who applied the trigger label. No scheduling here.
+// An issue transferred to another repository (GitHub answers 301, never followed; or an issue whose
+// `repository_url` is not this repository) is gone from this tracker: fetch() returns null and writes fail
+// with 'not_found'.
 
 import type { Config } from '../../config/types.js';
+import type { Env } from '../../config/fields.js';
+import { rereadGithubToken } from '../../config/credentials.js';
 import { createOctokit, isNotModified, type GitHubClient } from './client.js';
 import { mapGitHubError, statusOf } from './errors.js';
-import { parseIssue, parseIssueList, toTicket } from './map.js';
+import { isRepository, parseIssue, parseIssueList, toTicket, type GhIssue } from './map.js';
+import { GitHubBlockers } from './blockers.js';
 import { GitHubComments } from './comments.js';
-import { GitHubPeople } from './people.js';
+import { GitHubPeople, PERMISSION_TTL_MS } from './people.js';
 import { GitHubPulls } from './pulls.js';
 import type { Appearance, CandidateList, CodeHost, Mark, OpenPullRequest, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 
@@ -18,6 +24,16 @@ export interface GitHubTrackerOptions {
   /** Defaults to createOctokit with throttling on, 3 retries, against tracker.api_url. */
   octokit?: GitHubClient;
   now?: () => Date;
+  /**
+   * The environment the token came from. With it (and no `octokit`), a 401 makes the adapter read the token
+   * source again — tracker.token of the current configuration, GITHUB_TOKEN, GH_TOKEN, `gh auth token` —
+   * and carry on with a new token it finds.
+   */
+  env?: Env;
+  /** The gh executable for that re-read (default "gh", found on the env's PATH). */
+  ghCommand?: string;
+  /** A new token found is appended here too (the services' secret list: agent env scrubbing). */
+  secrets?: string[];
 }
 
 export interface AccessCheck {
@@ -34,12 +50,15 @@ export class GitHubTracker implements Tracker, CodeHost {
   readonly kind = 'github' as const;
   private config: Config;
   private readonly gh: GitHubClient;
-  private readonly token: string;
+  private token: string;
   private readonly owner: string;
   private readonly name: string;
   private readonly now: () => Date;
   private readonly people: GitHubPeople;
-  private readonly trustCache = new Map<string, TrustVerdict>();
+  private readonly trustCache = new Map<string, { at: number; verdict: TrustVerdict }>();
+  private readonly blockers: GitHubBlockers;
+  /** Numbers of the items of the last listing (all open): a body blocker among them needs no request. */
+  private listed: ReadonlySet<number> = new Set();
   private readonly commentsApi: GitHubComments;
   private readonly pulls: GitHubPulls;
   private readonly authors = new Map<string, string | null>();
@@ -58,9 +77,13 @@ export class GitHubTracker implements Tracker, CodeHost {
         throttle: opts.config.tracker.throttle_writes,
         retries: 3,
         timeoutMs: opts.config.tracker.request_timeout,
+        ...(opts.env ? { reauth: (rejected: string) => this.reauth(rejected, opts) } : {}),
       });
-    this.people = new GitHubPeople(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
-    this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), (err, what) => this.mapError(err, what));
+    const clock = () => this.now().getTime();
+    const mapError = (err: unknown, what: string) => this.mapError(err, what);
+    this.people = new GitHubPeople(this.gh, this.repoParams(), mapError, clock);
+    this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), mapError, clock);
+    this.blockers = new GitHubBlockers(this.gh, this.repoParams(), clock, mapError);
     this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
   }
 
@@ -75,7 +98,7 @@ export class GitHubTracker implements Tracker, CodeHost {
 
   async candidates(): Promise<CandidateList> {
     const labels = this.config.tracker.labels.join(',');
-    const tickets: Ticket[] = [];
+    const issues: GhIssue[] = [];
     let unchanged = true;
     for (let page = 1; ; page++) {
       const params = {
@@ -89,51 +112,30 @@ export class GitHubTracker implements Tracker, CodeHost {
       const res = await this.call('listing issues', () => this.gh.request('GET /repos/{owner}/{repo}/issues', params), true);
       if (!isNotModified(res)) unchanged = false;
       const items = parseIssueList(res.data);
-      for (const issue of items) {
-        if (issue.isPull) continue;
-        this.authors.set(String(issue.number), issue.author);
-        tickets.push(toTicket(issue));
-      }
+      issues.push(...items);
       if (items.length < PAGE) break;
+    }
+    this.listed = new Set(issues.map((i) => i.number));
+    const tickets: Ticket[] = [];
+    for (const issue of issues) {
+      if (issue.isPull) continue;
+      this.authors.set(String(issue.number), issue.author);
+      tickets.push(toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: false })));
     }
     return { tickets, unchanged };
   }
 
+  /** A fresh read; its blockers are resolved the way candidates() resolves them (remembered "closed" re-checked). */
   async fetch(key: string): Promise<Ticket | null> {
     if (!/^\d+$/.test(key)) return null;
     const issue = await this.issueOrNull(Number(key));
     if (issue === null || issue.isPull) return null;
     this.authors.set(key, issue.author);
-    return toTicket(issue);
-  }
-
-  /** Blockers still open: the body's "blocked by #N" references plus GitHub's native dependencies. */
-  async openBlockers(ticket: Ticket): Promise<string[]> {
-    const open = new Set<string>();
-    for (const ref of ticket.blockers) {
-      const n = Number(ref.replace(/^#/, ''));
-      if (!Number.isInteger(n) || n <= 0 || n === ticket.number) continue;
-      const issue = await this.issueOrNull(n);
-      if (issue !== null && issue.state === 'open') open.add(`#${n}`);
-    }
-    const route = 'GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by';
-    try {
-      const res = await this.gh.request(route, { ...this.repoParams(), issue_number: ticket.number, per_page: PAGE });
-      for (const raw of Array.isArray(res.data) ? (res.data as unknown[]) : []) {
-        const issue = parseIssue(raw);
-        if (issue.state !== 'open') continue;
-        const repoUrl = (raw as { repository_url?: unknown }).repository_url;
-        const other = typeof repoUrl === 'string' && !repoUrl.endsWith(`/repos/${this.repoName}`);
-        open.add(other ? `${repoUrl.replace(/^.*\/repos\//, '')}#${issue.number}` : `#${issue.number}`);
-      }
-    } catch (err) {
-      if (statusOf(err) !== 404) throw this.mapError(err, 'reading dependencies');
-    }
-    return [...open];
+    return toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: true }));
   }
 
   async comments(ticket: Ticket): Promise<TicketComment[]> {
-    const all = await this.commentsApi.list(ticket.number);
+    const all = await this.commentsApi.current(ticket.number);
     const sticky = await this.commentsApi.stickyAmong(all);
     const out: TicketComment[] = [];
     for (const c of all) {
@@ -150,10 +152,12 @@ export class GitHubTracker implements Tracker, CodeHost {
     }
     const cacheKey = JSON.stringify([ticket.key, ticket.updated_at, tc.labels, tc.trusted_labelers_only, tc.allowed_authors]);
     const cached = this.trustCache.get(cacheKey);
-    if (cached) return cached;
+    // Built on collaborator permissions: believed no longer than they are (a revoked writer stops counting).
+    if (cached && this.now().getTime() - cached.at < PERMISSION_TTL_MS) return cached.verdict;
+    const at = this.now().getTime();
     const verdict = await this.computeTrust(ticket);
     if (this.trustCache.size >= 2000) this.trustCache.clear(); // keys carry updated_at: old ones are dead
-    this.trustCache.set(cacheKey, verdict);
+    this.trustCache.set(cacheKey, { at, verdict });
     return verdict;
   }
 
@@ -261,15 +265,30 @@ export class GitHubTracker implements Tracker, CodeHost {
     }
   }
 
-  private async issueOrNull(n: number) {
+  /** The issue, or null when it is not (or no longer) in this repository: missing, deleted or transferred. */
+  private async issueOrNull(n: number): Promise<GhIssue | null> {
+    let issue: GhIssue;
     try {
       const res = await this.gh.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { ...this.repoParams(), issue_number: n });
-      return parseIssue(res.data);
+      issue = parseIssue(res.data);
     } catch (err) {
       const status = statusOf(err);
-      if (status === 404 || status === 410) return null;
+      // "The API returns a 301 Moved Permanently status if the issue was transferred to another repository.
+      // If the issue was transferred to or deleted from a repository where the authenticated user lacks read
+      // access, the API returns a 404 … deleted from a repository where the authenticated user has read
+      // access, … 410 Gone" (REST description, "Get an issue").
+      if (status === 301 || status === 404 || status === 410) return null;
       throw this.mapError(err, `reading issue #${n}`);
     }
+    if (issue.repositoryUrl !== null && !isRepository(issue.repositoryUrl, this.repoName)) return null;
+    return issue;
+  }
+
+  /** After a 401: the token source's current value when it differs (registered as a secret), else null. */
+  private async reauth(rejected: string, opts: GitHubTrackerOptions): Promise<string | null> {
+    const next = await rereadGithubToken(this.config, opts.env ?? {}, rejected, { ghCommand: opts.ghCommand, secrets: opts.secrets });
+    if (next !== null) this.token = next;
+    return next;
   }
 
   private async addLabel(ticket: Ticket, label: string): Promise<void> {
