@@ -3,7 +3,8 @@
 // fake-github.ts.
 
 import { execFile } from 'node:child_process';
-import type { FakeGitHubState, FakeIssue } from './fake-github-state.js';
+import type { FakeChecks } from './fake-github-checks.js';
+import type { FakeGitHubState, FakeIssue, FakePull } from './fake-github-state.js';
 
 export interface RouteRequest {
   method: string;
@@ -21,6 +22,7 @@ export interface RouteResponse {
 export interface RouteOptions {
   gitDir: string | null;
   dependencies: boolean;
+  checks: FakeChecks;
 }
 
 type Handler = (req: RouteRequest, m: string[], s: FakeGitHubState, o: RouteOptions) => RouteResponse | Promise<RouteResponse>;
@@ -58,8 +60,15 @@ function git(gitDir: string, args: string[]): Promise<{ ok: boolean; out: string
   });
 }
 
+async function pullJson(s: FakeGitHubState, o: RouteOptions, p: FakePull) {
+  return s.pullJson(p, { head: await o.checks.headSha(p), base: await o.checks.baseSha(p) });
+}
+
 function listIssues(req: RouteRequest, s: FakeGitHubState): RouteResponse {
   const state = req.query.get('state') ?? 'open';
+  // `labels` is a comma-separated AND list (REST description, issues/list-for-repo). Matched regardless of
+  // case here: label names are unique regardless of case on GitHub, and the REST filter is reported to be
+  // case-insensitive (github/awesome-copilot labels-api notes); GitHub does not document it either way.
   const wanted = (req.query.get('labels') ?? '').split(',').map((l) => l.trim().toLowerCase()).filter((l) => l !== '');
   const sort = req.query.get('sort') ?? 'created';
   const dir = req.query.get('direction') === 'asc' ? 1 : -1;
@@ -97,7 +106,7 @@ async function createPull(req: RouteRequest, s: FakeGitHubState, o: RouteOptions
     }
   }
   const pull = s.createPull({ head, base, title: b.title, body: typeof b.body === 'string' ? b.body : '', user: s.tokenUser, draft: b.draft === true });
-  return { status: 201, body: s.pullJson(pull) };
+  return { status: 201, body: await pullJson(s, o, pull) };
 }
 
 function labelsInBody(body: unknown): string[] {
@@ -169,6 +178,9 @@ const routes: Array<[string, RegExp, Handler]> = [
     s.setLabels(it.number, [...it.labels, ...add.filter((l) => !it.labels.some((x) => x.toLowerCase() === l.toLowerCase()))], s.tokenUser);
     return { status: 200, body: it.labels.map((l) => s.labelJson(l)) };
   }],
+  // Removing an absent label: 404 "Label does not exist" (what GitHub answers; the REST description lists
+  // 404 for issues/remove-label). The name matches regardless of case, like every label name on GitHub
+  // (rust-lang/triagebot#1915/#1953 remove labels typed in another case); not documented either way.
   ['DELETE', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/labels\/(.+)$/, (_r, m, s) => {
     const it = findItem(s, m[1]!);
     const name = decodeURIComponent(m[2]!);
@@ -195,6 +207,10 @@ const routes: Array<[string, RegExp, Handler]> = [
     if (!it) return notFound();
     return paged(r, s, s.events.filter((e) => e.issue === it.number).map((e) => s.eventJson(e)));
   }],
+  // Native dependencies (REST description, issues/list-dependencies-blocked-by): full issue objects, closed
+  // blockers included — each carries its `state`, and only issue_dependencies_summary.blocked_by counts the
+  // open ones (ready-for-agent#49: "GitHub also returns closed Issues in the blockedBy connection"). GitHub
+  // Enterprise before 3.19 has no such endpoint: 404 (`dependencies: false`).
   ['GET', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/dependencies\/blocked_by$/, (r, m, s, o) => {
     const it = findItem(s, m[1]!);
     if (!it || !o.dependencies) return notFound();
@@ -210,31 +226,47 @@ const routes: Array<[string, RegExp, Handler]> = [
     return { status: 201, body: s.labelJson(name) };
   }],
   ['GET', /^\/repos\/[^/]+\/[^/]+\/collaborators\/([^/]+)\/permission$/, (_r, m, s) => ({ status: 200, body: s.permissionJson(decodeURIComponent(m[1]!)) })],
-  ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls$/, (r, _m, s) => {
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls$/, async (r, _m, s, o) => {
     const state = r.query.get('state') ?? 'open';
     const headQ = r.query.get('head');
     let pulls = [...s.pulls.values()].filter((p) => state === 'all' || p.state === state);
-    if (headQ !== null) {
-      const [owner, branch] = headQ.includes(':') ? [headQ.slice(0, headQ.indexOf(':')), headQ.slice(headQ.indexOf(':') + 1)] : [s.owner, headQ];
+    // `head` must be "user:ref-name" or "organization:ref-name" (REST description, pulls/list). Without the
+    // owner GitHub silently ignores the filter and lists every PR (github/docs#16647, hub4j/github-api#538,
+    // crowdin/github-action#164).
+    if (headQ !== null && headQ.includes(':')) {
+      const [owner, branch] = [headQ.slice(0, headQ.indexOf(':')), headQ.slice(headQ.indexOf(':') + 1)];
       pulls = owner.toLowerCase() === s.owner.toLowerCase() ? pulls.filter((p) => p.head === branch) : [];
     }
     const base = r.query.get('base');
     if (base !== null) pulls = pulls.filter((p) => p.base === base);
     pulls.sort((a, b) => b.number - a.number);
-    return paged(r, s, pulls.map((p) => s.pullJson(p)));
+    const out = [];
+    for (const p of pulls) out.push(await pullJson(s, o, p));
+    return paged(r, s, out);
   }],
   ['POST', /^\/repos\/[^/]+\/[^/]+\/pulls$/, (r, _m, s, o) => createPull(r, s, o)],
-  ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/, (_r, m, s) => {
+  // One PR: `head.sha` is the head branch's tip (the bare origin's, when the fake has one).
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/, async (_r, m, s, o) => {
     const p = s.pulls.get(Number(m[1]));
-    return p ? { status: 200, body: s.pullJson(p) } : notFound();
+    return p ? { status: 200, body: await pullJson(s, o, p) } : notFound();
   }],
 ];
 
+/** Answer a request for repository `s` (the caller picked it by /repos/{owner}/{repo} or /repositories/{id}). */
 export async function route(req: RouteRequest, s: FakeGitHubState, o: RouteOptions): Promise<RouteResponse> {
-  const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(?:\/|$)/.exec(req.pathname);
-  if (repoMatch && `${decodeURIComponent(repoMatch[1]!)}/${decodeURIComponent(repoMatch[2]!)}`.toLowerCase() !== s.fullName.toLowerCase()) {
-    return notFound();
+  // A transferred issue: "The API returns a 301 Moved Permanently status if the issue was transferred to
+  // another repository" (REST description, issues/get), Location naming the new place by repository id (the
+  // form GitHub uses for moved repositories: "Location: https://api.github.com/repositories/12247303",
+  // gidgethub/gidgethub#214). That every path under the issue (labels, comments) and every method answers
+  // the same way is not documented: assumed, so that a client that followed would be caught.
+  const moved = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)(\/.*)?$/.exec(req.pathname);
+  const to = moved ? s.transferred.get(Number(moved[1])) : undefined;
+  if (moved && to) {
+    const location = `${s.apiBase}/repositories/${to.repoId}/issues/${to.number}${moved[2] ?? ''}`;
+    return { status: 301, body: { message: 'Moved Permanently', url: location, documentation_url: 'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects' }, headers: { location } };
   }
+  const follow = await o.checks.route({ method: req.method, pathname: req.pathname, query: req.query, gitDir: o.gitDir }, (all) => paged(req, s, all));
+  if (follow) return follow;
   for (const [method, re, handler] of routes) {
     if (method !== req.method) continue;
     const m = re.exec(req.pathname);

@@ -3,6 +3,8 @@
 // would render for each. A deterministic clock (one second per mutation) keeps timestamps ordered.
 
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+/** The roles a custom repository role can be built on (GitHub docs, "Managing custom repository roles"). */
+export type BaseRole = 'read' | 'triage' | 'write' | 'maintain';
 
 export interface FakeIssue {
   number: number;
@@ -58,6 +60,10 @@ export interface FakeLabel {
   description: string;
 }
 
+// GET …/collaborators/{username}/permission: "The `permission` attribute provides the legacy base roles of
+// `admin`, `write`, `read`, and `none`, where the `maintain` role is mapped to `write` and the `triage` role
+// is mapped to `read`. The `role_name` attribute provides the name of the assigned role, including custom
+// roles." (REST description, repos/get-collaborator-permission-level.)
 const ROLE_TO_PERMISSION: Record<Permission, string> = {
   admin: 'admin', maintain: 'write', write: 'write', triage: 'read', read: 'read', none: 'none',
 };
@@ -69,6 +75,12 @@ export class FakeGitHubState {
   readonly events: FakeEvent[] = [];
   readonly labels: FakeLabel[] = [];
   readonly permissions = new Map<string, Permission>();
+  /** Custom repository roles by user: their name and the role they are built on. */
+  readonly customRoles = new Map<string, { name: string; base: BaseRole }>();
+  /** Issues moved away: old number → where they went (repository id and number there). */
+  readonly transferred = new Map<number, { repoId: number; number: number }>();
+  /** Render issue_dependencies_summary (GitHub and GHES ≥ 3.19); false for an older GitHub Enterprise. */
+  dependencies = true;
   apiBase = '';
   private nextNumber = 1;
   private nextId = 1000;
@@ -81,6 +93,7 @@ export class FakeGitHubState {
     readonly tokenUser: string,
     readonly defaultUser: string,
     readonly defaultPermission: Permission,
+    readonly repoId: number = 1296269,
   ) {}
 
   get fullName(): string {
@@ -97,7 +110,7 @@ export class FakeGitHubState {
   }
 
   permissionOf(user: string): Permission {
-    return this.permissions.get(user.toLowerCase()) ?? this.defaultPermission;
+    return this.customRoles.get(user.toLowerCase())?.base ?? this.permissions.get(user.toLowerCase()) ?? this.defaultPermission;
   }
 
   item(n: number): FakeIssue {
@@ -106,10 +119,16 @@ export class FakeGitHubState {
     return it;
   }
 
-  ensureRepoLabel(name: string): void {
-    if (!this.labels.some((l) => l.name.toLowerCase() === name.toLowerCase())) {
-      this.labels.push({ id: this.id(), name, color: 'ededed', description: '' });
-    }
+  /**
+   * The repository's label of that name, created if missing. Names are unique regardless of case on GitHub
+   * (a repository cannot hold both "Bug" and "bug": karelz/GitHubIssues#128, shiftkey/webhooks#110), so
+   * adding "Bug" where "bug" exists adds "bug".
+   */
+  ensureRepoLabel(name: string): string {
+    const have = this.labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
+    if (have) return have.name;
+    this.labels.push({ id: this.id(), name, color: 'ededed', description: '' });
+    return name;
   }
 
   createItem(input: { title: string; body?: string; labels?: string[]; user?: string; labeledBy?: string; state?: 'open' | 'closed'; isPull?: boolean }): FakeIssue {
@@ -137,14 +156,11 @@ export class FakeGitHubState {
     const it = this.item(n);
     const lower = (xs: string[]) => xs.map((x) => x.toLowerCase());
     const removed = it.labels.filter((l) => !lower(labels).includes(l.toLowerCase()));
-    const added = labels.filter((l, i) => !lower(it.labels).includes(l.toLowerCase()) && lower(labels).indexOf(l.toLowerCase()) === i);
+    const added = labels.filter((l, i) => !lower(it.labels).includes(l.toLowerCase()) && lower(labels).indexOf(l.toLowerCase()) === i).map((l) => this.ensureRepoLabel(l));
     if (removed.length === 0 && added.length === 0) return;
     const now = this.tick();
     for (const l of removed) this.events.push({ id: this.id(), issue: n, event: 'unlabeled', actor, label: l, created_at: now });
-    for (const l of added) {
-      this.ensureRepoLabel(l);
-      this.events.push({ id: this.id(), issue: n, event: 'labeled', actor, label: l, created_at: now });
-    }
+    for (const l of added) this.events.push({ id: this.id(), issue: n, event: 'labeled', actor, label: l, created_at: now });
     it.labels = [...it.labels.filter((l) => !removed.includes(l)), ...added];
     it.updated_at = now;
   }
@@ -191,6 +207,26 @@ export class FakeGitHubState {
     this.setState(n, 'closed', this.tokenUser);
   }
 
+  /**
+   * Move issue `n` to `dest` (GitHub: "Transferring an issue to another repository"). It gets the next number
+   * there; "comments and assignees are retained" while labels are kept only where the target has them
+   * (docs.github.com, github/docs#3197; triagebot's transfer notes). Here it is gone: its old number answers
+   * 301 (see the routes). Returns the new number.
+   */
+  transferTo(n: number, dest: FakeGitHubState): number {
+    const it = this.item(n);
+    if (it.isPull) throw new Error(`fake-github: #${n} is a pull request; only issues transfer`);
+    const moved = dest.createItem({ title: it.title, body: it.body, user: it.user, state: it.state });
+    const keep = it.labels.filter((l) => dest.labels.some((d) => d.name.toLowerCase() === l.toLowerCase()));
+    if (keep.length > 0) dest.setLabels(moved.number, keep, this.tokenUser);
+    for (const c of this.comments.filter((x) => x.issue === n)) dest.comments.push({ ...c, id: dest.id(), issue: moved.number });
+    this.comments.splice(0, this.comments.length, ...this.comments.filter((x) => x.issue !== n));
+    this.items.delete(n);
+    for (const other of this.items.values()) other.blockedBy = other.blockedBy.filter((b) => b !== n);
+    this.transferred.set(n, { repoId: dest.repoId, number: moved.number });
+    return moved.number;
+  }
+
   addComment(n: number, user: string, body: string): FakeComment {
     const it = this.item(n);
     const now = this.tick();
@@ -227,6 +263,7 @@ export class FakeGitHubState {
       created_at: it.created_at,
       updated_at: it.updated_at,
       closed_at: it.closed_at,
+      ...(this.dependencies ? { issue_dependencies_summary: this.dependencySummary(it) } : {}),
       url: `${repoUrl}/issues/${it.number}`,
       repository_url: repoUrl,
       html_url: `https://github.com/${this.fullName}/${kind}/${it.number}`,
@@ -236,7 +273,24 @@ export class FakeGitHubState {
     };
   }
 
-  pullJson(p: FakePull) {
+  /**
+   * `issue_dependencies_summary` on every issue object (REST description, schema issue). Field meanings from
+   * GitHub's GraphQL reference (IssueDependenciesSummary): blockedBy "Count of issues this issue is blocked
+   * by", totalBlockedBy "Total count of issues this issue is blocked by (open and closed)" — so blocked_by
+   * counts open blockers only; live answers agree (a blocker closed → blocked_by 0, total_blocked_by 1).
+   */
+  dependencySummary(it: FakeIssue) {
+    const blockers = it.blockedBy.map((n) => this.items.get(n)).filter((x): x is FakeIssue => x !== undefined);
+    const blocking = [...this.items.values()].filter((x) => x.blockedBy.includes(it.number));
+    return {
+      blocked_by: blockers.filter((b) => b.state === 'open').length,
+      total_blocked_by: blockers.length,
+      blocking: blocking.filter((b) => b.state === 'open').length,
+      total_blocking: blocking.length,
+    };
+  }
+
+  pullJson(p: FakePull, sha: { head: string; base: string }) {
     const repoUrl = `${this.apiBase}/repos/${this.fullName}`;
     const repo = { full_name: this.fullName, name: this.repo, owner: this.userJson(this.owner) };
     return {
@@ -254,8 +308,8 @@ export class FakeGitHubState {
       updated_at: p.updated_at,
       url: `${repoUrl}/pulls/${p.number}`,
       html_url: `https://github.com/${this.fullName}/pull/${p.number}`,
-      head: { ref: p.head, label: `${this.owner}:${p.head}`, repo },
-      base: { ref: p.base, label: `${this.owner}:${p.base}`, repo },
+      head: { ref: p.head, sha: sha.head, label: `${this.owner}:${p.head}`, repo },
+      base: { ref: p.base, sha: sha.base, label: `${this.owner}:${p.base}`, repo },
     };
   }
 
@@ -284,6 +338,9 @@ export class FakeGitHubState {
   }
 
   permissionJson(user: string) {
+    const custom = this.customRoles.get(user.toLowerCase());
+    // A custom role reports the base level it is built on as `permission`, its own name as `role_name`.
+    if (custom) return { permission: ROLE_TO_PERMISSION[custom.base], role_name: custom.name, user: this.userJson(user) };
     const role = this.permissionOf(user);
     return { permission: ROLE_TO_PERMISSION[role], role_name: role, user: this.userJson(user) };
   }

@@ -1,14 +1,16 @@
 // A stateful fake GitHub REST API on 127.0.0.1 for the whole suite: Octokit runs unmodified against `url`.
-// This file owns the transport (token check, request log, strong ETags and 304s, x-ratelimit-* headers,
-// injected faults) and the test-facing API; routes and data live in fake-github-routes/-state.
+// This file owns the transport (token check, request log, ETags and 304s, x-ratelimit-* headers, injected
+// faults, which repository a path names) and the test-facing API; routes and data live in
+// fake-github-routes/-state, the PR follow-through surface in fake-github-checks.
 
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { route, type RouteResponse } from './fake-github-routes.js';
-import { FakeGitHubState, type FakeComment, type FakeEvent, type FakeIssue, type FakePull, type Permission } from './fake-github-state.js';
+import { FakeGitHubState, type BaseRole, type FakeComment, type FakeEvent, type FakeIssue, type FakePull, type Permission } from './fake-github-state.js';
+import { FakeChecks, type CheckConclusion, type CheckStatus, type FakeCheckRun, type FakeReview, type FakeReviewComment, type FakeStatus, type ReviewState, type StatusState } from './fake-github-checks.js';
 
-export type { FakeComment, FakeEvent, FakeIssue, FakePull, Permission };
+export type { BaseRole, CheckConclusion, CheckStatus, FakeCheckRun, FakeComment, FakeEvent, FakeIssue, FakePull, FakeReview, FakeReviewComment, FakeStatus, Permission, ReviewState, StatusState };
 
 export type FaultKind = '502' | 'timeout' | 'secondary';
 
@@ -61,7 +63,10 @@ export interface FakeGitHubOptions {
 
 export interface FakeGitHub {
   url: string;
-  token: string;
+  /** The first accepted token. */
+  readonly token: string;
+  /** Accept exactly these tokens from now on (others: 401 "Bad credentials"): a rotation or an expiry. */
+  setTokens(tokens: string[]): void;
   tokenUser: string;
   owner: string;
   repo: string;
@@ -77,7 +82,17 @@ export interface FakeGitHub {
   addComment(n: number, comment: { user: string; body: string }): number;
   deleteComment(id: number): void;
   setPermission(user: string, permission: Permission): void;
+  /** A custom repository role: `permission` answers its base level (maintain → write, triage → read), `role_name` its name. */
+  setCustomRole(user: string, roleName: string, base: BaseRole): void;
+  /** Native "blocked by" dependencies of issue `n` (numbers in this repository). */
   setBlockedBy(n: number, blockers: number[]): void;
+  /**
+   * Transfer issue `n` to another repository (default "<owner>/elsewhere", created on first use and served at
+   * /repos/… and /repositories/{id}/…). The old number then answers 301. Returns the number it got there.
+   */
+  transferIssue(n: number, to?: string): number;
+  /** Another repository this fake serves (a transfer destination), for assertions. */
+  repository(fullName: string): { issues: FakeIssue[]; comments: FakeComment[]; events: FakeEvent[]; addIssue(input: { title: string; body?: string; labels?: string[] }): number } | null;
   /** A PR as if opened elsewhere (no git checks). Shares the issue number sequence. */
   addPull(input: { head: string; base?: string; title?: string; body?: string; user?: string; draft?: boolean }): number;
   mergePull(n: number): void;
@@ -87,6 +102,23 @@ export interface FakeGitHub {
   readonly comments: FakeComment[];
   readonly events: FakeEvent[];
   readonly repoLabels: string[];
+  // --- PR follow-through (head commit = the PR branch's tip in the bare origin `gitDir`, when given) ---
+  /** The PR's current head sha. */
+  headSha(pr: number): Promise<string>;
+  /** Push a commit onto the PR's head branch (in `gitDir`; synthetic without one); returns the new head sha. */
+  addCommit(pr: number, opts?: { message?: string; file?: string; content?: string; author?: string }): Promise<string>;
+  /** A check run on the PR's head (or `sha`). App "github-actions" (default) also has a job of the same id whose log is `log`. */
+  addCheckRun(pr: number, run: { name: string; status?: CheckStatus; conclusion?: CheckConclusion | null; title?: string; summary?: string; text?: string; app?: string; log?: string; sha?: string }): Promise<number>;
+  /** A commit status on the PR's head (or `sha`). */
+  addStatus(pr: number, status: { context: string; state: StatusState; description?: string; target_url?: string; sha?: string }): Promise<number>;
+  /** A submitted review on the PR's head (or `commitId`). */
+  addReview(pr: number, review: { user: string; state: ReviewState; body?: string; commitId?: string }): Promise<number>;
+  /** A review comment on a line of the PR's head (or `commitId`). */
+  addReviewComment(pr: number, comment: { user: string; body: string; path: string; line: number; side?: 'LEFT' | 'RIGHT'; commitId?: string; review?: number; inReplyTo?: number }): Promise<number>;
+  readonly checkRuns: FakeCheckRun[];
+  readonly statuses: FakeStatus[];
+  readonly reviews: FakeReview[];
+  readonly reviewComments: FakeReviewComment[];
   setFaults(faults: Faults | null): void;
   setRateLimit(remaining: number, resetEpochSec?: number): void;
   readonly rateLimitRemaining: number;
@@ -110,14 +142,47 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 }
 
 export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<FakeGitHub> {
-  const token = opts.token ?? FAKE_GITHUB_TOKEN;
+  let tokens = [opts.token ?? FAKE_GITHUB_TOKEN];
   const [owner, repo] = (opts.repo ?? 'acme/widgets').split('/') as [string, string];
   const tokenUser = opts.tokenUser ?? 'swarm-bot';
   const defaultUser = opts.defaultUser ?? 'octocat';
-  const s = new FakeGitHubState(owner, repo, opts.defaultBranch ?? 'main', tokenUser, defaultUser, opts.defaultPermission ?? 'read');
-  s.permissions.set(tokenUser.toLowerCase(), 'write');
-  s.permissions.set(defaultUser.toLowerCase(), 'admin');
-  const routeOpts = { gitDir: opts.gitDir ?? null, dependencies: opts.dependencies ?? true };
+  const newState = (o: string, r: string, id: number) => {
+    const st = new FakeGitHubState(o, r, opts.defaultBranch ?? 'main', tokenUser, defaultUser, opts.defaultPermission ?? 'read', id);
+    st.permissions.set(tokenUser.toLowerCase(), 'write');
+    st.permissions.set(defaultUser.toLowerCase(), 'admin');
+    st.dependencies = opts.dependencies ?? true;
+    return st;
+  };
+  const s = newState(owner, repo, 1296269);
+  const routeOpts = { gitDir: opts.gitDir ?? null, dependencies: opts.dependencies ?? true, checks: new FakeChecks(s, opts.gitDir ?? null) };
+  // Other repositories (transfer destinations), by lower-case full name; each with its own options.
+  const others = new Map<string, { s: FakeGitHubState; o: typeof routeOpts }>();
+  const other = (fullName: string) => {
+    const key = fullName.toLowerCase();
+    let hit = others.get(key);
+    if (!hit) {
+      const [o, r] = fullName.split('/') as [string, string];
+      const st = newState(o, r, s.repoId + 1 + others.size);
+      st.apiBase = s.apiBase;
+      hit = { s: st, o: { gitDir: null, dependencies: routeOpts.dependencies, checks: new FakeChecks(st, null) } };
+      others.set(key, hit);
+    }
+    return hit;
+  };
+  /** The repository a path names (/repos/{owner}/{repo}/… or /repositories/{id}/…), with the path rewritten to /repos form. */
+  const pick = (pathname: string): { s: FakeGitHubState; o: typeof routeOpts; pathname: string } | null => {
+    const all = [{ s, o: routeOpts }, ...others.values()];
+    const byId = /^\/repositories\/(\d+)(\/.*)?$/.exec(pathname);
+    if (byId) {
+      const hit = all.find((x) => x.s.repoId === Number(byId[1]));
+      return hit ? { ...hit, pathname: `/repos/${hit.s.fullName}${byId[2] ?? ''}` } : null;
+    }
+    const byName = /^\/repos\/([^/]+)\/([^/]+)(?:\/|$)/.exec(pathname);
+    if (!byName) return { s, o: routeOpts, pathname }; // /user, /rate_limit, …
+    const name = `${decodeURIComponent(byName[1]!)}/${decodeURIComponent(byName[2]!)}`.toLowerCase();
+    const hit = all.find((x) => x.s.fullName.toLowerCase() === name);
+    return hit ? { ...hit, pathname } : null;
+  };
   const requests: LoggedRequest[] = [];
   let limit = { total: opts.rateLimit ?? 5000, remaining: opts.rateLimit ?? 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
   let faults: (Faults & { random: () => number; injected: number }) | null = null;
@@ -138,9 +203,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     return faults.kinds[Math.floor(faults.random() * faults.kinds.length)] ?? null;
   };
 
-  const authorized = (header: string | undefined): boolean => {
+  /** The accepted token the request carries, or null. */
+  const authorized = (header: string | undefined): string | null => {
     const m = /^(?:token|bearer)\s+(.+)$/i.exec(header ?? '');
-    return m !== null && m[1] === token;
+    return m !== null && tokens.includes(m[1]!) ? m[1]! : null;
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> => {
@@ -177,16 +243,32 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
       }, { ...rateHeaders(), 'retry-after': String(faults?.retryAfter ?? 1) });
     }
-    if (!authorized(headers.authorization)) {
+    // A job log's download URL is pre-signed and needs no token (see fake-github-checks).
+    const blob = url.pathname.startsWith('/_fake-blob/') && method === 'GET' ? routeOpts.checks.blob(url.pathname) : null;
+    if (blob !== null) {
+      entry.status = 200;
+      entry.responseHeaders = { 'content-type': 'text/plain; charset=utf-8' };
+      res.writeHead(200, entry.responseHeaders);
+      res.end(blob);
+      return;
+    }
+    const caller = authorized(headers.authorization);
+    if (caller === null) {
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }
     if (limit.remaining <= 0) {
       return send(403, { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest' }, rateHeaders());
     }
     if (body !== null && typeof body === 'string') return send(400, { message: 'Problems parsing JSON' });
-    const out: RouteResponse = await route({ method, pathname: url.pathname, query: url.searchParams, body }, s, routeOpts);
+    const target = pick(url.pathname);
+    const out: RouteResponse = target === null
+      ? { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } }
+      : await route({ method, pathname: target.pathname, query: url.searchParams, body }, target.s, target.o);
     if (method === 'GET' && out.status === 200) {
-      const etag = `"${createHash('sha1').update(JSON.stringify(out.body)).digest('hex')}"`;
+      // ETags depend on the token: a response cached under one token is a 200 for another ("It's currently
+      // expected for ETags to be auth token specific", GitHub support quoted in eclipse-csi/otterdog#201;
+      // github/docs#34689). Conditional requests work on every GET here, as on GitHub.
+      const etag = `"${createHash('sha1').update(caller).update('\n').update(JSON.stringify(out.body)).digest('hex')}"`;
       if (etagMatches(headers['if-none-match'], etag)) {
         return send(304, undefined, { etag, ...rateHeaders(), ...(out.headers ?? {}) }); // 304s are free
       }
@@ -213,9 +295,22 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   s.apiBase = url;
 
+  const pull = (n: number): FakePull => {
+    const p = s.pulls.get(n);
+    if (!p) throw new Error(`fake-github: no pull request #${n}`);
+    return p;
+  };
+  const checks = routeOpts.checks;
+  const headOf = async (n: number, sha?: string) => sha ?? (await checks.headSha(pull(n)));
+
   return {
     url,
-    token,
+    get token() {
+      return tokens[0]!;
+    },
+    setTokens: (list) => {
+      tokens = [...list];
+    },
     tokenUser,
     owner,
     repo,
@@ -242,7 +337,41 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       const i = s.comments.findIndex((c) => c.id === id);
       if (i >= 0) s.comments.splice(i, 1);
     },
-    setPermission: (user, permission) => void s.permissions.set(user.toLowerCase(), permission),
+    setPermission: (user, permission) => {
+      s.customRoles.delete(user.toLowerCase());
+      s.permissions.set(user.toLowerCase(), permission);
+    },
+    setCustomRole: (user, roleName, base) => void s.customRoles.set(user.toLowerCase(), { name: roleName, base }),
+    transferIssue: (n, to) => s.transferTo(n, other(to ?? `${s.owner}/elsewhere`).s),
+    repository: (fullName) => {
+      const hit = others.get(fullName.toLowerCase());
+      if (!hit) return null;
+      return {
+        get issues() { return [...hit.s.items.values()].filter((it) => !it.isPull); },
+        get comments() { return [...hit.s.comments]; },
+        get events() { return [...hit.s.events]; },
+        addIssue: (input) => hit.s.createItem(input).number,
+      };
+    },
+    headSha: (n) => checks.headSha(pull(n)),
+    addCommit: (n, o) => checks.addCommit(pull(n), o),
+    addCheckRun: async (n, run) => checks.addCheckRun(await headOf(n, run.sha), run).id,
+    addStatus: async (n, st) => checks.addStatus(await headOf(n, st.sha), st).id,
+    addReview: async (n, r) => checks.addReview(pull(n).number, { ...r, commit_id: await headOf(n, r.commitId) }).id,
+    addReviewComment: async (n, c) =>
+      checks.addReviewComment(pull(n).number, { ...c, commit_id: await headOf(n, c.commitId), review: c.review, in_reply_to: c.inReplyTo }).id,
+    get checkRuns() {
+      return [...checks.runs];
+    },
+    get statuses() {
+      return [...checks.statuses];
+    },
+    get reviews() {
+      return [...checks.reviews];
+    },
+    get reviewComments() {
+      return [...checks.reviewComments];
+    },
     setBlockedBy: (n, blockers) => {
       s.item(n).blockedBy = [...blockers];
     },

@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_GITHUB_TOKEN, startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { makeRepo, git, type TestRepo } from '../helpers/git-repo.js';
 
 const TOKEN = 'ghp_fakeTokenForTests0001';
 let gh: FakeGitHub;
 
-async function api(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; token?: string } = {}) {
+async function api(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; token?: string; redirect?: RequestRedirect } = {}) {
   const res = await fetch(`${gh.url}${path}`, {
     method: init.method ?? 'GET',
+    redirect: init.redirect ?? 'manual',
     headers: { authorization: `token ${init.token ?? TOKEN}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
     body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
   });
@@ -189,5 +191,177 @@ describe('fake GitHub', () => {
     expect(res.status).toBe(403);
     expect(res.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(res.headers.get('x-ratelimit-reset')).toBe('2000000000');
+  });
+});
+
+describe('fake GitHub: fidelity', () => {
+  it('native dependencies: the summary counts open blockers, the list holds closed ones too; older GHES has neither', async () => {
+    const open = gh.addIssue({ title: 'open blocker' });
+    const closed = gh.addIssue({ title: 'closed blocker' });
+    gh.closeIssue(closed);
+    const n = gh.addIssue({ title: 'blocked', labels: ['agent'] });
+    gh.setBlockedBy(n, [open, closed]);
+    const issue = (await api(`/repos/acme/widgets/issues/${n}`)).json;
+    expect(issue.issue_dependencies_summary).toEqual({ blocked_by: 1, total_blocked_by: 2, blocking: 0, total_blocking: 0 });
+    expect((await api(`/repos/acme/widgets/issues/${open}`)).json.issue_dependencies_summary).toMatchObject({ blocking: 1, total_blocking: 1 });
+    const listed = (await api('/repos/acme/widgets/issues?labels=agent')).json;
+    expect(listed[0].issue_dependencies_summary.blocked_by).toBe(1);
+    const deps = (await api(`/repos/acme/widgets/issues/${n}/dependencies/blocked_by`)).json;
+    expect(deps.map((d: { number: number; state: string }) => [d.number, d.state])).toEqual([[open, 'open'], [closed, 'closed']]);
+    const old = await startFakeGitHub({ token: TOKEN, dependencies: false });
+    try {
+      const m = old.addIssue({ title: 'x' });
+      const res = await fetch(`${old.url}/repos/acme/widgets/issues/${m}`, { headers: { authorization: `token ${TOKEN}` } });
+      expect('issue_dependencies_summary' in (await res.json())).toBe(false);
+      expect((await fetch(`${old.url}/repos/acme/widgets/issues/${m}/dependencies/blocked_by`, { headers: { authorization: `token ${TOKEN}` } })).status).toBe(404);
+    } finally {
+      await old.close();
+    }
+  });
+
+  it('a transferred issue answers 301 with a Location by repository id, for reads and writes; the new home serves it', async () => {
+    const n = gh.addIssue({ title: 'moving', labels: ['agent'] });
+    gh.addComment(n, { user: 'octocat', body: 'comes along' });
+    const moved = gh.transferIssue(n, 'acme/other');
+    const res = await api(`/repos/acme/widgets/issues/${n}`);
+    expect(res.status).toBe(301);
+    const location = res.headers.get('location')!;
+    expect(location).toMatch(new RegExp(`^${gh.url}/repositories/\\d+/issues/${moved}$`));
+    expect(res.json).toMatchObject({ message: 'Moved Permanently', url: location });
+    expect((await api(`/repos/acme/widgets/issues/${n}/labels`, { method: 'POST', body: { labels: ['x'] } })).status).toBe(301);
+    expect((await api(`/repos/acme/widgets/issues/${n}/comments`)).headers.get('location')).toBe(`${location}/comments`);
+    expect((await api('/repos/acme/widgets/issues?labels=agent')).json).toEqual([]);
+    const there = await api(location.replace(gh.url, ''));
+    expect(there.status).toBe(200);
+    expect(there.json).toMatchObject({ number: moved, title: 'moving', repository_url: `${gh.url}/repos/acme/other` });
+    expect((await api(`/repos/acme/other/issues/${moved}/comments`)).json.map((c: { body: string }) => c.body)).toEqual(['comes along']);
+    expect(gh.repository('acme/other')!.issues.map((i) => i.number)).toEqual([moved]);
+  });
+
+  it('ETags depend on the token: another token gets a 200 for the same content', async () => {
+    gh.setTokens([TOKEN, 'ghs_secondTokenForEtags01']);
+    gh.addIssue({ title: 'x', labels: ['agent'] });
+    const a = await api('/repos/acme/widgets/issues?labels=agent');
+    const etag = a.headers.get('etag')!;
+    expect((await api('/repos/acme/widgets/issues?labels=agent', { headers: { 'if-none-match': etag } })).status).toBe(304);
+    const b = await api('/repos/acme/widgets/issues?labels=agent', { token: 'ghs_secondTokenForEtags01', headers: { 'if-none-match': etag } });
+    expect(b.status).toBe(200);
+    expect(b.headers.get('etag')).not.toBe(etag);
+    gh.setTokens(['ghs_secondTokenForEtags01']);
+    expect((await api('/user')).status).toBe(401);
+  });
+
+  it('the pulls head filter needs owner:branch; without the owner it is ignored and every PR is listed', async () => {
+    gh.addPull({ head: 'swarm/1-a' });
+    gh.addPull({ head: 'swarm/2-b' });
+    expect((await api('/repos/acme/widgets/pulls?head=acme:swarm/1-a')).json).toHaveLength(1);
+    expect((await api('/repos/acme/widgets/pulls?head=swarm/1-a')).json).toHaveLength(2);
+    expect((await api('/repos/acme/widgets/pulls?head=someone:swarm/1-a')).json).toEqual([]);
+  });
+
+  it('label names match regardless of case: the labels filter, DELETE, and adding an existing label', async () => {
+    const n = gh.addIssue({ title: 'x', labels: ['Agent'] });
+    expect((await api('/repos/acme/widgets/issues?labels=agent')).json).toHaveLength(1);
+    await api(`/repos/acme/widgets/issues/${n}/labels`, { method: 'POST', body: { labels: ['AGENT', 'bug'] } });
+    expect(gh.labelsOf(n)).toEqual(['Agent', 'bug']);
+    const other = gh.addIssue({ title: 'y' });
+    await api(`/repos/acme/widgets/issues/${other}/labels`, { method: 'POST', body: { labels: ['BUG'] } });
+    expect(gh.labelsOf(other)).toEqual(['bug']); // the repository's label, in its own case
+    expect((await api(`/repos/acme/widgets/issues/${n}/labels/AGENT`, { method: 'DELETE' })).status).toBe(200);
+    expect(gh.labelsOf(n)).toEqual(['bug']);
+  });
+
+  it('custom repository roles: permission is the base level, role_name the custom name', async () => {
+    gh.setCustomRole('rel', 'release-manager', 'maintain');
+    gh.setCustomRole('aud', 'auditor', 'triage');
+    expect((await api('/repos/acme/widgets/collaborators/rel/permission')).json).toMatchObject({ permission: 'write', role_name: 'release-manager' });
+    expect((await api('/repos/acme/widgets/collaborators/aud/permission')).json).toMatchObject({ permission: 'read', role_name: 'auditor' });
+    gh.setPermission('rel', 'read');
+    expect((await api('/repos/acme/widgets/collaborators/rel/permission')).json).toMatchObject({ permission: 'read', role_name: 'read' });
+  });
+});
+
+describe('fake GitHub: PR follow-through', () => {
+  let repo: TestRepo;
+  let pr: number;
+
+  beforeEach(async () => {
+    repo = await makeRepo();
+    await git(repo.dir, 'checkout', '-q', '-b', 'swarm/1-fix');
+    await git(repo.dir, 'commit', '-q', '--allow-empty', '-m', 'the fix');
+    await git(repo.dir, 'push', '-q', 'origin', 'swarm/1-fix');
+    await gh.close();
+    gh = await startFakeGitHub({ token: TOKEN, gitDir: repo.origin });
+    gh.addIssue({ title: 'the ticket' });
+    pr = gh.addPull({ head: 'swarm/1-fix', title: 'Fix' });
+  });
+  afterEach(() => repo.cleanup());
+
+  it('head.sha is the branch tip in the bare origin, and moves with a push', async () => {
+    const tip = await git(repo.origin, 'rev-parse', 'refs/heads/swarm/1-fix');
+    const one = (await api(`/repos/acme/widgets/pulls/${pr}`)).json;
+    expect(one.head).toMatchObject({ ref: 'swarm/1-fix', sha: tip });
+    expect(one.base.sha).toBe(await git(repo.origin, 'rev-parse', 'refs/heads/main'));
+    expect(await gh.headSha(pr)).toBe(tip);
+    const next = await gh.addCommit(pr, { message: 'someone else pushed', file: 'x.txt', content: 'x\n' });
+    expect(await git(repo.origin, 'rev-parse', 'refs/heads/swarm/1-fix')).toBe(next);
+    expect(await git(repo.origin, 'rev-parse', `${next}^`)).toBe(tip);
+    expect((await api(`/repos/acme/widgets/pulls/${pr}`)).json.head.sha).toBe(next);
+    expect((await api('/repos/acme/widgets/pulls?head=acme:swarm/1-fix')).json[0].head.sha).toBe(next);
+  });
+
+  it('check runs: filters, latest per name, one by id, and an Actions job log behind a 302', async () => {
+    const head = await gh.headSha(pr);
+    const first = await gh.addCheckRun(pr, { name: 'test', conclusion: 'failure', title: '2 failed', summary: 'see log', text: 'FAIL a.test', log: 'line 1\nError: boom\n' });
+    const retry = await gh.addCheckRun(pr, { name: 'test', conclusion: 'success' });
+    await gh.addCheckRun(pr, { name: 'lint', status: 'in_progress' });
+    const ext = await gh.addCheckRun(pr, { name: 'coverage', conclusion: 'neutral', app: 'codecov' });
+    const latest = (await api(`/repos/acme/widgets/commits/${head}/check-runs`)).json;
+    expect(latest.total_count).toBe(3);
+    expect(latest.check_runs.map((r: { id: number }) => r.id).sort()).not.toContain(first);
+    const all = (await api(`/repos/acme/widgets/commits/swarm/1-fix/check-runs?filter=all&check_name=test`)).json;
+    expect(all.check_runs.map((r: { id: number; conclusion: string }) => [r.id, r.conclusion])).toEqual([[retry, 'success'], [first, 'failure']]);
+    const running = (await api(`/repos/acme/widgets/commits/${head}/check-runs?status=in_progress`)).json.check_runs;
+    expect(running).toEqual([expect.objectContaining({ name: 'lint', status: 'in_progress', conclusion: null, completed_at: null })]);
+    const one = (await api(`/repos/acme/widgets/check-runs/${first}`)).json;
+    expect(one).toMatchObject({ id: first, name: 'test', status: 'completed', conclusion: 'failure', head_sha: head, app: { slug: 'github-actions' } });
+    expect(one.output).toMatchObject({ title: '2 failed', summary: 'see log', text: 'FAIL a.test' });
+
+    const logs = await api(`/repos/acme/widgets/actions/jobs/${first}/logs`);
+    expect(logs.status).toBe(302);
+    const location = logs.headers.get('location')!;
+    const text = await fetch(location); // signed URL: no token
+    expect(text.status).toBe(200);
+    expect(await text.text()).toBe('line 1\nError: boom\n');
+    expect((await api(`/repos/acme/widgets/actions/jobs/${ext}/logs`)).status).toBe(404);
+
+    const etag = (await api(`/repos/acme/widgets/commits/${head}/check-runs`)).headers.get('etag')!;
+    expect((await api(`/repos/acme/widgets/commits/${head}/check-runs`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await api('/repos/acme/widgets/commits/nope/check-runs')).status).toBe(422);
+  });
+
+  it('combined status: the latest per context decides failure / pending / success', async () => {
+    const head = await gh.headSha(pr);
+    const status = async () => (await api(`/repos/acme/widgets/commits/${head}/status`)).json;
+    expect(await status()).toMatchObject({ state: 'pending', total_count: 0, statuses: [], sha: head });
+    await gh.addStatus(pr, { context: 'ci/build', state: 'pending' });
+    await gh.addStatus(pr, { context: 'ci/build', state: 'success', target_url: 'https://ci.example/1' });
+    expect(await status()).toMatchObject({ state: 'success', total_count: 1, statuses: [{ context: 'ci/build', state: 'success', target_url: 'https://ci.example/1' }] });
+    await gh.addStatus(pr, { context: 'ci/e2e', state: 'error', description: 'crashed' });
+    expect((await status()).state).toBe('failure');
+  });
+
+  it('reviews, review comments on lines, and the conversation through the issues endpoint', async () => {
+    const head = await gh.headSha(pr);
+    const review = await gh.addReview(pr, { user: 'octocat', state: 'CHANGES_REQUESTED', body: 'please rename' });
+    await gh.addReviewComment(pr, { user: 'octocat', body: 'rename this', path: 'src/a.ts', line: 12, review });
+    gh.addComment(pr, { user: 'octocat', body: 'also update the docs' });
+    const reviews = (await api(`/repos/acme/widgets/pulls/${pr}/reviews`)).json;
+    expect(reviews).toEqual([expect.objectContaining({ id: review, state: 'CHANGES_REQUESTED', body: 'please rename', commit_id: head, user: expect.objectContaining({ login: 'octocat' }) })]);
+    const comments = (await api(`/repos/acme/widgets/pulls/${pr}/comments`)).json;
+    expect(comments).toEqual([expect.objectContaining({ path: 'src/a.ts', line: 12, body: 'rename this', commit_id: head, pull_request_review_id: review, user: expect.objectContaining({ login: 'octocat' }) })]);
+    const conversation = (await api(`/repos/acme/widgets/issues/${pr}/comments`)).json;
+    expect(conversation.map((c: { body: string }) => c.body)).toEqual(['also update the docs']);
+    expect((await api('/repos/acme/widgets/pulls/999/reviews')).status).toBe(404);
   });
 });
