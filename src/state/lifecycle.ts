@@ -10,7 +10,7 @@ import type { ScopeEvent, SwarmEvent, TicketEvent, Unstamped } from '../events.j
 import type { PauseState, SwarmState, TicketState } from './types.js';
 import { applyTicket } from './fold.js';
 import { attemptSummary } from '../agent/summary.js';
-import { breakerStep, budgetStop, effectOf, needsCanary, resumeAt, ticketBudgetStop } from '../orchestrator/policy.js';
+import { activePause, breakerStep, budgetStop, effectOf, needsCanary, resumeAt, ticketBudgetStop } from '../orchestrator/policy.js';
 
 /** A transition's result: the events to log (in order) and, for a ticket, its record after them. */
 export interface Step {
@@ -107,16 +107,21 @@ export function finish(state: SwarmState, ts: TicketState, attempt: number, out:
     session_id: run?.summary.sessionId ?? null, duration_ms: run?.durationMs ?? Math.max(0, now - Date.parse(rec.started_at)),
   }];
   const tripped: Tripped = { breaker: null, pause: null, budget: null };
-  const openEnded = state.pause !== null && state.pause.until === null;
-  const pauseWith = (p: PauseState) => drafts.push({ type: 'paused', kind: p.kind, until: p.until, reason: p.reason, limit_type: p.limit_type });
+  // A pause in force is never shortened: a later limit with an earlier (or more lightly jittered) reset,
+  // or a breaker shorter than a usage limit, leaves it as it is. An open-ended one waits for a human.
+  let inForce = activePause(state.pause, now);
+  const lasts = (p: PauseState) => inForce !== null && (inForce.until === null || (p.until !== null && Date.parse(inForce.until) >= Date.parse(p.until)));
+  const pauseWith = (p: PauseState): boolean => {
+    if (lasts(p)) return false;
+    drafts.push({ type: 'paused', kind: p.kind, until: p.until, reason: p.reason, limit_type: p.limit_type });
+    inForce = p;
+    return true;
+  };
 
   // Scope: the breaker, fed by every run we did not cut short ourselves.
   if (outcome !== 'cancelled' && outcome !== 'interrupted') {
     const step = breakerStep(state.breaker, cls.outcome === 'infra_failed', now);
-    if (step.pause && !openEnded) {
-      pauseWith(step.pause);
-      tripped.breaker = step.pause;
-    }
+    if (step.pause && pauseWith(step.pause)) tripped.breaker = step.pause;
   }
   const after = { ...state, daily: { ...state.daily, cost_usd: state.daily.cost_usd + cost } };
   if (budgetStop(config, state, undefined) === null) {
@@ -149,12 +154,9 @@ export function finish(state: SwarmState, ts: TicketState, attempt: number, out:
         drafts.push({ type: 'retry_scheduled', ...ids(ts), due: iso(effect.at), reason: cls.reason });
         break;
       case 'pause':
-        // An open-ended pause (auth, operator) waits for a human: a timed one must not lift it.
-        if (!(openEnded && effect.pause.until !== null)) {
-          pauseWith(effect.pause);
-          tripped.pause = effect.pause;
-        }
-        drafts.push({ type: 'waiting', ...ids(ts), due: effect.retryAt === null ? null : iso(effect.retryAt), reason: cls.reason });
+        if (pauseWith(effect.pause)) tripped.pause = effect.pause;
+        // It waits for whichever pause is in force now (its own, or a longer one).
+        drafts.push({ type: 'waiting', ...ids(ts), due: inForce?.until ?? null, reason: cls.reason });
         break;
       case 'cancelled':
         drafts.push({ type: 'cancelled', ...ids(ts), reason: cls.reason, stopping_agent: false, removing_worktree: false });

@@ -26,7 +26,7 @@ export interface Project extends TestRepo {
   swarmDir: string;
   writeWorkflow(config: Record<string, unknown>, prompt?: string): void;
   setScenarios(map: Record<string, unknown>): void;
-  claudeCalls(): { argv: string[]; cwd: string; env: Record<string, string>; model: string | null; pid: number; ts: number }[];
+  claudeCalls(): { argv: string[]; cwd: string; env: Record<string, string>; model: string | null; pid: number; ts: number; t0: number }[];
   state(): any;
   events(): any[];
 }

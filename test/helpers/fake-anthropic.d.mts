@@ -39,6 +39,8 @@ export interface FakeAnthropic {
   port: number;
   requests: RecordedRequest[];
   script(steps: FakeStep[]): void;
+  /** Answer what the script does not cover from the request body (null: the default text). */
+  respond(fn: (body: any) => FakeStep | null): void;
   pending(): number;
   messageRequests(): RecordedRequest[];
   close(): Promise<void>;

@@ -49,10 +49,13 @@ export async function startFakeAnthropic(opts = {}) {
   let toolCounter = 0;
   let reqCounter = 0;
 
+  /** @type {((body: any) => any) | null} */
+  let responder = null;
+
   /** Take the next step (a step with `times` stays until used that many times; Infinity = forever). */
-  function nextStep() {
+  function nextStep(body) {
     const step = queue[0];
-    if (!step) return { text: defaultText };
+    if (!step) return (responder && responder(body)) || { text: defaultText };
     const left = (step.times ?? 1) - 1;
     if (left <= 0) queue.shift();
     else step.times = left;
@@ -60,7 +63,7 @@ export async function startFakeAnthropic(opts = {}) {
   }
 
   function answerMessages(req, res, body) {
-    const step = nextStep();
+    const step = nextStep(body);
     const requestId = `req_fake_${reqCounter++}`;
     if (step.hangup) {
       req.socket.destroy();
@@ -167,6 +170,13 @@ export async function startFakeAnthropic(opts = {}) {
     /** Append steps to the response queue. */
     script(steps) {
       for (const s of steps) queue.push({ ...s });
+    },
+    /**
+     * Answer every request the script does not cover with `fn(body)` (a step, or null for the default
+     * text): for several concurrent CLI sessions, each answered by what its own conversation needs.
+     */
+    respond(fn) {
+      responder = fn;
     },
     /** Steps not yet used. */
     pending() {

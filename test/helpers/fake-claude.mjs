@@ -9,6 +9,7 @@ import { appendFileSync, createReadStream, mkdirSync, readFileSync, writeFileSyn
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
 
 const env = process.env;
 const argv = process.argv.slice(2);
@@ -38,7 +39,8 @@ const ctx = {
 // 1. Record the call.
 if (env.FAKE_CLAUDE_LOG) {
   const swarmEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SWARM_')));
-  const line = { argv, cwd: ctx.cwd, env: swarmEnv, model: flag('--model'), pid: process.pid, ts: new Date().toISOString() };
+  // t0: when this process started (performance.timeOrigin, set as node starts): the agent's own start time.
+  const line = { argv, cwd: ctx.cwd, env: swarmEnv, model: flag('--model'), pid: process.pid, ts: new Date().toISOString(), t0: Math.round(performance.timeOrigin) };
   mkdirSync(dirname(env.FAKE_CLAUDE_LOG), { recursive: true });
   appendFileSync(env.FAKE_CLAUDE_LOG, JSON.stringify(line) + '\n');
 }

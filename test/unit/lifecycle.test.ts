@@ -134,6 +134,23 @@ describe('finish', () => {
     expect(w.state.pause?.kind).toBe('auth');
   });
 
+  it('a pause in force is never shortened by a later limit with an earlier (less jittered) reset', () => {
+    const w = world();
+    w.claimed();
+    const limited = (jitter: number, at: number) => {
+      w.commit(L.start(w.ts(), 'sonnet', '/r', 3, at));
+      return w.commit(L.finish(w.state, w.ts(), w.ts().attempts.length, output(cls('rate_limited', false, { resetAt: NOW + 60_000 }), run(null)), w.cfg, at + 10, jitter));
+    };
+    expect(types(limited(900, NOW))).toEqual(['finished', 'paused', 'waiting']);
+    const later = limited(100, NOW + 100);
+    expect(types(later)).toEqual(['finished', 'waiting']);
+    expect(later.tripped.pause).toBeNull();
+    expect(w.state.pause?.until).toBe(iso(NOW + 60_900));
+    expect(w.ts().next_retry_at).toBe(iso(NOW + 60_900)); // it waits for the pause in force
+    expect(types(limited(2000, NOW + 200))).toEqual(['finished', 'paused', 'waiting']); // a longer one extends it
+    expect(w.state.pause?.until).toBe(iso(NOW + 62_000));
+  });
+
   it('three infrastructure failures in a row trip the breaker (reported, not diffed) and count nothing', () => {
     const w = world();
     w.claimed();
