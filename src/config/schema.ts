@@ -83,6 +83,7 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     running_state: t.str('running_state', 'In Progress', { nonEmpty: true }),
     review_state: t.str('review_state', 'In Review', { nonEmpty: true }),
     failed_state: t.strOrNull('failed_state'),
+    page_size: t.intOrNull('page_size', 1, 250) ?? undefined,
     path: t.str('path', '.swarm/tickets', { nonEmpty: true }),
   };
   if (kind === 'linear' && tracker.team === null) {

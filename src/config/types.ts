@@ -36,6 +36,8 @@ export interface TrackerConfig {
   running_state: string;
   review_state: string;
   failed_state: string | null;
+  /** Issues per candidates page (`tracker.page_size`, 1–250; absent → 50). Linear prices a page by its size. */
+  page_size?: number;
   // local
   path: string;
 }

@@ -239,16 +239,12 @@ function evaluate(v: Value, vars: Record<string, unknown>): unknown {
 export interface ExecResult {
   data: Record<string, unknown> | null;
   errors: { message: string; path: string[]; extensions: Record<string, unknown> }[];
-  /** Objects materialised: a stand-in for Linear's query complexity. */
-  complexity: number;
 }
 
 export function execute(op: Operation, schema: Schema, rootValue: unknown, vars: Record<string, unknown>): ExecResult {
-  let complexity = 0;
   const project = (value: unknown, typeName: string, sels: Field[]): unknown => {
     if (value === null || value === undefined) return null;
     if (Array.isArray(value)) return value.map((x) => project(x, typeName, sels));
-    complexity++;
     const out: Record<string, unknown> = {};
     for (const f of sels) {
       const key = f.alias ?? f.name;
@@ -274,5 +270,5 @@ export function execute(op: Operation, schema: Schema, rootValue: unknown, vars:
       errors.push({ message: err.message, path: [key], extensions: err.extensions });
     }
   }
-  return { data, errors, complexity };
+  return { data, errors };
 }

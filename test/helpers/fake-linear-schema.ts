@@ -5,7 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { GqlError, type FieldDef, type Schema } from './fake-graphql.js';
 
-export type StateType = 'triage' | 'backlog' | 'unstarted' | 'started' | 'completed' | 'canceled';
+// WorkflowState.type: "One of triage, backlog, unstarted, started, completed, canceled, duplicate" (Linear's
+// schema.graphql; `duplicate` is the native duplicate state, see Team.markedAsDuplicateWorkflowState's
+// deprecation "Duplicates are now system-managed via the native duplicate state").
+export type StateType = 'triage' | 'backlog' | 'unstarted' | 'started' | 'completed' | 'canceled' | 'duplicate';
 export interface FUser { id: string; name: string; displayName: string; email: string }
 export interface FState { id: string; name: string; type: StateType; position: number; teamId: string }
 export interface FTeam { id: string; key: string; name: string; states: FState[] }
@@ -13,7 +16,10 @@ export interface FLabel { id: string; name: string; teamId: string | null }
 export interface FProject { id: string; name: string; slugId: string }
 export interface FComment { id: string; body: string; userId: string | null; createdAt: string; updatedAt: string; issueId: string }
 export interface FAttachment { id: string; url: string; title: string; subtitle: string | null; issueId: string }
-export interface FRelation { id: string; type: 'blocks' | 'related' | 'duplicate'; issueId: string; relatedIssueId: string }
+// enum IssueRelationType { blocks duplicate related similar } (schema.graphql; IssueRelation.type is a String
+// holding one of them). For `blocks`, `issueId` is the blocker: the blocked issue sees it in inverseRelations.
+export type RelationType = 'blocks' | 'duplicate' | 'related' | 'similar';
+export interface FRelation { id: string; type: RelationType; issueId: string; relatedIssueId: string }
 export interface FIssue {
   id: string; identifier: string; number: number; teamId: string; title: string; description: string | null;
   priority: number; url: string; branchName: string; createdAt: string; updatedAt: string; stateId: string;
@@ -29,53 +35,110 @@ const notFound = (what: string) =>
   new GqlError(`Entity not found: ${what}`, { type: 'invalid input', code: 'INPUT_ERROR', userError: true, userPresentableMessage: `Could not find referenced ${what}.` });
 const invalid = (message: string) => new GqlError(message, { type: 'invalid input', code: 'INPUT_ERROR', userError: true });
 
-/** Linear-style filter evaluation: comparators (eq, neq, in, nin, null, eqIgnoreCase), and/or, some/every. */
-export function matches(view: unknown, filter: unknown, typeName: string): boolean {
-  if (filter === null || filter === undefined) return true;
-  if (typeof filter !== 'object' || Array.isArray(filter)) throw invalid(`Expected an input object for ${typeName}.`);
-  return Object.entries(filter as Record<string, unknown>).every(([k, f]) => {
-    switch (k) {
-      case 'and': return (f as unknown[]).every((x) => matches(view, x, typeName));
-      case 'or': return (f as unknown[]).some((x) => matches(view, x, typeName));
-      case 'eq': return view === f;
-      case 'neq': return view !== f;
-      case 'in': return (f as unknown[]).includes(view);
-      case 'nin': return !(f as unknown[]).includes(view);
-      case 'null': return (view === null || view === undefined) === f;
-      case 'eqIgnoreCase': return typeof view === 'string' && view.toLowerCase() === String(f).toLowerCase();
-      case 'some': return Array.isArray(view) && view.some((x) => matches(x, f, typeName));
-      case 'every': return Array.isArray(view) && view.every((x) => matches(x, f, typeName));
-    }
-    if (view === null || view === undefined) return false;
-    if (typeof view !== 'object' || Array.isArray(view) || !(k in view))
-      throw new GqlError(`Field "${k}" is not defined by type "${typeName}".`, { type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' });
-    return matches((view as Record<string, unknown>)[k], f, typeName);
-  });
-}
+// ---- filters ---------------------------------------------------------------------------------------
+// The input types of the filters swarm sends, field by field as declared in Linear's schema
+// (packages/sdk/src/schema.graphql in github:linear/linear, checked 2026-07 snapshot): each field names its
+// input type, and comparators differ by field type — `StringComparator` (IssueFilter.title, TeamFilter.key,
+// WorkflowStateFilter.name) has no `null`, only the Nullable* variants have it; no comparator has
+// `some`/`every` (only *CollectionFilter types do); `IssueFilter` has no `identifier`. A field of the real type
+// that this slice leaves out is rejected like an unknown one: add it here, after checking the schema, when
+// swarm needs it. Message and code as graphql-js reports a literal input field that does not exist
+// (GRAPHQL_VALIDATION_FAILED; for a variable graphql-js prefixes `Variable "$filter" got invalid value …;`,
+// which the fake does not).
+const STRING_OPS = { eq: 'String', neq: 'String', in: '[String]', nin: '[String]', eqIgnoreCase: 'String', neqIgnoreCase: 'String', contains: 'String', containsIgnoreCase: 'String', notContains: 'String', startsWith: 'String', endsWith: 'String' };
+const NUMBER_OPS = { eq: 'Float', neq: 'Float', in: '[Float]', nin: '[Float]', gt: 'Float', gte: 'Float', lt: 'Float', lte: 'Float' };
+const ID_OPS = { eq: 'ID', neq: 'ID', in: '[ID]', nin: '[ID]' };
+const TEAM_FIELDS = { id: 'IDComparator', key: 'StringComparator', name: 'StringComparator' };
+const PROJECT_FIELDS = { id: 'IDComparator', name: 'StringComparator', slugId: 'StringComparator' };
+const LABEL_FIELDS = { id: 'IDComparator', name: 'StringComparator', team: 'NullableTeamFilter' };
+export const INPUT_TYPES: Record<string, Record<string, string>> = {
+  StringComparator: STRING_OPS,
+  NullableStringComparator: { ...STRING_OPS, null: 'Boolean' },
+  NumberComparator: NUMBER_OPS,
+  NullableNumberComparator: { ...NUMBER_OPS, null: 'Boolean' },
+  IDComparator: ID_OPS,
+  IssueIDComparator: ID_OPS,
+  IssueFilter: {
+    and: '[IssueFilter]', or: '[IssueFilter]', id: 'IssueIDComparator', number: 'NumberComparator', title: 'StringComparator',
+    description: 'NullableStringComparator', priority: 'NullableNumberComparator', team: 'TeamFilter', state: 'WorkflowStateFilter',
+    labels: 'IssueLabelCollectionFilter', project: 'NullableProjectFilter',
+  },
+  TeamFilter: { and: '[TeamFilter]', or: '[TeamFilter]', ...TEAM_FIELDS },
+  NullableTeamFilter: { and: '[NullableTeamFilter]', or: '[NullableTeamFilter]', ...TEAM_FIELDS, null: 'Boolean' },
+  WorkflowStateFilter: { and: '[WorkflowStateFilter]', or: '[WorkflowStateFilter]', id: 'IDComparator', name: 'StringComparator', type: 'StringComparator', team: 'TeamFilter' },
+  IssueLabelFilter: { and: '[IssueLabelFilter]', or: '[IssueLabelFilter]', ...LABEL_FIELDS },
+  IssueLabelCollectionFilter: {
+    and: '[IssueLabelCollectionFilter]', or: '[IssueLabelCollectionFilter]', ...LABEL_FIELDS,
+    some: 'IssueLabelFilter', every: 'IssueLabelFilter', null: 'Boolean', length: 'NumberComparator',
+  },
+  ProjectFilter: { and: '[ProjectFilter]', or: '[ProjectFilter]', ...PROJECT_FIELDS },
+  NullableProjectFilter: { and: '[NullableProjectFilter]', or: '[NullableProjectFilter]', ...PROJECT_FIELDS, null: 'Boolean' },
+};
+const SCALARS: Record<string, (v: unknown) => boolean> = {
+  String: (v) => typeof v === 'string', ID: (v) => typeof v === 'string', Float: (v) => typeof v === 'number', Boolean: (v) => typeof v === 'boolean',
+};
+const notDefined = (field: string, typeName: string) =>
+  new GqlError(`Field "${field}" is not defined by type "${typeName}".`, { type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' });
 
-const OPERATORS = new Set(['eq', 'neq', 'in', 'nin', 'null', 'eqIgnoreCase']);
-/** Input-type check of a filter against a sample of the filtered object (unknown keys are rejected even when
- *  nothing would be evaluated, as the real API's input validation does). */
-export function checkFilter(sample: unknown, filter: unknown, typeName: string): void {
-  if (filter === null || filter === undefined) return;
-  if (typeof filter !== 'object' || Array.isArray(filter)) throw invalid(`Expected an input object for ${typeName}.`);
-  for (const [k, f] of Object.entries(filter as Record<string, unknown>)) {
-    if (OPERATORS.has(k)) continue;
-    if (k === 'and' || k === 'or') { for (const x of f as unknown[]) checkFilter(sample, x, typeName); continue; }
-    if ((k === 'some' || k === 'every') && Array.isArray(sample)) { checkFilter(sample[0], f, typeName); continue; }
-    if (sample === null || typeof sample !== 'object' || Array.isArray(sample) || !(k in sample))
-      throw new GqlError(`Field "${k}" is not defined by type "${typeName}".`, { type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' });
-    checkFilter((sample as Record<string, unknown>)[k], f, typeName);
+/** Type-check an input value against INPUT_TYPES (what Linear's input validation does before running). */
+export function checkFilter(value: unknown, typeName: string): void {
+  if (value === null || value === undefined) return;
+  const list = /^\[(\w+)\]$/.exec(typeName);
+  if (list) {
+    if (!Array.isArray(value)) throw invalid(`Expected a list of ${list[1]}.`);
+    for (const x of value) checkFilter(x, list[1]!);
+    return;
+  }
+  const scalar = SCALARS[typeName];
+  if (scalar) {
+    if (!scalar(value)) throw new GqlError(`${typeName} cannot represent value: ${JSON.stringify(value)}`, { type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' });
+    return;
+  }
+  const fields = INPUT_TYPES[typeName];
+  if (!fields) throw new Error(`fake-linear: no input type ${typeName}`);
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`Expected an input object for ${typeName}.`);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const ty = fields[k];
+    if (!ty) throw notDefined(k, typeName);
+    checkFilter(v, ty);
   }
 }
 
-const TEAM_SAMPLE = { id: '', key: '', name: '' };
-const LABEL_SAMPLE = { id: '', name: '', team: TEAM_SAMPLE };
-const STATE_SAMPLE = { id: '', name: '', type: '' };
-const ISSUE_SAMPLE = {
-  id: '', number: 0, identifier: '', priority: 0, team: TEAM_SAMPLE, state: STATE_SAMPLE, labels: [LABEL_SAMPLE],
-  project: { id: '', name: '', slugId: '' },
+const COMPARATOR_OPS: Record<string, (view: unknown, arg: any) => boolean> = {
+  eq: (v, a) => v === a, neq: (v, a) => v !== a, in: (v, a) => a.includes(v), nin: (v, a) => !a.includes(v),
+  null: (v, a) => (v === null || v === undefined) === a,
+  eqIgnoreCase: (v, a) => typeof v === 'string' && v.toLowerCase() === String(a).toLowerCase(),
+  neqIgnoreCase: (v, a) => !(typeof v === 'string' && v.toLowerCase() === String(a).toLowerCase()),
+  contains: (v, a) => typeof v === 'string' && v.includes(a), notContains: (v, a) => !(typeof v === 'string' && v.includes(a)),
+  containsIgnoreCase: (v, a) => typeof v === 'string' && v.toLowerCase().includes(String(a).toLowerCase()),
+  startsWith: (v, a) => typeof v === 'string' && v.startsWith(a), endsWith: (v, a) => typeof v === 'string' && v.endsWith(a),
+  gt: (v, a) => typeof v === 'number' && v > a, gte: (v, a) => typeof v === 'number' && v >= a,
+  lt: (v, a) => typeof v === 'number' && v < a, lte: (v, a) => typeof v === 'number' && v <= a,
 };
+
+/** Evaluate an (already checked) filter of `typeName` against a view of one object. */
+export function matches(view: unknown, filter: unknown, typeName: string): boolean {
+  if (filter === null || filter === undefined) return true;
+  const fields = INPUT_TYPES[typeName]!;
+  const collection = typeName.endsWith('CollectionFilter');
+  return Object.entries(filter as Record<string, unknown>).every(([k, f]) => {
+    if (f === null || f === undefined) return true;
+    if (k === 'and') return (f as unknown[]).every((x) => matches(view, x, typeName));
+    if (k === 'or') return (f as unknown[]).some((x) => matches(view, x, typeName));
+    if (typeName.endsWith('Comparator')) return COMPARATOR_OPS[k]!(view, f);
+    if (k === 'null') return (view === null || view === undefined) === f;
+    if (collection) {
+      const items = (view as unknown[] | null) ?? [];
+      if (k === 'some') return items.some((x) => matches(x, f, fields[k]!));
+      if (k === 'every') return items.every((x) => matches(x, f, fields[k]!));
+      if (k === 'length') return matches(items.length, f, fields[k]!);
+      // Not verified what a plain field means on a collection filter in Linear: the fake refuses to guess.
+      throw new Error(`fake-linear: ${typeName}.${k} is not modelled (use some/every)`);
+    }
+    if (view === null || view === undefined) return false;
+    return matches((view as Record<string, unknown>)[k], f, fields[k]!);
+  });
+}
 
 /** Cursor pagination over an array: cursors are item ids; `first` is capped at the fake's page size. */
 function paginate<T extends { id: string }>(items: T[], args: Record<string, any>, cap: number) {
@@ -101,7 +164,7 @@ export function buildSchema(s: FakeState): Schema {
     const st = stateOf(i.stateId);
     const p = s.projects.find((x) => x.id === i.projectId) ?? null;
     return {
-      id: i.id, number: i.number, identifier: i.identifier, priority: i.priority,
+      id: i.id, number: i.number, identifier: i.identifier, priority: i.priority, title: i.title, description: i.description,
       team: { id: i.teamId, key: team(i.teamId).key, name: team(i.teamId).name },
       state: { id: st.id, name: st.name, type: st.type },
       labels: i.labelIds.map((id) => labelView(s.labels.find((l) => l.id === id)!)),
@@ -113,8 +176,12 @@ export function buildSchema(s: FakeState): Schema {
     args: { first: 'Int', after: 'String', last: 'Int', before: 'String', includeArchived: 'Boolean', orderBy: 'PaginationOrderBy', ...extra },
   });
   const page = <T extends { id: string }>(items: T[], args: Record<string, any>) => paginate(items, args, s.pageSize);
-  const filtered = <T>(items: T[], view: (x: T) => unknown, filter: unknown, sample: unknown, typeName: string) => {
-    checkFilter(sample, filter, typeName);
+  const newestFirst = (items: FComment[], orderBy: unknown) => {
+    const key = orderBy === 'updatedAt' ? 'updatedAt' : 'createdAt';
+    return items.map((c, n) => ({ c, n })).sort((x, y) => y.c[key].localeCompare(x.c[key]) || y.n - x.n).map((x) => x.c);
+  };
+  const filtered = <T>(items: T[], view: (x: T) => unknown, filter: unknown, typeName: string) => {
+    checkFilter(filter, typeName);
     return items.filter((x) => matches(view(x), filter, typeName));
   };
   const touch = (i: FIssue) => { i.updatedAt = s.now(); };
@@ -137,15 +204,15 @@ export function buildSchema(s: FakeState): Schema {
     Query: {
       viewer: { type: 'User', resolve: () => s.viewer },
       issue: { type: 'Issue', args: { id: 'String!' }, resolve: (_p, a) => requireIssue(a.id) },
-      issues: { ...conn('Issue', { filter: 'IssueFilter', sort: '[IssueSortInput!]' }), resolve: (_p, a) => page(filtered(s.issues, issueView, a.filter, ISSUE_SAMPLE, 'IssueFilter'), a) },
+      issues: { ...conn('Issue', { filter: 'IssueFilter', sort: '[IssueSortInput!]' }), resolve: (_p, a) => page(filtered(s.issues, issueView, a.filter, 'IssueFilter'), a) },
       team: { type: 'Team', args: { id: 'String!' }, resolve: (_p, a) => s.teams.find((t) => t.id === a.id || t.key === a.id) ?? (() => { throw notFound('Team'); })() },
-      teams: { ...conn('Team', { filter: 'TeamFilter' }), resolve: (_p, a) => page(filtered(s.teams, (t) => ({ id: t.id, key: t.key, name: t.name }), a.filter, TEAM_SAMPLE, 'TeamFilter'), a) },
+      teams: { ...conn('Team', { filter: 'TeamFilter' }), resolve: (_p, a) => page(filtered(s.teams, (t) => ({ id: t.id, key: t.key, name: t.name }), a.filter, 'TeamFilter'), a) },
       workflowStates: {
         ...conn('WorkflowState', { filter: 'WorkflowStateFilter' }),
-        resolve: (_p, a) => page(filtered(s.teams.flatMap((t) => t.states), (x) => ({ ...x, team: { id: x.teamId, key: team(x.teamId).key } }), a.filter, { ...STATE_SAMPLE, team: TEAM_SAMPLE }, 'WorkflowStateFilter'), a),
+        resolve: (_p, a) => page(filtered(s.teams.flatMap((t) => t.states), (x) => ({ ...x, team: { id: x.teamId, key: team(x.teamId).key } }), a.filter, 'WorkflowStateFilter'), a),
       },
-      issueLabels: { ...conn('IssueLabel', { filter: 'IssueLabelFilter' }), resolve: (_p, a) => page(filtered(s.labels, labelView, a.filter, LABEL_SAMPLE, 'IssueLabelFilter'), a) },
-      projects: { ...conn('Project', { filter: 'ProjectFilter' }), resolve: (_p, a) => page(filtered(s.projects, (p) => ({ ...p }), a.filter, { id: '', name: '', slugId: '' }, 'ProjectFilter'), a) },
+      issueLabels: { ...conn('IssueLabel', { filter: 'IssueLabelFilter' }), resolve: (_p, a) => page(filtered(s.labels, labelView, a.filter, 'IssueLabelFilter'), a) },
+      projects: { ...conn('Project', { filter: 'ProjectFilter' }), resolve: (_p, a) => page(filtered(s.projects, (p) => ({ ...p }), a.filter, 'ProjectFilter'), a) },
     },
     Mutation: {
       issueUpdate: {
@@ -250,7 +317,9 @@ export function buildSchema(s: FakeState): Schema {
       project: { type: 'Project', resolve: (i: FIssue) => s.projects.find((p) => p.id === i.projectId) ?? null },
       creator: { type: 'User', resolve: (i: FIssue) => user(i.creatorId) },
       labels: { ...conn('IssueLabel', { filter: 'IssueLabelFilter' }), resolve: (i: FIssue, a) => page(i.labelIds.map((id) => s.labels.find((l) => l.id === id)!), a) },
-      comments: { ...conn('Comment', { filter: 'CommentFilter' }), resolve: (i: FIssue, a) => page(i.comments, a) },
+      // Newest first: Linear orders by createdAt (the documented default, linear.app/docs/api/pagination) and
+      // returns the newest first, with no direction argument (schpet/linear-cli#214, apexcloudwise/linear-axi#19).
+      comments: { ...conn('Comment', { filter: 'CommentFilter' }), resolve: (i: FIssue, a) => page(newestFirst(i.comments, a.orderBy), a) },
       attachments: { ...conn('Attachment', { filter: 'AttachmentFilter' }), resolve: (i: FIssue, a) => page(i.attachments, a) },
       relations: { ...conn('IssueRelation'), resolve: (i: FIssue, a) => page(s.relations.filter((r) => r.issueId === i.id), a) },
       inverseRelations: { ...conn('IssueRelation'), resolve: (i: FIssue, a) => page(s.relations.filter((r) => r.relatedIssueId === i.id), a) },

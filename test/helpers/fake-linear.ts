@@ -1,14 +1,25 @@
-// A stateful fake of Linear's GraphQL API on 127.0.0.1 (port 0) for integration tests. It validates every
-// operation against the schema slice in fake-linear-schema.ts (unknown fields, arguments, missing
-// variables → a GraphQL validation error, HTTP 400, like the real API), checks the personal API key
-// (`Authorization: <key>`, no Bearer), reports X-RateLimit-* / X-Complexity headers on every response and
-// answers RATELIMITED once the request budget is spent or `setRateLimited(true)`.
+// A stateful fake of Linear's GraphQL API on 127.0.0.1 (port 0) for integration tests. Each behaviour swarm
+// relies on names where it comes from; what could not be verified says so.
+// - Validates every operation against the schema slice in fake-linear-schema.ts (unknown fields,
+//   arguments, missing variables, filter fields and comparators per field type → a GraphQL validation
+//   error, HTTP 400, like the real API).
+// - Checks the personal API key: `Authorization: <key>`, no Bearer (Linear answers 400 "It looks like
+//   you're trying to use an API key as a Bearer token" otherwise, as public agent notes record).
+// - Prices every operation with Linear's static complexity model (linear-complexity.ts) before running it,
+//   and refuses one above 10,000 exactly as Linear does (below).
+// - Reports the budgets on every answer, as Linear's headers (a captured example: mre/rate-limits#8 —
+//   x-complexity: 60, x-ratelimit-complexity-limit: 3000000, x-ratelimit-complexity-remaining, …-reset in
+//   epoch ms, x-ratelimit-requests-limit: 1500, …-remaining, …-reset; the SDK reads the same names plus
+//   retry-after, linear/linear#694). Linear refills both budgets continuously (a leaky bucket,
+//   linear.app/developers/rate-limiting); the fake keeps a fixed window that ends at the reset time.
+// - Answers RATELIMITED once a budget is spent or `setRateLimited(true)`.
 
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { execute, GqlError, parse, validate } from './fake-graphql.js';
-import { buildSchema, type FakeState, type FIssue, type FState, type FTeam, type StateType } from './fake-linear-schema.js';
+import { buildSchema, type FakeState, type FIssue, type FState, type FTeam, type RelationType, type StateType } from './fake-linear-schema.js';
+import { LINEAR_MAX_COMPLEXITY, operationComplexity } from './linear-complexity.js';
 
 export interface FakeLinearRequest {
   query: string;
@@ -16,7 +27,11 @@ export interface FakeLinearRequest {
   variables: Record<string, unknown>;
   headers: IncomingHttpHeaders;
   status: number;
+  /** What the complexity model scored the operation at (null when it did not parse or validate). */
+  complexity: number | null;
 }
+
+export interface Budget { limit: number; remaining: number; resetAt: number }
 
 export interface AddIssueInput {
   title: string;
@@ -45,15 +60,19 @@ export interface FakeLinear {
   viewer: { id: string; name: string; email: string };
   addIssue(input: AddIssueInput): string;
   setState(identifier: string, stateName: string): void;
-  addRelation(blocker: string, blocked: string): void;
+  /** `blocker` blocks `blocked` (type blocks), or another relation type from `blocker` to `blocked`. */
+  addRelation(blocker: string, blocked: string, type?: RelationType): void;
   setLabels(identifier: string, labels: string[]): void;
   addLabel(name: string, team?: string): void;
   addProject(name: string, slugId: string): void;
   addUser(name: string, email?: string): void;
-  addComment(identifier: string, body: string, userName?: string): void;
+  /** A comment by `userName` (default: the viewer); null = an integration's comment, whose `user` is null. */
+  addComment(identifier: string, body: string, userName?: string | null): void;
   issue(identifier: string): FakeIssueSnapshot;
-  setRateLimited(on: boolean): void;
-  setRequestBudget(budget: { limit?: number; remaining?: number; resetAt?: number }): void;
+  /** Answer RATELIMITED; `budget` says which one the headers show as spent, `retryAfter` (s) adds Retry-After. */
+  setRateLimited(on: boolean, opts?: { budget?: 'requests' | 'complexity'; retryAfter?: number }): void;
+  setRequestBudget(budget: Partial<Budget>): void;
+  setComplexityBudget(budget: Partial<Budget>): void;
   close(): Promise<void>;
 }
 
@@ -66,11 +85,15 @@ export interface FakeLinearOptions {
   /** Workspace labels. Default: agent, blocked, agent:failed, bug. */
   labels?: string[];
   requestLimit?: number;
+  /** The hourly complexity budget (default 3,000,000, the limit in the captured headers of mre/rate-limits#8). */
+  complexityLimit?: number;
 }
 
+// A new team's workflow, plus the native duplicate state (type `duplicate`, in Linear's schema since 2026-03).
+// Not verified: that Linear names that state "Duplicate" and lists it last.
 const DEFAULT_STATES: [string, StateType][] = [
   ['Backlog', 'backlog'], ['Todo', 'unstarted'], ['In Progress', 'started'],
-  ['In Review', 'started'], ['Done', 'completed'], ['Canceled', 'canceled'],
+  ['In Review', 'started'], ['Done', 'completed'], ['Canceled', 'canceled'], ['Duplicate', 'duplicate'],
 ];
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
@@ -91,8 +114,9 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
   for (const name of opts.labels ?? ['agent', 'blocked', 'agent:failed', 'bug']) state.labels.push({ id: randomUUID(), name, teamId: null });
   const schema = buildSchema(state);
   const requests: FakeLinearRequest[] = [];
-  let rateLimited = false;
-  const budget = { limit: opts.requestLimit ?? 1500, remaining: opts.requestLimit ?? 1500, resetAt: Date.now() + 3_600_000 };
+  let rateLimited: { budget: 'requests' | 'complexity'; retryAfter: number | null } | null = null;
+  const budget: Budget = { limit: opts.requestLimit ?? 1500, remaining: opts.requestLimit ?? 1500, resetAt: Date.now() + 3_600_000 };
+  const points: Budget = { limit: opts.complexityLimit ?? 3_000_000, remaining: opts.complexityLimit ?? 3_000_000, resetAt: Date.now() + 3_600_000 };
 
   const findIssue = (identifier: string): FIssue => {
     const i = state.issues.find((x) => x.identifier === identifier || x.id === identifier);
@@ -115,16 +139,17 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
     return s.id;
   };
 
-  const send = (res: ServerResponse, status: number, body: unknown, complexity = 0) => {
+  const send = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) => {
+    const spent = rateLimited?.budget;
     res.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
       'x-ratelimit-requests-limit': String(budget.limit),
-      'x-ratelimit-requests-remaining': String(budget.remaining),
+      'x-ratelimit-requests-remaining': String(spent === 'requests' ? 0 : Math.max(0, budget.remaining)),
       'x-ratelimit-requests-reset': String(budget.resetAt),
-      'x-ratelimit-complexity-limit': '250000',
-      'x-ratelimit-complexity-remaining': '250000',
-      'x-ratelimit-complexity-reset': String(budget.resetAt),
-      'x-complexity': String(complexity),
+      'x-ratelimit-complexity-limit': String(points.limit),
+      'x-ratelimit-complexity-remaining': String(spent === 'complexity' ? 0 : Math.max(0, Math.floor(points.remaining))),
+      'x-ratelimit-complexity-reset': String(points.resetAt),
+      ...extra,
     });
     res.end(JSON.stringify(body));
   };
@@ -141,22 +166,46 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
         variables: (body.variables && typeof body.variables === 'object' ? body.variables : {}) as Record<string, unknown>,
         headers: req.headers,
         status: 0,
+        complexity: null,
       };
       requests.push(entry);
-      const reply = (status: number, payload: unknown, complexity = 0) => { entry.status = status; send(res, status, payload, complexity); };
+      const reply = (status: number, payload: unknown, extra: Record<string, string> = {}) => { entry.status = status; send(res, status, payload, extra); };
       if (req.method !== 'POST' || req.url !== '/graphql') return reply(404, { errors: [{ message: 'Not found' }] });
       if (req.headers.authorization !== opts.apiKey)
         return reply(401, { errors: [{ message: 'Authentication required, not authenticated', extensions: { type: 'authentication error', code: 'AUTHENTICATION_ERROR', userPresentableMessage: 'You need to authenticate to access this operation.' } }] });
-      if (rateLimited || budget.remaining <= 0)
-        return reply(400, { errors: [{ message: 'Rate limit exceeded', extensions: { type: 'ratelimited', code: 'RATELIMITED' } }] });
+      // RATELIMITED arrives as HTTP 400 with extensions {type: "ratelimited", code: "RATELIMITED", statusCode:
+      // 429} (vanillagreencom/kendex#1018 observed it live; the SDK keys on the lower-case type). Retry-After:
+      // read by the SDK (linear/linear#694); not verified that Linear sends it — the fake sends it only when told.
+      if (rateLimited || budget.remaining <= 0 || points.remaining <= 0) {
+        const extra: Record<string, string> = rateLimited?.retryAfter ? { 'retry-after': String(rateLimited.retryAfter) } : {};
+        return reply(400, { errors: [{ message: 'Rate limit exceeded', extensions: { type: 'ratelimited', code: 'RATELIMITED', statusCode: 429 } }] }, extra);
+      }
       budget.remaining--;
       if (!entry.query) return reply(400, { errors: [{ message: 'Must provide query string.', extensions: { type: 'graphql error', code: 'BAD_REQUEST' } }] });
       try {
         const op = parse(entry.query, entry.operationName);
         validate(op, schema, entry.variables);
+        // Priced before it runs; over the cap it is refused with nothing executed. Body exactly as Linear's
+        // current answer (mvanhorn/printing-press-library#946, 2026: "Query too complex", type "invalid
+        // input", code INPUT_ERROR, statusCode 400, userError, userPresentableMessage "The query is too
+        // complex. Complexity: N. Maximum allowed complexity: 10000.", http.status 400; the 2024 form in
+        // contentful-labs/gqli.rb#23 lacks statusCode/http). Not verified: whether a refused document is
+        // charged against the complexity budget (the fake does not) or carries x-complexity (it does not).
+        const complexity = operationComplexity(op, entry.variables);
+        entry.complexity = complexity;
+        if (complexity > LINEAR_MAX_COMPLEXITY) {
+          return reply(400, { errors: [{ message: 'Query too complex', extensions: {
+            type: 'invalid input', code: 'INPUT_ERROR', statusCode: 400, userError: true,
+            userPresentableMessage: `The query is too complex. Complexity: ${complexity}. Maximum allowed complexity: ${LINEAR_MAX_COMPLEXITY}.`,
+            http: { status: 400 },
+          } }] });
+        }
+        points.remaining -= complexity;
         const result = execute(op, schema, {}, entry.variables);
         const payload = result.errors.length ? { data: result.data, errors: result.errors } : { data: result.data };
-        reply(200, payload, result.complexity);
+        // x-complexity is an integer on the wire (mre/rate-limits#8); rounded up here (a third-party note says
+        // "then round up"; not verified).
+        reply(200, payload, { 'x-complexity': String(Math.ceil(complexity)) });
       } catch (err) {
         if (!(err instanceof GqlError)) {
           reply(500, { errors: [{ message: `fake-linear crashed: ${(err as Error).message}`, extensions: { type: 'internal error' } }] });
@@ -196,8 +245,8 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
       const i = findIssue(identifier);
       i.stateId = stateId(state.teams.find((t) => t.id === i.teamId)!, name);
     },
-    addRelation(blocker, blocked) {
-      state.relations.push({ id: randomUUID(), type: 'blocks', issueId: findIssue(blocker).id, relatedIssueId: findIssue(blocked).id });
+    addRelation(blocker, blocked, type = 'blocks') {
+      state.relations.push({ id: randomUUID(), type, issueId: findIssue(blocker).id, relatedIssueId: findIssue(blocked).id });
     },
     setLabels(identifier, labels) { findIssue(identifier).labelIds = labelIds(labels); },
     addLabel(name, team) { state.labels.push({ id: randomUUID(), name, teamId: team ? findTeam(team).id : null }); },
@@ -205,10 +254,11 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
     addUser(name, email) { state.users.push({ id: randomUUID(), name, displayName: name, email: email ?? `${slug(name)}@example.com` }); },
     addComment(identifier, body, userName) {
       const i = findIssue(identifier);
-      const u = userName ? state.users.find((x) => x.name === userName) : viewer;
-      if (!u) throw new Error(`fake-linear: no user ${userName}`);
+      // Comment.user is nullable: comments made by integrations have none (schema.graphql; linear-axi#19).
+      const u = userName === null ? null : userName ? state.users.find((x) => x.name === userName) : viewer;
+      if (u === undefined) throw new Error(`fake-linear: no user ${userName}`);
       const at = now();
-      i.comments.push({ id: randomUUID(), body, userId: u.id, createdAt: at, updatedAt: at, issueId: i.id });
+      i.comments.push({ id: randomUUID(), body, userId: u?.id ?? null, createdAt: at, updatedAt: at, issueId: i.id });
     },
     issue(identifier) {
       const i = findIssue(identifier);
@@ -220,8 +270,9 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
         attachments: i.attachments.map((a) => ({ url: a.url, title: a.title })),
       };
     },
-    setRateLimited(on) { rateLimited = on; },
+    setRateLimited(on, o = {}) { rateLimited = on ? { budget: o.budget ?? 'requests', retryAfter: o.retryAfter ?? null } : null; },
     setRequestBudget(b) { Object.assign(budget, Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined))); },
+    setComplexityBudget(b) { Object.assign(points, Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined))); },
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
       server.close((err) => (err ? reject(err) : resolve()));

@@ -11,6 +11,8 @@ import { validateConfig } from '../../src/config/schema.js';
 import { STICKY_MARKER, type Mark, type PullRequest, type Ticket } from '../../src/tracker/types.js';
 import { startFakeLinear, type FakeLinear } from '../helpers/fake-linear.js';
 import { TrackerError } from '../../src/errors.js';
+import { CANDIDATES_QUERY } from '../../src/tracker/linear/queries.js';
+import { complexityOf } from '../helpers/linear-complexity.js';
 
 const KEY = 'lin_api_TESTKEY_0123456789abcdef';
 
@@ -60,7 +62,7 @@ describe('resolve()', () => {
   it('names an unknown workflow state and lists the valid ones', async () => {
     const err = await rejection(tracker({ running_state: 'Doing' }).resolve());
     expect(err.kind).toBe('config');
-    expect(err.message).toBe('tracker.running_state "Doing" is not a workflow state of team ENG (have: Backlog, Todo, In Progress, In Review, Done, Canceled)');
+    expect(err.message).toBe('tracker.running_state "Doing" is not a workflow state of team ENG (have: Backlog, Todo, In Progress, In Review, Done, Canceled, Duplicate)');
     expect((await rejection(tracker({ states: ['Todo', 'Ready'] }).resolve())).message).toMatch(/^tracker\.states "Ready" is not/);
   });
 
@@ -157,6 +159,65 @@ describe('candidates()', () => {
     expect((await t.candidates()).tickets.find((x) => x.key === blocked)!.blockers).toEqual([]);
     fake.setState(blocker, 'Canceled');
     expect((await t.fetch(blocked))!.blockers).toEqual([]);
+    // A blocker closed as a duplicate (state type `duplicate`) no longer blocks either.
+    fake.setState(blocker, 'Duplicate');
+    expect((await t.candidates()).tickets.find((x) => x.key === blocked)!.blockers).toEqual([]);
+  });
+
+  it('never counts duplicate, related or similar relations as blockers', async () => {
+    const other = fake.addIssue({ title: 'Other', labels: ['bug'] });
+    const key = fake.addIssue({ title: 'Related to others' });
+    for (const type of ['duplicate', 'related', 'similar'] as const) fake.addRelation(other, key, type);
+    expect((await tracker().fetch(key))!.blockers).toEqual([]);
+  });
+
+  it('fetches the rest of the labels and relations only for the issue that has more than a nested page', async () => {
+    const names = Array.from({ length: 13 }, (_, i) => `area-${i}`);
+    for (const n of names) fake.addLabel(n);
+    const busy = fake.addIssue({ title: 'Many labels and blockers', labels: ['agent', ...names] });
+    const plain = fake.addIssue({ title: 'Plain' });
+    const blockers = Array.from({ length: 12 }, (_, i) => fake.addIssue({ title: `Blocker ${i}`, labels: ['bug'] }));
+    for (const b of blockers) fake.addRelation(b, busy);
+    for (let i = 0; i < 3; i++) fake.addRelation(fake.addIssue({ title: `Similar ${i}`, labels: ['bug'] }), busy, 'similar');
+    fake.setState(blockers[11]!, 'Duplicate');
+    const list = (await tracker().candidates()).tickets;
+    const t = list.find((x) => x.key === busy)!;
+    expect(t.labels).toEqual(['agent', ...names]);
+    expect(t.blockers.sort()).toEqual(blockers.slice(0, 11).sort());
+    expect(list.find((x) => x.key === plain)!.labels).toEqual(['agent']);
+    const followUps = fake.requests.filter((r) => /SwarmIssue(Labels|Relations)\b/.test(r.query));
+    expect(followUps.map((r) => [r.operationName ?? /query (\w+)/.exec(r.query)![1], r.variables.id])).toEqual([
+      ['SwarmIssueLabels', fake.issue(busy).id], ['SwarmIssueRelations', fake.issue(busy).id],
+    ]);
+  });
+});
+
+describe('complexity', () => {
+  it('each candidates page is priced below 5,000 by the fake, as the model says', async () => {
+    fake.addIssue({ title: 'x' });
+    await tracker().candidates();
+    const poll = fake.requests.find((r) => r.query.includes('query SwarmCandidates'))!;
+    expect(poll.status).toBe(200);
+    expect(poll.complexity).toBe(complexityOf(CANDIDATES_QUERY, poll.variables));
+    expect(poll.complexity!).toBeLessThan(5_000);
+    const t = tracker();
+    expect(await t.probeCandidates()).toEqual({ listed: 1, complexity: Math.ceil(poll.complexity!) });
+  });
+
+  it('a page Linear refuses as too complex is a permanent error with the fix, sent once', async () => {
+    fake.addIssue({ title: 'x' });
+    const t = tracker({ page_size: 250 });
+    const err = await rejection(t.candidates());
+    expect(err.kind).toBe('too_complex');
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(/^Linear refuses SwarmCandidates as too complex \(18,\d{3} points; Linear allows at most 10,000 per query\): lower tracker\.page_size \(now 250;/);
+    const sent = fake.requests.filter((r) => r.query.includes('query SwarmCandidates'));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.status).toBe(400);
+    // Linear prices a document statically: the same one is never sent again.
+    expect((await rejection(t.candidates())).message).toBe(err.message);
+    expect((await rejection(t.probeCandidates())).kind).toBe('too_complex');
+    expect(fake.requests.filter((r) => r.query.includes('query SwarmCandidates'))).toHaveLength(1);
   });
 });
 
@@ -177,6 +238,21 @@ describe('fetch(), comments(), trust()', () => {
     await show(t, key, 'running', `${STICKY_MARKER}\nclaimed`);
     const comments = await t.comments(ticket);
     expect(comments).toEqual([{ author: 'Ada Lovelace', body: 'Please also update the docs', created_at: expect.any(String), trusted: true }]);
+  });
+
+  it('returns comments oldest first (Linear lists them newest first) and integration comments as untrusted', async () => {
+    fake.addUser('Ada Lovelace');
+    const key = fake.addIssue({ title: 'x' });
+    fake.addComment(key, 'first', 'Ada Lovelace');
+    fake.addComment(key, 'from the Slack integration', null);
+    fake.addComment(key, 'third', 'Ada Lovelace');
+    const raw = await fetch(fake.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: KEY }, body: JSON.stringify({ query: `{ issue(id: "${key}") { comments { nodes { body } } } }` }) });
+    expect(((await raw.json()) as any).data.issue.comments.nodes.map((c: { body: string }) => c.body)).toEqual(['third', 'from the Slack integration', 'first']);
+    const t = tracker();
+    const comments = await t.comments(await ticketOf(t, key));
+    expect(comments.map((c) => [c.body, c.author, c.trusted])).toEqual([
+      ['first', 'Ada Lovelace', true], ['from the Slack integration', 'integration', false], ['third', 'Ada Lovelace', true],
+    ]);
   });
 
   it('trusts everyone unless allowed_authors is set', async () => {
@@ -243,6 +319,18 @@ describe('writes', () => {
     fake.setState(key, 'Done');
     await show(t, key, 'review', 'merged', pr);
     expect(fake.issue(key).state).toBe('Done');
+  });
+
+  it('never moves an issue closed as a duplicate (to review, failed or back to Todo)', async () => {
+    const key = fake.addIssue({ title: 'x', state: 'In Progress' });
+    fake.setState(key, 'Duplicate');
+    const t = tracker({ failed_state: 'Backlog' });
+    expect((await t.fetch(key))!.open).toBe(false);
+    await show(t, key, 'review', 'PR opened', pr);
+    await show(t, key, 'failed', 'failed');
+    await show(t, key, 'cleared');
+    expect(fake.issue(key).state).toBe('Duplicate');
+    expect(count('SwarmIssueUpdate')).toBe(0);
   });
 
   it('failed moves to failed_state when one is configured', async () => {
@@ -318,6 +406,29 @@ describe('rate limits', () => {
     expect(fake.requests.length).toBe(sent);
   });
 
+  it('after RATELIMITED waits for the budget that ran out, or Retry-After when Linear sends it', async () => {
+    const t = tracker();
+    await t.resolve();
+    const soon = Date.now() + 120_000;
+    const late = Date.now() + 3_000_000;
+    fake.setRequestBudget({ resetAt: late });
+    fake.setComplexityBudget({ resetAt: soon });
+    fake.setRateLimited(true, { budget: 'complexity' });
+    const err = await rejection(t.candidates());
+    expect(err).toMatchObject({ kind: 'rate_limited', retryAt: new Date(soon).toISOString() });
+    expect(err.message).toContain('complexity budget: 0 of 3000000 left');
+
+    const t2 = tracker();
+    fake.setRateLimited(false);
+    await t2.resolve();
+    fake.setRateLimited(true, { budget: 'requests', retryAfter: 30 });
+    const before = Date.now();
+    const err2 = await rejection(t2.candidates());
+    expect(Date.parse(err2.retryAt!)).toBeGreaterThanOrEqual(before + 30_000);
+    expect(Date.parse(err2.retryAt!)).toBeLessThan(late);
+    expect(err2.message).toContain('Retry-After 30s');
+  });
+
   it('falls back to now + 60 s when a RATELIMITED answer has no reset header', async () => {
     const clock = Date.parse('2030-06-01T12:00:00Z');
     // A real server that answers RATELIMITED without any X-RateLimit-* header.
@@ -378,7 +489,10 @@ describe('the fake validates queries', () => {
       [{ query: '{ issues(limit: 5) { nodes { id } } }' }, 'Unknown argument "limit" on field "Query.issues".'],
       [{ query: '{ issues { nodes { state } } }' }, 'Field "state" of type "WorkflowState" must have a selection of subfields. Did you mean "state { ... }"?'],
       [{ query: 'query Q($n: Int) { issue(id: $n) { id } }', variables: { n: 1 } }, 'Variable "$n" of type "Int" used in position expecting type "String!".'],
-      [{ query: '{ issues(filter: { team: { slug: { eq: "ENG" } } }) { nodes { id } } }' }, 'Field "slug" is not defined by type "IssueFilter".'],
+      [{ query: '{ issues(filter: { team: { slug: { eq: "ENG" } } }) { nodes { id } } }' }, 'Field "slug" is not defined by type "TeamFilter".'],
+      [{ query: '{ issues(filter: { identifier: { eq: "ENG-1" } }) { nodes { id } } }' }, 'Field "identifier" is not defined by type "IssueFilter".'],
+      [{ query: '{ issues(filter: { team: { key: { null: false } } }) { nodes { id } } }' }, 'Field "null" is not defined by type "StringComparator".'],
+      [{ query: '{ issues(filter: { state: { name: { some: { eq: "Todo" } } } }) { nodes { id } } }' }, 'Field "some" is not defined by type "StringComparator".'],
     ];
     for (const [body, message] of cases) {
       const res = await post(body);
@@ -386,6 +500,19 @@ describe('the fake validates queries', () => {
       expect(json.errors[0]!.message, JSON.stringify(body)).toBe(message);
       expect(json.errors[0]!.extensions.type).toMatch(/graphql error|invalid input/);
     }
+  });
+
+  it('prices each document like Linear and refuses one above 10,000 with Linear\'s exact answer', async () => {
+    const ok = await post({ query: '{ issues(first: 10) { nodes { id } } }' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-complexity')).toBe('11');
+    expect(Number(ok.headers.get('x-ratelimit-complexity-remaining'))).toBe(3_000_000 - 11);
+    const big = await post({ query: '{ teams { nodes { states(first: 250) { nodes { id name } } } } }' });
+    expect(big.status).toBe(400);
+    expect(await big.json()).toEqual({ errors: [{ message: 'Query too complex', extensions: {
+      type: 'invalid input', code: 'INPUT_ERROR', statusCode: 400, userError: true,
+      userPresentableMessage: 'The query is too complex. Complexity: 15050. Maximum allowed complexity: 10000.', http: { status: 400 },
+    } }] });
   });
 
   it('answers the real @linear/sdk the way it expects (data + headers, typed errors)', async () => {

@@ -1,17 +1,19 @@
 // The Linear tracker adapter (SPEC §3–§4): maps one team's issues onto Ticket and swarm's lifecycle onto
 // workflow states, one sticky comment and a PR attachment. Pull requests live on GitHub (the CodeHost);
-// this adapter only links them. Transport, budgets and error mapping: linear-transport.ts; queries and
-// payload validation: linear-queries.ts.
+// this adapter only links them. Transport, budgets and error mapping: transport.ts; queries, their
+// complexity and payload validation: queries.ts.
 
 import type { Config } from '../../config/types.js';
 import { STICKY_MARKER, type CandidateList, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict } from '../types.js';
 import { createLinearTransport } from './transport.js';
 import { stickyBody } from '../sticky.js';
 import * as Q from './queries.js';
+import type { LinearDocument as L } from '@linear/sdk';
 import { TrackerError } from '../../errors.js';
 
 export const LINEAR_DEFAULT_API_URL = 'https://api.linear.app/graphql';
-const PAGE = 50;
+/** tracker.page_size's default: the candidates query then costs ~3,700 points (Linear refuses > 10,000). */
+export const LINEAR_DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGES = 200; // 10,000 issues: a runaway cursor must not loop forever
 
 export interface LinearTrackerOptions {
@@ -34,6 +36,11 @@ export interface LinearTracker extends Tracker {
   freshBlockers(ticket: Ticket): Promise<string[]>;
   /** Attach the PR URL to the issue (idempotent: Linear keeps one attachment per issue and URL). */
   linkPullRequest(ticket: Ticket, pr: PullRequest): Promise<void>;
+  /**
+   * Send the first page of the candidates query once (for `swarm doctor`): how many issues it listed and
+   * the complexity Linear charged. Throws TrackerError 'too_complex' with the fix when Linear refuses it.
+   */
+  probeCandidates(): Promise<{ listed: number; complexity: number | null }>;
 }
 
 interface Resolved {
@@ -58,7 +65,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
   async function doResolve(): Promise<Resolved> {
     const teamKey = cfg.team;
     if (!teamKey) throw configError('tracker.team is required for the Linear tracker (the team key, e.g. ENG)');
-    const data = await api.request(Q.RESOLVE_QUERY, { team: teamKey });
+    const data = await api.request(Q.RESOLVE_QUERY, { team: teamKey } satisfies Q.Vars['resolve']);
     const viewer = Q.obj(data.viewer, 'viewer');
     const team = Q.nodes(data.teams, 'teams')[0];
     if (!team) {
@@ -81,7 +88,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     const labels = new Map<string, string>();
     let after: string | null = null;
     for (let i = 0; i < MAX_PAGES; i++) {
-      const conn: unknown = (await api.request(Q.LABELS_QUERY, { team: teamKey, after })).issueLabels;
+      const conn: unknown = (await api.request(Q.LABELS_QUERY, { team: teamKey, after } satisfies Q.Vars['labels'])).issueLabels;
       for (const l of Q.nodes(conn, 'issueLabels')) labels.set(Q.str(l.name, 'label.name'), Q.str(l.id, 'label.id'));
       const p = Q.pageInfo(conn, 'issueLabels');
       if (!p.hasNextPage || !p.endCursor) break;
@@ -95,7 +102,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
 
     let projectId: string | null = null;
     if (cfg.project) {
-      const found = Q.nodes((await api.request(Q.PROJECTS_QUERY, { project: cfg.project })).projects, 'projects');
+      const found = Q.nodes((await api.request(Q.PROJECTS_QUERY, { project: cfg.project } satisfies Q.Vars['project'])).projects, 'projects');
       if (found.length === 0) throw configError(`tracker.project "${cfg.project}" is not a Linear project name or slugId`);
       projectId = Q.str(found[0]!.id, 'project.id');
     }
@@ -108,15 +115,57 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
   };
   const stateId = (r: Resolved, name: string) => r.states.get(name)!; // checked in resolve()
 
-  const remember = (raw: unknown): Ticket => {
-    const { ticket, creator } = Q.toTicket(raw);
+  /** All pages of one issue's connection after `after` (the first page came with the issue). */
+  async function rest(query: string, issueId: string, field: 'labels' | 'inverseRelations', after: string, read: (conn: unknown) => string[]): Promise<string[]> {
+    const out: string[] = [];
+    let cursor: string | null = after;
+    for (let i = 0; i < MAX_PAGES && cursor; i++) {
+      const conn: unknown = Q.obj((await api.request(query, { id: issueId, after: cursor } satisfies Q.Vars['issuePage'])).issue, 'issue')[field];
+      out.push(...read(conn));
+      const p = Q.pageInfo(conn, field);
+      cursor = p.hasNextPage ? p.endCursor : null;
+    }
+    return out;
+  }
+
+  /** Validate one issue payload; the few issues with more labels or relations than fit get the rest. */
+  const remember = async (raw: unknown): Promise<Ticket> => {
+    const { ticket, creator, more } = Q.toTicket(raw);
+    const at = `issue ${ticket.identifier}`;
+    if (more.labels) ticket.labels.push(...(await rest(Q.ISSUE_LABELS_QUERY, ticket.id, 'labels', more.labels, (c) => Q.labelNames(c, at))));
+    if (more.relations) ticket.blockers.push(...(await rest(Q.ISSUE_RELATIONS_QUERY, ticket.id, 'inverseRelations', more.relations, (c) => Q.openBlockers(c, at))));
     creators.set(ticket.id, creator);
     return ticket;
   };
 
+  const pageSize = () => cfg.page_size ?? LINEAR_DEFAULT_PAGE_SIZE;
+  /** Linear refused the candidates document: say what to change. */
+  const tooComplex = (err: unknown): never => {
+    if (!(err instanceof TrackerError && err.kind === 'too_complex')) throw err;
+    const size = pageSize();
+    const fix = size !== LINEAR_DEFAULT_PAGE_SIZE
+      ? `lower tracker.page_size (now ${size}; the default ${LINEAR_DEFAULT_PAGE_SIZE} costs about 3,700)`
+      : 'this is a bug in swarm\'s query; please report it';
+    throw new TrackerError('too_complex', `${err.message}: ${fix}`);
+  };
+
+  function candidatesFilter(r: Resolved): L.IssueFilter {
+    // Eligible states plus running_state, so reconciliation sees the tickets swarm holds.
+    const filter: L.IssueFilter = {
+      team: { key: { eq: r.teamKey } },
+      state: { name: { in: [...new Set([...cfg.states, cfg.running_state])] } },
+    };
+    if (cfg.labels.length) filter.and = cfg.labels.map((l): L.IssueFilter => ({ labels: { some: { name: { eq: l } } } }));
+    if (r.projectId) filter.project = { id: { eq: r.projectId } };
+    return filter;
+  }
+
+  const candidatesPage = async (r: Resolved, after: string | null): Promise<unknown> =>
+    (await api.request(Q.CANDIDATES_QUERY, { filter: candidatesFilter(r), first: pageSize(), after } satisfies Q.Vars['candidates']).catch(tooComplex)).issues;
+
   async function moveTo(ticket: Ticket, state: string): Promise<void> {
     const r = await ensure();
-    const data = await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { stateId: stateId(r, state) } });
+    const data = await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { stateId: stateId(r, state) } } satisfies Q.Vars['issueUpdate']);
     if (Q.obj(data.issueUpdate, 'issueUpdate').success !== true)
       throw new TrackerError('unavailable', `Linear did not move ${ticket.identifier} to "${state}"`);
   }
@@ -124,7 +173,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
   async function findSticky(issueId: string, viewerId: string): Promise<string | null> {
     let after: string | null = null;
     for (let i = 0; i < MAX_PAGES; i++) {
-      const conn: unknown = Q.obj((await api.request(Q.COMMENTS_QUERY, { id: issueId, after })).issue, 'issue').comments;
+      const conn: unknown = Q.obj((await api.request(Q.COMMENTS_QUERY, { id: issueId, after } satisfies Q.Vars['issuePage'])).issue, 'issue').comments;
       for (const c of Q.nodes(conn, 'comments')) {
         const user = c.user === null || c.user === undefined ? null : Q.obj(c.user, 'comment.user');
         if (user?.id === viewerId && Q.str(c.body, 'comment.body').includes(STICKY_MARKER)) return Q.str(c.id, 'comment.id');
@@ -144,7 +193,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     const id = known?.id ?? (await findSticky(ticket.id, r.viewerId));
     if (id) {
       try {
-        await api.request(Q.COMMENT_UPDATE_MUTATION, { id, input: { body } });
+        await api.request(Q.COMMENT_UPDATE_MUTATION, { id, input: { body } } satisfies Q.Vars['commentUpdate']);
         stickies.set(ticket.id, { id, body });
         return;
       } catch (err) {
@@ -155,12 +204,12 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     }
     let data: Record<string, unknown>;
     try {
-      data = await api.request(Q.COMMENT_CREATE_MUTATION, { input: { issueId: ticket.id, body } });
+      data = await api.request(Q.COMMENT_CREATE_MUTATION, { input: { issueId: ticket.id, body } } satisfies Q.Vars['commentCreate']);
     } catch (err) {
       // No answer or a server error: the comment may exist anyway. Look before creating a second one.
       const landed = err instanceof TrackerError && err.kind === 'unavailable' ? await findSticky(ticket.id, r.viewerId).catch(() => null) : null;
       if (landed === null) throw err;
-      await api.request(Q.COMMENT_UPDATE_MUTATION, { id: landed, input: { body } });
+      await api.request(Q.COMMENT_UPDATE_MUTATION, { id: landed, input: { body } } satisfies Q.Vars['commentUpdate']);
       stickies.set(ticket.id, { id: landed, body });
       return;
     }
@@ -170,7 +219,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
 
   async function fetchTicket(key: string): Promise<Ticket | null> {
     try {
-      return remember((await api.request(Q.ISSUE_QUERY, { id: key })).issue);
+      return await remember((await api.request(Q.ISSUE_QUERY, { id: key } satisfies Q.Vars['issue'])).issue);
     } catch (err) {
       if (err instanceof TrackerError && err.kind === 'not_found') return null;
       throw err;
@@ -183,18 +232,11 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
 
     async candidates(): Promise<CandidateList> {
       const r = await ensure();
-      // Eligible states plus running_state, so reconciliation sees the tickets swarm holds.
-      const filter: Record<string, unknown> = {
-        team: { key: { eq: r.teamKey } },
-        state: { name: { in: [...new Set([...cfg.states, cfg.running_state])] } },
-      };
-      if (cfg.labels.length) filter.and = cfg.labels.map((l) => ({ labels: { some: { name: { eq: l } } } }));
-      if (r.projectId) filter.project = { id: { eq: r.projectId } };
       const tickets: Ticket[] = [];
       let after: string | null = null;
       for (let i = 0; i < MAX_PAGES; i++) {
-        const conn: unknown = (await api.request(Q.CANDIDATES_QUERY, { filter, first: PAGE, after })).issues;
-        for (const n of Q.nodes(conn, 'issues')) tickets.push(remember(n));
+        const conn = await candidatesPage(r, after);
+        for (const n of Q.nodes(conn, 'issues')) tickets.push(await remember(n));
         const p = Q.pageInfo(conn, 'issues');
         if (!p.hasNextPage || !p.endCursor) break;
         after = p.endCursor;
@@ -209,11 +251,16 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
       return fresh ? fresh.blockers : [];
     },
 
+    async probeCandidates() {
+      const conn = await candidatesPage(await ensure(), null);
+      return { listed: Q.nodes(conn, 'issues').length, complexity: api.lastComplexity() };
+    },
+
     async comments(ticket): Promise<TicketComment[]> {
       const out: TicketComment[] = [];
       let after: string | null = null;
       for (let i = 0; i < MAX_PAGES; i++) {
-        const conn: unknown = Q.obj((await api.request(Q.COMMENTS_QUERY, { id: ticket.id, after })).issue, 'issue').comments;
+        const conn: unknown = Q.obj((await api.request(Q.COMMENTS_QUERY, { id: ticket.id, after } satisfies Q.Vars['issuePage'])).issue, 'issue').comments;
         for (const c of Q.nodes(conn, 'comments')) {
           const body = Q.str(c.body, 'comment.body');
           if (body.includes(STICKY_MARKER)) continue; // swarm's own status, not input for the agent
@@ -229,7 +276,8 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
         if (!p.hasNextPage || !p.endCursor) break;
         after = p.endCursor;
       }
-      return out;
+      // Linear lists comments newest first (no direction argument); the prompt reads oldest first, as on GitHub.
+      return out.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
     },
 
     async trust(ticket): Promise<TrustVerdict> {
@@ -256,7 +304,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
       const failedLabel = r.labels.get(cfg.failed_label) ?? null;
       const hasFailedLabel = failedLabel !== null && ticket.labels.some((l) => l === cfg.failed_label);
       const dropFailedLabel = async () => {
-        if (hasFailedLabel) await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { removedLabelIds: [failedLabel] } });
+        if (hasFailedLabel) await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { removedLabelIds: [failedLabel] } } satisfies Q.Vars['issueUpdate']);
       };
       const back = cfg.states[0]!;
       switch (appearance.mark) {
@@ -272,7 +320,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
           if (cfg.failed_state !== null) await move(cfg.failed_state);
           else {
             // Label first, so the ticket is never back in an eligible state without its failed label.
-            if (!hasFailedLabel) await api.request(Q.ADD_LABEL_MUTATION, { id: ticket.id, labelId: failedLabel! });
+            if (!hasFailedLabel) await api.request(Q.ADD_LABEL_MUTATION, { id: ticket.id, labelId: failedLabel! } satisfies Q.Vars['addLabel']);
             if (now.name === cfg.running_state) await move(back);
           }
           break;
@@ -289,7 +337,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     },
 
     async linkPullRequest(ticket, pr) {
-      const data = await api.request(Q.LINK_URL_MUTATION, { issueId: ticket.id, url: pr.url, title: `Pull request #${pr.number}` });
+      const data = await api.request(Q.LINK_URL_MUTATION, { issueId: ticket.id, url: pr.url, title: `Pull request #${pr.number}` } satisfies Q.Vars['linkUrl']);
       if (Q.obj(data.attachmentLinkURL, 'attachmentLinkURL').success !== true)
         throw new TrackerError('unavailable', `Linear did not link ${pr.url} to ${ticket.identifier}`);
     },
