@@ -91,8 +91,8 @@ export interface FakeGitHub {
    * /repos/… and /repositories/{id}/…). The old number then answers 301. Returns the number it got there.
    */
   transferIssue(n: number, to?: string): number;
-  /** Another repository this fake serves (a transfer destination), for assertions. */
-  repository(fullName: string): { issues: FakeIssue[]; comments: FakeComment[]; events: FakeEvent[]; addIssue(input: { title: string; body?: string; labels?: string[] }): number } | null;
+  /** Another repository this fake serves (e.g. a transfer destination; created on first use), for setup and assertions. */
+  repository(fullName: string): { readonly issues: FakeIssue[]; readonly comments: FakeComment[]; readonly events: FakeEvent[]; addIssue(input: { title: string; body?: string; labels?: string[] }): number };
   /** A PR as if opened elsewhere (no git checks). Shares the issue number sequence. */
   addPull(input: { head: string; base?: string; title?: string; body?: string; user?: string; draft?: boolean }): number;
   mergePull(n: number): void;
@@ -344,8 +344,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     setCustomRole: (user, roleName, base) => void s.customRoles.set(user.toLowerCase(), { name: roleName, base }),
     transferIssue: (n, to) => s.transferTo(n, other(to ?? `${s.owner}/elsewhere`).s),
     repository: (fullName) => {
-      const hit = others.get(fullName.toLowerCase());
-      if (!hit) return null;
+      if (fullName.toLowerCase() === s.fullName.toLowerCase()) throw new Error('fake-github: repository() is for other repositories');
+      const hit = other(fullName);
       return {
         get issues() { return [...hit.s.items.values()].filter((it) => !it.isPull); },
         get comments() { return [...hit.s.comments]; },
