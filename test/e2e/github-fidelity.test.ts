@@ -72,6 +72,10 @@ describe('GitHub fidelity, end to end', () => {
     expect(callsFor(refused)).toHaveLength(0);
     expect(gh.labelsOf(refused)).toEqual(['agent']);
     expect(res.stdout).toMatch(new RegExp(`#${refused}\\s+ignored: label \`agent\` was applied by @auditor, who has security-auditor permission \\(read access\\)`));
+    // No waste on the way: one listing of the comments for the claim (the sticky lookup serves the prompt),
+    // and no DELETE of a label the ticket does not carry.
+    expect(gh.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/repos/acme/widgets/issues/${trusted}/comments`))).toHaveLength(1);
+    expect(gh.requests.filter((r) => r.method === 'DELETE' && r.status === 404)).toEqual([]);
   });
 
   it('cancels a ticket transferred away mid-run and writes nothing to it, nor to the issue that has its number there', async () => {
