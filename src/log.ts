@@ -4,7 +4,7 @@
 import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { expandSecrets, redactWith, registerSecrets } from './secrets.js';
+import { expandSecrets, redactKnown, redactWith, registerSecrets } from './secrets.js';
 import type { SwarmEvent, Unstamped } from './events.js';
 import { eventLine, type Level } from './event-lines.js';
 
@@ -71,8 +71,9 @@ export class Logger {
     return () => { this.listeners = this.listeners.filter((l) => l !== fn); };
   }
 
+  /** Masks this logger's secrets and every secret the process learnt since (a rotated token, say). */
   redact(text: string): string {
-    return redactWith(this.secrets, text);
+    return redactKnown(redactWith(this.secrets, text));
   }
 
   /**
