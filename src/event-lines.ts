@@ -77,6 +77,8 @@ export function eventLine(ev: SwarmEvent): Line | null {
       return error(`poll failed unexpectedly: ${ev.error} (retrying next poll)`);
     case 'tracker_error':
       return warn(`tracker poll failed: ${ev.error} (will retry next poll)`);
+    case 'tracker_refused':
+      return error(`tracker refuses the poll: ${ev.error} (not retried; polls resume once the setting is changed)`);
     case 'sync_failed':
       return warn(`tracker update failed: ${ev.error} (will be repaired on a later poll)`);
     case 'ignored':

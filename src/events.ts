@@ -56,6 +56,8 @@ export type DaemonEvent =
   | (At & { type: 'config_ok'; file: string })
   | (At & { type: 'poll_error'; error: string })
   | (At & { type: 'tracker_error'; error: string })
+  /** The tracker refuses the poll itself (Linear: too complex): permanent, logged once per message. */
+  | (At & { type: 'tracker_refused'; error: string })
   | (At & { type: 'sync_failed'; ticket: string; key: string; error: string })
   | (At & { type: 'ignored'; ticket: string; reason: string })
   | (At & { type: 'gc'; removed: string[]; kept: { path: string; reason: string }[]; transcripts_deleted: number; bytes_freed: number; errors: string[] })

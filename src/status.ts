@@ -6,7 +6,9 @@ import type { LockInfo } from './state/lock.js';
 
 export interface Snapshot {
   generated_at: string;
-  daemon: { running: boolean; pid: number | null; started_at: string | null; heartbeat_age_s: number | null; draining: boolean; config_error: string | null; max_concurrent: number | null };
+  daemon: { running: boolean; pid: number | null; started_at: string | null; heartbeat_age_s: number | null; draining: boolean; config_error: string | null; max_concurrent: number | null;
+    /** The tracker refuses the poll itself (Linear: too complex) and retrying cannot help. */
+    tracker_error: { message: string; since: string } | null };
   pause: (PauseState & { remaining_s: number | null }) | null;
   running: { ticket: string; key: string; title: string; model: string; attempt: number; max_attempts: number; failures: number; elapsed_s: number; last_event: string; cost_usd: number; branch: string }[];
   retry_queue: { ticket: string; key: string; title: string; due_at: string | null; due_in_s: number | null; reason: string; failures: number; next_model_hint: string }[];
@@ -30,6 +32,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       heartbeat_age_s: Number.isFinite(hb) ? Math.max(0, Math.round((now - hb) / 1000)) : null,
       draining: alive && state.daemon?.draining === true,
       config_error: alive ? (state.daemon?.config_error ?? null) : null,
+      tracker_error: alive ? refusal(state.daemon?.tracker_error, now) : null,
       max_concurrent: state.daemon?.max_concurrent ?? null,
     },
     pause: state.pause && (state.pause.until === null || Date.parse(state.pause.until) > now)
@@ -108,6 +111,11 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     if (s.running.length > 0) out.push(p.yellow(clip(`state shows ${s.running.length} claimed ticket(s); the next \`swarm start\` recovers them`, width)));
   }
   if (d.config_error) out.push(p.red(clip(`config error (running on the last good config): ${d.config_error}`, width)));
+  if (d.tracker_error) {
+    // The message carries the fix: wrapped, not clipped.
+    out.push(p.red(p.bold(clip(`TRACKER REFUSES THE POLL since ${shortTime(d.tracker_error.since)} (not retried)`, width))));
+    for (const line of wrap(d.tracker_error.message, width - 2)) out.push(p.red(`  ${line}`));
+  }
   if (s.pause) {
     const until = s.pause.until ? `until ${shortTime(s.pause.until)} (${dur(s.pause.remaining_s ?? 0)} left)` : 'until `swarm resume`';
     out.push(p.yellow(p.bold(clip(`PAUSED (${s.pause.kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`, width))));
@@ -174,6 +182,19 @@ function cell(s: string, n: number): string {
 }
 
 function id(s: string): string { return s; }
+function wrap(s: string, n: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of s.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > n) { lines.push(line); line = ''; }
+    line = line ? `${line} ${word}` : word.length > n ? clip(word, n) : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+/** A recorded tracker refusal, while the daemon's polls keep meeting it (each one pushes `until`). */
+function refusal(e: { message: string; since: string; until: string } | null | undefined, now: number): Snapshot['daemon']['tracker_error'] {
+  return e && Date.parse(e.until) > now ? { message: e.message, since: e.since } : null;
+}
 /** The model ladder (policy.modelFor), inlined to keep this module free of imports. */
 function nextModel(models: string[] | undefined, failures: number): string {
   return models && models.length > 0 ? models[Math.min(Math.max(failures, 0), models.length - 1)]! : '';

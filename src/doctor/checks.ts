@@ -152,6 +152,15 @@ async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
     const t = cfg.tracker;
     const states = [...t.states, t.running_state, t.review_state, ...(t.failed_state ? [t.failed_state] : [])];
     out.push(pass('team, states and labels', `team ${t.team}: states ${[...new Set(states)].join(', ')} and labels ${t.labels.join(', ')} found`));
+    // The poll itself, once: Linear refuses a document above 10,000 complexity points, whatever it would list.
+    try {
+      const probe = await tracker.probeCandidates();
+      const cost = probe.complexity === null ? '' : ` at ${probe.complexity.toLocaleString('en-US')} complexity points (Linear refuses more than 10,000)`;
+      out.push(pass('candidates query', `accepted${cost}; ${probe.listed} issue(s) on its first page`));
+    } catch (err) {
+      const tooComplex = (err as { kind?: string }).kind === 'too_complex';
+      out.push(fail('candidates query', message(err), tooComplex ? 'lower tracker.page_size in WORKFLOW.md (the default 50 stays well under the limit)' : undefined));
+    }
   } catch (err) {
     out.push(fail('team, states and labels', message(err), 'create the missing state/label in Linear (Settings → Teams → Workflow / Labels) or change WORKFLOW.md'));
   }

@@ -229,6 +229,20 @@ export class Orchestrator {
       if (!activePause(this.state.pause, now)) await this.ledger.commit(pause(p, now));
       return;
     }
+    if (err instanceof TrackerError && err.kind === 'too_complex') {
+      // Permanent (the adapter never resends a refused document): one log line per distinct message, and a
+      // record in state.json for `swarm status`, kept alive by each refused poll and gone a few polls after the last.
+      const d = this.state.daemon;
+      const last = d?.tracker_error;
+      const known = last && last.message === message && Date.parse(last.until) > now ? last : null;
+      if (!known) this.rt.log.event({ type: 'tracker_refused', error: message });
+      if (d) {
+        const until = new Date(now + 3 * this.workflow.config.polling.interval + 5_000).toISOString();
+        d.tracker_error = { message, since: known?.since ?? new Date(now).toISOString(), until };
+        await this.ledger.save();
+      }
+      return;
+    }
     this.rt.log.event({ type: 'tracker_error', error: message });
   }
 }

@@ -95,6 +95,11 @@ export interface DaemonInfo {
   max_concurrent: number;
   /** agent.models, so `swarm status` can name the model of a waiting ticket's next attempt. */
   models?: string[];
+  /**
+   * A tracker refusal that retrying cannot fix (Linear: the poll is too complex), while polls keep meeting
+   * it: `swarm status` shows it until `until`, which every refused poll pushes forward.
+   */
+  tracker_error?: { message: string; since: string; until: string } | null;
 }
 
 export interface SwarmState {

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { startFakeLinear, type FakeLinear, type FakeLinearRequest } from '../helpers/fake-linear.js';
-import { makeProject, maxOverlap, merge, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project, isAlive } from '../helpers/daemon.js';
+import { DEFAULT_PROMPT, makeProject, maxOverlap, merge, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project, isAlive } from '../helpers/daemon.js';
 
 const execFileP = promisify(execFile);
 const STICKY = '<!-- swarm:status -->';
@@ -160,11 +160,9 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     await waitFor(() => project.state().tickets[key].attempts[0]?.outcome === 'cancelled', { timeoutMs: 60_000, what: 'attempt cancelled' });
     await waitFor(() => !fs.existsSync(worktree), { timeoutMs: 30_000, what: 'worktree removed' });
 
-    // Within one poll: the first listing after the move already led to the stop (unclaim reads the state).
-    const after = lin.requests.slice(from);
-    const unclaimAt = after.findIndex((r) => /\bquery\s+SwarmIssueState\b/.test(r.query));
-    expect(unclaimAt).toBeGreaterThan(0);
-    expect(after.slice(0, unclaimAt).filter((r) => /\bquery\s+SwarmCandidates\b/.test(r.query))).toHaveLength(1);
+    // Within one poll: the first listing after the move already led to the stop.
+    const cancelledAt = Date.parse(project.events().find((e) => e.type === 'cancelled' && e.ticket === key).at);
+    expect(ops('SwarmCandidates', from).filter((r) => r.at <= cancelledAt)).toHaveLength(1);
 
     expect(alive(agentPid)).toBe(false);
     expect(alive(childPid)).toBe(false);
@@ -348,6 +346,73 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
 
     project.writeWorkflow(linearConfig());
     await daemon.waitForOutput(/is valid again/, 60_000);
+  });
+
+  it('polls within the complexity budget, works an issue whose blocker was closed as a duplicate, and prompts with comments oldest first', async () => {
+    const prompt = `${DEFAULT_PROMPT}{% for c in issue.comments %}[{{ c.author }}] {{ c.body }}\n{% endfor %}`;
+    project.writeWorkflow(linearConfig(), prompt);
+    lin.addUser('Ada Lovelace');
+    const original = lin.addIssue({ title: 'The original report', labels: ['bug'] });
+    const blocked = lin.addIssue({ title: 'Blocked by a duplicate', branchName: 'eng-2-blocked-by-a-duplicate' });
+    lin.addRelation(original, blocked);
+    lin.addRelation(lin.addIssue({ title: 'Looks alike', labels: ['bug'] }), blocked, 'similar'); // never a blocker
+    lin.setState(original, 'Duplicate'); // a duplicate is closed: it blocks no longer
+    lin.addComment(blocked, 'First: the login form drops the password.', 'Ada Lovelace');
+    lin.addComment(blocked, 'Synced from Slack by an integration.', null); // no user: not for the agent
+    lin.addComment(blocked, 'Second: keep the old endpoint working.', 'Ada Lovelace');
+
+    const res = await runCli(project, ['start', '--until-idle']);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(lin.issue(blocked).state).toBe('In Review');
+    expect(lin.issue(original).state).toBe('Duplicate'); // never moved
+    // Every poll was accepted, priced by the fake's complexity model well under half of Linear's cap.
+    const polls = ops('SwarmCandidates');
+    expect(polls.length).toBeGreaterThan(0);
+    for (const p of polls) {
+      expect(p.status).toBe(200);
+      expect(p.complexity!).toBeLessThan(5_000);
+    }
+    const text = fs.readFileSync(path.join(project.promptDir, `${blocked}-1.txt`), 'utf8');
+    expect(text).toContain('[Ada Lovelace] First: the login form drops the password.\n[Ada Lovelace] Second: keep the old endpoint working.\n');
+    expect(text).not.toContain('Slack');
+  });
+
+  it('a poll Linear refuses as too complex is one clear error in the log and in status, not retried, until page_size is fixed', async () => {
+    project.writeWorkflow(linearConfig({ tracker: { page_size: 250 } }));
+    const key = lin.addIssue({ title: 'Waits for a poll Linear accepts' });
+    const refused = () => ops('SwarmCandidates').filter((r) => r.status === 400);
+
+    const doctor = await runCli(project, ['doctor']);
+    expect(doctor.code, doctor.stdout).not.toBe(0);
+    expect(doctor.stdout).toMatch(/candidates query.*too complex \(18,\d{3} points, at most 10,000 allowed\)/);
+    expect(doctor.stdout).toContain('lower tracker.page_size');
+    expect(refused()).toHaveLength(1);
+
+    daemon = startDaemon(project);
+    const refusal = () => (fs.existsSync(path.join(project.swarmDir, 'state.json')) ? project.state().daemon?.tracker_error ?? null : null);
+    const recorded = await waitFor(refusal, { timeoutMs: 60_000, what: 'tracker error in state.json' });
+    // More polls meet the same refusal (each pushes `until`), but the document is not sent again.
+    let seen = recorded.until;
+    for (let i = 0; i < 2; i++) {
+      seen = await waitFor(() => { const u = refusal()?.until; return u && u > seen ? u : null; }, { timeoutMs: 30_000, what: 'another refused poll' });
+    }
+    expect(refused()).toHaveLength(2); // doctor's and the daemon's first
+    const status = await runCli(project, ['status']);
+    expect(status.stdout).toContain('TRACKER REFUSES THE POLL since');
+    expect(status.stdout.replace(/\s+/g, ' ')).toMatch(/Linear refuses SwarmCandidates as too complex \(18,\d{3} points, at most 10,000 allowed\): lower tracker\.page_size \(now 250;/);
+    const json = JSON.parse((await runCli(project, ['status', '--json'])).stdout);
+    expect(json.daemon.tracker_error.message).toBe(recorded.message);
+    expect(json.pause).toBeNull(); // not a transient pause with a retry
+    expect(project.events().filter((e) => e.type === 'tracker_refused')).toHaveLength(1);
+    expect(project.events().some((e) => e.type === 'paused' || e.type === 'tracker_error')).toBe(false);
+    expect((daemon.stdout + daemon.stderr).split('tracker refuses the poll').length - 1).toBe(1);
+    expect(lin.issue(key).state).toBe('Todo');
+
+    // The operator lowers page_size: the daemon picks it up, polls are accepted, the issue is worked.
+    project.writeWorkflow(linearConfig({ tracker: { page_size: 50 } }));
+    await waitFor(() => inReview(key), { timeoutMs: 60_000, what: `${key} in review` });
+    await waitFor(async () => JSON.parse((await runCli(project, ['status', '--json'])).stdout).daemon.tracker_error === null, { timeoutMs: 60_000, what: 'refusal gone from status' });
+    expect(refused()).toHaveLength(2);
   });
 
   it('lists all of 60 eligible issues across pages in --dry-run, urgent first, and changes nothing', async () => {

@@ -29,6 +29,8 @@ export interface FakeLinearRequest {
   status: number;
   /** What the complexity model scored the operation at (null when it did not parse or validate). */
   complexity: number | null;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 export interface Budget { limit: number; remaining: number; resetAt: number }
@@ -167,6 +169,7 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
         headers: req.headers,
         status: 0,
         complexity: null,
+        at: Date.now(),
       };
       requests.push(entry);
       const reply = (status: number, payload: unknown, extra: Record<string, string> = {}) => { entry.status = status; send(res, status, payload, extra); };

@@ -210,7 +210,7 @@ describe('complexity', () => {
     const err = await rejection(t.candidates());
     expect(err.kind).toBe('too_complex');
     expect(err.exitCode).toBe(2);
-    expect(err.message).toMatch(/^Linear refuses SwarmCandidates as too complex \(18,\d{3} points; Linear allows at most 10,000 per query\): lower tracker\.page_size \(now 250;/);
+    expect(err.message).toMatch(/^Linear refuses SwarmCandidates as too complex \(18,\d{3} points, at most 10,000 allowed\): lower tracker\.page_size \(now 250;/);
     const sent = fake.requests.filter((r) => r.query.includes('query SwarmCandidates'));
     expect(sent).toHaveLength(1);
     expect(sent[0]!.status).toBe(400);

@@ -144,7 +144,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     if (!(err instanceof TrackerError && err.kind === 'too_complex')) throw err;
     const size = pageSize();
     const fix = size !== LINEAR_DEFAULT_PAGE_SIZE
-      ? `lower tracker.page_size (now ${size}; the default ${LINEAR_DEFAULT_PAGE_SIZE} costs about 3,700)`
+      ? `lower tracker.page_size (now ${size}; the default ${LINEAR_DEFAULT_PAGE_SIZE} costs about 3,700 points)`
       : 'this is a bug in swarm\'s query; please report it';
     throw new TrackerError('too_complex', `${err.message}: ${fix}`);
   };

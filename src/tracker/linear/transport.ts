@@ -172,7 +172,7 @@ export function createLinearTransport(opts: LinearTransportOptions): LinearTrans
         // (the SDK shows the latter).
         if (err.type === LinearErrorType.InvalidInput && /too complex/i.test(`${msg} ${err.message}`)) {
           const m = /Complexity: ([\d.]+)\. Maximum allowed complexity: ([\d.]+)/.exec(msg);
-          const why = m ? `${Math.ceil(Number(m[1])).toLocaleString('en-US')} points; Linear allows at most ${Number(m[2]).toLocaleString('en-US')} per query` : msg;
+          const why = m ? `${Math.ceil(Number(m[1])).toLocaleString('en-US')} points, at most ${Number(m[2]).toLocaleString('en-US')} allowed` : msg;
           const e = fail('too_complex', `Linear refuses ${op} as too complex (${why})`);
           refused.set(key, e);
           throw e;
