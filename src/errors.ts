@@ -13,25 +13,27 @@ export class SwarmError extends Error {
     readonly exitCode: ExitCode = 1,
   ) {
     super(message);
-    this.name = 'SwarmError';
+    this.name = new.target.name;
   }
+}
+
+/** A SwarmError class whose instances all carry `code` and `exitCode`: `new X(message)`. */
+function coded(code: string, exitCode: ExitCode) {
+  return class extends SwarmError {
+    constructor(message: string) {
+      super(code, message, exitCode);
+    }
+  };
 }
 
 /** How swarm was invoked: a bad flag, a busy repository, an unknown ticket. */
-export class UsageError extends SwarmError {
-  constructor(message: string) {
-    super('EUSAGE', message, 2);
-    this.name = 'UsageError';
-  }
-}
+export class UsageError extends coded('EUSAGE', 2) {}
 
 /** A configuration problem: always names the file and the key path, and says the fix. */
-export class ConfigError extends SwarmError {
-  constructor(message: string) {
-    super('ECONFIG', message, 2);
-    this.name = 'ConfigError';
-  }
-}
+export class ConfigError extends coded('ECONFIG', 2) {}
+
+/** The dashboard could not bind its port (a setting to change). */
+export class ServerStartError extends coded('EUSAGE', 2) {}
 
 /** A prompt template problem: a syntax error or a variable that is not documented. */
 export class TemplateError extends SwarmError {
@@ -43,7 +45,6 @@ export class TemplateError extends SwarmError {
     readonly variable: string | null = null,
   ) {
     super('ETEMPLATE', message, 2);
-    this.name = 'TemplateError';
   }
 }
 
@@ -59,7 +60,6 @@ export class TrackerError extends SwarmError {
   ) {
     // A tracker that refuses the configuration or the credentials is the operator's to fix.
     super('ETRACKER', message, kind === 'config' || kind === 'auth' || kind === 'too_complex' ? 2 : 1);
-    this.name = 'TrackerError';
   }
 }
 
@@ -69,15 +69,6 @@ export type WorkspaceErrorCode = 'EPATH' | 'EPREFIX' | 'EWORKTREE' | 'EHOOK' | '
 export class WorkspaceError extends SwarmError {
   constructor(code: WorkspaceErrorCode, message: string) {
     super(code, message, 1);
-    this.name = 'WorkspaceError';
-  }
-}
-
-/** The dashboard could not bind its port (a setting to change). */
-export class ServerStartError extends SwarmError {
-  constructor(message: string) {
-    super('EUSAGE', message, 2);
-    this.name = 'ServerStartError';
   }
 }
 
@@ -85,7 +76,6 @@ export class ServerStartError extends SwarmError {
 export class InterruptedError extends SwarmError {
   constructor(message = 'interrupted before the daemon started') {
     super('EINTR', message, 130);
-    this.name = 'InterruptedError';
   }
 }
 

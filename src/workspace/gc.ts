@@ -87,6 +87,10 @@ export async function sweep(input: SweepInput): Promise<SweepReport> {
         report.removed.push({ ...entry, bytes: 0, branchDeleted: false });
       } else {
         const res = await input.worktrees.remove(c.path, c.branch ?? '', { deleteBranch: d.deleteBranch, force: input.force });
+        if (!res.removed && res.kept) {
+          report.kept.push({ ...entry, reason: res.kept }); // an operator's `git worktree lock`
+          continue;
+        }
         if (!res.removed) throw new Error(`git could not remove ${c.path}`);
         report.removed.push({ ...entry, bytes, branchDeleted: res.branchDeleted });
         if (d.deleteBranch && !res.branchDeleted && res.kept) report.kept.push({ ...entry, reason: `worktree removed; branch kept: ${res.kept}` });

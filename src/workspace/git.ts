@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { WorkspaceError } from '../errors.js';
+import { processEnv } from '../config/env.js';
 
 /** No output for this long from a git process (e.g. a network fetch hanging) kills it. */
 const GIT_BLOCK_TIMEOUT_MS = 5 * 60_000;
@@ -22,9 +23,12 @@ export function gitAt(dir: string): GitRunner {
   return { dir, raw: (args) => runGit(dir, args) };
 }
 
+/** git's own words, untranslated: the worktree lock reason ("initializing") and the messages parsed here. */
+const GIT_ENV = { ...processEnv(), LC_ALL: 'C' };
+
 function runGit(cwd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;
@@ -217,6 +221,8 @@ export interface PorcelainWorktree {
   head: string | null;
   /** Registered but its directory is gone (`git worktree prune` will drop it). */
   prunable: boolean;
+  /** `git worktree lock`ed: the reason ('' when none was given), or null when not locked. */
+  locked: string | null;
 }
 
 /** Parse `git worktree list --porcelain` (blank-line separated records). */
@@ -226,11 +232,12 @@ export function parseWorktreePorcelain(out: string): PorcelainWorktree[] {
     const lines = block.split('\n').filter((l) => l !== '');
     const first = lines[0];
     if (!first?.startsWith('worktree ')) continue;
-    const info: PorcelainWorktree = { path: unquote(first.slice('worktree '.length)), branch: null, head: null, prunable: false };
+    const info: PorcelainWorktree = { path: unquote(first.slice('worktree '.length)), branch: null, head: null, prunable: false, locked: null };
     for (const l of lines.slice(1)) {
       if (l.startsWith('HEAD ')) info.head = l.slice(5);
       else if (l.startsWith('branch ')) info.branch = l.slice(7).replace(/^refs\/heads\//, '');
       else if (l === 'prunable' || l.startsWith('prunable ')) info.prunable = true;
+      else if (l === 'locked' || l.startsWith('locked ')) info.locked = l.slice('locked'.length).trim();
     }
     items.push(info);
   }

@@ -31,6 +31,8 @@ export interface WorktreeInfo {
   head: string | null;
   /** Registered but its directory is gone (`git worktree prune` will drop it). */
   prunable: boolean;
+  /** Locked (`git worktree lock`, or git's own lock while adding): the reason, or null. */
+  locked: string | null;
   /** Lies inside this instance's workspace root. */
   managed: boolean;
 }
@@ -49,6 +51,8 @@ type Env = Record<string, string | undefined>;
 
 /** How long a prefetch() counts as the fetch ensure() would make (the claim in between takes well under it). */
 const PREFETCH_FRESH_MS = 30_000;
+/** The lock reason `git worktree add` sets until its checkout is done (builtin/worktree.c, git 2.39). */
+const INITIALIZING = 'initializing';
 
 function realish(p: string): string {
   try {
@@ -128,11 +132,14 @@ export class Worktrees {
     if (fs.existsSync(wt)) {
       const entry = (await this.listRaw()).find((w) => realish(w.path) === wt);
       const gitFile = path.join(wt, '.git');
-      if (entry && entry.branch === branch && fs.existsSync(gitFile) && fs.statSync(gitFile).isFile()) {
+      // `git worktree add` locks the new worktree "initializing" until its checkout is complete: a lock
+      // left behind means the add was cut short (kill -9) and the checkout may be missing files.
+      const halfAdded = entry?.locked === INITIALIZING;
+      if (entry && !halfAdded && entry.branch === branch && fs.existsSync(gitFile) && fs.statSync(gitFile).isFile()) {
         this.log(`${id} reusing worktree ${wt} on ${branch}`);
         return { path: wt, created: false };
       }
-      if (entry && entry.branch !== branch && fs.existsSync(gitFile)) {
+      if (entry && !halfAdded && entry.branch !== branch && fs.existsSync(gitFile)) {
         // The agent moved its worktree to another branch (or detached HEAD). Switch back if git can do so
         // without touching local changes; otherwise refuse rather than discard whatever it did there.
         if ((await gitTry(gitAt(wt), ['checkout', '--quiet', branch, '--'])) !== null) {
@@ -145,7 +152,7 @@ export class Worktrees {
         );
       }
       this.log(`${id} worktree ${wt} is half-created or broken; recreating it`);
-      if (entry) await gitTry(this.git, ['worktree', 'remove', '--force', wt]);
+      if (entry) await this.forget(wt, halfAdded);
       fs.rmSync(wt, { recursive: true, force: true });
     }
     await this.pruneLocked();
@@ -174,6 +181,16 @@ export class Worktrees {
       throw Object.assign(err, { hook });
     }
     return { path: wt, created: true };
+  }
+
+  /**
+   * `git worktree remove --force`; twice forced for a worktree git itself left locked mid-add (an
+   * operator's own `git worktree lock` is respected: that one stays). True when git removed it.
+   */
+  private async forget(wt: string, halfAdded: boolean): Promise<boolean> {
+    const removed = (await gitTry(this.git, ['worktree', 'remove', '--force', ...(halfAdded ? ['--force'] : []), wt])) !== null;
+    if (!removed && halfAdded) await gitTry(this.git, ['worktree', 'unlock', wt]); // then prune drops it
+    return removed;
   }
 
   /**
@@ -251,6 +268,11 @@ export class Worktrees {
     }
     let hook: HookResult | null = null;
     const exists = fs.existsSync(wt);
+    const entry = (await this.listRaw()).find((w) => realish(w.path) === wt);
+    if (entry?.locked != null && entry.locked !== INITIALIZING) {
+      // Locked by an operator (`git worktree lock`): theirs to unlock; swarm removes nothing there.
+      return { removed: false, branchDeleted: false, unpushed: 0, kept: `locked${entry.locked ? ` (${entry.locked})` : ''}`, hook: null };
+    }
     if (exists) {
       hook = await runHook('before_remove', this.hooks.before_remove, {
         cwd: wt,
@@ -259,7 +281,7 @@ export class Worktrees {
       });
       if (!hook.ok) this.log(`${branch} before_remove hook failed (continuing): ${hook.output.slice(-300).trim()}`);
     }
-    if ((await gitTry(this.git, ['worktree', 'remove', '--force', wt])) === null && exists) {
+    if (!(await this.forget(wt, entry?.locked === INITIALIZING)) && exists) {
       fs.rmSync(wt, { recursive: true, force: true });
     }
     await this.pruneLocked();

@@ -91,6 +91,30 @@ describe('Worktrees', () => {
     expect(await git(r.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('swarm/12-x');
   });
 
+  it('recreates a worktree whose `git worktree add` was cut short (git\'s "initializing" lock left), and gc removes one', async () => {
+    const wts = make();
+    const first = await wts.ensure(ticket, 'swarm/12-x', env);
+    // What kill -9 in the middle of `git worktree add` leaves: the lock git holds until the checkout is done,
+    // and a checkout missing files.
+    const admin = (await git(first.path, 'rev-parse', '--git-dir')).trim();
+    fs.writeFileSync(path.join(admin, 'locked'), 'initializing');
+    fs.rmSync(path.join(first.path, 'README.md'));
+    const r = await wts.ensure(ticket, 'swarm/12-x', env);
+    expect(r.created).toBe(true);
+    expect(fs.existsSync(path.join(r.path, 'README.md'))).toBe(true);
+    expect((await wts.list()).find((w) => w.path === r.path)?.locked).toBeNull();
+    // gc of a half-added one: gone from git's list too (a plain --force leaves a locked entry behind).
+    fs.writeFileSync(path.join((await git(r.path, 'rev-parse', '--git-dir')).trim(), 'locked'), 'initializing');
+    expect((await wts.remove(r.path, 'swarm/12-x', { deleteBranch: true })).removed).toBe(true);
+    expect((await wts.list()).map((w) => w.path)).toEqual([repo.dir]);
+    // An operator's own lock is respected.
+    const locked = await wts.ensure(ticket, 'swarm/12-y', env);
+    await git(repo.dir, 'worktree', 'lock', '--reason', 'on a USB disk', locked.path);
+    expect(await wts.remove(locked.path, 'swarm/12-y', { deleteBranch: true })).toMatchObject({ removed: false, branchDeleted: false, kept: 'locked (on a USB disk)' });
+    expect((await wts.list()).find((w) => w.branch === 'swarm/12-y')?.locked).toBe('on a USB disk');
+    expect(fs.existsSync(path.join(locked.path, 'README.md'))).toBe(true);
+  });
+
   it('checks out a branch that already exists on the remote, tracking it', async () => {
     await git(repo.dir, 'checkout', '--quiet', '-b', 'swarm/7-remote');
     fs.writeFileSync(path.join(repo.dir, 'remote-work.txt'), 'pushed earlier\n');
@@ -324,6 +348,7 @@ describe('parseWorktreePorcelain', () => {
       'worktree /repo/.swarm/worktrees/a',
       'HEAD 2222222222222222222222222222222222222222',
       'detached',
+      'locked initializing',
       '',
       'worktree "/tmp/caf\\303\\251\\nx"',
       'HEAD 3333333333333333333333333333333333333333',
@@ -332,9 +357,9 @@ describe('parseWorktreePorcelain', () => {
       '',
     ].join('\n');
     expect(parseWorktreePorcelain(out)).toEqual([
-      { path: '/repo', branch: 'main', head: '1'.repeat(40), prunable: false },
-      { path: '/repo/.swarm/worktrees/a', branch: null, head: '2'.repeat(40), prunable: false },
-      { path: '/tmp/caf\u00e9\nx', branch: 'swarm/1-x', head: '3'.repeat(40), prunable: true },
+      { path: '/repo', branch: 'main', head: '1'.repeat(40), prunable: false, locked: null },
+      { path: '/repo/.swarm/worktrees/a', branch: null, head: '2'.repeat(40), prunable: false, locked: 'initializing' },
+      { path: '/tmp/caf\u00e9\nx', branch: 'swarm/1-x', head: '3'.repeat(40), prunable: true, locked: null },
     ]);
   });
 });
