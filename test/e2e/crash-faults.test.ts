@@ -3,6 +3,9 @@
 // any attempt or mark any ticket failed because of them, and must finish every ticket. The agent only
 // commits, so every GitHub request (poll, claim, sticky, PR lookup, push + PR open) is swarm's own.
 // tracker.request_timeout is shortened so a swallowed request costs 2 s instead of 30 s (test speed only).
+// Issue #11 acceptance 3: writes that time out after landing — the fake carries out every POST of a
+// comment or a pull request but answers only after the client's timeout — still leave exactly one
+// sticky comment and one PR per ticket (a create is never re-sent blindly; it is looked up first).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeGitHub } from '../helpers/fake-github.js';
 import { githubConfig, processesMentioning, runCli, type Project, githubWorld, teardown } from '../helpers/daemon.js';
@@ -55,4 +58,28 @@ describe('GitHub faults during a full run', () => {
     const attempts = Object.values<any>(state.tickets).flatMap((t) => t.attempts);
     console.log(`faults: ${faults.length}/${gh.requests.length} requests (${[...kinds].map((k) => `${k}:${faults.filter((f) => f.fault === k).length}`).join(' ')}); attempts ${attempts.length} (${attempts.filter((a) => a.outcome === 'infra_failed').length} infra_failed, not counted)`);
   }, 240_000);
+
+  it('comment and PR creates that land but answer after the timeout: one sticky comment and one PR per ticket', async () => {
+    project.writeWorkflow(githubConfig(gh, { tracker: { request_timeout: '1s' }, agent: { max_concurrent: 3 } }));
+    const issues = [1, 2, 3].map((i) => gh.addIssue({ title: `Slow write ${i}`, labels: ['agent'] }));
+    project.setScenarios({ default: ['commit_only'] }); // swarm pushes and opens every PR itself
+    gh.setLateAnswers({ match: (method, p) => method === 'POST' && (/\/issues\/\d+\/comments$/.test(p) || /\/pulls$/.test(p)), delayMs: 1600 });
+
+    const res = await runCli(project, ['start', '--until-idle'], { timeoutMs: 180_000 });
+    gh.setLateAnswers(null);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const late = gh.requests.filter((r) => r.late);
+    expect(late.filter((r) => r.path.endsWith('/comments')).length).toBeGreaterThanOrEqual(3);
+    expect(late.filter((r) => r.path.endsWith('/pulls')).length).toBeGreaterThanOrEqual(3);
+    const state = project.state();
+    for (const n of issues) {
+      const t = state.tickets[String(n)];
+      expect(t.status, `#${n}`).toBe('review');
+      expect(gh.comments.filter((c) => c.issue === n && c.body.includes('<!-- swarm:status -->')), `sticky comments on #${n}`).toHaveLength(1);
+      expect(gh.pulls.filter((p) => p.head === t.branch), `PRs for #${n}`).toHaveLength(1);
+      expect(gh.labelsOf(n)).toEqual(['agent', 'agent:review']);
+      expect(t.failures).toBe(0);
+    }
+    expect(gh.pulls).toHaveLength(3);
+  }, 180_000);
 });

@@ -25,6 +25,12 @@ export interface Faults {
   retryAfter?: number;
 }
 
+export interface LateAnswers {
+  match: (method: string, path: string) => boolean;
+  delayMs: number;
+  limit?: number;
+}
+
 export interface LoggedRequest {
   method: string;
   /** Path and query, as sent. */
@@ -36,6 +42,8 @@ export interface LoggedRequest {
   /** Headers of the answer (etag, x-ratelimit-*, link, …); empty while unanswered. */
   responseHeaders: Record<string, string>;
   fault: FaultKind | null;
+  /** Carried out, answered only after the client's timeout (setLateAnswers). */
+  late?: boolean;
 }
 
 /** The token the fake expects when a test does not choose one. */
@@ -120,6 +128,11 @@ export interface FakeGitHub {
   readonly reviews: FakeReview[];
   readonly reviewComments: FakeReviewComment[];
   setFaults(faults: Faults | null): void;
+  /**
+   * Requests that match are carried out at once but answered only after `delayMs` — after the client's
+   * timeout, so the client never learns that its write landed (the first `limit` matches; default all).
+   */
+  setLateAnswers(late: LateAnswers | null): void;
   setRateLimit(remaining: number, resetEpochSec?: number): void;
   readonly rateLimitRemaining: number;
 }
@@ -186,6 +199,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   const requests: LoggedRequest[] = [];
   let limit = { total: opts.rateLimit ?? 5000, remaining: opts.rateLimit ?? 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
   let faults: (Faults & { random: () => number; injected: number }) | null = null;
+  let late: (LateAnswers & { used: number }) | null = null;
 
   const rateHeaders = (): Record<string, string> => ({
     'x-ratelimit-limit': String(limit.total),
@@ -264,6 +278,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const out: RouteResponse = target === null
       ? { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } }
       : await route({ method, pathname: target.pathname, query: url.searchParams, body }, target.s, target.o);
+    if (late && late.match(method, url.pathname) && (late.limit === undefined || late.used < late.limit)) {
+      late.used++;
+      entry.late = true;
+      // Done on our side; the answer comes after the caller gave up (its socket may be gone by then).
+      await new Promise((r) => setTimeout(r, late!.delayMs));
+      if (res.destroyed) return;
+    }
     if (method === 'GET' && out.status === 200) {
       // ETags depend on the token: a response cached under one token is a 200 for another ("It's currently
       // expected for ETags to be auth token specific", GitHub support quoted in eclipse-csi/otterdog#201;
@@ -392,6 +413,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     },
     get repoLabels() {
       return s.labels.map((l) => l.name);
+    },
+    setLateAnswers: (l) => {
+      late = l === null ? null : { ...l, used: 0 };
     },
     setFaults: (f) => {
       faults = f === null ? null : { ...f, random: mulberry32(f.seed ?? 1), injected: 0 };
