@@ -257,7 +257,7 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
     addUser(name, email) { state.users.push({ id: randomUUID(), name, displayName: name, email: email ?? `${slug(name)}@example.com` }); },
     addComment(identifier, body, userName) {
       const i = findIssue(identifier);
-      // Comment.user is nullable: comments made by integrations have none (schema.graphql; linear-axi#19).
+      // Comment.user: "Null for comments created by integrations or bots without a user association" (schema.graphql).
       const u = userName === null ? null : userName ? state.users.find((x) => x.name === userName) : viewer;
       if (u === undefined) throw new Error(`fake-linear: no user ${userName}`);
       const at = now();
