@@ -79,7 +79,8 @@ export class Orchestrator {
         return 0;
       }
       if (mode === 'until-idle') {
-        const verdict = idleVerdict(this.workflow.config, this.state, { running: this.running.size, eligible, listed: new Set(this.lastTickets.map((t) => t.key)), now: this.rt.now() });
+        const refused = Number.isNaN(eligible) ? this.state.daemon?.tracker_error?.message ?? null : null;
+        const verdict = idleVerdict(this.workflow.config, this.state, { running: this.running.size, eligible, listed: new Set(this.lastTickets.map((t) => t.key)), now: this.rt.now(), refused });
         if (verdict.done) {
           if (verdict.message) this.rt.log.error(verdict.message);
           await this.waitForRuns();

@@ -166,15 +166,17 @@ export function nextWakeMs(state: SwarmState, lastPollAt: number, interval: numb
   return Math.max(50, next - now);
 }
 
-export type IdleVerdict = { done: false } | { done: true; code: 0 | 1; message: string | null };
+export type IdleVerdict = { done: false } | { done: true; code: 0 | 1 | 2; message: string | null };
 
 /**
  * `--until-idle`: done once nothing is running, eligible or waiting for a retry that can come. A pause
  * with a known end is waited out; one that waits for an operator ends the run (0 for an operator's own
  * pause, 1 for a dead login). `eligible` is NaN when the poll could not tell (tracker down): not done.
  */
-export function idleVerdict(config: Config, state: SwarmState, i: { running: number; eligible: number; listed: ReadonlySet<string>; now: number }): IdleVerdict {
+export function idleVerdict(config: Config, state: SwarmState, i: { running: number; eligible: number; listed: ReadonlySet<string>; now: number; refused?: string | null }): IdleVerdict {
   if (i.running > 0) return { done: false };
+  // The tracker refuses the poll itself (a setting to change): waiting would never end.
+  if (i.refused) return { done: true, code: 2, message: `stopping: ${i.refused}` };
   const pause = activePause(state.pause, i.now);
   if (pause && pause.until === null) {
     return { done: true, code: pause.kind === 'operator' ? 0 : 1, message: `stopping: dispatch is paused until an operator acts (${pause.reason})` };

@@ -1,29 +1,27 @@
-// Issue #5 acceptance 1: fault injection by `kill -9`. Six GitHub tickets, the fake claude, the daemon as a
-// real process killed with SIGKILL at seeded points and restarted each time — during a claim (the running
-// label request is in flight), during worktree creation (the daemon and its git children die together,
-// like a power cut, leaving a half-created worktree), during an agent run, during PR opening (the agent's
-// or swarm's own auto-open), and at seeded random delays. Then one last `--until-idle` run.
+// kill -9 everywhere (issues #5 and #11): GitHub tickets, the fake claude, the daemon as a real process
+// killed with SIGKILL at seeded moments and restarted each time — during a claim (the running label
+// request in flight), during worktree creation (the daemon and its git children die together, like a
+// power cut), during an agent run, at the PR check after a run, within 0–50 ms after a PR is found, during
+// the hand-off writes (review label, running label, sticky comment), during swarm's own PR opening, and at
+// seeded random delays. When the work runs out before the kills do, another ticket is labelled.
 //
-// At the end: every ticket has exactly one PR and no `agent:running` label; no agent process is alive;
-// counted attempts are exactly the scripted failures (two tickets script `no_changes` on attempt 1; the
-// first kill waits until both have been recorded, so the expected count is exact: 1, 1, 0, 0, 0, 0);
-// agent groups orphaned by a kill (detached by design, proven alive after the kill through their `sleep`
-// grandchild) are dead once the next daemon has started.
-//
-// "Clean" `git worktree list`, as checked here: (a) after the daemon's own runs, no entry is prunable or
-// broken (the startup sweep prunes, half-created worktrees were repaired) and every entry is the main
-// checkout or a ticket's worktree; (b) once the PRs are merged, `swarm gc` removes every ticket worktree
-// and local branch (all work was pushed), leaving only the main checkout and an empty workspace root.
+// At the end (one last `--until-idle` run): every ticket carries exactly the labels its status says
+// (`agent:review`, no `agent:running`), one sticky comment and one PR; counted attempts are exactly the
+// scripted failures; agent groups orphaned by a kill are dead once the next daemon started; no agent is
+// alive; `git worktree list` is clean, and `swarm gc` removes everything once the PRs are merged.
+// The seed is printed (and SWARM_CRASH_SEED replays it).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FakeGitHub } from '../helpers/fake-github.js';
+import type { FakeGitHub, LoggedRequest } from '../helpers/fake-github.js';
 import { githubConfig, processesMentioning, runCli, startDaemon, waitFor, type Daemon, type Project, isAlive, githubWorld, teardown } from '../helpers/daemon.js';
 
-const SEED = Number(process.env.SWARM_CRASH_SEED ?? 7);
-const KILLS = 12;
-type Kind = 'claim' | 'worktree' | 'agent' | 'pr' | 'random';
+const SEED = Number(process.env.SWARM_CRASH_SEED ?? Date.now() % 100_000);
+const KILLS = 22;
+const STICKY = '<!-- swarm:status -->';
+type Kind = 'claim' | 'worktree' | 'agent' | 'pr_check' | 'pr_found' | 'handoff' | 'pr_open' | 'random';
+const NAMED: Kind[] = ['claim', 'worktree', 'agent', 'pr_check', 'pr_found', 'handoff', 'pr_open'];
 
 let gh: FakeGitHub;
 let project: Project;
@@ -49,8 +47,6 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const alive = isAlive;
-
 /** git processes whose parent is `pid` (killed with the daemon to cut a `git worktree add` in half). */
 function gitChildren(pid: number): number[] {
   const out: number[] = [];
@@ -66,25 +62,33 @@ function gitChildren(pid: number): number[] {
   return out;
 }
 
-describe('kill -9 at seeded random points', () => {
-  it('ends with one PR per ticket, no running label, no agent alive, exact counted failures, clean worktrees', { timeout: 900_000 }, async () => {
+const body = (r: LoggedRequest) => JSON.stringify(r.body ?? '');
+const isLabelWrite = (r: LoggedRequest, label: string) =>
+  (r.method === 'POST' && /\/issues\/\d+\/labels$/.test(r.path) && body(r).includes(label)) ||
+  (r.method === 'DELETE' && r.path.includes(`/labels/${encodeURIComponent(label)}`));
+
+describe('kill -9 at seeded moments', () => {
+  it('every ticket ends with exactly its labels, one sticky, one PR; exact counted failures; nothing left running; clean worktrees', { timeout: 600_000 }, async () => {
     const t0 = Date.now();
     const rng = mulberry32(SEED);
+    console.log(`kill -9 seed ${SEED} (replay: SWARM_CRASH_SEED=${SEED})`);
     project.writeWorkflow(githubConfig(gh, { agent: { max_concurrent: 3, max_attempts: 3, models: ['sonnet', 'opus'] } }));
-    const failing = [1, 2].map((i) => gh.addIssue({ title: `Fails first ${i}`, labels: ['agent', 'P0'] }));
-    const others = [3, 4, 5, 6].map((i) => gh.addIssue({ title: `Plain ${i}`, labels: ['agent'] }));
-    const issues = [...failing, ...others];
-    const work = (n: number, finish: string) => [{ init: true }, { spawnSleep: 600, pidFile: `sleep-${n}.pid` }, { sleep: 800 + Math.floor(rng() * 2200) }, finish];
     const scenarios: Record<string, unknown> = {};
+    const work = (n: number, finish: string) => [{ init: true }, { spawnSleep: 600, pidFile: `sleep-${n}.pid` }, { sleep: 600 + Math.floor(rng() * 1800) }, finish];
+    const addTicket = (title: string, extra: string[] = []) => {
+      const n = gh.addIssue({ title, labels: ['agent', ...extra] });
+      // Half open their PR themselves, half only commit (swarm pushes and opens it).
+      scenarios[n] = [work(n, rng() < 0.5 ? 'commit_and_pr' : 'commit_only')];
+      return n;
+    };
+    const failing = [1, 2].map((i) => gh.addIssue({ title: `Fails first ${i}`, labels: ['agent', 'P0'] }));
     for (const n of failing) scenarios[n] = ['no_changes', work(n, 'commit_and_pr')];
-    // Half the others open their PR themselves, half only commit (swarm pushes and opens it).
-    others.forEach((n, i) => (scenarios[n] = [work(n, i % 2 === 0 ? 'commit_and_pr' : 'commit_only')]));
+    const issues = [...failing, ...[3, 4, 5, 6].map((i) => addTicket(`Plain ${i}`))];
     project.setScenarios(scenarios);
 
-    // Each named point at least once (seeded order), then seeded picks among all kinds.
-    const named: Kind[] = ['claim', 'worktree', 'agent', 'pr'];
-    const plan: Kind[] = [...named].sort(() => rng() - 0.5);
-    const all: Kind[] = [...named, 'random'];
+    // Each named moment at least once (seeded order), then seeded picks among all.
+    const plan: Kind[] = [...NAMED].sort(() => rng() - 0.5);
+    const all: Kind[] = [...NAMED, 'random'];
     while (plan.length < KILLS) plan.push(all[Math.floor(rng() * all.length)]!);
 
     const root = path.join(project.dir, '.swarm', 'worktrees');
@@ -92,17 +96,22 @@ describe('kill -9 at seeded random points', () => {
       const f = path.join(project.base, `sleep-${n}.pid`);
       return fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8').trim()) || null : null;
     };
-    const allDone = () => issues.every((n) => gh.labelsOf(n).includes('agent:review'));
+    const done = (n: number) => gh.labelsOf(n).includes('agent:review') && !gh.labelsOf(n).includes('agent:running');
     const fired: { planned: Kind; fired: Kind | 'none'; orphans: number }[] = [];
     let orphansVerified = 0;
     let pendingOrphans: number[] = [];
 
-    for (let i = 0; i < plan.length && !allDone(); i++) {
+    for (let i = 0; i < plan.length; i++) {
+      // Keep work flowing: the kills must find something to cut.
+      if (issues.filter((n) => !done(n)).length < 2) {
+        issues.push(addTicket(`More work ${issues.length + 1}`));
+        project.setScenarios(scenarios);
+      }
       const d = startDaemon(project, ['start', '--verbose']);
       daemon = d;
       await d.waitForOutput(/swarm started/, 60_000);
       // Orphans of the previous kill: recovery killed them before "swarm started".
-      for (const pid of pendingOrphans) expect(alive(pid), `orphan ${pid} survived the restart`).toBe(false);
+      for (const pid of pendingOrphans) expect(isAlive(pid), `orphan ${pid} survived the restart`).toBe(false);
       orphansVerified += pendingOrphans.length;
       pendingOrphans = [];
       if (i === 0) {
@@ -111,21 +120,25 @@ describe('kill -9 at seeded random points', () => {
       const reqBase = gh.requests.length;
       const dirsBefore = new Set(fs.existsSync(root) ? fs.readdirSync(root) : []);
       const startedBefore = (d.stdout.match(/attempt \d+ on /g) ?? []).length;
-      const newReq = (pred: (r: (typeof gh.requests)[number]) => boolean) => gh.requests.slice(reqBase).some(pred);
+      const claimsBefore = (d.stdout.match(/claimed → /g) ?? []).length;
+      const fresh = () => gh.requests.slice(reqBase);
       const kind = plan[i]!;
       let what: Kind | 'none' = kind;
       const exitedEarly = () => d.proc.exitCode !== null || d.proc.signalCode !== null;
       const trigger = async (cond: () => boolean) => {
         try {
-          await waitFor(() => cond() || allDone() || exitedEarly(), { timeoutMs: 25_000, intervalMs: 5, what: kind });
+          await waitFor(() => cond() || exitedEarly(), { timeoutMs: 15_000, intervalMs: 2, what: kind });
           if (!cond()) what = 'none';
         } catch {
-          what = 'none'; // the point did not come up in time: kill anyway (a random point)
+          what = 'none'; // the moment did not come up in time: kill anyway (a random moment)
         }
       };
       switch (kind) {
         case 'claim':
-          await trigger(() => newReq((r) => r.method === 'POST' && /\/issues\/\d+\/labels$/.test(r.path) && JSON.stringify(r.body).includes('agent:running')));
+          // Between the claim's state write and its tracker writes: the running label on a new ticket (a
+          // resumed claim already carries it), or just after the claim was recorded.
+          await trigger(() => fresh().some((r) => r.method === 'POST' && isLabelWrite(r, 'agent:running')) || (d.stdout.match(/claimed → /g) ?? []).length > claimsBefore);
+          if (what === 'claim') await new Promise((r) => setTimeout(r, Math.floor(rng() * 60)));
           break;
         case 'worktree':
           await trigger(() => (fs.existsSync(root) && fs.readdirSync(root).some((x) => !dirsBefore.has(x))) || /reusing worktree|created worktree/.test(d.stdout));
@@ -134,11 +147,25 @@ describe('kill -9 at seeded random points', () => {
           await trigger(() => (d.stdout.match(/attempt \d+ on /g) ?? []).length > startedBefore);
           if (what === 'agent') await new Promise((r) => setTimeout(r, 300 + Math.floor(rng() * 1500)));
           break;
-        case 'pr':
-          await trigger(() => newReq((r) => r.method === 'POST' && /\/pulls$/.test(r.path)));
+        case 'pr_check':
+          // The look-up after a run (or the dedup guard before a claim), caught as it is sent.
+          await trigger(() => fresh().some((r) => r.method === 'GET' && /\/pulls\?/.test(r.path) && r.status === 0));
+          break;
+        case 'pr_found': {
+          // Within 0–50 ms after GitHub answered that the branch has a PR.
+          const found = () => fresh().some((r) => r.method === 'GET' && /\/pulls\?/.test(r.path) && r.status === 200 && gh.pulls.some((p) => r.path.includes(encodeURIComponent(p.head)) || r.path.includes(p.head)));
+          await trigger(found);
+          if (what === 'pr_found') await new Promise((r) => setTimeout(r, Math.floor(rng() * 50)));
+          break;
+        }
+        case 'handoff':
+          await trigger(() => fresh().some((r) => isLabelWrite(r, 'agent:review') || (r.method === 'DELETE' && isLabelWrite(r, 'agent:running'))));
+          break;
+        case 'pr_open':
+          await trigger(() => fresh().some((r) => r.method === 'POST' && /\/pulls$/.test(r.path)));
           break;
         case 'random':
-          await new Promise((r) => setTimeout(r, 300 + Math.floor(rng() * 3000)));
+          await new Promise((r) => setTimeout(r, 200 + Math.floor(rng() * 3000)));
           break;
       }
       expect(exitedEarly(), `daemon exited by itself:\n${d.stdout}\n${d.stderr}`).toBe(false);
@@ -154,49 +181,45 @@ describe('kill -9 at seeded random points', () => {
       await d.exited;
       daemon = null;
       // Agent groups are detached: whatever was running survives the daemon (its sleep grandchild shows it).
-      pendingOrphans = issues.map(sleepPid).filter((p): p is number => p !== null && alive(p));
+      pendingOrphans = issues.map(sleepPid).filter((p): p is number => p !== null && isAlive(p));
       fired.push({ planned: kind, fired: what, orphans: pendingOrphans.length });
     }
-    const kills = fired.length;
 
     // Last run: no more kills; it must finish everything.
     const last = await runCli(project, ['start', '--until-idle'], { timeoutMs: 300_000 });
     expect(last.code, last.stdout + last.stderr).toBe(0);
-    for (const pid of pendingOrphans) expect(alive(pid), `orphan ${pid} survived the restart`).toBe(false);
+    for (const pid of pendingOrphans) expect(isAlive(pid), `orphan ${pid} survived the restart`).toBe(false);
     orphansVerified += pendingOrphans.length;
 
-    // Every ticket: exactly one PR, handed off, no running label.
+    // Every ticket: handed off, exactly the labels that says, one sticky comment, one PR.
     const state = project.state();
     for (const n of issues) {
       const t = state.tickets[String(n)];
       expect(t.status, `#${n}`).toBe('review');
+      expect(t.synced_rev, `#${n} in sync with the tracker`).toBe(t.rev);
+      expect([...gh.labelsOf(n)].sort(), `#${n} labels`).toEqual(['agent', 'agent:review', ...(failing.includes(n) ? ['P0'] : [])].sort());
+      expect(gh.comments.filter((c) => c.issue === n && c.body.includes(STICKY)), `sticky comments on #${n}`).toHaveLength(1);
       expect(gh.pulls.filter((p) => p.head === t.branch), `PRs for #${n}`).toHaveLength(1);
-      expect(gh.labelsOf(n), `#${n}`).not.toContain('agent:running');
-      expect(gh.labelsOf(n), `#${n}`).toContain('agent:review');
     }
-    expect(gh.pulls).toHaveLength(6);
+    expect(gh.pulls).toHaveLength(issues.length);
     for (const it of gh.issues) expect(it.labels).not.toContain('agent:running');
 
     // Counted attempts are exactly the scripted failures.
-    for (const n of failing) {
+    for (const n of issues) {
       const t = state.tickets[String(n)];
-      expect(t.failures, `#${n}`).toBe(1);
-      expect(t.attempts.filter((a: any) => a.counted).map((a: any) => [a.number, a.outcome])).toEqual([[1, 'no_changes']]);
-    }
-    for (const n of others) {
-      const t = state.tickets[String(n)];
-      expect(t.failures, `#${n}`).toBe(0);
-      expect(t.attempts.filter((a: any) => a.counted)).toEqual([]);
+      const counted = t.attempts.filter((a: any) => a.counted).map((a: any) => [a.number, a.outcome]);
+      expect(counted, `#${n}`).toEqual(failing.includes(n) ? [[1, 'no_changes']] : []);
+      expect(t.failures, `#${n}`).toBe(failing.includes(n) ? 1 : 0);
     }
     expect(Object.values<any>(state.tickets).flatMap((t) => t.attempts).every((a: any) => a.outcome !== 'running')).toBe(true);
 
     // No agent process alive (agents and their grandchildren carry the project's paths in their env).
     expect(processesMentioning(project.base)).toEqual([]);
 
-    // Coverage of the kill points, and the orphan check actually exercised.
+    // Coverage of the kill moments, and the orphan check actually exercised.
     const kinds = new Set(fired.map((f) => f.fired));
-    expect(kills).toBeGreaterThanOrEqual(10);
-    for (const k of named) expect(kinds.has(k), `a kill during ${k} (fired: ${JSON.stringify(fired)})`).toBe(true);
+    expect(fired.length).toBeGreaterThanOrEqual(20);
+    for (const k of NAMED) expect(kinds.has(k), `a kill at ${k} (seed ${SEED}, fired: ${JSON.stringify(fired)})`).toBe(true);
     expect(orphansVerified).toBeGreaterThan(0);
     expect(project.events().some((e) => e.type === 'orphan_killed')).toBe(true);
 
@@ -211,14 +234,12 @@ describe('kill -9 at seeded random points', () => {
     for (const p of gh.pulls) gh.mergePull(p.number);
     const gc = await runCli(project, ['gc']);
     expect(gc.code, gc.stdout + gc.stderr).toBe(0);
-    expect(gc.stdout).toMatch(/freed .*: 6 worktree\(s\)/);
+    expect(gc.stdout).toMatch(new RegExp(`freed .*: ${issues.length} worktree\\(s\\)`));
     const after = porcelain().split('\n').filter((l) => l.startsWith('worktree '));
-    expect(after).toHaveLength(1);
-    expect(fs.realpathSync(after[0]!.slice(9))).toBe(fs.realpathSync(project.dir));
+    expect(after, `worktrees left after gc:\n${porcelain()}\ngc said:\n${gc.stdout}`).toHaveLength(1);
     expect(fs.readdirSync(root)).toEqual([]);
-    const branches = execFileSync('git', ['branch', '--list', 'swarm/*'], { cwd: project.dir, encoding: 'utf8' }).trim();
-    expect(branches).toBe('');
+    expect(execFileSync('git', ['branch', '--list', 'swarm/*'], { cwd: project.dir, encoding: 'utf8' }).trim()).toBe('');
 
-    console.log(`kill -9 fault injection (seed ${SEED}): ${kills} kills ${JSON.stringify(fired.map((f) => f.fired))}, ${orphansVerified} orphaned agent groups verified dead after restart, ${Object.values<any>(state.tickets).flatMap((t) => t.attempts).length} attempts, ${Math.round((Date.now() - t0) / 1000)} s`);
+    console.log(`kill -9 (seed ${SEED}): ${fired.length} kills ${JSON.stringify(fired.map((f) => f.fired))}, ${issues.length} tickets, ${orphansVerified} orphaned agent groups verified dead after restart, ${Object.values<any>(state.tickets).flatMap((t) => t.attempts).length} attempts, ${Math.round((Date.now() - t0) / 1000)} s`);
   });
 });

@@ -387,6 +387,13 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     expect(doctor.stdout).toMatch(/candidates query.*too complex \(18,\d{3} points, at most 10,000 allowed\)/);
     expect(doctor.stdout).toContain('lower tracker.page_size');
     expect(refused()).toHaveLength(1);
+    // --until-idle cannot wait for a poll the tracker will never accept: it stops, naming the fix.
+    const idle = await runCli(project, ['start', '--until-idle']);
+    expect(idle.code, idle.stdout + idle.stderr).toBe(2);
+    expect(idle.stdout).toMatch(/stopping: Linear refuses SwarmCandidates as too complex.*lower tracker\.page_size/);
+    expect(refused()).toHaveLength(2);
+    fs.rmSync(path.join(project.swarmDir, 'state.json'));
+    fs.rmSync(path.join(project.swarmDir, 'events.jsonl'));
 
     daemon = startDaemon(project);
     const refusal = () => (fs.existsSync(path.join(project.swarmDir, 'state.json')) ? project.state().daemon?.tracker_error ?? null : null);
@@ -396,7 +403,7 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     for (let i = 0; i < 2; i++) {
       seen = await waitFor(() => { const u = refusal()?.until; return u && u > seen ? u : null; }, { timeoutMs: 30_000, what: 'another refused poll' });
     }
-    expect(refused()).toHaveLength(2); // doctor's and the daemon's first
+    expect(refused()).toHaveLength(3); // doctor's, --until-idle's and the daemon's first
     const status = await runCli(project, ['status']);
     expect(status.stdout).toContain('TRACKER REFUSES THE POLL since');
     expect(status.stdout.replace(/\s+/g, ' ')).toMatch(/Linear refuses SwarmCandidates as too complex \(18,\d{3} points, at most 10,000 allowed\): lower tracker\.page_size \(now 250;/);
@@ -412,7 +419,7 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     project.writeWorkflow(linearConfig({ tracker: { page_size: 50 } }));
     await waitFor(() => inReview(key), { timeoutMs: 60_000, what: `${key} in review` });
     await waitFor(async () => JSON.parse((await runCli(project, ['status', '--json'])).stdout).daemon.tracker_error === null, { timeoutMs: 60_000, what: 'refusal gone from status' });
-    expect(refused()).toHaveLength(2);
+    expect(refused()).toHaveLength(3);
   });
 
   it('lists all of 60 eligible issues across pages in --dry-run, urgent first, and changes nothing', async () => {

@@ -205,6 +205,7 @@ describe('the loop: wake-up, --until-idle, tracker trouble, jitter, early kill',
     expect(idleVerdict(cfg, state, { running: 1, eligible: 0, listed: listed(), now: NOW }).done).toBe(false);
     expect(idleVerdict(cfg, state, { running: 0, eligible: 2, listed: listed(), now: NOW }).done).toBe(false);
     expect(idleVerdict(cfg, state, { running: 0, eligible: Number.NaN, listed: listed(), now: NOW }).done).toBe(false); // the poll failed
+    expect(idleVerdict(cfg, state, { running: 0, eligible: Number.NaN, listed: listed(), now: NOW, refused: 'Linear refuses SwarmCandidates as too complex' })).toMatchObject({ done: true, code: 2 }); // …for good
     state.tickets['1'] = { ...claim(undefined, ticket(), 'b', '/w', NOW).ticket!, status: 'retry_wait', next_retry_at: new Date(NOW + 5000).toISOString() };
     expect(idleVerdict(cfg, state, { running: 0, eligible: 0, listed: listed('1'), now: NOW }).done).toBe(false);
     expect(idleVerdict(cfg, state, { running: 0, eligible: 0, listed: listed(), now: NOW }).done).toBe(true); // no longer listed: not coming
