@@ -12,6 +12,7 @@ import { rootBypassCheck } from '../agent/args.js';
 import { makeServices } from '../services.js';
 import { redactServices } from '../tracker/redacting.js';
 import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
+import { LocalCoordinator } from '../fleet/coordinator.js';
 import { killStrayAgents, recover, restoreFromEvents } from '../orchestrator/recovery.js';
 import { startSweeper, type Sweeper } from '../orchestrator/sweeper.js';
 import { worktreeDirName } from '../workspace/naming.js';
@@ -96,7 +97,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       max_concurrent: wf.config.agent.max_concurrent,
       models: wf.config.agent.models,
     };
-    const rt = { repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store, runAgent, isRoot: process.getuid?.() === 0 };
+    const rt = { repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store, coordinator: new LocalCoordinator(), runAgent, isRoot: process.getuid?.() === 0 };
     const built = new Orchestrator(rt, services, wf, svc, state, workflowPath);
     checkpoint();
     await recover(built.ledger, now, log);

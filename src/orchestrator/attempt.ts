@@ -26,6 +26,8 @@ export interface AttemptInput {
   model: string;
   runFile: string;
   signal: AbortSignal;
+  /** Awaited just before the gate: brings the shared pause up to date (fleet mode, one account). */
+  ready?: () => Promise<void>;
   /** Asked right before the spawn, synchronously: null to start (recording the start), or why not. */
   gate: () => string | null;
   onSpawn: (pid: number, pidStart: string | null) => void;
@@ -100,6 +102,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   if (typeof bypass === 'string') return infra(bypass, 'root');
   const mcpConfigPath = writeMcpConfig(join(rt.paths.runs, safeSegment(ts.key)), cfg.agent.mcp_servers);
   const budget = remainingBudget(cfg, ts);
+  await input.ready?.().catch(() => undefined); // a stale view still meets the gate's own checks
   const run = await rt.runAgent({
     command: cfg.agent.command,
     args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget }),

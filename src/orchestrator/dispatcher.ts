@@ -8,7 +8,10 @@ import type { Ticket } from '../tracker/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
+import { hostname } from 'node:os';
 import { claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
+import { isSameProcess, terminateGroup } from '../agent/procs.js';
+import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
 import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext } from './policy.js';
 import type { Alarm } from './alarm.js';
@@ -21,6 +24,8 @@ export interface Running {
   done: Promise<void>;
   /** The agent process was started (a claim still preparing is not). */
   spawned: boolean;
+  /** Fleet mode: this daemon lost the ticket's lease; it writes nothing more for it. */
+  lost: boolean;
 }
 
 export interface DispatcherDeps {
@@ -31,6 +36,9 @@ export interface DispatcherDeps {
   alarm: Alarm;
 }
 
+/** A ticket in one of these needs no lease once the tracker shows it. */
+const SETTLED = new Set(['review', 'failed', 'released']);
+
 export class Dispatcher {
   readonly running = new Map<string, Running>();
   /** Tickets refused by tracker.trust(), with the reason last logged (logged again only if it changes). */
@@ -39,6 +47,16 @@ export class Dispatcher {
 
   constructor(private readonly d: DispatcherDeps) {
     this.queue = new PQueue({ concurrency: d.settings.wf.config.agent.max_concurrent });
+    // A lease lost (partitioned, or taken over after a stall): stop that agent; its ending is not recorded.
+    d.rt.coordinator.onLost((keys) => {
+      for (const key of keys) {
+        const r = this.running.get(key);
+        if (!r) continue;
+        r.lost = true;
+        r.ac.abort('cancel');
+        d.rt.log.warn('lost this ticket\'s lease (another daemon may take it over): stopping its agent; nothing more is written for it', r.ticket.identifier);
+      }
+    });
   }
 
   setConcurrency(n: number): void {
@@ -56,30 +74,45 @@ export class Dispatcher {
   }
 
   context(): EligibilityContext {
-    return { config: this.d.settings.wf.config, state: this.d.ledger.state, now: this.d.rt.now(), running: new Set(this.running.keys()) };
+    const coordinator = this.d.rt.coordinator;
+    return { config: this.d.settings.wf.config, state: this.d.ledger.state, now: this.d.rt.now(), running: new Set(this.running.keys()), heldElsewhere: (k) => coordinator.heldElsewhere(k) };
   }
 
   /** Re-read, check trust and the dedup guard, claim, and start the attempt in a queue slot. */
   async claimAndDispatch(t: Ticket): Promise<void> {
     const { rt, ledger, settings } = this.d;
+    const coordinator = rt.coordinator;
+    // Fleet mode: the ticket's lease first, so no two daemons ever prepare the same claim.
+    const taken = await coordinator.acquire(t.key);
+    if (taken === null) return;
+    if (!(await this.claimTaken(t, taken)) && !this.running.has(t.key)) {
+      const ts = ledger.ticket(t.key);
+      if (!ts || ts.synced_rev >= ts.rev) await coordinator.release(t.key);
+    }
+  }
+
+  /** The claim once this daemon holds the ticket; false when it did not start an attempt. */
+  private async claimTaken(t: Ticket, taken: Takeover | 'free'): Promise<boolean> {
+    const { rt, ledger, settings } = this.d;
     const { svc, wf } = settings;
     let fresh: Ticket | null;
     try {
       fresh = await svc.tracker.fetch(t.key);
-      if (!fresh || !isEligible(fresh, this.context())) return;
+      if (!fresh || !isEligible(fresh, this.context())) return false;
       const verdict = await svc.tracker.trust(fresh);
       if (!verdict.trusted) {
         // Once per ticket and reason, at info: an operator must see why a labelled ticket never starts.
         if (this.untrusted.get(fresh.key) !== verdict.reason) rt.log.event({ type: 'ignored', ticket: fresh.identifier, reason: verdict.reason });
         this.untrusted.set(fresh.key, verdict.reason);
-        return;
+        return false;
       }
       this.untrusted.delete(fresh.key);
     } catch (err) {
       rt.log.warn(`could not re-read before claiming: ${(err as Error).message}`, t.identifier);
-      return;
+      return false;
     }
     const key = fresh.key;
+    if (taken !== 'free') await this.takeOver(key, taken);
     const prev = ledger.ticket(key);
     // The branch chosen at the first claim is kept for good, even if the title changes later.
     const branch = prev?.branch || branchName(wf.config.workspace.branch_prefix, fresh);
@@ -89,27 +122,45 @@ export class Dispatcher {
       pr = await svc.codeHost.findPullRequest(branch);
     } catch (err) {
       rt.log.warn(`could not look for an existing pull request: ${(err as Error).message} (will retry next poll)`, fresh.identifier);
-      return;
+      return false;
     }
     if (pr && pr.state !== 'closed') {
-      // Dedup guard: the work is already handed off (maybe while the daemon was down).
-      await ledger.commit(handOffFound(prev, fresh, pr, branch, worktree, rt.now()));
+      // Dedup guard: the work is already handed off (maybe while the daemon was down, or by a daemon gone).
+      await ledger.commit(handOffFound(ledger.ticket(key), fresh, pr, branch, worktree, rt.now()));
       await this.d.sync.sync(key, fresh);
-      return;
+      return false;
     }
     // Claimed on disk before the tracker hears of it: a crash now is a claim we know about.
-    await ledger.commit(claim(prev, fresh, branch, worktree, rt.now()));
+    await ledger.commit(claim(ledger.ticket(key), fresh, branch, worktree, rt.now()));
     void svc.worktrees.prefetch(branch, fresh); // git work overlaps the claim's tracker writes
     if (!(await this.d.sync.sync(key, fresh))) {
       // The tracker did not take the claim: drop it (the next poll's reconcile tidies the tracker up).
       await ledger.commit(dropClaim(ledger.ticket(key)!, 'claim_failed', 'the tracker did not take the claim', rt.now()));
-      return;
+      return false;
     }
     this.dispatch(fresh);
+    return true;
+  }
+
+  /**
+   * A ticket whose holder is gone: kill the holder's orphaned agent group if it ran on this host (pid and
+   * start time must match, so a reused pid is never killed), and interrupt the attempt it left running.
+   */
+  private async takeOver(key: string, from: Takeover): Promise<void> {
+    const { rt, ledger } = this.d;
+    const ts = ledger.ticket(key);
+    rt.log.warn(`taking over from ${from.holder}, which stopped renewing its lease`, ts?.identifier ?? key);
+    if (from.agentPid !== null && from.host === hostname() && isSameProcess(from.agentPid, from.agentPidStart)) {
+      await terminateGroup(from.agentPid, 5000);
+      rt.log.event({ type: 'orphan_killed', ticket: ts?.identifier ?? key, pid: from.agentPid, found_by: 'state' });
+    }
+    if (ts && (ts.status === 'running' || ts.status === 'claimed' || ts.attempts.some((a) => a.outcome === 'running'))) {
+      await ledger.commit(interrupt(ts, `taken over from ${from.holder}, which stopped (not counted)`, rt.now()));
+    }
   }
 
   private dispatch(ticket: Ticket): void {
-    const entry: Running = { ac: new AbortController(), ticket, done: Promise.resolve(), spawned: false };
+    const entry: Running = { ac: new AbortController(), ticket, done: Promise.resolve(), spawned: false, lost: false };
     this.running.set(ticket.key, entry);
     entry.done = this.queue
       .add(() => this.attempt(ticket, entry))
@@ -144,11 +195,13 @@ export class Dispatcher {
       model,
       runFile: file,
       signal: entry.ac.signal,
+      ready: () => rt.coordinator.beforeSpawn(),
       // The last moment: the same synchronous step spawns the agent, so no pause can begin in between.
       gate: () => {
         const now = rt.now();
         const why = spawnGate(cfg, ledger.state, ledger.ticket(key), now, this.live(key));
         if (why !== null) return why;
+        if (!rt.coordinator.holds(key) || entry.lost) return 'this daemon no longer holds the ticket';
         ledger.record(start(ledger.ticket(key)!, model, file, cfg.agent.max_attempts, now));
         entry.spawned = true;
         return null;
@@ -156,6 +209,7 @@ export class Dispatcher {
       onSpawn: (pid, pidStart) => {
         // The pid must be on disk before anything else happens: a crash now leaves a findable orphan.
         void ledger.commit(spawned(ledger.ticket(key)!, attemptNo, pid, pidStart, rt.now())).catch(() => undefined);
+        rt.coordinator.agentStarted(key, pid, pidStart);
       },
       onEvent: (ev, summary) => {
         ledger.note(key, summary.lastActivity);
@@ -170,6 +224,7 @@ export class Dispatcher {
     });
     const now = rt.now();
     const ts = ledger.ticket(key)!;
+    if (entry.lost) return; // another daemon owns it now: whatever this run did is not ours to record
     if (out.held !== null) {
       await ledger.commit(hold(ts, out.held, ledger.state, now));
       void this.d.sync.sync(key);
@@ -189,6 +244,6 @@ export class Dispatcher {
     const step = finish(ledger.state, ledger.ticket(key)!, attemptNo, out, cfg, now, pauseJitterMs(out.cls.resetAt, now, rt.random()));
     await ledger.commit(step);
     if (step.tripped.breaker || step.tripped.pause || step.tripped.budget) this.d.alarm.ring();
-    await this.d.sync.sync(key);
+    if ((await this.d.sync.sync(key)) && SETTLED.has(ledger.ticket(key)!.status)) await rt.coordinator.release(key);
   }
 }

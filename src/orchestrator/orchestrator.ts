@@ -44,7 +44,7 @@ export class Orchestrator {
   ) {
     this.settings = { wf, svc };
     this.ledger = new Ledger(state, rt.store, rt.log);
-    this.sync = new TrackerSync(this.ledger, this.settings, rt.log);
+    this.sync = new TrackerSync(this.ledger, this.settings, rt.log, rt.coordinator);
     this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm });
     this.servicesKey = serviceKey(wf);
     rt.log.setSecrets([...svc.secrets, ...wf.secrets]);
@@ -96,6 +96,7 @@ export class Orchestrator {
     const now = this.rt.now();
     this.lastPollAt = now;
     await this.reload();
+    await this.rt.coordinator.refresh(); // fleet mode: leases renewed, the others' tickets and pauses in
     this.ledger.rollDay(now);
     const p = this.state.pause;
     if (p && p.until !== null && Date.parse(p.until) <= now) await this.ledger.commit(resume(p, `${p.kind} pause ended`, now));
@@ -113,7 +114,7 @@ export class Orchestrator {
     const ctx = this.context();
     const eligibleIgnoringPause = tickets.filter((t) => eligibility(t, ctx).every((c) => c.pass || c.rule === 'pause' || c.rule === 'running'));
     for (const t of choose(tickets, ctx)) {
-      if (capacity(this.workflow.config, this.state, this.running.size) <= 0) break;
+      if (capacity(this.workflow.config, this.state, this.running.size) <= 0 || !this.rt.coordinator.canClaim()) break;
       await this.work.claimAndDispatch(t);
     }
     await this.ledger.save();

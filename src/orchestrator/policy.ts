@@ -20,6 +20,8 @@ export interface EligibilityContext {
   now: number;
   /** Keys with a live agent in this daemon. */
   running: ReadonlySet<string>;
+  /** Fleet mode: the live daemon holding a ticket's lease when it is another one. */
+  heldElsewhere?: (key: string) => string | null;
 }
 
 /** Every rule, in order, with pass/fail and a sentence. Trust, an existing PR and concurrency are checked by the caller (they need I/O or capacity). */
@@ -41,8 +43,10 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   checks.push({ rule: 'exclude_labels', pass: excluded.length === 0, detail: excluded.length === 0 ? 'no excluded label' : `carries excluded label ${excluded.join(', ')}` });
   const handedOff = has(tr.review_label) || has(tr.failed_label) || ts?.status === 'review';
   checks.push({ rule: 'handed_off', pass: !handedOff, detail: handedOff ? `already handed off (${has(tr.failed_label) ? tr.failed_label : ts?.pr?.url ?? tr.review_label})` : 'not handed off yet' });
-  const elsewhere = has(tr.running_label) && !ours;
-  checks.push({ rule: 'claimed_elsewhere', pass: !elsewhere, detail: elsewhere ? `carries ${tr.running_label} but this daemon has no claim on it (another daemon, or a human)` : 'not claimed by anyone else' });
+  const holder = ctx.heldElsewhere?.(t.key) ?? null;
+  const elsewhere = holder !== null || (has(tr.running_label) && !ours);
+  const whose = holder !== null ? `held by daemon ${holder} (fleet)` : `carries ${tr.running_label} but this daemon has no claim on it (another daemon, or a human)`;
+  checks.push({ rule: 'claimed_elsewhere', pass: !elsewhere, detail: elsewhere ? whose : 'not claimed by anyone else' });
   checks.push({ rule: 'blockers', pass: t.blockers.length === 0, detail: t.blockers.length === 0 ? 'no open blockers' : `blocked by ${t.blockers.join(', ')}` });
   const failed = ts?.status === 'failed';
   const attemptsLeft = ctx.config.agent.max_attempts - (ts?.failures ?? 0);

@@ -22,9 +22,16 @@ const ACTIVE = new Set<TicketState['status']>(['claimed', 'running', 'retry_wait
 
 export async function reconcile(d: ReconcileDeps, tickets: readonly Ticket[]): Promise<void> {
   const byKey = new Map(tickets.map((t) => [t.key, t]));
+  const coordinator = d.rt.coordinator;
   for (const key of Object.keys(d.ledger.state.tickets)) {
     const ts = d.ledger.ticket(key)!;
     if (d.sync.isSyncing(key)) continue;
+    // Fleet mode: another daemon's ticket is its to reconcile; an active one whose holder is gone is taken
+    // over by a claim. A settled one nobody holds is taken for as long as something must be done for it.
+    if (!coordinator.holds(key)) {
+      if (coordinator.heldElsewhere(key) !== null || ACTIVE.has(ts.status) || !settledNeedsWork(d, ts, byKey.get(key))) continue;
+      if ((await coordinator.acquire(key)) === null) continue;
+    }
     const entry = d.running.get(key);
     // Already told to stop (cancelled, released, shutting down): its attempt's own ending records it.
     // Deciding again while the agent takes its time to die would cancel it once per poll.
@@ -32,7 +39,7 @@ export async function reconcile(d: ReconcileDeps, tickets: readonly Ticket[]): P
     const listed = byKey.get(key);
     try {
       if (ACTIVE.has(ts.status) || entry) await checkActive(d, ts, listed);
-      else await checkSettled(d, ts, listed);
+      else if ((await checkSettled(d, ts, listed)) && coordinator.shared && !d.running.has(key)) await coordinator.release(key);
     } catch (err) {
       d.rt.log.warn(`reconcile: ${(err as Error).message} (will try again next poll)`, ts.identifier);
     }
@@ -66,24 +73,27 @@ async function checkActive(d: ReconcileDeps, ts: TicketState, listed: Ticket | u
   }
 }
 
-/** A handed-off, failed or released ticket: a pending write is sent; a human's retry is noticed. */
-async function checkSettled(d: ReconcileDeps, ts: TicketState, listed: Ticket | undefined): Promise<void> {
+/**
+ * A handed-off, failed or released ticket: a pending write is sent; a human's retry is noticed. True when
+ * the tracker shows the record (it can be let go of in fleet mode).
+ */
+async function checkSettled(d: ReconcileDeps, ts: TicketState, listed: Ticket | undefined): Promise<boolean> {
   const tr = d.settings.wf.config.tracker;
   if (ts.synced_rev < ts.rev) {
     // Listed: the listing identifies it. Not listed (Linear: an issue sitting in failed_state after
     // `swarm retry`): one read, and only while a write is pending — never on an idle poll.
-    await d.sync.sync(ts.key, listed);
-    return;
+    return d.sync.sync(ts.key, listed);
   }
-  if (!listed) return;
-  if (ts.status === 'failed' && !hasLabel(listed, tr.failed_label) && (await humanRetried(d, ts))) return;
+  if (!listed) return true;
+  if (ts.status === 'failed' && !hasLabel(listed, tr.failed_label) && (await humanRetried(d, ts))) return true;
   // Whatever left it there (a crash in an older version, a lost state file), a handed-off or failed
   // ticket never carries the running label: the tracker must tell the truth.
   if ((ts.status === 'review' || ts.status === 'failed') && hasLabel(listed, tr.running_label)) {
     d.rt.log.warn(`still carries ${tr.running_label} although it is ${ts.status === 'review' ? 'handed off' : 'failed'}: correcting`, ts.identifier);
     await d.ledger.drifted(ts.key);
-    await d.sync.sync(ts.key, listed);
+    return d.sync.sync(ts.key, listed);
   }
+  return true;
 }
 
 /**
@@ -99,6 +109,14 @@ async function humanRetried(d: ReconcileDeps, ts: TicketState): Promise<boolean>
   await d.ledger.commit(retry(ts, 'tracker', `${why}: will try again`, d.rt.now()));
   await d.sync.sync(ts.key, fresh);
   return true;
+}
+
+/** What checkSettled would act on: a pending write, a human's retry, a stray running label. */
+function settledNeedsWork(d: ReconcileDeps, ts: TicketState, listed: Ticket | undefined): boolean {
+  const tr = d.settings.wf.config.tracker;
+  if (ts.synced_rev < ts.rev) return true;
+  if (!listed) return false;
+  return (ts.status === 'failed' && !hasLabel(listed, tr.failed_label)) || ((ts.status === 'review' || ts.status === 'failed') && hasLabel(listed, tr.running_label));
 }
 
 function excludedWhy(d: ReconcileDeps, t: Ticket): string | null {

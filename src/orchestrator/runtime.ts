@@ -5,7 +5,8 @@ import type { RunRequest, RunResult } from '../agent/types.js';
 import type { CodeHost, Tracker } from '../tracker/types.js';
 import type { Worktrees } from '../workspace/worktree.js';
 import type { Logger } from '../log.js';
-import type { FileStateStore } from '../state/file-store.js';
+import type { StateStore } from '../state/ledger.js';
+import type { Coordinator } from '../fleet/coordinator.js';
 import type { SwarmPaths } from '../state/paths.js';
 
 export interface Services {
@@ -26,7 +27,9 @@ export interface Runtime {
   now: () => number;
   random: () => number;
   log: Logger;
-  store: FileStateStore;
+  store: StateStore;
+  /** The other daemons sharing these tickets (fleet mode), or the embedded single-daemon stand-in. */
+  coordinator: Coordinator;
   runAgent: (req: RunRequest) => Promise<RunResult>;
   isRoot: boolean;
 }

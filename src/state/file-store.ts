@@ -76,7 +76,7 @@ export class FileStateStore {
     }
   }
 
-  save(state: SwarmState): void {
+  save(state: SwarmState, _change?: unknown): void {
     if (this.opts.redact) redactDeep(state, this.opts.redact);
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;

@@ -95,6 +95,13 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
   return t;
 }
 
+const SCOPE_TYPES: ReadonlySet<string> = new Set(['finished', 'pr_opened', 'paused', 'resumed', 'canary_passed']);
+
+/** Whether applyScope changes anything for this event (fleet mode re-folds exactly these on a merge). */
+export function changesScope(ev: SwarmEvent): boolean {
+  return SCOPE_TYPES.has(ev.type);
+}
+
 /** Apply one event to the scope (pause, canary, breaker, daily totals). */
 export function applyScope(prev: Scope, ev: SwarmEvent): Scope {
   switch (ev.type) {

@@ -5,16 +5,25 @@
 import type { Logger } from '../log.js';
 import type { SwarmState, TicketState } from './types.js';
 import type { Step } from './lifecycle.js';
-import { applyEvent } from './fold.js';
+import { applyEvent, changesScope } from './fold.js';
+import { isTicketEvent, type SwarmEvent } from '../events.js';
 import { emptyDaily, localDate } from './file-store.js';
 
-/** Where the state is kept: the embedded file (default) or the fleet's database. */
+/** What changed since the last save: the tickets touched and the scope events folded (fleet mode merges them). */
+export interface Change {
+  tickets: ReadonlySet<string>;
+  scope: readonly SwarmEvent[];
+}
+
+/** Where the state is kept: the embedded file (default) or the fleet's journal plus database. */
 export interface StateStore {
-  save(state: SwarmState): void | Promise<void>;
+  save(state: SwarmState, change: Change): void | Promise<void>;
 }
 
 export class Ledger {
   private saveTimer: NodeJS.Timeout | null = null;
+  private touched = new Set<string>();
+  private scopeEvents: SwarmEvent[] = [];
 
   constructor(
     readonly state: SwarmState,
@@ -40,6 +49,8 @@ export class Ledger {
     for (const ev of step.events) {
       applyEvent(this.state, ev);
       this.log.event(ev);
+      if (isTicketEvent(ev)) this.touched.add(ev.key);
+      if (changesScope(ev)) this.scopeEvents.push(ev);
     }
   }
 
@@ -48,6 +59,7 @@ export class Ledger {
     const ts = this.state.tickets[key];
     if (!ts || ts.synced_rev >= rev) return;
     this.state.tickets[key] = { ...ts, synced_rev: rev };
+    this.touched.add(key);
     await this.save();
   }
 
@@ -56,6 +68,7 @@ export class Ledger {
     const ts = this.state.tickets[key];
     if (!ts || ts.synced_rev < ts.rev) return;
     this.state.tickets[key] = { ...ts, synced_rev: ts.rev - 1 };
+    this.touched.add(key);
     await this.save();
   }
 
@@ -64,6 +77,7 @@ export class Ledger {
     const ts = this.state.tickets[key];
     if (!ts || ts.last_event === lastEvent) return;
     this.state.tickets[key] = { ...ts, last_event: lastEvent };
+    this.touched.add(key);
     this.saveSoon();
   }
 
@@ -82,7 +96,17 @@ export class Ledger {
       clearTimeout(this.saveTimer);
       this.saveTimer = null;
     }
-    await this.store.save(this.state);
+    const change: Change = { tickets: this.touched, scope: this.scopeEvents };
+    this.touched = new Set();
+    this.scopeEvents = [];
+    try {
+      await this.store.save(this.state, change);
+    } catch (err) {
+      // Not written: the next save carries this change too.
+      for (const k of change.tickets) this.touched.add(k);
+      this.scopeEvents = [...change.scope, ...this.scopeEvents];
+      throw err;
+    }
   }
 
   /** Coalesce frequent updates (agent activity) into at most one write per second. */
@@ -90,7 +114,7 @@ export class Ledger {
     if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
-      void Promise.resolve(this.store.save(this.state)).catch(() => undefined); // the next save retries
+      void this.save().catch(() => undefined); // the next save retries
     }, 1000);
     this.saveTimer.unref();
   }

@@ -179,7 +179,7 @@ describe('operator surfaces on a running daemon', () => {
 
     const released = await runCli(project, ['release', String(slowB)]);
     expect(released.code, released.stderr).toBe(0);
-    await waitFor(() => project.events().some((e) => e.type === 'released' && e.ticket === String(slowB)), { what: 'released event' });
+    await waitFor(() => project.events().some((e) => e.type === 'released' && e.key === String(slowB)), { what: 'released event' });
 
     await daemon.stop();
     daemon = null;

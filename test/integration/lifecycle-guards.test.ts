@@ -13,6 +13,7 @@ import { swarmPaths } from '../../src/state/paths.js';
 import { runAgent } from '../../src/agent/runner.js';
 import { makeServices } from '../../src/services.js';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
+import { LocalCoordinator } from '../../src/fleet/coordinator.js';
 import { pause } from '../../src/state/lifecycle.js';
 import { githubConfig, githubWorld, teardown, waitFor, type Project } from '../helpers/daemon.js';
 import type { FakeGitHub } from '../helpers/fake-github.js';
@@ -36,7 +37,7 @@ async function orchestrator(config: Record<string, unknown>): Promise<Orchestrat
   const log = new Logger({ eventsFile: paths.events, out: new PassThrough() });
   const wf = loadWorkflow(project.workflowPath, project.env);
   const make = (w: typeof wf) => makeServices(w, { repoDir: project.dir, env: project.env, log: () => {} });
-  const rt = { repoDir: project.dir, paths, env: project.env, now: Date.now, random: Math.random, log, store: new FileStateStore(paths.state), runAgent, isRoot: process.getuid?.() === 0 };
+  const rt = { repoDir: project.dir, paths, env: project.env, now: Date.now, random: Math.random, log, store: new FileStateStore(paths.state), coordinator: new LocalCoordinator(), runAgent, isRoot: process.getuid?.() === 0 };
   orch = new Orchestrator(rt, make, wf, await make(wf), emptyState(Date.now()), project.workflowPath);
   return orch;
 }

@@ -11,6 +11,7 @@ import { swarmPaths } from '../../src/state/paths.js';
 import { runAgent } from '../../src/agent/runner.js';
 import { makeServices } from '../../src/services.js';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
+import { LocalCoordinator } from '../../src/fleet/coordinator.js';
 import { makeProject, type Project } from '../helpers/daemon.js';
 
 let project: Project;
@@ -47,7 +48,7 @@ it('logs an unexpected poll failure once and carries on', async () => {
   const svc = await makeServices(wf, { repoDir: project.dir, env: project.env, log: () => {} });
   // The first three writes fail (the claim's save among them), then the disk "has space" again.
   const store = new FlakyStore(paths.state, 3);
-  const rt = { repoDir: project.dir, paths, env: project.env, now: Date.now, random: Math.random, log, store, runAgent, isRoot: process.getuid?.() === 0 };
+  const rt = { repoDir: project.dir, paths, env: project.env, now: Date.now, random: Math.random, log, store, coordinator: new LocalCoordinator(), runAgent, isRoot: process.getuid?.() === 0 };
   const orch = new Orchestrator(rt, (w) => makeServices(w, { repoDir: project.dir, env: project.env, log: () => {} }), wf, svc, emptyState(Date.now()), project.workflowPath);
 
   expect(await orch.run('until-idle')).toBe(0);

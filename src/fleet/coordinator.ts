@@ -1,0 +1,78 @@
+// What the loop needs from the other daemons sharing its tickets, and nothing about how: the embedded
+// store has none (every ticket is this daemon's), fleet mode (`state.url`) answers from PostgreSQL. The
+// loop, the dispatcher, reconcile and the tracker sync ask this before they claim a ticket, write to the
+// tracker for it, or start its agent; they never see SQL.
+
+/** A ticket taken over from a holder that is gone (its agent group may still run on this host). */
+export interface Takeover {
+  holder: string;
+  host: string | null;
+  agentPid: number | null;
+  agentPidStart: string | null;
+}
+
+/** Who else is working: shown by `swarm status` (snapshot), the dashboard and /metrics. */
+export interface FleetView {
+  /** This daemon's id (host:pid:start). */
+  self: string;
+  db: { status: 'ok' | 'unreachable'; since: string; error: string | null };
+  daemons: { id: string; host: string; pid: number; heartbeat_at: string; running: number; max_concurrent: number; draining: boolean; stopped: boolean; repo_dir: string | null }[];
+  leases: { key: string; holder: string; expires_at: string; agent_pid: number | null }[];
+  refreshed_at: string;
+}
+
+export interface Coordinator {
+  /** True when other daemons share the tickets (fleet mode). */
+  readonly shared: boolean;
+  /** Start of a poll: heartbeat, leases renewed, the shared picture folded into the state. Never throws. */
+  refresh(): Promise<void>;
+  /** Whether new claims may be made now (not while the database is unreachable). */
+  canClaim(): boolean;
+  /**
+   * Take the ticket for this daemon. null: another live daemon holds it. A Takeover: it was held by a
+   * daemon that is gone — kill its orphan (same host) and interrupt its attempt before running again.
+   */
+  acquire(key: string): Promise<Takeover | 'free' | null>;
+  /** This daemon holds the ticket now (fleet: its lease was renewed within the ttl). */
+  holds(key: string): boolean;
+  /** The live daemon that holds `key`, when it is another one. */
+  heldElsewhere(key: string): string | null;
+  /** The ticket is settled and its tracker picture in sync: let go of it. */
+  release(key: string): Promise<void>;
+  /** Its agent started (recorded so a takeover on the same host can kill an orphan). */
+  agentStarted(key: string, pid: number, pidStart: string | null): void;
+  /** Right before a spawn: the shared pause as it is now. */
+  beforeSpawn(): Promise<void>;
+  /** Called with the keys whose leases were lost (partitioned, or taken over after a stall). */
+  onLost(fn: (keys: string[]) => void): void;
+  /** Push what is pending and leave the fleet (daemon stopping). */
+  close(): Promise<void>;
+  /** For status: the fleet as last seen; null outside fleet mode. */
+  view(): FleetView | null;
+}
+
+/** The embedded store: one daemon, every ticket its own. */
+export class LocalCoordinator implements Coordinator {
+  readonly shared = false;
+  async refresh(): Promise<void> {}
+  canClaim(): boolean {
+    return true;
+  }
+  async acquire(): Promise<'free'> {
+    return 'free';
+  }
+  holds(): boolean {
+    return true;
+  }
+  heldElsewhere(): string | null {
+    return null;
+  }
+  async release(): Promise<void> {}
+  agentStarted(): void {}
+  async beforeSpawn(): Promise<void> {}
+  onLost(): void {}
+  async close(): Promise<void> {}
+  view(): FleetView | null {
+    return null;
+  }
+}
