@@ -169,6 +169,16 @@ export class Section {
     return n;
   }
 
+  /** A share above 0 and at most 1 (e.g. 0.8), or null. */
+  fractionOrNull(key: string): number | null {
+    const v = this.get(key);
+    if (!v) return null;
+    const what = 'a number above 0 and at most 1 (e.g. 0.8 for 80%), or null';
+    const n = this.number(key, v, what);
+    if (n <= 0 || n > 1) return this.r.fail(this.keyPath(key), what, v.value, v.envName);
+    return n;
+  }
+
   duration(key: string, def: number, min = 1): number {
     const v = this.get(key);
     if (!v) return def;

@@ -4,6 +4,7 @@
 import { type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
 import { SCRUBBED_NAMES } from './env.js';
+import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
 import { ConfigError } from '../errors.js';
 
 export interface ValidateContext {
@@ -139,6 +140,20 @@ function readMcpServers(r: Reader, a: Section): Record<string, McpServer> {
   return out;
 }
 
+function readPr(root: Section): Config['pr'] {
+  const pr = root.sub('pr');
+  const out = {
+    auto_open: pr.bool('auto_open', true),
+    draft: pr.bool('draft', false),
+    watch_interval: pr.duration('watch_interval', 2 * 60_000),
+    max_followups: pr.int('max_followups', 3, 0),
+    needs_human_label: pr.str('needs_human_label', 'agent:needs-human', { nonEmpty: true }),
+    log_excerpt_bytes: pr.int('log_excerpt_bytes', 4000, 0, 100_000),
+  };
+  pr.finish();
+  return out;
+}
+
 function readAgent(r: Reader, root: Section): Config['agent'] {
   const a = root.sub('agent');
   const agent: Config['agent'] = {
@@ -159,6 +174,9 @@ function readAgent(r: Reader, root: Section): Config['agent'] {
     retry_backoff: a.duration('retry_backoff', 30_000, 0),
     max_retry_backoff: a.duration('max_retry_backoff', 30 * 60_000, 0),
     max_cost_usd: a.positiveOrNull('max_cost_usd', 'US dollars'),
+    account: readAccountName(r, a),
+    lanes: readLanes(a),
+    pacing: readPacing(a),
   };
   if (agent.max_retry_backoff < agent.retry_backoff) {
     throw new ConfigError(
@@ -188,6 +206,7 @@ function readState(root: Section, secrets: string[]): Config['state'] {
     url,
     transcript_days: s.int('transcript_days', 14, 1),
     events_max_mb: s.int('events_max_mb', 20, 1),
+    lease_ttl: s.duration('lease_ttl', 2 * 60_000, 5_000),
   };
   s.finish();
   return out;
@@ -204,8 +223,8 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   const workspace = readWorkspace(r, root);
   const hooks = readHooks(root);
   const agent = readAgent(r, root);
-  const budget = root.sub('budget');
-  const pr = root.sub('pr');
+  const budget = readBudget(r, root);
+  const pr = readPr(root);
   const server = root.sub('server');
   const notify = root.sub('notify');
 
@@ -215,13 +234,13 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     workspace,
     hooks,
     agent,
-    budget: { daily_usd: budget.positiveOrNull('daily_usd', 'US dollars') },
-    pr: { auto_open: pr.bool('auto_open', true), draft: pr.bool('draft', false) },
+    budget,
+    pr,
     server: { port: server.intOrNull('port', 0, 65535), host: server.str('host', '127.0.0.1', { nonEmpty: true }) },
     notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
     state: readState(root, secrets),
   };
-  for (const s of [polling, budget, pr, server, notify]) s.finish();
+  for (const s of [polling, server, notify]) s.finish();
   root.finish();
 
   if (!LOOPBACK.has(config.server.host)) {

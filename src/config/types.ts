@@ -1,6 +1,9 @@
 // The validated, defaulted configuration read from WORKFLOW.md front matter (SPEC §3).
 // Keys mirror the YAML exactly (snake_case) so an error path like `agent.max_concurrent` reads the same
 // in the file, in the docs and in code. Durations are already converted to milliseconds.
+import type { DailyHours } from './hours.js';
+
+export type { DailyHours };
 
 export type TrackerKind = 'github' | 'linear' | 'local';
 
@@ -71,13 +74,33 @@ export interface Config {
     retry_backoff: number;
     max_retry_backoff: number;
     max_cost_usd: number | null;
+    /** The Claude account's name (shares its usage window and pause); null = derived from the agent's Claude configuration. */
+    account: string | null;
+    lanes: {
+      urgent: { labels: string[] };
+      background: { labels: string[]; hours: DailyHours | null; max_concurrent: number | null };
+    };
+    /** reserve: at or above this share of the usage window only urgent tickets start; null = off. */
+    pacing: { reserve: number | null };
   };
-  budget: { daily_usd: number | null };
-  pr: { auto_open: boolean; draft: boolean };
+  /** urgent_reserve_usd: the part of daily_usd only urgent tickets may spend (null = none). */
+  budget: { daily_usd: number | null; urgent_reserve_usd: number | null };
+  pr: {
+    auto_open: boolean;
+    draft: boolean;
+    /** How often open PRs are checked for CI results and reviews (ms). */
+    watch_interval: number;
+    /** Follow-up attempts per ticket after its PR is opened, before needs_human_label. */
+    max_followups: number;
+    needs_human_label: string;
+    /** At most this many bytes of a failed check's log go into the follow-up prompt. */
+    log_excerpt_bytes: number;
+  };
   server: { port: number | null; host: string };
   notify: { webhook_url: string | null };
   /** events_max_mb: rotate .swarm/events.jsonl past this size (one previous file kept); default 20. */
-  state: { url: string | null; transcript_days: number; events_max_mb: number };
+  /** lease_ttl (fleet mode): a claim whose holder stopped heartbeating this long may be taken over (ms). */
+  state: { url: string | null; transcript_days: number; events_max_mb: number; lease_ttl: number };
 }
 
 /** What loading WORKFLOW.md yields: the config, the raw prompt template, and non-fatal warnings. */

@@ -125,12 +125,15 @@ describe('validateConfig defaults', () => {
         retry_backoff: 30_000,
         max_retry_backoff: 1_800_000,
         max_cost_usd: null,
+        account: null,
+        lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } },
+        pacing: { reserve: null },
       },
-      budget: { daily_usd: null },
-      pr: { auto_open: true, draft: false },
+      budget: { daily_usd: null, urgent_reserve_usd: null },
+      pr: { auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000 },
       server: { port: null, host: '127.0.0.1' },
       notify: { webhook_url: null },
-      state: { url: null, transcript_days: 14, events_max_mb: 20 },
+      state: { url: null, transcript_days: 14, events_max_mb: 20, lease_ttl: 120_000 },
     };
     for (const raw of [{}, null, undefined]) {
       const res = validate(raw);
@@ -297,6 +300,80 @@ describe('validateConfig errors name the key path', () => {
 
   it('rejects a front matter that is not a mapping', () => {
     expect(errorOf(() => validate(['a', 'b'])).message).toContain('WORKFLOW.md: the front matter must be a YAML mapping');
+  });
+});
+
+describe('account, lanes, pacing, leases and PR follow-through keys', () => {
+  it('reads every key, hours with and without a zone, across midnight', () => {
+    const { config, warnings } = validate({
+      agent: {
+        account: 'team-max',
+        lanes: { urgent: { labels: ['hotfix', 'incident'] }, background: { labels: 'agent:overnight', hours: '22:00-06:00 Europe/Berlin', max_concurrent: 2 } },
+        pacing: { reserve: 0.8 },
+      },
+      budget: { daily_usd: 50, urgent_reserve_usd: 10 },
+      state: { lease_ttl: '30s' },
+      pr: { watch_interval: '5m', max_followups: 0, needs_human_label: 'needs-human', log_excerpt_bytes: 8000 },
+    });
+    expect(warnings).toEqual([]);
+    expect(config.agent.account).toBe('team-max');
+    expect(config.agent.lanes).toEqual({
+      urgent: { labels: ['hotfix', 'incident'] },
+      background: { labels: ['agent:overnight'], hours: { text: '22:00-06:00 Europe/Berlin', start: 22 * 60, end: 6 * 60, zone: 'Europe/Berlin' }, max_concurrent: 2 },
+    });
+    expect(config.agent.pacing.reserve).toBe(0.8);
+    expect(config.budget).toEqual({ daily_usd: 50, urgent_reserve_usd: 10 });
+    expect(config.state.lease_ttl).toBe(30_000);
+    expect(config.pr).toMatchObject({ watch_interval: 300_000, max_followups: 0, needs_human_label: 'needs-human', log_excerpt_bytes: 8000 });
+    expect(validate({ agent: { lanes: { background: { hours: '1:30-6:00' } } } }).config.agent.lanes.background.hours).toEqual({ text: '1:30-6:00', start: 90, end: 360, zone: null });
+    expect(validate({ agent: { account: 'me@example.com', pacing: { reserve: 1 } } }).config.agent).toMatchObject({ account: 'me@example.com', pacing: { reserve: 1 } });
+  });
+
+  it('reads unquoted hours from a real WORKFLOW.md', () => {
+    const file = join(dir, 'WORKFLOW.md');
+    writeFileSync(file, '---\nagent:\n  lanes:\n    background:\n      hours: 01:00-06:00\n---\nDo {{ issue.title }}\n');
+    expect(loadWorkflow(file, {}).config.agent.lanes.background.hours).toEqual({ text: '01:00-06:00', start: 60, end: 360, zone: null });
+  });
+
+  it.each([
+    ['agent.account', 'has space', 'agent.account must be null (derived from the Claude login) or a name of letters'],
+    ['agent.account', '../etc', 'agent.account must be null'],
+    ['agent.lanes.urgent.labels', [''], 'agent.lanes.urgent.labels[0] must be a non-empty string'],
+    ['agent.lanes.background.hours', 'nights', 'agent.lanes.background.hours must be null or daily hours "HH:MM-HH:MM"'],
+    ['agent.lanes.background.hours', '25:00-06:00', '25:00 is not a time of day'],
+    ['agent.lanes.background.hours', '01:00-01:00', 'opens and closes at the same minute'],
+    ['agent.lanes.background.hours', '01:00-06:00 Mars/Olympus', 'Mars/Olympus is not a time zone this system knows'],
+    ['agent.lanes.background.max_concurrent', 0, 'agent.lanes.background.max_concurrent must be a whole number ≥ 1 (got 0)'],
+    ['agent.pacing.reserve', 80, 'agent.pacing.reserve must be a number above 0 and at most 1 (e.g. 0.8 for 80%), or null (got 80)'],
+    ['agent.pacing.reserve', 0, 'agent.pacing.reserve must be a number above 0'],
+    ['budget.urgent_reserve_usd', -1, 'budget.urgent_reserve_usd must be a positive number of US dollars'],
+    ['state.lease_ttl', '2s', 'state.lease_ttl must be a duration like "90s", "10m", "1h", "2d" or a number of milliseconds, at least 5000 ms (got "2s")'],
+    ['pr.watch_interval', 'often', 'pr.watch_interval must be a duration'],
+    ['pr.max_followups', -1, 'pr.max_followups must be a whole number ≥ 0 (got -1)'],
+    ['pr.needs_human_label', '', 'pr.needs_human_label must be a non-empty string'],
+    ['pr.log_excerpt_bytes', 10_000_000, 'pr.log_excerpt_bytes must be a whole number from 0 to 100000'],
+  ] as const)('%s = %j is an error naming the file, the key and the fix', (path, value, message) => {
+    const err = errorOf(() => validate(nested(path, value)));
+    expect(err.message.startsWith('WORKFLOW.md: ')).toBe(true);
+    expect(err.message).toContain(message);
+  });
+
+  it('keeps the urgent reserve below the daily budget, and warns when there is no daily budget', () => {
+    expect(errorOf(() => validate({ budget: { daily_usd: 10, urgent_reserve_usd: 10 } })).message).toBe(
+      'WORKFLOW.md: budget.urgent_reserve_usd must be less than budget.daily_usd (got $10 ≥ $10; it is the part of the daily budget kept for urgent tickets)',
+    );
+    const { config, warnings } = validate({ budget: { urgent_reserve_usd: 5 } });
+    expect(config.budget.urgent_reserve_usd).toBe(5);
+    expect(warnings).toEqual(['WORKFLOW.md: budget.urgent_reserve_usd has no effect without budget.daily_usd (ignored)']);
+  });
+
+  it('warns about unknown keys inside lanes and pacing', () => {
+    const { warnings } = validate({ agent: { lanes: { urgent: { label: ['x'] }, overnight: {} }, pacing: { reserve: 0.5, floor: 1 } } });
+    expect(warnings).toEqual([
+      'WORKFLOW.md: unknown key agent.lanes.urgent.label (ignored)',
+      'WORKFLOW.md: unknown key agent.lanes.overnight (ignored)',
+      'WORKFLOW.md: unknown key agent.pacing.floor (ignored)',
+    ]);
   });
 });
 
