@@ -66,6 +66,8 @@ export class FakeChecks {
   readonly reviewComments: FakeReviewComment[] = [];
   /** Head commits of PRs whose branch is not in a bare origin (no gitDir): synthetic, moved by addCommit. */
   private readonly synthetic = new Map<number, string>();
+  /** Who made each synthetic commit (no gitDir), for GET /commits/{sha}. */
+  private readonly syntheticMeta = new Map<string, { name: string; email: string; date: string; parent: string; message: string }>();
   private nextId = 90_000_000;
 
   constructor(private readonly s: FakeGitHubState, private readonly gitDir: string | null) {}
@@ -77,7 +79,11 @@ export class FakeChecks {
       if (tip.ok && tip.out !== '') return tip.out;
     }
     let sha = this.synthetic.get(p.number);
-    if (!sha) this.synthetic.set(p.number, (sha = sha1(`${this.s.fullName}#${p.number}:${p.head}`)));
+    if (!sha) {
+      this.synthetic.set(p.number, (sha = sha1(`${this.s.fullName}#${p.number}:${p.head}`)));
+      // The first synthetic head was made by the PR's author (a noreply email GitHub links to that account).
+      this.syntheticMeta.set(sha, { name: p.user, email: `${p.user}@users.noreply.github.com`, date: p.created_at, parent: '', message: p.title });
+    }
     return sha;
   }
 
@@ -103,15 +109,18 @@ export class FakeChecks {
   }
 
   /** A new commit on the PR's head branch (in the bare origin when there is one); returns its sha. */
-  async addCommit(p: FakePull, opts: { message?: string; file?: string; content?: string; author?: string } = {}): Promise<string> {
+  async addCommit(p: FakePull, opts: { message?: string; file?: string; content?: string; author?: string; email?: string } = {}): Promise<string> {
+    const who = opts.author ?? 'Fake Pusher';
+    const email = opts.email ?? 'pusher@example.invalid';
     if (this.gitDir === null) {
-      const next = sha1(`${await this.headSha(p)}+${this.nextId++}`);
+      const parent = await this.headSha(p);
+      const next = sha1(`${parent}+${this.nextId++}`);
       this.synthetic.set(p.number, next);
+      this.syntheticMeta.set(next, { name: who, email, date: this.s.tick(), parent, message: opts.message ?? 'Another push' });
       return next;
     }
     const parent = await this.headSha(p);
-    const who = opts.author ?? 'Fake Pusher';
-    const env = { GIT_AUTHOR_NAME: who, GIT_AUTHOR_EMAIL: 'pusher@example.invalid', GIT_COMMITTER_NAME: who, GIT_COMMITTER_EMAIL: 'pusher@example.invalid' };
+    const env = { GIT_AUTHOR_NAME: who, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: who, GIT_COMMITTER_EMAIL: email };
     const blob = await runGit(this.gitDir, ['hash-object', '-w', '--stdin'], { input: opts.content ?? `change ${this.nextId++}\n` });
     const index = `${this.gitDir}/fake-github-index-${process.pid}-${this.nextId++}`;
     const ienv = { ...env, GIT_INDEX_FILE: index };
@@ -232,6 +241,7 @@ export class FakeChecks {
     let m: RegExpExecArray | null;
     if ((m = /^\/commits\/(.+)\/check-runs$/.exec(rest))) return this.listCheckRuns(decodeURIComponent(m[1]!), req.query, paged);
     if ((m = /^\/commits\/(.+)\/status$/.exec(rest))) return this.combinedStatus(decodeURIComponent(m[1]!));
+    if ((m = /^\/commits\/(.+)$/.exec(rest))) return this.commit(decodeURIComponent(m[1]!));
     if ((m = /^\/check-runs\/(\d+)$/.exec(rest))) {
       const run = this.runs.find((r) => r.id === Number(m![1]));
       return run ? { status: 200, body: this.checkRunJson(run) } : notFound();
@@ -292,6 +302,51 @@ export class FakeChecks {
     runs = [...runs].reverse(); // newest first
     const page = paged(runs.map((r) => this.checkRunJson(r)));
     return { ...page, body: { total_count: runs.length, check_runs: page.body } };
+  }
+
+  /**
+   * GET /commits/{ref} (REST description, repos/get-commit; `files`/`stats` left out). `commit.author` and
+   * `commit.committer` are the git identities, always present; the top-level `author`/`committer` are the
+   * GitHub accounts those emails belong to, null when GitHub links the email to no account
+   * (octokit/octokit.js#1418, octobox/octobox#588, dogsheep/github-to-sqlite#18). Here an email links to an
+   * account only in GitHub's noreply forms `login@users.noreply.github.com` / `id+login@users.noreply.github.com`,
+   * and `noreply@github.com` is `web-flow`, "the Git committer for all web commits (merge/revert/edit/etc...)
+   * made on GitHub.com" (lemurheavy/coveralls-public#1265).
+   */
+  private async commit(ref: string): Promise<Reply> {
+    const sha = await this.resolve(ref);
+    if (sha === null) return unknownRef(ref);
+    let meta = this.syntheticMeta.get(sha) ?? null;
+    let who: { author: { name: string; email: string; date: string }; committer: { name: string; email: string; date: string } } | null = null;
+    if (meta === null && this.gitDir !== null) {
+      const out = await runGit(this.gitDir, ['show', '-s', '--format=%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%P%x00%B', sha]);
+      if (out.ok) {
+        const [an = '', ae = '', ad = '', cn = '', ce = '', cd = '', parents = '', ...msg] = out.out.split('\0');
+        who = { author: { name: an, email: ae, date: ad }, committer: { name: cn, email: ce, date: cd } };
+        meta = { name: an, email: ae, date: ad, parent: parents.split(' ')[0] ?? '', message: msg.join('\0') };
+      }
+    }
+    if (meta === null) return unknownRef(ref);
+    const id = who ?? { author: { name: meta.name, email: meta.email, date: meta.date }, committer: { name: meta.name, email: meta.email, date: meta.date } };
+    const api = `${this.s.apiBase}/repos/${this.s.fullName}`;
+    const account = (email: string) => {
+      if (email.toLowerCase() === 'noreply@github.com') return this.s.userJson('web-flow');
+      const m = /^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$/i.exec(email);
+      return m ? this.s.userJson(m[1]!) : null;
+    };
+    return {
+      status: 200,
+      body: {
+        sha, node_id: `C_${sha}`, url: `${api}/commits/${sha}`, html_url: `https://github.com/${this.s.fullName}/commit/${sha}`,
+        comments_url: `${api}/commits/${sha}/comments`,
+        commit: {
+          author: id.author, committer: id.committer, message: meta.message, comment_count: 0,
+          url: `${api}/git/commits/${sha}`, verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+        },
+        author: account(id.author.email), committer: account(id.committer.email),
+        parents: meta.parent !== '' ? [{ sha: meta.parent, url: `${api}/commits/${meta.parent}`, html_url: `https://github.com/${this.s.fullName}/commit/${meta.parent}` }] : [],
+      },
+    };
   }
 
   private async combinedStatus(ref: string): Promise<Reply> {

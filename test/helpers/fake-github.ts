@@ -114,7 +114,7 @@ export interface FakeGitHub {
   /** The PR's current head sha. */
   headSha(pr: number): Promise<string>;
   /** Push a commit onto the PR's head branch (in `gitDir`; synthetic without one); returns the new head sha. */
-  addCommit(pr: number, opts?: { message?: string; file?: string; content?: string; author?: string }): Promise<string>;
+  addCommit(pr: number, opts?: { message?: string; file?: string; content?: string; author?: string; email?: string }): Promise<string>;
   /** A check run on the PR's head (or `sha`). App "github-actions" (default) also has a job of the same id whose log is `log`. */
   addCheckRun(pr: number, run: { name: string; status?: CheckStatus; conclusion?: CheckConclusion | null; title?: string; summary?: string; text?: string; app?: string; log?: string; sha?: string }): Promise<number>;
   /** A commit status on the PR's head (or `sha`). */

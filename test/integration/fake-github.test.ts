@@ -364,4 +364,18 @@ describe('fake GitHub: PR follow-through', () => {
     expect(conversation.map((c: { body: string }) => c.body)).toEqual(['also update the docs']);
     expect((await api('/repos/acme/widgets/pulls/999/reviews')).status).toBe(404);
   });
+
+  it('one commit: git identities always, GitHub accounts only for emails GitHub links (noreply forms, web-flow)', async () => {
+    const head = await gh.headSha(pr);
+    const agent = (await api(`/repos/acme/widgets/commits/${head}`)).json;
+    expect(agent).toMatchObject({ sha: head, author: null, committer: null, commit: { committer: { name: 'Swarm Test', email: 'swarm-test@example.invalid' }, message: 'the fix' } });
+    expect(agent.parents[0].sha).toBe(await git(repo.origin, 'rev-parse', 'refs/heads/main'));
+    const pushed = await gh.addCommit(pr, { author: 'Alice', email: '42+alice@users.noreply.github.com' });
+    const human = (await api('/repos/acme/widgets/commits/swarm/1-fix')).json;
+    expect(human).toMatchObject({ sha: pushed, author: { login: 'alice' }, committer: { login: 'alice' }, commit: { author: { name: 'Alice', email: '42+alice@users.noreply.github.com' } } });
+    expect((await api(`/repos/acme/widgets/commits/${'0'.repeat(40)}`)).status).toBe(422);
+    // Without a bare origin: synthetic commits, the first one made by the PR's author.
+    const bare = gh.addPull({ head: 'no-such-branch' });
+    expect((await api(`/repos/acme/widgets/commits/${await gh.headSha(bare)}`)).json.committer).toMatchObject({ login: gh.tokenUser });
+  });
 });
