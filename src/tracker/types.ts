@@ -118,6 +118,8 @@ export interface CodeHost {
   findPullRequest(branch: string): Promise<PullRequest | null>;
   /** Open a PR (branch already pushed); an ambiguous failure is resolved by looking the PR up, never by a second POST. */
   openPullRequest(req: OpenPullRequest): Promise<PullRequest>;
+  /** PR follow-through: checks, reviews and comments of a PR (GitHub); absent where there are no PRs (local). */
+  readonly watch?: import('./pr-watch.js').PrWatcher;
 }
 
 

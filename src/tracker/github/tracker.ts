@@ -15,6 +15,7 @@ import { GitHubBlockers } from './blockers.js';
 import { GitHubComments } from './comments.js';
 import { GitHubPeople, PERMISSION_TTL_MS } from './people.js';
 import { GitHubPulls } from './pulls.js';
+import { PrWatch } from './watch.js';
 import type { Appearance, CandidateList, CodeHost, Mark, OpenPullRequest, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 
 export interface GitHubTrackerOptions {
@@ -62,6 +63,8 @@ export class GitHubTracker implements Tracker, CodeHost {
   private readonly commentsApi: GitHubComments;
   private readonly pulls: GitHubPulls;
   private readonly authors = new Map<string, string | null>();
+  /** PR follow-through for this repository (Linear mode gets it too: this class is its code host). */
+  readonly watch: PrWatch;
 
   constructor(opts: GitHubTrackerOptions) {
     this.config = opts.config;
@@ -85,6 +88,7 @@ export class GitHubTracker implements Tracker, CodeHost {
     this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), mapError, clock);
     this.blockers = new GitHubBlockers(this.gh, this.repoParams(), clock, mapError);
     this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
+    this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError);
   }
 
   /** WORKFLOW.md is re-read every poll: take the new labels/flags without losing caches. */

@@ -1,0 +1,250 @@
+// PR follow-through on GitHub: what one pull request looks like now — state and head, the head commit's
+// check runs and combined status, reviews, review comments and conversation comments with who may be
+// trusted, and who made the head commit — read with conditional requests over the client's ETag cache, so
+// watching an idle PR costs only 304s, which GitHub does not count against the rate limit.
+//
+// Requests per observe() of an open PR whose lists each fit one page (≤ 100 items), all conditional:
+//   GET /repos/{o}/{r}/pulls/{n}                       state, merged_at, head.sha, head.ref
+//   GET /repos/{o}/{r}/commits/{sha}/check-runs        check runs on the head
+//   GET /repos/{o}/{r}/commits/{sha}/status            combined status (latest per context)
+//   GET /repos/{o}/{r}/pulls/{n}/reviews
+//   GET /repos/{o}/{r}/pulls/{n}/comments              review comments (on lines of the diff)
+//   GET /repos/{o}/{r}/issues/{n}/comments             conversation comments
+// = 6 requests, all answered 304 when nothing changed. Once per head sha (a commit never changes, so it is
+// kept in memory): GET /commits/{sha} for who made it. A closed or merged PR costs the first request only
+// (plus that commit read once). Trust costs what GitHubPeople costs: GET /user once, and one permission
+// read per author at most every PERMISSION_TTL_MS (also conditional). Each further page of a list is one
+// more request. The ETag cache is the client's (shared, least recently used, 1,000 entries).
+//
+// Trust is the rule for trigger labels: the token's user or a collaborator whose base `permission` is
+// write or admin (people.ts). Swarm's own sticky status comment is left out of the comments.
+
+import { isNotModified, type GitHubClient } from './client.js';
+import type { GitHubPeople } from './people.js';
+import { statusOf } from './errors.js';
+import { fetchCheckExcerpt } from './watch-logs.js';
+import { findSticky } from '../sticky.js';
+import type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
+import { TrackerError } from '../../errors.js';
+
+export type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
+
+const PAGE = 100;
+/** Check run summaries may run to 65,535 characters; a prompt needs the headline. */
+export const SUMMARY_MAX_CHARS = 2000;
+
+export interface PrWatchOptions {
+  /** For log downloads (the pre-signed URL a job-log request redirects to). Default: global fetch. */
+  fetch?: typeof fetch;
+  /** Timeout of one log download. Default 30 s. */
+  logTimeoutMs?: number;
+}
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
+const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const login = (user: unknown): string | null => (isObj(user) && typeof user.login === 'string' ? user.login : null);
+const cap = (s: string): string => (s.length > SUMMARY_MAX_CHARS ? `${s.slice(0, SUMMARY_MAX_CHARS - 1)}…` : s);
+
+function malformed(what: string): TrackerError {
+  return new TrackerError('unavailable', `GitHub returned an unexpected payload for ${what}`);
+}
+
+/** Counts the requests of one observe and how many were answered 304. */
+interface Tally {
+  sent: number;
+  notModified: number;
+}
+
+export class PrWatch implements PrWatcher {
+  private readonly commits = new Map<string, PrHeadCommitter>();
+  /** Per PR: the trusted flags of the last observation, so a permission change is never "unchanged". */
+  private readonly trustSeen = new Map<number, string>();
+
+  constructor(
+    private readonly gh: GitHubClient,
+    private readonly repo: { owner: string; repo: string },
+    private readonly people: GitHubPeople,
+    private readonly mapError: (err: unknown, what: string) => TrackerError,
+    private readonly opts: PrWatchOptions = {},
+  ) {}
+
+  async observe(prNumber: number): Promise<PrObservation> {
+    const tally: Tally = { sent: 0, notModified: 0 };
+    const pull = await this.get(tally, `reading pull request #${prNumber}`, 'GET /repos/{owner}/{repo}/pulls/{pull_number}', { pull_number: prNumber });
+    const p = pull.data;
+    if (!isObj(p) || typeof p.number !== 'number' || !isObj(p.head) || typeof p.head.sha !== 'string') throw malformed(`pull request #${prNumber}`);
+    const merged = typeof p.merged_at === 'string' && p.merged_at !== '';
+    const state: PrObservation['state'] = merged ? 'merged' : p.state === 'open' ? 'open' : 'closed';
+    const sha = p.head.sha;
+    const base = { number: p.number, state, head_sha: sha, head_branch: str(p.head.ref) };
+    if (state !== 'open') {
+      const head_pushed_by = await this.headCommitter(tally, sha);
+      return { ...base, unchanged: tally.sent === tally.notModified, checks: [], reviews: [], comments: [], head_pushed_by };
+    }
+    const [runs, statuses, reviews, reviewComments, conversation, head_pushed_by] = await Promise.all([
+      this.checkRuns(tally, sha),
+      this.statuses(tally, sha),
+      this.reviews(tally, prNumber),
+      this.reviewComments(tally, prNumber),
+      this.conversation(tally, prNumber),
+      this.headCommitter(tally, sha),
+    ]);
+    const comments = [...reviewComments, ...conversation].sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id));
+    const trust = JSON.stringify([reviews.map((r) => [r.id, r.trusted]), comments.map((c) => [c.id, c.trusted])]);
+    const trustSame = this.trustSeen.get(prNumber) === trust;
+    if (this.trustSeen.size >= 1000) this.trustSeen.clear();
+    this.trustSeen.set(prNumber, trust);
+    return { ...base, unchanged: tally.sent === tally.notModified && trustSame, checks: [...runs, ...statuses], reviews, comments, head_pushed_by };
+  }
+
+  logExcerpt(check: PrCheck, maxBytes: number): Promise<string> {
+    return fetchCheckExcerpt(this.gh, this.repo, check, maxBytes, this.opts);
+  }
+
+  // --- reads ---
+
+  private async get(tally: Tally, what: string, route: string, params: Record<string, unknown>): Promise<{ data: unknown; status: number }> {
+    try {
+      const res = await this.gh.request(route, { ...this.repo, ...params });
+      tally.sent++;
+      if (isNotModified(res)) tally.notModified++;
+      return res;
+    } catch (err) {
+      tally.sent++;
+      throw this.mapError(err, what);
+    }
+  }
+
+  /** All pages of a list; `items` picks the array out of a page (check runs and statuses come wrapped). */
+  private async pages(tally: Tally, what: string, route: string, params: Record<string, unknown>, items: (data: unknown) => unknown[] | null): Promise<unknown[]> {
+    const all: unknown[] = [];
+    for (let page = 1; ; page++) {
+      const res = await this.get(tally, what, route, { ...params, per_page: PAGE, ...(page > 1 ? { page } : {}) });
+      const got = items(res.data);
+      if (got === null) throw malformed(what);
+      all.push(...got);
+      if (got.length < PAGE) return all;
+    }
+  }
+
+  private async checkRuns(tally: Tally, sha: string): Promise<PrCheck[]> {
+    // `filter=latest` (the default) already answers the most recent run per check; a re-run keeps its
+    // name, so the newest (highest id) per app and name is kept in case an older one slips through.
+    const raw = await this.pages(tally, 'reading check runs', 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { ref: sha, filter: 'latest' },
+      (d) => (isObj(d) && Array.isArray(d.check_runs) ? d.check_runs : null));
+    const newest = new Map<string, PrCheck>();
+    for (const r of raw) {
+      if (!isObj(r) || typeof r.id !== 'number') continue;
+      const out = isObj(r.output) ? r.output : {};
+      const check: PrCheck = {
+        id: r.id, name: str(r.name), status: str(r.status), conclusion: strOrNull(r.conclusion),
+        summary: cap(str(out.summary) || str(out.title)), app: isObj(r.app) ? str(r.app.slug) : '',
+        details_url: strOrNull(r.details_url), source: 'check_run',
+      };
+      const key = `${check.app}\n${check.name}`;
+      const seen = newest.get(key);
+      if (!seen || seen.id < check.id) newest.set(key, check);
+    }
+    return [...newest.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
+  }
+
+  private async statuses(tally: Tally, sha: string): Promise<PrCheck[]> {
+    // The combined status holds the latest status per context (REST: repos/get-combined-status-for-ref).
+    const raw = await this.pages(tally, 'reading the commit status', 'GET /repos/{owner}/{repo}/commits/{ref}/status', { ref: sha },
+      (d) => (isObj(d) && Array.isArray(d.statuses) ? d.statuses : null));
+    const out: PrCheck[] = [];
+    for (const s of raw) {
+      if (!isObj(s) || typeof s.id !== 'number') continue;
+      const st = str(s.state);
+      out.push({
+        id: s.id, name: str(s.context), status: st === 'pending' ? 'pending' : 'completed', conclusion: st === 'pending' || st === '' ? null : st,
+        summary: cap(str(s.description)), app: '', details_url: strOrNull(s.target_url), source: 'status',
+      });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
+  }
+
+  private async reviews(tally: Tally, n: number): Promise<PrReview[]> {
+    const raw = await this.pages(tally, 'reading reviews', 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', { pull_number: n }, (d) => (Array.isArray(d) ? d : null));
+    const out: PrReview[] = [];
+    for (const r of raw) {
+      // A PENDING review is an unsubmitted draft, visible to its author only.
+      if (!isObj(r) || typeof r.id !== 'number' || r.state === 'PENDING') continue;
+      const author = login(r.user);
+      out.push({
+        id: r.id, author: author ?? 'ghost', trusted: await this.people.isWriter(author), state: str(r.state),
+        commit_id: str(r.commit_id), submitted_at: str(r.submitted_at), body: str(r.body),
+      });
+    }
+    return out;
+  }
+
+  private async reviewComments(tally: Tally, n: number): Promise<PrComment[]> {
+    const raw = await this.pages(tally, 'reading review comments', 'GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { pull_number: n }, (d) => (Array.isArray(d) ? d : null));
+    const out: PrComment[] = [];
+    for (const c of raw) {
+      if (!isObj(c) || typeof c.id !== 'number') continue;
+      const author = login(c.user);
+      // `line` is null once the diff moved on (an outdated comment): then the line is `original_line`
+      // in `original_commit_id`.
+      const line = numOrNull(c.line);
+      const original = line === null ? numOrNull(c.original_line) : null;
+      out.push({
+        id: c.id, author: author ?? 'ghost', trusted: await this.people.isWriter(author), body: str(c.body),
+        path: strOrNull(c.path), line: line ?? original,
+        commit_id: line === null && original !== null ? strOrNull(c.original_commit_id) ?? strOrNull(c.commit_id) : strOrNull(c.commit_id),
+        created_at: str(c.created_at), kind: 'review',
+      });
+    }
+    return out;
+  }
+
+  private async conversation(tally: Tally, n: number): Promise<PrComment[]> {
+    // A PR's conversation comments are issue comments (the PR is an issue with the same number).
+    const raw = await this.pages(tally, 'reading PR comments', 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { issue_number: n }, (d) => (Array.isArray(d) ? d : null));
+    const self = await this.people.selfLogin();
+    const out: PrComment[] = [];
+    for (const c of raw) {
+      if (!isObj(c) || typeof c.id !== 'number') continue;
+      const author = login(c.user);
+      const body = str(c.body);
+      if (findSticky([{ id: c.id, author, body }], self) !== null) continue; // swarm's own status comment
+      out.push({ id: c.id, author: author ?? 'ghost', trusted: await this.people.isWriter(author), body, path: null, line: null, commit_id: null, created_at: str(c.created_at), kind: 'conversation' });
+    }
+    return out;
+  }
+
+  /** Who made commit `sha` — read once per sha: a commit never changes. */
+  private async headCommitter(tally: Tally, sha: string): Promise<PrHeadCommitter> {
+    const known = this.commits.get(sha);
+    if (known) return known;
+    let data: unknown;
+    tally.sent++;
+    try {
+      const res = await this.gh.request('GET /repos/{owner}/{repo}/commits/{ref}', { ...this.repo, ref: sha });
+      if (isNotModified(res)) tally.notModified++;
+      data = res.data;
+    } catch (err) {
+      // A head GitHub cannot resolve (404, 422 "No commit found"): say nothing about who made it (not
+      // remembered) rather than fail the whole observation.
+      const status = statusOf(err);
+      if (status === 404 || status === 422) return { login: null, committer_email: null };
+      throw this.mapError(err, `reading commit ${sha.slice(0, 12)}`);
+    }
+    const d = isObj(data) ? data : {};
+    const git = isObj(d.commit) ? d.commit : {};
+    // `web-flow` is "the Git committer for all web commits (merge/revert/edit/etc...) made on GitHub.com"
+    // (lemurheavy/coveralls-public#1265): the person is then the author.
+    const committer = login(d.committer);
+    const who: PrHeadCommitter = {
+      login: committer !== null && committer.toLowerCase() !== 'web-flow' ? committer : login(d.author),
+      committer_email: isObj(git.committer) ? strOrNull(git.committer.email) : null,
+    };
+    if (this.commits.size >= 500) this.commits.clear();
+    this.commits.set(sha, who);
+    return who;
+  }
+}
