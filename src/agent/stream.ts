@@ -2,6 +2,7 @@
 // types kept as `other`), and StreamParser, which splits raw stdout bytes into lines and keeps a running
 // StreamSummary in O(1) memory for the classifier and `swarm status`.
 import type { StreamEvent, StreamSummary, TokenUsage } from './types.js';
+import { utilizationOf } from './window.js';
 
 type Obj = Record<string, unknown>;
 type ResultEvent = Extract<StreamEvent, { type: 'result' }>;
@@ -52,7 +53,10 @@ export function toEvent(raw: Obj): StreamEvent {
       return toUser(raw);
     case 'rate_limit_event': {
       const info = obj(raw.rate_limit_info);
-      return { type: 'rate_limit', status: str(info.status), resetsAt: numOrNull(info.resetsAt), rateLimitType: strOrNull(info.rateLimitType), raw };
+      return {
+        type: 'rate_limit', status: str(info.status), resetsAt: numOrNull(info.resetsAt), rateLimitType: strOrNull(info.rateLimitType),
+        utilization: utilizationOf(info), raw,
+      };
     }
     case 'result':
       return toResult(raw);
@@ -169,7 +173,7 @@ export function describeEvent(ev: StreamEvent): string | null {
 export function emptySummary(): StreamSummary {
   return {
     sessionId: null, model: null, sawModelTurn: false, lines: 0, bytes: 0, badLines: 0, lastText: '',
-    apiRetries: [], rateLimit: null, syntheticError: null, result: null, lastActivity: '',
+    apiRetries: [], rateLimit: null, window: null, syntheticError: null, result: null, lastActivity: '',
   };
 }
 
@@ -298,6 +302,7 @@ export class StreamParser {
         break;
       case 'rate_limit':
         if (ev.status === 'rejected') s.rateLimit = { resetsAt: ev.resetsAt, rateLimitType: ev.rateLimitType };
+        s.window = { status: ev.status, utilization: ev.utilization, rateLimitType: ev.rateLimitType, resetsAt: ev.resetsAt };
         break;
       case 'result':
         s.result = ev;

@@ -9,7 +9,9 @@ export type StreamEvent =
       raw: Record<string, unknown> }
   | { type: 'user'; toolResults: { content: string; isError: boolean }[]; raw: Record<string, unknown> }
   | { type: 'api_retry'; attempt: number; retryDelayMs: number; errorStatus: number | null; error: string; raw: Record<string, unknown> }
-  | { type: 'rate_limit'; status: string; resetsAt: number | null; rateLimitType: string | null; raw: Record<string, unknown> }
+  | { type: 'rate_limit'; status: string; resetsAt: number | null; rateLimitType: string | null;
+      /** Share of the usage window used (a fraction), from the event or its own window's entry; null when absent. */
+      utilization: number | null; raw: Record<string, unknown> }
   | { type: 'result'; subtype: string; isError: boolean; result: string; numTurns: number; durationMs: number;
       totalCostUsd: number; usage: TokenUsage; modelUsage: Record<string, { costUSD: number } & Partial<TokenUsage>>;
       terminalReason: string | null; apiErrorStatus: number | null; apiErrorType: string | null; apiError: string | null;
@@ -37,6 +39,8 @@ export interface StreamSummary {
   apiRetries: { errorStatus: number | null; error: string }[];
   /** Newest rate_limit_event whose status was "rejected". */
   rateLimit: { resetsAt: number | null; rateLimitType: string | null } | null;
+  /** Newest rate_limit_event of any status: the account's usage-window figures (resetsAt in epoch seconds). */
+  window: { status: string; utilization: number | null; rateLimitType: string | null; resetsAt: number | null } | null;
   /** The synthetic assistant error line, if any. */
   syntheticError: { error: string | null; apiErrorStatus: number | null; apiError: string | null; text: string } | null;
   result: Extract<StreamEvent, { type: 'result' }> | null;

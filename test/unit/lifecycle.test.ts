@@ -30,7 +30,7 @@ function run(result: Partial<Result> | null, over: Partial<RunResult> = {}): Run
   };
   return {
     exitCode: 0, signal: null, killedFor: null, durationMs: 1000, stderrTail: '', spawnError: null, held: null,
-    summary: { sessionId: 's', model: 'sonnet', sawModelTurn: true, lines: 3, bytes: 100, badLines: 0, lastText: 'Done.', apiRetries: [], rateLimit: null, syntheticError: null, result: r, lastActivity: 'result' },
+    summary: { sessionId: 's', model: 'sonnet', sawModelTurn: true, lines: 3, bytes: 100, badLines: 0, lastText: 'Done.', apiRetries: [], rateLimit: null, window: null, syntheticError: null, result: r, lastActivity: 'result' },
     ...over,
   };
 }

@@ -220,6 +220,31 @@ describe('StreamParser', () => {
     expect(p.summary.lastActivity.startsWith("API error: You've hit your 5-hour limit")).toBe(true);
   });
 
+  it('summary.window is the newest rate_limit_event of any status, with utilization; rateLimit stays rejected-only', () => {
+    // Real lines from the pinned CLI (reference claude-samples/claude-oauth429*.stdout.jsonl and a warning).
+    const warning = { type: 'rate_limit_event', rate_limit_info: { status: 'allowed_warning', resetsAt: 1795268780, rateLimitType: 'five_hour', utilization: 0.93, isUsingOverage: false, unifiedWindows: { five_hour: { utilization: 0.93, resetsAt: 1795268780, status: 'allowed_warning' }, seven_day: { utilization: 0.4, resetsAt: 1795700780, status: 'allowed' } } }, session_id: SID };
+    const rejected = { type: 'rate_limit_event', rate_limit_info: { status: 'rejected', resetsAt: 1795607175, rateLimitType: 'seven_day', isUsingOverage: false, unifiedWindows: { seven_day: { utilization: 1, resetsAt: 1795607175, status: 'rejected' } } }, session_id: SID };
+    const p = new StreamParser();
+    p.push(lines(init));
+    expect(p.summary.window).toBeNull();
+    p.push(lines(warning));
+    expect(p.summary.window).toEqual({ status: 'allowed_warning', utilization: 0.93, rateLimitType: 'five_hour', resetsAt: 1795268780 });
+    expect(p.summary.rateLimit).toBeNull();
+    p.push(lines(rejected)); // no top-level utilization: read from its own window
+    expect(p.summary.window).toEqual({ status: 'rejected', utilization: 1, rateLimitType: 'seven_day', resetsAt: 1795607175 });
+    expect(p.summary.rateLimit).toEqual({ resetsAt: 1795607175, rateLimitType: 'seven_day' });
+    p.push(lines(rateEvent('allowed', 1795300000))); // no utilization anywhere: null, and the newest wins
+    expect(p.summary.window).toEqual({ status: 'allowed', utilization: null, rateLimitType: 'five_hour', resetsAt: 1795300000 });
+    expect(p.summary.rateLimit).toEqual({ resetsAt: 1795607175, rateLimitType: 'seven_day' });
+    expect(parseLine(JSON.stringify({ type: 'rate_limit_event', rate_limit_info: { status: 'allowed', utilization: 'high', rateLimitType: 'x', unifiedWindows: { x: { utilization: -1 } } } }))).toMatchObject({ utilization: null });
+  });
+
+  it('a synthetic usage-limit line sets rateLimit but not window (only rate_limit_event reports the window)', () => {
+    const p = new StreamParser();
+    p.push(lines(usageLimitLine));
+    expect(p.summary.window).toBeNull();
+  });
+
   it('a synthetic auth error sets syntheticError but not rateLimit', () => {
     const p = new StreamParser();
     p.push(lines({ ...usageLimitLine, error: 'authentication_failed', api_error_status: 401, api_error: undefined, api_error_params: undefined, message: { ...usageLimitLine.message, content: [{ type: 'text', text: 'Invalid API key · Fix external API key' }] } }));
