@@ -2,7 +2,8 @@
 // Only the operator's template is ever compiled. Ticket text (title, body, comments) is passed as data,
 // so `{{ }}` or `{% raw %}` inside an issue appears literally. Every variable is normalised first
 // (nunjucks' throwOnUndefined also throws on null), and a fresh random `fence` marks where untrusted
-// ticket text starts and ends; any occurrence of the fence inside ticket text is removed.
+// ticket text starts and ends; any occurrence of the fence inside ticket text is removed. PR text of a
+// follow-up (check summaries, log excerpts, review comments) is ticket text in every respect.
 import { randomBytes } from 'node:crypto';
 import { TemplateError } from './errors.js';
 import nunjucks from 'nunjucks';
@@ -22,6 +23,36 @@ export interface PromptAttempt {
   summary: string;
 }
 
+/** One failing check of a follow-up: name, conclusion, summary and the end of its log (all PR text: untrusted). */
+export interface PromptFollowupCheck {
+  name: string;
+  conclusion: string;
+  summary: string;
+  log_excerpt: string;
+}
+
+/** One review or PR comment of a follow-up; a conversation comment has path "" and line 0. */
+export interface PromptFollowupComment {
+  author: string;
+  body: string;
+  path: string;
+  line: number;
+}
+
+/**
+ * `followup` in the template: why this attempt follows up on the ticket's open pull request — `ci` (checks
+ * failed on the head) or `review` (a trusted reviewer asked for changes) — or kind "" (round 0, empty lists)
+ * when the attempt is not a follow-up, so a template can test `{% if followup.kind %}`.
+ */
+export interface PromptFollowup {
+  kind: 'ci' | 'review' | '';
+  /** 1-based follow-up number on this ticket; 0 when not a follow-up. */
+  round: number;
+  head_sha: string;
+  checks: PromptFollowupCheck[];
+  comments: PromptFollowupComment[];
+}
+
 /** `issue` in the template: the ticket's documented fields (SPEC §3) plus its trusted comments. */
 export interface PromptIssue extends Pick<Ticket, 'id' | 'identifier' | 'number' | 'title' | 'body' | 'url' | 'labels' | 'priority' | 'state'> {
   comments: PromptComment[];
@@ -39,6 +70,7 @@ export interface PromptVars {
   repo: string;
   workspace: string;
   previous_attempts: PromptAttempt[];
+  followup: PromptFollowup;
   /** Random per-render marker, e.g. "untrusted-9f2c…": wrap untrusted text in <<<{{ fence }} … {{ fence }}>>>. */
   fence: string;
 }
@@ -59,6 +91,12 @@ export interface PromptInput {
   repo?: string | null;
   workspace?: string | null;
   previous_attempts?: (Loose<PromptAttempt> & { attempt?: number | null })[] | null;
+  followup?: (Loose<Pick<PromptFollowup, 'round' | 'head_sha'>> & {
+    kind?: string | null;
+    checks?: Loose<PromptFollowupCheck>[] | null;
+    /** Comments with `trusted: false` are dropped; a null path / line (conversation comment) is "" / 0. */
+    comments?: (Loose<PromptFollowupComment> & { trusted?: boolean | null })[] | null;
+  }) | null;
 }
 
 
@@ -114,7 +152,25 @@ export function buildPromptVars(input: PromptInput, fence: string = newFence()):
         reason: t(a.reason),
         summary: t(a.summary),
       })),
+    followup: followupVars(input.followup ?? null, t),
     fence,
+  };
+}
+
+/** The followup variable: PR text through the same fence removal as ticket text; never undefined. */
+function followupVars(f: PromptInput['followup'], t: (v: unknown) => string): PromptFollowup {
+  const kind = f?.kind === 'ci' || f?.kind === 'review' ? f.kind : '';
+  if (!f || kind === '') return { kind: '', round: 0, head_sha: '', checks: [], comments: [] };
+  return {
+    kind,
+    round: num(f.round),
+    head_sha: t(f.head_sha),
+    checks: (f.checks ?? [])
+      .filter((c) => c)
+      .map((c) => ({ name: t(c.name), conclusion: t(c.conclusion), summary: t(c.summary), log_excerpt: t(c.log_excerpt) })),
+    comments: (f.comments ?? [])
+      .filter((c) => c && c.trusted !== false)
+      .map((c) => ({ author: t(c.author), body: t(c.body), path: t(c.path), line: num(c.line) })),
   };
 }
 
@@ -171,7 +227,8 @@ function explain(err: unknown, template: string, unknown: string[] = []): Templa
 
 const DOCUMENTED =
   'documented: issue.{id, identifier, number, title, body, url, labels, priority, state, comments[{author, body, created_at}]}, ' +
-  'attempt, model, branch, base_branch, repo, workspace, previous_attempts[{number, model, outcome, reason, summary}], fence';
+  'attempt, model, branch, base_branch, repo, workspace, previous_attempts[{number, model, outcome, reason, summary}], ' +
+  'followup.{kind, round, head_sha, checks[{name, conclusion, summary, log_excerpt}], comments[{author, body, path, line}]}, fence';
 
 /** Render the operator's template. Throws TemplateError (code ETEMPLATE) naming the line and variable. */
 export function renderPrompt(template: string, vars: PromptVars): string {
@@ -182,8 +239,11 @@ export function renderPrompt(template: string, vars: PromptVars): string {
   }
 }
 
-/** A full sample (every list has an item, every string is set) and an empty one, for checkTemplate. */
-export function samplePromptVars(kind: 'full' | 'empty' = 'full'): PromptVars {
+/**
+ * Samples for checkTemplate: `full` (every list has an item, every string is set; a CI follow-up),
+ * `review` (the same as a review follow-up) and `empty`.
+ */
+export function samplePromptVars(kind: 'full' | 'review' | 'empty' = 'full'): PromptVars {
   if (kind === 'empty') return buildPromptVars({});
   return buildPromptVars({
     issue: {
@@ -205,6 +265,13 @@ export function samplePromptVars(kind: 'full' | 'empty' = 'full'): PromptVars {
     repo: 'owner/name',
     workspace: '/tmp/worktree',
     previous_attempts: [{ number: 1, model: 'sonnet', outcome: 'no_changes', reason: 'sample', summary: 'sample' }],
+    followup: {
+      kind: kind === 'review' ? 'review' : 'ci',
+      round: 1,
+      head_sha: '0123456789abcdef0123456789abcdef01234567',
+      checks: [{ name: 'test', conclusion: 'failure', summary: 'Sample summary', log_excerpt: 'Sample log' }],
+      comments: [{ author: 'octocat', body: 'Sample review comment', path: 'src/sample.ts', line: 12 }],
+    },
   });
 }
 
@@ -229,6 +296,15 @@ function watchedVars(vars: PromptVars, unknown: Set<string>): PromptVars {
       unknown,
     ),
     previous_attempts: vars.previous_attempts.map((a) => watched(a, 'previous_attempts[]', unknown)),
+    followup: watched(
+      {
+        ...vars.followup,
+        checks: vars.followup.checks.map((c) => watched(c, 'followup.checks[]', unknown)),
+        comments: vars.followup.comments.map((c) => watched(c, 'followup.comments[]', unknown)),
+      },
+      'followup',
+      unknown,
+    ),
   };
 }
 
@@ -237,7 +313,7 @@ function watchedVars(vars: PromptVars, unknown: Set<string>): PromptVars {
  * syntax error or on any variable that is not documented — output or merely tested in a condition.
  */
 export function checkTemplate(template: string): void {
-  for (const kind of ['full', 'empty'] as const) {
+  for (const kind of ['full', 'review', 'empty'] as const) {
     const unknown = new Set<string>();
     const vars = watchedVars(samplePromptVars(kind), unknown);
     const env = newEnvironment() as nunjucks.Environment & { globals: Record<string, unknown> };
