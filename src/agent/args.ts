@@ -14,6 +14,13 @@ export interface ClaudeArgOptions {
   maxBudgetUsd: number | null;
   /** A UUID, so the transcript under ~/.claude/projects is easy to find. */
   sessionId?: string;
+  /**
+   * Resume this Claude session (a follow-up in the same worktree): `--resume <id>`. With `sessionId` too,
+   * the resumed conversation continues under that new id (`--fork-session --session-id`): Claude Code
+   * refuses `--session-id` with `--resume` otherwise ("also needs --fork-session"), and without a new id
+   * a resumed session keeps its own. A session that is gone fails the run: see resumeFailed().
+   */
+  resume?: string;
 }
 
 /** `permission_mode: dangerously-skip-permissions` is accepted as the CLI's flag of that name. */
@@ -37,6 +44,10 @@ export function buildClaudeArgs(agent: Config['agent'], opts: ClaudeArgOptions):
   if (agent.append_system_prompt.trim() !== '') args.push('--append-system-prompt', agent.append_system_prompt);
   if (opts.maxBudgetUsd !== null && Number.isFinite(opts.maxBudgetUsd)) {
     args.push('--max-budget-usd', formatUsd(opts.maxBudgetUsd));
+  }
+  if (opts.resume) {
+    args.push('--resume', opts.resume);
+    if (opts.sessionId) args.push('--fork-session');
   }
   if (opts.sessionId) args.push('--session-id', opts.sessionId);
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildClaudeArgs } from '../../src/agent/args.js';
 import { classify } from '../../src/agent/classify.js';
+import { resumeFailed } from '../../src/agent/resume.js';
 import { isGroupAlive } from '../../src/agent/procs.js';
 import { runAgent } from '../../src/agent/runner.js';
 import type { Config } from '../../src/config/types.js';
@@ -176,5 +177,50 @@ describe('real Claude Code run by swarm (fake Anthropic API)', () => {
     const c = classify(res, handoffFor(box, base), opts);
     expect(c).toMatchObject({ outcome: 'agent_error', counted: true });
     expect(c.reason).toContain('max_turns');
+  }, TEST_TIMEOUT);
+
+  it('--resume: an unknown session id → resumeFailed (a counted agent_error to the classifier); a known one resumes', async () => {
+    const SESSION = '11111111-2222-4333-8444-555555555555';
+    const agent = agentConfig();
+    const first = await run({
+      steps: [{ text: 'First attempt done.' }],
+      req: { args: buildClaudeArgs(agent, { model: 'sonnet', mcpConfigPath: null, maxBudgetUsd: null, sessionId: SESSION }) },
+    });
+    expect(first.res.summary.sessionId).toBe(SESSION);
+    expect(resumeFailed(first.res)).toBe(false);
+    const again = (resume: string, sessionId?: string) =>
+      runAgent({
+        command: bin,
+        args: buildClaudeArgs(agent, { model: 'sonnet', mcpConfigPath: null, maxBudgetUsd: null, resume, sessionId }),
+        cwd: first.box.repo,
+        env: claudeEnv({ baseUrl: first.api.url, configDir: first.box.configDir, home: first.box.home }),
+        prompt: 'The check failed: fix it.',
+        runFile: join(first.box.root, 'runs', 'T-1', '2.jsonl'),
+        timeoutMs: agent.timeout,
+        stallTimeoutMs: agent.stall_timeout,
+        killGraceMs: 2_000,
+      });
+
+    const before = first.api.messageRequests().length;
+    const unknown = await again('99999999-2222-4333-8444-555555555555');
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.summary.sawModelTurn).toBe(false);
+    expect(unknown.summary.result).toMatchObject({ subtype: 'error_during_execution', isError: true, numTurns: 0 });
+    expect(unknown.summary.result!.errors.join('\n')).toContain('No conversation found with session ID: 99999999-2222-4333-8444-555555555555');
+    expect(unknown.stderrTail).toContain('No conversation found with session ID');
+    expect(first.api.messageRequests().length).toBe(before); // nothing reached the API
+    expect(resumeFailed(unknown)).toBe(true);
+    expect(classify(unknown, handoffFor(first.box, first.base), opts)).toMatchObject({ outcome: 'agent_error', counted: true });
+
+    // The known session resumes under a new id (--fork-session): the model sees the first conversation.
+    const FORK = '33333333-2222-4333-8444-555555555555';
+    first.api.script([{ text: 'Fixed it.' }]);
+    const resumed = await again(SESSION, FORK);
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.summary.sessionId).toBe(FORK);
+    expect(resumeFailed(resumed)).toBe(false);
+    const last = first.api.messageRequests().at(-1)!;
+    expect(JSON.stringify(last.body)).toContain('First attempt done.');
+    expect(JSON.stringify(last.body)).toContain('The check failed: fix it.');
   }, TEST_TIMEOUT);
 });

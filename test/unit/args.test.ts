@@ -1,8 +1,12 @@
 import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildClaudeArgs, formatUsd, rootBypassCheck, writeMcpConfig } from '../../src/agent/args.js';
+import { resumeFailed } from '../../src/agent/resume.js';
+import { StreamParser } from '../../src/agent/stream.js';
+import type { RunResult } from '../../src/agent/types.js';
 import type { Config } from '../../src/config/types.js';
 
 function agent(over: Partial<Config['agent']> = {}): Config['agent'] {
@@ -68,6 +72,73 @@ describe('buildClaudeArgs', () => {
     const args = buildClaudeArgs(agent({ permission_mode: 'dangerously-skip-permissions' }), base);
     expect(args).toContain('--dangerously-skip-permissions');
     expect(args).not.toContain('--permission-mode');
+  });
+});
+
+describe('buildClaudeArgs --resume', () => {
+  const SESSION = '11111111-2222-4333-8444-555555555555';
+
+  it('resumes the given session, before the variadic flags', () => {
+    const args = buildClaudeArgs(agent({ allowed_tools: ['Edit'] }), { ...base, resume: SESSION });
+    const r = args.indexOf('--resume');
+    expect(args.slice(r, r + 2)).toEqual(['--resume', SESSION]);
+    expect(r).toBeLessThan(args.indexOf('--allowedTools'));
+    expect(args).not.toContain('--fork-session');
+    expect(args).not.toContain('--session-id');
+  });
+
+  it('with a new session id too: --fork-session, because the CLI refuses --session-id with --resume alone', () => {
+    const args = buildClaudeArgs(agent(), { ...base, resume: SESSION, sessionId: 'u-2' });
+    expect(args.slice(args.indexOf('--resume'))).toEqual(['--resume', SESSION, '--fork-session', '--session-id', 'u-2']);
+  });
+
+  it('an empty resume id is no resume', () => {
+    expect(buildClaudeArgs(agent(), { ...base, resume: '' })).toEqual(buildClaudeArgs(agent(), base));
+  });
+});
+
+describe('resumeFailed', () => {
+  const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'claude');
+  const runOf = (stdout: string, over: Partial<RunResult> = {}): RunResult => {
+    const parser = new StreamParser();
+    parser.push(Buffer.from(stdout));
+    parser.end();
+    return { exitCode: 1, signal: null, killedFor: null, durationMs: 700, summary: parser.summary, stderrTail: '', spawnError: null, held: null, ...over };
+  };
+  const fixture = (name: string, over: Partial<RunResult> = {}) => {
+    const err = join(fixtures, `${name}.stderr.txt`);
+    return runOf(readFileSync(join(fixtures, `${name}.stdout.jsonl`), 'utf8'), { stderrTail: existsSync(err) ? readFileSync(err, 'utf8') : '', ...over });
+  };
+  const line = (o: Record<string, unknown>) => `${JSON.stringify(o)}\n`;
+  const result = (o: Record<string, unknown>) => line({ type: 'result', subtype: 'error_during_execution', is_error: true, num_turns: 0, session_id: 's', errors: [], ...o });
+
+  it('is true for the real CLI’s answer to an unknown session id (recorded from Claude Code 2.1.328)', () => {
+    const run = fixture('bad-resume');
+    expect(run.summary.result?.errors[0]).toMatch(/^No conversation found with session ID: 99999999-/);
+    expect(resumeFailed(run)).toBe(true);
+    expect(resumeFailed({ ...run, stderrTail: '' })).toBe(true); // the result line alone says it
+    expect(resumeFailed(runOf('', { stderrTail: 'No conversation found with session ID: x\n' }))).toBe(true); // stderr alone
+  });
+
+  it('is true for an id that is neither a UUID nor a session title', () => {
+    const err = 'Error: --resume requires a valid session ID or session title when used with --print. Usage: claude -p --resume <session-id|title>.';
+    expect(resumeFailed(runOf(result({ errors: [err] }), { stderrTail: `${err}\n` }))).toBe(true);
+  });
+
+  it('is false for every other recorded run: real failures stay failures', () => {
+    for (const name of ['ok', 'max-turns', 'budget', 'e401', 'e500', 'unknown-flag', 'tool-commit']) expect(resumeFailed(fixture(name))).toBe(false);
+  });
+
+  it('never believes the phrase once the model took a turn, or from a run that was killed or never started', () => {
+    const said = line({ type: 'assistant', message: { id: 'm1', model: 'claude-sonnet-4', content: [{ type: 'text', text: 'No conversation found with session ID: 1' }] } }) +
+      result({ errors: ['No conversation found with session ID: 1'] });
+    expect(runOf(said).summary.sawModelTurn).toBe(true);
+    expect(resumeFailed(runOf(said))).toBe(false);
+    const bad = readFileSync(join(fixtures, 'bad-resume.stdout.jsonl'), 'utf8');
+    expect(resumeFailed(runOf(bad, { killedFor: 'timeout' }))).toBe(false);
+    expect(resumeFailed(runOf('', { spawnError: 'ENOENT', stderrTail: 'No conversation found with session ID: x' }))).toBe(false);
+    expect(resumeFailed(runOf(result({ subtype: 'error_max_turns', errors: ['No conversation found with session ID: x'] })))).toBe(false);
+    expect(resumeFailed(runOf(result({ errors: ['something else broke'] })))).toBe(false);
   });
 });
 
