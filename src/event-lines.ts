@@ -85,6 +85,12 @@ export function eventLine(ev: SwarmEvent): Line | null {
       return info(`ignored: ${ev.reason}`);
     case 'gc':
       return null; // the sweeper prints its own summary, only when it did something
+    case 'fleet_db':
+      return ev.status === 'ok' ? info('fleet database reachable again: claims resume') : error(`fleet database unreachable (${ev.error}): running agents continue; no new claims until it is back`);
+    case 'lease_lost':
+      return warn('lost this ticket\'s lease: another daemon may take it over; nothing more is written for it here');
+    case 'taken_over':
+      return warn(`taking over from ${ev.from}, which stopped renewing its lease`);
     case 'server_started':
       return info(`dashboard and API on ${ev.url} (metrics: ${ev.url}metrics)`);
   }

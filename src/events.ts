@@ -61,7 +61,13 @@ export type DaemonEvent =
   | (At & { type: 'sync_failed'; ticket: string; key: string; error: string })
   | (At & { type: 'ignored'; ticket: string; reason: string })
   | (At & { type: 'gc'; removed: string[]; kept: { path: string; reason: string }[]; transcripts_deleted: number; bytes_freed: number; errors: string[] })
-  | (At & { type: 'server_started'; url: string });
+  | (At & { type: 'server_started'; url: string })
+  /** Fleet mode: the database became unreachable, or reachable again. */
+  | (At & { type: 'fleet_db'; status: 'ok' | 'unreachable'; error: string | null })
+  /** Fleet mode: this daemon's lease on a ticket is gone; it writes nothing more for it. */
+  | (At & { type: 'lease_lost'; ticket: string; key: string })
+  /** Fleet mode: this daemon took a ticket over from a holder that stopped renewing its lease. */
+  | (At & { type: 'taken_over'; ticket: string; key: string; from: string });
 
 export type SwarmEvent = TicketEvent | ScopeEvent | DaemonEvent;
 export type EventType = SwarmEvent['type'];

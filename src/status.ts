@@ -3,6 +3,7 @@
 // SDK or nunjucks): `swarm status` must start fast.
 import type { AttemptOutcome, PauseState, SwarmState, TicketState } from './state/types.js';
 import type { LockInfo } from './state/lock.js';
+import { fleetSnapshot, renderFleet, type FleetSnapshot } from './status-fleet.js';
 
 export interface Snapshot {
   generated_at: string;
@@ -15,6 +16,8 @@ export interface Snapshot {
   recent: { ticket: string; key: string; title: string; outcome: string; pr_url: string | null; at: string; cost_usd: number; attempts: number }[];
   failed: { ticket: string; key: string; title: string; failures: number; reason: string }[];
   totals: { date: string; cost_usd: number; tokens: SwarmState['daily']['tokens']; prs: number; attempts: Partial<Record<AttemptOutcome, number>>; tickets: number };
+  /** Fleet mode: every daemon and every lease; null with the embedded store. */
+  fleet: FleetSnapshot | null;
 }
 
 export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: boolean } | null, now: number): Snapshot {
@@ -79,6 +82,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       .filter((t) => t.status === 'failed')
       .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, failures: t.failures, reason: lastAttempt(t)?.reason ?? '' })),
     totals: { date: state.daily.date, cost_usd: round(state.daily.cost_usd), tokens: state.daily.tokens, prs: state.daily.prs, attempts: state.daily.attempts, tickets: tickets.length },
+    fleet: fleetSnapshot(state, now),
   };
 }
 
@@ -121,6 +125,8 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     out.push(p.yellow(p.bold(clip(`PAUSED (${s.pause.kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`, width))));
     out.push(p.yellow(`  ${clip(s.pause.reason, width - 2)}`));
   }
+
+  if (s.fleet) out.push('', ...renderFleet(s.fleet, (x) => clip(x, width), (x) => p.red(p.bold(x))));
 
   out.push('');
   const cap = d.max_concurrent ? ` of ${d.max_concurrent}` : '';

@@ -13,6 +13,7 @@ import { makeServices } from '../services.js';
 import { redactServices } from '../tracker/redacting.js';
 import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
 import { LocalCoordinator } from '../fleet/coordinator.js';
+import type { Fleet } from '../fleet/open.js';
 import { killStrayAgents, recover, restoreFromEvents } from '../orchestrator/recovery.js';
 import { startSweeper, type Sweeper } from '../orchestrator/sweeper.js';
 import { worktreeDirName } from '../workspace/naming.js';
@@ -40,9 +41,6 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const wf = loadWorkflow(workflowPath, io.env);
   if (opts.port !== undefined) wf.config.server.port = parsePort(opts.port);
   checkAgentCommand(wf, io, repoDir);
-  if (wf.config.state.url !== null) {
-    throw new UsageError(`${wf.path}: state.url is set, but shared Postgres fleet state is not available in this version of swarm; remove state.url to use the embedded store under .swarm/`);
-  }
   const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env);
   if (typeof bypass === 'string') throw new UsageError(`${wf.path}: ${bypass}`);
   const paths = swarmPaths(repoDir);
@@ -65,6 +63,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const heartbeatTimer = setInterval(() => heartbeat(paths.lock, Date.now()), 5000);
   heartbeatTimer.unref();
   let orch: Orchestrator | null = null;
+  let fleet: Fleet | null = null;
   let surfaces: Surfaces | null = null;
   let sweeper: Sweeper | null = null;
   // A signal before the loop runs stops the start-up at its next step (exit 130, like a shell).
@@ -97,10 +96,23 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       max_concurrent: wf.config.agent.max_concurrent,
       models: wf.config.agent.models,
     };
-    const rt = { repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store, coordinator: new LocalCoordinator(), runAgent, isRoot: process.getuid?.() === 0 };
+    if (wf.config.state.url !== null) {
+      // Fleet mode: the database is the shared truth, state.json this daemon's write-ahead journal.
+      const { openFleet, adoptNewer, fleetScope } = await import('../fleet/open.js');
+      const journal = { ...state.tickets };
+      fleet = await openFleet({
+        url: wf.config.state.url, env: io.env, config: wf.config, scope: fleetScope(wf.config, svc.repoSlug), repoDir, journal: store, log,
+        live: () => ({ running: orch?.running.size ?? 0, max_concurrent: orch?.workflow.config.agent.max_concurrent ?? wf.config.agent.max_concurrent, draining: orch?.isDraining ?? false }),
+      });
+      await fleet.coordinator.start(state);
+      await adoptNewer(fleet, state, journal);
+      checkpoint();
+    }
+    const rt = { repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(), runAgent, isRoot: process.getuid?.() === 0 };
     const built = new Orchestrator(rt, services, wf, svc, state, workflowPath);
     checkpoint();
-    await recover(built.ledger, now, log);
+    // Only what this daemon holds is its to recover (in fleet mode the others' tickets are theirs).
+    await recover(built.ledger, now, log, (key) => rt.coordinator.holds(key));
     checkpoint();
     await killStrayAgents(svc.worktrees.root, log); // orphans the state cannot name (moved aside, or pid never saved)
     await built.save();
@@ -122,6 +134,8 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   } finally {
     await sweeper?.stop();
     await surfaces?.close();
+    await fleet?.coordinator.close().catch(() => undefined);
+    await fleet?.pool.end().catch(() => undefined);
     clearInterval(heartbeatTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -3,6 +3,8 @@
 // loop, the dispatcher, reconcile and the tracker sync ask this before they claim a ticket, write to the
 // tracker for it, or start its agent; they never see SQL.
 
+import type { ControlResult } from '../orchestrator/controls.js';
+
 /** A ticket taken over from a holder that is gone (its agent group may still run on this host). */
 export interface Takeover {
   holder: string;
@@ -43,6 +45,13 @@ export interface Coordinator {
   agentStarted(key: string, pid: number, pidStart: string | null): void;
   /** Right before a spawn: the shared pause as it is now. */
   beforeSpawn(): Promise<void>;
+  /**
+   * An operator request for a ticket another live daemon holds: ask it, wait up to `waitMs` for its
+   * answer. null: no other daemon holds it (apply it here).
+   */
+  ask(key: string, kind: 'retry' | 'release', waitMs: number): Promise<ControlResult | null>;
+  /** Who applies operator requests other daemons pass on for tickets this one holds (or nobody does). */
+  onControl(fn: (c: { kind: string; key: string }) => Promise<ControlResult>): void;
   /** Called with the keys whose leases were lost (partitioned, or taken over after a stall). */
   onLost(fn: (keys: string[]) => void): void;
   /** Push what is pending and leave the fleet (daemon stopping). */
@@ -71,6 +80,10 @@ export class LocalCoordinator implements Coordinator {
   agentStarted(): void {}
   async beforeSpawn(): Promise<void> {}
   onLost(): void {}
+  onControl(): void {}
+  async ask(): Promise<null> {
+    return null;
+  }
   async close(): Promise<void> {}
   view(): FleetView | null {
     return null;

@@ -54,7 +54,6 @@ export class Dispatcher {
         if (!r) continue;
         r.lost = true;
         r.ac.abort('cancel');
-        d.rt.log.warn('lost this ticket\'s lease (another daemon may take it over): stopping its agent; nothing more is written for it', r.ticket.identifier);
       }
     });
   }
@@ -149,7 +148,6 @@ export class Dispatcher {
   private async takeOver(key: string, from: Takeover): Promise<void> {
     const { rt, ledger } = this.d;
     const ts = ledger.ticket(key);
-    rt.log.warn(`taking over from ${from.holder}, which stopped renewing its lease`, ts?.identifier ?? key);
     if (from.agentPid !== null && from.host === hostname() && isSameProcess(from.agentPid, from.agentPidStart)) {
       await terminateGroup(from.agentPid, 5000);
       rt.log.event({ type: 'orphan_killed', ticket: ts?.identifier ?? key, pid: from.agentPid, found_by: 'state' });

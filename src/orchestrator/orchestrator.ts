@@ -48,6 +48,7 @@ export class Orchestrator {
     this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm });
     this.servicesKey = serviceKey(wf);
     rt.log.setSecrets([...svc.secrets, ...wf.secrets]);
+    rt.coordinator.onControl(({ kind, key }) => this.controlHere(kind, key));
   }
 
   get state(): SwarmState { return this.ledger.state; }
@@ -97,6 +98,7 @@ export class Orchestrator {
     this.lastPollAt = now;
     await this.reload();
     await this.rt.coordinator.refresh(); // fleet mode: leases renewed, the others' tickets and pauses in
+    if (this.rt.coordinator.shared) this.state.fleet = this.rt.coordinator.view();
     this.ledger.rollDay(now);
     const p = this.state.pause;
     if (p && p.until !== null && Date.parse(p.until) <= now) await this.ledger.commit(resume(p, `${p.kind} pause ended`, now));
@@ -132,20 +134,34 @@ export class Orchestrator {
     return this.apply(resumeControl(this.state, this.rt.now()));
   }
 
-  async retryTicket(key: string): Promise<ControlResult> {
-    const res = await this.apply(retryControl(this.state, key, this.rt.now()));
-    if (res.ok) void this.sync.sync(key);
-    return res;
+  /** `swarm retry`: applied here, or (fleet mode) by the daemon holding the ticket. */
+  retryTicket(key: string): Promise<ControlResult> {
+    return this.control('retry', key);
   }
 
-  /** Drop a claim: stop its agent if one runs, and tell the tracker. */
-  async releaseTicket(key: string): Promise<ControlResult> {
-    const control = releaseControl(this.state, key, this.rt.now());
+  /** `swarm release`: drop a claim (its agent stopped), here or by the daemon holding it. */
+  releaseTicket(key: string): Promise<ControlResult> {
+    return this.control('release', key);
+  }
+
+  private async control(kind: 'retry' | 'release', key: string): Promise<ControlResult> {
+    const c = this.rt.coordinator;
+    const asked = await c.ask(key, kind, 3 * this.workflow.config.polling.interval);
+    if (asked) return asked;
+    // Nobody else holds it: take it (fleet mode) for as long as the change takes.
+    if (c.shared && !c.holds(key) && (await c.acquire(key)) === null) return { ok: false, message: `another daemon took ${key} just now; try again` };
+    return this.controlHere(kind, key);
+  }
+
+  /** Apply an operator request to a ticket this daemon holds (also for requests other daemons pass on). */
+  private async controlHere(kind: string, key: string): Promise<ControlResult> {
+    const c = this.rt.coordinator;
+    const control = kind === 'retry' ? retryControl(this.state, key, this.rt.now()) : releaseControl(this.state, key, this.rt.now());
     const res = await this.apply(control);
-    if (control.step) {
-      this.work.running.get(key)?.ac.abort('cancel');
-      void this.sync.sync(key);
-    }
+    if (control.step && kind === 'release') this.work.running.get(key)?.ac.abort('cancel');
+    if (control.step) await this.sync.sync(key);
+    const ts = this.state.tickets[key];
+    if (c.shared && !this.running.has(key) && (!ts || (ts.synced_rev >= ts.rev && !['claimed', 'running', 'retry_wait'].includes(ts.status)))) await c.release(key);
     return res;
   }
 

@@ -10,9 +10,10 @@ import type { Logger } from '../log.js';
 import { rebuildFromEventFiles } from '../state/rebuild.js';
 import { interrupt } from '../state/lifecycle.js';
 
-export async function recover(ledger: Ledger, now: number, log: Logger, graceMs = 5000): Promise<number> {
+export async function recover(ledger: Ledger, now: number, log: Logger, ours: (key: string) => boolean = () => true, graceMs = 5000): Promise<number> {
   let interrupted = 0;
   for (const ts of Object.values(ledger.state.tickets)) {
+    if (!ours(ts.key)) continue;
     const running = ts.attempts.filter((a) => a.outcome === 'running');
     for (const a of running) {
       if (a.pid !== null && orphanIsOurs(a.pid, a.pid_start)) {

@@ -130,8 +130,14 @@ export function applyScope(prev: Scope, ev: SwarmEvent): Scope {
       const day = prev.daily.date === localDate(now) ? prev.daily : emptyDaily(now);
       return { ...prev, daily: { ...day, prs: day.prs + 1 } };
     }
-    case 'paused':
+    case 'paused': {
+      // A pause in force is never shortened, and an open-ended one is never replaced by a timed one: the
+      // same answer however the events of several daemons interleave when their scopes are merged.
+      const cur = prev.pause;
+      const inForce = cur !== null && (cur.until === null || Date.parse(cur.until) > Date.parse(ev.at));
+      if (inForce && (cur.until === null || (ev.until !== null && Date.parse(cur.until) >= Date.parse(ev.until)))) return prev;
       return { ...prev, pause: { kind: ev.kind, reason: ev.reason, since: ev.at, until: ev.until, limit_type: ev.limit_type } };
+    }
     case 'resumed':
       return { ...prev, pause: null, canary: ev.canary };
     case 'canary_passed':

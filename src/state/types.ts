@@ -111,4 +111,6 @@ export interface SwarmState {
   breaker: { recent: boolean[]; consecutive: number; level: number };
   daily: DailyTotals;
   daemon: DaemonInfo | null;
+  /** Fleet mode: the daemons and leases as this daemon last saw them (for `swarm status`); absent otherwise. */
+  fleet?: import('../fleet/coordinator.js').FleetView | null;
 }

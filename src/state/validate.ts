@@ -55,11 +55,13 @@ export function validateState(raw: unknown, now: number): Check {
       },
       daily: { ...emptyDaily(now), ...daily },
       daemon: isObj(doc.daemon) ? (doc.daemon as unknown as SwarmState['daemon']) : null,
+      fleet: isObj(doc.fleet) && Array.isArray(doc.fleet.daemons) && Array.isArray(doc.fleet.leases) ? (doc.fleet as unknown as SwarmState['fleet']) : null,
     },
   };
 }
 
-function checkTicket(key: string, t: unknown): TicketState | string {
+/** One ticket record validated at the edge (state.json, or a row of the fleet database): the record or why not. */
+export function checkTicket(key: string, t: unknown): TicketState | string {
   if (!isObj(t)) return `ticket ${key} is not an object`;
   if (typeof t.status !== 'string' || !TICKET_STATUSES.has(t.status)) return `ticket ${key} has an unknown status`;
   if (!Array.isArray(t.attempts)) return `ticket ${key} has no attempts list`;

@@ -70,11 +70,13 @@ describe('swarm start refuses bad input with exit 2 and one sentence', () => {
     expectCleanUsageError(await runCli(project, ['start', '--once']), /agent\.max_concurrent/);
   });
 
-  it('state.url (fleet mode) is refused rather than silently ignored', async () => {
-    project.writeWorkflow({ state: { url: 'postgres://swarm:hunter2-secret@127.0.0.1/swarm' } });
+  it('state.url (fleet mode) naming a database nobody answers for: one clear sentence, no password, exit 1', async () => {
+    project.writeWorkflow({ state: { url: 'postgres://swarm:hunter2-secret@127.0.0.1:1/swarm' } });
     const res = await runCli(project, ['start', '--once']);
-    expectCleanUsageError(res, /state\.url.*not available in this version/);
-    expect(res.stderr).not.toContain('hunter2-secret');
+    expect(res.code, res.stdout + res.stderr).toBe(1);
+    expect(res.stderr).toMatch(/cannot reach the fleet database at postgres:\/\/swarm:\*\*\*@127\.0\.0\.1:1\/swarm .*check state\.url/);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(res.stdout + res.stderr).not.toContain('hunter2-secret');
   });
 
   it('an unknown option is a usage error', async () => {

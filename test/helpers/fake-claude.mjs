@@ -39,10 +39,22 @@ const ctx = {
 // 1. Record the call.
 if (env.FAKE_CLAUDE_LOG) {
   const swarmEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SWARM_')));
-  // t0: when this process started (performance.timeOrigin, set as node starts): the agent's own start time.
-  const line = { argv, cwd: ctx.cwd, env: swarmEnv, model: flag('--model'), pid: process.pid, ts: new Date().toISOString(), t0: Math.round(performance.timeOrigin) };
+  // t0: when this process started, as the kernel recorded it (/proc/self/stat starttime against
+  // /proc/uptime, 10 ms resolution): the agent's own start time, without node's own boot time in it.
+  const line = { argv, cwd: ctx.cwd, env: swarmEnv, model: flag('--model'), pid: process.pid, ts: new Date().toISOString(), t0: processStartEpochMs() };
   mkdirSync(dirname(env.FAKE_CLAUDE_LOG), { recursive: true });
   appendFileSync(env.FAKE_CLAUDE_LOG, JSON.stringify(line) + '\n');
+}
+
+function processStartEpochMs() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return Math.round(Date.now() - (uptime - ticks / 100) * 1000); // USER_HZ is 100 on Linux
+  } catch {
+    return Math.round(performance.timeOrigin);
+  }
 }
 
 // 2. Startup checks the real CLI makes (rc 1, stderr, no stdout).

@@ -262,6 +262,25 @@ describe('scope: pause, resume, canary', () => {
   });
 });
 
+describe('the fold merges pauses from several daemons the same way in any order', () => {
+  it('keeps the pause that lasts longest, and an open-ended one over a timed one', () => {
+    const paused = (until: string | null, at = iso(NOW)) => ({ type: 'paused' as const, at, kind: 'rate_limit' as const, until, reason: 'limit', limit_type: 'five_hour' });
+    const fold = (evs: ReturnType<typeof paused>[]) => {
+      const s = emptyState(NOW);
+      for (const e of evs) applyEvent(s, e);
+      return s.pause?.until;
+    };
+    const long = paused(iso(NOW + 9000));
+    const short = paused(iso(NOW + 4000), iso(NOW + 10));
+    expect(fold([long, short])).toBe(iso(NOW + 9000));
+    expect(fold([short, long])).toBe(iso(NOW + 9000));
+    expect(fold([paused(null), long])).toBeNull();
+    expect(fold([long, paused(null)])).toBeNull();
+    // A pause that already ended is replaced by a new one, whatever its length.
+    expect(fold([short, paused(iso(NOW + 6000), iso(NOW + 5000))])).toBe(iso(NOW + 6000));
+  });
+});
+
 describe('appearance: the one status → tracker mapping', () => {
   it('maps every status to one mark, with the sticky and the PR', () => {
     const w = world();

@@ -1,0 +1,84 @@
+// A fleet for end-to-end tests: one bare origin and one fake GitHub, N clones of the repository (one
+// daemon each, as on N machines), one real PostgreSQL database shared through `state.url`. Each clone
+// talks to GitHub with its own token, so the fake's request log tells which daemon wrote what.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { git } from './git-repo.js';
+import { FAKE_CLAUDE, githubConfig, makeProject, merge, DEFAULT_PROMPT, killLeftovers, type Project } from './daemon.js';
+import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
+
+export interface Member {
+  name: string;
+  /** The clone's working directory (cwd of its daemon and CLI runs). */
+  dir: string;
+  env: Record<string, string>;
+  token: string;
+  swarmDir: string;
+  writeWorkflow(config?: Record<string, unknown>): void;
+  state(): any;
+  events(): any[];
+}
+
+export interface FleetWorld {
+  origin: Project;
+  gh: FakeGitHub;
+  members: Member[];
+  /** The fake claude's call log, shared by every member. */
+  claudeCalls(): ReturnType<Project['claudeCalls']>;
+  setScenarios(map: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
+
+/** `n` clones sharing `url`; `config` is merged over the fleet defaults in every member's WORKFLOW.md. */
+export async function fleetWorld(n: number, url: string, config: Record<string, unknown> = {}): Promise<FleetWorld> {
+  const origin = await makeProject();
+  const tokens = Array.from({ length: n }, (_, i) => `ghp_fleetMember${i + 1}Token000000`);
+  const gh = await startFakeGitHub({ gitDir: origin.origin, token: tokens[0] });
+  gh.setTokens(tokens);
+  const members: Member[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = `m${i + 1}`;
+    const dir = path.join(origin.base, name);
+    await git(origin.base, 'clone', '--quiet', origin.origin, dir);
+    await git(dir, 'remote', 'set-head', 'origin', 'main');
+    for (const [k, v] of [['user.name', 'Swarm Test'], ['user.email', 'swarm-test@example.invalid'], ['commit.gpgsign', 'false']]) await git(dir, 'config', k!, v!);
+    const env = { ...origin.env, SWARM_TEST_GH_TOKEN: tokens[i]!, FAKE_GITHUB_TOKEN: tokens[i]! };
+    const swarmDir = path.join(dir, '.swarm');
+    const member: Member = {
+      name,
+      dir,
+      env,
+      token: tokens[i]!,
+      swarmDir,
+      writeWorkflow(extra = {}) {
+        const defaults = {
+          polling: { interval: '1s' },
+          agent: { command: FAKE_CLAUDE, max_concurrent: 2, retry_backoff: '1s', max_retry_backoff: '4s', stall_timeout: '20s', timeout: '60s', fast_fail: '0' },
+          hooks: { timeout: '20s' },
+          state: { url },
+        };
+        const cfg = merge(merge(defaults, githubConfig(gh)), merge(config, extra));
+        fs.writeFileSync(path.join(dir, 'WORKFLOW.md'), `---\n${JSON.stringify(cfg, null, 2)}\n---\n${DEFAULT_PROMPT}`);
+      },
+      state: () => JSON.parse(fs.readFileSync(path.join(swarmDir, 'state.json'), 'utf8')),
+      events: () => {
+        const f = path.join(swarmDir, 'events.jsonl');
+        return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+      },
+    };
+    member.writeWorkflow();
+    members.push(member);
+  }
+  return {
+    origin,
+    gh,
+    members,
+    claudeCalls: () => origin.claudeCalls(),
+    setScenarios: (map) => origin.setScenarios(map),
+    async close() {
+      killLeftovers(origin.base);
+      await gh.close();
+      origin.cleanup();
+    },
+  };
+}
