@@ -1,0 +1,96 @@
+// The account and lane parts of the status snapshot: the Claude account this daemon shares with others
+// (its name, the usage window's latest figures, the shared pause and canary, the daemons on it) and each
+// waiting ticket's lane with the reason it waits. Pure, and as light as status.ts (type imports only).
+import type { AccountRecord } from './account/record.js';
+
+export type LaneName = 'urgent' | 'normal' | 'background';
+
+export interface AccountSnapshot {
+  name: string;
+  window: { status: string; utilization: number | null; type: string | null; resets_at: string | null } | null;
+  pause: { until: string; reason: string; limit_type: string | null; since: string; by: string; remaining_s: number } | null;
+  canary: { pending: boolean; holder: string | null };
+  members: { id: string; host: string; pid: number; repo: string; heartbeat_age_s: number }[];
+}
+
+/** A ticket that could run but waits for something other than a free slot or its retry time. */
+export interface WaitingTicket {
+  ticket: string;
+  key: string;
+  title: string;
+  lane: LaneName;
+  waiting_because: string;
+}
+
+/** The account as `swarm status` shows it; a window whose reset has passed is no longer shown. */
+export function accountSnapshot(rec: AccountRecord, now: number): AccountSnapshot {
+  const w = rec.window;
+  const reset = w?.resets_at ? Date.parse(w.resets_at) : NaN;
+  const until = rec.pause ? Date.parse(rec.pause.until) : NaN;
+  return {
+    name: rec.name,
+    window: w && !(reset <= now) ? { status: w.status, utilization: w.utilization, type: w.type, resets_at: w.resets_at } : null,
+    pause: rec.pause && until > now ? { ...rec.pause, remaining_s: Math.round((until - now) / 1000) } : null,
+    canary: { pending: rec.canary.pending, holder: rec.canary.holder },
+    members: Object.entries(rec.members)
+      .map(([id, m]) => ({ id, host: m.host, pid: m.pid, repo: m.repo, heartbeat_age_s: Math.max(0, Math.round((now - Date.parse(m.heartbeat_at)) / 1000)) }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+  };
+}
+
+interface Look {
+  clip: (s: string) => string;
+  warn: (s: string) => string;
+  dim: (s: string) => string;
+  time: (iso: string) => string;
+  dur: (s: number) => string;
+}
+
+/** The account block of `swarm status`. */
+export function renderAccount(a: AccountSnapshot, look: Look): string[] {
+  const out = [look.clip(`Account ${a.name} · ${a.members.length} daemon(s)`)];
+  const w = a.window;
+  if (w) {
+    const used = w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`;
+    const line = `  window ${used} (${[w.type, w.status].filter(Boolean).join(', ')})${w.resets_at ? ` · resets ${look.time(w.resets_at)}` : ''}`;
+    out.push(w.status === 'allowed' ? look.clip(line) : look.warn(look.clip(line)));
+  } else {
+    out.push(look.dim('  window: no figures reported yet'));
+  }
+  if (a.pause) {
+    out.push(look.warn(look.clip(`  PAUSED (${a.pause.limit_type ?? 'usage'} limit) until ${look.time(a.pause.until)} (${look.dur(a.pause.remaining_s)} left)`)));
+    out.push(look.warn(look.clip(`    ${a.pause.by ? `${a.pause.by}: ` : ''}${a.pause.reason}`)));
+  }
+  if (a.canary.pending) out.push(look.clip(`  canary: ${a.canary.holder ? `running on ${a.canary.holder}; the others wait for it` : 'the next run goes first'}`));
+  for (const m of a.members) out.push(look.dim(look.clip(`  ${m.host} pid ${m.pid} · ${m.repo || '-'} · heartbeat ${look.dur(m.heartbeat_age_s)} ago`)));
+  return out;
+}
+
+/** The waiting list of `swarm status`: ticket, lane and why. */
+export function renderWaiting(waiting: WaitingTicket[], look: Look): string[] {
+  const out = [`Waiting (${waiting.length})`];
+  if (waiting.length === 0) out.push(look.dim('  none'));
+  for (const t of waiting) out.push(look.clip(`  ${cell(t.ticket, 8)} ${cell(t.lane, 10)} ${t.waiting_because}`));
+  return out;
+}
+
+function cell(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s + ' '.repeat(n - s.length);
+}
+
+/** What the daemon knows beyond its state file: the account record and the lanes of waiting tickets. */
+export interface SnapshotExtra {
+  account?: AccountRecord | null;
+  /** Tickets that wait for their lane's turn, in queue order. */
+  waiting?: WaitingTicket[];
+  /** Lane (and reason, when it waits for more than its retry time) of tickets in the retry queue, by key. */
+  lanes?: Record<string, { lane: LaneName; waiting_because?: string }>;
+}
+
+/** The snapshot fields `extra` adds; none when it has nothing (the snapshot stays as it was). */
+export function extraParts(extra: SnapshotExtra, now: number): { account?: AccountSnapshot | null; waiting?: WaitingTicket[] } {
+  const out: { account?: AccountSnapshot | null; waiting?: WaitingTicket[] } = {};
+  if (extra.account !== undefined) out.account = extra.account === null ? null : accountSnapshot(extra.account, now);
+  if (extra.waiting !== undefined) out.waiting = extra.waiting;
+  return out;
+}
