@@ -10,6 +10,10 @@ export interface MetricsInput {
   poll: { count: number; lastDurationMs: number };
   /** Tickets eligible at the last poll and not running (waiting for a slot). */
   eligibleWaiting: number;
+  /** The shared Claude account, when the daemon knows it: its window utilization (0–1) and whether its usage-limit pause is in force. */
+  account?: { name: string; utilization: number | null; paused: boolean } | null;
+  /** Waiting tickets per lane (urgent, normal, background) at the last poll. */
+  laneQueue?: Record<'urgent' | 'normal' | 'background', number> | null;
 }
 
 type Labels = Record<string, string>;
@@ -49,6 +53,17 @@ export function renderMetrics(m: MetricsInput): string {
   metric('swarm_tracker_requests_total', 'counter', 'Requests sent to the tracker by this daemon.', [{ labels: { tracker: m.tracker.kind }, value: m.tracker.requests }]);
   if (m.tracker.rateLimitRemaining !== null) {
     metric('swarm_tracker_rate_limit_remaining', 'gauge', 'Requests left in the tracker rate-limit window.', [{ labels: { tracker: m.tracker.kind }, value: m.tracker.rateLimitRemaining }]);
+  }
+  if (m.account) {
+    const labels = { account: m.account.name };
+    if (m.account.utilization !== null) {
+      metric('swarm_account_window_utilization', 'gauge', "Share of the Claude account's usage window used, as the CLI last reported it (0-1).", [{ labels, value: m.account.utilization }]);
+    }
+    metric('swarm_account_paused', 'gauge', "Whether the Claude account's shared usage-limit pause is in force.", [{ labels, value: m.account.paused ? 1 : 0 }]);
+  }
+  if (m.laneQueue) {
+    const q = m.laneQueue;
+    metric('swarm_lane_queue_length', 'gauge', 'Tickets waiting to start, by lane.', (['urgent', 'normal', 'background'] as const).map((lane) => ({ labels: { lane }, value: q[lane] })));
   }
   metric('swarm_polls_total', 'counter', 'Poll cycles run by this daemon.', [{ value: m.poll.count }]);
   metric('swarm_poll_duration_seconds', 'gauge', 'Duration of the last poll cycle.', [{ value: m.poll.lastDurationMs / 1000 }]);

@@ -111,6 +111,33 @@ describe('/metrics', () => {
   });
 });
 
+describe('/metrics for the shared account and the lanes', () => {
+  const base = () => {
+    const s = emptyState(NOW);
+    return { snapshot: buildSnapshot(s, null, NOW), state: s, tracker: { kind: 'github', requests: 0, rateLimitRemaining: null }, poll: { count: 1, lastDurationMs: 10 }, eligibleWaiting: 0 };
+  };
+
+  it('exports the window utilization, the pause and the lane queue lengths when given', () => {
+    const text = renderMetrics({ ...base(), account: { name: 'ada@example.com-1a2b3c', utilization: 0.93, paused: true }, laneQueue: { urgent: 1, normal: 4, background: 2 } });
+    const f = parsePrometheus(text);
+    expect(sampleValue(f, 'swarm_account_window_utilization', { account: 'ada@example.com-1a2b3c' })).toBe(0.93);
+    expect(sampleValue(f, 'swarm_account_paused', { account: 'ada@example.com-1a2b3c' })).toBe(1);
+    expect(sampleValue(f, 'swarm_lane_queue_length', { lane: 'urgent' })).toBe(1);
+    expect(sampleValue(f, 'swarm_lane_queue_length', { lane: 'normal' })).toBe(4);
+    expect(sampleValue(f, 'swarm_lane_queue_length', { lane: 'background' })).toBe(2);
+    expect(f.get('swarm_lane_queue_length')?.type).toBe('gauge');
+  });
+
+  it('says nothing about them when absent, and no utilization when the CLI reported none', () => {
+    const none = renderMetrics(base());
+    for (const name of ['swarm_account_window_utilization', 'swarm_account_paused', 'swarm_lane_queue_length']) expect(none).not.toContain(name);
+    const f = parsePrometheus(renderMetrics({ ...base(), account: { name: 'solo', utilization: null, paused: false }, laneQueue: null }));
+    expect(f.has('swarm_account_window_utilization')).toBe(false);
+    expect(sampleValue(f, 'swarm_account_paused', { account: 'solo' })).toBe(0);
+    expect(f.has('swarm_lane_queue_length')).toBe(false);
+  });
+});
+
 describe('webhook notifications', () => {
   let hook: FakeWebhook;
   const ev = (e: Record<string, unknown>) => ({ event: { at: '2025-03-01T12:00:00.000Z', ...e } as unknown as SwarmEvent, message: null });
