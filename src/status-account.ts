@@ -39,7 +39,9 @@ export function accountSnapshot(rec: AccountRecord, now: number): AccountSnapsho
 }
 
 interface Look {
-  clip: (s: string) => string;
+  /** Lines are fitted to this many columns. */
+  width: number;
+  bold: (s: string) => string;
   warn: (s: string) => string;
   dim: (s: string) => string;
   time: (iso: string) => string;
@@ -48,30 +50,36 @@ interface Look {
 
 /** The account block of `swarm status`. */
 export function renderAccount(a: AccountSnapshot, look: Look): string[] {
-  const out = [look.clip(`Account ${a.name} · ${a.members.length} daemon(s)`)];
+  const out = [look.bold(fit(look.width, `Account ${a.name} · ${a.members.length} daemon(s)`))];
   const w = a.window;
   if (w) {
     const used = w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`;
     const line = `  window ${used} (${[w.type, w.status].filter(Boolean).join(', ')})${w.resets_at ? ` · resets ${look.time(w.resets_at)}` : ''}`;
-    out.push(w.status === 'allowed' ? look.clip(line) : look.warn(look.clip(line)));
+    out.push(w.status === 'allowed' ? fit(look.width, line) : look.warn(fit(look.width, line)));
   } else {
     out.push(look.dim('  window: no figures reported yet'));
   }
   if (a.pause) {
-    out.push(look.warn(look.clip(`  PAUSED (${a.pause.limit_type ?? 'usage'} limit) until ${look.time(a.pause.until)} (${look.dur(a.pause.remaining_s)} left)`)));
-    out.push(look.warn(look.clip(`    ${a.pause.by ? `${a.pause.by}: ` : ''}${a.pause.reason}`)));
+    out.push(look.warn(fit(look.width, `  PAUSED (${a.pause.limit_type ?? 'usage'} limit) until ${look.time(a.pause.until)} (${look.dur(a.pause.remaining_s)} left)`)));
+    out.push(look.warn(fit(look.width, `    ${a.pause.by ? `${a.pause.by}: ` : ''}${a.pause.reason}`)));
   }
-  if (a.canary.pending) out.push(look.clip(`  canary: ${a.canary.holder ? `running on ${a.canary.holder}; the others wait for it` : 'the next run goes first'}`));
-  for (const m of a.members) out.push(look.dim(look.clip(`  ${m.host} pid ${m.pid} · ${m.repo || '-'} · heartbeat ${look.dur(m.heartbeat_age_s)} ago`)));
+  if (a.canary.pending) out.push(fit(look.width, `  canary: ${a.canary.holder ? `running on ${a.canary.holder}; the others wait for it` : a.pause ? 'after the pause, one run goes first' : 'the next run goes first'}`));
+  for (const m of a.members) out.push(look.dim(fit(look.width, `  ${m.host} pid ${m.pid} · ${m.repo || '-'} · heartbeat ${look.dur(m.heartbeat_age_s)} ago`)));
   return out;
 }
 
 /** The waiting list of `swarm status`: ticket, lane and why. */
 export function renderWaiting(waiting: WaitingTicket[], look: Look): string[] {
-  const out = [`Waiting (${waiting.length})`];
+  const out = [look.bold(`Waiting (${waiting.length})`)];
   if (waiting.length === 0) out.push(look.dim('  none'));
-  for (const t of waiting) out.push(look.clip(`  ${cell(t.ticket, 8)} ${cell(t.lane, 10)} ${t.waiting_because}`));
+  for (const t of waiting) out.push(fit(look.width, `  ${cell(t.ticket, 8)} ${cell(t.lane, 10)} ${t.waiting_because}`));
   return out;
+}
+
+/** One line within `width` columns: line breaks and tabs become spaces (columns keep their padding), clipped with "…". */
+function fit(width: number, s: string): string {
+  const flat = s.replace(/[^\S ]+/g, ' ');
+  return flat.length > width ? flat.slice(0, Math.max(1, width - 1)) + '…' : flat;
 }
 
 function cell(s: string, n: number): string {

@@ -4,6 +4,7 @@
 import type { AttemptOutcome, PauseState, SwarmState, TicketState } from './state/types.js';
 import type { LockInfo } from './state/lock.js';
 import { fleetSnapshot, renderFleet, type FleetSnapshot } from './status-fleet.js';
+import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type LaneName, type SnapshotExtra, type WaitingTicket } from './status-account.js';
 
 export interface Snapshot {
   generated_at: string;
@@ -12,15 +13,19 @@ export interface Snapshot {
     tracker_error: { message: string; since: string } | null };
   pause: (PauseState & { remaining_s: number | null }) | null;
   running: { ticket: string; key: string; title: string; model: string; attempt: number; max_attempts: number; failures: number; elapsed_s: number; last_event: string; cost_usd: number; branch: string }[];
-  retry_queue: { ticket: string; key: string; title: string; due_at: string | null; due_in_s: number | null; reason: string; failures: number; next_model_hint: string }[];
+  retry_queue: { ticket: string; key: string; title: string; due_at: string | null; due_in_s: number | null; reason: string; failures: number; next_model_hint: string; lane?: LaneName; waiting_because?: string }[];
   recent: { ticket: string; key: string; title: string; outcome: string; pr_url: string | null; at: string; cost_usd: number; attempts: number }[];
   failed: { ticket: string; key: string; title: string; failures: number; reason: string }[];
   totals: { date: string; cost_usd: number; tokens: SwarmState['daily']['tokens']; prs: number; attempts: Partial<Record<AttemptOutcome, number>>; tickets: number };
   /** Fleet mode: every daemon and every lease; null with the embedded store. */
   fleet: FleetSnapshot | null;
+  /** The shared Claude account, when the caller knows it (absent otherwise). */
+  account?: AccountSnapshot | null;
+  /** Tickets waiting for their lane's turn, with the reason (absent when the caller has no lanes). */
+  waiting?: WaitingTicket[];
 }
 
-export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: boolean } | null, now: number): Snapshot {
+export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: boolean } | null, now: number, extra: SnapshotExtra = {}): Snapshot {
   const tickets = Object.values(state.tickets);
   const maxAttempts = state.daemon?.max_attempts ?? 3;
   const alive = lock?.alive === true;
@@ -71,6 +76,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
         reason: t.retry_reason ?? '',
         failures: t.failures,
         next_model_hint: nextModel(state.daemon?.models, t.failures),
+        ...extra.lanes?.[t.key],
       }))
       .sort((a, b) => (a.due_at ?? '').localeCompare(b.due_at ?? '')),
     recent: tickets
@@ -83,6 +89,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, failures: t.failures, reason: lastAttempt(t)?.reason ?? '' })),
     totals: { date: state.daily.date, cost_usd: round(state.daily.cost_usd), tokens: state.daily.tokens, prs: state.daily.prs, attempts: state.daily.attempts, tickets: tickets.length },
     fleet: fleetSnapshot(state, now),
+    ...extraParts(extra, now),
   };
 }
 
@@ -127,6 +134,8 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   }
 
   if (s.fleet) out.push('', ...renderFleet(s.fleet, (x) => clip(x, width), (x) => p.red(p.bold(x))));
+  const look = { width, bold: p.bold, warn: p.yellow, dim: p.dim, time: shortTime, dur };
+  if (s.account) out.push('', ...renderAccount(s.account, look));
 
   out.push('');
   const cap = d.max_concurrent ? ` of ${d.max_concurrent}` : '';
@@ -145,7 +154,9 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     const due = r.due_in_s === null ? 'after pause' : r.due_in_s === 0 ? 'due now' : `in ${dur(r.due_in_s)}`;
     const cols = `  ${cell(r.ticket, 8)} ${cell(due, 11)} `;
     out.push(cols + clip(`${r.failures} failure(s) · ${r.reason || 'waiting'}`, width - cols.length));
+    if (r.lane) out.push(p.dim(`           ${clip(`${r.lane} lane${r.waiting_because ? ` · then waits: ${r.waiting_because}` : ''}`, width - 11)}`));
   }
+  if (s.waiting) out.push('', ...renderWaiting(s.waiting, look));
 
   out.push('');
   out.push(p.bold(`Recently finished (${s.recent.length})`));

@@ -6,7 +6,7 @@ import { accountSnapshot, extraParts, renderAccount, renderWaiting } from '../..
 import { dur, shortTime } from '../../src/status.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
-const look = { clip: (s: string) => (s.length > 80 ? s.slice(0, 79) + '…' : s), warn: (s: string) => `!${s}`, dim: (s: string) => s, time: shortTime, dur };
+const look = { width: 80, bold: (s: string) => s, warn: (s: string) => `!${s}`, dim: (s: string) => s, time: shortTime, dur };
 
 function shared() {
   let rec = withMember(emptyAccount('ada@example.com-1a2b3c'), 'box:4242', { host: 'box', pid: 4242, repo: 'acme/widgets' }, NOW - 3000);
@@ -50,10 +50,11 @@ describe('renderAccount and renderWaiting', () => {
       '!  window 93% used (five_hour, allowed_warning) · resets 2025-03-01 13:02 UTC',
       '!  PAUSED (five_hour limit) until 2025-03-01 13:02 UTC (1h02m left)',
       "!    ci:77: You've hit your 5-hour limit · resets 1pm (UTC)",
-      '  canary: the next run goes first',
+      '  canary: after the pause, one run goes first',
       '  box pid 4242 · acme/widgets · heartbeat 3s ago',
       '  ci pid 77 · acme/api · heartbeat 12s ago',
     ]);
+    expect(renderAccount(accountSnapshot(rec, NOW + 3_720_000), look)).toContain('  canary: the next run goes first');
     rec = claimCanary(rec, 'box:4242', NOW + 3_721_000).rec;
     expect(renderAccount(accountSnapshot(rec, NOW + 3_721_000), look)).toContain('  canary: running on box:4242; the others wait for it');
     expect(renderAccount(accountSnapshot(emptyAccount('solo'), NOW), look)).toEqual(['Account solo · 0 daemon(s)', '  window: no figures reported yet']);

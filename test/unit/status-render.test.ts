@@ -7,6 +7,7 @@ import type { LockInfo } from '../../src/state/lock.js';
 import { buildSnapshot, renderStatus } from '../../src/status.js';
 import { watchFrame } from '../../src/commands/status.js';
 import { chalkPaint } from '../../src/commands/paint.js';
+import { emptyAccount, withMember, withWindow } from '../../src/account/record.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 const iso = (offsetS: number) => new Date(NOW + offsetS * 1000).toISOString();
@@ -118,6 +119,28 @@ describe('status text', () => {
     const coloured = renderStatus(buildSnapshot(busy(), { info: lock, alive: true }, NOW), chalkPaint());
     expect(coloured).toMatch(/\x1b\[/);
     expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(render(busy()));
+  });
+
+  it('shared account and lanes: absent unless given; then the account block, lanes in the retry queue and the waiting list', () => {
+    const plainSnap = buildSnapshot(busy(), { info: lock, alive: true }, NOW);
+    expect('account' in plainSnap || 'waiting' in plainSnap).toBe(false);
+    expect(plainSnap.retry_queue[0]).not.toHaveProperty('lane');
+    let acct = withMember(emptyAccount('ada@example.com-1a2b3c'), 'box:4242', { host: 'box', pid: 4242, repo: 'acme/widgets' }, NOW - 3000);
+    acct = withWindow(acct, { status: 'allowed_warning', utilization: 0.85, type: 'five_hour', resetsAt: NOW + 3_720_000 }, NOW, 'box:4242');
+    const snap = buildSnapshot(busy(), { info: lock, alive: true }, NOW, {
+      account: acct,
+      lanes: { '14': { lane: 'background', waiting_because: 'background lane opens at 01:00 (in 13h)' } },
+      waiting: [{ ticket: '#21', key: '21', title: 'Hot', lane: 'normal', waiting_because: 'only urgent tickets start: the usage window is 85% used (agent.pacing.reserve 80%) until it resets at 13:02 (in 1h 2m)' }],
+    });
+    expect(snap.account).toMatchObject({ name: 'ada@example.com-1a2b3c', window: { utilization: 0.85 }, members: [{ id: 'box:4242', heartbeat_age_s: 3 }] });
+    expect(snap.retry_queue[0]).toMatchObject({ key: '14', lane: 'background', waiting_because: 'background lane opens at 01:00 (in 13h)' });
+    const text = renderStatus(snap);
+    expectFits(text);
+    expect(text).toContain('Account ada@example.com-1a2b3c · 1 daemon(s)\n  window 85% used (five_hour, allowed_warning) · resets 2025-03-01 13:02 UTC\n  box pid 4242 · acme/widgets · heartbeat 3s ago');
+    expect(text).toContain('           background lane · then waits: background lane opens at 01:00 (in 13h)');
+    expect(text).toMatch(/Waiting \(1\)\n  #21      normal     only urgent tickets start: the usage window is 85% used/);
+    expect(text.replace(/Account[\s\S]*?\n\n/, '').replace(/\n +background lane ·[^\n]*/, '').replace(/\nWaiting[\s\S]*?\n\n/, '\n')).toBe(render(busy()));
+    expect(renderStatus(buildSnapshot(busy(), { info: lock, alive: true }, NOW, { account: null, waiting: [] }))).toContain('Waiting (0)\n  none');
   });
 
   it('--watch frames overwrite in place (home, clear each line tail, clear below) instead of clearing the screen', () => {
