@@ -34,6 +34,8 @@ export class PgCoordinator implements Coordinator {
   private state: SwarmState | null = null;
   /** Key → local time the renewal request that last kept the lease was sent. */
   private readonly held = new Map<string, number>();
+  /** Settled tickets to let go of as soon as their last record is in the database. */
+  private readonly releasing = new Set<string>();
   private leases: LeaseRow[] = [];
   private daemons: DaemonRow[] = [];
   private since: string | null = null;
@@ -89,6 +91,7 @@ export class PgCoordinator implements Coordinator {
     this.since = new Date(Date.parse(snap.now) - OVERLAP_MS).toISOString();
     this.refreshedAt = snap.now;
     await this.store.flush(); // whatever waited while the database was away
+    for (const key of [...this.releasing]) await this.release(key);
     await this.answer(snap.controls);
   }
 
@@ -131,10 +134,16 @@ export class PgCoordinator implements Coordinator {
 
   async release(key: string): Promise<void> {
     if (!this.held.has(key)) return;
-    await this.store.flush(); // the ticket's last record goes out while the lease is still ours
+    // The ticket's last record goes out while the lease is still ours; with the database away it waits.
+    await this.store.flush();
+    if (this.store.isPending(key)) {
+      this.releasing.add(key);
+      return;
+    }
+    this.releasing.delete(key);
     this.held.delete(key);
     this.leases = this.leases.filter((l) => l.key !== key);
-    await this.o.db.release(this.o.me, key).catch(() => undefined); // gone with the database: it expires
+    await this.o.db.release(this.o.me, key).catch(() => undefined); // the database went away again: it expires
   }
 
   agentStarted(key: string, pid: number, pidStart: string | null): void {

@@ -63,6 +63,11 @@ export class PgStateStore implements StateStore {
     return this.pendingTickets.size + this.pendingScope.length;
   }
 
+  /** The ticket has a change the database has not taken yet. */
+  isPending(key: string): boolean {
+    return this.pendingTickets.has(key);
+  }
+
   private async push(): Promise<void> {
     const state = this.state;
     if (!state || (this.pendingTickets.size === 0 && this.pendingScope.length === 0)) return;

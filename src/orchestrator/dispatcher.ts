@@ -10,7 +10,8 @@ import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
 import { hostname } from 'node:os';
 import { claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
-import { isSameProcess, terminateGroup } from '../agent/procs.js';
+import { terminateGroup } from '../agent/procs.js';
+import { orphanIsOurs } from './recovery.js';
 import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
 import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext } from './policy.js';
@@ -148,7 +149,7 @@ export class Dispatcher {
   private async takeOver(key: string, from: Takeover): Promise<void> {
     const { rt, ledger } = this.d;
     const ts = ledger.ticket(key);
-    if (from.agentPid !== null && from.host === hostname() && isSameProcess(from.agentPid, from.agentPidStart)) {
+    if (from.agentPid !== null && from.host === hostname() && orphanIsOurs(from.agentPid, from.agentPidStart)) {
       await terminateGroup(from.agentPid, 5000);
       rt.log.event({ type: 'orphan_killed', ticket: ts?.identifier ?? key, pid: from.agentPid, found_by: 'state' });
     }

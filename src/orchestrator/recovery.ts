@@ -35,7 +35,7 @@ export async function recover(ledger: Ledger, now: number, log: Logger, ours: (k
  * but its group alive (grandchildren): yes — Linux never hands out a pid that is still a group id.
  * A different process now owns the pid: no.
  */
-function orphanIsOurs(pid: number, start: string | null): boolean {
+export function orphanIsOurs(pid: number, start: string | null): boolean {
   const now = processStartTime(pid);
   if (now !== null) return start !== null && now === start;
   return isGroupAlive(pid);

@@ -44,6 +44,8 @@ export interface LoggedRequest {
   fault: FaultKind | null;
   /** Carried out, answered only after the client's timeout (setLateAnswers). */
   late?: boolean;
+  /** When the request arrived (epoch ms). */
+  at: number;
 }
 
 /** The token the fake expects when a test does not choose one. */
@@ -236,7 +238,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         body = raw;
       }
     }
-    const entry: LoggedRequest = { method, path: `${url.pathname}${url.search}`, headers, body, status: 0, responseHeaders: {}, fault: null };
+    const entry: LoggedRequest = { method, path: `${url.pathname}${url.search}`, headers, body, status: 0, responseHeaders: {}, fault: null, at: Date.now() };
     requests.push(entry);
     const send = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
       entry.status = status;
