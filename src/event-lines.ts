@@ -29,6 +29,20 @@ export function eventLine(ev: SwarmEvent): Line | null {
     }
     case 'pr_opened':
       return info(`handed off: ${ev.pr ?? 'the pushed branch'}`);
+    case 'followup_started': {
+      const what = ev.kind === 'ci' ? `failing check${ev.checks.length === 1 ? '' : 's'} ${ev.checks.map((c) => c.name).join(', ')}` : `changes requested (${ev.comments.length} comment${ev.comments.length === 1 ? '' : 's'})`;
+      return info(`follow-up round ${ev.round} on PR #${ev.pr}: ${what} on ${ev.head_sha.slice(0, 7)}`);
+    }
+    case 'followup_pushed':
+      return info(`follow-up round ${ev.round} pushed ${ev.head_sha.slice(0, 7)}; watching the PR again`);
+    case 'needs_human':
+      return warn(`needs a human (${ev.label}): ${ev.reason}`);
+    case 'followups_resumed':
+      return info(ev.reason);
+    case 'commits_seen':
+      return null;
+    case 'pr_closed':
+      return info(ev.merged ? `done: ${ev.pr} was merged` : `done: ${ev.pr} was closed without merging`);
     case 'retry_scheduled':
       return info(`retry at ${ev.due}`);
     case 'waiting':

@@ -2,7 +2,7 @@
 // line, `at` first), what the lifecycle fold replays when state.json is lost, what notifications and
 // metrics switch over. Ticket events carry the ticket's identifier (`ticket`) and state key (`key`);
 // everything a replay needs is in the event itself. The human log line for each lives in event-lines.ts.
-import type { AttemptOutcome, PauseKind } from './state/types.js';
+import type { AttemptOutcome, FollowupCheck, FollowupComment, PauseKind } from './state/types.js';
 import type { TokenUsage } from './agent/types.js';
 
 interface At {
@@ -24,7 +24,20 @@ export type TicketEvent =
       type: 'finished'; attempt: number; model: string; outcome: AttemptOutcome; counted: boolean; reason: string;
       summary: string; cost_usd: number; tokens: TokenUsage; session_id: string | null; duration_ms: number;
     })
-  | (T & { type: 'pr_opened'; pr: string | null; number: number | null })
+  /** `commits`: the branch's commits this run made (PR follow-through tells a human's push from ours). */
+  | (T & { type: 'pr_opened'; pr: string | null; number: number | null; commits?: string[] })
+  /** PR follow-through (SPEC §10): a follow-up attempt for a failed check or a change request on `head_sha`. */
+  | (T & { type: 'followup_started'; pr: number; round: number; kind: 'ci' | 'review'; head_sha: string; triggers: string[]; checks: FollowupCheck[]; comments: FollowupComment[] })
+  /** The follow-up pushed to the PR's branch: back to review, watched again. */
+  | (T & { type: 'followup_pushed'; round: number; head_sha: string; commits: string[] })
+  /** Follow-ups stop until a human removes the needs-human label: max_followups reached, a run that pushed nothing, a human's push. */
+  | (T & { type: 'needs_human'; why: 'needs_human' | 'human_push'; reason: string; label: string })
+  /** The needs-human label was removed: follow-ups may start again (rounds counted afresh from here). */
+  | (T & { type: 'followups_resumed'; reason: string; head_sha: string | null })
+  /** Commits on the branch known to be swarm's (a PR found without a run of ours in this state). */
+  | (T & { type: 'commits_seen'; commits: string[] })
+  /** The PR was merged or closed: the ticket is done. */
+  | (T & { type: 'pr_closed'; merged: boolean; pr: string })
   | (T & { type: 'retry_scheduled'; due: string; reason: string })
   /** After a usage limit or an auth failure: the ticket waits for the pause to end (null: an operator). */
   | (T & { type: 'waiting'; due: string | null; reason: string })
@@ -74,10 +87,13 @@ export type EventType = SwarmEvent['type'];
 /** An event before the logger stamps its time. */
 export type Unstamped<E extends SwarmEvent = SwarmEvent> = E extends SwarmEvent ? Omit<E, 'at'> & { at?: string } : never;
 
-const TICKET_TYPES: ReadonlySet<string> = new Set<TicketEvent['type']>([
-  'claimed', 'pr_found', 'started', 'spawned', 'finished', 'pr_opened', 'retry_scheduled', 'waiting', 'held',
-  'ticket_failed', 'cancelled', 'released', 'retry_requested', 'interrupted',
-]);
+// A record, not a list: a ticket event type added to the union and missing here does not compile.
+const TICKET_TYPE_RECORD: Record<TicketEvent['type'], true> = {
+  claimed: true, pr_found: true, started: true, spawned: true, finished: true, pr_opened: true, retry_scheduled: true, waiting: true, held: true,
+  ticket_failed: true, cancelled: true, released: true, retry_requested: true, interrupted: true,
+  followup_started: true, followup_pushed: true, needs_human: true, followups_resumed: true, commits_seen: true, pr_closed: true,
+};
+const TICKET_TYPES: ReadonlySet<string> = new Set(Object.keys(TICKET_TYPE_RECORD));
 
 export function isTicketEvent(ev: SwarmEvent): ev is TicketEvent {
   return TICKET_TYPES.has(ev.type);

@@ -31,6 +31,10 @@ export function notificationFor(ev: SwarmEvent): string | null {
       return `✗ ${ev.ticket} failed${ev.reason ? `: ${ev.reason}` : ''}`;
     case 'pr_opened':
       return `✓ ${ev.ticket} handed off${ev.pr ? `: ${ev.pr}` : ''}`;
+    case 'followup_started':
+      return `↻ ${ev.ticket} follow-up round ${ev.round} (${ev.kind === 'ci' ? 'failing checks' : 'changes requested'}) on PR #${ev.pr}`;
+    case 'needs_human':
+      return `✋ ${ev.ticket} needs a human (${ev.label}): ${ev.reason}`;
     case 'daemon_stopped':
       return `■ swarm daemon stopped (exit code ${ev.code})`;
     default:

@@ -6,6 +6,7 @@ import type { SwarmEvent, TicketEvent } from '../events.js';
 import { isTicketEvent } from '../events.js';
 import type { AttemptRecord, SwarmState, TicketState } from './types.js';
 import { blankTicketState, newAttemptRecord } from './records.js';
+import { appendCapped, emptyFollowup } from './followup-record.js';
 import { emptyDaily, localDate } from './file-store.js';
 import { breakerStep } from '../orchestrator/policy.js';
 
@@ -58,6 +59,34 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
     }
     case 'pr_opened':
       Object.assign(t, { status: 'review', pr: ev.pr && ev.number !== null ? { number: ev.number, url: ev.pr } : t.pr, next_retry_at: null, retry_reason: null, last_event: ev.pr ? `PR ${ev.pr}` : 'handed off' });
+      if (ev.commits?.length || t.followup) t.followup = { ...fu(t), pending: null, ours: appendCapped(fu(t).ours, ev.commits ?? []) };
+      break;
+    case 'followup_started':
+      t.followup = {
+        ...fu(t), rounds: Math.max(fu(t).rounds, ev.round), handled: appendCapped(fu(t).handled, ev.triggers),
+        pending: { kind: ev.kind, round: ev.round, head_sha: ev.head_sha, triggers: [...ev.triggers], checks: ev.checks.map((c) => ({ ...c })), comments: ev.comments.map((c) => ({ ...c })) },
+      };
+      Object.assign(t, { status: 'claimed', next_retry_at: null, retry_reason: null, cleared: false, last_event: `follow-up round ${ev.round} (${ev.kind})` });
+      t.claimed_at = ev.at;
+      break;
+    case 'followup_pushed':
+      t.followup = { ...fu(t), pending: null, ours: appendCapped(fu(t).ours, ev.commits) };
+      Object.assign(t, { status: 'review', next_retry_at: null, retry_reason: null, last_event: `follow-up round ${ev.round} pushed ${ev.head_sha.slice(0, 7)}` });
+      break;
+    case 'needs_human':
+      t.followup = { ...fu(t), pending: null, stopped: { why: ev.why, detail: ev.reason, at: ev.at } };
+      Object.assign(t, { status: 'review', next_retry_at: null, retry_reason: null, last_event: `needs a human: ${ev.reason}` });
+      break;
+    case 'followups_resumed':
+      t.followup = { ...fu(t), rounds: 0, stopped: null, pending: null, ours: appendCapped(fu(t).ours, ev.head_sha ? [ev.head_sha] : []) };
+      t.last_event = ev.reason;
+      break;
+    case 'commits_seen':
+      t.followup = { ...fu(t), ours: appendCapped(fu(t).ours, ev.commits) };
+      return t; // not something the tracker shows: no new revision
+    case 'pr_closed':
+      t.followup = { ...fu(t), pending: null, stopped: { why: ev.merged ? 'merged' : 'closed', detail: ev.pr, at: ev.at } };
+      Object.assign(t, { status: 'done', next_retry_at: null, retry_reason: null, last_event: ev.merged ? `merged: ${ev.pr}` : `PR closed unmerged: ${ev.pr}` });
       break;
     case 'retry_scheduled':
       wait(ev.due, ev.reason, `${t.last_event}; retry scheduled`);
@@ -73,14 +102,16 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
       break;
     case 'cancelled':
       Object.assign(t, { status: 'released', next_retry_at: null, retry_reason: null, cleared: false, last_event: `cancelled: ${ev.reason}` });
+      if (t.followup?.pending) t.followup = { ...t.followup, pending: null };
       break;
     case 'released':
       Object.assign(t, { status: 'released', next_retry_at: null, retry_reason: null, cleared: false, last_event: ev.reason });
+      if (t.followup?.pending) t.followup = { ...t.followup, pending: null };
       break;
     case 'retry_requested':
       // History stays; the count restarts. A handed-off or failed ticket loses every mark of swarm's.
       Object.assign(t, { failures: 0, next_retry_at: null, retry_reason: null, last_event: ev.reason });
-      if (t.status === 'failed' || t.status === 'review') Object.assign(t, { status: 'released', cleared: true });
+      if (t.status === 'failed' || t.status === 'review' || t.status === 'done') Object.assign(t, { status: 'released', cleared: true, followup: null });
       break;
     case 'interrupted': {
       const at = Date.parse(ev.at);
@@ -94,6 +125,9 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
   t.rev = (prev?.rev ?? 0) + 1;
   return t;
 }
+
+/** The ticket's follow-through record, or a fresh one. */
+const fu = (t: TicketState) => t.followup ?? emptyFollowup();
 
 const SCOPE_TYPES: ReadonlySet<string> = new Set(['finished', 'pr_opened', 'paused', 'resumed', 'canary_passed']);
 

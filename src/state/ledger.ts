@@ -3,7 +3,8 @@
 // resolves. Callers send tracker writes only after that (write-ahead): a kill -9 at any moment leaves a
 // state that either does not know of the change or knows it and knows the tracker has not confirmed it.
 import type { Logger } from '../log.js';
-import type { SwarmState, TicketState } from './types.js';
+import type { FollowupSeen, SwarmState, TicketState } from './types.js';
+import { emptyFollowup } from './followup-record.js';
 import type { Step } from './lifecycle.js';
 import { applyEvent, changesScope } from './fold.js';
 import { isTicketEvent, type SwarmEvent } from '../events.js';
@@ -77,6 +78,18 @@ export class Ledger {
     const ts = this.state.tickets[key];
     if (!ts || ts.last_event === lastEvent) return;
     this.state.tickets[key] = { ...ts, last_event: lastEvent };
+    this.touched.add(key);
+    this.saveSoon();
+  }
+
+  /** What the PR watcher last saw of a handed-off ticket's PR (for status and explain): not a transition, saved soon. */
+  noteWatch(key: string, seen: FollowupSeen): void {
+    const ts = this.state.tickets[key];
+    if (!ts) return;
+    const f = ts.followup ?? emptyFollowup();
+    const was = f.seen;
+    if (was && was.head_sha === seen.head_sha && was.checks === seen.checks && was.decision === seen.decision) return;
+    this.state.tickets[key] = { ...ts, followup: { ...f, seen } };
     this.touched.add(key);
     this.saveSoon();
   }

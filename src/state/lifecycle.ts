@@ -7,7 +7,7 @@ import type { Config } from '../config/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { AttemptOutput } from '../orchestrator/attempt.js';
 import type { ScopeEvent, SwarmEvent, TicketEvent, Unstamped } from '../events.js';
-import type { PauseState, SwarmState, TicketState } from './types.js';
+import type { FollowupCheck, FollowupComment, PauseState, SwarmState, TicketState } from './types.js';
 import { applyTicket } from './fold.js';
 import { attemptSummary } from '../agent/summary.js';
 import { activePause, breakerStep, budgetStop, effectOf, needsCanary, resumeAt, ticketBudgetStop } from '../orchestrator/policy.js';
@@ -101,8 +101,12 @@ export function finish(state: SwarmState, ts: TicketState, attempt: number, out:
   const outcome = interrupted ? 'interrupted' : cls.outcome;
   const res = run?.summary.result ?? null;
   const cost = res?.totalCostUsd ?? 0;
+  // A follow-up is bounded by pr.max_followups (its round was taken when it started), not by the
+  // ticket's attempts: its run is classified like any other but never counted as a failure.
+  const following = ts.followup?.pending ?? null;
+  const counted = cls.counted && following === null;
   const drafts: Draft[] = [{
-    type: 'finished', ...ids(ts), attempt, model: rec.model, outcome, counted: cls.counted, reason: cls.reason, summary: attemptSummary(run),
+    type: 'finished', ...ids(ts), attempt, model: rec.model, outcome, counted, reason: following ? `follow-up round ${following.round}: ${cls.reason}` : cls.reason, summary: attemptSummary(run),
     cost_usd: cost, tokens: res ? tokensOf(res) : { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
     session_id: run?.summary.sessionId ?? null, duration_ms: run?.durationMs ?? Math.max(0, now - Date.parse(rec.started_at)),
   }];
@@ -133,11 +137,13 @@ export function finish(state: SwarmState, ts: TicketState, attempt: number, out:
   }
 
   // The ticket: a claim dropped or cancelled while the agent ran stays released.
-  const failuresAfter = ts.failures + (cls.counted ? 1 : 0);
+  const failuresAfter = ts.failures + (counted ? 1 : 0);
   if (ts.status === 'released') {
     // nothing more: the attempt is recorded
   } else if (interrupted) {
     drafts.push({ type: 'interrupted', ...ids(ts), attempt: null, reason: 'interrupted by shutdown' });
+  } else if (following) {
+    followupEffect(drafts, ts, following.round, out, config, now, jitter, pauseWith, () => inForce?.until ?? null, tripped);
   } else {
     let effect = effectOf(cls, failuresAfter, config, now, jitter);
     // No attempt can follow once the ticket's own budget is spent: give up now rather than wait forever.
@@ -145,7 +151,7 @@ export function finish(state: SwarmState, ts: TicketState, attempt: number, out:
     if (spent) effect = { kind: 'failed', reason: spent };
     switch (effect.kind) {
       case 'handoff':
-        drafts.push({ type: 'pr_opened', ...ids(ts), pr: out.pr?.url ?? null, number: out.pr?.number ?? null });
+        drafts.push({ type: 'pr_opened', ...ids(ts), pr: out.pr?.url ?? null, number: out.pr?.number ?? null, commits: out.commits });
         break;
       case 'failed':
         drafts.push({ type: 'ticket_failed', ...ids(ts), reason: effect.reason, failures: failuresAfter });
@@ -164,6 +170,65 @@ export function finish(state: SwarmState, ts: TicketState, attempt: number, out:
     }
   }
   return { ...ticketStep(ts, ts.key, drafts, now), tripped };
+}
+
+/**
+ * What a finished follow-up does: pushed → back to review (watched again); a usage limit, a login or an
+ * infrastructure failure → the same follow-up waits and runs again (its round is not taken twice); a run
+ * that ended without pushing anything → a human is needed (it would meet the same trigger again).
+ */
+function followupEffect(
+  drafts: Draft[], ts: TicketState, round: number, out: AttemptOutput, config: Config, now: number, jitter: number,
+  pauseWith: (p: PauseState) => boolean, pausedUntil: () => string | null, tripped: Tripped,
+): void {
+  const { cls } = out;
+  if (out.followupHead != null && (cls.outcome === 'pr_opened' || cls.outcome === 'pr_auto_opened')) {
+    drafts.push({ type: 'followup_pushed', ...ids(ts), round, head_sha: out.followupHead, commits: out.commits ?? [] });
+    return;
+  }
+  const effect = effectOf(cls, ts.failures, config, now, jitter);
+  switch (effect.kind) {
+    case 'pause':
+      if (pauseWith(effect.pause)) tripped.pause = effect.pause;
+      drafts.push({ type: 'waiting', ...ids(ts), due: pausedUntil(), reason: cls.reason });
+      return;
+    case 'cancelled':
+      drafts.push({ type: 'cancelled', ...ids(ts), reason: cls.reason, stopping_agent: false, removing_worktree: false });
+      return;
+    case 'retry':
+      if (cls.outcome === 'infra_failed') {
+        drafts.push({ type: 'retry_scheduled', ...ids(ts), due: iso(effect.at), reason: cls.reason });
+        return;
+      }
+  }
+  drafts.push({ type: 'needs_human', ...ids(ts), why: 'needs_human', reason: `follow-up round ${round} ended without pushing a fix (${cls.outcome}: ${cls.reason})`, label: config.pr.needs_human_label });
+}
+
+// --- PR follow-through ------------------------------------------------------------------------------
+
+/** A follow-up begins: its round and triggers are recorded before anything runs (at most once per trigger). */
+export function followupStarted(ts: TicketState, f: { pr: number; round: number; kind: 'ci' | 'review'; head_sha: string; triggers: string[]; checks: FollowupCheck[]; comments: FollowupComment[] }, now: number): Step {
+  return ticketStep(ts, ts.key, [{ type: 'followup_started', ...ids(ts), ...f }], now);
+}
+
+/** No more follow-ups until a human removes the needs-human label. */
+export function needsHuman(ts: TicketState, why: 'needs_human' | 'human_push', reason: string, label: string, now: number): Step {
+  return ticketStep(ts, ts.key, [{ type: 'needs_human', ...ids(ts), why, reason, label }], now);
+}
+
+/** A human removed the needs-human label: follow-ups may start again, counted afresh; the current head is taken as ours. */
+export function followupsResumed(ts: TicketState, reason: string, head: string | null, now: number): Step {
+  return ticketStep(ts, ts.key, [{ type: 'followups_resumed', ...ids(ts), reason, head_sha: head }], now);
+}
+
+/** Commits known to be swarm's on the branch (the PR was found, not opened by a run in this record). */
+export function commitsSeen(ts: TicketState, commits: string[], now: number): Step {
+  return ticketStep(ts, ts.key, [{ type: 'commits_seen', ...ids(ts), commits }], now);
+}
+
+/** The PR was merged or closed: the ticket is done. */
+export function prClosed(ts: TicketState, merged: boolean, now: number): Step {
+  return ticketStep(ts, ts.key, [{ type: 'pr_closed', ...ids(ts), merged, pr: ts.pr?.url ?? '' }], now);
 }
 
 /** Tokens of a run: summed over modelUsage (which includes sub-agents on other models), else `usage`. */

@@ -23,6 +23,7 @@ export function blankTicketState(key: string, identifier: string, at: string): T
     rev: 0,
     synced_rev: 0,
     cleared: false,
+    followup: null,
   };
 }
 

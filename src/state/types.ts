@@ -32,7 +32,8 @@ export type TicketStatus =
   | 'retry_wait' // waiting for backoff / pause before the next attempt
   | 'review' // PR exists; slot freed
   | 'failed' // attempts exhausted
-  | 'released'; // claim dropped (cancelled, operator release); may be picked up again
+  | 'released' // claim dropped (cancelled, operator release); may be picked up again
+  | 'done'; // its PR was merged or closed: nothing more to do (the worktree may be collected)
 
 export interface TicketState {
   key: string;
@@ -62,6 +63,62 @@ export interface TicketState {
   synced_rev: number;
   /** Status `released` after a retry: every one of swarm's marks is removed, not only the claim. */
   cleared: boolean;
+  /** PR follow-through (SPEC §10): follow-ups after the handoff; null before any PR was watched. */
+  followup?: FollowupState | null;
+}
+
+/** A check as a follow-up prompt shows it (PR text: untrusted). */
+export interface FollowupCheck {
+  name: string;
+  conclusion: string;
+  summary: string;
+  log_excerpt: string;
+}
+
+export interface FollowupComment {
+  author: string;
+  body: string;
+  path: string | null;
+  line: number | null;
+}
+
+/** The follow-up being prepared or run: what triggered it, kept so a restart runs the same one. */
+export interface PendingFollowup {
+  kind: 'ci' | 'review';
+  round: number;
+  head_sha: string;
+  /** `<pr>:<head sha>:<ci|review>` — each trigger this follow-up answers. */
+  triggers: string[];
+  checks: FollowupCheck[];
+  comments: FollowupComment[];
+}
+
+export type FollowupStop = 'needs_human' | 'human_push' | 'merged' | 'closed';
+
+export interface FollowupState {
+  /** Follow-ups started so far (rounds), bounded by pr.max_followups. */
+  rounds: number;
+  /**
+   * Triggers already acted on, `<pr>:<head sha>:<ci|review>`: recorded in the same write that starts the
+   * follow-up, so a kill -9 never leads to a second follow-up for one trigger.
+   */
+  handled: string[];
+  /** Commits swarm's own runs made on the branch: a PR head outside them was pushed by someone else. */
+  ours: string[];
+  pending: PendingFollowup | null;
+  /** Why follow-ups ended (null while they may still happen). */
+  stopped: { why: FollowupStop; detail: string; at: string } | null;
+  /** The PR as last watched, for `swarm status` and `swarm explain` (a note, not a transition). */
+  seen: FollowupSeen | null;
+}
+
+export interface FollowupSeen {
+  at: string;
+  head_sha: string;
+  /** "3 passed, 1 failing" */
+  checks: string;
+  /** What the watcher decided, in one sentence: why a follow-up did or did not happen. */
+  decision: string;
 }
 
 export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker';
@@ -95,6 +152,8 @@ export interface DaemonInfo {
   max_concurrent: number;
   /** agent.models, so `swarm status` can name the model of a waiting ticket's next attempt. */
   models?: string[];
+  /** pr.max_followups, for the follow-up rounds `swarm status` shows. */
+  max_followups?: number;
   /**
    * A tracker refusal that retrying cannot fix (Linear: the poll is too complex), while polls keep meeting
    * it: `swarm status` shows it until `until`, which every refused poll pushes forward.

@@ -1,6 +1,7 @@
 // Validates (and migrates) a parsed state.json. Every field is checked at the edge; a missing optional
 // field gets its default so older files keep loading. A future format bumps STATE_VERSION and adds a
 // step to MIGRATIONS.
+import { parseFollowup } from './followup-record.js';
 import { STATE_VERSION, type AttemptRecord, type SwarmState, type TicketState } from './types.js';
 import { emptyDaily } from './file-store.js';
 
@@ -23,7 +24,7 @@ const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string
   },
 };
 
-const TICKET_STATUSES = new Set(['claimed', 'running', 'retry_wait', 'review', 'failed', 'released']);
+const TICKET_STATUSES = new Set(['claimed', 'running', 'retry_wait', 'review', 'failed', 'released', 'done']);
 
 export function validateState(raw: unknown, now: number): Check {
   if (!isObj(raw)) return { ok: false, error: 'the top level is not an object' };
@@ -108,6 +109,7 @@ export function checkTicket(key: string, t: unknown): TicketState | string {
     rev: num(t.rev),
     synced_rev: num(t.synced_rev),
     cleared: t.cleared === true,
+    followup: parseFollowup(t.followup),
   };
 }
 
