@@ -36,6 +36,8 @@ export interface ExplainReport {
   eligible: boolean;
   ladder: { failure: number; model: string; next: boolean }[];
   attempts: { number: number; model: string; outcome: string; counted: boolean; reason: string; cost_usd: number; duration_ms: number }[];
+  /** PR follow-through (SPEC §10): rounds so far, what the watcher last saw and decided; null before a PR was watched. */
+  followup: { rounds: number; max: number; head_sha: string | null; checks: string | null; decision: string | null; stopped: string | null; watched_at: string | null } | null;
   next: string;
 }
 
@@ -73,6 +75,7 @@ export function explain(inp: ExplainInput): ExplainReport {
     eligible: checks.every((c) => c.pass),
     ladder,
     attempts: (ts?.attempts ?? []).map((a) => ({ number: a.number, model: a.model, outcome: a.outcome, counted: a.counted, reason: a.reason, cost_usd: a.cost_usd, duration_ms: a.duration_ms })),
+    followup: followupOf(ts, config),
     next: withDaemon(nextStep(inp, checks, ts, prOpen), inp),
   };
 }
@@ -98,6 +101,10 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
     return `an agent is working on it now (${live}${ts?.last_event ? `; last: ${ts.last_event}` : ''}); follow it with \`swarm logs ${t.key} --follow\``;
   }
   if (failing('attempts')) return `nothing until an operator runs \`swarm retry ${t.key}\` (and removes the ${config.tracker.failed_label} label if the tracker still shows it)`;
+  const f = ts?.followup;
+  if (ts?.status === 'done') return `nothing: ${ts.last_event}`;
+  if (ts?.status === 'review' && f?.stopped) return `no more follow-ups: ${f.stopped.detail}; remove the ${config.pr.needs_human_label} label to let swarm follow up again`;
+  if (ts?.status === 'review' && f?.seen && inp.codeHost === 'github') return `PR follow-through: ${f.seen.decision} (watched every ${formatMs(config.pr.watch_interval)}; ${f.rounds} of ${config.pr.max_followups} follow-ups used)`;
   if (failing('handed_off')) return `nothing: the work was handed off${ts?.pr ? ` (${ts.pr.url})` : ''}; remove the ${config.tracker.review_label} label or run \`swarm retry ${t.key}\` to run it again`;
   if (pr) return `the next poll finds ${pr.url} and marks the ticket handed off without running an agent`;
   const blocking = ['state', 'labels', 'exclude_labels', 'claimed_elsewhere', 'blockers'].map(failing).filter((c): c is ExplainCheck => c !== undefined);
@@ -113,6 +120,15 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
   if (budget) return `waits: ${budget.detail}`;
   if (failing('concurrency')) return `eligible; waits for a free slot, then attempt ${attemptNo} on ${model}`;
   return `claimed at the next poll (within ${formatMs(config.polling.interval)}): attempt ${attemptNo} on ${model}, branch ${inp.branch}`;
+}
+
+function followupOf(ts: TicketState | undefined, config: Config): ExplainReport['followup'] {
+  const f = ts?.followup;
+  if (!f) return null;
+  return {
+    rounds: f.rounds, max: config.pr.max_followups, head_sha: f.seen?.head_sha ?? null, checks: f.seen?.checks ?? null,
+    decision: f.seen?.decision ?? null, stopped: f.stopped ? `${f.stopped.why}: ${f.stopped.detail}` : null, watched_at: f.seen?.at ?? null,
+  };
 }
 
 function withDaemon(next: string, inp: ExplainInput): string {
@@ -135,6 +151,12 @@ export function renderExplain(r: ExplainReport, p: Paint = plain): string {
     for (const a of r.attempts) {
       out.push(`  ${String(a.number).padStart(2)}  ${a.model.padEnd(7)} ${a.outcome.padEnd(15)} ${a.counted ? 'counted' : '       '}  $${a.cost_usd.toFixed(2)}  ${a.reason.replace(/\s+/g, ' ').slice(0, 80)}`);
     }
+  }
+  if (r.followup) {
+    const f = r.followup;
+    out.push(`Follow-through: ${f.rounds} of ${f.max} follow-ups${f.head_sha ? `; head ${f.head_sha.slice(0, 7)}` : ''}${f.checks ? ` (${f.checks})` : ''}${f.watched_at ? `, watched ${f.watched_at}` : ''}`);
+    if (f.stopped) out.push(`  stopped: ${f.stopped}`);
+    else if (f.decision) out.push(`  ${f.decision}`);
   }
   out.push('');
   out.push(`${p.bold('Next:')} ${r.next}`);

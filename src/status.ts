@@ -4,6 +4,7 @@
 import type { AttemptOutcome, PauseState, SwarmState, TicketState } from './state/types.js';
 import type { LockInfo } from './state/lock.js';
 import { fleetSnapshot, renderFleet, type FleetSnapshot } from './status-fleet.js';
+import { renderWatched, watchedSnapshot, type WatchedPr } from './status-watch.js';
 import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type LaneName, type SnapshotExtra, type WaitingTicket } from './status-account.js';
 
 export interface Snapshot {
@@ -19,6 +20,8 @@ export interface Snapshot {
   totals: { date: string; cost_usd: number; tokens: SwarmState['daily']['tokens']; prs: number; attempts: Partial<Record<AttemptOutcome, number>>; tickets: number };
   /** Fleet mode: every daemon and every lease; null with the embedded store. */
   fleet: FleetSnapshot | null;
+  /** PR follow-through: the handed-off PRs swarm watches, their checks and follow-up rounds. */
+  watched: WatchedPr[];
   /** The shared Claude account, when the caller knows it (absent otherwise). */
   account?: AccountSnapshot | null;
   /** Tickets waiting for their lane's turn, with the reason (absent when the caller has no lanes). */
@@ -80,7 +83,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       }))
       .sort((a, b) => (a.due_at ?? '').localeCompare(b.due_at ?? '')),
     recent: tickets
-      .filter((t) => t.status === 'review')
+      .filter((t) => t.status === 'review' || t.status === 'done')
       .sort((a, b) => b.updated_at.localeCompare(a.updated_at))
       .slice(0, 10)
       .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, outcome: lastAttempt(t)?.outcome ?? '', pr_url: t.pr?.url ?? null, at: t.updated_at, cost_usd: round(t.cost_usd), attempts: t.attempts.length })),
@@ -89,6 +92,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, failures: t.failures, reason: lastAttempt(t)?.reason ?? '' })),
     totals: { date: state.daily.date, cost_usd: round(state.daily.cost_usd), tokens: state.daily.tokens, prs: state.daily.prs, attempts: state.daily.attempts, tickets: tickets.length },
     fleet: fleetSnapshot(state, now),
+    watched: watchedSnapshot(state),
     ...extraParts(extra, now),
   };
 }
@@ -157,6 +161,8 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     if (r.lane) out.push(p.dim(`           ${clip(`${r.lane} lane${r.waiting_because ? ` · then waits: ${r.waiting_because}` : ''}`, width - 11)}`));
   }
   if (s.waiting) out.push('', ...renderWaiting(s.waiting, look));
+
+  if (s.watched.length > 0) out.push('', ...renderWatched(s.watched, width, look));
 
   out.push('');
   out.push(p.bold(`Recently finished (${s.recent.length})`));

@@ -95,6 +95,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       max_attempts: wf.config.agent.max_attempts,
       max_concurrent: wf.config.agent.max_concurrent,
       models: wf.config.agent.models,
+      max_followups: wf.config.pr.max_followups,
     };
     if (wf.config.state.url !== null) {
       // Fleet mode: the database is the shared truth, state.json this daemon's write-ahead journal.

@@ -11,11 +11,14 @@ const MARKS: Record<TicketState['status'], Mark> = {
   review: 'review',
   failed: 'failed',
   released: 'released',
+  done: 'review', // merged or closed: the handoff mark stays as it was
 };
 
 export function appearanceOf(ts: TicketState, maxAttempts: number): Appearance {
   const mark = ts.status === 'released' && ts.cleared ? 'cleared' : MARKS[ts.status];
-  return { mark, sticky: renderSticky(ts, maxAttempts), pr: ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null };
+  const stop = ts.followup?.stopped?.why;
+  const needsHuman = ts.status === 'review' && (stop === 'needs_human' || stop === 'human_push');
+  return { mark, needsHuman, sticky: renderSticky(ts, maxAttempts), pr: ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null };
 }
 
 const HEADLINE: Record<TicketState['status'], string> = {
@@ -25,12 +28,22 @@ const HEADLINE: Record<TicketState['status'], string> = {
   review: '🟢 Pull request opened — ready for review',
   failed: '🔴 swarm gave up on this ticket',
   released: '⚪ Released by swarm',
+  done: '✅ Done',
 };
 
 export function renderSticky(ts: TicketState, maxAttempts: number): string {
-  const lines = [STICKY_MARKER, `**swarm** · ${HEADLINE[ts.status]}`, ''];
+  const f = ts.followup;
+  const following = f?.pending && (ts.status === 'claimed' || ts.status === 'running' || ts.status === 'retry_wait') ? f.pending : null;
+  const headline = following
+    ? `🔵 Following up on the pull request (round ${following.round}: ${following.kind === 'ci' ? 'failing checks' : 'changes requested'})`
+    : ts.status === 'done' && f?.stopped ? (f.stopped.why === 'merged' ? '✅ Pull request merged' : '⚪ Pull request closed without merging') : HEADLINE[ts.status];
+  const lines = [STICKY_MARKER, `**swarm** · ${headline}`, ''];
   lines.push(`Branch: \`${ts.branch}\``);
   if (ts.pr) lines.push(`Pull request: ${ts.pr.url}`);
+  if (f && f.rounds > 0) lines.push(`Follow-ups: ${f.rounds}`);
+  if (ts.status === 'review' && f?.stopped && (f.stopped.why === 'needs_human' || f.stopped.why === 'human_push')) {
+    lines.push(`Needs a human: ${oneLine(f.stopped.detail)} — no more follow-ups until the needs-human label is removed.`);
+  }
   if (ts.status === 'retry_wait' && ts.next_retry_at) lines.push(`Next attempt after ${ts.next_retry_at} (${oneLine(ts.retry_reason ?? 'backoff')})`);
   if (ts.status === 'failed') lines.push(`${ts.failures} counted failures (max_attempts ${maxAttempts}). Remove the failed label or run \`swarm retry ${ts.key}\` to try again.`);
   if (ts.attempts.length > 0) {

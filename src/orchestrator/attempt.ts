@@ -4,7 +4,7 @@
 // transitions: the gate callback and the caller apply them.
 import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
-import type { TicketState } from '../state/types.js';
+import type { PendingFollowup, TicketState } from '../state/types.js';
 import type { Classification, RunResult, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { Runtime, Services } from './runtime.js';
@@ -16,6 +16,8 @@ import { hookEnv, runHook } from '../workspace/hooks.js';
 import { commitsAhead, pushBranch } from '../workspace/git.js';
 import { remainingBudget } from './policy.js';
 import { attemptSummary } from '../agent/summary.js';
+import { resumeFailed } from '../agent/resume.js';
+import { branchCommits, checkoutHead, pushIfAhead, remoteBranchHead } from '../workspace/branch-facts.js';
 
 export interface AttemptInput {
   ticket: Ticket;
@@ -26,6 +28,10 @@ export interface AttemptInput {
   model: string;
   runFile: string;
   signal: AbortSignal;
+  /** PR follow-through: the follow-up this attempt is (same branch and worktree, never a new PR). */
+  followup?: PendingFollowup | null;
+  /** The Claude session to resume (`--resume`), when the ticket's last one may still exist. */
+  resume?: string | null;
   /** Awaited just before the gate: brings the shared pause up to date (fleet mode, one account). */
   ready?: () => Promise<void>;
   /** Asked right before the spawn, synchronously: null to start (recording the start), or why not. */
@@ -42,6 +48,10 @@ export interface AttemptOutput {
   held: string | null;
   /** Whether the gate let the agent start (an attempt record exists for it). */
   started: boolean;
+  /** The branch's commits in the worktree after the run (ahead of base): swarm's own, for follow-through. */
+  commits?: string[];
+  /** A follow-up that pushed: the branch's new head on origin; null otherwise. */
+  followupHead?: string | null;
 }
 
 export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input: AttemptInput): Promise<AttemptOutput> {
@@ -76,6 +86,13 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     return infra(`could not prepare the worktree: ${msg(err)}`, 'workspace');
   }
   if (input.signal.aborted) return cancelledBeforeRun(input.signal);
+  if (input.followup) {
+    try {
+      await checkoutHead(wsPath, ts.branch, input.followup.head_sha);
+    } catch (err) {
+      return infra(`could not bring the worktree to the PR head ${input.followup.head_sha.slice(0, 7)}: ${msg(err)}`, 'workspace');
+    }
+  }
   const before = await runHook('before_run', cfg.hooks.before_run, { cwd: wsPath, env: hookEnvironment, timeoutMs: cfg.hooks.timeout });
   if (!before.ok) return infra(`hooks.before_run failed (${before.timedOut ? 'timed out' : `exit ${before.code}`}): ${lastLine(before.output)}`, 'hook');
 
@@ -92,6 +109,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
         repo: svc.repoSlug,
         workspace: wsPath,
         previous_attempts: ts.attempts.filter((a) => a.number < input.attempt && a.outcome !== 'running'),
+        followup: input.followup ?? null,
       }),
     );
   } catch (err) {
@@ -103,9 +121,9 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   const mcpConfigPath = writeMcpConfig(join(rt.paths.runs, safeSegment(ts.key)), cfg.agent.mcp_servers);
   const budget = remainingBudget(cfg, ts);
   await input.ready?.().catch(() => undefined); // a stale view still meets the gate's own checks
-  const run = await rt.runAgent({
+  const spawn = (resume: string | null, gateFn: () => string | null) => rt.runAgent({
     command: cfg.agent.command,
-    args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget }),
+    args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget, resume: resume ?? undefined }),
     cwd: wsPath,
     env: { ...agentEnv(rt.env, svc.secrets, cfg.agent.env, swarmVars), ...bypass },
     prompt,
@@ -116,21 +134,32 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     onSpawn: input.onSpawn,
     onEvent: input.onEvent,
     signal: input.signal,
-    gate,
+    gate: gateFn,
   });
+  let run = await spawn(input.resume ?? null, gate);
+  // The session to resume is gone (another machine, a cleaned config dir): start fresh at once, in the
+  // same attempt — the prompt already carries the previous attempts.
+  if (started && input.resume && resumeFailed(run) && !input.signal.aborted) {
+    rt.log.info(`Claude session ${input.resume} is not there to resume; starting a fresh session`, ticket.identifier);
+    run = await spawn(null, () => null);
+  }
+  const none = { commits: [] as string[], followupHead: null };
   if (run.held !== null) return { ...infra('held', 'held'), held: run.held };
-  if (!started) return { cls: classify(run, { prExists: false, commitsAhead: 0, canAutoOpen: false }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() }), pr: null, run, held: null, started };
+  if (!started) return { cls: classify(run, { prExists: false, commitsAhead: 0, canAutoOpen: false }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() }), pr: null, run, held: null, started, ...none };
   const after = await runHook('after_run', cfg.hooks.after_run, { cwd: wsPath, env: hookEnvironment, timeoutMs: cfg.hooks.timeout });
   if (!after.ok) rt.log.warn(`hooks.after_run failed (exit ${after.code}): ${lastLine(after.output)}`, ticket.identifier);
+  if (input.followup) return followupOutcome(rt, svc, cfg, input.followup, ts, wsPath, run);
 
   let pr: PullRequest | null;
   let ahead: number;
+  let commits: string[];
   try {
     pr = await svc.codeHost.findPullRequest(ts.branch);
     ahead = await commitsAhead(wsPath, svc.baseBranch);
+    commits = await branchCommits(wsPath, svc.baseBranch);
   } catch (err) {
     // Without the facts we cannot tell success from failure; never guess. The next claim re-checks.
-    return { cls: { ...infraCls(`could not check for a pull request: ${msg(err)}`, 'handoff-check') }, pr: null, run, held: null, started };
+    return { cls: { ...infraCls(`could not check for a pull request: ${msg(err)}`, 'handoff-check') }, pr: null, run, held: null, started, ...none };
   }
   const open = pr && pr.state !== 'closed' ? pr : null;
   let cls = classify(run, { prExists: open !== null, commitsAhead: ahead, canAutoOpen: cfg.pr.auto_open || svc.codeHost.kind === 'none' }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() });
@@ -143,7 +172,27 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
       cls = infraCls(`the agent committed but swarm could not push or open the PR: ${msg(err)}`, 'auto-open');
     }
   }
-  return { cls, pr: cls.outcome === 'pr_opened' || cls.outcome === 'pr_auto_opened' ? (pr ?? open) : null, run, held: null, started };
+  return { cls, pr: cls.outcome === 'pr_opened' || cls.outcome === 'pr_auto_opened' ? (pr ?? open) : null, run, held: null, started, commits, followupHead: null };
+}
+
+/**
+ * A follow-up's facts: what it committed but did not push is pushed (never forced), then it succeeded
+ * exactly when origin's branch moved past the head it was started for onto a commit of this worktree.
+ */
+async function followupOutcome(rt: Runtime, svc: Services, cfg: Workflow['config'], f: PendingFollowup, ts: TicketState, wsPath: string, run: RunResult): Promise<AttemptOutput> {
+  let head: string | null;
+  let commits: string[];
+  try {
+    await pushIfAhead(wsPath, ts.branch).catch((err: Error) => rt.log.warn(`could not push the follow-up's commits: ${msg(err)}`, ts.identifier));
+    head = await remoteBranchHead(wsPath, ts.branch);
+    commits = await branchCommits(wsPath, svc.baseBranch);
+  } catch (err) {
+    return { cls: infraCls(`could not read the branch after the follow-up: ${msg(err)}`, 'handoff-check'), pr: null, run, held: null, started: true, commits: [], followupHead: null };
+  }
+  const pushed = head !== null && head !== f.head_sha && commits.includes(head);
+  const cls = classify(run, { prExists: pushed, commitsAhead: 0, canAutoOpen: false }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() });
+  const reason = pushed && cls.outcome === 'pr_opened' ? `pushed ${head!.slice(0, 7)} to ${ts.branch}` : cls.reason;
+  return { cls: { ...cls, reason }, pr: null, run, held: null, started: true, commits, followupHead: pushed ? head : null };
 }
 
 function prBody(ticket: Ticket, run: RunResult): string {
@@ -156,11 +205,11 @@ function infraCls(reason: string, rule: string): Classification {
   return { outcome: 'infra_failed', counted: false, reason, resetAt: null, limitType: null, rule };
 }
 function infra(reason: string, rule: string): AttemptOutput {
-  return { cls: infraCls(reason, rule), pr: null, run: null, held: null, started: false };
+  return { cls: infraCls(reason, rule), pr: null, run: null, held: null, started: false, commits: [], followupHead: null };
 }
 function cancelledBeforeRun(signal: AbortSignal): AttemptOutput {
   const why = signal.reason === 'shutdown' ? 'interrupted by shutdown' : 'cancelled before the agent started';
-  return { cls: { outcome: 'cancelled', counted: false, reason: why, resetAt: null, limitType: null, rule: 'cancel' }, pr: null, run: null, held: null, started: false };
+  return { cls: { outcome: 'cancelled', counted: false, reason: why, resetAt: null, limitType: null, rule: 'cancel' }, pr: null, run: null, held: null, started: false, commits: [], followupHead: null };
 }
 export function safeSegment(key: string): string {
   return key.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 80) || 'ticket';

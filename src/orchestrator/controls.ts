@@ -40,6 +40,6 @@ export function releaseControl(state: SwarmState, key: string, now: number): Con
   if (!ts) return { step: null, result: { ok: false, message: `ticket ${key} is not known to swarm; nothing to release` } };
   if (ts.status === 'released') return { step: null, result: { ok: true, message: `ticket ${ts.identifier} was not claimed` } };
   // Handed off or failed: there is no claim to drop, and dropping the mark would hide the outcome.
-  if (ts.status === 'review' || ts.status === 'failed') return { step: null, result: { ok: true, message: `ticket ${ts.identifier} is not claimed (it is ${ts.status === 'review' ? 'in review' : 'failed'}); \`swarm retry ${key}\` to run it again` } };
+  if (ts.status === 'review' || ts.status === 'failed' || ts.status === 'done') return { step: null, result: { ok: true, message: `ticket ${ts.identifier} is not claimed (it is ${ts.status === 'review' ? 'in review' : ts.status}); \`swarm retry ${key}\` to run it again` } };
   return { step: dropClaim(ts, 'operator', 'released by an operator (swarm release)', now), result: { ok: true, message: `released ${ts.identifier}; its worktree and branch are kept` } };
 }

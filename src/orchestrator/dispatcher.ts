@@ -9,7 +9,8 @@ import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
 import { hostname } from 'node:os';
-import { claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
+import { claim, dropClaim, finish, followupStarted, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
+import type { FollowupCheck, FollowupComment } from '../state/types.js';
 import { terminateGroup } from '../agent/procs.js';
 import { orphanIsOurs } from './recovery.js';
 import type { Takeover } from '../fleet/coordinator.js';
@@ -38,7 +39,7 @@ export interface DispatcherDeps {
 }
 
 /** A ticket in one of these needs no lease once the tracker shows it. */
-const SETTLED = new Set(['review', 'failed', 'released']);
+const SETTLED = new Set(['review', 'failed', 'released', 'done']);
 
 export class Dispatcher {
   readonly running = new Map<string, Running>();
@@ -117,9 +118,11 @@ export class Dispatcher {
     // The branch chosen at the first claim is kept for good, even if the title changes later.
     const branch = prev?.branch || branchName(wf.config.workspace.branch_prefix, fresh);
     const worktree = prev?.worktree || join(svc.worktrees.root, worktreeDirName(branch));
+    // A follow-up waiting to run again (a pause, a restart) works on the open PR: that is no duplicate.
+    const followingUp = prev?.followup?.pending != null;
     let pr;
     try {
-      pr = await svc.codeHost.findPullRequest(branch);
+      pr = followingUp ? null : await svc.codeHost.findPullRequest(branch);
     } catch (err) {
       rt.log.warn(`could not look for an existing pull request: ${(err as Error).message} (will retry next poll)`, fresh.identifier);
       return false;
@@ -138,6 +141,43 @@ export class Dispatcher {
       await ledger.commit(dropClaim(ledger.ticket(key)!, 'claim_failed', 'the tracker did not take the claim', rt.now()));
       return false;
     }
+    this.dispatch(fresh);
+    return true;
+  }
+
+  /**
+   * PR follow-through: start a follow-up for a handed-off ticket (same branch and worktree). Its round and
+   * triggers are committed before the tracker hears of it or anything runs, so no trigger is acted on twice
+   * whatever is killed when. False when it did not start (not held, gone from the tracker, a write refused).
+   */
+  async startFollowup(key: string, f: { pr: number; kind: 'ci' | 'review'; head_sha: string; triggers: string[]; checks: FollowupCheck[]; comments: FollowupComment[] }): Promise<boolean> {
+    const { rt, ledger, settings } = this.d;
+    if ((await rt.coordinator.acquire(key)) === null) return false;
+    const release = async () => {
+      const ts = ledger.ticket(key);
+      if (!this.running.has(key) && (!ts || ts.synced_rev >= ts.rev)) await rt.coordinator.release(key);
+    };
+    const ts = ledger.ticket(key);
+    // Re-check at the last moment: another daemon (fleet) may have acted on these triggers meanwhile.
+    if (!ts || ts.status !== 'review' || ts.followup?.stopped || f.triggers.some((t) => ts.followup?.handled.includes(t))) {
+      await release();
+      return false;
+    }
+    let fresh: Ticket | null;
+    try {
+      fresh = await settings.svc.tracker.fetch(key);
+    } catch (err) {
+      rt.log.warn(`could not re-read before the follow-up: ${(err as Error).message}`, ts.identifier);
+      await release();
+      return false;
+    }
+    if (!fresh || !fresh.open) {
+      await release();
+      return false;
+    }
+    await ledger.commit(followupStarted(ts, { ...f, round: (ts.followup?.rounds ?? 0) + 1 }, rt.now()));
+    void settings.svc.worktrees.prefetch(ts.branch, fresh);
+    await this.d.sync.sync(key, fresh); // a failed write is retried by reconcile; the follow-up goes on
     this.dispatch(fresh);
     return true;
   }
@@ -187,6 +227,9 @@ export class Dispatcher {
     const attemptNo = prepared.attempts.length + 1;
     const model = modelFor(prepared.failures, cfg.agent.models);
     const file = runFile(rt.paths, safeSegment(key), attemptNo);
+    const followup = prepared.followup?.pending ?? null;
+    // A follow-up resumes the ticket's last Claude session when there is one (runAttempt starts fresh if it is gone).
+    const resume = followup ? [...prepared.attempts].reverse().find((a) => a.session_id !== null)?.session_id ?? null : null;
     const out = await runAttempt(rt, svc, wf, {
       ticket,
       ts: prepared,
@@ -194,6 +237,8 @@ export class Dispatcher {
       model,
       runFile: file,
       signal: entry.ac.signal,
+      followup,
+      resume,
       ready: () => rt.coordinator.beforeSpawn(),
       // The last moment: the same synchronous step spawns the agent, so no pause can begin in between.
       gate: () => {

@@ -12,6 +12,7 @@ import { activePause, capacity, choose, eligibility, idleVerdict, nextWakeMs, tr
 import { reconcile } from './reconcile.js';
 import { Dispatcher, type Running } from './dispatcher.js';
 import { TrackerSync } from './sync.js';
+import { PrFollower } from './follower.js';
 import { Alarm } from './alarm.js';
 import { pauseControl, releaseControl, resumeControl, retryControl, type Control, type ControlResult } from './controls.js';
 import type { Runtime, ServiceFactory, Services, Settings } from './runtime.js';
@@ -22,6 +23,8 @@ export class Orchestrator {
   readonly ledger: Ledger;
   readonly sync: TrackerSync;
   private readonly work: Dispatcher;
+  /** PR follow-through: watches handed-off PRs and starts follow-ups. */
+  readonly follower: PrFollower;
   private readonly alarm = new Alarm();
   private readonly settings: Settings;
   private draining = false;
@@ -46,6 +49,7 @@ export class Orchestrator {
     this.ledger = new Ledger(state, rt.store, rt.log);
     this.sync = new TrackerSync(this.ledger, this.settings, rt.log, rt.coordinator);
     this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm });
+    this.follower = new PrFollower({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work });
     this.servicesKey = serviceKey(wf);
     rt.log.setSecrets([...svc.secrets, ...wf.secrets]);
     rt.coordinator.onControl(({ kind, key }) => this.controlHere(kind, key));
@@ -113,6 +117,8 @@ export class Orchestrator {
     this.lastTickets = tickets;
     await reconcile({ rt: this.rt, ledger: this.ledger, sync: this.sync, settings: this.settings, running: this.work.running }, tickets);
     if (this.draining || this.stopped) return 0;
+    // Follow-ups first: they finish work already handed off (same slots, pauses and budgets).
+    await this.follower.poll(tickets, () => capacity(this.workflow.config, this.state, this.running.size) > 0 && this.rt.coordinator.canClaim());
     const ctx = this.context();
     const eligibleIgnoringPause = tickets.filter((t) => eligibility(t, ctx).every((c) => c.pass || c.rule === 'pause' || c.rule === 'running'));
     for (const t of choose(tickets, ctx)) {
@@ -167,6 +173,7 @@ export class Orchestrator {
 
   /** Poll now (POST /api/v1/refresh). */
   refresh(): void {
+    this.follower.due();
     this.alarm.ring();
   }
 

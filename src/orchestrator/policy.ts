@@ -41,7 +41,7 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   }
   checks.push({ rule: 'labels', pass: missing.length === 0, detail: missing.length === 0 ? `carries ${tr.labels.join(', ')}` : `missing label ${missing.join(', ')}` });
   checks.push({ rule: 'exclude_labels', pass: excluded.length === 0, detail: excluded.length === 0 ? 'no excluded label' : `carries excluded label ${excluded.join(', ')}` });
-  const handedOff = has(tr.review_label) || has(tr.failed_label) || ts?.status === 'review';
+  const handedOff = has(tr.review_label) || has(tr.failed_label) || ts?.status === 'review' || ts?.status === 'done';
   checks.push({ rule: 'handed_off', pass: !handedOff, detail: handedOff ? `already handed off (${has(tr.failed_label) ? tr.failed_label : ts?.pr?.url ?? tr.review_label})` : 'not handed off yet' });
   const holder = ctx.heldElsewhere?.(t.key) ?? null;
   const elsewhere = holder !== null || (has(tr.running_label) && !ours);

@@ -71,6 +71,8 @@ export type Mark = 'running' | 'review' | 'failed' | 'released' | 'cleared';
 /** What `Tracker.show()` makes the ticket look like. */
 export interface Appearance {
   mark: Mark;
+  /** PR follow-through stopped for a human: pr.needs_human_label shown (removed otherwise, when present). */
+  needsHuman?: boolean;
   /** Content of the sticky status comment; null leaves the comment alone. */
   sticky: string | null;
   /** The pull request to link to the ticket (Linear attaches it; GitHub links through "Closes #n"). */

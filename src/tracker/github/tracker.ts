@@ -200,6 +200,9 @@ export class GitHubTracker implements Tracker, CodeHost {
     for (const label of owned) {
       if (label.toLowerCase() !== wanted?.toLowerCase() && has(label)) await this.removeLabel(ticket, label);
     }
+    const human = this.config.pr.needs_human_label;
+    if (appearance.needsHuman && !has(human)) await this.addLabel(ticket, human);
+    else if (!appearance.needsHuman && mark !== 'review' && has(human)) await this.removeLabel(ticket, human);
     // The PR is linked by its own body ("Closes #n") and shown in the sticky comment.
     if (appearance.sticky !== null) await this.commentsApi.upsertSticky(ticket.number, appearance.sticky);
   }

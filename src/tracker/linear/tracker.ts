@@ -333,6 +333,13 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
           if ([cfg.running_state, cfg.review_state, cfg.failed_state].includes(now.name)) await move(back);
           break;
       }
+      // pr.needs_human_label, when the team or workspace has it (a state for it is not supported: the sticky says it).
+      const humanLabel = r.labels.get(opts.config.pr.needs_human_label) ?? null;
+      const hasHuman = ticket.labels.some((l) => l === opts.config.pr.needs_human_label);
+      if (humanLabel !== null && appearance.needsHuman && !hasHuman) await api.request(Q.ADD_LABEL_MUTATION, { id: ticket.id, labelId: humanLabel } satisfies Q.Vars['addLabel']);
+      if (humanLabel !== null && !appearance.needsHuman && appearance.mark !== 'review' && hasHuman) {
+        await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { removedLabelIds: [humanLabel] } } satisfies Q.Vars['issueUpdate']);
+      }
       if (appearance.sticky !== null) await upsertSticky(ticket, appearance.sticky);
     },
 

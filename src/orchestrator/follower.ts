@@ -1,0 +1,166 @@
+// PR follow-through in the loop (SPEC §10): every pr.watch_interval, observe the PR of each handed-off
+// ticket (conditional requests: an idle PR costs only 304s), and on every poll act on the latest
+// observation — the end of the ticket when the PR is merged or closed, a stop for a human, or a follow-up
+// attempt when a slot is free. What to do is decided in followup-policy.ts; every change is a lifecycle
+// step; the follow-up itself is claimed and run by the dispatcher like any attempt.
+import type { Ticket } from '../tracker/types.js';
+import type { PrObservation } from '../tracker/pr-watch.js';
+import type { TicketState } from '../state/types.js';
+import type { Ledger } from '../state/ledger.js';
+import { commitsSeen, followupsResumed, needsHuman, prClosed, type Step } from '../state/lifecycle.js';
+import { TrackerError } from '../errors.js';
+import { checkSummary, decideFollowup, type FollowupDecision } from './followup-policy.js';
+import { activePause, budgetStop } from './policy.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { TrackerSync } from './sync.js';
+import type { Runtime, Settings } from './runtime.js';
+
+export interface FollowerDeps {
+  rt: Runtime;
+  ledger: Ledger;
+  sync: TrackerSync;
+  settings: Settings;
+  work: Pick<Dispatcher, 'startFollowup' | 'running'>;
+}
+
+/** Requests a watch round may spend on one PR's failing check logs, at most. */
+const MAX_LOGS = 3;
+
+export class PrFollower {
+  /** The latest observation per ticket key (refreshed every pr.watch_interval). */
+  private readonly seen = new Map<string, PrObservation>();
+  private lastWatch = Number.NEGATIVE_INFINITY;
+  /** For /metrics and benches: watch rounds and observations made. */
+  readonly stats = { rounds: 0, observed: 0 };
+
+  constructor(private readonly d: FollowerDeps) {}
+
+  /** Handed-off tickets whose PR is watched. */
+  watched(): TicketState[] {
+    return Object.values(this.d.ledger.state.tickets).filter((t) => t.status === 'review' && t.pr !== null && t.pr.number > 0);
+  }
+
+  /**
+   * One poll's share: observe when the interval is due, then act on what was seen. `listed` is this poll's
+   * listing (a removed needs-human label is noticed there); `canStart` says whether a slot is free now.
+   */
+  async poll(listed: readonly Ticket[], canStart: () => boolean): Promise<void> {
+    const { rt, settings } = this.d;
+    const watch = settings.svc.codeHost.watch;
+    if (!watch) return;
+    const now = rt.now();
+    if (now - this.lastWatch >= settings.wf.config.pr.watch_interval) {
+      this.lastWatch = now;
+      await this.observeAll();
+    }
+    const byKey = new Map(listed.map((t) => [t.key, t]));
+    for (const ts of this.watched()) {
+      if (this.d.work.running.has(ts.key) || this.d.sync.isSyncing(ts.key)) continue;
+      if (rt.coordinator.heldElsewhere(ts.key) !== null) continue;
+      const obs = this.seen.get(ts.key);
+      if (!obs || obs.number !== ts.pr!.number) continue;
+      try {
+        if (await this.handedBack(ts, byKey.get(ts.key), obs)) continue;
+        await this.act(this.d.ledger.ticket(ts.key)!, obs, canStart);
+      } catch (err) {
+        rt.log.warn(`PR follow-through: ${(err as Error).message} (will try again next poll)`, ts.identifier);
+      }
+    }
+  }
+
+  /** The watch interval is due on the next poll (tests, POST /api/v1/refresh). */
+  due(): void {
+    this.lastWatch = Number.NEGATIVE_INFINITY;
+  }
+
+  private async observeAll(): Promise<void> {
+    const { rt, settings } = this.d;
+    const watch = settings.svc.codeHost.watch!;
+    this.stats.rounds++;
+    const keys = new Set<string>();
+    for (const ts of this.watched()) {
+      keys.add(ts.key);
+      try {
+        const obs = await watch.observe(ts.pr!.number);
+        this.stats.observed++;
+        this.seen.set(ts.key, obs);
+      } catch (err) {
+        if (err instanceof TrackerError && err.kind === 'rate_limited') {
+          rt.log.warn(`PR follow-through waits: ${err.message}`);
+          return; // the rest next interval
+        }
+        rt.log.debug(`could not watch PR #${ts.pr!.number}: ${(err as Error).message}`, ts.identifier);
+      }
+    }
+    for (const k of this.seen.keys()) if (!keys.has(k)) this.seen.delete(k);
+  }
+
+  /** A human removed the needs-human label: follow-ups may start again (confirmed with a fresh read). */
+  private async handedBack(ts: TicketState, listed: Ticket | undefined, obs: PrObservation): Promise<boolean> {
+    const stop = ts.followup?.stopped?.why;
+    if ((stop !== 'needs_human' && stop !== 'human_push') || !listed || ts.synced_rev < ts.rev) return false;
+    const label = this.d.settings.wf.config.pr.needs_human_label;
+    const has = (t: Ticket) => t.labels.some((l) => l.toLowerCase() === label.toLowerCase());
+    if (has(listed)) return false;
+    const fresh = await this.d.settings.svc.tracker.fetch(ts.key);
+    if (!fresh || has(fresh)) return false;
+    await this.commitHeld(ts.key, followupsResumed(ts, `${label} was removed: follow-ups may start again (the branch head ${obs.head_sha.slice(0, 7)} is taken as the starting point)`, obs.head_sha, this.d.rt.now()), fresh);
+    return true;
+  }
+
+  private async act(ts: TicketState, obs: PrObservation, canStart: () => boolean): Promise<void> {
+    const { rt, ledger, settings } = this.d;
+    const cfg = settings.wf.config;
+    if (obs.state === 'open' && (ts.followup?.ours.length ?? 0) === 0) {
+      // Handed off without a run of ours on record (found, or an older state): its head is where we start.
+      await ledger.commit(commitsSeen(ts, [obs.head_sha], rt.now()));
+      ts = ledger.ticket(ts.key)!;
+    }
+    const decision = decideFollowup(ts, obs, { config: cfg, budgetStop: budgetStop(cfg, ledger.state, ts) });
+    const now = rt.now();
+    const waitWhy = decision.act === 'followup' ? this.startBlocked(canStart) : null;
+    ledger.noteWatch(ts.key, { at: new Date(now).toISOString(), head_sha: obs.head_sha, checks: checkSummary(obs), decision: waitWhy ? `${decision.why} — waiting: ${waitWhy}` : decision.why });
+    switch (decision.act) {
+      case 'none':
+        return;
+      case 'done':
+        await this.commitHeld(ts.key, prClosed(ts, decision.merged, now));
+        return;
+      case 'stop':
+        await this.commitHeld(ts.key, needsHuman(ts, decision.why, decision.reason, cfg.pr.needs_human_label, now));
+        return;
+      case 'followup':
+        if (waitWhy === null) await this.start(ts, obs, decision);
+    }
+  }
+
+  /** Why a follow-up cannot start now (it starts on a later poll), or null. */
+  private startBlocked(canStart: () => boolean): string | null {
+    const pause = activePause(this.d.ledger.state.pause, this.d.rt.now());
+    if (pause) return `dispatch paused (${pause.kind})`;
+    return canStart() ? null : 'no free slot';
+  }
+
+  private async start(ts: TicketState, obs: PrObservation, d: Extract<FollowupDecision, { act: 'followup' }>): Promise<void> {
+    const watch = this.d.settings.svc.codeHost.watch!;
+    const bytes = this.d.settings.wf.config.pr.log_excerpt_bytes;
+    const checks = [];
+    // Logs are fetched only now, for a failure that will be acted on, and capped.
+    for (const [i, c] of d.failing.entries()) {
+      let excerpt = '';
+      if (c.source === 'check_run' && i < MAX_LOGS) excerpt = await watch.logExcerpt(c, bytes).catch(() => '');
+      checks.push({ name: c.name, conclusion: c.conclusion ?? '', summary: c.summary, log_excerpt: excerpt });
+    }
+    await this.d.work.startFollowup(ts.key, { pr: obs.number, kind: d.kind, head_sha: d.head_sha, triggers: d.triggers, checks, comments: d.comments });
+  }
+
+  /** Commit a change for a ticket nobody else holds, show it, and let the lease go again (fleet mode). */
+  private async commitHeld(key: string, step: Step, view?: Ticket): Promise<void> {
+    const c = this.d.rt.coordinator;
+    const had = c.holds(key);
+    if (!had && (await c.acquire(key)) === null) return;
+    await this.d.ledger.commit(step);
+    const shown = await this.d.sync.sync(key, view);
+    if (c.shared && !had && shown && !this.d.work.running.has(key)) await c.release(key);
+  }
+}
