@@ -17,6 +17,7 @@ import { benchFootprint, calibrate } from './targets/footprint.mjs';
 import { benchParse } from './targets/parse-throughput.mjs';
 import { benchPolling } from './targets/polling.mjs';
 import { benchReaction } from './targets/reaction.mjs';
+import { benchPrWatch } from './targets/pr-watch.mjs';
 
 if (!fs.existsSync(path.join(DIST, 'cli.js'))) {
   console.error('bench: dist/ is missing; run `npm run bench` (it builds first) or `npm run build`.');
@@ -71,6 +72,7 @@ await section('polling', benchPolling);
 await section('footprint', benchFootprint);
 await section('reaction', benchReaction);
 await section('dispatch', benchDispatch);
+await section('pr-watch', benchPrWatch);
 cleanupCompiled();
 
 const after = machine();

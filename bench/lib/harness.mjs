@@ -20,8 +20,9 @@ function merge(a, b) {
 }
 
 /** A repository with `files` generated files, configured for the GitHub tracker against `gh`. */
-export async function makeProject(gh, { files = 0, config = {}, scenario = [{ init: true }, { sleep: 600_000 }] } = {}) {
-  const repo = await makeRepo({ files });
+export async function makeProject(gh, { files = 0, config = {}, scenario = [{ init: true }, { sleep: 600_000 }], repo: given = null } = {}) {
+  // `repo`: one made beforehand (a fake GitHub that serves PR heads from its bare origin needs it first).
+  const repo = given ?? (await makeRepo({ files }));
   const scenariosFile = path.join(repo.base, 'scenarios.json');
   const claudeLog = path.join(repo.base, 'claude-calls.jsonl');
   const env = {};

@@ -63,6 +63,7 @@ export async function makeProject(config: Record<string, unknown> = {}, opts: { 
     FAKE_CLAUDE_SCENARIOS: scenariosFile,
     FAKE_CLAUDE_LOG: claudeLog,
     FAKE_CLAUDE_PROMPT_DIR: promptDir,
+    FAKE_CLAUDE_SESSIONS: path.join(repo.base, 'claude-sessions'),
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_AUTHOR_NAME: 'Swarm Agent',
     GIT_AUTHOR_EMAIL: 'agent@example.invalid',

@@ -5,7 +5,7 @@
 // fake GitHub API, grandchildren, hangs and exits.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { appendFileSync, createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,6 +66,29 @@ if (process.getuid?.() === 0 && ctx.permissionMode === 'bypassPermissions' && en
   process.stderr.write('--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons\n');
   process.exit(1);
 }
+
+// 2b. `--resume <id>`: like the real CLI (test/fixtures/claude/bad-resume.*), a session with no transcript
+// under this config dir fails at once — one error_during_execution result, no init, no turn, rc 1. A
+// resumed session keeps its id unless --fork-session gives it a new one. The fake's "transcripts" are
+// empty files named by session id under $FAKE_CLAUDE_SESSIONS (default: <CLAUDE_CONFIG_DIR or ~/.claude>/fake-sessions).
+const sessionsDir = env.FAKE_CLAUDE_SESSIONS || join(env.CLAUDE_CONFIG_DIR || join(env.HOME || '/tmp', '.claude'), 'fake-sessions');
+const resumeId = flag('--resume');
+if (resumeId !== null) {
+  if (!existsSync(join(sessionsDir, resumeId.replace(/[^A-Za-z0-9-]/g, '_')))) {
+    const text = `No conversation found with session ID: ${resumeId}`;
+    process.stdout.write(JSON.stringify({
+      type: 'result', subtype: 'error_during_execution', duration_ms: 0, duration_api_ms: 0, is_error: true, num_turns: 0, stop_reason: null,
+      session_id: flag('--session-id') ?? randomUUID(), total_cost_usd: 0, usage: { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 },
+      modelUsage: {}, permission_denials: [], uuid: randomUUID(), errors: [text],
+    }) + '\n');
+    process.stderr.write(text + '\n');
+    await new Promise((r) => process.stdout.write('', r));
+    process.exit(1);
+  }
+  if (!argv.includes('--fork-session')) ctx.sessionId = resumeId;
+}
+mkdirSync(sessionsDir, { recursive: true });
+writeFileSync(join(sessionsDir, ctx.sessionId.replace(/[^A-Za-z0-9-]/g, '_')), '');
 
 // 3. The prompt, from stdin.
 const chunks = [];

@@ -205,6 +205,13 @@ export class FakeGitHubState {
     const now = this.tick();
     pull.merged_at = now;
     this.setState(n, 'closed', this.tokenUser);
+    // Merged into the default branch, a closing keyword in the body closes the issue it names (GitHub docs,
+    // "Linking a pull request to an issue using a keyword": close(s|d), fix(es|ed), resolve(s|d) #n).
+    if (pull.base !== this.defaultBranch) return;
+    for (const m of pull.body.matchAll(/\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b/gi)) {
+      const target = this.items.get(Number(m[1]));
+      if (target && !target.isPull && target.state === 'open') this.setState(target.number, 'closed', this.tokenUser);
+    }
   }
 
   /**
