@@ -182,6 +182,10 @@ describe('webhook notifications', () => {
     expect(errors[0]).toMatch(/HTTP 500/);
     expect(unhandled).toEqual([]);
     expect(notificationFor(ev({ type: 'claimed', ticket: '#1', key: '1', branch: 'b', worktree: 'w', title: 't', url: 'u' }).event)).toBeNull();
+    // PR follow-through: a follow-up starting and a ticket stopping for a human are pushed; a push back to review is not.
+    expect(notificationFor(ev({ type: 'followup_started', ticket: '#1', key: '1', pr: 7, round: 2, kind: 'ci', head_sha: 'a'.repeat(40), triggers: [], checks: [], comments: [] }).event)).toBe('↻ #1 follow-up round 2 (failing checks) on PR #7');
+    expect(notificationFor(ev({ type: 'needs_human', ticket: '#1', key: '1', why: 'human_push', reason: 'hanna pushed abc1234', label: 'agent:needs-human' }).event)).toBe('✋ #1 needs a human (agent:needs-human): hanna pushed abc1234');
+    expect(notificationFor(ev({ type: 'followup_pushed', ticket: '#1', key: '1', round: 1, head_sha: 'a'.repeat(40), commits: [] }).event)).toBeNull();
     const off = new Notifier({ url: () => null });
     off.listener(ev({ type: 'paused', kind: 'operator', until: null, reason: 'x', limit_type: null }));
     await off.flush();
