@@ -30,6 +30,8 @@ export class PrFollower {
   /** The latest observation per ticket key (refreshed every pr.watch_interval). */
   private readonly seen = new Map<string, PrObservation>();
   private lastWatch = Number.NEGATIVE_INFINITY;
+  /** Stopped tickets seen carrying the needs-human label (its removal is a hand-back). */
+  private readonly labelSeen = new Set<string>();
   /** For /metrics and benches: watch rounds and observations made. */
   readonly stats = { rounds: 0, observed: 0 };
 
@@ -49,7 +51,8 @@ export class PrFollower {
     const watch = settings.svc.codeHost.watch;
     if (!watch) return;
     const now = rt.now();
-    if (now - this.lastWatch >= settings.wf.config.pr.watch_interval) {
+    const watchRound = now - this.lastWatch >= settings.wf.config.pr.watch_interval;
+    if (watchRound) {
       this.lastWatch = now;
       await this.observeAll();
     }
@@ -60,7 +63,7 @@ export class PrFollower {
       const obs = this.seen.get(ts.key);
       if (!obs || obs.number !== ts.pr!.number) continue;
       try {
-        if (await this.handedBack(ts, byKey.get(ts.key), obs)) continue;
+        if (await this.handedBack(ts, byKey.get(ts.key), obs, watchRound)) continue;
         await this.act(this.d.ledger.ticket(ts.key)!, obs, canStart);
       } catch (err) {
         rt.log.warn(`PR follow-through: ${(err as Error).message} (will try again next poll)`, ts.identifier);
@@ -95,15 +98,29 @@ export class PrFollower {
     for (const k of this.seen.keys()) if (!keys.has(k)) this.seen.delete(k);
   }
 
-  /** A human removed the needs-human label: follow-ups may start again (confirmed with a fresh read). */
-  private async handedBack(ts: TicketState, listed: Ticket | undefined, obs: PrObservation): Promise<boolean> {
+  /**
+   * A human removed the needs-human label: follow-ups may start again (confirmed with a fresh read). A
+   * ticket the poll does not list (Linear: In Review is not an eligible state) is read once per watch round.
+   */
+  private async handedBack(ts: TicketState, listed: Ticket | undefined, obs: PrObservation, watchRound: boolean): Promise<boolean> {
     const stop = ts.followup?.stopped?.why;
-    if ((stop !== 'needs_human' && stop !== 'human_push') || !listed || ts.synced_rev < ts.rev) return false;
+    if ((stop !== 'needs_human' && stop !== 'human_push') || ts.synced_rev < ts.rev || (!listed && !watchRound)) return false;
     const label = this.d.settings.wf.config.pr.needs_human_label;
     const has = (t: Ticket) => t.labels.some((l) => l.toLowerCase() === label.toLowerCase());
-    if (has(listed)) return false;
-    const fresh = await this.d.settings.svc.tracker.fetch(ts.key);
-    if (!fresh || has(fresh)) return false;
+    // Handed back = the label was there and now is not. A tracker that never showed it (a Linear workspace
+    // without such a label) must not read as a human's hand-back, or the bound would reset forever.
+    if (listed && has(listed)) {
+      this.labelSeen.add(ts.key);
+      return false;
+    }
+    const fresh = listed && !this.labelSeen.has(ts.key) ? listed : await this.d.settings.svc.tracker.fetch(ts.key);
+    if (!fresh) return false;
+    if (has(fresh)) {
+      this.labelSeen.add(ts.key);
+      return false;
+    }
+    if (!this.labelSeen.has(ts.key)) return false;
+    this.labelSeen.delete(ts.key);
     await this.commitHeld(ts.key, followupsResumed(ts, `${label} was removed: follow-ups may start again (the branch head ${obs.head_sha.slice(0, 7)} is taken as the starting point)`, obs.head_sha, this.d.rt.now()), fresh);
     return true;
   }

@@ -438,4 +438,21 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
       expect(lin.issue(k).comments).toEqual([]);
     }
   });
+  it('PR follow-through on Linear: a failing check on the GitHub PR → one follow-up, In Progress while it runs, back to In Review; merged → done', async () => {
+    project.writeWorkflow(linearConfig({ pr: { watch_interval: '1s' } }));
+    const key = lin.addIssue({ title: 'Follow me through', branchName: 'eng-1-follow-me-through' });
+    const fix = [{ init: true }, { text: 'Fixing.' }, { commit: { file: 'fix.txt' } }, { push: true }, { result: {} }];
+    project.setScenarios({ [key]: ['commit_and_pr', [{ sleep: 1500 }, ...fix]] });
+    daemon = startDaemon(project);
+    await waitFor(() => inReview(key) && gh.pulls.length === 1, { timeoutMs: 60_000, what: `${key} in review with its PR` });
+    const pr = gh.pulls[0]!.number;
+    await gh.addCheckRun(pr, { name: 'build', conclusion: 'failure', summary: 'broken', log: 'error: it broke\n' });
+    await waitFor(() => lin.issue(key).state === 'In Progress', { timeoutMs: 30_000, what: `${key} In Progress for the follow-up` });
+    await waitFor(() => project.events().some((e) => e.type === 'followup_pushed'), { timeoutMs: 60_000, what: 'the follow-up pushed' });
+    await waitFor(() => inReview(key), { timeoutMs: 30_000, what: `${key} back in review` });
+    expect(project.claudeCalls()).toHaveLength(2);
+    expect(gh.pulls).toHaveLength(1);
+    gh.mergePull(pr);
+    await waitFor(() => Object.values(project.state().tickets).some((t: any) => t.status === 'done'), { timeoutMs: 30_000, what: 'done once merged' });
+  });
 });
