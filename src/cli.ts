@@ -89,6 +89,15 @@ export async function run(argv: string[], io: IO): Promise<number> {
     .description('resume dispatch after any pause')
     .action(act(async () => (await control()).controlCommand({ kind: 'resume' }, io)));
   program
+    .command('state')
+    .description('move the state between the embedded files and a fleet database (swarm state migrate)')
+    .command('migrate')
+    .description("copy this clone's .swarm/state.json (tickets, attempts, retry queue, pause, today's spend) into a fleet database")
+    .option('--to <url>', 'postgres://user@host/db, or $VARIABLE holding it (default: state.url of WORKFLOW.md)')
+    .option('--force', 'overwrite ticket records the database already has')
+    .option('--workflow <file>', 'WORKFLOW.md to use')
+    .action(act(async (o) => (await import('./commands/state-migrate.js')).stateMigrateCommand(o, io)));
+  program
     .command('gc')
     .description("remove finished/closed tickets' worktrees and branches, old transcripts; report bytes freed")
     .option('--workflow <file>', 'WORKFLOW.md to use')
