@@ -108,4 +108,14 @@ describe('fleet controls with no daemon in this clone', () => {
     await waitFor(() => w.gh.labelsOf(f2).includes('agent:review'), { timeoutMs: 60_000, what: 'f2 run again by the restarted daemon' });
     expect(w.claudeCalls().filter((c) => c.env.SWARM_TICKET_ID === String(f2))).toHaveLength(2);
   }, 240_000);
+
+  it('a fleet clone whose database does not answer: one sentence naming it (password masked), exit 1, nothing changed', async () => {
+    world = await fleetWorld(1, 'postgres://swarm:hunter22secret@127.0.0.1:1/fleet');
+    const [m] = world.members as [Member];
+    const res = await cli(m, ['pause']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^swarm: no daemon runs in this clone and the fleet database at postgres:\/\/swarm:\*\*\*@127\.0\.0\.1:1\/fleet does not answer \(.*\): nothing was changed/);
+    expect(res.stderr).not.toContain('hunter22secret');
+    expect(fs.existsSync(path.join(m.swarmDir, 'state.json'))).toBe(false);
+  }, 60_000);
 });

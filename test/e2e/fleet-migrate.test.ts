@@ -102,4 +102,38 @@ describe('swarm state migrate', () => {
     expect(shared[String(retried)].attempts.map((a: any) => [a.model, a.outcome, a.counted])).toEqual([['sonnet', 'no_changes', true]]);
     expect(w.claudeCalls()).toHaveLength(calls);
   }, 180_000);
+
+  it('takes the password from PGPASSWORD; says what is wrong with --to, a missing state.json or a database that does not answer, never the password', async () => {
+    const url = await pgServer.createDatabase();
+    world = await fleetWorld(1, url);
+    const [m] = world.members as [Member];
+    m.writeWorkflow({ state: { url: null } });
+    const none = await cli(m, ['state', 'migrate', '--to', url]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/nothing to copy: .*state\.json does not exist/);
+    expect((await cli(m, ['pause', '--for', '1h'])).code).toBe(0); // now there is a state.json (a pause in it)
+    const noUrl = await cli(m, ['state', 'migrate']);
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toMatch(/say which database to copy into: swarm state migrate --to postgres:\/\/.*or set state\.url in WORKFLOW\.md/);
+    const unset = await cli(m, ['state', 'migrate', '--to', '$NOT_SET_ANYWHERE']);
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toMatch(/--to is \$NOT_SET_ANYWHERE, but the environment variable NOT_SET_ANYWHERE is not set/);
+    const mysql = await cli(m, ['state', 'migrate', '--to', 'mysql://u:hunter22secret@h/db']);
+    expect(mysql.code).toBe(2);
+    expect(mysql.stderr).toMatch(/^swarm: --to must start with postgres:\/\/ or postgresql:\/\//);
+    expect(mysql.stderr).not.toContain('hunter22secret');
+    const dead = await cli(m, ['state', 'migrate', '--to', `postgres://swarm:hunter22secret@127.0.0.1:1/nowhere`]);
+    expect(dead.code).toBe(1);
+    expect(dead.stderr).toMatch(/cannot reach the fleet database at postgres:\/\/swarm:\*\*\*@127\.0\.0\.1:1\/nowhere .*nothing was copied/);
+    expect(dead.stderr).not.toContain('hunter22secret');
+    // The password from PGPASSWORD, the URL without one.
+    const bare = url.replace(/^postgres:\/\/swarm:[^@]+@/, 'postgres://swarm@');
+    const moved = await cli(m, ['state', 'migrate', '--to', bare], { PGPASSWORD: pgServer.password });
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toMatch(/0 ticket record\(s\)/);
+    expect(moved.stdout).toMatch(/pause: operator, until 20/);
+    expect(moved.stdout + moved.stderr).not.toContain(pgServer.password);
+    const [row] = await runSql<{ record: any }>(url, 'SELECT record FROM swarm_scopes');
+    expect(row!.record.pause.kind).toBe('operator');
+  }, 120_000);
 });
