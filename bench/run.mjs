@@ -6,6 +6,9 @@
 // Scratch repositories live on tmpfs (/dev/shm) when there is one: on a shared disk a 20,000-file checkout
 // swings from 0.5 s to 13 s with other tenants' I/O, which no ratio survives. tmpfs is also the harsher
 // setting for the dispatch ratio (faster checkout, same fixed overhead). SWARM_BENCH_TMP=<dir> overrides.
+//
+// `node bench/run.mjs --only fleet,polling` runs just those sections and prints their table; RESULTS.md is
+// written only by a full run, so every figure in it comes from one run.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanupCompiled } from './lib/fake-github.mjs';
@@ -18,6 +21,7 @@ import { benchParse } from './targets/parse-throughput.mjs';
 import { benchPolling } from './targets/polling.mjs';
 import { benchReaction } from './targets/reaction.mjs';
 import { benchPrWatch } from './targets/pr-watch.mjs';
+import { benchFleet } from './targets/fleet.mjs';
 
 if (!fs.existsSync(path.join(DIST, 'cli.js'))) {
   console.error('bench: dist/ is missing; run `npm run bench` (it builds first) or `npm run build`.');
@@ -32,12 +36,23 @@ if (!process.env.SWARM_BENCH_TMP) {
   }
 }
 
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean)) : null;
+const SECTIONS = ['cli-start', 'parse', 'stream-memory', 'polling', 'footprint', 'reaction', 'dispatch', 'pr-watch', 'fleet'];
+for (const name of only ?? []) {
+  if (!SECTIONS.includes(name)) {
+    console.error(`bench: no section "${name}"; sections: ${SECTIONS.join(', ')}`);
+    process.exit(2);
+  }
+}
+
 const started = Date.now();
 const log = (section) => (msg) => console.log(`  [${section}] ${msg}`);
 const rows = [];
 const notes = [];
 
 async function section(name, fn) {
+  if (only && !only.has(name)) return;
   const t0 = Date.now();
   console.log(`• ${name}`);
   try {
@@ -73,6 +88,7 @@ await section('footprint', benchFootprint);
 await section('reaction', benchReaction);
 await section('dispatch', benchDispatch);
 await section('pr-watch', benchPrWatch);
+await section('fleet', benchFleet);
 cleanupCompiled();
 
 const after = machine();
@@ -84,6 +100,10 @@ console.log(`\n${rows.length - failed.length} of ${rows.length} targets met in $
 for (const r of failed) console.log(`MISSED: ${r.target}: ${r.note ?? `${r.measured} vs ${r.limit}`}`);
 
 const resultsFile = path.join(ROOT, 'bench', 'RESULTS.md');
-fs.writeFileSync(resultsFile, renderMarkdown(rows, { before, after, seconds, notes }));
-console.log(`wrote ${path.relative(process.cwd(), resultsFile)}`);
+if (only) {
+  console.log(`(--only: ${path.relative(process.cwd(), resultsFile)} left as it is; a full run writes it)`);
+} else {
+  fs.writeFileSync(resultsFile, renderMarkdown(rows, { before, after, seconds, notes }));
+  console.log(`wrote ${path.relative(process.cwd(), resultsFile)}`);
+}
 process.exit(failed.length === 0 ? 0 : 1);

@@ -68,26 +68,41 @@ export async function run(argv: string[], io: IO): Promise<number> {
     .option('--follow', 'keep printing a running attempt until it ends')
     .action(act(async (t, o) => (await import('./commands/logs.js')).logsCommand(t, o, io)));
   const control = async () => import('./commands/control.js');
+  // Controls reach the daemon running here; with none, the fleet's database when WORKFLOW.md sets state.url.
+  const fleetHelp = 'WORKFLOW.md to read state.url from when no daemon runs here (fleet mode acts on every daemon)';
   program
     .command('retry <ticket>')
     .description('clear the failed state and attempt count; the ticket is picked up again')
-    .action(act(async (t) => (await control()).controlCommand({ kind: 'retry', ticket: t }, io)));
+    .option('--workflow <file>', fleetHelp)
+    .action(act(async (t, o) => (await control()).controlCommand({ kind: 'retry', ticket: t }, io, Date.now, o)));
   program
     .command('release <ticket>')
     .description('drop the claim on a ticket (stops its agent; worktree and branch are kept)')
-    .action(act(async (t) => (await control()).controlCommand({ kind: 'release', ticket: t }, io)));
+    .option('--workflow <file>', fleetHelp)
+    .action(act(async (t, o) => (await control()).controlCommand({ kind: 'release', ticket: t }, io, Date.now, o)));
   program
     .command('pause')
     .description('pause dispatch (running agents continue)')
     .option('--for <duration>', 'resume by itself after this long, e.g. 30m or 2h')
+    .option('--workflow <file>', fleetHelp)
     .action(act(async (o) => {
       const c = await control();
-      return c.controlCommand(c.pauseAction(o, Date.now()), io);
+      return c.controlCommand(c.pauseAction(o, Date.now()), io, Date.now, o);
     }));
   program
     .command('resume')
     .description('resume dispatch after any pause')
-    .action(act(async () => (await control()).controlCommand({ kind: 'resume' }, io)));
+    .option('--workflow <file>', fleetHelp)
+    .action(act(async (o) => (await control()).controlCommand({ kind: 'resume' }, io, Date.now, o)));
+  program
+    .command('state')
+    .description('move the state between the embedded files and a fleet database (swarm state migrate)')
+    .command('migrate')
+    .description("copy this clone's .swarm/state.json (tickets, attempts, retry queue, pause, today's spend) into a fleet database")
+    .option('--to <url>', 'postgres://user@host/db, or $VARIABLE holding it (default: state.url of WORKFLOW.md)')
+    .option('--force', 'overwrite ticket records the database already has')
+    .option('--workflow <file>', 'WORKFLOW.md to use')
+    .action(act(async (o) => (await import('./commands/state-migrate.js')).stateMigrateCommand(o, io)));
   program
     .command('gc')
     .description("remove finished/closed tickets' worktrees and branches, old transcripts; report bytes freed")

@@ -14,6 +14,8 @@ export interface MetricsInput {
   account?: { name: string; utilization: number | null; paused: boolean } | null;
   /** Waiting tickets per lane (urgent, normal, background) at the last poll. */
   laneQueue?: Record<'urgent' | 'normal' | 'background', number> | null;
+  /** Fleet mode: statements this daemon has sent to the fleet database (FleetDb.roundTrips). */
+  fleetDbRoundTrips?: number | null;
 }
 
 type Labels = Record<string, string>;
@@ -21,7 +23,7 @@ interface Sample { labels?: Labels; value: number }
 
 export function renderMetrics(m: MetricsInput): string {
   const out: string[] = [];
-  const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]) => {
+  const metric: Emit = (name, type, help, samples) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const s of samples) out.push(`${name}${fmtLabels(s.labels)} ${fmtValue(s.value)}`);
   };
@@ -65,9 +67,29 @@ export function renderMetrics(m: MetricsInput): string {
     const q = m.laneQueue;
     metric('swarm_lane_queue_length', 'gauge', 'Tickets waiting to start, by lane.', (['urgent', 'normal', 'background'] as const).map((lane) => ({ labels: { lane }, value: q[lane] })));
   }
+  if (s.fleet) fleetMetrics(metric, s.fleet, m.fleetDbRoundTrips ?? null);
   metric('swarm_polls_total', 'counter', 'Poll cycles run by this daemon.', [{ value: m.poll.count }]);
   metric('swarm_poll_duration_seconds', 'gauge', 'Duration of the last poll cycle.', [{ value: m.poll.lastDurationMs / 1000 }]);
   return out.join('\n') + '\n';
+}
+
+type Emit = (name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]) => void;
+
+/** Fleet mode: the database's health and this daemon's traffic to it, every daemon sharing the scope and the leases, as last polled. */
+function fleetMetrics(metric: Emit, f: NonNullable<Snapshot['fleet']>, roundTrips: number | null): void {
+  metric('swarm_fleet_db_reachable', 'gauge', "Whether the fleet database answered this daemon's last request (0: unreachable; running agents continue, no new claims).", [{ value: f.db.status === 'ok' ? 1 : 0 }]);
+  if (roundTrips !== null) metric('swarm_fleet_db_round_trips_total', 'counter', 'Statements this daemon has sent to the fleet database.', [{ value: roundTrips }]);
+  const live = f.daemons.filter((d) => !d.stopped);
+  metric('swarm_fleet_daemons', 'gauge', 'Daemons sharing this tracker scope, by state (stopped ones are listed for 10 minutes).', [
+    { labels: { state: 'live' }, value: live.length },
+    { labels: { state: 'stopped' }, value: f.daemons.length - live.length },
+  ]);
+  metric('swarm_fleet_leases', 'gauge', 'Tickets leased by any daemon of the fleet.', [{ value: f.leases.length }]);
+  const who = (d: (typeof live)[number]) => ({ daemon: d.id, host: d.host, pid: String(d.pid) });
+  metric('swarm_fleet_daemon_heartbeat_age_seconds', 'gauge', "Seconds since each live daemon's last heartbeat, as this daemon last saw it.", live.map((d) => ({ labels: who(d), value: d.heartbeat_age_s })));
+  metric('swarm_fleet_daemon_slots_used', 'gauge', 'Agents each live daemon runs.', live.map((d) => ({ labels: who(d), value: d.running })));
+  metric('swarm_fleet_daemon_slots_max', 'gauge', "Each live daemon's agent.max_concurrent.", live.map((d) => ({ labels: who(d), value: d.max_concurrent })));
+  metric('swarm_fleet_daemon_leases', 'gauge', 'Tickets each live daemon holds a lease on.', live.map((d) => ({ labels: who(d), value: f.leases.filter((l) => l.holder === d.id).length })));
 }
 
 function fmtLabels(labels?: Labels): string {

@@ -64,11 +64,18 @@ export async function makeProject(gh, { files = 0, config = {}, scenario = [{ in
   };
 }
 
-/** `node [--import el-monitor] bin/swarm.js start` in the project. */
-export function startDaemon(project, { monitorFile = null } = {}) {
+/**
+ * `node [--import el-monitor] bin/swarm.js start` in the project. `hostname`: run it in a UTS namespace of
+ * its own under that host name (`unshare -u`, root only), so the fleet sees a daemon on another machine;
+ * the pid stays the daemon's (unshare and sh exec into it).
+ */
+export function startDaemon(project, { monitorFile = null, hostname = null } = {}) {
   const args = [...(monitorFile ? ['--import', EL_MONITOR] : []), BIN, 'start'];
   const env = { ...project.env, ...(monitorFile ? { SWARM_BENCH_EL_FILE: monitorFile } : {}) };
-  const proc = spawn(process.execPath, args, { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, argv] = hostname
+    ? ['unshare', ['-u', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', hostname, process.execPath, ...args]]
+    : [process.execPath, args];
+  const proc = spawn(cmd, argv, { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d) => (stdout += d));

@@ -1,18 +1,49 @@
 // `swarm pause [--for DURATION]`, `swarm resume`, `swarm retry <ticket>`, `swarm release <ticket>`: act on
-// the running daemon through its control socket, or on state.json (under the lock) when none runs.
+// the running daemon through its control socket; with no daemon running here, act on the whole fleet
+// through its database (fleet mode: WORKFLOW.md sets state.url), else on state.json under the lock.
+import { join, resolve } from 'node:path';
 import { parseDuration } from '../config/duration.js';
-import { sendControl, type ControlAction } from '../control/client.js';
-import { swarmPaths } from '../state/paths.js';
+import { liveHolder, sendControl, type ControlAction, type ControlAnswer } from '../control/client.js';
+import { swarmPaths, type SwarmPaths } from '../state/paths.js';
+import { cloneFleet, type CloneFleet } from '../fleet/settings.js';
+import { Logger } from '../log.js';
 import { findRepoRoot, type IO } from './common.js';
 import { UsageError } from '../errors.js';
 
-export async function controlCommand(action: ControlAction, io: IO, now: () => number = Date.now): Promise<number> {
+export async function controlCommand(action: ControlAction, io: IO, now: () => number = Date.now, opts: { workflow?: string } = {}): Promise<number> {
   const repoDir = findRepoRoot(io.cwd);
-  const res = await sendControl(repoDir, swarmPaths(repoDir), action, now);
-  const where = res.via === 'daemon' ? '' : ' (no daemon running: state.json updated; it applies at the next `swarm start`)';
+  const paths = swarmPaths(repoDir);
+  const fleet = liveHolder(paths) ? null : await cloneFleet(repoDir, resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md')), io.env);
+  const res = fleet ? await viaFleet(fleet, paths, action, io, now) : await sendControl(repoDir, paths, action, now);
+  const where = res.via === 'state' ? ' (no daemon running: state.json updated; it applies at the next `swarm start`)' : '';
   if (res.unknown) throw new UsageError(res.message);
   (res.ok ? io.stdout : io.stderr).write(`${res.ok ? '' : 'swarm: '}${res.message}${res.ok ? where : ''}\n`);
   return res.ok ? 0 : 1;
+}
+
+/** No daemon here, fleet mode: the request goes to the fleet's database (pg is loaded only now). */
+async function viaFleet(fleet: CloneFleet, paths: SwarmPaths, action: ControlAction, io: IO, now: () => number): Promise<ControlAnswer> {
+  const { openPool, redactedUrl } = await import('../state/pg/connect.js');
+  const { migrate } = await import('../state/pg/migrate.js');
+  const { fleetControl } = await import('../fleet/remote-control.js');
+  const where = redactedUrl(fleet.url);
+  const cfg = fleet.workflow.config;
+  const pool = openPool(fleet.url, io.env, { max: 2, onError: () => undefined });
+  try {
+    try {
+      await migrate(pool, { displayUrl: where }); // a fleet no daemon has started yet still takes the request
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      if (e.code === 'ECONFIG' || e.code === 'EMIGRATE') throw e;
+      throw new Error(`no daemon runs in this clone and the fleet database at ${where} does not answer (${e.message}): nothing was changed; check state.url and PostgreSQL, or start the daemon here`);
+    }
+    const log = new Logger({ eventsFile: paths.events, out: null, now });
+    // A daemon answers at its next poll: wait about three of them, within reason for a command line.
+    const waitMs = Math.min(60_000, Math.max(5_000, 3 * cfg.polling.interval));
+    return await fleetControl(action, { pool, scope: fleet.scope, ttlMs: cfg.state.lease_ttl, waitMs, where, log, now });
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }
 
 export function pauseAction(opts: { for?: string }, now: number): ControlAction {

@@ -17,8 +17,8 @@ export type ControlAction = { kind: 'pause'; untilMs: number | null } | { kind: 
 export interface ControlAnswer extends Record<string, unknown> {
   ok: boolean;
   message: string;
-  /** Who acted: the running daemon, or swarm editing state.json directly. */
-  via: 'daemon' | 'state';
+  /** Who acted: the running daemon, swarm editing state.json directly, or the fleet database (fleet mode). */
+  via: 'daemon' | 'state' | 'fleet';
   /** The ticket was not known (exit 2 for the CLI). */
   unknown?: boolean;
 }
@@ -42,7 +42,8 @@ export async function sendControl(repoDir: string, paths: SwarmPaths, action: Co
   throw new Error(`could not reach the swarm daemon or take ${paths.lock}; try again`);
 }
 
-function liveHolder(paths: SwarmPaths): LockInfo | null {
+/** The daemon running in this clone now (its lock, alive), or null. */
+export function liveHolder(paths: SwarmPaths): LockInfo | null {
   const info = readLock(paths.lock);
   return info && info.pid !== process.pid && lockAlive(info) ? info : null;
 }

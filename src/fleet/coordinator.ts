@@ -21,6 +21,8 @@ export interface FleetView {
   daemons: { id: string; host: string; pid: number; heartbeat_at: string; running: number; max_concurrent: number; draining: boolean; stopped: boolean; repo_dir: string | null }[];
   leases: { key: string; holder: string; expires_at: string; agent_pid: number | null }[];
   refreshed_at: string;
+  /** Statements this daemon has sent to the database so far (for /metrics and the bench). */
+  db_round_trips?: number;
 }
 
 export interface Coordinator {

@@ -87,9 +87,4 @@ export async function adoptNewer(fleet: Fleet, state: SwarmState, journal: Recor
   return adopted;
 }
 
-/** The tracker scope a fleet shares: one database can serve several repositories or teams. */
-export function fleetScope(config: Config, repoSlug: string): string {
-  const t = config.tracker;
-  if (t.kind === 'linear') return `linear:${t.team ?? ''}${t.project ? `/${t.project}` : ''}`;
-  return `${t.kind}:${repoSlug}`;
-}
+export { fleetScope } from './scope.js';

@@ -190,6 +190,7 @@ export class PgCoordinator implements Coordinator {
       daemons: this.daemons.map((d) => ({ id: d.id, host: d.host, pid: d.pid, heartbeat_at: d.heartbeat_at, running: d.running, max_concurrent: d.max_concurrent, draining: d.draining, stopped: d.stopped_at !== null, repo_dir: d.repo_dir })),
       leases: this.leases.filter((l) => l.expires_at > nowIso || l.holder === this.o.me.id).map((l) => ({ key: l.key, holder: l.holder, expires_at: l.expires_at, agent_pid: l.agent_pid })),
       refreshed_at: this.refreshedAt,
+      db_round_trips: this.o.db.roundTrips,
     };
   }
 

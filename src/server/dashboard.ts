@@ -1,6 +1,8 @@
 // `GET /`: a self-contained dashboard page (no external assets). The server renders the first view, and
 // the page re-renders itself every 2 s from /api/v1/state with the very same function (shipped to the
-// browser through Function#toString), so the server view and the live view cannot drift apart.
+// browser through Function#toString), so the server view and the live view cannot drift apart. Fleet mode
+// adds the daemons and leases (and a banner while the database is unreachable); the shared Claude account
+// and the lane waiting list appear whenever the snapshot carries them.
 import type { Snapshot } from '../status.js';
 
 /**
@@ -35,16 +37,29 @@ export function renderBody(s: Snapshot): string {
     out.push(`<div class="banner pause" id="pause-banner"><b>Dispatch paused</b> (${esc(s.pause.kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
   }
   if (d.config_error) out.push(`<div class="banner error">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
+  const f = s.fleet;
+  if (f && f.db.status !== 'ok') {
+    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: running agents continue; no new claims (${esc(f.db.error ?? 'no answer')})</div>`);
+  }
+  const a = s.account;
+  if (a?.pause) out.push(`<div class="banner pause" id="account-pause-banner"><b>Account ${esc(a.name)} paused</b> (${esc(a.pause.limit_type ?? 'usage')} limit) until ${esc(a.pause.until)} (${dur(a.pause.remaining_s)} left): ${esc(a.pause.reason)}</div>`);
   out.push(
     table('Running', 'running', ['ticket', 'title', 'model', 'attempt', 'elapsed', 'last event', 'cost'], s.running.map((r) => [
       `<b class="ticket">${esc(r.ticket)}</b>`, esc(r.title), esc(r.model || '–'), `${esc(r.attempt)}/${esc(r.max_attempts)}`, dur(r.elapsed_s), esc(r.last_event), usd(r.cost_usd),
     ])),
   );
+  const lanes = s.retry_queue.some((r) => r.lane);
   out.push(
-    table('Queue (retry)', 'queue', ['ticket', 'title', 'due in', 'reason'], s.retry_queue.map((r) => [
-      `<b class="ticket">${esc(r.ticket)}</b>`, esc(r.title), r.due_in_s === null ? 'after the pause' : dur(r.due_in_s), esc(r.reason),
+    table('Queue (retry)', 'queue', ['ticket', 'title', 'due in', ...(lanes ? ['lane'] : []), 'reason'], s.retry_queue.map((r) => [
+      `<b class="ticket">${esc(r.ticket)}</b>`, esc(r.title), r.due_in_s === null ? 'after the pause' : dur(r.due_in_s),
+      ...(lanes ? [esc(r.lane ?? '')] : []), esc(r.waiting_because ? `${r.reason} · waits: ${r.waiting_because}` : r.reason),
     ])),
   );
+  if (s.waiting) {
+    out.push(table('Waiting for their lane', 'waiting', ['ticket', 'title', 'lane', 'why'], s.waiting.map((t) => [
+      `<b class="ticket">${esc(t.ticket)}</b>`, esc(t.title), `<span class="lane ${esc(t.lane)}">${esc(t.lane)}</span>`, esc(t.waiting_because),
+    ])));
+  }
   out.push(
     table('Recent pull requests', 'recent', ['ticket', 'title', 'pull request', 'attempts', 'cost'], s.recent.map((r) => {
       const url = safeUrl(r.pr_url);
@@ -53,6 +68,39 @@ export function renderBody(s: Snapshot): string {
   );
   if (s.failed.length > 0) {
     out.push(table('Failed', 'failed', ['ticket', 'title', 'failures', 'last reason'], s.failed.map((f) => [`<b class="ticket">${esc(f.ticket)}</b>`, esc(f.title), esc(f.failures), esc(f.reason)])));
+  }
+  if (f) {
+    const name = (id: string): string => {
+      const m = f.daemons.find((x) => x.id === id);
+      return m ? `${m.host} pid ${m.pid}` : id;
+    };
+    const live = f.daemons.filter((x) => !x.stopped);
+    out.push(
+      table(`Fleet · ${live.length} daemon(s) · database ${f.db.status}`, 'fleet', ['host', 'pid', 'heartbeat', 'slots', 'leases', 'state'], f.daemons.map((x) => [
+        `<b class="daemon-host">${esc(x.host)}</b>${x.self ? ' <span class="self">(this daemon)</span>' : ''}`, esc(x.pid), `${dur(x.heartbeat_age_s)} ago`,
+        x.stopped ? '–' : `${esc(x.running)}/${esc(x.max_concurrent)}`, esc(f.leases.filter((l) => l.holder === x.id).length),
+        x.stopped ? 'stopped' : x.draining ? 'draining' : 'running',
+      ])),
+    );
+    out.push(
+      table('Leases', 'leases', ['ticket', 'held by', 'agent pid', 'expires in'], f.leases.map((l) => [
+        `<b class="ticket">${esc(l.ticket)}</b>`, esc(name(l.holder)), esc(l.agent_pid ?? '–'), dur(Math.max(0, l.expires_in_s)),
+      ])),
+    );
+  }
+  if (a) {
+    const w = a.window;
+    const used = w ? (w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`) : 'no figures reported yet';
+    const facts = [
+      `window: <b id="account-window">${esc(used)}</b>${w ? ` (${esc([w.type, w.status].filter(Boolean).join(', '))})${w.resets_at ? `, resets ${esc(w.resets_at)}` : ''}` : ''}`,
+      a.pause ? `paused until ${esc(a.pause.until)}${a.pause.by ? ` by ${esc(a.pause.by)}` : ''}` : 'not paused',
+      a.canary.pending ? `canary: ${a.canary.holder ? `running on ${esc(a.canary.holder)}` : 'the next run goes first'}` : '',
+    ].filter(Boolean);
+    out.push(
+      `<section class="account"><h2>Account ${esc(a.name)} <span class="n">${esc(a.members.length)} daemon(s)</span></h2><p>${facts.join(' · ')}</p>` +
+        (a.members.length === 0 ? '' : `<table><thead><tr><th>host</th><th>pid</th><th>repository</th><th>heartbeat</th></tr></thead><tbody>${a.members.map((m) => `<tr><td>${esc(m.host)}</td><td>${esc(m.pid)}</td><td>${esc(m.repo || '–')}</td><td>${dur(m.heartbeat_age_s)} ago</td></tr>`).join('')}</tbody></table>`) +
+        '</section>',
+    );
   }
   const byOutcome = Object.entries(s.totals.attempts).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ') || 'none';
   const t = s.totals.tokens;
@@ -68,7 +116,8 @@ header h1{font-size:1.2em;margin:0}.daemon.down{color:#f0a0a0}.cost{margin-left:
 section{margin:1em 1.2em;background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:.4em .8em}
 h2{font-size:1em;margin:.3em 0}.n{color:#6b7280;font-weight:normal}.none{color:#6b7280;margin:.3em 0}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25em .5em;border-top:1px solid #eef0f3;vertical-align:top}
-th{color:#6b7280;font-weight:600}.failed h2{color:#b42318}a.pr{color:#0b6bcb}footer{margin:1em 1.2em;color:#6b7280}`;
+th{color:#6b7280;font-weight:600}.failed h2{color:#b42318}a.pr{color:#0b6bcb}footer{margin:1em 1.2em;color:#6b7280}
+.self{color:#6b7280}.lane.urgent{color:#b42318;font-weight:600}.lane.background{color:#6b7280}.account p{margin:.3em 0}`;
 
 export function dashboardPage(s: Snapshot): string {
   return `<!doctype html>

@@ -38,6 +38,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
         tracker: { kind: tracker.kind, requests: tracker.requestCount(), rateLimitRemaining: tracker.rateLimit().remaining },
         poll: orch.pollStats,
         eligibleWaiting,
+        fleetDbRoundTrips: orch.rt.coordinator.view()?.db_round_trips ?? null,
       });
     },
     refresh: () => orch.refresh(),
