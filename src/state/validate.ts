@@ -1,7 +1,8 @@
 // Validates (and migrates) a parsed state.json. Every field is checked at the edge; a missing optional
 // field gets its default so older files keep loading. A future format bumps STATE_VERSION and adds a
 // step to MIGRATIONS.
-import { STATE_VERSION, type AttemptRecord, type SwarmState, type TicketState } from './types.js';
+import { STATE_VERSION, type AccountSeen, type AttemptRecord, type SwarmState, type TicketState } from './types.js';
+import { parseAccount } from '../account/record.js';
 import { emptyDaily } from './file-store.js';
 
 type Check = { ok: true; state: SwarmState } | { ok: false; error: string };
@@ -56,6 +57,8 @@ export function validateState(raw: unknown, now: number): Check {
       daily: { ...emptyDaily(now), ...daily },
       daemon: isObj(doc.daemon) ? (doc.daemon as unknown as SwarmState['daemon']) : null,
       fleet: isObj(doc.fleet) && Array.isArray(doc.fleet.daemons) && Array.isArray(doc.fleet.leases) ? (doc.fleet as unknown as SwarmState['fleet']) : null,
+      account: checkAccount(doc.account),
+      queue: isObj(doc.queue) && Array.isArray(doc.queue.waiting) && isObj(doc.queue.lanes) && isObj(doc.queue.lane_queue) ? (doc.queue as unknown as SwarmState['queue']) : null,
     },
   };
 }
@@ -109,6 +112,12 @@ export function checkTicket(key: string, t: unknown): TicketState | string {
     synced_rev: num(t.synced_rev),
     cleared: t.cleared === true,
   };
+}
+
+/** The account as the daemon last read it: its record parsed like the account file itself. */
+function checkAccount(v: unknown): AccountSeen | null {
+  if (!isObj(v) || typeof v.self !== 'string' || !isObj(v.record)) return null;
+  return { self: v.self, file: typeof v.file === 'string' ? v.file : null, from: str(v.from), record: parseAccount(v.record) };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
