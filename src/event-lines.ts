@@ -105,6 +105,18 @@ export function eventLine(ev: SwarmEvent): Line | null {
       return warn('lost this ticket\'s lease: another daemon may take it over; nothing more is written for it here');
     case 'taken_over':
       return warn(`taking over from ${ev.from}, which stopped renewing its lease`);
+    case 'account_joined':
+      return info(`Claude account ${ev.account} (from ${ev.from}) shared through ${ev.where}; ${ev.others} other daemon(s) on it`);
+    case 'account_limit':
+      return warn(`usage limit shared with every daemon on Claude account ${ev.account}: none starts an agent before ${ev.until}`);
+    case 'account_canary':
+      return ev.change === 'claimed'
+        ? info(`runs the one canary run for Claude account ${ev.account} after its usage limit; the other daemons wait for it`)
+        : ev.change === 'passed'
+          ? info(`canary run passed for Claude account ${ev.account}: every daemon on it may fill its slots`)
+          : warn(`canary run for Claude account ${ev.account} ended without proof; another daemon may take it`);
+    case 'account_error':
+      return warn(`${ev.error} (using the last record read; will retry)`);
     case 'server_started':
       return info(`dashboard and API on ${ev.url} (metrics: ${ev.url}metrics)`);
   }

@@ -80,7 +80,15 @@ export type DaemonEvent =
   /** Fleet mode: this daemon's lease on a ticket is gone; it writes nothing more for it. */
   | (At & { type: 'lease_lost'; ticket: string; key: string })
   /** Fleet mode: this daemon took a ticket over from a holder that stopped renewing its lease. */
-  | (At & { type: 'taken_over'; ticket: string; key: string; from: string });
+  | (At & { type: 'taken_over'; ticket: string; key: string; from: string })
+  /** This daemon joined the shared Claude account (`where`: its file, or the fleet database). */
+  | (At & { type: 'account_joined'; account: string; from: string; where: string; others: number })
+  /** This daemon's agent hit the account's usage limit: every daemon on the account waits until `until`. */
+  | (At & { type: 'account_limit'; account: string; until: string; reason: string })
+  /** The account's one canary run after a limit: taken by this daemon, passed, or given back unproven. */
+  | (At & { type: 'account_canary'; account: string; change: 'claimed' | 'passed' | 'released'; ticket: string })
+  /** The shared account record could not be read or written (logged once per message). */
+  | (At & { type: 'account_error'; error: string });
 
 export type SwarmEvent = TicketEvent | ScopeEvent | DaemonEvent;
 export type EventType = SwarmEvent['type'];

@@ -6,6 +6,8 @@ import type { Config } from './config/types.js';
 import type { PullRequest, Ticket, TrustVerdict } from './tracker/types.js';
 import type { SwarmState, TicketState } from './state/types.js';
 import { capacity, eligibility, formatMs, modelFor, activePause } from './orchestrator/policy.js';
+import { canaryTurn, canaryWaitReason, type AccountView } from './orchestrator/account-policy.js';
+import { laneOf, type Lane } from './orchestrator/lanes.js';
 import { plain, type Paint } from './status.js';
 
 export interface ExplainInput {
@@ -21,6 +23,10 @@ export interface ExplainInput {
   pr: PullRequest | null | { error: string };
   codeHost: 'github' | 'none';
   branch: string;
+  /** The shared Claude account (its pause, canary and window figures), as freshly as it can be read. */
+  account?: AccountView | null;
+  /** Background-lane tickets the daemon is running now. */
+  backgroundRunning?: number;
 }
 
 export interface ExplainCheck {
@@ -32,6 +38,7 @@ export interface ExplainCheck {
 export interface ExplainReport {
   ticket: { key: string; identifier: string; title: string; url: string; state: string };
   branch: string;
+  lane: Lane;
   checks: ExplainCheck[];
   eligible: boolean;
   ladder: { failure: number; model: string; next: boolean }[];
@@ -44,7 +51,7 @@ export interface ExplainReport {
 export function explain(inp: ExplainInput): ExplainReport {
   const { ticket: t, config, state, now } = inp;
   const ts: TicketState | undefined = state.tickets[t.key];
-  const ctx = { config, state, now, running: inp.running };
+  const ctx = { config, state, now, running: inp.running, account: inp.account ?? null, backgroundRunning: inp.backgroundRunning ?? 0 };
   const checks: ExplainCheck[] = eligibility(t, ctx).map((c) => ({ rule: c.rule, pass: c.pass, detail: c.detail }));
   const trust: ExplainCheck = 'error' in inp.trust
     ? { rule: 'trust', pass: false, detail: `could not check who applied the label: ${inp.trust.error}` }
@@ -54,23 +61,28 @@ export function explain(inp: ExplainInput): ExplainReport {
   checks.push(prCheck(inp));
   const isRunning = inp.running.has(t.key);
   const used = inp.running.size;
-  const free = capacity(config, state, used);
+  const turn = canaryTurn(inp.account, now);
+  const free = capacity(config, state, used, turn);
+  const accountCanary = turn === 'elsewhere' || (turn !== 'none' && used > 0) ? canaryWaitReason(inp.account, now, used) : null;
   checks.push({
     rule: 'concurrency',
     pass: isRunning || free > 0,
     detail: isRunning
       ? 'holds one of the slots'
       : free > 0
-        ? `${used} of ${config.agent.max_concurrent} slots in use${state.canary ? ' (canary: one run first after a pause)' : ''}`
-        : state.canary && used > 0
-          ? 'after a pause one canary run goes first; other slots wait for it to get past fast_fail'
-          : `all ${config.agent.max_concurrent} slots in use`,
+        ? `${used} of ${config.agent.max_concurrent} slots in use${state.canary || turn !== 'none' ? ' (canary: one run first after a pause)' : ''}`
+        : accountCanary
+          ? accountCanary
+          : state.canary && used > 0
+            ? 'after a pause one canary run goes first; other slots wait for it to get past fast_fail'
+            : `all ${config.agent.max_concurrent} slots in use`,
   });
   const failures = ts?.failures ?? 0;
   const ladder = Array.from({ length: config.agent.max_attempts }, (_, i) => ({ failure: i, model: modelFor(i, config.agent.models), next: i === failures }));
   return {
     ticket: { key: t.key, identifier: t.identifier, title: t.title, url: t.url, state: t.state },
     branch: inp.branch,
+    lane: laneOf(t, config),
     checks,
     eligible: checks.every((c) => c.pass),
     ladder,
@@ -116,6 +128,10 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
   if (failing('retry_wait') && ts?.next_retry_at) return `retry in ${formatMs(Date.parse(ts.next_retry_at) - now)} as attempt ${attemptNo} on ${model} (${ts.retry_reason ?? 'backoff'})`;
   const pause = activePause(state.pause, now);
   if (pause) return pause.until ? `waits for the ${pause.kind} pause to end at ${pause.until} (${formatMs(Date.parse(pause.until) - now)}), then attempt ${attemptNo} on ${model}` : `waits until an operator runs \`swarm resume\` (${pause.kind} pause), then attempt ${attemptNo} on ${model}`;
+  const paused = failing('pause');
+  if (paused) return `waiting: ${paused.detail}`;
+  const lane = failing('lane');
+  if (lane) return `waiting: ${lane.detail}`;
   const budget = failing('budget');
   if (budget) return `waits: ${budget.detail}`;
   if (failing('concurrency')) return `eligible; waits for a free slot, then attempt ${attemptNo} on ${model}`;
@@ -139,7 +155,7 @@ export function renderExplain(r: ExplainReport, p: Paint = plain): string {
   const out: string[] = [];
   out.push(`${p.bold(`${r.ticket.identifier} ${r.ticket.title}`)} (${r.ticket.state})`);
   if (r.ticket.url) out.push(p.dim(r.ticket.url));
-  out.push(p.dim(`branch ${r.branch}`));
+  out.push(p.dim(`branch ${r.branch} · ${r.lane} lane`));
   out.push('');
   const width = Math.max(...r.checks.map((c) => c.rule.length));
   for (const c of r.checks) out.push(`  ${c.pass ? p.green('✓') : p.red('✗')} ${c.rule.padEnd(width)}  ${c.pass ? c.detail : p.red(c.detail)}`);

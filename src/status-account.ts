@@ -102,3 +102,21 @@ export function extraParts(extra: SnapshotExtra, now: number): { account?: Accou
   if (extra.waiting !== undefined) out.waiting = extra.waiting;
   return out;
 }
+
+/**
+ * The extras the state itself carries: the account as the daemon last read it (or `account`, read more
+ * freshly by the caller) and, while the daemon runs, its waiting tickets and the lanes of its retry queue.
+ */
+export function extraFromState(
+  state: { account?: { record: AccountRecord } | null; queue?: { waiting: WaitingTicket[]; lanes: SnapshotExtra['lanes'] } | null },
+  alive: boolean,
+  account: AccountRecord | null = state.account?.record ?? null,
+): SnapshotExtra {
+  const extra: SnapshotExtra = {};
+  if (account) extra.account = account;
+  if (alive && state.queue) {
+    extra.waiting = state.queue.waiting;
+    extra.lanes = state.queue.lanes;
+  }
+  return extra;
+}

@@ -10,6 +10,7 @@ import { branchName } from '../workspace/naming.js';
 import { type Ticket } from '../tracker/types.js';
 import { ticketArg, findTicketState } from '../control/keys.js';
 import { explain, renderExplain, type ExplainInput } from '../explain.js';
+import { seenAccount } from '../account/seen.js';
 import { findRepoRoot, useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
 import { TrackerError, UsageError } from '../errors.js';
@@ -49,6 +50,8 @@ export async function explainCommand(ticketInput: string, opts: { workflow?: str
     pr: svc.codeHost.kind === 'none' ? null : await svc.codeHost.findPullRequest(branch).catch((err: Error) => ({ error: err.message })),
     codeHost: svc.codeHost.kind,
     branch,
+    account: seenAccount(state),
+    backgroundRunning: [...running].filter((k) => state.queue?.lanes[k]?.lane === 'background').length,
   };
   const report = explain(input);
   io.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderExplain(report, useColor(io) ? chalkPaint() : undefined));

@@ -14,6 +14,7 @@ import { redactServices } from '../tracker/redacting.js';
 import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
 import { LocalCoordinator } from '../fleet/coordinator.js';
 import type { Fleet } from '../fleet/open.js';
+import { accountFor, openAccount, type OpenedAccount } from '../account/open.js';
 import { killStrayAgents, recover, restoreFromEvents } from '../orchestrator/recovery.js';
 import { startSweeper, type Sweeper } from '../orchestrator/sweeper.js';
 import { worktreeDirName } from '../workspace/naming.js';
@@ -66,6 +67,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   let fleet: Fleet | null = null;
   let surfaces: Surfaces | null = null;
   let sweeper: Sweeper | null = null;
+  let account: OpenedAccount | null = null;
   // A signal before the loop runs stops the start-up at its next step (exit 130, like a shell).
   let interrupted = false;
   const checkpoint = () => {
@@ -102,14 +104,21 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       const { openFleet, adoptNewer, fleetScope } = await import('../fleet/open.js');
       const journal = { ...state.tickets };
       fleet = await openFleet({
-        url: wf.config.state.url, env: io.env, config: wf.config, scope: fleetScope(wf.config, svc.repoSlug), repoDir, journal: store, log,
+        url: wf.config.state.url, env: io.env, config: wf.config, scope: fleetScope(wf.config, svc.repoSlug), repoDir, journal: store, log, account: accountFor(wf.config, io.env).name,
         live: () => ({ running: orch?.running.size ?? 0, max_concurrent: orch?.workflow.config.agent.max_concurrent ?? wf.config.agent.max_concurrent, draining: orch?.isDraining ?? false }),
       });
       await fleet.coordinator.start(state);
       await adoptNewer(fleet, state, journal);
       checkpoint();
     }
-    const rt = { repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(), runAgent, isRoot: process.getuid?.() === 0 };
+    // The Claude account's usage-limit pause, canary and window figures, shared with every daemon on it.
+    account = await openAccount({ config: wf.config, env: io.env, repo: svc.repoSlug, log, db: fleet?.db ?? null });
+    if (fleet) fleet.coordinator.account = account.pg;
+    checkpoint();
+    const rt = {
+      repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(), runAgent,
+      isRoot: process.getuid?.() === 0, account,
+    };
     const built = new Orchestrator(rt, services, wf, svc, state, workflowPath);
     checkpoint();
     // Only what this daemon holds is its to recover (in fleet mode the others' tickets are theirs).
@@ -135,6 +144,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   } finally {
     await sweeper?.stop();
     await surfaces?.close();
+    await account?.shared.leave(); // a canary this daemon held goes to another
     await fleet?.coordinator.close().catch(() => undefined);
     await fleet?.pool.end().catch(() => undefined);
     clearInterval(heartbeatTimer);

@@ -5,6 +5,8 @@ import { swarmPaths } from '../state/paths.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { readControlRecord } from '../control/endpoint.js';
 import { buildSnapshot, renderStatus, plain, type Paint, type Snapshot } from '../status.js';
+import { extraFromState } from '../status-account.js';
+import { seenAccount } from '../account/seen.js';
 import { findRepoRoot, useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
 
@@ -12,7 +14,8 @@ export function snapshotFor(repoDir: string, now = Date.now()): Snapshot {
   const paths = swarmPaths(repoDir);
   const state = new FileStateStore(paths.state).peek() ?? emptyState(now);
   const info = readLock(paths.lock);
-  return buildSnapshot(state, info ? { info, alive: lockAlive(info) } : null, now);
+  const alive = info !== null && lockAlive(info);
+  return buildSnapshot(state, info ? { info, alive } : null, now, extraFromState(state, alive, seenAccount(state)?.record ?? null));
 }
 
 /** One --watch frame: home the cursor, overwrite each line (clearing its tail), clear below. */

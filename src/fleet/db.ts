@@ -54,11 +54,20 @@ export interface Snapshot {
   leases: LeaseRow[];
   daemons: DaemonRow[];
   controls: ControlRow[];
+  /** The shared Claude account's row (Me.account), so an idle poll needs no second round trip for it. */
+  account?: AccountRow | null;
+}
+
+export interface AccountRow {
+  record: unknown;
+  version: number;
 }
 
 export interface Me {
   scope: string;
   id: string;
+  /** The Claude account this daemon shares (swarm_accounts.name), read with every poll. */
+  account?: string | null;
 }
 
 /** The pool plus a count of round trips (for /metrics and the bench). */
@@ -108,9 +117,10 @@ export class FleetDb {
          'daemons', (SELECT coalesce(json_agg(d), '[]') FROM (SELECT id, host, pid, pid_start, started_at, heartbeat_at, max_concurrent, running, draining, repo_dir, account, stopped_at
                      FROM swarm_daemons WHERE scope = $1 AND (stopped_at IS NULL OR stopped_at > now() - interval '10 minutes') ORDER BY started_at) d),
          'controls', (SELECT coalesce(json_agg(c), '[]') FROM (SELECT id, key, kind, requested_by, done_by, result FROM swarm_controls WHERE scope = $1 AND done_at IS NULL ORDER BY id) c),
+         'account', (SELECT json_build_object('record', record, 'version', version) FROM swarm_accounts WHERE name = $8),
          'hb', (SELECT count(*) FROM hb)
        ) AS snap`,
-      [me.scope, me.id, ttlMs, live.running, live.max_concurrent, live.draining, since],
+      [me.scope, me.id, ttlMs, live.running, live.max_concurrent, live.draining, since, me.account ?? null],
     );
     return rows[0]!.snap;
   }
@@ -189,6 +199,22 @@ export class FleetDb {
   async readScope(me: Me): Promise<{ record: unknown; version: number } | null> {
     const rows = await this.q<{ record: unknown; version: number }>('SELECT record, version FROM swarm_scopes WHERE scope = $1', [me.scope]);
     return rows[0] ?? null;
+  }
+
+  async readAccount(name: string): Promise<AccountRow | null> {
+    const rows = await this.q<AccountRow>('SELECT record, version FROM swarm_accounts WHERE name = $1', [name]);
+    return rows[0] ?? null;
+  }
+
+  /** The account row if its version is still `expected` (0: not created yet); null when another daemon wrote it first. */
+  async writeAccount(name: string, record: unknown, expected: number): Promise<number | null> {
+    const rows = await this.q<{ version: number }>(
+      expected === 0
+        ? `INSERT INTO swarm_accounts (name, record, version) VALUES ($1, $2, 1) ON CONFLICT (name) DO NOTHING RETURNING version`
+        : `UPDATE swarm_accounts SET record = $2, version = version + 1, updated_at = now() WHERE name = $1 AND version = $3 RETURNING version`,
+      expected === 0 ? [name, JSON.stringify(record)] : [name, JSON.stringify(record), expected],
+    );
+    return rows[0] ? Number(rows[0].version) : null;
   }
 
   async requestControl(me: Me, key: string, kind: string): Promise<number> {

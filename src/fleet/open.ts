@@ -56,7 +56,7 @@ export async function openFleet(o: OpenFleetOptions): Promise<Fleet> {
   }
   const db = new FleetDb(pool);
   const pidStart = processStartTime(process.pid);
-  const me: Me = { scope: o.scope, id: daemonId(hostname(), process.pid, pidStart) };
+  const me: Me = { scope: o.scope, id: daemonId(hostname(), process.pid, pidStart), account: o.account ?? null };
   const coordinator = new PgCoordinator({ db, me, ttlMs: o.config.state.lease_ttl, log: o.log, live: o.live });
   const store = new PgStateStore(o.journal, db, me, {
     holds: (k) => coordinator.holds(k),

@@ -10,7 +10,7 @@ import type { SwarmState } from '../state/types.js';
 import { isSameProcess } from '../agent/procs.js';
 import type { ControlResult } from '../orchestrator/controls.js';
 import type { Coordinator, FleetView, Takeover } from './coordinator.js';
-import type { ControlRow, DaemonRow, FleetDb, LeaseRow, Me } from './db.js';
+import type { AccountRow, ControlRow, DaemonRow, FleetDb, LeaseRow, Me } from './db.js';
 import type { PgStateStore } from './pg-store.js';
 
 /** Changed rows are read again this far back, so a row committed late by another daemon is never missed. */
@@ -31,6 +31,8 @@ export type ControlHandler = (c: { kind: string; key: string }) => Promise<Contr
 export class PgCoordinator implements Coordinator {
   readonly shared = true;
   store!: PgStateStore;
+  /** The shared Claude account's store: each poll's snapshot carries its row. */
+  account: { absorb(row: AccountRow | null): void } | null = null;
   private state: SwarmState | null = null;
   /** Key → local time the renewal request that last kept the lease was sent. */
   private readonly held = new Map<string, number>();
@@ -88,6 +90,7 @@ export class PgCoordinator implements Coordinator {
     this.leases = snap.leases;
     this.daemons = snap.daemons;
     this.store.absorb(this.state, snap);
+    this.account?.absorb(snap.account ?? null);
     this.since = new Date(Date.parse(snap.now) - OVERLAP_MS).toISOString();
     this.refreshedAt = snap.now;
     await this.store.flush(); // whatever waited while the database was away

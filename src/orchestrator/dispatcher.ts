@@ -15,7 +15,9 @@ import { terminateGroup } from '../agent/procs.js';
 import { orphanIsOurs } from './recovery.js';
 import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
-import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext } from './policy.js';
+import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext, type SpawnGateExtra } from './policy.js';
+import { laneOf } from './lanes.js';
+import type { AccountLink } from './account-link.js';
 import type { Alarm } from './alarm.js';
 import type { TrackerSync } from './sync.js';
 import type { Runtime, Settings } from './runtime.js';
@@ -28,6 +30,8 @@ export interface Running {
   spawned: boolean;
   /** Fleet mode: this daemon lost the ticket's lease; it writes nothing more for it. */
   lost: boolean;
+  /** This run is the shared account's one canary after a usage limit; `proved`: it passed. */
+  canary: { held: boolean; proved: boolean };
 }
 
 export interface DispatcherDeps {
@@ -36,6 +40,8 @@ export interface DispatcherDeps {
   sync: TrackerSync;
   settings: Settings;
   alarm: Alarm;
+  /** The shared Claude account (null: none, e.g. in-process tests). */
+  account: AccountLink | null;
 }
 
 /** A ticket in one of these needs no lease once the tracker shows it. */
@@ -76,7 +82,18 @@ export class Dispatcher {
 
   context(): EligibilityContext {
     const coordinator = this.d.rt.coordinator;
-    return { config: this.d.settings.wf.config, state: this.d.ledger.state, now: this.d.rt.now(), running: new Set(this.running.keys()), heldElsewhere: (k) => coordinator.heldElsewhere(k) };
+    return {
+      config: this.d.settings.wf.config, state: this.d.ledger.state, now: this.d.rt.now(), running: new Set(this.running.keys()), heldElsewhere: (k) => coordinator.heldElsewhere(k),
+      account: this.d.account?.view() ?? null, backgroundRunning: this.background(null),
+    };
+  }
+
+  /** Background-lane agents running or being prepared, other than `key`'s. */
+  private background(key: string | null): number {
+    const cfg = this.d.settings.wf.config;
+    let n = 0;
+    for (const [k, r] of this.running) if (k !== key && laneOf(r.ticket, cfg) === 'background') n++;
+    return n;
   }
 
   /** Re-read, check trust and the dedup guard, claim, and start the attempt in a queue slot. */
@@ -199,7 +216,7 @@ export class Dispatcher {
   }
 
   private dispatch(ticket: Ticket): void {
-    const entry: Running = { ac: new AbortController(), ticket, done: Promise.resolve(), spawned: false, lost: false };
+    const entry: Running = { ac: new AbortController(), ticket, done: Promise.resolve(), spawned: false, lost: false, canary: { held: false, proved: false } };
     this.running.set(ticket.key, entry);
     entry.done = this.queue
       .add(() => this.attempt(ticket, entry))
@@ -230,6 +247,8 @@ export class Dispatcher {
     const followup = prepared.followup?.pending ?? null;
     // A follow-up resumes the ticket's last Claude session when there is one (runAttempt starts fresh if it is gone).
     const resume = followup ? [...prepared.attempts].reverse().find((a) => a.session_id !== null)?.session_id ?? null : null;
+    const account = this.d.account;
+    const gateExtra = (): SpawnGateExtra => ({ lane: laneOf(ticket, cfg), backgroundRunning: this.background(key), account: account?.view() ?? null });
     const out = await runAttempt(rt, svc, wf, {
       ticket,
       ts: prepared,
@@ -239,11 +258,16 @@ export class Dispatcher {
       signal: entry.ac.signal,
       followup,
       resume,
-      ready: () => rt.coordinator.beforeSpawn(),
+      ready: async () => {
+        await rt.coordinator.beforeSpawn();
+        // The account's canary goes to a spawn that would otherwise start now, and to no other.
+        const wouldStart = () => this.live(key) === 0 && spawnGate(cfg, ledger.state, ledger.ticket(key), rt.now(), 0, { ...gateExtra(), account: null }) === null;
+        if (account) entry.canary.held = await account.beforeSpawn(ticket.identifier, wouldStart);
+      },
       // The last moment: the same synchronous step spawns the agent, so no pause can begin in between.
       gate: () => {
         const now = rt.now();
-        const why = spawnGate(cfg, ledger.state, ledger.ticket(key), now, this.live(key));
+        const why = spawnGate(cfg, ledger.state, ledger.ticket(key), now, this.live(key), gateExtra());
         if (why !== null) return why;
         if (!rt.coordinator.holds(key) || entry.lost) return 'this daemon no longer holds the ticket';
         ledger.record(start(ledger.ticket(key)!, model, file, cfg.agent.max_attempts, now));
@@ -257,10 +281,16 @@ export class Dispatcher {
       },
       onEvent: (ev, summary) => {
         ledger.note(key, summary.lastActivity);
+        if (ev.type === 'rate_limit') account?.streamed(summary.window);
         const started = ledger.ticket(key)?.attempts.find((a) => a.number === attemptNo)?.started_at;
-        if (ledger.state.canary && started && canaryPassed(summary, rt.now() - Date.parse(started), cfg.agent.fast_fail)) {
+        const passed = started !== undefined && canaryPassed(summary, rt.now() - Date.parse(started), cfg.agent.fast_fail);
+        if (ledger.state.canary && passed) {
           void ledger.commit(canaryDone(ticket.identifier, rt.now())).catch(() => undefined);
           this.d.alarm.ring();
+        }
+        if (account && entry.canary.held && !entry.canary.proved && passed) {
+          entry.canary.proved = true;
+          void account.canaryPassed(ticket.identifier).finally(() => this.d.alarm.ring());
         }
         const kill = earlyKill(ev);
         if (kill) entry.ac.abort(kill);
@@ -268,6 +298,12 @@ export class Dispatcher {
     });
     const now = rt.now();
     const ts = ledger.ticket(key)!;
+    const jitter = pauseJitterMs(out.cls.resetAt, now, rt.random());
+    if (account) {
+      // What the account learns first: a limit must reach the other daemons before anything else happens here.
+      if (out.started) await account.ended(out.cls, out.run?.summary.window ?? null, cfg, now, jitter);
+      if (entry.canary.held && !entry.canary.proved) await account.canaryReleased(ticket.identifier);
+    }
     if (entry.lost) return; // another daemon owns it now: whatever this run did is not ours to record
     if (out.held !== null) {
       await ledger.commit(hold(ts, out.held, ledger.state, now));
@@ -285,7 +321,7 @@ export class Dispatcher {
       // Failed before the agent could start (worktree, hook, prompt): an uncounted attempt like any other.
       ledger.record(start(ts, model, file, cfg.agent.max_attempts, now));
     }
-    const step = finish(ledger.state, ledger.ticket(key)!, attemptNo, out, cfg, now, pauseJitterMs(out.cls.resetAt, now, rt.random()));
+    const step = finish(ledger.state, ledger.ticket(key)!, attemptNo, out, cfg, now, jitter);
     await ledger.commit(step);
     if (step.tripped.breaker || step.tripped.pause || step.tripped.budget) this.d.alarm.ring();
     if ((await this.d.sync.sync(key)) && SETTLED.has(ledger.ticket(key)!.status)) await rt.coordinator.release(key);

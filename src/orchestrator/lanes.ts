@@ -99,6 +99,14 @@ export function backgroundWindow(hours: DailyHours, now: number, zone: string = 
   return { open: false, opensAt, closesAt: closeAfter(opensAt) };
 }
 
+/** When the loop should wake for the lanes: the background hours opening, while they are closed. */
+export function laneWakeTimes(config: Config, now: number, zone: string = localZone()): number[] {
+  const hours = config.agent.lanes.background.hours;
+  if (hours === null) return [];
+  const h = backgroundWindow(hours, now, zone);
+  return h.open || h.opensAt === null ? [] : [h.opensAt];
+}
+
 export interface LaneGateInput {
   /** The account's latest usage-window figures (resetsAt in epoch ms), or null when none were seen. */
   window: WindowFigures | null;

@@ -9,6 +9,10 @@ import type { SwarmState } from '../state/types.js';
 import { Ledger } from '../state/ledger.js';
 import { pause, resume } from '../state/lifecycle.js';
 import { activePause, capacity, choose, eligibility, idleVerdict, nextWakeMs, trackerPause, type EligibilityContext } from './policy.js';
+import { accountWakeTimes, canaryTurn } from './account-policy.js';
+import { laneWakeTimes } from './lanes.js';
+import { queueView } from './queue.js';
+import { AccountLink } from './account-link.js';
 import { reconcile } from './reconcile.js';
 import { Dispatcher, type Running } from './dispatcher.js';
 import { TrackerSync } from './sync.js';
@@ -25,6 +29,8 @@ export class Orchestrator {
   private readonly work: Dispatcher;
   /** PR follow-through: watches handed-off PRs and starts follow-ups. */
   readonly follower: PrFollower;
+  /** The shared Claude account (null when the runtime has none). */
+  readonly account: AccountLink | null;
   private readonly alarm = new Alarm();
   private readonly settings: Settings;
   private draining = false;
@@ -48,7 +54,8 @@ export class Orchestrator {
     this.settings = { wf, svc };
     this.ledger = new Ledger(state, rt.store, rt.log);
     this.sync = new TrackerSync(this.ledger, this.settings, rt.log, rt.coordinator);
-    this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm });
+    this.account = rt.account ? new AccountLink({ ...rt.account, ledger: this.ledger, log: rt.log, now: rt.now }) : null;
+    this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm, account: this.account });
     this.follower = new PrFollower({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work });
     this.servicesKey = serviceKey(wf);
     rt.log.setSecrets([...svc.secrets, ...wf.secrets]);
@@ -92,7 +99,9 @@ export class Orchestrator {
           return verdict.code;
         }
       }
-      await this.alarm.sleep(nextWakeMs(this.state, this.lastPollAt, this.workflow.config.polling.interval, this.rt.now()));
+      const now = this.rt.now();
+      const also = [...laneWakeTimes(this.workflow.config, now), ...accountWakeTimes(this.account?.view(), now)];
+      await this.alarm.sleep(nextWakeMs(this.state, this.lastPollAt, this.workflow.config.polling.interval, now, also));
     }
   }
 
@@ -103,9 +112,10 @@ export class Orchestrator {
     await this.reload();
     await this.rt.coordinator.refresh(); // fleet mode: leases renewed, the others' tickets and pauses in
     if (this.rt.coordinator.shared) this.state.fleet = this.rt.coordinator.view();
+    await this.account?.poll(); // the account's pause (another daemon's limit) recorded here too
     this.ledger.rollDay(now);
     const p = this.state.pause;
-    if (p && p.until !== null && Date.parse(p.until) <= now) await this.ledger.commit(resume(p, `${p.kind} pause ended`, now));
+    if (p && p.until !== null && Date.parse(p.until) <= now) await this.ledger.commit(resume(p, `${p.kind} pause ended`, now, this.account !== null));
     let tickets: Ticket[];
     try {
       tickets = (await this.services.tracker.candidates()).tickets;
@@ -120,11 +130,14 @@ export class Orchestrator {
     // Follow-ups first: they finish work already handed off (same slots, pauses and budgets).
     await this.follower.poll(tickets, () => capacity(this.workflow.config, this.state, this.running.size) > 0 && this.rt.coordinator.canClaim());
     const ctx = this.context();
-    const eligibleIgnoringPause = tickets.filter((t) => eligibility(t, ctx).every((c) => c.pass || c.rule === 'pause' || c.rule === 'running'));
+    // A lane waiting for its hours or the window's reset waits like a pause: --until-idle waits it out.
+    const eligibleIgnoringPause = tickets.filter((t) => eligibility(t, ctx).every((c) => c.pass || c.rule === 'pause' || c.rule === 'lane' || c.rule === 'running'));
     for (const t of choose(tickets, ctx)) {
-      if (capacity(this.workflow.config, this.state, this.running.size) <= 0 || !this.rt.coordinator.canClaim()) break;
+      const turn = canaryTurn(this.account?.view(), this.rt.now());
+      if (capacity(this.workflow.config, this.state, this.running.size, turn) <= 0 || !this.rt.coordinator.canClaim()) break;
       await this.work.claimAndDispatch(t);
     }
+    this.state.queue = queueView(tickets, this.context());
     await this.ledger.save();
     // A ticket refused by tracker.trust() is not eligible: --until-idle must not wait for it forever.
     return eligibleIgnoringPause.filter((t) => !this.work.untrusted.has(t.key)).length;

@@ -7,9 +7,11 @@ import type { Config } from '../config/types.js';
 import type { Classification, KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
 import type { PauseKind, PauseState, SwarmState, TicketState } from '../state/types.js';
+import { laneComparator, laneGate, laneOf, type Lane } from './lanes.js';
+import { accountPauseReason, accountWindow, canaryWaitReason, type AccountView, type CanaryTurn } from './account-policy.js';
 
 export interface RuleCheck {
-  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'budget';
+  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
   pass: boolean;
   detail: string;
 }
@@ -22,6 +24,10 @@ export interface EligibilityContext {
   running: ReadonlySet<string>;
   /** Fleet mode: the live daemon holding a ticket's lease when it is another one. */
   heldElsewhere?: (key: string) => string | null;
+  /** The shared Claude account as last read: its pause and usage-window figures. */
+  account?: AccountView | null;
+  /** Background-lane agents this daemon runs or prepares now (for agent.lanes.background.max_concurrent). */
+  backgroundRunning?: number;
 }
 
 /** Every rule, in order, with pass/fail and a sentence. Trust, an existing PR and concurrency are checked by the caller (they need I/O or capacity). */
@@ -60,23 +66,37 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   const isRunning = ctx.running.has(t.key);
   checks.push({ rule: 'running', pass: !isRunning, detail: isRunning ? 'an agent is working on it now' : 'no agent running' });
   const pause = activePause(ctx.state.pause, ctx.now);
-  checks.push({ rule: 'pause', pass: pause === null, detail: pause ? `dispatch paused: ${pause.reason}` : 'dispatch not paused' });
-  const budget = budgetStop(ctx.config, ctx.state, ts);
+  const shared = pause ? null : accountPauseReason(ctx.account, ctx.now);
+  checks.push({ rule: 'pause', pass: pause === null && shared === null, detail: pause ? `dispatch paused: ${pause.reason}` : shared ? `dispatch paused: ${shared}` : 'dispatch not paused' });
+  const lane = laneChecks(t, ctx);
+  checks.push({ rule: 'lane', pass: lane.wait === null, detail: lane.wait ?? `${lane.lane} lane: may start now` });
+  const budget = budgetStop(ctx.config, ctx.state, ts) ?? lane.budget;
   checks.push({ rule: 'budget', pass: budget === null, detail: budget ?? 'within budget' });
   return checks;
+}
+
+/**
+ * The ticket's lane and what its gate says: `wait` for the window, pacing and background rules (a wait with
+ * a known end), `budget` for the daily budget's urgent share (shown with the budget rule, like the budget).
+ */
+function laneChecks(t: Ticket, ctx: EligibilityContext): { lane: Lane; wait: string | null; budget: string | null } {
+  const lane = laneOf(t, ctx.config);
+  const input = { window: accountWindow(ctx.account), config: ctx.config, now: ctx.now, backgroundRunning: ctx.backgroundRunning ?? 0 };
+  const wait = laneGate(lane, { ...input, spentUsd: -Infinity });
+  return { lane, wait, budget: wait === null ? laneGate(lane, { ...input, spentUsd: ctx.state.daily.cost_usd }) : null };
 }
 
 export function isEligible(t: Ticket, ctx: EligibilityContext): boolean {
   return eligibility(t, ctx).every((c) => c.pass);
 }
 
-/** Eligible tickets in dispatch order: priority (0 urgent … 4 none), then oldest first, then key. */
+/**
+ * Eligible tickets in dispatch order: lane (urgent, normal, background), then priority (0 urgent … 4
+ * none), then oldest first, then key. A ticket whose lane waits is not eligible, so it never holds a slot
+ * idle ahead of one that may start.
+ */
 export function choose(tickets: readonly Ticket[], ctx: EligibilityContext): Ticket[] {
-  return tickets.filter((t) => isEligible(t, ctx)).sort(byPriorityThenAge);
-}
-
-export function byPriorityThenAge(a: Ticket, b: Ticket): number {
-  return a.priority - b.priority || a.created_at.localeCompare(b.created_at) || a.key.localeCompare(b.key, 'en', { numeric: true });
+  return tickets.filter((t) => isEligible(t, ctx)).sort(laneComparator(ctx.config));
 }
 
 export function modelFor(failures: number, models: readonly string[]): string {
@@ -93,10 +113,14 @@ export function activePause(pause: PauseState | null, now: number): PauseState |
   return pause;
 }
 
-/** Slots free right now: concurrency minus running, and only one while a canary run is pending. */
-export function capacity(config: Config, state: SwarmState, running: number): number {
+/**
+ * Slots free right now: concurrency minus running, and only one while a canary run is pending — this
+ * daemon's own, or the shared account's (`turn`); none while another daemon runs the account's canary.
+ */
+export function capacity(config: Config, state: SwarmState, running: number, turn: CanaryTurn = 'none'): number {
   const free = Math.max(0, config.agent.max_concurrent - running);
-  return state.canary ? Math.min(free, running === 0 ? 1 : 0) : free;
+  if (turn === 'elsewhere') return 0;
+  return state.canary || turn !== 'none' ? Math.min(free, running === 0 ? 1 : 0) : free;
 }
 
 // --- the canary after a pause ------------------------------------------------------------------------
@@ -106,8 +130,11 @@ export function capacity(config: Config, state: SwarmState, running: number): nu
  * about the way to the model (a usage limit, a login, the breaker). An operator's pause or the tracker's
  * own rate limit does not.
  */
-export function needsCanary(kind: PauseKind): boolean {
-  return kind === 'rate_limit' || kind === 'auth' || kind === 'breaker';
+export function needsCanary(kind: PauseKind, sharedAccount = false): boolean {
+  // A usage limit belongs to the Claude account: with a shared account record, its one canary is the
+  // account's (given to one daemon of all that use it), not one per daemon.
+  if (kind === 'rate_limit') return !sharedAccount;
+  return kind === 'auth' || kind === 'breaker';
 }
 
 /**
@@ -120,18 +147,33 @@ export function canaryPassed(summary: Pick<StreamSummary, 'sawModelTurn' | 'apiR
   return elapsedMs >= fastFailMs && summary.apiRetries.length === 0;
 }
 
+/** What the spawn gate knows beyond the state: the ticket's lane and the shared account as just read. */
+export interface SpawnGateExtra {
+  lane: Lane;
+  /** Other background-lane agents of this daemon (running or being prepared). */
+  backgroundRunning: number;
+  account: AccountView | null;
+}
+
 /**
  * The gate an agent passes in the same synchronous step that spawns it — after its claim, worktree and
- * prompt, which take time during which a pause may begin. null: spawn now. A reason: do not start; the
- * ticket waits (nothing ran, nothing is counted). `live` is how many other agents are running.
+ * prompt, which take time during which a pause may begin (here, or on another daemon of the account). null:
+ * spawn now. A reason: do not start; the ticket waits (nothing ran, nothing is counted). `live` is how many
+ * other agents are running.
  */
-export function spawnGate(config: Config, state: SwarmState, ts: TicketState | undefined, now: number, live: number): string | null {
+export function spawnGate(config: Config, state: SwarmState, ts: TicketState | undefined, now: number, live: number, extra?: SpawnGateExtra): string | null {
   const pause = activePause(state.pause, now);
   if (pause) return `dispatch paused (${pause.kind}): ${pause.reason}`;
+  const shared = accountPauseReason(extra?.account, now);
+  if (shared) return `dispatch paused (rate_limit): ${shared}`;
   const budget = budgetStop(config, state, ts);
   if (budget) return budget;
+  if (extra) {
+    const lane = laneGate(extra.lane, { window: accountWindow(extra.account), config, now, backgroundRunning: extra.backgroundRunning, spentUsd: state.daily.cost_usd });
+    if (lane) return lane;
+  }
   if (state.canary && live > 0) return 'after a pause one canary run goes first';
-  return null;
+  return canaryWaitReason(extra?.account, now, live);
 }
 
 /** When a held or limited ticket may try again: the pause's end, or now when nothing says. */
@@ -159,9 +201,13 @@ export function trackerPause(err: { kind?: string; message: string; retryAt?: st
 
 // --- the loop: when to wake, when to stop -----------------------------------------------------------
 
-/** How long the loop sleeps: until the next poll, a due retry, or the end of a timed pause. */
-export function nextWakeMs(state: SwarmState, lastPollAt: number, interval: number, now: number): number {
+/**
+ * How long the loop sleeps: until the next poll, a due retry, the end of a timed pause, or one of `also`
+ * (the background lane opening, the account's window resetting: laneWakeTimes, accountWakeTimes).
+ */
+export function nextWakeMs(state: SwarmState, lastPollAt: number, interval: number, now: number, also: readonly number[] = []): number {
   let next = lastPollAt + interval;
+  for (const t of also) if (t > now) next = Math.min(next, t);
   for (const t of Object.values(state.tickets)) {
     if (t.status === 'retry_wait' && t.next_retry_at) next = Math.min(next, Math.max(Date.parse(t.next_retry_at), now + 50));
   }

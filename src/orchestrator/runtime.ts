@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { StateStore } from '../state/ledger.js';
 import type { Coordinator } from '../fleet/coordinator.js';
 import type { SwarmPaths } from '../state/paths.js';
+import type { SharedAccount } from '../account/shared.js';
 
 export interface Services {
   tracker: Tracker;
@@ -32,6 +33,12 @@ export interface Runtime {
   coordinator: Coordinator;
   runAgent: (req: RunRequest) => Promise<RunResult>;
   isRoot: boolean;
+  /**
+   * The Claude account this daemon shares with the others on the same login (its usage-limit pause,
+   * canary and window figures); absent: the daemon keeps them to itself. `file`: the account file (null in
+   * fleet mode); `from`: where its name came from.
+   */
+  account?: { shared: SharedAccount; file: string | null; from: string } | null;
 }
 
 /**

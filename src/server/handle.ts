@@ -5,6 +5,7 @@ import { choose } from '../orchestrator/policy.js';
 import { readLock, type LockInfo } from '../state/lock.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { buildSnapshot } from '../status.js';
+import { extraFromState } from '../status-account.js';
 import { renderMetrics } from '../metrics.js';
 import { findTicketState } from '../control/keys.js';
 import type { DaemonHandle } from './api.js';
@@ -17,7 +18,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
     const at = new Date(now()).toISOString();
     return { pid: process.pid, pid_start: null, started_at: d?.started_at ?? at, heartbeat_at: d?.heartbeat_at ?? at, workflow: d?.workflow ?? '' };
   };
-  const snapshot = () => buildSnapshot(orch.state, { info: lock(), alive: true }, now());
+  const snapshot = () => buildSnapshot(orch.state, { info: lock(), alive: true }, now(), extraFromState(orch.state, true, orch.account?.view().record ?? null));
   return {
     snapshot,
     ticket(id) {
@@ -32,13 +33,17 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
       } catch {
         /* metrics must answer even if a policy input is odd */
       }
+      const snap = snapshot();
+      const acct = snap.account;
       return renderMetrics({
-        snapshot: snapshot(),
+        snapshot: snap,
         state: orch.state,
         tracker: { kind: tracker.kind, requests: tracker.requestCount(), rateLimitRemaining: tracker.rateLimit().remaining },
         poll: orch.pollStats,
         eligibleWaiting,
         fleetDbRoundTrips: orch.rt.coordinator.view()?.db_round_trips ?? null,
+        account: acct ? { name: acct.name, utilization: acct.window?.utilization ?? null, paused: acct.pause !== null } : null,
+        laneQueue: orch.state.queue?.lane_queue ?? null,
       });
     },
     refresh: () => orch.refresh(),

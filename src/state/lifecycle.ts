@@ -255,9 +255,12 @@ export function pause(p: Omit<PauseState, 'since'>, now: number): Step {
   return scopeStep([{ type: 'paused', kind: p.kind, until: p.until, reason: p.reason, limit_type: p.limit_type }], now);
 }
 
-/** Lift the pause; the canary rule (policy.needsCanary) decides whether one run goes first. */
-export function resume(current: PauseState, why: string, now: number): Step {
-  return scopeStep([{ type: 'resumed', kind: current.kind, reason: why, canary: needsCanary(current.kind) }], now);
+/**
+ * Lift the pause; the canary rule (policy.needsCanary) decides whether one run goes first here. With a
+ * shared account a usage limit's canary is the account's, given to one of its daemons.
+ */
+export function resume(current: PauseState, why: string, now: number, sharedAccount = false): Step {
+  return scopeStep([{ type: 'resumed', kind: current.kind, reason: why, canary: needsCanary(current.kind, sharedAccount) }], now);
 }
 
 export function canaryDone(ticket: string, now: number): Step {

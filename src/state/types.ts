@@ -172,4 +172,18 @@ export interface SwarmState {
   daemon: DaemonInfo | null;
   /** Fleet mode: the daemons and leases as this daemon last saw them (for `swarm status`); absent otherwise. */
   fleet?: import('../fleet/coordinator.js').FleetView | null;
+  /** The shared Claude account as this daemon last read it (for `swarm status` and `swarm explain`). */
+  account?: AccountSeen | null;
+  /** Lanes of the listed tickets and the ones waiting for their lane, at the last poll (for `swarm status`). */
+  queue?: import('../orchestrator/queue.js').QueueView | null;
+}
+
+export interface AccountSeen {
+  /** This daemon's id in the account's members. */
+  self: string;
+  /** The account file (no database), read again by `swarm status` for the freshest figures; null in fleet mode. */
+  file: string | null;
+  /** Where the account name came from: "agent.account", "ANTHROPIC_API_KEY", "login in …". */
+  from: string;
+  record: import('../account/record.js').AccountRecord;
 }

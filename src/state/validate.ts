@@ -2,7 +2,8 @@
 // field gets its default so older files keep loading. A future format bumps STATE_VERSION and adds a
 // step to MIGRATIONS.
 import { parseFollowup } from './followup-record.js';
-import { STATE_VERSION, type AttemptRecord, type SwarmState, type TicketState } from './types.js';
+import { STATE_VERSION, type AccountSeen, type AttemptRecord, type SwarmState, type TicketState } from './types.js';
+import { parseAccount } from '../account/record.js';
 import { emptyDaily } from './file-store.js';
 
 type Check = { ok: true; state: SwarmState } | { ok: false; error: string };
@@ -57,6 +58,8 @@ export function validateState(raw: unknown, now: number): Check {
       daily: { ...emptyDaily(now), ...daily },
       daemon: isObj(doc.daemon) ? (doc.daemon as unknown as SwarmState['daemon']) : null,
       fleet: isObj(doc.fleet) && Array.isArray(doc.fleet.daemons) && Array.isArray(doc.fleet.leases) ? (doc.fleet as unknown as SwarmState['fleet']) : null,
+      account: checkAccount(doc.account),
+      queue: isObj(doc.queue) && Array.isArray(doc.queue.waiting) && isObj(doc.queue.lanes) && isObj(doc.queue.lane_queue) ? (doc.queue as unknown as SwarmState['queue']) : null,
     },
   };
 }
@@ -111,6 +114,12 @@ export function checkTicket(key: string, t: unknown): TicketState | string {
     cleared: t.cleared === true,
     followup: parseFollowup(t.followup),
   };
+}
+
+/** The account as the daemon last read it: its record parsed like the account file itself. */
+function checkAccount(v: unknown): AccountSeen | null {
+  if (!isObj(v) || typeof v.self !== 'string' || !isObj(v.record)) return null;
+  return { self: v.self, file: typeof v.file === 'string' ? v.file : null, from: str(v.from), record: parseAccount(v.record) };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

@@ -69,6 +69,8 @@ export async function makeProject(config: Record<string, unknown> = {}, opts: { 
     GIT_AUTHOR_EMAIL: 'agent@example.invalid',
     GIT_COMMITTER_NAME: 'Swarm Agent',
     GIT_COMMITTER_EMAIL: 'agent@example.invalid',
+    // The shared Claude account's file lives here: one test's daemons never share a usage limit with another's.
+    XDG_STATE_HOME: path.join(repo.base, 'xdg-state'),
   });
   const defaults = {
     tracker: { kind: 'local', path: '.swarm/tickets' },

@@ -234,6 +234,16 @@ const SHORTHANDS = {
     { push: true }, bash('gh pr create'), { openPr: { title: p.title, body: p.body } },
     { toolResult: { content: 'pull request opened' } }, { text: 'Opened a pull request.' },
     { result: { text: 'Opened a pull request.', cost: p.cost } }],
+  // The figures the pinned CLI reports for a subscription login's usage window, shaped like its real
+  // allowed_warning line (top-level utilization, plus one entry per window under unifiedWindows).
+  rate_window: (p) => {
+    const resetsAt = p.resetsAt ?? Math.floor(Date.now() / 1000) + (p.resetsIn ?? 3600);
+    const type = p.limitType ?? 'five_hour';
+    const status = p.status ?? 'allowed_warning';
+    const utilization = p.utilization ?? 0.9;
+    return [{ emit: { type: 'rate_limit_event', rate_limit_info: { status, resetsAt, rateLimitType: type, utilization, isUsingOverage: false,
+      unifiedWindows: { [type]: { utilization, resetsAt, status } } }, uuid: uuid(), session_id: ctx.sessionId } }];
+  },
   usage_limit: (p) => {
     const resetsAt = p.resetsAt ?? Math.floor(Date.now() / 1000) + (p.resetsIn ?? 3600);
     const type = p.limitType ?? 'five_hour';

@@ -7,6 +7,7 @@ import { emptyState } from '../../src/state/file-store.js';
 import type { SwarmState, TicketState } from '../../src/state/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import { explain, renderExplain, type ExplainInput } from '../../src/explain.js';
+import { emptyAccount, withLimit, withMember, withWindow, claimCanary, type AccountRecord } from '../../src/account/record.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 
@@ -47,7 +48,7 @@ describe('explain', () => {
   it('an eligible ticket passes every rule and is claimed at the next poll', () => {
     const r = explain(input());
     expect(r.eligible).toBe(true);
-    expect(r.checks.map((c) => c.rule)).toEqual(['open', 'labels', 'exclude_labels', 'handed_off', 'claimed_elsewhere', 'blockers', 'attempts', 'retry_wait', 'running', 'pause', 'budget', 'trust', 'pull_request', 'concurrency']);
+    expect(r.checks.map((c) => c.rule)).toEqual(['open', 'labels', 'exclude_labels', 'handed_off', 'claimed_elsewhere', 'blockers', 'attempts', 'retry_wait', 'running', 'pause', 'lane', 'budget', 'trust', 'pull_request', 'concurrency']);
     expect(r.next).toMatch(/^claimed at the next poll \(within 30s\): attempt 1 on sonnet, branch swarm\/12-fix-login$/);
     const text = renderExplain(r);
     expect(text).toContain('✓ labels');
@@ -80,6 +81,48 @@ describe('explain', () => {
       expect(renderExplain(r)).toMatch(new RegExp(`✗ ${rule}`));
     });
   }
+
+  describe('lanes and the shared account', () => {
+    const OTHER = 'box:42:1';
+    const account = (edit: (r: AccountRecord) => AccountRecord = (r) => r) =>
+      ({ record: edit(withMember(emptyAccount('team'), OTHER, { host: 'box', pid: 42, repo: 'acme/api' }, NOW)), self: 'me:1:1' });
+
+    it('a background ticket outside its hours waits, and says until when', () => {
+      const r = explain(input({ ticket: tk({ labels: ['agent', 'agent:overnight'] }), config: config('agent:\n  lanes:\n    background:\n      labels: [agent:overnight]\n      hours: "14:30-15:00 UTC"\n') }));
+      expect(r.lane).toBe('background');
+      expect(r.checks.find((c) => c.rule === 'lane')).toMatchObject({ pass: false });
+      expect(r.next).toBe('waiting: background lane opens at 14:30 UTC (in 2h 30m)');
+      expect(renderExplain(r)).toContain('background lane');
+    });
+
+    it('pacing: at the reserve a normal ticket waits for the window, an urgent one does not', () => {
+      const cfg = config('agent:\n  pacing:\n    reserve: 0.8\n');
+      const acct = account((r) => withWindow(r, { status: 'allowed_warning', utilization: 0.9, type: 'five_hour', resetsAt: NOW + 3_600_000 }, NOW, OTHER));
+      const r = explain(input({ config: cfg, account: acct }));
+      expect(r.next).toMatch(/^waiting: only urgent tickets start: the usage window is 90% used \(agent\.pacing\.reserve 80%\) until it resets at .* \(in 1h\)$/);
+      expect(explain(input({ config: cfg, account: acct, ticket: tk({ labels: ['agent', 'P0'], priority: 0 }) })).eligible).toBe(true);
+    });
+
+    it("another daemon's usage limit on the account pauses this ticket, naming the daemon", () => {
+      const acct = account((r) => withLimit(r, { until: new Date(NOW + 600_000).toISOString(), reason: 'usage limit reached (five_hour)', limit_type: 'five_hour', by: OTHER }, NOW));
+      const r = explain(input({ account: acct }));
+      expect(r.checks.find((c) => c.rule === 'pause')?.detail).toBe(`dispatch paused: usage limit on Claude account team until ${new Date(NOW + 600_000).toISOString()}, hit by box pid 42 (acme/api): usage limit reached (five_hour)`);
+      expect(r.next).toMatch(/^waiting: dispatch paused: usage limit on Claude account team/);
+    });
+
+    it("the account's canary running on another daemon holds every slot here", () => {
+      const acct = account((r) => claimCanary(withLimit(r, { until: new Date(NOW - 1).toISOString(), reason: 'x', limit_type: null, by: OTHER }, NOW - 10), OTHER, NOW).rec);
+      const r = explain(input({ account: acct }));
+      expect(r.checks.find((c) => c.rule === 'concurrency')).toEqual({ rule: 'concurrency', pass: false, detail: 'after the usage limit on Claude account team one canary run goes first; it runs on box pid 42 (acme/api)' });
+    });
+
+    it("the daily budget's urgent share stops normal tickets under the budget rule", () => {
+      const cfg = config('budget:\n  daily_usd: 10\n  urgent_reserve_usd: 4\n');
+      const r = explain(input({ config: cfg }, withTicket({}, (s) => (s.daily.cost_usd = 6.5))));
+      expect(failing(input({ config: cfg }, withTicket({}, (s) => (s.daily.cost_usd = 6.5))))).toEqual(['budget']);
+      expect(r.next).toMatch(/^waits: only urgent tickets start: today's spend \$6\.50 reached \$6\.00/);
+    });
+  });
 
   it('blocks on state (Linear): only the configured states are eligible', () => {
     const cfg = parseWorkflow('---\ntracker:\n  kind: linear\n  api_key: k\n  team: ENG\n  states: [Todo]\n---\nx\n', 'WORKFLOW.md', {}).config;

@@ -154,7 +154,10 @@ describe('circuit breaker', () => {
 
 describe('the canary after a pause', () => {
   it('follows the pauses that say something about the way to the model, not an operator or the tracker', () => {
-    expect((['rate_limit', 'auth', 'breaker', 'operator', 'tracker'] as const).map(needsCanary)).toEqual([true, true, true, false, false]);
+    expect((['rate_limit', 'auth', 'breaker', 'operator', 'tracker'] as const).map((k) => needsCanary(k))).toEqual([true, true, true, false, false]);
+  });
+  it("with a shared account a usage limit's canary is the account's, not one per daemon", () => {
+    expect((['rate_limit', 'auth', 'breaker', 'operator', 'tracker'] as const).map((k) => needsCanary(k, true))).toEqual([false, true, true, false, false]);
   });
   it('passes on a real model turn, or after fast_fail with no API retries under it', () => {
     expect(canaryPassed({ sawModelTurn: true, apiRetries: [] }, 0, 10_000)).toBe(true);

@@ -1,0 +1,36 @@
+// The queue as `swarm status` and /metrics show it (PURE): every listed ticket's lane, the tickets that
+// could run but wait for their lane, a pause or the budget — with the sentence eligibility() gives, so what
+// status says is what the loop does — and how many tickets wait to start in each lane.
+import type { Ticket } from '../tracker/types.js';
+import type { WaitingTicket } from '../status-account.js';
+import { eligibility, type EligibilityContext } from './policy.js';
+import { laneComparator, laneOf, type Lane } from './lanes.js';
+
+export interface QueueView {
+  /** Tickets that may run but wait for their lane, a pause or the budget, in queue order. */
+  waiting: WaitingTicket[];
+  /** The lane of every listed ticket, and why it waits when it waits for more than its retry time. */
+  lanes: Record<string, { lane: Lane; waiting_because?: string }>;
+  /** Tickets waiting to start, per lane: the waiting ones and the eligible ones without a free slot. */
+  lane_queue: Record<Lane, number>;
+}
+
+/** Rules that make a ticket wait (for a known end, or a budget) rather than rule it out. */
+const WAITS: ReadonlySet<string> = new Set(['pause', 'lane', 'budget']);
+
+export function queueView(tickets: readonly Ticket[], ctx: EligibilityContext): QueueView {
+  const out: QueueView = { waiting: [], lanes: {}, lane_queue: { urgent: 0, normal: 0, background: 0 } };
+  for (const t of [...tickets].sort(laneComparator(ctx.config))) {
+    const lane = laneOf(t, ctx.config);
+    const failing = eligibility(t, ctx).filter((c) => !c.pass);
+    const waits = failing.filter((c) => WAITS.has(c.rule));
+    const others = failing.filter((c) => !WAITS.has(c.rule));
+    const entry: QueueView['lanes'][string] = { lane };
+    if (waits.length > 0 && others.every((c) => c.rule === 'retry_wait')) entry.waiting_because = waits[0]!.detail;
+    out.lanes[t.key] = entry;
+    if (others.length > 0) continue; // running, retrying, or not something swarm works on
+    out.lane_queue[lane]++;
+    if (waits.length > 0) out.waiting.push({ ticket: t.identifier, key: t.key, title: t.title, lane, waiting_because: waits[0]!.detail });
+  }
+  return out;
+}
