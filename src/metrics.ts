@@ -34,7 +34,7 @@ export function renderMetrics(m: MetricsInput): string {
   metric('swarm_agents_running', 'gauge', 'Tickets with a claim or a live agent.', [{ value: s.running.length }]);
   metric('swarm_queue_length', 'gauge', 'Tickets waiting: in the retry queue or eligible without a free slot.', [{ value: s.retry_queue.length + m.eligibleWaiting }]);
   metric('swarm_retry_queue_length', 'gauge', 'Tickets waiting for a retry.', [{ value: s.retry_queue.length }]);
-  const statuses = ['claimed', 'running', 'retry_wait', 'review', 'failed', 'released'];
+  const statuses = ['claimed', 'running', 'retry_wait', 'review', 'done', 'failed', 'released'];
   metric('swarm_tickets', 'gauge', 'Tickets known to swarm by status.', statuses.map((st) => ({ labels: { status: st }, value: tickets.filter((t) => t.status === st).length })));
   const byOutcome = new Map<string, number>();
   for (const t of tickets) for (const a of t.attempts) byOutcome.set(a.outcome, (byOutcome.get(a.outcome) ?? 0) + 1);
@@ -56,6 +56,9 @@ export function renderMetrics(m: MetricsInput): string {
   if (m.tracker.rateLimitRemaining !== null) {
     metric('swarm_tracker_rate_limit_remaining', 'gauge', 'Requests left in the tracker rate-limit window.', [{ labels: { tracker: m.tracker.kind }, value: m.tracker.rateLimitRemaining }]);
   }
+  const watched = s.watched ?? [];
+  metric('swarm_prs_watched', 'gauge', 'Handed-off pull requests swarm follows, by state (watching, following_up, needs_human).', (['watching', 'following_up', 'needs_human'] as const).map((state) => ({ labels: { state }, value: watched.filter((w) => w.state === state).length })));
+  metric('swarm_followups_total', 'counter', 'Follow-up rounds started on handed-off pull requests (failing checks or changes requested), over the tickets in the state.', [{ value: tickets.reduce((n, t) => n + (t.followup?.rounds ?? 0), 0) }]);
   if (m.account) {
     const labels = { account: m.account.name };
     if (m.account.utilization !== null) {

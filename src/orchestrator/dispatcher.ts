@@ -284,14 +284,14 @@ export class Dispatcher {
         if (ev.type === 'rate_limit') account?.streamed(summary.window);
         const started = ledger.ticket(key)?.attempts.find((a) => a.number === attemptNo)?.started_at;
         const passed = started !== undefined && canaryPassed(summary, rt.now() - Date.parse(started), cfg.agent.fast_fail);
-        if (ledger.state.canary && passed) {
+        const accountCanary = account !== null && entry.canary.held && !entry.canary.proved && passed;
+        if (accountCanary) entry.canary.proved = true;
+        // This daemon's log says canary_passed for its own canary and for the account's, when it ran it.
+        if ((ledger.state.canary && passed) || accountCanary) {
           void ledger.commit(canaryDone(ticket.identifier, rt.now())).catch(() => undefined);
           this.d.alarm.ring();
         }
-        if (account && entry.canary.held && !entry.canary.proved && passed) {
-          entry.canary.proved = true;
-          void account.canaryPassed(ticket.identifier).finally(() => this.d.alarm.ring());
-        }
+        if (accountCanary) void account.canaryPassed(ticket.identifier).finally(() => this.d.alarm.ring());
         const kill = earlyKill(ev);
         if (kill) entry.ac.abort(kill);
       },

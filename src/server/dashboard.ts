@@ -66,6 +66,16 @@ export function renderBody(s: Snapshot): string {
       return [`<b class="ticket">${esc(r.ticket)}</b>`, esc(r.title), url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : 'handed off (branch)', esc(r.attempts), usd(r.cost_usd)];
     })),
   );
+  const watched = s.watched ?? [];
+  if (watched.length > 0) {
+    out.push(table('Watched pull requests', 'watched', ['ticket', 'pull request', 'checks', 'round', 'state'], watched.map((w) => {
+      const url = safeUrl(w.pr_url);
+      return [
+        `<b class="ticket">${esc(w.ticket)}</b>`, url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : esc(w.pr_url), esc(w.checks ?? 'not watched yet'),
+        `${esc(w.rounds)}${w.max_followups === null ? '' : `/${esc(w.max_followups)}`}`, esc(w.state === 'watching' ? w.decision : `${w.state.replace('_', ' ')}: ${w.decision}`),
+      ];
+    })));
+  }
   if (s.failed.length > 0) {
     out.push(table('Failed', 'failed', ['ticket', 'title', 'failures', 'last reason'], s.failed.map((f) => [`<b class="ticket">${esc(f.ticket)}</b>`, esc(f.title), esc(f.failures), esc(f.reason)])));
   }

@@ -91,8 +91,8 @@ describe('PR follow-through', () => {
     gh.mergePull(pr);
     await waitFor(() => ticket(n).status === 'done', { timeoutMs: 30_000, what: 'done once merged' });
     expect(eventsOf(n, 'pr_closed')).toEqual([expect.objectContaining({ merged: true })]);
-    const sticky = gh.comments.find((c) => c.issue === n && c.body.includes('<!-- swarm:status -->'));
-    expect(sticky?.body).toContain('Pull request merged');
+    // The sticky comment follows the state (write-ahead: recorded first, then brought in line).
+    await waitFor(() => gh.comments.find((c) => c.issue === n && c.body.includes('<!-- swarm:status -->'))?.body.includes('Pull request merged'), { what: 'the sticky comment says merged' });
   }, 120_000);
 
   it('a trusted reviewer’s change request with two line comments → a follow-up with both (a vanished session starts fresh); a read-only reviewer’s → nothing, and explain says why', async () => {
@@ -170,6 +170,8 @@ describe('PR follow-through', () => {
     await waitFor(() => project.events().some((e) => e.type === 'paused' && e.kind === 'rate_limit'), { timeoutMs: 60_000, what: 'the usage-limit pause' });
     const paused = project.events().find((e) => e.type === 'paused' && e.kind === 'rate_limit');
     await waitFor(() => eventsOf(n, 'followup_pushed').length === 1, { timeoutMs: 60_000, what: 'the follow-up after the reset' });
+    // The event log is appended before state.json is replaced: wait for the record too.
+    await waitFor(() => ticket(n).attempts.length === 3 && ticket(n).attempts[2].outcome !== 'running', { what: 'the follow-up recorded' });
     const calls = callsFor(n);
     expect(calls).toHaveLength(3);
     // t0: the agent's start as the kernel recorded it (10 ms resolution).

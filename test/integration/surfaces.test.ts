@@ -111,6 +111,27 @@ describe('/metrics', () => {
   });
 });
 
+describe('/metrics for PR follow-through', () => {
+  it('counts watched PRs by state, follow-up rounds and done tickets', () => {
+    const s = emptyState(NOW);
+    const ticket = (key: string, status: any, followup: any) => ({
+      key, identifier: `#${key}`, title: 't', url: '', branch: '', worktree: '', status, attempts: [], failures: 0, next_retry_at: null, retry_reason: null,
+      pr: { number: Number(key), url: `https://example.invalid/pull/${key}` }, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', rev: 1, synced_rev: 1, cleared: false, followup,
+    });
+    const fu = (rounds: number, extra: any = {}) => ({ rounds, handled: [], ours: [], pending: null, stopped: null, seen: { at: '', head_sha: 'abc', checks: '1 failing', decision: 'x' }, ...extra });
+    s.tickets['1'] = ticket('1', 'review', fu(0)) as any;
+    s.tickets['2'] = ticket('2', 'running', fu(2, { pending: { kind: 'ci', round: 2, head_sha: 'abc', trigger: 'x' } })) as any;
+    s.tickets['3'] = ticket('3', 'review', fu(3, { stopped: { why: 'needs_human', detail: '3 follow-ups', at: '' } })) as any;
+    s.tickets['4'] = ticket('4', 'done', fu(1, { stopped: { why: 'merged', detail: 'merged', at: '' } })) as any;
+    const f = parsePrometheus(renderMetrics({ snapshot: buildSnapshot(s, null, NOW), state: s, tracker: { kind: 'github', requests: 0, rateLimitRemaining: null }, poll: { count: 1, lastDurationMs: 1 }, eligibleWaiting: 0 }));
+    expect(sampleValue(f, 'swarm_prs_watched', { state: 'watching' })).toBe(1);
+    expect(sampleValue(f, 'swarm_prs_watched', { state: 'following_up' })).toBe(1);
+    expect(sampleValue(f, 'swarm_prs_watched', { state: 'needs_human' })).toBe(1);
+    expect(sampleValue(f, 'swarm_followups_total')).toBe(6);
+    expect(sampleValue(f, 'swarm_tickets', { status: 'done' })).toBe(1);
+  });
+});
+
 describe('/metrics for the shared account and the lanes', () => {
   const base = () => {
     const s = emptyState(NOW);
