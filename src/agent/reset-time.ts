@@ -1,6 +1,7 @@
 // Owns reading a usage-limit reset time out of Claude Code's human text ("You've hit your 5-hour limit ·
 // resets 8:46am (America/Chicago)"). Structured `resetsAt` fields are better and win in the classifier;
 // this is the fallback for older CLIs and text-only errors. Zones via Intl only (no tz library).
+import { localZone, offsetAt, validZone, wallAt } from '../wall-clock.js';
 
 export interface ResetTime {
   /** Epoch ms of the reset, or null when the text names none. */
@@ -57,7 +58,7 @@ export function parseResetTime(text: string, now: Date, defaultZone?: string): R
   // A named zone we cannot resolve is read as UTC (off by hours at worst); no zone means the machine's own.
   const zone = zoneName ? (validZone(zoneName.trim()) ?? 'UTC') : (validZone(defaultZone) ?? localZone());
   const nowMs = now.getTime();
-  const today = partsInZone(nowMs, zone);
+  const today = wallAt(nowMs, zone);
   let at: number;
   if (month === null) {
     at = wallToUtc(today.y, today.mo, today.d, hour, minute, zone);
@@ -82,56 +83,12 @@ function limitTypeOf(text: string): string | null {
   return 'unknown';
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-function validZone(zone: string | undefined): string | null {
-  if (!zone) return null;
-  try {
-    formatter(zone);
-    return zone;
-  } catch {
-    return null; // RangeError: unknown time zone
-  }
-}
-
-function localZone(): string {
-  return validZone(new Intl.DateTimeFormat().resolvedOptions().timeZone) ?? 'UTC';
-}
-
-interface WallParts { y: number; mo: number; d: number; h: number; mi: number; s: number }
-
-function partsInZone(ms: number, zone: string): WallParts {
-  const p: Record<string, number> = {};
-  for (const part of formatter(zone).formatToParts(new Date(ms))) {
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
-  }
-  return { y: p.year!, mo: p.month!, d: p.day!, h: p.hour! % 24, mi: p.minute!, s: p.second! };
-}
-
-/** UTC offset of `zone` at instant `ms`, in ms (Chicago in winter: -6 h). */
-function offsetMs(ms: number, zone: string): number {
-  const p = partsInZone(ms, zone);
-  return Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s) - Math.floor(ms / 1000) * 1000;
-}
-
 /** The instant at which `zone`'s clocks show the given wall time; iterates because offsets move at DST. */
 function wallToUtc(y: number, mo: number, d: number, h: number, mi: number, zone: string): number {
   const wall = Date.UTC(y, mo - 1, d, h, mi);
-  let t = wall - offsetMs(wall, zone);
+  let t = wall - offsetAt(wall, zone);
   for (let i = 0; i < 3; i++) {
-    const next = wall - offsetMs(t, zone);
+    const next = wall - offsetAt(t, zone);
     if (next === t) break;
     t = next;
   }

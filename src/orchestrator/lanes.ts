@@ -12,7 +12,7 @@ import type { DailyHours } from '../config/hours.js';
 import type { Ticket } from '../tracker/types.js';
 import type { WindowFigures } from '../account/record.js';
 import { formatMs } from './policy.js';
-import { addDays, clockTime, hhmm, instantOf, localZone, transitionBetween, wallAt } from './wall-clock.js';
+import { addDays, clockTime, hhmm, instantOf, localZone, transitionBetween, wallAt } from '../wall-clock.js';
 
 export type Lane = 'urgent' | 'normal' | 'background';
 

@@ -1,4 +1,4 @@
-// Wall-clock time in an IANA zone, for the daily hours of the lanes: what the clocks show at an instant,
+// Wall-clock time in an IANA zone, for the daily hours of the lanes and the reset times the CLI prints: what the clocks show at an instant,
 // and the instant at which they show a given time. Intl only (no tz library); pure given the zone data.
 // DST: a wall time that happens twice (clocks go back) is found at its first occurrence after the caller's
 // `after`; one that never happens (clocks jump over it) resolves to the instant of the jump, the first
@@ -19,6 +19,7 @@ export interface Wall extends WallDate {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/** One cached formatter per zone; throws RangeError for a zone Intl does not know. */
 function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
@@ -31,9 +32,20 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** `zone` when Intl knows it, else null. */
+export function validZone(zone: string | undefined): string | null {
+  if (!zone) return null;
+  try {
+    formatter(zone);
+    return zone;
+  } catch {
+    return null; // RangeError: unknown time zone
+  }
+}
+
 /** The daemon's own zone (TZ, else the system's), or UTC when Intl cannot say. */
 export function localZone(): string {
-  return new Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return validZone(new Intl.DateTimeFormat().resolvedOptions().timeZone) ?? 'UTC';
 }
 
 /** What the clocks in `zone` show at instant `ms`. */
