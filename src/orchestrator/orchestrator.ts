@@ -125,6 +125,7 @@ export class Orchestrator {
       return Number.NaN; // unknown, not "nothing eligible": --until-idle must not exit on a failed poll
     }
     this.lastTickets = tickets;
+    const mark = this.sync.mark();
     await reconcile({ rt: this.rt, ledger: this.ledger, sync: this.sync, settings: this.settings, running: this.work.running }, tickets);
     if (this.draining || this.stopped) return 0;
     // Follow-ups first: they finish work already handed off (same slots, pauses and budgets).
@@ -140,7 +141,14 @@ export class Orchestrator {
     this.state.queue = queueView(tickets, this.context());
     await this.ledger.save();
     // A ticket refused by tracker.trust() is not eligible: --until-idle must not wait for it forever.
-    return eligibleIgnoringPause.filter((t) => !this.work.untrusted.has(t.key)).length;
+    const eligible = eligibleIgnoringPause.filter((t) => !this.work.untrusted.has(t.key)).length;
+    // A dropped claim whose tracker picture is behind, or was tidied during this poll (our own running
+    // label taken off), looks claimed elsewhere in this poll's listing: the next poll sees it as it is.
+    const tidying = tickets.filter((t) => {
+      const ts = this.ledger.ticket(t.key);
+      return ts?.status === 'released' && (ts.synced_rev < ts.rev || this.sync.changedSince(t.key, mark));
+    }).length;
+    return eligible + tidying;
   }
 
   // --- operator controls (control channel, HTTP API) -------------------------------------------

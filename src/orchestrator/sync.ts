@@ -16,6 +16,9 @@ const MAX_ROUNDS = 4;
 
 export class TrackerSync {
   private readonly inFlight = new Map<string, Promise<boolean>>();
+  /** Successful show() calls so far, and the count at each key's latest (see changedSince). */
+  private writes = 0;
+  private readonly lastWrite = new Map<string, number>();
 
   constructor(
     private readonly ledger: Ledger,
@@ -41,6 +44,16 @@ export class TrackerSync {
     return p;
   }
 
+  /** A mark to pass to changedSince(). */
+  mark(): number {
+    return this.writes;
+  }
+
+  /** Whether the tracker's picture of `key` was changed by this daemon after `mark`. */
+  changedSince(key: string, mark: number): boolean {
+    return (this.lastWrite.get(key) ?? -1) >= mark;
+  }
+
   /** Wait for every sync in flight (before the daemon exits). */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.inFlight.values()]);
@@ -59,6 +72,7 @@ export class TrackerSync {
         ticket ??= (await svc.tracker.fetch(key)) ?? undefined;
         if (ticket === undefined) throw new TrackerError('not_found', `${ts.identifier} no longer exists on the tracker`);
         await svc.tracker.show(ticket, appearanceOf(ts, wf.config.agent.max_attempts));
+        this.lastWrite.set(key, this.writes++);
       } catch (err) {
         if (err instanceof TrackerError && err.kind === 'not_found') {
           // Deleted, or transferred to another repository: there is nothing of ours to show any more,

@@ -8,7 +8,7 @@
 // sticky comment and one PR per ticket (a create is never re-sent blindly; it is looked up first).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeGitHub } from '../helpers/fake-github.js';
-import { githubConfig, processesMentioning, runCli, type Project, githubWorld, teardown } from '../helpers/daemon.js';
+import { githubConfig, processesMentioning, runCli, type Project, githubWorld, teardown, waitFor } from '../helpers/daemon.js';
 
 let gh: FakeGitHub;
 let project: Project;
@@ -58,6 +58,24 @@ describe('GitHub faults during a full run', () => {
     const attempts = Object.values<any>(state.tickets).flatMap((t) => t.attempts);
     console.log(`faults: ${faults.length}/${gh.requests.length} requests (${[...kinds].map((k) => `${k}:${faults.filter((f) => f.fault === k).length}`).join(' ')}); attempts ${attempts.length} (${attempts.filter((a) => a.outcome === 'infra_failed').length} infra_failed, not counted)`);
   }, 240_000);
+
+  it('--until-idle after a claim the tracker half took (running label on, comment refused): the claim is dropped, tidied and taken again', async () => {
+    project.writeWorkflow(githubConfig(gh, { tracker: { request_timeout: '1s' } }));
+    const n = gh.addIssue({ title: 'Half claimed', labels: ['agent'] });
+    project.setScenarios({ default: ['commit_only'] });
+    // Every comment create fails (502) until the first claim has been dropped.
+    let refuse = true;
+    gh.setFaults({ rate: 1, kinds: ['502'], match: (method, p) => refuse && method === 'POST' && /\/issues\/\d+\/comments$/.test(p) });
+    const run = runCli(project, ['start', '--until-idle'], { timeoutMs: 120_000 });
+    await waitFor(() => project.events().some((e) => e.type === 'released' && e.by === 'claim_failed'), { timeoutMs: 60_000, what: 'the claim dropped' });
+    refuse = false;
+    const res = await run;
+    gh.setFaults(null);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(project.state().tickets[String(n)].status).toBe('review');
+    expect(gh.pulls).toHaveLength(1);
+    expect(gh.labelsOf(n)).toEqual(['agent', 'agent:review']);
+  }, 150_000);
 
   it('comment and PR creates that land but answer after the timeout: one sticky comment and one PR per ticket', async () => {
     project.writeWorkflow(githubConfig(gh, { tracker: { request_timeout: '1s' }, agent: { max_concurrent: 3 } }));

@@ -23,6 +23,8 @@ export interface Faults {
   limit?: number;
   /** `retry-after` seconds sent with 'secondary'. Default 1. */
   retryAfter?: number;
+  /** Only requests that match can get a fault (default: every request). */
+  match?: (method: string, path: string) => boolean;
 }
 
 export interface LateAnswers {
@@ -211,8 +213,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     'x-ratelimit-resource': 'core',
   });
 
-  const pickFault = (): FaultKind | null => {
+  const pickFault = (method: string, path: string): FaultKind | null => {
     if (!faults || faults.kinds.length === 0) return null;
+    if (faults.match && !faults.match(method, path)) return null;
     if (faults.limit !== undefined && faults.injected >= faults.limit) return null;
     if (faults.random() >= faults.rate) return null;
     faults.injected++;
@@ -249,7 +252,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       res.end(text);
     };
 
-    const fault = pickFault();
+    const fault = pickFault(method, url.pathname);
     if (fault !== null) {
       entry.fault = fault;
       if (fault === 'timeout') return; // never answered: the client must time out
