@@ -1,7 +1,8 @@
 // Fleet mode's AccountStore: one row per Claude account in swarm_accounts (name, record, version), shared by
 // every daemon on the database whatever scope it works on. An update reads the row and writes it back under a
 // version check (one compare-and-set statement, no transaction held open); when another daemon wrote first
-// it reads again and applies the change to the newer record, so no daemon's update is lost. Reads at a poll
+// the change is applied again to the newer record under the row's lock (FleetDb.lockedAccountUpdate), which
+// always makes progress, so no daemon's update is lost however many write at once. Reads at a poll
 // cost nothing: the poll's own snapshot statement carries the row (absorb), and a read right after it is
 // served from there; any later read (right before a spawn) goes to the database.
 import type { AccountStore } from './file-store.js';
@@ -10,13 +11,12 @@ import type { AccountRow, FleetDb } from '../fleet/db.js';
 
 /** A snapshot's row serves reads this soon after it arrived (the same poll); later ones ask the database. */
 const SNAPSHOT_FRESH_MS = 250;
-const MAX_ROUNDS = 8;
 
 export class PgAccountStore implements AccountStore {
   private absorbed: { rec: AccountRecord; at: number } | null = null;
 
   constructor(
-    private readonly db: Pick<FleetDb, 'readAccount' | 'writeAccount'>,
+    private readonly db: Pick<FleetDb, 'readAccount' | 'writeAccount' | 'lockedAccountUpdate'>,
     readonly name: string,
     private readonly now: () => number = Date.now,
   ) {}
@@ -34,15 +34,20 @@ export class PgAccountStore implements AccountStore {
   }
 
   async update(fn: (r: AccountRecord) => AccountRecord | undefined): Promise<AccountRecord> {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const base = await this.load();
-      const next = fn(base.rec);
-      if (next === undefined || next === base.rec) return base.rec;
-      const rec = this.parse(next);
-      if ((await this.db.writeAccount(this.name, rec, base.version)) !== null) return rec;
-      // another daemon wrote the row first: apply the change to theirs
-    }
-    throw new Error(`could not update swarm_accounts row "${this.name}" after ${MAX_ROUNDS} tries (other daemons kept writing it); will try again`);
+    const base = await this.load();
+    const next = fn(base.rec);
+    if (next === undefined || next === base.rec) return base.rec;
+    const rec = this.parse(next);
+    if ((await this.db.writeAccount(this.name, rec, base.version)) !== null) return rec;
+    // Another daemon wrote the row first: apply the change to theirs, holding the row's lock.
+    let out = rec;
+    await this.db.lockedAccountUpdate(this.name, (raw) => {
+      const current = raw === null ? emptyAccount(this.name) : this.parse(raw);
+      const changed = fn(current);
+      out = changed === undefined || changed === current ? current : this.parse(changed);
+      return out === current ? undefined : out;
+    });
+    return out;
   }
 
   private async load(): Promise<{ rec: AccountRecord; version: number }> {

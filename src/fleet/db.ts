@@ -217,6 +217,43 @@ export class FleetDb {
     return rows[0] ? Number(rows[0].version) : null;
   }
 
+  /**
+   * Change the account row under its row lock, in one transaction: every caller makes progress however
+   * many daemons write at once (the compare-and-set of writeAccount can keep losing). `fn` gets the stored
+   * record (null: no row yet) and returns the new one, or undefined for no change. Returns the row as left.
+   */
+  async lockedAccountUpdate(name: string, fn: (record: unknown) => unknown): Promise<AccountRow> {
+    const client = await this.pool.connect();
+    const onError = () => {};
+    client.on('error', onError);
+    let broken: Error | undefined;
+    const q = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
+      this.roundTrips++;
+      return (await client.query<T>(text, values)).rows;
+    };
+    try {
+      await q('BEGIN');
+      // Waits for a concurrent first insert to commit, then finds the row there.
+      await q("INSERT INTO swarm_accounts (name, record, version) VALUES ($1, 'null'::jsonb, 0) ON CONFLICT (name) DO NOTHING", [name]);
+      const row = (await q<AccountRow>('SELECT record, version FROM swarm_accounts WHERE name = $1 FOR UPDATE', [name]))[0]!;
+      const next = fn(row.record);
+      if (next === undefined) {
+        await q('COMMIT');
+        return { record: row.record, version: Number(row.version) };
+      }
+      const done = (await q<{ version: number }>('UPDATE swarm_accounts SET record = $2, version = version + 1, updated_at = now() WHERE name = $1 RETURNING version', [name, JSON.stringify(next)]))[0]!;
+      await q('COMMIT');
+      return { record: next, version: Number(done.version) };
+    } catch (err) {
+      broken = err as Error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  }
+
   async requestControl(me: Me, key: string, kind: string): Promise<number> {
     const rows = await this.q<{ id: number }>('INSERT INTO swarm_controls (scope, key, kind, requested_by) VALUES ($1, $2, $3, $4) RETURNING id', [me.scope, key, kind, me.id]);
     return Number(rows[0]!.id);
