@@ -4,7 +4,8 @@
 // limit. Every change is one AccountStore.update (atomic against the other daemons) of a pure helper from
 // record.ts; this daemon's own changes go out one at a time, in order. A store that fails (a full disk, a
 // lock held too long, the database away) never stops the loop: the error is reported once per message and
-// the last record read stays in use.
+// the last record read stays in use; a change that could not be written is kept and written with the next
+// one that goes through (changes are pure functions of the record, so applying them later is safe).
 import type { AccountStore } from './file-store.js';
 import {
   canaryPassed, claimCanary, emptyAccount, pruneMembers, releaseCanary, resumeIfEnded, withLimit, withMember, withoutMember, withWindow,
@@ -37,6 +38,8 @@ export class SharedAccount {
   private lastBeat = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private lastError: string | null = null;
+  /** Changes whose write failed, applied again (in order) before the next change or refresh. */
+  private unsent: ((r: AccountRecord) => AccountRecord)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
   private readonly heartbeatMs: number;
@@ -78,7 +81,7 @@ export class SharedAccount {
    */
   async refresh(): Promise<AccountRecord> {
     const now = this.now();
-    if (now - this.lastBeat >= this.heartbeatMs) return this.beat();
+    if (now - this.lastBeat >= this.heartbeatMs || this.unsent.length > 0) return this.beat();
     const read = await this.attempt(() => this.o.store.read());
     if (read === undefined) return this.rec;
     this.rec = read;
@@ -147,7 +150,15 @@ export class SharedAccount {
   private change(fn: (r: AccountRecord) => AccountRecord): Promise<AccountRecord>;
   private change(fn: (r: AccountRecord) => AccountRecord, fallback: false): Promise<AccountRecord | undefined>;
   private change(fn: (r: AccountRecord) => AccountRecord, fallback = true): Promise<AccountRecord | undefined> {
-    const run = this.chain.then(() => this.attempt(() => this.o.store.update(fn)));
+    const run = this.chain.then(async () => {
+      const earlier = this.unsent;
+      this.unsent = [];
+      const all = (r: AccountRecord) => fn(earlier.reduce((acc, f) => f(acc), r));
+      const rec = await this.attempt(() => this.o.store.update(all));
+      // Not written: keep it for the next write (a canary claim was answered from the last record instead).
+      if (rec === undefined) this.unsent = fallback ? [...earlier, fn] : earlier;
+      return rec;
+    });
     this.chain = run;
     return run.then((rec) => {
       if (rec !== undefined) this.rec = rec;
