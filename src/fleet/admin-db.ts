@@ -5,6 +5,7 @@
 // written bumps its version, so a daemon's compare-and-set notices.
 import type pg from 'pg';
 import type { TicketRow } from './db.js';
+import { withClient } from './with-client.js';
 
 export interface LiveDaemon {
   id: string;
@@ -65,11 +66,7 @@ export class FleetAdmin {
    * force), or, without force, when the database already has one of them or this source was copied before.
    */
   async importState(i: ImportInput): Promise<ImportResult> {
-    const client = await this.pool.connect();
-    const onError = () => {};
-    client.on('error', onError);
-    let broken: Error | undefined;
-    try {
+    return withClient(this.pool, async (client) => {
       await this.q('BEGIN', [], client);
       await this.q("SELECT pg_advisory_xact_lock(hashtext('swarm:import:' || $1))", [i.scope], client);
       const keys = i.tickets.map((t) => t.key);
@@ -101,13 +98,6 @@ export class FleetAdmin {
       await this.q("INSERT INTO swarm_events (scope, daemon, type, data) VALUES ($1, $2, 'state_imported', $3)", [i.scope, i.by, JSON.stringify({ source: i.source, summary: i.summary })], client);
       await this.q('COMMIT', [], client);
       return { ok: true, overwritten: existing, scopeExisted: row !== undefined, copiedBefore };
-    } catch (err) {
-      broken = err as Error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
-    }
+    });
   }
 }

@@ -3,6 +3,7 @@
 // statement compare-and-set, ticket rows written only while their lease is held, the scope row merged under
 // a version check, operator requests. Times are the database's (now()), so machines' clocks never race.
 import type pg from 'pg';
+import { withClient } from './with-client.js';
 
 export interface LeaseRow {
   key: string;
@@ -223,15 +224,11 @@ export class FleetDb {
    * record (null: no row yet) and returns the new one, or undefined for no change. Returns the row as left.
    */
   async lockedAccountUpdate(name: string, fn: (record: unknown) => unknown): Promise<AccountRow> {
-    const client = await this.pool.connect();
-    const onError = () => {};
-    client.on('error', onError);
-    let broken: Error | undefined;
-    const q = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
-      this.roundTrips++;
-      return (await client.query<T>(text, values)).rows;
-    };
-    try {
+    return withClient(this.pool, async (client) => {
+      const q = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
+        this.roundTrips++;
+        return (await client.query<T>(text, values)).rows;
+      };
       await q('BEGIN');
       // Waits for a concurrent first insert to commit, then finds the row there.
       await q("INSERT INTO swarm_accounts (name, record, version) VALUES ($1, 'null'::jsonb, 0) ON CONFLICT (name) DO NOTHING", [name]);
@@ -244,14 +241,7 @@ export class FleetDb {
       const done = (await q<{ version: number }>('UPDATE swarm_accounts SET record = $2, version = version + 1, updated_at = now() WHERE name = $1 RETURNING version', [name, JSON.stringify(next)]))[0]!;
       await q('COMMIT');
       return { record: next, version: Number(done.version) };
-    } catch (err) {
-      broken = err as Error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
-    }
+    });
   }
 
   async requestControl(me: Me, key: string, kind: string): Promise<number> {
