@@ -4,33 +4,13 @@
 // record itself, brought to the tracker by the next daemon to start. Real PostgreSQL, real processes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runSql, startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import { fleetWorld, type FleetWorld, type Member } from '../helpers/fleet.js';
-import { runCli, startDaemon, waitFor, type Daemon } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import { runSql } from '../helpers/postgres.js';
+import { useFleetSuite, type Member } from '../helpers/fleet.js';
+import { waitFor } from '../helpers/daemon.js';
 
-let pgServer: PostgresServer;
-let world: FleetWorld | null = null;
-const daemons: Daemon[] = [];
-
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pgServer?.close();
-});
-afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((d) => d.stop()));
-  await world?.close();
-  world = null;
-});
-
-const start = (m: Member) => {
-  const d = startDaemon({ dir: m.dir, env: m.env }, ['start']);
-  daemons.push(d);
-  return d;
-};
-const cli = (m: Member, args: string[]) => runCli({ dir: m.dir, env: m.env }, args);
+const suite = useFleetSuite();
+const { start, cli } = suite;
 
 /** Wait until the member's daemon has polled `n` more times (its state.json's fleet view is refreshed each poll). */
 async function polls(m: Member, n: number): Promise<void> {
@@ -44,9 +24,8 @@ async function polls(m: Member, n: number): Promise<void> {
 
 describe('fleet controls with no daemon in this clone', () => {
   it('pause, resume, retry and release from an idle clone reach the running daemons; with none running, the shared record', async () => {
-    const url = await pgServer.createDatabase();
-    world = await fleetWorld(2, url, { agent: { max_concurrent: 2, max_attempts: 1 } });
-    const w = world;
+    const url = await suite.pg.createDatabase();
+    const w = await suite.world(2, url, { agent: { max_concurrent: 2, max_attempts: 1 } });
     const [idle, worker] = w.members as [Member, Member];
     const f1 = w.gh.addIssue({ title: 'Fails, retried through the daemon', labels: ['agent'] });
     const f2 = w.gh.addIssue({ title: 'Fails, retried with no daemon', labels: ['agent'] });
@@ -59,7 +38,7 @@ describe('fleet controls with no daemon in this clone', () => {
     expect(paused.code, paused.stderr).toBe(0);
     expect(paused.stdout).toMatch(/dispatch paused until `swarm resume`.*fleet-wide, written to postgres:\/\/swarm:\*\*\*@/);
     expect(paused.stdout).not.toMatch(/no daemon running/);
-    expect(paused.stdout + paused.stderr).not.toContain(pgServer.password);
+    expect(paused.stdout + paused.stderr).not.toContain(suite.pg.password);
     expect(fs.existsSync(path.join(idle.swarmDir, 'state.json'))).toBe(false);
     expect(idle.events().filter((e) => e.type === 'paused').map((e) => e.kind)).toEqual(['operator']);
     await waitFor(() => worker.state().pause?.kind === 'operator', { timeoutMs: 20_000, what: 'the worker seeing the pause' });
@@ -110,7 +89,7 @@ describe('fleet controls with no daemon in this clone', () => {
   }, 240_000);
 
   it('a fleet clone whose database does not answer: one sentence naming it (password masked), exit 1, nothing changed', async () => {
-    world = await fleetWorld(1, 'postgres://swarm:hunter22secret@127.0.0.1:1/fleet');
+    const world = await suite.world(1, 'postgres://swarm:hunter22secret@127.0.0.1:1/fleet');
     const [m] = world.members as [Member];
     const res = await cli(m, ['pause']);
     expect(res.code).toBe(1);

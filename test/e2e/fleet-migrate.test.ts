@@ -2,39 +2,18 @@
 // real PostgreSQL (started by the suite); a fleet daemon started afterwards with state.url carries on with
 // the same records — attempts, counted failures and the next model, the retry queue, the pause, today's
 // spend. Daemons and the CLI run as real processes, against the fake GitHub and the fake claude.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runSql, startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import { fleetWorld, type FleetWorld, type Member } from '../helpers/fleet.js';
-import { runCli, startDaemon, waitFor, type Daemon } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import { runSql } from '../helpers/postgres.js';
+import { useFleetSuite, type Member } from '../helpers/fleet.js';
+import { waitFor } from '../helpers/daemon.js';
 
-let pgServer: PostgresServer;
-let world: FleetWorld | null = null;
-const daemons: Daemon[] = [];
-
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pgServer?.close();
-});
-afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((d) => d.stop()));
-  await world?.close();
-  world = null;
-});
-
-const start = (m: Member, args: string[] = ['start']) => {
-  const d = startDaemon({ dir: m.dir, env: m.env }, args);
-  daemons.push(d);
-  return d;
-};
-const cli = (m: Member, args: string[], env: Record<string, string> = {}) => runCli({ dir: m.dir, env: m.env }, args, { env });
+const suite = useFleetSuite();
+const { start, cli } = suite;
 
 describe('swarm state migrate', () => {
   it('copies an embedded clone into the fleet database; the next fleet daemon shows the same attempts, retry queue, pause and spend', async () => {
-    const url = await pgServer.createDatabase();
-    world = await fleetWorld(2, url, { agent: { max_attempts: 2, models: ['sonnet', 'opus'], retry_backoff: '1h', max_retry_backoff: '2h' } });
-    const w = world;
+    const url = await suite.pg.createDatabase();
+    const w = await suite.world(2, url, { agent: { max_attempts: 2, models: ['sonnet', 'opus'], retry_backoff: '1h', max_retry_backoff: '2h' } });
     const [m1, m2] = w.members as [Member, Member];
     m1.writeWorkflow({ state: { url: null } }); // embedded, as before the fleet existed
     const done = w.gh.addIssue({ title: 'Handed off before the move', labels: ['agent'] });
@@ -55,7 +34,6 @@ describe('swarm state migrate', () => {
     expect(busy.code).toBe(2);
     expect(busy.stderr).toMatch(new RegExp(`daemon \\(pid ${running.proc.pid}.*stop it first`));
     await running.stop();
-    daemons.splice(daemons.indexOf(running), 1);
 
     // The URL from a $VARIABLE; the password never printed.
     const moved = await cli(m1, ['state', 'migrate', '--to', '$FLEET_DB'], { FLEET_DB: url });
@@ -65,8 +43,8 @@ describe('swarm state migrate', () => {
     expect(moved.stdout).toMatch(new RegExp(`#${retried}\\s+retry due .*1 attempt\\(s\\), 1 counted`));
     expect(moved.stdout).toMatch(/retry queue: 1 ticket/);
     expect(moved.stdout).toMatch(/pause: operator, until `swarm resume`/);
-    expect(moved.stdout + moved.stderr).not.toContain(pgServer.password);
-    expect(moved.stdout + moved.stderr).not.toContain(encodeURIComponent(pgServer.password));
+    expect(moved.stdout + moved.stderr).not.toContain(suite.pg.password);
+    expect(moved.stdout + moved.stderr).not.toContain(encodeURIComponent(suite.pg.password));
     const rows = await runSql<{ key: string; version: string }>(url, 'SELECT key, version FROM swarm_tickets ORDER BY key');
     expect(rows.map((r) => r.key).sort()).toEqual([String(done), String(retried)].sort());
 
@@ -74,7 +52,7 @@ describe('swarm state migrate', () => {
     const again = await cli(m1, ['state', 'migrate', '--to', url]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/nothing was copied: .*already holds 2 of these tickets .*--force/);
-    expect(again.stderr).not.toContain(pgServer.password);
+    expect(again.stderr).not.toContain(suite.pg.password);
     expect(await runSql(url, 'SELECT key, version FROM swarm_tickets ORDER BY key')).toEqual(rows);
     const forced = await cli(m1, ['state', 'migrate', '--to', url, '--force']);
     expect(forced.code, forced.stderr).toBe(0);
@@ -104,8 +82,8 @@ describe('swarm state migrate', () => {
   }, 180_000);
 
   it('takes the password from PGPASSWORD; says what is wrong with --to, a missing state.json or a database that does not answer, never the password', async () => {
-    const url = await pgServer.createDatabase();
-    world = await fleetWorld(1, url);
+    const url = await suite.pg.createDatabase();
+    const world = await suite.world(1, url);
     const [m] = world.members as [Member];
     m.writeWorkflow({ state: { url: null } });
     const none = await cli(m, ['state', 'migrate', '--to', url]);
@@ -128,11 +106,11 @@ describe('swarm state migrate', () => {
     expect(dead.stderr).not.toContain('hunter22secret');
     // The password from PGPASSWORD, the URL without one.
     const bare = url.replace(/^postgres:\/\/swarm:[^@]+@/, 'postgres://swarm@');
-    const moved = await cli(m, ['state', 'migrate', '--to', bare], { PGPASSWORD: pgServer.password });
+    const moved = await cli(m, ['state', 'migrate', '--to', bare], { PGPASSWORD: suite.pg.password });
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toMatch(/0 ticket record\(s\)/);
     expect(moved.stdout).toMatch(/pause: operator, until 20/);
-    expect(moved.stdout + moved.stderr).not.toContain(pgServer.password);
+    expect(moved.stdout + moved.stderr).not.toContain(suite.pg.password);
     const [row] = await runSql<{ record: any }>(url, 'SELECT record FROM swarm_scopes');
     expect(row!.record.pause.kind).toBe('operator');
   }, 120_000);

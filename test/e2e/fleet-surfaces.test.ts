@@ -3,28 +3,14 @@
 // also while PostgreSQL is down — and the statements this daemon sends it. Two real daemons, a real
 // PostgreSQL started by the suite, the fake GitHub and the fake claude.
 import * as fs from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import { fleetWorld, type FleetWorld, type Member } from '../helpers/fleet.js';
-import { startDaemon, waitFor, type Daemon } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import { useFleetSuite } from '../helpers/fleet.js';
+import { waitFor } from '../helpers/daemon.js';
 import { parsePrometheus, sampleValue, type PromFamily } from '../helpers/prometheus.js';
 import { appHtml, CHROMIUM, renderedDom } from '../helpers/chromium.js';
 
-let pgServer: PostgresServer;
-let world: FleetWorld | null = null;
-const daemons: Daemon[] = [];
-
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pgServer?.close();
-});
-afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((d) => d.stop()));
-  await world?.close();
-  world = null;
-});
+const suite = useFleetSuite();
+const { start } = suite;
 
 async function metrics(url: string): Promise<Map<string, PromFamily>> {
   return parsePrometheus(await (await fetch(`${url}metrics`)).text());
@@ -33,17 +19,15 @@ async function metrics(url: string): Promise<Map<string, PromFamily>> {
 describe('fleet on /metrics and the dashboard', () => {
   it('every daemon with heartbeat, slots and leases; database status through an outage; round trips counted', async () => {
     expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
-    world = await fleetWorld(2, await pgServer.createDatabase(), { server: { port: 0 }, agent: { max_concurrent: 2 } });
-    const w = world;
+    const w = await suite.world(2, await suite.pg.createDatabase(), { server: { port: 0 }, agent: { max_concurrent: 2 } });
     const n = w.gh.addIssue({ title: 'Holds a lease', labels: ['agent'] });
     w.setScenarios({ [n]: [[{ init: true }, { sleep: 120_000 }]] });
     const urls: string[] = [];
-    for (const m of w.members as Member[]) {
-      const d = startDaemon({ dir: m.dir, env: m.env }, ['start']);
-      daemons.push(d);
+    const started = w.members.map((m) => start(m));
+    for (const d of started) {
       urls.push((await d.waitForOutput(/dashboard and API on (http:\/\/127\.0\.0\.1:\d+\/)/, 60_000))[1]!);
     }
-    const pids = daemons.map((d) => String(d.proc.pid));
+    const pids = started.map((d) => String(d.proc.pid));
     const f = await waitFor(async () => {
       const fams = await metrics(urls[0]!);
       return sampleValue(fams, 'swarm_fleet_daemons', { state: 'live' }) === 2 && sampleValue(fams, 'swarm_fleet_leases') === 1 && (fams.get('swarm_fleet_daemon_slots_used')?.samples.reduce((s, x) => s + x.value, 0) ?? 0) === 1 ? fams : null;
@@ -52,7 +36,8 @@ describe('fleet on /metrics and the dashboard', () => {
     const byPid = (name: string) => Object.fromEntries(f.get(name)!.samples.map((s) => [s.labels.pid, s.value]));
     expect(Object.keys(byPid('swarm_fleet_daemon_slots_max')).sort()).toEqual([...pids].sort());
     expect(Object.values(byPid('swarm_fleet_daemon_slots_max'))).toEqual([2, 2]);
-    const holder = w.members.findIndex((m) => m.state().tickets[String(n)]?.status === 'running');
+    // Its own events say which daemon started the agent (every clone's state.json mirrors the shared ticket row).
+    const holder = w.members.findIndex((m) => m.events().some((e) => e.type === 'started' && String(e.key) === String(n)));
     expect(holder).toBeGreaterThanOrEqual(0);
     expect(byPid('swarm_fleet_daemon_leases')).toEqual({ [pids[holder]!]: 1, [pids[1 - holder]!]: 0 });
     expect(byPid('swarm_fleet_daemon_slots_used')).toEqual({ [pids[holder]!]: 1, [pids[1 - holder]!]: 0 });
@@ -68,14 +53,14 @@ describe('fleet on /metrics and the dashboard', () => {
     expect(dom).toMatch(new RegExp(`<b class="ticket">#${n}</b></td><td>[^<]+ pid ${pids[holder]}</td>`));
     expect(dom).not.toContain('fleet-db-banner');
 
-    await pgServer.stop();
+    await suite.pg.stop();
     try {
       await waitFor(async () => sampleValue(await metrics(urls[1]!), 'swarm_fleet_db_reachable') === 0, { timeoutMs: 30_000, what: 'the outage on /metrics' });
       const down = appHtml(await renderedDom(urls[1]!));
       expect(down).toContain('id="fleet-db-banner"');
       expect(down).toContain('database unreachable');
     } finally {
-      await pgServer.start();
+      await suite.pg.start();
     }
     await waitFor(async () => sampleValue(await metrics(urls[1]!), 'swarm_fleet_db_reachable') === 1, { timeoutMs: 30_000, what: 'the database back on /metrics' });
   }, 180_000);

@@ -1,33 +1,13 @@
 // Fleet mode (issue #13): several daemons — three clones of one origin, as on three machines — on one real
 // PostgreSQL (started by the suite), one fake GitHub, the fake claude. Daemons run as real processes.
 import * as fs from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import { fleetWorld, type FleetWorld, type Member } from '../helpers/fleet.js';
-import { isAlive, runCli, startDaemon, waitFor, type Daemon } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import { useFleetSuite, type Member } from '../helpers/fleet.js';
+import { isAlive, waitFor } from '../helpers/daemon.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
-let pgServer: PostgresServer;
-let world: FleetWorld | null = null;
-const daemons: Daemon[] = [];
-
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pgServer?.close();
-});
-afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((d) => d.stop()));
-  await world?.close();
-  world = null;
-});
-
-const start = (m: Member, args: string[] = ['start']) => {
-  const d = startDaemon({ dir: m.dir, env: m.env }, args);
-  daemons.push(d);
-  return d;
-};
+const suite = useFleetSuite();
+const { start, cli } = suite;
 
 /** Agents alive now, per ticket: distinct process groups whose environment names the ticket. */
 function liveAgents(base: string): Map<string, Set<number>> {
@@ -52,8 +32,7 @@ function liveAgents(base: string): Map<string, Set<number>> {
 
 describe('fleet mode', () => {
   it('three daemons, twelve tickets: twelve PRs, never two agents on one ticket, at most six at once, each daemon works', async () => {
-    world = await fleetWorld(3, await pgServer.createDatabase(), { agent: { max_concurrent: 2 } });
-    const w = world;
+    const w = await suite.world(3, await suite.pg.createDatabase(), { agent: { max_concurrent: 2 } });
     const issues = Array.from({ length: 12 }, (_, i) => w.gh.addIssue({ title: `Fleet task ${i + 1}`, labels: ['agent'] }));
     w.setScenarios({ default: [[{ sleep: 1500 }, 'commit_and_pr']] });
     for (const m of w.members) start(m);
@@ -93,40 +72,38 @@ describe('fleet mode', () => {
   }, 180_000);
 
   it('status --json from every clone lists all three daemons and every lease; swarm pause in one clone stops claims in all', async () => {
-    world = await fleetWorld(3, await pgServer.createDatabase(), { agent: { max_concurrent: 1 } });
-    const w = world;
+    const w = await suite.world(3, await suite.pg.createDatabase(), { agent: { max_concurrent: 1 } });
     const busy = [1, 2, 3].map((i) => w.gh.addIssue({ title: `Long ${i}`, labels: ['agent'] }));
     w.setScenarios({ default: [[{ sleep: 6000 }, 'commit_and_pr']] });
     for (const m of w.members) start(m);
     await waitFor(() => w.claudeCalls().length === 3, { timeoutMs: 60_000, what: 'three agents running, one per daemon' });
     for (const m of w.members) {
       const snap = await waitFor(async () => {
-        const j = JSON.parse((await runCli({ dir: m.dir, env: m.env }, ['status', '--json'])).stdout);
+        const j = JSON.parse((await cli(m, ['status', '--json'])).stdout);
         return j.fleet?.daemons.filter((d: any) => !d.stopped).length === 3 && j.fleet.leases.length === 3 ? j : null;
       }, { timeoutMs: 20_000, what: `${m.name}'s status showing the whole fleet` });
       expect(new Set(snap.fleet.leases.map((l: any) => l.key))).toEqual(new Set(busy.map(String)));
       expect(snap.fleet.daemons.filter((d: any) => d.self)).toHaveLength(1);
       expect(snap.fleet.daemons.every((d: any) => d.heartbeat_age_s < 10 && d.max_concurrent === 1)).toBe(true);
-      const text = (await runCli({ dir: m.dir, env: m.env }, ['status'])).stdout;
+      const text = (await cli(m, ['status'])).stdout;
       expect(text).toMatch(/Fleet \(3 daemon\(s\), 3 lease\(s\)\)/);
     }
     // Pause from one clone: no daemon claims anything new until resumed.
-    const paused = await runCli({ dir: w.members[1]!.dir, env: w.members[1]!.env }, ['pause']);
+    const paused = await cli(w.members[1]!, ['pause']);
     expect(paused.code, paused.stderr).toBe(0);
     const waiting = [4, 5, 6].map((i) => w.gh.addIssue({ title: `Waits ${i}`, labels: ['agent'] }));
     await waitFor(() => busy.every((n) => w.gh.labelsOf(n).includes('agent:review')), { timeoutMs: 60_000, what: 'the running three handed off' });
     await new Promise((r) => setTimeout(r, 3000)); // several polls on every daemon
     expect(w.claudeCalls()).toHaveLength(3);
     for (const n of waiting) expect(w.gh.labelsOf(n)).not.toContain('agent:running');
-    for (const m of w.members) expect(JSON.parse((await runCli({ dir: m.dir, env: m.env }, ['status', '--json'])).stdout).pause?.kind).toBe('operator');
-    const resumed = await runCli({ dir: w.members[2]!.dir, env: w.members[2]!.env }, ['resume']);
+    for (const m of w.members) expect(JSON.parse((await cli(m, ['status', '--json'])).stdout).pause?.kind).toBe('operator');
+    const resumed = await cli(w.members[2]!, ['resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     await waitFor(() => waiting.every((n) => w.gh.labelsOf(n).includes('agent:review')), { timeoutMs: 60_000, what: 'the waiting three worked after the resume' });
   }, 180_000);
 
   it('a usage limit one daemon meets pauses all three until the reset: no agent starts anywhere before it', async () => {
-    world = await fleetWorld(3, await pgServer.createDatabase(), { agent: { max_concurrent: 1 } });
-    const w = world;
+    const w = await suite.world(3, await suite.pg.createDatabase(), { agent: { max_concurrent: 1 } });
     const issues = Array.from({ length: 6 }, (_, i) => w.gh.addIssue({ title: `Limited ${i + 1}`, labels: ['agent'] }));
     // The account's window is exhausted for the next 8 s; the first ticket's session meets it first.
     const windowEnds = Date.now() + 8_000;
@@ -153,8 +130,7 @@ describe('fleet mode', () => {
 
   it('kill -9 of a daemon running two agents: its orphans are killed, its leases taken over within lease_ttl + one poll; one PR each, exact counts', async () => {
     const ttl = 6_000;
-    world = await fleetWorld(3, await pgServer.createDatabase(), { state: { lease_ttl: '6s' }, agent: { max_concurrent: 2 } });
-    const w = world;
+    const w = await suite.world(3, await suite.pg.createDatabase(), { state: { lease_ttl: '6s' }, agent: { max_concurrent: 2 } });
     const issues = Array.from({ length: 4 }, (_, i) => w.gh.addIssue({ title: `Survives ${i + 1}`, labels: ['agent'] }));
     // Long enough to be cut: every first run sleeps (its sleep grandchild shows an orphan), later ones are quick.
     const scenarios: Record<string, unknown> = {};
@@ -214,13 +190,12 @@ describe('fleet mode', () => {
   }, 180_000);
 
   it('PostgreSQL stopped for 20 s mid-run: no daemon exits, every result is recorded once it is back, no PR lost or doubled, claims resume', async () => {
-    world = await fleetWorld(2, await pgServer.createDatabase(), { agent: { max_concurrent: 2 } });
-    const w = world;
+    const w = await suite.world(2, await suite.pg.createDatabase(), { agent: { max_concurrent: 2 } });
     const issues = Array.from({ length: 6 }, (_, i) => w.gh.addIssue({ title: `Outage ${i + 1}`, labels: ['agent'] }));
     w.setScenarios({ default: [[{ sleep: 4000 }, 'commit_and_pr']] });
     const ds = w.members.map((m) => start(m));
     await waitFor(() => w.claudeCalls().length === 4, { timeoutMs: 60_000, what: 'four agents running' });
-    await pgServer.stop();
+    await suite.pg.stop();
     const downAt = Date.now();
     try {
       // Running agents finish and hand off meanwhile; nothing new is claimed.
@@ -229,11 +204,11 @@ describe('fleet mode', () => {
       expect(w.claudeCalls()).toHaveLength(4);
       for (const d of ds) expect(d.proc.exitCode, d.stdout).toBeNull();
       for (const m of w.members) {
-        const status = JSON.parse((await runCli({ dir: m.dir, env: m.env }, ['status', '--json'])).stdout);
+        const status = JSON.parse((await cli(m, ['status', '--json'])).stdout);
         expect(status.fleet.db.status).toBe('unreachable');
       }
     } finally {
-      await pgServer.start();
+      await suite.pg.start();
     }
     await waitFor(() => issues.every((n) => w.gh.labelsOf(n).includes('agent:review')), { timeoutMs: 60_000, what: 'the other two claimed and handed off once it is back' });
     expect(w.gh.pulls).toHaveLength(6);
@@ -250,13 +225,12 @@ describe('fleet mode', () => {
   }, 180_000);
 
   it('a daemon cut off from the database: its lease expires, another takes the ticket over, and the cut-off one writes nothing more for it', async () => {
-    const db = await pgServer.createDatabase();
-    const proxy = await startTcpProxy(pgServer.port);
+    const db = await suite.pg.createDatabase();
+    const proxy = await startTcpProxy(suite.pg.port);
     try {
-      world = await fleetWorld(2, db, { state: { lease_ttl: '6s' }, agent: { max_concurrent: 1 } });
-      const w = world;
+      const w = await suite.world(2, db, { state: { lease_ttl: '6s' }, agent: { max_concurrent: 1 } });
       const [cut, other] = w.members as [Member, Member];
-      cut.writeWorkflow({ state: { url: db.replace(`:${pgServer.port}/`, `:${proxy.port}/`) } });
+      cut.writeWorkflow({ state: { url: db.replace(`:${suite.pg.port}/`, `:${proxy.port}/`) } });
       const n = w.gh.addIssue({ title: 'Partitioned', labels: ['agent'] });
       w.setScenarios({ [n]: [[{ init: true }, { sleep: 15000 }, 'commit_and_pr'], 'commit_and_pr'] });
       start(cut);

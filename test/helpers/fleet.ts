@@ -4,7 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { git } from './git-repo.js';
-import { FAKE_CLAUDE, githubConfig, makeProject, merge, DEFAULT_PROMPT, killLeftovers, type Project } from './daemon.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { FAKE_CLAUDE, githubConfig, makeProject, merge, DEFAULT_PROMPT, killLeftovers, runCli, startDaemon, type Daemon, type Project } from './daemon.js';
+import { startPostgres, type PostgresServer } from './postgres.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
 
 export interface Member {
@@ -80,5 +82,49 @@ export async function fleetWorld(n: number, url: string, config: Record<string, 
       await gh.close();
       origin.cleanup();
     },
+  };
+}
+
+export interface FleetSuite {
+  /** The suite's own PostgreSQL server, started before the file's first test. */
+  readonly pg: PostgresServer;
+  /** A fleet of `n` clones on `url`, closed (daemons stopped first) after the test. */
+  world(n: number, url: string, config?: Record<string, unknown>): Promise<FleetWorld>;
+  /** Start a member's daemon; stopped after the test. */
+  start(m: Member, args?: string[]): Daemon;
+  cli(m: Member, args: string[], env?: Record<string, string>): ReturnType<typeof runCli>;
+}
+
+/** The hooks every fleet e2e file needs: one PostgreSQL per file, and daemons and worlds torn down per test. */
+export function useFleetSuite(): FleetSuite {
+  let server: PostgresServer | undefined;
+  let world: FleetWorld | null = null;
+  const daemons: Daemon[] = [];
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(daemons.splice(0).map((d) => d.stop()));
+    await world?.close();
+    world = null;
+  });
+  return {
+    get pg() {
+      if (!server) throw new Error('the suite PostgreSQL is not started yet (use suite.pg inside a test)');
+      return server;
+    },
+    async world(n, url, config = {}) {
+      world = await fleetWorld(n, url, config);
+      return world;
+    },
+    start(m, args = ['start']) {
+      const d = startDaemon({ dir: m.dir, env: m.env }, args);
+      daemons.push(d);
+      return d;
+    },
+    cli: (m, args, env = {}) => runCli({ dir: m.dir, env: m.env }, args, { env }),
   };
 }
