@@ -7,7 +7,7 @@ import matter from 'gray-matter';
 import { type Workflow } from './types.js';
 import { validateConfig } from './schema.js';
 import type { Env } from './fields.js';
-import { checkTemplate } from '../prompt.js';
+import { checkTemplate } from '../prompt-check.js';
 import { registerSecrets } from '../secrets.js';
 import { ConfigError, TemplateError } from '../errors.js';
 
