@@ -12,7 +12,7 @@ import { pause } from '../state/lifecycle.js';
 import { figuresFromStream, type WindowFigures } from '../account/record.js';
 import type { SharedAccount } from '../account/shared.js';
 import { canaryTurn, mirroredPause, type AccountView } from './account-policy.js';
-import { effectOf } from './policy.js';
+import { effectOf } from './outcome-policy.js';
 
 export interface AccountLinkOptions {
   shared: SharedAccount;

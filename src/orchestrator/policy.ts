@@ -1,10 +1,10 @@
-// PURE scheduling decisions (SPEC §4): eligibility, ordering, model ladder, backoff, circuit breaker, what
-// each classified outcome does to a ticket, the canary after a pause, the gate an agent passes at the
-// moment it is spawned, and when the loop wakes or stops. No I/O, no clock reads, no randomness: `now`
+// PURE scheduling decisions (SPEC §4): eligibility, ordering, model ladder, backoff, the canary after a
+// pause, the gate an agent passes at the moment it is spawned, and when the loop wakes or stops (what a
+// finished run does and the circuit breaker are in outcome-policy.ts). No I/O, no clock reads, no randomness: `now`
 // and random numbers are passed in. The poll loop and `swarm explain` both use eligibility(), so what
 // explain says is what the loop does.
 import type { Config } from '../config/types.js';
-import type { Classification, KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
+import type { KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
 import type { PauseKind, PauseState, SwarmState, TicketState } from '../state/types.js';
 import { laneComparator, laneGate, laneOf, type Lane } from './lanes.js';
@@ -253,73 +253,6 @@ export function ticketBudgetStop(config: Config, ts: TicketState | undefined): s
 export function remainingBudget(config: Config, ts: TicketState | undefined): number | null {
   const per = config.agent.max_cost_usd;
   return per === null ? null : Math.max(0, per - (ts?.cost_usd ?? 0));
-}
-
-export type Effect =
-  | { kind: 'handoff' }
-  | { kind: 'retry'; at: number; reason: string }
-  | { kind: 'failed'; reason: string }
-  | { kind: 'pause'; pause: PauseState; retryAt: number | null }
-  | { kind: 'cancelled' };
-
-export interface BreakerState {
-  recent: boolean[];
-  consecutive: number;
-  level: number;
-}
-
-const BREAKER_BASE_MS = 5 * 60_000;
-const BREAKER_MAX_MS = 60 * 60_000;
-/** Default pause for a limit that did not say when it resets (API-key 429). */
-const UNKNOWN_RESET_MS = 5 * 60_000;
-
-/** What a finished attempt does. `failuresAfter` already includes this attempt if it counted. */
-export function effectOf(cls: Classification, failuresAfter: number, config: Config, now: number, jitter: number): Effect {
-  const a = config.agent;
-  switch (cls.outcome) {
-    case 'pr_opened':
-    case 'pr_auto_opened':
-      return { kind: 'handoff' };
-    case 'cancelled':
-      return { kind: 'cancelled' };
-    case 'rate_limited': {
-      const until = (cls.resetAt !== null && cls.resetAt > now ? cls.resetAt : now + UNKNOWN_RESET_MS) + jitter;
-      const pause: PauseState = { kind: 'rate_limit', reason: cls.reason, since: iso(now), until: iso(until), limit_type: cls.limitType};
-      return { kind: 'pause', pause, retryAt: until };
-    }
-    case 'auth_failed': {
-      const pause: PauseState = { kind: 'auth', reason: cls.reason, since: iso(now), until: null, limit_type: null };
-      return { kind: 'pause', pause, retryAt: null };
-    }
-    case 'infra_failed':
-      return { kind: 'retry', at: now + a.retry_backoff, reason: cls.reason };
-    default:
-      if (failuresAfter >= a.max_attempts) return { kind: 'failed', reason: cls.reason };
-      return { kind: 'retry', at: now + backoffMs(failuresAfter, a.retry_backoff, a.max_retry_backoff), reason: cls.reason };
-  }
-}
-
-/**
- * Feed one finished run into the circuit breaker. `infra` = the run was an infra failure (fast-fail,
- * startup error, 5xx). Returns the new breaker and, when it trips, the pause to apply.
- */
-export function breakerStep(b: BreakerState, infra: boolean, now: number): { breaker: BreakerState; pause: PauseState | null } {
-  const recent = [...b.recent, infra].slice(-5);
-  const consecutive = infra ? b.consecutive + 1 : 0;
-  const failedRecent = recent.filter(Boolean).length;
-  const trips = infra && (consecutive >= 3 || (recent.length >= 5 && failedRecent / recent.length >= 0.8));
-  if (!trips) return { breaker: { recent, consecutive, level: infra ? b.level : 0 }, pause: null };
-  const ms = Math.min(BREAKER_MAX_MS, BREAKER_BASE_MS * 2 ** b.level);
-  return {
-    breaker: { recent: [], consecutive: 0, level: b.level + 1 },
-    pause: {
-      kind: 'breaker',
-      reason: `circuit breaker: ${consecutive >= 3 ? `${consecutive} infrastructure failures in a row` : `${failedRecent} of the last ${recent.length} runs failed on infrastructure`}; pausing ${formatMs(ms)}`,
-      since: iso(now),
-      until: iso(now + ms),
-      limit_type: null,
-    },
-  };
 }
 
 export function formatMs(ms: number): string {

@@ -8,7 +8,7 @@ import type { AttemptRecord, SwarmState, TicketState } from './types.js';
 import { blankTicketState, newAttemptRecord } from './records.js';
 import { appendCapped, emptyFollowup } from './followup-record.js';
 import { emptyDaily, localDate } from './file-store.js';
-import { breakerStep } from '../orchestrator/policy.js';
+import { breakerStep } from '../orchestrator/outcome-policy.js';
 
 /** The part of the state that is not per ticket. */
 export type Scope = Pick<SwarmState, 'pause' | 'canary' | 'breaker' | 'daily'>;

@@ -10,7 +10,8 @@ import type { ScopeEvent, SwarmEvent, TicketEvent, Unstamped } from '../events.j
 import type { FollowupCheck, FollowupComment, PauseState, SwarmState, TicketState } from './types.js';
 import { applyTicket } from './fold.js';
 import { attemptSummary } from '../agent/summary.js';
-import { activePause, breakerStep, budgetStop, effectOf, needsCanary, resumeAt, ticketBudgetStop } from '../orchestrator/policy.js';
+import { activePause, budgetStop, needsCanary, resumeAt, ticketBudgetStop } from '../orchestrator/policy.js';
+import { breakerStep, effectOf } from '../orchestrator/outcome-policy.js';
 
 /** A transition's result: the events to log (in order) and, for a ticket, its record after them. */
 export interface Step {

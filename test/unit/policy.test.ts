@@ -4,7 +4,8 @@ import type { Config } from '../../src/config/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import type { Classification } from '../../src/agent/types.js';
 import { emptyState } from '../../src/state/file-store.js';
-import { activePause, backoffMs, breakerStep, canaryPassed, capacity, choose, earlyKill, effectOf, eligibility, idleVerdict, modelFor, needsCanary, nextWakeMs, pauseJitterMs, remainingBudget, spawnGate, trackerPause } from '../../src/orchestrator/policy.js';
+import { activePause, backoffMs, canaryPassed, capacity, choose, earlyKill, eligibility, idleVerdict, modelFor, needsCanary, nextWakeMs, pauseJitterMs, remainingBudget, spawnGate, trackerPause } from '../../src/orchestrator/policy.js';
+import { breakerStep, effectOf } from '../../src/orchestrator/outcome-policy.js';
 import { claim } from '../../src/state/lifecycle.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
