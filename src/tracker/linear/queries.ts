@@ -36,6 +36,8 @@ export interface Vars {
 export const NESTED_PAGE = 10;
 /** Page size of the per-issue follow-up queries and of the other listings. */
 export const FOLLOW_UP_PAGE = 100;
+/** Most pages any one listing follows: a runaway cursor must not loop forever (10,000 issues at 50). */
+export const MAX_PAGES = 200;
 
 const ISSUE_FIELDS = `
 fragment SwarmIssue on Issue {

@@ -6,7 +6,7 @@
 import type { Config } from '../../config/types.js';
 import { STICKY_MARKER, type CandidateList, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict } from '../types.js';
 import { createLinearTransport } from './transport.js';
-import { stickyBody } from '../sticky.js';
+import { createLinearSticky } from './sticky.js';
 import * as Q from './queries.js';
 import type { LinearDocument as L } from '@linear/sdk';
 import { TrackerError } from '../../errors.js';
@@ -14,7 +14,6 @@ import { TrackerError } from '../../errors.js';
 export const LINEAR_DEFAULT_API_URL = 'https://api.linear.app/graphql';
 /** tracker.page_size's default: the candidates query then costs ~3,700 points (Linear refuses > 10,000). */
 export const LINEAR_DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGES = 200; // 10,000 issues: a runaway cursor must not loop forever
 
 export interface LinearTrackerOptions {
   config: Config;
@@ -57,7 +56,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     apiUrl: cfg.api_url ?? LINEAR_DEFAULT_API_URL, apiKey: opts.apiKey, now: opts.now, timeoutMs: opts.timeoutMs,
   });
   const creators = new Map<string, Q.LinearCreator | null>(); // issue id → creator, for trust()
-  const stickies = new Map<string, { id: string; body: string }>(); // issue id → sticky comment and its body
+  const sticky = createLinearSticky(api);
   let resolving: Promise<Resolved> | null = null;
 
   const configError = (message: string) => new TrackerError('config', message);
@@ -87,7 +86,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
 
     const labels = new Map<string, string>();
     let after: string | null = null;
-    for (let i = 0; i < MAX_PAGES; i++) {
+    for (let i = 0; i < Q.MAX_PAGES; i++) {
       const conn: unknown = (await api.request(Q.LABELS_QUERY, { team: teamKey, after } satisfies Q.Vars['labels'])).issueLabels;
       for (const l of Q.nodes(conn, 'issueLabels')) labels.set(Q.str(l.name, 'label.name'), Q.str(l.id, 'label.id'));
       const p = Q.pageInfo(conn, 'issueLabels');
@@ -119,7 +118,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
   async function rest(query: string, issueId: string, field: 'labels' | 'inverseRelations', after: string, read: (conn: unknown) => string[]): Promise<string[]> {
     const out: string[] = [];
     let cursor: string | null = after;
-    for (let i = 0; i < MAX_PAGES && cursor; i++) {
+    for (let i = 0; i < Q.MAX_PAGES && cursor; i++) {
       const conn: unknown = Q.obj((await api.request(query, { id: issueId, after: cursor } satisfies Q.Vars['issuePage'])).issue, 'issue')[field];
       out.push(...read(conn));
       const p = Q.pageInfo(conn, field);
@@ -170,53 +169,6 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
       throw new TrackerError('unavailable', `Linear did not move ${ticket.identifier} to "${state}"`);
   }
 
-  async function findSticky(issueId: string, viewerId: string): Promise<string | null> {
-    let after: string | null = null;
-    for (let i = 0; i < MAX_PAGES; i++) {
-      const conn: unknown = Q.obj((await api.request(Q.COMMENTS_QUERY, { id: issueId, after } satisfies Q.Vars['issuePage'])).issue, 'issue').comments;
-      for (const c of Q.nodes(conn, 'comments')) {
-        const user = c.user === null || c.user === undefined ? null : Q.obj(c.user, 'comment.user');
-        if (user?.id === viewerId && Q.str(c.body, 'comment.body').includes(STICKY_MARKER)) return Q.str(c.id, 'comment.id');
-      }
-      const p = Q.pageInfo(conn, 'comments');
-      if (!p.hasNextPage || !p.endCursor) break;
-      after = p.endCursor;
-    }
-    return null;
-  }
-
-  async function upsertSticky(ticket: Ticket, sticky: string): Promise<void> {
-    const r = await ensure();
-    const body = stickyBody(sticky);
-    const known = stickies.get(ticket.id);
-    if (known?.body === body) return;
-    const id = known?.id ?? (await findSticky(ticket.id, r.viewerId));
-    if (id) {
-      try {
-        await api.request(Q.COMMENT_UPDATE_MUTATION, { id, input: { body } } satisfies Q.Vars['commentUpdate']);
-        stickies.set(ticket.id, { id, body });
-        return;
-      } catch (err) {
-        // Someone deleted the comment: forget it and create a new one.
-        if (!(err instanceof TrackerError && err.kind === 'not_found')) throw err;
-        stickies.delete(ticket.id);
-      }
-    }
-    let data: Record<string, unknown>;
-    try {
-      data = await api.request(Q.COMMENT_CREATE_MUTATION, { input: { issueId: ticket.id, body } } satisfies Q.Vars['commentCreate']);
-    } catch (err) {
-      // No answer or a server error: the comment may exist anyway. Look before creating a second one.
-      const landed = err instanceof TrackerError && err.kind === 'unavailable' ? await findSticky(ticket.id, r.viewerId).catch(() => null) : null;
-      if (landed === null) throw err;
-      await api.request(Q.COMMENT_UPDATE_MUTATION, { id: landed, input: { body } } satisfies Q.Vars['commentUpdate']);
-      stickies.set(ticket.id, { id: landed, body });
-      return;
-    }
-    const comment = Q.obj(Q.obj(data.commentCreate, 'commentCreate').comment, 'commentCreate.comment');
-    stickies.set(ticket.id, { id: Q.str(comment.id, 'comment.id'), body });
-  }
-
   async function fetchTicket(key: string): Promise<Ticket | null> {
     try {
       return await remember((await api.request(Q.ISSUE_QUERY, { id: key } satisfies Q.Vars['issue'])).issue);
@@ -234,7 +186,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
       const r = await ensure();
       const tickets: Ticket[] = [];
       let after: string | null = null;
-      for (let i = 0; i < MAX_PAGES; i++) {
+      for (let i = 0; i < Q.MAX_PAGES; i++) {
         const conn = await candidatesPage(r, after);
         for (const n of Q.nodes(conn, 'issues')) tickets.push(await remember(n));
         const p = Q.pageInfo(conn, 'issues');
@@ -259,7 +211,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     async comments(ticket): Promise<TicketComment[]> {
       const out: TicketComment[] = [];
       let after: string | null = null;
-      for (let i = 0; i < MAX_PAGES; i++) {
+      for (let i = 0; i < Q.MAX_PAGES; i++) {
         const conn: unknown = Q.obj((await api.request(Q.COMMENTS_QUERY, { id: ticket.id, after } satisfies Q.Vars['issuePage'])).issue, 'issue').comments;
         for (const c of Q.nodes(conn, 'comments')) {
           const body = Q.str(c.body, 'comment.body');
@@ -340,7 +292,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
       if (humanLabel !== null && !appearance.needsHuman && appearance.mark !== 'review' && hasHuman) {
         await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { removedLabelIds: [humanLabel] } } satisfies Q.Vars['issueUpdate']);
       }
-      if (appearance.sticky !== null) await upsertSticky(ticket, appearance.sticky);
+      if (appearance.sticky !== null) await sticky.show(ticket.id, appearance.sticky, (await ensure()).viewerId);
     },
 
     async linkPullRequest(ticket, pr) {
