@@ -34,11 +34,12 @@
 // Temp files of writers killed mid-write (`<file>.<pid>.<hex>.tmp`, pid gone) are swept under the lock.
 // Calling update() on the same file from inside fn deadlocks until ELOCKED: fn must be plain computation.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, type Stats, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, type Stats, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSameProcess, processStartTime } from '../agent/procs.js';
+import { errCode, replaceFileAtomically, unlinkQuiet } from './atomic-file.js';
 
 export interface LockedJsonFileOptions<T> {
   /** Validate and default: called on the JSON on disk, or on undefined when the file is missing or unreadable. */
@@ -196,26 +197,9 @@ export class LockedJsonFile<T> {
     if (inspect(this.lockFile)?.holder?.nonce === me.nonce) unlinkQuiet(this.lockFile);
   }
 
-  /** Temp file in the same folder (rename is only atomic within one filesystem), fsync, rename, fsync folder. */
+  /** A temp file named so sweepTempFiles() can tell its writer, replacing the record atomically. */
   private writeAtomically(value: T): void {
-    const dir = dirname(this.file);
-    const tmp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, this.file);
-    } catch (err) {
-      try {
-        closeSync(fd);
-      } catch {
-        /* already closed */
-      }
-      unlinkQuiet(tmp);
-      throw err;
-    }
-    fsyncDir(dir);
+    replaceFileAtomically(this.file, `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
   }
 
   /** Under the lock, once per instance: remove temp files left by writers that were killed mid-write. */
@@ -288,34 +272,6 @@ function lockedError(lockFile: string, seen: Seen, timeoutMs: number): Error {
   return err;
 }
 
-function fsyncDir(dir: string): void {
-  let fd: number;
-  try {
-    fd = openSync(dir, 'r');
-  } catch {
-    return; // not openable as a file on this platform (Windows)
-  }
-  try {
-    fsyncSync(fd);
-  } catch (err) {
-    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF'].includes(errCode(err) ?? '')) throw err;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function nonce(): string {
   return randomBytes(8).toString('hex');
-}
-
-function unlinkQuiet(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    if (errCode(err) !== 'ENOENT') throw err;
-  }
-}
-
-function errCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | null)?.code;
 }
