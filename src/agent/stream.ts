@@ -3,18 +3,11 @@
 // StreamSummary in O(1) memory for the classifier and `swarm status`.
 import type { StreamEvent, StreamSummary, TokenUsage } from './types.js';
 import { utilizationOf } from './window.js';
+import { describeEvent } from './describe.js';
+import { arr, isObj, num, numOrNull, obj, str, strOrNull, type Obj } from './json-read.js';
 
-type Obj = Record<string, unknown>;
 type ResultEvent = Extract<StreamEvent, { type: 'result' }>;
 type AssistantEvent = Extract<StreamEvent, { type: 'assistant' }>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const obj = (v: unknown): Obj => (isObj(v) ? v : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
-const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown, d = 0): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** Parse one stream-json line. Blank, non-JSON and non-object lines give null; never throws. */
 export function parseLine(line: string): StreamEvent | null {
@@ -127,47 +120,6 @@ function toResult(raw: Obj): ResultEvent {
     apiErrorStatus: numOrNull(raw.api_error_status), apiErrorType: strOrNull(raw.api_error_type), apiError: strOrNull(raw.api_error),
     errors, permissionDenials: arr(raw.permission_denials).length, sessionId: str(raw.session_id), raw,
   };
-}
-
-const ACTIVITY_MAX = 60;
-const oneLine = (s: string, max: number): string => {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-};
-const TOOL_ARG_KEYS = ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt'];
-
-function toolLabel(t: { name: string; input: unknown }): string {
-  const input = obj(t.input);
-  for (const k of TOOL_ARG_KEYS) {
-    const v = input[k];
-    if (typeof v === 'string' && v.trim()) return oneLine(`${t.name}: ${v}`, ACTIVITY_MAX);
-  }
-  return oneLine(t.name, ACTIVITY_MAX);
-}
-
-/** An event in a few words ("Bash: npm test", "writing", "result: success"); null = nothing worth showing. */
-export function describeEvent(ev: StreamEvent): string | null {
-  switch (ev.type) {
-    case 'init':
-      return oneLine(`started${ev.model ? ` (${ev.model})` : ''}`, ACTIVITY_MAX);
-    case 'assistant':
-      if (ev.synthetic) return oneLine(`API error: ${ev.text || ev.error || 'unknown'}`, ACTIVITY_MAX);
-      if (ev.toolUses.length > 0) return toolLabel(ev.toolUses[ev.toolUses.length - 1]!);
-      return ev.text ? 'writing' : 'thinking';
-    case 'user':
-      return 'thinking';
-    case 'api_retry':
-      return oneLine(`retrying API (${ev.error !== 'unknown' ? ev.error : (ev.errorStatus ?? 'no response')})`, ACTIVITY_MAX);
-    case 'rate_limit':
-      return ev.status === 'rejected' ? `rate limited (${ev.rateLimitType ?? 'unknown'})` : null;
-    case 'result':
-      if (ev.isError && ev.subtype === 'success') return `result: API error${ev.apiErrorStatus ? ` ${ev.apiErrorStatus}` : ''}`;
-      return `result: ${ev.subtype}`;
-    case 'other':
-      if (ev.name === 'system/model_fallback') return oneLine(`fell back to ${str(ev.raw.fallback_model, 'another model')}`, ACTIVITY_MAX);
-      if (ev.name === 'system/permission_denied') return oneLine(`denied: ${str(ev.raw.tool_name, 'tool')}`, ACTIVITY_MAX);
-      return null;
-  }
 }
 
 export function emptySummary(): StreamSummary {

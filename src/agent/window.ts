@@ -2,9 +2,8 @@
 // only). Real CLIs (2.1.x) put `utilization` (a fraction) at the top level only on some events
 // (allowed_warning); a rejected one carries it only per window, under unifiedWindows[rateLimitType], so
 // that is read when the top level has none. Absent or not a number ≥ 0: null.
-type Obj = Record<string, unknown>;
+import { isObj, type Obj } from './json-read.js';
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const share = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
 
 export function utilizationOf(info: Obj): number | null {

@@ -1,7 +1,8 @@
 // An agent transcript (Claude Code stream-json, `.swarm/runs/<ticket>/<n>.jsonl`) rendered for humans:
 // assistant text, tool calls with short inputs, tool results truncated, API retries and limits, and the
 // final summary with turns, cost, duration and tokens. Pure: events in, lines out.
-import { describeEvent, parseLine } from '../agent/stream.js';
+import { parseLine } from '../agent/stream.js';
+import { describeEvent } from '../agent/describe.js';
 import type { StreamEvent } from '../agent/types.js';
 import { plain, type Paint } from '../status.js';
 

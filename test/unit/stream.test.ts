@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeEvent, parseLine, StreamParser } from '../../src/agent/stream.js';
+import { parseLine, StreamParser } from '../../src/agent/stream.js';
+import { describeEvent } from '../../src/agent/describe.js';
 import type { StreamEvent } from '../../src/agent/types.js';
 
 // Lines modelled on real `claude -p --output-format stream-json --verbose` output (2.1.x).
