@@ -98,7 +98,7 @@ export class Dispatcher {
 
   /** Re-read, check trust and the dedup guard, claim, and start the attempt in a queue slot. */
   async claimAndDispatch(t: Ticket): Promise<void> {
-    const { rt, ledger, settings } = this.d;
+    const { rt, ledger } = this.d;
     const coordinator = rt.coordinator;
     // Fleet mode: the ticket's lease first, so no two daemons ever prepare the same claim.
     const taken = await coordinator.acquire(t.key);
