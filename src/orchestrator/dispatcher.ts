@@ -9,8 +9,8 @@ import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
 import { hostname } from 'node:os';
-import { claim, dropClaim, finish, followupStarted, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
-import type { FollowupCheck, FollowupComment } from '../state/types.js';
+import { claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
+import { startFollowup, type FollowupStart } from './followup-start.js';
 import { terminateGroup } from '../agent/procs.js';
 import { orphanIsOurs } from './recovery.js';
 import type { Takeover } from '../fleet/coordinator.js';
@@ -162,41 +162,9 @@ export class Dispatcher {
     return true;
   }
 
-  /**
-   * PR follow-through: start a follow-up for a handed-off ticket (same branch and worktree). Its round and
-   * triggers are committed before the tracker hears of it or anything runs, so no trigger is acted on twice
-   * whatever is killed when. False when it did not start (not held, gone from the tracker, a write refused).
-   */
-  async startFollowup(key: string, f: { pr: number; kind: 'ci' | 'review'; head_sha: string; triggers: string[]; checks: FollowupCheck[]; comments: FollowupComment[] }): Promise<boolean> {
-    const { rt, ledger, settings } = this.d;
-    if ((await rt.coordinator.acquire(key)) === null) return false;
-    const release = async () => {
-      const ts = ledger.ticket(key);
-      if (!this.running.has(key) && (!ts || ts.synced_rev >= ts.rev)) await rt.coordinator.release(key);
-    };
-    const ts = ledger.ticket(key);
-    // Re-check at the last moment: another daemon (fleet) may have acted on these triggers meanwhile.
-    if (!ts || ts.status !== 'review' || ts.followup?.stopped || f.triggers.some((t) => ts.followup?.handled.includes(t))) {
-      await release();
-      return false;
-    }
-    let fresh: Ticket | null;
-    try {
-      fresh = await settings.svc.tracker.fetch(key);
-    } catch (err) {
-      rt.log.warn(`could not re-read before the follow-up: ${(err as Error).message}`, ts.identifier);
-      await release();
-      return false;
-    }
-    if (!fresh || !fresh.open) {
-      await release();
-      return false;
-    }
-    await ledger.commit(followupStarted(ts, { ...f, round: (ts.followup?.rounds ?? 0) + 1 }, rt.now()));
-    void settings.svc.worktrees.prefetch(ts.branch, fresh);
-    await this.d.sync.sync(key, fresh); // a failed write is retried by reconcile; the follow-up goes on
-    this.dispatch(fresh);
-    return true;
+  /** PR follow-through: start a follow-up for a handed-off ticket (same branch and worktree); see followup-start.ts. */
+  startFollowup(key: string, f: FollowupStart): Promise<boolean> {
+    return startFollowup(this.d, key, f, { running: (k) => this.running.has(k), dispatch: (t) => this.dispatch(t) });
   }
 
   /**
