@@ -14,6 +14,7 @@ import { isRepository, parseIssue, parseIssueList, toTicket, type GhIssue } from
 import { GitHubBlockers } from './blockers.js';
 import { GitHubComments } from './comments.js';
 import { GitHubPeople, PERMISSION_TTL_MS } from './people.js';
+import { GitHubLabels } from './labels.js';
 import { GitHubPulls } from './pulls.js';
 import { PrWatch } from './watch.js';
 import type { Appearance, CandidateList, CodeHost, Mark, OpenPullRequest, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
@@ -62,6 +63,7 @@ export class GitHubTracker implements Tracker, CodeHost {
   private listed: ReadonlySet<number> = new Set();
   private readonly commentsApi: GitHubComments;
   private readonly pulls: GitHubPulls;
+  private readonly labels: GitHubLabels;
   private readonly authors = new Map<string, string | null>();
   /** PR follow-through for this repository (Linear mode gets it too: this class is its code host). */
   readonly watch: PrWatch;
@@ -87,6 +89,7 @@ export class GitHubTracker implements Tracker, CodeHost {
     this.people = new GitHubPeople(this.gh, this.repoParams(), mapError, clock);
     this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), mapError, clock);
     this.blockers = new GitHubBlockers(this.gh, this.repoParams(), clock, mapError);
+    this.labels = new GitHubLabels(this.gh, this.repoParams(), (err, what, repoLevel) => this.mapError(err, what, repoLevel));
     this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
     this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError);
   }
@@ -196,13 +199,13 @@ export class GitHubTracker implements Tracker, CodeHost {
     // `released` drops only the claim; every other mark replaces all of swarm's labels.
     const owned = mark === 'released' ? [tc.running_label] : [tc.running_label, tc.review_label, tc.failed_label];
     // Add before removing, so the ticket never looks unclaimed (and claimable) between the two writes.
-    if (wanted !== null && !has(wanted)) await this.addLabel(ticket, wanted);
+    if (wanted !== null && !has(wanted)) await this.labels.add(ticket, wanted);
     for (const label of owned) {
-      if (label.toLowerCase() !== wanted?.toLowerCase() && has(label)) await this.removeLabel(ticket, label);
+      if (label.toLowerCase() !== wanted?.toLowerCase() && has(label)) await this.labels.remove(ticket, label);
     }
     const human = this.config.pr.needs_human_label;
-    if (appearance.needsHuman && !has(human)) await this.addLabel(ticket, human);
-    else if (!appearance.needsHuman && mark !== 'review' && has(human)) await this.removeLabel(ticket, human);
+    if (appearance.needsHuman && !has(human)) await this.labels.add(ticket, human);
+    else if (!appearance.needsHuman && mark !== 'review' && has(human)) await this.labels.remove(ticket, human);
     // The PR is linked by its own body ("Closes #n") and shown in the sticky comment.
     if (appearance.sticky !== null) await this.commentsApi.upsertSticky(ticket.number, appearance.sticky);
   }
@@ -228,21 +231,8 @@ export class GitHubTracker implements Tracker, CodeHost {
   }
 
   /** For `doctor --fix`: create the repository labels that are missing; returns the names created. */
-  async ensureLabels(names: readonly string[]): Promise<string[]> {
-    const existing = await this.call('listing labels', () => this.gh.paginate('GET /repos/{owner}/{repo}/labels', { ...this.repoParams(), per_page: PAGE }), true);
-    const have = new Set(existing.map((l) => String(l.name).toLowerCase()));
-    const created: string[] = [];
-    for (const name of names) {
-      if (have.has(name.toLowerCase())) continue;
-      try {
-        await this.gh.request('POST /repos/{owner}/{repo}/labels', { ...this.repoParams(), name, color: labelColor(name) });
-        created.push(name);
-        have.add(name.toLowerCase());
-      } catch (err) {
-        if (statusOf(err) !== 422) throw this.mapError(err, `creating label ${name}`); // 422: created meanwhile
-      }
-    }
-    return created;
+  ensureLabels(names: readonly string[]): Promise<string[]> {
+    return this.labels.ensure(names);
   }
 
   rateLimit(): { remaining: number | null; resetAt: string | null } {
@@ -297,27 +287,6 @@ export class GitHubTracker implements Tracker, CodeHost {
     if (next !== null) this.token = next;
     return next;
   }
-
-  private async addLabel(ticket: Ticket, label: string): Promise<void> {
-    await this.call(`adding label ${label} to ${ticket.identifier}`, () =>
-      this.gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { ...this.repoParams(), issue_number: ticket.number, labels: [label] }),
-    );
-  }
-
-  private async removeLabel(ticket: Ticket, label: string): Promise<void> {
-    try {
-      await this.gh.request('DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', { ...this.repoParams(), issue_number: ticket.number, name: label });
-    } catch (err) {
-      if (statusOf(err) !== 404) throw this.mapError(err, `removing label ${label} from ${ticket.identifier}`); // 404: absent, done
-    }
-  }
-}
-
-function labelColor(name: string): string {
-  if (/running/i.test(name)) return 'fbca04';
-  if (/review/i.test(name)) return '0e8a16';
-  if (/fail/i.test(name)) return 'd93f0b';
-  return '5319e7';
 }
 
 export function createGitHubTracker(opts: GitHubTrackerOptions): GitHubTracker {
