@@ -116,7 +116,7 @@ export function runHook(name: string, script: string, opts: HookOptions): Promis
     // once bash itself has exited, its exit code is the answer; stop reading shortly after.
     child.on('exit', (code) => {
       if (timedOut) return;
-      const linger = setTimeout(() => {
+      setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
         finish({ ok: code === 0, code, timedOut: false, output: tail.text() });

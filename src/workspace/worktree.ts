@@ -4,8 +4,9 @@
 // `worktree add -b --track` calls would fight over .git/config.lock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dirSize, existingRefs, gitAt, gitTry, parseWorktreePorcelain, refExists, type GitRunner } from './git.js';
+import { dirSize, gitAt, gitTry, parseWorktreePorcelain, refExists, type GitRunner } from './git.js';
 import { runHook, type HookConfig, type HookResult } from './hooks.js';
+import { fetchBranch, worktreeAddArgs } from './branch-refs.js';
 import { isStrictlyInside, resolveUnder, worktreeDirName } from './naming.js';
 import { WorkspaceError } from '../errors.js';
 
@@ -115,7 +116,7 @@ export class Worktrees {
       if (this.hooks.after_create.trim() === '') {
         await this.ensureLocked(ticket, branch, {});
       } else {
-        await this.fetch(branch, branch);
+        await fetchBranch(this.git, this.remote, this.baseBranch, branch, (why) => this.log(`${branch} ${why}`));
       }
       this.prefetched.set(branch, Date.now());
     }).catch(() => undefined);
@@ -127,7 +128,7 @@ export class Worktrees {
     const at = this.prefetched.get(branch);
     this.prefetched.delete(branch);
     const fresh = at !== undefined && Date.now() - at < PREFETCH_FRESH_MS;
-    if (!fresh) await this.fetch(id, branch);
+    if (!fresh) await fetchBranch(this.git, this.remote, this.baseBranch, branch, (why) => this.log(`${id} ${why}`));
 
     if (fs.existsSync(wt)) {
       const entry = (await this.listRaw()).find((w) => realish(w.path) === wt);
@@ -157,7 +158,7 @@ export class Worktrees {
     }
     await this.pruneLocked();
 
-    const addArgs = await this.addArgs(id, branch, wt);
+    const addArgs = await worktreeAddArgs(this.git, this.remote, this.baseBranch, id, branch, wt);
     try {
       await this.git.raw(['worktree', 'add', ...addArgs]);
     } catch (err) {
@@ -205,38 +206,6 @@ export class Worktrees {
 
   private async pruneLocked(): Promise<void> {
     await gitTry(this.git, ['worktree', 'prune']);
-  }
-
-  /** Local branch → check it out; remote branch → track it; else branch off <remote>/<base> (or <base>). */
-  private async addArgs(id: string, branch: string, wt: string): Promise<string[]> {
-    if (await refExists(this.git, `refs/heads/${branch}`)) return [wt, branch];
-    const remoteRef = `refs/remotes/${this.remote}/${branch}`;
-    const bases = [`refs/remotes/${this.remote}/${this.baseBranch}`, `refs/heads/${this.baseBranch}`];
-    const have = await existingRefs(this.git, [remoteRef, ...bases]);
-    if (have.has(remoteRef)) return ['--track', '-b', branch, wt, remoteRef];
-    for (const base of bases) {
-      if (have.has(base)) return ['--no-track', '-b', branch, wt, base];
-    }
-    throw new WorkspaceError(
-      'EWORKTREE',
-      `${id}: base branch "${this.baseBranch}" exists neither on ${this.remote} nor locally; set workspace.base_branch.`,
-    );
-  }
-
-  /**
-   * One fetch (one round trip) for the base branch and the ticket's branch, so work pushed from elsewhere
-   * is resumed. The branch goes in as a pattern refspec: a pattern matching nothing is not an error, while
-   * an exact refspec for a branch the remote lacks (every new ticket) would fail the whole fetch.
-   */
-  private async fetch(id: string, branch: string): Promise<void> {
-    const base = `+refs/heads/${this.baseBranch}:refs/remotes/${this.remote}/${this.baseBranch}`;
-    const ticket = `+refs/heads/${branch}*:refs/remotes/${this.remote}/${branch}*`;
-    try {
-      await this.git.raw(['fetch', '--quiet', this.remote, base, ticket]);
-    } catch (err) {
-      // Offline: carry on with what we have locally.
-      this.log(`${id} git fetch ${this.remote} ${this.baseBranch} failed, using local refs: ${(err as Error).message.trim().split('\n')[0]}`);
-    }
   }
 
   private hookEnv(env: Env, wt: string, branch: string): Env {
