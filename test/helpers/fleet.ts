@@ -4,9 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { git } from './git-repo.js';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterEach } from 'vitest';
 import { FAKE_CLAUDE, githubConfig, makeProject, merge, DEFAULT_PROMPT, killLeftovers, runCli, startDaemon, type Daemon, type Project } from './daemon.js';
-import { startPostgres, type PostgresServer } from './postgres.js';
+import type { PostgresServer } from './postgres.js';
+import { usePostgres } from './use-postgres.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
 
 export interface Member {
@@ -97,15 +98,9 @@ export interface FleetSuite {
 
 /** The hooks every fleet e2e file needs: one PostgreSQL per file, and daemons and worlds torn down per test. */
 export function useFleetSuite(): FleetSuite {
-  let server: PostgresServer | undefined;
+  const postgres = usePostgres();
   let world: FleetWorld | null = null;
   const daemons: Daemon[] = [];
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 120_000);
-  afterAll(async () => {
-    await server?.close();
-  });
   afterEach(async () => {
     await Promise.all(daemons.splice(0).map((d) => d.stop()));
     await world?.close();
@@ -113,8 +108,7 @@ export function useFleetSuite(): FleetSuite {
   });
   return {
     get pg() {
-      if (!server) throw new Error('the suite PostgreSQL is not started yet (use suite.pg inside a test)');
-      return server;
+      return postgres.server;
     },
     async world(n, url, config = {}) {
       world = await fleetWorld(n, url, config);

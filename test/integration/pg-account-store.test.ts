@@ -3,29 +3,24 @@
 // moments. The version check must make a loser re-read and re-apply its change, so no update is lost; and
 // of three daemons asking for the canary after a limit at once, exactly one is granted it.
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openPool } from '../../src/state/pg/connect.js';
 import { migrate } from '../../src/state/pg/migrate.js';
 import { FleetDb } from '../../src/fleet/db.js';
 import { PgAccountStore } from '../../src/account/pg-store.js';
 import { claimCanary, withLimit, withMember } from '../../src/account/record.js';
-import { runSql, startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { runSql } from '../helpers/postgres.js';
+import { usePostgres } from '../helpers/use-postgres.js';
 
-let server: PostgresServer;
+const postgres = usePostgres();
 const pools: pg.Pool[] = [];
 
-beforeAll(async () => {
-  server = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await server?.close();
-});
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.end().catch(() => {})));
 });
 
 async function stores(n: number, name: string): Promise<{ url: string; stores: PgAccountStore[] }> {
-  const url = await server.createDatabase();
+  const url = await postgres.server.createDatabase();
   const out: PgAccountStore[] = [];
   for (let i = 0; i < n; i++) {
     const pool = openPool(url);
