@@ -113,6 +113,8 @@ export class Dispatcher {
   private async claimTaken(t: Ticket, taken: Takeover | 'free'): Promise<boolean> {
     const { rt, ledger, settings } = this.d;
     const { svc, wf } = settings;
+    // The branch's refs are fetched while the ticket is re-read and checked (not for one known untrusted).
+    if (!this.untrusted.has(t.key)) void svc.worktrees.fetchAhead(ledger.ticket(t.key)?.branch || branchName(wf.config.workspace.branch_prefix, t));
     let fresh: Ticket | null;
     try {
       fresh = await svc.tracker.fetch(t.key);

@@ -1,6 +1,7 @@
 // Where a ticket's worktree branch comes from: one fetch of the base and the ticket's branch (so work
-// pushed from elsewhere — another attempt, another daemon — is resumed), then `git worktree add` arguments
-// that check out the local branch, track the remote one, or branch off the base.
+// pushed from elsewhere — another attempt, another daemon — is resumed; a fetch made moments before, while
+// the ticket was being checked, counts), then `git worktree add` arguments that check out the local
+// branch, track the remote one, or branch off the base.
 import { existingRefs, refExists, type GitRunner } from './git.js';
 import { WorkspaceError } from '../errors.js';
 
@@ -30,4 +31,29 @@ export async function worktreeAddArgs(git: GitRunner, remote: string, baseBranch
     if (have.has(base)) return ['--no-track', '-b', branch, wt, base];
   }
   throw new WorkspaceError('EWORKTREE', `${id}: base branch "${baseBranch}" exists neither on ${remote} nor locally; set workspace.base_branch.`);
+}
+
+/** How long a fetch of a branch's refs stands in for the next one (the claim in between takes well under it). */
+export const FETCH_FRESH_MS = 30_000;
+
+/** Branch → when its refs were last fetched. Entries too old to count are dropped (a ticket never claimed). */
+export class RecentFetches {
+  private readonly at = new Map<string, number>();
+
+  fresh(branch: string, now = Date.now()): boolean {
+    const t = this.at.get(branch);
+    return t !== undefined && now - t < FETCH_FRESH_MS;
+  }
+
+  /** Whether a fresh fetch is on record, which is used up by asking. */
+  take(branch: string): boolean {
+    const fresh = this.fresh(branch);
+    this.at.delete(branch);
+    return fresh;
+  }
+
+  note(branch: string, now = Date.now()): void {
+    for (const [b, t] of this.at) if (now - t >= FETCH_FRESH_MS) this.at.delete(b);
+    this.at.set(branch, now);
+  }
 }

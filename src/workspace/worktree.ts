@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dirSize, gitAt, gitTry, parseWorktreePorcelain, refExists, type GitRunner } from './git.js';
 import { runHook, type HookConfig, type HookResult } from './hooks.js';
-import { fetchBranch, worktreeAddArgs } from './branch-refs.js';
+import { fetchBranch, RecentFetches, worktreeAddArgs } from './branch-refs.js';
 import { isStrictlyInside, resolveUnder, worktreeDirName } from './naming.js';
 import { WorkspaceError } from '../errors.js';
 
@@ -50,8 +50,6 @@ export interface RemoveResult {
 
 type Env = Record<string, string | undefined>;
 
-/** How long a prefetch() counts as the fetch ensure() would make (the claim in between takes well under it). */
-const PREFETCH_FRESH_MS = 30_000;
 /** The lock reason `git worktree add` sets until its checkout is done (builtin/worktree.c, git 2.39). */
 const INITIALIZING = 'initializing';
 
@@ -72,8 +70,8 @@ export class Worktrees {
   private readonly log: (msg: string) => void;
   private readonly git: GitRunner;
   private chain: Promise<unknown> = Promise.resolve();
-  /** Branch → when prefetch() fetched its refs (or checked it out): the ensure() after the claim need not fetch again. */
-  private readonly prefetched = new Map<string, number>();
+  /** Branches whose refs fetchAhead() or prefetch() fetched: the ensure() after the claim need not fetch again. */
+  private readonly fetches = new RecentFetches();
 
   constructor(opts: WorktreesOptions) {
     this.repoDir = path.resolve(opts.repoDir);
@@ -108,30 +106,39 @@ export class Worktrees {
   /**
    * Get ready for the ensure() that follows a claim, while the tracker claim is being written: with no
    * after_create hook, check the worktree out now (nothing needs the attempt's environment); otherwise only
-   * fetch the base branch and `branch`. Either way that ensure() (within PREFETCH_FRESH_MS) skips its
+   * fetch the base branch and `branch`. Either way that ensure() (within FETCH_FRESH_MS) skips its
    * fetch. Never throws: a failure here is met again, and reported, by ensure().
    */
   prefetch(branch: string, ticket: WorktreeTicket = { key: branch }): Promise<void> {
     return this.serial(async () => {
       if (this.hooks.after_create.trim() === '') {
         await this.ensureLocked(ticket, branch, {});
-      } else {
+      } else if (!this.fetches.fresh(branch)) {
         await fetchBranch(this.git, this.remote, this.baseBranch, branch, (why) => this.log(`${branch} ${why}`));
       }
-      this.prefetched.set(branch, Date.now());
+      this.fetches.note(branch);
+    }).catch(() => undefined);
+  }
+
+  /**
+   * Fetch the base branch and `branch` (refs only, nothing checked out) while the ticket is still being
+   * re-read and checked before its claim, so the prefetch() or ensure() that follows (within
+   * FETCH_FRESH_MS) skips its fetch. Never throws.
+   */
+  fetchAhead(branch: string): Promise<void> {
+    return this.serial(async () => {
+      await fetchBranch(this.git, this.remote, this.baseBranch, branch, (why) => this.log(`${branch} ${why}`));
+      this.fetches.note(branch);
     }).catch(() => undefined);
   }
 
   private async ensureLocked(ticket: WorktreeTicket, branch: string, env: Env) {
     const id = ticket.identifier ?? ticket.key;
     const wt = this.pathFor(branch);
-    const at = this.prefetched.get(branch);
-    this.prefetched.delete(branch);
-    const fresh = at !== undefined && Date.now() - at < PREFETCH_FRESH_MS;
-    if (!fresh) await fetchBranch(this.git, this.remote, this.baseBranch, branch, (why) => this.log(`${id} ${why}`));
+    if (!this.fetches.take(branch)) await fetchBranch(this.git, this.remote, this.baseBranch, branch, (why) => this.log(`${id} ${why}`));
 
     if (fs.existsSync(wt)) {
-      const entry = (await this.listRaw()).find((w) => realish(w.path) === wt);
+      const entry = (await this.list()).find((w) => realish(w.path) === wt);
       const gitFile = path.join(wt, '.git');
       // `git worktree add` locks the new worktree "initializing" until its checkout is complete: a lock
       // left behind means the add was cut short (kill -9) and the checkout may be missing files.
@@ -237,7 +244,7 @@ export class Worktrees {
     }
     let hook: HookResult | null = null;
     const exists = fs.existsSync(wt);
-    const entry = (await this.listRaw()).find((w) => realish(w.path) === wt);
+    const entry = (await this.list()).find((w) => realish(w.path) === wt);
     if (entry?.locked != null && entry.locked !== INITIALIZING) {
       // Locked by an operator (`git worktree lock`): theirs to unlock; swarm removes nothing there.
       return { removed: false, branchDeleted: false, unpushed: 0, kept: `locked${entry.locked ? ` (${entry.locked})` : ''}`, hook: null };
@@ -264,7 +271,7 @@ export class Worktrees {
       this.log(`${branch} kept: ${result.kept} (use --force to delete)`);
       return result;
     }
-    const still = (await this.listRaw()).find((w) => w.branch === branch);
+    const still = (await this.list()).find((w) => w.branch === branch);
     if (still) {
       result.kept = `checked out in ${still.path}`;
       return result;
@@ -276,10 +283,6 @@ export class Worktrees {
 
   /** Every worktree git knows (including the main checkout), from `git worktree list --porcelain`. */
   async list(): Promise<WorktreeInfo[]> {
-    return this.listRaw();
-  }
-
-  private async listRaw(): Promise<WorktreeInfo[]> {
     const out = await this.git.raw(['worktree', 'list', '--porcelain']);
     let realRoot: string | null = null;
     try {

@@ -77,3 +77,26 @@ it('with an after_create hook, prefetch checks nothing out; ensure creates and r
   expect(res.created).toBe(true);
   expect(fs.readFileSync(log, 'utf8')).toBe('1\n');
 });
+
+it('fetchAhead fetches the refs only; the prefetch and ensure after it use that fetch instead of fetching again', async () => {
+  const first = await pushCommit('swarm/17-ahead', 'first.txt');
+  const wt = make();
+  await wt.fetchAhead('swarm/17-ahead');
+  expect(await git(repo.dir, 'rev-parse', 'refs/remotes/origin/swarm/17-ahead')).toBe(first);
+  expect(fs.existsSync(wt.pathFor('swarm/17-ahead'))).toBe(false); // nothing checked out
+  // Pushed after that fetch: within PREFETCH_FRESH_MS the claim's prefetch and ensure do not fetch again.
+  fs.writeFileSync(path.join(other, 'second.txt'), 'second\n');
+  await git(other, 'add', 'second.txt');
+  await git(other, 'commit', '--quiet', '-m', 'add second.txt');
+  await git(other, 'push', '--quiet', 'origin', 'HEAD:refs/heads/swarm/17-ahead');
+  const second = await git(other, 'rev-parse', 'HEAD');
+  await wt.prefetch('swarm/17-ahead', { key: '17' });
+  const { path: dir } = await wt.ensure({ key: '17' }, 'swarm/17-ahead', {});
+  expect(await git(dir, 'rev-parse', 'HEAD')).toBe(first);
+  expect(await git(repo.dir, 'rev-parse', 'refs/remotes/origin/swarm/17-ahead')).not.toBe(second);
+});
+
+it('fetchAhead never throws without a reachable remote', async () => {
+  await git(repo.dir, 'remote', 'set-url', 'origin', path.join(repo.base, 'missing.git'));
+  await expect(make().fetchAhead('swarm/18-offline')).resolves.toBeUndefined();
+});
