@@ -134,13 +134,14 @@ describe('LockedJsonFile across processes', () => {
     const ids = ['a', 'b', 'c'];
     const writers = ids.map((id) => worker('count', file, id, String(N)));
     await Promise.all(writers.map((w) => w.line((l) => l === 'ready')));
-    for (const w of writers) w.proc.stdin!.write('go\n');
     // Five times, while the writers run: a process takes the lock and is SIGKILLed holding it, so every
-    // writer is waiting on the same stale lock and they race to break it.
+    // writer is waiting on the same stale lock and they race to break it. The first one holds the lock
+    // before the writers start, so at least that kill overlaps them however fast they are.
     const during: number[] = [];
     for (let i = 0; i < 5; i++) {
       const victim = await holdLock(file);
       during.push(victim.counter);
+      if (i === 0) for (const w of writers) w.proc.stdin!.write('go\n');
       await kill(victim);
     }
     await Promise.all(writers.map((w) => w.line((l) => l.startsWith('{'))));
