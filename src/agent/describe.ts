@@ -3,7 +3,6 @@
 import type { StreamEvent } from './types.js';
 import { obj, str } from './json-read.js';
 
-
 const ACTIVITY_MAX = 60;
 const oneLine = (s: string, max: number): string => {
   const t = s.replace(/\s+/g, ' ').trim();

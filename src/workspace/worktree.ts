@@ -114,7 +114,7 @@ export class Worktrees {
       if (this.hooks.after_create.trim() === '') {
         await this.ensureLocked(ticket, branch, {});
       } else if (!this.fetches.fresh(branch)) {
-        await fetchBranch(this.git, this.remote, this.baseBranch, branch, (why) => this.log(`${branch} ${why}`));
+        await this.fetch(branch, branch);
       }
       this.fetches.note(branch);
     }).catch(() => undefined);
@@ -127,7 +127,7 @@ export class Worktrees {
    */
   fetchAhead(branch: string): Promise<void> {
     return this.serial(async () => {
-      await fetchBranch(this.git, this.remote, this.baseBranch, branch, (why) => this.log(`${branch} ${why}`));
+      await this.fetch(branch, branch);
       this.fetches.note(branch);
     }).catch(() => undefined);
   }
@@ -135,7 +135,7 @@ export class Worktrees {
   private async ensureLocked(ticket: WorktreeTicket, branch: string, env: Env) {
     const id = ticket.identifier ?? ticket.key;
     const wt = this.pathFor(branch);
-    if (!this.fetches.take(branch)) await fetchBranch(this.git, this.remote, this.baseBranch, branch, (why) => this.log(`${id} ${why}`));
+    if (!this.fetches.take(branch)) await this.fetch(id, branch);
 
     if (fs.existsSync(wt)) {
       const entry = (await this.list()).find((w) => realish(w.path) === wt);
@@ -213,6 +213,11 @@ export class Worktrees {
 
   private async pruneLocked(): Promise<void> {
     await gitTry(this.git, ['worktree', 'prune']);
+  }
+
+  /** The base branch's and `branch`'s refs from the remote (offline: logged under `id`, local refs used). */
+  private fetch(id: string, branch: string): Promise<void> {
+    return fetchBranch(this.git, this.remote, this.baseBranch, branch, (why) => this.log(`${id} ${why}`));
   }
 
   private hookEnv(env: Env, wt: string, branch: string): Env {
