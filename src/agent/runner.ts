@@ -119,7 +119,7 @@ function supervise(
   const stdin = child.stdin!;
   const stderrTail = new TailBuffer(STDERR_TAIL_BYTES);
   // Secrets never reach the transcript: complete lines are masked before they are written.
-  const redactor = req.secrets && req.secrets.length > 0 ? new LineRedactor(req.secrets) : null;
+  const redactor = new LineRedactor(req.secrets ?? []);
 
   let killedFor: KillReason | null = null;
   let exitCode: number | null = null;
@@ -160,7 +160,7 @@ function supervise(
 
   stdout.on('data', (chunk: Buffer) => {
     if (chunk.includes(NEWLINE)) lastLineAt = performance.now();
-    const out = redactor && !redactor.empty ? redactor.push(chunk) : chunk;
+    const out = redactor.push(chunk);
     if (writeError === null && out.length > 0 && !runFile.write(out)) {
       backpressured = true; // never hold more than the write stream's buffer in memory
       stdout.pause();

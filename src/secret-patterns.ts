@@ -1,0 +1,113 @@
+// Strings that are secrets by their shape alone, whoever they belong to: a token the agent found in a file,
+// a key pasted into a ticket, a URL with a password in it. Configured secrets are masked by value (secrets.ts);
+// these are masked wherever they appear, in every sink that masks the configured ones. The list is the one
+// place that knows the formats, for anything else that looks for secrets (e.g. a scan of commits before a
+// push). Every pattern is JSON-safe: it never swallows a `"` or half of an escape, so masking a line of a
+// stream-json transcript leaves it valid JSON.
+
+export interface SecretPattern {
+  /** Stable name, for reports ("github-token"). */
+  name: string;
+  /** The pattern (no flags: build your own RegExp with `new RegExp(p.regex.source, 'g')` to scan). */
+  regex: RegExp;
+  /** Cheap literal test: the pattern can only match text containing one of these. */
+  hints: readonly string[];
+  /** For patterns whose match carries non-secret context (a URL's scheme and user): the replacement. */
+  replace?: (mask: string, ...groups: string[]) => string;
+  /** Where the format is defined. */
+  source: string;
+}
+
+/** A PEM private key body inside a line: base64, whitespace and the JSON escapes \n \r \t only. */
+const PEM_HEAD = '-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----';
+const PEM_TAIL = '-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----';
+
+export const SECRET_PATTERNS: readonly SecretPattern[] = [
+  {
+    name: 'github-token',
+    // ghp_ (classic PAT), gho_ (OAuth), ghu_ (App user-to-server), ghr_ (refresh): [A-Za-z0-9_], 36 today, up
+    // to 255; ghs_ (App installation) now also carries . _ - and has a variable length.
+    regex: /\bgh(?:[pour]_[A-Za-z0-9_]{36,255}|s_[A-Za-z0-9._-]{36,255})/,
+    hints: ['gh'],
+    source: 'GitHub changelog 2021-03-31 "Authentication token format updates"; 2026-05-15 stateless installation tokens',
+  },
+  {
+    name: 'github-fine-grained-pat',
+    regex: /\bgithub_pat_[A-Za-z0-9_]{22,255}/,
+    hints: ['github_pat_'],
+    source: 'GitHub docs, "Managing your personal access tokens" (github_pat_<22>_<59>)',
+  },
+  {
+    name: 'anthropic-key',
+    // sk-ant-api03-… (API keys), sk-ant-oat01-… (OAuth tokens from `claude setup-token`), sk-ant-admin01-….
+    regex: /\bsk-ant-[A-Za-z0-9_-]{20,}/,
+    hints: ['sk-ant-'],
+    source: 'Anthropic Console API keys; Claude Code `setup-token` (CLAUDE_CODE_OAUTH_TOKEN)',
+  },
+  {
+    name: 'slack-token',
+    regex: /\bxox[abposr]-[A-Za-z0-9-]{10,}/,
+    hints: ['xox'],
+    source: 'Slack docs, "Token types" (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxo-)',
+  },
+  {
+    name: 'aws-access-key-id',
+    regex: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/,
+    hints: ['AKIA', 'ASIA'],
+    source: 'AWS IAM docs, "Unique identifiers": AKIA (access key), ASIA (temporary credentials)',
+  },
+  {
+    name: 'private-key',
+    // A whole block, or — cut off (an excerpt, a torn line) — the header and the key material after it.
+    regex: new RegExp(`${PEM_HEAD}(?:(?:[^"\\\\]|\\\\[\\s\\S])*?${PEM_TAIL}|(?:[A-Za-z0-9+/=\\s:,-]|\\\\[nrt])*)`),
+    hints: ['PRIVATE KEY'],
+    source: 'RFC 7468 (PEM textual encoding); OpenSSH and PGP armour use the same BEGIN/END lines',
+  },
+  {
+    name: 'url-credentials',
+    // scheme://user:password@ — the password is masked, scheme and user stay (JSON may escape the slashes).
+    regex: /\b([a-z][a-z0-9+.-]*:(?:\/\/|\\\/\\\/))([^\s/?#@:"'<>\\]*):([^\s/?#@"'<>\\]+)@/,
+    hints: ['://', ':\\/\\/'],
+    replace: (mask, scheme, user) => `${scheme}${user}:${mask}@`,
+    source: 'RFC 3986 §3.2.1 (user information; "user:password" is deprecated for exactly this reason)',
+  },
+];
+
+const GLOBAL = SECRET_PATTERNS.map((p) => ({ ...p, g: new RegExp(p.regex.source, 'g') }));
+
+function mayMatch(text: string, hints: readonly string[]): boolean {
+  for (const h of hints) if (text.includes(h)) return true;
+  return false;
+}
+
+/** `text` with every pattern match masked (only the password of a URL's user-info). */
+export function maskSecretPatterns(text: string, mask = '***'): string {
+  let out = text;
+  for (const p of GLOBAL) {
+    if (!mayMatch(out, p.hints)) continue;
+    const replace = p.replace;
+    p.g.lastIndex = 0;
+    // The callback gets (match, ...groups, offset, whole text): the groups are all but the last two.
+    out = replace ? out.replace(p.g, (_m, ...args: unknown[]) => replace(mask, ...(args.slice(0, -2) as string[]))) : out.replace(p.g, mask);
+  }
+  return out;
+}
+
+export interface SecretMatch {
+  name: string;
+  index: number;
+  length: number;
+}
+
+/** Every pattern match in `text` (for scanners that report rather than mask), in order of position. */
+export function findSecretPatterns(text: string): SecretMatch[] {
+  const out: SecretMatch[] = [];
+  for (const p of SECRET_PATTERNS) {
+    if (!mayMatch(text, p.hints)) continue;
+    for (const m of text.matchAll(new RegExp(p.regex.source, 'g'))) {
+      if (p.name === 'url-credentials' && m[3] === '***') continue; // already masked
+      out.push({ name: p.name, index: m.index ?? 0, length: m[0].length });
+    }
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
