@@ -3,6 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import type { IO } from './commands/common.js';
 import { redactKnown } from './secrets.js';
+import { terminalSafe } from './render/terminal.js';
+import { SECRET_ENV_NAMES } from './config/secret-values.js';
 import { exitCodeOf } from './errors.js';
 
 const EXIT_USAGE = 2;
@@ -127,7 +129,7 @@ function report(err: unknown, io: IO, verbose: boolean): number {
   const e = err as Error;
   // Error text can quote a request, a URL or a child's output: mask every secret this process has read.
   const env = io.env;
-  const mask = (s: string) => redactKnown(s, [env.GITHUB_TOKEN, env.GH_TOKEN, env.LINEAR_API_KEY]);
+  const mask = (s: string) => terminalSafe(redactKnown(s, SECRET_ENV_NAMES.map((n) => env[n])));
   io.stderr.write(mask(`swarm: ${e?.message ?? String(err)}\n`));
   if (verbose && e?.stack) io.stderr.write(mask(e.stack + '\n'));
   return exitCodeOf(err);

@@ -9,6 +9,7 @@ import { capacity, eligibility, formatMs, modelFor, activePause } from './orches
 import { canaryTurn, canaryWaitReason, type AccountView } from './orchestrator/account-policy.js';
 import { laneOf, type Lane } from './orchestrator/lanes.js';
 import { plain, type Paint } from './status.js';
+import { terminalSafe } from './render/terminal.js';
 
 export interface ExplainInput {
   ticket: Ticket;
@@ -176,5 +177,5 @@ export function renderExplain(r: ExplainReport, p: Paint = plain): string {
   }
   out.push('');
   out.push(`${p.bold('Next:')} ${r.next}`);
-  return out.join('\n') + '\n';
+  return terminalSafe(out.join('\n') + '\n', p.sgr);
 }

@@ -4,7 +4,8 @@
 import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { expandSecrets, redactKnown, redactWith, registerSecrets } from './secrets.js';
+import { redactKnown, registerSecrets } from './secrets.js';
+import { terminalSafe } from './render/terminal.js';
 import type { SwarmEvent, Unstamped } from './events.js';
 import { eventLine, type Level } from './event-lines.js';
 
@@ -38,7 +39,6 @@ export interface EventOptions {
 }
 
 export class Logger {
-  private secrets: string[] = [];
   private listeners: ((ev: LogEvent) => void)[] = [];
   private readonly c: ChalkInstance;
   private readonly now: () => number;
@@ -60,9 +60,9 @@ export class Logger {
 
   /** Values that must never be written anywhere (tokens, keys, webhook URLs, passwords). */
   setSecrets(values: readonly string[]): void {
-    // Every output form (raw, JSON-escaped, URL-encoded, a URL's secret path), longest first.
-    this.secrets = expandSecrets(values);
-    registerSecrets(values); // so sinks far from here (the CLI's error report) mask them too
+    // One redactor for the process: every sink (this logger, the state file, the tracker, the agent's
+    // transcript, the CLI's error report) masks what the registry knows, in every output form.
+    registerSecrets(values);
   }
 
   /** Call `fn` for every event (after redaction). A throwing listener never affects the caller. Returns an unsubscribe. */
@@ -71,9 +71,9 @@ export class Logger {
     return () => { this.listeners = this.listeners.filter((l) => l !== fn); };
   }
 
-  /** Masks this logger's secrets and every secret the process learnt since (a rotated token, say). */
+  /** Masks every secret the process has read (a rotated token too) and every secret-shaped token. */
   redact(text: string): string {
-    return redactKnown(redactWith(this.secrets, text));
+    return redactKnown(text);
   }
 
   /**
@@ -114,7 +114,8 @@ export class Logger {
     const time = new Date(this.now()).toTimeString().slice(0, 8);
     const paint = level === 'error' ? this.c.red : level === 'warn' ? this.c.yellow : level === 'debug' ? this.c.gray : colourFor(this.c, type);
     const who = ticket ? this.c.bold(ticket.padEnd(8)) + ' ' : '';
-    out.write(this.redact(`${this.c.gray(time)} ${who}${paint(message)}`) + '\n');
+    // Ticket and agent text may carry terminal escapes: only our own colours reach the terminal.
+    out.write(terminalSafe(this.redact(`${this.c.gray(time)} ${who}${paint(message)}`), this.opts.color === true) + '\n');
   }
 
   private appendEvent(json: string): void {

@@ -6,6 +6,7 @@ import type { LockInfo } from './state/lock.js';
 import { fleetSnapshot, renderFleet, type FleetSnapshot } from './status-fleet.js';
 import { renderWatched, watchedSnapshot, type WatchedPr } from './status-watch.js';
 import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type LaneName, type SnapshotExtra, type WaitingTicket } from './status-account.js';
+import { terminalSafe } from './render/terminal.js';
 
 export interface Snapshot {
   generated_at: string;
@@ -98,6 +99,8 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
 }
 
 export interface Paint {
+  /** This paint emits SGR colour codes (terminalSafe keeps those, and only those). */
+  readonly sgr?: boolean;
   bold(s: string): string;
   dim(s: string): string;
   red(s: string): string;
@@ -189,7 +192,7 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   const byOutcome = Object.entries(t.attempts).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   out.push(clip(`Today ${t.date}: $${t.cost_usd.toFixed(2)} · ${fmtNum(tokens)} tokens · ${t.prs} PR(s)`, width));
   out.push(clip(`Attempts today: ${byOutcome}`, width));
-  return out.join('\n') + '\n';
+  return terminalSafe(out.join('\n') + '\n', p.sgr);
 }
 
 /** "2025-03-01T14:05:09.000Z" → "2025-03-01 14:05 UTC" (deterministic: no local time zone). */

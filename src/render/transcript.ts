@@ -5,6 +5,7 @@ import { parseLine } from '../agent/stream.js';
 import { describeEvent } from '../agent/describe.js';
 import type { StreamEvent } from '../agent/types.js';
 import { plain, type Paint } from '../status.js';
+import { terminalSafe } from './terminal.js';
 
 export interface TranscriptOptions {
   paint?: Paint;
@@ -16,8 +17,13 @@ export interface TranscriptOptions {
 
 const ARG_KEYS = ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt'];
 
+/** One stream event → rendered lines, safe for a terminal (the agent's text carries no escape sequences). */
 export function renderEvent(ev: StreamEvent, opts: TranscriptOptions = {}): string[] {
   const p = opts.paint ?? plain;
+  return eventLines(ev, opts, p).map((l) => terminalSafe(l, p.sgr));
+}
+
+function eventLines(ev: StreamEvent, opts: TranscriptOptions, p: Paint): string[] {
   const maxLines = opts.resultLines ?? 6;
   const inputChars = opts.inputChars ?? 120;
   switch (ev.type) {
@@ -67,7 +73,8 @@ export function renderEvent(ev: StreamEvent, opts: TranscriptOptions = {}): stri
 export function renderLine(line: string, opts: TranscriptOptions = {}): string[] {
   const ev = parseLine(line);
   if (ev) return renderEvent(ev, opts);
-  return line.trim() ? [(opts.paint ?? plain).dim(`? ${oneLine(line, 200)}`)] : [];
+  const p = opts.paint ?? plain;
+  return line.trim() ? [terminalSafe(p.dim(`? ${oneLine(line, 200)}`), p.sgr)] : [];
 }
 
 export function renderTranscript(text: string, opts: TranscriptOptions = {}): string {
