@@ -15,7 +15,7 @@ import { buildPromptVars, renderPrompt } from '../prompt.js';
 import { hookEnv, runHook } from '../workspace/hooks.js';
 import { commitsAhead, pushBranch } from '../workspace/git.js';
 import { remainingBudget } from './policy.js';
-import { attemptSummary } from '../agent/summary.js';
+import { prBody, prTitle } from './pr-text.js';
 import { resumeFailed } from '../agent/resume.js';
 import { branchCommits, checkoutHead, pushIfAhead, remoteBranchHead } from '../workspace/branch-facts.js';
 
@@ -166,7 +166,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   if (cls.outcome === 'pr_auto_opened') {
     try {
       if (svc.codeHost.kind === 'github') await pushBranch(wsPath, ts.branch);
-      pr = await svc.codeHost.openPullRequest({ branch: ts.branch, base: svc.baseBranch, title: ticket.title || ts.branch, body: prBody(ticket, run), draft: cfg.pr.draft });
+      pr = await svc.codeHost.openPullRequest({ branch: ts.branch, base: svc.baseBranch, title: prTitle(ticket), body: prBody(ticket, run), draft: cfg.pr.draft });
       cls = { ...cls, reason: `swarm pushed ${ahead} commit${ahead === 1 ? '' : 's'} and opened ${pr.url}` };
     } catch (err) {
       cls = infraCls(`the agent committed but swarm could not push or open the PR: ${msg(err)}`, 'auto-open');
@@ -193,12 +193,6 @@ async function followupOutcome(rt: Runtime, svc: Services, cfg: Workflow['config
   const cls = classify(run, { prExists: pushed, commitsAhead: 0, canAutoOpen: false }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() });
   const reason = pushed && cls.outcome === 'pr_opened' ? `pushed ${head!.slice(0, 7)} to ${ts.branch}` : cls.reason;
   return { cls: { ...cls, reason }, pr: null, run, held: null, started: true, commits, followupHead: pushed ? head : null };
-}
-
-function prBody(ticket: Ticket, run: RunResult): string {
-  const link = ticket.number > 0 && /^\d+$/.test(ticket.key) ? `Closes #${ticket.number}` : `Resolves ${ticket.identifier}`;
-  const summary = attemptSummary(run);
-  return `${link}\n\n${summary ? `${summary}\n\n` : ''}_Opened by swarm: the agent committed on this branch but did not open a pull request._`;
 }
 
 function infraCls(reason: string, rule: string): Classification {
