@@ -2,6 +2,7 @@
 // hand over to the poll loop. Signals: first SIGINT/SIGTERM drains, the second stops every agent.
 import { resolve, join } from 'node:path';
 import { loadWorkflow } from '../config/workflow.js';
+import { checkExposure } from '../config/server.js';
 import type { Workflow } from '../config/types.js';
 import { Logger, type LogFormat } from '../log.js';
 import { FileStateStore } from '../state/file-store.js';
@@ -41,6 +42,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const workflowPath = resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md'));
   const wf = loadWorkflow(workflowPath, io.env);
   if (opts.port !== undefined) wf.config.server.port = parsePort(opts.port);
+  checkExposure(wf.config.server, wf.path); // --port may have just turned the server on
   checkAgentCommand(wf, io, repoDir);
   const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env);
   if (typeof bypass === 'string') throw new UsageError(`${wf.path}: ${bypass}`);

@@ -3,7 +3,8 @@
 // Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
 import { type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
-import { SCRUBBED_NAMES } from './env.js';
+import { agentSecretValues } from './secret-values.js';
+import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
 import { ConfigError } from '../errors.js';
 
@@ -33,7 +34,6 @@ export const PERMISSION_MODES = [
 
 const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const BRANCH_PREFIX = /^[A-Za-z0-9._/-]*$/;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** A URL with one of `protocols`, or null. Secret-bearing URLs are never echoed in the error. */
 function urlOrNull(s: Section, key: string, protocols: string[], what: string, secret: boolean): string | null {
@@ -225,7 +225,7 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   const agent = readAgent(r, root);
   const budget = readBudget(r, root);
   const pr = readPr(root);
-  const server = root.sub('server');
+  const server = readServer(root);
   const notify = root.sub('notify');
 
   const config: Config = {
@@ -236,22 +236,20 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     agent,
     budget,
     pr,
-    server: { port: server.intOrNull('port', 0, 65535), host: server.str('host', '127.0.0.1', { nonEmpty: true }) },
+    server,
     notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
     state: readState(root, secrets),
   };
-  for (const s of [polling, server, notify]) s.finish();
+  for (const s of [polling, notify]) s.finish();
   root.finish();
 
-  if (!LOOPBACK.has(config.server.host)) {
-    r.warnings.push(`${ctx.file}: server.host ${config.server.host} exposes the dashboard beyond this machine`);
+  checkExposure(config.server, ctx.file);
+  if (config.server.insecure && config.server.port !== null && !isLoopbackHost(config.server.host)) {
+    r.warnings.push(`${ctx.file}: server.insecure is true: the API on ${config.server.host} is served over plain HTTP (its bearer token crosses the network in clear)`);
   }
   for (const v of [tracker.token, tracker.api_key, config.notify.webhook_url]) if (v) secrets.push(v);
-  // Well-known credential variables are secrets whether or not this tracker reads them: masked in every
-  // sink, as they are already never inherited by the agent (env.ts).
-  for (const name of SCRUBBED_NAMES) {
-    const v = ctx.env[name];
-    if (typeof v === 'string' && v.trim() !== '') secrets.push(v.trim());
-  }
+  // The credentials of the environment and everything handed to the agent are secrets too, whether or not
+  // this tracker reads them: masked in every sink (secret-values.ts says which values qualify).
+  secrets.push(...agentSecretValues(config, ctx.env));
   return { config, warnings: r.warnings, secrets: [...new Set(secrets)] };
 }

@@ -96,7 +96,11 @@ export interface Config {
     /** At most this many bytes of a failed check's log go into the follow-up prompt. */
     log_excerpt_bytes: number;
   };
-  server: { port: number | null; host: string };
+  /**
+   * tls: PEM certificate chain and private key files (relative to the repository root) → HTTPS.
+   * insecure: serve plain HTTP beyond loopback anyway (something else protects it).
+   */
+  server: { port: number | null; host: string; tls: { cert: string; key: string } | null; insecure: boolean };
   notify: { webhook_url: string | null };
   /** events_max_mb: rotate .swarm/events.jsonl past this size (one previous file kept); default 20. */
   /** lease_ttl (fleet mode): a claim whose holder stopped heartbeating this long may be taken over (ms). */

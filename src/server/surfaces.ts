@@ -9,7 +9,7 @@ import { startControlSocket, type ControlSocket } from '../control/socket.js';
 import { Notifier } from '../notify.js';
 import { orchestratorHandle } from './handle.js';
 import { startHttpServer, type RunningServer } from './http.js';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface Surfaces {
   /** Dashboard URL, or null without server.port. */
@@ -24,6 +24,7 @@ export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string;
   const notifier = new Notifier({
     url: () => orch.workflow.config.notify.webhook_url,
     source: () => orch.services.repoSlug,
+    redact: (t) => log.redact(t),
     onError: (m) => log.debug(m),
   });
   const unsubscribe = log.onEvent(notifier.listener);
@@ -32,7 +33,8 @@ export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string;
   const cfg = orch.workflow.config.server;
   if (cfg.port !== null) {
     try {
-      http = await startHttpServer({ host: cfg.host, port: cfg.port, handle, tokenFile: join(paths.dir, 'server-token'), onError: (m) => log.warn(m) });
+      const tls = cfg.tls ? { cert: resolve(opts.repoDir, cfg.tls.cert), key: resolve(opts.repoDir, cfg.tls.key) } : null;
+      http = await startHttpServer({ host: cfg.host, port: cfg.port, handle, tokenFile: join(paths.dir, 'server-token'), tls, onError: (m) => log.warn(m) });
     } catch (err) {
       unsubscribe();
       throw new ServerStartError((err as Error).message);

@@ -131,7 +131,7 @@ describe('validateConfig defaults', () => {
       },
       budget: { daily_usd: null, urgent_reserve_usd: null },
       pr: { auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000 },
-      server: { port: null, host: '127.0.0.1' },
+      server: { port: null, host: '127.0.0.1', tls: null, insecure: false },
       notify: { webhook_url: null },
       state: { url: null, transcript_days: 14, events_max_mb: 20, lease_ttl: 120_000 },
     };
@@ -426,6 +426,29 @@ describe('$NAME values and secrets', () => {
     });
     expect(secrets).toEqual(expect.arrayContaining(['tok-123', 'lin_api_abc', 'https://hooks.example/T1/abc', 'p%40ss', 'p@ss']));
   });
+
+  it("lists the environment's credentials and what is handed to the agent, but not values that cannot be secrets", () => {
+    const env = {
+      ANTHROPIC_API_KEY: 'sk-ant-api03-envkey', ANTHROPIC_AUTH_TOKEN: 'authtoken-1', CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-x', PGPASSWORD: 'pgpass-9',
+      NPM_TOKEN: 'npm_abcdef123', AWS_SECRET_ACCESS_KEY: 'awsSecret/xyz', HOME: '/root', PATH: '/usr/bin', SSH_AUTH_SOCK: '/tmp/ssh/agent.1', SOME_TOKEN: 'true',
+    };
+    const { secrets } = validate(
+      {
+        agent: {
+          env: { DEPLOY_KEY_VALUE: 'opaque-deploy-value', MODE: 'x', CI: 'true', RETRIES: '12345678', CACHE_DIR: '/var/cache/agent', GH_TOKEN: 'short', API: 'http://127.0.0.1:4000', HOOK: 'https://hooks.example/T1/B2/agentHookSecret' },
+          mcp_servers: { db: { command: 'srv', env: { DB_URL: 'postgres://u:mcpPassword1@db/x', LEVEL: 'debug' } } },
+        },
+      },
+      env,
+    );
+    expect(secrets).toEqual(expect.arrayContaining([
+      'sk-ant-api03-envkey', 'authtoken-1', 'sk-ant-oat01-x', 'pgpass-9', 'npm_abcdef123', 'awsSecret/xyz',
+      'opaque-deploy-value', 'short', '/T1/B2/agentHookSecret', 'mcpPassword1',
+    ]));
+    for (const v of ['/root', '/usr/bin', '/tmp/ssh/agent.1', 'true', 'x', '12345678', '/var/cache/agent', 'http://127.0.0.1:4000', 'debug', 'postgres://u:mcpPassword1@db/x']) {
+      expect(secrets, v).not.toContain(v);
+    }
+  });
 });
 
 describe('unknown keys', () => {
@@ -447,8 +470,23 @@ describe('unknown keys', () => {
     expect(warnings).toHaveLength(4);
   });
 
-  it('warns when the dashboard would listen beyond loopback', () => {
-    expect(validate({ server: { host: '0.0.0.0' } }).warnings[0]).toContain('server.host 0.0.0.0');
+  it('refuses a server beyond loopback without server.tls or server.insecure, naming the keys (exit 2)', () => {
+    const err = errorOf(() => validate({ server: { host: '0.0.0.0', port: 8080 } }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/^WORKFLOW\.md: server\.host 0\.0\.0\.0 serves the API beyond this machine over plain HTTP: set server\.tls .*server\.insecure: true/);
+    // No port: nothing listens, nothing to refuse. Loopback names (127.x, ::1, localhost) are fine.
+    expect(validate({ server: { host: '0.0.0.0' } }).warnings).toEqual([]);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) expect(validate({ server: { host, port: 1 } }).warnings).toEqual([]);
+    const tls = validate({ server: { host: '0.0.0.0', port: 8080, tls: { cert: 'c.pem', key: 'k.pem' } } });
+    expect(tls.config.server.tls).toEqual({ cert: 'c.pem', key: 'k.pem' });
+    expect(tls.warnings).toEqual([]);
+    const insecure = validate({ server: { host: '0.0.0.0', port: 8080, insecure: true } });
+    expect(insecure.config.server.insecure).toBe(true);
+    expect(insecure.warnings[0]).toContain('server.insecure is true: the API on 0.0.0.0 is served over plain HTTP');
+    expect(errorOf(() => validate({ server: { tls: { cert: 'c.pem' } } })).message).toBe(
+      'WORKFLOW.md: server.tls needs both cert and key (paths of the PEM certificate chain and its private key)',
+    );
+    expect(errorOf(() => validate({ server: { insecure: 'maybe' } })).message).toContain('server.insecure must be');
   });
 });
 
