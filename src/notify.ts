@@ -8,6 +8,7 @@
 import type { LogEvent } from './log.js';
 import type { SwarmEvent } from './events.js';
 import { discordContent, slackText } from './mention-safe.js';
+import { terminalSafe } from './render/terminal.js';
 
 export interface NotifierOptions {
   /** Read at send time, so a reloaded WORKFLOW.md takes effect. null = notifications off. */
@@ -75,7 +76,9 @@ export class Notifier {
     if (!url) return;
     const source = this.opts.source?.() ?? '';
     const full = clip(source ? `[swarm ${source}] ${message}` : `[swarm] ${message}`);
-    const p = this.post(url, this.opts.redact ? this.opts.redact(full) : full).catch((err: unknown) => this.opts.onError?.(`webhook notification failed: ${(err as Error)?.message ?? String(err)}`));
+    // Control characters (an agent's escape sequences) are noise in a chat message: dropped like on a terminal.
+    const text = terminalSafe(this.opts.redact ? this.opts.redact(full) : full);
+    const p = this.post(url, text).catch((err: unknown) => this.opts.onError?.(`webhook notification failed: ${(err as Error)?.message ?? String(err)}`));
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }
