@@ -10,8 +10,10 @@ export interface SecretPattern {
   name: string;
   /** The pattern (no flags: build your own RegExp with `new RegExp(p.regex.source, 'g')` to scan). */
   regex: RegExp;
-  /** Cheap literal test: the pattern can only match text containing one of these. */
+  /** Cheap literal test: the pattern can only match text containing one of these… */
   hints: readonly string[];
+  /** …and this. */
+  also?: string;
   /** For patterns whose match carries non-secret context (a URL's scheme and user): the replacement. */
   replace?: (mask: string, ...groups: string[]) => string;
   /** Where the format is defined. */
@@ -28,7 +30,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     // ghp_ (classic PAT), gho_ (OAuth), ghu_ (App user-to-server), ghr_ (refresh): [A-Za-z0-9_], 36 today, up
     // to 255; ghs_ (App installation) now also carries . _ - and has a variable length.
     regex: /\bgh(?:[pour]_[A-Za-z0-9_]{36,255}|s_[A-Za-z0-9._-]{36,255})/,
-    hints: ['gh'],
+    hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
     source: 'GitHub changelog 2021-03-31 "Authentication token format updates"; 2026-05-15 stateless installation tokens',
   },
   {
@@ -68,6 +70,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     // scheme://user:password@ — the password is masked, scheme and user stay (JSON may escape the slashes).
     regex: /\b([a-z][a-z0-9+.-]*:(?:\/\/|\\\/\\\/))([^\s/?#@:"'<>\\]*):([^\s/?#@"'<>\\]+)@/,
     hints: ['://', ':\\/\\/'],
+    also: '@',
     replace: (mask, scheme, user) => `${scheme}${user}:${mask}@`,
     source: 'RFC 3986 §3.2.1 (user information; "user:password" is deprecated for exactly this reason)',
   },
@@ -75,8 +78,9 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
 
 const GLOBAL = SECRET_PATTERNS.map((p) => ({ ...p, g: new RegExp(p.regex.source, 'g') }));
 
-function mayMatch(text: string, hints: readonly string[]): boolean {
-  for (const h of hints) if (text.includes(h)) return true;
+function mayMatch(text: string, p: Pick<SecretPattern, 'hints' | 'also'>): boolean {
+  if (p.also !== undefined && !text.includes(p.also)) return false;
+  for (const h of p.hints) if (text.includes(h)) return true;
   return false;
 }
 
@@ -84,7 +88,7 @@ function mayMatch(text: string, hints: readonly string[]): boolean {
 export function maskSecretPatterns(text: string, mask = '***'): string {
   let out = text;
   for (const p of GLOBAL) {
-    if (!mayMatch(out, p.hints)) continue;
+    if (!mayMatch(out, p)) continue;
     const replace = p.replace;
     p.g.lastIndex = 0;
     // The callback gets (match, ...groups, offset, whole text): the groups are all but the last two.
@@ -103,7 +107,7 @@ export interface SecretMatch {
 export function findSecretPatterns(text: string): SecretMatch[] {
   const out: SecretMatch[] = [];
   for (const p of SECRET_PATTERNS) {
-    if (!mayMatch(text, p.hints)) continue;
+    if (!mayMatch(text, p)) continue;
     for (const m of text.matchAll(new RegExp(p.regex.source, 'g'))) {
       if (p.name === 'url-credentials' && m[3] === '***') continue; // already masked
       out.push({ name: p.name, index: m.index ?? 0, length: m[0].length });
