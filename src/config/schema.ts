@@ -3,6 +3,7 @@
 // Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
 import { type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
+import { SCRUBBED_NAMES } from './env.js';
 import { agentSecretValues } from './secret-values.js';
 import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
@@ -17,8 +18,10 @@ export interface ValidateContext {
 export interface ValidatedConfig {
   config: Config;
   warnings: string[];
-  /** Secret values swarm itself uses (tracker token/key, webhook URL, state password), for redaction. */
+  /** Secret values swarm itself uses (tracker token/key, webhook URL, state password): masked, and kept from the agent. */
   secrets: string[];
+  /** Credentials of the environment and values handed to the agent (secret-values.ts): masked only — the agent needs them. */
+  agentSecrets: string[];
 }
 
 export const TRACKER_KINDS: readonly TrackerKind[] = ['github', 'linear', 'local'];
@@ -248,8 +251,15 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     r.warnings.push(`${ctx.file}: server.insecure is true: the API on ${config.server.host} is served over plain HTTP (its bearer token crosses the network in clear)`);
   }
   for (const v of [tracker.token, tracker.api_key, config.notify.webhook_url]) if (v) secrets.push(v);
-  // The credentials of the environment and everything handed to the agent are secrets too, whether or not
-  // this tracker reads them: masked in every sink (secret-values.ts says which values qualify).
-  secrets.push(...agentSecretValues(config, ctx.env));
-  return { config, warnings: r.warnings, secrets: [...new Set(secrets)] };
+  // Well-known credential variables are secrets whether or not this tracker reads them: masked in every
+  // sink, as they are already never inherited by the agent (env.ts).
+  for (const name of SCRUBBED_NAMES) {
+    const v = ctx.env[name];
+    if (typeof v === 'string' && v.trim() !== '') secrets.push(v.trim());
+  }
+  // The agent's own credentials (its Claude login, agent.env, MCP env…) are masked in every sink too, but
+  // never taken from it: they are a separate list (secret-values.ts says which values qualify).
+  const own = new Set(secrets);
+  const agentSecrets = [...new Set(agentSecretValues(config, ctx.env))].filter((v) => !own.has(v));
+  return { config, warnings: r.warnings, secrets: [...own], agentSecrets };
 }

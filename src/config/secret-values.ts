@@ -2,6 +2,8 @@
 // key, webhook URL, state password — schema.ts): the credentials of the environment (the agent's Claude
 // login, the database password), every value handed to the agent through agent.env or an MCP server's env,
 // and the daemon's own variables whose names say they are secrets (the agent inherits those).
+// These are masked in every sink but never taken from the agent's environment (the agent needs its login;
+// env.ts scrubs only the secrets swarm read for itself).
 // A value that cannot be a secret is left out, since masking it would garble every line that mentions it:
 // fewer than 8 characters, a number, a yes/no word, an absolute path; of a URL only the parts that can
 // carry a secret count (its password, a long path or query — a webhook's token lives there).

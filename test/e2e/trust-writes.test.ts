@@ -59,6 +59,7 @@ beforeAll(async () => {
   loud = gh.addIssue({ title: `Fails ${OSC52}loudly`, body: 'Fail.', labels: ['agent'] });
   project.setScenarios({
     [pwned]: [[
+      { envDump: path.join(project.base, 'agent-env.json') },
       { init: true },
       { toolUse: { name: 'Bash', input: { command: 'env; git remote -v' } } },
       { toolResult: { content: `${ALL}\n${OSC52}` } },
@@ -98,6 +99,13 @@ describe("swarm's own writes", () => {
     const runs = filesUnder(path.join(project.swarmDir, 'runs')).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
     expect(runs).toContain('K=*** P=*** E=*** gh=*** ant=***');
     expect(hook.texts().some((t) => t.includes(`#${loud} failed`) && t.includes('K=*** P=*** E=***'))).toBe(true);
+  });
+
+  it('masking takes nothing from the agent: its Claude key, PGPASSWORD and agent.env value are in its environment', () => {
+    const env = JSON.parse(fs.readFileSync(path.join(project.base, 'agent-env.json'), 'utf8')) as Record<string, string>;
+    expect(env.ANTHROPIC_API_KEY).toBe(ANTHROPIC);
+    expect(env.PGPASSWORD).toBe(PGPASSWORD);
+    expect(env.DEPLOY_VALUE).toBe(AGENT_ENV);
   });
 
   it('no secret reaches the transcript, state, events, PR, sticky comment, a notification or stdout (acceptance 6)', () => {

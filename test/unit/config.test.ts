@@ -140,6 +140,7 @@ describe('validateConfig defaults', () => {
       expect(res.config).toEqual(expected);
       expect(res.warnings).toEqual([]);
       expect(res.secrets).toEqual([]);
+      expect(res.agentSecrets).toEqual([]);
     }
   });
 
@@ -432,7 +433,7 @@ describe('$NAME values and secrets', () => {
       ANTHROPIC_API_KEY: 'sk-ant-api03-envkey', ANTHROPIC_AUTH_TOKEN: 'authtoken-1', CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-x', PGPASSWORD: 'pgpass-9',
       NPM_TOKEN: 'npm_abcdef123', AWS_SECRET_ACCESS_KEY: 'awsSecret/xyz', HOME: '/root', PATH: '/usr/bin', SSH_AUTH_SOCK: '/tmp/ssh/agent.1', SOME_TOKEN: 'true',
     };
-    const { secrets } = validate(
+    const { secrets, agentSecrets } = validate(
       {
         agent: {
           env: { DEPLOY_KEY_VALUE: 'opaque-deploy-value', MODE: 'x', CI: 'true', RETRIES: '12345678', CACHE_DIR: '/var/cache/agent', GH_TOKEN: 'short', API: 'http://127.0.0.1:4000', HOOK: 'https://hooks.example/T1/B2/agentHookSecret' },
@@ -441,12 +442,12 @@ describe('$NAME values and secrets', () => {
       },
       env,
     );
-    expect(secrets).toEqual(expect.arrayContaining([
-      'sk-ant-api03-envkey', 'authtoken-1', 'sk-ant-oat01-x', 'pgpass-9', 'npm_abcdef123', 'awsSecret/xyz',
-      'opaque-deploy-value', 'short', '/T1/B2/agentHookSecret', 'mcpPassword1',
-    ]));
+    const handed = ['sk-ant-api03-envkey', 'authtoken-1', 'sk-ant-oat01-x', 'pgpass-9', 'npm_abcdef123', 'awsSecret/xyz', 'opaque-deploy-value', 'short', '/T1/B2/agentHookSecret', 'mcpPassword1'];
+    expect(agentSecrets).toEqual(expect.arrayContaining(handed));
+    // Masked, never scrubbed: `secrets` (what is kept from the agent's environment) does not list the agent's own login.
+    for (const v of handed) expect(secrets, v).not.toContain(v);
     for (const v of ['/root', '/usr/bin', '/tmp/ssh/agent.1', 'true', 'x', '12345678', '/var/cache/agent', 'http://127.0.0.1:4000', 'debug', 'postgres://u:mcpPassword1@db/x']) {
-      expect(secrets, v).not.toContain(v);
+      expect(agentSecrets, v).not.toContain(v);
     }
   });
 });
