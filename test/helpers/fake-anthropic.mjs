@@ -71,9 +71,11 @@ export async function startFakeAnthropic(opts = {}) {
     }
     if (step.noResponse) return; // never answer, not even headers; close() destroys the socket
     if (step.error) {
-      const { status, type, message } = step.error;
+      const { status, type, message, details } = step.error;
       res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, ...(step.headers ?? {}) });
-      res.end(JSON.stringify({ type: 'error', error: { type, message }, request_id: requestId }));
+      // `details` (e.g. {error_code: "verification_required"}) is the extra object some refusals carry, as the
+      // pinned CLI's own schema for a 403 permission_error reads it.
+      res.end(JSON.stringify({ type: 'error', error: { type, message, ...(details ? { details } : {}) }, request_id: requestId }));
       return;
     }
     const model = typeof body?.model === 'string' ? body.model : 'claude-sonnet-fake';
