@@ -75,7 +75,8 @@ export function renderAccount(a: AccountSnapshot, look: Look): string[] {
     out.push(look.warn(fit(look.width, `    ${a.pause.by ? `${a.pause.by}: ` : ''}${a.pause.reason}`)));
   }
   for (const l of a.model_limits ?? []) {
-    out.push(look.warn(fit(look.width, `  ${l.family} attempts wait (${l.limit_type ?? 'weekly'} limit) until ${look.time(l.until)} (${look.dur(l.remaining_s)} left); other models go on`)));
+    out.push(look.warn(fit(look.width, `  ${l.family} attempts wait (${l.limit_type ?? 'weekly'} limit); other models go on`)));
+    out.push(look.warn(fit(look.width, `    until ${look.time(l.until)} (${look.dur(l.remaining_s)} left)${l.by ? `, hit by ${l.by}` : ''}`)));
   }
   if (a.canary.pending) out.push(fit(look.width, `  canary: ${a.canary.holder ? `running on ${a.canary.holder}; the others wait for it` : a.pause ? 'after the pause, one run goes first' : 'the next run goes first'}`));
   for (const m of a.members) out.push(look.dim(fit(look.width, `  ${m.host} pid ${m.pid} · ${m.repo || '-'} · heartbeat ${look.dur(m.heartbeat_age_s)} ago`)));
