@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeAnthropic, usageLimitStep } from '../test/helpers/fake-anthropic.mjs';
+import { overageHeaders, startFakeAnthropic, usageLimitStep } from '../test/helpers/fake-anthropic.mjs';
 import { claudeArgs, claudeBinary, claudeEnv, makeSandbox, runClaude, scrubPaths } from '../test/helpers/real-claude.mjs';
 
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'claude');
@@ -78,15 +78,6 @@ const SCENARIOS = [
     extraArgs: ['--resume', '99999999-2222-4333-8444-555555555555', '--session-id', '11111111-2222-4333-8444-555555555555'] },
 ];
 
-/** The headers of a reply served from paid extra usage: the subscription window is rejected, overage allows it. */
-function overageHeaders(claim, resetEpochS) {
-  return {
-    'anthropic-ratelimit-unified-status': 'rejected',
-    'anthropic-ratelimit-unified-reset': String(resetEpochS),
-    'anthropic-ratelimit-unified-representative-claim': claim,
-    'anthropic-ratelimit-unified-overage-status': 'allowed',
-  };
-}
 
 async function closedPort() {
   const srv = net.createServer();

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic.js';
+import { overageHeaders, startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic.js';
 import { claudeBinary } from '../helpers/real-claude.js';
 import { killLeftovers, makeProject, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
 
@@ -122,8 +122,8 @@ describe('Claude Code answers the real CLI gives (issue 24)', { timeout: 150_000
   it('the real Claude Code against a Messages API answering with the overage headers: no pause, the next ticket starts, status says extra usage', async () => {
     api = await startFakeAnthropic();
     const reset = Math.floor(Date.now() / 1000) + 3600;
-    // 2.1.332 reports isUsingOverage for a 200 carrying these two headers on a subscription login (docs/claude-code-notes.md).
-    const overage = { 'anthropic-ratelimit-unified-status': 'rejected', 'anthropic-ratelimit-unified-overage-status': 'allowed', 'anthropic-ratelimit-unified-reset': String(reset), 'anthropic-ratelimit-unified-representative-claim': 'five_hour' };
+    // 2.1.332 reports isUsingOverage for a 200 carrying these headers on a subscription login (docs/claude-code-notes.md).
+    const overage = overageHeaders('five_hour', reset);
     api.respond((body) => {
       const msgs = JSON.stringify(body?.messages ?? []);
       if (msgs.includes('tool_result')) return { text: 'Committed the change.', headers: overage };

@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
+import { argvRefusal } from './fake-claude-argv.mjs';
 
 const env = process.env;
 const argv = process.argv.slice(2);
@@ -26,57 +27,16 @@ if (argv.includes('--version') || argv.includes('-v')) {
   process.exit(0);
 }
 
-// 1b. The options the real CLI knows, with their arity as `claude --help` of 2.1.332 prints them (`<x>` takes
-// the next argument whatever it looks like, `[x]` takes it unless it starts with "-", `<x...>` takes
-// arguments until the next one starting with "-"), plus two hidden ones it accepts (--max-turns,
-// --permission-prompt-tool). Anything else is refused like commander does, before anything runs:
-// `error: unknown option '--no-such-flag'`, rc 1, nothing on stdout (test/fixtures/claude/unknown-flag.*;
-// also after a variadic list: `--allowedTools Bash Read --no-such-flag` is refused, measured).
-const OPTIONS = {
-  '--add-dir': 'list', '--agent': 'value', '--agents': 'value', '--allow-dangerously-skip-permissions': 'bool',
-  '--allowedTools': 'list', '--allowed-tools': 'list', '--append-system-prompt': 'value', '--autocompact': 'value',
-  '--ax-screen-reader': 'bool', '--bg': 'bool', '--background': 'bool', '--bare': 'bool', '--betas': 'list', '--brief': 'bool',
-  '--chrome': 'bool', '--cloud': 'optional', '-c': 'bool', '--continue': 'bool', '--dangerously-skip-permissions': 'bool',
-  '-d': 'optional', '--debug': 'optional', '--debug-file': 'value', '--desktop': 'bool', '--disable-slash-commands': 'bool',
-  '--disallowedTools': 'list', '--disallowed-tools': 'list', '--effort': 'value', '--environment': 'value',
-  '--exclude-dynamic-system-prompt-sections': 'bool', '--fallback-model': 'value', '--file': 'list', '--fork-session': 'bool',
-  '--forward-subagent-text': 'bool', '--from-pr': 'optional', '-h': 'bool', '--help': 'bool', '--ide': 'bool',
-  '--include-hook-events': 'bool', '--include-partial-messages': 'bool', '--input-format': 'value', '--json-schema': 'value',
-  '--max-budget-usd': 'value', '--mcp-config': 'list', '--model': 'value', '-n': 'value', '--name': 'value', '--no-chrome': 'bool',
-  '--no-session-persistence': 'bool', '--output-format': 'value', '--permission-mode': 'value', '--permission-prompts': 'value',
-  '--plugin-dir': 'value', '--plugin-url': 'value', '-p': 'bool', '--print': 'bool', '--prompt-suggestions': 'optional',
-  '--remote-control': 'optional', '--remote-control-session-name-prefix': 'value', '--replay-user-messages': 'bool',
-  '--restricted': 'bool', '-r': 'optional', '--resume': 'optional', '--safe-mode': 'bool', '--session-id': 'value',
-  '--setting-sources': 'value', '--settings': 'value', '--strict-mcp-config': 'bool', '--system-prompt': 'value',
-  '--system-prompt-snapshot': 'value', '--teleport': 'optional', '--tmux': 'bool', '--tools': 'list', '--verbose': 'bool',
-  '-w': 'optional', '--worktree': 'optional', '--max-turns': 'value', '--permission-prompt-tool': 'value',
-};
+// 1b. What the real CLI refuses while it parses its options (fake-claude-argv.mjs): rc 1, stderr, nothing else.
+const refusal = argvRefusal(argv);
+if (refusal !== null) {
+  process.stderr.write(`${refusal}\n`);
+  process.exit(1);
+}
 const refuse = (message) => {
   process.stderr.write(`${message}\n`);
   process.exit(1);
 };
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  if (!a.startsWith('-') || a === '-') continue; // the prompt, given as an argument
-  const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, null];
-  const kind = OPTIONS[name];
-  if (!kind) refuse(`error: unknown option '${name}'`);
-  if (inline !== null || kind === 'bool') continue;
-  if (kind === 'value') {
-    if (i + 1 >= argv.length) refuse(`error: option '${name}' argument missing`);
-    i++;
-  } else if (kind === 'optional') {
-    if (i + 1 < argv.length && !argv[i + 1].startsWith('-')) i++;
-  } else {
-    while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) i++;
-  }
-}
-// `--max-budget-usd` must be a number > 0: 0, negatives and words are refused at parse time, rc 1
-// (2.1.332, test/fixtures/claude/budget-zero.*).
-const budget = flag('--max-budget-usd');
-if (budget !== null && !(Number(budget) > 0)) {
-  refuse(`error: option '--max-budget-usd <amount>' argument '${budget}' is invalid. --max-budget-usd must be a number greater than 0`);
-}
 
 const ctx = {
   model: flag('--model') ?? 'claude-sonnet-4-5',
