@@ -19,14 +19,15 @@
 //   `endpointLimits` gives some root fields one, and an answer to them carries those headers.
 // - Keeps time like Linear: every issue has createdAt/updatedAt on the real clock (strictly increasing), a
 //   change to an issue (state, labels, through the API or the helpers below) moves its updatedAt ("the last
-//   time at which the entity was meaningfully updated", schema.graphql), and every answer has a Date header.
-//   `first` above 250 is refused (fake-linear-schema.ts).
+//   time at which the entity was meaningfully updated", schema.graphql), and every answer has a Date header
+//   (node's http server sends one, as RFC 9110 §6.6.1 asks of an origin server with a clock).
+//   `first` above 250 is refused, and up to 250 honoured (fake-linear-schema.ts).
 
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { execute, GqlError, parse, validate } from './fake-graphql.js';
-import { buildSchema, type FakeState, type FIssue, type FState, type FTeam, type RelationType, type StateType } from './fake-linear-schema.js';
+import { buildSchema, LINEAR_MAX_FIRST, type FakeState, type FIssue, type FState, type FTeam, type RelationType, type StateType } from './fake-linear-schema.js';
 import { LINEAR_MAX_COMPLEXITY, operationComplexity } from './linear-complexity.js';
 
 export interface FakeLinearRequest {
@@ -97,7 +98,7 @@ export interface FakeLinear {
 
 export interface FakeLinearOptions {
   apiKey: string;
-  /** Maximum `first` honoured per page (Linear's default page is 50). */
+  /** Maximum `first` honoured per page (default 250, Linear's maximum; a smaller one forces pagination in a test). */
   pageSize?: number;
   /** Team keys to create, each with the default workflow. Default: ["ENG"]. */
   teams?: string[];
@@ -126,7 +127,7 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
   const viewer = { id: randomUUID(), name: 'Swarm Bot', displayName: 'swarm', email: 'swarm@example.com' };
   const state: FakeState = {
     viewer, users: [viewer], teams: [], labels: [], projects: [], issues: [], relations: [],
-    pageSize: opts.pageSize ?? 50, now,
+    pageSize: opts.pageSize ?? LINEAR_MAX_FIRST, now,
   };
   for (const key of opts.teams ?? ['ENG']) {
     const team: FTeam = { id: randomUUID(), key, name: `${key} team`, states: [] };
