@@ -108,7 +108,9 @@ export function eventLine(ev: SwarmEvent): Line | null {
     case 'account_joined':
       return info(`Claude account ${ev.account} (from ${ev.from}) shared through ${ev.where}; ${ev.others} other daemon(s) on it`);
     case 'account_limit':
-      return warn(`usage limit shared with every daemon on Claude account ${ev.account}: none starts an agent before ${ev.until}`);
+      return ev.model_family
+        ? warn(`weekly ${ev.model_family} limit shared with every daemon on Claude account ${ev.account}: no ${ev.model_family} attempt starts before ${ev.until}; others go on`)
+        : warn(`usage limit shared with every daemon on Claude account ${ev.account}: none starts an agent before ${ev.until}`);
     case 'account_canary':
       return ev.change === 'claimed'
         ? info(`runs the one canary run for Claude account ${ev.account} after its usage limit; the other daemons wait for it`)

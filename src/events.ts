@@ -84,7 +84,8 @@ export type DaemonEvent =
   /** This daemon joined the shared Claude account (`where`: its file, or the fleet database). */
   | (At & { type: 'account_joined'; account: string; from: string; where: string; others: number })
   /** This daemon's agent hit the account's usage limit: every daemon on the account waits until `until`. */
-  | (At & { type: 'account_limit'; account: string; until: string; reason: string })
+  /** `model_family`: a weekly limit scoped to one model family (seven_day_opus): only attempts on it wait. */
+  | (At & { type: 'account_limit'; account: string; until: string; reason: string; model_family?: string })
   /** The account's one canary run after a limit: taken by this daemon, passed, or given back unproven. */
   | (At & { type: 'account_canary'; account: string; change: 'claimed' | 'passed' | 'released'; ticket: string })
   /** The shared account record could not be read or written (logged once per message). */

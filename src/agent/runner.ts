@@ -22,7 +22,7 @@ export interface RunnerOptions {
   pipeGraceMs?: number;
 }
 
-const KILL_REASONS: readonly KillReason[] = ['timeout', 'stall', 'cancel', 'auth', 'shutdown'];
+const KILL_REASONS: readonly KillReason[] = ['timeout', 'stall', 'cancel', 'auth', 'shutdown', 'limit'];
 const STDERR_TAIL_BYTES = 4096;
 const NEWLINE = 0x0a;
 

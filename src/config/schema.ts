@@ -8,6 +8,7 @@ import { agentSecretValues } from './secret-values.js';
 import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
 import { ConfigError } from '../errors.js';
+import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../tracker/linear/limits.js';
 
 export interface ValidateContext {
   /** The WORKFLOW.md path as the operator knows it; every message starts with it. */
@@ -88,8 +89,15 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     review_state: t.str('review_state', 'In Review', { nonEmpty: true }),
     failed_state: t.strOrNull('failed_state'),
     page_size: t.intOrNull('page_size', 1, 250) ?? undefined,
+    full_sweep: t.duration('full_sweep', LINEAR_DEFAULT_FULL_SWEEP_MS, 1000),
     path: t.str('path', '.swarm/tickets', { nonEmpty: true }),
   };
+  if (kind === 'linear' && tracker.page_size !== undefined && tracker.page_size > LINEAR_MAX_PAGE_SIZE) {
+    throw new ConfigError(
+      `${r.file}: tracker.page_size must be at most ${LINEAR_MAX_PAGE_SIZE} with Linear (got ${tracker.page_size}): Linear refuses ` +
+        `the candidates query above 10,000 complexity points at a larger page; lower it (the default ${LINEAR_DEFAULT_PAGE_SIZE} costs about 3,700)`,
+    );
+  }
   if (kind === 'linear' && tracker.team === null) {
     throw new ConfigError(`${r.file}: tracker.team is required when tracker.kind is linear (the team key, e.g. ENG)`);
   }
@@ -177,6 +185,7 @@ function readAgent(r: Reader, root: Section): Config['agent'] {
     retry_backoff: a.duration('retry_backoff', 30_000, 0),
     max_retry_backoff: a.duration('max_retry_backoff', 30 * 60_000, 0),
     max_cost_usd: a.positiveOrNull('max_cost_usd', 'US dollars'),
+    use_extra_usage: a.bool('use_extra_usage', true),
     account: readAccountName(r, a),
     lanes: readLanes(a),
     pacing: readPacing(a),

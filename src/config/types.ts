@@ -41,6 +41,11 @@ export interface TrackerConfig {
   failed_state: string | null;
   /** Issues per candidates page (`tracker.page_size`, 1–250; absent → 50). Linear prices a page by its size. */
   page_size?: number;
+  /**
+   * Linear: a full listing of the candidates this often (ms, `tracker.full_sweep`, default 10m); polls in
+   * between ask only for issues updated since the last poll.
+   */
+  full_sweep: number;
   // local
   path: string;
 }
@@ -74,6 +79,11 @@ export interface Config {
     retry_backoff: number;
     max_retry_backoff: number;
     max_cost_usd: number | null;
+    /**
+     * Paid extra usage (subscription overage) may carry runs past a spent usage window (default true). false:
+     * a run that goes on extra usage is stopped and the account waits for the window's reset.
+     */
+    use_extra_usage: boolean;
     /** The Claude account's name (shares its usage window and pause); null = derived from the agent's Claude configuration. */
     account: string | null;
     lanes: {

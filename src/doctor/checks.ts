@@ -15,6 +15,8 @@ export interface CheckLine {
   detail: string;
   /** What to do about a failure (or a note on a pass). */
   fix?: string;
+  /** A pass that needs attention (shown with "!"; the exit code stays 0). */
+  warn?: boolean;
 }
 
 export interface DoctorContext {
@@ -157,6 +159,7 @@ async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
       const probe = await tracker.probeCandidates();
       const cost = probe.complexity === null ? '' : ` at ${probe.complexity.toLocaleString('en-US')} complexity points (Linear refuses more than 10,000)`;
       out.push(pass('candidates query', `accepted${cost}; ${probe.listed} issue(s) on its first page`));
+      out.push(await pollingCost(ctx, tracker));
     } catch (err) {
       const tooComplex = (err as { kind?: string }).kind === 'too_complex';
       out.push(fail('candidates query', message(err), tooComplex ? 'lower tracker.page_size in WORKFLOW.md (the default 50 stays well under the limit)' : undefined));
@@ -175,6 +178,20 @@ async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
     else out.push(pass('pull requests', 'no GitHub token: the hand-off is the pushed branch (pr.auto_open: false), with no PR detection'));
   }
   return out;
+}
+
+/** What this configuration's polling costs Linear an hour, measured: a warning above half the key's budget. */
+async function pollingCost(ctx: DoctorContext, tracker: import('../tracker/linear/tracker.js').LinearTracker): Promise<CheckLine> {
+  try {
+    const m = await tracker.measurePolling();
+    const { pollingCostPerHour } = await import('../tracker/linear/cost.js');
+    const cfg = ctx.wf.config;
+    const est = pollingCostPerHour(cfg.polling.interval, cfg.tracker.full_sweep, m.sweep, m.changes, m.budgets);
+    if (!est.overHalf) return pass('polling cost', est.detail);
+    return { ok: true, warn: true, name: 'polling cost', detail: `${est.detail}: more than half of it`, fix: 'raise polling.interval or tracker.full_sweep, or lower tracker.page_size, in WORKFLOW.md (claims, comments and other uses of the key share the budget)' };
+  } catch (err) {
+    return fail('polling cost', `could not measure the poll: ${message(err)}`);
+  }
 }
 
 export function checkDisk(ctx: DoctorContext): CheckLine {

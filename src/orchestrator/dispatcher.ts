@@ -218,7 +218,7 @@ export class Dispatcher {
     // A follow-up resumes the ticket's last Claude session when there is one (runAttempt starts fresh if it is gone).
     const resume = followup ? [...prepared.attempts].reverse().find((a) => a.session_id !== null)?.session_id ?? null : null;
     const account = this.d.account;
-    const gateExtra = (): SpawnGateExtra => ({ lane: laneOf(ticket, cfg), backgroundRunning: this.background(key), account: account?.view() ?? null });
+    const gateExtra = (): SpawnGateExtra => ({ lane: laneOf(ticket, cfg), model, backgroundRunning: this.background(key), account: account?.view() ?? null });
     const out = await runAttempt(rt, svc, wf, {
       ticket,
       ts: prepared,
@@ -262,7 +262,7 @@ export class Dispatcher {
           this.d.alarm.ring();
         }
         if (accountCanary) void account.canaryPassed(ticket.identifier).finally(() => this.d.alarm.ring());
-        const kill = earlyKill(ev);
+        const kill = earlyKill(ev, cfg.agent.use_extra_usage);
         if (kill) entry.ac.abort(kill);
       },
     });

@@ -8,7 +8,9 @@ import type { KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
 import type { PauseKind, PauseState, SwarmState, TicketState } from '../state/types.js';
 import { laneComparator, laneGate, laneOf, type Lane } from './lanes.js';
-import { accountPauseReason, accountWindow, canaryWaitReason, type AccountView, type CanaryTurn } from './account-policy.js';
+import { accountPauseReason, accountWindow, canaryWaitReason, modelLimitReason, type AccountView, type CanaryTurn } from './account-policy.js';
+import { isAuthKind } from '../agent/auth-kinds.js';
+import { MIN_BUDGET_USD } from '../agent/limits.js';
 
 export interface RuleCheck {
   rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
@@ -66,7 +68,7 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   const isRunning = ctx.running.has(t.key);
   checks.push({ rule: 'running', pass: !isRunning, detail: isRunning ? 'an agent is working on it now' : 'no agent running' });
   const pause = activePause(ctx.state.pause, ctx.now);
-  const shared = pause ? null : accountPauseReason(ctx.account, ctx.now);
+  const shared = pause ? null : accountPauseReason(ctx.account, ctx.now) ?? modelLimitReason(ctx.account, modelFor(ts?.failures ?? 0, ctx.config.agent.models), ctx.now);
   checks.push({ rule: 'pause', pass: pause === null && shared === null, detail: pause ? `dispatch paused: ${pause.reason}` : shared ? `dispatch paused: ${shared}` : 'dispatch not paused' });
   const lane = laneChecks(t, ctx);
   checks.push({ rule: 'lane', pass: lane.wait === null, detail: lane.wait ?? `${lane.lane} lane: may start now` });
@@ -147,9 +149,11 @@ export function canaryPassed(summary: Pick<StreamSummary, 'sawModelTurn' | 'apiR
   return elapsedMs >= fastFailMs && summary.apiRetries.length === 0;
 }
 
-/** What the spawn gate knows beyond the state: the ticket's lane and the shared account as just read. */
+/** What the spawn gate knows beyond the state: the ticket's lane, the attempt's model and the shared account as just read. */
 export interface SpawnGateExtra {
   lane: Lane;
+  /** The model this attempt runs on: a weekly limit on its family (seven_day_opus…) holds it. */
+  model?: string;
   /** Other background-lane agents of this daemon (running or being prepared). */
   backgroundRunning: number;
   account: AccountView | null;
@@ -164,7 +168,7 @@ export interface SpawnGateExtra {
 export function spawnGate(config: Config, state: SwarmState, ts: TicketState | undefined, now: number, live: number, extra?: SpawnGateExtra): string | null {
   const pause = activePause(state.pause, now);
   if (pause) return `dispatch paused (${pause.kind}): ${pause.reason}`;
-  const shared = accountPauseReason(extra?.account, now);
+  const shared = accountPauseReason(extra?.account, now) ?? (extra?.model ? modelLimitReason(extra.account, extra.model, now) : null);
   if (shared) return `dispatch paused (rate_limit): ${shared}`;
   const budget = budgetStop(config, state, ts);
   if (budget) return budget;
@@ -183,9 +187,15 @@ export function resumeAt(state: SwarmState, now: number): number | null {
   return pause.until === null ? null : Date.parse(pause.until);
 }
 
-/** A run to stop at once: a dead login retries for minutes inside the CLI (stop at the first sign). */
-export function earlyKill(ev: StreamEvent): KillReason | null {
-  return ev.type === 'api_retry' && (ev.error === 'authentication_failed' || ev.error === 'billing_error') ? 'auth' : null;
+/**
+ * A run to stop at once: a dead login (any kind in the auth table, agent/auth-kinds.ts) retries for minutes
+ * inside the CLI, so the first such api_retry ends it; a run that goes on paid extra usage while
+ * agent.use_extra_usage is false is stopped like a usage limit.
+ */
+export function earlyKill(ev: StreamEvent, useExtraUsage = true): KillReason | null {
+  if (ev.type === 'api_retry' && isAuthKind(ev.error)) return 'auth';
+  if (ev.type === 'rate_limit' && ev.isUsingOverage && !useExtraUsage) return 'limit';
+  return null;
 }
 
 /** Jitter added to a limit's reset, so a fleet does not stampede the API at the same second. */
@@ -242,12 +252,27 @@ export function budgetStop(config: Config, state: SwarmState, ts: TicketState | 
   return ticketBudgetStop(config, ts);
 }
 
-/** The per-ticket half of budgetStop: agent.max_cost_usd spent across attempts. */
+/**
+ * The per-ticket half of budgetStop: agent.max_cost_usd spent across attempts — or so nearly spent that what
+ * is left is below the smallest --max-budget-usd Claude Code takes (it refuses 0 before doing anything).
+ */
 export function ticketBudgetStop(config: Config, ts: TicketState | undefined): string | null {
   const per = config.agent.max_cost_usd;
-  if (per !== null && ts && ts.cost_usd >= per) return `ticket spent $${ts.cost_usd.toFixed(2)} of agent.max_cost_usd $${per.toFixed(2)}`;
+  const spent = ts?.cost_usd ?? 0;
+  if (per === null) return null;
+  if (spent >= per) return `ticket spent $${spent.toFixed(2)} of agent.max_cost_usd $${per.toFixed(2)}`;
+  const left = per - spent;
+  if (left < MIN_BUDGET_USD) {
+    return `ticket spent $${usd(spent)} of agent.max_cost_usd $${usd(per)}: the $${usd(left)} left is below the $${MIN_BUDGET_USD} Claude Code needs for --max-budget-usd`;
+  }
   return null;
 }
+
+/** Dollars with the precision small amounts need (up to 5 decimals, no trailing zeros, at least 2). */
+const usd = (x: number): string => {
+  const s = Math.max(0, x).toFixed(5).replace(/0+$/, '');
+  return /\.\d\d/.test(s) ? s : Math.max(0, x).toFixed(2);
+};
 
 /** Remaining per-ticket budget to pass as --max-budget-usd (null = no cap). */
 export function remainingBudget(config: Config, ts: TicketState | undefined): number | null {

@@ -100,10 +100,11 @@ export function renderBody(s: Snapshot): string {
   }
   if (a) {
     const w = a.window;
-    const used = w ? (w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`) : 'no figures reported yet';
+    const used = w ? (w.overage ? 'spent: runs on paid extra usage' : w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`) : 'no figures reported yet';
     const facts = [
       `window: <b id="account-window">${esc(used)}</b>${w ? ` (${esc([w.type, w.status].filter(Boolean).join(', '))})${w.resets_at ? `, resets ${esc(w.resets_at)}` : ''}` : ''}`,
       a.pause ? `paused until ${esc(a.pause.until)}${a.pause.by ? ` by ${esc(a.pause.by)}` : ''}` : 'not paused',
+      ...(a.model_limits ?? []).map((l) => `${esc(l.family)} attempts wait until ${esc(l.until)}`),
       a.canary.pending ? `canary: ${a.canary.holder ? `running on ${esc(a.canary.holder)}` : 'the next run goes first'}` : '',
     ].filter(Boolean);
     out.push(

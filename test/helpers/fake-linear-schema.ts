@@ -48,6 +48,11 @@ const invalid = (message: string) => new GqlError(message, { type: 'invalid inpu
 const STRING_OPS = { eq: 'String', neq: 'String', in: '[String]', nin: '[String]', eqIgnoreCase: 'String', neqIgnoreCase: 'String', contains: 'String', containsIgnoreCase: 'String', notContains: 'String', startsWith: 'String', endsWith: 'String' };
 const NUMBER_OPS = { eq: 'Float', neq: 'Float', in: '[Float]', nin: '[Float]', gt: 'Float', gte: 'Float', lt: 'Float', lte: 'Float' };
 const ID_OPS = { eq: 'ID', neq: 'ID', in: '[ID]', nin: '[ID]' };
+// DateComparator (IssueFilter.createdAt / updatedAt): eq, neq, in, nin, gt, gte, lt, lte of DateTimeOrDuration
+// (schema.graphql; @linear/sdk's generated DateComparator type says the same). Linear also takes ISO-8601
+// durations relative to now ("-P2W"); the fake takes date-times only and refuses a duration (swarm sends
+// none), rather than guess its reading.
+const DATE_OPS = { eq: 'DateTimeOrDuration', neq: 'DateTimeOrDuration', in: '[DateTimeOrDuration]', nin: '[DateTimeOrDuration]', gt: 'DateTimeOrDuration', gte: 'DateTimeOrDuration', lt: 'DateTimeOrDuration', lte: 'DateTimeOrDuration' };
 const TEAM_FIELDS = { id: 'IDComparator', key: 'StringComparator', name: 'StringComparator' };
 const PROJECT_FIELDS = { id: 'IDComparator', name: 'StringComparator', slugId: 'StringComparator' };
 const LABEL_FIELDS = { id: 'IDComparator', name: 'StringComparator', team: 'NullableTeamFilter' };
@@ -57,11 +62,12 @@ export const INPUT_TYPES: Record<string, Record<string, string>> = {
   NumberComparator: NUMBER_OPS,
   NullableNumberComparator: { ...NUMBER_OPS, null: 'Boolean' },
   IDComparator: ID_OPS,
+  DateComparator: DATE_OPS,
   IssueIDComparator: ID_OPS,
   IssueFilter: {
     and: '[IssueFilter]', or: '[IssueFilter]', id: 'IssueIDComparator', number: 'NumberComparator', title: 'StringComparator',
     description: 'NullableStringComparator', priority: 'NullableNumberComparator', team: 'TeamFilter', state: 'WorkflowStateFilter',
-    labels: 'IssueLabelCollectionFilter', project: 'NullableProjectFilter',
+    labels: 'IssueLabelCollectionFilter', project: 'NullableProjectFilter', createdAt: 'DateComparator', updatedAt: 'DateComparator',
   },
   TeamFilter: { and: '[TeamFilter]', or: '[TeamFilter]', ...TEAM_FIELDS },
   NullableTeamFilter: { and: '[NullableTeamFilter]', or: '[NullableTeamFilter]', ...TEAM_FIELDS, null: 'Boolean' },
@@ -76,6 +82,7 @@ export const INPUT_TYPES: Record<string, Record<string, string>> = {
 };
 const SCALARS: Record<string, (v: unknown) => boolean> = {
   String: (v) => typeof v === 'string', ID: (v) => typeof v === 'string', Float: (v) => typeof v === 'number', Boolean: (v) => typeof v === 'boolean',
+  DateTimeOrDuration: (v) => typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) && Number.isFinite(Date.parse(v)),
 };
 const notDefined = (field: string, typeName: string) =>
   new GqlError(`Field "${field}" is not defined by type "${typeName}".`, { type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' });
@@ -104,6 +111,10 @@ export function checkFilter(value: unknown, typeName: string): void {
   }
 }
 
+/** v compared with a: numbers as numbers, ISO date-times as instants; NaN (never true) otherwise. */
+const order = (v: unknown, a: unknown): number =>
+  typeof v === 'number' && typeof a === 'number' ? v - a : typeof v === 'string' && typeof a === 'string' ? Date.parse(v) - Date.parse(a) : NaN;
+
 const COMPARATOR_OPS: Record<string, (view: unknown, arg: any) => boolean> = {
   eq: (v, a) => v === a, neq: (v, a) => v !== a, in: (v, a) => a.includes(v), nin: (v, a) => !a.includes(v),
   null: (v, a) => (v === null || v === undefined) === a,
@@ -112,8 +123,9 @@ const COMPARATOR_OPS: Record<string, (view: unknown, arg: any) => boolean> = {
   contains: (v, a) => typeof v === 'string' && v.includes(a), notContains: (v, a) => !(typeof v === 'string' && v.includes(a)),
   containsIgnoreCase: (v, a) => typeof v === 'string' && v.toLowerCase().includes(String(a).toLowerCase()),
   startsWith: (v, a) => typeof v === 'string' && v.startsWith(a), endsWith: (v, a) => typeof v === 'string' && v.endsWith(a),
-  gt: (v, a) => typeof v === 'number' && v > a, gte: (v, a) => typeof v === 'number' && v >= a,
-  lt: (v, a) => typeof v === 'number' && v < a, lte: (v, a) => typeof v === 'number' && v <= a,
+  // Numbers, or date-times (compared as instants).
+  gt: (v, a) => order(v, a) > 0, gte: (v, a) => order(v, a) >= 0,
+  lt: (v, a) => order(v, a) < 0, lte: (v, a) => order(v, a) <= 0,
 };
 
 /** Evaluate an (already checked) filter of `typeName` against a view of one object. */
@@ -140,8 +152,18 @@ export function matches(view: unknown, filter: unknown, typeName: string): boole
   });
 }
 
-/** Cursor pagination over an array: cursors are item ids; `first` is capped at the fake's page size. */
+/**
+ * The largest `first` Linear answers: n8n-io/n8n#9273 capped its Linear node at 250 "following API
+ * guidelines" after requests for 251 or more items came back with no data. The fake refuses above it with a
+ * GraphQL error (HTTP 400); its wording is not verified.
+ */
+export const LINEAR_MAX_FIRST = 250;
+
+/** Cursor pagination over an array: cursors are item ids; `first` is capped at the fake's page size (a test knob). */
 function paginate<T extends { id: string }>(items: T[], args: Record<string, any>, cap: number) {
+  if (typeof args.first === 'number' && (args.first > LINEAR_MAX_FIRST || args.first < 0)) {
+    throw invalid(`Argument "first" must be between 0 and ${LINEAR_MAX_FIRST} (got ${args.first}).`);
+  }
   let start = 0;
   if (args.after) {
     const at = items.findIndex((x) => x.id === args.after);
@@ -169,6 +191,7 @@ export function buildSchema(s: FakeState): Schema {
       state: { id: st.id, name: st.name, type: st.type },
       labels: i.labelIds.map((id) => labelView(s.labels.find((l) => l.id === id)!)),
       project: p ? { id: p.id, name: p.name, slugId: p.slugId } : null,
+      createdAt: i.createdAt, updatedAt: i.updatedAt,
     };
   };
   const conn = (node: string, extra: Record<string, string> = {}): Pick<FieldDef, 'args'> & { type: string } => ({

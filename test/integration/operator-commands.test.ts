@@ -53,7 +53,7 @@ describe('swarm doctor', () => {
     for (const name of ['git repository', 'WORKFLOW.md', 'origin remote', 'base branch', 'agent command', 'tracker token', 'repository access', 'labels', 'disk space', 'state']) {
       expect(out).toMatch(new RegExp(`✓ ${name}: `));
     }
-    expect(out).toContain('2.1.328 (Claude Code)');
+    expect(out).toContain('2.1.332 (Claude Code)');
     expect(out).toContain('acme/widgets as swarm-bot');
     expect(out).toContain('all checks passed');
     expect(out).not.toContain('✗');

@@ -102,6 +102,7 @@ describe('validateConfig defaults', () => {
         running_state: 'In Progress',
         review_state: 'In Review',
         failed_state: null,
+        full_sweep: 600_000,
         path: '.swarm/tickets',
       },
       polling: { interval: 30_000 },
@@ -125,6 +126,7 @@ describe('validateConfig defaults', () => {
         retry_backoff: 30_000,
         max_retry_backoff: 1_800_000,
         max_cost_usd: null,
+        use_extra_usage: true,
         account: null,
         lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } },
         pacing: { reserve: null },
@@ -301,6 +303,25 @@ describe('validateConfig errors name the key path', () => {
 
   it('rejects a front matter that is not a mapping', () => {
     expect(errorOf(() => validate(['a', 'b'])).message).toContain('WORKFLOW.md: the front matter must be a YAML mapping');
+  });
+});
+
+describe('issue 24 keys: tracker.full_sweep, tracker.page_size with Linear, agent.use_extra_usage', () => {
+  const v = (raw: Record<string, unknown>) => validateConfig(raw, { file: 'WORKFLOW.md', env: {} }).config;
+  it('reads full_sweep as a duration (default 10m) and use_extra_usage as a boolean (default true)', () => {
+    expect(v({}).tracker.full_sweep).toBe(600_000);
+    expect(v({ tracker: { full_sweep: '2m' } }).tracker.full_sweep).toBe(120_000);
+    expect(() => v({ tracker: { full_sweep: 'soon' } })).toThrow(/tracker\.full_sweep must be a duration/);
+    expect(v({}).agent.use_extra_usage).toBe(true);
+    expect(v({ agent: { use_extra_usage: false } }).agent.use_extra_usage).toBe(false);
+    expect(() => v({ agent: { use_extra_usage: 'no' } })).toThrow(/agent\.use_extra_usage must be true or false/);
+  });
+  it('refuses a Linear page_size above what Linear accepts the candidates query at (135), naming the fix', () => {
+    const linear = (page_size: number) => v({ tracker: { kind: 'linear', team: 'ENG', page_size } });
+    expect(linear(135).tracker.page_size).toBe(135);
+    expect(() => linear(136)).toThrow('WORKFLOW.md: tracker.page_size must be at most 135 with Linear (got 136): Linear refuses the candidates query above 10,000 complexity points at a larger page; lower it (the default 50 costs about 3,700)');
+    expect(() => linear(250)).toThrow(/at most 135/);
+    expect(() => linear(251)).toThrow(/tracker\.page_size must be a whole number from 1 to 250/);
   });
 });
 

@@ -10,10 +10,12 @@ import { createLinearSticky } from './sticky.js';
 import * as Q from './queries.js';
 import type { LinearDocument as L } from '@linear/sdk';
 import { TrackerError } from '../../errors.js';
+import { LinearPoller, type PollCost } from './poll.js';
+import { LINEAR_DEFAULT_PAGE_SIZE } from './limits.js';
+import type { BudgetView } from './budgets.js';
 
+export { LINEAR_DEFAULT_PAGE_SIZE };
 export const LINEAR_DEFAULT_API_URL = 'https://api.linear.app/graphql';
-/** tracker.page_size's default: the candidates query then costs ~3,700 points (Linear refuses > 10,000). */
-export const LINEAR_DEFAULT_PAGE_SIZE = 50;
 
 export interface LinearTrackerOptions {
   config: Config;
@@ -40,6 +42,11 @@ export interface LinearTracker extends Tracker {
    * the complexity Linear charged. Throws TrackerError 'too_complex' with the fix when Linear refuses it.
    */
   probeCandidates(): Promise<{ listed: number; complexity: number | null }>;
+  /**
+   * For `swarm doctor`: one full sweep and one incremental poll as the daemon makes them, what Linear charged
+   * for each, and the budgets it reported.
+   */
+  measurePolling(): Promise<{ sweep: PollCost; changes: PollCost; budgets: BudgetView }>;
 }
 
 interface Resolved {
@@ -162,6 +169,23 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
   const candidatesPage = async (r: Resolved, after: string | null): Promise<unknown> =>
     (await api.request(Q.CANDIDATES_QUERY, { filter: candidatesFilter(r), first: pageSize(), after } satisfies Q.Vars['candidates']).catch(tooComplex)).issues;
 
+  // The poll: full sweeps every tracker.full_sweep, incremental polls between (poll.ts).
+  let current: Resolved | null = null;
+  const candidateStates = () => new Set([...cfg.states, cfg.running_state]);
+  const poller = new LinearPoller({
+    api,
+    remember,
+    candidatesFilter: () => candidatesFilter(current!),
+    scopeFilter: () => ({ team: { key: { eq: current!.teamKey } }, ...(current!.projectId ? { project: { id: { eq: current!.projectId } } } : {}) }),
+    // The candidates filter, applied here: a state named in it, every trigger label (names compared exactly,
+    // as the filter's `eq` does); team and project are already the changes query's own filter.
+    isCandidate: (t) => candidateStates().has(t.state) && cfg.labels.every((l) => t.labels.includes(l)),
+    pageSize,
+    fullSweepMs: () => cfg.full_sweep,
+    now: opts.now ?? Date.now,
+    onCandidatesError: tooComplex,
+  });
+
   async function moveTo(ticket: Ticket, state: string): Promise<void> {
     const r = await ensure();
     const data = await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { stateId: stateId(r, state) } } satisfies Q.Vars['issueUpdate']);
@@ -183,17 +207,8 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     resolve: async () => { await ensure(); },
 
     async candidates(): Promise<CandidateList> {
-      const r = await ensure();
-      const tickets: Ticket[] = [];
-      let after: string | null = null;
-      for (let i = 0; i < Q.MAX_PAGES; i++) {
-        const conn = await candidatesPage(r, after);
-        for (const n of Q.nodes(conn, 'issues')) tickets.push(await remember(n));
-        const p = Q.pageInfo(conn, 'issues');
-        if (!p.hasNextPage || !p.endCursor) break;
-        after = p.endCursor;
-      }
-      return { tickets, unchanged: false };
+      current = await ensure();
+      return { tickets: await poller.poll(), unchanged: false };
     },
 
     fetch: fetchTicket,
@@ -206,6 +221,15 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     async probeCandidates() {
       const conn = await candidatesPage(await ensure(), null);
       return { listed: Q.nodes(conn, 'issues').length, complexity: api.lastComplexity() };
+    },
+
+    async measurePolling() {
+      current = await ensure();
+      poller.reset();
+      await poller.poll();
+      const sweep = poller.lastCost()!;
+      await poller.poll();
+      return { sweep, changes: poller.lastCost()!, budgets: api.budgets() };
     },
 
     async comments(ticket): Promise<TicketComment[]> {
