@@ -75,8 +75,8 @@ function stateLine(repoDir: string): CheckLine {
 }
 
 export function formatLine(l: CheckLine, p: Paint = plain): string {
-  const mark = l.ok ? p.green('✓') : p.red('✗');
+  const mark = !l.ok ? p.red('✗') : l.warn ? p.yellow('!') : p.green('✓');
   const main = `${mark} ${p.bold(l.name)}: ${l.detail}`;
   if (!l.fix) return main;
-  return `${main}\n    ${l.ok ? p.dim(`note: ${l.fix}`) : p.yellow(`fix: ${l.fix}`)}`;
+  return `${main}\n    ${l.ok && !l.warn ? p.dim(`note: ${l.fix}`) : p.yellow(`${l.ok ? 'note' : 'fix'}: ${l.fix}`)}`;
 }

@@ -16,6 +16,12 @@
 // read per author at most every PERMISSION_TTL_MS (also conditional). Each further page of a list is one
 // more request. The ETag cache is the client's (shared, least recently used, 1,000 entries).
 //
+// A token that cannot read check runs (a fine-grained token: it has no Checks permission) gets a 403 on
+// the check-runs read; that is recorded once (notes(), shown by `swarm status` and `swarm doctor`) and the
+// GitHub Actions runs of the head are read instead (actions-runs.ts); the check-runs read is tried again an
+// hour later. When a check does not pass, the base branch's required checks are read (required-checks.ts,
+// cached) and every check marked required or not, for `pr.followup_checks`.
+//
 // Trust is the rule for trigger labels: the token's user or a collaborator whose base `permission` is
 // write or admin (people.ts). Swarm's own sticky status comment is left out of the comments.
 
@@ -23,6 +29,9 @@ import { isNotModified, type GitHubClient } from './client.js';
 import type { GitHubPeople } from './people.js';
 import { statusOf } from './errors.js';
 import { fetchCheckExcerpt } from './watch-logs.js';
+import { actionsChecks } from './actions-runs.js';
+import { markRequired, RequiredChecks } from './required-checks.js';
+import { acceptedPermissionsOf, describeAccepted } from './permissions.js';
 import { findSticky } from '../sticky.js';
 import type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
 import { TrackerError } from '../../errors.js';
@@ -38,7 +47,15 @@ export interface PrWatchOptions {
   fetch?: typeof fetch;
   /** Timeout of one log download. Default 30 s. */
   logTimeoutMs?: number;
+  /** Whether to read which checks the base branch requires (pr.followup_checks: required). Default yes. */
+  requiredChecks?: () => boolean;
+  now?: () => number;
 }
+
+/** A read refused with 403 is tried again after this long (the token may have been replaced). */
+const REPROBE_MS = 60 * 60_000;
+/** Conclusions that need nothing: no required-checks read for them. */
+const PASSING = new Set(['success', 'neutral', 'skipped']);
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -62,6 +79,14 @@ export class PrWatch implements PrWatcher {
   private readonly commits = new Map<string, PrHeadCommitter>();
   /** Per PR: the trusted flags of the last observation, so a permission change is never "unchanged". */
   private readonly trustSeen = new Map<number, string>();
+  /** When the check-runs read, and the Actions read in its place, were refused (403), and what GitHub asked for. */
+  private checkRunsRefused: { at: number; needs: string | null } | null = null;
+  private actionsRefused: { at: number; needs: string | null } | null = null;
+  private requiredUnknown: string | null = null;
+  /** What the last refused read's X-Accepted-GitHub-Permissions asked for. */
+  private lastNeeds: string | null = null;
+  private readonly required: RequiredChecks;
+  private readonly now: () => number;
 
   constructor(
     private readonly gh: GitHubClient,
@@ -69,7 +94,22 @@ export class PrWatch implements PrWatcher {
     private readonly people: GitHubPeople,
     private readonly mapError: (err: unknown, what: string) => TrackerError,
     private readonly opts: PrWatchOptions = {},
-  ) {}
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.required = new RequiredChecks((route, params) => this.gh.request(route, { ...this.repo, ...params }), this.now);
+  }
+
+  /** What this token cannot read, each with the fix (see PrWatcher.notes). */
+  notes(): string[] {
+    const out: string[] = [];
+    const asked = (r: { needs: string | null }) => (r.needs !== null ? `; GitHub asks for ${r.needs}` : '');
+    if (this.checkRunsRefused) {
+      out.push(`check runs unreadable with this token (fine-grained tokens lack Checks${asked(this.checkRunsRefused)}): PR follow-through reads commit statuses, reviews and GitHub Actions runs instead; checks of other apps are not seen (a classic token with the repo scope, or a GitHub App with Checks: read, sees them)`);
+    }
+    if (this.actionsRefused) out.push(`GitHub Actions runs unreadable with this token too${asked(this.actionsRefused)}: grant it Actions: read, or a failing workflow never starts a follow-up`);
+    if (this.requiredUnknown) out.push(`required checks unknown (${this.requiredUnknown}): every failing check starts a follow-up (grant Contents: read and Metadata: read to act on required checks only)`);
+    return out;
+  }
 
   async observe(prNumber: number): Promise<PrObservation> {
     const tally: Tally = { sent: 0, notModified: 0 };
@@ -79,13 +119,14 @@ export class PrWatch implements PrWatcher {
     const merged = typeof p.merged_at === 'string' && p.merged_at !== '';
     const state: PrObservation['state'] = merged ? 'merged' : p.state === 'open' ? 'open' : 'closed';
     const sha = p.head.sha;
+    const baseBranch = isObj(p.base) ? str(p.base.ref) : '';
     const base = { number: p.number, state, head_sha: sha, head_branch: str(p.head.ref) };
     if (state !== 'open') {
       const head_pushed_by = await this.headCommitter(tally, sha);
       return { ...base, unchanged: tally.sent === tally.notModified, checks: [], reviews: [], comments: [], head_pushed_by };
     }
     const [runs, statuses, reviews, reviewComments, conversation, head_pushed_by] = await Promise.all([
-      this.checkRuns(tally, sha),
+      this.ciChecks(tally, sha),
       this.statuses(tally, sha),
       this.reviews(tally, prNumber),
       this.reviewComments(tally, prNumber),
@@ -97,7 +138,8 @@ export class PrWatch implements PrWatcher {
     const trustSame = this.trustSeen.get(prNumber) === trust;
     if (this.trustSeen.size >= 1000) this.trustSeen.clear();
     this.trustSeen.set(prNumber, trust);
-    return { ...base, unchanged: tally.sent === tally.notModified && trustSame, checks: [...runs, ...statuses], reviews, comments, head_pushed_by };
+    const checks = await this.withRequired([...runs, ...statuses], baseBranch);
+    return { ...base, unchanged: tally.sent === tally.notModified && trustSame, checks, reviews, comments, head_pushed_by };
   }
 
   logExcerpt(check: PrCheck, maxBytes: number): Promise<string> {
@@ -106,7 +148,8 @@ export class PrWatch implements PrWatcher {
 
   // --- reads ---
 
-  private async get(tally: Tally, what: string, route: string, params: Record<string, unknown>): Promise<{ data: unknown; status: number }> {
+  /** One conditional read, counted; a failure is mapped to a TrackerError (`raw`: thrown as GitHub answered). */
+  private async get(tally: Tally, what: string, route: string, params: Record<string, unknown>, raw = false): Promise<{ data: unknown; status: number }> {
     try {
       const res = await this.gh.request(route, { ...this.repo, ...params });
       tally.sent++;
@@ -114,15 +157,15 @@ export class PrWatch implements PrWatcher {
       return res;
     } catch (err) {
       tally.sent++;
-      throw this.mapError(err, what);
+      throw raw ? err : this.mapError(err, what);
     }
   }
 
   /** All pages of a list; `items` picks the array out of a page (check runs and statuses come wrapped). */
-  private async pages(tally: Tally, what: string, route: string, params: Record<string, unknown>, items: (data: unknown) => unknown[] | null): Promise<unknown[]> {
+  private async pages(tally: Tally, what: string, route: string, params: Record<string, unknown>, items: (data: unknown) => unknown[] | null, raw = false): Promise<unknown[]> {
     const all: unknown[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.get(tally, what, route, { ...params, per_page: PAGE, ...(page > 1 ? { page } : {}) });
+      const res = await this.get(tally, what, route, { ...params, per_page: PAGE, ...(page > 1 ? { page } : {}) }, raw);
       const got = items(res.data);
       if (got === null) throw malformed(what);
       all.push(...got);
@@ -130,11 +173,50 @@ export class PrWatch implements PrWatcher {
     }
   }
 
+  /** Check runs, or (for a token refused them) the GitHub Actions runs of the head; [] when neither is readable. */
+  private async ciChecks(tally: Tally, sha: string): Promise<PrCheck[]> {
+    const now = this.now();
+    if (this.checkRunsRefused === null || now - this.checkRunsRefused.at >= REPROBE_MS) {
+      const runs = await this.refusable(() => this.checkRuns(tally, sha), 'reading check runs');
+      if (runs !== null) {
+        this.checkRunsRefused = null;
+        return runs;
+      }
+      this.checkRunsRefused = { at: now, needs: this.lastNeeds };
+    }
+    if (this.actionsRefused !== null && now - this.actionsRefused.at < REPROBE_MS) return [];
+    const list = (what: string, route: string, params: Record<string, unknown>, pick: (d: unknown) => unknown[] | null) => this.pages(tally, what, route, params, pick, true);
+    const actions = await this.refusable(() => actionsChecks(list, sha), 'reading GitHub Actions runs');
+    this.actionsRefused = actions === null ? { at: now, needs: this.lastNeeds } : null;
+    return actions ?? [];
+  }
+
+  /** `fn`'s answer, or null when GitHub refused it with a 403 for want of a permission (rate limits are thrown). */
+  private async refusable<T>(fn: () => Promise<T>, what: string): Promise<T | null> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (statusOf(err) !== 403) throw err instanceof TrackerError ? err : this.mapError(err, what);
+      const mapped = this.mapError(err, what);
+      if (mapped.kind !== 'auth') throw mapped; // a secondary rate limit answers 403 too
+      this.lastNeeds = describeAccepted(acceptedPermissionsOf(err));
+      return null;
+    }
+  }
+
+  /** Marks each check required or not when one does not pass (pr.followup_checks: required). */
+  private async withRequired(checks: PrCheck[], branch: string): Promise<PrCheck[]> {
+    if (this.opts.requiredChecks?.() === false || branch === '' || checks.every((c) => c.conclusion === null || PASSING.has(c.conclusion))) return checks;
+    const req = await this.required.of(branch);
+    this.requiredUnknown = req.kind === 'unknown' ? req.why : null;
+    return markRequired(checks, req);
+  }
+
   private async checkRuns(tally: Tally, sha: string): Promise<PrCheck[]> {
     // `filter=latest` (the default) already answers the most recent run per check; a re-run keeps its
     // name, so the newest (highest id) per app and name is kept in case an older one slips through.
     const raw = await this.pages(tally, 'reading check runs', 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { ref: sha, filter: 'latest' },
-      (d) => (isObj(d) && Array.isArray(d.check_runs) ? d.check_runs : null));
+      (d) => (isObj(d) && Array.isArray(d.check_runs) ? d.check_runs : null), true);
     const newest = new Map<string, PrCheck>();
     for (const r of raw) {
       if (!isObj(r) || typeof r.id !== 'number') continue;
