@@ -92,8 +92,8 @@ export class AppAuth implements GitHubAuth {
   async renew(rejected: string): Promise<string | null> {
     const c = this.current;
     if (c && c.token !== rejected && c.expiresAt - this.now() > REFRESH_MARGIN_MS) return c.token;
-    const next = await this.mint().catch(() => null);
-    return next !== null && next !== rejected ? next : null;
+    const next = await this.mint();
+    return next !== rejected ? next : null;
   }
 
   private mint(): Promise<string> {

@@ -150,8 +150,8 @@ export function commandAuth(opts: CommandAuthOptions): GitHubAuth {
     token: async () => (current && now() < current.refreshAt ? current.token : run()),
     renew: async (rejected) => {
       if (current && current.token !== rejected && now() < current.refreshAt) return current.token;
-      const next = await run().catch(() => null);
-      return next !== null && next !== rejected ? next : null;
+      const next = await run();
+      return next !== rejected ? next : null;
     },
   };
 }

@@ -23,7 +23,7 @@
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { staticAuth, type GitHubAuth } from './auth.js';
+import { AuthSourceError, staticAuth, type GitHubAuth } from './auth.js';
 import { API_VERSION, githubFetch, type TransportStats } from './transport.js';
 import { SecondaryBackoff, SecondaryLimitWait } from './secondary.js';
 
@@ -213,7 +213,8 @@ export function createOctokit(opts: GitHubClientOptions): GitHubClient {
         }
         if (statusOf(err) === 401 && !reauthed) {
           reauthed = true;
-          if ((await auth.renew(sentWith).catch(() => null)) !== null) continue;
+          // A source that cannot produce a token (a failing command, a refused App key) says why, not the 401.
+          if ((await auth.renew(sentWith).catch((e: unknown) => { if (e instanceof AuthSourceError) throw e; return null; })) !== null) continue;
         }
         const verdict = backoff.onError(err);
         if (verdict !== null) {

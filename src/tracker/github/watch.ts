@@ -83,6 +83,7 @@ export class PrWatch implements PrWatcher {
   private checkRunsRefused: { at: number; needs: string | null } | null = null;
   private actionsRefused: { at: number; needs: string | null } | null = null;
   private requiredUnknown: string | null = null;
+  private commitsRefused: string | null = null;
   /** What the last refused read's X-Accepted-GitHub-Permissions asked for. */
   private lastNeeds: string | null = null;
   private readonly required: RequiredChecks;
@@ -107,6 +108,7 @@ export class PrWatch implements PrWatcher {
       out.push(`check runs unreadable with this token (fine-grained tokens lack Checks${asked(this.checkRunsRefused)}): PR follow-through reads commit statuses, reviews and GitHub Actions runs instead; checks of other apps are not seen (a classic token with the repo scope, or a GitHub App with Checks: read, sees them)`);
     }
     if (this.actionsRefused) out.push(`GitHub Actions runs unreadable with this token too${asked(this.actionsRefused)}: grant it Actions: read, or a failing workflow never starts a follow-up`);
+    if (this.commitsRefused) out.push(`commits unreadable with this token (GitHub asks for ${this.commitsRefused}): who pushed to a PR branch is not named when a human takes over`);
     if (this.requiredUnknown) out.push(`required checks unknown (${this.requiredUnknown}): every failing check starts a follow-up (grant Contents: read and Metadata: read to act on required checks only)`);
     return out;
   }
@@ -314,6 +316,12 @@ export class PrWatch implements PrWatcher {
       // remembered) rather than fail the whole observation.
       const status = statusOf(err);
       if (status === 404 || status === 422) return { login: null, committer_email: null };
+      // A token without Contents: read (fine-grained): who pushed is unknown; whose head it is still comes
+      // from swarm's own record of its commits.
+      if (status === 403 && this.mapError(err, 'reading a commit').kind === 'auth') {
+        this.commitsRefused = describeAccepted(acceptedPermissionsOf(err)) ?? 'Contents: read';
+        return { login: null, committer_email: null };
+      }
       throw this.mapError(err, `reading commit ${sha.slice(0, 12)}`);
     }
     const d = isObj(data) ? data : {};
