@@ -133,5 +133,5 @@ export async function githubAuth(cfg: Workflow['config'], repo: { owner: string;
   if (creds.kind === 'command') return { auth: commandAuth({ command: creds.command, cwd: ctx.repoDir, env: ctx.env, onToken }), initial: '' };
   const { token, source } = await resolveGithubToken(cfg, ctx.env, { secrets });
   const reread = (rejected: string) => rereadGithubToken(cfg, ctx.env, rejected, { secrets });
-  return { auth: staticAuth(token, { describe: `${tokenKind(token)} from ${source}`, reread, onToken }), initial: token };
+  return { auth: staticAuth(token, { describe: `GitHub token from ${source} (${tokenKind(token)})`, reread, onToken }), initial: token };
 }

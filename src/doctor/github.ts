@@ -103,6 +103,10 @@ async function probeReads(gh: import('../tracker/github/client.js').GitHubClient
     out.push(pass('check runs', 'readable (PR follow-through sees every CI app)'));
     return out;
   } catch (err) {
+    if (statusOf(err) === 422 || statusOf(err) === 404) {
+      out.push(pass('check runs', `not probed: ${branch} has no commit yet`));
+      return out;
+    }
     if (statusOf(err) !== 403) {
       out.push(fail('check runs', mapped(err, 'reading check runs')));
       return out;
