@@ -142,7 +142,8 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   if (s.pause) {
     const until = s.pause.until ? `until ${shortTime(s.pause.until)} (${dur(s.pause.remaining_s ?? 0)} left)` : 'until `swarm resume`';
     out.push(p.yellow(p.bold(clip(`PAUSED (${s.pause.kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`, width))));
-    out.push(p.yellow(`  ${clip(s.pause.reason, width - 2)}`));
+    // The reason carries the fix (an auth pause names the permission to grant): wrapped, not clipped.
+    for (const line of wrap(s.pause.reason, width - 2)) out.push(p.yellow(`  ${line}`));
   }
 
   if (s.fleet) out.push('', ...renderFleet(s.fleet, (x) => clip(x, width), (x) => p.red(p.bold(x))));
