@@ -87,6 +87,8 @@ export class FakeGitHubState {
   isPrivate = false;
   /** Names the repository had before (renamed or transferred): they answer with redirects. */
   readonly formerNames: string[] = [];
+  /** The status a GET to a former name gets: 301 (what GitHub answers a renamed repository), or 307. */
+  renamedGetStatus: 301 | 307 = 301;
   /** Required status checks of the default branch: branch protection's contexts and rulesets' contexts. */
   required: { protection: string[] | null; rulesets: string[] } = { protection: null, rulesets: [] };
   apiBase = '';

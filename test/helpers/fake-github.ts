@@ -157,8 +157,12 @@ export interface FakeGitHub {
   grant(token: string, grants: Grants): void;
   /** Installation tokens minted so far (App mode). */
   readonly minted: readonly { token: string; at: number; expiresAt: number }[];
-  /** The repository is renamed (or transferred): the old name answers 301 to GETs, 307 to other methods. */
-  renameRepository(fullName: string): void;
+  /**
+   * The repository is renamed (or transferred): the old name answers 301 to GETs (`getStatus: 307` for a
+   * temporary redirect, which GitHub's "Follow redirects" guidance also asks clients to follow), 307 to
+   * other methods.
+   */
+  renameRepository(fullName: string, opts?: { getStatus?: 301 | 307 }): void;
   /** Required checks of the default branch: branch protection's contexts (null: unprotected) and rulesets'. */
   setRequiredChecks(req: { protection?: string[] | null; rulesets?: string[] }): void;
   /** Issue `n`'s sub-issues (numbers in this repository): `sub_issues_summary` counts them. */
@@ -351,7 +355,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       const rest = url.pathname.replace(/^\/repos\/[^/]+\/[^/]+/, '');
       const location = `${s.apiBase}/repositories/${target.s.repoId}${rest}${url.search}`;
       const get = method === 'GET' || method === 'HEAD';
-      return send(get ? 301 : 307, { message: get ? 'Moved Permanently' : 'Temporary Redirect', url: location, documentation_url: 'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects' }, { location });
+      const code = get ? target.s.renamedGetStatus : 307;
+      return send(code, { message: code === 301 ? 'Moved Permanently' : 'Temporary Redirect', url: location, documentation_url: 'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects' }, { location });
     }
     const refused = auth.gate(caller, method, target?.pathname ?? url.pathname, !(target?.s.isPrivate ?? s.isPrivate));
     if (refused) return send(refused.status, refused.body, { ...rateHeaders(), ...refused.headers });
@@ -416,7 +421,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     get minted() {
       return auth.minted;
     },
-    renameRepository: (fullName) => s.rename(fullName),
+    renameRepository: (fullName, o) => {
+      s.renamedGetStatus = o?.getStatus ?? 301;
+      s.rename(fullName);
+    },
     setRequiredChecks: (req) => {
       s.required = { protection: req.protection === undefined ? s.required.protection : req.protection, rulesets: req.rulesets ?? s.required.rulesets };
     },

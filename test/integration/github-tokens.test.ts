@@ -78,10 +78,10 @@ describe('a renamed repository', () => {
     const n = gh.addIssue({ title: 'x', labels: ['agent'] });
     const t = tracker();
     const view = (await t.fetch(String(n)))!;
-    gh.renameRepository('octo/widgets');
+    gh.renameRepository('octo/widgets', { getStatus: 307 }); // a temporary redirect is followed too
     gh.clearRequests();
     await t.show(view, { mark: 'running', sticky: null, pr: null });
-    expect(log()).toEqual([`POST /repos/acme/widgets/issues/${n}/labels 307`, 'GET /repos/acme/widgets 301', 'GET /repositories/1296269 200', `POST /repos/octo/widgets/issues/${n}/labels 200`]);
+    expect(log()).toEqual([`POST /repos/acme/widgets/issues/${n}/labels 307`, 'GET /repos/acme/widgets 307', 'GET /repositories/1296269 200', `POST /repos/octo/widgets/issues/${n}/labels 200`]);
   });
 });
 

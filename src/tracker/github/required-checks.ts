@@ -12,6 +12,8 @@
 // failing check counts, said as a note: a follow-up too many beats a failure silently ignored.
 
 import { statusOf } from './errors.js';
+import { headersOf } from './client.js';
+import { saysSecondary } from './secondary.js';
 
 export type Requirement =
   | { kind: 'known'; names: ReadonlySet<string> }
@@ -70,15 +72,20 @@ export class RequiredChecks {
   }
 }
 
-/** 404: nothing there (a branch gone, GitHub Enterprise without rulesets); 401/403: not readable; else thrown. */
+/**
+ * 404: nothing there (a branch gone, GitHub Enterprise without rulesets); 401/403: not readable with this
+ * token. Anything else (no answer, a 5xx, a rate limit) is thrown: the watch tries again later, and nothing
+ * wrong is remembered for TTL_MS.
+ */
 function skipOrRefuse(err: unknown, what: string, refused: string[]): void {
   const status = statusOf(err);
   if (status === 404) return;
-  if (status === 401 || status === 403) {
+  const limited = saysSecondary(err) || headersOf(err)['retry-after'] !== undefined || headersOf(err)['x-ratelimit-remaining'] === '0';
+  if ((status === 401 || status === 403) && !limited) {
     refused.push(what);
     return;
   }
-  refused.push(`${what} (GitHub answered ${status ?? 'nothing'})`);
+  throw err;
 }
 
 /** The checks marked required or not; unchanged (required: null) when the requirement is unknown or none. */
