@@ -47,8 +47,9 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
   const github = async (apiUrl: string) => {
     const { createGitHubTracker } = await import('./tracker/github/tracker.js');
     const ghCfg = apiUrl === cfg.tracker.api_url ? cfg : { ...cfg, tracker: { ...cfg.tracker, api_url: apiUrl } };
+    // Credentials first (a missing token is the error to report), the repository once they are known.
+    const auth = await githubAuth(ghCfg, githubRepo, ctx, secrets);
     const repo = githubRepo();
-    const auth = await githubAuth(ghCfg, repo, ctx, secrets);
     return { gh: createGitHubTracker({ config: ghCfg, token: auth.initial, auth: auth.auth, repo }), slug: `${repo.owner}/${repo.name}` };
   };
 
@@ -116,7 +117,7 @@ export function githubApiUrl(host: string | undefined): string {
  * the documented order and read again after a 401. Every token handed out is a secret from then on:
  * masked in every sink and kept out of the agent's environment (`secrets`).
  */
-export async function githubAuth(cfg: Workflow['config'], repo: { owner: string; name: string }, ctx: Pick<ServiceContext, 'repoDir' | 'env'>, secrets: string[]) {
+export async function githubAuth(cfg: Workflow['config'], repoOf: () => { owner: string; name: string }, ctx: Pick<ServiceContext, 'repoDir' | 'env'>, secrets: string[]) {
   const { staticAuth, commandAuth } = await import('./tracker/github/auth.js');
   const { tokenKind } = await import('./tracker/github/permissions.js');
   const onToken = (t: string) => {
@@ -127,6 +128,7 @@ export async function githubAuth(cfg: Workflow['config'], repo: { owner: string;
   const apiUrl = cfg.tracker.api_url ?? 'https://api.github.com';
   if (creds.kind === 'app') {
     const { AppAuth } = await import('./tracker/github/app-auth.js');
+    const repo = repoOf();
     const auth = new AppAuth({ appId: creds.appId, privateKey: creds.privateKey, installationId: creds.installationId, repo: { owner: repo.owner, repo: repo.name }, apiUrl, onToken });
     return { auth, initial: '' };
   }

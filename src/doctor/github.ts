@@ -33,7 +33,7 @@ export async function checkGitHub(ctx: DoctorContext): Promise<CheckLine[]> {
   const ghCfg = { ...cfg, tracker: { ...cfg.tracker, api_url: apiUrl } };
   let auth;
   try {
-    auth = (await githubAuth(ghCfg, repo, ctx, [])).auth;
+    auth = (await githubAuth(ghCfg, () => repo, ctx, [])).auth;
     await auth.token(); // an App mints its installation token here; a command runs
   } catch (err) {
     return [fail('tracker token', message(err), 'export GITHUB_TOKEN=… (a token with Issues and Pull requests read/write), run `gh auth login`, or configure tracker.app_id + tracker.private_key (see the README)')];

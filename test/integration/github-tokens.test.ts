@@ -245,8 +245,8 @@ describe('a fine-grained token on a private repository', () => {
     expect(t.notes()).toEqual([
       expect.stringContaining('check runs unreadable with this token (fine-grained tokens lack Checks'),
       expect.stringMatching(/^GitHub Actions runs unreadable with this token too; GitHub asks for Actions: read: grant it Actions: read/),
-      'commits unreadable with this token (GitHub asks for Contents: read): who pushed to a PR branch is not named when a human takes over',
       expect.stringMatching(/^required checks unknown \(the token cannot read main's branch protection\)/),
+      'commits unreadable with this token (GitHub asks for Contents: read): who pushed to a PR branch is not named when a human takes over',
     ]);
     // The repository says the user may push; the token still may not write issues.
     expect((await t.checkAccess()).canPush).toBe(true);

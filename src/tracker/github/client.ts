@@ -169,8 +169,10 @@ export function createOctokit(opts: GitHubClientOptions): GitHubClient {
     rename(options);
     const method = String(options.method ?? 'GET').toUpperCase();
     const url = octokit.request.endpoint.parse(options as Parameters<typeof octokit.request.endpoint.parse>[0]).url;
+    // A secondary limit is in force: nothing is sent until it is over (sat out here when short).
     const wait = backoff.remainingSec();
-    if (wait > 0) throw new SecondaryLimitWait(wait, url);
+    if (wait > maxInlineSec) throw new SecondaryLimitWait(wait, url);
+    if (wait > 0) await new Promise((r) => setTimeout(r, backoff.remainingMs()));
     const key = method === 'GET' ? url : null;
     const cached = key !== null ? cache.get(key) : undefined;
     options.headers = { ...options.headers, 'x-github-api-version': API_VERSION, ...(cached ? { 'if-none-match': cached.etag } : {}) };

@@ -8,8 +8,9 @@
 // integration."
 //
 // So one backoff per client (per token): `retry-after` when GitHub sends it; otherwise 60 s, doubling with
-// every further limit before a success (capped). Until the wait is over no request is sent at all: the
-// client answers at once with a SecondaryLimitWait, which the adapters map to `rate_limited`.
+// every further limit before a success (capped). Until the wait is over no request is sent at all: a short
+// wait is sat out by every request that comes along meanwhile; a long one is answered at once with a
+// SecondaryLimitWait, which the adapters map to `rate_limited` (the loop pauses its tracker work).
 
 export interface SecondaryVerdict {
   /** Seconds to wait before the next request. */
@@ -60,6 +61,11 @@ export class SecondaryBackoff {
   remainingSec(): number {
     const left = this.until - this.now();
     return left > 0 ? Math.ceil(left / this.msPerSec) : 0;
+  }
+
+  /** Milliseconds left of the current wait, on the scale of the sleeps (0 when requests may go). */
+  remainingMs(): number {
+    return Math.max(0, this.until - this.now());
   }
 
   /** A request got through: the streak is over. */

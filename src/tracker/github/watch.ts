@@ -16,11 +16,8 @@
 // read per author at most every PERMISSION_TTL_MS (also conditional). Each further page of a list is one
 // more request. The ETag cache is the client's (shared, least recently used, 1,000 entries).
 //
-// A token that cannot read check runs (a fine-grained token: it has no Checks permission) gets a 403 on
-// the check-runs read; that is recorded once (notes(), shown by `swarm status` and `swarm doctor`) and the
-// GitHub Actions runs of the head are read instead (actions-runs.ts); the check-runs read is tried again an
-// hour later. When a check does not pass, the base branch's required checks are read (required-checks.ts,
-// cached) and every check marked required or not, for `pr.followup_checks`.
+// The head's checks — check runs, or the Actions runs for a token without Checks, the combined status and
+// which of them the base branch requires — are read by watch-ci.ts.
 //
 // Trust is the rule for trigger labels: the token's user or a collaborator whose base `permission` is
 // write or admin (people.ts). Swarm's own sticky status comment is left out of the comments.
@@ -29,8 +26,7 @@ import { isNotModified, type GitHubClient } from './client.js';
 import type { GitHubPeople } from './people.js';
 import { statusOf } from './errors.js';
 import { fetchCheckExcerpt } from './watch-logs.js';
-import { actionsChecks } from './actions-runs.js';
-import { markRequired, RequiredChecks } from './required-checks.js';
+import { CiReader } from './watch-ci.js';
 import { acceptedPermissionsOf, describeAccepted } from './permissions.js';
 import { findSticky } from '../sticky.js';
 import type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
@@ -38,9 +34,9 @@ import { TrackerError } from '../../errors.js';
 
 export type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
 
+export { SUMMARY_MAX_CHARS } from './watch-ci.js';
+
 const PAGE = 100;
-/** Check run summaries may run to 65,535 characters; a prompt needs the headline. */
-export const SUMMARY_MAX_CHARS = 2000;
 
 export interface PrWatchOptions {
   /** For log downloads (the pre-signed URL a job-log request redirects to). Default: global fetch. */
@@ -52,18 +48,12 @@ export interface PrWatchOptions {
   now?: () => number;
 }
 
-/** A read refused with 403 is tried again after this long (the token may have been replaced). */
-const REPROBE_MS = 60 * 60_000;
-/** Conclusions that need nothing: no required-checks read for them. */
-const PASSING = new Set(['success', 'neutral', 'skipped']);
-
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
 const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const login = (user: unknown): string | null => (isObj(user) && typeof user.login === 'string' ? user.login : null);
-const cap = (s: string): string => (s.length > SUMMARY_MAX_CHARS ? `${s.slice(0, SUMMARY_MAX_CHARS - 1)}…` : s);
 
 function malformed(what: string): TrackerError {
   return new TrackerError('unavailable', `GitHub returned an unexpected payload for ${what}`);
@@ -79,15 +69,9 @@ export class PrWatch implements PrWatcher {
   private readonly commits = new Map<string, PrHeadCommitter>();
   /** Per PR: the trusted flags of the last observation, so a permission change is never "unchanged". */
   private readonly trustSeen = new Map<number, string>();
-  /** When the check-runs read, and the Actions read in its place, were refused (403), and what GitHub asked for. */
-  private checkRunsRefused: { at: number; needs: string | null } | null = null;
-  private actionsRefused: { at: number; needs: string | null } | null = null;
-  private requiredUnknown: string | null = null;
+  /** What GitHub asked for when it refused a commit read (a token without Contents: read), or null. */
   private commitsRefused: string | null = null;
-  /** What the last refused read's X-Accepted-GitHub-Permissions asked for. */
-  private lastNeeds: string | null = null;
-  private readonly required: RequiredChecks;
-  private readonly now: () => number;
+  private readonly ci: CiReader;
 
   constructor(
     private readonly gh: GitHubClient,
@@ -96,21 +80,13 @@ export class PrWatch implements PrWatcher {
     private readonly mapError: (err: unknown, what: string) => TrackerError,
     private readonly opts: PrWatchOptions = {},
   ) {
-    this.now = opts.now ?? Date.now;
-    this.required = new RequiredChecks((route, params) => this.gh.request(route, { ...this.repo, ...params }), this.now);
+    this.ci = new CiReader(gh, repo, mapError, opts.now ?? Date.now, opts.requiredChecks);
   }
 
   /** What this token cannot read, each with the fix (see PrWatcher.notes). */
   notes(): string[] {
-    const out: string[] = [];
-    const asked = (r: { needs: string | null }) => (r.needs !== null ? `; GitHub asks for ${r.needs}` : '');
-    if (this.checkRunsRefused) {
-      out.push(`check runs unreadable with this token (fine-grained tokens lack Checks${asked(this.checkRunsRefused)}): PR follow-through reads commit statuses, reviews and GitHub Actions runs instead; checks of other apps are not seen (a classic token with the repo scope, or a GitHub App with Checks: read, sees them)`);
-    }
-    if (this.actionsRefused) out.push(`GitHub Actions runs unreadable with this token too${asked(this.actionsRefused)}: grant it Actions: read, or a failing workflow never starts a follow-up`);
-    if (this.commitsRefused) out.push(`commits unreadable with this token (GitHub asks for ${this.commitsRefused}): who pushed to a PR branch is not named when a human takes over`);
-    if (this.requiredUnknown) out.push(`required checks unknown (${this.requiredUnknown}): every failing check starts a follow-up (grant Contents: read and Metadata: read to act on required checks only)`);
-    return out;
+    const commits = this.commitsRefused !== null ? [`commits unreadable with this token (GitHub asks for ${this.commitsRefused}): who pushed to a PR branch is not named when a human takes over`] : [];
+    return [...this.ci.notes(), ...commits];
   }
 
   async observe(prNumber: number): Promise<PrObservation> {
@@ -127,9 +103,9 @@ export class PrWatch implements PrWatcher {
       const head_pushed_by = await this.headCommitter(tally, sha);
       return { ...base, unchanged: tally.sent === tally.notModified, checks: [], reviews: [], comments: [], head_pushed_by };
     }
-    const [runs, statuses, reviews, reviewComments, conversation, head_pushed_by] = await Promise.all([
-      this.ciChecks(tally, sha),
-      this.statuses(tally, sha),
+    const list = (what: string, route: string, params: Record<string, unknown>, pick: (d: unknown) => unknown[] | null, raw = false) => this.pages(tally, what, route, params, pick, raw);
+    const [headChecks, reviews, reviewComments, conversation, head_pushed_by] = await Promise.all([
+      this.ci.headChecks(list, sha),
       this.reviews(tally, prNumber),
       this.reviewComments(tally, prNumber),
       this.conversation(tally, prNumber),
@@ -140,7 +116,7 @@ export class PrWatch implements PrWatcher {
     const trustSame = this.trustSeen.get(prNumber) === trust;
     if (this.trustSeen.size >= 1000) this.trustSeen.clear();
     this.trustSeen.set(prNumber, trust);
-    const checks = await this.withRequired([...runs, ...statuses], baseBranch);
+    const checks = await this.ci.withRequired(headChecks, baseBranch);
     return { ...base, unchanged: tally.sent === tally.notModified && trustSame, checks, reviews, comments, head_pushed_by };
   }
 
@@ -173,82 +149,6 @@ export class PrWatch implements PrWatcher {
       all.push(...got);
       if (got.length < PAGE) return all;
     }
-  }
-
-  /** Check runs, or (for a token refused them) the GitHub Actions runs of the head; [] when neither is readable. */
-  private async ciChecks(tally: Tally, sha: string): Promise<PrCheck[]> {
-    const now = this.now();
-    if (this.checkRunsRefused === null || now - this.checkRunsRefused.at >= REPROBE_MS) {
-      const runs = await this.refusable(() => this.checkRuns(tally, sha), 'reading check runs');
-      if (runs !== null) {
-        this.checkRunsRefused = null;
-        return runs;
-      }
-      this.checkRunsRefused = { at: now, needs: this.lastNeeds };
-    }
-    if (this.actionsRefused !== null && now - this.actionsRefused.at < REPROBE_MS) return [];
-    const list = (what: string, route: string, params: Record<string, unknown>, pick: (d: unknown) => unknown[] | null) => this.pages(tally, what, route, params, pick, true);
-    const actions = await this.refusable(() => actionsChecks(list, sha), 'reading GitHub Actions runs');
-    this.actionsRefused = actions === null ? { at: now, needs: this.lastNeeds } : null;
-    return actions ?? [];
-  }
-
-  /** `fn`'s answer, or null when GitHub refused it with a 403 for want of a permission (rate limits are thrown). */
-  private async refusable<T>(fn: () => Promise<T>, what: string): Promise<T | null> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (statusOf(err) !== 403) throw err instanceof TrackerError ? err : this.mapError(err, what);
-      const mapped = this.mapError(err, what);
-      if (mapped.kind !== 'auth') throw mapped; // a secondary rate limit answers 403 too
-      this.lastNeeds = describeAccepted(acceptedPermissionsOf(err));
-      return null;
-    }
-  }
-
-  /** Marks each check required or not when one does not pass (pr.followup_checks: required). */
-  private async withRequired(checks: PrCheck[], branch: string): Promise<PrCheck[]> {
-    if (this.opts.requiredChecks?.() === false || branch === '' || checks.every((c) => c.conclusion === null || PASSING.has(c.conclusion))) return checks;
-    const req = await this.required.of(branch);
-    this.requiredUnknown = req.kind === 'unknown' ? req.why : null;
-    return markRequired(checks, req);
-  }
-
-  private async checkRuns(tally: Tally, sha: string): Promise<PrCheck[]> {
-    // `filter=latest` (the default) already answers the most recent run per check; a re-run keeps its
-    // name, so the newest (highest id) per app and name is kept in case an older one slips through.
-    const raw = await this.pages(tally, 'reading check runs', 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { ref: sha, filter: 'latest' },
-      (d) => (isObj(d) && Array.isArray(d.check_runs) ? d.check_runs : null), true);
-    const newest = new Map<string, PrCheck>();
-    for (const r of raw) {
-      if (!isObj(r) || typeof r.id !== 'number') continue;
-      const out = isObj(r.output) ? r.output : {};
-      const check: PrCheck = {
-        id: r.id, name: str(r.name), status: str(r.status), conclusion: strOrNull(r.conclusion),
-        summary: cap(str(out.summary) || str(out.title)), app: isObj(r.app) ? str(r.app.slug) : '',
-        details_url: strOrNull(r.details_url), source: 'check_run',
-      };
-      const key = `${check.app}\n${check.name}`;
-      const seen = newest.get(key);
-      if (!seen || seen.id < check.id) newest.set(key, check);
-    }
-    return [...newest.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
-  }
-
-  private async statuses(tally: Tally, sha: string): Promise<PrCheck[]> {
-    // The combined status holds the latest status per context (REST: repos/get-combined-status-for-ref).
-    const raw = await this.pages(tally, 'reading the commit status', 'GET /repos/{owner}/{repo}/commits/{ref}/status', { ref: sha },
-      (d) => (isObj(d) && Array.isArray(d.statuses) ? d.statuses : null));
-    const out: PrCheck[] = [];
-    for (const s of raw) {
-      if (!isObj(s) || typeof s.id !== 'number') continue;
-      const st = str(s.state);
-      out.push({
-        id: s.id, name: str(s.context), status: st === 'pending' ? 'pending' : 'completed', conclusion: st === 'pending' || st === '' ? null : st,
-        summary: cap(str(s.description)), app: '', details_url: strOrNull(s.target_url), source: 'status',
-      });
-    }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
   }
 
   private async reviews(tally: Tally, n: number): Promise<PrReview[]> {
