@@ -120,7 +120,7 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
   if (ts?.status === 'review' && f?.seen && inp.codeHost === 'github') return `PR follow-through: ${f.seen.decision} (watched every ${formatMs(config.pr.watch_interval)}; ${f.rounds} of ${config.pr.max_followups} follow-ups used)`;
   if (failing('handed_off')) return `nothing: the work was handed off${ts?.pr ? ` (${ts.pr.url})` : ''}; remove the ${config.tracker.review_label} label or run \`swarm retry ${t.key}\` to run it again`;
   if (pr) return `the next poll finds ${pr.url} and marks the ticket handed off without running an agent`;
-  const blocking = ['state', 'labels', 'exclude_labels', 'claimed_elsewhere', 'blockers'].map(failing).filter((c): c is ExplainCheck => c !== undefined);
+  const blocking = ['state', 'labels', 'exclude_labels', 'claimed_elsewhere', 'blockers', 'sub_issues'].map(failing).filter((c): c is ExplainCheck => c !== undefined);
   if (blocking.length > 0) return `not picked up while: ${blocking.map((c) => c.detail).join('; ')}`;
   const trust = failing('trust');
   if (trust) return `ignored every poll: ${trust.detail}`;

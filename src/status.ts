@@ -12,7 +12,9 @@ export interface Snapshot {
   generated_at: string;
   daemon: { running: boolean; pid: number | null; started_at: string | null; heartbeat_age_s: number | null; draining: boolean; config_error: string | null; max_concurrent: number | null;
     /** The tracker refuses the poll itself (Linear: too complex) and retrying cannot help. */
-    tracker_error: { message: string; since: string } | null };
+    tracker_error: { message: string; since: string } | null;
+    /** Standing problems with the code host, each naming its fix (a permission the token lacks, a moved repository). */
+    warnings: string[] };
   pause: (PauseState & { remaining_s: number | null }) | null;
   running: { ticket: string; key: string; title: string; model: string; attempt: number; max_attempts: number; failures: number; elapsed_s: number; last_event: string; cost_usd: number; branch: string }[];
   retry_queue: { ticket: string; key: string; title: string; due_at: string | null; due_in_s: number | null; reason: string; failures: number; next_model_hint: string; lane?: LaneName; waiting_because?: string }[];
@@ -45,6 +47,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       draining: alive && state.daemon?.draining === true,
       config_error: alive ? (state.daemon?.config_error ?? null) : null,
       tracker_error: alive ? refusal(state.daemon?.tracker_error, now) : null,
+      warnings: alive ? [...(state.daemon?.notes ?? [])] : [],
       max_concurrent: state.daemon?.max_concurrent ?? null,
     },
     pause: state.pause && (state.pause.until === null || Date.parse(state.pause.until) > now)
@@ -134,10 +137,15 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     out.push(p.red(p.bold(clip(`TRACKER REFUSES THE POLL since ${shortTime(d.tracker_error.since)} (not retried)`, width))));
     for (const line of wrap(d.tracker_error.message, width - 2)) out.push(p.red(`  ${line}`));
   }
+  for (const w of d.warnings ?? []) {
+    // The warning carries the fix: wrapped, not clipped.
+    const [first, ...rest] = wrap(`warning: ${w}`, width - 2);
+    out.push(p.yellow(first ?? ''), ...rest.map((l) => p.yellow(`  ${l}`)));
+  }
   if (s.pause) {
     const until = s.pause.until ? `until ${shortTime(s.pause.until)} (${dur(s.pause.remaining_s ?? 0)} left)` : 'until `swarm resume`';
     out.push(p.yellow(p.bold(clip(`PAUSED (${s.pause.kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`, width))));
-    // The reason carries the fix (a login to renew, a config file to repair): wrapped, not clipped.
+    // The reason carries the fix (a login to renew, a config file to repair, a permission to grant): wrapped, not clipped.
     for (const line of wrap(s.pause.reason, width - 2)) out.push(p.yellow(`  ${line}`));
   }
 

@@ -81,6 +81,11 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     // Optional keys stay absent when unset (defaults live where they are used).
     request_timeout: t.duration('request_timeout', 30_000),
     allowed_authors: t.list('allowed_authors', []),
+    app_id: t.strOrNull('app_id'),
+    private_key: t.strOrNull('private_key'),
+    installation_id: t.intOrNull('installation_id', 1, Number.MAX_SAFE_INTEGER),
+    token_command: t.strOrNull('token_command'),
+    claim_parents: t.bool('claim_parents', false),
     api_key: t.strOrNull('api_key'),
     team: t.strOrNull('team'),
     project: t.strOrNull('project'),
@@ -98,11 +103,25 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
         `the candidates query above 10,000 complexity points at a larger page; lower it (the default ${LINEAR_DEFAULT_PAGE_SIZE} costs about 3,700)`,
     );
   }
+  checkGithubAuth(r, tracker);
   if (kind === 'linear' && tracker.team === null) {
     throw new ConfigError(`${r.file}: tracker.team is required when tracker.kind is linear (the team key, e.g. ENG)`);
   }
   t.finish();
   return tracker;
+}
+
+/** One way to authenticate to GitHub: an App (id + key), a token command, or a token. */
+function checkGithubAuth(r: Reader, t: Config['tracker']): void {
+  const app = t.app_id != null || t.private_key != null;
+  if (app && (t.app_id == null || t.private_key == null)) {
+    const missing = t.app_id == null ? 'tracker.app_id' : 'tracker.private_key';
+    throw new ConfigError(`${r.file}: ${missing} is missing: GitHub App authentication needs both tracker.app_id and tracker.private_key (a path to the App's .pem key, or $VAR holding it)`);
+  }
+  if (t.app_id != null && !/^(\d+|Iv[0-9A-Za-z.]+)$/.test(t.app_id)) r.fail('tracker.app_id', "the App's numeric id (or its client id, Iv…), from the App's settings page", t.app_id);
+  if (t.installation_id != null && !app) throw new ConfigError(`${r.file}: tracker.installation_id is set but tracker.app_id is not: it only applies to GitHub App authentication`);
+  const ways = [app ? 'tracker.app_id' : null, t.token_command != null ? 'tracker.token_command' : null, t.token != null ? 'tracker.token' : null].filter((x) => x !== null);
+  if (ways.length > 1) throw new ConfigError(`${r.file}: ${ways.join(' and ')} are both set: choose one way to authenticate to GitHub and remove the other`);
 }
 
 function readWorkspace(r: Reader, root: Section): Config['workspace'] {
@@ -160,6 +179,7 @@ function readPr(root: Section): Config['pr'] {
     max_followups: pr.int('max_followups', 3, 0),
     needs_human_label: pr.str('needs_human_label', 'agent:needs-human', { nonEmpty: true }),
     log_excerpt_bytes: pr.int('log_excerpt_bytes', 4000, 0, 100_000),
+    followup_checks: pr.oneOf('followup_checks', 'required', ['required', 'all'] as const),
   };
   pr.finish();
   return out;
@@ -260,6 +280,8 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     r.warnings.push(`${ctx.file}: server.insecure is true: the API on ${config.server.host} is served over plain HTTP (its bearer token crosses the network in clear)`);
   }
   for (const v of [tracker.token, tracker.api_key, config.notify.webhook_url]) if (v) secrets.push(v);
+  // A private key given inline (from $VAR) is a secret; a path is read (and registered) by the credentials.
+  if (tracker.private_key && tracker.private_key.includes('PRIVATE KEY')) secrets.push(tracker.private_key);
   // Well-known credential variables are secrets whether or not this tracker reads them: masked in every
   // sink, as they are already never inherited by the agent (env.ts).
   for (const name of SCRUBBED_NAMES) {

@@ -31,6 +31,19 @@ export interface TrackerConfig {
   /** Per-request timeout for the tracker's HTTP API in ms (`tracker.request_timeout`, default 30 s). */
   request_timeout: number;
   allowed_authors: string[];
+  /**
+   * GitHub App authentication: the App's id (`tracker.app_id`) and private key (`tracker.private_key`: a
+   * path to the .pem file, or `$ENV` holding the PEM text); installation tokens are minted and refreshed.
+   * null → a token (tracker.token, tracker.token_command, GITHUB_TOKEN, GH_TOKEN, `gh auth token`).
+   */
+  app_id?: string | null;
+  private_key?: string | null;
+  /** The App's installation on the repository; null → found with GET /repos/{owner}/{repo}/installation. */
+  installation_id?: number | null;
+  /** A shell command printing a token (or JSON {token, expires_at}); run again before expiry and after a 401. */
+  token_command?: string | null;
+  /** Claim an issue that has open sub-issues (`sub_issues_summary`); false (default): it waits for them. */
+  claim_parents?: boolean;
   // linear
   api_key: string | null;
   team: string | null;
@@ -105,6 +118,12 @@ export interface Config {
     needs_human_label: string;
     /** At most this many bytes of a failed check's log go into the follow-up prompt. */
     log_excerpt_bytes: number;
+    /**
+     * Which failing checks start a follow-up: `required` (default) — the base branch's required checks
+     * (branch protection and rulesets), every check when the branch requires none or swarm cannot read
+     * which it requires; `all` — every check.
+     */
+    followup_checks?: 'required' | 'all';
   };
   /**
    * tls: PEM certificate chain and private key files (relative to the repository root) → HTTPS.

@@ -6,17 +6,17 @@ import { dirname, resolve } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import { resolveGithubToken, resolveLinearKey } from '../config/credentials.js';
 import { rootBypassCheck } from '../agent/args.js';
-import { originUrl, parseGitHubRemote, remoteHeadBranch } from '../workspace/git.js';
+import { originUrl, remoteHeadBranch } from '../workspace/git.js';
 import { findExecutable } from '../commands/common.js';
 
 export interface CheckLine {
   ok: boolean;
+  /** Passes, but something is missing the operator should know of (printed as a warning, not counted as failed). */
+  warn?: boolean;
   name: string;
   detail: string;
   /** What to do about a failure (or a note on a pass). */
   fix?: string;
-  /** A pass that needs attention (shown with "!"; the exit code stays 0). */
-  warn?: boolean;
 }
 
 export interface DoctorContext {
@@ -75,7 +75,7 @@ export async function checkTracker(ctx: DoctorContext): Promise<CheckLine[]> {
   try {
     switch (cfg.tracker.kind) {
       case 'github':
-        return await checkGitHub(ctx);
+        return await (await import('./github.js')).checkGitHub(ctx);
       case 'linear':
         return await checkLinear(ctx);
       case 'local': {
@@ -88,54 +88,6 @@ export async function checkTracker(ctx: DoctorContext): Promise<CheckLine[]> {
   } catch (err) {
     return [fail('tracker', message(err))];
   }
-}
-
-async function checkGitHub(ctx: DoctorContext): Promise<CheckLine[]> {
-  const cfg = ctx.wf.config;
-  let cred;
-  try {
-    cred = await resolveGithubToken(cfg, ctx.env, { timeoutMs: ctx.timeoutMs });
-  } catch (err) {
-    return [fail('tracker token', message(err), 'export GITHUB_TOKEN=… (a token with Issues and Pull requests write access) or run `gh auth login`')];
-  }
-  const out = [pass('tracker token', `GitHub token from ${cred.source}`)];
-  let repo: { owner: string; name: string } | null = null;
-  if (cfg.tracker.repo) {
-    const [owner, name] = cfg.tracker.repo.split('/');
-    repo = { owner: owner!, name: name! };
-  } else {
-    const origin = await originUrl(ctx.repoDir).catch(() => null);
-    repo = origin ? parseGitHubRemote(origin) : null;
-  }
-  if (!repo) return [...out, fail('repository access', 'tracker.repo is not set and origin is not a GitHub URL', 'set tracker.repo: owner/name in WORKFLOW.md')];
-  const slug = `${repo.owner}/${repo.name}`;
-  const { createGitHubTracker } = await import('../tracker/github/tracker.js');
-  const { createOctokit } = await import('../tracker/github/client.js');
-  const apiUrl = cfg.tracker.api_url ?? 'https://api.github.com';
-  const gh = createGitHubTracker({ config: cfg, token: cred.token, repo, octokit: createOctokit({ token: cred.token, apiUrl, throttle: false, retries: 1, timeoutMs: ctx.timeoutMs ?? 30_000 }) });
-  try {
-    const access = await gh.checkAccess();
-    if (access.canPush === false) out.push(fail('repository access', `${slug} is readable as ${access.login ?? 'this token'} but the token cannot write to it`, 'swarm needs write access (labels, comments, pull requests): use a token with Issues and Pull requests read/write'));
-    else out.push(pass('repository access', `${slug} as ${access.login ?? 'an app token'} (default branch ${access.defaultBranch})`));
-  } catch (err) {
-    return [...out, fail('repository access', message(err), 'check the token, its expiry and that it may access ' + slug)];
-  }
-  const tr = cfg.tracker;
-  const wanted = [...new Set([...tr.labels, tr.running_label, tr.review_label, tr.failed_label])];
-  const client = createOctokit({ token: cred.token, apiUrl, throttle: false, retries: 1, timeoutMs: ctx.timeoutMs ?? 30_000 });
-  try {
-    const labels = await client.paginate('GET /repos/{owner}/{repo}/labels', { owner: repo.owner, repo: repo.name, per_page: 100 });
-    const have = new Set(labels.map((l) => String((l as { name?: unknown }).name).toLowerCase()));
-    const missing = wanted.filter((l) => !have.has(l.toLowerCase()));
-    if (missing.length === 0) out.push(pass('labels', `${wanted.join(', ')} exist`));
-    else if (ctx.fix) {
-      const created = await gh.ensureLabels(missing);
-      out.push(pass('labels', `created ${created.join(', ') || 'nothing (they appeared meanwhile)'}`));
-    } else out.push(fail('labels', `missing on ${slug}: ${missing.join(', ')}`, 'run `swarm doctor --fix` to create them'));
-  } catch (err) {
-    out.push(fail('labels', `cannot list labels: ${message(err)}`));
-  }
-  return out;
 }
 
 async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {

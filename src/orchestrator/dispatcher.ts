@@ -9,7 +9,8 @@ import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
 import { hostname } from 'node:os';
-import { claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
+import { claim, dropClaim, finish, handOffFound, hold, interrupt, pause, spawned, start, canaryDone } from '../state/lifecycle.js';
+import { TrackerError } from '../errors.js';
 import { startFollowup, type FollowupStart } from './followup-start.js';
 import { terminateGroup } from '../agent/procs.js';
 import { orphanIsOurs } from './recovery.js';
@@ -128,6 +129,7 @@ export class Dispatcher {
       }
       this.untrusted.delete(fresh.key);
     } catch (err) {
+      if (await this.refused(err, t.identifier)) return false;
       rt.log.warn(`could not re-read before claiming: ${(err as Error).message}`, t.identifier);
       return false;
     }
@@ -158,9 +160,25 @@ export class Dispatcher {
     if (!(await this.d.sync.sync(key, fresh))) {
       // The tracker did not take the claim: drop it (the next poll's reconcile tidies the tracker up).
       await ledger.commit(dropClaim(ledger.ticket(key)!, 'claim_failed', 'the tracker did not take the claim', rt.now()));
+      await this.refused(this.d.sync.failure(key), fresh.identifier);
       return false;
     }
     this.dispatch(fresh);
+    return true;
+  }
+
+  /**
+   * The tracker refused a claim for want of a permission (403) or credentials: no later claim can work
+   * either, so dispatch pauses until an operator acts, and the pause says what to grant (the message names
+   * the permission GitHub asked for). True when it paused.
+   */
+  private async refused(err: unknown, ticket: string): Promise<boolean> {
+    if (!(err instanceof TrackerError) || err.kind !== 'auth') return false;
+    const { rt, ledger } = this.d;
+    if (ledger.state.pause?.kind !== 'auth') {
+      const reason = `claiming ${ticket}: ${err.message}; fix it, then \`swarm resume\``;
+      await ledger.commit(pause({ kind: 'auth', reason, until: null, limit_type: null }, rt.now()));
+    }
     return true;
   }
 

@@ -136,7 +136,8 @@ export class PrFollower {
     const decision = decideFollowup(ts, obs, { config: cfg, budgetStop: budgetStop(cfg, ledger.state, ts) });
     const now = rt.now();
     const waitWhy = decision.act === 'followup' ? this.startBlocked(canStart) : null;
-    ledger.noteWatch(ts.key, { at: new Date(now).toISOString(), head_sha: obs.head_sha, checks: checkSummary(obs), decision: waitWhy ? `${decision.why} — waiting: ${waitWhy}` : decision.why });
+    const human = decision.act === 'none' && decision.human ? { human: decision.human } : {};
+    ledger.noteWatch(ts.key, { at: new Date(now).toISOString(), head_sha: obs.head_sha, checks: checkSummary(obs, cfg), decision: waitWhy ? `${decision.why} — waiting: ${waitWhy}` : decision.why, ...human });
     switch (decision.act) {
       case 'none':
         return;
@@ -165,7 +166,7 @@ export class PrFollower {
     // Logs are fetched only now, for a failure that will be acted on, and capped.
     for (const [i, c] of d.failing.entries()) {
       let excerpt = '';
-      if (c.source === 'check_run' && i < MAX_LOGS) excerpt = await watch.logExcerpt(c, bytes).catch(() => '');
+      if ((c.source === 'check_run' || c.source === 'actions_job') && i < MAX_LOGS) excerpt = await watch.logExcerpt(c, bytes).catch(() => '');
       checks.push({ name: c.name, conclusion: c.conclusion ?? '', summary: c.summary, log_excerpt: excerpt });
     }
     await this.d.work.startFollowup(ts.key, { pr: obs.number, kind: d.kind, head_sha: d.head_sha, triggers: d.triggers, checks, comments: d.comments });

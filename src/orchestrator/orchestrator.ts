@@ -125,6 +125,7 @@ export class Orchestrator {
       return Number.NaN; // unknown, not "nothing eligible": --until-idle must not exit on a failed poll
     }
     this.lastTickets = tickets;
+    this.noteCodeHost();
     const mark = this.sync.mark();
     await reconcile({ rt: this.rt, ledger: this.ledger, sync: this.sync, settings: this.settings, running: this.work.running }, tickets);
     if (this.draining || this.stopped) return 0;
@@ -267,6 +268,18 @@ export class Orchestrator {
     this.rt.log.setSecrets([...this.services.secrets, ...workflow.secrets]);
   }
 
+  /**
+   * The code host's standing problems (a permission the token lacks, a repository that moved): each logged
+   * once when it appears, and kept in state.json for `swarm status` while it lasts.
+   */
+  private noteCodeHost(): void {
+    const d = this.state.daemon;
+    const notes = this.services.codeHost.notes?.() ?? [];
+    const before = d?.notes ?? [];
+    for (const n of notes) if (!before.includes(n)) this.rt.log.warn(n);
+    if (d && JSON.stringify(before) !== JSON.stringify(notes)) d.notes = notes;
+  }
+
   private async trackerTrouble(err: unknown): Promise<void> {
     const now = this.rt.now();
     const message = err instanceof Error ? err.message : String(err);
@@ -297,6 +310,7 @@ export class Orchestrator {
 function serviceKey(wf: Workflow): string {
   const c = wf.config;
   // Linear resolves state and label ids at startup, so any tracker change rebuilds it.
-  const tracker = c.tracker.kind === 'linear' ? c.tracker : [c.tracker.kind, c.tracker.api_url, c.tracker.repo, c.tracker.token, c.tracker.path];
+  const t = c.tracker;
+  const tracker = t.kind === 'linear' ? t : [t.kind, t.api_url, t.repo, t.token, t.path, t.app_id, t.private_key, t.installation_id, t.token_command];
   return JSON.stringify([tracker, c.workspace, c.hooks, c.pr]);
 }

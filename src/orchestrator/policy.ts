@@ -13,7 +13,7 @@ import { isAuthKind } from '../agent/auth-kinds.js';
 import { MIN_BUDGET_USD } from '../agent/limits.js';
 
 export interface RuleCheck {
-  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
+  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
   pass: boolean;
   detail: string;
 }
@@ -56,6 +56,13 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   const whose = holder !== null ? `held by daemon ${holder} (fleet)` : `carries ${tr.running_label} but this daemon has no claim on it (another daemon, or a human)`;
   checks.push({ rule: 'claimed_elsewhere', pass: !elsewhere, detail: elsewhere ? whose : 'not claimed by anyone else' });
   checks.push({ rule: 'blockers', pass: t.blockers.length === 0, detail: t.blockers.length === 0 ? 'no open blockers' : `blocked by ${t.blockers.join(', ')}` });
+  const sub = t.sub_issues;
+  if (sub && sub.total > 0) {
+    // A parent is the sum of its sub-issues: it waits for them, unless the operator lets parents be claimed.
+    const held = sub.open > 0 && tr.claim_parents !== true;
+    const counts = `${sub.open} of ${sub.total} sub-issue${sub.total === 1 ? '' : 's'} open`;
+    checks.push({ rule: 'sub_issues', pass: !held, detail: held ? `has open sub-issues (${counts}): it waits for them (tracker.claim_parents: true claims parents anyway)` : sub.open > 0 ? `has open sub-issues (${counts}); tracker.claim_parents is true` : `its ${sub.total} sub-issue${sub.total === 1 ? ' is' : 's are'} closed` });
+  }
   const failed = ts?.status === 'failed';
   const attemptsLeft = ctx.config.agent.max_attempts - (ts?.failures ?? 0);
   checks.push({

@@ -119,6 +119,8 @@ export interface FollowupSeen {
   checks: string;
   /** What the watcher decided, in one sentence: why a follow-up did or did not happen. */
   decision: string;
+  /** A check only a person can clear (stale, action_required): what waits for them. Absent otherwise. */
+  human?: string;
 }
 
 export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker';
@@ -159,6 +161,11 @@ export interface DaemonInfo {
    * it: `swarm status` shows it until `until`, which every refused poll pushes forward.
    */
   tracker_error?: { message: string; since: string; until: string } | null;
+  /**
+   * Standing problems with the code host, each a sentence naming the fix (a permission the token lacks, a
+   * repository that moved): refreshed every poll, shown by `swarm status`.
+   */
+  notes?: string[];
 }
 
 export interface SwarmState {

@@ -34,6 +34,11 @@ export interface Ticket {
   blockers: string[];
   /** Tracker-suggested branch name (Linear's branchName), used under branch_prefix when present. */
   branch_hint: string | null;
+  /**
+   * Sub-issues (GitHub's `sub_issues_summary`): how many there are and how many are still open. A parent
+   * with open sub-issues waits for them unless tracker.claim_parents is true. Absent: none, or not known.
+   */
+  sub_issues?: { open: number; total: number } | null;
 }
 
 export interface PullRequest {
@@ -122,6 +127,11 @@ export interface CodeHost {
   openPullRequest(req: OpenPullRequest): Promise<PullRequest>;
   /** PR follow-through: checks, reviews and comments of a PR (GitHub); absent where there are no PRs (local). */
   readonly watch?: import('./pr-watch.js').PrWatcher;
+  /**
+   * Standing problems with the code host an operator should know of — a permission the token lacks, a
+   * repository that moved — each one sentence naming the fix (`swarm status`, `swarm doctor`).
+   */
+  notes?(): string[];
 }
 
 

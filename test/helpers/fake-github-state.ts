@@ -19,6 +19,8 @@ export interface FakeIssue {
   /** True for the issue-space item of a pull request. */
   isPull: boolean;
   blockedBy: number[];
+  /** Sub-issues (numbers in this repository), for `sub_issues_summary`. */
+  subIssues: number[];
 }
 
 export interface FakePull {
@@ -81,14 +83,22 @@ export class FakeGitHubState {
   readonly transferred = new Map<number, { repoId: number; number: number }>();
   /** Render issue_dependencies_summary (GitHub and GHES ≥ 3.19); false for an older GitHub Enterprise. */
   dependencies = true;
+  /** A private repository: a fine-grained token's reads need their permission (public ones do not). */
+  isPrivate = false;
+  /** Names the repository had before (renamed or transferred): they answer with redirects. */
+  readonly formerNames: string[] = [];
+  /** The status a GET to a former name gets: 301 (what GitHub answers a renamed repository), or 307. */
+  renamedGetStatus: 301 | 307 = 301;
+  /** Required status checks of the default branch: branch protection's contexts and rulesets' contexts. */
+  required: { protection: string[] | null; rulesets: string[] } = { protection: null, rulesets: [] };
   apiBase = '';
   private nextNumber = 1;
   private nextId = 1000;
   private clock = Date.parse('2024-01-01T00:00:00Z');
 
   constructor(
-    readonly owner: string,
-    readonly repo: string,
+    public owner: string,
+    public repo: string,
     readonly defaultBranch: string,
     readonly tokenUser: string,
     readonly defaultUser: string,
@@ -145,6 +155,7 @@ export class FakeGitHubState {
       closed_at: null,
       isPull: input.isPull ?? false,
       blockedBy: [],
+      subIssues: [],
     };
     this.items.set(it.number, it);
     this.setLabels(it.number, input.labels ?? [], input.labeledBy ?? it.user);
@@ -271,6 +282,7 @@ export class FakeGitHubState {
       updated_at: it.updated_at,
       closed_at: it.closed_at,
       ...(this.dependencies ? { issue_dependencies_summary: this.dependencySummary(it) } : {}),
+      sub_issues_summary: this.subIssueSummary(it),
       url: `${repoUrl}/issues/${it.number}`,
       repository_url: repoUrl,
       html_url: `https://github.com/${this.fullName}/${kind}/${it.number}`,
@@ -295,6 +307,22 @@ export class FakeGitHubState {
       blocking: blocking.filter((b) => b.state === 'open').length,
       total_blocking: blocking.length,
     };
+  }
+
+  /**
+   * `sub_issues_summary` {total, completed, percent_completed} on every issue object (REST description,
+   * schema issue; GitHub's sub-issues, 2025): completed counts the closed sub-issues.
+   */
+  subIssueSummary(it: FakeIssue) {
+    const subs = it.subIssues.map((n) => this.items.get(n)).filter((x): x is FakeIssue => x !== undefined);
+    const completed = subs.filter((x) => x.state === 'closed').length;
+    return { total: subs.length, completed, percent_completed: subs.length === 0 ? 0 : Math.floor((completed * 100) / subs.length) };
+  }
+
+  /** The repository answers to `fullName` from now on; its old name redirects (fake-github.ts). */
+  rename(fullName: string): void {
+    this.formerNames.push(this.fullName);
+    [this.owner, this.repo] = fullName.split('/') as [string, string];
   }
 
   pullJson(p: FakePull, sha: { head: string; base: string }) {

@@ -41,7 +41,7 @@ async function createLabels(names: string[]) {
   }
 }
 
-const ALL = ['agent', 'agent:running', 'agent:review', 'agent:failed'];
+const ALL = ['agent', 'agent:running', 'agent:review', 'agent:failed', 'agent:needs-human'];
 
 describe('swarm doctor', () => {
   it('healthy setup: every check passes, exit 0', async () => {
@@ -64,11 +64,11 @@ describe('swarm doctor', () => {
     await createLabels(['agent', 'agent:running', 'agent:review']);
     const x = io();
     expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, x)).toBe(1);
-    expect(x.out()).toMatch(/✗ labels: missing on acme\/widgets: agent:failed\n {4}fix: run `swarm doctor --fix`/);
+    expect(x.out()).toMatch(/✗ labels: missing on acme\/widgets: agent:failed, agent:needs-human\n {4}fix: run `swarm doctor --fix`/);
     expect(gh.repoLabels).not.toContain('agent:failed');
     const y = io();
     expect(await doctorCommand({ fix: true, isRoot: false, minFreeBytes: 1 }, y)).toBe(0);
-    expect(y.out()).toContain('✓ labels: created agent:failed');
+    expect(y.out()).toContain('✓ labels: created agent:failed, agent:needs-human');
     expect(gh.repoLabels).toContain('agent:failed');
     expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, io())).toBe(0);
   });

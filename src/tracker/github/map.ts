@@ -23,6 +23,11 @@ export interface GhIssue {
    * open and closed ones. null when the server does not send it (GitHub Enterprise before 3.19).
    */
   dependencies: { blockedBy: number; totalBlockedBy: number } | null;
+  /**
+   * GitHub's `sub_issues_summary` {total, completed, percent_completed} (REST description, schema issue):
+   * sub-issues and how many of them are closed. null when the server does not send it.
+   */
+  subIssues: { total: number; completed: number } | null;
 }
 
 export interface GhComment {
@@ -68,7 +73,14 @@ export function parseIssue(raw: unknown): GhIssue {
     isPull: 'pull_request' in raw && raw.pull_request != null,
     repositoryUrl: typeof raw.repository_url === 'string' ? raw.repository_url : null,
     dependencies: dependencySummary(raw.issue_dependencies_summary),
+    subIssues: subIssueSummary(raw.sub_issues_summary),
   };
+}
+
+function subIssueSummary(raw: unknown): GhIssue['subIssues'] {
+  if (!isObj(raw) || typeof raw.total !== 'number' || raw.total <= 0) return null;
+  const completed = typeof raw.completed === 'number' ? Math.min(Math.max(0, raw.completed), raw.total) : 0;
+  return { total: raw.total, completed };
 }
 
 function dependencySummary(raw: unknown): GhIssue['dependencies'] {
@@ -122,6 +134,7 @@ export function toTicket(issue: GhIssue, blockers: readonly string[]): Ticket {
     updated_at: issue.updated_at,
     blockers: [...blockers],
     branch_hint: null,
+    ...(issue.subIssues ? { sub_issues: { open: issue.subIssues.total - issue.subIssues.completed, total: issue.subIssues.total } } : {}),
   };
 }
 

@@ -42,10 +42,19 @@ export class GitHubPeople {
     private readonly repo: { owner: string; repo: string },
     private readonly mapError: (err: unknown, what: string) => TrackerError,
     private readonly now: () => number = Date.now,
+    /** The login when the auth source knows it (a GitHub App: `<slug>[bot]`, since /user answers it 403). */
+    private readonly knownLogin?: () => Promise<string | null>,
   ) {}
 
-  /** The token's login; null for tokens that cannot read /user (GitHub App installation tokens). */
+  /** The token's login; null for tokens that cannot read /user and whose source says nothing else. */
   selfLogin(): Promise<string | null> {
+    if (this.knownLogin) {
+      this.self ??= this.knownLogin().catch((err: unknown) => {
+        this.self = null;
+        throw this.mapError(err, 'reading who the GitHub App is');
+      });
+      return this.self;
+    }
     this.self ??= this.gh.request('GET /user').then(
       (res) => (typeof res.data.login === 'string' ? res.data.login : null),
       (err: unknown) => {

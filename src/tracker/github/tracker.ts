@@ -9,6 +9,7 @@ import type { Config } from '../../config/types.js';
 import type { Env } from '../../config/fields.js';
 import { rereadGithubToken } from '../../config/credentials.js';
 import { createOctokit, isNotModified, type GitHubClient } from './client.js';
+import { staticAuth, type GitHubAuth } from './auth.js';
 import { mapGitHubError, statusOf } from './errors.js';
 import { isRepository, parseIssue, parseIssueList, toTicket, type GhIssue } from './map.js';
 import { GitHubBlockers } from './blockers.js';
@@ -25,6 +26,8 @@ export interface GitHubTrackerOptions {
   repo: { owner: string; name: string };
   /** Defaults to createOctokit with throttling on, 3 retries, against tracker.api_url. */
   octokit?: GitHubClient;
+  /** Where the token of each request comes from (default: `token`, read again after a 401 when `env` is given). */
+  auth?: GitHubAuth;
   now?: () => Date;
   /**
    * The environment the token came from. With it (and no `octokit`), a 401 makes the adapter read the token
@@ -39,8 +42,10 @@ export interface GitHubTrackerOptions {
 }
 
 export interface AccessCheck {
-  /** The token's user; null for tokens that cannot read /user (GitHub App installation tokens). */
+  /** The token's user (an App: `<slug>[bot]`); null for tokens that cannot read /user and say nothing else. */
   login: string | null;
+  /** Whether the repository is private (GitHub then refuses what a token may not read, instead of serving it as public). */
+  private: boolean | null;
   defaultBranch: string;
   /** Whether the token may push (null when GitHub did not say). */
   canPush: boolean | null;
@@ -53,8 +58,11 @@ export class GitHubTracker implements Tracker, CodeHost {
   private config: Config;
   private readonly gh: GitHubClient;
   private token: string;
-  private readonly owner: string;
-  private readonly name: string;
+  private owner: string;
+  private name: string;
+  /** The configured owner/name when GitHub said the repository now lives elsewhere. */
+  private movedFrom: string | null = null;
+  readonly auth: GitHubAuth;
   private readonly now: () => Date;
   private readonly people: GitHubPeople;
   private readonly trustCache = new Map<string, { at: number; verdict: TrustVerdict }>();
@@ -74,24 +82,24 @@ export class GitHubTracker implements Tracker, CodeHost {
     this.owner = opts.repo.owner;
     this.name = opts.repo.name;
     this.now = opts.now ?? (() => new Date());
+    this.auth = opts.auth ?? staticAuth(opts.token, opts.env ? { reread: (rejected) => this.reauth(rejected, opts) } : {});
     this.gh =
       opts.octokit ??
       createOctokit({
-        token: opts.token,
+        auth: this.auth,
         apiUrl: opts.config.tracker.api_url ?? 'https://api.github.com',
         throttle: opts.config.tracker.throttle_writes,
         retries: 3,
         timeoutMs: opts.config.tracker.request_timeout,
-        ...(opts.env ? { reauth: (rejected: string) => this.reauth(rejected, opts) } : {}),
       });
     const clock = () => this.now().getTime();
     const mapError = (err: unknown, what: string) => this.mapError(err, what);
-    this.people = new GitHubPeople(this.gh, this.repoParams(), mapError, clock);
+    this.people = new GitHubPeople(this.gh, this.repoParams(), mapError, clock, this.auth.login ? () => this.auth.login!() : undefined);
     this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), mapError, clock);
     this.blockers = new GitHubBlockers(this.gh, this.repoParams(), clock, mapError);
     this.labels = new GitHubLabels(this.gh, this.repoParams(), (err, what, repoLevel) => this.mapError(err, what, repoLevel));
     this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
-    this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError);
+    this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError, { now: clock, requiredChecks: () => this.config.pr.followup_checks !== 'all' });
   }
 
   /** WORKFLOW.md is re-read every poll: take the new labels/flags without losing caches. */
@@ -100,10 +108,25 @@ export class GitHubTracker implements Tracker, CodeHost {
   }
 
   get repoName(): string {
+    // GitHub said the repository moved (renamed or transferred): it answers to its new name from now on.
+    const to = this.gh.swarm.moved.get(`${this.owner}/${this.name}`.toLowerCase());
+    if (to !== undefined) {
+      this.movedFrom ??= `${this.owner}/${this.name}`;
+      [this.owner, this.name] = to.split('/') as [string, string];
+    }
     return `${this.owner}/${this.name}`;
   }
 
+  /** Standing problems an operator should know of (shown by `swarm status` and `swarm doctor`). */
+  notes(): string[] {
+    const out: string[] = [];
+    const name = this.repoName;
+    if (this.movedFrom !== null) out.push(`repository ${this.movedFrom} now answers as ${name} (GitHub redirects): swarm follows it; set tracker.repo (or the origin remote) to ${name}`);
+    return [...out, ...this.watch.notes()];
+  }
+
   async candidates(): Promise<CandidateList> {
+    void this.repoName; // adopt a move GitHub reported since the last poll
     const labels = this.config.tracker.labels.join(',');
     const issues: GhIssue[] = [];
     let unchanged = true;
@@ -222,9 +245,10 @@ export class GitHubTracker implements Tracker, CodeHost {
   async checkAccess(): Promise<AccessCheck> {
     const login = await this.people.selfLogin();
     const res = await this.call('reading the repository', () => this.gh.request('GET /repos/{owner}/{repo}', this.repoParams()), true);
-    const data = res.data as { default_branch?: unknown; permissions?: { push?: unknown } };
+    const data = res.data as { default_branch?: unknown; permissions?: { push?: unknown }; private?: unknown };
     return {
       login,
+      private: typeof data.private === 'boolean' ? data.private : null,
       defaultBranch: typeof data.default_branch === 'string' ? data.default_branch : 'main',
       canPush: typeof data.permissions?.push === 'boolean' ? data.permissions.push : null,
     };
@@ -247,6 +271,7 @@ export class GitHubTracker implements Tracker, CodeHost {
   // --- helpers ---
 
   private repoParams(): { owner: string; repo: string } {
+    void this.repoName;
     return { owner: this.owner, repo: this.name };
   }
 
