@@ -7,6 +7,7 @@ import { SCRUBBED_NAMES } from './env.js';
 import { agentSecretValues } from './secret-values.js';
 import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
+import { readAutoMerge, readVerify } from './verify.js';
 import { ConfigError } from '../errors.js';
 import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../tracker/linear/limits.js';
 
@@ -146,6 +147,7 @@ function readHooks(root: Section): Config['hooks'] {
     before_run: h.str('before_run', ''),
     after_run: h.str('after_run', ''),
     before_remove: h.str('before_remove', ''),
+    after_merge: h.str('after_merge', ''),
     timeout: h.duration('timeout', 5 * 60_000),
   };
   h.finish();
@@ -180,6 +182,7 @@ function readPr(root: Section): Config['pr'] {
     needs_human_label: pr.str('needs_human_label', 'agent:needs-human', { nonEmpty: true }),
     log_excerpt_bytes: pr.int('log_excerpt_bytes', 4000, 0, 100_000),
     followup_checks: pr.oneOf('followup_checks', 'required', ['required', 'all'] as const),
+    auto_merge: readAutoMerge(pr),
   };
   pr.finish();
   return out;
@@ -257,6 +260,7 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   const agent = readAgent(r, root);
   const budget = readBudget(r, root);
   const pr = readPr(root);
+  const verify = readVerify(root);
   const server = readServer(root);
   const notify = root.sub('notify');
 
@@ -268,6 +272,7 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     agent,
     budget,
     pr,
+    verify,
     server,
     notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
     state: readState(root, secrets),
