@@ -82,6 +82,13 @@ export interface Appearance {
   sticky: string | null;
   /** The pull request to link to the ticket (Linear attaches it; GitHub links through "Closes #n"). */
   pr: PullRequest | null;
+  /**
+   * Its merge was reverted: reopen the ticket when it is closed (GitHub: the issue; Linear: verify.reopen_state,
+   * default the first of tracker.states). Only until the tracker confirmed it once, so it is never reopened twice.
+   */
+  reopen?: boolean;
+  /** One of its merges was reverted: verify.reverted_label is shown. */
+  reverted?: boolean;
 }
 
 export interface Tracker {
@@ -127,6 +134,8 @@ export interface CodeHost {
   openPullRequest(req: OpenPullRequest): Promise<PullRequest>;
   /** PR follow-through: checks, reviews and comments of a PR (GitHub); absent where there are no PRs (local). */
   readonly watch?: import('./pr-watch.js').PrWatcher;
+  /** Verification after merge: the base branch's head and checks, native auto-merge (GitHub); absent otherwise. */
+  readonly merges?: import('./merge-host.js').MergeHost;
   /**
    * Standing problems with the code host an operator should know of — a permission the token lacks, a
    * repository that moved — each one sentence naming the fix (`swarm status`, `swarm doctor`).

@@ -98,7 +98,11 @@ export class PrWatch implements PrWatcher {
     const state: PrObservation['state'] = merged ? 'merged' : p.state === 'open' ? 'open' : 'closed';
     const sha = p.head.sha;
     const baseBranch = isObj(p.base) ? str(p.base.ref) : '';
-    const base = { number: p.number, state, head_sha: sha, head_branch: str(p.head.ref) };
+    const autoMerge = isObj(p.auto_merge) ? { merge_method: str(p.auto_merge.merge_method) } : null;
+    const base = {
+      number: p.number, state, head_sha: sha, head_branch: str(p.head.ref), base_branch: baseBranch, node_id: str(p.node_id),
+      merge_commit_sha: merged ? strOrNull(p.merge_commit_sha) : null, commits: numOrNull(p.commits) ?? 0, auto_merge: autoMerge,
+    };
     if (state !== 'open') {
       const head_pushed_by = await this.headCommitter(tally, sha);
       return { ...base, unchanged: tally.sent === tally.notModified, checks: [], reviews: [], comments: [], head_pushed_by };
