@@ -43,6 +43,18 @@ export function eventLine(ev: SwarmEvent): Line | null {
       return null;
     case 'pr_closed':
       return info(ev.merged ? `done: ${ev.pr} was merged` : `done: ${ev.pr} was closed without merging`);
+    case 'verify_started':
+      return info(`merged as ${ev.merge_sha.slice(0, 7)} (${ev.pr}): verifying ${ev.base}`);
+    case 'verified':
+      return info(`verified: ${ev.detail}`);
+    case 'verify_red':
+      return error(`red after merge ${ev.merge_sha.slice(0, 7)}: ${ev.detail}; ${ev.charge_note}`);
+    case 'reverted':
+      return ev.outcome === 'opened' || ev.outcome === 'pushed' || ev.outcome === 'reported' || ev.outcome === 'recorded' ? warn(ev.detail) : error(ev.detail);
+    case 'reopened':
+      return warn(`reopened (${ev.label}): ${ev.reason}; next attempt on ${ev.branch}`);
+    case 'verify_settled':
+      return ev.outcome === 'needs_human' ? warn(`needs a human: ${ev.detail}`) : info(ev.detail);
     case 'retry_scheduled':
       return info(`retry at ${ev.due}`);
     case 'waiting':

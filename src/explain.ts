@@ -10,6 +10,7 @@ import { canaryTurn, canaryWaitReason, type AccountView } from './orchestrator/a
 import { laneOf, type Lane } from './orchestrator/lanes.js';
 import { plain, type Paint } from './status.js';
 import { terminalSafe } from './render/terminal.js';
+import { verificationOf, verificationLines, verificationNext, type VerificationExplained } from './explain-verify.js';
 
 export interface ExplainInput {
   ticket: Ticket;
@@ -46,6 +47,8 @@ export interface ExplainReport {
   attempts: { number: number; model: string; outcome: string; counted: boolean; reason: string; cost_usd: number; duration_ms: number }[];
   /** PR follow-through (SPEC §10): rounds so far, what the watcher last saw and decided; null before a PR was watched. */
   followup: { rounds: number; max: number; head_sha: string | null; checks: string | null; decision: string | null; stopped: string | null; watched_at: string | null } | null;
+  /** Verification after merge: what it saw of the ticket's last merge, the charge and the revert; null before a merge. */
+  verification: VerificationExplained | null;
   next: string;
 }
 
@@ -89,7 +92,8 @@ export function explain(inp: ExplainInput): ExplainReport {
     ladder,
     attempts: (ts?.attempts ?? []).map((a) => ({ number: a.number, model: a.model, outcome: a.outcome, counted: a.counted, reason: a.reason, cost_usd: a.cost_usd, duration_ms: a.duration_ms })),
     followup: followupOf(ts, config),
-    next: withDaemon(nextStep(inp, checks, ts, prOpen), inp),
+    verification: verificationOf(ts, state),
+    next: withDaemon(verificationNext(ts) ?? nextStep(inp, checks, ts, prOpen), inp),
   };
 }
 
@@ -175,6 +179,7 @@ export function renderExplain(r: ExplainReport, p: Paint = plain): string {
     if (f.stopped) out.push(`  stopped: ${f.stopped}`);
     else if (f.decision) out.push(`  ${f.decision}`);
   }
+  if (r.verification) out.push(...verificationLines(r.verification));
   out.push('');
   out.push(`${p.bold('Next:')} ${r.next}`);
   return terminalSafe(out.join('\n') + '\n', p.sgr);

@@ -36,6 +36,10 @@ export function renderBody(s: Snapshot): string {
     const until = s.pause.until ? `until ${esc(s.pause.until)} (${dur(s.pause.remaining_s)} left)` : 'until <code>swarm resume</code>';
     out.push(`<div class="banner pause" id="pause-banner"><b>Dispatch paused</b> (${esc(s.pause.kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
   }
+  const vb = s.verification?.base;
+  if (vb?.red) {
+    out.push(`<div class="banner error" id="base-red-banner"><b>Base ${esc(vb.branch)} is red</b>${vb.since ? ` since ${esc(vb.since)}` : ''} (${vb.charged ? `charged: ${esc(vb.charged)}` : 'nothing of swarm\'s charged'}): ${esc(vb.reason)}${vb.hold ? ` — held: ${esc(vb.hold)}` : ''}</div>`);
+  }
   if (d.config_error) out.push(`<div class="banner error">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
   const f = s.fleet;
   if (f && f.db.status !== 'ok') {
@@ -74,6 +78,14 @@ export function renderBody(s: Snapshot): string {
         `<b class="ticket">${esc(w.ticket)}</b>`, url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : esc(w.pr_url), esc(w.checks ?? 'not watched yet'),
         `${esc(w.rounds)}${w.max_followups === null ? '' : `/${esc(w.max_followups)}`}`, esc(w.state === 'watching' ? w.decision : `${w.state.replace('_', ' ')}: ${w.decision}`),
       ];
+    })));
+  }
+  const ver = s.verification;
+  if (ver && ver.tickets.length > 0) {
+    const perMerge = ver.cost_per_verified_merge[0];
+    out.push(table(`Verification after merge${perMerge ? ` · $${perMerge.per_merge_usd.toFixed(2)} per verified merge (${perMerge.date})` : ''}`, 'verification', ['ticket', 'state', 'merge', 'what verification saw', 'revert'], ver.tickets.map((v) => {
+      const url = safeUrl(v.revert);
+      return [`<b class="ticket">${esc(v.ticket)}</b>`, `<span class="vstate ${esc(v.state)}">${esc(v.state.replace('_', ' '))}</span>`, `<code>${esc(v.merge_sha.slice(0, 7))}</code>`, esc(v.detail), url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : esc(v.revert ?? '–')];
     })));
   }
   if (s.failed.length > 0) {
@@ -128,6 +140,7 @@ section{margin:1em 1.2em;background:#fff;border:1px solid #dde1e6;border-radius:
 h2{font-size:1em;margin:.3em 0}.n{color:#6b7280;font-weight:normal}.none{color:#6b7280;margin:.3em 0}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25em .5em;border-top:1px solid #eef0f3;vertical-align:top}
 th{color:#6b7280;font-weight:600}.failed h2{color:#b42318}a.pr{color:#0b6bcb}footer{margin:1em 1.2em;color:#6b7280}
+.vstate.red,.vstate.needs_human{color:#b42318;font-weight:600}.vstate.verified{color:#067647}.vstate.reverted{color:#b54708}
 .self{color:#6b7280}.lane.urgent{color:#b42318;font-weight:600}.lane.background{color:#6b7280}.account p{margin:.3em 0}`;
 
 export function dashboardPage(s: Snapshot): string {
