@@ -69,6 +69,7 @@ describe('buildPromptVars', () => {
       workspace: '',
       previous_attempts: [{ number: 1, model: '', outcome: '', reason: '', summary: '' }],
       followup: { kind: '', round: 0, head_sha: '', checks: [], comments: [] },
+      verification: { merge_sha: '', revert_pr: '', checks: [], command_output: '' },
     });
     const empty = buildPromptVars({});
     expect(empty.issue.comments).toEqual([]);
