@@ -74,7 +74,7 @@ export class BaseWatch {
     if (v.checks === 'none' && !was?.red) return this.touch(head);
     const cc = await merges.commitChecks(head, branch, v.checks === 'required');
     const required = v.checks === 'required' ? cc.required : null;
-    const verdict = checksVerdict({ sha: head, mode: v.checks, checks: cc.checks, required, expected: this.expected, elapsedMs: 0, timeoutMs: Number.POSITIVE_INFINITY });
+    const verdict = checksVerdict({ sha: head, mode: v.checks, checks: cc.checks, required, expected: this.expected, graceMs: Number.POSITIVE_INFINITY, elapsedMs: 0, timeoutMs: Number.POSITIVE_INFINITY });
     if (verdict.kind === 'wait' || verdict.kind === 'timeout') return this.touch(head);
     this.expected = [...new Set(countedChecks(cc.checks, v.checks, required).map((c) => c.name))];
     if (verdict.kind === 'red') {

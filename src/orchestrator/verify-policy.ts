@@ -26,8 +26,14 @@ export interface ChecksInput {
   checks: readonly PrCheck[];
   /** Check names the base branch requires, when known (null: none, or unreadable: every check counts). */
   required: ReadonlySet<string> | null;
-  /** Check names seen on the merge commit's first parent: CI that ran there will report here too. */
+  /**
+   * Check names seen on the merge commit's first parent: CI that ran there is expected here too — for
+   * `graceMs` (GitHub creates a push's check runs within seconds; one still missing after that is taken
+   * not to run for this commit: a path filter, a conditional workflow). Required checks are awaited until
+   * the timeout.
+   */
   expected: readonly string[];
+  graceMs: number;
   elapsedMs: number;
   timeoutMs: number;
 }
@@ -47,7 +53,7 @@ export function checksVerdict(i: ChecksInput): ChecksVerdict {
     return { kind: 'red', failing, detail: `check${failing.length === 1 ? '' : 's'} ${failing.map((c) => `${c.name} (${c.conclusion})`).join(', ')} failed on ${short(i.sha)}` };
   }
   const requiredMode = i.mode === 'required' && i.required !== null && i.required.size > 0;
-  const awaited = requiredMode ? [...i.required!] : i.expected;
+  const awaited = requiredMode ? [...i.required!] : i.elapsedMs < i.graceMs ? i.expected : [];
   const missing = awaited.filter((n) => !counted.some((c) => c.name === n));
   const running = counted.filter((c) => c.conclusion === null);
   if (missing.length > 0 || running.length > 0) {

@@ -102,7 +102,7 @@ async function waitForChecks(c: RunCtx, run: VerifyRun): Promise<VerifyOutcome> 
     const required = v.checks === 'required' ? cc.required : null;
     if (parent === null) parent = parentSha ? (await c.merges.commitChecks(parentSha, run.base, false)).checks : [];
     const expected = [...new Set(countedChecks(parent, v.checks, required).map((p) => p.name))];
-    const verdict = checksVerdict({ sha, mode: v.checks, checks: cc.checks, required, expected, elapsedMs: c.rt.now() - Date.parse(run.started_at), timeoutMs: v.checks_timeout });
+    const verdict = checksVerdict({ sha, mode: v.checks, checks: cc.checks, required, expected, graceMs: v.wait, elapsedMs: c.rt.now() - Date.parse(run.started_at), timeoutMs: v.checks_timeout });
     switch (verdict.kind) {
       case 'wait':
         c.note(verdict.why);
