@@ -54,6 +54,8 @@ export function eventLine(ev: SwarmEvent): Line | null {
     case 'reopened':
       return warn(`reopened (${ev.label}): ${ev.reason}; next attempt on ${ev.branch}`);
     case 'verify_settled':
+      // reported/recorded: the `reverted` line just said it; only the end is new.
+      if (ev.outcome === 'reported' || ev.outcome === 'recorded') return info(`done: ${ev.merge_sha.slice(0, 7)} stays on the base (verify.revert ${ev.outcome === 'reported' ? 'report' : 'off'})`);
       return ev.outcome === 'needs_human' ? warn(`needs a human: ${ev.detail}`) : info(ev.detail);
     case 'retry_scheduled':
       return info(`retry at ${ev.due}`);

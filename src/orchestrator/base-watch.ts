@@ -33,8 +33,13 @@ export class BaseWatch {
   private settled: string | null = null;
   /** Heads on which verify.command was tried for a command-red base. */
   private probed = new Set<string>();
-  /** The checks seen on the last settled head: a new head is not green before they report on it too. */
+  /**
+   * The checks seen on the last settled head: a new head is not green before they report on it too — for a
+   * grace period from when the head was first seen (one that never comes, e.g. a path-filtered workflow,
+   * does not hold the base's verdict forever; a head judged without it is read again each round).
+   */
   private expected: string[] = [];
+  private headSeen: { sha: string; at: number } | null = null;
 
   constructor(private readonly d: BaseWatchDeps) {}
 
@@ -74,9 +79,12 @@ export class BaseWatch {
     if (v.checks === 'none' && !was?.red) return this.touch(head);
     const cc = await merges.commitChecks(head, branch, v.checks === 'required');
     const required = v.checks === 'required' ? cc.required : null;
-    const verdict = checksVerdict({ sha: head, mode: v.checks, checks: cc.checks, required, expected: this.expected, graceMs: Number.POSITIVE_INFINITY, elapsedMs: 0, timeoutMs: Number.POSITIVE_INFINITY });
+    if (this.headSeen?.sha !== head) this.headSeen = { sha: head, at: now };
+    const graceMs = Math.max(v.wait, cfg.pr.watch_interval);
+    const verdict = checksVerdict({ sha: head, mode: v.checks, checks: cc.checks, required, expected: this.expected, graceMs, elapsedMs: now - this.headSeen.at, timeoutMs: Number.POSITIVE_INFINITY });
     if (verdict.kind === 'wait' || verdict.kind === 'timeout') return this.touch(head);
-    this.expected = [...new Set(countedChecks(cc.checks, v.checks, required).map((c) => c.name))];
+    const complete = this.expected.every((n) => cc.checks.some((c) => c.name === n));
+    if (complete) this.expected = [...new Set(countedChecks(cc.checks, v.checks, required).map((c) => c.name))];
     if (verdict.kind === 'red') {
       this.settled = head;
       if (was?.red && was.red_by === 'checks' && was.head_sha === head) return this.touch(head);
@@ -94,7 +102,7 @@ export class BaseWatch {
       this.probed.add(head);
       if (!(await this.commandPasses(head))) return this.touch(head);
     }
-    this.settled = head;
+    if (complete) this.settled = head;
     if (was?.red || !was || was.green_sha !== head) {
       this.set({ ...this.blank(), ...was, head_sha: head, red: false, since: null, red_sha: null, red_by: null, reason: `green at ${short(head)} (${verdict.detail})`, charged: null, green_sha: head, checked_at: new Date(this.d.rt.now()).toISOString() });
     }
