@@ -5,6 +5,7 @@ import { type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
 import { SCRUBBED_NAMES } from './env.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
+import { checkWebhooks, readWebhooks } from './webhooks.js';
 import { ConfigError } from '../errors.js';
 
 export interface ValidateContext {
@@ -239,9 +240,11 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     server: { port: server.intOrNull('port', 0, 65535), host: server.str('host', '127.0.0.1', { nonEmpty: true }) },
     notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
     state: readState(root, secrets),
+    webhooks: readWebhooks(r, root, secrets),
   };
   for (const s of [polling, server, notify]) s.finish();
   root.finish();
+  checkWebhooks(config, ctx.file, r.warnings);
 
   if (!LOOPBACK.has(config.server.host)) {
     r.warnings.push(`${ctx.file}: server.host ${config.server.host} exposes the dashboard beyond this machine`);

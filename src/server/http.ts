@@ -8,6 +8,7 @@ import { chmodSync, closeSync, openSync, readFileSync, writeSync } from 'node:fs
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isControl, isMutating, routeApi, type DaemonHandle } from './api.js';
+import { isWebhookPath, type WebhookReceiver } from './webhooks/receiver.js';
 
 const MAX_BODY = 64 * 1024;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -61,7 +62,7 @@ export function authProblem(req: { method: string; path: string; headers: http.I
   return { status: 401, message: 'this request needs Authorization: Bearer <token from .swarm/server-token>' };
 }
 
-export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onError: (msg: string) => void = () => {}): http.Server {
+export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onError: (msg: string) => void = () => {}, webhooks: WebhookReceiver | null = null): http.Server {
   return http.createServer((req, res) => {
     const send = (status: number, contentType: string, body: string) => {
       res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
@@ -70,6 +71,9 @@ export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onEr
     const fail = (status: number, message: string) => send(status, 'application/json; charset=utf-8', JSON.stringify({ ok: false, message }) + '\n');
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] || '/';
+    // The one exception to the authentication below, by design: webhook deliveries carry no token and come
+    // through a proxy under any Host. Their HMAC signature is their authentication (webhooks/receiver.ts).
+    if (webhooks && isWebhookPath(path)) return void webhooks.serve(req, res, path);
     const problem = authProblem({ method, path, headers: req.headers }, auth);
     if (problem) {
       req.resume();
@@ -111,9 +115,9 @@ export interface RunningServer {
 }
 
 /** Listen on host:port (port 0: any free port). Rejects with a clear message when the port is taken. */
-export async function startHttpServer(opts: { host: string; port: number; handle: DaemonHandle; tokenFile: string; onError?: (msg: string) => void }): Promise<RunningServer> {
+export async function startHttpServer(opts: { host: string; port: number; handle: DaemonHandle; tokenFile: string; onError?: (msg: string) => void; webhooks?: WebhookReceiver | null }): Promise<RunningServer> {
   const auth: ApiAuth = { token: ensureServerToken(opts.tokenFile), loopback: isLoopbackHost(opts.host) };
-  const server = createApiServer(opts.handle, auth, opts.onError);
+  const server = createApiServer(opts.handle, auth, opts.onError, opts.webhooks ?? null);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new Error(err.code === 'EADDRINUSE' ? `server.port ${opts.port} on ${opts.host} is already in use: choose another port (server.port or --port)` : `cannot serve on ${opts.host}:${opts.port}: ${err.message}`)),

@@ -159,6 +159,8 @@ export interface DaemonInfo {
    * it: `swarm status` shows it until `until`, which every refused poll pushes forward.
    */
   tracker_error?: { message: string; since: string; until: string } | null;
+  /** Webhooks as the daemon judges them (healthy, silent…) and the poll and watch intervals in force. */
+  webhooks?: import('../webhooks/health.js').WebhookView | null;
 }
 
 export interface SwarmState {
