@@ -25,16 +25,14 @@ export function webhooksSnapshot(state: SwarmState, alive: boolean, now: number)
   return { sources, poll_interval_s: w.poll_interval_ms / 1000, polling_interval_s: w.polling_interval_ms / 1000, watch_interval_s: w.watch_interval_ms / 1000 };
 }
 
-/** One line per configured source, e.g. "Webhooks: github healthy (last verified delivery 12s ago) · polling every 5m0s". */
+/** One line per configured source, then the polling that follows from them (indented). */
 export function renderWebhooks(w: WebhooksSnapshot, look: { warn: (s: string) => string; dur: (s: number) => string; time: (iso: string) => string; clip: (s: string) => string }): string[] {
-  const poll = w.poll_interval_s > w.polling_interval_s
-    ? `polling every ${look.dur(w.poll_interval_s)} (webhooks.poll_interval; PR watches every ${look.dur(w.watch_interval_s)})`
-    : `polling every ${look.dur(w.poll_interval_s)} (polling.interval)`;
-  return w.sources.map((s) => {
-    const last = s.last_at ? `last verified delivery ${look.dur(s.last_age_s ?? 0)} ago` : 'no verified delivery yet';
-    if (s.state === 'healthy') return look.clip(`Webhooks: ${s.source} healthy (${last}) · ${poll}`);
-    if (s.state === 'waiting') return look.clip(`Webhooks: ${s.source} waiting for the first verified delivery · ${poll}`);
-    const since = s.last_at ? `since ${look.time(s.last_at)}` : 'since the daemon started';
-    return look.warn(look.clip(`Webhooks: ${s.source} SILENT: no verified delivery ${since}; polling back at polling.interval (${look.dur(w.polling_interval_s)})`));
+  const lines = w.sources.map((s) => {
+    if (s.state === 'healthy') return look.clip(`Webhooks: ${s.source} healthy (last delivery ${look.dur(s.last_age_s ?? 0)} ago)`);
+    if (s.state === 'waiting') return look.clip(`Webhooks: ${s.source} waiting for a first delivery`);
+    return look.warn(look.clip(`Webhooks: ${s.source} SILENT: no verified delivery ${s.last_at ? `since ${look.time(s.last_at)}` : 'since the daemon started'}`));
   });
+  const relaxed = w.poll_interval_s > w.polling_interval_s;
+  const poll = relaxed ? `polling every ${look.dur(w.poll_interval_s)}, PR watches every ${look.dur(w.watch_interval_s)} (while deliveries arrive)` : `polling every ${look.dur(w.poll_interval_s)} (polling.interval)`;
+  return [...lines, `  ${look.clip(poll)}`];
 }

@@ -38,8 +38,7 @@ export async function webhooksSetupCommand(opts: { workflow?: string }, io: IO):
   if (w.linear_secret !== null) {
     const url = webhookUrl(wf.config, 'linear')!;
     if (wf.config.tracker.kind !== 'linear' || wf.config.tracker.team === null) {
-      failed++;
-      io.stderr.write(`swarm: Linear webhook not set up: webhooks.linear_secret is set but tracker.kind is ${wf.config.tracker.kind}, not linear\n`);
+      io.stdout.write(`Linear: skipped: webhooks.linear_secret is set but tracker.kind is ${wf.config.tracker.kind}, not linear\n`);
     } else {
       try {
         const linear = await linearHooksAccess(wf, io.env);

@@ -202,8 +202,11 @@ export class WebhookLink {
   private arrived(source: WebhookSource, at: number, keys: DirtyKey[]): void {
     // Another machine's clock may be ahead: a delivery never counts as newer than now.
     const t = Math.min(at, this.d.now());
+    const was = this.announced[source];
     this.last[source] = Math.max(this.last[source] ?? t, t);
     if (keys.length > 0) this.dirty.add(keys, t);
+    // Healthy again: the loop says so and takes the relaxed interval now, not after its current sleep.
+    else if (was !== 'healthy') this.d.nudge();
   }
 }
 
