@@ -56,7 +56,8 @@ export class WebhookLink {
   /** Start the keep-alive checks (they cost nothing until a ping is due). */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.keepAlive(), 1000);
+    // Checked often enough that a ping goes out well inside healthy_within (a 20th of it, at most every second).
+    this.timer = setInterval(() => this.keepAlive(), Math.max(100, Math.min(1000, Math.floor(this.config.webhooks.healthy_within / 20))));
     this.timer.unref();
     this.keepAlive();
   }
