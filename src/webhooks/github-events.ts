@@ -5,6 +5,7 @@
 // repository", a sha "re-observe the PR whose head this is". Hostile payloads — missing fields, wrong
 // types, enormous arrays — map to fewer hints or none, never to an exception.
 import { emptyHints, hintCount, MAX_HINTS_PER_DELIVERY, num, obj, push, sha, str, type Hints, type Mapped } from './hints.js';
+import { STICKY_MARKER } from '../tracker/types.js';
 
 /** The events `swarm webhooks setup` subscribes to (and the only ones mapped here, besides ping). */
 export const GITHUB_EVENTS = [
@@ -51,6 +52,10 @@ export function mapGithubDelivery(event: string, payload: unknown, repo: string 
   switch (event) {
     case 'issues':
     case 'issue_comment': {
+      // swarm's own status comment changes with every step of a claim: nothing to look at (skipping a look
+      // on the payload's word can only delay, never cause, an action — the next poll sees it all).
+      const body = str(obj(p.comment)?.body, 1_000_000);
+      if (event === 'issue_comment' && body !== null && body.includes(STICKY_MARKER)) return ignored("it is swarm's own status comment");
       const issue = obj(p.issue);
       const n = num(issue?.number);
       // issue_comment is sent for pull requests too: the issue then carries a `pull_request` object.

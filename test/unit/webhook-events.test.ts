@@ -29,6 +29,11 @@ describe('GitHub deliveries → objects to re-read', () => {
     expect(hints(mapGithubDelivery('issue_comment', { action: 'created', issue: { number: 4, pull_request: { url: 'x' } }, repository }, REPO)).prs).toEqual([4]);
   });
 
+  it("swarm's own status comment (its hidden marker) is not worth a look", () => {
+    expect(mapGithubDelivery('issue_comment', { action: 'edited', issue: { number: 3 }, comment: { body: '<!-- swarm:status -->\nRunning' }, repository }, REPO).kind).toBe('ignored');
+    expect(mapGithubDelivery('issue_comment', { action: 'created', issue: { number: 3 }, comment: { body: 'Please also fix the docs' }, repository }, REPO).kind).toBe('hints');
+  });
+
   it('pull_request closed/synchronize, reviews and review comments name the PR', () => {
     expect(hints(mapGithubDelivery('pull_request', { action: 'closed', pull_request: { number: 7, merged: true }, repository }, REPO)).prs).toEqual([7]);
     expect(hints(mapGithubDelivery('pull_request', { action: 'synchronize', pull_request: { number: 7 }, repository }, REPO)).prs).toEqual([7]);
