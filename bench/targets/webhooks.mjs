@@ -12,8 +12,8 @@
 //    of the agent process (/proc start time). The label's `issues.labeled` delivery is what wakes swarm.
 import { createServer } from 'node:net';
 import { startFakeGitHub } from '../lib/fake-github.mjs';
-import { isListing, killAgents, makeProject, processStartEpochMs, sleep, startDaemon, waitFor } from '../lib/harness.mjs';
-import { fmt, percentile, seeded } from '../lib/stats.mjs';
+import { isListing, killAgents, labelAtRandom, makeProject, processStartEpochMs, sleep, startDaemon, waitFor } from '../lib/harness.mjs';
+import { fmt, percentile } from '../lib/stats.mjs';
 
 const SECRET = 'bench-webhook-secret-0123456789';
 const SCALE = 100;
@@ -94,15 +94,7 @@ async function reaction(log) {
     await daemon.waitForOutput(/swarm started/);
     await waitFor(() => gh.requests.some((r) => isListing(gh, r)), { what: 'first poll' });
     await daemon.waitForOutput(/github webhooks healthy/, 30_000);
-    const rnd = seeded(28);
-    const plan = issues.map((n) => ({ n, offset: Math.floor(rnd() * WINDOW_MS) })).sort((a, b) => a.offset - b.offset);
-    const t0 = Date.now();
-    const labelledAt = new Map();
-    for (const { n, offset } of plan) {
-      await sleep(Math.max(0, t0 + offset - Date.now()));
-      labelledAt.set(n, Date.now());
-      gh.setLabels(n, ['bug', 'agent'], 'octocat');
-    }
+    const { t0, labelledAt } = await labelAtRandom(gh, issues, { windowMs: WINDOW_MS, seed: 28, actor: 'octocat' });
     const byTicket = () => new Map(project.claudeCalls().map((c) => [Number(c.env.SWARM_TICKET_NUMBER), c]));
     await waitFor(() => byTicket().size >= TICKETS, { timeoutMs: 90_000, what: `${TICKETS} agents` });
     const calls = byTicket();
