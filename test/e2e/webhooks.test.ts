@@ -16,7 +16,7 @@ import { postGithub, postLinear } from '../helpers/webhook-signing.js';
 import { parsePrometheus } from '../helpers/prometheus.js';
 
 const SECRET = 'whsec-test-0123456789abcdef';
-const HEALTHY_WITHIN_MS = 6_000;
+const HEALTHY_WITHIN_MS = 10_000; // keep-alive pings go out after 7.5-8.5 s of quiet: room for a loaded machine
 
 let gh: FakeGitHub;
 let project: Project;
@@ -186,6 +186,19 @@ describe('webhooks', () => {
     expect(callsFor(n)).toHaveLength(0);
     expect(ticket(n)).toBeUndefined();
     expect(gh.labelsOf(n)).toEqual(['bug']);
+  }, 30_000);
+
+  it('doctor tells a hook whose secret is not webhooks.github_secret: its ping is refused with 401', async () => {
+    const hook = gh.webhooks.hooks[0]!;
+    const right = hook.config.secret;
+    hook.config.secret = 'rotated-on-github-only-0000';
+    try {
+      const doctor = await runCli(project, ['doctor']);
+      expect(doctor.stdout).toMatch(/✗ GitHub webhook secret: does not match: the running daemon refused the signature of a ping sent just now \(401\)/);
+      expect(doctor.stdout).toContain('fix: run `swarm webhooks setup`');
+    } finally {
+      hook.config.secret = right;
+    }
   }, 30_000);
 
   it('acceptance 5: the hook goes quiet for healthy_within → status says webhooks are silent and polling is back at polling.interval', async () => {
