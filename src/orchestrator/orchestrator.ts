@@ -142,16 +142,19 @@ export class Orchestrator {
    */
   private async sleep(): Promise<boolean> {
     for (;;) {
-      if (this.webhooks.checkHealth()) await this.ledger.save();
+      if (this.webhooks.checkHealth()) await this.ledger.save().catch((err: Error) => this.rt.log.debug(`could not save the webhook health: ${err.message}`));
       const now = this.rt.now();
-      const interval = this.webhooks.pollInterval();
       const also = [...laneWakeTimes(this.workflow.config, now), ...accountWakeTimes(this.account?.view(), now)];
-      const woke = await this.alarm.sleep(nextWakeMs(this.state, this.lastPollAt, interval, now, [...also, ...this.webhooks.wakeTimes()]));
+      // When a poll is due (the interval in force, a retry, a pause's end, a lane opening…), and when a
+      // webhook source's health runs out, which only needs a look at the health.
+      const due = now + nextWakeMs(this.state, this.lastPollAt, this.webhooks.pollInterval(), now, also);
+      const wake = Math.min(due, ...this.webhooks.wakeTimes().filter((t) => t > now));
+      const woke = await this.alarm.sleep(Math.max(50, wake - now));
       if (woke === 'ring') return true;
       const after = this.rt.now();
       const pollDue = after - this.lastPollAt >= this.webhooks.pollInterval();
       if (woke === 'nudge') return pollDue;
-      if (pollDue || nextWakeMs(this.state, this.lastPollAt, interval, after, also) <= 50) return true;
+      if (pollDue || after >= due - 5) return true;
     }
   }
 

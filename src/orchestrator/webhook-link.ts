@@ -125,6 +125,7 @@ export class WebhookLink {
       const was = this.announced[source];
       if (s === was) continue;
       this.announced[source] = s;
+      if (s === 'off' && was === 'waiting') continue; // never configured: nothing changed
       changed = true;
       if (s === 'healthy') {
         const poll = v.tickets_from === source ? `polling every ${fmt(v.poll_interval_ms)} (webhooks.poll_interval)` : 'tickets are still polled at polling.interval';

@@ -37,7 +37,7 @@ beforeAll(async () => {
   Object.assign(project.env, { SWARM_TEST_GH_TOKEN: gh.token, LINEAR_API_KEY: KEY, GITHUB_API_URL: gh.url, SWARM_TEST_LINEAR_HOOK: SECRET });
   project.writeWorkflow(merge({
     tracker: { kind: 'linear', api_url: lin.url, team: 'ENG', labels: ['agent'], states: ['Todo'], repo: gh.fullName, token: '$SWARM_TEST_GH_TOKEN' },
-    agent: { max_concurrent: 1, env: { FAKE_GITHUB_TOKEN: '$SWARM_TEST_GH_TOKEN', FAKE_GITHUB_API: gh.url } },
+    agent: { max_concurrent: 2, env: { FAKE_GITHUB_TOKEN: '$SWARM_TEST_GH_TOKEN', FAKE_GITHUB_API: gh.url } },
     polling: { interval: '30s' },
     server: { port },
     webhooks: { linear_secret: '$SWARM_TEST_LINEAR_HOOK', public_url: base, poll_interval: '1h' },
@@ -79,13 +79,22 @@ describe('Linear webhooks', () => {
     expect(candidatesPolls()).toBe(polls);
     expect(issueReads(key, from).length).toBeGreaterThanOrEqual(1);
     expect(lin.webhooks.deliveries.filter((d) => d.status === 200).length).toBeGreaterThanOrEqual(2);
-    // Handed off: the one slot is free again (an issue swarm does not know is re-read only when it could start).
+    // Handed off (an issue swarm does not know is re-read only when it could start now).
     await waitFor(() => lin.issue(key).state === 'In Review' && !project.state().tickets[key]?.attempts.some((a: any) => a.outcome === 'running'), { timeoutMs: 30_000, what: `${key} in review` });
   }, 60_000);
 
   it('a signed delivery naming another team\'s issue (its payload claiming team ENG) is re-read and never claimed', async () => {
     const other = lin.addIssue({ title: 'Another team', team: 'OPS', labels: ['agent'] }); // no hook for OPS: nothing delivered
     const id = lin.issue(other).id;
+    // Let the poll an agent's end brings come and go: a poll serves (drops) ticket hints, as it read them all.
+    let seen = -1;
+    await waitFor(async () => {
+      await new Promise((r) => setTimeout(r, 700));
+      const now = lin.requests.length;
+      const still = now === seen;
+      seen = now;
+      return still;
+    }, { timeoutMs: 20_000, what: 'the daemon to settle' });
     const from = lin.requests.length;
     const res = await postLinear(`${base}/webhooks/linear`, { payload: { type: 'Issue', action: 'update', data: { id, identifier: other, team: { key: 'ENG' } } }, secret: SECRET });
     expect(res.status).toBe(200);

@@ -178,7 +178,7 @@ describe('webhooks', () => {
 
   it('acceptance 4: a signed delivery that lies (the label is not on the issue) → the re-read finds no label; nothing starts', async () => {
     const n = gh.addIssue({ title: 'Never labelled', labels: ['bug'] });
-    await gh.webhooks.idle();
+    await quiet();
     const at = Date.now();
     const forged = { action: 'labeled', issue: { number: n, labels: [{ name: 'agent' }] }, label: { name: 'agent' }, repository: { full_name: 'acme/widgets' }, sender: { login: 'octocat' } };
     expect((await postGithub(`${base}/webhooks/github`, { event: 'issues', payload: forged, secret: SECRET })).status).toBe(200);

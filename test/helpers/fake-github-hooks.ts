@@ -19,8 +19,9 @@
 // ("Invalid HTTP Response: <code>" here), and that GitHub answers 422 for a second hook with the same URL
 // and overlapping events (the description says such hooks must not share a config; the message is a guess).
 import { createHmac, randomUUID } from 'node:crypto';
-import type { FakeChecks, FakeCheckRun, FakeReview, FakeStatus } from './fake-github-checks.js';
-import type { FakeComment, FakeEvent, FakeGitHubState } from './fake-github-state.js';
+import type { FakeChecks } from './fake-github-checks.js';
+import type { FakeGitHubState } from './fake-github-state.js';
+import { HookEvents } from './fake-github-hook-events.js';
 
 export interface FakeHook {
   id: number;
@@ -78,17 +79,28 @@ export class FakeHooks implements FakeWebhooks {
   private readonly inflight = new Set<Promise<unknown>>();
   private nextId = 400_000;
 
+  /** What GitHub would deliver for each change of the fake's state (fake-github-hook-events.ts). */
+  private readonly events: HookEvents;
+
   constructor(
     private readonly s: FakeGitHubState,
-    private readonly checks: FakeChecks,
+    checks: FakeChecks,
   ) {
-    // The state's append-only logs are where every change lands, whether a test or swarm (through the API)
-    // made it: each new entry is delivered as the event GitHub would send for it.
-    observe(s.events, (e) => this.onIssueEvent(e));
-    observe(s.comments, (c) => this.onComment(c));
-    observe(checks.runs, (r) => this.onCheckRun(r));
-    observe(checks.statuses, (st) => this.onStatus(st));
-    observe(checks.reviews, (r) => this.onReview(r));
+    this.events = new HookEvents(s, checks, (event, make) => this.auto_(event, make));
+  }
+
+  get payload(): FakeWebhooks['payload'] {
+    return this.events.payload;
+  }
+
+  /** issues.edited (the test API edits an issue in place). */
+  edited(n: number): void {
+    this.events.edited(n);
+  }
+
+  /** pull_request.synchronize: new commits on the PR's head branch. */
+  synchronized(n: number, sender: string): void {
+    this.events.synchronized(n, sender);
   }
 
   add(input: { url: string; secret?: string | null; events?: string[]; active?: boolean; content_type?: string }): number {
@@ -103,22 +115,6 @@ export class FakeHooks implements FakeWebhooks {
   async idle(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
-
-  /** Issue-space changes of a pull request come as pull_request events, of an issue as issues events. */
-  readonly payload = {
-    issues: (n: number, action: string, opts: { label?: string; sender?: string } = {}) => ({
-      action,
-      issue: this.s.issueJson(this.s.item(n)),
-      ...(opts.label ? { label: this.s.labelJson(opts.label) } : {}),
-      repository: this.repositoryJson(),
-      sender: this.s.userJson(opts.sender ?? this.s.defaultUser),
-    }),
-    checkRun: async (runId: number, action = 'completed') => {
-      const run = this.checks.runs.find((r) => r.id === runId);
-      if (!run) throw new Error(`fake-github: no check run ${runId}`);
-      return { action, check_run: { ...this.checks.checkRunJson(run), pull_requests: await this.pullsWithHead(run.sha) }, repository: this.repositoryJson(), sender: this.s.userJson('github-actions[bot]') };
-    },
-  };
 
   /** Answers the hook routes, or null when the path is not one of them. */
   route(method: string, pathname: string, query: URLSearchParams, body: unknown): Reply | null {
@@ -208,24 +204,8 @@ export class FakeHooks implements FakeWebhooks {
     };
   }
 
-  private repositoryJson() {
-    return { id: this.s.repoId, node_id: `R_${this.s.repoId}`, name: this.s.repo, full_name: this.s.fullName, private: false, owner: this.s.userJson(this.s.owner), html_url: `https://github.com/${this.s.fullName}`, default_branch: this.s.defaultBranch };
-  }
-
   private pingPayload(h: FakeHook) {
-    return { zen: 'Keep it logically awesome.', hook_id: h.id, hook: this.hookJson(h), repository: this.repositoryJson(), sender: this.s.userJson(this.s.defaultUser) };
-  }
-
-  private async pullsWithHead(sha: string) {
-    const out = [];
-    for (const p of this.s.pulls.values()) {
-      if (p.state !== 'open') continue;
-      const head = await this.checks.headSha(p);
-      if (head !== sha) continue;
-      const repo = { id: this.s.repoId, url: `${this.s.apiBase}/repos/${this.s.fullName}`, name: this.s.repo };
-      out.push({ id: 7_000_000 + p.number, number: p.number, url: `${this.s.apiBase}/repos/${this.s.fullName}/pulls/${p.number}`, head: { ref: p.head, sha: head, repo }, base: { ref: p.base, sha: await this.checks.baseSha(p), repo } });
-    }
-    return out;
+    return { zen: 'Keep it logically awesome.', hook_id: h.id, hook: this.hookJson(h), repository: this.events.repositoryJson(), sender: this.s.userJson(this.s.defaultUser) };
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -237,62 +217,6 @@ export class FakeHooks implements FakeWebhooks {
   private auto_(event: string, make: () => Record<string, unknown> | Promise<Record<string, unknown>>): void {
     if (!this.auto || !this.hooks.some((h) => h.active && (h.events.includes(event) || h.events.includes('*')))) return;
     this.track((async () => this.deliver(event, await make()))());
-  }
-
-  private onIssueEvent(e: FakeEvent): void {
-    const it = this.s.items.get(e.issue);
-    if (!it) return;
-    const sender = e.actor;
-    if (it.isPull) {
-      const p = this.s.pulls.get(e.issue);
-      if (!p) return;
-      this.auto_('pull_request', async () => ({
-        action: e.event, number: p.number, pull_request: this.s.pullJson(p, { head: await this.checks.headSha(p), base: await this.checks.baseSha(p) }),
-        ...(e.label ? { label: this.s.labelJson(e.label) } : {}), repository: this.repositoryJson(), sender: this.s.userJson(sender),
-      }));
-      return;
-    }
-    this.auto_('issues', () => this.payload.issues(e.issue, e.event, { label: e.label ?? undefined, sender }));
-  }
-
-  /** issues.edited (the test API edits an issue in place). */
-  edited(n: number): void {
-    if (this.s.items.get(n)?.isPull === false) this.auto_('issues', () => this.payload.issues(n, 'edited'));
-  }
-
-  /** pull_request.synchronize: new commits on the PR's head branch. */
-  synchronized(n: number, sender: string): void {
-    const p = this.s.pulls.get(n);
-    if (!p) return;
-    this.auto_('pull_request', async () => ({
-      action: 'synchronize', number: p.number, pull_request: this.s.pullJson(p, { head: await this.checks.headSha(p), base: await this.checks.baseSha(p) }),
-      repository: this.repositoryJson(), sender: this.s.userJson(sender),
-    }));
-  }
-
-  private onComment(c: FakeComment): void {
-    if (!this.s.items.has(c.issue)) return;
-    this.auto_('issue_comment', () => ({ action: 'created', issue: this.s.issueJson(this.s.item(c.issue)), comment: this.s.commentJson(c), repository: this.repositoryJson(), sender: this.s.userJson(c.user) }));
-  }
-
-  private onCheckRun(r: FakeCheckRun): void {
-    this.auto_('check_run', () => this.payload.checkRun(r.id, r.status === 'completed' ? 'completed' : 'created'));
-  }
-
-  private onStatus(st: FakeStatus): void {
-    this.auto_('status', () => ({
-      id: st.id, sha: st.sha, name: this.s.fullName, state: st.state, description: st.description, target_url: st.target_url, context: st.context,
-      branches: [], commit: { sha: st.sha }, created_at: st.created_at, updated_at: st.created_at, repository: this.repositoryJson(), sender: this.s.userJson(this.s.defaultUser),
-    }));
-  }
-
-  private onReview(r: FakeReview): void {
-    const p = this.s.pulls.get(r.pull);
-    if (!p) return;
-    this.auto_('pull_request_review', async () => ({
-      action: 'submitted', review: this.checks.reviewJson(r), pull_request: this.s.pullJson(p, { head: await this.checks.headSha(p), base: await this.checks.baseSha(p) }),
-      repository: this.repositoryJson(), sender: this.s.userJson(r.user),
-    }));
   }
 
   /** One delivery, as GitHub makes it: JSON body, headers, signatures with the hook's secret; the answer recorded. */
@@ -333,18 +257,3 @@ export class FakeHooks implements FakeWebhooks {
     return d;
   }
 }
-
-/** Call `fn` for every item later pushed onto `list` (the list itself is unchanged). */
-function observe<T>(list: T[], fn: (item: T) => void): void {
-  const push = list.push.bind(list);
-  Object.defineProperty(list, 'push', {
-    value: (...items: T[]) => {
-      const n = push(...items);
-      for (const it of items) fn(it);
-      return n;
-    },
-    configurable: true,
-    writable: true,
-  });
-}
-
