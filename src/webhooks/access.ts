@@ -1,6 +1,6 @@
 // Reaching the hook APIs from a command (`swarm webhooks setup`, `swarm doctor`), without a daemon: the
-// GitHub repository whose pull requests swarm follows (tracker.repo or the origin remote; in Linear mode the
-// GitHub API is found as services.ts finds it) with the token swarm would use, and the Linear API key.
+// GitHub repository whose pull requests swarm follows (tracker.repo or the origin remote, and in Linear mode
+// the GitHub API, found as services.ts finds them) with the token swarm would use, and the Linear API key.
 import type { Workflow } from '../config/types.js';
 import { resolveGithubToken, resolveLinearKey } from '../config/credentials.js';
 import { originUrl, parseGitHubRemote } from '../workspace/git.js';
@@ -16,14 +16,14 @@ export async function githubHooksAccess(wf: Workflow, repoDir: string, env: Reco
   const cfg = wf.config;
   const origin = await originUrl(repoDir).catch(() => null);
   let repo: { owner: string; name: string } | null = null;
-  if (cfg.tracker.kind === 'github' && cfg.tracker.repo) {
+  if (cfg.tracker.repo) {
     const [owner, name] = cfg.tracker.repo.split('/');
     repo = { owner: owner!, name: name! };
   } else repo = origin ? parseGitHubRemote(origin) : null;
-  if (!repo) throw new ConfigError(`${wf.path}: ${cfg.tracker.kind === 'github' ? 'tracker.repo is not set and ' : ''}the origin remote (${origin ?? 'none'}) is not a GitHub URL, so there is no GitHub repository to set a webhook on`);
+  if (!repo) throw new ConfigError(`${wf.path}: tracker.repo is not set and the origin remote (${origin ?? 'none'}) is not a GitHub URL, so there is no GitHub repository to set a webhook on`);
   const { linearCodeHostApi } = await import('../services.js');
   const apiUrl = cfg.tracker.kind === 'github' ? cfg.tracker.api_url ?? 'https://api.github.com' : linearCodeHostApi(origin, env);
-  const cred = await resolveGithubToken({ tracker: { token: cfg.tracker.kind === 'github' ? cfg.tracker.token : null, api_url: apiUrl } }, env, { timeoutMs });
+  const cred = await resolveGithubToken({ tracker: { token: cfg.tracker.token, api_url: apiUrl } }, env, { timeoutMs });
   const { createOctokit } = await import('../tracker/github/client.js');
   const { GitHubHooks } = await import('../tracker/github/hooks.js');
   const gh = createOctokit({ token: cred.token, apiUrl, throttle: false, retries: 1, timeoutMs });
