@@ -42,6 +42,10 @@ export class PgWebhookBus implements HintBus {
     this.listeners.push(fn);
   }
 
+  listening(): boolean {
+    return this.client !== null;
+  }
+
   async publish(msg: BusMessage): Promise<void> {
     const chunks = msg.keys.length <= KEYS_PER_MESSAGE ? [msg.keys] : Array.from({ length: Math.ceil(msg.keys.length / KEYS_PER_MESSAGE) }, (_, i) => msg.keys.slice(i * KEYS_PER_MESSAGE, (i + 1) * KEYS_PER_MESSAGE));
     for (const keys of chunks) {

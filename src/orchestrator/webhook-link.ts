@@ -77,10 +77,12 @@ export class WebhookLink {
     const keys = mapped.kind === 'hints' ? dirtyKeys(mapped.hints) : [];
     if (!this.bus) return this.arrived(source, at, keys);
     const { bus, me } = this.bus;
+    // Not listening right now (reconnecting): this daemon would not hear its own message; act here too.
+    if (!bus.listening()) this.arrived(source, at, keys);
     bus.publish({ t: 'hint', from: me, source, at, keys }).catch((err: Error) => {
       // The fleet cannot hear it now: act on it here (the others' polls catch up).
       this.d.log.debug(`webhooks: could not tell the fleet (${err.message}); acting on the delivery here only`);
-      this.arrived(source, at, keys);
+      if (bus.listening()) this.arrived(source, at, keys);
     });
   }
 

@@ -13,6 +13,8 @@ export interface HintBus {
   /** Send to every daemon of the fleet (this one included). Rejects when the message could not be sent. */
   publish(msg: BusMessage): Promise<void>;
   onMessage(fn: (msg: BusMessage) => void): void;
+  /** Whether this daemon hears the fleet now (its own messages included). */
+  listening(): boolean;
   close(): Promise<void>;
 }
 
