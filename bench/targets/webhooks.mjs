@@ -10,10 +10,12 @@
 // 2. Label → agent spawned, polling.interval 30s, 20 tickets labelled at seeded random moments over 40 s by
 //    a trusted user (trusted_labelers_only on): from the moment the fake applied the label to the creation
 //    of the agent process (/proc start time). The label's `issues.labeled` delivery is what wakes swarm.
+// 3. A fleet of three, one delivery to daemon 2 → the claim and the agent (webhooks-fleet.mjs).
 import { createServer } from 'node:net';
 import { startFakeGitHub } from '../lib/fake-github.mjs';
 import { isListing, killAgents, labelAtRandom, makeProject, processStartEpochMs, sleep, startDaemon, waitFor } from '../lib/harness.mjs';
 import { fmt, percentile } from '../lib/stats.mjs';
+import { benchWebhookFleet } from './webhooks-fleet.mjs';
 
 const SECRET = 'bench-webhook-secret-0123456789';
 const SCALE = 100;
@@ -117,7 +119,9 @@ export async function benchWebhooks(log) {
   const ratio = hooked.requests / polling.requests;
   log(`idle hour (scaled 1:${SCALE}): ${fmt(hooked.requests, 0)} requests with webhooks vs ${fmt(polling.requests, 0)} polling (ratio ${ratio.toFixed(3)})`);
   const r = await reaction(log);
+  const fleet = await benchWebhookFleet(log);
   return [
+    ...fleet,
     { target: '#28 webhooks: tracker requests in an idle hour, healthy webhooks vs polling at 30 s (clock scaled 1:100)', measured: hooked.requests, baseline: polling.requests, ratio, limit: '≤ 0.2×', pass: ratio <= 0.2 && hooked.healthy === true, unit: 'req', baselineNote: 'polling' },
     { target: `#28 webhooks: label → agent spawned p50, polling.interval 30 s (${TICKETS} tickets, trusted labeler)`, measured: r.p50, baseline: 30_000, ratio: r.p50 / 30_000, limit: '≤ 1000 ms', pass: r.p50 <= 1000, unit: 'ms', baselineNote: 'poll interval' },
   ];
