@@ -3,12 +3,12 @@
 // in Linear wakes the daemon (polling.interval 30s), which re-reads exactly that issue and starts the agent
 // without a candidates poll; a signed delivery naming another team's issue is re-read and, being outside
 // the team, never claimed; doctor finds the webhook and compares its secret.
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { startFakeLinear, type FakeLinear } from '../helpers/fake-linear.js';
 import { makeProject, merge, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
 import { postLinear } from '../helpers/webhook-signing.js';
+import { freePort, untilStill } from '../helpers/quiet.js';
 
 const KEY = 'lin_api_webhookE2eKey0123456789abcdef';
 const SECRET = 'linear-webhook-secret-000111';
@@ -18,12 +18,6 @@ let project: Project;
 let daemon: Daemon;
 let base: string;
 
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = srv.address() as { port: number };
-    srv.close(() => resolve(port));
-  });
-});
 const candidatesPolls = () => lin.requests.filter((r) => /\bquery\s+SwarmCandidates\b/.test(r.query)).length;
 const issueReads = (id: string, from: number) => lin.requests.slice(from).filter((r) => /\bquery\s+SwarmIssue\b/.test(r.query) && r.variables.id === id);
 const started = (key: string) => project.events().some((e) => e.type === 'started' && e.ticket === key);
@@ -87,14 +81,7 @@ describe('Linear webhooks', () => {
     const other = lin.addIssue({ title: 'Another team', team: 'OPS', labels: ['agent'] }); // no hook for OPS: nothing delivered
     const id = lin.issue(other).id;
     // Let the poll an agent's end brings come and go: a poll serves (drops) ticket hints, as it read them all.
-    let seen = -1;
-    await waitFor(async () => {
-      await new Promise((r) => setTimeout(r, 700));
-      const now = lin.requests.length;
-      const still = now === seen;
-      seen = now;
-      return still;
-    }, { timeoutMs: 20_000, what: 'the daemon to settle' });
+    await untilStill(() => lin.requests.length, 'the daemon to settle', 700);
     const from = lin.requests.length;
     const res = await postLinear(`${base}/webhooks/linear`, { payload: { type: 'Issue', action: 'update', data: { id, identifier: other, team: { key: 'ENG' } } }, secret: SECRET });
     expect(res.status).toBe(200);

@@ -8,12 +8,12 @@
 //   signature, a replayed delivery, a 5-minute-old Linear delivery and a 10 MB body do nothing (3) → a
 //   forged but signed "labeled" finds no label on the re-read (4) → the hook goes quiet: status says silent
 //   and polling is back at polling.interval (5).
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeGitHub, LoggedRequest } from '../helpers/fake-github.js';
 import { githubConfig, githubWorld, runCli, startDaemon, teardown, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
 import { postGithub, postLinear } from '../helpers/webhook-signing.js';
 import { parsePrometheus } from '../helpers/prometheus.js';
+import { freePort, untilStill } from '../helpers/quiet.js';
 
 const SECRET = 'whsec-test-0123456789abcdef';
 const HEALTHY_WITHIN_MS = 10_000; // keep-alive pings go out after 7.5-8.5 s of quiet: room for a loaded machine
@@ -22,17 +22,6 @@ let gh: FakeGitHub;
 let project: Project;
 let daemon: Daemon;
 let base: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const listing = (r: LoggedRequest) => r.method === 'GET' && r.path.startsWith('/repos/acme/widgets/issues?');
 /** Requests about tickets and PRs (the keep-alive's hook pings are not tracker reads). */
@@ -44,14 +33,7 @@ const webhookEvents = () => project.events().filter((e) => e.type === 'webhook')
 async function quiet(): Promise<void> {
   await waitFor(() => project.claudeCalls().every((c) => ticket(Number(c.env.SWARM_TICKET_NUMBER))?.status !== 'running') && !Object.values(project.state().tickets).some((t: any) => t.status === 'claimed' || t.status === 'running'), { timeoutMs: 30_000, what: 'no agent running' });
   await gh.webhooks.idle();
-  let seen = -1;
-  await waitFor(async () => {
-    await new Promise((r) => setTimeout(r, 500));
-    const now = gh.requests.length;
-    const still = now === seen;
-    seen = now;
-    return still;
-  }, { timeoutMs: 20_000, what: 'the daemon to settle' });
+  await untilStill(() => gh.requests.length, 'the daemon to settle');
 }
 const samples = (text: string) => [...parsePrometheus(text).values()].flatMap((f) => f.samples);
 
