@@ -119,6 +119,12 @@ export function eventLine(ev: SwarmEvent): Line | null {
           : warn(`canary run for Claude account ${ev.account} ended without proof; another daemon may take it`);
     case 'account_error':
       return warn(`${ev.error} (using the last record read; will retry)`);
+    case 'webhook': {
+      const what = ev.event === null ? `${ev.source} request` : `${ev.source} ${ev.event}${ev.action ? `.${ev.action}` : ''}${ev.delivery ? ` (delivery ${ev.delivery.slice(0, 12)})` : ''}`;
+      return ev.status >= 400 ? warn(`webhook refused (${ev.status}): ${what}: ${ev.detail}; nothing done`) : info(`webhook ${what}: ${ev.detail}`);
+    }
+    case 'webhooks_health':
+      return ev.state === 'healthy' ? info(`${ev.source} webhooks healthy: ${ev.detail}`) : warn(`${ev.source} webhooks silent: ${ev.detail}`);
     case 'server_started':
       return info(`dashboard and API on ${ev.url} (metrics: ${ev.url}metrics)`);
   }

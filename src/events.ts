@@ -89,7 +89,14 @@ export type DaemonEvent =
   /** The account's one canary run after a limit: taken by this daemon, passed, or given back unproven. */
   | (At & { type: 'account_canary'; account: string; change: 'claimed' | 'passed' | 'released'; ticket: string })
   /** The shared account record could not be read or written (logged once per message). */
-  | (At & { type: 'account_error'; error: string });
+  | (At & { type: 'account_error'; error: string })
+  /**
+   * A request on a webhook route: what was received and what became of it (`result`; `event` is null when
+   * the request was not verified, as its headers are then only the sender's word).
+   */
+  | (At & { type: 'webhook'; source: 'github' | 'linear'; event: string | null; action: string | null; delivery: string | null; result: string; status: number; detail: string })
+  /** Webhooks of a source became healthy (a verified delivery) or went silent: the poll interval in force changes. */
+  | (At & { type: 'webhooks_health'; source: 'github' | 'linear'; state: 'healthy' | 'silent'; poll_interval_ms: number; detail: string });
 
 export type SwarmEvent = TicketEvent | ScopeEvent | DaemonEvent;
 export type EventType = SwarmEvent['type'];

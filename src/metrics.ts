@@ -2,6 +2,7 @@
 // the caller gathers the inputs (snapshot, state, tracker counters, poll timing).
 import type { Snapshot } from './status.js';
 import type { SwarmState } from './state/types.js';
+import { webhookMetrics, type WebhookMetricsInput } from './metrics-webhooks.js';
 
 export interface MetricsInput {
   snapshot: Snapshot;
@@ -16,16 +17,18 @@ export interface MetricsInput {
   laneQueue?: Record<'urgent' | 'normal' | 'background', number> | null;
   /** Fleet mode: statements this daemon has sent to the fleet database (FleetDb.roundTrips). */
   fleetDbRoundTrips?: number | null;
+  /** Webhook deliveries, their delivery → action times, polls saved, health (when webhooks are configured). */
+  webhooks?: WebhookMetricsInput | null;
 }
 
 type Labels = Record<string, string>;
-interface Sample { labels?: Labels; value: number }
+interface Sample { labels?: Labels; value: number; /** A histogram's _bucket, _sum or _count. */ suffix?: string }
 
 export function renderMetrics(m: MetricsInput): string {
   const out: string[] = [];
   const metric: Emit = (name, type, help, samples) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const s of samples) out.push(`${name}${fmtLabels(s.labels)} ${fmtValue(s.value)}`);
+    for (const s of samples) out.push(`${name}${s.suffix ?? ''}${fmtLabels(s.labels)} ${fmtValue(s.value)}`);
   };
   const s = m.snapshot;
   const tickets = Object.values(m.state.tickets);
@@ -71,12 +74,13 @@ export function renderMetrics(m: MetricsInput): string {
     metric('swarm_lane_queue_length', 'gauge', 'Tickets waiting to start, by lane.', (['urgent', 'normal', 'background'] as const).map((lane) => ({ labels: { lane }, value: q[lane] })));
   }
   if (s.fleet) fleetMetrics(metric, s.fleet, m.fleetDbRoundTrips ?? null);
+  if (m.webhooks) webhookMetrics(metric, m.webhooks);
   metric('swarm_polls_total', 'counter', 'Poll cycles run by this daemon.', [{ value: m.poll.count }]);
   metric('swarm_poll_duration_seconds', 'gauge', 'Duration of the last poll cycle.', [{ value: m.poll.lastDurationMs / 1000 }]);
   return out.join('\n') + '\n';
 }
 
-type Emit = (name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]) => void;
+type Emit = (name: string, type: 'gauge' | 'counter' | 'histogram', help: string, samples: Sample[]) => void;
 
 /** Fleet mode: the database's health and this daemon's traffic to it, every daemon sharing the scope and the leases, as last polled. */
 function fleetMetrics(metric: Emit, f: NonNullable<Snapshot['fleet']>, roundTrips: number | null): void {

@@ -7,6 +7,7 @@ import { fleetSnapshot, renderFleet, type FleetSnapshot } from './status-fleet.j
 import { renderWatched, watchedSnapshot, type WatchedPr } from './status-watch.js';
 import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type LaneName, type SnapshotExtra, type WaitingTicket } from './status-account.js';
 import { terminalSafe } from './render/terminal.js';
+import { renderWebhooks, webhooksSnapshot, type WebhooksSnapshot } from './status-webhooks.js';
 
 export interface Snapshot {
   generated_at: string;
@@ -29,6 +30,8 @@ export interface Snapshot {
   account?: AccountSnapshot | null;
   /** Tickets waiting for their lane's turn, with the reason (absent when the caller has no lanes). */
   waiting?: WaitingTicket[];
+  /** Webhook sources as the running daemon judges them, and the poll interval in force (null: none configured). */
+  webhooks: WebhooksSnapshot | null;
 }
 
 export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: boolean } | null, now: number, extra: SnapshotExtra = {}): Snapshot {
@@ -97,6 +100,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
     totals: { date: state.daily.date, cost_usd: round(state.daily.cost_usd), tokens: state.daily.tokens, prs: state.daily.prs, attempts: state.daily.attempts, tickets: tickets.length },
     fleet: fleetSnapshot(state, now),
     watched: watchedSnapshot(state),
+    webhooks: webhooksSnapshot(state, alive, now),
     ...extraParts(extra, now),
   };
 }
@@ -149,6 +153,7 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     for (const line of wrap(s.pause.reason, width - 2)) out.push(p.yellow(`  ${line}`));
   }
 
+  if (s.webhooks) out.push(...renderWebhooks(s.webhooks, { warn: p.yellow, dur, time: shortTime, clip: (x) => clip(x, width) }));
   if (s.fleet) out.push('', ...renderFleet(s.fleet, (x) => clip(x, width), (x) => p.red(p.bold(x))));
   const look = { width, bold: p.bold, warn: p.yellow, dim: p.dim, time: shortTime, dur };
   if (s.account) out.push('', ...renderAccount(s.account, look));

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BIN, EL_MONITOR, FAKE_CLAUDE } from './paths.mjs';
 import { GIT_ENV, makeRepo } from './repo.mjs';
+import { seeded } from './stats.mjs';
 
 const STRIP = ['GITHUB_TOKEN', 'GH_TOKEN', 'LINEAR_API_KEY', 'ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS'];
 const PROMPT = 'Work on {{ issue.identifier }}: {{ issue.title }}\n<<<{{ fence }}\n{{ issue.body }}\n{{ fence }}>>>\n';
@@ -116,6 +117,23 @@ export async function waitFor(fn, { timeoutMs = 60_000, intervalMs = 20, what = 
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Add the `agent` label to each issue (beside `bug`) at a seeded random moment within `windowMs`, as
+ * `actor`; returns when each was labelled (epoch ms) and when the window began.
+ */
+export async function labelAtRandom(gh, issues, { windowMs, seed, actor }) {
+  const rnd = seeded(seed);
+  const plan = issues.map((n) => ({ n, offset: Math.floor(rnd() * windowMs) })).sort((a, b) => a.offset - b.offset);
+  const t0 = Date.now();
+  const labelledAt = new Map();
+  for (const { n, offset } of plan) {
+    await sleep(Math.max(0, t0 + offset - Date.now()));
+    labelledAt.set(n, Date.now());
+    gh.setLabels(n, ['bug', 'agent'], actor);
+  }
+  return { t0, labelledAt };
+}
 
 /** The daemon's poll requests (the fixed, ETag'd listing URL). */
 export const isListing = (gh, r) => r.method === 'GET' && r.path.startsWith(`/repos/${gh.fullName}/issues?`);

@@ -56,12 +56,25 @@ export async function doctorCommand(opts: DoctorOptions, io: IO): Promise<number
   for (const l of await checkRemote(ctx)) print(l);
   for (const l of checkAgent(ctx)) print(l);
   for (const l of await checkTracker(ctx)) print(l);
+  for (const l of await webhookLines(ctx, repoDir)) print(l);
   print(checkDisk(ctx));
   print(stateLine(repoDir));
 
   const failed = lines.filter((l) => !l.ok).length;
   io.stdout.write(failed === 0 ? p.green('\nall checks passed\n') : p.red(`\n${failed} check${failed > 1 ? 's' : ''} failed\n`));
   return failed === 0 ? 0 : 1;
+}
+
+/** The webhook checks (only when a webhook secret is set): they ping the hook when a daemon runs here. */
+async function webhookLines(ctx: Parameters<typeof checkTracker>[0], repoDir: string): Promise<CheckLine[]> {
+  const w = ctx.wf.config.webhooks;
+  if (w.github_secret === null && w.linear_secret === null) return [];
+  const { checkWebhooks } = await import('../doctor/webhooks.js');
+  const paths = swarmPaths(repoDir);
+  const info = readLock(paths.lock);
+  const running = info !== null && lockAlive(info);
+  const seen = running ? new FileStateStore(paths.state).peek()?.daemon?.webhooks ?? null : null;
+  return checkWebhooks({ ...ctx, daemonRunning: running, lastVerified: seen ? { github: seen.github.last_at, linear: seen.linear.last_at } : undefined });
 }
 
 function stateLine(repoDir: string): CheckLine {

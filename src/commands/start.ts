@@ -23,6 +23,8 @@ import { startSurfaces, type Surfaces } from '../server/surfaces.js';
 import { dryRun } from './dry-run.js';
 import { findExecutable, findRepoRoot, useColor, type IO } from './common.js';
 import { InterruptedError, UsageError } from '../errors.js';
+import { webhooksOn } from '../webhooks/health.js';
+import type { HintBus } from '../webhooks/bus.js';
 
 export interface StartOptions {
   workflow?: string;
@@ -70,6 +72,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   let surfaces: Surfaces | null = null;
   let sweeper: Sweeper | null = null;
   let account: OpenedAccount | null = null;
+  let bus: HintBus | null = null;
   // A signal before the loop runs stops the start-up at its next step (exit 130, like a shell).
   let interrupted = false;
   const checkpoint = () => {
@@ -130,6 +133,15 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     await built.save();
     checkpoint();
     orch = built;
+    if (fleet && webhooksOn(wf.config)) {
+      // A delivery to any daemon of the fleet wakes them all (LISTEN/NOTIFY on a connection of its own).
+      const { PgWebhookBus } = await import('../fleet/webhook-bus.js');
+      const { fleetScope } = await import('../fleet/scope.js');
+      const pgBus = new PgWebhookBus({ url: wf.config.state.url!, env: io.env, pool: fleet.pool, scope: fleetScope(wf.config, svc.repoSlug), onError: (m) => log.warn(m) });
+      await pgBus.start();
+      bus = pgBus;
+      built.webhooks.attachBus(pgBus, fleet.coordinator.view().self);
+    }
     const mode: Mode = opts.once ? 'once' : opts.untilIdle ? 'until-idle' : 'daemon';
     surfaces = await startSurfaces({ orch, repoDir, paths, log });
     sweeper = startSweeper({ source: orch, paths, log }); // gc at startup and daily, beside the loop
@@ -147,6 +159,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     await sweeper?.stop();
     await surfaces?.close();
     await account?.shared.leave(); // a canary this daemon held goes to another
+    await bus?.close();
     await fleet?.coordinator.close().catch(() => undefined);
     await fleet?.pool.end().catch(() => undefined);
     clearInterval(heartbeatTimer);

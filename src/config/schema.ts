@@ -7,6 +7,7 @@ import { SCRUBBED_NAMES } from './env.js';
 import { agentSecretValues } from './secret-values.js';
 import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
+import { checkWebhooks, readWebhooks } from './webhooks.js';
 import { ConfigError } from '../errors.js';
 import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../tracker/linear/limits.js';
 
@@ -271,9 +272,11 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     server,
     notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
     state: readState(root, secrets),
+    webhooks: readWebhooks(r, root, secrets),
   };
   for (const s of [polling, notify]) s.finish();
   root.finish();
+  checkWebhooks(config, ctx.file, r.warnings);
 
   checkExposure(config.server, ctx.file);
   if (config.server.insecure && config.server.port !== null && !isLoopbackHost(config.server.host)) {

@@ -131,6 +131,12 @@ export interface Config {
    */
   server: { port: number | null; host: string; tls: { cert: string; key: string } | null; insecure: boolean };
   notify: { webhook_url: string | null };
+  /**
+   * Webhook deliveries (`webhooks:`): signing secrets (null: that source is off), the public base URL the
+   * hooks point at, how recent a verified delivery must be to count as healthy, and the poll interval while
+   * they are (all durations in ms).
+   */
+  webhooks: { github_secret: string | null; linear_secret: string | null; public_url: string | null; healthy_within: number; poll_interval: number };
   /** events_max_mb: rotate .swarm/events.jsonl past this size (one previous file kept); default 20. */
   /** lease_ttl (fleet mode): a claim whose holder stopped heartbeating this long may be taken over (ms). */
   state: { url: string | null; transcript_days: number; events_max_mb: number; lease_ttl: number };

@@ -97,28 +97,31 @@ export class Dispatcher {
     return n;
   }
 
-  /** Re-read, check trust and the dedup guard, claim, and start the attempt in a queue slot. */
-  async claimAndDispatch(t: Ticket): Promise<void> {
+  /**
+   * Re-read, check trust and the dedup guard, claim, and start the attempt in a queue slot. `justRead`: `t`
+   * was read on its own moments ago (a webhook's targeted re-read), so it is not read a second time.
+   */
+  async claimAndDispatch(t: Ticket, opts: { justRead?: boolean } = {}): Promise<void> {
     const { rt, ledger } = this.d;
     const coordinator = rt.coordinator;
     // Fleet mode: the ticket's lease first, so no two daemons ever prepare the same claim.
     const taken = await coordinator.acquire(t.key);
     if (taken === null) return;
-    if (!(await this.claimTaken(t, taken)) && !this.running.has(t.key)) {
+    if (!(await this.claimTaken(t, taken, opts.justRead === true)) && !this.running.has(t.key)) {
       const ts = ledger.ticket(t.key);
       if (!ts || ts.synced_rev >= ts.rev) await coordinator.release(t.key);
     }
   }
 
   /** The claim once this daemon holds the ticket; false when it did not start an attempt. */
-  private async claimTaken(t: Ticket, taken: Takeover | 'free'): Promise<boolean> {
+  private async claimTaken(t: Ticket, taken: Takeover | 'free', justRead: boolean): Promise<boolean> {
     const { rt, ledger, settings } = this.d;
     const { svc, wf } = settings;
     // The branch's refs are fetched while the ticket is re-read and checked (not for one known untrusted).
     if (!this.untrusted.has(t.key)) void svc.worktrees.fetchAhead(ledger.ticket(t.key)?.branch || branchName(wf.config.workspace.branch_prefix, t));
     let fresh: Ticket | null;
     try {
-      fresh = await svc.tracker.fetch(t.key);
+      fresh = justRead ? t : await svc.tracker.fetch(t.key);
       if (!fresh || !isEligible(fresh, this.context())) return false;
       const verdict = await svc.tracker.trust(fresh);
       if (!verdict.trusted) {

@@ -21,6 +21,8 @@ export interface FollowerDeps {
   sync: TrackerSync;
   settings: Settings;
   work: Pick<Dispatcher, 'startFollowup' | 'running'>;
+  /** The watch interval in force (webhooks relax it while they are healthy); default pr.watch_interval. */
+  watchInterval?: () => number;
 }
 
 /** Requests a watch round may spend on one PR's failing check logs, at most. */
@@ -51,13 +53,45 @@ export class PrFollower {
     const watch = settings.svc.codeHost.watch;
     if (!watch) return;
     const now = rt.now();
-    const watchRound = now - this.lastWatch >= settings.wf.config.pr.watch_interval;
+    const watchRound = now - this.lastWatch >= (this.d.watchInterval?.() ?? settings.wf.config.pr.watch_interval);
     if (watchRound) {
       this.lastWatch = now;
       await this.observeAll();
     }
-    const byKey = new Map(listed.map((t) => [t.key, t]));
-    for (const ts of this.watched()) {
+    await this.actOn(this.watched(), new Map(listed.map((t) => [t.key, t])), watchRound, canStart);
+  }
+
+  /**
+   * A webhook named these tickets' pull requests (or their head commits): observe them now, without waiting
+   * for the watch interval, and act on what is seen exactly as a watch round would. Returns the PRs observed.
+   */
+  async observeNow(keys: ReadonlySet<string>, canStart: () => boolean): Promise<number> {
+    const watch = this.d.settings.svc.codeHost.watch;
+    if (!watch) return 0;
+    const tickets = this.watched().filter((ts) => keys.has(ts.key));
+    let observed = 0;
+    for (const ts of tickets) {
+      if (this.d.work.running.has(ts.key)) continue;
+      try {
+        this.seen.set(ts.key, await watch.observe(ts.pr!.number));
+        this.stats.observed++;
+        observed++;
+      } catch (err) {
+        this.d.rt.log.debug(`could not watch PR #${ts.pr!.number}: ${(err as Error).message}`, ts.identifier);
+      }
+    }
+    await this.actOn(tickets, new Map(), false, canStart);
+    return observed;
+  }
+
+  /** Watched tickets whose PR head, as last observed, is `sha`. */
+  keysForHead(sha: string): string[] {
+    return [...this.seen].filter(([, obs]) => obs.head_sha === sha).map(([key]) => key);
+  }
+
+  private async actOn(tickets: readonly TicketState[], byKey: ReadonlyMap<string, Ticket>, watchRound: boolean, canStart: () => boolean): Promise<void> {
+    const { rt } = this.d;
+    for (const ts of tickets) {
       if (this.d.work.running.has(ts.key) || this.d.sync.isSyncing(ts.key)) continue;
       if (rt.coordinator.heldElsewhere(ts.key) !== null) continue;
       const obs = this.seen.get(ts.key);

@@ -1,6 +1,7 @@
 // The poll loop: reload → reconcile → fetch → choose → claim → dispatch. It sequences work; parsing lives
 // in the adapters and the stream parser, every decision in policy.ts, every state change in the lifecycle
 // (committed through the ledger), every tracker write in the sync.
+import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import { reloadWorkflowSettled } from '../config/workflow.js';
 import type { Ticket } from '../tracker/types.js';
@@ -18,6 +19,8 @@ import { Dispatcher, type Running } from './dispatcher.js';
 import { TrackerSync } from './sync.js';
 import { PrFollower } from './follower.js';
 import { Alarm } from './alarm.js';
+import { WebhookLink } from './webhook-link.js';
+import { targetedRound } from './targeted.js';
 import { pauseControl, releaseControl, resumeControl, retryControl, type Control, type ControlResult } from './controls.js';
 import type { Runtime, ServiceFactory, Services, Settings } from './runtime.js';
 
@@ -31,6 +34,8 @@ export class Orchestrator {
   readonly follower: PrFollower;
   /** The shared Claude account (null when the runtime has none). */
   readonly account: AccountLink | null;
+  /** Webhook deliveries: the dirty set, health and the intervals they allow, the numbers for /metrics. */
+  readonly webhooks: WebhookLink;
   private readonly alarm = new Alarm();
   private readonly settings: Settings;
   private draining = false;
@@ -56,7 +61,11 @@ export class Orchestrator {
     this.sync = new TrackerSync(this.ledger, this.settings, rt.log, rt.coordinator);
     this.account = rt.account ? new AccountLink({ ...rt.account, ledger: this.ledger, log: rt.log, now: rt.now }) : null;
     this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm, account: this.account });
-    this.follower = new PrFollower({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work });
+    this.webhooks = new WebhookLink({
+      settings: this.settings, log: rt.log, now: rt.now, random: rt.random, state: () => this.ledger.state,
+      deliveriesFile: join(rt.paths.dir, 'webhook-deliveries.log'), nudge: () => this.alarm.nudge(),
+    });
+    this.follower = new PrFollower({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work, watchInterval: () => this.webhooks.watchInterval() });
     this.servicesKey = serviceKey(wf);
     rt.log.setSecrets([...svc.secrets, ...wf.secrets]);
     rt.coordinator.onControl(({ kind, key }) => this.controlHere(kind, key));
@@ -72,8 +81,28 @@ export class Orchestrator {
 
   /** Main loop. Resolves with the process exit code. */
   async run(mode: Mode): Promise<number> {
+    this.webhooks.start();
+    try {
+      return await this.loop(mode);
+    } finally {
+      this.webhooks.close();
+    }
+  }
+
+  private async loop(mode: Mode): Promise<number> {
+    let full = true;
     for (;;) {
+      // A nudge (webhook deliveries) brings a targeted round; everything else, and a due interval, a poll.
+      if (!full) {
+        await this.targeted();
+        if (this.stopped || (this.draining && this.running.size === 0)) full = true; // exits below
+        else {
+          full = await this.sleep();
+          continue;
+        }
+      }
       const t0 = Date.now();
+      const gap = this.rt.now() - this.lastPollAt;
       let eligible: number;
       try {
         eligible = await this.pollOnce();
@@ -86,6 +115,10 @@ export class Orchestrator {
         eligible = Number.NaN;
       }
       Object.assign(this.pollStats, { count: this.pollStats.count + 1, lastDurationMs: Date.now() - t0, lastAt: t0 });
+      this.webhooks.notePoll(gap);
+      // The poll read every ticket; PRs and commits webhooks named still wait for their targeted look.
+      this.webhooks.dirty.ticketsServed();
+      if (this.webhooks.dirty.pending && !this.draining) await this.targeted();
       if (mode === 'once' || this.stopped || (this.draining && this.running.size === 0)) {
         await this.waitForRuns();
         return 0;
@@ -99,9 +132,50 @@ export class Orchestrator {
           return verdict.code;
         }
       }
+      full = await this.sleep();
+    }
+  }
+
+  /**
+   * Sleep until the next poll, retry, pause end… or a nudge. True: poll next; false: a targeted round. A
+   * wake only because webhook health may have run out re-checks it and polls only if that made a poll due.
+   */
+  private async sleep(): Promise<boolean> {
+    for (;;) {
+      if (this.webhooks.checkHealth()) await this.ledger.save().catch((err: Error) => this.rt.log.debug(`could not save the webhook health: ${err.message}`));
       const now = this.rt.now();
       const also = [...laneWakeTimes(this.workflow.config, now), ...accountWakeTimes(this.account?.view(), now)];
-      await this.alarm.sleep(nextWakeMs(this.state, this.lastPollAt, this.workflow.config.polling.interval, now, also));
+      // When a poll is due (the interval in force, a retry, a pause's end, a lane opening…), and when a
+      // webhook source's health runs out, which only needs a look at the health.
+      const due = now + nextWakeMs(this.state, this.lastPollAt, this.webhooks.pollInterval(), now, also);
+      const wake = Math.min(due, ...this.webhooks.wakeTimes().filter((t) => t > now));
+      const woke = await this.alarm.sleep(Math.max(50, wake - now));
+      if (woke === 'ring') return true;
+      const after = this.rt.now();
+      const pollDue = after - this.lastPollAt >= this.webhooks.pollInterval();
+      if (woke === 'nudge') return pollDue;
+      if (pollDue || after >= due - 5) return true;
+    }
+  }
+
+  /** Re-read what webhook deliveries named, and act on it (targeted.ts). */
+  private async targeted(): Promise<void> {
+    const batch = this.webhooks.dirty.take();
+    if (batch.tickets.size + batch.prs.size + batch.commits.size === 0 && !batch.overflow) return;
+    try {
+      const res = await targetedRound({
+        rt: this.rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work, follower: this.follower,
+        listing: { get: () => this.lastTickets, set: (t) => (this.lastTickets = t) },
+        context: () => this.context(),
+        canStart: () => capacity(this.workflow.config, this.state, this.running.size, canaryTurn(this.account?.view(), this.rt.now())) > 0 && this.rt.coordinator.canClaim(),
+        draining: () => this.draining || this.stopped,
+        stats: this.webhooks.stats,
+        served: (keys) => this.webhooks.served(keys),
+      }, batch);
+      if (res.pollWanted) this.refresh();
+      await this.ledger.save();
+    } catch (err) {
+      this.rt.log.warn(`webhooks: the targeted re-read failed: ${(err as Error)?.message ?? String(err)} (the next poll covers it)`);
     }
   }
 

@@ -166,6 +166,8 @@ export interface DaemonInfo {
    * repository that moved): refreshed every poll, shown by `swarm status`.
    */
   notes?: string[];
+  /** Webhooks as the daemon judges them (healthy, silent…) and the poll and watch intervals in force. */
+  webhooks?: import('../webhooks/health.js').WebhookView | null;
 }
 
 export interface SwarmState {

@@ -8,10 +8,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { route, type RouteResponse } from './fake-github-routes.js';
 import { FakeGitHubState, type BaseRole, type FakeComment, type FakeEvent, type FakeIssue, type FakePull, type Permission } from './fake-github-state.js';
+import { FakeHooks, type FakeHook, type FakeHookDelivery, type FakeWebhooks } from './fake-github-hooks.js';
 import { FakeChecks, type CheckConclusion, type CheckStatus, type FakeCheckRun, type FakeReview, type FakeReviewComment, type FakeStatus, type ReviewState, type StatusState } from './fake-github-checks.js';
 import { FakeAuth, type Caller, type FakeAppOptions, type Grants } from './fake-github-auth.js';
 import { FakeActions, type FakeJobInput, type FakeWorkflowRun } from './fake-github-actions.js';
 
+export type { FakeHook, FakeHookDelivery, FakeWebhooks };
 export type { BaseRole, CheckConclusion, CheckStatus, FakeAppOptions, FakeCheckRun, FakeComment, FakeEvent, FakeIssue, FakeJobInput, FakePull, FakeReview, FakeReviewComment, FakeStatus, FakeWorkflowRun, Grants, Permission, ReviewState, StatusState };
 
 /**
@@ -177,6 +179,8 @@ export interface FakeGitHub {
   setLateAnswers(late: LateAnswers | null): void;
   setRateLimit(remaining: number, resetEpochSec?: number): void;
   readonly rateLimitRemaining: number;
+  /** Repository webhooks: hooks CRUD over the API, and signed deliveries of state changes (fake-github-hooks.ts). */
+  readonly webhooks: FakeWebhooks;
 }
 
 function mulberry32(seed: number): () => number {
@@ -214,6 +218,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   s.isPrivate = opts.private ?? false;
   const mainChecks = new FakeChecks(s, opts.gitDir ?? null);
   const routeOpts = { gitDir: opts.gitDir ?? null, dependencies: opts.dependencies ?? true, checks: mainChecks, actions: new FakeActions(s, mainChecks) };
+  const hooks = new FakeHooks(s, routeOpts.checks);
   // Other repositories (transfer destinations), by lower-case full name; each with its own options.
   const others = new Map<string, { s: FakeGitHubState; o: typeof routeOpts }>();
   const other = (fullName: string) => {
@@ -361,7 +366,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const refused = auth.gate(caller, method, target?.pathname ?? url.pathname, !(target?.s.isPrivate ?? s.isPrivate));
     if (refused) return send(refused.status, refused.body, { ...rateHeaders(), ...refused.headers });
     const app = appRoute(method, target?.pathname ?? url.pathname, caller);
+    const hooked = target !== null && target.s === s ? hooks.route(method, target.pathname, url.searchParams, body) : null;
     const out: RouteResponse = app !== null ? app
+      : hooked !== null ? hooked
       : target === null
         ? { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } }
         : await route({ method, pathname: target.pathname, query: url.searchParams, body }, target.s, target.o);
@@ -455,6 +462,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       if (patch.title !== undefined) it.title = patch.title;
       if (patch.body !== undefined) it.body = patch.body;
       it.updated_at = s.tick();
+      hooks.edited(n);
     },
     setLabels: (n, labels, actor) => s.setLabels(n, labels, actor ?? defaultUser),
     closeIssue: (n, actor) => s.setState(n, 'closed', actor ?? defaultUser),
@@ -481,7 +489,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       };
     },
     headSha: (n) => checks.headSha(pull(n)),
-    addCommit: (n, o) => checks.addCommit(pull(n), o),
+    addCommit: async (n, o) => {
+      const sha = await checks.addCommit(pull(n), o);
+      hooks.synchronized(n, o?.author ?? defaultUser);
+      return sha;
+    },
     addCheckRun: async (n, run) => checks.addCheckRun(await headOf(n, run.sha), run).id,
     addStatus: async (n, st) => checks.addStatus(await headOf(n, st.sha), st).id,
     addReview: async (n, r) => checks.addReview(pull(n).number, { ...r, commit_id: await headOf(n, r.commitId) }).id,
@@ -532,5 +544,6 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     get rateLimitRemaining() {
       return limit.remaining;
     },
+    webhooks: hooks,
   };
 }

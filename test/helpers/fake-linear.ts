@@ -29,6 +29,7 @@ import { randomUUID } from 'node:crypto';
 import { execute, GqlError, parse, validate } from './fake-graphql.js';
 import { buildSchema, LINEAR_MAX_FIRST, type FakeState, type FIssue, type FState, type FTeam, type RelationType, type StateType } from './fake-linear-schema.js';
 import { LINEAR_MAX_COMPLEXITY, operationComplexity } from './linear-complexity.js';
+import { FakeLinearWebhooks, type FakeLinearWebhooksApi } from './fake-linear-webhooks.js';
 
 export interface FakeLinearRequest {
   query: string;
@@ -93,6 +94,8 @@ export interface FakeLinear {
   setMaxComplexity(points: number): void;
   /** The budget of one endpoint named in `endpointLimits` (its name, as sent in X-RateLimit-Endpoint-Name). */
   setEndpointBudget(name: string, budget: Partial<Budget>): void;
+  /** Webhooks: the API's webhook fields, and signed deliveries of issue and comment changes (fake-linear-webhooks.ts). */
+  readonly webhooks: FakeLinearWebhooksApi;
   close(): Promise<void>;
 }
 
@@ -136,6 +139,8 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
   }
   for (const name of opts.labels ?? ['agent', 'blocked', 'agent:failed', 'bug']) state.labels.push({ id: randomUUID(), name, teamId: null });
   const schema = buildSchema(state);
+  const webhooks = new FakeLinearWebhooks(state);
+  webhooks.extend(schema);
   const requests: FakeLinearRequest[] = [];
   let rateLimited: { budget: 'requests' | 'complexity'; retryAfter: number | null } | null = null;
   const budget: Budget = { limit: opts.requestLimit ?? 1500, remaining: opts.requestLimit ?? 1500, resetAt: Date.now() + 3_600_000 };
@@ -283,12 +288,14 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
         stateId: stateId(team, input.state ?? 'Todo'), labelIds: labelIds(input.labels ?? ['agent']),
         projectId: project?.id ?? null, creatorId: (creator ?? viewer).id, comments: [], attachments: [],
       });
+      webhooks.changed('Issue', 'create', state.issues.at(-1)!);
       return identifier;
     },
     setState(identifier, name) {
       const i = findIssue(identifier);
       i.stateId = stateId(state.teams.find((t) => t.id === i.teamId)!, name);
       i.updatedAt = now();
+      webhooks.changed('Issue', 'update', i);
     },
     addRelation(blocker, blocked, type = 'blocks') {
       state.relations.push({ id: randomUUID(), type, issueId: findIssue(blocker).id, relatedIssueId: findIssue(blocked).id });
@@ -297,6 +304,7 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
       const i = findIssue(identifier);
       i.labelIds = labelIds(labels);
       i.updatedAt = now();
+      webhooks.changed('Issue', 'update', i);
     },
     addLabel(name, team) { state.labels.push({ id: randomUUID(), name, teamId: team ? findTeam(team).id : null }); },
     addProject(name, slugId) { state.projects.push({ id: randomUUID(), name, slugId }); },
@@ -307,7 +315,9 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
       const u = userName === null ? null : userName ? state.users.find((x) => x.name === userName) : viewer;
       if (u === undefined) throw new Error(`fake-linear: no user ${userName}`);
       const at = now();
-      i.comments.push({ id: randomUUID(), body, userId: u?.id ?? null, createdAt: at, updatedAt: at, issueId: i.id });
+      const c = { id: randomUUID(), body, userId: u?.id ?? null, createdAt: at, updatedAt: at, issueId: i.id };
+      i.comments.push(c);
+      webhooks.changed('Comment', 'create', c);
     },
     issue(identifier) {
       const i = findIssue(identifier);
@@ -328,6 +338,7 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
       if (!e) throw new Error(`fake-linear: no endpoint ${name} in endpointLimits`);
       Object.assign(e, Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)));
     },
+    webhooks,
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
       server.close((err) => (err ? reject(err) : resolve()));

@@ -141,6 +141,7 @@ describe('validateConfig defaults', () => {
       server: { port: null, host: '127.0.0.1', tls: null, insecure: false },
       notify: { webhook_url: null },
       state: { url: null, transcript_days: 14, events_max_mb: 20, lease_ttl: 120_000 },
+      webhooks: { github_secret: null, linear_secret: null, public_url: null, healthy_within: 600_000, poll_interval: 300_000 },
     };
     for (const raw of [{}, null, undefined]) {
       const res = validate(raw);

@@ -18,6 +18,7 @@ import { GitHubPeople, PERMISSION_TTL_MS } from './people.js';
 import { GitHubLabels } from './labels.js';
 import { GitHubPulls } from './pulls.js';
 import { PrWatch } from './watch.js';
+import { GitHubHooks } from './hooks.js';
 import type { Appearance, CandidateList, CodeHost, Mark, OpenPullRequest, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 
 export interface GitHubTrackerOptions {
@@ -75,6 +76,8 @@ export class GitHubTracker implements Tracker, CodeHost {
   private readonly authors = new Map<string, string | null>();
   /** PR follow-through for this repository (Linear mode gets it too: this class is its code host). */
   readonly watch: PrWatch;
+  /** The repository webhook (webhooks: setup, keep-alive pings, doctor). */
+  readonly hooks: GitHubHooks;
 
   constructor(opts: GitHubTrackerOptions) {
     this.config = opts.config;
@@ -100,6 +103,7 @@ export class GitHubTracker implements Tracker, CodeHost {
     this.labels = new GitHubLabels(this.gh, this.repoParams(), (err, what, repoLevel) => this.mapError(err, what, repoLevel));
     this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
     this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError, { now: clock, requiredChecks: () => this.config.pr.followup_checks !== 'all' });
+    this.hooks = new GitHubHooks(this.gh, this.repoParams());
   }
 
   /** WORKFLOW.md is re-read every poll: take the new labels/flags without losing caches. */
