@@ -1,10 +1,11 @@
 // WORKFLOW.md front matter → validated, defaulted Config (SPEC §3). Hand-written so that every error
 // names the file, the key path and the fix; every default lives here, next to the key it belongs to.
 // Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
-import { type Config, type McpServer, type TrackerKind } from './types.js';
+import { RECLAIM_COOLDOWN_MS, type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
 import { SCRUBBED_NAMES } from './env.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
+import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
 import { ConfigError } from '../errors.js';
 
 export interface ValidateContext {
@@ -77,6 +78,7 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     // Optional keys stay absent when unset (defaults live where they are used).
     request_timeout: t.duration('request_timeout', 30_000),
     allowed_authors: t.list('allowed_authors', []),
+    trusted_roles: readTrustedRoles(r, t, kind),
     api_key: t.strOrNull('api_key'),
     team: t.strOrNull('team'),
     project: t.strOrNull('project'),
@@ -87,6 +89,7 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     page_size: t.intOrNull('page_size', 1, 250) ?? undefined,
     path: t.str('path', '.swarm/tickets', { nonEmpty: true }),
   };
+  checkAllowedAuthors(r, kind, tracker.allowed_authors);
   if (kind === 'linear' && tracker.team === null) {
     throw new ConfigError(`${r.file}: tracker.team is required when tracker.kind is linear (the team key, e.g. ENG)`);
   }
@@ -174,6 +177,7 @@ function readAgent(r: Reader, root: Section): Config['agent'] {
     retry_backoff: a.duration('retry_backoff', 30_000, 0),
     max_retry_backoff: a.duration('max_retry_backoff', 30 * 60_000, 0),
     max_cost_usd: a.positiveOrNull('max_cost_usd', 'US dollars'),
+    reclaim_cooldown: a.duration('reclaim_cooldown', RECLAIM_COOLDOWN_MS, 0),
     account: readAccountName(r, a),
     lanes: readLanes(a),
     pacing: readPacing(a),

@@ -15,6 +15,8 @@ export interface CheckLine {
   detail: string;
   /** What to do about a failure (or a note on a pass). */
   fix?: string;
+  /** A pass that deserves attention: shown as a warning, never fails doctor. */
+  warn?: boolean;
 }
 
 export interface DoctorContext {
@@ -175,6 +177,19 @@ async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
     else out.push(pass('pull requests', 'no GitHub token: the hand-off is the pushed branch (pr.auto_open: false), with no PR detection'));
   }
   return out;
+}
+
+/**
+ * Spend limits: without agent.max_cost_usd or budget.daily_usd nothing bounds what retries, reopened tickets
+ * and follow-ups may cost. A warning, not a failure: the operator may mean it.
+ */
+export function checkBudget(ctx: DoctorContext): CheckLine {
+  const { agent, budget } = ctx.wf.config;
+  if (agent.max_cost_usd === null && budget.daily_usd === null) {
+    return { ok: true, warn: true, name: 'spend limit', detail: 'neither agent.max_cost_usd nor budget.daily_usd is set: nothing bounds what agents may spend', fix: 'set agent.max_cost_usd (per ticket, across attempts) and/or budget.daily_usd in WORKFLOW.md' };
+  }
+  const parts = [agent.max_cost_usd !== null ? `$${agent.max_cost_usd} per ticket` : null, budget.daily_usd !== null ? `$${budget.daily_usd} a day` : null].filter(Boolean);
+  return pass('spend limit', parts.join(', '));
 }
 
 export function checkDisk(ctx: DoctorContext): CheckLine {

@@ -120,13 +120,8 @@ export class Dispatcher {
       fresh = await svc.tracker.fetch(t.key);
       if (!fresh || !isEligible(fresh, this.context())) return false;
       const verdict = await svc.tracker.trust(fresh);
-      if (!verdict.trusted) {
-        // Once per ticket and reason, at info: an operator must see why a labelled ticket never starts.
-        if (this.untrusted.get(fresh.key) !== verdict.reason) rt.log.event({ type: 'ignored', ticket: fresh.identifier, reason: verdict.reason });
-        this.untrusted.set(fresh.key, verdict.reason);
-        return false;
-      }
-      this.untrusted.delete(fresh.key);
+      this.noteTrust(fresh, verdict.trusted ? null : verdict.reason);
+      if (!verdict.trusted) return false;
     } catch (err) {
       rt.log.warn(`could not re-read before claiming: ${(err as Error).message}`, t.identifier);
       return false;
@@ -164,9 +159,20 @@ export class Dispatcher {
     return true;
   }
 
+  /** Remember why a ticket's text may not reach an agent (null: it may); logged once per ticket and reason, at info. */
+  private noteTrust(t: Ticket, reason: string | null): void {
+    if (reason === null) {
+      this.untrusted.delete(t.key);
+      return;
+    }
+    // An operator must see why a labelled ticket never starts (or is never followed up).
+    if (this.untrusted.get(t.key) !== reason) this.d.rt.log.event({ type: 'ignored', ticket: t.identifier, reason });
+    this.untrusted.set(t.key, reason);
+  }
+
   /** PR follow-through: start a follow-up for a handed-off ticket (same branch and worktree); see followup-start.ts. */
   startFollowup(key: string, f: FollowupStart): Promise<boolean> {
-    return startFollowup(this.d, key, f, { running: (k) => this.running.has(k), dispatch: (t) => this.dispatch(t) });
+    return startFollowup(this.d, key, f, { running: (k) => this.running.has(k), dispatch: (t) => this.dispatch(t), untrusted: (t, why) => this.noteTrust(t, why) });
   }
 
   /**

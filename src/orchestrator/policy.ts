@@ -3,7 +3,7 @@
 // finished run does and the circuit breaker are in outcome-policy.ts). No I/O, no clock reads, no randomness: `now`
 // and random numbers are passed in. The poll loop and `swarm explain` both use eligibility(), so what
 // explain says is what the loop does.
-import type { Config } from '../config/types.js';
+import { RECLAIM_COOLDOWN_MS, type Config } from '../config/types.js';
 import type { KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
 import type { PauseKind, PauseState, SwarmState, TicketState } from '../state/types.js';
@@ -11,7 +11,7 @@ import { laneComparator, laneGate, laneOf, type Lane } from './lanes.js';
 import { accountPauseReason, accountWindow, canaryWaitReason, type AccountView, type CanaryTurn } from './account-policy.js';
 
 export interface RuleCheck {
-  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
+  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
   pass: boolean;
   detail: string;
 }
@@ -54,6 +54,12 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   const whose = holder !== null ? `held by daemon ${holder} (fleet)` : `carries ${tr.running_label} but this daemon has no claim on it (another daemon, or a human)`;
   checks.push({ rule: 'claimed_elsewhere', pass: !elsewhere, detail: elsewhere ? whose : 'not claimed by anyone else' });
   checks.push({ rule: 'blockers', pass: t.blockers.length === 0, detail: t.blockers.length === 0 ? 'no open blockers' : `blocked by ${t.blockers.join(', ')}` });
+  const reclaim = reclaimWaitMs(ts, ctx.config.agent.reclaim_cooldown ?? RECLAIM_COOLDOWN_MS, ctx.now);
+  checks.push({
+    rule: 'reclaim',
+    pass: reclaim === 0,
+    detail: reclaim === 0 ? 'no re-claim cooldown' : `taken away and given back again: it was re-claimed at ${ts!.reclaimed_at}; the next re-claim waits ${formatMs(reclaim)} (agent.reclaim_cooldown; \`swarm retry ${t.key}\` lifts it)`,
+  });
   const failed = ts?.status === 'failed';
   const attemptsLeft = ctx.config.agent.max_attempts - (ts?.failures ?? 0);
   checks.push({
@@ -84,6 +90,15 @@ function laneChecks(t: Ticket, ctx: EligibilityContext): { lane: Lane; wait: str
   const input = { window: accountWindow(ctx.account), config: ctx.config, now: ctx.now, backgroundRunning: ctx.backgroundRunning ?? 0 };
   const wait = laneGate(lane, { ...input, spentUsd: -Infinity });
   return { lane, wait, budget: wait === null ? laneGate(lane, { ...input, spentUsd: ctx.state.daily.cost_usd }) : null };
+}
+
+/**
+ * How long a ticket the tracker took away (closed, unlabelled) and gave back must still wait before swarm
+ * claims it again: one re-claim per agent.reclaim_cooldown, counted from the last one. 0: it may be claimed.
+ */
+export function reclaimWaitMs(ts: TicketState | undefined, cooldown: number, now: number): number {
+  if (!ts || ts.status !== 'released' || !ts.cancelled_at || !ts.reclaimed_at) return 0;
+  return Math.max(0, Date.parse(ts.reclaimed_at) + cooldown - now);
 }
 
 export function isEligible(t: Ticket, ctx: EligibilityContext): boolean {

@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { route, type RouteResponse } from './fake-github-routes.js';
 import { FakeGitHubState, type BaseRole, type FakeComment, type FakeEvent, type FakeIssue, type FakePull, type Permission } from './fake-github-state.js';
+import { createFakeGitHubGraphql } from './fake-github-graphql.js';
 import { FakeChecks, type CheckConclusion, type CheckStatus, type FakeCheckRun, type FakeReview, type FakeReviewComment, type FakeStatus, type ReviewState, type StatusState } from './fake-github-checks.js';
 
 export type { BaseRole, CheckConclusion, CheckStatus, FakeCheckRun, FakeComment, FakeEvent, FakeIssue, FakePull, FakeReview, FakeReviewComment, FakeStatus, Permission, ReviewState, StatusState };
@@ -87,7 +88,10 @@ export interface FakeGitHub {
   clearRequests(): void;
   close(): Promise<void>;
   addIssue(input: { title: string; body?: string; labels?: string[]; user?: string; labeledBy?: string; state?: 'open' | 'closed' }): number;
-  editIssue(n: number, patch: { title?: string; body?: string }): void;
+  /** `actor` (default: the issue's author) renames it (a `renamed` event) and/or edits its body (edit history for GraphQL). */
+  editIssue(n: number, patch: { title?: string; body?: string }, actor?: string): void;
+  /** Give `login` this account id (default: derived from the login): a login recycled by a new account. */
+  setUserId(login: string, id: number): void;
   setLabels(n: number, labels: string[], actor?: string): void;
   closeIssue(n: number, actor?: string): void;
   reopenIssue(n: number, actor?: string): void;
@@ -200,6 +204,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const hit = all.find((x) => x.s.fullName.toLowerCase() === name);
     return hit ? { ...hit, pathname } : null;
   };
+  // POST /graphql (GitHub.com's place for it; see fake-github-graphql.ts), over every repository served here.
+  const graphql = createFakeGitHubGraphql((o, r) => [s, ...[...others.values()].map((x) => x.s)].find((x) => x.fullName.toLowerCase() === `${o}/${r}`.toLowerCase()) ?? null);
   const requests: LoggedRequest[] = [];
   let limit = { total: opts.rateLimit ?? 5000, remaining: opts.rateLimit ?? 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
   let faults: (Faults & { random: () => number; injected: number }) | null = null;
@@ -279,6 +285,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       return send(403, { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest' }, rateHeaders());
     }
     if (body !== null && typeof body === 'string') return send(400, { message: 'Problems parsing JSON' });
+    if (url.pathname === '/graphql' && method === 'POST') {
+      const answer = graphql.answer(body);
+      return send(answer.status, answer.body, answer.headers);
+    }
     const target = pick(url.pathname);
     const out: RouteResponse = target === null
       ? { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } }
@@ -349,12 +359,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         server.close(() => resolve());
       }),
     addIssue: (input) => s.createItem(input).number,
-    editIssue: (n, patch) => {
-      const it = s.item(n);
-      if (patch.title !== undefined) it.title = patch.title;
-      if (patch.body !== undefined) it.body = patch.body;
-      it.updated_at = s.tick();
-    },
+    editIssue: (n, patch, actor) => s.editIssue(n, patch, actor ?? s.item(n).user),
+    setUserId: (login, id) => void s.userIds.set(login.toLowerCase(), id),
     setLabels: (n, labels, actor) => s.setLabels(n, labels, actor ?? defaultUser),
     closeIssue: (n, actor) => s.setState(n, 'closed', actor ?? defaultUser),
     reopenIssue: (n, actor) => s.setState(n, 'open', actor ?? defaultUser),
