@@ -191,7 +191,7 @@ function githubWords(err: GqlError, op: Operation | null): GhError {
   if ((x = /^Field "(\w+)" of type "([^"]+)" must have a selection of subfields/.exec(m))) return { message: `Field must have selections (field '${x[1]}' returns ${x[2].replace(/[[\]!]/g, '')} but has no selections. Did you mean '${x[1]} { ... }'?)`, extensions: { code: 'selectionMismatch', nodeName: `field '${x[1]}'`, typeName: x[2] } };
   if ((x = /^Field "(\w+)" must not have a selection since type "([^"]+)"/.exec(m))) return { message: `Selections can't be made on scalars (field '${x[1]}' returns ${x[2]} but has selections [...])`, extensions: { code: 'selectionMismatch', nodeName: `field '${x[1]}'`, typeName: x[2] } };
   if (/^Syntax Error/.test(m)) return { message: `Parse error: ${m.replace(/^Syntax Error: /, '')}` };
-  return { message: m };
+  return { message: m, ...('problems' in err.extensions ? { extensions: err.extensions } : {}) };
 }
 
 /** Scalar variables must hold their type: `$number: Int!` given "12" is refused as GitHub refuses it. */
@@ -201,7 +201,7 @@ function checkScalars(op: Operation, variables: Record<string, unknown>): void {
     if (value === undefined || value === null) continue;
     const base = v.type.replace(/!$/, '');
     const ok = base === 'Int' ? Number.isInteger(value) : base === 'String' ? typeof value === 'string' : base === 'Boolean' ? typeof value === 'boolean' : true;
-    if (!ok) throw new GqlError(`Variable "$${v.name}" of type "${v.type}" was given an invalid value`, { code: 'invalid' });
+    if (!ok) throw new GqlError(`Variable $${v.name} of type ${v.type} was provided invalid value`, { value, problems: [{ path: [], explanation: `Could not coerce value ${JSON.stringify(value)} to ${base}` }] });
   }
 }
 
