@@ -577,7 +577,9 @@ describe('loadWorkflow', () => {
     expect([github.config.tracker.kind, linear.config.tracker.kind, local.config.tracker.kind]).toEqual(['github', 'linear', 'local']);
     expect(example.config).toEqual(github.config);
     expect(example.template).toBe(github.template);
-    expect(github.config).toEqual(validate({}).config);
+    // Every default, except the per-ticket spend limit `swarm init` writes (the key's own default is null).
+    expect(github.config).toEqual(validate({ agent: { max_cost_usd: 5 } }).config);
+    expect(validate({}).config.agent.max_cost_usd).toBeNull();
   });
 
   it('loads the fixtures', () => {
