@@ -91,6 +91,8 @@ export class FakeGitHubState {
   readonly events: FakeEvent[] = [];
   readonly labels: FakeLabel[] = [];
   readonly permissions = new Map<string, Permission>();
+  /** author_association overrides (a private organization member GitHub shows as NONE or CONTRIBUTOR). */
+  readonly associations = new Map<string, string>();
   /** Users whose account id is not derived from the login (a login recycled by a new account). */
   readonly userIds = new Map<string, number>();
   /** Custom repository roles by user: their name and the role they are built on. */
@@ -302,6 +304,8 @@ export class FakeGitHubState {
    */
   association(login: string): string {
     const key = login.toLowerCase();
+    const given = this.associations.get(key);
+    if (given) return given;
     if (key === this.owner.toLowerCase()) return 'OWNER';
     return this.permissions.has(key) || this.customRoles.has(key) ? 'COLLABORATOR' : 'NONE';
   }

@@ -92,6 +92,8 @@ export interface FakeGitHub {
   editIssue(n: number, patch: { title?: string; body?: string }, actor?: string): void;
   /** Give `login` this account id (default: derived from the login): a login recycled by a new account. */
   setUserId(login: string, id: number): void;
+  /** Report `login`'s author_association as this (e.g. NONE for a private organization member with write access). */
+  setAssociation(login: string, association: string): void;
   setLabels(n: number, labels: string[], actor?: string): void;
   closeIssue(n: number, actor?: string): void;
   reopenIssue(n: number, actor?: string): void;
@@ -361,6 +363,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     addIssue: (input) => s.createItem(input).number,
     editIssue: (n, patch, actor) => s.editIssue(n, patch, actor ?? s.item(n).user),
     setUserId: (login, id) => void s.userIds.set(login.toLowerCase(), id),
+    setAssociation: (login, association) => void s.associations.set(login.toLowerCase(), association),
     setLabels: (n, labels, actor) => s.setLabels(n, labels, actor ?? defaultUser),
     closeIssue: (n, actor) => s.setState(n, 'closed', actor ?? defaultUser),
     reopenIssue: (n, actor) => s.setState(n, 'open', actor ?? defaultUser),

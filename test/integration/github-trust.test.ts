@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/types.js';
 import { createOctokit } from '../../src/tracker/github/client.js';
 import { createGitHubTracker, type GitHubTracker } from '../../src/tracker/github/tracker.js';
 import { MAX_BODY_REFERENCES } from '../../src/tracker/github/map.js';
-import { COMMENTER_LOOKUPS } from '../../src/tracker/github/prompt-comments.js';
+import { COMMENTER_LOOKUPS, STRANGER_LOOKUPS } from '../../src/tracker/github/prompt-comments.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { validateConfig } from '../../src/config/schema.js';
@@ -126,22 +126,35 @@ describe('floods', () => {
     expect(gh.requests.map((r) => r.path)).toEqual([`/repos/acme/widgets/issues/${n}`]);
   });
 
-  it(`looks up at most ${COMMENTER_LOOKUPS} new commenters per read, collaborators first (the rest stay untrusted)`, async () => {
+  it(`looks up at most ${COMMENTER_LOOKUPS} collaborators per read, newest first, and strangers only when at most ${STRANGER_LOOKUPS} are unknown`, async () => {
     const n = gh.addIssue({ title: 'x', labels: ['agent'] });
-    gh.setPermission('maint', 'write');
-    gh.addComment(n, { user: 'maint', body: 'MAINTAINER-NOTE (oldest of the newest 100)' });
-    for (let i = 0; i < 249; i++) gh.addComment(n, { user: `stranger${i}`, body: `spam ${i}` });
-    // Move the maintainer's note into the newest 100: delete the 150 spam comments after the first one.
-    for (const c of gh.comments.filter((c) => c.issue === n).slice(1, 151)) gh.deleteComment(c.id);
+    for (let i = 0; i < 12; i++) {
+      gh.setPermission(`maint${i}`, 'write'); // a collaborator: author_association COLLABORATOR
+      gh.addComment(n, { user: `maint${i}`, body: `note ${i}` });
+    }
+    for (let i = 0; i < 30; i++) gh.addComment(n, { user: `stranger${i}`, body: `spam ${i}` });
     const t = tracker();
+    const ticket = await ticketOf(t, n);
     gh.clearRequests();
-    const comments = await t.comments(await ticketOf(t, n));
-    expect(comments).toHaveLength(100);
-    expect(comments[0]).toMatchObject({ author: 'maint', trusted: true });
-    expect(comments.slice(1).every((c) => !c.trusted)).toBe(true);
-    expect(gh.requests.filter((r) => r.path.includes('/comments'))).toHaveLength(1); // 100 comments: one page
-    expect(gh.requests.filter((r) => r.path.endsWith('/permission'))).toHaveLength(COMMENTER_LOOKUPS);
-    expect(gh.requests.some((r) => r.path.endsWith('/collaborators/maint/permission'))).toBe(true);
+    const first = await t.comments(ticket);
+    const trusted = (list: typeof first) => list.filter((c) => c.trusted).map((c) => c.author);
+    expect(trusted(first)).toEqual(Array.from({ length: 10 }, (_, i) => `maint${i + 2}`));
+    const lookedUp = () => gh.requests.filter((r) => r.path.endsWith('/permission')).map((r) => r.path.split('/').at(-2)!).sort();
+    expect(lookedUp()).toEqual(Array.from({ length: 10 }, (_, i) => `maint${i + 2}`).sort()); // 30 strangers: a flood, none asked
+    // The next read looks up the collaborators left, and asks nobody twice.
+    gh.clearRequests();
+    expect(trusted(await t.comments(ticket))).toEqual(Array.from({ length: 12 }, (_, i) => `maint${i}`));
+    expect(lookedUp()).toEqual(['maint0', 'maint1']);
+    // A few strangers (no flood) are looked up: a writer GitHub does not show as associated still counts.
+    const quiet = gh.addIssue({ title: 'quiet', labels: ['agent'] });
+    gh.addComment(quiet, { user: 'stranger0', body: 'hello' });
+    gh.addComment(quiet, { user: 'private-member', body: 'PRIVATE-MEMBER-NOTE' });
+    gh.setPermission('private-member', 'write');
+    gh.setAssociation('private-member', 'NONE');
+    gh.clearRequests();
+    const few = await t.comments(await ticketOf(t, quiet));
+    expect(few.map((c) => [c.author, c.trusted])).toEqual([['stranger0', false], ['private-member', true]]);
+    expect(lookedUp()).toEqual(['private-member', 'stranger0']);
   });
 
   it('finds the newest 100 of 250 comments from the last pages', async () => {
