@@ -44,13 +44,20 @@ export interface DispatcherDeps {
   account: AccountLink | null;
 }
 
+/**
+ * A ticket whose text was refused is not read again while the listing shows it unchanged (its `updated_at`:
+ * any edit, label or comment moves it) for this long — the trust it was refused on rests on permissions
+ * that may change. An idle poll stays one request even with held tickets listed.
+ */
+export const UNTRUSTED_RECHECK_MS = 10 * 60_000;
+
 /** A ticket in one of these needs no lease once the tracker shows it. */
 const SETTLED = new Set(['review', 'failed', 'released', 'done']);
 
 export class Dispatcher {
   readonly running = new Map<string, Running>();
-  /** Tickets refused by tracker.trust(), with the reason last logged (logged again only if it changes). */
-  readonly untrusted = new Map<string, string>();
+  /** Tickets refused by tracker.trust(): the reason last logged (logged again only if it changes), the ticket's updated_at then, and when. */
+  readonly untrusted = new Map<string, { reason: string; updated_at: string; at: number }>();
   private readonly queue: PQueue;
 
   constructor(private readonly d: DispatcherDeps) {
@@ -100,6 +107,8 @@ export class Dispatcher {
   async claimAndDispatch(t: Ticket): Promise<void> {
     const { rt, ledger } = this.d;
     const coordinator = rt.coordinator;
+    const held = this.untrusted.get(t.key);
+    if (held && held.updated_at === t.updated_at && rt.now() - held.at < UNTRUSTED_RECHECK_MS) return;
     // Fleet mode: the ticket's lease first, so no two daemons ever prepare the same claim.
     const taken = await coordinator.acquire(t.key);
     if (taken === null) return;
@@ -166,8 +175,9 @@ export class Dispatcher {
       return;
     }
     // An operator must see why a labelled ticket never starts (or is never followed up).
-    if (this.untrusted.get(t.key) !== reason) this.d.rt.log.event({ type: 'ignored', ticket: t.identifier, reason });
-    this.untrusted.set(t.key, reason);
+    const was = this.untrusted.get(t.key);
+    if (was?.reason !== reason) this.d.rt.log.event({ type: 'ignored', ticket: t.identifier, reason });
+    this.untrusted.set(t.key, { reason, updated_at: t.updated_at, at: this.d.rt.now() });
   }
 
   /** PR follow-through: start a follow-up for a handed-off ticket (same branch and worktree); see followup-start.ts. */

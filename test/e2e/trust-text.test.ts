@@ -68,7 +68,11 @@ describe('acceptance 1: an edit after a trusted label holds the ticket until a w
     gh.editIssue(title, { title: 'Fix the other typo TITLE-EDIT-MARKER' }, 'mallory');
 
     await waitFor(() => eventsOf(body, 'ignored').length > 0 && eventsOf(title, 'ignored').length > 0, { timeoutMs: 30_000, what: 'both held' });
+    // Held and unchanged: later polls read neither again (an idle poll stays one request).
+    const reads = () => gh.requests.filter((r) => r.path === `/repos/acme/widgets/issues/${body}` || r.path === '/graphql').length;
+    const before = reads();
     await polls(2);
+    expect(reads()).toBe(before);
     expect(callsFor(body)).toHaveLength(0);
     expect(callsFor(title)).toHaveLength(0);
     expect(ticket(body)).toBeUndefined();
