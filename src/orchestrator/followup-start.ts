@@ -52,7 +52,14 @@ export async function startFollowup(d: DispatcherDeps, key: string, f: FollowupS
   }
   // The follow-up hands the ticket's text to an agent again: the trigger labels must still be on it, and the
   // text must still be what a trusted user labelled (an edit by anyone else since holds it, like a claim).
-  const held = await heldFor(d, fresh).catch((err: Error) => `could not check who wrote the ticket: ${err.message}`);
+  let held: string | null;
+  try {
+    held = await heldFor(d, fresh);
+  } catch (err) {
+    rt.log.warn(`could not check who wrote the ticket before the follow-up: ${(err as Error).message} (will try again)`, ts.identifier);
+    await release();
+    return false;
+  }
   runner.untrusted(fresh, held);
   if (held !== null) {
     const seen = ts.followup?.seen;
