@@ -17,6 +17,7 @@ import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
 import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext, type SpawnGateExtra } from './policy.js';
 import { laneOf } from './lanes.js';
+import { UntrustedTickets } from './untrusted.js';
 import type { AccountLink } from './account-link.js';
 import type { Alarm } from './alarm.js';
 import type { TrackerSync } from './sync.js';
@@ -44,23 +45,17 @@ export interface DispatcherDeps {
   account: AccountLink | null;
 }
 
-/**
- * A ticket whose text was refused is not read again while the listing shows it unchanged (its `updated_at`:
- * any edit, label or comment moves it) for this long — the trust it was refused on rests on permissions
- * that may change. An idle poll stays one request even with held tickets listed.
- */
-export const UNTRUSTED_RECHECK_MS = 10 * 60_000;
-
 /** A ticket in one of these needs no lease once the tracker shows it. */
 const SETTLED = new Set(['review', 'failed', 'released', 'done']);
 
 export class Dispatcher {
   readonly running = new Map<string, Running>();
-  /** Tickets refused by tracker.trust(): the reason last logged (logged again only if it changes), the ticket's updated_at then, and when. */
-  readonly untrusted = new Map<string, { reason: string; updated_at: string; at: number }>();
+  /** Tickets whose text tracker.trust() refused (untrusted.ts). */
+  readonly untrusted: UntrustedTickets;
   private readonly queue: PQueue;
 
   constructor(private readonly d: DispatcherDeps) {
+    this.untrusted = new UntrustedTickets(d.rt);
     this.queue = new PQueue({ concurrency: d.settings.wf.config.agent.max_concurrent });
     // A lease lost (partitioned, or taken over after a stall): stop that agent; its ending is not recorded.
     d.rt.coordinator.onLost((keys) => {
@@ -107,8 +102,7 @@ export class Dispatcher {
   async claimAndDispatch(t: Ticket): Promise<void> {
     const { rt, ledger } = this.d;
     const coordinator = rt.coordinator;
-    const held = this.untrusted.get(t.key);
-    if (held && held.updated_at === t.updated_at && rt.now() - held.at < UNTRUSTED_RECHECK_MS) return;
+    if (this.untrusted.unchanged(t)) return;
     // Fleet mode: the ticket's lease first, so no two daemons ever prepare the same claim.
     const taken = await coordinator.acquire(t.key);
     if (taken === null) return;
@@ -129,7 +123,7 @@ export class Dispatcher {
       fresh = await svc.tracker.fetch(t.key);
       if (!fresh || !isEligible(fresh, this.context())) return false;
       const verdict = await svc.tracker.trust(fresh);
-      this.noteTrust(fresh, verdict.trusted ? null : verdict.reason);
+      this.untrusted.note(fresh, verdict.trusted ? null : verdict.reason);
       if (!verdict.trusted) return false;
     } catch (err) {
       rt.log.warn(`could not re-read before claiming: ${(err as Error).message}`, t.identifier);
@@ -168,21 +162,9 @@ export class Dispatcher {
     return true;
   }
 
-  /** Remember why a ticket's text may not reach an agent (null: it may); logged once per ticket and reason, at info. */
-  private noteTrust(t: Ticket, reason: string | null): void {
-    if (reason === null) {
-      this.untrusted.delete(t.key);
-      return;
-    }
-    // An operator must see why a labelled ticket never starts (or is never followed up).
-    const was = this.untrusted.get(t.key);
-    if (was?.reason !== reason) this.d.rt.log.event({ type: 'ignored', ticket: t.identifier, reason });
-    this.untrusted.set(t.key, { reason, updated_at: t.updated_at, at: this.d.rt.now() });
-  }
-
   /** PR follow-through: start a follow-up for a handed-off ticket (same branch and worktree); see followup-start.ts. */
   startFollowup(key: string, f: FollowupStart): Promise<boolean> {
-    return startFollowup(this.d, key, f, { running: (k) => this.running.has(k), dispatch: (t) => this.dispatch(t), untrusted: (t, why) => this.noteTrust(t, why) });
+    return startFollowup(this.d, key, f, { running: (k) => this.running.has(k), dispatch: (t) => this.dispatch(t), untrusted: (t, why) => this.untrusted.note(t, why) });
   }
 
   /**
