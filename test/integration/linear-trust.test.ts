@@ -124,6 +124,20 @@ describe('who changed the text since', () => {
     expect((await verdictOf(t, key)).reason).toMatch(/^Gus <gus@contractor\.io>, who has the guest role .*, edited the description after label `agent` was applied/);
   });
 
+  it('without the labeller rule, every change since creation counts: the history is read past its first page', async () => {
+    fake.addUser('Gus', 'gus@contractor.io', { guest: true });
+    fake.addUser('Meg', 'meg@corp.com');
+    const key = fake.addIssue({ title: 'x', creator: 'Meg', labels: ['agent'] });
+    fake.editIssue(key, { description: 'an early edit by a guest' }, 'Gus');
+    for (let i = 0; i < 30; i++) {
+      fake.setLabels(key, ['agent', 'bug'], 'Meg');
+      fake.setLabels(key, ['agent'], 'Meg');
+    }
+    const t = tracker({ trusted_labelers_only: false, allowed_authors: ['meg@corp.com'] });
+    expect((await verdictOf(t, key)).reason).toMatch(/^Gus <gus@contractor\.io>, who has the guest role .*, edited the description \(/);
+    expect(trustRequests()).toHaveLength(2);
+  });
+
   it('costs one history request per verdict, none again while the issue is unchanged, and stays in the complexity budget', async () => {
     fake.addUser('Meg', 'meg@corp.com');
     const key = fake.addIssue({ title: 'x', labels: ['bug'] });

@@ -109,7 +109,9 @@ export function createLinearTrust(d: LinearTrustDeps): LinearTrust {
     const r = await d.resolved();
     const triggerIds = new Map(cfg.labels.map((l) => [r.labels.get(l) ?? `missing:${l}`, l] as const));
     const hasAll = (entries: HistoryEntry[]) => [...triggerIds.keys()].every((id) => entries.some((e) => e.addedLabelIds.includes(id)));
-    const h = await readHistory(ticket, (entries) => !cfg.trusted_labelers_only || hasAll(entries));
+    // With the labeller rule, the pages up to every trigger label's newest application hold every change that
+    // matters; without it, every change since the creation does: all of the history (bounded).
+    const h = await readHistory(ticket, (entries) => cfg.trusted_labelers_only && hasAll(entries));
     const reasons: string[] = [];
     if (cfg.allowed_authors.length > 0) {
       if (!h.creator) return { trusted: false, reason: `${ticket.identifier} has no human creator and tracker.allowed_authors is set` };
