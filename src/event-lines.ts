@@ -97,6 +97,8 @@ export function eventLine(ev: SwarmEvent): Line | null {
       return warn(`tracker update failed: ${ev.error} (will be repaired on a later poll)`);
     case 'ignored':
       return info(`ignored: ${ev.reason}`);
+    case 'control_refused':
+      return warn(`not obeyed: ${ev.reason}`);
     case 'gc':
       return null; // the sweeper prints its own summary, only when it did something
     case 'fleet_db':

@@ -73,6 +73,11 @@ export type DaemonEvent =
   | (At & { type: 'tracker_refused'; error: string })
   | (At & { type: 'sync_failed'; ticket: string; key: string; error: string })
   | (At & { type: 'ignored'; ticket: string; reason: string })
+  /**
+   * Someone swarm does not trust made a change that would be an operator's order (took failed_label or
+   * pr.needs_human_label off, moved a Linear issue out of failed_state): not obeyed, the mark is put back.
+   */
+  | (At & { type: 'control_refused'; ticket: string; key: string; by: string; change: string; reason: string })
   | (At & { type: 'gc'; removed: string[]; kept: { path: string; reason: string }[]; transcripts_deleted: number; bytes_freed: number; errors: string[] })
   | (At & { type: 'server_started'; url: string })
   /** Fleet mode: the database became unreachable, or reachable again. */

@@ -6,6 +6,8 @@ import type { DailyHours } from './hours.js';
 export type { DailyHours };
 
 export type TrackerKind = 'github' | 'linear' | 'local';
+/** Linear workspace roles (User.admin / owner → admin, guest, app; anyone else a member). */
+export type TrustedRole = 'admin' | 'member' | 'guest' | 'app';
 
 export interface McpServer {
   command: string;
@@ -30,6 +32,10 @@ export interface TrackerConfig {
   throttle_writes: boolean;
   /** Per-request timeout for the tracker's HTTP API in ms (`tracker.request_timeout`, default 30 s). */
   request_timeout: number;
+  /**
+   * GitHub: account ids (digits) or logins (resolved to ids once); Linear: user ids or emails, never names.
+   * Non-empty: only tickets written by these users are worked (Linear: they are also trusted whatever their role).
+   */
   allowed_authors: string[];
   /**
    * GitHub App authentication: the App's id (`tracker.app_id`) and private key (`tracker.private_key`: a
@@ -44,6 +50,8 @@ export interface TrackerConfig {
   token_command?: string | null;
   /** Claim an issue that has open sub-issues (`sub_issues_summary`); false (default): it waits for them. */
   claim_parents?: boolean;
+  /** Linear: the workspace roles whose label applications, edits and comments are trusted (default admin, member). */
+  trusted_roles: TrustedRole[];
   // linear
   api_key: string | null;
   team: string | null;
@@ -97,6 +105,12 @@ export interface Config {
      * a run that goes on extra usage is stopped and the account waits for the window's reset.
      */
     use_extra_usage: boolean;
+    /**
+     * A ticket the tracker took away (closed, unlabelled) and gave back is claimed again at most once per
+     * this long (ms; `agent.reclaim_cooldown`, default RECLAIM_COOLDOWN_MS, filled in by the schema):
+     * closing and reopening cannot restart paid runs.
+     */
+    reclaim_cooldown?: number;
     /** The Claude account's name (shares its usage window and pause); null = derived from the agent's Claude configuration. */
     account: string | null;
     lanes: {
@@ -141,6 +155,9 @@ export interface Config {
   /** lease_ttl (fleet mode): a claim whose holder stopped heartbeating this long may be taken over (ms). */
   state: { url: string | null; transcript_days: number; events_max_mb: number; lease_ttl: number };
 }
+
+/** agent.reclaim_cooldown's default: one hour. */
+export const RECLAIM_COOLDOWN_MS = 60 * 60_000;
 
 /** What loading WORKFLOW.md yields: the config, the raw prompt template, and non-fatal warnings. */
 export interface Workflow {

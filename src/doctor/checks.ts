@@ -146,6 +146,19 @@ async function pollingCost(ctx: DoctorContext, tracker: import('../tracker/linea
   }
 }
 
+/**
+ * Spend limits: without agent.max_cost_usd or budget.daily_usd nothing bounds what retries, reopened tickets
+ * and follow-ups may cost. A warning, not a failure: the operator may mean it.
+ */
+export function checkBudget(ctx: DoctorContext): CheckLine {
+  const { agent, budget } = ctx.wf.config;
+  if (agent.max_cost_usd === null && budget.daily_usd === null) {
+    return { ok: true, warn: true, name: 'spend limit', detail: 'neither agent.max_cost_usd nor budget.daily_usd is set: nothing bounds what agents may spend', fix: 'set agent.max_cost_usd (per ticket, across attempts) and/or budget.daily_usd in WORKFLOW.md' };
+  }
+  const parts = [agent.max_cost_usd !== null ? `$${agent.max_cost_usd} per ticket` : null, budget.daily_usd !== null ? `$${budget.daily_usd} a day` : null].filter(Boolean);
+  return pass('spend limit', parts.join(', '));
+}
+
 export function checkDisk(ctx: DoctorContext): CheckLine {
   const root = resolve(ctx.repoDir, ctx.wf.config.workspace.root);
   let dir = root;

@@ -18,6 +18,7 @@ import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
 import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext, type SpawnGateExtra } from './policy.js';
 import { laneOf } from './lanes.js';
+import { UntrustedTickets } from './untrusted.js';
 import type { AccountLink } from './account-link.js';
 import type { Alarm } from './alarm.js';
 import type { TrackerSync } from './sync.js';
@@ -50,11 +51,12 @@ const SETTLED = new Set(['review', 'failed', 'released', 'done']);
 
 export class Dispatcher {
   readonly running = new Map<string, Running>();
-  /** Tickets refused by tracker.trust(), with the reason last logged (logged again only if it changes). */
-  readonly untrusted = new Map<string, string>();
+  /** Tickets whose text tracker.trust() refused (untrusted.ts). */
+  readonly untrusted: UntrustedTickets;
   private readonly queue: PQueue;
 
   constructor(private readonly d: DispatcherDeps) {
+    this.untrusted = new UntrustedTickets(d.rt);
     this.queue = new PQueue({ concurrency: d.settings.wf.config.agent.max_concurrent });
     // A lease lost (partitioned, or taken over after a stall): stop that agent; its ending is not recorded.
     d.rt.coordinator.onLost((keys) => {
@@ -104,6 +106,7 @@ export class Dispatcher {
   async claimAndDispatch(t: Ticket, opts: { justRead?: boolean } = {}): Promise<void> {
     const { rt, ledger } = this.d;
     const coordinator = rt.coordinator;
+    if (this.untrusted.unchanged(t)) return;
     // Fleet mode: the ticket's lease first, so no two daemons ever prepare the same claim.
     const taken = await coordinator.acquire(t.key);
     if (taken === null) return;
@@ -124,13 +127,8 @@ export class Dispatcher {
       fresh = justRead ? t : await svc.tracker.fetch(t.key);
       if (!fresh || !isEligible(fresh, this.context())) return false;
       const verdict = await svc.tracker.trust(fresh);
-      if (!verdict.trusted) {
-        // Once per ticket and reason, at info: an operator must see why a labelled ticket never starts.
-        if (this.untrusted.get(fresh.key) !== verdict.reason) rt.log.event({ type: 'ignored', ticket: fresh.identifier, reason: verdict.reason });
-        this.untrusted.set(fresh.key, verdict.reason);
-        return false;
-      }
-      this.untrusted.delete(fresh.key);
+      this.untrusted.note(fresh, verdict.trusted ? null : verdict.reason);
+      if (!verdict.trusted) return false;
     } catch (err) {
       if (await this.refused(err, t.identifier)) return false;
       rt.log.warn(`could not re-read before claiming: ${(err as Error).message}`, t.identifier);
@@ -187,7 +185,7 @@ export class Dispatcher {
 
   /** PR follow-through: start a follow-up for a handed-off ticket (same branch and worktree); see followup-start.ts. */
   startFollowup(key: string, f: FollowupStart): Promise<boolean> {
-    return startFollowup(this.d, key, f, { running: (k) => this.running.has(k), dispatch: (t) => this.dispatch(t) });
+    return startFollowup(this.d, key, f, { running: (k) => this.running.has(k), dispatch: (t) => this.dispatch(t), untrusted: (t, why) => this.untrusted.note(t, why) });
   }
 
   /**

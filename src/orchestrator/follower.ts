@@ -10,6 +10,7 @@ import type { Ledger } from '../state/ledger.js';
 import { commitsSeen, followupsResumed, needsHuman, prClosed, type Step } from '../state/lifecycle.js';
 import { TrackerError } from '../errors.js';
 import { checkSummary, decideFollowup, type FollowupDecision } from './followup-policy.js';
+import { refusedControl } from './reconcile.js';
 import { activePause, budgetStop } from './policy.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
@@ -154,9 +155,22 @@ export class PrFollower {
       return false;
     }
     if (!this.labelSeen.has(ts.key)) return false;
+    if (await this.refused(ts, fresh, label)) return true; // taken off by someone swarm does not trust: put back
     this.labelSeen.delete(ts.key);
     await this.commitHeld(ts.key, followupsResumed(ts, `${label} was removed: follow-ups may start again (the branch head ${obs.head_sha.slice(0, 7)} is taken as the starting point)`, obs.head_sha, this.d.rt.now()), fresh);
     return true;
+  }
+
+  /** The needs-human label was taken off by someone swarm does not trust: refused (the label goes back on). */
+  private async refused(ts: TicketState, fresh: Ticket, label: string): Promise<boolean> {
+    const c = this.d.rt.coordinator;
+    const had = c.holds(ts.key);
+    if (!had && (await c.acquire(ts.key)) === null) return true; // another daemon holds it: its call
+    try {
+      return await refusedControl(this.d, ts, fresh, { removedLabel: label }, `${label} was removed`);
+    } finally {
+      if (c.shared && !had && !this.d.work.running.has(ts.key)) await c.release(ts.key);
+    }
   }
 
   private async act(ts: TicketState, obs: PrObservation, canStart: () => boolean): Promise<void> {

@@ -4,7 +4,7 @@
 // (review, failed, released and claimed alike), and notice a human removing the failed label (= retry).
 import type { Ledger } from '../state/ledger.js';
 import type { TicketState } from '../state/types.js';
-import type { Ticket } from '../tracker/types.js';
+import type { OperatorChange, Ticket } from '../tracker/types.js';
 import { cancel, retry } from '../state/lifecycle.js';
 import type { Running } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
@@ -109,8 +109,25 @@ async function humanRetried(d: ReconcileDeps, ts: TicketState): Promise<boolean>
   const fresh = await read(d, ts.key);
   if (!fresh || !fresh.open || hasLabel(fresh, tr.failed_label)) return false;
   if (tr.kind === 'linear' && (!tr.states.includes(fresh.state) || fresh.state === tr.failed_state)) return false;
-  const why = tr.kind === 'linear' && tr.failed_state !== null ? `moved from ${tr.failed_state} back to ${fresh.state}` : `${tr.failed_label} was removed`;
+  const byState = tr.kind === 'linear' && tr.failed_state !== null;
+  const why = byState ? `moved from ${tr.failed_state} back to ${fresh.state}` : `${tr.failed_label} was removed`;
+  // An operator's order only when someone swarm trusts gave it: anyone else's is undone and said so.
+  if (await refusedControl(d, ts, fresh, byState ? { leftState: tr.failed_state! } : { removedLabel: tr.failed_label }, why)) return true;
   await d.ledger.commit(retry(ts, 'tracker', `${why}: will try again`, d.rt.now()));
+  await d.sync.sync(ts.key, fresh);
+  return true;
+}
+
+/**
+ * Whether `change` (a failed or needs-human mark taken off) was made by someone swarm does not trust: then it
+ * is not obeyed — the record is marked out of sync so the sync puts the mark back — and an event names who.
+ */
+export async function refusedControl(d: Pick<ReconcileDeps, 'rt' | 'ledger' | 'sync' | 'settings'>, ts: TicketState, fresh: Ticket, change: OperatorChange, what: string): Promise<boolean> {
+  const who = await d.settings.svc.tracker.changedBy?.(fresh, change);
+  if (!who || who.trusted) return false;
+  const reason = `${what} by ${who.by}, who has ${who.as}: only a user swarm trusts may give that order; putting it back`;
+  d.rt.log.event({ type: 'control_refused', ticket: ts.identifier, key: ts.key, by: who.by, change: 'removedLabel' in change ? `removed ${change.removedLabel}` : `left ${change.leftState}`, reason });
+  await d.ledger.drifted(ts.key);
   await d.sync.sync(ts.key, fresh);
   return true;
 }

@@ -65,6 +65,10 @@ export interface TicketState {
   cleared: boolean;
   /** PR follow-through (SPEC §10): follow-ups after the handoff; null before any PR was watched. */
   followup?: FollowupState | null;
+  /** When the tracker last took the ticket away (closed, unlabelled, excluded), until it is claimed again. */
+  cancelled_at?: string | null;
+  /** The last claim that followed such a cancellation: the next one waits agent.reclaim_cooldown from here. */
+  reclaimed_at?: string | null;
 }
 
 /** A check as a follow-up prompt shows it (PR text: untrusted). */

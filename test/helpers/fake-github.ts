@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { route, type RouteResponse } from './fake-github-routes.js';
 import { FakeGitHubState, type BaseRole, type FakeComment, type FakeEvent, type FakeIssue, type FakePull, type Permission } from './fake-github-state.js';
 import { FakeHooks, type FakeHook, type FakeHookDelivery, type FakeWebhooks } from './fake-github-hooks.js';
+import { createFakeGitHubGraphql } from './fake-github-graphql.js';
 import { FakeChecks, type CheckConclusion, type CheckStatus, type FakeCheckRun, type FakeReview, type FakeReviewComment, type FakeStatus, type ReviewState, type StatusState } from './fake-github-checks.js';
 import { FakeAuth, type Caller, type FakeAppOptions, type Grants } from './fake-github-auth.js';
 import { FakeActions, type FakeJobInput, type FakeWorkflowRun } from './fake-github-actions.js';
@@ -111,7 +112,12 @@ export interface FakeGitHub {
   clearRequests(): void;
   close(): Promise<void>;
   addIssue(input: { title: string; body?: string; labels?: string[]; user?: string; labeledBy?: string; state?: 'open' | 'closed' }): number;
-  editIssue(n: number, patch: { title?: string; body?: string }): void;
+  /** `actor` (default: the issue's author) renames it (a `renamed` event) and/or edits its body (edit history for GraphQL). */
+  editIssue(n: number, patch: { title?: string; body?: string }, actor?: string): void;
+  /** Give `login` this account id (default: derived from the login): a login recycled by a new account. */
+  setUserId(login: string, id: number): void;
+  /** Report `login`'s author_association as this (e.g. NONE for a private organization member with write access). */
+  setAssociation(login: string, association: string): void;
   setLabels(n: number, labels: string[], actor?: string): void;
   closeIssue(n: number, actor?: string): void;
   reopenIssue(n: number, actor?: string): void;
@@ -250,6 +256,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const moved = all.find((x) => x.s.formerNames.some((f) => f.toLowerCase() === name));
     return moved ? { ...moved, pathname, formerly: name } : null;
   };
+  // POST /graphql (GitHub.com's place for it; see fake-github-graphql.ts), over every repository served here.
+  const graphql = createFakeGitHubGraphql((o, r) => [s, ...[...others.values()].map((x) => x.s)].find((x) => x.fullName.toLowerCase() === `${o}/${r}`.toLowerCase()) ?? null);
   const requests: LoggedRequest[] = [];
   let limit = { total: opts.rateLimit ?? 5000, remaining: opts.rateLimit ?? 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
   let faults: (Faults & { random: () => number; injected: number }) | null = null;
@@ -352,6 +360,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       return send(403, { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest' }, rateHeaders());
     }
     if (body !== null && typeof body === 'string') return send(400, { message: 'Problems parsing JSON' });
+    if (url.pathname === '/graphql' && method === 'POST') {
+      const answer = graphql.answer(body);
+      return send(answer.status, answer.body, answer.headers);
+    }
     const target = pick(url.pathname);
     if (target?.formerly !== undefined) {
       // A renamed or transferred repository: its old name redirects, "either a 301 or 307 HTTP redirect,
@@ -457,13 +469,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         server.close(() => resolve());
       }),
     addIssue: (input) => s.createItem(input).number,
-    editIssue: (n, patch) => {
-      const it = s.item(n);
-      if (patch.title !== undefined) it.title = patch.title;
-      if (patch.body !== undefined) it.body = patch.body;
-      it.updated_at = s.tick();
+    editIssue: (n, patch, actor) => {
+      s.editIssue(n, patch, actor ?? s.item(n).user);
       hooks.edited(n);
     },
+    setUserId: (login, id) => void s.userIds.set(login.toLowerCase(), id),
+    setAssociation: (login, association) => void s.associations.set(login.toLowerCase(), association),
     setLabels: (n, labels, actor) => s.setLabels(n, labels, actor ?? defaultUser),
     closeIssue: (n, actor) => s.setState(n, 'closed', actor ?? defaultUser),
     reopenIssue: (n, actor) => s.setState(n, 'open', actor ?? defaultUser),

@@ -100,6 +100,7 @@ describe('validateConfig defaults', () => {
         installation_id: null,
         token_command: null,
         claim_parents: false,
+        trusted_roles: ['admin', 'member'],
         api_key: null,
         team: null,
         project: null,
@@ -132,6 +133,7 @@ describe('validateConfig defaults', () => {
         max_retry_backoff: 1_800_000,
         max_cost_usd: null,
         use_extra_usage: true,
+        reclaim_cooldown: 3_600_000,
         account: null,
         lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } },
         pacing: { reserve: null },
@@ -641,7 +643,9 @@ describe('loadWorkflow', () => {
     expect([github.config.tracker.kind, linear.config.tracker.kind, local.config.tracker.kind]).toEqual(['github', 'linear', 'local']);
     expect(example.config).toEqual(github.config);
     expect(example.template).toBe(github.template);
-    expect(github.config).toEqual(validate({}).config);
+    // Every default, except the per-ticket spend limit `swarm init` writes (the key's own default is null).
+    expect(github.config).toEqual(validate({ agent: { max_cost_usd: 5 } }).config);
+    expect(validate({}).config.agent.max_cost_usd).toBeNull();
   });
 
   it('loads the fixtures', () => {
