@@ -8,6 +8,7 @@ import type { CodeHost } from './tracker/types.js';
 import { BranchHandoff, LocalTracker } from './tracker/local/tracker.js';
 import { Worktrees } from './workspace/worktree.js';
 import { originUrl, parseGitHubRemote, pushBranch, remoteHeadBranch } from './workspace/git.js';
+import { registerRemoteToken } from './workspace/git-safety.js';
 import { ConfigError } from './errors.js';
 
 export interface ServiceContext {
@@ -48,6 +49,10 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
     const ghCfg = apiUrl === cfg.tracker.api_url ? cfg : { ...cfg, tracker: { ...cfg.tracker, api_url: apiUrl } };
     const { token } = await resolveGithubToken(ghCfg, ctx.env);
     secrets.push(token);
+    // swarm publishes the agent's commits itself: its fetches and pushes to an https GitHub origin may use
+    // this token (after the operator's own credential helpers), handed to those git calls only.
+    const host = origin && /^https:\/\//i.test(origin) ? parseGitHubRemote(origin)?.host : undefined;
+    if (host) registerRemoteToken(host, () => token);
     const repo = githubRepo();
     // env + secrets: on a 401 the adapter reads the token source again and keeps (and masks) a new token.
     return { gh: createGitHubTracker({ config: ghCfg, token, repo, env: ctx.env, secrets }), slug: `${repo.owner}/${repo.name}` };

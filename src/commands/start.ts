@@ -22,6 +22,8 @@ import { startSurfaces, type Surfaces } from '../server/surfaces.js';
 import { dryRun } from './dry-run.js';
 import { findExecutable, findRepoRoot, useColor, type IO } from './common.js';
 import { InterruptedError, UsageError } from '../errors.js';
+import { Containment } from '../containment/containment.js';
+import { tightenSwarmDir } from '../state/file-modes.js';
 
 export interface StartOptions {
   workflow?: string;
@@ -42,7 +44,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const wf = loadWorkflow(workflowPath, io.env);
   if (opts.port !== undefined) wf.config.server.port = parsePort(opts.port);
   checkAgentCommand(wf, io, repoDir);
-  const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env);
+  const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env, wf.config.agent.sandbox.enabled);
   if (typeof bypass === 'string') throw new UsageError(`${wf.path}: ${bypass}`);
   const paths = swarmPaths(repoDir);
   const maxMb = wf.config.state.events_max_mb;
@@ -59,6 +61,16 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const lock = acquireLock(paths.lock, workflowPath, Date.now());
   if (!lock.ok) throw new UsageError(`another swarm daemon (pid ${lock.holder.pid}, started ${lock.holder.started_at}) is already running in ${repoDir}; stop it (kill ${lock.holder.pid}) or use \`swarm status\``);
   if (lock.stale) log.warn(`took over a stale lock from pid ${lock.stale.pid} (that daemon is gone)`);
+  tightenSwarmDir(paths.dir);
+  // The agent's sandbox: one that cannot run here stops the start (exit 2) with the fix.
+  let containment: Containment;
+  try {
+    containment = await Containment.open({ repoDir, swarmDir: paths.dir, workflowPath, env: io.env, config: wf.config });
+  } catch (err) {
+    releaseLock(paths.lock);
+    throw err;
+  }
+  if (!containment.sandbox) log.warn(`agent.sandbox is off: agents run UNCONFINED, with this user's files, logins and network (${workflowPath})`);
 
   const store = new FileStateStore(paths.state, Date.now, { redact: (s) => log.redact(s) });
   const heartbeatTimer = setInterval(() => heartbeat(paths.lock, Date.now()), 5000);
@@ -98,6 +110,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       max_concurrent: wf.config.agent.max_concurrent,
       models: wf.config.agent.models,
       max_followups: wf.config.pr.max_followups,
+      sandbox: wf.config.agent.sandbox.enabled ? 'on' : 'unconfined',
     };
     if (wf.config.state.url !== null) {
       // Fleet mode: the database is the shared truth, state.json this daemon's write-ahead journal.
@@ -117,7 +130,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     checkpoint();
     const rt = {
       repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(), runAgent,
-      isRoot: process.getuid?.() === 0, account,
+      isRoot: process.getuid?.() === 0, account, containment,
     };
     const built = new Orchestrator(rt, services, wf, svc, state, workflowPath);
     checkpoint();
@@ -144,6 +157,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   } finally {
     await sweeper?.stop();
     await surfaces?.close();
+    await containment.close(); // after every agent stopped: running agents needed its proxy
     await account?.shared.leave(); // a canary this daemon held goes to another
     await fleet?.coordinator.close().catch(() => undefined);
     await fleet?.pool.end().catch(() => undefined);

@@ -5,6 +5,7 @@ import { type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
 import { SCRUBBED_NAMES } from './env.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
+import { readPublish, readSandbox } from './sandbox.js';
 import { ConfigError } from '../errors.js';
 
 export interface ValidateContext {
@@ -143,6 +144,7 @@ function readMcpServers(r: Reader, a: Section): Record<string, McpServer> {
 function readPr(root: Section): Config['pr'] {
   const pr = root.sub('pr');
   const out = {
+    publish: readPublish(pr),
     auto_open: pr.bool('auto_open', true),
     draft: pr.bool('draft', false),
     watch_interval: pr.duration('watch_interval', 2 * 60_000),
@@ -177,6 +179,7 @@ function readAgent(r: Reader, root: Section): Config['agent'] {
     account: readAccountName(r, a),
     lanes: readLanes(a),
     pacing: readPacing(a),
+    sandbox: readSandbox(r, a),
   };
   if (agent.max_retry_backoff < agent.retry_backoff) {
     throw new ConfigError(

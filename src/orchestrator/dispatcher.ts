@@ -9,7 +9,7 @@ import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
 import { hostname } from 'node:os';
-import { claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
+import { claim, dropClaim, finish, handOffFound, hold, interrupt, pause, spawned, start, canaryDone } from '../state/lifecycle.js';
 import { startFollowup, type FollowupStart } from './followup-start.js';
 import { terminateGroup } from '../agent/procs.js';
 import { orphanIsOurs } from './recovery.js';
@@ -228,6 +228,7 @@ export class Dispatcher {
       signal: entry.ac.signal,
       followup,
       resume,
+      busyBranch: (b) => [...this.running.keys()].some((k) => k !== key && ledger.ticket(k)?.branch === b),
       ready: async () => {
         await rt.coordinator.beforeSpawn();
         // The account's canary goes to a spawn that would otherwise start now, and to no other.
@@ -293,7 +294,9 @@ export class Dispatcher {
     }
     const step = finish(ledger.state, ledger.ticket(key)!, attemptNo, out, cfg, now, jitter);
     await ledger.commit(step);
-    if (step.tripped.breaker || step.tripped.pause || step.tripped.budget) this.d.alarm.ring();
+    // Something an agent may have planted for the others: no agent starts until an operator has looked.
+    if (out.halt) await ledger.commit(pause({ kind: 'containment', reason: out.halt, until: null, limit_type: null }, now));
+    if (step.tripped.breaker || step.tripped.pause || step.tripped.budget || out.halt) this.d.alarm.ring();
     if ((await this.d.sync.sync(key)) && SETTLED.has(ledger.ticket(key)!.status)) await rt.coordinator.release(key);
   }
 }

@@ -75,7 +75,10 @@ export async function makeProject(config: Record<string, unknown> = {}, opts: { 
   const defaults = {
     tracker: { kind: 'local', path: '.swarm/tickets' },
     polling: { interval: '1s' },
-    agent: { command: FAKE_CLAUDE, max_concurrent: 2, retry_backoff: '1s', max_retry_backoff: '4s', stall_timeout: '20s', timeout: '60s', fast_fail: '0' },
+    // Unconfined by default: these scenarios' fake agent pushes and opens PRs itself, as under pr.publish:
+    // agent (test/e2e/containment*.test.ts run it sandboxed). As root, unconfined bypass mode needs the
+    // operator's explicit IS_SANDBOX, as on any disposable CI machine.
+    agent: { command: FAKE_CLAUDE, max_concurrent: 2, retry_backoff: '1s', max_retry_backoff: '4s', stall_timeout: '20s', timeout: '60s', fast_fail: '0', sandbox: 'off', env: { IS_SANDBOX: '1' } },
     hooks: { timeout: '20s' },
   };
   const project: Project = {
