@@ -58,18 +58,15 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   log.setSecrets([...wf.secrets, ...svc.secrets]);
   if (opts.dryRun) return dryRun(wf, svc, paths, io);
 
+  // The agent's sandbox: one that cannot run here stops the start (exit 2) with the fix.
+  const containment = await Containment.open({ repoDir, swarmDir: paths.dir, workflowPath, env: io.env, config: wf.config });
   const lock = acquireLock(paths.lock, workflowPath, Date.now());
-  if (!lock.ok) throw new UsageError(`another swarm daemon (pid ${lock.holder.pid}, started ${lock.holder.started_at}) is already running in ${repoDir}; stop it (kill ${lock.holder.pid}) or use \`swarm status\``);
+  if (!lock.ok) {
+    await containment.close();
+    throw new UsageError(`another swarm daemon (pid ${lock.holder.pid}, started ${lock.holder.started_at}) is already running in ${repoDir}; stop it (kill ${lock.holder.pid}) or use \`swarm status\``);
+  }
   if (lock.stale) log.warn(`took over a stale lock from pid ${lock.stale.pid} (that daemon is gone)`);
   tightenSwarmDir(paths.dir);
-  // The agent's sandbox: one that cannot run here stops the start (exit 2) with the fix.
-  let containment: Containment;
-  try {
-    containment = await Containment.open({ repoDir, swarmDir: paths.dir, workflowPath, env: io.env, config: wf.config });
-  } catch (err) {
-    releaseLock(paths.lock);
-    throw err;
-  }
   if (!containment.sandbox) log.warn(`agent.sandbox is off: agents run UNCONFINED, with this user's files, logins and network (${workflowPath})`);
 
   const store = new FileStateStore(paths.state, Date.now, { redact: (s) => log.redact(s) });
