@@ -71,15 +71,20 @@ export function parseConfigList(out: string): ConfigEntry[] {
  * multi-valued helper lists), else a safe default. Pure.
  */
 export function overridesFor(entries: readonly ConfigEntry[]): string[] {
-  const repoSet = new Set(entries.filter((e) => (e.scope === 'local' || e.scope === 'worktree') && isProgramKey(e.key)).map((e) => e.key));
+  const repo = (e: ConfigEntry) => e.scope === 'local' || e.scope === 'worktree';
+  const helper = (key: string) => /^credential\.(.+\.)?helper$/.test(key);
+  const repoSet = new Set(entries.filter((e) => repo(e) && isProgramKey(e.key)).map((e) => e.key));
   const out: string[] = [];
+  // Credential helpers form one list across every credential.helper and credential.<url>.helper key, and an
+  // empty value clears all of it: clear once, then give back the operator's own entries in their order.
+  if ([...repoSet].some(helper)) {
+    out.push('credential.helper=');
+    for (const e of entries) if (!repo(e) && helper(e.key)) out.push(`${e.key}=${e.value ?? ''}`);
+  }
   for (const key of repoSet) {
-    const operator = entries.filter((e) => e.key === key && e.scope !== 'local' && e.scope !== 'worktree').map((e) => e.value ?? 'true');
-    if (/^credential\.(.+\.)?helper$/.test(key)) {
-      out.push(`${key}=`, ...operator.map((v) => `${key}=${v}`)); // an empty helper resets the list
-    } else {
-      out.push(`${key}=${operator.length > 0 ? operator[operator.length - 1]! : safeDefault(key)}`);
-    }
+    if (helper(key)) continue;
+    const operator = entries.filter((e) => e.key === key && !repo(e)).map((e) => e.value ?? 'true');
+    out.push(`${key}=${operator.length > 0 ? operator[operator.length - 1]! : safeDefault(key)}`);
   }
   return out;
 }
@@ -118,7 +123,8 @@ export async function repositoryOverrides(cwd: string, env: NodeJS.ProcessEnv): 
   if (hit && now - hit.at < MAX_AGE_MS && hit.files.every((f) => sig(f.path) === f.sig)) return hit.overrides;
   const listed = await listConfig(cwd, env);
   const entries = listed === null ? [] : parseConfigList(listed);
-  const files = [...new Set(entries.filter((e) => e.scope === 'local' || e.scope === 'worktree').map((e) => e.origin))]
+  // Every file the answer came from: the repository's (an agent may change it) and the operator's own.
+  const files = [...new Set(entries.map((e) => e.origin))]
     .filter((o) => o.startsWith('file:'))
     .map((o) => (isAbsolute(o.slice(5)) ? o.slice(5) : resolve(cwd, o.slice(5))))
     .map((path) => ({ path, sig: sig(path) }));
@@ -168,14 +174,25 @@ export interface SafeGit {
 }
 
 /** argv (config first) and environment for one git call in `cwd`. */
-export async function safeGit(cwd: string, args: readonly string[], daemonEnv: Record<string, string | undefined>): Promise<SafeGit> {
+export async function safeGit(cwd: string, argv: readonly string[], daemonEnv: Record<string, string | undefined>): Promise<SafeGit> {
+  let args = [...argv];
   const remote = isRemoteCommand(args);
   const env: NodeJS.ProcessEnv = { LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', GIT_EDITOR: 'true' };
   for (const [k, v] of Object.entries(daemonEnv)) {
     if (v !== undefined && (BASE_ENV.test(k) || (remote && REMOTE_ENV.test(k)))) env[k] = v;
   }
-  const config = [...ALWAYS_CONFIG, ...(await repositoryOverrides(cwd, env))];
+  const overrides = await repositoryOverrides(cwd, env);
+  const isPack = (o: string) => /^remote\..+\.(uploadpack|receivepack)=/.test(o);
+  const config = [...ALWAYS_CONFIG, ...overrides.filter((o) => !isPack(o))];
   if (remote) {
+    // remote.<name>.uploadpack / receivepack: git takes the FIRST value it reads (the repository's, before
+    // any -c), so the program goes on the command line instead, where it wins.
+    const pack = (kind: 'uploadpack' | 'receivepack') => overrides.filter((o) => new RegExp(`^remote\\..+\\.${kind}=`).test(o)).map((o) => o.slice(o.indexOf('=') + 1))[0];
+    const sub = args.findIndex((a) => REMOTE_COMMANDS.has(a));
+    const upload = pack('uploadpack');
+    const receive = pack('receivepack');
+    const flag = args[sub] === 'push' ? (receive ? `--receive-pack=${receive}` : null) : (upload && args[sub] !== 'remote' ? `--upload-pack=${upload}` : null);
+    if (flag) args = [...args.slice(0, sub + 1), flag, ...args.slice(sub + 1)];
     for (const [host, get] of tokens) {
       const token = get();
       if (!token) continue;
