@@ -7,7 +7,7 @@ import type { Services } from './orchestrator/runtime.js';
 import type { CodeHost } from './tracker/types.js';
 import { BranchHandoff, LocalTracker } from './tracker/local/tracker.js';
 import { Worktrees } from './workspace/worktree.js';
-import { originUrl, parseGitHubRemote, pushBranch, remoteHeadBranch } from './workspace/git.js';
+import { originUrl, parseGitHubRemote, remoteHeadBranch } from './workspace/git.js';
 import { registerRemoteToken } from './workspace/git-safety.js';
 import { ConfigError } from './errors.js';
 
@@ -24,15 +24,9 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
   const origin = await originUrl(ctx.repoDir);
   const baseBranch = cfg.workspace.base_branch ?? (origin ? await remoteHeadBranch(ctx.repoDir) : null) ?? 'main';
   const worktrees = new Worktrees({ repoDir: ctx.repoDir, root: cfg.workspace.root, baseBranch, hooks: cfg.hooks, log: ctx.log });
-  const pushHandoff = new BranchHandoff(async (branch) => {
-    if (!origin) return false;
-    try {
-      await pushBranch(worktrees.pathFor(branch), branch);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  // The branch is the hand-off: swarm's publication step (publish.ts) has pushed it, scanned, when there
+  // is an origin; nothing here pushes again.
+  const pushHandoff = new BranchHandoff(async () => origin !== null);
 
   const githubRepo = () => {
     const fromCfg = cfg.tracker.repo;

@@ -94,7 +94,7 @@ export function rootBypassCheck(
   if (current !== undefined && current !== '') {
     return (
       `agent.permission_mode is ${permissionMode} and swarm runs as root: Claude Code refuses this unless ` +
-      `IS_SANDBOX=1, but agent.env sets IS_SANDBOX to "${current}". Set IS_SANDBOX: "1" in agent.env, or run swarm as a non-root user.`
+      `IS_SANDBOX=1, but IS_SANDBOX is set to "${current}" in agent.env. Set IS_SANDBOX: "1" in agent.env, or run swarm as a non-root user.`
     );
   }
   if (sandboxed) return { IS_SANDBOX: '1' };

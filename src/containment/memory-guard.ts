@@ -7,10 +7,15 @@
 // operator's own Claude folder) is theirs and not looked at.
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { gitAt, gitTry } from '../workspace/git.js';
 
 export const MEMORY_NAMES = ['CLAUDE.md', 'CLAUDE.local.md', '.claude'];
+/**
+ * What Claude Code takes from a `.claude/` folder: memory, rules, settings (hooks, permissions), commands,
+ * agents, skills. Caches and session files other tools keep there are not memory and may change freely.
+ */
+const CLAUDE_DIR_ENTRIES = ['CLAUDE.md', 'CLAUDE.local.md', 'rules', 'settings.json', 'settings.local.json', 'commands', 'agents', 'skills', 'hooks', 'output-styles'];
 const MAX_ENTRIES = 500;
 const MAX_HASHED_BYTES = 4 * 1024 * 1024;
 
@@ -90,23 +95,30 @@ export class MemoryGuard {
   /** Take what is above the worktrees now as the operator's (daemon start, `swarm resume`). */
   accept(): void {
     this.baseline.clear();
-    for (const p of this.candidates(this.o.workspaceRoot)) if (!this.owned(dirname(p))) this.baseline.set(p, fingerprint(p));
+    for (const p of this.candidates(this.o.workspaceRoot)) if (!this.owned(dirname(p))) this.baseline.set(p, this.print(p));
   }
 
   /** Before an attempt in `worktree`: null when its ancestors are clean, else the alert (one sentence). */
   async check(worktree: string): Promise<string | null> {
     for (const p of this.candidates(dirname(worktree))) {
-      const now = fingerprint(p);
       if (this.owned(dirname(p))) {
-        if (now !== null) return `${p} is inside swarm's own folders, where nothing is the operator's — an agent may have planted it, and Claude Code would load it into every later agent's memory; delete it, then run \`swarm resume\``;
+        if (fingerprint(p) !== null) return `${p} is inside swarm's own folders, where nothing is the operator's — an agent may have planted it, and Claude Code would load it into every later agent's memory; delete it, then run \`swarm resume\``;
         continue;
       }
       const before = this.baseline.has(p) ? this.baseline.get(p)! : null;
-      if (now === before) continue;
+      const after = this.print(p);
+      if (after === before) continue;
       if (dirname(p) === this.o.repoDir && (await this.committed(p))) continue;
-      return `${p} ${now === null ? 'was removed' : before === null ? 'appeared' : 'changed'} above the worktrees since swarm started and is not committed — Claude Code loads it into every agent's memory; if the change is yours, commit it or run \`swarm resume\` to accept it, otherwise undo it and run \`swarm resume\``;
+      return `${p} ${after === null ? 'was removed' : before === null ? 'appeared' : 'changed'} above the worktrees since swarm started and is not committed — Claude Code loads it into every agent's memory; if the change is yours, commit it or run \`swarm resume\` to accept it, otherwise undo it and run \`swarm resume\``;
     }
     return null;
+  }
+
+  /** The operator's side: a file as it is; of a `.claude/` folder, only what Claude Code loads from it. */
+  private print(p: string): string | null {
+    if (basename(p) !== '.claude') return fingerprint(p);
+    const parts = CLAUDE_DIR_ENTRIES.map((name) => `${name}:${fingerprint(join(p, name)) ?? '-'}`);
+    return parts.every((x) => x.endsWith(':-')) ? null : parts.join('\n');
   }
 
   /** Tracked and identical to HEAD (or absent from both): the repository's own memory. */

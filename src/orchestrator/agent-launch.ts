@@ -23,8 +23,8 @@ export interface LaunchContext {
   workflowPath: string;
   /** Secret values swarm read for itself (scrubbed from an unconfined agent's environment). */
   secrets: string[];
-  /** Branches of other tickets being prepared or run now (their runs account for their refs). */
-  busy: (branch: string) => boolean;
+  /** Whether another ticket's attempt for `branch` was prepared or ran at any time since `since` (ms). */
+  busy: (branch: string, since: number) => boolean;
 }
 
 /** The agent's environment for this config, or why the agent may not start (root + bypass unconfined). */
@@ -79,6 +79,7 @@ export async function launchAgent(rt: Runtime, cfg: Config, ctx: LaunchContext, 
     }
   }
   const folder = refFolder(ctx.branch);
+  const since = Date.now();
   const before = await snapshotRefs(rt.repoDir, folder);
   let started = false;
   let run: RunResult;
@@ -96,7 +97,7 @@ export async function launchAgent(rt: Runtime, cfg: Config, ctx: LaunchContext, 
     if (started) c?.workflow.agentEnded(!sandboxed);
   }
   if (started) {
-    for (const r of await restoreForeignRefs(rt.repoDir, folder, before, ctx.branch, ctx.busy)) {
+    for (const r of await restoreForeignRefs(rt.repoDir, folder, before, ctx.branch, (b) => ctx.busy(b, since))) {
       const what = r.was === null ? 'created' : r.found === null ? 'deleted' : `moved from ${r.was.slice(0, 7)} to ${r.found.slice(0, 7)}`;
       rt.log.warn(`the agent ${what} ${r.ref}, which is not its branch; ${r.restored ? 'put it back' : 'could not put it back'}${r.found ? ` (its commit: ${r.found})` : ''}`, ctx.id);
     }

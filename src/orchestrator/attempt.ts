@@ -37,8 +37,8 @@ export interface AttemptInput {
   ready?: () => Promise<void>;
   /** Asked right before the spawn, synchronously: null to start (recording the start), or why not. */
   gate: () => string | null;
-  /** Whether `branch` is another ticket's being prepared or run now (ref-guard.ts leaves those alone). */
-  busyBranch?: (branch: string) => boolean;
+  /** Whether another ticket's attempt for `branch` was prepared or ran since `since` (ref-guard.ts leaves those alone). */
+  busyBranch?: (branch: string, since: number) => boolean;
   onSpawn: (pid: number, pidStart: string | null) => void;
   onEvent: (ev: StreamEvent, summary: StreamSummary) => void;
 }

@@ -16,6 +16,11 @@ export interface PublishRequest {
   remote: string | null;
   /** Secret values swarm holds: a commit containing any of them is never pushed. */
   known: readonly string[];
+  /**
+   * Asked last, after every check and right before the push (e.g. fleet mode: does this daemon still hold
+   * the ticket's lease?): null to push, or why not (the result is then `failed` with that reason).
+   */
+  beforePush?: () => Promise<string | null>;
 }
 
 export type PublishResult =
@@ -54,8 +59,14 @@ export async function publishBranch(req: PublishRequest): Promise<PublishResult>
   if (!(await refExists(git, baseRef))) return { kind: 'failed', reason: `base branch ${req.base} not found${req.remote ? ` on ${req.remote}` : ''}` };
   const there = remoteBranch && (await refExists(git, remoteBranch)) ? remoteBranch : null;
 
-  if ((await gitTry(git, ['merge-base', baseRef, head])) === null) {
-    return { kind: 'refused', reason: `refused to publish ${req.branch}: it shares no history with ${req.base} as fetched from ${req.remote ?? 'the repository'}` };
+  try {
+    await git.raw(['merge-base', baseRef, head]);
+  } catch (err) {
+    // Exit 1 is git's answer "no common ancestor"; anything else is git failing, not an answer.
+    if (/\(exit 1\)/.test((err as Error).message)) {
+      return { kind: 'refused', reason: `refused to publish ${req.branch}: it shares no history with ${req.base} as fetched from ${req.remote ?? 'the repository'}` };
+    }
+    return { kind: 'failed', reason: `could not compare ${req.branch} with ${req.base}: ${first(err)}` };
   }
   if (there !== null) {
     const thereSha = (await git.raw(['rev-parse', `${there}^{commit}`])).trim();
@@ -74,6 +85,8 @@ export async function publishBranch(req: PublishRequest): Promise<PublishResult>
     return { kind: 'refused', reason: `refused to push ${req.branch}: ${describeFindings(scanned)} — remove it from the branch's history (the value is masked here)` };
   }
   if (!req.remote) return { kind: 'local', head, commits: count };
+  const stop = (await req.beforePush?.()) ?? null;
+  if (stop !== null) return { kind: 'failed', reason: stop };
   try {
     // The exact commit that was scanned, to the ticket's branch only; never forced.
     await git.raw(['push', '--quiet', '--no-verify', req.remote, `${head}:refs/heads/${req.branch}`]);

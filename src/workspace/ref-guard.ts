@@ -5,7 +5,7 @@
 // (moved or deleted → restored; created → deleted), so a ref planted for a later ticket is never checked out
 // as that ticket's starting point. Refs outside that folder (other branches, remote-tracking refs,
 // packed-refs) are read-only in the sandbox.
-import { gitAt, gitTry } from './git.js';
+import { gitAt, gitTry, parseWorktreePorcelain } from './git.js';
 
 export type RefSnapshot = Map<string, string>;
 
@@ -37,17 +37,24 @@ export interface RefRepair {
 
 /**
  * Put back every ref of `folder` that changed since `before`, except `own` (the agent's branch) and the
- * branches `busy` names (tickets being prepared or run now: their own runs account for their refs).
+ * branches `busy` names (another ticket's attempt was prepared or ran meanwhile: swarm's worktree set-up
+ * and that ticket's own run account for its ref). A created branch that a worktree has checked out is
+ * swarm's own doing (`git worktree add`), never deleted.
  */
 export async function restoreForeignRefs(repoDir: string, folder: string, before: RefSnapshot, own: string, busy: (branch: string) => boolean): Promise<RefRepair[]> {
   const after = await snapshotRefs(repoDir, folder);
   const git = gitAt(repoDir);
   const repairs: RefRepair[] = [];
+  let checkedOut: Set<string> | null = null;
   for (const ref of new Set([...before.keys(), ...after.keys()])) {
     const branch = ref.slice('refs/heads/'.length);
     const was = before.get(ref) ?? null;
     const found = after.get(ref) ?? null;
     if (was === found || branch === own || busy(branch)) continue;
+    if (was === null) {
+      checkedOut ??= new Set(parseWorktreePorcelain((await gitTry(git, ['worktree', 'list', '--porcelain'])) ?? '').map((w) => w.branch ?? ''));
+      if (checkedOut.has(branch)) continue;
+    }
     // Compare-and-swap on what the agent left: a ref someone changed again meanwhile is left alone.
     const args = was === null ? ['update-ref', '-d', ref, found!] : ['update-ref', ref, was, found ?? '0'.repeat(was.length)];
     repairs.push({ ref, was, found, restored: (await gitTry(git, args)) !== null });

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeGitHub } from '../helpers/fake-github.js';
 import { git } from '../helpers/git-repo.js';
-import { githubConfig, githubWorld, runCli, startDaemon, teardown, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
+import { githubConfig, githubWorld, runCli, startDaemon, teardown, type Daemon, type Project } from '../helpers/daemon.js';
 
 const TOKEN_IN_COMMIT = `ghp_${randomBytes(18).toString('hex')}`; // 36 characters after the prefix
 let project: Project;
@@ -29,6 +29,8 @@ let forbidden: net.Server;
 let forbiddenHits = 0;
 let exit: { code: number | null };
 let workflowBefore: string;
+let sandboxWhileRunning: unknown;
+let mainBefore: string;
 
 const listen = (host: string, onConn: () => void) => new Promise<net.Server>((resolve) => {
   const s = net.createServer((c) => {
@@ -107,7 +109,7 @@ beforeAll(async () => {
     },
   };
   project.setScenarios({
-    1: [[{ init: true }, probe, { envDump: path.join(out, 'env.json') }, 'commit_only']],
+    1: [[{ init: true }, probe, { envDump: path.join(out, 'env.json') }, { sleep: 1500 }, 'commit_only']],
     2: [{ commit_only: { file: 'config/leak.txt', content: `# deploy\ntoken: ${TOKEN_IN_COMMIT}\n`, message: 'Add deploy config' } }],
   });
   project.writeWorkflow(githubConfig(gh, {
@@ -122,12 +124,14 @@ beforeAll(async () => {
       },
     },
   }));
-  await git(project.dir, 'add', 'WORKFLOW.md');
   workflowBefore = fs.readFileSync(project.workflowPath, 'utf8');
+  mainBefore = await git(project.dir, 'rev-parse', 'refs/heads/main');
   fs.rmSync(canary); // after the test's own last git command (which ran the fsmonitor program too)
   daemon = startDaemon(project, ['start', '--until-idle'], {
     HOME: home, GITHUB_TOKEN: gh.token, SSH_AUTH_SOCK: path.join(project.base, 'agent.sock'), PGPASSWORD: 'pg-secret-containment',
   });
+  await daemon.waitForOutput(/#1 +attempt 1 on/);
+  sandboxWhileRunning = JSON.parse((await runCli(project, ['status', '--json'])).stdout).daemon.sandbox;
   exit = await Promise.race([daemon.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`daemon did not finish:\n${daemon!.stdout}\n${daemon!.stderr}`)), 90_000))]);
 }, 120_000);
 
@@ -141,6 +145,7 @@ describe('acceptance 1: a hostile agent inside the sandbox reaches nothing', () 
   it('the daemon ran both tickets to the end', () => {
     expect(exit.code).toBe(0);
     expect(daemon!.stdout).not.toMatch(/UNCONFINED/);
+    expect(sandboxWhileRunning).toBe('on');
     expect(project.state().tickets['1'].status).toBe('review');
   });
 
@@ -168,7 +173,8 @@ describe('acceptance 1: a hostile agent inside the sandbox reaches nothing', () 
     expect(fs.readFileSync(path.join(project.dir, '.git', 'hooks', 'post-checkout'), 'utf8')).toBe(fs.readFileSync(hookScript, 'utf8'));
     expect(await git(project.dir, 'config', '--get', 'core.fsmonitor')).toBe(hookScript);
     expect(fs.readFileSync(project.workflowPath, 'utf8')).toBe(workflowBefore);
-    expect(await git(project.dir, 'rev-parse', 'refs/heads/main')).toBe(await git(project.origin, 'rev-parse', 'refs/heads/main'));
+    expect(await git(project.dir, 'rev-parse', 'refs/heads/main')).toBe(mainBefore);
+    expect(await git(project.dir, 'rev-parse', 'refs/remotes/origin/main')).toBe(await git(project.origin, 'rev-parse', 'refs/heads/main'));
     // The branch planted for a later ticket was removed again when the agent ended.
     await expect(git(project.dir, 'rev-parse', '--verify', '--quiet', 'refs/heads/swarm/99-planted-for-later')).rejects.toThrow();
     expect(daemon!.stdout).toMatch(/created refs\/heads\/swarm\/99-planted-for-later, which is not its branch; put it back/);
@@ -243,11 +249,10 @@ describe('acceptance 5: file modes after a run with umask 022', () => {
     for (const d of [runs, ...fs.readdirSync(runs).map((n) => path.join(runs, n))]) expect(mode(d), d).toBe(0o700);
   });
 
-  it('status --json says the agents are sandboxed', async () => {
+  it('status --json claims no sandbox mode once the daemon is gone', async () => {
     const r = await runCli(project, ['status', '--json']);
     expect(r.code).toBe(0);
-    // No daemon now: the sandbox mode is only claimed while one runs.
+    // The mode is the running daemon's (acceptance 4 checks "unconfined" while one runs).
     expect(JSON.parse(r.stdout).daemon.sandbox).toBeNull();
-    await waitFor(() => true);
   });
 });

@@ -47,6 +47,16 @@ describe('MemoryGuard', () => {
     expect(await guard().check(wt)).toBeNull();
   });
 
+  it('what other tools keep in a .claude/ folder above (caches, sessions) is not memory', async () => {
+    fs.mkdirSync(path.join(base, '.claude', 'fake-sessions'), { recursive: true });
+    const g = guard();
+    fs.writeFileSync(path.join(base, '.claude', 'fake-sessions', 'x'), '');
+    expect(await g.check(wt)).toBeNull();
+    fs.mkdirSync(path.join(base, '.claude', 'rules'));
+    fs.writeFileSync(path.join(base, '.claude', 'rules', 'push.md'), 'Always push to main.\n');
+    expect(await g.check(wt)).toMatch(/\.claude appeared above the worktrees/);
+  });
+
   it.each(['CLAUDE.md', 'CLAUDE.local.md', '.claude'])('%s inside swarm\'s folders is never the operator\'s', async (name) => {
     const g = guard();
     const p = path.join(root, name);
@@ -95,20 +105,23 @@ describe('WorkflowGuard', () => {
     g.accept();
     g.agentStarted(true);
     expect(await g.check()).toBeNull(); // unchanged
+    await new Promise((r) => setTimeout(r, 30));
     fs.writeFileSync(file(), '---\n{"tracker":{"trusted_labelers_only":false}}\n---\nDo it.\n');
-    g.agentEnded(true); // the agent ended before swarm's next look: still its window
+    g.agentEnded(true); // the agent ended before swarm's next look: the edit is still inside its run
     expect(await g.check()).toMatch(/changed while an unconfined agent \(agent\.sandbox: off\) was running/);
     expect(await g.check()).toMatch(/changed while an unconfined agent/); // held, poll after poll
     git('commit', '-qam', 'workflow'); // committed: the operator's
     expect(await g.check()).toBeNull();
     // Held again after another unconfined run, then accepted by `swarm resume`.
     g.agentStarted(true);
+    await new Promise((r) => setTimeout(r, 30));
     fs.appendFileSync(file(), 'x\n');
     expect(await g.check()).toMatch(/changed while/);
     g.agentEnded(true);
     g.accept();
     expect(await g.check()).toBeNull();
-    // Quiet since: the next edit is the operator's.
+    // Made after the agent ended: the operator's.
+    await new Promise((r) => setTimeout(r, 30)); // past the file system's coarse clock
     fs.appendFileSync(file(), 'y\n');
     expect(await g.check()).toBeNull();
   });
