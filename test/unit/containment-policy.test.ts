@@ -134,3 +134,25 @@ describe('config: agent.sandbox and pr.publish', () => {
     expect(warnings).toContain('WORKFLOW.md: unknown key agent.sandbox.netwrk (ignored)');
   });
 });
+
+describe('status and dashboard: "unconfined"', () => {
+  it('only while a daemon runs, and only when agent.sandbox is off', async () => {
+    const { emptyState } = await import('../../src/state/file-store.js');
+    const { buildSnapshot, renderStatus } = await import('../../src/status.js');
+    const { renderBody } = await import('../../src/server/dashboard.js');
+    const now = Date.parse('2025-03-01T12:00:00.000Z');
+    const lock = { info: { pid: 42, pid_start: null, started_at: new Date(now - 60_000).toISOString(), heartbeat_at: new Date(now).toISOString(), workflow: '/r/WORKFLOW.md' }, alive: true };
+    const state = emptyState(now);
+    state.daemon = { pid: 42, started_at: lock.info.started_at, heartbeat_at: lock.info.heartbeat_at, draining: false, config_error: null, workflow: '/r/WORKFLOW.md', max_attempts: 3, max_concurrent: 2, sandbox: 'unconfined' };
+    const off = buildSnapshot(state, lock, now);
+    expect(off.daemon.sandbox).toBe('unconfined');
+    expect(renderStatus(off)).toMatch(/^UNCONFINED: agent\.sandbox is off/m);
+    expect(renderBody(off)).toContain('id="unconfined-banner"');
+    state.daemon.sandbox = 'on';
+    const on = buildSnapshot(state, lock, now);
+    expect(on.daemon.sandbox).toBe('on');
+    expect(renderStatus(on)).not.toMatch(/UNCONFINED/);
+    expect(renderBody(on)).not.toContain('unconfined-banner');
+    expect(buildSnapshot(state, null, now).daemon.sandbox).toBeNull();
+  });
+});
