@@ -129,7 +129,8 @@ export async function repositoryOverrides(cwd: string, env: NodeJS.ProcessEnv): 
     .map((o) => (isAbsolute(o.slice(5)) ? o.slice(5) : resolve(cwd, o.slice(5))))
     .map((path) => ({ path, sig: sig(path) }));
   const overrides = overridesFor(entries);
-  // Not inside a repository (yet): nothing to cache.
+  // Not inside a repository (yet): nothing to cache. One entry per folder git ran in (worktrees come and go).
+  if (cache.size > 500) for (const [k, v] of cache) if (now - v.at >= MAX_AGE_MS) cache.delete(k);
   if (listed !== null) cache.set(cwd, { at: now, files, overrides });
   return overrides;
 }
