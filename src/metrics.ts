@@ -43,7 +43,7 @@ export function renderMetrics(m: MetricsInput): string {
   for (const t of tickets) for (const a of t.attempts) byOutcome.set(a.outcome, (byOutcome.get(a.outcome) ?? 0) + 1);
   metric('swarm_attempts_total', 'counter', 'Attempts recorded in the state, by outcome.', [...byOutcome].sort().map(([outcome, n]) => ({ labels: { outcome }, value: n })));
   metric('swarm_attempts_today', 'gauge', "Today's attempts by outcome.", Object.entries(s.totals.attempts).sort().map(([outcome, n]) => ({ labels: { outcome }, value: n ?? 0 })));
-  const kinds = ['operator', 'rate_limit', 'auth', 'breaker', 'tracker'];
+  const kinds = ['operator', 'rate_limit', 'auth', 'breaker', 'tracker', 'containment'];
   metric('swarm_paused', 'gauge', 'Whether dispatch is paused, by pause kind.', kinds.map((kind) => ({ labels: { kind }, value: s.pause?.kind === kind ? 1 : 0 })));
   metric('swarm_pause_remaining_seconds', 'gauge', 'Seconds until a timed pause ends (0: not paused; -1: until an operator acts).', [{ value: !s.pause ? 0 : s.pause.remaining_s ?? -1 }]);
   metric('swarm_cost_usd_today', 'gauge', 'Agent spend today in USD.', [{ value: s.totals.cost_usd }]);

@@ -15,7 +15,9 @@ export interface Snapshot {
     /** The tracker refuses the poll itself (Linear: too complex) and retrying cannot help. */
     tracker_error: { message: string; since: string } | null;
     /** Standing problems with the code host, each naming its fix (a permission the token lacks, a moved repository). */
-    warnings: string[] };
+    warnings: string[];
+    /** `on`: agents run in swarm's sandbox; `unconfined`: agent.sandbox is off; null when no daemon runs. */
+    sandbox: 'on' | 'unconfined' | null };
   pause: (PauseState & { remaining_s: number | null }) | null;
   running: { ticket: string; key: string; title: string; model: string; attempt: number; max_attempts: number; failures: number; elapsed_s: number; last_event: string; cost_usd: number; branch: string }[];
   retry_queue: { ticket: string; key: string; title: string; due_at: string | null; due_in_s: number | null; reason: string; failures: number; next_model_hint: string; lane?: LaneName; waiting_because?: string }[];
@@ -52,6 +54,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       tracker_error: alive ? refusal(state.daemon?.tracker_error, now) : null,
       warnings: alive ? [...(state.daemon?.notes ?? [])] : [],
       max_concurrent: state.daemon?.max_concurrent ?? null,
+      sandbox: alive ? (state.daemon?.sandbox ?? null) : null,
     },
     pause: state.pause && (state.pause.until === null || Date.parse(state.pause.until) > now)
       ? { ...state.pause, remaining_s: state.pause.until === null ? null : Math.round((Date.parse(state.pause.until) - now) / 1000) }
@@ -131,6 +134,7 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     const up = d.started_at ? ` · up ${dur(Math.max(0, Math.round((Date.parse(s.generated_at) - Date.parse(d.started_at)) / 1000)))}` : '';
     out.push(`${p.bold('swarm')} daemon pid ${d.pid} · ${stale ? p.red(`${hb} (stale: hung?)`) : hb}${up}`);
     if (d.draining) out.push(p.yellow('DRAINING: no new work; running agents finish (signal again to stop them)'));
+    if (d.sandbox === 'unconfined') out.push(p.red(clip('UNCONFINED: agent.sandbox is off; agents run with your files, logins and network', width)));
   } else {
     out.push(`${p.bold('swarm')} daemon ${p.dim('not running')}`);
     if (s.running.length > 0) out.push(p.yellow(clip(`state shows ${s.running.length} claimed ticket(s); the next \`swarm start\` recovers them`, width)));

@@ -39,7 +39,10 @@ export async function makeProject(gh, { files = 0, config = {}, scenario = [{ in
       polling: { interval: '1s' },
       agent: {
         command: FAKE_CLAUDE, max_concurrent: 20, fast_fail: '0', stall_timeout: '10m', timeout: '10m', retry_backoff: '10m', max_retry_backoff: '30m',
-        env: { FAKE_GITHUB_TOKEN: '$SWARM_BENCH_GH_TOKEN', FAKE_GITHUB_API: gh.url },
+        // These targets measure swarm's own overhead with an agent that pushes and opens its PR itself;
+        // what the sandbox adds per attempt is target #21 (targets/sandbox.mjs).
+        sandbox: 'off',
+        env: { FAKE_GITHUB_TOKEN: '$SWARM_BENCH_GH_TOKEN', FAKE_GITHUB_API: gh.url, IS_SANDBOX: '1' },
       },
       hooks: { timeout: '60s' },
     },

@@ -75,8 +75,8 @@ export async function runAgent(req: RunRequest, opts: RunnerOptions = {}): Promi
   // Open the run file before spawning: if it cannot be written, do not start an agent whose output is lost.
   let runFile: WriteStream;
   try {
-    mkdirSync(dirname(req.runFile), { recursive: true });
-    runFile = createWriteStream('', { fd: openSync(req.runFile, 'a'), autoClose: true });
+    mkdirSync(dirname(req.runFile), { recursive: true, mode: 0o700 });
+    runFile = createWriteStream('', { fd: openSync(req.runFile, 'a', 0o600), autoClose: true }); // another ticket's agent must not read it
   } catch (err) {
     return emptyResult(parser, { spawnError: `cannot open run file ${req.runFile}: ${(err as Error).message}` });
   }

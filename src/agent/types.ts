@@ -109,6 +109,8 @@ export interface Classification {
   limitType: string | null;
   /** Which table row matched (for tests and `swarm explain`). */
   rule: string;
+  /** A counted failure no retry can fix (swarm refused to publish a secret): the ticket fails at once. */
+  final?: boolean;
 }
 
 /** Everything the runner needs to start one attempt. argv is built by args.ts from config. */

@@ -9,6 +9,7 @@ import { FileStateStore } from '../state/file-store.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { swarmPaths } from '../state/paths.js';
 import { checkAgent, checkBudget, checkDisk, checkRemote, checkTracker, type CheckLine } from '../doctor/checks.js';
+import { checkSandbox } from '../doctor/sandbox-check.js';
 import { plain, type Paint } from '../status.js';
 import { useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
@@ -56,6 +57,7 @@ export async function doctorCommand(opts: DoctorOptions, io: IO): Promise<number
   for (const l of await checkRemote(ctx)) print(l);
   for (const l of checkAgent(ctx)) print(l);
   print(checkBudget(ctx));
+  for (const l of await checkSandbox(ctx)) print(l);
   for (const l of await checkTracker(ctx)) print(l);
   for (const l of await webhookLines(ctx, repoDir)) print(l);
   print(checkDisk(ctx));

@@ -25,6 +25,8 @@ import { findExecutable, findRepoRoot, useColor, type IO } from './common.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { webhooksOn } from '../webhooks/health.js';
 import type { HintBus } from '../webhooks/bus.js';
+import { Containment } from '../containment/containment.js';
+import { tightenSwarmDir } from '../state/file-modes.js';
 
 export interface StartOptions {
   workflow?: string;
@@ -46,7 +48,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   if (opts.port !== undefined) wf.config.server.port = parsePort(opts.port);
   checkExposure(wf.config.server, wf.path); // --port may have just turned the server on
   checkAgentCommand(wf, io, repoDir);
-  const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env);
+  const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env, wf.config.agent.sandbox.enabled);
   if (typeof bypass === 'string') throw new UsageError(`${wf.path}: ${bypass}`);
   const paths = swarmPaths(repoDir);
   const maxMb = wf.config.state.events_max_mb;
@@ -60,9 +62,16 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   log.setSecrets([...wf.secrets, ...svc.secrets]);
   if (opts.dryRun) return dryRun(wf, svc, paths, io);
 
+  // The agent's sandbox: one that cannot run here stops the start (exit 2) with the fix.
+  const containment = await Containment.open({ repoDir, swarmDir: paths.dir, workflowPath, env: io.env, config: wf.config });
   const lock = acquireLock(paths.lock, workflowPath, Date.now());
-  if (!lock.ok) throw new UsageError(`another swarm daemon (pid ${lock.holder.pid}, started ${lock.holder.started_at}) is already running in ${repoDir}; stop it (kill ${lock.holder.pid}) or use \`swarm status\``);
+  if (!lock.ok) {
+    await containment.close();
+    throw new UsageError(`another swarm daemon (pid ${lock.holder.pid}, started ${lock.holder.started_at}) is already running in ${repoDir}; stop it (kill ${lock.holder.pid}) or use \`swarm status\``);
+  }
   if (lock.stale) log.warn(`took over a stale lock from pid ${lock.stale.pid} (that daemon is gone)`);
+  tightenSwarmDir(paths.dir);
+  if (!containment.sandbox) log.warn(`agent.sandbox is off: agents run UNCONFINED, with this user's files, logins and network (${workflowPath})`);
 
   const store = new FileStateStore(paths.state, Date.now, { redact: (s) => log.redact(s) });
   const heartbeatTimer = setInterval(() => heartbeat(paths.lock, Date.now()), 5000);
@@ -103,6 +112,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       max_concurrent: wf.config.agent.max_concurrent,
       models: wf.config.agent.models,
       max_followups: wf.config.pr.max_followups,
+      sandbox: wf.config.agent.sandbox.enabled ? 'on' : 'unconfined',
     };
     if (wf.config.state.url !== null) {
       // Fleet mode: the database is the shared truth, state.json this daemon's write-ahead journal.
@@ -122,7 +132,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     checkpoint();
     const rt = {
       repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(), runAgent,
-      isRoot: process.getuid?.() === 0, account,
+      isRoot: process.getuid?.() === 0, account, containment,
     };
     const built = new Orchestrator(rt, services, wf, svc, state, workflowPath);
     checkpoint();
@@ -158,6 +168,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   } finally {
     await sweeper?.stop();
     await surfaces?.close();
+    await containment.close(); // after every agent stopped: running agents needed its proxy
     await account?.shared.leave(); // a canary this daemon held goes to another
     await bus?.close();
     await fleet?.coordinator.close().catch(() => undefined);

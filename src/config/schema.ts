@@ -9,6 +9,7 @@ import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
 import { checkWebhooks, readWebhooks } from './webhooks.js';
 import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
+import { readPublish, readSandbox } from './sandbox.js';
 import { ConfigError } from '../errors.js';
 import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../tracker/linear/limits.js';
 
@@ -177,6 +178,7 @@ function readMcpServers(r: Reader, a: Section): Record<string, McpServer> {
 function readPr(root: Section): Config['pr'] {
   const pr = root.sub('pr');
   const out = {
+    publish: readPublish(pr),
     auto_open: pr.bool('auto_open', true),
     draft: pr.bool('draft', false),
     watch_interval: pr.duration('watch_interval', 2 * 60_000),
@@ -214,6 +216,7 @@ function readAgent(r: Reader, root: Section): Config['agent'] {
     account: readAccountName(r, a),
     lanes: readLanes(a),
     pacing: readPacing(a),
+    sandbox: readSandbox(r, a),
   };
   if (agent.max_retry_backoff < agent.retry_backoff) {
     throw new ConfigError(

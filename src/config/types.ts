@@ -2,8 +2,9 @@
 // Keys mirror the YAML exactly (snake_case) so an error path like `agent.max_concurrent` reads the same
 // in the file, in the docs and in code. Durations are already converted to milliseconds.
 import type { DailyHours } from './hours.js';
+import type { PublishMode, SandboxConfig } from './sandbox.js';
 
-export type { DailyHours };
+export type { DailyHours, PublishMode, SandboxConfig };
 
 export type TrackerKind = 'github' | 'linear' | 'local';
 /** Linear workspace roles (User.admin / owner → admin, guest, app; anyone else a member). */
@@ -119,10 +120,14 @@ export interface Config {
     };
     /** reserve: at or above this share of the usage window only urgent tickets start; null = off. */
     pacing: { reserve: number | null };
+    /** The OS sandbox around the whole agent process (on by default; `off` = unconfined). */
+    sandbox: SandboxConfig;
   };
   /** urgent_reserve_usd: the part of daily_usd only urgent tickets may spend (null = none). */
   budget: { daily_usd: number | null; urgent_reserve_usd: number | null };
   pr: {
+    /** Who pushes: `swarm` (the agent commits; swarm scans and pushes) or `agent` (it pushes with its own token). */
+    publish: PublishMode;
     auto_open: boolean;
     draft: boolean;
     /** How often open PRs are checked for CI results and reviews (ms). */

@@ -53,6 +53,11 @@ export class Dispatcher {
   readonly running = new Map<string, Running>();
   /** Tickets whose text tracker.trust() refused (untrusted.ts). */
   readonly untrusted: UntrustedTickets;
+  /**
+   * Branch → when swarm last prepared or ran an attempt for it (Infinity while it does): ref-guard.ts puts
+   * back refs an agent changed in its branch's folder, except the branches swarm itself was working on.
+   */
+  private readonly branchActivity = new Map<string, number>();
   private readonly queue: PQueue;
 
   constructor(private readonly d: DispatcherDeps) {
@@ -157,7 +162,8 @@ export class Dispatcher {
     }
     // Claimed on disk before the tracker hears of it: a crash now is a claim we know about.
     await ledger.commit(claim(ledger.ticket(key), fresh, branch, worktree, rt.now()));
-    void svc.worktrees.prefetch(branch, fresh); // git work overlaps the claim's tracker writes
+    this.branchActivity.set(branch, Date.now());
+    void svc.worktrees.prefetch(branch, fresh).finally(() => this.branchActivity.set(branch, Math.max(this.branchActivity.get(branch) ?? 0, Date.now()))); // git work overlaps the claim's tracker writes
     if (!(await this.d.sync.sync(key, fresh))) {
       // The tracker did not take the claim: drop it (the next poll's reconcile tidies the tracker up).
       await ledger.commit(dropClaim(ledger.ticket(key)!, 'claim_failed', 'the tracker did not take the claim', rt.now()));
@@ -207,11 +213,14 @@ export class Dispatcher {
   private dispatch(ticket: Ticket): void {
     const entry: Running = { ac: new AbortController(), ticket, done: Promise.resolve(), spawned: false, lost: false, canary: { held: false, proved: false } };
     this.running.set(ticket.key, entry);
+    const branch = this.d.ledger.ticket(ticket.key)?.branch;
+    if (branch) this.branchActivity.set(branch, Infinity);
     entry.done = this.queue
       .add(() => this.attempt(ticket, entry))
       .catch((err) => this.d.rt.log.error(`attempt crashed: ${(err as Error).stack ?? err}`, ticket.identifier))
       .finally(() => {
         this.running.delete(ticket.key);
+        if (branch) this.branchActivity.set(branch, Date.now());
         void this.d.ledger.save().catch(() => undefined);
         this.d.alarm.ring();
       });
@@ -247,6 +256,7 @@ export class Dispatcher {
       signal: entry.ac.signal,
       followup,
       resume,
+      busyBranch: (b, since) => b !== prepared.branch && (this.branchActivity.get(b) ?? -1) >= since,
       ready: async () => {
         await rt.coordinator.beforeSpawn();
         // The account's canary goes to a spawn that would otherwise start now, and to no other.
@@ -312,7 +322,9 @@ export class Dispatcher {
     }
     const step = finish(ledger.state, ledger.ticket(key)!, attemptNo, out, cfg, now, jitter);
     await ledger.commit(step);
-    if (step.tripped.breaker || step.tripped.pause || step.tripped.budget) this.d.alarm.ring();
+    // Something an agent may have planted for the others: no agent starts until an operator has looked.
+    if (out.halt) await ledger.commit(pause({ kind: 'containment', reason: out.halt, until: null, limit_type: null }, now));
+    if (step.tripped.breaker || step.tripped.pause || step.tripped.budget || out.halt) this.d.alarm.ring();
     if ((await this.d.sync.sync(key)) && SETTLED.has(ledger.ticket(key)!.status)) await rt.coordinator.release(key);
   }
 }

@@ -23,6 +23,7 @@ import { WebhookLink } from './webhook-link.js';
 import { targetedRound } from './targeted.js';
 import { pauseControl, releaseControl, resumeControl, retryControl, type Control, type ControlResult } from './controls.js';
 import type { Runtime, ServiceFactory, Services, Settings } from './runtime.js';
+import { reloadProblem } from '../containment/containment.js';
 
 export type Mode = 'daemon' | 'once' | 'until-idle';
 
@@ -233,6 +234,7 @@ export class Orchestrator {
   }
 
   resumeOperator(): Promise<ControlResult> {
+    this.rt.containment?.accept(); // `swarm resume`: what is above the worktrees, and WORKFLOW.md, are the operator's
     return this.apply(resumeControl(this.state, this.rt.now()));
   }
 
@@ -312,9 +314,11 @@ export class Orchestrator {
   }
 
   private async reload(): Promise<void> {
-    const loaded = await reloadWorkflowSettled(this.workflowPath, this.rt.env, this.workflow);
+    // An edit an unconfined agent could have made is not applied until the operator vouches for it.
+    const held = (await this.rt.containment?.workflow.check()) ?? null;
+    const loaded = held ? { workflow: this.workflow, error: held } : await reloadWorkflowSettled(this.workflowPath, this.rt.env, this.workflow);
     const { workflow } = loaded;
-    let error = loaded.error;
+    let error = loaded.error ?? (workflow === this.workflow ? null : await reloadProblem(this.rt.containment, this.rt.isRoot, workflow));
     const key = error ? this.servicesKey : serviceKey(workflow);
     if (!error && key !== this.servicesKey) {
       // Build the new tracker first: a setting it rejects (e.g. an unknown Linear state) must leave the
@@ -337,6 +341,7 @@ export class Orchestrator {
     this.lastConfigError = null;
     if (workflow === this.workflow) return;
     this.settings.wf = workflow;
+    if (this.state.daemon) this.state.daemon.sandbox = workflow.config.agent.sandbox.enabled ? 'on' : 'unconfined';
     this.work.setConcurrency(workflow.config.agent.max_concurrent);
     if (key === this.servicesKey) this.services.tracker.setConfig?.(workflow.config);
     this.rt.log.setSecrets([...this.services.secrets, ...workflow.secrets]);

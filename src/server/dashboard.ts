@@ -36,6 +36,7 @@ export function renderBody(s: Snapshot): string {
     const until = s.pause.until ? `until ${esc(s.pause.until)} (${dur(s.pause.remaining_s)} left)` : 'until <code>swarm resume</code>';
     out.push(`<div class="banner pause" id="pause-banner"><b>Dispatch paused</b> (${esc(s.pause.kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
   }
+  if (d.sandbox === 'unconfined') out.push('<div class="banner error" id="unconfined-banner"><b>Unconfined</b>: agent.sandbox is off; agents run with your files, logins and network</div>');
   if (d.config_error) out.push(`<div class="banner error">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
   const wh = s.webhooks;
   for (const src of wh ? wh.sources : []) {

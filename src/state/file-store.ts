@@ -78,9 +78,9 @@ export class FileStateStore {
 
   save(state: SwarmState, _change?: unknown): void {
     if (this.opts.redact) redactDeep(state, this.opts.redact);
-    mkdirSync(dirname(this.file), { recursive: true });
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, JSON.stringify(state));
       fsyncSync(fd);

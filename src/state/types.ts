@@ -127,7 +127,8 @@ export interface FollowupSeen {
   human?: string;
 }
 
-export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker';
+/** containment: something an agent may have planted (memory above the worktrees) stops dispatch until `swarm resume`. */
+export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker' | 'containment';
 
 export interface PauseState {
   kind: PauseKind;
@@ -160,6 +161,8 @@ export interface DaemonInfo {
   models?: string[];
   /** pr.max_followups, for the follow-up rounds `swarm status` shows. */
   max_followups?: number;
+  /** Whether agents run in swarm's sandbox (`on`) or with the operator's rights (`unconfined`, agent.sandbox: off). */
+  sandbox?: 'on' | 'unconfined';
   /**
    * A tracker refusal that retrying cannot fix (Linear: the poll is too complex), while polls keep meeting
    * it: `swarm status` shows it until `until`, which every refused poll pushes forward.

@@ -1,6 +1,7 @@
 // A fleet for end-to-end tests: one bare origin and one fake GitHub, N clones of the repository (one
 // daemon each, as on N machines), one real PostgreSQL database shared through `state.url`. Each clone
 // talks to GitHub with its own token, so the fake's request log tells which daemon wrote what.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { git } from './git-repo.js';
@@ -56,12 +57,17 @@ export async function fleetWorld(n: number, url: string, config: Record<string, 
       writeWorkflow(extra = {}) {
         const defaults = {
           polling: { interval: '1s' },
-          agent: { command: FAKE_CLAUDE, max_concurrent: 2, retry_backoff: '1s', max_retry_backoff: '4s', stall_timeout: '20s', timeout: '60s', fast_fail: '0' },
+          // Unconfined, like makeProject's projects: the fake agent pushes and opens its PRs itself.
+          agent: { command: FAKE_CLAUDE, max_concurrent: 2, retry_backoff: '1s', max_retry_backoff: '4s', stall_timeout: '20s', timeout: '60s', fast_fail: '0', sandbox: 'off', env: { IS_SANDBOX: '1' } },
           hooks: { timeout: '20s' },
           state: { url },
         };
         const cfg = merge(merge(defaults, githubConfig(gh)), merge(config, extra));
         fs.writeFileSync(path.join(dir, 'WORKFLOW.md'), `---\n${JSON.stringify(cfg, null, 2)}\n---\n${DEFAULT_PROMPT}`);
+        // Committed, as an operator's edit (an uncommitted one made while an unconfined agent ran is held).
+        const opts = { cwd: dir, stdio: 'ignore' as const, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } };
+        execFileSync('git', ['add', '--', 'WORKFLOW.md'], opts);
+        execFileSync('git', ['-c', 'user.name=Swarm Test', '-c', 'user.email=swarm-test@example.invalid', 'commit', '--quiet', '--allow-empty', '--no-verify', '-m', 'WORKFLOW.md', '--', 'WORKFLOW.md'], opts);
       },
       state: () => JSON.parse(fs.readFileSync(path.join(swarmDir, 'state.json'), 'utf8')),
       events: () => {
