@@ -3,6 +3,7 @@
 // (committed through the ledger), every tracker write in the sync.
 import type { Workflow } from '../config/types.js';
 import { reloadWorkflowSettled } from '../config/workflow.js';
+import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
 import type { Ticket } from '../tracker/types.js';
 import { TrackerError } from '../errors.js';
 import type { SwarmState } from '../state/types.js';
@@ -262,6 +263,7 @@ export class Orchestrator {
     this.lastConfigError = null;
     if (workflow === this.workflow) return;
     this.settings.wf = workflow;
+    setBudgetZone(budgetZoneFor(workflow.config));
     this.work.setConcurrency(workflow.config.agent.max_concurrent);
     if (key === this.servicesKey) this.services.tracker.setConfig?.(workflow.config);
     this.rt.log.setSecrets([...this.services.secrets, ...workflow.secrets]);
