@@ -10,6 +10,17 @@ export interface FleetSnapshot {
   refreshed_at: string;
   daemons: { id: string; host: string; pid: number; heartbeat_age_s: number; running: number; max_concurrent: number; draining: boolean; stopped: boolean; self: boolean }[];
   leases: { key: string; ticket: string; holder: string; expires_in_s: number; agent_pid: number | null }[];
+  /** This daemon's tickets whose lease the database has not confirmed lately: their publication waits. */
+  unconfirmed: string[];
+}
+
+/**
+ * What a fleet database outage means, in the words `swarm status`, the dashboard banner and the README
+ * use: agents run on, their results wait, nothing new starts. (The behaviour: pg-coordinator.ts, fence.ts.)
+ */
+export function dbDownMeaning(unconfirmed: readonly string[] = []): string {
+  const waiting = unconfirmed.length > 0 ? ` (waiting: ${unconfirmed.join(', ')})` : '';
+  return `running agents continue; their pushes, pull requests and tracker updates wait until the database confirms their leases${waiting}; no new claims`;
 }
 
 export function fleetSnapshot(state: SwarmState, now: number): FleetSnapshot | null {
@@ -22,13 +33,14 @@ export function fleetSnapshot(state: SwarmState, now: number): FleetSnapshot | n
     refreshed_at: f.refreshed_at,
     daemons: f.daemons.map((d) => ({ id: d.id, host: d.host, pid: d.pid, heartbeat_age_s: age(d.heartbeat_at), running: d.running, max_concurrent: d.max_concurrent, draining: d.draining, stopped: d.stopped, self: d.id === f.self })),
     leases: f.leases.map((l) => ({ key: l.key, ticket: state.tickets[l.key]?.identifier ?? l.key, holder: l.holder, expires_in_s: Math.round((Date.parse(l.expires_at) - now) / 1000), agent_pid: l.agent_pid })),
+    unconfirmed: (f.unconfirmed ?? []).map((k) => state.tickets[k]?.identifier ?? k),
   };
 }
 
 /** The fleet block of `swarm status`: one line per daemon, one per lease. */
 export function renderFleet(f: FleetSnapshot, clip: (s: string) => string, bad: (s: string) => string): string[] {
   const out: string[] = [];
-  if (f.db.status !== 'ok') out.push(bad(clip(`FLEET DATABASE UNREACHABLE since ${f.db.since}: running agents continue; no new claims (${f.db.error ?? 'no answer'})`)));
+  if (f.db.status !== 'ok') out.push(bad(clip(`FLEET DATABASE UNREACHABLE since ${f.db.since}: ${dbDownMeaning(f.unconfirmed)} (${f.db.error ?? 'no answer'})`)));
   const live = f.daemons.filter((d) => !d.stopped);
   out.push(`Fleet (${live.length} daemon(s), ${f.leases.length} lease(s))`);
   for (const d of f.daemons) {

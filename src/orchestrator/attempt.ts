@@ -18,6 +18,7 @@ import { remainingBudget } from './policy.js';
 import { attemptSummary } from '../agent/summary.js';
 import { resumeFailed } from '../agent/resume.js';
 import { branchCommits, checkoutHead, pushIfAhead, remoteBranchHead } from '../workspace/branch-facts.js';
+import { confirmFence } from '../fleet/fence.js';
 
 export interface AttemptInput {
   ticket: Ticket;
@@ -148,7 +149,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   if (!started) return { cls: classify(run, { prExists: false, commitsAhead: 0, canAutoOpen: false }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() }), pr: null, run, held: null, started, ...none };
   const after = await runHook('after_run', cfg.hooks.after_run, { cwd: wsPath, env: hookEnvironment, timeoutMs: cfg.hooks.timeout });
   if (!after.ok) rt.log.warn(`hooks.after_run failed (exit ${after.code}): ${lastLine(after.output)}`, ticket.identifier);
-  if (input.followup) return followupOutcome(rt, svc, cfg, input.followup, ts, wsPath, run);
+  if (input.followup) return followupOutcome(rt, svc, cfg, input, ts, wsPath, run);
 
   let pr: PullRequest | null;
   let ahead: number;
@@ -165,6 +166,8 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   let cls = classify(run, { prExists: open !== null, commitsAhead: ahead, canAutoOpen: cfg.pr.auto_open || svc.codeHost.kind === 'none' }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() });
   if (cls.outcome === 'pr_auto_opened') {
     try {
+      // Fleet: nothing leaves the machine unless the lease is still this daemon's (waits while the database is away).
+      await confirmFence(svc.fence, ts.key, 'git push', { wait: { signal: input.signal } });
       if (svc.codeHost.kind === 'github') await pushBranch(wsPath, ts.branch);
       pr = await svc.codeHost.openPullRequest({ branch: ts.branch, base: svc.baseBranch, title: ticket.title || ts.branch, body: prBody(ticket, run), draft: cfg.pr.draft });
       cls = { ...cls, reason: `swarm pushed ${ahead} commit${ahead === 1 ? '' : 's'} and opened ${pr.url}` };
@@ -179,10 +182,12 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
  * A follow-up's facts: what it committed but did not push is pushed (never forced), then it succeeded
  * exactly when origin's branch moved past the head it was started for onto a commit of this worktree.
  */
-async function followupOutcome(rt: Runtime, svc: Services, cfg: Workflow['config'], f: PendingFollowup, ts: TicketState, wsPath: string, run: RunResult): Promise<AttemptOutput> {
+async function followupOutcome(rt: Runtime, svc: Services, cfg: Workflow['config'], input: AttemptInput, ts: TicketState, wsPath: string, run: RunResult): Promise<AttemptOutput> {
+  const f = input.followup!;
   let head: string | null;
   let commits: string[];
   try {
+    await confirmFence(svc.fence, ts.key, 'git push', { wait: { signal: input.signal } });
     await pushIfAhead(wsPath, ts.branch).catch((err: Error) => rt.log.warn(`could not push the follow-up's commits: ${msg(err)}`, ts.identifier));
     head = await remoteBranchHead(wsPath, ts.branch);
     commits = await branchCommits(wsPath, svc.baseBranch);
