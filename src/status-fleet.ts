@@ -40,7 +40,8 @@ export function fleetSnapshot(state: SwarmState, now: number): FleetSnapshot | n
 /** The fleet block of `swarm status`: one line per daemon, one per lease. */
 export function renderFleet(f: FleetSnapshot, clip: (s: string) => string, bad: (s: string) => string): string[] {
   const out: string[] = [];
-  if (f.db.status !== 'ok') out.push(bad(clip(`FLEET DATABASE UNREACHABLE since ${f.db.since}: ${dbDownMeaning(f.unconfirmed)} (${f.db.error ?? 'no answer'})`)));
+  // Wrapped, never clipped: what an outage means is the one thing on this screen that must be read whole.
+  if (f.db.status !== 'ok') for (const l of wrap(`FLEET DATABASE UNREACHABLE since ${f.db.since}: ${dbDownMeaning(f.unconfirmed)} (${f.db.error ?? 'no answer'})`, clip)) out.push(bad(l));
   const live = f.daemons.filter((d) => !d.stopped);
   out.push(`Fleet (${live.length} daemon(s), ${f.leases.length} lease(s))`);
   for (const d of f.daemons) {
@@ -49,4 +50,21 @@ export function renderFleet(f: FleetSnapshot, clip: (s: string) => string, bad: 
   }
   for (const l of f.leases) out.push(clip(`    ${l.ticket.padEnd(8)} held by ${l.holder}${l.agent_pid ? ` (agent ${l.agent_pid})` : ''} · expires in ${l.expires_in_s}s`));
   return out;
+}
+
+/** `text` in lines that `clip` leaves whole, broken between words. */
+function wrap(text: string, clip: (s: string) => string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line === '' ? word : `${line} ${word}`;
+    if (line !== '' && clip(next) !== next) {
+      lines.push(line);
+      line = `  ${word}`;
+    } else {
+      line = next;
+    }
+  }
+  if (line !== '') lines.push(clip(line));
+  return lines;
 }

@@ -28,7 +28,7 @@ export class LeaseBook {
     readonly mono: () => number = () => performance.now(),
     private readonly now: () => number = Date.now,
   ) {
-    this.marginMs = Math.min(ttlMs * 0.2, 10_000) + 1_000;
+    this.marginMs = Math.min(ttlMs * 0.2, 10_000) + Math.min(1_000, ttlMs * 0.1);
     this.contactSince = mono();
   }
 

@@ -52,6 +52,8 @@ export class PgCoordinator implements Coordinator, Fence {
   private readonly book: LeaseBook;
   /** Settled tickets to let go of as soon as their last record is in the database. */
   private readonly releasing = new Set<string>();
+  /** Tickets whose fence got no answer (logged once until it answers). */
+  private readonly waiting = new Set<string>();
   private leases: LeaseRow[] = [];
   private daemons: DaemonRow[] = [];
   private since: string | null = null;
@@ -174,9 +176,11 @@ export class PgCoordinator implements Coordinator, Fence {
       ok = await this.o.db.fence(this.o.me, key, this.o.ttlMs);
     } catch (err) {
       this.unreachable(err as Error);
-      this.o.log.event({ type: 'fenced', ticket, key, what, verdict: 'unreachable' });
+      if (!this.waiting.has(key)) this.o.log.event({ type: 'fenced', ticket, key, what, verdict: 'unreachable' });
+      this.waiting.add(key); // said once: a publication asks again every second until the database answers
       return 'unreachable';
     }
+    this.waiting.delete(key);
     this.reachable();
     if (ok && this.book.owns(key)) {
       this.book.confirmed(key, sent);
