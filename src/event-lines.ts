@@ -103,7 +103,7 @@ export function eventLine(ev: SwarmEvent): Line | null {
     case 'fleet_db':
       return ev.status === 'ok' ? info('fleet database reachable again: claims resume') : error(`fleet database unreachable (${ev.error}): ${dbDownMeaning()}`);
     case 'lease_lost':
-      return warn('lost this ticket\'s lease: another daemon may take it over; nothing more is written for it here');
+      return warn('this ticket\'s lease is gone (another daemon holds it now): its agent here is stopped and nothing more is written for it');
     case 'fenced':
       return ev.verdict === 'lost'
         ? warn(`${ev.what} not sent: another daemon holds this ticket's lease now; this run is interrupted and recorded by the holder`)

@@ -77,7 +77,7 @@ export type DaemonEvent =
   | (At & { type: 'server_started'; url: string })
   /** Fleet mode: the database became unreachable, or reachable again. */
   | (At & { type: 'fleet_db'; status: 'ok' | 'unreachable'; error: string | null })
-  /** Fleet mode: this daemon's lease on a ticket is gone; it writes nothing more for it. */
+  /** Fleet mode: this daemon's lease on a ticket is gone (another daemon holds it): its agent stops, it writes nothing more for it. */
   | (At & { type: 'lease_lost'; ticket: string; key: string })
   /**
    * Fleet mode: an external write for a ticket (`what`: git push, pull request, tracker update) was not

@@ -12,6 +12,8 @@ export interface FleetSnapshot {
   leases: { key: string; ticket: string; holder: string; expires_in_s: number; agent_pid: number | null }[];
   /** This daemon's tickets whose lease the database has not confirmed lately: their publication waits. */
   unconfirmed: string[];
+  /** While the database is unreachable: what that means here (dbDownMeaning), for every surface alike. */
+  outage: string | null;
 }
 
 /**
@@ -27,13 +29,15 @@ export function fleetSnapshot(state: SwarmState, now: number): FleetSnapshot | n
   const f = state.fleet;
   if (!f) return null;
   const age = (iso: string) => Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  const unconfirmed = (f.unconfirmed ?? []).map((k) => state.tickets[k]?.identifier ?? k);
   return {
     self: f.self,
     db: f.db,
     refreshed_at: f.refreshed_at,
     daemons: f.daemons.map((d) => ({ id: d.id, host: d.host, pid: d.pid, heartbeat_age_s: age(d.heartbeat_at), running: d.running, max_concurrent: d.max_concurrent, draining: d.draining, stopped: d.stopped, self: d.id === f.self })),
     leases: f.leases.map((l) => ({ key: l.key, ticket: state.tickets[l.key]?.identifier ?? l.key, holder: l.holder, expires_in_s: Math.round((Date.parse(l.expires_at) - now) / 1000), agent_pid: l.agent_pid })),
-    unconfirmed: (f.unconfirmed ?? []).map((k) => state.tickets[k]?.identifier ?? k),
+    unconfirmed,
+    outage: f.db.status === 'ok' ? null : dbDownMeaning(unconfirmed),
   };
 }
 
@@ -41,7 +45,7 @@ export function fleetSnapshot(state: SwarmState, now: number): FleetSnapshot | n
 export function renderFleet(f: FleetSnapshot, clip: (s: string) => string, bad: (s: string) => string): string[] {
   const out: string[] = [];
   // Wrapped, never clipped: what an outage means is the one thing on this screen that must be read whole.
-  if (f.db.status !== 'ok') for (const l of wrap(`FLEET DATABASE UNREACHABLE since ${f.db.since}: ${dbDownMeaning(f.unconfirmed)} (${f.db.error ?? 'no answer'})`, clip)) out.push(bad(l));
+  if (f.db.status !== 'ok') for (const l of wrap(`FLEET DATABASE UNREACHABLE since ${f.db.since}: ${f.outage ?? dbDownMeaning(f.unconfirmed)} (${f.db.error ?? 'no answer'})`, clip)) out.push(bad(l));
   const live = f.daemons.filter((d) => !d.stopped);
   out.push(`Fleet (${live.length} daemon(s), ${f.leases.length} lease(s))`);
   for (const d of f.daemons) {

@@ -18,7 +18,7 @@ export interface Takeover {
 
 /** Who else is working: shown by `swarm status` (snapshot), the dashboard and /metrics. */
 export interface FleetView {
-  /** This daemon's id (host:pid:instance). */
+  /** This daemon's id (host:pid:start:instance). */
   self: string;
   db: { status: 'ok' | 'unreachable'; since: string; error: string | null };
   daemons: { id: string; host: string; pid: number; heartbeat_at: string; running: number; max_concurrent: number; draining: boolean; stopped: boolean; repo_dir: string | null }[];

@@ -60,7 +60,8 @@ export async function openFleet(o: OpenFleetOptions): Promise<Fleet> {
   // Never the hostname alone: a random instance id, and where it runs (for local process checks).
   const instance = newInstanceId();
   const place = placeOfThisProcess();
-  const me: Me = { scope: o.scope, id: daemonId(hostname(), process.pid, instance), account: o.account ?? null };
+  // host:pid:start:instance — a swarm of the previous schema still reads host, pid and start time from it.
+  const me: Me = { scope: o.scope, id: daemonId(hostname(), process.pid, `${pidStart ?? '-'}:${instance}`), account: o.account ?? null };
   const coordinator = new PgCoordinator({ db, me, place, ttlMs: o.config.state.lease_ttl, log: o.log, live: o.live });
   const store = new PgStateStore(o.journal, db, me, {
     owns: (k) => coordinator.owns(k),

@@ -4,7 +4,6 @@
 // adds the daemons and leases (and a banner while the database is unreachable); the shared Claude account
 // and the lane waiting list appear whenever the snapshot carries them.
 import type { Snapshot } from '../status.js';
-import { dbDownMeaning } from '../status-fleet.js';
 
 /**
  * Snapshot → HTML body. Runs on the server AND in the browser: it must stay self-contained (no imports,
@@ -40,7 +39,7 @@ export function renderBody(s: Snapshot): string {
   if (d.config_error) out.push(`<div class="banner error">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
   const f = s.fleet;
   if (f && f.db.status !== 'ok') {
-    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: ${esc(dbDownMeaning(f.unconfirmed))} (${esc(f.db.error ?? 'no answer')})</div>`);
+    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: ${esc(f.outage ?? '')} (${esc(f.db.error ?? 'no answer')})</div>`);
   }
   const a = s.account;
   if (a?.pause) out.push(`<div class="banner pause" id="account-pause-banner"><b>Account ${esc(a.name)} paused</b> (${esc(a.pause.limit_type ?? 'usage')} limit) until ${esc(a.pause.until)} (${dur(a.pause.remaining_s)} left): ${esc(a.pause.reason)}</div>`);
