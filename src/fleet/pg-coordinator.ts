@@ -1,16 +1,11 @@
-// Fleet mode's Coordinator, over PostgreSQL. A claim is a lease (a single-statement compare-and-set, see
-// db.ts) held by this daemon's id (host:pid:instance — the instance is random, so two daemons never share
-// an id), renewed by every poll and by a heartbeat between polls; one not renewed within `state.lease_ttl`
-// may be taken over. Local deadlines run on the monotonic clock; the database's own time decides expiry.
-//
-// Three questions, three answers. May this daemon start an agent or write for a ticket now? Only when a
-// renewal confirmed its lease less than a ttl (minus a margin) ago — `holds()` — and every external write
-// passes the fence first (`check()`, one round trip, fence.ts). Is the ticket still its own? Until the
-// database says otherwise — `owns()`: while renewals fail for want of an answer (an outage, a partition),
-// its agents run on and their results wait in the journal, because nobody can take a lease from a
-// database nobody reaches; an answer without the lease (taken over) stops the agent at once. Is another
-// holder dead? When it stopped renewing — or at once when it provably ran in this machine's boot and PID
-// namespace (identity.ts) and its process is gone; never by its hostname.
+// Fleet mode's Coordinator, over PostgreSQL. A claim is a lease (a one-statement compare-and-set, db.ts)
+// held by this daemon's id (host:pid:start:instance; the instance is random), renewed by every poll and a
+// heartbeat, taken over once not renewed for `state.lease_ttl` by the database's clock. `holds()`: renewed
+// lately enough to start an agent; every external write also passes the fence (`check()`, fence.ts).
+// `owns()`: no answer said otherwise — while the database does not answer, agents run on and results wait
+// (nobody can take a lease from a database nobody reaches); an answer without the lease stops the agent.
+// A holder is dead when it stops renewing, or at once if it provably ran in this machine's boot and PID
+// namespace (identity.ts) and its process is gone — never judged by its host name.
 import type { Logger } from '../log.js';
 import type { SwarmState } from '../state/types.js';
 import { isSameProcess } from '../agent/procs.js';

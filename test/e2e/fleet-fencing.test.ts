@@ -28,12 +28,16 @@ describe('fleet fencing', () => {
     const db = suite.startElsewhere(b);
     await Promise.all([da.waitForOutput(/swarm started/, 60_000), db.waitForOutput(/swarm started/, 60_000)]);
     let sampled = 0;
-    let seen = 0;
+    let firstSeen = 0;
+    let lastSeen = 0;
     const twice: string[] = [];
     const sampler = setInterval(() => {
       const groups = liveAgents(w.origin.base).get(String(n));
       sampled++;
-      if (groups && groups.size > 0) seen++;
+      if (groups && groups.size > 0) {
+        firstSeen ||= Date.now();
+        lastSeen = Date.now();
+      }
       if (groups && groups.size > 1) twice.push([...groups].join(', '));
     }, 50);
     try {
@@ -42,8 +46,8 @@ describe('fleet fencing', () => {
       clearInterval(sampler);
     }
     expect(twice, 'two agents alive on one ticket').toEqual([]);
-    expect(seen * 50).toBeGreaterThan(2 * TTL); // the agent was watched for most of its run
-    expect(sampled).toBeGreaterThan(3 * TTL / 50 / 2);
+    expect(lastSeen - firstSeen).toBeGreaterThan(2 * TTL); // the agent was watched for most of its run
+    expect(sampled).toBeGreaterThan(20);
     const events = [...a.events(), ...b.events()];
     expect(events.filter((e) => e.type === 'taken_over' || e.type === 'lease_lost')).toEqual([]);
     expect(w.claudeCalls()).toHaveLength(1);
