@@ -1,4 +1,5 @@
-// The agent's lifeline to its daemon. Every agent runs under a small supervisor (supervisor.ts) that
+// The agent's lifeline to its daemon. Every agent runs under a small supervisor (bin/swarm-supervisor.pl
+// where perl can run it, else supervisor.ts on node: one protocol, two programs, the same tests) that
 // stops the agent's whole process group when the daemon that started it is gone — killed (even kill -9),
 // crashed — or frozen (SIGSTOP, a hung disk), so no agent outlives its daemon by more than a grace period,
 // on this machine or any other, whatever anybody else can see of it.
@@ -18,6 +19,9 @@
 // pid + start-time match and the stray-agent sweep all name supervisor, agent and tool grandchildren as one.
 // After a daemon's death the supervisor has usually ended the group before a restart looks; if not, the
 // restart's kill of the recorded group finds the same processes.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A process to start: what the runner spawns, and what a transform (supervisor, sandbox) rewrites. */
@@ -29,6 +33,8 @@ export interface SpawnSpec {
 }
 
 export interface Lifeline {
+  /** How the supervisor is run: perl with swarm-supervisor.pl where perl is found, else node with supervisor.js. */
+  program?: string[];
   /** Silence from the daemon longer than this (ms) means it is frozen: the agent is stopped. */
   graceMs: number;
   /** How long the agent's group has between TERM and KILL when the supervisor stops it (ms). */
@@ -43,18 +49,40 @@ export interface Lifeline {
  */
 export const SUPERVISOR = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../dist/agent/supervisor.js' : './supervisor.js', import.meta.url));
 
+/** The same supervisor in perl (bin/ beside dist/ and src/, shipped as is): a few ms and MB per agent, not node's ~60 ms and ~40 MB. */
+export const SUPERVISOR_PL = fileURLToPath(new URL('../../bin/swarm-supervisor.pl', import.meta.url));
+
+/**
+ * The supervisor program for this machine: perl with the core modules it needs, found on `env`'s PATH and
+ * checked once (a minimal perl without them, or none: node, which is always there).
+ */
+export function supervisorProgram(env: Record<string, string | undefined>, node: string = process.execPath): string[] {
+  for (const dir of (env.PATH ?? '').split(':').filter(Boolean)) {
+    const perl = join(dir, 'perl');
+    if (!existsSync(perl)) continue;
+    try {
+      execFileSync(perl, ['-c', SUPERVISOR_PL], { stdio: 'ignore', timeout: 10_000, env: { PATH: env.PATH ?? '' } });
+      return [perl, SUPERVISOR_PL];
+    } catch {
+      break; // that perl cannot run it: node will
+    }
+  }
+  return [node, SUPERVISOR];
+}
+
 /** The fd the supervisor reads the lifeline from (the runner's fourth stdio entry). */
 export const LIFELINE_FD = 3;
 
 /**
- * `spec`, run under the supervisor: node runs supervisor.js with the grace periods, then `--`, then the
- * original command and its arguments; env and cwd are the agent's (the supervisor passes them on as they
- * are, and reads nothing else from its environment). The spawner must give the child a pipe as fd 3.
+ * `spec`, run under the supervisor: its program (perl or node, `l.program`) with the grace periods, then
+ * `--`, then the original command and its arguments; env and cwd are the agent's (the supervisor passes
+ * them on as they are, and reads nothing else from its environment). The spawner gives it a pipe as fd 3.
  */
 export function superviseSpec(spec: SpawnSpec, l: Lifeline, node: string = process.execPath): SpawnSpec {
+  const [command, ...program] = l.program ?? [node, SUPERVISOR];
   return {
-    command: node,
-    args: [SUPERVISOR, `--grace=${Math.round(l.graceMs)}`, `--kill-grace=${Math.round(l.killGraceMs)}`, '--', spec.command, ...spec.args],
+    command: command!,
+    args: [...program, `--grace=${Math.round(l.graceMs)}`, `--kill-grace=${Math.round(l.killGraceMs)}`, '--', spec.command, ...spec.args],
     env: spec.env,
     cwd: spec.cwd,
   };
@@ -65,11 +93,11 @@ export function superviseSpec(spec: SpawnSpec, l: Lifeline, node: string = proce
  * its ticket over (`lease_ttl` after the last renewal), so grace + kill grace stay within two thirds of the
  * ttl; a single daemon (no ttl) allows a frozen daemon half a minute.
  */
-export function lifelineFor(leaseTtlMs: number | null): Lifeline {
+export function lifelineFor(leaseTtlMs: number | null, program?: string[]): Lifeline {
   const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
   const graceMs = leaseTtlMs === null ? 30_000 : clamp(Math.floor(leaseTtlMs / 3), 2_000, 30_000);
   const killGraceMs = leaseTtlMs === null ? 10_000 : clamp(Math.floor(leaseTtlMs / 6), 1_000, 10_000);
-  return { graceMs, killGraceMs, beatMs: Math.min(1_000, Math.floor(graceMs / 4)) };
+  return { ...(program ? { program } : {}), graceMs, killGraceMs, beatMs: Math.min(1_000, Math.floor(graceMs / 4)) };
 }
 
 /** What the supervisor reports on the lifeline (one JSON line) when it could not start the agent. */

@@ -1,5 +1,6 @@
-// The agent's supervisor (see lifeline.ts for the protocol): a small program of its own, started by the
-// runner as the leader of the agent's process group, with the agent as its only child:
+// The agent's supervisor on node (protocol: lifeline.ts; bin/swarm-supervisor.pl is the same program in
+// perl, preferred where perl is found: a node process per agent costs far more): a small program of its
+// own, started by the runner as the leader of the agent's process group, with the agent as its only child:
 //
 //   node supervisor.js --grace=MS --kill-grace=MS -- COMMAND ARGS…      (fd 3: the lifeline to the daemon)
 //

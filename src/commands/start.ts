@@ -9,7 +9,7 @@ import { swarmPaths } from '../state/paths.js';
 import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
 import { acquireLock, heartbeat, releaseLock } from '../state/lock.js';
 import { runAgent } from '../agent/runner.js';
-import { lifelineFor } from '../agent/lifeline.js';
+import { lifelineFor, supervisorProgram } from '../agent/lifeline.js';
 import { rootBypassCheck } from '../agent/args.js';
 import type { RunRequest } from '../agent/types.js';
 import { makeServices } from '../services.js';
@@ -126,7 +126,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     const joined = fleet;
     // Every agent runs under a supervisor that stops it once this daemon dies or freezes (lifeline.ts):
     // in fleet mode well before its lease could pass to another daemon.
-    const lifeline = lifelineFor(joined ? wf.config.state.lease_ttl : null);
+    const lifeline = lifelineFor(joined ? wf.config.state.lease_ttl : null, supervisorProgram(io.env));
     const rt = {
       repoDir, paths, env: io.env, now: joined ? () => joined.coordinator.dbNow() : Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(),
       runAgent: (req: RunRequest) => runAgent({ ...req, lifeline }),
