@@ -11,9 +11,10 @@
 // agent and ends as it ended (same exit code, same signal), so the runner sees what it always saw.
 // Nothing here reads swarm's configuration or environment: the agent's environment passes through untouched.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { groupOf } from './procs.js';
 
 interface Args {
   graceMs: number;
@@ -41,16 +42,6 @@ function note(line: string): void {
   }
 }
 
-/** This process's group id (field 5 of /proc/self/stat); null when it cannot be read. */
-function ownGroup(): number | null {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-  } catch {
-    return null;
-  }
-}
-
 function main(): void {
   const a = parseArgs(process.argv.slice(2));
   if (typeof a === 'string') {
@@ -61,7 +52,7 @@ function main(): void {
   // The group's TERM (the runner stopping the agent, or our own stop below) is the agent's to act on.
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => {});
   // Leader of its own group (the runner spawns it detached): stops reach the agent's tool grandchildren too.
-  const group = ownGroup() === process.pid ? process.pid : null;
+  const group = groupOf('self') === process.pid ? process.pid : null;
 
   let child: ChildProcess | null = null;
   let stopping = false;

@@ -5,24 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { liveAgents, useFleetSuite, type Member } from '../helpers/fleet.js';
 import { waitFor } from '../helpers/daemon.js';
 import { lifelineFor } from '../../src/agent/lifeline.js';
+import { groupHasLiveMember } from '../../src/agent/procs.js';
 import { dbDownMeaning } from '../../src/status-fleet.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const suite = useFleetSuite();
 
-/** Whether any live (non-zombie) process is in process group `pgid`, as this machine sees it. */
-function groupAlive(pgid: number): boolean {
-  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[2]) === pgid && f[0] !== 'Z') return true;
-    } catch {
-      /* gone */
-    }
-  }
-  return false;
-}
 const { start, cli } = suite;
 
 describe('fleet mode', () => {
@@ -147,7 +135,7 @@ describe('fleet mode', () => {
     const killedAt = Date.now();
     await vd.exited;
     // Its namespace lives on (its init sleeps), so nothing but the agents' own supervisors can stop them.
-    await waitFor(() => groups.every((g) => !groupAlive(g)), { timeoutMs: lifelineFor(ttl).killGraceMs + 2_000, intervalMs: 20, what: 'both agent groups stopped by their supervisors within the kill grace' });
+    await waitFor(() => groups.every((g) => !groupHasLiveMember(g)), { timeoutMs: lifelineFor(ttl).killGraceMs + 2_000, intervalMs: 20, what: 'both agent groups stopped by their supervisors within the kill grace' });
     const stoppedIn = Date.now() - killedAt;
     console.log(`kill -9 of a daemon on another host: its two agent groups were gone ${stoppedIn} ms later (kill grace ${lifelineFor(ttl).killGraceMs} ms)`);
 

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../../src/agent/runner.js';
+import { groupHasLiveMember } from '../../src/agent/procs.js';
 import { SUPERVISOR, SUPERVISOR_PL, lifelineFor, superviseSpec, supervisorProgram, type Lifeline } from '../../src/agent/lifeline.js';
 import { isAlive, waitFor } from '../helpers/daemon.js';
 
@@ -23,19 +24,6 @@ function base(lifeline: Lifeline, command: string, args: string[], extra: Record
   return { command, args, cwd: tmp, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, prompt: 'the prompt', runFile: path.join(tmp, `run-${Math.random()}.jsonl`), timeoutMs: 60_000, stallTimeoutMs: 60_000, lifeline, ...extra };
 }
 
-/** Whether any live (non-zombie) process is in group `pgid`. */
-function groupAlive(pgid: number): boolean {
-  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[2]) === pgid && f[0] !== 'Z') return true;
-    } catch {
-      /* gone */
-    }
-  }
-  return false;
-}
 
 /** A stand-in daemon: a node process that runs a long agent (sleep + a tool grandchild) under the supervisor. */
 async function daemonWithAgent(LIFELINE: Lifeline): Promise<{ daemon: number; group: number; tool: number }> {
@@ -95,10 +83,10 @@ describe.each(PROGRAMS)('the agent supervisor in %s', (_name, program) => {
 
   it('kill -9 of the daemon: the agent and its tool grandchild are gone at once (within the kill grace)', async () => {
     const { daemon, group, tool } = await daemonWithAgent(LIFELINE);
-    expect(groupAlive(group)).toBe(true);
+    expect(groupHasLiveMember(group)).toBe(true);
     process.kill(daemon, 'SIGKILL');
     const t0 = Date.now();
-    await waitFor(() => !groupAlive(group), { timeoutMs: LIFELINE.killGraceMs + 1_000, intervalMs: 10, what: 'the agent group gone' });
+    await waitFor(() => !groupHasLiveMember(group), { timeoutMs: LIFELINE.killGraceMs + 1_000, intervalMs: 10, what: 'the agent group gone' });
     expect(isAlive(tool)).toBe(false);
     console.log(`daemon kill -9 → agent group gone in ${Date.now() - t0} ms`);
   });
@@ -109,8 +97,8 @@ describe.each(PROGRAMS)('the agent supervisor in %s', (_name, program) => {
       process.kill(daemon, 'SIGSTOP');
       const t0 = Date.now();
       await new Promise((r) => setTimeout(r, LIFELINE.graceMs - 600));
-      expect(groupAlive(group), 'alive before the grace ran out').toBe(true);
-      await waitFor(() => !groupAlive(group), { timeoutMs: LIFELINE.graceMs + LIFELINE.killGraceMs + 1_000, intervalMs: 10, what: 'the agent group stopped' });
+      expect(groupHasLiveMember(group), 'alive before the grace ran out').toBe(true);
+      await waitFor(() => !groupHasLiveMember(group), { timeoutMs: LIFELINE.graceMs + LIFELINE.killGraceMs + 1_000, intervalMs: 10, what: 'the agent group stopped' });
       const took = Date.now() - t0;
       expect(took).toBeGreaterThanOrEqual(LIFELINE.graceMs - 100);
       console.log(`daemon frozen → agent group gone after ${took} ms (grace ${LIFELINE.graceMs} ms)`);
