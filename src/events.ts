@@ -82,8 +82,14 @@ export type DaemonEvent =
   | (At & { type: 'server_started'; url: string })
   /** Fleet mode: the database became unreachable, or reachable again. */
   | (At & { type: 'fleet_db'; status: 'ok' | 'unreachable'; error: string | null })
-  /** Fleet mode: this daemon's lease on a ticket is gone; it writes nothing more for it. */
+  /** Fleet mode: this daemon's lease on a ticket is gone (another daemon holds it): its agent stops, it writes nothing more for it. */
   | (At & { type: 'lease_lost'; ticket: string; key: string })
+  /**
+   * Fleet mode: an external write for a ticket (`what`: git push, pull request, tracker update) was not
+   * sent — `lost`: another daemon holds the lease now (this run is interrupted, not recorded here);
+   * `unreachable`: the database cannot confirm the lease yet (publication waits for it).
+   */
+  | (At & { type: 'fenced'; ticket: string; key: string; what: string; verdict: 'lost' | 'unreachable' })
   /** Fleet mode: this daemon took a ticket over from a holder that stopped renewing its lease. */
   | (At & { type: 'taken_over'; ticket: string; key: string; from: string })
   /** This daemon joined the shared Claude account (`where`: its file, or the fleet database). */

@@ -84,7 +84,7 @@ type Emit = (name: string, type: 'gauge' | 'counter' | 'histogram', help: string
 
 /** Fleet mode: the database's health and this daemon's traffic to it, every daemon sharing the scope and the leases, as last polled. */
 function fleetMetrics(metric: Emit, f: NonNullable<Snapshot['fleet']>, roundTrips: number | null): void {
-  metric('swarm_fleet_db_reachable', 'gauge', "Whether the fleet database answered this daemon's last request (0: unreachable; running agents continue, no new claims).", [{ value: f.db.status === 'ok' ? 1 : 0 }]);
+  metric('swarm_fleet_db_reachable', 'gauge', "Whether the fleet database answered this daemon's last request (0: unreachable; running agents continue, their publication waits, no new claims).", [{ value: f.db.status === 'ok' ? 1 : 0 }]);
   if (roundTrips !== null) metric('swarm_fleet_db_round_trips_total', 'counter', 'Statements this daemon has sent to the fleet database.', [{ value: roundTrips }]);
   const live = f.daemons.filter((d) => !d.stopped);
   metric('swarm_fleet_daemons', 'gauge', 'Daemons sharing this tracker scope, by state (stopped ones are listed for 10 minutes).', [

@@ -11,6 +11,7 @@ import { Worktrees } from './workspace/worktree.js';
 import { originUrl, parseGitHubRemote, remoteHeadBranch } from './workspace/git.js';
 import { registerRemoteToken } from './workspace/git-safety.js';
 import { ConfigError } from './errors.js';
+import { NO_FENCE } from './fleet/fence.js';
 
 export interface ServiceContext {
   repoDir: string;
@@ -55,7 +56,7 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
   switch (cfg.tracker.kind) {
     case 'github': {
       const { gh, slug } = await github(cfg.tracker.api_url ?? githubApiUrl(origin ? parseGitHubRemote(origin)?.host : undefined));
-      return { tracker: gh, codeHost: gh, worktrees, repoSlug: slug, baseBranch, secrets };
+      return { tracker: gh, codeHost: gh, worktrees, repoSlug: slug, baseBranch, secrets, fence: NO_FENCE };
     }
     case 'linear': {
       const { createLinearTracker } = await import('./tracker/linear/tracker.js');
@@ -80,12 +81,12 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
         }
         ctx.log(`no GitHub access for PR detection (${(err as Error).message}); handoff is the pushed branch`);
       }
-      return { tracker, codeHost, worktrees, repoSlug: slug, baseBranch, secrets };
+      return { tracker, codeHost, worktrees, repoSlug: slug, baseBranch, secrets, fence: NO_FENCE };
     }
     case 'local': {
       const tracker = new LocalTracker(resolve(ctx.repoDir, cfg.tracker.path), cfg);
       const parsed = origin ? parseGitHubRemote(origin) : null;
-      return { tracker, codeHost: pushHandoff, worktrees, repoSlug: parsed ? `${parsed.owner}/${parsed.name}` : basename(ctx.repoDir), baseBranch, secrets };
+      return { tracker, codeHost: pushHandoff, worktrees, repoSlug: parsed ? `${parsed.owner}/${parsed.name}` : basename(ctx.repoDir), baseBranch, secrets, fence: NO_FENCE };
     }
   }
 }

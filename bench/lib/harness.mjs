@@ -69,15 +69,17 @@ export async function makeProject(gh, { files = 0, config = {}, scenario = [{ in
 }
 
 /**
- * `node [--import el-monitor] bin/swarm.js start` in the project. `hostname`: run it in a UTS namespace of
- * its own under that host name (`unshare -u`, root only), so the fleet sees a daemon on another machine;
- * the pid stays the daemon's (unshare and sh exec into it).
+ * `node [--import el-monitor] bin/swarm.js start` in the project. `hostname`: run it as on another machine —
+ * in UTS and PID namespaces of its own under that host name (`unshare -u -p`, root only): the fleet judges a
+ * holder by its place (machine, boot, PID namespace), never by a host name, so a namespace of its own is what
+ * makes its pids mean nothing to the others. The daemon is the namespace's pid 1: SIGKILL to `proc` (unshare,
+ * --kill-child) ends it and everything it started, like the machine going away.
  */
 export function startDaemon(project, { monitorFile = null, hostname = null } = {}) {
   const args = [...(monitorFile ? ['--import', EL_MONITOR] : []), BIN, 'start'];
   const env = { ...project.env, ...(monitorFile ? { SWARM_BENCH_EL_FILE: monitorFile } : {}) };
   const [cmd, argv] = hostname
-    ? ['unshare', ['-u', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', hostname, process.execPath, ...args]]
+    ? ['unshare', ['-u', '-p', '-f', '--mount-proc', '--kill-child=SIGKILL', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', hostname, process.execPath, ...args]]
     : [process.execPath, args];
   const proc = spawn(cmd, argv, { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -141,4 +141,9 @@ export interface RunRequest {
    * start, or the reason not to (a pause began meanwhile). The caller records the attempt's start inside it.
    */
   gate?: () => string | null;
+  /**
+   * Run the agent under the supervisor (lifeline.ts), which stops its group when this daemon dies or
+   * freezes. Absent: the agent is spawned directly (in-process tests).
+   */
+  lifeline?: import('./lifeline.js').Lifeline;
 }

@@ -7,11 +7,15 @@ import type { Workflow } from '../config/types.js';
 import { Logger, type LogFormat } from '../log.js';
 import { FileStateStore } from '../state/file-store.js';
 import { swarmPaths } from '../state/paths.js';
+import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
 import { acquireLock, heartbeat, releaseLock } from '../state/lock.js';
 import { runAgent } from '../agent/runner.js';
+import { lifelineFor, supervisorProgram } from '../agent/lifeline.js';
 import { rootBypassCheck } from '../agent/args.js';
+import type { RunRequest } from '../agent/types.js';
 import { makeServices } from '../services.js';
 import { redactServices } from '../tracker/redacting.js';
+import { NO_FENCE, fenceServices, type Fence } from '../fleet/fence.js';
 import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
 import { LocalCoordinator } from '../fleet/coordinator.js';
 import type { Fleet } from '../fleet/open.js';
@@ -45,6 +49,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const repoDir = findRepoRoot(io.cwd);
   const workflowPath = resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md'));
   const wf = loadWorkflow(workflowPath, io.env);
+  setBudgetZone(budgetZoneFor(wf.config)); // before the state is read: its "today" is a budget day
   if (opts.port !== undefined) wf.config.server.port = parsePort(opts.port);
   checkExposure(wf.config.server, wf.path); // --port may have just turned the server on
   checkAgentCommand(wf, io, repoDir);
@@ -56,8 +61,11 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   log.setSecrets(wf.secrets);
   for (const w of wf.warnings) log.warn(w);
   const serviceCtx = { repoDir, env: io.env, log: (m: string) => log.debug(m) };
+  let fleet: Fleet | null = null;
+  // Every tracker and code-host write passes the fence: fleet mode's once the database is joined (below).
+  const fence: Fence = { check: (k, what) => (fleet?.coordinator ?? NO_FENCE).check(k, what), keyOfBranch: (b) => (fleet?.coordinator ?? NO_FENCE).keyOfBranch(b) };
   // Everything written to the tracker (sticky comments, PR bodies) is masked with the logger's secrets.
-  const services = async (w: Workflow) => redactServices(await makeServices(w, serviceCtx), (t) => log.redact(t));
+  const services = async (w: Workflow) => fenceServices(redactServices(await makeServices(w, serviceCtx), (t) => log.redact(t)), fence);
   const svc = await services(wf);
   log.setSecrets([...wf.secrets, ...svc.secrets]);
   if (opts.dryRun) return dryRun(wf, svc, paths, io);
@@ -77,7 +85,6 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const heartbeatTimer = setInterval(() => heartbeat(paths.lock, Date.now()), 5000);
   heartbeatTimer.unref();
   let orch: Orchestrator | null = null;
-  let fleet: Fleet | null = null;
   let surfaces: Surfaces | null = null;
   let sweeper: Sweeper | null = null;
   let account: OpenedAccount | null = null;
@@ -130,8 +137,14 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     account = await openAccount({ config: wf.config, env: io.env, repo: svc.repoSlug, log, db: fleet?.db ?? null });
     if (fleet) fleet.coordinator.account = account.pg;
     checkpoint();
+    // Fleet mode: one clock for every daemon's deadlines (pauses, retries, budget days) — the database's.
+    const joined = fleet;
+    // Every agent runs under a supervisor that stops it once this daemon dies or freezes (lifeline.ts):
+    // in fleet mode well before its lease could pass to another daemon.
+    const lifeline = lifelineFor(joined ? wf.config.state.lease_ttl : null, supervisorProgram(io.env));
     const rt = {
-      repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(), runAgent,
+      repoDir, paths, env: io.env, now: joined ? () => joined.coordinator.dbNow() : Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(),
+      runAgent: (req: RunRequest) => runAgent({ ...req, lifeline }),
       isRoot: process.getuid?.() === 0, account, containment,
     };
     const built = new Orchestrator(rt, services, wf, svc, state, workflowPath);

@@ -124,7 +124,11 @@ export interface Config {
     sandbox: SandboxConfig;
   };
   /** urgent_reserve_usd: the part of daily_usd only urgent tickets may spend (null = none). */
-  budget: { daily_usd: number | null; urgent_reserve_usd: number | null };
+  /**
+   * timezone: the IANA zone a budget day (today's totals, budget.daily_usd) runs in; null: the machine's
+   * local zone, or UTC in fleet mode, so every daemon of a fleet starts a new day at the same instant.
+   */
+  budget: { daily_usd: number | null; urgent_reserve_usd: number | null; timezone: string | null };
   pr: {
     /** Who pushes: `swarm` (the agent commits; swarm scans and pushes) or `agent` (it pushes with its own token). */
     publish: PublishMode;

@@ -160,7 +160,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   if (!started) return { cls: classify(run, { prExists: false, commitsAhead: 0, canAutoOpen: false }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() }), pr: null, run, held: null, started, ...none };
   const after = await runHook('after_run', cfg.hooks.after_run, { cwd: wsPath, env: hookEnvironment, timeoutMs: cfg.hooks.timeout });
   if (!after.ok) rt.log.warn(`hooks.after_run failed (exit ${after.code}): ${lastLine(after.output)}`, ticket.identifier);
-  if (input.followup) return followupOutcome(rt, svc, cfg, input.followup, ts, wsPath, run, wf.secrets);
+  if (input.followup) return followupOutcome(rt, svc, cfg, input.followup, ts, wsPath, run, wf.secrets, input.signal);
 
   let pr: PullRequest | null;
   let ahead: number;
@@ -178,9 +178,9 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   const publishing = cfg.pr.publish === 'swarm';
   let cls = classify(run, { prExists: open !== null, commitsAhead: ahead, canAutoOpen: publishing || cfg.pr.auto_open || svc.codeHost.kind === 'none' }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() });
   if (cls.outcome === 'pr_auto_opened') {
-    ({ cls, pr } = await publishAndOpen(rt, svc, cfg, ticket, ts, run, cls, wf.secrets));
+    ({ cls, pr } = await publishAndOpen(rt, svc, cfg, ticket, ts, run, cls, wf.secrets, input.signal));
   } else if (cls.outcome === 'pr_opened' && publishing && ahead > 0) {
-    cls = await publishOntoOpenPr(rt, svc, ts, cls, wf.secrets);
+    cls = await publishOntoOpenPr(rt, svc, ts, cls, wf.secrets, input.signal);
   }
   return { cls, pr: cls.outcome === 'pr_opened' || cls.outcome === 'pr_auto_opened' ? (pr ?? open) : null, run, held: null, started, commits, followupHead: null };
 }
@@ -190,11 +190,11 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
  * forced), then it succeeded exactly when origin's branch moved past the head it was started for onto a
  * commit of this worktree. A secret in its commits stops follow-ups for a human.
  */
-async function followupOutcome(rt: Runtime, svc: Services, cfg: Workflow['config'], f: PendingFollowup, ts: TicketState, wsPath: string, run: RunResult, extraSecrets: readonly string[]): Promise<AttemptOutput> {
+async function followupOutcome(rt: Runtime, svc: Services, cfg: Workflow['config'], f: PendingFollowup, ts: TicketState, wsPath: string, run: RunResult, extraSecrets: readonly string[], signal: AbortSignal): Promise<AttemptOutput> {
   let head: string | null;
   let commits: string[];
   try {
-    const pub = await publish(rt, svc, extraSecrets, ts.branch);
+    const pub = await publish(rt, svc, extraSecrets, ts, signal);
     if (pub.kind === 'refused') return { cls: refusedCls(pub.reason), pr: null, run, held: null, started: true, commits: [], followupHead: null };
     if (pub.kind === 'failed' || pub.kind === 'diverged') rt.log.warn(`could not push the follow-up's commits: ${pub.reason}`, ts.identifier);
     head = await remoteBranchHead(wsPath, ts.branch);

@@ -8,7 +8,6 @@ import type { Ticket } from '../tracker/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
-import { hostname } from 'node:os';
 import { claim, dropClaim, finish, handOffFound, hold, interrupt, pause, spawned, start, canaryDone } from '../state/lifecycle.js';
 import { TrackerError } from '../errors.js';
 import { startFollowup, type FollowupStart } from './followup-start.js';
@@ -195,13 +194,14 @@ export class Dispatcher {
   }
 
   /**
-   * A ticket whose holder is gone: kill the holder's orphaned agent group if it ran on this host (pid and
-   * start time must match, so a reused pid is never killed), and interrupt the attempt it left running.
+   * A ticket whose holder is gone: kill the holder's orphaned agent group if it ran in this machine's boot
+   * and PID namespace (pid and start time must match, so a reused pid is never killed; elsewhere its own
+   * supervisor stops it), and interrupt the attempt it left running.
    */
   private async takeOver(key: string, from: Takeover): Promise<void> {
     const { rt, ledger } = this.d;
     const ts = ledger.ticket(key);
-    if (from.agentPid !== null && from.host === hostname() && orphanIsOurs(from.agentPid, from.agentPidStart)) {
+    if (from.agentPid !== null && from.local && orphanIsOurs(from.agentPid, from.agentPidStart)) {
       await terminateGroup(from.agentPid, 5000);
       rt.log.event({ type: 'orphan_killed', ticket: ts?.identifier ?? key, pid: from.agentPid, found_by: 'state' });
     }
@@ -303,6 +303,8 @@ export class Dispatcher {
       if (out.started) await account.ended(out.cls, out.run?.summary.window ?? null, cfg, now, jitter);
       if (entry.canary.held && !entry.canary.proved) await account.canaryReleased(ticket.identifier);
     }
+    // Fleet: a freeze or an outage outlasted the lease's last confirmation: ask before recording anything.
+    if (!entry.lost && !rt.coordinator.holds(key)) await rt.coordinator.fence.check(key, "the attempt's result");
     if (entry.lost) return; // another daemon owns it now: whatever this run did is not ours to record
     if (out.held !== null) {
       await ledger.commit(hold(ts, out.held, ledger.state, now));

@@ -9,12 +9,19 @@ import type { Runtime, Services } from './runtime.js';
 import { publishBranch, type PublishResult } from '../publish/publish.js';
 import { knownSecretValues } from '../secrets.js';
 import { originUrl } from '../workspace/git.js';
+import { confirmFence } from '../fleet/fence.js';
 import { prBody, prTitle } from './pr-text.js';
 
 /** Publish the ticket's branch: scanned, refspec-pushed, never forced (see publish.ts). */
-export async function publish(rt: Runtime, svc: Services, extraSecrets: readonly string[], branch: string): Promise<PublishResult> {
+export async function publish(rt: Runtime, svc: Services, extraSecrets: readonly string[], ts: TicketState, signal: AbortSignal): Promise<PublishResult> {
   const remote = (await originUrl(rt.repoDir)) ? 'origin' : null;
-  return publishBranch({ repoDir: rt.repoDir, branch, base: svc.baseBranch, remote, known: [...knownSecretValues(), ...svc.secrets, ...extraSecrets] });
+  // Fleet: nothing leaves the machine unless the lease is still this daemon's (waits while the database is away).
+  // A lost lease throws (FenceError: nothing was pushed); callers make it a not-counted infrastructure end.
+  const beforePush = async (): Promise<null> => {
+    await confirmFence(svc.fence, ts.key, 'git push', { wait: { signal } });
+    return null;
+  };
+  return publishBranch({ repoDir: rt.repoDir, branch: ts.branch, base: svc.baseBranch, remote, known: [...knownSecretValues(), ...svc.secrets, ...extraSecrets], beforePush });
 }
 
 /** A publication that refused: the ticket fails now (no retry can make the history clean by itself). */
@@ -30,8 +37,13 @@ export function infraCls(reason: string, rule: string): Classification {
  * The agent committed but opened no PR (every run under `pr.publish: swarm`): publish the branch, then open
  * the PR. Returns the new classification and the PR.
  */
-export async function publishAndOpen(rt: Runtime, svc: Services, cfg: Config, ticket: Ticket, ts: TicketState, run: RunResult, cls: Classification, extraSecrets: readonly string[]): Promise<{ cls: Classification; pr: PullRequest | null }> {
-  const pub = await publish(rt, svc, extraSecrets, ts.branch);
+export async function publishAndOpen(rt: Runtime, svc: Services, cfg: Config, ticket: Ticket, ts: TicketState, run: RunResult, cls: Classification, extraSecrets: readonly string[], signal: AbortSignal): Promise<{ cls: Classification; pr: PullRequest | null }> {
+  let pub: PublishResult;
+  try {
+    pub = await publish(rt, svc, extraSecrets, ts, signal);
+  } catch (err) {
+    return { cls: infraCls(`the agent committed but swarm could not publish the branch: ${msg(err)}`, 'auto-open'), pr: null };
+  }
   switch (pub.kind) {
     case 'refused':
       return { cls: refusedCls(pub.reason), pr: null };
@@ -55,8 +67,13 @@ export async function publishAndOpen(rt: Runtime, svc: Services, cfg: Config, ti
  * A PR is open already and the agent committed more (an agent that opened the PR itself, unconfined):
  * those commits go out the same way. A refused publication fails the ticket like any other.
  */
-export async function publishOntoOpenPr(rt: Runtime, svc: Services, ts: TicketState, cls: Classification, extraSecrets: readonly string[]): Promise<Classification> {
-  const pub = await publish(rt, svc, extraSecrets, ts.branch);
+export async function publishOntoOpenPr(rt: Runtime, svc: Services, ts: TicketState, cls: Classification, extraSecrets: readonly string[], signal: AbortSignal): Promise<Classification> {
+  let pub: PublishResult;
+  try {
+    pub = await publish(rt, svc, extraSecrets, ts, signal);
+  } catch (err) {
+    return infraCls(`swarm could not publish the branch's newest commits: ${msg(err)}`, 'auto-open');
+  }
   if (pub.kind === 'refused') return refusedCls(pub.reason);
   if (pub.kind === 'failed') rt.log.warn(`could not publish the branch's newest commits: ${pub.reason}`, ts.identifier);
   return cls;

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import { reloadWorkflowSettled } from '../config/workflow.js';
+import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
 import type { Ticket } from '../tracker/types.js';
 import { TrackerError } from '../errors.js';
 import type { SwarmState } from '../state/types.js';
@@ -342,6 +343,7 @@ export class Orchestrator {
     if (workflow === this.workflow) return;
     this.settings.wf = workflow;
     if (this.state.daemon) this.state.daemon.sandbox = workflow.config.agent.sandbox.enabled ? 'on' : 'unconfined';
+    setBudgetZone(budgetZoneFor(workflow.config));
     this.work.setConcurrency(workflow.config.agent.max_concurrent);
     if (key === this.servicesKey) this.services.tracker.setConfig?.(workflow.config);
     this.rt.log.setSecrets([...this.services.secrets, ...workflow.secrets]);

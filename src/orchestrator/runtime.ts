@@ -10,6 +10,7 @@ import type { Coordinator } from '../fleet/coordinator.js';
 import type { SwarmPaths } from '../state/paths.js';
 import type { SharedAccount } from '../account/shared.js';
 import type { Containment } from '../containment/containment.js';
+import type { Fence } from '../fleet/fence.js';
 
 export interface Services {
   tracker: Tracker;
@@ -20,6 +21,11 @@ export interface Services {
   baseBranch: string;
   /** Secret values read for swarm itself: scrubbed from the agent env and redacted from every sink. */
   secrets: string[];
+  /**
+   * Confirms the ticket's lease before an irreversible external write (fleet mode; the embedded store's
+   * never refuses). The tracker's and code host's writes pass it already (fence.ts); a git push asks it first.
+   */
+  fence: Fence;
 }
 
 export interface Runtime {

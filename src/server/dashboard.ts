@@ -48,7 +48,7 @@ export function renderBody(s: Snapshot): string {
   }
   const f = s.fleet;
   if (f && f.db.status !== 'ok') {
-    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: running agents continue; no new claims (${esc(f.db.error ?? 'no answer')})</div>`);
+    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: ${esc(f.outage ?? '')} (${esc(f.db.error ?? 'no answer')})</div>`);
   }
   const a = s.account;
   if (a?.pause) out.push(`<div class="banner pause" id="account-pause-banner"><b>Account ${esc(a.name)} paused</b> (${esc(a.pause.limit_type ?? 'usage')} limit) until ${esc(a.pause.until)} (${dur(a.pause.remaining_s)} left): ${esc(a.pause.reason)}</div>`);

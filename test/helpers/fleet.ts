@@ -10,6 +10,7 @@ import { FAKE_CLAUDE, githubConfig, makeProject, merge, DEFAULT_PROMPT, killLeft
 import type { PostgresServer } from './postgres.js';
 import { usePostgres } from './use-postgres.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
+import { startInPidNamespace, type NamespacedDaemon } from './pidns.js';
 
 export interface Member {
   name: string;
@@ -92,6 +93,40 @@ export async function fleetWorld(n: number, url: string, config: Record<string, 
   };
 }
 
+/** Agents alive now, per ticket: distinct process groups whose environment names the ticket (from /proc). */
+export function liveAgents(base: string): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      const env = fs.readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
+      if (!env.some((kv) => kv.startsWith('SWARM_WORKSPACE=') && kv.includes(base))) continue;
+      const ticket = env.find((kv) => kv.startsWith('SWARM_TICKET_ID='))?.slice('SWARM_TICKET_ID='.length);
+      if (!ticket) continue;
+      if (!out.has(ticket)) out.set(ticket, new Set());
+      out.get(ticket)!.add(Number(fields[2])); // the process group: one agent, whatever it spawned
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/**
+ * Every push the bare origin receives, with the pushing daemon's GitHub token (a pre-receive hook: a
+ * local push runs it with the pusher's environment), so a test can tell which daemon pushed what, when.
+ */
+export function logPushes(origin: string, logFile: string): () => { at: number; token: string; ref: string; sha: string }[] {
+  const hook = path.join(origin, 'hooks', 'pre-receive');
+  fs.writeFileSync(hook, `#!/bin/sh\nwhile read old new ref; do echo "$(date +%s%3N) \${SWARM_TEST_GH_TOKEN:-none} $ref $new" >> '${logFile}'; done\n`, { mode: 0o755 });
+  return () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => {
+    const [at, token, ref, sha] = l.split(' ');
+    return { at: Number(at), token: token!, ref: ref!, sha: sha! };
+  }) : []);
+}
+
 export interface FleetSuite {
   /** The suite's own PostgreSQL server, started before the file's first test. */
   readonly pg: PostgresServer;
@@ -99,6 +134,8 @@ export interface FleetSuite {
   world(n: number, url: string, config?: Record<string, unknown>): Promise<FleetWorld>;
   /** Start a member's daemon; stopped after the test. */
   start(m: Member, args?: string[]): Daemon;
+  /** Start a member's daemon in a PID namespace of its own (another machine, same host name); stopped after the test. */
+  startElsewhere(m: Member, args?: string[]): NamespacedDaemon;
   cli(m: Member, args: string[], env?: Record<string, string>): ReturnType<typeof runCli>;
 }
 
@@ -122,6 +159,11 @@ export function useFleetSuite(): FleetSuite {
     },
     start(m, args = ['start']) {
       const d = startDaemon({ dir: m.dir, env: m.env }, args);
+      daemons.push(d);
+      return d;
+    },
+    startElsewhere(m, args = ['start']) {
+      const d = startInPidNamespace({ dir: m.dir, env: m.env }, args);
       daemons.push(d);
       return d;
     },

@@ -139,7 +139,7 @@ describe('validateConfig defaults', () => {
         pacing: { reserve: null },
         sandbox: { enabled: true, network: { allow: [] }, filesystem: { allow_write: [], allow_read: [] } },
       },
-      budget: { daily_usd: null, urgent_reserve_usd: null },
+      budget: { daily_usd: null, urgent_reserve_usd: null, timezone: null },
       pr: { publish: 'swarm', auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000, followup_checks: 'required' },
       server: { port: null, host: '127.0.0.1', tls: null, insecure: false },
       notify: { webhook_url: null },
@@ -342,7 +342,7 @@ describe('account, lanes, pacing, leases and PR follow-through keys', () => {
         lanes: { urgent: { labels: ['hotfix', 'incident'] }, background: { labels: 'agent:overnight', hours: '22:00-06:00 Europe/Berlin', max_concurrent: 2 } },
         pacing: { reserve: 0.8 },
       },
-      budget: { daily_usd: 50, urgent_reserve_usd: 10 },
+      budget: { daily_usd: 50, urgent_reserve_usd: 10, timezone: 'America/New_York' },
       state: { lease_ttl: '30s' },
       pr: { watch_interval: '5m', max_followups: 0, needs_human_label: 'needs-human', log_excerpt_bytes: 8000 },
     });
@@ -353,7 +353,8 @@ describe('account, lanes, pacing, leases and PR follow-through keys', () => {
       background: { labels: ['agent:overnight'], hours: { text: '22:00-06:00 Europe/Berlin', start: 22 * 60, end: 6 * 60, zone: 'Europe/Berlin' }, max_concurrent: 2 },
     });
     expect(config.agent.pacing.reserve).toBe(0.8);
-    expect(config.budget).toEqual({ daily_usd: 50, urgent_reserve_usd: 10 });
+    expect(config.budget).toEqual({ daily_usd: 50, urgent_reserve_usd: 10, timezone: 'America/New_York' });
+    expect(errorOf(() => validate({ budget: { timezone: 'Mars/Olympus' } })).message).toContain('WORKFLOW.md: budget.timezone must be an IANA time zone such as UTC or Europe/Berlin, or null (got "Mars/Olympus"');
     expect(config.state.lease_ttl).toBe(30_000);
     expect(config.pr).toMatchObject({ watch_interval: 300_000, max_followups: 0, needs_human_label: 'needs-human', log_excerpt_bytes: 8000 });
     expect(validate({ agent: { lanes: { background: { hours: '1:30-6:00' } } } }).config.agent.lanes.background.hours).toEqual({ text: '1:30-6:00', start: 90, end: 360, zone: null });
