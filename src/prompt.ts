@@ -92,6 +92,8 @@ export interface PromptVars {
   previous_attempts: PromptAttempt[];
   followup: PromptFollowup;
   verification: PromptVerification;
+  /** Who pushes (pr.publish): "swarm" — the agent only commits — or "agent" — it pushes and opens the PR. */
+  publish: 'swarm' | 'agent';
   /** Random per-render marker, e.g. "untrusted-9f2c…": wrap untrusted text in <<<{{ fence }} … {{ fence }}>>>. */
   fence: string;
 }
@@ -119,6 +121,7 @@ export interface PromptInput {
     comments?: (Loose<PromptFollowupComment> & { trusted?: boolean | null })[] | null;
   }) | null;
   verification?: (Loose<Pick<PromptVerification, 'merge_sha' | 'revert_pr' | 'command_output'>> & { checks?: Loose<PromptVerificationCheck>[] | null }) | null;
+  publish?: string | null;
 }
 
 
@@ -176,6 +179,7 @@ export function buildPromptVars(input: PromptInput, fence: string = newFence()):
       })),
     followup: followupVars(input.followup ?? null, t),
     verification: verificationVars(input.verification ?? null, t),
+    publish: input.publish === 'agent' ? 'agent' : 'swarm',
     fence,
   };
 }

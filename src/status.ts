@@ -8,6 +8,7 @@ import { renderWatched, watchedSnapshot, type WatchedPr } from './status-watch.j
 import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type LaneName, type SnapshotExtra, type WaitingTicket } from './status-account.js';
 import { terminalSafe } from './render/terminal.js';
 import { renderBaseBanner, renderVerification, verificationSnapshot, type VerificationSnapshot } from './status-verify.js';
+import { renderWebhooks, webhooksSnapshot, type WebhooksSnapshot } from './status-webhooks.js';
 
 export interface Snapshot {
   generated_at: string;
@@ -15,7 +16,9 @@ export interface Snapshot {
     /** The tracker refuses the poll itself (Linear: too complex) and retrying cannot help. */
     tracker_error: { message: string; since: string } | null;
     /** Standing problems with the code host, each naming its fix (a permission the token lacks, a moved repository). */
-    warnings: string[] };
+    warnings: string[];
+    /** `on`: agents run in swarm's sandbox; `unconfined`: agent.sandbox is off; null when no daemon runs. */
+    sandbox: 'on' | 'unconfined' | null };
   pause: (PauseState & { remaining_s: number | null }) | null;
   running: { ticket: string; key: string; title: string; model: string; attempt: number; max_attempts: number; failures: number; elapsed_s: number; last_event: string; cost_usd: number; branch: string }[];
   retry_queue: { ticket: string; key: string; title: string; due_at: string | null; due_in_s: number | null; reason: string; failures: number; next_model_hint: string; lane?: LaneName; waiting_because?: string }[];
@@ -32,6 +35,8 @@ export interface Snapshot {
   account?: AccountSnapshot | null;
   /** Tickets waiting for their lane's turn, with the reason (absent when the caller has no lanes). */
   waiting?: WaitingTicket[];
+  /** Webhook sources as the running daemon judges them, and the poll interval in force (null: none configured). */
+  webhooks: WebhooksSnapshot | null;
 }
 
 export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: boolean } | null, now: number, extra: SnapshotExtra = {}): Snapshot {
@@ -52,6 +57,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       tracker_error: alive ? refusal(state.daemon?.tracker_error, now) : null,
       warnings: alive ? [...(state.daemon?.notes ?? [])] : [],
       max_concurrent: state.daemon?.max_concurrent ?? null,
+      sandbox: alive ? (state.daemon?.sandbox ?? null) : null,
     },
     pause: state.pause && (state.pause.until === null || Date.parse(state.pause.until) > now)
       ? { ...state.pause, remaining_s: state.pause.until === null ? null : Math.round((Date.parse(state.pause.until) - now) / 1000) }
@@ -101,6 +107,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
     fleet: fleetSnapshot(state, now),
     watched: watchedSnapshot(state),
     verification: verificationSnapshot(state, now),
+    webhooks: webhooksSnapshot(state, alive, now),
     ...extraParts(extra, now),
   };
 }
@@ -131,6 +138,7 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     const up = d.started_at ? ` · up ${dur(Math.max(0, Math.round((Date.parse(s.generated_at) - Date.parse(d.started_at)) / 1000)))}` : '';
     out.push(`${p.bold('swarm')} daemon pid ${d.pid} · ${stale ? p.red(`${hb} (stale: hung?)`) : hb}${up}`);
     if (d.draining) out.push(p.yellow('DRAINING: no new work; running agents finish (signal again to stop them)'));
+    if (d.sandbox === 'unconfined') out.push(p.red(clip('UNCONFINED: agent.sandbox is off; agents run with your files, logins and network', width)));
   } else {
     out.push(`${p.bold('swarm')} daemon ${p.dim('not running')}`);
     if (s.running.length > 0) out.push(p.yellow(clip(`state shows ${s.running.length} claimed ticket(s); the next \`swarm start\` recovers them`, width)));
@@ -156,6 +164,7 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   const vlook = { width, bold: p.bold, dim: p.dim, warn: p.yellow, red: p.red, green: p.green, time: shortTime };
   // A red base holds work like a pause: shown with the pauses, with its reason.
   if (s.verification) out.push(...renderBaseBanner(s.verification, vlook));
+  if (s.webhooks) out.push(...renderWebhooks(s.webhooks, { warn: p.yellow, dur, time: shortTime, clip: (x) => clip(x, width) }));
   if (s.fleet) out.push('', ...renderFleet(s.fleet, (x) => clip(x, width), (x) => p.red(p.bold(x))));
   const look = { width, bold: p.bold, warn: p.yellow, dim: p.dim, time: shortTime, dur };
   if (s.account) out.push('', ...renderAccount(s.account, look));

@@ -109,6 +109,8 @@ export interface Classification {
   limitType: string | null;
   /** Which table row matched (for tests and `swarm explain`). */
   rule: string;
+  /** A counted failure no retry can fix (swarm refused to publish a secret): the ticket fails at once. */
+  final?: boolean;
 }
 
 /** Everything the runner needs to start one attempt. argv is built by args.ts from config. */
@@ -139,4 +141,9 @@ export interface RunRequest {
    * start, or the reason not to (a pause began meanwhile). The caller records the attempt's start inside it.
    */
   gate?: () => string | null;
+  /**
+   * Run the agent under the supervisor (lifeline.ts), which stops its group when this daemon dies or
+   * freezes. Absent: the agent is spawned directly (in-process tests).
+   */
+  lifeline?: import('./lifeline.js').Lifeline;
 }

@@ -1,13 +1,16 @@
 // WORKFLOW.md front matter → validated, defaulted Config (SPEC §3). Hand-written so that every error
 // names the file, the key path and the fix; every default lives here, next to the key it belongs to.
 // Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
-import { type Config, type McpServer, type TrackerKind } from './types.js';
+import { RECLAIM_COOLDOWN_MS, type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
 import { SCRUBBED_NAMES } from './env.js';
 import { agentSecretValues } from './secret-values.js';
 import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
 import { readAutoMerge, readVerify } from './verify.js';
+import { checkWebhooks, readWebhooks } from './webhooks.js';
+import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
+import { readPublish, readSandbox } from './sandbox.js';
 import { ConfigError } from '../errors.js';
 import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../tracker/linear/limits.js';
 
@@ -87,6 +90,7 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     installation_id: t.intOrNull('installation_id', 1, Number.MAX_SAFE_INTEGER),
     token_command: t.strOrNull('token_command'),
     claim_parents: t.bool('claim_parents', false),
+    trusted_roles: readTrustedRoles(r, t, kind),
     api_key: t.strOrNull('api_key'),
     team: t.strOrNull('team'),
     project: t.strOrNull('project'),
@@ -105,6 +109,7 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     );
   }
   checkGithubAuth(r, tracker);
+  checkAllowedAuthors(r, kind, tracker.allowed_authors);
   if (kind === 'linear' && tracker.team === null) {
     throw new ConfigError(`${r.file}: tracker.team is required when tracker.kind is linear (the team key, e.g. ENG)`);
   }
@@ -175,6 +180,7 @@ function readMcpServers(r: Reader, a: Section): Record<string, McpServer> {
 function readPr(root: Section): Config['pr'] {
   const pr = root.sub('pr');
   const out = {
+    publish: readPublish(pr),
     auto_open: pr.bool('auto_open', true),
     draft: pr.bool('draft', false),
     watch_interval: pr.duration('watch_interval', 2 * 60_000),
@@ -209,9 +215,11 @@ function readAgent(r: Reader, root: Section): Config['agent'] {
     max_retry_backoff: a.duration('max_retry_backoff', 30 * 60_000, 0),
     max_cost_usd: a.positiveOrNull('max_cost_usd', 'US dollars'),
     use_extra_usage: a.bool('use_extra_usage', true),
+    reclaim_cooldown: a.duration('reclaim_cooldown', RECLAIM_COOLDOWN_MS, 0),
     account: readAccountName(r, a),
     lanes: readLanes(a),
     pacing: readPacing(a),
+    sandbox: readSandbox(r, a),
   };
   if (agent.max_retry_backoff < agent.retry_backoff) {
     throw new ConfigError(
@@ -276,9 +284,11 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     server,
     notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
     state: readState(root, secrets),
+    webhooks: readWebhooks(r, root, secrets),
   };
   for (const s of [polling, notify]) s.finish();
   root.finish();
+  checkWebhooks(config, ctx.file, r.warnings);
 
   checkExposure(config.server, ctx.file);
   if (config.server.insecure && config.server.port !== null && !isLoopbackHost(config.server.host)) {

@@ -2,10 +2,13 @@
 // Keys mirror the YAML exactly (snake_case) so an error path like `agent.max_concurrent` reads the same
 // in the file, in the docs and in code. Durations are already converted to milliseconds.
 import type { DailyHours } from './hours.js';
+import type { PublishMode, SandboxConfig } from './sandbox.js';
 
-export type { DailyHours };
+export type { DailyHours, PublishMode, SandboxConfig };
 
 export type TrackerKind = 'github' | 'linear' | 'local';
+/** Linear workspace roles (User.admin / owner → admin, guest, app; anyone else a member). */
+export type TrustedRole = 'admin' | 'member' | 'guest' | 'app';
 
 export interface McpServer {
   command: string;
@@ -30,6 +33,10 @@ export interface TrackerConfig {
   throttle_writes: boolean;
   /** Per-request timeout for the tracker's HTTP API in ms (`tracker.request_timeout`, default 30 s). */
   request_timeout: number;
+  /**
+   * GitHub: account ids (digits) or logins (resolved to ids once); Linear: user ids or emails, never names.
+   * Non-empty: only tickets written by these users are worked (Linear: they are also trusted whatever their role).
+   */
   allowed_authors: string[];
   /**
    * GitHub App authentication: the App's id (`tracker.app_id`) and private key (`tracker.private_key`: a
@@ -44,6 +51,8 @@ export interface TrackerConfig {
   token_command?: string | null;
   /** Claim an issue that has open sub-issues (`sub_issues_summary`); false (default): it waits for them. */
   claim_parents?: boolean;
+  /** Linear: the workspace roles whose label applications, edits and comments are trusted (default admin, member). */
+  trusted_roles: TrustedRole[];
   // linear
   api_key: string | null;
   team: string | null;
@@ -99,6 +108,12 @@ export interface Config {
      * a run that goes on extra usage is stopped and the account waits for the window's reset.
      */
     use_extra_usage: boolean;
+    /**
+     * A ticket the tracker took away (closed, unlabelled) and gave back is claimed again at most once per
+     * this long (ms; `agent.reclaim_cooldown`, default RECLAIM_COOLDOWN_MS, filled in by the schema):
+     * closing and reopening cannot restart paid runs.
+     */
+    reclaim_cooldown?: number;
     /** The Claude account's name (shares its usage window and pause); null = derived from the agent's Claude configuration. */
     account: string | null;
     lanes: {
@@ -107,10 +122,18 @@ export interface Config {
     };
     /** reserve: at or above this share of the usage window only urgent tickets start; null = off. */
     pacing: { reserve: number | null };
+    /** The OS sandbox around the whole agent process (on by default; `off` = unconfined). */
+    sandbox: SandboxConfig;
   };
   /** urgent_reserve_usd: the part of daily_usd only urgent tickets may spend (null = none). */
-  budget: { daily_usd: number | null; urgent_reserve_usd: number | null };
+  /**
+   * timezone: the IANA zone a budget day (today's totals, budget.daily_usd) runs in; null: the machine's
+   * local zone, or UTC in fleet mode, so every daemon of a fleet starts a new day at the same instant.
+   */
+  budget: { daily_usd: number | null; urgent_reserve_usd: number | null; timezone: string | null };
   pr: {
+    /** Who pushes: `swarm` (the agent commits; swarm scans and pushes) or `agent` (it pushes with its own token). */
+    publish: PublishMode;
     auto_open: boolean;
     draft: boolean;
     /** How often open PRs are checked for CI results and reviews (ms). */
@@ -137,6 +160,12 @@ export interface Config {
    */
   server: { port: number | null; host: string; tls: { cert: string; key: string } | null; insecure: boolean };
   notify: { webhook_url: string | null };
+  /**
+   * Webhook deliveries (`webhooks:`): signing secrets (null: that source is off), the public base URL the
+   * hooks point at, how recent a verified delivery must be to count as healthy, and the poll interval while
+   * they are (all durations in ms).
+   */
+  webhooks: { github_secret: string | null; linear_secret: string | null; public_url: string | null; healthy_within: number; poll_interval: number };
   /** events_max_mb: rotate .swarm/events.jsonl past this size (one previous file kept); default 20. */
   /** lease_ttl (fleet mode): a claim whose holder stopped heartbeating this long may be taken over (ms). */
   state: { url: string | null; transcript_days: number; events_max_mb: number; lease_ttl: number };
@@ -167,6 +196,8 @@ export interface VerifyConfig {
   /** While the base branch is red: stop auto-merge on swarm's other PRs (merge), and new tickets too (dispatch), or nothing (off). */
   hold_while_red: 'dispatch' | 'merge' | 'off';
 }
+/** agent.reclaim_cooldown's default: one hour. */
+export const RECLAIM_COOLDOWN_MS = 60 * 60_000;
 
 /** What loading WORKFLOW.md yields: the config, the raw prompt template, and non-fatal warnings. */
 export interface Workflow {

@@ -8,6 +8,7 @@ import { resolveGithubToken, resolveLinearKey } from '../config/credentials.js';
 import { rootBypassCheck } from '../agent/args.js';
 import { originUrl, remoteHeadBranch } from '../workspace/git.js';
 import { findExecutable } from '../commands/common.js';
+import { safeGit } from '../workspace/git-safety.js';
 
 export interface CheckLine {
   ok: boolean;
@@ -44,7 +45,8 @@ export async function checkRemote(ctx: DoctorContext): Promise<CheckLine[]> {
   if (!origin) return [fail('origin remote', 'no remote named origin', 'git remote add origin <url of your GitHub repository>')];
   const out = [pass('origin remote', safeRemote(origin))];
   const base = ctx.wf.config.workspace.base_branch ?? (await remoteHeadBranch(ctx.repoDir).catch(() => null)) ?? 'main';
-  const res = spawnSync('git', ['ls-remote', '--heads', 'origin', base], { cwd: ctx.repoDir, encoding: 'utf8', timeout: ctx.timeoutMs ?? 30_000, env: { ...ctx.env, GIT_TERMINAL_PROMPT: '0' } as NodeJS.ProcessEnv });
+  const git = await safeGit(ctx.repoDir, ['ls-remote', '--heads', 'origin', base], ctx.env);
+  const res = spawnSync('git', git.args, { cwd: ctx.repoDir, encoding: 'utf8', timeout: ctx.timeoutMs ?? 30_000, env: git.env });
   if (res.status !== 0) out.push(fail('base branch', `cannot list branches on origin: ${(res.stderr || res.error?.message || 'git ls-remote failed').trim().split('\n')[0]}`, 'check your git credentials and network access to origin'));
   else if (!res.stdout.includes(`refs/heads/${base}`)) out.push(fail('base branch', `origin has no branch ${base}`, `push it (git push origin ${base}) or set workspace.base_branch in WORKFLOW.md`));
   else out.push(pass('base branch', `origin/${base} exists`));
@@ -63,10 +65,10 @@ export function checkAgent(ctx: DoctorContext): CheckLine[] {
     if (res.status === 0 && version) out.push(pass('agent command', `${version} at ${path}`));
     else out.push(fail('agent command', `\`${a.command} --version\` failed: ${((res.stderr ?? '').trim().split('\n')[0] || res.error?.message || `exit ${res.status}`)}`, 'reinstall Claude Code or point agent.command at a working binary'));
   }
-  const bypass = rootBypassCheck(a.permission_mode, ctx.isRoot, a.env);
+  const bypass = rootBypassCheck(a.permission_mode, ctx.isRoot, a.env, a.sandbox.enabled);
   if (typeof bypass === 'string') out.push(fail('root and bypass mode', bypass));
-  else if (bypass.IS_SANDBOX) out.push(pass('root and bypass mode', `running as root with permission_mode ${a.permission_mode}: swarm sets IS_SANDBOX=1 for the agent (Claude Code refuses otherwise)`, 'run swarm as a non-root user in a sandbox you trust'));
-  else if (ctx.isRoot && a.env.IS_SANDBOX === '1') out.push(pass('root and bypass mode', 'running as root; agent.env sets IS_SANDBOX=1'));
+  else if (bypass.IS_SANDBOX) out.push(pass('root and bypass mode', `running as root with permission_mode ${a.permission_mode}: inside swarm's sandbox the agent gets IS_SANDBOX=1 (Claude Code refuses otherwise)`, 'running swarm as a non-root user is still safer'));
+  else if (ctx.isRoot && a.env.IS_SANDBOX === '1' && !a.sandbox.enabled) out.push(fail('root and bypass mode', `running as root, unconfined (agent.sandbox: off), and agent.env declares this machine a sandbox (IS_SANDBOX=1): nothing swarm can check contains the agent`, 'turn agent.sandbox on, or run swarm as a non-root user'));
   return out;
 }
 
@@ -144,6 +146,19 @@ async function pollingCost(ctx: DoctorContext, tracker: import('../tracker/linea
   } catch (err) {
     return fail('polling cost', `could not measure the poll: ${message(err)}`);
   }
+}
+
+/**
+ * Spend limits: without agent.max_cost_usd or budget.daily_usd nothing bounds what retries, reopened tickets
+ * and follow-ups may cost. A warning, not a failure: the operator may mean it.
+ */
+export function checkBudget(ctx: DoctorContext): CheckLine {
+  const { agent, budget } = ctx.wf.config;
+  if (agent.max_cost_usd === null && budget.daily_usd === null) {
+    return { ok: true, warn: true, name: 'spend limit', detail: 'neither agent.max_cost_usd nor budget.daily_usd is set: nothing bounds what agents may spend', fix: 'set agent.max_cost_usd (per ticket, across attempts) and/or budget.daily_usd in WORKFLOW.md' };
+  }
+  const parts = [agent.max_cost_usd !== null ? `$${agent.max_cost_usd} per ticket` : null, budget.daily_usd !== null ? `$${budget.daily_usd} a day` : null].filter(Boolean);
+  return pass('spend limit', parts.join(', '));
 }
 
 export function checkDisk(ctx: DoctorContext): CheckLine {

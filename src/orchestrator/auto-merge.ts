@@ -59,7 +59,7 @@ export class AutoMerger {
     if (this.refused.has(key)) return;
     if (want !== null && this.notAllowed && rt.now() - this.notAllowed.at < NOT_ALLOWED_RETRY_MS) return;
     this.acted.set(obs.number, obs);
-    const answer = await merges.setAutoMerge(obs.node_id, want);
+    const answer = await merges.setAutoMerge({ key: ts.key, nodeId: obs.node_id, method: want });
     if (answer.ok) {
       if (want === null) this.heldOff.set(obs.number, current!);
       else this.heldOff.delete(obs.number);

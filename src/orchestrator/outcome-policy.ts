@@ -50,7 +50,7 @@ export function effectOf(cls: Classification, failuresAfter: number, config: Con
     case 'infra_failed':
       return { kind: 'retry', at: now + a.retry_backoff, reason: cls.reason };
     default:
-      if (failuresAfter >= a.max_attempts) return { kind: 'failed', reason: cls.reason };
+      if (cls.final === true || failuresAfter >= a.max_attempts) return { kind: 'failed', reason: cls.reason };
       return { kind: 'retry', at: now + backoffMs(failuresAfter, a.retry_backoff, a.max_retry_backoff), reason: cls.reason };
   }
 }

@@ -3,7 +3,7 @@
 // finished run does and the circuit breaker are in outcome-policy.ts). No I/O, no clock reads, no randomness: `now`
 // and random numbers are passed in. The poll loop and `swarm explain` both use eligibility(), so what
 // explain says is what the loop does.
-import type { Config } from '../config/types.js';
+import { RECLAIM_COOLDOWN_MS, type Config } from '../config/types.js';
 import type { KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
 import type { PauseKind, PauseState, SwarmState, TicketState } from '../state/types.js';
@@ -13,7 +13,7 @@ import { isAuthKind } from '../agent/auth-kinds.js';
 import { MIN_BUDGET_USD } from '../agent/limits.js';
 
 export interface RuleCheck {
-  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
+  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
   pass: boolean;
   detail: string;
 }
@@ -67,6 +67,12 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
     const counts = `${sub.open} of ${sub.total} sub-issue${sub.total === 1 ? '' : 's'} open`;
     checks.push({ rule: 'sub_issues', pass: !held, detail: held ? `has open sub-issues (${counts}): it waits for them (tracker.claim_parents: true claims parents anyway)` : sub.open > 0 ? `has open sub-issues (${counts}); tracker.claim_parents is true` : `its ${sub.total} sub-issue${sub.total === 1 ? ' is' : 's are'} closed` });
   }
+  const reclaim = reclaimWaitMs(ts, ctx.config.agent.reclaim_cooldown ?? RECLAIM_COOLDOWN_MS, ctx.now);
+  checks.push({
+    rule: 'reclaim',
+    pass: reclaim === 0,
+    detail: reclaim === 0 ? 'no re-claim cooldown' : `taken away and given back again: it was re-claimed at ${ts!.reclaimed_at}; the next re-claim waits ${formatMs(reclaim)} (agent.reclaim_cooldown; \`swarm retry ${t.key}\` lifts it)`,
+  });
   const failed = ts?.status === 'failed';
   const attemptsLeft = ctx.config.agent.max_attempts - (ts?.failures ?? 0);
   checks.push({
@@ -100,6 +106,15 @@ function laneChecks(t: Ticket, ctx: EligibilityContext): { lane: Lane; wait: str
   const input = { window: accountWindow(ctx.account), config: ctx.config, now: ctx.now, backgroundRunning: ctx.backgroundRunning ?? 0 };
   const wait = laneGate(lane, { ...input, spentUsd: -Infinity });
   return { lane, wait, budget: wait === null ? laneGate(lane, { ...input, spentUsd: ctx.state.daily.cost_usd }) : null };
+}
+
+/**
+ * How long a ticket the tracker took away (closed, unlabelled) and gave back must still wait before swarm
+ * claims it again: one re-claim per agent.reclaim_cooldown, counted from the last one. 0: it may be claimed.
+ */
+export function reclaimWaitMs(ts: TicketState | undefined, cooldown: number, now: number): number {
+  if (!ts || ts.status !== 'released' || !ts.cancelled_at || !ts.reclaimed_at) return 0;
+  return Math.max(0, Date.parse(ts.reclaimed_at) + cooldown - now);
 }
 
 export function isEligible(t: Ticket, ctx: EligibilityContext): boolean {

@@ -4,7 +4,9 @@
 // pushed with the auto-open path's own push (workspace/git.ts pushBranch) and opened through the code host
 // (never a second POST after an ambiguous answer). `push`: refused on a protected base; a revert already
 // on the base is recognised; otherwise a fast-forward push, never forced. Only the commits the ticket's
-// own PR merged are reverted; a revert that conflicts is aborted and left to a human.
+// own PR merged are reverted; a revert that conflicts is aborted and left to a human. Every push goes the
+// way swarm publishes an agent's branch (publish.ts: hardened git, a secret scan, the exact commit, never
+// forced) and, in fleet mode, only while this daemon still holds the ticket's lease (the fence).
 import type { Config } from '../config/types.js';
 import type { TicketState } from '../state/types.js';
 import type { RevertOutcome, VerifyRun } from '../state/verify-record.js';
@@ -12,7 +14,9 @@ import type { PullRequest } from '../tracker/types.js';
 import type { MergeHost } from '../tracker/merge-host.js';
 import type { Runtime, Services } from './runtime.js';
 import { verifyConfig } from '../config/verify.js';
-import { pushBranch } from '../workspace/git.js';
+import { publishBranch } from '../publish/publish.js';
+import { confirmFence } from '../fleet/fence.js';
+import { knownSecretValues } from '../secrets.js';
 import { checkout, commitParents, fetchBase, onBase, pushHeadTo, rebasedCount, remoteBranch, removeCheckout, revertIn, revertOnBase, reverts } from '../workspace/verify-git.js';
 import { revertArgs, revertCommand, revertPlan, type RevertPlan } from './verify-policy.js';
 import { verifyDir } from './verify-run.js';
@@ -55,7 +59,7 @@ export async function planFor(rt: Runtime, run: VerifyRun): Promise<RevertPlan |
 export async function revertMerge(c: RevertCtx, ts: TicketState, run: VerifyRun, mode: 'pr' | 'push', branch: string): Promise<RevertDone> {
   const plan = await planFor(c.rt, run);
   if ('notOurs' in plan) return { outcome: 'not_ours', pr: null, pushed_sha: null, detail: `not reverted: ${plan.notOurs}` };
-  return mode === 'pr' ? revertByPr(c, ts, run, plan, branch) : revertByPush(c, run, plan);
+  return mode === 'pr' ? revertByPr(c, ts, run, plan, branch) : revertByPush(c, ts, run, plan);
 }
 
 async function revertByPr(c: RevertCtx, ts: TicketState, run: VerifyRun, plan: RevertPlan, branch: string): Promise<RevertDone> {
@@ -75,17 +79,22 @@ async function revertByPr(c: RevertCtx, ts: TicketState, run: VerifyRun, plan: R
       await checkout(rt.repoDir, dir, `refs/remotes/origin/${run.base}`, branch);
       const res = await revertIn(dir, revertArgs(plan, sha));
       if (!res.ok) return conflicted(res, cmd, run.base);
-      await pushBranch(dir, branch);
+      const pub = await publishBranch({
+        repoDir: rt.repoDir, branch, base: run.base, remote: 'origin', known: [...knownSecretValues(), ...svc.secrets],
+        beforePush: async () => (await confirmFence(svc.fence, ts.key, 'git push of a revert'), null),
+      });
+      if (pub.kind === 'refused') return { outcome: 'failed', pr: null, pushed_sha: null, detail: `not pushed: ${pub.reason}` };
+      if (pub.kind !== 'pushed') throw new Error(`could not push the revert branch ${branch}: ${'reason' in pub ? pub.reason : pub.kind}`);
     } finally {
       await removeCheckout(rt.repoDir, dir, branch);
     }
   }
   const draft = verifyConfig(c.cfg).revert_draft;
-  const pr = await svc.codeHost.openPullRequest({ branch, base: run.base, title: revertTitle(ts, run), body: revertBody(ts, run, cmd), draft });
+  const pr = await svc.codeHost.openPullRequest({ branch, base: run.base, title: revertTitle(ts, run), body: revertBody(ts, run, cmd), draft, key: ts.key });
   return { outcome: 'opened', pr, pushed_sha: null, detail: `revert PR ${pr.url}${draft ? ' (draft)' : ''} (\`${cmd}\`)` };
 }
 
-async function revertByPush(c: RevertCtx, run: VerifyRun, plan: RevertPlan): Promise<RevertDone> {
+async function revertByPush(c: RevertCtx, ts: TicketState, run: VerifyRun, plan: RevertPlan): Promise<RevertDone> {
   const { rt } = c;
   const sha = run.merge_sha;
   const cmd = revertCommand(plan, sha);
@@ -102,7 +111,8 @@ async function revertByPush(c: RevertCtx, run: VerifyRun, plan: RevertPlan): Pro
       await checkout(rt.repoDir, dir, `refs/remotes/origin/${run.base}`);
       const res = await revertIn(dir, revertArgs(plan, sha));
       if (!res.ok) return conflicted(res, cmd, run.base);
-      const refused = await pushHeadTo(dir, run.base);
+      await confirmFence(c.svc.fence, ts.key, `git push of a revert to ${run.base}`);
+      const refused = await pushHeadTo(rt.repoDir, res.head, run.base);
       if (refused === null) return { outcome: 'pushed', pr: null, pushed_sha: res.head, detail: `pushed ${short(res.head)} to ${run.base} (\`${cmd}\`)` };
       // Someone pushed first (a fast-forward only): build it again on the new base, once.
       if (tryNo >= 2 || /protected|declined|GH006/i.test(refused)) {

@@ -40,10 +40,19 @@ export function renderBody(s: Snapshot): string {
   if (vb?.red) {
     out.push(`<div class="banner error" id="base-red-banner"><b>Base ${esc(vb.branch)} is red</b>${vb.since ? ` since ${esc(vb.since)}` : ''} (${vb.charged ? `charged: ${esc(vb.charged)}` : 'nothing of swarm\'s charged'}): ${esc(vb.reason)}${vb.hold ? ` — held: ${esc(vb.hold)}` : ''}</div>`);
   }
+  if (d.sandbox === 'unconfined') out.push('<div class="banner error" id="unconfined-banner"><b>Unconfined</b>: agent.sandbox is off; agents run with your files, logins and network</div>');
   if (d.config_error) out.push(`<div class="banner error">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
+  const wh = s.webhooks;
+  for (const src of wh ? wh.sources : []) {
+    if (src.state === 'silent') {
+      out.push(`<div class="banner pause" id="webhooks-${esc(src.source)}"><b>${esc(src.source)} webhooks silent</b> ${src.last_at ? `since ${esc(src.last_at)}` : 'since the daemon started'}: polling back at polling.interval (${dur(wh!.polling_interval_s)})</div>`);
+    } else {
+      out.push(`<p class="webhooks" id="webhooks-${esc(src.source)}">${esc(src.source)} webhooks ${esc(src.state)}${src.last_age_s !== null ? ` (last verified delivery ${dur(src.last_age_s)} ago)` : ''} · polling every ${dur(wh!.poll_interval_s)}</p>`);
+    }
+  }
   const f = s.fleet;
   if (f && f.db.status !== 'ok') {
-    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: running agents continue; no new claims (${esc(f.db.error ?? 'no answer')})</div>`);
+    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: ${esc(f.outage ?? '')} (${esc(f.db.error ?? 'no answer')})</div>`);
   }
   const a = s.account;
   if (a?.pause) out.push(`<div class="banner pause" id="account-pause-banner"><b>Account ${esc(a.name)} paused</b> (${esc(a.pause.limit_type ?? 'usage')} limit) until ${esc(a.pause.until)} (${dur(a.pause.remaining_s)} left): ${esc(a.pause.reason)}</div>`);

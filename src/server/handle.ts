@@ -8,6 +8,7 @@ import { buildSnapshot } from '../status.js';
 import { extraFromState } from '../status-account.js';
 import { renderMetrics } from '../metrics.js';
 import { findTicketState } from '../control/keys.js';
+import { webhooksOn } from '../webhooks/health.js';
 import type { DaemonHandle } from './api.js';
 import { RefreshGate } from './refresh-gate.js';
 
@@ -46,6 +47,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
         fleetDbRoundTrips: orch.rt.coordinator.view()?.db_round_trips ?? null,
         account: acct ? { name: acct.name, utilization: acct.window?.utilization ?? null, paused: acct.pause !== null } : null,
         laneQueue: orch.state.queue?.lane_queue ?? null,
+        webhooks: webhooksOn(orch.workflow.config) ? { stats: orch.webhooks.stats.view(), view: orch.webhooks.view() } : null,
       });
     },
     refresh() {

@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { routeApi, type DaemonHandle } from './api.js';
+import { isWebhookPath, type WebhookReceiver } from './webhooks/receiver.js';
 import { authProblem, isLoopbackHost, type ApiAuth } from './auth.js';
 
 export { authProblem, isLoopbackHost, type ApiAuth };
@@ -44,7 +45,7 @@ export function ensureServerToken(file: string): string {
 
 type AnyServer = http.Server | https.Server;
 
-export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onError: (msg: string) => void = () => {}, tls: { cert: Buffer; key: Buffer } | null = null): AnyServer {
+export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onError: (msg: string) => void = () => {}, tls: { cert: Buffer; key: Buffer } | null = null, webhooks: WebhookReceiver | null = null): AnyServer {
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const send = (status: number, contentType: string, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
@@ -53,6 +54,9 @@ export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onEr
     const fail = (status: number, message: string, headers?: Record<string, string>) => send(status, 'application/json; charset=utf-8', JSON.stringify({ ok: false, message }) + '\n', headers);
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] || '/';
+    // The one exception to the authentication below, by design: webhook deliveries carry no token and come
+    // through a proxy under any Host. Their HMAC signature is their authentication (webhooks/receiver.ts).
+    if (webhooks && isWebhookPath(path)) return void webhooks.serve(req, res, path);
     const problem = authProblem({ method, path, headers: req.headers }, auth);
     if (problem) {
       req.resume();
@@ -95,12 +99,12 @@ export interface RunningServer {
 }
 
 /** Listen on host:port (port 0: any free port). Rejects with a clear message when the port is taken. */
-export async function startHttpServer(opts: { host: string; port: number; handle: DaemonHandle; tokenFile: string; tls?: TlsFiles | null; onError?: (msg: string) => void }): Promise<RunningServer> {
+export async function startHttpServer(opts: { host: string; port: number; handle: DaemonHandle; tokenFile: string; tls?: TlsFiles | null; onError?: (msg: string) => void; webhooks?: WebhookReceiver | null }): Promise<RunningServer> {
   const auth: ApiAuth = { token: ensureServerToken(opts.tokenFile), loopback: isLoopbackHost(opts.host) };
   const pem = opts.tls ? { cert: readPem(opts.tls.cert, 'server.tls.cert'), key: readPem(opts.tls.key, 'server.tls.key') } : null;
   let server: AnyServer;
   try {
-    server = createApiServer(opts.handle, auth, opts.onError, pem);
+    server = createApiServer(opts.handle, auth, opts.onError, pem, opts.webhooks ?? null);
   } catch (err) {
     // node:https checks the pair at once (a key that does not match the certificate, a malformed PEM).
     throw new Error(`server.tls: cannot serve HTTPS with ${opts.tls!.cert} and ${opts.tls!.key} (${(err as Error).message}): give the PEM certificate chain and its private key`);

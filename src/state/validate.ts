@@ -116,6 +116,8 @@ export function checkTicket(key: string, t: unknown): TicketState | string {
     cleared: t.cleared === true,
     followup: parseFollowup(t.followup),
     verify: parseVerify(t.verify),
+    ...(typeof t.cancelled_at === 'string' ? { cancelled_at: t.cancelled_at } : {}),
+    ...(typeof t.reclaimed_at === 'string' ? { reclaimed_at: t.reclaimed_at } : {}),
   };
 }
 

@@ -31,11 +31,20 @@ export type AutoMergeAnswer =
   | { ok: false; why: 'clean'; message: string }
   | { ok: false; why: 'failed'; message: string };
 
+export interface AutoMergeRequest {
+  key: string;
+  nodeId: string;
+  method: AutoMergeMethod | null;
+}
+
 export interface MergeHost {
   branch(name: string): Promise<BranchFacts>;
   /** `wantRequired`: also read which checks the base branch requires (cached). */
   commitChecks(sha: string, base: string, wantRequired: boolean): Promise<CommitChecks>;
   logExcerpt(check: PrCheck, maxBytes: number): Promise<string>;
-  /** Enable native auto-merge with `method`, or disable it (null), on a pull request (its GraphQL node id). */
-  setAutoMerge(nodeId: string, method: AutoMergeMethod | null): Promise<AutoMergeAnswer>;
+  /**
+   * Enable native auto-merge with `method`, or disable it (null), on a pull request (its GraphQL node id) of
+   * ticket `key` (a write for that ticket: fenced in fleet mode, see fleet/fence.ts).
+   */
+  setAutoMerge(req: AutoMergeRequest): Promise<AutoMergeAnswer>;
 }

@@ -105,12 +105,14 @@ export async function revertIn(dir: string, args: string[]): Promise<RevertResul
 }
 
 /**
- * `git push <remote> HEAD:refs/heads/<base>` from `dir`: a fast-forward or nothing (never forced). Resolves
- * with git's complaint when the remote refused it (someone pushed first, or the branch is protected).
+ * `git push --no-verify <remote> <sha>:refs/heads/<base>` from the operator's checkout (`repoDir`, never a
+ * checkout's `.git` file), the exact commit built: a fast-forward or nothing (never forced). Resolves with
+ * git's complaint when the remote refused it (someone pushed first, or the branch is protected).
  */
-export async function pushHeadTo(dir: string, base: string, remote = 'origin'): Promise<string | null> {
+export async function pushHeadTo(repoDir: string, sha: string, base: string, remote = 'origin'): Promise<string | null> {
+  if (!SHA.test(sha)) return `not a commit: ${sha}`;
   try {
-    await gitAt(dir).raw(['push', '--quiet', remote, `HEAD:refs/heads/${base}`]);
+    await gitAt(repoDir).raw(['push', '--quiet', '--no-verify', remote, `${sha}:refs/heads/${base}`]);
     return null;
   } catch (err) {
     return (err as Error).message.split('\n')[0] ?? 'push refused';

@@ -5,6 +5,7 @@
 // fake GitHub API, grandchildren, hangs and exits.
 
 import { spawn, execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -439,6 +440,7 @@ async function runStep(s) {
     return;
   }
   if ('envDump' in s) return writeFileSync(pathOf(s.envDump), JSON.stringify(process.env, null, 2));
+  if ('probe' in s) return probe(s.probe);
   if ('stderr' in s) return void process.stderr.write(s.stderr.endsWith('\n') ? s.stderr : s.stderr + '\n');
   if ('ignoreTerm' in s) return void process.on('SIGTERM', () => {}); // only SIGKILL stops us now
   if ('hang' in s) {
@@ -450,6 +452,57 @@ async function runStep(s) {
     process.exit(s.exit);
   }
   return fail(`unknown step ${JSON.stringify(s)}`);
+}
+
+// ---------- probe: what a hostile agent would try (results as JSON, for containment tests) ----------
+const home = (p) => (p.startsWith('~/') ? join(env.HOME ?? '/', p.slice(2)) : p);
+const outcome = (fn) => {
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    return `error ${e.code ?? e.status ?? e.message}`;
+  }
+};
+
+/** Direct TCP, then an HTTP CONNECT through $HTTPS_PROXY (the sandbox's only way out), to "host:port". */
+async function tryConnect(target) {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const attempt = (opts, greet) => new Promise((done) => {
+    const sock = net.connect(opts);
+    const timer = setTimeout(() => { sock.destroy(); done('error timeout'); }, 3000);
+    sock.once('error', (e) => { clearTimeout(timer); done(`error ${e.code ?? e.message}`); });
+    sock.once('connect', () => {
+      if (!greet) { clearTimeout(timer); sock.end(); return done('connected'); }
+      sock.write(greet);
+      sock.once('data', (d) => { clearTimeout(timer); sock.destroy(); done(d.toString('latin1').split('\r\n')[0]); });
+    });
+  });
+  const direct = await attempt({ host, port }, null);
+  const proxyUrl = env.HTTPS_PROXY || env.https_proxy;
+  let proxy = 'no proxy';
+  if (proxyUrl) {
+    const u = new URL(proxyUrl);
+    const auth = u.username ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}\r\n` : '';
+    proxy = await attempt({ host: u.hostname, port: Number(u.port) }, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth}\r\n`);
+  }
+  return { direct, proxy };
+}
+
+async function probe(p) {
+  const results = {};
+  for (const w of p.write ?? []) results[`write ${w}`] = outcome(() => { mkdirSync(dirname(resolve(ctx.cwd, home(w))), { recursive: true }); writeFileSync(resolve(ctx.cwd, home(w)), 'planted by fake-claude\n'); });
+  for (const r of p.read ?? []) results[`read ${r}`] = outcome(() => readFileSync(resolve(ctx.cwd, home(r))));
+  for (const g of p.git ?? []) results[`git ${g.join(' ')}`] = outcome(() => execFileSync('git', g, { cwd: ctx.cwd, env: gitEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
+  for (const c of p.connect ?? []) results[`connect ${c}`] = await tryConnect(c);
+  for (const u of p.unix ?? []) {
+    results[`unix ${u}`] = await new Promise((done) => {
+      const sock = net.connect({ path: resolve(ctx.cwd, u) });
+      sock.once('error', (e) => done(`error ${e.code ?? e.message}`));
+      sock.once('connect', () => { sock.destroy(); done('connected'); });
+    });
+  }
+  writeFileSync(pathOf(p.out), JSON.stringify(results, null, 2));
 }
 
 try {

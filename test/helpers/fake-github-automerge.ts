@@ -1,9 +1,8 @@
 // The fake GitHub's GraphQL mutations for native auto-merge — enablePullRequestAutoMerge and
 // disablePullRequestAutoMerge — answered at POST /graphql (where GitHub.com serves GraphQL) by the shared
-// strict engine (fake-graphql.ts). A separate module with a clear seam: the GitHub GraphQL endpoint for
-// queries (fake-github-graphql.ts, branch t22) is not in this tree yet, so fake-github.ts sends mutations
-// here and answers queries with GitHub's "no such field" refusal; once that endpoint lands, it keeps the
-// queries and hands mutation documents to answer() below (or merges this Mutation slice into its schema).
+// strict engine (fake-graphql.ts). A separate module beside the query endpoint (fake-github-graphql.ts):
+// fake-github.ts hands it every mutation document and the query endpoint every query; a query sent here
+// anyway gets GitHub's "no such field" refusal.
 //
 // Schema slice (octokit/graphql-schema, schema.graphql, checked 2026-07): Mutation.enablePullRequestAutoMerge(
 // input: EnablePullRequestAutoMergeInput!): EnablePullRequestAutoMergePayload — input {authorEmail: String,

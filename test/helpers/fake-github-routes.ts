@@ -124,6 +124,12 @@ function labelsInBody(body: unknown): string[] {
 
 const routes: Array<[string, RegExp, Handler]> = [
   ['GET', /^\/user$/, (_r, _m, s) => ({ status: 200, body: { ...s.userJson(s.tokenUser), name: s.tokenUser } })],
+  // "Get a user" (REST description, users/get-by-username): the account's public profile, `id` included; 404
+  // for a login no account has. Every well-formed login is an account here (ids: fake-github-state userId).
+  ['GET', /^\/users\/([^/]+)$/, (_r, m, s) => {
+    const login = decodeURIComponent(m[1]!);
+    return /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?$/.test(login) ? { status: 200, body: { ...s.userJson(login), name: login } } : notFound();
+  }],
   ['GET', /^\/rate_limit$/, () => ({ status: 200, body: {} })],
   ['GET', /^\/repos\/([^/]+)\/([^/]+)$/, (_r, _m, s, o) => {
     const role = s.permissionOf(s.tokenUser);
@@ -171,8 +177,7 @@ const routes: Array<[string, RegExp, Handler]> = [
     const it = findItem(s, m[1]!);
     if (!it) return notFound();
     const b = obj(r.body);
-    if (typeof b.title === 'string') it.title = b.title;
-    if (typeof b.body === 'string') it.body = b.body;
+    s.editIssue(it.number, { ...(typeof b.title === 'string' ? { title: b.title } : {}), ...(typeof b.body === 'string' ? { body: b.body } : {}) }, s.tokenUser);
     if (Array.isArray(b.labels)) s.setLabels(it.number, labelsInBody(b), s.tokenUser);
     if (b.state === 'open' || b.state === 'closed') s.setState(it.number, b.state, s.tokenUser);
     it.updated_at = s.tick();

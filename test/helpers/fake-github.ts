@@ -8,12 +8,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { route, type RouteResponse } from './fake-github-routes.js';
 import { FakeGitHubState, type BaseRole, type FakeComment, type FakeEvent, type FakeIssue, type FakePull, type Permission } from './fake-github-state.js';
+import { FakeHooks, type FakeHook, type FakeHookDelivery, type FakeWebhooks } from './fake-github-hooks.js';
+import { createFakeGitHubGraphql } from './fake-github-graphql.js';
 import { FakeChecks, type CheckConclusion, type CheckStatus, type FakeCheckRun, type FakeReview, type FakeReviewComment, type FakeStatus, type ReviewState, type StatusState } from './fake-github-checks.js';
 import { FakeAuth, type Caller, type FakeAppOptions, type Grants } from './fake-github-auth.js';
 import { FakeActions, type FakeJobInput, type FakeWorkflowRun } from './fake-github-actions.js';
 import { FakeMerges, type MergeMethod, type MergeSettings } from './fake-github-merges.js';
 import { createFakeAutoMergeGraphql } from './fake-github-automerge.js';
+import { parse } from './fake-graphql.js';
 
+export type { FakeHook, FakeHookDelivery, FakeWebhooks };
 export type { BaseRole, CheckConclusion, CheckStatus, FakeAppOptions, FakeCheckRun, FakeComment, FakeEvent, FakeIssue, FakeJobInput, FakePull, FakeReview, FakeReviewComment, FakeStatus, FakeWorkflowRun, Grants, Permission, ReviewState, StatusState };
 
 /**
@@ -111,7 +115,12 @@ export interface FakeGitHub {
   clearRequests(): void;
   close(): Promise<void>;
   addIssue(input: { title: string; body?: string; labels?: string[]; user?: string; labeledBy?: string; state?: 'open' | 'closed' }): number;
-  editIssue(n: number, patch: { title?: string; body?: string }): void;
+  /** `actor` (default: the issue's author) renames it (a `renamed` event) and/or edits its body (edit history for GraphQL). */
+  editIssue(n: number, patch: { title?: string; body?: string }, actor?: string): void;
+  /** Give `login` this account id (default: derived from the login): a login recycled by a new account. */
+  setUserId(login: string, id: number): void;
+  /** Report `login`'s author_association as this (e.g. NONE for a private organization member with write access). */
+  setAssociation(login: string, association: string): void;
   setLabels(n: number, labels: string[], actor?: string): void;
   closeIssue(n: number, actor?: string): void;
   reopenIssue(n: number, actor?: string): void;
@@ -191,6 +200,19 @@ export interface FakeGitHub {
   addCommitStatus(sha: string, status: { context: string; state: StatusState; description?: string; target_url?: string }): Promise<number>;
   /** Operation names of the GraphQL documents answered so far. */
   readonly graphqlOperations: readonly (string | null)[];
+  /** Repository webhooks: hooks CRUD over the API, and signed deliveries of state changes (fake-github-hooks.ts). */
+  readonly webhooks: FakeWebhooks;
+}
+
+/** Whether a GraphQL request body is a mutation (the auto-merge module's); anything unparsable goes to the query endpoint, which refuses it in GitHub's words. */
+function isMutation(body: unknown): boolean {
+  const b = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (typeof b.query !== 'string') return false;
+  try {
+    return parse(b.query, typeof b.operationName === 'string' ? b.operationName : null).type === 'mutation';
+  } catch {
+    return false;
+  }
 }
 
 function mulberry32(seed: number): () => number {
@@ -228,6 +250,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   s.isPrivate = opts.private ?? false;
   const mainChecks = new FakeChecks(s, opts.gitDir ?? null);
   const routeOpts = { gitDir: opts.gitDir ?? null, dependencies: opts.dependencies ?? true, checks: mainChecks, actions: new FakeActions(s, mainChecks), merges: new FakeMerges(s, mainChecks, opts.gitDir ?? null) };
+  const hooks = new FakeHooks(s, routeOpts.checks);
   // Other repositories (transfer destinations), by lower-case full name; each with its own options.
   const others = new Map<string, { s: FakeGitHubState; o: typeof routeOpts }>();
   const other = (fullName: string) => {
@@ -259,7 +282,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const moved = all.find((x) => x.s.formerNames.some((f) => f.toLowerCase() === name));
     return moved ? { ...moved, pathname, formerly: name } : null;
   };
-  // POST /graphql: the auto-merge mutations (see fake-github-automerge.ts for the seam with the query endpoint).
+  // POST /graphql (GitHub.com's place for it): queries to fake-github-graphql.ts, the auto-merge mutations to
+  // fake-github-automerge.ts, over every repository served here.
+  const graphqlQueries = createFakeGitHubGraphql((o, r) => [s, ...[...others.values()].map((x) => x.s)].find((x) => x.fullName.toLowerCase() === `${o}/${r}`.toLowerCase()) ?? null);
   const graphql = createFakeAutoMergeGraphql(() => [{ s, merges: routeOpts.merges }, ...[...others.values()].map((x) => ({ s: x.s, merges: x.o.merges }))], (r, p) => (r.s === s ? mainChecks : others.get(r.s.fullName.toLowerCase())!.o.checks).headSha(p));
   const requests: LoggedRequest[] = [];
   let limit = { total: opts.rateLimit ?? 5000, remaining: opts.rateLimit ?? 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
@@ -364,8 +389,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     }
     if (body !== null && typeof body === 'string') return send(400, { message: 'Problems parsing JSON' });
     if (url.pathname === '/graphql' && method === 'POST') {
-      const answer = await graphql.answer(body);
-      limit.remaining--;
+      const answer = isMutation(body) ? await graphql.answer(body) : graphqlQueries.answer(body);
       return send(answer.status, answer.body, answer.headers);
     }
     const target = pick(url.pathname);
@@ -382,7 +406,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const refused = auth.gate(caller, method, target?.pathname ?? url.pathname, !(target?.s.isPrivate ?? s.isPrivate));
     if (refused) return send(refused.status, refused.body, { ...rateHeaders(), ...refused.headers });
     const app = appRoute(method, target?.pathname ?? url.pathname, caller);
+    const hooked = target !== null && target.s === s ? hooks.route(method, target.pathname, url.searchParams, body) : null;
     const out: RouteResponse = app !== null ? app
+      : hooked !== null ? hooked
       : target === null
         ? { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } }
         : await route({ method, pathname: target.pathname, query: url.searchParams, body }, target.s, target.o);
@@ -476,12 +502,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         server.close(() => resolve());
       }),
     addIssue: (input) => s.createItem(input).number,
-    editIssue: (n, patch) => {
-      const it = s.item(n);
-      if (patch.title !== undefined) it.title = patch.title;
-      if (patch.body !== undefined) it.body = patch.body;
-      it.updated_at = s.tick();
+    editIssue: (n, patch, actor) => {
+      s.editIssue(n, patch, actor ?? s.item(n).user);
+      hooks.edited(n);
     },
+    setUserId: (login, id) => void s.userIds.set(login.toLowerCase(), id),
+    setAssociation: (login, association) => void s.associations.set(login.toLowerCase(), association),
     setLabels: (n, labels, actor) => s.setLabels(n, labels, actor ?? defaultUser),
     closeIssue: (n, actor) => s.setState(n, 'closed', actor ?? defaultUser),
     reopenIssue: (n, actor) => s.setState(n, 'open', actor ?? defaultUser),
@@ -507,7 +533,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       };
     },
     headSha: (n) => checks.headSha(pull(n)),
-    addCommit: (n, o) => checks.addCommit(pull(n), o),
+    addCommit: async (n, o) => {
+      const sha = await checks.addCommit(pull(n), o);
+      hooks.synchronized(n, o?.author ?? defaultUser);
+      return sha;
+    },
     addCheckRun: async (n, run) => withSweep(checks.addCheckRun(await headOf(n, run.sha), run).id),
     addStatus: async (n, st) => withSweep(checks.addStatus(await headOf(n, st.sha), st).id),
     addCommitCheckRun: async (sha, run) => withSweep(checks.addCheckRun(sha, run).id),
@@ -568,5 +598,6 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     get rateLimitRemaining() {
       return limit.remaining;
     },
+    webhooks: hooks,
   };
 }

@@ -4,17 +4,19 @@
 
 import { randomUUID } from 'node:crypto';
 import { GqlError, type FieldDef, type Schema } from './fake-graphql.js';
+import { addHistorySchema, labelDiff, recordChange, type FBot, type FHistory } from './fake-linear-history.js';
 
 // WorkflowState.type: "One of triage, backlog, unstarted, started, completed, canceled, duplicate" (Linear's
 // schema.graphql; `duplicate` is the native duplicate state, see Team.markedAsDuplicateWorkflowState's
 // deprecation "Duplicates are now system-managed via the native duplicate state").
 export type StateType = 'triage' | 'backlog' | 'unstarted' | 'started' | 'completed' | 'canceled' | 'duplicate';
-export interface FUser { id: string; name: string; displayName: string; email: string }
+/** Role flags as Linear's User has them (fake-linear-history.ts); absent = false (active: absent = true). */
+export interface FUser { id: string; name: string; displayName: string; email: string; admin?: boolean; owner?: boolean; guest?: boolean; app?: boolean; active?: boolean }
 export interface FState { id: string; name: string; type: StateType; position: number; teamId: string }
 export interface FTeam { id: string; key: string; name: string; states: FState[] }
 export interface FLabel { id: string; name: string; teamId: string | null }
 export interface FProject { id: string; name: string; slugId: string }
-export interface FComment { id: string; body: string; userId: string | null; createdAt: string; updatedAt: string; issueId: string }
+export interface FComment { id: string; body: string; userId: string | null; createdAt: string; updatedAt: string; issueId: string; bot?: FBot | null }
 export interface FAttachment { id: string; url: string; title: string; subtitle: string | null; issueId: string }
 // enum IssueRelationType { blocks duplicate related similar } (schema.graphql; IssueRelation.type is a String
 // holding one of them). For `blocks`, `issueId` is the blocker: the blocked issue sees it in inverseRelations.
@@ -25,6 +27,8 @@ export interface FIssue {
   priority: number; url: string; branchName: string; createdAt: string; updatedAt: string; stateId: string;
   labelIds: string[]; projectId: string | null; creatorId: string | null;
   comments: FComment[]; attachments: FAttachment[];
+  /** Who changed what, oldest first (fake-linear-history.ts). */
+  history: FHistory[];
 }
 export interface FakeState {
   viewer: FUser; users: FUser[]; teams: FTeam[]; labels: FLabel[]; projects: FProject[];
@@ -253,10 +257,18 @@ export function buildSchema(s: FakeState): Schema {
           if (labelIds !== undefined) issue.labelIds = [...labelIds];
           for (const id of addedLabelIds ?? []) if (!issue.labelIds.includes(id)) issue.labelIds.push(id);
           if (removedLabelIds) issue.labelIds = issue.labelIds.filter((id) => !removedLabelIds.includes(id));
+          const before = { labels: [...issue.labelIds], state: issue.stateId, title: issue.title, description: issue.description };
           if (title !== undefined) issue.title = title;
           if (description !== undefined) issue.description = description;
           if (priority !== undefined) issue.priority = priority;
           touch(issue);
+          // The API key's user made these changes: one history entry, as Linear records them.
+          const diff = labelDiff(before.labels, issue.labelIds);
+          const change = {
+            ...diff, ...(issue.stateId !== before.state ? { fromStateId: before.state, toStateId: issue.stateId } : {}),
+            ...(issue.title !== before.title ? { fromTitle: before.title, toTitle: issue.title } : {}), description: issue.description !== before.description,
+          };
+          if (diff.addedLabelIds!.length || diff.removedLabelIds!.length || change.toStateId || change.toTitle !== undefined || change.description) recordChange(issue.history, issue.id, change, { userId: s.viewer.id }, issue.updatedAt);
           return { success: true, issue, lastSyncId: 1 };
         },
       },
@@ -265,7 +277,11 @@ export function buildSchema(s: FakeState): Schema {
         resolve: (_p, a) => {
           const issue = requireIssue(a.id);
           if (!s.labels.some((l) => l.id === a.labelId)) throw notFound('IssueLabel');
-          if (!issue.labelIds.includes(a.labelId)) { issue.labelIds.push(a.labelId); touch(issue); }
+          if (!issue.labelIds.includes(a.labelId)) {
+            issue.labelIds.push(a.labelId);
+            touch(issue);
+            recordChange(issue.history, issue.id, { addedLabelIds: [a.labelId] }, { userId: s.viewer.id }, issue.updatedAt);
+          }
           return { success: true, issue, lastSyncId: 1 };
         },
       },
@@ -350,5 +366,9 @@ export function buildSchema(s: FakeState): Schema {
   };
   for (const node of connections)
     schema[`${node}Connection`] = { nodes: { type: `[${node}]` }, pageInfo: { type: 'PageInfo' } };
+  addHistorySchema(schema, {
+    user, historyOf: (i: FIssue) => i.history, botOf: (c: FComment) => c.bot ?? null, viewerId: () => s.viewer?.id ?? null,
+    conn: (node) => conn(node), page: (items, a) => page(items, a),
+  });
   return schema;
 }

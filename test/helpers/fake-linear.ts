@@ -27,8 +27,10 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { execute, GqlError, parse, validate } from './fake-graphql.js';
-import { buildSchema, LINEAR_MAX_FIRST, type FakeState, type FIssue, type FState, type FTeam, type RelationType, type StateType } from './fake-linear-schema.js';
+import { buildSchema, LINEAR_MAX_FIRST, type FakeState, type FIssue, type FState, type FTeam, type FUser, type RelationType, type StateType } from './fake-linear-schema.js';
+import { labelDiff, recordChange, type Doer } from './fake-linear-history.js';
 import { LINEAR_MAX_COMPLEXITY, operationComplexity } from './linear-complexity.js';
+import { FakeLinearWebhooks, type FakeLinearWebhooksApi } from './fake-linear-webhooks.js';
 
 export interface FakeLinearRequest {
   query: string;
@@ -67,20 +69,34 @@ export interface FakeIssueSnapshot {
   attachments: { url: string; title: string }[];
 }
 
+/** Who makes a change through the test API: a user's name, or an integration (`{bot: "GitHub"}`). Default: the API key's user. */
+export type FakeActor = string | { bot: string };
+
+/** Workspace roles of a user (Linear's User.admin, owner, guest, app, active); default: an active member. */
+export type FakeRoles = Partial<Pick<FUser, 'admin' | 'owner' | 'guest' | 'app' | 'active'>>;
+
 export interface FakeLinear {
   url: string;
   requests: FakeLinearRequest[];
   viewer: { id: string; name: string; email: string };
   addIssue(input: AddIssueInput): string;
-  setState(identifier: string, stateName: string): void;
+  /** Move the issue (a history entry by `actor`, default the API key's user). */
+  setState(identifier: string, stateName: string, actor?: FakeActor): void;
   /** `blocker` blocks `blocked` (type blocks), or another relation type from `blocker` to `blocked`. */
   addRelation(blocker: string, blocked: string, type?: RelationType): void;
-  setLabels(identifier: string, labels: string[]): void;
+  /** Replace the issue's labels (a history entry with the added and removed label ids, by `actor`). */
+  setLabels(identifier: string, labels: string[], actor?: FakeActor): void;
+  /**
+   * `actor` renames the issue and/or edits its description (a history entry: fromTitle/toTitle,
+   * updatedDescription + descriptionUpdatedBy). `merge` folds it into the newest entry, as Linear groups a run of edits.
+   */
+  editIssue(identifier: string, patch: { title?: string; description?: string }, actor: FakeActor, opts?: { merge?: boolean }): void;
   addLabel(name: string, team?: string): void;
   addProject(name: string, slugId: string): void;
-  addUser(name: string, email?: string): void;
-  /** A comment by `userName` (default: the viewer); null = an integration's comment, whose `user` is null. */
-  addComment(identifier: string, body: string, userName?: string | null): void;
+  /** A workspace user (an active member unless `roles` says otherwise); returns the user's id. */
+  addUser(name: string, email?: string, roles?: FakeRoles): string;
+  /** A comment by `userName` (default: the viewer); null = an integration's comment with no user; `{bot}` one with a botActor. */
+  addComment(identifier: string, body: string, userName?: string | null | { bot: string }): void;
   issue(identifier: string): FakeIssueSnapshot;
   /** Answer RATELIMITED; `budget` says which one the headers show as spent, `retryAfter` (s) adds Retry-After. */
   setRateLimited(on: boolean, opts?: { budget?: 'requests' | 'complexity'; retryAfter?: number }): void;
@@ -93,6 +109,8 @@ export interface FakeLinear {
   setMaxComplexity(points: number): void;
   /** The budget of one endpoint named in `endpointLimits` (its name, as sent in X-RateLimit-Endpoint-Name). */
   setEndpointBudget(name: string, budget: Partial<Budget>): void;
+  /** Webhooks: the API's webhook fields, and signed deliveries of issue and comment changes (fake-linear-webhooks.ts). */
+  readonly webhooks: FakeLinearWebhooksApi;
   close(): Promise<void>;
 }
 
@@ -136,6 +154,8 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
   }
   for (const name of opts.labels ?? ['agent', 'blocked', 'agent:failed', 'bug']) state.labels.push({ id: randomUUID(), name, teamId: null });
   const schema = buildSchema(state);
+  const webhooks = new FakeLinearWebhooks(state);
+  webhooks.extend(schema);
   const requests: FakeLinearRequest[] = [];
   let rateLimited: { budget: 'requests' | 'complexity'; retryAfter: number | null } | null = null;
   const budget: Budget = { limit: opts.requestLimit ?? 1500, remaining: opts.requestLimit ?? 1500, resetAt: Date.now() + 3_600_000 };
@@ -170,6 +190,15 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
     const s = team.states.find((x) => x.name === name);
     if (!s) throw new Error(`fake-linear: no state ${name} in ${team.key}`);
     return s.id;
+  };
+
+  const botOf = (name: string) => ({ id: `bot-${slug(name)}`, type: slug(name), name });
+  const doer = (actor: FakeActor | undefined): Doer => {
+    if (actor === undefined) return { userId: viewer.id };
+    if (typeof actor === 'object') return { bot: botOf(actor.bot) };
+    const u = state.users.find((x) => x.name === actor);
+    if (!u) throw new Error(`fake-linear: no user ${actor}`);
+    return { userId: u.id };
   };
 
   const send = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) => {
@@ -281,33 +310,59 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
         priority: input.priority ?? 0, url: `https://linear.app/acme/issue/${identifier}/${slug(input.title)}`,
         branchName: input.branchName ?? `${identifier.toLowerCase()}-${slug(input.title)}`, createdAt: created, updatedAt: input.updatedAt ?? created,
         stateId: stateId(team, input.state ?? 'Todo'), labelIds: labelIds(input.labels ?? ['agent']),
-        projectId: project?.id ?? null, creatorId: (creator ?? viewer).id, comments: [], attachments: [],
+        projectId: project?.id ?? null, creatorId: (creator ?? viewer).id, comments: [], attachments: [], history: [],
       });
+      webhooks.changed('Issue', 'create', state.issues.at(-1)!);
       return identifier;
     },
-    setState(identifier, name) {
+    setState(identifier, name, actor) {
       const i = findIssue(identifier);
-      i.stateId = stateId(state.teams.find((t) => t.id === i.teamId)!, name);
+      const to = stateId(state.teams.find((t) => t.id === i.teamId)!, name);
+      if (to === i.stateId) return;
       i.updatedAt = now();
+      recordChange(i.history, i.id, { fromStateId: i.stateId, toStateId: to }, doer(actor), i.updatedAt);
+      i.stateId = to;
+      webhooks.changed('Issue', 'update', i);
     },
     addRelation(blocker, blocked, type = 'blocks') {
       state.relations.push({ id: randomUUID(), type, issueId: findIssue(blocker).id, relatedIssueId: findIssue(blocked).id });
     },
-    setLabels(identifier, labels) {
+    setLabels(identifier, labels, actor) {
       const i = findIssue(identifier);
-      i.labelIds = labelIds(labels);
+      const next = labelIds(labels);
+      const diff = labelDiff(i.labelIds, next);
+      i.labelIds = next;
+      if (diff.addedLabelIds!.length === 0 && diff.removedLabelIds!.length === 0) return;
       i.updatedAt = now();
+      recordChange(i.history, i.id, diff, doer(actor), i.updatedAt);
+      webhooks.changed('Issue', 'update', i);
+    },
+    editIssue(identifier, patch, actor, o = {}) {
+      const i = findIssue(identifier);
+      i.updatedAt = now();
+      const title = patch.title !== undefined && patch.title !== i.title ? { fromTitle: i.title, toTitle: patch.title } : {};
+      recordChange(i.history, i.id, { ...title, description: patch.description !== undefined && patch.description !== i.description }, doer(actor), i.updatedAt, o.merge);
+      if (patch.title !== undefined) i.title = patch.title;
+      if (patch.description !== undefined) i.description = patch.description;
+      webhooks.changed('Issue', 'update', i);
     },
     addLabel(name, team) { state.labels.push({ id: randomUUID(), name, teamId: team ? findTeam(team).id : null }); },
     addProject(name, slugId) { state.projects.push({ id: randomUUID(), name, slugId }); },
-    addUser(name, email) { state.users.push({ id: randomUUID(), name, displayName: name, email: email ?? `${slug(name)}@example.com` }); },
+    addUser(name, email, roles = {}) {
+      const id = randomUUID();
+      state.users.push({ id, name, displayName: name, email: email ?? `${slug(name)}@example.com`, ...roles });
+      return id;
+    },
     addComment(identifier, body, userName) {
       const i = findIssue(identifier);
       // Comment.user: "Null for comments created by integrations or bots without a user association" (schema.graphql).
-      const u = userName === null ? null : userName ? state.users.find((x) => x.name === userName) : viewer;
-      if (u === undefined) throw new Error(`fake-linear: no user ${userName}`);
+      const bot = typeof userName === 'object' && userName !== null ? botOf(userName.bot) : null;
+      const u = userName === null || bot ? null : userName ? state.users.find((x) => x.name === userName) : viewer;
+      if (u === undefined) throw new Error(`fake-linear: no user ${String(userName)}`);
       const at = now();
-      i.comments.push({ id: randomUUID(), body, userId: u?.id ?? null, createdAt: at, updatedAt: at, issueId: i.id });
+      const c = { id: randomUUID(), body, userId: u?.id ?? null, createdAt: at, updatedAt: at, issueId: i.id, bot };
+      i.comments.push(c);
+      webhooks.changed('Comment', 'create', c);
     },
     issue(identifier) {
       const i = findIssue(identifier);
@@ -328,6 +383,7 @@ export async function startFakeLinear(opts: FakeLinearOptions): Promise<FakeLine
       if (!e) throw new Error(`fake-linear: no endpoint ${name} in endpointLimits`);
       Object.assign(e, Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)));
     },
+    webhooks,
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
       server.close((err) => (err ? reject(err) : resolve()));

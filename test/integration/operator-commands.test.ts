@@ -84,16 +84,28 @@ describe('swarm doctor', () => {
   });
 
   it('claude missing, not enough disk, root with bypass mode: each one line with ✓/✗ and a fix', async () => {
-    project.writeWorkflow(githubConfig(gh, { agent: { command: '/nonexistent/claude' } }));
+    // In swarm's sandbox (which doctor runs a command in), root + bypass is fine: IS_SANDBOX=1 is true there.
+    project.writeWorkflow(githubConfig(gh, { agent: { command: '/nonexistent/claude', sandbox: 'on', env: { IS_SANDBOX: null } } }));
     await createLabels(ALL);
     const x = io();
     expect(await doctorCommand({ isRoot: true, minFreeBytes: Number.MAX_SAFE_INTEGER }, x)).toBe(1);
     const out = x.out();
     expect(out).toMatch(/✗ agent command: agent\.command "\/nonexistent\/claude" was not found\n {4}fix: install Claude Code/);
     expect(out).toMatch(/✗ disk space: only .* free under \.swarm\/worktrees/);
-    expect(out).toMatch(/✓ root and bypass mode: running as root with permission_mode bypassPermissions: swarm sets IS_SANDBOX=1/);
+    expect(out).toMatch(/✓ root and bypass mode: running as root with permission_mode bypassPermissions: inside swarm's sandbox the agent gets IS_SANDBOX=1/);
+    expect(out).toMatch(/✓ agent sandbox: works; the agent may reach api\.anthropic\.com:443/);
     expect(out).toMatch(/✓ repository access/);
     expect(out).toContain('2 checks failed');
+    // Unconfined as root, it is no pass: refused without IS_SANDBOX, flagged with it.
+    project.writeWorkflow(githubConfig(gh, { agent: { env: { IS_SANDBOX: null } } }));
+    const y = io();
+    expect(await doctorCommand({ isRoot: true, minFreeBytes: 1 }, y)).toBe(1);
+    expect(y.out()).toMatch(/✗ root and bypass mode: agent\.permission_mode is bypassPermissions, swarm runs as root and agent\.sandbox is off/);
+    expect(y.out()).toMatch(/✓ agent sandbox: off \(agent\.sandbox: off\): agents run unconfined/);
+    project.writeWorkflow(githubConfig(gh));
+    const z = io();
+    expect(await doctorCommand({ isRoot: true, minFreeBytes: 1 }, z)).toBe(1);
+    expect(z.out()).toMatch(/✗ root and bypass mode: running as root, unconfined \(agent\.sandbox: off\), and agent\.env declares this machine a sandbox/);
   });
 
   it('an invalid WORKFLOW.md fails with the key named; exit 1 through the CLI', async () => {

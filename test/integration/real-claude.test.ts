@@ -25,7 +25,8 @@ function agentConfig(over: Partial<Config['agent']> = {}): Config['agent'] {
     permission_mode: 'bypassPermissions', allowed_tools: [], disallowed_tools: [], mcp_servers: {},
     append_system_prompt: '', env: {}, timeout: 120_000, stall_timeout: 60_000, fast_fail: 10_000,
     retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null, use_extra_usage: true,
-    account: null, lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } }, pacing: { reserve: null }, ...over,
+    account: null, lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } }, pacing: { reserve: null },
+    sandbox: { enabled: false, network: { allow: [] }, filesystem: { allow_write: [], allow_read: [] } }, ...over,
   };
 }
 

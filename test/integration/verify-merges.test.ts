@@ -112,19 +112,19 @@ describe('native auto-merge (GraphQL) and swarm\'s code host for verification', 
   it('not allowed while the repository setting is off; "clean status" with nothing to wait for; armed while a required check is pending, merged (squash) once it passes; disabled', async () => {
     const n = await prWith('feat-auto', ['e.txt']);
     const nodeId = (await pull(n)).node_id;
-    expect(await t.merges.setAutoMerge(nodeId, 'squash')).toEqual({ ok: false, why: 'not_allowed', message: 'Auto merge is not allowed for this repository' });
+    expect(await t.merges.setAutoMerge({ key: '1', nodeId: nodeId, method: 'squash' })).toEqual({ ok: false, why: 'not_allowed', message: 'Auto merge is not allowed for this repository' });
     gh.setMergeSettings({ allow_auto_merge: true });
-    expect(await t.merges.setAutoMerge(nodeId, 'squash')).toEqual({ ok: false, why: 'clean', message: 'Pull request Pull request is in clean status' });
+    expect(await t.merges.setAutoMerge({ key: '1', nodeId: nodeId, method: 'squash' })).toEqual({ ok: false, why: 'clean', message: 'Pull request Pull request is in clean status' });
     gh.setRequiredChecks({ protection: ['ci'] });
-    expect(await t.merges.setAutoMerge(nodeId, 'squash')).toEqual({ ok: true });
+    expect(await t.merges.setAutoMerge({ key: '1', nodeId: nodeId, method: 'squash' })).toEqual({ ok: true });
     expect((await pull(n)).auto_merge).toMatchObject({ merge_method: 'squash', enabled_by: { login: 'swarm-bot' } });
     // Disabling, then disabling again (nothing to disable: refused here, see the module header).
-    expect(await t.merges.setAutoMerge(nodeId, null)).toEqual({ ok: true });
+    expect(await t.merges.setAutoMerge({ key: '1', nodeId: nodeId, method: null })).toEqual({ ok: true });
     expect((await pull(n)).auto_merge).toBeNull();
-    expect((await t.merges.setAutoMerge(nodeId, null)).ok).toBe(false);
-    expect(await t.merges.setAutoMerge('PR_9999', 'merge')).toMatchObject({ ok: false, why: 'failed', message: "Could not resolve to a node with the global id of 'PR_9999'" });
+    expect((await t.merges.setAutoMerge({ key: '1', nodeId: nodeId, method: null })).ok).toBe(false);
+    expect(await t.merges.setAutoMerge({ key: '1', nodeId: 'PR_9999', method: 'merge' })).toMatchObject({ ok: false, why: 'failed', message: "Could not resolve to a node with the global id of 'PR_9999'" });
     // Armed again: a passing `ci` on the head completes it, as GitHub would.
-    expect(await t.merges.setAutoMerge(nodeId, 'squash')).toEqual({ ok: true });
+    expect(await t.merges.setAutoMerge({ key: '1', nodeId: nodeId, method: 'squash' })).toEqual({ ok: true });
     await gh.addCheckRun(n, { name: 'ci', conclusion: 'success' });
     expect(gh.merges.at(-1)).toMatchObject({ pr: n, method: 'squash' });
     expect(await pull(n)).toMatchObject({ merged: true, auto_merge: null });

@@ -100,6 +100,7 @@ describe('validateConfig defaults', () => {
         installation_id: null,
         token_command: null,
         claim_parents: false,
+        trusted_roles: ['admin', 'member'],
         api_key: null,
         team: null,
         project: null,
@@ -132,12 +133,14 @@ describe('validateConfig defaults', () => {
         max_retry_backoff: 1_800_000,
         max_cost_usd: null,
         use_extra_usage: true,
+        reclaim_cooldown: 3_600_000,
         account: null,
         lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } },
         pacing: { reserve: null },
+        sandbox: { enabled: true, network: { allow: [] }, filesystem: { allow_write: [], allow_read: [] } },
       },
-      budget: { daily_usd: null, urgent_reserve_usd: null },
-      pr: { auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000, followup_checks: 'required', auto_merge: 'off' },
+      budget: { daily_usd: null, urgent_reserve_usd: null, timezone: null },
+      pr: { publish: 'swarm', auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000, followup_checks: 'required', auto_merge: 'off' },
       verify: {
         checks: 'required', checks_timeout: 1_800_000, command: '', wait: 60_000, retries: 2, revert: 'pr', revert_draft: true,
         reopen_state: null, reverted_label: 'agent:reverted', max_reverts: 1, hold_while_red: 'merge',
@@ -145,6 +148,7 @@ describe('validateConfig defaults', () => {
       server: { port: null, host: '127.0.0.1', tls: null, insecure: false },
       notify: { webhook_url: null },
       state: { url: null, transcript_days: 14, events_max_mb: 20, lease_ttl: 120_000 },
+      webhooks: { github_secret: null, linear_secret: null, public_url: null, healthy_within: 600_000, poll_interval: 300_000 },
     };
     for (const raw of [{}, null, undefined]) {
       const res = validate(raw);
@@ -342,7 +346,7 @@ describe('account, lanes, pacing, leases and PR follow-through keys', () => {
         lanes: { urgent: { labels: ['hotfix', 'incident'] }, background: { labels: 'agent:overnight', hours: '22:00-06:00 Europe/Berlin', max_concurrent: 2 } },
         pacing: { reserve: 0.8 },
       },
-      budget: { daily_usd: 50, urgent_reserve_usd: 10 },
+      budget: { daily_usd: 50, urgent_reserve_usd: 10, timezone: 'America/New_York' },
       state: { lease_ttl: '30s' },
       pr: { watch_interval: '5m', max_followups: 0, needs_human_label: 'needs-human', log_excerpt_bytes: 8000 },
     });
@@ -353,7 +357,8 @@ describe('account, lanes, pacing, leases and PR follow-through keys', () => {
       background: { labels: ['agent:overnight'], hours: { text: '22:00-06:00 Europe/Berlin', start: 22 * 60, end: 6 * 60, zone: 'Europe/Berlin' }, max_concurrent: 2 },
     });
     expect(config.agent.pacing.reserve).toBe(0.8);
-    expect(config.budget).toEqual({ daily_usd: 50, urgent_reserve_usd: 10 });
+    expect(config.budget).toEqual({ daily_usd: 50, urgent_reserve_usd: 10, timezone: 'America/New_York' });
+    expect(errorOf(() => validate({ budget: { timezone: 'Mars/Olympus' } })).message).toContain('WORKFLOW.md: budget.timezone must be an IANA time zone such as UTC or Europe/Berlin, or null (got "Mars/Olympus"');
     expect(config.state.lease_ttl).toBe(30_000);
     expect(config.pr).toMatchObject({ watch_interval: 300_000, max_followups: 0, needs_human_label: 'needs-human', log_excerpt_bytes: 8000 });
     expect(validate({ agent: { lanes: { background: { hours: '1:30-6:00' } } } }).config.agent.lanes.background.hours).toEqual({ text: '1:30-6:00', start: 90, end: 360, zone: null });
@@ -644,7 +649,9 @@ describe('loadWorkflow', () => {
     expect([github.config.tracker.kind, linear.config.tracker.kind, local.config.tracker.kind]).toEqual(['github', 'linear', 'local']);
     expect(example.config).toEqual(github.config);
     expect(example.template).toBe(github.template);
-    expect(github.config).toEqual(validate({}).config);
+    // Every default, except the per-ticket spend limit `swarm init` writes (the key's own default is null).
+    expect(github.config).toEqual(validate({ agent: { max_cost_usd: 5 } }).config);
+    expect(validate({}).config.agent.max_cost_usd).toBeNull();
   });
 
   it('loads the fixtures', () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as Q from '../../src/tracker/linear/queries.js';
 import { LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../../src/tracker/linear/limits.js';
 import { CHANGES_FIRST_PAGE } from '../../src/tracker/linear/poll.js';
+import * as TQ from '../../src/tracker/linear/trust-queries.js';
 import { complexityOf, LINEAR_MAX_COMPLEXITY, SWARM_COMPLEXITY_BUDGET } from '../helpers/linear-complexity.js';
 import { parse, validate } from '../helpers/fake-graphql.js';
 import { buildSchema } from '../helpers/fake-linear-schema.js';
@@ -62,9 +63,11 @@ const VARIABLES: Record<string, object> = {
   SwarmCommentCreate: { input: { issueId: id, body: '<!-- swarm:status -->\nclaimed' } } satisfies Q.Vars['commentCreate'],
   SwarmCommentUpdate: { id, input: { body: '<!-- swarm:status -->\nrunning' } } satisfies Q.Vars['commentUpdate'],
   SwarmLinkUrl: { issueId: id, url: 'https://github.com/acme/app/pull/7', title: 'Pull request #7' } satisfies Q.Vars['linkUrl'],
+  SwarmIssueTrust: { id, after: 'cursor' } satisfies TQ.TrustVars['issueTrust'],
+  SwarmTrustedComments: { id } satisfies TQ.TrustVars['comments'],
 };
 
-const documents = Object.entries(Q as Record<string, unknown>)
+const documents = [...Object.entries(Q as Record<string, unknown>), ...Object.entries(TQ as Record<string, unknown>)]
   .filter((e): e is [string, string] => typeof e[1] === 'string' && /^\s*(query|mutation)\s/m.test(e[1]))
   .map(([name, text]) => ({ name, text, op: /(?:query|mutation)\s+(\w+)/.exec(text)![1]! }));
 

@@ -22,7 +22,7 @@ import { CiReader, type Lister } from './watch-ci.js';
 import { RequiredChecks } from './required-checks.js';
 import { fetchCheckExcerpt } from './watch-logs.js';
 import type { PrCheck } from '../pr-watch.js';
-import type { AutoMergeAnswer, AutoMergeMethod, BranchFacts, CommitChecks, MergeHost } from '../merge-host.js';
+import type { AutoMergeAnswer, AutoMergeMethod, AutoMergeRequest, BranchFacts, CommitChecks, MergeHost } from '../merge-host.js';
 import { TrackerError } from '../../errors.js';
 import { statusOf } from './errors.js';
 
@@ -79,7 +79,7 @@ export class GitHubMerges implements MergeHost {
     return fetchCheckExcerpt(this.gh, this.repo(), check, maxBytes);
   }
 
-  async setAutoMerge(nodeId: string, method: AutoMergeMethod | null): Promise<AutoMergeAnswer> {
+  async setAutoMerge({ nodeId, method }: AutoMergeRequest): Promise<AutoMergeAnswer> {
     try {
       if (method === null) await this.gh.graphql(DISABLE, { pullRequestId: nodeId });
       else await this.gh.graphql(ENABLE, { pullRequestId: nodeId, mergeMethod: method.toUpperCase() });

@@ -1,6 +1,6 @@
 // The GitHub Issues tracker and GitHub code host: maps swarm's Tracker/CodeHost onto the REST API.
 // One fixed poll URL (so its ETag hits and an idle poll costs one uncounted 304), labels for claims,
-// one sticky status comment per ticket, trust checks on who applied the trigger label. No scheduling here.
+// one sticky status comment per ticket, trust checks on who wrote the text (trust.ts). No scheduling here.
 // An issue transferred to another repository (GitHub answers 301, never followed; or an issue whose
 // `repository_url` is not this repository) is gone from this tracker: fetch() returns null and writes fail
 // with 'not_found'.
@@ -15,12 +15,15 @@ import { mapGitHubError, statusOf } from './errors.js';
 import { isRepository, parseIssue, parseIssueList, toTicket, type GhIssue } from './map.js';
 import { GitHubBlockers } from './blockers.js';
 import { GitHubComments } from './comments.js';
-import { GitHubPeople, PERMISSION_TTL_MS } from './people.js';
+import { GitHubPeople } from './people.js';
+import { GitHubTrust, type IssueAuthor } from './trust.js';
+import { commentsForPrompt } from './prompt-comments.js';
 import { GitHubLabels } from './labels.js';
 import { GitHubPulls } from './pulls.js';
 import { PrWatch } from './watch.js';
 import { GitHubMerges } from './merges.js';
-import type { Appearance, CandidateList, CodeHost, Mark, OpenPullRequest, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
+import { GitHubHooks } from './hooks.js';
+import type { Appearance, CandidateList, ChangeActor, CodeHost, Mark, OpenPullRequest, OperatorChange, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 
 export interface GitHubTrackerOptions {
   config: Config;
@@ -67,18 +70,21 @@ export class GitHubTracker implements Tracker, CodeHost {
   readonly auth: GitHubAuth;
   private readonly now: () => Date;
   private readonly people: GitHubPeople;
-  private readonly trustCache = new Map<string, { at: number; verdict: TrustVerdict }>();
+  private readonly trustApi: GitHubTrust;
   private readonly blockers: GitHubBlockers;
   /** Numbers of the items of the last listing (all open): a body blocker among them needs no request. */
   private listed: ReadonlySet<number> = new Set();
   private readonly commentsApi: GitHubComments;
   private readonly pulls: GitHubPulls;
   private readonly labels: GitHubLabels;
-  private readonly authors = new Map<string, string | null>();
+  /** Each listed or fetched issue's author (login and account id), for allowed_authors. */
+  private readonly authors = new Map<string, IssueAuthor>();
   /** PR follow-through for this repository (Linear mode gets it too: this class is its code host). */
   readonly watch: PrWatch;
   /** Verification after merge: the base branch's checks, native auto-merge. */
   readonly merges: GitHubMerges;
+  /** The repository webhook (webhooks: setup, keep-alive pings, doctor). */
+  readonly hooks: GitHubHooks;
 
   constructor(opts: GitHubTrackerOptions) {
     this.config = opts.config;
@@ -99,12 +105,14 @@ export class GitHubTracker implements Tracker, CodeHost {
     const clock = () => this.now().getTime();
     const mapError = (err: unknown, what: string) => this.mapError(err, what);
     this.people = new GitHubPeople(this.gh, this.repoParams(), mapError, clock, this.auth.login ? () => this.auth.login!() : undefined);
+    this.trustApi = new GitHubTrust(this.gh, this.repoParams(), this.people, () => this.config.tracker, mapError, clock);
     this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), mapError, clock);
     this.blockers = new GitHubBlockers(this.gh, this.repoParams(), clock, mapError);
     this.labels = new GitHubLabels(this.gh, this.repoParams(), (err, what, repoLevel) => this.mapError(err, what, repoLevel));
     this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
     this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError, { now: clock, requiredChecks: () => this.config.pr.followup_checks !== 'all' });
     this.merges = new GitHubMerges(this.gh, () => this.repoParams(), mapError, clock);
+    this.hooks = new GitHubHooks(this.gh, this.repoParams());
   }
 
   /** WORKFLOW.md is re-read every poll: take the new labels/flags without losing caches. */
@@ -151,10 +159,11 @@ export class GitHubTracker implements Tracker, CodeHost {
       if (items.length < PAGE) break;
     }
     this.listed = new Set(issues.map((i) => i.number));
+    this.blockers.newListing();
     const tickets: Ticket[] = [];
     for (const issue of issues) {
       if (issue.isPull) continue;
-      this.authors.set(String(issue.number), issue.author);
+      this.remember(issue);
       tickets.push(toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: false })));
     }
     return { tickets, unchanged };
@@ -165,57 +174,27 @@ export class GitHubTracker implements Tracker, CodeHost {
     if (!/^\d+$/.test(key)) return null;
     const issue = await this.issueOrNull(Number(key));
     if (issue === null || issue.isPull) return null;
-    this.authors.set(key, issue.author);
+    this.remember(issue);
     return toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: true }));
   }
 
+  /** The newest comments (at most NEWEST_COMMENTS), each flagged trusted when its author has write access. */
   async comments(ticket: Ticket): Promise<TicketComment[]> {
-    const all = await this.commentsApi.current(ticket.number);
-    const sticky = await this.commentsApi.stickyAmong(all);
-    const out: TicketComment[] = [];
-    for (const c of all) {
-      if (c === sticky) continue; // swarm's own status comment is not part of the conversation
-      out.push({ author: c.author ?? 'ghost', body: c.body, created_at: c.created_at, trusted: await this.people.isWriter(c.author) });
-    }
-    return out;
+    const read = await this.commentsApi.current(ticket.number);
+    const sticky = await this.commentsApi.stickyAmong(read.comments);
+    return commentsForPrompt(read, sticky, this.people);
   }
 
   async trust(ticket: Ticket): Promise<TrustVerdict> {
-    const tc = this.config.tracker;
-    if (!tc.trusted_labelers_only && tc.allowed_authors.length === 0) {
-      return { trusted: true, reason: 'no trust restrictions configured' };
+    if (!this.authors.has(ticket.key) && this.config.tracker.allowed_authors.length > 0) {
+      const issue = await this.issueOrNull(ticket.number);
+      if (issue) this.remember(issue);
     }
-    const cacheKey = JSON.stringify([ticket.key, ticket.updated_at, tc.labels, tc.trusted_labelers_only, tc.allowed_authors]);
-    const cached = this.trustCache.get(cacheKey);
-    // Built on collaborator permissions: believed no longer than they are (a revoked writer stops counting).
-    if (cached && this.now().getTime() - cached.at < PERMISSION_TTL_MS) return cached.verdict;
-    const at = this.now().getTime();
-    const verdict = await this.computeTrust(ticket);
-    if (this.trustCache.size >= 2000) this.trustCache.clear(); // keys carry updated_at: old ones are dead
-    this.trustCache.set(cacheKey, { at, verdict });
-    return verdict;
+    return this.trustApi.verdict(ticket, this.authors.get(ticket.key) ?? { login: null, id: null });
   }
 
-  private async computeTrust(ticket: Ticket): Promise<TrustVerdict> {
-    const tc = this.config.tracker;
-    const reasons: string[] = [];
-    if (tc.allowed_authors.length > 0) {
-      const author = this.authors.has(ticket.key) ? this.authors.get(ticket.key) ?? null : (await this.issueOrNull(ticket.number))?.author ?? null;
-      const allowed = tc.allowed_authors.map((a) => a.toLowerCase());
-      if (author === null || !allowed.includes(author.toLowerCase())) {
-        return { trusted: false, reason: `issue author @${author ?? 'unknown'} is not in tracker.allowed_authors` };
-      }
-      reasons.push(`author @${author} is allowed`);
-    }
-    if (tc.trusted_labelers_only) {
-      const events = await this.call('reading issue events', () =>
-        this.gh.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/events', { ...this.repoParams(), issue_number: ticket.number, per_page: PAGE }),
-      );
-      const verdict = await this.people.labelerVerdict(events as unknown[], tc.labels);
-      if (!verdict.trusted) return verdict;
-      reasons.push(verdict.reason);
-    }
-    return { trusted: true, reason: reasons.join('; ') };
+  async changedBy(ticket: Ticket, change: OperatorChange): Promise<ChangeActor | null> {
+    return 'removedLabel' in change ? this.trustApi.removedBy(ticket, change.removedLabel) : null;
   }
 
   async show(ticket: Ticket, appearance: Appearance): Promise<void> {
@@ -283,6 +262,11 @@ export class GitHubTracker implements Tracker, CodeHost {
   }
 
   // --- helpers ---
+
+  private remember(issue: GhIssue): void {
+    if (this.authors.size >= 5000) this.authors.delete(this.authors.keys().next().value as string);
+    this.authors.set(String(issue.number), { login: issue.author, id: issue.authorId });
+  }
 
   private repoParams(): { owner: string; repo: string } {
     void this.repoName;
