@@ -17,7 +17,7 @@ import { verifyConfig } from '../config/verify.js';
 import { publishBranch } from '../publish/publish.js';
 import { confirmFence } from '../fleet/fence.js';
 import { knownSecretValues } from '../secrets.js';
-import { checkout, commitParents, fetchBase, onBase, pushHeadTo, rebasedCount, remoteBranch, removeCheckout, revertIn, revertOnBase, reverts } from '../workspace/verify-git.js';
+import { checkout, commitParents, fetchBase, onBase, pushHeadTo, rebasedCount, remoteBranch, removeCheckout, revertIn, revertOnBase, sameChange } from '../workspace/verify-git.js';
 import { revertArgs, revertCommand, revertPlan, type RevertPlan } from './verify-policy.js';
 import { verifyDir } from './verify-run.js';
 import { revertBody, revertTitle } from './verify-text.js';
@@ -70,24 +70,27 @@ async function revertByPr(c: RevertCtx, ts: TicketState, run: VerifyRun, plan: R
   const found = await svc.codeHost.findPullRequest(branch);
   if (found) return { outcome: 'opened', pr: found, pushed_sha: null, detail: `revert PR ${found.url} (\`${cmd}\`)` };
   const pushed = await remoteBranch(rt.repoDir, branch);
-  if (pushed !== null && !(await reverts(rt.repoDir, branch, pushed, sha))) {
-    return { outcome: 'failed', pr: null, pushed_sha: null, detail: `branch ${branch} already exists on origin and does not revert ${short(sha)}: not touched` };
-  }
-  if (pushed === null) {
-    const dir = verifyDir(rt, sha, 'revert');
-    try {
-      await checkout(rt.repoDir, dir, `refs/remotes/origin/${run.base}`, branch);
-      const res = await revertIn(dir, revertArgs(plan, sha));
-      if (!res.ok) return conflicted(res, cmd, run.base);
+  const dir = verifyDir(rt, sha, 'revert');
+  const from = `refs/remotes/origin/${run.base}`;
+  try {
+    await checkout(rt.repoDir, dir, from, branch);
+    const res = await revertIn(dir, revertArgs(plan, sha));
+    if (!res.ok) return conflicted(res, cmd, run.base);
+    if (pushed !== null) {
+      // Pushed before a crash: reused only if it is exactly this revert (its content, not its message).
+      if (!(await sameChange(rt.repoDir, from, res.head, branch, pushed, run.base))) {
+        return { outcome: 'failed', pr: null, pushed_sha: null, detail: `branch ${branch} already exists on origin and is not the revert of ${short(sha)}: not touched` };
+      }
+    } else {
       const pub = await publishBranch({
         repoDir: rt.repoDir, branch, base: run.base, remote: 'origin', known: [...knownSecretValues(), ...svc.secrets],
         beforePush: async () => (await confirmFence(svc.fence, ts.key, 'git push of a revert'), null),
       });
       if (pub.kind === 'refused') return { outcome: 'failed', pr: null, pushed_sha: null, detail: `not pushed: ${pub.reason}` };
       if (pub.kind !== 'pushed') throw new Error(`could not push the revert branch ${branch}: ${'reason' in pub ? pub.reason : pub.kind}`);
-    } finally {
-      await removeCheckout(rt.repoDir, dir, branch);
     }
+  } finally {
+    await removeCheckout(rt.repoDir, dir, branch);
   }
   const draft = verifyConfig(c.cfg).revert_draft;
   const pr = await svc.codeHost.openPullRequest({ branch, base: run.base, title: revertTitle(ts, run), body: revertBody(ts, run, cmd), draft, key: ts.key });

@@ -60,12 +60,19 @@ export async function remoteBranch(repoDir: string, branch: string, remote = 'or
   return SHA.test(sha) ? sha : null;
 }
 
-/** Whether commit `head` (fetched from `branch`) reverts `sha`. */
-export async function reverts(repoDir: string, branch: string, head: string, sha: string, remote = 'origin'): Promise<boolean> {
+/**
+ * Whether `head` of the remote `branch` makes the same change as `built` does over `from` (each diffed from
+ * where it left the base; blob ids aside): a revert branch found on origin is reused only when it is this
+ * revert, whatever its commit message says.
+ */
+export async function sameChange(repoDir: string, from: string, built: string, branch: string, head: string, base: string, remote = 'origin'): Promise<boolean> {
   const g = gitAt(repoDir);
-  await gitTry(g, ['fetch', '--quiet', remote, `refs/heads/${branch}`]);
-  const msg = await gitTry(g, ['log', '--max-count=5', '--format=%B', head]);
-  return msg !== null && msg.includes(`This reverts commit ${sha}`);
+  if (!SHA.test(head) || (await gitTry(g, ['fetch', '--quiet', '--no-tags', remote, `refs/heads/${branch}`])) === null) return false;
+  const fork = await gitTry(g, ['merge-base', head, `refs/remotes/${remote}/${base}`]);
+  if (!fork || !SHA.test(fork)) return false;
+  const diff = async (a: string, b: string) => ((await gitTry(g, ['diff', '--no-ext-diff', '--no-color', a, b])) ?? '\0').split('\n').filter((l) => !l.startsWith('index ')).join('\n');
+  const [ours, theirs] = await Promise.all([diff(from, built), diff(fork, head)]);
+  return ours !== '\0' && ours === theirs;
 }
 
 /**

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeGitHub, LoggedRequest } from '../helpers/fake-github.js';
+import { mulberry32, type FakeGitHub, type LoggedRequest } from '../helpers/fake-github.js';
 import { githubConfig, githubWorld, startDaemon, teardown, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
 import { git } from '../helpers/git-repo.js';
 
@@ -25,17 +25,6 @@ const NAMED: Kind[] = ['red', 'lookup', 'pr_open', 'pr_created', 'recorded', 're
 let gh: FakeGitHub;
 let project: Project;
 let daemon: Daemon | null = null;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   ({ project, gh } = await githubWorld());

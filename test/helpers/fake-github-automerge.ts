@@ -21,28 +21,10 @@
 // "Pull request Pull request is closed" (peter-evans/enable-pull-request-automerge#1060). A node id that
 // names nothing: NOT_FOUND "Could not resolve to a node with the global id of '<id>'". Disabling auto-merge
 // on a PR that has none is not documented: refused here, so a caller that relies on it is caught.
-import { execute, GqlError, parse, validate, type Operation, type Schema } from './fake-graphql.js';
+import { GqlError, parse, validate, type Operation, type Schema } from './fake-graphql.js';
+import { executeGuarded, FieldError, type GraphqlAnswer } from './fake-github-graphql.js';
 import type { FakeGitHubState, FakePull } from './fake-github-state.js';
 import type { FakeMerges, MergeMethod } from './fake-github-merges.js';
-
-export interface GraphqlAnswer {
-  status: number;
-  body: unknown;
-  headers: Record<string, string>;
-}
-
-interface GhError {
-  type?: string;
-  path?: string[];
-  message: string;
-  extensions?: Record<string, unknown>;
-}
-
-class FieldError extends Error {
-  constructor(readonly error: GhError) {
-    super(error.message);
-  }
-}
 
 export interface AutoMergeRepo {
   s: FakeGitHubState;
@@ -164,22 +146,8 @@ export function createFakeAutoMergeGraphql(repos: () => AutoMergeRepo[], headSha
       for (const r of repos()) {
         for (const p of r.s.pulls.values()) facts.set(`PR_${p.number}`, facts.get(`PR_${p.number}`) ?? { r, p, pending: p.state === 'open' ? await r.merges.pendingRequired(p, await headSha(r, p)) : [] });
       }
-      const fieldErrors: GhError[] = [];
-      const guarded: Schema = Object.fromEntries(Object.entries(schema).map(([type, fields]) => [type, Object.fromEntries(Object.entries(fields).map(([name, def]) => [name, !def.resolve ? def : {
-        ...def,
-        resolve: (parent: unknown, args: Record<string, unknown>) => {
-          try {
-            return def.resolve!(parent, args);
-          } catch (e) {
-            if (!(e instanceof FieldError)) throw e;
-            fieldErrors.push({ ...e.error, ...(e.error.path ? {} : {}) });
-            return null;
-          }
-        },
-      }]))]));
-      const result = execute(op, guarded, {}, variables);
-      const errors = [...fieldErrors, ...result.errors.map((e) => ({ message: e.message, path: e.path }))];
-      return { status: 200, headers: headers(), body: errors.length > 0 ? { data: result.data, errors } : { data: result.data } };
+      const { data, errors } = executeGuarded(op, schema, variables);
+      return { status: 200, headers: headers(), body: errors.length > 0 ? { data, errors } : { data } };
     },
   };
 }

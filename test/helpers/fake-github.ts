@@ -215,7 +215,8 @@ function isMutation(body: unknown): boolean {
   }
 }
 
-function mulberry32(seed: number): () => number {
+/** A small seeded PRNG (mulberry32): the fake's faults, and tests' seeded plans. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -266,7 +266,8 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
       const dropFailedLabel = async () => {
         if (hasFailedLabel) await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { removedLabelIds: [failedLabel] } } satisfies Q.Vars['issueUpdate']);
       };
-      const back = cfg.states[0]!;
+      // Back to the first eligible state — or, for a reverted ticket, to verify.reopen_state.
+      const back = appearance.reopen && reopenTo !== null ? reopenTo : cfg.states[0]!;
       switch (appearance.mark) {
         case 'running':
           await move(cfg.running_state);
