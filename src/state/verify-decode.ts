@@ -1,6 +1,8 @@
 // Decoders for the verification events of `.swarm/events.jsonl`, for the rebuild of a lost state.json: one
 // per type in a Record (a verification event added to the union without one does not compile), each
-// lenient — what a torn or older line lacks gets its default.
+// lenient — what a torn or older line lacks gets its default — except the merge commit every one of them
+// is about: a line without a well-formed one is unusable and skipped (folding it would end the ticket's
+// real verification run for a merge that does not exist).
 import type { VerifyEvent } from '../events.js';
 import { isRedReason, isRevertMode, isRevertOutcome, isSettleOutcome, parseChecks } from './verify-record.js';
 import { num, str } from './validate.js';
@@ -25,8 +27,10 @@ const DECODERS: { [K in VerifyEvent['type']]: (r: Raw, t: Head) => Extract<Verif
   verify_settled: (r, t) => ({ ...t, type: 'verify_settled', merge_sha: str(r.merge_sha), outcome: isSettleOutcome(r.outcome) ? r.outcome : 'unverified', detail: str(r.detail) }),
 };
 
+const SHA = /^[0-9a-f]{40,64}$/;
+
 /** A logged verification event (null: not one, or unusable). */
 export function decodeVerifyEvent(r: Raw & { type: string }, t: Head | null): VerifyEvent | null {
-  if (t === null || !Object.hasOwn(DECODERS, r.type)) return null;
+  if (t === null || !Object.hasOwn(DECODERS, r.type) || typeof r.merge_sha !== 'string' || !SHA.test(r.merge_sha)) return null;
   return DECODERS[r.type as VerifyEvent['type']](r, t) as VerifyEvent | null;
 }
