@@ -18,7 +18,7 @@ import { githubConfig, githubWorld, startDaemon, teardown, waitFor, type Daemon,
 import { git } from '../helpers/git-repo.js';
 
 const SEED = Number(process.env.SWARM_VERIFY_CRASH_SEED ?? Date.now() % 100_000);
-const KILLS = 11;
+const KILLS = 10;
 type Kind = 'red' | 'lookup' | 'pr_open' | 'pr_created' | 'recorded' | 'reopen' | 'label' | 'sticky' | 'random';
 const NAMED: Kind[] = ['red', 'lookup', 'pr_open', 'pr_created', 'recorded', 'reopen', 'label', 'sticky'];
 

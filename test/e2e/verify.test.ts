@@ -191,7 +191,7 @@ describe('verification after merge', () => {
     await waitFor(async () => !(await status()).verification.base.red, { timeoutMs: 30_000, what: 'the base green again' });
   }, 180_000);
 
-  it('a person\'s commit turns the base red → nothing of swarm\'s charged, nothing reverted, the base shown red', async () => {
+  it('a person\'s commit turns the base red → nothing of swarm\'s charged, nothing reverted, the base shown red; hold_while_red: dispatch starts nothing until green', async () => {
     const revertsBefore = revertPrs().length;
     const reopenedBefore = gh.events.filter((e) => e.event === 'reopened').length;
     const bad = await humanCommit('oops.txt', 'oops\n', 'Quick fix straight to main');
@@ -202,14 +202,22 @@ describe('verification after merge', () => {
     const text = (await runCli(project, ['status'])).stdout;
     expect(text).toMatch(/BASE main IS RED .*\(nothing of swarm's charged\)/);
     expect(text).toMatch(/held: auto-merge of swarm's PRs is off until it is green/);
-    // Some watches later: still nothing of swarm's touched.
+    // verify.hold_while_red: dispatch — a new ticket does not start from the broken tree.
+    world({ verify: { wait: '1s', checks_timeout: '30s', retries: 1, command: COMMAND, hold_while_red: 'dispatch' } });
+    const held = gh.addIssue({ title: 'Wait for a green base', labels: ['agent'] });
+    project.setScenarios({ ...JSON.parse(fs.readFileSync(project.scenariosFile, 'utf8')), [held]: [{ commit_and_pr: { file: `work-${held}.txt` } }] });
+    // Some watches later: still nothing of swarm's touched, and nothing started.
     await new Promise((r) => setTimeout(r, 2500));
+    expect(ticket(held)?.status ?? null).toBeNull();
+    expect((await runCli(project, ['status'])).stdout).toMatch(/no new ticket starts/);
     expect(revertPrs()).toHaveLength(revertsBefore);
     expect(gh.events.filter((e) => e.event === 'reopened')).toHaveLength(reopenedBefore);
     expect(project.events().filter((e) => e.type === 'verify_red' && e.merge_sha === bad)).toEqual([]);
     const fixed = await humanCommit('oops.txt', null, 'Undo the quick fix');
     await gh.addCommitCheckRun(fixed, { name: 'ci', conclusion: 'success' });
     await waitFor(async () => !(await status()).verification.base.red, { timeoutMs: 30_000, what: 'the base green again' });
+    await waitFor(() => ticket(held)?.status === 'review', { timeoutMs: 30_000, what: 'the held ticket started once green' });
+    world();
   }, 90_000);
 
   it('a revert branch planted on origin that claims to revert the merge (its message) but changes something else → not used, no revert PR, left to a human', async () => {
