@@ -47,7 +47,7 @@ export function notificationFor(ev: SwarmEvent): string | null {
       return `✗ ${ev.ticket}: the base branch went red after its merge ${ev.merge_sha.slice(0, 7)}: ${ev.detail}`;
     case 'reverted':
       // The `reverted` notification: what swarm did with the charged merge (or would have, or why it did not).
-      return `↩ ${ev.ticket} reverted (${ev.mode}): ${ev.detail}`;
+      return ev.outcome === 'opened' || ev.outcome === 'pushed' ? `↩ ${ev.ticket} reverted (verify.revert ${ev.mode}): ${ev.detail}` : `↩ ${ev.ticket} not reverted (verify.revert ${ev.mode}, ${ev.outcome}): ${ev.detail}`;
     case 'verify_settled':
       return ev.outcome === 'needs_human' ? `✋ ${ev.ticket} needs a human: ${ev.detail}` : null;
     case 'daemon_stopped':

@@ -87,3 +87,12 @@ describe('holds while the base is red', () => {
     expect(dispatchHold(null, { hold_while_red: 'dispatch' })).toBeNull();
   });
 });
+
+describe('the reverted notification', () => {
+  it('says reverted only when a revert PR was opened or a revert pushed', async () => {
+    const { notificationFor } = await import('../../src/notify.js');
+    const ev = { at: '2030-01-01T00:00:00Z', type: 'reverted' as const, ticket: '#3', key: '3', merge_sha: SHA, mode: 'pr' as const, branch: 'swarm/revert-3-x', pr: 'https://github.com/a/b/pull/9', number: 9, pushed_sha: null };
+    expect(notificationFor({ ...ev, outcome: 'opened', detail: 'revert PR https://github.com/a/b/pull/9' })).toBe('↩ #3 reverted (verify.revert pr): revert PR https://github.com/a/b/pull/9');
+    expect(notificationFor({ ...ev, mode: 'report', outcome: 'reported', pr: null, number: null, detail: 'swarm would revert' })).toBe('↩ #3 not reverted (verify.revert report, reported): swarm would revert');
+  });
+});
