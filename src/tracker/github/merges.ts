@@ -46,8 +46,10 @@ export class GitHubMerges implements MergeHost {
     private readonly repo: () => { owner: string; repo: string },
     private readonly mapError: (err: unknown, what: string) => TrackerError,
     now: () => number = Date.now,
+    /** The PR watcher's reader, shared: a permission GitHub refused is asked again once an hour, not once per reader. */
+    ci: CiReader | null = null,
   ) {
-    this.ci = new CiReader(gh, repo(), mapError, now, () => false);
+    this.ci = ci ?? new CiReader(gh, repo(), mapError, now, () => false);
     this.required = new RequiredChecks((route, params) => gh.request(route, { ...this.repo(), ...params }), now);
   }
 

@@ -111,7 +111,7 @@ export class GitHubTracker implements Tracker, CodeHost {
     this.labels = new GitHubLabels(this.gh, this.repoParams(), (err, what, repoLevel) => this.mapError(err, what, repoLevel));
     this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
     this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError, { now: clock, requiredChecks: () => this.config.pr.followup_checks !== 'all' });
-    this.merges = new GitHubMerges(this.gh, () => this.repoParams(), mapError, clock);
+    this.merges = new GitHubMerges(this.gh, () => this.repoParams(), mapError, clock, this.watch.ci);
     this.hooks = new GitHubHooks(this.gh, this.repoParams());
   }
 

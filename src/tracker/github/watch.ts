@@ -71,7 +71,8 @@ export class PrWatch implements PrWatcher {
   private readonly trustSeen = new Map<number, string>();
   /** What GitHub asked for when it refused a commit read (a token without Contents: read), or null. */
   private commitsRefused: string | null = null;
-  private readonly ci: CiReader;
+  /** Also read by verification after merge (merges.ts): one memory of what this token may not read. */
+  readonly ci: CiReader;
 
   constructor(
     private readonly gh: GitHubClient,
