@@ -2,6 +2,8 @@
 // eligibility() the poll loop uses, plus the three checks the loop makes with I/O — labeler trust, an
 // existing pull request for the branch, free capacity — the model ladder, the attempts so far, and one
 // sentence on what happens next.
+import { dispatchHold } from './orchestrator/verify-policy.js';
+import { verifyConfig } from './config/verify.js';
 import type { Config } from './config/types.js';
 import type { PullRequest, Ticket, TrustVerdict } from './tracker/types.js';
 import type { SwarmState, TicketState } from './state/types.js';
@@ -55,7 +57,8 @@ export interface ExplainReport {
 export function explain(inp: ExplainInput): ExplainReport {
   const { ticket: t, config, state, now } = inp;
   const ts: TicketState | undefined = state.tickets[t.key];
-  const ctx = { config, state, now, running: inp.running, account: inp.account ?? null, backgroundRunning: inp.backgroundRunning ?? 0 };
+  // A red base holds new tickets as the daemon does (verify.hold_while_red: dispatch).
+  const ctx = { config, state, now, running: inp.running, account: inp.account ?? null, backgroundRunning: inp.backgroundRunning ?? 0, hold: dispatchHold(state.base, verifyConfig(config)) };
   const checks: ExplainCheck[] = eligibility(t, ctx).map((c) => ({ rule: c.rule, pass: c.pass, detail: c.detail }));
   const trust: ExplainCheck = 'error' in inp.trust
     ? { rule: 'trust', pass: false, detail: `could not check who wrote the ticket: ${inp.trust.error}` }

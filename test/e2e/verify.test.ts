@@ -204,12 +204,14 @@ describe('verification after merge', () => {
     expect(text).toMatch(/held: auto-merge of swarm's PRs is off until it is green/);
     // verify.hold_while_red: dispatch — a new ticket does not start from the broken tree.
     world({ verify: { wait: '1s', checks_timeout: '30s', retries: 1, command: COMMAND, hold_while_red: 'dispatch' } });
+    // Once the daemon re-read WORKFLOW.md (the hold is shown), a new ticket arrives.
+    await waitFor(async () => /no new ticket starts/.test((await runCli(project, ['status'])).stdout), { timeoutMs: 30_000, what: 'the dispatch hold shown' });
     const held = gh.addIssue({ title: 'Wait for a green base', labels: ['agent'] });
     project.setScenarios({ ...JSON.parse(fs.readFileSync(project.scenariosFile, 'utf8')), [held]: [{ commit_and_pr: { file: `work-${held}.txt` } }] });
     // Some watches later: still nothing of swarm's touched, and nothing started.
     await new Promise((r) => setTimeout(r, 2500));
     expect(ticket(held)?.status ?? null).toBeNull();
-    expect((await runCli(project, ['status'])).stdout).toMatch(/no new ticket starts/);
+    expect((await runCli(project, ['explain', String(held)])).stdout).toMatch(/dispatch held: base branch main is red/);
     expect(revertPrs()).toHaveLength(revertsBefore);
     expect(gh.events.filter((e) => e.event === 'reopened')).toHaveLength(reopenedBefore);
     expect(project.events().filter((e) => e.type === 'verify_red' && e.merge_sha === bad)).toEqual([]);
