@@ -7,6 +7,7 @@ import { SCRUBBED_NAMES } from './env.js';
 import { agentSecretValues } from './secret-values.js';
 import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
+import { readNotify } from './notify.js';
 import { ConfigError } from '../errors.js';
 
 export interface ValidateContext {
@@ -229,7 +230,6 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   const budget = readBudget(r, root);
   const pr = readPr(root);
   const server = readServer(root);
-  const notify = root.sub('notify');
 
   const config: Config = {
     tracker,
@@ -240,17 +240,17 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     budget,
     pr,
     server,
-    notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
+    notify: readNotify(r, root, secrets),
     state: readState(root, secrets),
   };
-  for (const s of [polling, notify]) s.finish();
+  polling.finish();
   root.finish();
 
   checkExposure(config.server, ctx.file);
   if (config.server.insecure && config.server.port !== null && !isLoopbackHost(config.server.host)) {
     r.warnings.push(`${ctx.file}: server.insecure is true: the API on ${config.server.host} is served over plain HTTP (its bearer token crosses the network in clear)`);
   }
-  for (const v of [tracker.token, tracker.api_key, config.notify.webhook_url]) if (v) secrets.push(v);
+  for (const v of [tracker.token, tracker.api_key]) if (v) secrets.push(v);
   // Well-known credential variables are secrets whether or not this tracker reads them: masked in every
   // sink, as they are already never inherited by the agent (env.ts).
   for (const name of SCRUBBED_NAMES) {

@@ -8,6 +8,7 @@ import { resolveGithubToken, resolveLinearKey } from '../config/credentials.js';
 import { rootBypassCheck } from '../agent/args.js';
 import { originUrl, parseGitHubRemote, remoteHeadBranch } from '../workspace/git.js';
 import { findExecutable } from '../commands/common.js';
+import { versionNote } from './claude.js';
 
 export interface CheckLine {
   ok: boolean;
@@ -58,7 +59,7 @@ export function checkAgent(ctx: DoctorContext): CheckLine[] {
   } else {
     const res = spawnSync(path, ['--version'], { cwd: ctx.repoDir, encoding: 'utf8', timeout: ctx.timeoutMs ?? 30_000, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     const version = (res.stdout ?? '').trim().split('\n')[0];
-    if (res.status === 0 && version) out.push(pass('agent command', `${version} at ${path}`));
+    if (res.status === 0 && version) out.push(pass('agent command', `${version} at ${path}`, versionNote(version)));
     else out.push(fail('agent command', `\`${a.command} --version\` failed: ${((res.stderr ?? '').trim().split('\n')[0] || res.error?.message || `exit ${res.status}`)}`, 'reinstall Claude Code or point agent.command at a working binary'));
   }
   const bypass = rootBypassCheck(a.permission_mode, ctx.isRoot, a.env);

@@ -9,6 +9,7 @@ import type { Classification, RunResult, StreamEvent, StreamSummary } from '../a
 import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { Runtime, Services } from './runtime.js';
 import { buildClaudeArgs, rootBypassCheck, writeMcpConfig } from '../agent/args.js';
+import type { Inbox } from '../agent/inbox.js';
 import { classify } from '../agent/classify.js';
 import { agentEnv } from '../config/env.js';
 import { buildPromptVars, renderPrompt } from '../prompt.js';
@@ -38,6 +39,8 @@ export interface AttemptInput {
   gate: () => string | null;
   onSpawn: (pid: number, pidStart: string | null) => void;
   onEvent: (ev: StreamEvent, summary: StreamSummary) => void;
+  /** A fresh operator inbox for each spawn (stream-json input; see agent/inbox.ts); absent: prompt on stdin, then EOF. */
+  newInbox?: () => Inbox;
 }
 
 export interface AttemptOutput {
@@ -123,7 +126,8 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   await input.ready?.().catch(() => undefined); // a stale view still meets the gate's own checks
   const spawn = (resume: string | null, gateFn: () => string | null) => rt.runAgent({
     command: cfg.agent.command,
-    args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget, resume: resume ?? undefined }),
+    args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget, resume: resume ?? undefined, streamInput: input.newInbox !== undefined }),
+    inbox: input.newInbox?.(),
     cwd: wsPath,
     env: { ...agentEnv(rt.env, svc.secrets, cfg.agent.env, swarmVars), ...bypass },
     prompt,

@@ -33,7 +33,7 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
       if (!t.branch) Object.assign(t, { branch: ev.branch, worktree: ev.worktree });
       Object.assign(t, { title: ev.title || t.title, url: ev.url || t.url });
       if (ev.type === 'claimed') {
-        Object.assign(t, { status: 'claimed', next_retry_at: null, retry_reason: null, cleared: false, last_event: 'claimed' });
+        Object.assign(t, { status: 'claimed', next_retry_at: null, retry_reason: null, cleared: false, last_event: 'claimed', hold: null });
         t.claimed_at ??= ev.at;
       } else {
         Object.assign(t, { status: 'review', pr: { number: ev.number, url: ev.pr }, next_retry_at: null, retry_reason: null, cleared: false, last_event: `PR ${ev.pr}` });
@@ -106,11 +106,15 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
       break;
     case 'released':
       Object.assign(t, { status: 'released', next_retry_at: null, retry_reason: null, cleared: false, last_event: ev.reason });
+      t.hold = ev.hold ? { reason: ev.reason, since: ev.at, unlisted: false } : null;
       if (t.followup?.pending) t.followup = { ...t.followup, pending: null };
       break;
+    case 'hold_lifted':
+      Object.assign(t, { hold: null, last_event: ev.reason });
+      return t; // the tracker already shows it released: no new revision
     case 'retry_requested':
       // History stays; the count restarts. A handed-off or failed ticket loses every mark of swarm's.
-      Object.assign(t, { failures: 0, next_retry_at: null, retry_reason: null, last_event: ev.reason });
+      Object.assign(t, { failures: 0, next_retry_at: null, retry_reason: null, last_event: ev.reason, hold: null });
       if (t.status === 'failed' || t.status === 'review' || t.status === 'done') Object.assign(t, { status: 'released', cleared: true, followup: null });
       break;
     case 'interrupted': {

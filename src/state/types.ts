@@ -65,6 +65,12 @@ export interface TicketState {
   cleared: boolean;
   /** PR follow-through (SPEC §10): follow-ups after the handoff; null before any PR was watched. */
   followup?: FollowupState | null;
+  /**
+   * Released by an operator: not picked up again, although still labelled, until the label is applied
+   * afresh (seen as gone from a poll's listing, then back) or `swarm retry`. `unlisted`: a poll saw the
+   * ticket without its label (a note, not a transition).
+   */
+  hold?: { reason: string; since: string; unlisted: boolean } | null;
 }
 
 /** A check as a follow-up prompt shows it (PR text: untrusted). */

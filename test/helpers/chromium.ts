@@ -27,7 +27,7 @@ export async function renderedDom(url: string, budgetMs = 3000): Promise<string>
 /** The dashboard's rendered part of a dumped DOM (the page's script, which quotes every class name, left out). */
 export function appHtml(dom: string): string {
   const start = dom.indexOf('<div id="app">');
-  const end = dom.indexOf('<script>', start);
+  const end = dom.indexOf('<script', start);
   if (start < 0 || end < 0) throw new Error(`no dashboard app in the page:\n${dom.slice(0, 500)}`);
   return dom.slice(start, end);
 }

@@ -78,7 +78,7 @@ describe('dashboard body in fleet mode', () => {
     expect(html).toContain('<b id="account-window">93% used</b> (five_hour, allowed_warning)');
     expect(html).toMatch(/<td>box<\/td><td>4242<\/td><td>acme\/widgets<\/td><td>3s ago<\/td>/);
     expect(html).toContain('Waiting for their lane');
-    expect(html).toMatch(/<b class="ticket">#7<\/b><\/td><td>&lt;script&gt;x&lt;\/script&gt;<\/td><td><span class="lane background">background<\/span><\/td><td>background work runs 01:00-06:00<\/td>/);
+    expect(html).toMatch(/<a class="tl" href="\/tickets\/7"><b class="ticket">#7<\/b><\/a><\/td><td>&lt;script&gt;x&lt;\/script&gt;<\/td><td><span class="lane background">background<\/span><\/td><td>background work runs 01:00-06:00<\/td>/);
     expect(html).not.toContain('account-pause-banner');
     const limited = withLimit(rec, { until: new Date(NOW + 600_000).toISOString(), reason: "You've hit your 5-hour limit", limit_type: 'five_hour', by: 'box:4242' }, NOW);
     expect(renderBody(buildSnapshot(emptyState(NOW), null, NOW, { account: limited }))).toMatch(/id="account-pause-banner"><b>Account ada@example\.com-1a2b3c paused<\/b> \(five_hour limit\) until 2025-03-01T12:10:00\.000Z \(10m 00s left\)/);
