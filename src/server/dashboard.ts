@@ -10,6 +10,8 @@ import { dur, esc, safeUrl, ticketHref, usd } from './console/html.js';
 export interface BodyOptions {
   /** The viewer may act: control buttons are enabled. */
   canAct?: boolean;
+  /** A running agent's current tool call, by ticket key (the live feed's). */
+  tool?: (key: string) => string | null;
 }
 
 export function renderBody(s: Snapshot, opts: BodyOptions = {}): string {
@@ -43,10 +45,10 @@ export function renderBody(s: Snapshot, opts: BodyOptions = {}): string {
   const a = s.account;
   if (a?.pause) out.push(`<div class="banner pause" id="account-pause-banner"><b>Account ${esc(a.name)} paused</b> (${esc(a.pause.limit_type ?? 'usage')} limit) until ${esc(a.pause.until)} (${dur(a.pause.remaining_s)} left): ${esc(a.pause.reason)}</div>`);
   out.push(
-    table('Running', 'running', ['ticket', 'title', 'model', 'attempt', 'elapsed', 'now', 'cost', ''], s.running.map((r) => [
+    table('Running', 'running', ['ticket', 'title', 'model', 'attempt', 'elapsed', 'current tool call', 'cost', ''], s.running.map((r) => [
       link(r.ticket, r.key), esc(r.title), esc(r.model || '–'), esc(attemptWords(r.attempt, r.failures, r.max_attempts)),
       r.model ? `<span data-since="${esc(new Date(Date.parse(s.generated_at) - r.elapsed_s * 1000).toISOString())}">${dur(r.elapsed_s)}</span>` : 'starting',
-      `<span class="activity" data-activity-for="${esc(r.key)}">${esc(r.last_event || 'no agent output yet')}</span>`, usd(r.cost_usd),
+      `<span class="activity" data-activity-for="${esc(r.key)}">${esc(opts.tool?.(r.key) ?? (r.last_event || 'no agent output yet'))}</span>`, usd(r.cost_usd),
       act('cancel', r.key, 'Cancel', `Cancel the running attempt of ${r.ticket}`),
     ])),
   );

@@ -18,7 +18,7 @@ import { consolePage, type ConsoleContext } from './console/routes.js';
 
 export interface HandleExtras {
   /** The console's history and live feed (absent: no pages). */
-  console?: Pick<ConsoleContext, 'history' | 'bus'>;
+  console?: Pick<ConsoleContext, 'history' | 'bus' | 'currentTool'>;
   loginLink?: DaemonHandle['loginLink'];
 }
 
@@ -38,7 +38,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
   };
   const c = extras.console;
   const ctx: ConsoleContext | null = c
-    ? { snapshot, ticket, maxAttempts: () => orch.workflow.config.agent.max_attempts, history: c.history, bus: c.bus, runsDir: paths.runs, now }
+    ? { snapshot, ticket, maxAttempts: () => orch.workflow.config.agent.max_attempts, history: c.history, bus: c.bus, currentTool: c.currentTool, runsDir: paths.runs, now }
     : null;
   return {
     snapshot,

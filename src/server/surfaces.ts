@@ -50,7 +50,7 @@ export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string;
   const history = new History(paths.events, now);
   const sessions = new Sessions(now);
   const handle = orchestratorHandle(orch, paths, now, {
-    console: { history, bus },
+    console: { history, bus, currentTool: (key) => feed.currentTool(key) },
     loginLink: () => {
       const b = base();
       if (!http || !b) return { error: 'this daemon serves no console: set server.port in WORKFLOW.md (or start it with --port 8080)' };

@@ -16,9 +16,10 @@ const PAD = { l: 44, r: 8, t: 10, b: 28 };
 const PLOT_W = W - PAD.l - PAD.r;
 const PLOT_H = H - PAD.t - PAD.b;
 
-/** A stacked bar chart (one bar per label); `format` prints an axis value. */
-export function stackedBars(id: string, title: string, bars: Bar[], format: (v: number) => string): string {
+/** A stacked bar chart (one bar per label); `format` prints an axis value; `colour` fixes a series' colour (0…7). */
+export function stackedBars(id: string, title: string, bars: Bar[], format: (v: number) => string, colour?: (series: string) => number | undefined): string {
   const series = seriesOf(bars);
+  const cls = (s: string, i: number) => `c${(colour?.(s) ?? i) % 8}`;
   const max = niceMax(Math.max(0, ...bars.map((b) => sum(Object.values(b.values)))));
   const bw = PLOT_W / Math.max(1, bars.length);
   const rects: string[] = [];
@@ -29,14 +30,15 @@ export function stackedBars(id: string, title: string, bars: Bar[], format: (v: 
       if (v <= 0 || max === 0) return;
       const h = (v / max) * PLOT_H;
       y -= h;
-      rects.push(`<rect class="c${si % 8}" x="${r(PAD.l + i * bw + bw * 0.12)}" y="${r(y)}" width="${r(bw * 0.76)}" height="${r(h)}"><title>${esc(`${b.label} · ${s}: ${format(v)}`)}</title></rect>`);
+      rects.push(`<rect class="${cls(s, si)}" x="${r(PAD.l + i * bw + bw * 0.12)}" y="${r(y)}" width="${r(bw * 0.76)}" height="${r(h)}"><title>${esc(`${b.label} · ${s}: ${format(v)}`)}</title></rect>`);
     });
   });
+  // About eight labels, counted back from the last bar (today) so the newest is always named.
   const every = Math.max(1, Math.ceil(bars.length / 8));
-  const xLabels = bars.map((b, i) => (i % every === 0 || i === bars.length - 1 ? `<text class="ax" x="${r(PAD.l + i * bw + bw / 2)}" y="${H - 10}" text-anchor="middle">${esc(b.label)}</text>` : '')).join('');
+  const xLabels = bars.map((b, i) => ((bars.length - 1 - i) % every === 0 ? `<text class="ax" x="${r(PAD.l + i * bw + bw / 2)}" y="${H - 10}" text-anchor="middle">${esc(b.label)}</text>` : '')).join('');
   const desc = `${bars.length} bars; highest ${format(max === 0 ? 0 : Math.max(...bars.map((b) => sum(Object.values(b.values)))))}; series ${series.join(', ') || 'none'}`;
   const rows = bars.filter((b) => sum(Object.values(b.values)) > 0).map((b) => [b.label, ...series.map((s) => format(b.values[s] ?? 0))]);
-  return figure(id, title, desc, `${axes(max, format)}${rects.join('')}${xLabels}`, legend(series), dataTable(['', ...series], rows));
+  return figure(id, title, desc, `${axes(max, format)}${rects.join('')}${xLabels}`, legend(series, cls), dataTable(['', ...series], rows));
 }
 
 /** A line over time (x: epoch ms within [from, to]; y within [0, yMax]). */
@@ -45,7 +47,8 @@ export function lineChart(id: string, title: string, points: { at: number; value
   const y = (v: number) => PAD.t + PLOT_H - (Math.min(v, yMax) / yMax) * PLOT_H;
   const path = points.length === 0 ? '' : `<polyline class="line c0" fill="none" points="${points.map((p) => `${r(x(p.at))},${r(y(p.value))}`).join(' ')}"/>`;
   const dots = points.length <= 60 ? points.map((p) => `<circle class="c0" cx="${r(x(p.at))}" cy="${r(y(p.value))}" r="2.5"><title>${esc(`${xLabel(p.at)}: ${format(p.value)}`)}</title></circle>`).join('') : '';
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text class="ax" x="${r(PAD.l + f * PLOT_W)}" y="${H - 10}" text-anchor="middle">${esc(xLabel(from + f * (to - from)))}</text>`).join('');
+  const anchor = (f: number) => (f === 0 ? 'start' : f === 1 ? 'end' : 'middle');
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text class="ax" x="${r(PAD.l + f * PLOT_W)}" y="${H - 10}" text-anchor="${anchor(f)}">${esc(xLabel(from + f * (to - from)))}</text>`).join('');
   const desc = points.length === 0 ? 'no samples' : `${points.length} samples; latest ${format(points[points.length - 1]!.value)}; highest ${format(Math.max(...points.map((p) => p.value)))}`;
   const rows = points.slice(-30).map((p) => [xLabel(p.at), format(p.value)]);
   return figure(id, title, desc, `${axes(yMax, format)}${path}${dots}${ticks}`, '', dataTable(['time', 'value'], rows));
@@ -70,9 +73,9 @@ function axes(max: number, format: (v: number) => string): string {
   return lines.join('');
 }
 
-function legend(series: string[]): string {
+function legend(series: string[], cls: (s: string, i: number) => string): string {
   if (series.length <= 1) return '';
-  return `<ul class="legend">${series.map((s, i) => `<li><span class="sw c${i % 8}" aria-hidden="true"></span>${esc(s)}</li>`).join('')}</ul>`;
+  return `<ul class="legend">${series.map((s, i) => `<li><span class="sw ${cls(s, i)}" aria-hidden="true"></span>${esc(s)}</li>`).join('')}</ul>`;
 }
 
 function dataTable(head: string[], rows: string[][]): string {

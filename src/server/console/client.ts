@@ -97,9 +97,9 @@ export function consoleClient() {
       else if (page === 'ticket' && (!d.key || d.key === key)) refresh('live');
     };
     on('line', (d) => {
-      if (page === 'overview' && d.activity) {
+      if (page === 'overview' && d.tool) {
         const el = document.querySelector(`[data-activity-for="${CSS.escape(d.key)}"]`);
-        if (el) el.textContent = d.activity;
+        if (el) el.textContent = d.tool;
       }
       if (page === 'ticket') appendLine(d);
     });

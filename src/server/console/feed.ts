@@ -3,7 +3,8 @@
 // AgentWatch). Each becomes one typed bus event:
 //   status   {ticket, key, event, status, title, reason?, at}          a ticket's transition
 //   attempt  {ticket, key, attempt, phase: started|ended, model, …}    an attempt began or ended
-//   line     {ticket, key, attempt, seq, kind, activity, html}         one line of a running agent
+//   line     {ticket, key, attempt, seq, kind, activity, tool, html}   one line of a running agent (tool: the
+//                                                                     call it makes, when it is a tool call)
 //   message  {ticket, key, attempt, text, at}                          an operator message was delivered
 //   pause    {event: paused|resumed|budget_reached, kind?, until?, reason, at}
 //   account  {event, status?, utilization?, limit_type?, resets_at?, until?, at}   the Claude account's window
@@ -24,6 +25,8 @@ const WINDOW_SAMPLE_MS = 5 * 60_000;
 
 export class ConsoleFeed implements AgentWatch {
   private readonly seq = new Map<string, number>();
+  /** Each running agent's current (latest) tool call, by ticket key. */
+  private readonly tools = new Map<string, string>();
   private window: { at: number; status: string; utilization: number | null } | null = null;
 
   constructor(
@@ -41,7 +44,10 @@ export class ConsoleFeed implements AgentWatch {
     if (kind === 'status' || kind === 'attempt') {
       const t = ev as Extract<SwarmEvent, { key: string }>;
       const ts = this.ticketOf(t.key);
-      if (ev.type === 'finished' || ev.type === 'interrupted') for (const k of this.seq.keys()) if (k.startsWith(`${t.key}\n`)) this.seq.delete(k);
+      if (ev.type === 'finished' || ev.type === 'interrupted') {
+        for (const k of this.seq.keys()) if (k.startsWith(`${t.key}\n`)) this.seq.delete(k);
+        this.tools.delete(t.key);
+      }
       if (kind === 'attempt') {
         const { type, ...rest } = ev as Extract<SwarmEvent, { type: 'started' | 'finished' }>;
         this.bus.publish('attempt', { ...rest, phase: type === 'started' ? 'started' : 'ended', status: ts?.status ?? null });
@@ -61,7 +67,14 @@ export class ConsoleFeed implements AgentWatch {
     const seq = (this.seq.get(id) ?? 0) + 1;
     this.seq.set(id, seq);
     if (ev.type === 'rate_limit') this.sampleWindow(ev);
-    this.bus.publish('line', { ticket: ticket.identifier, key: ticket.key, attempt, seq, kind: lineKind(ev), activity: describeEvent(ev), html: eventHtml(ev) });
+    const tool = ev.type === 'assistant' && !ev.synthetic && ev.toolUses.length > 0 ? describeEvent(ev) : null;
+    if (tool) this.tools.set(ticket.key, tool);
+    this.bus.publish('line', { ticket: ticket.identifier, key: ticket.key, attempt, seq, kind: lineKind(ev), activity: describeEvent(ev), tool, html: eventHtml(ev) });
+  }
+
+  /** The running agent's current tool call (null before its first). */
+  currentTool(key: string): string | null {
+    return this.tools.get(key) ?? null;
   }
 
   private sampleWindow(ev: Extract<StreamEvent, { type: 'rate_limit' }>): void {

@@ -7,13 +7,17 @@ import { shell } from './layout.js';
 import { esc, usd } from './html.js';
 
 const DAYS = 30;
+/** Outcomes keep their colour from day to day: hand-offs green, counted failures red and orange, pauses purple, ours grey. */
+const OUTCOME_COLOUR: Record<string, number> = {
+  pr_opened: 2, pr_auto_opened: 5, no_changes: 1, agent_error: 3, timed_out: 6, stalled: 6, infra_failed: 0, rate_limited: 4, auth_failed: 4, cancelled: 7, interrupted: 7,
+};
 
 export function historyPage(h: History, o: { eventId: number; canAct: boolean; now: number }): string {
   h.refresh();
   const days = h.days(DAYS);
   const short = (date: string) => date.slice(5); // MM-DD
   const cost = stackedBars('cost-per-day', `Cost per day and model (last ${DAYS} days)`, days.map((d) => ({ label: short(d.date), values: d.cost })), (v) => (v >= 10 ? `$${Math.round(v)}` : `$${v.toFixed(2)}`));
-  const outcomes = stackedBars('outcomes-per-day', `Outcomes per day (last ${DAYS} days)`, days.map((d) => ({ label: short(d.date), values: d.outcomes })), (v) => String(Math.round(v)));
+  const outcomes = stackedBars('outcomes-per-day', `Outcomes per day (last ${DAYS} days)`, days.map((d) => ({ label: short(d.date), values: d.outcomes })), (v) => String(Math.round(v)), (s) => OUTCOME_COLOUR[s]);
   const resolved = h.resolved(DAYS);
   const attempts = histogram('attempts-per-ticket', `Attempts per resolved ticket (${resolved.length} handed off in ${DAYS} days)`, [1, 2, 3, 4].map((n) => ({ label: String(n), count: resolved.filter((r) => r.attempts === n).length })).concat([{ label: '5+', count: resolved.filter((r) => r.attempts >= 5).length }]));
   const span = DAYS * 86_400_000;

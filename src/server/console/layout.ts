@@ -28,7 +28,7 @@ export function shell(o: ShellOptions): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>${esc(o.title)} · swarm</title>
-<link rel="stylesheet" href="/assets/console.css"></head>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/console.css"></head>
 <body data-page="${o.page}" data-event-id="${o.eventId}" data-can-act="${o.canAct ? '1' : '0'}"${data}>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top"><b class="brand">swarm</b><nav aria-label="Console">${nav}</nav><span id="live" class="live" role="status" aria-live="polite">connecting…</span></header>
@@ -47,7 +47,7 @@ export function pageResponse(html: string, status = 200): ApiResponse {
 /** A plain page with one message (a refused login, a missing session): no script, no stylesheet. */
 export function messagePage(title: string, message: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark"><title>${esc(title)} · swarm</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark"><title>${esc(title)} · swarm</title><link rel="icon" href="data:,"></head>
 <body><main><h1>${esc(title)}</h1><p>${esc(message)}</p><p>Run <code>swarm dashboard</code> in the repository where the daemon runs: it prints a one-time link that logs this browser in.</p></main></body></html>
 `;
 }

@@ -19,6 +19,8 @@ export interface ConsoleContext {
   maxAttempts(): number;
   history: History;
   bus: EventBus;
+  /** A running agent's current tool call (the live feed's). */
+  currentTool?: (key: string) => string | null;
   runsDir: string;
   now: () => number;
 }
@@ -34,7 +36,7 @@ export async function consolePage(req: ApiRequest, c: ConsoleContext): Promise<A
   if (path === '/assets/console.css') return asset('text/css; charset=utf-8', CONSOLE_CSS);
   if (path === '/assets/console.js') return asset('text/javascript; charset=utf-8', CLIENT_JS);
   if (path === '/' || path === '/index.html') {
-    return part === 'app' ? fragment(overviewPart(c.snapshot(), canAct)) : pageResponse(overviewPage(c.snapshot(), { eventId, canAct }));
+    return part === 'app' ? fragment(overviewPart(c.snapshot(), canAct, c.currentTool)) : pageResponse(overviewPage(c.snapshot(), { eventId, canAct, tool: c.currentTool }));
   }
   if (path === '/history') return pageResponse(historyPage(c.history, { eventId, canAct, now: c.now() }));
   const m = /^\/tickets\/([^/]+)$/.exec(path);

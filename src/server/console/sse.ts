@@ -68,7 +68,8 @@ export function streamServer(bus: EventBus, opts: StreamOptions = {}): (req: htt
     }
     const beat = setInterval(() => write(': ping\n\n'), heartbeatMs);
     beat.unref();
-    req.on('close', close);
+    // The response's close is the connection's (the request's fires as soon as its empty body is read).
+    res.on('close', close);
     res.on('error', close);
   };
 }

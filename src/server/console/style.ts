@@ -18,8 +18,8 @@ header.top a{color:#cfe3ff;text-decoration:none;margin-right:.8em}header.top a[a
 main{padding:0 .8em 2em;max-width:1200px;margin:0 auto}
 h1{font-size:1.25em;margin:.8em 0 .3em}h2{font-size:1.02em;margin:.3em 0}.n{color:var(--muted);font-weight:normal}
 section{margin:.9em 0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.5em .8em;min-width:0}
-.scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3em .45em;border-top:1px solid var(--line);vertical-align:top}
+.scroll{overflow-x:auto;max-width:100%}.scroll table{min-width:36em}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3em .45em;border-top:1px solid var(--line);vertical-align:top;overflow-wrap:break-word}
 th{color:var(--muted);font-weight:600;font-size:.9em}
 .none,.hint,.note,footer{color:var(--muted)}.hint{font-size:.88em;margin-left:.5em}.note{margin:.5em .8em}
 .status{display:flex;flex-wrap:wrap;gap:.4em 1.5em;margin:.6em 0}.daemon.down{color:var(--bad)}

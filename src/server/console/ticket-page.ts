@@ -11,7 +11,7 @@ import type { TimelineEvent } from './history.js';
 import { transcriptHtml } from './transcript-html.js';
 import { dur, esc, safeUrl, ticketHref, usd } from './html.js';
 import { shell } from './layout.js';
-import { timelineItem } from './timeline.js';
+import { QUIET, timelineItem } from './timeline.js';
 
 const MAX_TRANSCRIPT_BYTES = 4 * 1024 * 1024;
 
@@ -70,7 +70,7 @@ export function ticketLive(v: TicketView, canAct: boolean, shownAttempt: number 
 
 function timelineList(v: TicketView): string {
   if (v.timeline.length === 0) return '<p class="none">no events in the log for this ticket (older than the log, or not claimed yet)</p>';
-  return `<ol class="timeline">${v.timeline.map((e) => timelineItem(e)).join('')}</ol>`;
+  return `<ol class="timeline">${v.timeline.filter((e) => !QUIET.has(e.type)).map((e) => timelineItem(e)).join('')}</ol>`;
 }
 
 function attemptsTable(t: TicketState, shown: number | null): string {

@@ -5,6 +5,9 @@
 import type { TimelineEvent } from './history.js';
 import { dur, esc, safeUrl, usd } from './html.js';
 
+/** Bookkeeping that tells an operator nothing about the ticket's story (it stays in events.jsonl). */
+export const QUIET: ReadonlySet<string> = new Set(['spawned', 'commits_seen']);
+
 export function timelineItem(e: TimelineEvent): string {
   const at = typeof e.at === 'string' ? e.at : '';
   const { text, cls } = words(e);
@@ -46,10 +49,6 @@ function words(e: TimelineEvent): { text: string; cls: string } {
       return { text: `retry scheduled for ${esc(e.due)}`, cls: 'neutral' };
     case 'operator_message':
       return { text: `operator message to attempt ${esc(e.attempt)}: <q>${esc(e.text)}</q>`, cls: 'operator' };
-    case 'spawned':
-      return { text: `agent process group ${esc(e.pid)} started`, cls: 'neutral' };
-    case 'commits_seen':
-      return { text: 'commits on the branch recognised as swarm\'s', cls: 'neutral' };
     default: {
       // waiting, held, cancelled, released, hold_lifted, retry_requested, interrupted, needs_human, sync_failed…
       // and whatever a later version adds (verifying, reverted): the type and its reason.
