@@ -25,7 +25,7 @@ export async function gcCommand(opts: GcOptions, io: IO): Promise<number> {
   const repoDir = findRepoRoot(io.cwd);
   const paths = swarmPaths(repoDir);
   if (opts.workflow === undefined) {
-    const res = await daemonRequest(repoDir, paths, 'POST', '/api/v1/gc', { dry_run: opts.dryRun === true, force: opts.force === true }, 30 * 60_000);
+    const res = await daemonRequest(repoDir, paths, 'POST', '/api/v1/gc', { dry_run: opts.dryRun === true, force: opts.force === true, verbose: opts.verbose === true }, 30 * 60_000);
     if (res !== null) {
       const b = (res.body ?? {}) as { code?: unknown; text?: unknown; message?: unknown };
       if (res.status !== 200 || typeof b.text !== 'string') throw new Error(`the daemon could not collect garbage: ${typeof b.message === 'string' ? b.message : `HTTP ${res.status}`}`);

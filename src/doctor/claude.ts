@@ -54,12 +54,14 @@ export async function checkOriginMatchesRepo(ctx: DoctorContext): Promise<CheckL
   const origin = await originUrl(ctx.repoDir).catch(() => null);
   if (!origin) return null; // the origin check already failed
   const ref = parseGitHubRemote(origin);
-  const slug = ref ? `${ref.owner}/${ref.name}` : null;
-  if (slug && slug.toLowerCase() === tr.repo.toLowerCase()) return { ok: true, name: 'origin and tracker.repo', detail: `origin is ${slug}, the repository swarm watches` };
+  // A mirror, a local path or a proxy: nothing to compare, so nothing to fail.
+  if (!ref) return { ok: true, name: 'origin and tracker.repo', detail: `origin is not a GitHub URL; swarm watches ${tr.repo}`, fix: `make sure origin is ${tr.repo} (agents push their branches there)` };
+  const slug = `${ref.owner}/${ref.name}`;
+  if (slug.toLowerCase() === tr.repo.toLowerCase()) return { ok: true, name: 'origin and tracker.repo', detail: `origin is ${slug}, the repository swarm watches` };
   return {
     ok: false,
     name: 'origin and tracker.repo',
-    detail: `origin is ${slug ?? 'not a GitHub repository'} but tracker.repo is ${tr.repo}: agents push their branches to origin while swarm looks for their pull requests in ${tr.repo}`,
-    fix: slug ? `set tracker.repo: ${slug} (or remove it: it defaults to origin), or point origin at ${tr.repo}` : `point origin at ${tr.repo} (git remote set-url origin …)`,
+    detail: `origin is ${slug} but tracker.repo is ${tr.repo}: agents push their branches to origin while swarm looks for their pull requests in ${tr.repo}`,
+    fix: `set tracker.repo: ${slug} (or remove it: it defaults to origin), or point origin at ${tr.repo}`,
   };
 }

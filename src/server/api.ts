@@ -24,7 +24,7 @@ export interface DaemonHandle {
   /** `swarm explain` with the daemon's configuration and tracker: the report, or why not (404: unknown ticket). */
   explain?(id: string): Promise<{ status: number; body: unknown }>;
   /** `swarm gc` with the daemon's configuration and tracker: the printed report and the exit code. */
-  gc?(opts: { dryRun: boolean; force: boolean }): Promise<{ code: number; text: string }>;
+  gc?(opts: { dryRun: boolean; force: boolean; verbose?: boolean }): Promise<{ code: number; text: string }>;
   /** A one-time console login URL (`swarm dashboard`), or why there is none. */
   loginLink?(): { url: string } | { error: string };
   /** The console's pages (HTML), or null for a path that is not one. */
@@ -71,7 +71,7 @@ export async function routeApi(req: ApiRequest, h: DaemonHandle, now: () => numb
   }
   if (method === 'POST' && path === '/api/v1/gc' && h.gc) {
     const b = bodyOf(req.body);
-    return json(200, await h.gc({ dryRun: b.dry_run === true, force: b.force === true }));
+    return json(200, await h.gc({ dryRun: b.dry_run === true, force: b.force === true, verbose: b.verbose === true }));
   }
   if (method === 'POST' && path === '/api/v1/login-link' && h.loginLink) {
     // A login is minted for the holder of the socket or the bearer token, never for a browser session.

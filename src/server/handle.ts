@@ -82,10 +82,13 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
       });
       return 'notFound' in out ? { status: 404, body: { ok: false, message: out.notFound } } : { status: 200, body: out.report };
     },
-    gc: ({ dryRun, force }) => runSweep({
-      svc: orch.services, wf: orch.workflow, state: orch.state, daemon: { pid: process.pid, running: new Set(orch.running.keys()) },
-      runsDir: paths.runs, dryRun, force, verbose: false,
-    }),
+    async gc({ dryRun, force, verbose }) {
+      const out = await runSweep({
+        svc: orch.services, wf: orch.workflow, state: orch.state, daemon: { pid: process.pid, running: new Set(orch.running.keys()) },
+        runsDir: paths.runs, dryRun, force, verbose: verbose === true,
+      });
+      return { code: out.code, text: `a daemon runs (pid ${process.pid}): its active tickets are left alone\n${out.text}` };
+    },
     loginLink: extras.loginLink,
     page: ctx ? (req) => consolePage(req, ctx) : undefined,
   };
