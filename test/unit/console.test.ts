@@ -8,7 +8,12 @@ import { authenticate, authProblem, type ApiAuth } from '../../src/server/auth.j
 import { eventHtml, lineKind, transcriptHtml } from '../../src/server/console/transcript-html.js';
 import { histogram, lineChart, stackedBars } from '../../src/server/console/charts.js';
 import { timelineItem } from '../../src/server/console/timeline.js';
-import { channelOf } from '../../src/server/console/feed.js';
+import { ConsoleFeed, channelOf } from '../../src/server/console/feed.js';
+import { Logger } from '../../src/log.js';
+import { ticketPage } from '../../src/server/console/ticket-page.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseLine } from '../../src/agent/stream.js';
 import { OPERATOR_PREFIX } from '../../src/agent/inbox.js';
 import { closest, distance } from '../../src/did-you-mean.js';
@@ -146,5 +151,46 @@ describe('did you mean', () => {
     expect(closest('agnet', ['tracker', 'agent', 'pr'])).toBe('agent');
     expect(closest('lables', ['labels', 'exclude_labels'])).toBe('labels');
     expect(closest('zzz', ['agent', 'pr'])).toBeNull();
+  });
+});
+
+describe('ConsoleFeed', () => {
+  it('masks a secret the agent printed before the live line is made; numbers lines per attempt; keeps the current tool call', () => {
+    const log = new Logger({ eventsFile: null, out: null });
+    log.setSecrets(['sk-live-feed-secret-1234567890']);
+    const bus = new EventBus((t) => log.redact(t));
+    const feed = new ConsoleFeed(bus, log, () => undefined);
+    const t = { key: '7', identifier: '#7' };
+    feed.line(t, 1, ev({ type: 'assistant', message: { id: 'm', model: 'sonnet', content: [{ type: 'tool_use', name: 'Bash', input: { command: 'echo sk-live-feed-secret-1234567890' } }] } }));
+    feed.line(t, 1, ev({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', content: 'token=sk-live-feed-secret-1234567890 & more', is_error: false }] } }));
+    const lines = bus.since(0)!.map((e) => JSON.parse(e.data));
+    expect(lines.map((l) => l.seq)).toEqual([1, 2]);
+    expect(JSON.stringify(lines)).not.toContain('sk-live-feed-secret');
+    expect(lines[0].tool).toBe('Bash: echo ***');
+    expect(lines[1]).toMatchObject({ kind: 'tool_result', tool: null });
+    expect(feed.currentTool('7')).toBe('Bash: echo ***');
+  });
+});
+
+describe('ticket page', () => {
+  it('shows the last 4 MB of a long transcript and counts every line before it, so the live view continues exactly', () => {
+    const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-runs-'));
+    try {
+      const file = path.join(runs, '7', '1.jsonl');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const line = (i: number) => JSON.stringify({ type: 'assistant', message: { id: `m${i}`, model: 'sonnet', content: [{ type: 'text', text: `line ${i} ${'x'.repeat(900)}` }] } }) + '\n';
+      const n = 6000; // ~5.6 MB
+      fs.writeFileSync(file, Array.from({ length: n }, (_, i) => line(i)).join(''));
+      const attempt = { number: 1, model: 'sonnet', outcome: 'running', counted: false, reason: '', summary: '', started_at: '2025-03-01T12:00:00Z', ended_at: null, duration_ms: 0, cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, session_id: null, pid: null, pid_start: null, run_file: file };
+      const ticket = { key: '7', identifier: '#7', title: 'T', url: '', branch: 'b', worktree: '', status: 'running', attempts: [attempt], failures: 0, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', rev: 1, synced_rev: 1, cleared: false } as never;
+      const html = ticketPage({ ticket, running: true, timeline: [], maxAttempts: 3, runsDir: runs }, { eventId: 0, canAct: true, attempt: null });
+      expect(html).toContain(`data-lines="${n}"`);
+      expect(html).toMatch(/The first \d+ lines are not shown \(6 MB transcript\)/);
+      expect(html).toContain(`line ${n - 1} `);
+      expect(html).not.toContain('line 0 ');
+      expect(html).toContain('id="message-form"');
+    } finally {
+      fs.rmSync(runs, { recursive: true, force: true });
+    }
   });
 });

@@ -18,6 +18,7 @@ import type { Logger, LogEvent } from '../../log.js';
 import type { AgentWatch } from '../../orchestrator/runtime.js';
 import type { TicketState } from '../../state/types.js';
 import { describeEvent } from '../../agent/describe.js';
+import { toEvent } from '../../agent/stream.js';
 import type { EventBus } from './bus.js';
 import { eventHtml, lineKind } from './transcript-html.js';
 
@@ -61,8 +62,10 @@ export class ConsoleFeed implements AgentWatch {
     this.bus.publish(kind, { event: type, ...rest });
   };
 
-  /** A parsed line of a running agent (the dispatcher calls this for every line). */
-  line(ticket: { key: string; identifier: string }, attempt: number, ev: StreamEvent): void {
+  /** A parsed line of a running agent (the dispatcher calls this for every line, as parsed: not yet redacted). */
+  line(ticket: { key: string; identifier: string }, attempt: number, parsed: StreamEvent): void {
+    // The agent's words are masked before anything is made of them, exactly as the run file's line is.
+    const ev = toEvent(JSON.parse(this.log.redact(JSON.stringify(parsed.raw))) as Record<string, unknown>);
     const id = `${ticket.key}\n${attempt}`;
     const seq = (this.seq.get(id) ?? 0) + 1;
     this.seq.set(id, seq);

@@ -3,7 +3,7 @@
 // reason, PR, follow-up rounds, merge, and any status added later, shown generically), every attempt, and
 // the readable transcript of one attempt (?attempt=N; default: the running or latest one). A running
 // attempt's transcript continues live from the stream, from the line the page was rendered at.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { AttemptRecord, TicketState } from '../../state/types.js';
 import { attemptWords } from '../../status.js';
@@ -107,21 +107,29 @@ function runFileOf(v: TicketView, a: AttemptRecord): string {
 function readTranscript(file: string, complete: boolean): { html: string; lines: number; note: string } {
   if (!existsSync(file)) return { html: '', lines: 0, note: '' };
   const size = statSync(file).size;
-  const start = Math.max(0, size - MAX_TRANSCRIPT_BYTES);
+  if (size <= MAX_TRANSCRIPT_BYTES) return { ...transcriptHtml(readFileSync(file), complete), note: '' };
+  // A long transcript shows its last part; the lines before it are only counted (chunk by chunk), so the
+  // live view continues exactly where the page ends.
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
+    const chunk = Buffer.alloc(1 << 20);
+    const head = size - MAX_TRANSCRIPT_BYTES;
+    let skipped = 0;
+    let prev = 0x0a;
+    for (let pos = 0; pos < head;) {
+      const n = readSync(fd, chunk, 0, Math.min(chunk.length, head - pos), pos);
       if (n === 0) break;
-      off += n;
+      for (let i = 0; i < n; i++) {
+        if (chunk[i] === 0x7b && prev === 0x0a) skipped++; // a line that starts a JSON object
+        prev = chunk[i]!;
+      }
+      pos += n;
     }
-    if (start === 0) return { ...transcriptHtml(buf.subarray(0, off), complete), note: '' };
-    // A long transcript shows its last part; the lines skipped still count, so the live view continues exactly.
-    const cut = buf.indexOf(0x0a, start) + 1;
-    const skipped = buf.subarray(0, cut).toString('utf8').split('\n').filter((l) => l.trimStart().startsWith('{')).length;
-    const t = transcriptHtml(buf.subarray(cut, off), complete);
+    const tail = Buffer.alloc(MAX_TRANSCRIPT_BYTES);
+    const got = readSync(fd, tail, 0, tail.length, head);
+    // The tail starts mid-line unless the head ended one: that torn line was counted with the head.
+    const cut = prev === 0x0a ? 0 : tail.indexOf(0x0a) + 1;
+    const t = transcriptHtml(tail.subarray(cut, got), complete);
     return { html: t.html, lines: skipped + t.lines, note: `<p class="note">The first ${skipped} lines are not shown (${Math.round(size / 1048576)} MB transcript); \`swarm logs\` prints all of it.</p>` };
   } finally {
     closeSync(fd);
