@@ -151,6 +151,11 @@ describe('the operator console on a running daemon', () => {
     const claims = events('claimed', 'doomed').length;
     await page.goto(`${url}tickets/doomed`);
     expect(await page.locator('.words').first().textContent()).toContain('nothing needs to change'); // the agent's last words
+    // …which the terminal and the ticket file tell as well.
+    await waitFor(() => /last_words: I looked into it; nothing needs to change\./.test(fs.readFileSync(path.join(project.dir, '.swarm', 'tickets', 'doomed.md'), 'utf8')), { what: 'last words in the ticket file' });
+    expect(fs.readFileSync(path.join(project.dir, '.swarm', 'tickets', 'doomed.md'), 'utf8')).toMatch(/^swarm:\n {2}status: failed after attempt 3 \(no_changes\)\n/m);
+    expect((await runCli(project, ['explain', 'doomed'])).stdout).toContain('Last words of attempt 3: “I looked into it; nothing needs to change.”');
+    expect(await status()).toContain('last words: “I looked into it; nothing needs to change.”');
     await page.click('button[data-act="retry"]');
     await waitFor(() => events('claimed', 'doomed').length > claims, { what: 'doomed claimed again' });
     // The failure reached the json route, linking to the ticket's page.
