@@ -112,6 +112,13 @@ export async function run(argv: string[], io: IO): Promise<number> {
     .option('--workflow <file>', 'WORKFLOW.md to use')
     .action(act(async (o) => (await import('./commands/state-migrate.js')).stateMigrateCommand(o, io)));
   program
+    .command('webhooks')
+    .description('webhooks that wake swarm at once instead of waiting for the next poll')
+    .command('setup')
+    .description('create or update the GitHub (and Linear) webhook pointing at webhooks.public_url')
+    .option('--workflow <file>', 'WORKFLOW.md to use')
+    .action(act(async (o) => (await import('./commands/webhooks.js')).webhooksSetupCommand(o, io)));
+  program
     .command('gc')
     .description("remove finished/closed tickets' worktrees and branches, old transcripts; report bytes freed")
     .option('--workflow <file>', 'WORKFLOW.md to use')

@@ -57,9 +57,11 @@ export function explain(inp: ExplainInput): ExplainReport {
   const ctx = { config, state, now, running: inp.running, account: inp.account ?? null, backgroundRunning: inp.backgroundRunning ?? 0 };
   const checks: ExplainCheck[] = eligibility(t, ctx).map((c) => ({ rule: c.rule, pass: c.pass, detail: c.detail }));
   const trust: ExplainCheck = 'error' in inp.trust
-    ? { rule: 'trust', pass: false, detail: `could not check who applied the label: ${inp.trust.error}` }
+    ? { rule: 'trust', pass: false, detail: `could not check who wrote the ticket: ${inp.trust.error}` }
     : { rule: 'trust', pass: inp.trust.trusted, detail: inp.trust.reason };
   checks.push(trust);
+  // What the tracker read only in part (a flood of references or comments): shown, never blocking.
+  for (const note of t.notes ?? []) checks.push({ rule: 'limits', pass: true, detail: note });
   const prOpen = inp.pr !== null && !('error' in inp.pr) && inp.pr.state !== 'closed' ? inp.pr : null;
   checks.push(prCheck(inp));
   const isRunning = inp.running.has(t.key);
@@ -131,7 +133,7 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
   const held = failing('hold');
   if (held) return `nothing: ${held.detail}`;
   if (pr) return `the next poll finds ${pr.url} and marks the ticket handed off without running an agent`;
-  const blocking = ['state', 'labels', 'exclude_labels', 'claimed_elsewhere', 'blockers'].map(failing).filter((c): c is ExplainCheck => c !== undefined);
+  const blocking = ['state', 'labels', 'exclude_labels', 'claimed_elsewhere', 'blockers', 'sub_issues', 'reclaim'].map(failing).filter((c): c is ExplainCheck => c !== undefined);
   if (blocking.length > 0) return `not picked up while: ${blocking.map((c) => c.detail).join('; ')}`;
   const trust = failing('trust');
   if (trust) return `ignored every poll: ${trust.detail}`;

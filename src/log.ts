@@ -48,7 +48,7 @@ export class Logger {
     this.c = new Chalk({ level: opts.color ? 1 : 0 });
     this.now = opts.now ?? Date.now;
     if (opts.eventsFile) {
-      mkdirSync(dirname(opts.eventsFile), { recursive: true });
+      mkdirSync(dirname(opts.eventsFile), { recursive: true, mode: 0o700 });
       this.maybeRotate(opts.eventsFile); // a file that grew past the limit under an older run rotates now
     }
   }
@@ -122,7 +122,7 @@ export class Logger {
     const file = this.opts.eventsFile;
     if (!file) return;
     try {
-      appendFileSync(file, json + '\n');
+      appendFileSync(file, json + '\n', { mode: 0o600 });
       this.writtenSinceCheck += json.length + 1;
       // stat() at most every 64 KB written (or every eighth of a small limit), not on every line.
       if (this.writtenSinceCheck > Math.min(64 * 1024, this.maxEventsBytes / 8)) this.maybeRotate(file);

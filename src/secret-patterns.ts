@@ -115,3 +115,36 @@ export function findSecretPatterns(text: string): SecretMatch[] {
   }
   return out.sort((a, b) => a.index - b.index);
 }
+
+/** How a finding of each pattern is named to people: never any part of the value beyond its shared prefix. */
+const LABELS: Record<string, string> = {
+  'github-token': 'a GitHub token (ghp_/gho_/ghu_/ghs_/ghr_…)',
+  ghp_: 'a GitHub personal access token (ghp_…)',
+  gho_: 'a GitHub OAuth token (gho_…)',
+  ghu_: 'a GitHub App user token (ghu_…)',
+  ghs_: 'a GitHub App installation token (ghs_…)',
+  ghr_: 'a GitHub refresh token (ghr_…)',
+  'github-fine-grained-pat': 'a GitHub fine-grained token (github_pat_…)',
+  'anthropic-key': 'an Anthropic key (sk-ant-…)',
+  'slack-token': 'a Slack token (xox…-)',
+  'aws-access-key-id': 'an AWS access key id (AKIA…)',
+  'private-key': 'a private key block (-----BEGIN … PRIVATE KEY-----)',
+  'url-credentials': 'a password in a URL (scheme://user:password@)',
+};
+
+/** A pattern's name as people read it in a finding ("a GitHub token (ghp_…)"). */
+export function secretLabel(name: string): string {
+  return LABELS[name] ?? name;
+}
+
+/** Known secret values shorter than this are not searched for in diffs (too likely to match by chance). */
+export const MIN_KNOWN_SECRET = 8;
+
+/** How the first pattern or known value found in `text` is named, or null: for scans that report, never mask. */
+export function secretIn(text: string, known: readonly string[]): string | null {
+  const hit = findSecretPatterns(text)[0];
+  // A GitHub token is named by its prefix (ghp_ is a person's token, ghs_ an App's): said, never the value.
+  if (hit) return secretLabel(hit.name === 'github-token' ? text.slice(hit.index, hit.index + 4) : hit.name);
+  for (const k of known) if (k.length >= MIN_KNOWN_SECRET && text.includes(k)) return 'a secret swarm holds (a configured token, key or password)';
+  return null;
+}

@@ -130,3 +130,8 @@ export function redactDeep(value: unknown, redact: (s: string) => string, depth 
     } else redactDeep(v, redact, depth + 1);
   }
 }
+
+/** The raw secret values this process has registered (for scanning what the agent wants published). */
+export function knownSecretValues(): string[] {
+  return [...registry];
+}

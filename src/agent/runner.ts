@@ -9,12 +9,14 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, openSync, type WriteStream } from 'node:fs';
+import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isGroupAlive, processStartTime, terminateGroup } from './procs.js';
 import { StreamParser } from './stream.js';
 import { LineRedactor } from './redact-stream.js';
 import type { KillReason, RunRequest, RunResult } from './types.js';
+import { parseReport, superviseSpec, type SpawnFailure } from './lifeline.js';
 
 export interface RunnerOptions {
   /** After the leader exits, how long stdout/stderr may stay open (held by a grandchild) before the group is
@@ -22,7 +24,7 @@ export interface RunnerOptions {
   pipeGraceMs?: number;
 }
 
-const KILL_REASONS: readonly KillReason[] = ['timeout', 'stall', 'cancel', 'auth', 'shutdown'];
+const KILL_REASONS: readonly KillReason[] = ['timeout', 'stall', 'cancel', 'auth', 'shutdown', 'limit'];
 const STDERR_TAIL_BYTES = 4096;
 const NEWLINE = 0x0a;
 
@@ -51,6 +53,7 @@ function emptyResult(parser: StreamParser, extra: Partial<RunResult>): RunResult
 }
 
 function describeSpawnError(err: unknown, command: string): string {
+  // (`err` may be the supervisor's report of the same failure: { code, message }.)
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT') return `command not found: ${command} (ENOENT)`;
   if (e?.code === 'EACCES') return `permission denied running ${command} (EACCES)`;
@@ -75,19 +78,22 @@ export async function runAgent(req: RunRequest, opts: RunnerOptions = {}): Promi
   // Open the run file before spawning: if it cannot be written, do not start an agent whose output is lost.
   let runFile: WriteStream;
   try {
-    mkdirSync(dirname(req.runFile), { recursive: true });
-    runFile = createWriteStream('', { fd: openSync(req.runFile, 'a'), autoClose: true });
+    mkdirSync(dirname(req.runFile), { recursive: true, mode: 0o700 });
+    runFile = createWriteStream('', { fd: openSync(req.runFile, 'a', 0o600), autoClose: true }); // another ticket's agent must not read it
   } catch (err) {
     return emptyResult(parser, { spawnError: `cannot open run file ${req.runFile}: ${(err as Error).message}` });
   }
 
+  // The agent's spec; any other transform (a sandbox) belongs before this line: the supervisor is outermost.
+  const agent = { command: req.command, args: req.args, env: req.env, cwd: req.cwd };
+  const spec = req.lifeline ? superviseSpec(agent, req.lifeline) : agent;
   let child: ChildProcess;
   try {
-    child = spawn(req.command, req.args, {
-      cwd: req.cwd,
-      env: req.env,
+    child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
       detached: true, // setsid(): the child leads its own process group, pgid = pid
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: req.lifeline ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'], // fd 3: the supervisor's lifeline
     });
   } catch (err) {
     runFile.end();
@@ -154,8 +160,27 @@ function supervise(
     // a caller bug must not leave an unsupervised agent behind
   }
 
+  // The lifeline: a heartbeat byte every beatMs from this event loop (silence = frozen, EOF = dead); back
+  // on it, the supervisor says only whether the agent could not be started.
+  let spawnFailure: SpawnFailure | null = null;
+  const line = req.lifeline ? (child.stdio[3] as Socket) : null;
+  let beat: NodeJS.Timeout | null = null;
+  if (line && req.lifeline) {
+    line.on('error', () => {});
+    let buf = '';
+    line.on('data', (d: Buffer) => {
+      buf = (buf + d.toString('utf8')).slice(-2000);
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        spawnFailure ??= parseReport(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    beat = setInterval(() => line.write('.'), req.lifeline.beatMs);
+  }
+
   // Prompt on stdin, then EOF; or, with an inbox (stream-json input), the prompt as the first message and
-  // stdin kept open for the operator until the inbox closes it. EPIPE (the agent exited without reading)
+  // stdin kept open for the operator until the inbox closes it (the supervisor passes stdin
+  // straight through, fd 3 is only the lifeline). EPIPE (the agent exited without reading)
   // is not our failure.
   stdin.on('error', () => {});
   if (req.inbox) req.inbox.open(stdin, req.prompt);
@@ -213,6 +238,8 @@ function supervise(
       finished = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      if (beat) clearInterval(beat);
+      line?.destroy();
       req.signal?.removeEventListener('abort', onAbort);
       for (const ev of parser.end()) emit(ev);
       req.inbox?.close();
@@ -231,7 +258,7 @@ function supervise(
         durationMs: Math.round((exitedAt ?? performance.now()) - startedAt),
         summary: parser.summary,
         stderrTail: tail,
-        spawnError: null,
+        spawnError: spawnFailure ? describeSpawnError(spawnFailure, req.command) : null,
         held: null,
       });
     };

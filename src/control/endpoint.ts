@@ -43,7 +43,7 @@ export function readControlRecord(file: string): ControlRecord | null {
 
 export function writeControlRecord(file: string, rec: ControlRecord): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(rec) + '\n');
+  writeFileSync(tmp, JSON.stringify(rec) + '\n', { mode: 0o600 });
   renameSync(tmp, file);
 }
 

@@ -43,7 +43,9 @@ export function checkClaudeCredentials(ctx: DoctorContext): CheckLine {
     ok: false,
     name: 'Claude credentials',
     detail: `Claude Code has no credentials: no ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN in the environment or agent.env, and no login in ${[...files, ...(dir ? [join(dir, '.credentials.json')] : [])].join(', ') || 'a Claude config folder (HOME is not set)'}`,
-    fix: 'log in once as the user swarm runs as (`claude`, then /login), or set CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY in the environment or agent.env',
+    fix: ctx.wf.config.agent.sandbox.enabled
+      ? 'run `claude setup-token` and set CLAUDE_CODE_OAUTH_TOKEN: $CLAUDE_CODE_OAUTH_TOKEN in agent.env, or ANTHROPIC_API_KEY (a /login session cannot be refreshed inside the agent sandbox)'
+      : 'log in once as the user swarm runs as (`claude`, then /login), or set CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or ANTHROPIC_API_KEY in the environment or agent.env',
   };
 }
 

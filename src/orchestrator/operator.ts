@@ -27,6 +27,7 @@ export class OperatorControls {
   }
 
   resume(): Promise<ControlResult> {
+    this.d.rt.containment?.accept(); // `swarm resume`: what is above the worktrees, and WORKFLOW.md, are the operator's
     return this.apply(resumeControl(this.d.ledger.state, this.d.rt.now()));
   }
 

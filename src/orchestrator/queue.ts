@@ -19,7 +19,7 @@ export interface QueueView {
 }
 
 /** The tickets held as untrusted at this poll, for `swarm status` and the console. */
-export function untrustedView(refused: ReadonlyMap<string, string>, tickets: readonly Ticket[], config: Config): NonNullable<QueueView['untrusted']> {
+export function untrustedView(refused: Pick<ReadonlyMap<string, string>, 'has' | 'get'>, tickets: readonly Ticket[], config: Config): NonNullable<QueueView['untrusted']> {
   const label = config.tracker.labels.join(', ');
   const fix = config.tracker.kind === 'github'
     ? `a maintainer (someone with write access) removes and re-applies the ${label} label, after checking the ticket's text`

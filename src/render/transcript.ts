@@ -59,7 +59,7 @@ function eventLines(ev: StreamEvent, opts: TranscriptOptions, p: Paint): string[
       return [p.yellow(`! API retry ${ev.attempt}: ${ev.error}${ev.errorStatus ? ` (HTTP ${ev.errorStatus})` : ''}, next try in ${Math.round(ev.retryDelayMs / 1000)}s`)];
     case 'rate_limit':
       if (ev.status !== 'rejected') return [];
-      return [p.yellow(`! rate limited (${ev.rateLimitType ?? 'unknown limit'})${ev.resetsAt ? `, resets ${new Date(ev.resetsAt * 1000).toISOString()}` : ''}`)];
+      return [p.yellow(`! ${ev.isUsingOverage ? 'on paid extra usage: ' : ''}rate limited (${ev.rateLimitType ?? 'unknown limit'})${ev.resetsAt ? `, resets ${new Date(ev.resetsAt * 1000).toISOString()}` : ''}`)];
     case 'result': {
       const tokens = ev.usage.input + ev.usage.output + ev.usage.cacheRead + ev.usage.cacheCreation;
       const head = `══ result: ${ev.subtype}${ev.isError ? ' (error)' : ''} · ${ev.numTurns} turn(s) · $${ev.totalCostUsd.toFixed(4)} · ${seconds(ev.durationMs)} · ${tokens} tokens (in ${ev.usage.input}, out ${ev.usage.output})`;

@@ -36,11 +36,20 @@ export function renderBody(s: Snapshot, opts: BodyOptions = {}): string {
     const until = s.pause.until ? `until ${esc(s.pause.until)} (<span data-until="${esc(s.pause.until)}">${dur(s.pause.remaining_s)}</span> left)` : 'until <code>swarm resume</code>';
     out.push(`<div class="banner pause" id="pause-banner" role="status"><b>Dispatch paused</b> (${esc(s.pause.kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
   }
+  if (d.sandbox === 'unconfined') out.push('<div class="banner error" id="unconfined-banner"><b>Unconfined</b>: agent.sandbox is off; agents run with your files, logins and network</div>');
   if (d.config_error) out.push(`<div class="banner error" id="config-banner">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
   if (d.tracker_error) out.push(`<div class="banner error">The tracker refuses the poll (not retried): ${esc(d.tracker_error.message)}</div>`);
+  const wh = s.webhooks;
+  for (const src of wh ? wh.sources : []) {
+    if (src.state === 'silent') {
+      out.push(`<div class="banner pause" id="webhooks-${esc(src.source)}"><b>${esc(src.source)} webhooks silent</b> ${src.last_at ? `since ${esc(src.last_at)}` : 'since the daemon started'}: polling back at polling.interval (${dur(wh!.polling_interval_s)})</div>`);
+    } else {
+      out.push(`<p class="webhooks" id="webhooks-${esc(src.source)}">${esc(src.source)} webhooks ${esc(src.state)}${src.last_age_s !== null ? ` (last verified delivery ${dur(src.last_age_s)} ago)` : ''} · polling every ${dur(wh!.poll_interval_s)}</p>`);
+    }
+  }
   const f = s.fleet;
   if (f && f.db.status !== 'ok') {
-    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: running agents continue; no new claims (${esc(f.db.error ?? 'no answer')})</div>`);
+    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: ${esc(f.outage ?? '')} (${esc(f.db.error ?? 'no answer')})</div>`);
   }
   const a = s.account;
   if (a?.pause) out.push(`<div class="banner pause" id="account-pause-banner"><b>Account ${esc(a.name)} paused</b> (${esc(a.pause.limit_type ?? 'usage')} limit) until ${esc(a.pause.until)} (${dur(a.pause.remaining_s)} left): ${esc(a.pause.reason)}</div>`);
@@ -123,7 +132,7 @@ export function renderBody(s: Snapshot, opts: BodyOptions = {}): string {
 /** The shared Claude account: its usage window as a gauge with the reset countdown, its pause and canary, its daemons. */
 function accountSection(a: NonNullable<Snapshot['account']>): string {
   const w = a.window;
-  const used = w ? (w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`) : 'no figures reported yet';
+  const used = w ? (w.overage ? 'spent: runs on paid extra usage' : w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`) : 'no figures reported yet';
   const gauge = w && w.utilization !== null
     ? `<meter id="account-gauge" min="0" max="1" low="0.6" high="0.85" optimum="0" value="${esc(w.utilization)}" aria-label="usage window ${esc(used)}">${esc(used)}</meter>`
     : '';
@@ -131,6 +140,7 @@ function accountSection(a: NonNullable<Snapshot['account']>): string {
   const facts = [
     `window: <b id="account-window">${esc(used)}</b>${w ? ` (${esc([w.type, w.status].filter(Boolean).join(', '))})${reset}` : ''}`,
     a.pause ? `paused until ${esc(a.pause.until)}${a.pause.by ? ` by ${esc(a.pause.by)}` : ''}` : 'not paused',
+    ...(a.model_limits ?? []).map((l) => `${esc(l.family)} attempts wait until ${esc(l.until)}`),
     a.canary.pending ? `canary: ${a.canary.holder ? `running on ${esc(a.canary.holder)}` : 'the next run goes first'}` : '',
   ].filter(Boolean);
   const members = a.members.length === 0 ? '' : `<div class="scroll"><table><thead><tr><th scope="col">host</th><th scope="col">pid</th><th scope="col">repository</th><th scope="col">heartbeat</th></tr></thead><tbody>${a.members.map((m) => `<tr><td>${esc(m.host)}</td><td>${esc(m.pid)}</td><td>${esc(m.repo || '–')}</td><td>${dur(m.heartbeat_age_s)} ago</td></tr>`).join('')}</tbody></table></div>`;

@@ -12,6 +12,7 @@ import { renderMetrics } from '../metrics.js';
 import { findTicketState } from '../control/keys.js';
 import { explainTicket } from '../explain-run.js';
 import { runSweep } from '../workspace/gc-run.js';
+import { webhooksOn } from '../webhooks/health.js';
 import type { DaemonHandle } from './api.js';
 import { RefreshGate } from './refresh-gate.js';
 import { consolePage, type ConsoleContext } from './console/routes.js';
@@ -62,6 +63,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
         fleetDbRoundTrips: orch.rt.coordinator.view()?.db_round_trips ?? null,
         account: acct ? { name: acct.name, utilization: acct.window?.utilization ?? null, paused: acct.pause !== null } : null,
         laneQueue: orch.state.queue?.lane_queue ?? null,
+        webhooks: webhooksOn(orch.workflow.config) ? { stats: orch.webhooks.stats.view(), view: orch.webhooks.view() } : null,
       });
     },
     refresh() {

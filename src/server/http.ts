@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { routeApi, type DaemonHandle } from './api.js';
+import { isWebhookPath, type WebhookReceiver } from './webhooks/receiver.js';
 import { authenticate, authProblem, isLoopbackHost, type ApiAuth, type Caller } from './auth.js';
 import { Sessions } from './sessions.js';
 import { messagePage } from './console/layout.js';
@@ -51,7 +52,7 @@ export function ensureServerToken(file: string): string {
 
 type AnyServer = http.Server | https.Server;
 
-export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onError: (msg: string) => void = () => {}, tls: { cert: Buffer; key: Buffer } | null = null, stream: StreamServer | null = null): AnyServer {
+export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onError: (msg: string) => void = () => {}, tls: { cert: Buffer; key: Buffer } | null = null, webhooks: WebhookReceiver | null = null, stream: StreamServer | null = null): AnyServer {
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const send = (status: number, contentType: string, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
@@ -66,6 +67,9 @@ export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onEr
     const fail = (status: number, message: string, headers?: Record<string, string>) =>
       page ? send(status, 'text/html; charset=utf-8', messagePage(status === 401 ? 'Log in to the swarm console' : 'Refused', message), headers)
         : send(status, 'application/json; charset=utf-8', JSON.stringify({ ok: false, message }) + '\n', headers);
+    // The one exception to the authentication below, by design: webhook deliveries carry no token and come
+    // through a proxy under any Host. Their HMAC signature is their authentication (webhooks/receiver.ts).
+    if (webhooks && isWebhookPath(path)) return void webhooks.serve(req, res, path);
     const problem = authProblem({ method, path, headers: req.headers }, auth);
     if (problem) {
       req.resume();
@@ -119,12 +123,12 @@ export interface RunningServer {
 }
 
 /** Listen on host:port (port 0: any free port). Rejects with a clear message when the port is taken. */
-export async function startHttpServer(opts: { host: string; port: number; handle: DaemonHandle; tokenFile: string; tls?: TlsFiles | null; onError?: (msg: string) => void; sessions?: Sessions | null; stream?: StreamServer | null }): Promise<RunningServer> {
+export async function startHttpServer(opts: { host: string; port: number; handle: DaemonHandle; tokenFile: string; tls?: TlsFiles | null; onError?: (msg: string) => void; sessions?: Sessions | null; stream?: StreamServer | null; webhooks?: WebhookReceiver | null }): Promise<RunningServer> {
   const auth: ApiAuth = { token: ensureServerToken(opts.tokenFile), loopback: isLoopbackHost(opts.host), sessions: opts.sessions ?? null };
   const pem = opts.tls ? { cert: readPem(opts.tls.cert, 'server.tls.cert'), key: readPem(opts.tls.key, 'server.tls.key') } : null;
   let server: AnyServer;
   try {
-    server = createApiServer(opts.handle, auth, opts.onError, pem, opts.stream ?? null);
+    server = createApiServer(opts.handle, auth, opts.onError, pem, opts.webhooks ?? null, opts.stream ?? null);
   } catch (err) {
     // node:https checks the pair at once (a key that does not match the certificate, a malformed PEM).
     throw new Error(`server.tls: cannot serve HTTPS with ${opts.tls!.cert} and ${opts.tls!.key} (${(err as Error).message}): give the PEM certificate chain and its private key`);

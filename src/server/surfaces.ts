@@ -1,6 +1,7 @@
 // Everything a running daemon exposes to its operator, started by `swarm start` with one call: the control
 // socket (for `swarm pause/resume/retry/release/explain/gc/dashboard`), the console/API/metrics server when
-// server.port is set (with its live feed, its history and its login sessions), and notifications.
+// server.port is set (with its live feed, its history, its login sessions and the webhook receivers), and
+// notifications.
 // close() stops them all and waits for in-flight notifications.
 import { ServerStartError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -16,6 +17,7 @@ import { ConsoleFeed } from './console/feed.js';
 import { History } from './console/history.js';
 import { streamServer } from './console/sse.js';
 import { ticketHref } from './console/html.js';
+import { WebhookReceiver } from './webhooks/receiver.js';
 import { join, resolve } from 'node:path';
 
 export interface Surfaces {
@@ -62,7 +64,17 @@ export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string;
   if (cfg.port !== null) {
     try {
       const tls = cfg.tls ? { cert: resolve(opts.repoDir, cfg.tls.cert), key: resolve(opts.repoDir, cfg.tls.key) } : null;
-      http = await startHttpServer({ host: cfg.host, port: cfg.port, handle, tokenFile: join(paths.dir, 'server-token'), tls, onError: (m) => log.warn(m), sessions, stream: streamServer(bus) });
+      // Always there with the server: a secret added by a later reload takes effect without a restart.
+      const webhooks = new WebhookReceiver({
+        config: () => orch.workflow.config,
+        repo: () => (orch.services.codeHost.kind === 'github' ? orch.services.repoSlug : null),
+        log,
+        now: opts.now ?? Date.now,
+        deliveries: orch.webhooks.deliveries,
+        stats: orch.webhooks.stats,
+        accept: (source, mapped, at) => orch.webhooks.accept(source, mapped, at),
+      });
+      http = await startHttpServer({ host: cfg.host, port: cfg.port, handle, tokenFile: join(paths.dir, 'server-token'), tls, onError: (m) => log.warn(m), webhooks, sessions, stream: streamServer(bus) });
     } catch (err) {
       for (const u of unsubscribe) u();
       orch.rt.watch = null;

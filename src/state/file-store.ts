@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { STATE_VERSION, type SwarmState } from './types.js';
 import { validateState } from './validate.js';
 import { redactDeep } from '../secrets.js';
+import { budgetDate } from './budget-day.js';
 
 export interface LoadResult {
   state: SwarmState;
@@ -29,9 +30,9 @@ export function emptyDaily(now: number): SwarmState['daily'] {
   return { date: localDate(now), cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, attempts: {}, prs: 0 };
 }
 
+/** The budget day `now` falls in (budget-day.ts: the machine's local day, or UTC / budget.timezone). */
 export function localDate(now: number): string {
-  const d = new Date(now);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return budgetDate(now);
 }
 
 export interface FileStoreOptions {
@@ -78,9 +79,9 @@ export class FileStateStore {
 
   save(state: SwarmState, _change?: unknown): void {
     if (this.opts.redact) redactDeep(state, this.opts.redact);
-    mkdirSync(dirname(this.file), { recursive: true });
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, JSON.stringify(state));
       fsyncSync(fd);

@@ -47,7 +47,7 @@ export function acquireLock(file: string, workflow: string, now: number): LockRe
   };
   for (let i = 0; i < 3; i++) {
     try {
-      const fd = openSync(file, 'wx');
+      const fd = openSync(file, 'wx', 0o600);
       writeSync(fd, JSON.stringify(info));
       closeSync(fd);
       return { ok: true, stale: null };
@@ -78,7 +78,7 @@ export function heartbeat(file: string, now: number): void {
   if (!info || info.pid !== process.pid) return;
   info.heartbeat_at = new Date(now).toISOString();
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info));
+  writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });
   renameSync(tmp, file);
 }
 

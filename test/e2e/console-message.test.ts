@@ -1,7 +1,8 @@
-// Issue #27 acceptance 3: "Send message" on a running attempt of the real pinned Claude Code binary (against
-// the fake Messages API, which records every request) → the next request the model gets carries the
-// operator's text; the transcript on the page shows it, live; events.jsonl records it. The daemon runs as
-// a real process; the page is driven in headless Chromium with a session from `swarm dashboard`.
+// Issue #27 acceptance 3: "Send message" on a running attempt of the real pinned Claude Code binary (inside
+// swarm's sandbox and under its supervisor, against the fake Messages API, which records every request) →
+// the next request the model gets carries the operator's text; the transcript on the page shows it, live;
+// events.jsonl records it. The daemon runs as a real process; the page is driven in headless Chromium with
+// a session from `swarm dashboard`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -26,16 +27,21 @@ beforeAll(async () => {
     if (msgs.includes('tool_result')) return { text: 'Done.' };
     return { preamble: 'Running the slow check first.', toolUse: { name: 'Bash', input: { command: 'sleep 6; echo checked', description: 'Slow check' } } };
   });
+  // Inside swarm's sandbox (the default), under the supervisor's lifeline, as a user runs it: stdin reaches
+  // the CLI through both wrappers. The agent's environment is the sandbox's allow-list plus agent.env.
   const home = path.join(project.base, 'claude-home');
   fs.mkdirSync(path.join(home, 'config'), { recursive: true });
-  Object.assign(project.env, {
-    ANTHROPIC_BASE_URL: api.url,
-    ANTHROPIC_API_KEY: 'sk-ant-api03-fake-key-for-tests',
-    CLAUDE_CONFIG_DIR: path.join(home, 'config'),
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    HOME: home,
+  project.env.HOME = home;
+  project.writeWorkflow({
+    agent: {
+      command: claudeBinary(), sandbox: 'on', max_concurrent: 1, max_attempts: 1, max_turns: 5, stall_timeout: '60s',
+      env: {
+        IS_SANDBOX: null, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'sk-ant-api03-fake-key-for-tests', CLAUDE_CONFIG_DIR: path.join(home, 'config'),
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '1',
+      },
+    },
+    server: { port: 0 },
   });
-  project.writeWorkflow({ agent: { command: claudeBinary(), max_concurrent: 1, max_attempts: 1, max_turns: 5, stall_timeout: '60s' }, server: { port: 0 } });
   const dir = path.join(project.dir, '.swarm', 'tickets');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'steer.md'), `---\n${JSON.stringify({ title: 'A ticket the operator steers', labels: ['agent'] })}\n---\nCheck the thing.\n`);
@@ -61,6 +67,7 @@ it('3. a message sent from the page reaches the running real Claude Code session
   page.setDefaultTimeout(30_000);
   await page.goto(link);
   await waitFor(() => project.state().tickets.steer?.status === 'running', { timeoutMs: 60_000, what: 'steer running' });
+  expect(project.state().daemon.sandbox).toBe('on');
   await page.goto(new URL('/tickets/steer', link).toString());
   // The slow command is running: the operator writes.
   await page.locator('#transcript .ln.tool').first().waitFor();
@@ -69,7 +76,7 @@ it('3. a message sent from the page reaches the running real Claude Code session
   await page.click('#message-form button[type="submit"]');
   await expect.poll(async () => page.locator('#toast').textContent(), { timeout: 10_000 }).toMatch(/delivered to attempt 1 of steer/);
 
-  // The next request the fake API receives carries the text (2.1.328 surfaces a message sent mid-turn inside
+  // The next request the fake API receives carries the text (2.1.328 and 2.1.332 surface a message sent mid-turn inside
   // the turn, with the tool's result: a `system` message "The user sent a new message while you were working").
   await waitFor(() => api.messageRequests().length > before, { timeoutMs: 30_000, what: 'the next model request' });
   const next = api.messageRequests()[before]!;

@@ -41,7 +41,7 @@ async function createLabels(names: string[]) {
   }
 }
 
-const ALL = ['agent', 'agent:running', 'agent:review', 'agent:failed'];
+const ALL = ['agent', 'agent:running', 'agent:review', 'agent:failed', 'agent:needs-human'];
 
 /** A Claude login in a config folder of its own (what `claude` /login writes to .claude.json). */
 function claudeLogin(): void {
@@ -64,8 +64,8 @@ describe('swarm doctor', () => {
       expect(out).toMatch(new RegExp(`✓ ${name}: `));
     }
     expect(out).toMatch(/✓ Claude credentials: login in .*claude-config\/\.claude\.json/);
-    expect(out).toMatch(/✓ agent command: 2\.1\.328 \(Claude Code\) at .*\n {4}note: the version swarm is tested with \(2\.1\.328\)/);
-    expect(out).toContain('2.1.328 (Claude Code)');
+    expect(out).toMatch(/✓ agent command: 2\.1\.332 \(Claude Code\) at .*\n {4}note: the version swarm is tested with \(2\.1\.332\)/);
+    expect(out).toContain('2.1.332 (Claude Code)');
     expect(out).toContain('acme/widgets as swarm-bot');
     expect(out).toContain('all checks passed');
     expect(out).not.toContain('✗');
@@ -76,11 +76,11 @@ describe('swarm doctor', () => {
     await createLabels(['agent', 'agent:running', 'agent:review']);
     const x = io();
     expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, x)).toBe(1);
-    expect(x.out()).toMatch(/✗ labels: missing on acme\/widgets: agent:failed\n {4}fix: run `swarm doctor --fix`/);
+    expect(x.out()).toMatch(/✗ labels: missing on acme\/widgets: agent:failed, agent:needs-human\n {4}fix: run `swarm doctor --fix`/);
     expect(gh.repoLabels).not.toContain('agent:failed');
     const y = io();
     expect(await doctorCommand({ fix: true, isRoot: false, minFreeBytes: 1 }, y)).toBe(0);
-    expect(y.out()).toContain('✓ labels: created agent:failed');
+    expect(y.out()).toContain('✓ labels: created agent:failed, agent:needs-human');
     expect(gh.repoLabels).toContain('agent:failed');
     expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, io())).toBe(0);
   });
@@ -96,16 +96,28 @@ describe('swarm doctor', () => {
   });
 
   it('claude missing, not enough disk, root with bypass mode: each one line with ✓/✗ and a fix', async () => {
-    project.writeWorkflow(githubConfig(gh, { agent: { command: '/nonexistent/claude' } }));
+    // In swarm's sandbox (which doctor runs a command in), root + bypass is fine: IS_SANDBOX=1 is true there.
+    project.writeWorkflow(githubConfig(gh, { agent: { command: '/nonexistent/claude', sandbox: 'on', env: { IS_SANDBOX: null } } }));
     await createLabels(ALL);
     const x = io();
     expect(await doctorCommand({ isRoot: true, minFreeBytes: Number.MAX_SAFE_INTEGER }, x)).toBe(1);
     const out = x.out();
     expect(out).toMatch(/✗ agent command: agent\.command "\/nonexistent\/claude" was not found\n {4}fix: install Claude Code/);
     expect(out).toMatch(/✗ disk space: only .* free under \.swarm\/worktrees/);
-    expect(out).toMatch(/✓ root and bypass mode: running as root with permission_mode bypassPermissions: swarm sets IS_SANDBOX=1/);
+    expect(out).toMatch(/✓ root and bypass mode: running as root with permission_mode bypassPermissions: inside swarm's sandbox the agent gets IS_SANDBOX=1/);
+    expect(out).toMatch(/✓ agent sandbox: works; the agent may reach api\.anthropic\.com:443/);
     expect(out).toMatch(/✓ repository access/);
     expect(out).toContain('2 checks failed');
+    // Unconfined as root, it is no pass: refused without IS_SANDBOX, flagged with it.
+    project.writeWorkflow(githubConfig(gh, { agent: { env: { IS_SANDBOX: null } } }));
+    const y = io();
+    expect(await doctorCommand({ isRoot: true, minFreeBytes: 1 }, y)).toBe(1);
+    expect(y.out()).toMatch(/✗ root and bypass mode: agent\.permission_mode is bypassPermissions, swarm runs as root and agent\.sandbox is off/);
+    expect(y.out()).toMatch(/✓ agent sandbox: off \(agent\.sandbox: off\): agents run unconfined/);
+    project.writeWorkflow(githubConfig(gh));
+    const z = io();
+    expect(await doctorCommand({ isRoot: true, minFreeBytes: 1 }, z)).toBe(1);
+    expect(z.out()).toMatch(/✗ root and bypass mode: running as root, unconfined \(agent\.sandbox: off\), and agent\.env declares this machine a sandbox/);
   });
 
   it('no Claude credentials fails with the fix; a key in agent.env is enough (never printed)', async () => {
@@ -143,6 +155,22 @@ describe('swarm doctor', () => {
     });
     expect(await checkOriginMatchesRepo(ctx('Acme/Widgets'))).toMatchObject({ ok: true, detail: 'origin is acme/widgets, the repository swarm watches' });
     expect(await checkOriginMatchesRepo({ ...ctx('acme/gadgets'), repoDir: project.dir })).toMatchObject({ ok: true, detail: 'origin is not a GitHub URL; swarm watches acme/gadgets' });
+  });
+
+  it('the local tracker needs no origin: doctor notes its absence instead of failing (the README quick start)', async () => {
+    const { checkRemote } = await import('../../src/doctor/checks.js');
+    const { loadWorkflow } = await import('../../src/config/workflow.js');
+    const { execFileSync } = await import('node:child_process');
+    const dir = path.join(project.base, 'no-origin');
+    fs.mkdirSync(dir);
+    execFileSync('git', ['init', '-q', dir]);
+    const wf = path.join(dir, 'WORKFLOW.md');
+    const ctx = (kind: string) => {
+      fs.writeFileSync(wf, `---\n${JSON.stringify({ tracker: kind === 'local' ? { kind } : { kind, repo: 'acme/widgets' } })}\n---\nDo {{ issue.title }}\n`);
+      return { repoDir: dir, wf: loadWorkflow(wf, { ...project.env, GITHUB_TOKEN: 'ghp_x' }), env: project.env, fix: false, isRoot: false };
+    };
+    expect(await checkRemote(ctx('local'))).toEqual([{ ok: true, name: 'origin remote', detail: 'none: with the local tracker handed-off branches stay in this repository', fix: 'git remote add origin <url> to have swarm push them' }]);
+    expect(await checkRemote(ctx('github'))).toEqual([{ ok: false, name: 'origin remote', detail: 'no remote named origin', fix: 'git remote add origin <url of your GitHub repository>' }]);
   });
 
   it('a broken WORKFLOW.md with a last good copy: doctor fails that check and runs the rest on the copy; explain works on it', async () => {

@@ -95,6 +95,12 @@ describe('validateConfig defaults', () => {
         throttle_writes: true,
         request_timeout: 30_000,
         allowed_authors: [],
+        app_id: null,
+        private_key: null,
+        installation_id: null,
+        token_command: null,
+        claim_parents: false,
+        trusted_roles: ['admin', 'member'],
         api_key: null,
         team: null,
         project: null,
@@ -102,6 +108,7 @@ describe('validateConfig defaults', () => {
         running_state: 'In Progress',
         review_state: 'In Review',
         failed_state: null,
+        full_sweep: 600_000,
         path: '.swarm/tickets',
       },
       polling: { interval: 30_000 },
@@ -125,15 +132,19 @@ describe('validateConfig defaults', () => {
         retry_backoff: 30_000,
         max_retry_backoff: 1_800_000,
         max_cost_usd: null,
+        use_extra_usage: true,
+        reclaim_cooldown: 3_600_000,
         account: null,
         lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } },
         pacing: { reserve: null },
+        sandbox: { enabled: true, network: { allow: [] }, filesystem: { allow_write: [], allow_read: [] } },
       },
-      budget: { daily_usd: null, urgent_reserve_usd: null },
-      pr: { auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000 },
+      budget: { daily_usd: null, urgent_reserve_usd: null, timezone: null },
+      pr: { publish: 'swarm', auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000, followup_checks: 'required' },
       server: { port: null, host: '127.0.0.1', tls: null, insecure: false, public_url: null },
       notify: { webhook_url: null, routes: [] },
       state: { url: null, transcript_days: 14, events_max_mb: 20, lease_ttl: 120_000 },
+      webhooks: { github_secret: null, linear_secret: null, public_url: null, healthy_within: 600_000, poll_interval: 300_000 },
     };
     for (const raw of [{}, null, undefined]) {
       const res = validate(raw);
@@ -304,6 +315,25 @@ describe('validateConfig errors name the key path', () => {
   });
 });
 
+describe('issue 24 keys: tracker.full_sweep, tracker.page_size with Linear, agent.use_extra_usage', () => {
+  const v = (raw: Record<string, unknown>) => validateConfig(raw, { file: 'WORKFLOW.md', env: {} }).config;
+  it('reads full_sweep as a duration (default 10m) and use_extra_usage as a boolean (default true)', () => {
+    expect(v({}).tracker.full_sweep).toBe(600_000);
+    expect(v({ tracker: { full_sweep: '2m' } }).tracker.full_sweep).toBe(120_000);
+    expect(() => v({ tracker: { full_sweep: 'soon' } })).toThrow(/tracker\.full_sweep must be a duration/);
+    expect(v({}).agent.use_extra_usage).toBe(true);
+    expect(v({ agent: { use_extra_usage: false } }).agent.use_extra_usage).toBe(false);
+    expect(() => v({ agent: { use_extra_usage: 'no' } })).toThrow(/agent\.use_extra_usage must be true or false/);
+  });
+  it('refuses a Linear page_size above what Linear accepts the candidates query at (135), naming the fix', () => {
+    const linear = (page_size: number) => v({ tracker: { kind: 'linear', team: 'ENG', page_size } });
+    expect(linear(135).tracker.page_size).toBe(135);
+    expect(() => linear(136)).toThrow('WORKFLOW.md: tracker.page_size must be at most 135 with Linear (got 136): Linear refuses the candidates query above 10,000 complexity points at a larger page; lower it (the default 50 costs about 3,700)');
+    expect(() => linear(250)).toThrow(/at most 135/);
+    expect(() => linear(251)).toThrow(/tracker\.page_size must be a whole number from 1 to 250/);
+  });
+});
+
 describe('account, lanes, pacing, leases and PR follow-through keys', () => {
   it('reads every key, hours with and without a zone, across midnight', () => {
     const { config, warnings } = validate({
@@ -312,7 +342,7 @@ describe('account, lanes, pacing, leases and PR follow-through keys', () => {
         lanes: { urgent: { labels: ['hotfix', 'incident'] }, background: { labels: 'agent:overnight', hours: '22:00-06:00 Europe/Berlin', max_concurrent: 2 } },
         pacing: { reserve: 0.8 },
       },
-      budget: { daily_usd: 50, urgent_reserve_usd: 10 },
+      budget: { daily_usd: 50, urgent_reserve_usd: 10, timezone: 'America/New_York' },
       state: { lease_ttl: '30s' },
       pr: { watch_interval: '5m', max_followups: 0, needs_human_label: 'needs-human', log_excerpt_bytes: 8000 },
     });
@@ -323,7 +353,8 @@ describe('account, lanes, pacing, leases and PR follow-through keys', () => {
       background: { labels: ['agent:overnight'], hours: { text: '22:00-06:00 Europe/Berlin', start: 22 * 60, end: 6 * 60, zone: 'Europe/Berlin' }, max_concurrent: 2 },
     });
     expect(config.agent.pacing.reserve).toBe(0.8);
-    expect(config.budget).toEqual({ daily_usd: 50, urgent_reserve_usd: 10 });
+    expect(config.budget).toEqual({ daily_usd: 50, urgent_reserve_usd: 10, timezone: 'America/New_York' });
+    expect(errorOf(() => validate({ budget: { timezone: 'Mars/Olympus' } })).message).toContain('WORKFLOW.md: budget.timezone must be an IANA time zone such as UTC or Europe/Berlin, or null (got "Mars/Olympus"');
     expect(config.state.lease_ttl).toBe(30_000);
     expect(config.pr).toMatchObject({ watch_interval: 300_000, max_followups: 0, needs_human_label: 'needs-human', log_excerpt_bytes: 8000 });
     expect(validate({ agent: { lanes: { background: { hours: '1:30-6:00' } } } }).config.agent.lanes.background.hours).toEqual({ text: '1:30-6:00', start: 90, end: 360, zone: null });
@@ -614,7 +645,9 @@ describe('loadWorkflow', () => {
     expect([github.config.tracker.kind, linear.config.tracker.kind, local.config.tracker.kind]).toEqual(['github', 'linear', 'local']);
     expect(example.config).toEqual(github.config);
     expect(example.template).toBe(github.template);
-    expect(github.config).toEqual(validate({}).config);
+    // Every default, except the per-ticket spend limit `swarm init` writes (the key's own default is null).
+    expect(github.config).toEqual(validate({ agent: { max_cost_usd: 5 } }).config);
+    expect(validate({}).config.agent.max_cost_usd).toBeNull();
   });
 
   it('loads the fixtures', () => {

@@ -3,7 +3,7 @@
 // renderBody shows the fleet, an unreachable database, the shared account and the lane waiting list.
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
-import { buildSnapshot } from '../../src/status.js';
+import { buildSnapshot, renderStatus } from '../../src/status.js';
 import { renderMetrics } from '../../src/metrics.js';
 import { renderBody } from '../../src/server/dashboard.js';
 import { emptyAccount, withLimit, withMember, withWindow } from '../../src/account/record.js';
@@ -64,8 +64,13 @@ describe('dashboard body in fleet mode', () => {
     expect(html).toMatch(/<b class="ticket">13<\/b><\/td><td>beta pid 202<\/td><td>–<\/td>/);
     expect(html).not.toContain('fleet-db-banner');
     const down = emptyState(NOW);
-    down.fleet = sampleFleetView(NOW, 'unreachable');
-    expect(renderBody(buildSnapshot(down, null, NOW))).toMatch(/id="fleet-db-banner"><b>Fleet database unreachable<\/b> since 2025-03-01T11:59:40.000Z: running agents continue; no new claims \(connect ECONNREFUSED 10\.0\.0\.5:5432\)/);
+    down.fleet = { ...sampleFleetView(NOW, 'unreachable'), unconfirmed: ['11'] };
+    down.tickets['11'] = { ...blank('11'), identifier: '#11' };
+    // The banner, `swarm status` and the README say the same thing about an outage (agents go on, their
+    // publication waits, nothing new starts), naming the tickets whose writes wait.
+    const meaning = 'running agents continue; their pushes, pull requests and tracker updates wait until the database confirms their leases (waiting: #11); no new claims';
+    expect(renderBody(buildSnapshot(down, null, NOW))).toContain(`id="fleet-db-banner"><b>Fleet database unreachable</b> since 2025-03-01T11:59:40.000Z: ${meaning} (connect ECONNREFUSED 10.0.0.5:5432)`);
+    expect(renderStatus(buildSnapshot(down, null, NOW), undefined, 400)).toContain(`FLEET DATABASE UNREACHABLE since 2025-03-01T11:59:40.000Z: ${meaning} (connect ECONNREFUSED 10.0.0.5:5432)`);
     expect(renderBody(buildSnapshot(emptyState(NOW), null, NOW))).not.toMatch(/Fleet|Leases/);
   });
 
@@ -90,3 +95,20 @@ describe('dashboard body in fleet mode', () => {
 function blank(key: string) {
   return { key, identifier: key, title: 'T', url: '', branch: '', worktree: '', status: 'running' as const, attempts: [], failures: 0, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', rev: 1, synced_rev: 1, cleared: false };
 }
+
+// (Was test/integration/dashboard-browser.test.ts: the overview is now rendered on the server and re-fetched
+// on each event, so what the browser shows is renderBody's output, checked here.)
+describe('the overview: watched pull requests', () => {
+  it('lists a handed-off PR with its checks and follow-up round, linking the ticket page and the PR', () => {
+    const state = emptyState(NOW);
+    state.daemon = { max_followups: 3 } as any;
+    state.tickets['7'] = {
+      key: '7', identifier: '#7', title: 'Fix the parser', url: '', branch: 'swarm/7', worktree: '', status: 'review', attempts: [], failures: 0, next_retry_at: null, retry_reason: null,
+      pr: { number: 12, url: 'https://github.example/acme/widgets/pull/12' }, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', rev: 1, synced_rev: 1, cleared: false,
+      followup: { rounds: 1, handled: [], ours: [], pending: null, stopped: null, seen: { at: new Date(NOW).toISOString(), head_sha: 'abc123', checks: '2 passed, 1 failing', decision: 'already followed up on this head' } },
+    } as any;
+    const html = renderBody(buildSnapshot(state, null, NOW));
+    expect(html).toContain('Watched pull requests');
+    expect(html).toMatch(/<a class="tl" href="\/tickets\/7"><b class="ticket">#7<\/b><\/a><\/td><td><a class="pr" href="https:\/\/github\.example\/acme\/widgets\/pull\/12">[^<]+<\/a><\/td><td>2 passed, 1 failing<\/td><td>1\/3<\/td>/);
+  });
+});
