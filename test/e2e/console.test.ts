@@ -9,8 +9,8 @@
 //      readable at 375 px, dark mode, page weight;
 //   7. the terminal: "1 of 3 failures used" after an auth pause, a 30-character id whole at 200 columns,
 //      release holds a labelled ticket for 3 polls, retry refuses a handed-off ticket, `agnet:` warned once.
-// (3 — a message into the real Claude Code — is console-message.test.ts; 6 is notify-routes.test.ts, and a
-// json route here proves the daemon's wiring.)
+// (3 — a message into the real Claude Code — is console-message.test.ts; 6 is notify-routes.test.ts, and the
+// routes here prove the daemon's wiring: a failure reaches the json and Slack routes, not a reverted-only one.)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,8 @@ let tb: TestBrowser;
 let ctx: BrowserContext;
 let page: Page;
 let hook: FakeWebhook;
+let slack: FakeWebhook;
+let revertedOnly: FakeWebhook;
 
 function ticket(name: string, front: Record<string, unknown>, body = 'Do it.'): void {
   const dir = path.join(project.dir, '.swarm', 'tickets');
@@ -53,11 +55,19 @@ async function login(c: BrowserContext): Promise<Page> {
 beforeAll(async () => {
   project = await makeProject();
   hook = await startWebhook();
+  slack = await startWebhook();
+  revertedOnly = await startWebhook();
   seedHistory(path.join(project.swarmDir, 'events.jsonl.1'), Date.now());
   project.writeWorkflow({
     agent: { max_concurrent: 3, max_attempts: 3, stall_timeout: '120s', timeout: '300s' },
     server: { port: 0 },
-    notify: { routes: [{ events: ['failed'], url: hook.url, format: 'json' }] },
+    notify: {
+      routes: [
+        { events: ['failed'], url: hook.url, format: 'json' },
+        { events: ['needs_human', 'failed'], url: slack.url, format: 'slack' },
+        { events: ['reverted'], url: revertedOnly.url, format: 'json' },
+      ],
+    },
   });
   project.setScenarios({
     ticks: [[{ init: true }, { sleep: 2500 }, { ticks: { count: 100, everyMs: 200 } }, { text: 'done ticking' }, { hang: true }]],
@@ -84,6 +94,8 @@ afterAll(async () => {
   await tb?.close();
   await daemon?.stop();
   await hook?.close();
+  await slack?.close();
+  await revertedOnly?.close();
   if (project) killLeftovers(project.base);
   project?.cleanup();
 });
@@ -161,6 +173,9 @@ describe('the operator console on a running daemon', () => {
     // The failure reached the json route, linking to the ticket's page.
     const note = hook.received.find((r) => r.event === 'ticket_failed');
     expect(note).toMatchObject({ key: 'doomed', url: `${url}tickets/doomed` });
+    // …and the Slack route (its mrkdwn link to the page), never the route listening only for reverted.
+    expect(slack.texts().filter((t) => t.includes('doomed failed'))).toEqual([expect.stringContaining(`<${url}tickets/doomed|open in the swarm console>`)]);
+    expect(revertedOnly.received).toEqual([]);
   }, 90_000);
 
   it('4. a control POST without a session is 401, from another origin 403; the one-time link works once', async () => {
