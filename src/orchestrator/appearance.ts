@@ -25,9 +25,17 @@ export function appearanceOf(ts: TicketState, maxAttempts: number): Appearance {
   const reopen = ts.verify != null && ts.verify.reopen_rev > 0 && ts.synced_rev < ts.verify.reopen_rev;
   const reverted = (ts.verify?.reverts ?? 0) > 0;
   return {
-    mark, needsHuman, sticky: renderSticky(ts, maxAttempts), pr: ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null,
+    mark, needsHuman, sticky: renderSticky(ts, maxAttempts), pr: ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null, note: noteOf(ts),
     ...(reopen ? { reopen } : {}), ...(reverted ? { reverted } : {}),
   };
+}
+
+/** Status in a few words and, when the last finished attempt failed or changed nothing, the agent's last words. */
+function noteOf(ts: TicketState): NonNullable<Appearance['note']> {
+  const a = [...ts.attempts].reverse().find((x) => x.outcome !== 'running' && x.outcome !== 'interrupted');
+  const failedRun = a !== undefined && !a.outcome.startsWith('pr_') && a.outcome !== 'cancelled' && a.summary.trim() !== '';
+  const status = ts.status === 'released' && ts.cleared ? 'cleared for a retry' : `${ts.status}${a ? ` after attempt ${a.number} (${a.outcome})` : ''}`;
+  return { status, last_words: failedRun && ts.status !== 'review' && ts.status !== 'done' ? a!.summary.trim() : null };
 }
 
 const HEADLINE: Record<TicketState['status'], string> = {

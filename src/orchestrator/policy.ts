@@ -13,7 +13,7 @@ import { isAuthKind } from '../agent/auth-kinds.js';
 import { MIN_BUDGET_USD } from '../agent/limits.js';
 
 export interface RuleCheck {
-  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
+  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'hold' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
   pass: boolean;
   detail: string;
 }
@@ -55,6 +55,8 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   checks.push({ rule: 'exclude_labels', pass: excluded.length === 0, detail: excluded.length === 0 ? 'no excluded label' : `carries excluded label ${excluded.join(', ')}` });
   const handedOff = has(tr.review_label) || has(tr.failed_label) || ts?.status === 'review' || ts?.status === 'done' || ts?.status === 'verifying' || ts?.status === 'red';
   checks.push({ rule: 'handed_off', pass: !handedOff, detail: handedOff ? `already handed off (${has(tr.failed_label) ? tr.failed_label : ts?.pr?.url ?? tr.review_label})` : 'not handed off yet' });
+  const hold = ts?.status === 'released' ? ts.hold ?? null : null;
+  checks.push({ rule: 'hold', pass: hold === null, detail: hold ? `${hold.reason} (${hold.since}); picked up again once its ${tr.kind === 'linear' ? 'labels or state are' : 'label is'} applied afresh, or \`swarm retry ${t.key}\`` : 'not held by an operator' });
   const holder = ctx.heldElsewhere?.(t.key) ?? null;
   const elsewhere = holder !== null || (has(tr.running_label) && !ours);
   const whose = holder !== null ? `held by daemon ${holder} (fleet)` : `carries ${tr.running_label} but this daemon has no claim on it (another daemon, or a human)`;
@@ -88,8 +90,8 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   const pause = activePause(ctx.state.pause, ctx.now);
   const shared = pause ? null : accountPauseReason(ctx.account, ctx.now) ?? modelLimitReason(ctx.account, modelFor(ts?.failures ?? 0, ctx.config.agent.models), ctx.now);
   // A red base holds new tickets (verify.hold_while_red: dispatch); one already ours goes on.
-  const hold = ours ? null : ctx.hold ?? null;
-  checks.push({ rule: 'pause', pass: pause === null && shared === null && hold === null, detail: pause ? `dispatch paused: ${pause.reason}` : shared ? `dispatch paused: ${shared}` : hold ? `dispatch held: ${hold}` : 'dispatch not paused' });
+  const baseHold = ours ? null : ctx.hold ?? null;
+  checks.push({ rule: 'pause', pass: pause === null && shared === null && baseHold === null, detail: pause ? `dispatch paused: ${pause.reason}` : shared ? `dispatch paused: ${shared}` : baseHold ? `dispatch held: ${baseHold}` : 'dispatch not paused' });
   const lane = laneChecks(t, ctx);
   checks.push({ rule: 'lane', pass: lane.wait === null, detail: lane.wait ?? `${lane.lane} lane: may start now` });
   const budget = budgetStop(ctx.config, ctx.state, ts) ?? lane.budget;

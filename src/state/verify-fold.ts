@@ -69,7 +69,8 @@ export function applyVerify(t: TicketState, ev: VerifyEvent): void {
       ended(t, current, { merge_sha: ev.merge_sha, result: 'red', at: ev.at, reverted: true }, { evidence, reopen_rev: t.rev + 1 });
       // A counted failure: the re-attempt runs one step up the model ladder, on a branch of its own.
       Object.assign(t, {
-        status: 'released', cleared: true, failures: t.failures + 1, branch: ev.branch, worktree: ev.worktree, pr: null, followup: null, ...cleared,
+        // hold: null — released by swarm for its re-attempt, never an operator's hold.
+        status: 'released', cleared: true, failures: t.failures + 1, branch: ev.branch, worktree: ev.worktree, pr: null, followup: null, hold: null, ...cleared,
         last_event: `reopened: ${ev.reason}`,
       });
       return;

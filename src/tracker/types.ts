@@ -103,6 +103,11 @@ export interface Appearance {
   reopen?: boolean;
   /** One of its merges was reverted: verify.reverted_label is shown. */
   reverted?: boolean;
+  /**
+   * Where the ticket stands and, after an attempt that failed or changed nothing, the agent's own last words
+   * (its final summary). The local tracker writes it into the ticket file; hosted trackers keep to the sticky.
+   */
+  note?: { status: string; last_words: string | null };
 }
 
 export interface Tracker {

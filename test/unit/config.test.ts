@@ -145,8 +145,8 @@ describe('validateConfig defaults', () => {
         checks: 'required', checks_timeout: 1_800_000, command: '', wait: 60_000, retries: 2, revert: 'pr', revert_draft: true,
         reopen_state: null, reverted_label: 'agent:reverted', max_reverts: 1, hold_while_red: 'merge',
       },
-      server: { port: null, host: '127.0.0.1', tls: null, insecure: false },
-      notify: { webhook_url: null },
+      server: { port: null, host: '127.0.0.1', tls: null, insecure: false, public_url: null },
+      notify: { webhook_url: null, routes: [] },
       state: { url: null, transcript_days: 14, events_max_mb: 20, lease_ttl: 120_000 },
       webhooks: { github_secret: null, linear_secret: null, public_url: null, healthy_within: 600_000, poll_interval: 300_000 },
     };
@@ -406,7 +406,7 @@ describe('account, lanes, pacing, leases and PR follow-through keys', () => {
   it('warns about unknown keys inside lanes and pacing', () => {
     const { warnings } = validate({ agent: { lanes: { urgent: { label: ['x'] }, overnight: {} }, pacing: { reserve: 0.5, floor: 1 } } });
     expect(warnings).toEqual([
-      'WORKFLOW.md: unknown key agent.lanes.urgent.label (ignored)',
+      'WORKFLOW.md: unknown key agent.lanes.urgent.label (ignored); did you mean agent.lanes.urgent.labels?',
       'WORKFLOW.md: unknown key agent.lanes.overnight (ignored)',
       'WORKFLOW.md: unknown key agent.pacing.floor (ignored)',
     ]);
@@ -497,10 +497,10 @@ describe('unknown keys', () => {
     expect(config.agent.models).toEqual(['sonnet', 'sonnet', 'opus']);
     expect(warnings).toEqual(
       expect.arrayContaining([
-        'WORKFLOW.md: unknown key agent.modle (ignored)',
+        'WORKFLOW.md: unknown key agent.modle (ignored); did you mean agent.models?',
         'WORKFLOW.md: unknown key agent.mcp_servers.fs.cwd (ignored)',
-        'WORKFLOW.md: unknown key trackr (ignored)',
-        'WORKFLOW.md: unknown key tracker.lables (ignored)',
+        'WORKFLOW.md: unknown key trackr (ignored); did you mean tracker?',
+        'WORKFLOW.md: unknown key tracker.lables (ignored); did you mean tracker.labels?',
       ]),
     );
     expect(warnings).toHaveLength(4);

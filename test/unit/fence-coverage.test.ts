@@ -29,7 +29,7 @@ describe('the fleet fence knows every adapter method', () => {
     expect(methods.filter((m) => !fenceKnows(m))).toEqual([]);
   });
   // TypeScript's `private` is gone at run time: these are the classes' helpers, never called from outside.
-  const PRIVATE = new Set(['call', 'issueOrNull', 'mapError', 'reauth', 'remember', 'repoParams', 'editLabels', 'file', 'parse', 'read', 'writeSticky', 'reopen']);
+  const PRIVATE = new Set(['call', 'issueOrNull', 'mapError', 'reauth', 'remember', 'repoParams', 'editLabels', 'editFile', 'file', 'parse', 'read', 'writeSticky', 'reopen']);
   for (const [what, proto] of Object.entries({ 'GitHub tracker and code host': GitHubTracker.prototype, 'local tracker': LocalTracker.prototype, 'pushed-branch hand-off': BranchHandoff.prototype, "the code host's merges (verification after merge)": GitHubMerges.prototype })) {
     it(`${what}: every public method`, () => {
       const methods = methodsOf(proto).filter((m) => !PRIVATE.has(m));
