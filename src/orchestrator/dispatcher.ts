@@ -17,6 +17,8 @@ import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
 import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext, type SpawnGateExtra } from './policy.js';
 import { laneOf } from './lanes.js';
+import { dispatchHold } from './verify-policy.js';
+import { verifyConfig } from '../config/verify.js';
 import { UntrustedTickets } from './untrusted.js';
 import type { AccountLink } from './account-link.js';
 import type { Alarm } from './alarm.js';
@@ -48,6 +50,8 @@ export interface DispatcherDeps {
   alarm: Alarm;
   /** The shared Claude account (null: none, e.g. in-process tests). */
   account: AccountLink | null;
+  /** What a ticket still waits for before its next attempt (verification: a reverted ticket's revert), or null. */
+  waitsFor?: (key: string) => string | null;
 }
 
 /** A ticket in one of these needs no lease once the tracker shows it. */
@@ -97,6 +101,7 @@ export class Dispatcher {
     return {
       config: this.d.settings.wf.config, state: this.d.ledger.state, now: this.d.rt.now(), running: new Set(this.running.keys()), heldElsewhere: (k) => coordinator.heldElsewhere(k),
       account: this.d.account?.view() ?? null, backgroundRunning: this.background(null),
+      hold: dispatchHold(this.d.ledger.state.base, verifyConfig(this.d.settings.wf.config)), waitsFor: this.d.waitsFor,
     };
   }
 

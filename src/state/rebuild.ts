@@ -9,6 +9,7 @@ import type { PauseState, SwarmState, TicketState } from './types.js';
 import { applyEvent } from './fold.js';
 import { emptyState } from './file-store.js';
 import { num, str } from './validate.js';
+import { decodeVerifyEvent } from './verify-decode.js';
 
 export interface RebuildOptions {
   now: number;
@@ -135,7 +136,8 @@ function toEvent(r: Raw, keyOf: (r: Raw) => string | null, opts: RebuildOptions)
     case 'canary_passed':
       return { at, type: 'canary_passed', ticket: str(r.ticket) };
     default:
-      return null; // daemon and operational events change no record
+      // Verification after merge (its decoders sit beside its events); daemon events change no record.
+      return decodeVerifyEvent(r, t);
   }
 }
 
