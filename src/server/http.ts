@@ -4,7 +4,8 @@
 // controls (pause/resume/retry/release) always do over TCP — any local user can reach 127.0.0.1. The
 // control socket lives in a private place (0600 socket / 0700 folder), so it needs no token.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../state/atomic-file.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isControl, isMutating, routeApi, type DaemonHandle } from './api.js';
@@ -34,13 +35,7 @@ export function ensureServerToken(file: string): string {
     /* create below */
   }
   const token = randomBytes(32).toString('hex');
-  const fd = openSync(file, 'w', 0o600);
-  try {
-    writeSync(fd, token + '\n');
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(file, 0o600);
+  writeFileAtomic(file, token + '\n', { mode: 0o600 });
   return token;
 }
 

@@ -2,7 +2,8 @@
 // front matter {title, labels, state, priority, number, blocked_by}. No service, no token. show() edits
 // the file's labels; the sticky status lives beside it in `.status/<key>.md`. Handoff is "commits on
 // the ticket's branch" — there is no pull request (see BranchHandoff).
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../../state/atomic-file.js';
 import { basename, join } from 'node:path';
 import matter from 'gray-matter';
 import type { Config } from '../../config/types.js';
@@ -120,15 +121,14 @@ export class LocalTracker implements Tracker {
     for (const l of add) if (!next.some((x) => x.toLowerCase() === l.toLowerCase())) next.push(l);
     if (next.length === current.length && next.every((l, i) => l === current[i])) return; // already so
     const file = this.file(key);
-    const tmp = `${file}.swarm-tmp`;
-    writeFileSync(tmp, matter.stringify(p.content, { ...p.data, labels: next }));
-    renameSync(tmp, file);
+    // The operator's own file: replaced whole, keeping the mode it had.
+    writeFileAtomic(file, matter.stringify(p.content, { ...p.data, labels: next }), { mode: statSync(file).mode & 0o7777 });
   }
 
   private writeSticky(key: string, sticky: string): void {
     const dir = join(this.dir, '.status');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${basename(this.file(key))}`), sticky);
+    writeFileAtomic(join(dir, `${basename(this.file(key))}`), sticky);
   }
 }
 
