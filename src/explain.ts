@@ -5,7 +5,7 @@
 import type { Config } from './config/types.js';
 import type { PullRequest, Ticket, TrustVerdict } from './tracker/types.js';
 import type { SwarmState, TicketState } from './state/types.js';
-import { capacity, eligibility, formatMs, modelFor, activePause } from './orchestrator/policy.js';
+import { capacity, eligibility, formatMs, modelFor, pauseInForce } from './orchestrator/policy.js';
 import { canaryTurn, canaryWaitReason, type AccountView } from './orchestrator/account-policy.js';
 import { laneOf, type Lane } from './orchestrator/lanes.js';
 import { plain, type Paint } from './status.js';
@@ -126,7 +126,8 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
   const prErr = failing('pull_request');
   if (prErr) return `the next poll tries again (${prErr.detail})`;
   if (failing('retry_wait') && ts?.next_retry_at) return `retry in ${formatMs(Date.parse(ts.next_retry_at) - now)} as attempt ${attemptNo} on ${model} (${ts.retry_reason ?? 'backoff'})`;
-  const pause = activePause(state.pause, now);
+  const pause = pauseInForce(state, now);
+  if (pause?.kind === 'disk_full') return `waits for disk space: ${pause.reason}; then attempt ${attemptNo} on ${model}`;
   if (pause) return pause.until ? `waits for the ${pause.kind} pause to end at ${pause.until} (${formatMs(Date.parse(pause.until) - now)}), then attempt ${attemptNo} on ${model}` : `waits until an operator runs \`swarm resume\` (${pause.kind} pause), then attempt ${attemptNo} on ${model}`;
   const paused = failing('pause');
   if (paused) return `waiting: ${paused.detail}`;

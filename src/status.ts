@@ -46,7 +46,9 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       tracker_error: alive ? refusal(state.daemon?.tracker_error, now) : null,
       max_concurrent: state.daemon?.max_concurrent ?? null,
     },
-    pause: state.pause && (state.pause.until === null || Date.parse(state.pause.until) > now)
+    pause: state.daemon?.disk_full && alive
+      ? { kind: 'disk_full', reason: `disk full (${state.daemon.disk_full.error}); resumes by itself once swarm can write its files again`, since: state.daemon.disk_full.since, until: null, limit_type: null, remaining_s: null }
+      : state.pause && (state.pause.until === null || Date.parse(state.pause.until) > now)
       ? { ...state.pause, remaining_s: state.pause.until === null ? null : Math.round((Date.parse(state.pause.until) - now) / 1000) }
       : null,
     running: tickets
@@ -132,8 +134,9 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     for (const line of wrap(d.tracker_error.message, width - 2)) out.push(p.red(`  ${line}`));
   }
   if (s.pause) {
-    const until = s.pause.until ? `until ${shortTime(s.pause.until)} (${dur(s.pause.remaining_s ?? 0)} left)` : 'until `swarm resume`';
-    out.push(p.yellow(p.bold(clip(`PAUSED (${s.pause.kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`, width))));
+    const until = s.pause.until ? `until ${shortTime(s.pause.until)} (${dur(s.pause.remaining_s ?? 0)} left)` : s.pause.kind === 'disk_full' ? 'until there is room to write again' : 'until `swarm resume`';
+    const kind = s.pause.kind === 'disk_full' ? 'disk full' : s.pause.kind;
+    out.push(p.yellow(p.bold(clip(`PAUSED (${kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`, width))));
     out.push(p.yellow(`  ${clip(s.pause.reason, width - 2)}`));
   }
 

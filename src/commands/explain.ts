@@ -37,6 +37,12 @@ export async function explainCommand(ticketInput: string, opts: { workflow?: str
   }
   const info = readLock(paths.lock);
   const alive = info !== null && lockAlive(info);
+  if (alive && state.daemon) {
+    // A full disk lives only in the daemon's memory (it cannot write it down): ask the daemon.
+    const { liveSnapshot } = await import('../control/client.js');
+    const p = (await liveSnapshot(paths))?.pause;
+    if (p?.kind === 'disk_full') state.daemon.disk_full = { since: p.since, file: '', error: /^disk full \((.*)\); resumes/.exec(p.reason)?.[1] ?? p.reason };
+  }
   const running = new Set(alive ? Object.values(state.tickets).filter((t) => t.status === 'running' || t.status === 'claimed').map((t) => t.key) : []);
   const branch = state.tickets[ticket.key]?.branch || branchName(wf.config.workspace.branch_prefix, ticket);
   const input: ExplainInput = {

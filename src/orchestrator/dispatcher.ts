@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
 import { startFollowup, type FollowupStart } from './followup-start.js';
 import { terminateGroup } from '../agent/procs.js';
+import { isDiskFull } from '../state/atomic-file.js';
 import { orphanIsOurs } from './recovery.js';
 import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
@@ -190,7 +191,11 @@ export class Dispatcher {
     this.running.set(ticket.key, entry);
     entry.done = this.queue
       .add(() => this.attempt(ticket, entry))
-      .catch((err) => this.d.rt.log.error(`attempt crashed: ${(err as Error).stack ?? err}`, ticket.identifier))
+      .catch((err) => {
+        // Its ending is folded into the state in memory: written (and shown on the tracker) once there is room.
+        if (isDiskFull(err)) this.d.rt.log.warn(`the attempt's end could not be written (${(err as Error).message}); it is recorded once there is room again`, ticket.identifier);
+        else this.d.rt.log.error(`attempt crashed: ${(err as Error).stack ?? err}`, ticket.identifier);
+      })
       .finally(() => {
         this.running.delete(ticket.key);
         void this.d.ledger.save().catch(() => undefined);

@@ -10,7 +10,7 @@ import type { Ledger } from '../state/ledger.js';
 import { commitsSeen, followupsResumed, needsHuman, prClosed, type Step } from '../state/lifecycle.js';
 import { TrackerError } from '../errors.js';
 import { checkSummary, decideFollowup, type FollowupDecision } from './followup-policy.js';
-import { activePause, budgetStop } from './policy.js';
+import { budgetStop, pauseInForce } from './policy.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
 import type { Runtime, Settings } from './runtime.js';
@@ -153,7 +153,7 @@ export class PrFollower {
 
   /** Why a follow-up cannot start now (it starts on a later poll), or null. */
   private startBlocked(canStart: () => boolean): string | null {
-    const pause = activePause(this.d.ledger.state.pause, this.d.rt.now());
+    const pause = pauseInForce(this.d.ledger.state, this.d.rt.now());
     if (pause) return `dispatch paused (${pause.kind})`;
     return canStart() ? null : 'no free slot';
   }

@@ -9,6 +9,7 @@ import { isGroupAlive, processStartTime, terminateGroup } from '../agent/procs.j
 import type { Logger } from '../log.js';
 import { rebuildFromEventFiles } from '../state/rebuild.js';
 import { interrupt } from '../state/lifecycle.js';
+import { unlessDiskFull } from '../state/atomic-file.js';
 
 export async function recover(ledger: Ledger, now: number, log: Logger, ours: (key: string) => boolean = () => true, graceMs = 5000): Promise<number> {
   let interrupted = 0;
@@ -22,7 +23,8 @@ export async function recover(ledger: Ledger, now: number, log: Logger, ours: (k
       }
     }
     if (running.length > 0 || ts.status === 'running' || ts.status === 'claimed') {
-      await ledger.commit(interrupt(ts, 'the daemon stopped while this ticket was being worked on (not counted); resuming', now));
+      // On a full disk the change stays in memory and is written once there is room (the ledger pauses dispatch).
+      await ledger.commit(interrupt(ts, 'the daemon stopped while this ticket was being worked on (not counted); resuming', now)).catch(unlessDiskFull);
       interrupted += running.length;
     }
   }

@@ -33,8 +33,9 @@ export function renderBody(s: Snapshot): string {
       `<span class="cost">today ${esc(s.totals.date)}: <b id="cost-today">${usd(s.totals.cost_usd)}</b> · ${esc(s.totals.prs)} PRs</span></header>`,
   );
   if (s.pause) {
-    const until = s.pause.until ? `until ${esc(s.pause.until)} (${dur(s.pause.remaining_s)} left)` : 'until <code>swarm resume</code>';
-    out.push(`<div class="banner pause" id="pause-banner"><b>Dispatch paused</b> (${esc(s.pause.kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
+    const until = s.pause.until ? `until ${esc(s.pause.until)} (${dur(s.pause.remaining_s)} left)` : s.pause.kind === 'disk_full' ? 'until there is room to write again' : 'until <code>swarm resume</code>';
+    const kind = s.pause.kind === 'disk_full' ? 'disk full' : s.pause.kind;
+    out.push(`<div class="banner ${s.pause.kind === 'disk_full' ? 'error' : 'pause'}" id="pause-banner"><b>Dispatch paused</b> (${esc(kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
   }
   if (d.config_error) out.push(`<div class="banner error">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
   const f = s.fleet;
