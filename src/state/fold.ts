@@ -84,6 +84,11 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
     case 'commits_seen':
       t.followup = { ...fu(t), ours: appendCapped(fu(t).ours, ev.commits) };
       return t; // not something the tracker shows: no new revision
+    case 'branch_diverged':
+      // Stopped for a human: not picked up again until `swarm retry` (or the failed label is removed).
+      t.followup = { ...fu(t), pending: null, stopped: { why: 'diverged', detail: ev.reason, at: ev.at } };
+      Object.assign(t, { status: 'failed', next_retry_at: null, retry_reason: null, last_event: `needs a human: ${ev.reason}` });
+      break;
     case 'pr_closed':
       t.followup = { ...fu(t), pending: null, stopped: { why: ev.merged ? 'merged' : 'closed', detail: ev.pr, at: ev.at } };
       Object.assign(t, { status: 'done', next_retry_at: null, retry_reason: null, last_event: ev.merged ? `merged: ${ev.pr}` : `PR closed unmerged: ${ev.pr}` });

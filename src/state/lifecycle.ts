@@ -227,6 +227,19 @@ export function commitsSeen(ts: TicketState, commits: string[], now: number): St
   return ticketStep(ts, ts.key, [{ type: 'commits_seen', ...ids(ts), commits }], now);
 }
 
+/**
+ * Origin's branch was rewritten under the ticket (a human force-pushed it): no agent runs on the stale
+ * local branch; the ticket stops for a human, the local commits kept under `backup_ref`.
+ */
+export function branchDiverged(
+  ts: TicketState,
+  d: { branch: string; local_head: string; remote_head: string; ahead: number; behind: number; backup_ref: string | null; reason: string },
+  label: string,
+  now: number,
+): Step {
+  return ticketStep(ts, ts.key, [{ type: 'branch_diverged', ...ids(ts), ...d, label }], now);
+}
+
 /** The PR was merged or closed: the ticket is done. */
 export function prClosed(ts: TicketState, merged: boolean, now: number): Step {
   return ticketStep(ts, ts.key, [{ type: 'pr_closed', ...ids(ts), merged, pr: ts.pr?.url ?? '' }], now);

@@ -93,7 +93,8 @@ export interface PendingFollowup {
   comments: FollowupComment[];
 }
 
-export type FollowupStop = 'needs_human' | 'human_push' | 'merged' | 'closed';
+/** `diverged`: before an attempt, origin's branch had commits the local one lacked (a human rewrote it). */
+export type FollowupStop = 'needs_human' | 'human_push' | 'merged' | 'closed' | 'diverged';
 
 export interface FollowupState {
   /** Follow-ups started so far (rounds), bounded by pr.max_followups. */
@@ -121,7 +122,8 @@ export interface FollowupSeen {
   decision: string;
 }
 
-export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker';
+/** `disk_full` is this daemon's own (never shared with a fleet): it lasts until swarm can write its files again. */
+export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker' | 'disk_full';
 
 export interface PauseState {
   kind: PauseKind;
@@ -159,6 +161,19 @@ export interface DaemonInfo {
    * it: `swarm status` shows it until `until`, which every refused poll pushes forward.
    */
   tracker_error?: { message: string; since: string; until: string } | null;
+  /**
+   * The disk (or the file-size limit, or a quota) refused a write of swarm's own files: dispatch waits
+   * until a write succeeds again. Kept in memory while it lasts (the file cannot be written); `swarm status`
+   * asks the daemon for it.
+   */
+  disk_full?: DiskFull | null;
+}
+
+export interface DiskFull {
+  since: string;
+  /** The file that could not be written. */
+  file: string;
+  error: string;
 }
 
 export interface SwarmState {
