@@ -1,7 +1,8 @@
 // `swarm gc [--dry-run] [--force]`: remove the worktrees (and local branches) of tickets whose PR merged
 // or closed or whose ticket closed, prune git's worktree metadata, delete transcripts older than
 // state.transcript_days, report bytes freed. Works with or without a running daemon: while one runs,
-// the tickets it holds are left alone. Unpushed commits are never deleted without --force.
+// the tickets it holds are left alone. Only folders swarm marked in this repository's namespace are
+// candidates; unpushed commits and uncommitted or untracked files are never deleted without --force.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadWorkflow } from '../config/workflow.js';
@@ -24,8 +25,12 @@ export async function gcCommand(opts: GcOptions, io: IO): Promise<number> {
   const wf = loadWorkflow(resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md')), io.env);
   const paths = swarmPaths(repoDir);
   const svc = await makeServices(wf, { repoDir, env: io.env, log: () => {} });
-  const holder = readLock(paths.lock);
-  const daemon = holder && lockAlive(holder) ? { pid: holder.pid } : null;
+  // Read again before every removal: a daemon that starts while gc runs is respected from then on.
+  const liveDaemon = () => {
+    const holder = readLock(paths.lock);
+    return holder && lockAlive(holder) ? { pid: holder.pid } : null;
+  };
+  const daemon = liveDaemon();
   const store = new FileStateStore(paths.state);
   const state = store.peek();
   if (state === null && existsSync(paths.state)) {
@@ -37,7 +42,8 @@ export async function gcCommand(opts: GcOptions, io: IO): Promise<number> {
     tracker: svc.tracker,
     codeHost: svc.codeHost,
     state,
-    busy: (ts) => busyReason(ts, daemon),
+    busy: (ts) => busyReason(ts, liveDaemon()),
+    reload: () => store.peek() ?? state,
     runsDir: paths.runs,
     transcriptDays: wf.config.state.transcript_days,
     now: Date.now(),

@@ -125,10 +125,14 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     };
     const built = new Orchestrator(rt, services, wf, svc, state, workflowPath);
     checkpoint();
+    // A moved repository first gets its worktrees reconnected (and old-layout ones moved into this
+    // repository's namespace), before anything judges them stray or abandoned.
+    const repaired = await svc.worktrees.repair().catch((err: Error) => ({ problems: [`git worktree repair failed: ${err.message}`] }));
+    for (const p of repaired.problems) log.warn(`worktrees: ${p}`);
     // Only what this daemon holds is its to recover (in fleet mode the others' tickets are theirs).
     await recover(built.ledger, now, log, (key) => rt.coordinator.holds(key));
     checkpoint();
-    await killStrayAgents(svc.worktrees.root, log); // orphans the state cannot name (moved aside, or pid never saved)
+    await killStrayAgents(svc.worktrees.repoId, log); // orphans the state cannot name (moved aside, or pid never saved)
     await built.save().catch(unlessDiskFull); // a full disk: the loop waits (disk_full pause) and writes once there is room
     checkpoint();
     orch = built;

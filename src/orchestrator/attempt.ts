@@ -69,10 +69,11 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     ticketUrl: ticket.url,
     branch: ts.branch,
     baseBranch: svc.baseBranch,
-    workspace: ts.worktree,
+    workspace: svc.worktrees.pathFor(ts.branch),
     attempt: input.attempt,
     model: input.model,
     repo: svc.repoSlug,
+    repoId: svc.worktrees.repoId,
   });
   const hookEnvironment = agentEnv(rt.env, svc.secrets, {}, swarmVars);
 

@@ -3,11 +3,10 @@
 // loop decides WHAT to claim; this file does the claiming and owns the running agents. Every state change
 // is a lifecycle step committed to the ledger before the tracker hears of it.
 import PQueue from 'p-queue';
-import { join } from 'node:path';
 import type { Ticket } from '../tracker/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
-import { branchName, worktreeDirName } from '../workspace/naming.js';
+import { branchName } from '../workspace/naming.js';
 import { hostname } from 'node:os';
 import { claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
 import { startFollowup, type FollowupStart } from './followup-start.js';
@@ -137,7 +136,8 @@ export class Dispatcher {
     const prev = ledger.ticket(key);
     // The branch chosen at the first claim is kept for good, even if the title changes later.
     const branch = prev?.branch || branchName(wf.config.workspace.branch_prefix, fresh);
-    const worktree = prev?.worktree || join(svc.worktrees.root, worktreeDirName(branch));
+    // Where the branch's worktree is now (the namespace may have moved it since the first claim).
+    const worktree = svc.worktrees.pathFor(branch);
     // A follow-up waiting to run again (a pause, a restart) works on the open PR: that is no duplicate.
     const followingUp = prev?.followup?.pending != null;
     let pr;

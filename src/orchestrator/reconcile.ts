@@ -67,7 +67,8 @@ async function checkActive(d: ReconcileDeps, ts: TicketState, listed: Ticket | u
   if (entry) entry.ac.abort('cancel');
   if (ticket) await d.sync.sync(ts.key, ticket);
   if (closed) {
-    const remove = () => d.settings.svc.worktrees.remove(ts.worktree, ts.branch, { deleteBranch: false, force: false }).catch((err: Error) => d.rt.log.warn(`could not remove worktree: ${err.message}`, ts.identifier));
+    const wts = d.settings.svc.worktrees;
+    const remove = () => wts.remove(ts.branch ? wts.pathFor(ts.branch) : ts.worktree, ts.branch, { deleteBranch: false, force: false }).catch((err: Error) => d.rt.log.warn(`could not remove worktree: ${err.message}`, ts.identifier));
     if (entry) void entry.done.then(remove);
     else await remove();
   }

@@ -29,8 +29,10 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
   switch (ev.type) {
     case 'claimed':
     case 'pr_found':
-      // The branch chosen at the first claim is kept for good, even if the title changes later.
+      // The branch chosen at the first claim is kept for good, even if the title changes later; the worktree
+      // follows where the branch's folder is now (workspace.root's per-repository layout may have moved it).
       if (!t.branch) Object.assign(t, { branch: ev.branch, worktree: ev.worktree });
+      else if (ev.worktree && ev.branch === t.branch) t.worktree = ev.worktree;
       Object.assign(t, { title: ev.title || t.title, url: ev.url || t.url });
       if (ev.type === 'claimed') {
         Object.assign(t, { status: 'claimed', next_retry_at: null, retry_reason: null, cleared: false, last_event: 'claimed' });
