@@ -48,8 +48,8 @@ export interface StreamSummary {
   lastActivity: string;
 }
 
-/** Why the runner killed the process (null: it exited by itself). */
-export type KillReason = 'timeout' | 'stall' | 'cancel' | 'auth' | 'shutdown';
+/** Why the runner killed the process (null: it exited by itself). `output`: it printed past the transcript's hard cap. */
+export type KillReason = 'timeout' | 'stall' | 'cancel' | 'auth' | 'shutdown' | 'output';
 
 export interface RunResult {
   exitCode: number | null;
@@ -112,6 +112,11 @@ export interface RunRequest {
   prompt: string;
   /** Raw stream is appended here (.swarm/runs/<ticket>/<attempt>.jsonl); directory created if missing. */
   runFile: string;
+  /**
+   * agent.transcript_max in bytes: the run file keeps this much (head and tail, the cut marked), and an agent
+   * printing more than TRANSCRIPT_HARD_FACTOR times it is killed (`killedFor: 'output'`). Absent: no cap.
+   */
+  transcriptMax?: number | null;
   /** Secret values masked in the run file (complete lines are redacted before they are written). */
   secrets?: readonly string[];
   timeoutMs: number;

@@ -5,6 +5,11 @@ import { type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
 import { SCRUBBED_NAMES } from './env.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
+import { readSize } from './size.js';
+
+/** agent.transcript_max: 200 MB per attempt by default; a few KB at the least (its head and tail must hold lines). */
+export const DEFAULT_TRANSCRIPT_MAX = 200 * 1024 * 1024;
+const MIN_TRANSCRIPT_MAX = 16 * 1024;
 import { ConfigError } from '../errors.js';
 
 export interface ValidateContext {
@@ -174,6 +179,7 @@ function readAgent(r: Reader, root: Section): Config['agent'] {
     retry_backoff: a.duration('retry_backoff', 30_000, 0),
     max_retry_backoff: a.duration('max_retry_backoff', 30 * 60_000, 0),
     max_cost_usd: a.positiveOrNull('max_cost_usd', 'US dollars'),
+    transcript_max: readSize(a, 'transcript_max', DEFAULT_TRANSCRIPT_MAX, MIN_TRANSCRIPT_MAX),
     account: readAccountName(r, a),
     lanes: readLanes(a),
     pacing: readPacing(a),

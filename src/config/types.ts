@@ -74,6 +74,11 @@ export interface Config {
     retry_backoff: number;
     max_retry_backoff: number;
     max_cost_usd: number | null;
+    /**
+     * Bytes of transcript kept per attempt (`agent.transcript_max`): its head and tail, the cut marked.
+     * An agent printing more than TRANSCRIPT_HARD_FACTOR times this is killed (infrastructure, not counted).
+     */
+    transcript_max: number;
     /** The Claude account's name (shares its usage window and pause); null = derived from the agent's Claude configuration. */
     account: string | null;
     lanes: {

@@ -125,6 +125,7 @@ describe('validateConfig defaults', () => {
         retry_backoff: 30_000,
         max_retry_backoff: 1_800_000,
         max_cost_usd: null,
+        transcript_max: 200 * 1024 * 1024,
         account: null,
         lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } },
         pacing: { reserve: null },
