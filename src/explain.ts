@@ -112,6 +112,7 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
     const live = a?.outcome === 'running' ? `attempt ${a.number} on ${a.model}` : 'being prepared';
     return `an agent is working on it now (${live}${ts?.last_event ? `; last: ${ts.last_event}` : ''}); follow it with \`swarm logs ${t.key} --follow\``;
   }
+  if (ts?.status === 'failed' && ts.followup?.stopped?.why === 'diverged') return `stopped for a human: ${ts.followup.stopped.detail}`;
   if (failing('attempts')) return `nothing until an operator runs \`swarm retry ${t.key}\` (and removes the ${config.tracker.failed_label} label if the tracker still shows it)`;
   const f = ts?.followup;
   if (ts?.status === 'done') return `nothing: ${ts.last_event}`;

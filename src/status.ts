@@ -91,7 +91,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, outcome: lastAttempt(t)?.outcome ?? '', pr_url: t.pr?.url ?? null, at: t.updated_at, cost_usd: round(t.cost_usd), attempts: t.attempts.length })),
     failed: tickets
       .filter((t) => t.status === 'failed')
-      .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, failures: t.failures, reason: lastAttempt(t)?.reason ?? '' })),
+      .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, failures: t.failures, reason: t.followup?.stopped?.why === 'diverged' ? `needs a human: ${t.followup.stopped.detail}` : lastAttempt(t)?.reason ?? '' })),
     totals: { date: state.daily.date, cost_usd: round(state.daily.cost_usd), tokens: state.daily.tokens, prs: state.daily.prs, attempts: state.daily.attempts, tickets: tickets.length },
     fleet: fleetSnapshot(state, now),
     watched: watchedSnapshot(state),

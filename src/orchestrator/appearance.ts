@@ -17,7 +17,7 @@ const MARKS: Record<TicketState['status'], Mark> = {
 export function appearanceOf(ts: TicketState, maxAttempts: number): Appearance {
   const mark = ts.status === 'released' && ts.cleared ? 'cleared' : MARKS[ts.status];
   const stop = ts.followup?.stopped?.why;
-  const needsHuman = ts.status === 'review' && (stop === 'needs_human' || stop === 'human_push');
+  const needsHuman = (ts.status === 'review' && (stop === 'needs_human' || stop === 'human_push')) || (ts.status === 'failed' && stop === 'diverged');
   return { mark, needsHuman, sticky: renderSticky(ts, maxAttempts), pr: ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null };
 }
 
@@ -36,7 +36,8 @@ export function renderSticky(ts: TicketState, maxAttempts: number): string {
   const following = f?.pending && (ts.status === 'claimed' || ts.status === 'running' || ts.status === 'retry_wait') ? f.pending : null;
   const headline = following
     ? `🔵 Following up on the pull request (round ${following.round}: ${following.kind === 'ci' ? 'failing checks' : 'changes requested'})`
-    : ts.status === 'done' && f?.stopped ? (f.stopped.why === 'merged' ? '✅ Pull request merged' : '⚪ Pull request closed without merging') : HEADLINE[ts.status];
+    : ts.status === 'done' && f?.stopped ? (f.stopped.why === 'merged' ? '✅ Pull request merged' : '⚪ Pull request closed without merging')
+    : ts.status === 'failed' && f?.stopped?.why === 'diverged' ? '✋ Stopped for a human: the branch was changed by someone else' : HEADLINE[ts.status];
   const lines = [STICKY_MARKER, `**swarm** · ${headline}`, ''];
   lines.push(`Branch: \`${ts.branch}\``);
   if (ts.pr) lines.push(`Pull request: ${ts.pr.url}`);
@@ -45,7 +46,8 @@ export function renderSticky(ts: TicketState, maxAttempts: number): string {
     lines.push(`Needs a human: ${oneLine(f.stopped.detail)} — no more follow-ups until the needs-human label is removed.`);
   }
   if (ts.status === 'retry_wait' && ts.next_retry_at) lines.push(`Next attempt after ${ts.next_retry_at} (${oneLine(ts.retry_reason ?? 'backoff')})`);
-  if (ts.status === 'failed') lines.push(`${ts.failures} counted failures (max_attempts ${maxAttempts}). Remove the failed label or run \`swarm retry ${ts.key}\` to try again.`);
+  if (ts.status === 'failed' && f?.stopped?.why === 'diverged') lines.push(`Needs a human: ${oneLine(f.stopped.detail)}`);
+  else if (ts.status === 'failed') lines.push(`${ts.failures} counted failures (max_attempts ${maxAttempts}). Remove the failed label or run \`swarm retry ${ts.key}\` to try again.`);
   if (ts.attempts.length > 0) {
     lines.push('', '| # | model | outcome | counted | reason |', '|---|---|---|---|---|');
     for (const a of ts.attempts) {

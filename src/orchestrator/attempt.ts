@@ -18,6 +18,8 @@ import { remainingBudget } from './policy.js';
 import { attemptSummary } from '../agent/summary.js';
 import { resumeFailed } from '../agent/resume.js';
 import { branchCommits, checkoutHead, pushIfAhead, remoteBranchHead } from '../workspace/branch-facts.js';
+import { guardBranch, type Divergence } from '../workspace/branch-guard.js';
+import { installPushGuard } from '../workspace/push-guard.js';
 
 export interface AttemptInput {
   ticket: Ticket;
@@ -52,6 +54,8 @@ export interface AttemptOutput {
   commits?: string[];
   /** A follow-up that pushed: the branch's new head on origin; null otherwise. */
   followupHead?: string | null;
+  /** Before the run: origin's branch was rewritten under the ticket; nothing ran, a human is needed. */
+  diverged?: Divergence | null;
 }
 
 export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input: AttemptInput): Promise<AttemptOutput> {
@@ -89,10 +93,16 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   if (input.signal.aborted) return cancelledBeforeRun(input.signal);
   if (input.followup) {
     try {
-      await checkoutHead(wsPath, ts.branch, input.followup.head_sha);
+      const backup = await checkoutHead(wsPath, ts.branch, input.followup.head_sha);
+      if (backup) rt.log.warn(`local commits the PR head ${input.followup.head_sha.slice(0, 7)} does not have are kept under ${backup}`, ticket.identifier);
     } catch (err) {
       return infra(`could not bring the worktree to the PR head ${input.followup.head_sha.slice(0, 7)}: ${msg(err)}`, 'workspace');
     }
+  } else {
+    // A branch someone else rewrote is theirs now: no agent on the stale local copy (branch-guard.ts).
+    const stop = await guardBranch(wsPath, ts.branch, (m) => rt.log.info(m, ticket.identifier)).catch((err: Error) => ({ error: msg(err) }));
+    if (stop && 'error' in stop) return infra(`could not compare the branch with origin: ${stop.error}`, 'workspace');
+    if (stop) return { ...infra(stop.reason, 'diverged'), diverged: stop };
   }
   const before = await runHook('before_run', cfg.hooks.before_run, { cwd: wsPath, env: hookEnvironment, timeoutMs: cfg.hooks.timeout });
   if (!before.ok) return infra(`hooks.before_run failed (${before.timedOut ? 'timed out' : `exit ${before.code}`}): ${lastLine(before.output)}`, 'hook');
@@ -119,6 +129,14 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
 
   const bypass = rootBypassCheck(cfg.agent.permission_mode, rt.isRoot, cfg.agent.env);
   if (typeof bypass === 'string') return infra(bypass, 'root');
+  const agentEnvironment = agentEnv(rt.env, svc.secrets, cfg.agent.env, swarmVars);
+  let pushGuard: Record<string, string>;
+  try {
+    // The agent's git refuses non-fast-forward pushes (push-guard.ts); no agent runs without the guard.
+    pushGuard = installPushGuard(svc.worktrees.home, svc.worktrees.repoDir, svc.worktrees.commonDir, agentEnvironment);
+  } catch (err) {
+    return infra(`could not install the pre-push guard: ${msg(err)}`, 'workspace');
+  }
   const mcpConfigPath = writeMcpConfig(join(rt.paths.runs, safeSegment(ts.key)), cfg.agent.mcp_servers);
   const budget = remainingBudget(cfg, ts);
   await input.ready?.().catch(() => undefined); // a stale view still meets the gate's own checks
@@ -126,9 +144,10 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     command: cfg.agent.command,
     args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget, resume: resume ?? undefined }),
     cwd: wsPath,
-    env: { ...agentEnv(rt.env, svc.secrets, cfg.agent.env, swarmVars), ...bypass },
+    env: { ...agentEnvironment, ...bypass, ...pushGuard },
     prompt,
     runFile: input.runFile,
+    transcriptMax: cfg.agent.transcript_max,
     secrets: [...svc.secrets, ...wf.secrets],
     timeoutMs: cfg.agent.timeout,
     stallTimeoutMs: cfg.agent.stall_timeout,

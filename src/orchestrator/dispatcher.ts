@@ -8,7 +8,7 @@ import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName } from '../workspace/naming.js';
 import { hostname } from 'node:os';
-import { claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
+import { branchDiverged, claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
 import { startFollowup, type FollowupStart } from './followup-start.js';
 import { terminateGroup } from '../agent/procs.js';
 import { isDiskFull } from '../state/atomic-file.js';
@@ -283,6 +283,13 @@ export class Dispatcher {
     if (out.held !== null) {
       await ledger.commit(hold(ts, out.held, ledger.state, now));
       void this.d.sync.sync(key);
+      return;
+    }
+    if (out.diverged) {
+      // Origin's branch was rewritten by someone else: nothing ran; the ticket stops for a human.
+      const { branch, local_head, remote_head, ahead, behind, backup_ref, reason } = out.diverged;
+      await ledger.commit(branchDiverged(ts, { branch, local_head, remote_head, ahead, behind, backup_ref, reason }, cfg.pr.needs_human_label, now));
+      if (await this.d.sync.sync(key)) await rt.coordinator.release(key);
       return;
     }
     if (!out.started) {

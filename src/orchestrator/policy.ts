@@ -59,7 +59,7 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   checks.push({
     rule: 'attempts',
     pass: !failed && attemptsLeft > 0,
-    detail: failed ? `failed after ${ts!.failures} counted attempts (swarm retry ${t.key} to try again)` : `${ts?.failures ?? 0} of ${ctx.config.agent.max_attempts} counted failures; next model ${modelFor(ts?.failures ?? 0, ctx.config.agent.models)}`,
+    detail: failed && ts!.followup?.stopped?.why === 'diverged' ? `stopped for a human: ${ts!.followup.stopped.detail}` : failed ? `failed after ${ts!.failures} counted attempts (swarm retry ${t.key} to try again)` : `${ts?.failures ?? 0} of ${ctx.config.agent.max_attempts} counted failures; next model ${modelFor(ts?.failures ?? 0, ctx.config.agent.models)}`,
   });
   const due = ts?.status === 'retry_wait' && ts.next_retry_at ? Date.parse(ts.next_retry_at) : 0;
   checks.push({ rule: 'retry_wait', pass: due <= ctx.now, detail: due > ctx.now ? `retry due in ${formatMs(due - ctx.now)} (${ts!.retry_reason ?? 'backoff'})` : 'no retry wait' });

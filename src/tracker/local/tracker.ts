@@ -56,7 +56,11 @@ export class LocalTracker implements Tracker {
     const want: Record<Mark, string | null> = { running: tr.running_label, review: tr.review_label, failed: tr.failed_label, released: null, cleared: null };
     const wanted = want[appearance.mark];
     const owned = appearance.mark === 'released' ? [tr.running_label] : [tr.running_label, tr.review_label, tr.failed_label];
-    this.editLabels(t.key, wanted === null ? [] : [wanted], owned.filter((l) => l !== wanted));
+    // pr.needs_human_label while a human is needed; taken off again otherwise (a handed-off ticket's stays as a human left it).
+    const human = this.config.pr.needs_human_label;
+    const add = [...(wanted === null ? [] : [wanted]), ...(appearance.needsHuman ? [human] : [])];
+    const drop = [...owned.filter((l) => l !== wanted), ...(!appearance.needsHuman && appearance.mark !== 'review' ? [human] : [])];
+    this.editLabels(t.key, add, drop);
     if (appearance.sticky !== null) this.writeSticky(t.key, appearance.sticky);
   }
   rateLimit() { return { remaining: null, resetAt: null }; }
