@@ -13,6 +13,7 @@ import { isStrictlyInside, resolveUnder, worktreeDirName } from './naming.js';
 import { Ownership } from './ownership.js';
 import { repoIdentity } from './repo-id.js';
 import { repairWorktrees, type RepairReport } from './worktree-repair.js';
+import { dirtyFiles, isEmptyOrMissing, realish, setAside } from './folder-facts.js';
 import { WorkspaceError } from '../errors.js';
 
 export interface WorktreesOptions {
@@ -60,13 +61,6 @@ type Env = Record<string, string | undefined>;
 /** The lock reason `git worktree add` sets until its checkout is done (builtin/worktree.c, git 2.39). */
 const INITIALIZING = 'initializing';
 
-function realish(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
 
 export class Worktrees {
   readonly repoDir: string;
@@ -122,11 +116,8 @@ export class Worktrees {
   }
 
   /** Files in a worktree that no commit holds (modified, staged or untracked; ignored ones do not count). */
-  async dirtyFiles(wt: string): Promise<number> {
-    if (!fs.existsSync(path.join(wt, '.git'))) return countEntries(wt);
-    const out = await gitTry(gitAt(wt), ['status', '--porcelain=v1', '--untracked-files=all']);
-    if (out === null) return countEntries(wt); // not a working git checkout: every file counts
-    return out.split('\n').filter((l) => l.trim() !== '').length;
+  dirtyFiles(wt: string): Promise<number> {
+    return dirtyFiles(wt);
   }
 
   /**
@@ -207,7 +198,7 @@ export class Worktrees {
         fs.rmSync(wt, { recursive: true, force: true });
       } else {
         // Whatever is in it (an agent's uncommitted work, someone's files) is kept, moved out of the way.
-        const aside = this.setAside(wt);
+        const aside = setAside(this.home, wt);
         if (aside) this.log(`${id} kept the old contents of ${wt} in ${aside}`);
       }
     }
@@ -286,19 +277,6 @@ export class Worktrees {
   /** Directly inside this repository's namespace. */
   private inHome(p: string): boolean {
     return path.dirname(realish(p)) === realish(this.home);
-  }
-
-  /** Move a folder's contents out of the way (`<home>/.swarm-orphaned/<dir>-<time>`); an empty one is removed. */
-  private setAside(wt: string): string | null {
-    if (isEmptyOrMissing(wt)) {
-      fs.rmSync(wt, { recursive: true, force: true });
-      return null;
-    }
-    const dir = path.join(this.home, '.swarm-orphaned');
-    fs.mkdirSync(dir, { recursive: true });
-    const to = path.join(dir, `${path.basename(wt)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-    fs.renameSync(wt, to);
-    return to;
   }
 
   /** The base branch's and `branch`'s refs from the remote (offline: logged under `id`, local refs used). */
@@ -402,19 +380,3 @@ export class Worktrees {
   }
 }
 
-function isEmptyOrMissing(p: string): boolean {
-  try {
-    return fs.readdirSync(p).length === 0;
-  } catch {
-    return true;
-  }
-}
-
-/** Entries in a folder that git cannot speak for (0 when it is gone). */
-function countEntries(p: string): number {
-  try {
-    return fs.readdirSync(p).length;
-  } catch {
-    return 0;
-  }
-}
