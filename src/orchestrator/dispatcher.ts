@@ -6,7 +6,8 @@ import PQueue from 'p-queue';
 import type { Ticket } from '../tracker/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
-import { branchName } from '../workspace/naming.js';
+import { branchName, worktreeDirName } from '../workspace/naming.js';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { branchDiverged, claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
 import { startFollowup, type FollowupStart } from './followup-start.js';
@@ -136,8 +137,8 @@ export class Dispatcher {
     const prev = ledger.ticket(key);
     // The branch chosen at the first claim is kept for good, even if the title changes later.
     const branch = prev?.branch || branchName(wf.config.workspace.branch_prefix, fresh);
-    // Where the branch's worktree is now (the namespace may have moved it since the first claim).
-    const worktree = svc.worktrees.pathFor(branch);
+    // Where the branch's worktree is now (the namespace may have moved it since the first claim), as configured.
+    const worktree = join(svc.worktrees.home, worktreeDirName(branch));
     // A follow-up waiting to run again (a pause, a restart) works on the open PR: that is no duplicate.
     const followingUp = prev?.followup?.pending != null;
     let pr;

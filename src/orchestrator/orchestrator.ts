@@ -117,7 +117,7 @@ export class Orchestrator {
     await this.account?.poll(); // the account's pause (another daemon's limit) recorded here too
     // A full disk: nothing is decided or told to the tracker that cannot be written ahead; running agents
     // go on. Each poll tries to write again, and dispatch resumes by itself once that goes through.
-    if (this.state.daemon?.disk_full && !(await this.ledger.probeDisk())) return Number.NaN;
+    if (this.ledger.diskFullSince && !(await this.ledger.probeDisk())) return Number.NaN;
     this.ledger.rollDay(now);
     const p = this.state.pause;
     if (p && p.until !== null && Date.parse(p.until) <= now) await this.ledger.commit(resume(p, `${p.kind} pause ended`, now, this.account !== null));

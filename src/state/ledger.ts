@@ -8,7 +8,7 @@
 // its change stays in memory and goes to disk with the next save that fits: nothing is lost or counted twice.
 import type { Logger } from '../log.js';
 import { isDiskFull, DiskFullError } from './atomic-file.js';
-import type { FollowupSeen, SwarmState, TicketState } from './types.js';
+import type { DiskFull, FollowupSeen, SwarmState, TicketState } from './types.js';
 import { emptyFollowup } from './followup-record.js';
 import type { Step } from './lifecycle.js';
 import { applyEvent, changesScope } from './fold.js';
@@ -30,6 +30,8 @@ export class Ledger {
   private saveTimer: NodeJS.Timeout | null = null;
   private touched = new Set<string>();
   private scopeEvents: SwarmEvent[] = [];
+  /** The disk refused a write and no write has gone through since: dispatch waits (policy.pauseInForce). */
+  private full: DiskFull | null = null;
   /** Event lines the logger held in memory during this disk-full episode (for the recovery's report). */
   private heldLines = 0;
 
@@ -130,7 +132,12 @@ export class Ledger {
       if (isDiskFull(err)) this.diskFull(err as Error);
       throw err;
     }
-    if (this.state.daemon?.disk_full && (this.log.unwritten ?? null) === null) await this.diskBack();
+    if (this.full && (this.log.unwritten ?? null) === null) await this.diskBack();
+  }
+
+  /** Since when (and why) the disk refuses swarm's writes, or null. Mirrored in `state.daemon.disk_full`. */
+  get diskFullSince(): DiskFull | null {
+    return this.full;
   }
 
   /**
@@ -138,7 +145,7 @@ export class Ledger {
    * through (the pause is lifted and said so); false while there is still no room.
    */
   async probeDisk(): Promise<boolean> {
-    if (!this.state.daemon?.disk_full) return true;
+    if (!this.full) return true;
     this.heldLines = Math.max(this.heldLines, this.log.unwritten?.lines ?? 0);
     this.log.flushUnwritten?.();
     try {
@@ -147,23 +154,23 @@ export class Ledger {
       if (isDiskFull(err)) return false;
       throw err;
     }
-    return !this.state.daemon?.disk_full;
+    return this.full === null;
   }
 
   /** The disk refused a write: mark the daemon (once per episode) so dispatch waits. */
   private diskFull(err: Error): void {
-    const d = this.state.daemon;
-    if (!d || d.disk_full) return;
+    if (this.full) return;
     const file = err instanceof DiskFullError ? err.file : 'a state file';
-    d.disk_full = { since: new Date().toISOString(), file, error: err.message };
+    this.full = { since: new Date().toISOString(), file, error: err.message };
+    if (this.state.daemon) this.state.daemon.disk_full = this.full;
     this.log.event({ type: 'disk_full', file, error: err.message });
   }
 
   /** Writes go through again: lift the disk-full pause and record that (in the state written next). */
   private async diskBack(): Promise<void> {
-    const d = this.state.daemon!;
-    const was = d.disk_full!;
-    d.disk_full = null;
+    const was = this.full!;
+    this.full = null;
+    if (this.state.daemon) this.state.daemon.disk_full = null;
     this.log.event({ type: 'disk_recovered', since: was.since, file: was.file, unwritten: this.heldLines });
     this.heldLines = 0;
     try {
