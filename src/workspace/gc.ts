@@ -10,7 +10,7 @@ import type { SwarmState, TicketState } from '../state/types.js';
 import type { CodeHost, Tracker } from '../tracker/types.js';
 import { isGroupAlive } from '../agent/procs.js';
 import { gitAt, refExists } from './git.js';
-import { isStrictlyInside } from './naming.js';
+import { isStrictlyInside, worktreeDirName } from './naming.js';
 import type { Worktrees } from './worktree.js';
 import { decide, expiredTranscripts, type GcCandidate, type PrFact, type TicketFact, type TranscriptFile } from './gc-plan.js';
 
@@ -133,6 +133,8 @@ async function collect(input: SweepInput, report: SweepReport): Promise<{ c: GcC
   const git = gitAt(wt.repoDir);
   const tickets = Object.values(input.state?.tickets ?? {});
   const byBranch = new Map(tickets.filter((t) => t.branch).map((t) => [t.branch, t]));
+  // A worktree the agent switched to another branch is still its ticket's folder: known by its name too.
+  const byDir = new Map(tickets.filter((t) => t.branch).map((t) => [worktreeDirName(t.branch), t]));
   const ticketFacts = new Map<string, Promise<TicketFact>>();
   const ticketFact = (ts: TicketState | null): Promise<TicketFact> => {
     if (!ts) return Promise.resolve('unknown');
@@ -156,7 +158,7 @@ async function collect(input: SweepInput, report: SweepReport): Promise<{ c: GcC
   const seen = new Set<string>();
   const add = async (p: string, branch: string | null, flags: { prunable: boolean; unregistered: boolean }) => {
     seen.add(path.resolve(p));
-    const ts = (branch ? byBranch.get(branch) : undefined) ?? null;
+    const ts = (branch ? byBranch.get(branch) : undefined) ?? byDir.get(path.basename(p)) ?? null;
     const busy = ts ? input.busy(ts) : null;
     const exists = fs.existsSync(p);
     const [tf, pr, unpushed, dirty] = busy || flags.prunable

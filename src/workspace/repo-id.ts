@@ -61,7 +61,8 @@ export function repoIdentity(repoDir: string): RepoIdentity {
       }
       return { id, commonDir };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new WorkspaceError('EPATH', `cannot create ${file} (${code ?? (err as Error).message}): swarm keeps this repository's id there; make the git folder writable for the user running swarm`);
       // Another process created it first: read theirs.
     }
   }
