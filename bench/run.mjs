@@ -22,6 +22,9 @@ import { benchPolling } from './targets/polling.mjs';
 import { benchReaction } from './targets/reaction.mjs';
 import { benchPrWatch } from './targets/pr-watch.mjs';
 import { benchFleet } from './targets/fleet.mjs';
+import { benchWebhooks } from './targets/webhooks.mjs';
+import { benchFloods } from './targets/floods.mjs';
+import { benchSandbox } from './targets/sandbox.mjs';
 
 if (!fs.existsSync(path.join(DIST, 'cli.js'))) {
   console.error('bench: dist/ is missing; run `npm run bench` (it builds first) or `npm run build`.');
@@ -38,7 +41,7 @@ if (!process.env.SWARM_BENCH_TMP) {
 
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean)) : null;
-const SECTIONS = ['cli-start', 'parse', 'stream-memory', 'polling', 'footprint', 'reaction', 'dispatch', 'pr-watch', 'fleet'];
+const SECTIONS = ['cli-start', 'parse', 'stream-memory', 'polling', 'footprint', 'reaction', 'dispatch', 'pr-watch', 'fleet', 'webhooks', 'floods', 'sandbox'];
 for (const name of only ?? []) {
   if (!SECTIONS.includes(name)) {
     console.error(`bench: no section "${name}"; sections: ${SECTIONS.join(', ')}`);
@@ -89,6 +92,9 @@ await section('reaction', benchReaction);
 await section('dispatch', benchDispatch);
 await section('pr-watch', benchPrWatch);
 await section('fleet', benchFleet);
+await section('webhooks', benchWebhooks);
+await section('floods', benchFloods);
+await section('sandbox', benchSandbox);
 cleanupCompiled();
 
 const after = machine();

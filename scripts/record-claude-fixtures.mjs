@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeAnthropic, usageLimitStep } from '../test/helpers/fake-anthropic.mjs';
+import { overageHeaders, startFakeAnthropic, usageLimitStep } from '../test/helpers/fake-anthropic.mjs';
 import { claudeArgs, claudeBinary, claudeEnv, makeSandbox, runClaude, scrubPaths } from '../test/helpers/real-claude.mjs';
 
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'claude');
@@ -19,7 +19,7 @@ const nowS = () => Math.floor(Date.now() / 1000);
 
 /** @typedef {{ name: string, about: string, steps?: (ctx: any) => any[], auth?: 'api-key'|'oauth', maxRetries?: number,
  *   apiTimeoutMs?: number, maxTurns?: number, permissionMode?: string, extraArgs?: string[], closedPort?: boolean,
- *   resetEpochS?: () => number, limitType?: string }} Scenario */
+ *   resetEpochS?: () => number, limitType?: string, model?: string, before?: (sb: any) => void }} Scenario */
 /** @type {Scenario[]} */
 const SCENARIOS = [
   { name: 'ok', about: 'one text reply, no tools, no commits', steps: () => [{ text: 'Nothing to change here.' }] },
@@ -57,7 +57,27 @@ const SCENARIOS = [
   { name: 'unknown-flag', about: 'an unknown CLI option: stderr only, no stdout, no result line, rc 1', extraArgs: ['--no-such-flag'] },
   { name: 'bad-resume', about: '--resume with an unknown session uuid: a lone result line error_during_execution, no init, no model turn',
     extraArgs: ['--resume', '99999999-2222-4333-8444-555555555555'] },
+  // Added with 2.1.332 (issue 24): what the CLI answers that our fakes never produced before.
+  { name: 'overage', about: 'paid extra usage: OAuth token, a normal 200 reply carrying anthropic-ratelimit-unified-status: rejected and -overage-status: allowed (claim five_hour, reset now+3 h): rate_limit_event rejected with isUsingOverage true, and the run succeeds',
+    auth: 'oauth', limitType: 'five_hour', resetEpochS: () => nowS() + 3 * 3600,
+    steps: (ctx) => [{ text: 'Nothing to change here.', headers: overageHeaders('five_hour', ctx.resetEpochS), times: Infinity }] },
+  { name: 'usage-opus', about: 'a model-scoped weekly limit: --model opus, OAuth token, 429 + unified headers with claim seven_day_opus (reset now+2 days)',
+    auth: 'oauth', maxRetries: 2, model: 'opus', limitType: 'seven_day_opus', resetEpochS: () => nowS() + 2 * 86400,
+    steps: (ctx) => [{ ...usageLimitStep('seven_day_opus', ctx.resetEpochS), times: Infinity }] },
+  { name: 'config-invalid', about: 'CLAUDE_CONFIG_DIR/.claude.json is not JSON: a zeroed error_during_execution result with startup_failure_reason config_file_invalid, no init, no request',
+    before: (sb) => fs.writeFileSync(path.join(sb.configDir, '.claude.json'), '{ "numStartups": 3,') },
+  { name: 'org-not-allowed', about: 'OAuth token, 403 permission_error "OAuth authentication is currently not allowed for this organization.": synthetic error oauth_org_not_allowed',
+    auth: 'oauth', maxRetries: 2,
+    steps: () => [{ ...err(403, 'permission_error', 'OAuth authentication is currently not allowed for this organization.'), times: Infinity }] },
+  { name: 'verification', about: 'OAuth token, 403 permission_error with details.error_code verification_required: synthetic error verification_required',
+    auth: 'oauth', maxRetries: 2,
+    steps: () => [{ error: { status: 403, type: 'permission_error', message: 'Verify your organization to keep using Claude Code: https://claude.ai/verify',
+      details: { error_code: 'verification_required', wording: 'verify_now' } }, times: Infinity }] },
+  { name: 'budget-zero', about: '--max-budget-usd 0: refused at start (stderr only, rc 1, no request)', extraArgs: ['--max-budget-usd', '0'] },
+  { name: 'session-no-fork', about: '--resume <id> --session-id <uuid> without --fork-session: refused at start (stderr only, rc 1)',
+    extraArgs: ['--resume', '99999999-2222-4333-8444-555555555555', '--session-id', '11111111-2222-4333-8444-555555555555'] },
 ];
+
 
 async function closedPort() {
   const srv = net.createServer();
@@ -73,9 +93,10 @@ async function record(bin, version, s) {
   try {
     const ctx = { resetEpochS: s.resetEpochS?.() };
     fake.script(s.steps?.(ctx) ?? []);
+    s.before?.(sb);
     const baseUrl = s.closedPort ? `http://127.0.0.1:${await closedPort()}` : fake.url;
     const env = claudeEnv({ baseUrl, configDir: sb.configDir, home: sb.home, auth: s.auth ?? 'api-key', maxRetries: s.maxRetries, apiTimeoutMs: s.apiTimeoutMs });
-    const args = claudeArgs({ maxTurns: s.maxTurns ?? 5, permissionMode: s.permissionMode ?? 'bypassPermissions', extra: s.extraArgs ?? [] });
+    const args = claudeArgs({ model: s.model ?? 'sonnet', maxTurns: s.maxTurns ?? 5, permissionMode: s.permissionMode ?? 'bypassPermissions', extra: s.extraArgs ?? [] });
     const base = sb.git('rev-parse', 'HEAD').trim();
     const recordedAt = Date.now();
     const r = await runClaude({ bin, args, cwd: sb.repo, env, prompt: 'Make the requested change and commit it.', timeoutMs: 180_000 });

@@ -3,6 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import type { IO } from './commands/common.js';
 import { redactKnown } from './secrets.js';
+import { terminalSafe } from './render/terminal.js';
+import { SECRET_ENV_NAMES } from './config/secret-values.js';
 import { exitCodeOf } from './errors.js';
 
 const EXIT_USAGE = 2;
@@ -104,6 +106,13 @@ export async function run(argv: string[], io: IO): Promise<number> {
     .option('--workflow <file>', 'WORKFLOW.md to use')
     .action(act(async (o) => (await import('./commands/state-migrate.js')).stateMigrateCommand(o, io)));
   program
+    .command('webhooks')
+    .description('webhooks that wake swarm at once instead of waiting for the next poll')
+    .command('setup')
+    .description('create or update the GitHub (and Linear) webhook pointing at webhooks.public_url')
+    .option('--workflow <file>', 'WORKFLOW.md to use')
+    .action(act(async (o) => (await import('./commands/webhooks.js')).webhooksSetupCommand(o, io)));
+  program
     .command('gc')
     .description("remove finished/closed tickets' worktrees and branches, old transcripts; report bytes freed")
     .option('--workflow <file>', 'WORKFLOW.md to use')
@@ -127,7 +136,7 @@ function report(err: unknown, io: IO, verbose: boolean): number {
   const e = err as Error;
   // Error text can quote a request, a URL or a child's output: mask every secret this process has read.
   const env = io.env;
-  const mask = (s: string) => redactKnown(s, [env.GITHUB_TOKEN, env.GH_TOKEN, env.LINEAR_API_KEY]);
+  const mask = (s: string) => terminalSafe(redactKnown(s, SECRET_ENV_NAMES.map((n) => env[n])));
   io.stderr.write(mask(`swarm: ${e?.message ?? String(err)}\n`));
   if (verbose && e?.stack) io.stderr.write(mask(e.stack + '\n'));
   return exitCodeOf(err);

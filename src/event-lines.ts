@@ -1,6 +1,7 @@
 // The one human line each event prints on stdout (its ticket identifier goes first, added by the logger),
 // and its level. Pure: an event in, a sentence out; null for events that only belong in events.jsonl.
 import type { SwarmEvent } from './events.js';
+import { dbDownMeaning } from './status-fleet.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -99,18 +100,26 @@ export function eventLine(ev: SwarmEvent): Line | null {
       return warn(`tracker update failed: ${ev.error} (will be repaired on a later poll)`);
     case 'ignored':
       return info(`ignored: ${ev.reason}`);
+    case 'control_refused':
+      return warn(`not obeyed: ${ev.reason}`);
     case 'gc':
       return null; // the sweeper prints its own summary, only when it did something
     case 'fleet_db':
-      return ev.status === 'ok' ? info('fleet database reachable again: claims resume') : error(`fleet database unreachable (${ev.error}): running agents continue; no new claims until it is back`);
+      return ev.status === 'ok' ? info('fleet database reachable again: claims resume') : error(`fleet database unreachable (${ev.error}): ${dbDownMeaning()}`);
     case 'lease_lost':
-      return warn('lost this ticket\'s lease: another daemon may take it over; nothing more is written for it here');
+      return warn('this ticket\'s lease is gone (another daemon holds it now): its agent here is stopped and nothing more is written for it');
+    case 'fenced':
+      return ev.verdict === 'lost'
+        ? warn(`${ev.what} not sent: another daemon holds this ticket's lease now; this run is interrupted and recorded by the holder`)
+        : warn(`${ev.what} waits: the fleet database cannot confirm this daemon's lease yet`);
     case 'taken_over':
       return warn(`taking over from ${ev.from}, which stopped renewing its lease`);
     case 'account_joined':
       return info(`Claude account ${ev.account} (from ${ev.from}) shared through ${ev.where}; ${ev.others} other daemon(s) on it`);
     case 'account_limit':
-      return warn(`usage limit shared with every daemon on Claude account ${ev.account}: none starts an agent before ${ev.until}`);
+      return ev.model_family
+        ? warn(`weekly ${ev.model_family} limit shared with every daemon on Claude account ${ev.account}: no ${ev.model_family} attempt starts before ${ev.until}; others go on`)
+        : warn(`usage limit shared with every daemon on Claude account ${ev.account}: none starts an agent before ${ev.until}`);
     case 'account_canary':
       return ev.change === 'claimed'
         ? info(`runs the one canary run for Claude account ${ev.account} after its usage limit; the other daemons wait for it`)
@@ -119,6 +128,12 @@ export function eventLine(ev: SwarmEvent): Line | null {
           : warn(`canary run for Claude account ${ev.account} ended without proof; another daemon may take it`);
     case 'account_error':
       return warn(`${ev.error} (using the last record read; will retry)`);
+    case 'webhook': {
+      const what = ev.event === null ? `${ev.source} request` : `${ev.source} ${ev.event}${ev.action ? `.${ev.action}` : ''}${ev.delivery ? ` (delivery ${ev.delivery.slice(0, 12)})` : ''}`;
+      return ev.status >= 400 ? warn(`webhook refused (${ev.status}): ${what}: ${ev.detail}; nothing done`) : info(`webhook ${what}: ${ev.detail}`);
+    }
+    case 'webhooks_health':
+      return ev.state === 'healthy' ? info(`${ev.source} webhooks healthy: ${ev.detail}`) : warn(`${ev.source} webhooks silent: ${ev.detail}`);
     case 'server_started':
       return info(`dashboard and API on ${ev.url} (metrics: ${ev.url}metrics)`);
     case 'disk_full':

@@ -82,18 +82,30 @@ export type DaemonEvent =
   | (At & { type: 'tracker_refused'; error: string })
   | (At & { type: 'sync_failed'; ticket: string; key: string; error: string })
   | (At & { type: 'ignored'; ticket: string; reason: string })
+  /**
+   * Someone swarm does not trust made a change that would be an operator's order (took failed_label or
+   * pr.needs_human_label off, moved a Linear issue out of failed_state): not obeyed, the mark is put back.
+   */
+  | (At & { type: 'control_refused'; ticket: string; key: string; by: string; change: string; reason: string })
   | (At & { type: 'gc'; removed: string[]; kept: { path: string; reason: string }[]; transcripts_deleted: number; bytes_freed: number; errors: string[] })
   | (At & { type: 'server_started'; url: string })
   /** Fleet mode: the database became unreachable, or reachable again. */
   | (At & { type: 'fleet_db'; status: 'ok' | 'unreachable'; error: string | null })
-  /** Fleet mode: this daemon's lease on a ticket is gone; it writes nothing more for it. */
+  /** Fleet mode: this daemon's lease on a ticket is gone (another daemon holds it): its agent stops, it writes nothing more for it. */
   | (At & { type: 'lease_lost'; ticket: string; key: string })
+  /**
+   * Fleet mode: an external write for a ticket (`what`: git push, pull request, tracker update) was not
+   * sent — `lost`: another daemon holds the lease now (this run is interrupted, not recorded here);
+   * `unreachable`: the database cannot confirm the lease yet (publication waits for it).
+   */
+  | (At & { type: 'fenced'; ticket: string; key: string; what: string; verdict: 'lost' | 'unreachable' })
   /** Fleet mode: this daemon took a ticket over from a holder that stopped renewing its lease. */
   | (At & { type: 'taken_over'; ticket: string; key: string; from: string })
   /** This daemon joined the shared Claude account (`where`: its file, or the fleet database). */
   | (At & { type: 'account_joined'; account: string; from: string; where: string; others: number })
   /** This daemon's agent hit the account's usage limit: every daemon on the account waits until `until`. */
-  | (At & { type: 'account_limit'; account: string; until: string; reason: string })
+  /** `model_family`: a weekly limit scoped to one model family (seven_day_opus): only attempts on it wait. */
+  | (At & { type: 'account_limit'; account: string; until: string; reason: string; model_family?: string })
   /** The account's one canary run after a limit: taken by this daemon, passed, or given back unproven. */
   | (At & { type: 'account_canary'; account: string; change: 'claimed' | 'passed' | 'released'; ticket: string })
   /** The shared account record could not be read or written (logged once per message). */
@@ -101,7 +113,14 @@ export type DaemonEvent =
   /** The disk (or the file-size limit) refused a write of state.json or events.jsonl: dispatch pauses, the old file is kept. */
   | (At & { type: 'disk_full'; file: string; error: string })
   /** swarm could write its files again: the disk-full pause ended (`unwritten`: event lines held in memory meanwhile, now written). */
-  | (At & { type: 'disk_recovered'; since: string; file: string; unwritten: number });
+  | (At & { type: 'disk_recovered'; since: string; file: string; unwritten: number })
+  /**
+   * A request on a webhook route: what was received and what became of it (`result`; `event` is null when
+   * the request was not verified, as its headers are then only the sender's word).
+   */
+  | (At & { type: 'webhook'; source: 'github' | 'linear'; event: string | null; action: string | null; delivery: string | null; result: string; status: number; detail: string })
+  /** Webhooks of a source became healthy (a verified delivery) or went silent: the poll interval in force changes. */
+  | (At & { type: 'webhooks_health'; source: 'github' | 'linear'; state: 'healthy' | 'silent'; poll_interval_ms: number; detail: string });
 
 export type SwarmEvent = TicketEvent | ScopeEvent | DaemonEvent;
 export type EventType = SwarmEvent['type'];
@@ -136,7 +155,9 @@ export interface DecodeContext {
 type Decoder<K extends EventType> = (r: RawEvent, c: DecodeContext) => Extract<SwarmEvent, { type: K }> | null;
 type TicketHead = { at: string; ticket: string; key: string };
 
-const PAUSE_KINDS: readonly PauseKind[] = ['rate_limit', 'auth', 'breaker', 'operator', 'tracker', 'disk_full'];
+// Keyed by PauseKind: a pause kind added to the type without a line here does not compile (a replayed pause keeps its kind).
+const PAUSE_KIND_SET: { [K in PauseKind]: true } = { rate_limit: true, auth: true, breaker: true, operator: true, tracker: true, containment: true, disk_full: true };
+const PAUSE_KINDS = Object.keys(PAUSE_KIND_SET) as PauseKind[];
 const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -229,6 +250,12 @@ const DECODERS: { [K in EventType]: Decoder<K> } = {
   account_error: operational,
   disk_full: operational,
   disk_recovered: operational,
+  // A refused control (an untrusted user took a mark off) only re-syncs the tracker; a fenced write was not
+  // sent (the attempt's own finished/interrupted event says what became of it); webhooks only wake the loop.
+  control_refused: operational,
+  fenced: operational,
+  webhook: operational,
+  webhooks_health: operational,
 };
 
 /** A logged line → its typed event for the fold, or null: an unknown type, a ticket it cannot key, or an operational event. */

@@ -9,6 +9,7 @@ import { capacity, eligibility, formatMs, modelFor, pauseInForce } from './orche
 import { canaryTurn, canaryWaitReason, type AccountView } from './orchestrator/account-policy.js';
 import { laneOf, type Lane } from './orchestrator/lanes.js';
 import { plain, type Paint } from './status.js';
+import { terminalSafe } from './render/terminal.js';
 
 export interface ExplainInput {
   ticket: Ticket;
@@ -54,9 +55,11 @@ export function explain(inp: ExplainInput): ExplainReport {
   const ctx = { config, state, now, running: inp.running, account: inp.account ?? null, backgroundRunning: inp.backgroundRunning ?? 0 };
   const checks: ExplainCheck[] = eligibility(t, ctx).map((c) => ({ rule: c.rule, pass: c.pass, detail: c.detail }));
   const trust: ExplainCheck = 'error' in inp.trust
-    ? { rule: 'trust', pass: false, detail: `could not check who applied the label: ${inp.trust.error}` }
+    ? { rule: 'trust', pass: false, detail: `could not check who wrote the ticket: ${inp.trust.error}` }
     : { rule: 'trust', pass: inp.trust.trusted, detail: inp.trust.reason };
   checks.push(trust);
+  // What the tracker read only in part (a flood of references or comments): shown, never blocking.
+  for (const note of t.notes ?? []) checks.push({ rule: 'limits', pass: true, detail: note });
   const prOpen = inp.pr !== null && !('error' in inp.pr) && inp.pr.state !== 'closed' ? inp.pr : null;
   checks.push(prCheck(inp));
   const isRunning = inp.running.has(t.key);
@@ -120,7 +123,7 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
   if (ts?.status === 'review' && f?.seen && inp.codeHost === 'github') return `PR follow-through: ${f.seen.decision} (watched every ${formatMs(config.pr.watch_interval)}; ${f.rounds} of ${config.pr.max_followups} follow-ups used)`;
   if (failing('handed_off')) return `nothing: the work was handed off${ts?.pr ? ` (${ts.pr.url})` : ''}; remove the ${config.tracker.review_label} label or run \`swarm retry ${t.key}\` to run it again`;
   if (pr) return `the next poll finds ${pr.url} and marks the ticket handed off without running an agent`;
-  const blocking = ['state', 'labels', 'exclude_labels', 'claimed_elsewhere', 'blockers'].map(failing).filter((c): c is ExplainCheck => c !== undefined);
+  const blocking = ['state', 'labels', 'exclude_labels', 'claimed_elsewhere', 'blockers', 'sub_issues', 'reclaim'].map(failing).filter((c): c is ExplainCheck => c !== undefined);
   if (blocking.length > 0) return `not picked up while: ${blocking.map((c) => c.detail).join('; ')}`;
   const trust = failing('trust');
   if (trust) return `ignored every poll: ${trust.detail}`;
@@ -178,5 +181,5 @@ export function renderExplain(r: ExplainReport, p: Paint = plain): string {
   }
   out.push('');
   out.push(`${p.bold('Next:')} ${r.next}`);
-  return out.join('\n') + '\n';
+  return terminalSafe(out.join('\n') + '\n', p.sgr);
 }

@@ -5,7 +5,8 @@ import { closeSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import { appendLine, endsWithNewline, isDiskFull } from './state/atomic-file.js';
 import { dirname } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { expandSecrets, redactKnown, redactWith, registerSecrets } from './secrets.js';
+import { redactKnown, registerSecrets } from './secrets.js';
+import { terminalSafe } from './render/terminal.js';
 import type { SwarmEvent, Unstamped } from './events.js';
 import { eventLine, type Level } from './event-lines.js';
 
@@ -52,7 +53,6 @@ export interface EventOptions {
 }
 
 export class Logger {
-  private secrets: string[] = [];
   private listeners: ((ev: LogEvent) => void)[] = [];
   private readonly c: ChalkInstance;
   private readonly now: () => number;
@@ -67,7 +67,7 @@ export class Logger {
     this.c = new Chalk({ level: opts.color ? 1 : 0 });
     this.now = opts.now ?? Date.now;
     if (opts.eventsFile) {
-      mkdirSync(dirname(opts.eventsFile), { recursive: true });
+      mkdirSync(dirname(opts.eventsFile), { recursive: true, mode: 0o700 });
       this.maybeRotate(opts.eventsFile); // a file that grew past the limit under an older run rotates now
     }
   }
@@ -79,9 +79,9 @@ export class Logger {
 
   /** Values that must never be written anywhere (tokens, keys, webhook URLs, passwords). */
   setSecrets(values: readonly string[]): void {
-    // Every output form (raw, JSON-escaped, URL-encoded, a URL's secret path), longest first.
-    this.secrets = expandSecrets(values);
-    registerSecrets(values); // so sinks far from here (the CLI's error report) mask them too
+    // One redactor for the process: every sink (this logger, the state file, the tracker, the agent's
+    // transcript, the CLI's error report) masks what the registry knows, in every output form.
+    registerSecrets(values);
   }
 
   /** Call `fn` for every event (after redaction). A throwing listener never affects the caller. Returns an unsubscribe. */
@@ -90,9 +90,9 @@ export class Logger {
     return () => { this.listeners = this.listeners.filter((l) => l !== fn); };
   }
 
-  /** Masks this logger's secrets and every secret the process learnt since (a rotated token, say). */
+  /** Masks every secret the process has read (a rotated token too) and every secret-shaped token. */
   redact(text: string): string {
-    return redactKnown(redactWith(this.secrets, text));
+    return redactKnown(text);
   }
 
   /**
@@ -133,7 +133,8 @@ export class Logger {
     const time = new Date(this.now()).toTimeString().slice(0, 8);
     const paint = level === 'error' ? this.c.red : level === 'warn' ? this.c.yellow : level === 'debug' ? this.c.gray : colourFor(this.c, type);
     const who = ticket ? this.c.bold(ticket.padEnd(8)) + ' ' : '';
-    out.write(this.redact(`${this.c.gray(time)} ${who}${paint(message)}`) + '\n');
+    // Ticket and agent text may carry terminal escapes: only our own colours reach the terminal.
+    out.write(terminalSafe(this.redact(`${this.c.gray(time)} ${who}${paint(message)}`), this.opts.color === true) + '\n');
   }
 
   /** Event lines a full disk kept out of events.jsonl (held in memory until there is room), or null. */
@@ -164,7 +165,7 @@ export class Logger {
     let written = 0;
     let fd: number | null = null;
     try {
-      fd = openSync(file, 'a+');
+      fd = openSync(file, 'a+', 0o600);
       if (this.checkTail) {
         if (!endsWithNewline(fd)) appendLine(fd, file, '');
         this.checkTail = false;

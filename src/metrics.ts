@@ -2,6 +2,7 @@
 // the caller gathers the inputs (snapshot, state, tracker counters, poll timing).
 import type { Snapshot } from './status.js';
 import type { SwarmState } from './state/types.js';
+import { webhookMetrics, type WebhookMetricsInput } from './metrics-webhooks.js';
 
 export interface MetricsInput {
   snapshot: Snapshot;
@@ -16,16 +17,18 @@ export interface MetricsInput {
   laneQueue?: Record<'urgent' | 'normal' | 'background', number> | null;
   /** Fleet mode: statements this daemon has sent to the fleet database (FleetDb.roundTrips). */
   fleetDbRoundTrips?: number | null;
+  /** Webhook deliveries, their delivery → action times, polls saved, health (when webhooks are configured). */
+  webhooks?: WebhookMetricsInput | null;
 }
 
 type Labels = Record<string, string>;
-interface Sample { labels?: Labels; value: number }
+interface Sample { labels?: Labels; value: number; /** A histogram's _bucket, _sum or _count. */ suffix?: string }
 
 export function renderMetrics(m: MetricsInput): string {
   const out: string[] = [];
   const metric: Emit = (name, type, help, samples) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const s of samples) out.push(`${name}${fmtLabels(s.labels)} ${fmtValue(s.value)}`);
+    for (const s of samples) out.push(`${name}${s.suffix ?? ''}${fmtLabels(s.labels)} ${fmtValue(s.value)}`);
   };
   const s = m.snapshot;
   const tickets = Object.values(m.state.tickets);
@@ -40,7 +43,7 @@ export function renderMetrics(m: MetricsInput): string {
   for (const t of tickets) for (const a of t.attempts) byOutcome.set(a.outcome, (byOutcome.get(a.outcome) ?? 0) + 1);
   metric('swarm_attempts_total', 'counter', 'Attempts recorded in the state, by outcome.', [...byOutcome].sort().map(([outcome, n]) => ({ labels: { outcome }, value: n })));
   metric('swarm_attempts_today', 'gauge', "Today's attempts by outcome.", Object.entries(s.totals.attempts).sort().map(([outcome, n]) => ({ labels: { outcome }, value: n ?? 0 })));
-  const kinds = ['operator', 'rate_limit', 'auth', 'breaker', 'tracker'];
+  const kinds = ['operator', 'rate_limit', 'auth', 'breaker', 'tracker', 'containment'];
   metric('swarm_paused', 'gauge', 'Whether dispatch is paused, by pause kind.', kinds.map((kind) => ({ labels: { kind }, value: s.pause?.kind === kind ? 1 : 0 })));
   metric('swarm_pause_remaining_seconds', 'gauge', 'Seconds until a timed pause ends (0: not paused; -1: until an operator acts).', [{ value: !s.pause ? 0 : s.pause.remaining_s ?? -1 }]);
   metric('swarm_cost_usd_today', 'gauge', 'Agent spend today in USD.', [{ value: s.totals.cost_usd }]);
@@ -71,16 +74,17 @@ export function renderMetrics(m: MetricsInput): string {
     metric('swarm_lane_queue_length', 'gauge', 'Tickets waiting to start, by lane.', (['urgent', 'normal', 'background'] as const).map((lane) => ({ labels: { lane }, value: q[lane] })));
   }
   if (s.fleet) fleetMetrics(metric, s.fleet, m.fleetDbRoundTrips ?? null);
+  if (m.webhooks) webhookMetrics(metric, m.webhooks);
   metric('swarm_polls_total', 'counter', 'Poll cycles run by this daemon.', [{ value: m.poll.count }]);
   metric('swarm_poll_duration_seconds', 'gauge', 'Duration of the last poll cycle.', [{ value: m.poll.lastDurationMs / 1000 }]);
   return out.join('\n') + '\n';
 }
 
-type Emit = (name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]) => void;
+type Emit = (name: string, type: 'gauge' | 'counter' | 'histogram', help: string, samples: Sample[]) => void;
 
 /** Fleet mode: the database's health and this daemon's traffic to it, every daemon sharing the scope and the leases, as last polled. */
 function fleetMetrics(metric: Emit, f: NonNullable<Snapshot['fleet']>, roundTrips: number | null): void {
-  metric('swarm_fleet_db_reachable', 'gauge', "Whether the fleet database answered this daemon's last request (0: unreachable; running agents continue, no new claims).", [{ value: f.db.status === 'ok' ? 1 : 0 }]);
+  metric('swarm_fleet_db_reachable', 'gauge', "Whether the fleet database answered this daemon's last request (0: unreachable; running agents continue, their publication waits, no new claims).", [{ value: f.db.status === 'ok' ? 1 : 0 }]);
   if (roundTrips !== null) metric('swarm_fleet_db_round_trips_total', 'counter', 'Statements this daemon has sent to the fleet database.', [{ value: roundTrips }]);
   const live = f.daemons.filter((d) => !d.stopped);
   metric('swarm_fleet_daemons', 'gauge', 'Daemons sharing this tracker scope, by state (stopped ones are listed for 10 minutes).', [

@@ -2,8 +2,13 @@
 // operator wants pushed to them: pause, resume, ticket failed, PR opened, daemon stopped. Driven by
 // Logger events (one listener), fire-and-forget with a short timeout: a slow, failing or unreachable
 // webhook never delays or breaks the daemon, and never raises an unhandled rejection.
+// Reasons quote the agent and the ticket, a stranger's words: every message is redacted, and mentions are
+// neutralised for both readers (mention-safe.ts): Slack's `text` escaped, Discord's `content` defused and
+// sent with `allowed_mentions: {parse: []}`, so nothing in it can ping a channel, a role or a person.
 import type { LogEvent } from './log.js';
 import type { SwarmEvent } from './events.js';
+import { discordContent, slackText } from './mention-safe.js';
+import { terminalSafe } from './render/terminal.js';
 
 export interface NotifierOptions {
   /** Read at send time, so a reloaded WORKFLOW.md takes effect. null = notifications off. */
@@ -14,9 +19,12 @@ export interface NotifierOptions {
   fetchImpl?: typeof fetch;
   /** Told about failures (debug log); never throws. */
   onError?: (message: string) => void;
+  /** Masks secrets in the message (the process's redactor); default: none. */
+  redact?: (text: string) => string;
 }
 
 const MAX_CHARS = 1900; // Discord refuses content over 2000 characters
+const DISCORD_MAX = 2000; // after defusing mentions (each adds a zero-width space)
 
 /** The message for an event, or null when the event is not one we notify about (pure). */
 export function notificationFor(ev: SwarmEvent): string | null {
@@ -73,7 +81,9 @@ export class Notifier {
     if (!url) return;
     const source = this.opts.source?.() ?? '';
     const full = clip(source ? `[swarm ${source}] ${message}` : `[swarm] ${message}`);
-    const p = this.post(url, full).catch((err: unknown) => this.opts.onError?.(`webhook notification failed: ${(err as Error)?.message ?? String(err)}`));
+    // Control characters (an agent's escape sequences) are noise in a chat message: dropped like on a terminal.
+    const text = terminalSafe(this.opts.redact ? this.opts.redact(full) : full);
+    const p = this.post(url, text).catch((err: unknown) => this.opts.onError?.(`webhook notification failed: ${(err as Error)?.message ?? String(err)}`));
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }
@@ -87,7 +97,8 @@ export class Notifier {
     const res = await this.fetchImpl(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text, content: text }),
+      // Slack reads `text` (mrkdwn), Discord reads `content` and honours allowed_mentions; each ignores the other's.
+      body: JSON.stringify({ text: slackText(text), content: clip(discordContent(text), DISCORD_MAX), allowed_mentions: { parse: [] } }),
       signal: AbortSignal.timeout(this.timeoutMs),
       redirect: 'error',
     });
@@ -96,6 +107,6 @@ export class Notifier {
   }
 }
 
-function clip(s: string): string {
-  return s.length > MAX_CHARS ? `${s.slice(0, MAX_CHARS - 1)}…` : s;
+function clip(s: string, max = MAX_CHARS): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

@@ -71,6 +71,8 @@ export interface PromptVars {
   workspace: string;
   previous_attempts: PromptAttempt[];
   followup: PromptFollowup;
+  /** Who pushes (pr.publish): "swarm" — the agent only commits — or "agent" — it pushes and opens the PR. */
+  publish: 'swarm' | 'agent';
   /** Random per-render marker, e.g. "untrusted-9f2c…": wrap untrusted text in <<<{{ fence }} … {{ fence }}>>>. */
   fence: string;
 }
@@ -97,6 +99,7 @@ export interface PromptInput {
     /** Comments with `trusted: false` are dropped; a null path / line (conversation comment) is "" / 0. */
     comments?: (Loose<PromptFollowupComment> & { trusted?: boolean | null })[] | null;
   }) | null;
+  publish?: string | null;
 }
 
 
@@ -153,6 +156,7 @@ export function buildPromptVars(input: PromptInput, fence: string = newFence()):
         summary: t(a.summary),
       })),
     followup: followupVars(input.followup ?? null, t),
+    publish: input.publish === 'agent' ? 'agent' : 'swarm',
     fence,
   };
 }

@@ -1,8 +1,11 @@
 // Secret redaction shared by every sink (stdout lines, events.jsonl, state.json, transcripts, tracker
-// writes, CLI error messages). A secret is matched in the forms it takes on the way out: as is, escaped
-// inside a JSON string, URL-encoded, and — for URLs such as a webhook — by its secret-bearing path and
-// password alone. A process-wide registry lets sinks that are far from the configuration (the CLI's error
-// report) mask whatever this process has read, without threading the list through every call.
+// writes, notifications, CLI error messages). A secret is matched in the forms it takes on the way out: as
+// is, escaped inside a JSON string, URL-encoded, and — for URLs such as a webhook — by its secret-bearing
+// path and password alone; then the high-confidence token patterns of secret-patterns.ts (a GitHub token,
+// an Anthropic key, a private key, a URL's password) are masked whoever they belong to. A process-wide
+// registry lets sinks that are far from the configuration (the CLI's error report, the agent's stream)
+// mask whatever this process has read, without threading the list through every call.
+import { maskSecretPatterns } from './secret-patterns.js';
 
 /** Values shorter than this are not treated as secrets (masking "main" or "1" would wreck every line). */
 export const MIN_SECRET_LENGTH = 4;
@@ -10,7 +13,8 @@ export const MIN_SECRET_LENGTH = 4;
 const MIN_URL_PART = 12;
 export const MASK = '***';
 
-function urlParts(value: string): string[] {
+/** The secret-bearing parts of a URL (its password, a long path/query); [] for anything that is not a URL. */
+export function urlParts(value: string): string[] {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return [];
   let u: URL;
   try {
@@ -59,17 +63,17 @@ export function expandSecrets(values: readonly (string | null | undefined)[]): s
   return [...out].sort((a, b) => b.length - a.length);
 }
 
-/** Replace every occurrence of every (already expanded) secret by `***`. */
+/** Replace every occurrence of every (already expanded) secret, then every secret-shaped token, by `***`. */
 export function redactWith(secrets: readonly string[], text: string): string {
   let out = text;
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join(MASK);
-  return out;
+  return maskSecretPatterns(out, MASK);
 }
 
-/** A redaction function for a list of raw secret values. */
+/** A redaction function for a list of raw secret values (and the token patterns). */
 export function makeRedactor(values: readonly (string | null | undefined)[]): (text: string) => string {
   const secrets = expandSecrets(values);
-  return secrets.length === 0 ? (t) => t : (t) => redactWith(secrets, t);
+  return (t) => redactWith(secrets, t);
 }
 
 // --- process-wide registry ---------------------------------------------------------------------
@@ -87,6 +91,11 @@ export function registerSecrets(values: readonly (string | null | undefined)[]):
     }
   }
   if (changed) registryExpanded = expandSecrets([...registry]);
+}
+
+/** Every raw secret value this process has registered so far. */
+export function knownSecrets(): string[] {
+  return [...registry];
 }
 
 /** Mask every registered secret, plus any `extra` values (e.g. token variables of the environment). */
@@ -120,4 +129,9 @@ export function redactDeep(value: unknown, redact: (s: string) => string, depth 
       if (r !== v) obj[k] = r;
     } else redactDeep(v, redact, depth + 1);
   }
+}
+
+/** The raw secret values this process has registered (for scanning what the agent wants published). */
+export function knownSecretValues(): string[] {
+  return [...registry];
 }

@@ -2,15 +2,18 @@
 // adapter goes with which `tracker.kind`; credentials come from src/config/credentials.ts.
 import { basename, resolve } from 'node:path';
 import type { Workflow } from './config/types.js';
-import { resolveGithubToken, resolveLinearKey } from './config/credentials.js';
+import { rereadGithubToken, resolveGithubCredentials, resolveGithubToken, resolveLinearKey } from './config/credentials.js';
+import { registerSecrets } from './secrets.js';
 import type { Services } from './orchestrator/runtime.js';
 import type { CodeHost } from './tracker/types.js';
 import { BranchHandoff, LocalTracker } from './tracker/local/tracker.js';
 import { Worktrees } from './workspace/worktree.js';
 import { repoIdentity } from './workspace/repo-id.js';
 import { resolveWorkspaceRoot } from './workspace/root.js';
-import { originUrl, parseGitHubRemote, pushBranch, remoteHeadBranch } from './workspace/git.js';
+import { originUrl, parseGitHubRemote, remoteHeadBranch } from './workspace/git.js';
+import { registerRemoteToken } from './workspace/git-safety.js';
 import { ConfigError } from './errors.js';
+import { NO_FENCE } from './fleet/fence.js';
 
 export interface ServiceContext {
   repoDir: string;
@@ -28,15 +31,9 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
   const identity = repoIdentity(ctx.repoDir);
   const root = resolveWorkspaceRoot(cfg.workspace.root, ctx.repoDir, { home: ctx.env.HOME, gitCommonDir: identity.commonDir, file });
   const worktrees = new Worktrees({ repoDir: ctx.repoDir, root, baseBranch, hooks: cfg.hooks, log: ctx.log, identity });
-  const pushHandoff = new BranchHandoff(async (branch) => {
-    if (!origin) return false;
-    try {
-      await pushBranch(worktrees.pathFor(branch), branch);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  // The branch is the hand-off: swarm's publication step (publish.ts) has pushed it, scanned, when there
+  // is an origin; nothing here pushes again.
+  const pushHandoff = new BranchHandoff(async () => origin !== null);
 
   const githubRepo = () => {
     const fromCfg = cfg.tracker.repo;
@@ -48,20 +45,23 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
     if (!parsed) throw new ConfigError(`${file}: tracker.repo is not set and the origin remote (${origin ?? 'none'}) is not a GitHub URL; set tracker.repo: owner/name`);
     return parsed;
   };
-  const github = async (apiUrl = cfg.tracker.api_url) => {
+  const github = async (apiUrl: string) => {
     const { createGitHubTracker } = await import('./tracker/github/tracker.js');
     const ghCfg = apiUrl === cfg.tracker.api_url ? cfg : { ...cfg, tracker: { ...cfg.tracker, api_url: apiUrl } };
-    const { token } = await resolveGithubToken(ghCfg, ctx.env);
-    secrets.push(token);
+    // Credentials first (a missing token is the error to report), the repository once they are known.
+    const auth = await githubAuth(ghCfg, githubRepo, ctx, secrets);
+    // swarm publishes the agent's commits itself: its fetches and pushes to an https GitHub origin may use
+    // the tracker's newest token (after the operator's own credential helpers), handed to those git calls only.
+    const host = origin && /^https:\/\//i.test(origin) ? parseGitHubRemote(origin)?.host : undefined;
+    if (host) registerRemoteToken(host, auth.latest);
     const repo = githubRepo();
-    // env + secrets: on a 401 the adapter reads the token source again and keeps (and masks) a new token.
-    return { gh: createGitHubTracker({ config: ghCfg, token, repo, env: ctx.env, secrets }), slug: `${repo.owner}/${repo.name}` };
+    return { gh: createGitHubTracker({ config: ghCfg, token: auth.initial, auth: auth.auth, repo }), slug: `${repo.owner}/${repo.name}` };
   };
 
   switch (cfg.tracker.kind) {
     case 'github': {
-      const { gh, slug } = await github();
-      return { tracker: gh, codeHost: gh, worktrees, repoSlug: slug, baseBranch, secrets };
+      const { gh, slug } = await github(cfg.tracker.api_url ?? githubApiUrl(origin ? parseGitHubRemote(origin)?.host : undefined));
+      return { tracker: gh, codeHost: gh, worktrees, repoSlug: slug, baseBranch, secrets, fence: NO_FENCE };
     }
     case 'linear': {
       const { createLinearTracker } = await import('./tracker/linear/tracker.js');
@@ -86,12 +86,12 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
         }
         ctx.log(`no GitHub access for PR detection (${(err as Error).message}); handoff is the pushed branch`);
       }
-      return { tracker, codeHost, worktrees, repoSlug: slug, baseBranch, secrets };
+      return { tracker, codeHost, worktrees, repoSlug: slug, baseBranch, secrets, fence: NO_FENCE };
     }
     case 'local': {
       const tracker = new LocalTracker(resolve(ctx.repoDir, cfg.tracker.path), cfg);
       const parsed = origin ? parseGitHubRemote(origin) : null;
-      return { tracker, codeHost: pushHandoff, worktrees, repoSlug: parsed ? `${parsed.owner}/${parsed.name}` : basename(ctx.repoDir), baseBranch, secrets };
+      return { tracker, codeHost: pushHandoff, worktrees, repoSlug: parsed ? `${parsed.owner}/${parsed.name}` : basename(ctx.repoDir), baseBranch, secrets, fence: NO_FENCE };
     }
   }
 }
@@ -103,6 +103,46 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
 export function linearCodeHostApi(origin: string | null, env: Record<string, string | undefined>): string {
   const fromEnv = env.GITHUB_API_URL?.trim();
   if (fromEnv) return fromEnv;
-  const host = origin ? parseGitHubRemote(origin)?.host : undefined;
-  return !host || host === 'github.com' ? 'https://api.github.com' : `https://${host}/api/v3`;
+  return githubApiUrl(origin ? parseGitHubRemote(origin)?.host : undefined);
+}
+
+/**
+ * The REST API of a GitHub host: api.github.com for github.com; `api.SUBDOMAIN.ghe.com` for GitHub Enterprise
+ * Cloud with data residency (GitHub docs' `data_residency_api: 'api.SUBDOMAIN.ghe.com'`; GraphQL at
+ * https://api.SUBDOMAIN.ghe.com/graphql); `https://HOST/api/v3` for GitHub Enterprise Server.
+ */
+export function githubApiUrl(host: string | undefined): string {
+  if (!host || host === 'github.com' || host === 'www.github.com') return 'https://api.github.com';
+  if (host.endsWith('.ghe.com')) return `https://api.${host.replace(/^api\./, '')}`;
+  return `https://${host}/api/v3`;
+}
+
+/**
+ * How the GitHub adapter authenticates (auth.ts): a GitHub App, tracker.token_command, or a token read in
+ * the documented order and read again after a 401. Every token handed out is a secret from then on:
+ * masked in every sink and kept out of the agent's environment (`secrets`).
+ */
+export async function githubAuth(cfg: Workflow['config'], repoOf: () => { owner: string; name: string }, ctx: Pick<ServiceContext, 'repoDir' | 'env'>, secrets: string[]) {
+  const { staticAuth, commandAuth } = await import('./tracker/github/auth.js');
+  const { tokenKind } = await import('./tracker/github/permissions.js');
+  // The newest token any source handed out: what swarm's own pushes use (an App's token rotates hourly).
+  let latest: string | null = null;
+  const onToken = (t: string) => {
+    latest = t;
+    registerSecrets([t]);
+    if (!secrets.includes(t)) secrets.push(t);
+  };
+  const current = () => latest;
+  const creds = resolveGithubCredentials(cfg, ctx.repoDir, { secrets });
+  const apiUrl = cfg.tracker.api_url ?? 'https://api.github.com';
+  if (creds.kind === 'app') {
+    const { AppAuth } = await import('./tracker/github/app-auth.js');
+    const repo = repoOf();
+    const auth = new AppAuth({ appId: creds.appId, privateKey: creds.privateKey, installationId: creds.installationId, repo: { owner: repo.owner, repo: repo.name }, apiUrl, onToken });
+    return { auth, initial: '', latest: current };
+  }
+  if (creds.kind === 'command') return { auth: commandAuth({ command: creds.command, cwd: ctx.repoDir, env: ctx.env, onToken }), initial: '', latest: current };
+  const { token, source } = await resolveGithubToken(cfg, ctx.env, { secrets });
+  const reread = (rejected: string) => rereadGithubToken(cfg, ctx.env, rejected, { secrets });
+  return { auth: staticAuth(token, { describe: `GitHub token from ${source} (${tokenKind(token)})`, reread, onToken }), initial: token, latest: current };
 }

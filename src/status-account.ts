@@ -7,8 +7,11 @@ export type LaneName = 'urgent' | 'normal' | 'background';
 
 export interface AccountSnapshot {
   name: string;
-  window: { status: string; utilization: number | null; type: string | null; resets_at: string | null } | null;
+  /** `overage`: the account's answers come from paid extra usage (the window is spent; runs go on). */
+  window: { status: string; utilization: number | null; type: string | null; resets_at: string | null; overage: boolean } | null;
   pause: { until: string; reason: string; limit_type: string | null; since: string; by: string; remaining_s: number } | null;
+  /** Weekly limits scoped to one model family (seven_day_opus…): only attempts on that family wait. */
+  model_limits: { family: string; until: string; reason: string; limit_type: string | null; by: string; remaining_s: number }[];
   canary: { pending: boolean; holder: string | null };
   members: { id: string; host: string; pid: number; repo: string; heartbeat_age_s: number }[];
 }
@@ -29,8 +32,12 @@ export function accountSnapshot(rec: AccountRecord, now: number): AccountSnapsho
   const until = rec.pause ? Date.parse(rec.pause.until) : NaN;
   return {
     name: rec.name,
-    window: w && !(reset <= now) ? { status: w.status, utilization: w.utilization, type: w.type, resets_at: w.resets_at } : null,
+    window: w && !(reset <= now) ? { status: w.status, utilization: w.utilization, type: w.type, resets_at: w.resets_at, overage: w.overage === true } : null,
     pause: rec.pause && until > now ? { ...rec.pause, remaining_s: Math.round((until - now) / 1000) } : null,
+    model_limits: Object.entries(rec.model_limits ?? {})
+      .filter(([, l]) => Date.parse(l.until) > now)
+      .map(([family, l]) => ({ family, until: l.until, reason: l.reason, limit_type: l.limit_type, by: l.by, remaining_s: Math.round((Date.parse(l.until) - now) / 1000) }))
+      .sort((a, b) => a.family.localeCompare(b.family)),
     canary: { pending: rec.canary.pending, holder: rec.canary.holder },
     members: Object.entries(rec.members)
       .map(([id, m]) => ({ id, host: m.host, pid: m.pid, repo: m.repo, heartbeat_age_s: Math.max(0, Math.round((now - Date.parse(m.heartbeat_at)) / 1000)) }))
@@ -52,7 +59,11 @@ interface Look {
 export function renderAccount(a: AccountSnapshot, look: Look): string[] {
   const out = [look.bold(fit(look.width, `Account ${a.name} · ${a.members.length} daemon(s)`))];
   const w = a.window;
-  if (w) {
+  if (w?.overage) {
+    // Paid extra usage carries the runs: not a stop (the CLI's own UI ignores the rejected status then).
+    const line = `  window spent (${w.type ?? 'usage'} limit): runs go on paid extra usage${w.resets_at ? ` until it resets ${look.time(w.resets_at)}` : ''}`;
+    out.push(look.warn(fit(look.width, line)));
+  } else if (w) {
     const used = w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`;
     const line = `  window ${used} (${[w.type, w.status].filter(Boolean).join(', ')})${w.resets_at ? ` · resets ${look.time(w.resets_at)}` : ''}`;
     out.push(w.status === 'allowed' ? fit(look.width, line) : look.warn(fit(look.width, line)));
@@ -62,6 +73,10 @@ export function renderAccount(a: AccountSnapshot, look: Look): string[] {
   if (a.pause) {
     out.push(look.warn(fit(look.width, `  PAUSED (${a.pause.limit_type ?? 'usage'} limit) until ${look.time(a.pause.until)} (${look.dur(a.pause.remaining_s)} left)`)));
     out.push(look.warn(fit(look.width, `    ${a.pause.by ? `${a.pause.by}: ` : ''}${a.pause.reason}`)));
+  }
+  for (const l of a.model_limits ?? []) {
+    out.push(look.warn(fit(look.width, `  ${l.family} attempts wait (${l.limit_type ?? 'weekly'} limit); other models go on`)));
+    out.push(look.warn(fit(look.width, `    until ${look.time(l.until)} (${look.dur(l.remaining_s)} left)${l.by ? `, hit by ${l.by}` : ''}`)));
   }
   if (a.canary.pending) out.push(fit(look.width, `  canary: ${a.canary.holder ? `running on ${a.canary.holder}; the others wait for it` : a.pause ? 'after the pause, one run goes first' : 'the next run goes first'}`));
   for (const m of a.members) out.push(look.dim(fit(look.width, `  ${m.host} pid ${m.pid} · ${m.repo || '-'} · heartbeat ${look.dur(m.heartbeat_age_s)} ago`)));

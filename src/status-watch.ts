@@ -29,7 +29,7 @@ export function watchedSnapshot(state: SwarmState): WatchedPr[] {
     const stopped = f?.stopped && (f.stopped.why === 'needs_human' || f.stopped.why === 'human_push') ? f.stopped : null;
     out.push({
       ticket: t.identifier, key: t.key, pr_url: t.pr.url,
-      state: following ? 'following_up' : stopped ? 'needs_human' : 'watching',
+      state: following ? 'following_up' : stopped || f?.seen?.human ? 'needs_human' : 'watching',
       head_sha: f?.seen?.head_sha ?? null, checks: f?.seen?.checks ?? null, rounds: f?.rounds ?? 0, max_followups: max,
       decision: following ? `follow-up round ${f!.pending!.round} (${f!.pending!.kind === 'ci' ? 'failing checks' : 'changes requested'})` : stopped ? `needs a human: ${stopped.detail}` : f?.seen?.decision ?? 'not watched yet',
       watched_at: f?.seen?.at ?? null,

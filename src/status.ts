@@ -6,12 +6,18 @@ import type { LockInfo } from './state/lock.js';
 import { fleetSnapshot, renderFleet, type FleetSnapshot } from './status-fleet.js';
 import { renderWatched, watchedSnapshot, type WatchedPr } from './status-watch.js';
 import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type LaneName, type SnapshotExtra, type WaitingTicket } from './status-account.js';
+import { terminalSafe } from './render/terminal.js';
+import { renderWebhooks, webhooksSnapshot, type WebhooksSnapshot } from './status-webhooks.js';
 
 export interface Snapshot {
   generated_at: string;
   daemon: { running: boolean; pid: number | null; started_at: string | null; heartbeat_age_s: number | null; draining: boolean; config_error: string | null; max_concurrent: number | null;
     /** The tracker refuses the poll itself (Linear: too complex) and retrying cannot help. */
-    tracker_error: { message: string; since: string } | null };
+    tracker_error: { message: string; since: string } | null;
+    /** Standing problems with the code host, each naming its fix (a permission the token lacks, a moved repository). */
+    warnings: string[];
+    /** `on`: agents run in swarm's sandbox; `unconfined`: agent.sandbox is off; null when no daemon runs. */
+    sandbox: 'on' | 'unconfined' | null };
   pause: (PauseState & { remaining_s: number | null }) | null;
   running: { ticket: string; key: string; title: string; model: string; attempt: number; max_attempts: number; failures: number; elapsed_s: number; last_event: string; cost_usd: number; branch: string }[];
   retry_queue: { ticket: string; key: string; title: string; due_at: string | null; due_in_s: number | null; reason: string; failures: number; next_model_hint: string; lane?: LaneName; waiting_because?: string }[];
@@ -26,6 +32,8 @@ export interface Snapshot {
   account?: AccountSnapshot | null;
   /** Tickets waiting for their lane's turn, with the reason (absent when the caller has no lanes). */
   waiting?: WaitingTicket[];
+  /** Webhook sources as the running daemon judges them, and the poll interval in force (null: none configured). */
+  webhooks: WebhooksSnapshot | null;
 }
 
 export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: boolean } | null, now: number, extra: SnapshotExtra = {}): Snapshot {
@@ -44,7 +52,9 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       draining: alive && state.daemon?.draining === true,
       config_error: alive ? (state.daemon?.config_error ?? null) : null,
       tracker_error: alive ? refusal(state.daemon?.tracker_error, now) : null,
+      warnings: alive ? [...(state.daemon?.notes ?? [])] : [],
       max_concurrent: state.daemon?.max_concurrent ?? null,
+      sandbox: alive ? (state.daemon?.sandbox ?? null) : null,
     },
     pause: state.daemon?.disk_full && alive
       ? { kind: 'disk_full', reason: `disk full (${state.daemon.disk_full.error}); resumes by itself once swarm can write its files again`, since: state.daemon.disk_full.since, until: null, limit_type: null, remaining_s: null }
@@ -95,11 +105,14 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
     totals: { date: state.daily.date, cost_usd: round(state.daily.cost_usd), tokens: state.daily.tokens, prs: state.daily.prs, attempts: state.daily.attempts, tickets: tickets.length },
     fleet: fleetSnapshot(state, now),
     watched: watchedSnapshot(state),
+    webhooks: webhooksSnapshot(state, alive, now),
     ...extraParts(extra, now),
   };
 }
 
 export interface Paint {
+  /** This paint emits SGR colour codes (terminalSafe keeps those, and only those). */
+  readonly sgr?: boolean;
   bold(s: string): string;
   dim(s: string): string;
   red(s: string): string;
@@ -123,6 +136,7 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     const up = d.started_at ? ` · up ${dur(Math.max(0, Math.round((Date.parse(s.generated_at) - Date.parse(d.started_at)) / 1000)))}` : '';
     out.push(`${p.bold('swarm')} daemon pid ${d.pid} · ${stale ? p.red(`${hb} (stale: hung?)`) : hb}${up}`);
     if (d.draining) out.push(p.yellow('DRAINING: no new work; running agents finish (signal again to stop them)'));
+    if (d.sandbox === 'unconfined') out.push(p.red(clip('UNCONFINED: agent.sandbox is off; agents run with your files, logins and network', width)));
   } else {
     out.push(`${p.bold('swarm')} daemon ${p.dim('not running')}`);
     if (s.running.length > 0) out.push(p.yellow(clip(`state shows ${s.running.length} claimed ticket(s); the next \`swarm start\` recovers them`, width)));
@@ -133,13 +147,20 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     out.push(p.red(p.bold(clip(`TRACKER REFUSES THE POLL since ${shortTime(d.tracker_error.since)} (not retried)`, width))));
     for (const line of wrap(d.tracker_error.message, width - 2)) out.push(p.red(`  ${line}`));
   }
+  for (const w of d.warnings ?? []) {
+    // The warning carries the fix: wrapped, not clipped.
+    const [first, ...rest] = wrap(`warning: ${w}`, width - 2);
+    out.push(p.yellow(first ?? ''), ...rest.map((l) => p.yellow(`  ${l}`)));
+  }
   if (s.pause) {
     const until = s.pause.until ? `until ${shortTime(s.pause.until)} (${dur(s.pause.remaining_s ?? 0)} left)` : s.pause.kind === 'disk_full' ? 'until there is room to write again' : 'until `swarm resume`';
     const kind = s.pause.kind === 'disk_full' ? 'disk full' : s.pause.kind;
     out.push(p.yellow(p.bold(clip(`PAUSED (${kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`, width))));
-    out.push(p.yellow(`  ${clip(s.pause.reason, width - 2)}`));
+    // The reason carries the fix (a login to renew, a config file to repair, a permission to grant): wrapped, not clipped.
+    for (const line of wrap(s.pause.reason, width - 2)) out.push(p.yellow(`  ${line}`));
   }
 
+  if (s.webhooks) out.push(...renderWebhooks(s.webhooks, { warn: p.yellow, dur, time: shortTime, clip: (x) => clip(x, width) }));
   if (s.fleet) out.push('', ...renderFleet(s.fleet, (x) => clip(x, width), (x) => p.red(p.bold(x))));
   const look = { width, bold: p.bold, warn: p.yellow, dim: p.dim, time: shortTime, dur };
   if (s.account) out.push('', ...renderAccount(s.account, look));
@@ -192,7 +213,7 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   const byOutcome = Object.entries(t.attempts).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   out.push(clip(`Today ${t.date}: $${t.cost_usd.toFixed(2)} · ${fmtNum(tokens)} tokens · ${t.prs} PR(s)`, width));
   out.push(clip(`Attempts today: ${byOutcome}`, width));
-  return out.join('\n') + '\n';
+  return terminalSafe(out.join('\n') + '\n', p.sgr);
 }
 
 /** "2025-03-01T14:05:09.000Z" → "2025-03-01 14:05 UTC" (deterministic: no local time zone). */

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BIN, EL_MONITOR, FAKE_CLAUDE } from './paths.mjs';
 import { GIT_ENV, makeRepo } from './repo.mjs';
+import { seeded } from './stats.mjs';
 
 const STRIP = ['GITHUB_TOKEN', 'GH_TOKEN', 'LINEAR_API_KEY', 'ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS'];
 const PROMPT = 'Work on {{ issue.identifier }}: {{ issue.title }}\n<<<{{ fence }}\n{{ issue.body }}\n{{ fence }}>>>\n';
@@ -38,7 +39,10 @@ export async function makeProject(gh, { files = 0, config = {}, scenario = [{ in
       polling: { interval: '1s' },
       agent: {
         command: FAKE_CLAUDE, max_concurrent: 20, fast_fail: '0', stall_timeout: '10m', timeout: '10m', retry_backoff: '10m', max_retry_backoff: '30m',
-        env: { FAKE_GITHUB_TOKEN: '$SWARM_BENCH_GH_TOKEN', FAKE_GITHUB_API: gh.url },
+        // These targets measure swarm's own overhead with an agent that pushes and opens its PR itself;
+        // what the sandbox adds per attempt is target #21 (targets/sandbox.mjs).
+        sandbox: 'off',
+        env: { FAKE_GITHUB_TOKEN: '$SWARM_BENCH_GH_TOKEN', FAKE_GITHUB_API: gh.url, IS_SANDBOX: '1' },
       },
       hooks: { timeout: '60s' },
     },
@@ -65,15 +69,17 @@ export async function makeProject(gh, { files = 0, config = {}, scenario = [{ in
 }
 
 /**
- * `node [--import el-monitor] bin/swarm.js start` in the project. `hostname`: run it in a UTS namespace of
- * its own under that host name (`unshare -u`, root only), so the fleet sees a daemon on another machine;
- * the pid stays the daemon's (unshare and sh exec into it).
+ * `node [--import el-monitor] bin/swarm.js start` in the project. `hostname`: run it as on another machine —
+ * in UTS and PID namespaces of its own under that host name (`unshare -u -p`, root only): the fleet judges a
+ * holder by its place (machine, boot, PID namespace), never by a host name, so a namespace of its own is what
+ * makes its pids mean nothing to the others. The daemon is the namespace's pid 1: SIGKILL to `proc` (unshare,
+ * --kill-child) ends it and everything it started, like the machine going away.
  */
 export function startDaemon(project, { monitorFile = null, hostname = null } = {}) {
   const args = [...(monitorFile ? ['--import', EL_MONITOR] : []), BIN, 'start'];
   const env = { ...project.env, ...(monitorFile ? { SWARM_BENCH_EL_FILE: monitorFile } : {}) };
   const [cmd, argv] = hostname
-    ? ['unshare', ['-u', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', hostname, process.execPath, ...args]]
+    ? ['unshare', ['-u', '-p', '-f', '--mount-proc', '--kill-child=SIGKILL', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', hostname, process.execPath, ...args]]
     : [process.execPath, args];
   const proc = spawn(cmd, argv, { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -116,6 +122,23 @@ export async function waitFor(fn, { timeoutMs = 60_000, intervalMs = 20, what = 
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Add the `agent` label to each issue (beside `bug`) at a seeded random moment within `windowMs`, as
+ * `actor`; returns when each was labelled (epoch ms) and when the window began.
+ */
+export async function labelAtRandom(gh, issues, { windowMs, seed, actor }) {
+  const rnd = seeded(seed);
+  const plan = issues.map((n) => ({ n, offset: Math.floor(rnd() * windowMs) })).sort((a, b) => a.offset - b.offset);
+  const t0 = Date.now();
+  const labelledAt = new Map();
+  for (const { n, offset } of plan) {
+    await sleep(Math.max(0, t0 + offset - Date.now()));
+    labelledAt.set(n, Date.now());
+    gh.setLabels(n, ['bug', 'agent'], actor);
+  }
+  return { t0, labelledAt };
+}
 
 /** The daemon's poll requests (the fixed, ETag'd listing URL). */
 export const isListing = (gh, r) => r.method === 'GET' && r.path.startsWith(`/repos/${gh.fullName}/issues?`);

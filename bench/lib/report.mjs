@@ -102,8 +102,8 @@ How each figure is taken:
   clone with its own GitHub token so the fake's log tells them apart. *Claim → spawn*: a 1-daemon and a 3-daemon fleet
   (identical WORKFLOW.md, \`max_concurrent: 2\`, 1 s polls) run side by side the whole time and take turns, 3 tickets
   labelled per round; from the arrival of the listing request of the poll that claimed a ticket (the claiming daemon's
-  own) to the agent process's creation. *Takeover*: the holder runs in its own UTS namespace under another host name
-  (\`unshare -u\`), so the others must wait for its lease (\`state.lease_ttl: 10s\`); it and its agent get SIGKILL; from the
+  own) to the agent process's creation. *Takeover*: the holder runs in UTS and PID namespaces of its own under another
+  host name (\`unshare -u -p\`), so the others must wait for its lease (\`state.lease_ttl: 10s\`); it and its agent get SIGKILL; from the
   kill to a survivor's \`taken_over\` event. *Round trips*: swarm's own counter (\`swarm_fleet_db_round_trips_total\` over
   \`swarm_polls_total\` on /metrics) for 3 idle daemons over 25 polls each, cross-checked by the server's transaction
   count for that database (pg_stat_database).

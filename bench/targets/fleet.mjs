@@ -151,20 +151,16 @@ async function takeover(pg, log) {
       const n = gh.addIssue({ title: `Outlives its daemon ${rep + 1}`, labels: ['agent', 'victim-only'] });
       fs.writeFileSync(f.scenariosFile, JSON.stringify({ [n]: [[{ init: true }, { sleep: 600_000 }], 'commit_and_pr'], default: ['commit_and_pr'] }));
       const victim = await up(gh, victimClone, { hostname: other });
-      const call = await waitFor(() => f.claudeCalls().find((c) => Number(c.env.SWARM_TICKET_NUMBER) === n), { what: `the victim's agent on #${n}` });
+      await waitFor(() => f.claudeCalls().find((c) => Number(c.env.SWARM_TICKET_NUMBER) === n), { what: `the victim's agent on #${n}` });
       gh.setLabels(n, gh.labelsOf(n).filter((l) => l !== 'victim-only'));
       await sleep(2 * POLL_MS + Math.floor(Math.random() * POLL_MS)); // the survivors see it; kill at any moment of the cycle
       const killedAt = Date.now();
-      victim.proc.kill('SIGKILL');
-      try {
-        process.kill(-call.pid, 'SIGKILL'); // the machine is gone: its agent too
-      } catch {
-        /* gone */
-      }
+      victim.proc.kill('SIGKILL'); // the machine is gone: its PID namespace, and its agent with it
       await victim.exited;
       const taken = await waitFor(() => survivors.flatMap((m) => m.events()).find((e) => e.type === 'taken_over' && e.key === String(n)), { timeoutMs: TTL_MS + 30_000, what: `#${n} taken over` });
       times.push(Date.parse(taken.at) - killedAt);
-      const again = await waitFor(() => f.claudeCalls().find((c) => Number(c.env.SWARM_TICKET_NUMBER) === n && c.pid !== call.pid), { timeoutMs: 30_000, what: `#${n} running again` });
+      // The second call for the ticket (the victim's pids were its namespace's: not comparable with ours).
+      const again = await waitFor(() => f.claudeCalls().filter((c) => Number(c.env.SWARM_TICKET_NUMBER) === n)[1], { timeoutMs: 30_000, what: `#${n} running again` });
       respawns.push(again.t0 - killedAt);
       await waitFor(() => gh.labelsOf(n).includes('agent:review'), { timeoutMs: 60_000, what: `#${n} handed off after the takeover` });
     }

@@ -3,8 +3,8 @@
 // agent process (/proc start time of the pid the fake claude logs). The worst case is one full interval
 // (the label lands just after a poll) plus dispatch; the median about half an interval plus dispatch.
 import { startFakeGitHub } from '../lib/fake-github.mjs';
-import { isListing, killAgents, makeProject, processStartEpochMs, sleep, startDaemon, waitFor } from '../lib/harness.mjs';
-import { fmt, percentile, seeded } from '../lib/stats.mjs';
+import { isListing, killAgents, labelAtRandom, makeProject, processStartEpochMs, startDaemon, waitFor } from '../lib/harness.mjs';
+import { fmt, percentile } from '../lib/stats.mjs';
 
 const TICKETS = 20;
 const WINDOW_MS = 40_000;
@@ -19,15 +19,7 @@ export async function benchReaction(log) {
     daemon = startDaemon(project);
     await daemon.waitForOutput(/swarm started/);
     await waitFor(() => gh.requests.some((r) => isListing(gh, r)), { what: 'first poll' });
-    const rnd = seeded(8);
-    const plan = issues.map((n) => ({ n, offset: Math.floor(rnd() * WINDOW_MS) })).sort((a, b) => a.offset - b.offset);
-    const t0 = Date.now();
-    const labelledAt = new Map();
-    for (const { n, offset } of plan) {
-      await sleep(Math.max(0, t0 + offset - Date.now()));
-      labelledAt.set(n, Date.now());
-      gh.setLabels(n, ['bug', 'agent']);
-    }
+    const { labelledAt } = await labelAtRandom(gh, issues, { windowMs: WINDOW_MS, seed: 8 });
     const byTicket = () => new Map(project.claudeCalls().map((c) => [Number(c.env.SWARM_TICKET_NUMBER), c]));
     await waitFor(() => byTicket().size >= TICKETS, { timeoutMs: 60_000, what: `${TICKETS} agents` });
     const calls = byTicket();

@@ -6,7 +6,7 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FleetDb } from '../fleet/db.js';
 import { processStartTime } from '../agent/procs.js';
-import { daemonId } from '../fleet/pg-coordinator.js';
+import { daemonId } from '../fleet/identity.js';
 import { deriveAccount } from './name.js';
 import { AccountFileStore, type AccountStore } from './file-store.js';
 import { PgAccountStore } from './pg-store.js';

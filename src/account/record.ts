@@ -16,6 +16,8 @@ export interface WindowFigures {
   /** five_hour | seven_day | … */
   type: string | null;
   resetsAt: number | null;
+  /** The answer was served from paid extra usage (the CLI's isUsingOverage): the window is spent, runs go on. */
+  overage?: boolean;
 }
 
 export interface AccountPause {
@@ -44,6 +46,8 @@ export interface AccountWindow {
   seen_at: string;
   /** Daemon id whose agent reported it. */
   seen_by: string;
+  /** Served from paid extra usage (isUsingOverage): `swarm status` says "extra usage". */
+  overage: boolean;
 }
 
 export interface AccountMember {
@@ -60,6 +64,11 @@ export interface AccountRecord {
   pause: AccountPause | null;
   canary: AccountCanary;
   window: AccountWindow | null;
+  /**
+   * Weekly limits scoped to one model family (seven_day_opus, seven_day_sonnet), by family (opus, sonnet):
+   * only attempts on that family wait for them; everything else goes on. Never shortened, like the pause.
+   */
+  model_limits: Record<string, AccountPause>;
   members: Record<string, AccountMember>;
 }
 
@@ -78,17 +87,24 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const ms = (t: string | null) => (t === null ? NaN : Date.parse(t));
 
 export function emptyAccount(name: string): AccountRecord {
-  return { version: 1, name, pause: null, canary: { ...NO_CANARY }, window: null, members: {} };
+  return { version: 1, name, pause: null, canary: { ...NO_CANARY }, window: null, model_limits: {}, members: {} };
 }
 
 /** Lenient: anything missing or malformed gets its default; a broken part never discards the rest. */
 export function parseAccount(raw: unknown, name = ''): AccountRecord {
   const r = isObj(raw) ? raw : {};
   const rec = emptyAccount(str(r.name) ?? name);
-  const p = isObj(r.pause) ? r.pause : null;
-  const until = time(p?.until);
-  if (p && until !== null) {
-    rec.pause = { until, reason: str(p.reason) ?? 'usage limit', limit_type: str(p.limit_type), since: time(p.since) ?? until, by: str(p.by) ?? '' };
+  const pauseOf = (p: unknown): AccountPause | null => {
+    const until = isObj(p) ? time(p.until) : null;
+    if (!isObj(p) || until === null) return null;
+    return { until, reason: str(p.reason) ?? 'usage limit', limit_type: str(p.limit_type), since: time(p.since) ?? until, by: str(p.by) ?? '' };
+  };
+  rec.pause = pauseOf(r.pause);
+  if (isObj(r.model_limits)) {
+    for (const [family, p] of Object.entries(r.model_limits)) {
+      const limit = family === '__proto__' ? null : pauseOf(p);
+      if (limit) rec.model_limits[family] = limit;
+    }
   }
   if (isObj(r.canary) && r.canary.pending === true) {
     rec.canary = { pending: true, holder: str(r.canary.holder), since: time(r.canary.since) };
@@ -99,7 +115,7 @@ export function parseAccount(raw: unknown, name = ''): AccountRecord {
     const u = num(w.utilization);
     rec.window = {
       status: w.status as WindowStatus, utilization: u !== null && u >= 0 ? u : null, type: str(w.type),
-      resets_at: time(w.resets_at), seen_at: seen, seen_by: str(w.seen_by) ?? '',
+      resets_at: time(w.resets_at), seen_at: seen, seen_by: str(w.seen_by) ?? '', overage: w.overage === true,
     };
   }
   if (isObj(r.members)) {
@@ -131,10 +147,32 @@ export function withLimit(rec: AccountRecord, pause: Omit<AccountPause, 'since'>
   return { ...rec, pause: { ...pause, since }, canary: { pending: true, holder: null, since: null } };
 }
 
-/** Clear a pause whose time has come; the canary it armed stays pending. */
+/** Clear a pause whose time has come (the canary it armed stays pending), and model-family limits that ended. */
 export function resumeIfEnded(rec: AccountRecord, now: number): AccountRecord {
-  if (rec.pause === null || pauseInForce(rec, now) !== null) return rec;
-  return { ...rec, pause: null };
+  const ended = Object.keys(rec.model_limits).filter((f) => !(ms(rec.model_limits[f]!.until) > now));
+  const pauseEnded = rec.pause !== null && pauseInForce(rec, now) === null;
+  if (!pauseEnded && ended.length === 0) return rec;
+  const model_limits = { ...rec.model_limits };
+  for (const f of ended) delete model_limits[f];
+  return { ...rec, pause: pauseEnded ? null : rec.pause, model_limits };
+}
+
+/** The weekly limit on `family` still in force at `now`, or null. */
+export function modelLimitInForce(rec: AccountRecord, family: string | null, now: number): AccountPause | null {
+  const p = family !== null && Object.hasOwn(rec.model_limits, family) ? rec.model_limits[family]! : null;
+  return p !== null && ms(p.until) > now ? p : null;
+}
+
+/**
+ * Record a weekly limit scoped to one model family. Never shortened (the later `until` wins, the earlier
+ * `since` is kept); it arms no canary: runs on other families never stopped, and the first run on this
+ * family after the reset finds out for itself.
+ */
+export function withModelLimit(rec: AccountRecord, family: string, limit: Omit<AccountPause, 'since'> & { since?: string }, now: number): AccountRecord {
+  const current = modelLimitInForce(rec, family, now);
+  if (current !== null && ms(current.until) >= ms(limit.until)) return rec;
+  const since = current?.since ?? limit.since ?? iso(now);
+  return { ...rec, model_limits: { ...rec.model_limits, [family]: { ...limit, since } } };
 }
 
 /** The latest figures win: a report older than the one on record (another daemon's, seen later) is dropped. */
@@ -142,7 +180,7 @@ export function withWindow(rec: AccountRecord, figures: WindowFigures, now: numb
   if (rec.window !== null && ms(rec.window.seen_at) > now) return rec;
   const window: AccountWindow = {
     status: figures.status, utilization: figures.utilization, type: figures.type,
-    resets_at: figures.resetsAt === null ? null : iso(figures.resetsAt), seen_at: iso(now), seen_by: by,
+    resets_at: figures.resetsAt === null ? null : iso(figures.resetsAt), seen_at: iso(now), seen_by: by, overage: figures.overage === true,
   };
   return { ...rec, window };
 }
@@ -152,7 +190,7 @@ export function windowFigures(rec: AccountRecord): WindowFigures | null {
   const w = rec.window;
   if (w === null) return null;
   const reset = ms(w.resets_at);
-  return { status: w.status, utilization: w.utilization, type: w.type, resetsAt: Number.isFinite(reset) ? reset : null };
+  return { status: w.status, utilization: w.utilization, type: w.type, resetsAt: Number.isFinite(reset) ? reset : null, overage: w.overage };
 }
 
 /**
@@ -162,7 +200,7 @@ export function windowFigures(rec: AccountRecord): WindowFigures | null {
 export function figuresFromStream(w: StreamSummary['window']): WindowFigures | null {
   if (w === null) return null;
   const status = STATUSES.includes(w.status as WindowStatus) ? (w.status as WindowStatus) : 'allowed';
-  return { status, utilization: w.utilization, type: w.rateLimitType, resetsAt: w.resetsAt === null ? null : w.resetsAt * 1000 };
+  return { status, utilization: w.utilization, type: w.rateLimitType, resetsAt: w.resetsAt === null ? null : w.resetsAt * 1000, overage: w.overage === true };
 }
 
 /** Join, or beat: the member's heartbeat is now. */

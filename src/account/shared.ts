@@ -8,7 +8,7 @@
 // one that goes through (changes are pure functions of the record, so applying them later is safe).
 import type { AccountStore } from './file-store.js';
 import {
-  canaryPassed, claimCanary, emptyAccount, pruneMembers, releaseCanary, resumeIfEnded, withLimit, withMember, withoutMember, withWindow,
+  canaryPassed, claimCanary, emptyAccount, pruneMembers, releaseCanary, resumeIfEnded, withLimit, withMember, withModelLimit, withoutMember, withWindow,
   type AccountPause, type AccountRecord, type WindowFigures,
 } from './record.js';
 
@@ -101,6 +101,12 @@ export class SharedAccount {
   limitSeen(p: Omit<AccountPause, 'since' | 'by'>): Promise<AccountRecord> {
     const now = this.now();
     return this.change((r) => withLimit(r, { ...p, by: this.id }, now));
+  }
+
+  /** This daemon's agent hit a weekly limit scoped to `family`: attempts on that family wait until `until`, on every daemon. */
+  modelLimitSeen(family: string, p: Omit<AccountPause, 'since' | 'by'>): Promise<AccountRecord> {
+    const now = this.now();
+    return this.change((r) => withModelLimit(r, family, { ...p, by: this.id }, now));
   }
 
   /** Usage-window figures an agent of this daemon just reported. */

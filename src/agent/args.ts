@@ -74,15 +74,17 @@ export function writeMcpConfig(dir: string, servers: Record<string, McpServer>):
 }
 
 /**
- * Claude Code refuses bypassPermissions / --dangerously-skip-permissions as root unless IS_SANDBOX=1.
- * `env` is the operator's explicit choice (agent.env), not the inherited environment: an inherited
- * value is overridden with IS_SANDBOX=1. Returns the env entries to add ({} when nothing is needed),
- * or an error string when agent.env sets IS_SANDBOX to something else (an explicit choice we respect).
+ * Claude Code refuses bypassPermissions / --dangerously-skip-permissions as root unless IS_SANDBOX=1. That
+ * variable is a promise that the machine is a sandbox, so swarm makes it only where it is true: inside its
+ * own sandbox (`sandboxed`), it adds IS_SANDBOX=1 for the agent. Unconfined, only the operator can make the
+ * promise, explicitly in agent.env (`env`; an inherited value does not count); otherwise swarm refuses.
+ * Returns the env entries to add ({} when nothing is needed), or an error sentence naming the fix.
  */
 export function rootBypassCheck(
   permissionMode: string,
   isRoot: boolean,
   env: Record<string, string | undefined>,
+  sandboxed: boolean,
 ): Record<string, string> | string {
   if (!isRoot || !isBypassMode(permissionMode)) return {};
   const current = env.IS_SANDBOX;
@@ -90,8 +92,13 @@ export function rootBypassCheck(
   if (current !== undefined && current !== '') {
     return (
       `agent.permission_mode is ${permissionMode} and swarm runs as root: Claude Code refuses this unless ` +
-      `IS_SANDBOX=1, but IS_SANDBOX is set to "${current}". Set IS_SANDBOX: "1" in agent.env, or run swarm as a non-root user.`
+      `IS_SANDBOX=1, but IS_SANDBOX is set to "${current}" in agent.env. Set IS_SANDBOX: "1" in agent.env, or run swarm as a non-root user.`
     );
   }
-  return { IS_SANDBOX: '1' };
+  if (sandboxed) return { IS_SANDBOX: '1' };
+  return (
+    `agent.permission_mode is ${permissionMode}, swarm runs as root and agent.sandbox is off: nothing would contain ` +
+    `an agent that skips every permission check. Turn the sandbox on (remove agent.sandbox: off), run swarm as a ` +
+    `non-root user, or — only if this machine is itself a disposable sandbox — set IS_SANDBOX: "1" in agent.env.`
+  );
 }

@@ -3,6 +3,9 @@
 // trusts the exit code or the subtype alone; structured fields are checked before text patterns.
 import { parseResetTime } from './reset-time.js';
 import { TRANSCRIPT_HARD_FACTOR } from './transcript-cap.js';
+import { authKindOf, authReason, isAuthKind } from './auth-kinds.js';
+import { startupFailure } from './startup-failure.js';
+import { familyName, limitFamily } from './limits.js';
 import type { Classification, HandoffFacts, Outcome, RunResult, StreamEvent, StreamSummary } from './types.js';
 
 type ResultEvent = Extract<StreamEvent, { type: 'result' }>;
@@ -43,9 +46,9 @@ export interface Rule {
   reason(ctx: RuleContext, hit: Hit): string;
 }
 
-const AUTH_CODES = ['authentication_failed', 'authentication_error', 'billing_error', 'oauth_token_revoked'];
 const AUTH_TEXT = /Invalid API key|Not logged in|Please run \/login|OAuth token revoked|Login expired|Failed to authenticate|Credit balance is too low/i;
 const BILLING_TEXT = /Credit balance is too low/i;
+const hasAuthKind = (set: Set<string>): boolean => [...set].some(isAuthKind);
 const RATE_CODES = ['usage_limit_reached', 'rate_limit_error', 'rate_limit'];
 const RATE_TEXT = /hit your\s+(?:[\w-]+\s+){0,2}limit|usage limit reached\|/i;
 const INFRA_CODES = ['overloaded', 'overloaded_error', 'server_error', 'api_error', 'connection_failed', 'connection_error', 'timeout', 'request_timeout'];
@@ -70,10 +73,26 @@ const lastLine = (s: string): string => {
 const epochMs = (v: number | null | undefined): number | null => (v == null ? null : v < 1e12 ? v * 1000 : v);
 const exitWords = (run: RunResult): string =>
   run.signal ? `signal ${run.signal}` : run.exitCode === null ? 'no exit code' : `exit code ${run.exitCode}`;
-const isBilling = (c: RuleContext): boolean =>
-  c.codes.has('billing_error') || c.retryCodes.has('billing_error') || BILLING_TEXT.test(c.text);
+/** The auth kind behind a failed login: the final failure's code first, then the retries', then the billing text. */
+const authKind = (c: RuleContext): string | null =>
+  authKindOf(c.codes, c.retryCodes) ?? (BILLING_TEXT.test(c.text) ? 'billing_error' : null);
+
+/** A zeroed `error_during_execution` result written before any model turn: Claude Code refused to start. */
+const zeroed = (c: RuleContext): boolean =>
+  c.r !== null && c.r.subtype === 'error_during_execution' && c.r.numTurns === 0 && c.r.totalCostUsd === 0 && !c.s.sawModelTurn;
+
+function refusal(c: RuleContext): string {
+  const r = c.r!;
+  const reason = r.startupFailureReason!;
+  const detail = snippet(firstSentence(r.errors[0] ?? '') || lastLine(c.run.stderrTail));
+  const file = r.invalidConfigPath ? ` (${r.invalidConfigPath})` : '';
+  return `Claude Code refused to start (${reason})${file}${detail ? `: ${detail}` : ''} — ${startupFailure(reason).fix}`;
+}
 
 function rateHit(c: RuleContext): Hit {
+  // Killed because the run went on paid extra usage (agent.use_extra_usage: false): the window's own figures.
+  const w = c.run.killedFor === 'limit' ? c.s.window : null;
+  if (w) return { resetAt: epochMs(w.resetsAt), limitType: w.rateLimitType ?? 'unknown' };
   const parsed = parseResetTime(c.text, new Date(c.opts.now));
   const usageLimit = c.s.rateLimit !== null || c.codes.has('usage_limit_reached') || parsed.limitType !== null;
   let limitType = c.s.rateLimit?.rateLimitType ?? null;
@@ -121,27 +140,37 @@ export const RULES: readonly Rule[] = [
     reason: (c) => `killed: the agent printed more than ${TRANSCRIPT_HARD_FACTOR} × agent.transcript_max (${mb(c.s.bytes)} so far); its transcript keeps the head and the tail`,
   },
   {
+    // A start-up refusal a person must fix (a broken config file, an organization refusing the login): a
+    // pause like a dead login, with the fix. Never counted: the ticket is not at fault.
+    name: 'startup_refused', outcome: 'auth_failed', counted: false,
+    when: (c) => c.r?.startupFailureReason != null && startupFailure(c.r.startupFailureReason).operator,
+    reason: refusal,
+  },
+  {
+    name: 'startup_failure', outcome: 'infra_failed', counted: false,
+    when: (c) => c.r?.startupFailureReason != null,
+    reason: refusal,
+  },
+  {
     name: 'auth', outcome: 'auth_failed', counted: false,
     when: (c) =>
       c.run.killedFor === 'auth' ||
-      (!c.clean &&
-        (hasAny(c.retryCodes, AUTH_CODES) || hasAny(c.codes, AUTH_CODES) || c.status === 401 || c.status === 403 || AUTH_TEXT.test(c.text))),
-    reason: (c) =>
-      isBilling(c)
-        ? 'The Anthropic account behind Claude Code is out of credits (billing error): add credits or switch accounts, then `swarm resume`'
-        : 'Claude Code is not logged in or its credentials were rejected: run `claude` and /login, then `swarm resume`',
+      (!c.clean && (hasAuthKind(c.retryCodes) || hasAuthKind(c.codes) || c.status === 401 || c.status === 403 || AUTH_TEXT.test(c.text))),
+    reason: (c) => authReason(authKind(c)),
   },
   {
     name: 'rate_limit', outcome: 'rate_limited', counted: false,
     when: (c) =>
-      !c.clean && (c.s.rateLimit !== null || hasAny(c.codes, RATE_CODES) || c.status === 429 || RATE_TEXT.test(c.text))
+      c.run.killedFor === 'limit' ||
+      (!c.clean && (c.s.rateLimit !== null || hasAny(c.codes, RATE_CODES) || c.status === 429 || RATE_TEXT.test(c.text)))
         ? rateHit(c)
         : false,
-    reason: (_c, hit) => {
+    reason: (c, hit) => {
       const until = hit.resetAt ? `until ${new Date(hit.resetAt).toISOString()}` : 'with no reset time given';
-      return hit.limitType === 'api_key'
-        ? `the API rate-limited the key (429) ${until}`
-        : `usage limit reached (${hit.limitType ?? 'unknown'}) ${until}`;
+      if (hit.limitType === 'api_key') return `the API rate-limited the key (429) ${until}`;
+      const family = limitFamily(hit.limitType);
+      const what = family ? `weekly ${familyName(family)} limit reached (${hit.limitType}) ${until}: only ${familyName(family)} attempts wait` : `usage limit reached (${hit.limitType ?? 'unknown'}) ${until}`;
+      return c.run.killedFor === 'limit' ? `${what}; stopped: the run went on paid extra usage and agent.use_extra_usage is false` : what;
     },
   },
   {
@@ -171,6 +200,16 @@ export const RULES: readonly Rule[] = [
     reason: (c) => {
       const why = lastLine(c.run.stderrTail);
       return `Claude Code exited (${exitWords(c.run)}) before starting${why ? `: ${why}` : ' and printed nothing on stderr'}`;
+    },
+  },
+  {
+    // The zeroed result of a refusal the CLI gave no reason for (and "nothing to resume", which the caller
+    // turns into a fresh start): before any model turn, so not the ticket's fault.
+    name: 'zeroed_result', outcome: 'infra_failed', counted: false,
+    when: zeroed,
+    reason: (c) => {
+      const detail = snippet(firstSentence(c.r!.errors[0] ?? '') || lastLine(c.run.stderrTail));
+      return `Claude Code stopped before any model turn (${exitWords(c.run)})${detail ? `: ${detail}` : ''}`;
     },
   },
   {

@@ -33,7 +33,8 @@ export function describeEvent(ev: StreamEvent): string | null {
     case 'api_retry':
       return oneLine(`retrying API (${ev.error !== 'unknown' ? ev.error : (ev.errorStatus ?? 'no response')})`, ACTIVITY_MAX);
     case 'rate_limit':
-      return ev.status === 'rejected' ? `rate limited (${ev.rateLimitType ?? 'unknown'})` : null;
+      if (ev.status !== 'rejected') return null;
+      return ev.isUsingOverage ? `on extra usage (${ev.rateLimitType ?? 'usage'} limit reached)` : `rate limited (${ev.rateLimitType ?? 'unknown'})`;
     case 'result':
       if (ev.isError && ev.subtype === 'success') return `result: API error${ev.apiErrorStatus ? ` ${ev.apiErrorStatus}` : ''}`;
       return `result: ${ev.subtype}`;

@@ -29,6 +29,28 @@ function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
 
+/** The process group `pid` belongs to (field 5 of its /proc stat); null when it cannot be read. */
+export function groupOf(pid: number | 'self'): number | null {
+  const g = Number(statFields(pid)?.[2]);
+  return Number.isInteger(g) && g > 0 ? g : null;
+}
+
+/** Whether a live (non-zombie) process is in group `pgid`, by /proc alone (whoever's it is). */
+export function groupHasLiveMember(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  for (const name of entries) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    const f = statFields(name);
+    if (f && Number(f[2]) === pgid && f[0] !== 'Z' && f[0] !== 'X') return true;
+  }
+  return false;
+}
+
 /** Process groups 0 and 1 (and negatives) would mean "our own group" / "everything": never signal those. */
 function validPgid(pgid: number): boolean {
   return Number.isInteger(pgid) && pgid > 1;

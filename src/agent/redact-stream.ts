@@ -1,12 +1,20 @@
-// Masks secrets in the agent's raw stream on its way into the run file (.swarm/runs/**.jsonl). Complete
+// Masks secrets in the agent's raw stream on its way into the run file (.swarm/runs/**.jsonl): the values
+// given, every secret this process registered, and the token patterns (secret-patterns.ts). Complete
 // lines are redacted as a whole, so a secret split across two pipe chunks is still caught; bytes of a line
 // without any secret are written untouched (the transcript stays byte-for-byte when nothing leaks). Memory
 // stays bounded: a line that grows past `maxPending` without a newline is flushed early, keeping back just
-// enough bytes that a secret still arriving can never be written half.
-import { expandSecrets, redactWith } from '../secrets.js';
+// enough bytes that a secret still arriving can never be written half (a token pattern: PATTERN_KEEP
+// bytes; a private key whose END line has not arrived: from its BEGIN line, up to PEM_KEEP bytes).
+import { expandSecrets, knownSecrets, redactWith } from '../secrets.js';
 
 const NEWLINE = 0x0a;
 const DEFAULT_MAX_PENDING = 256 * 1024;
+/** The longest token a pattern matches (github tokens go to 255 characters; URL passwords are short). */
+const PATTERN_KEEP = 512;
+/** A private key block is a few KB (RSA 4096: ~3.3 KB); a BEGIN line older than this is not waited for. */
+const PEM_KEEP = 16 * 1024;
+const PEM_BEGIN = Buffer.from('-----BEGIN');
+const PEM_END = Buffer.from('-----END');
 
 export class LineRedactor {
   private pending: Buffer = Buffer.alloc(0);
@@ -15,13 +23,8 @@ export class LineRedactor {
   private readonly keep: number;
 
   constructor(values: readonly string[], private readonly maxPending = DEFAULT_MAX_PENDING) {
-    this.secrets = expandSecrets(values);
-    this.keep = Math.max(0, ...this.secrets.map((s) => Buffer.byteLength(s, 'utf8') - 1));
-  }
-
-  /** True when there is nothing to mask (callers may then write chunks directly). */
-  get empty(): boolean {
-    return this.secrets.length === 0;
+    this.secrets = expandSecrets([...values, ...knownSecrets()]);
+    this.keep = Math.max(PATTERN_KEEP, ...this.secrets.map((s) => Buffer.byteLength(s, 'utf8') - 1));
   }
 
   /** Feed a chunk; returns the bytes that may be written now (possibly empty). */
@@ -45,13 +48,20 @@ export class LineRedactor {
   }
 
   private redact(buf: Buffer): Buffer {
-    if (this.secrets.length === 0) return buf;
     const text = buf.toString('utf8');
     const out = redactWith(this.secrets, text);
     return out === text ? buf : Buffer.from(out, 'utf8');
   }
 
   private flushEarly(): Buffer {
+    // A private key whose END has not arrived yet is held back whole (from its BEGIN line), so the
+    // pattern sees the complete block once it does.
+    const begin = this.pending.lastIndexOf(PEM_BEGIN);
+    if (begin > 0 && this.pending.length - begin <= PEM_KEEP && this.pending.indexOf(PEM_END, begin) === -1) {
+      const head = this.redact(this.pending.subarray(0, begin));
+      this.pending = Buffer.from(this.pending.subarray(begin));
+      return head;
+    }
     // After redaction, any secret not yet complete starts within the last `keep` bytes.
     const red = this.redact(this.pending);
     const cut = red.length - this.keep;

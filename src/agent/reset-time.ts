@@ -80,6 +80,11 @@ function limitTypeOf(text: string): string | null {
   if (/5-hour|five-hour|5 hour|five hour/.test(words)) return 'five_hour';
   if (/week|7-day|seven-day/.test(words)) return 'seven_day';
   if (/session/.test(words)) return 'session';
+  // Model-scoped weekly limits: "You've hit your Opus limit · resets 7:19pm (UTC)" (2.1.332 for a 429 whose
+  // representative claim is seven_day_opus; test/fixtures/claude/usage-opus.*). Its reset text has no date
+  // even days ahead: the structured resetsAt wins whenever there is one.
+  if (/^opus$/.test(words)) return 'seven_day_opus';
+  if (/^sonnet$/.test(words)) return 'seven_day_sonnet';
   return 'unknown';
 }
 

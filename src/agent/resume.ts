@@ -1,8 +1,9 @@
 // Whether a run that was asked to `--resume` a Claude session failed only because that session is not
 // there, so the caller can start the attempt fresh (previous attempts in the prompt) instead of counting
-// a failure. Independent of the outcome table in classify.ts, which counts this run as an agent_error.
+// a failure. Independent of the outcome table in classify.ts, which calls this run infrastructure (a zeroed
+// result before any model turn: never counted).
 //
-// What Claude Code 2.1.328 does for `-p --output-format stream-json --resume <id>` (run against the fake
+// What Claude Code 2.1.328 and 2.1.332 do for `-p --output-format stream-json --resume <id>` (run against the fake
 // Messages API; recorded in test/fixtures/claude/bad-resume.*): an id with no transcript under this
 // CLAUDE_CONFIG_DIR (never existed, another config dir, an empty transcript file) exits 1 in under a
 // second with no init line, no model turn, and one `result` line — subtype `error_during_execution`,

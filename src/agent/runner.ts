@@ -9,6 +9,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, openSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isGroupAlive, processStartTime, terminateGroup } from './procs.js';
@@ -16,6 +17,7 @@ import { StreamParser } from './stream.js';
 import { LineRedactor } from './redact-stream.js';
 import { CappedTranscript, TRANSCRIPT_HARD_FACTOR } from './transcript-cap.js';
 import type { KillReason, RunRequest, RunResult } from './types.js';
+import { parseReport, superviseSpec, type SpawnFailure } from './lifeline.js';
 
 export interface RunnerOptions {
   /** After the leader exits, how long stdout/stderr may stay open (held by a grandchild) before the group is
@@ -23,7 +25,7 @@ export interface RunnerOptions {
   pipeGraceMs?: number;
 }
 
-const KILL_REASONS: readonly KillReason[] = ['timeout', 'stall', 'cancel', 'auth', 'shutdown'];
+const KILL_REASONS: readonly KillReason[] = ['timeout', 'stall', 'cancel', 'auth', 'shutdown', 'limit'];
 const STDERR_TAIL_BYTES = 4096;
 const NEWLINE = 0x0a;
 
@@ -52,6 +54,7 @@ function emptyResult(parser: StreamParser, extra: Partial<RunResult>): RunResult
 }
 
 function describeSpawnError(err: unknown, command: string): string {
+  // (`err` may be the supervisor's report of the same failure: { code, message }.)
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT') return `command not found: ${command} (ENOENT)`;
   if (e?.code === 'EACCES') return `permission denied running ${command} (EACCES)`;
@@ -76,19 +79,23 @@ export async function runAgent(req: RunRequest, opts: RunnerOptions = {}): Promi
   // Open the run file before spawning: if it cannot be written, do not start an agent whose output is lost.
   let runFile: CappedTranscript;
   try {
-    mkdirSync(dirname(req.runFile), { recursive: true });
+    mkdirSync(dirname(req.runFile), { recursive: true, mode: 0o700 });
+    // another ticket's agent must not read it (0600)
     runFile = new CappedTranscript(createWriteStream('', { fd: openSync(req.runFile, 'a', 0o600), autoClose: true }), req.runFile, req.transcriptMax ?? null);
   } catch (err) {
     return emptyResult(parser, { spawnError: `cannot open run file ${req.runFile}: ${(err as Error).message}` });
   }
 
+  // The agent's spec; any other transform (a sandbox) belongs before this line: the supervisor is outermost.
+  const agent = { command: req.command, args: req.args, env: req.env, cwd: req.cwd };
+  const spec = req.lifeline ? superviseSpec(agent, req.lifeline) : agent;
   let child: ChildProcess;
   try {
-    child = spawn(req.command, req.args, {
-      cwd: req.cwd,
-      env: req.env,
+    child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
       detached: true, // setsid(): the child leads its own process group, pgid = pid
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: req.lifeline ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'], // fd 3: the supervisor's lifeline
     });
   } catch (err) {
     await runFile.end();
@@ -120,7 +127,7 @@ function supervise(
   const stdin = child.stdin!;
   const stderrTail = new TailBuffer(STDERR_TAIL_BYTES);
   // Secrets never reach the transcript: complete lines are masked before they are written.
-  const redactor = req.secrets && req.secrets.length > 0 ? new LineRedactor(req.secrets) : null;
+  const redactor = new LineRedactor(req.secrets ?? []);
 
   let killedFor: KillReason | null = null;
   let exitCode: number | null = null;
@@ -158,6 +165,24 @@ function supervise(
     // a caller bug must not leave an unsupervised agent behind
   }
 
+  // The lifeline: a heartbeat byte every beatMs from this event loop (silence = frozen, EOF = dead); back
+  // on it, the supervisor says only whether the agent could not be started.
+  let spawnFailure: SpawnFailure | null = null;
+  const line = req.lifeline ? (child.stdio[3] as Socket) : null;
+  let beat: NodeJS.Timeout | null = null;
+  if (line && req.lifeline) {
+    line.on('error', () => {});
+    let buf = '';
+    line.on('data', (d: Buffer) => {
+      buf = (buf + d.toString('utf8')).slice(-2000);
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        spawnFailure ??= parseReport(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    beat = setInterval(() => line.write('.'), req.lifeline.beatMs);
+  }
+
   // Prompt on stdin, then EOF. EPIPE (the agent exited without reading) is not our failure.
   stdin.on('error', () => {});
   stdin.end(req.prompt);
@@ -166,7 +191,7 @@ function supervise(
     if (chunk.includes(NEWLINE)) lastLineAt = performance.now();
     printed += chunk.length;
     if (hardMax !== null && printed > hardMax) kill('output');
-    const out = redactor && !redactor.empty ? redactor.push(chunk) : chunk;
+    const out = redactor.push(chunk);
     if (writeError === null && out.length > 0 && !runFile.write(out)) {
       backpressured = true; // never hold more than the write stream's buffer in memory
       stdout.pause();
@@ -215,6 +240,8 @@ function supervise(
       finished = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      if (beat) clearInterval(beat);
+      line?.destroy();
       req.signal?.removeEventListener('abort', onAbort);
       for (const ev of parser.end()) emit(ev);
       const rest = redactor?.end();
@@ -232,7 +259,7 @@ function supervise(
         durationMs: Math.round((exitedAt ?? performance.now()) - startedAt),
         summary: parser.summary,
         stderrTail: tail,
-        spawnError: null,
+        spawnError: spawnFailure ? describeSpawnError(spawnFailure, req.command) : null,
         held: null,
       });
     };

@@ -46,9 +46,11 @@ export function toEvent(raw: Obj): StreamEvent {
       return toUser(raw);
     case 'rate_limit_event': {
       const info = obj(raw.rate_limit_info);
+      // isUsingOverage: the CLI sets it when the window is rejected and overage allows the answer (status
+      // "rejected" + overageStatus "allowed"): a successful run on paid extra usage, not a stop.
       return {
         type: 'rate_limit', status: str(info.status), resetsAt: numOrNull(info.resetsAt), rateLimitType: strOrNull(info.rateLimitType),
-        utilization: utilizationOf(info), raw,
+        utilization: utilizationOf(info), overageStatus: strOrNull(info.overageStatus), isUsingOverage: info.isUsingOverage === true, raw,
       };
     }
     case 'result':
@@ -118,7 +120,8 @@ function toResult(raw: Obj): ResultEvent {
     numTurns: num(raw.num_turns), durationMs: num(raw.duration_ms), totalCostUsd: num(raw.total_cost_usd),
     usage: toUsage(obj(raw.usage)), modelUsage, terminalReason: strOrNull(raw.terminal_reason),
     apiErrorStatus: numOrNull(raw.api_error_status), apiErrorType: strOrNull(raw.api_error_type), apiError: strOrNull(raw.api_error),
-    errors, permissionDenials: arr(raw.permission_denials).length, sessionId: str(raw.session_id), raw,
+    errors, permissionDenials: arr(raw.permission_denials).length, sessionId: str(raw.session_id),
+    startupFailureReason: strOrNull(raw.startup_failure_reason), invalidConfigPath: strOrNull(obj(raw.invalid_config_file).path), raw,
   };
 }
 
@@ -253,8 +256,8 @@ export class StreamParser {
         if (s.apiRetries.length > this.maxApiRetries) s.apiRetries.shift();
         break;
       case 'rate_limit':
-        if (ev.status === 'rejected') s.rateLimit = { resetsAt: ev.resetsAt, rateLimitType: ev.rateLimitType };
-        s.window = { status: ev.status, utilization: ev.utilization, rateLimitType: ev.rateLimitType, resetsAt: ev.resetsAt };
+        if (ev.status === 'rejected' && !ev.isUsingOverage) s.rateLimit = { resetsAt: ev.resetsAt, rateLimitType: ev.rateLimitType };
+        s.window = { status: ev.status, utilization: ev.utilization, rateLimitType: ev.rateLimitType, resetsAt: ev.resetsAt, overage: ev.isUsingOverage };
         break;
       case 'result':
         s.result = ev;

@@ -11,11 +11,15 @@ export type StreamEvent =
   | { type: 'api_retry'; attempt: number; retryDelayMs: number; errorStatus: number | null; error: string; raw: Record<string, unknown> }
   | { type: 'rate_limit'; status: string; resetsAt: number | null; rateLimitType: string | null;
       /** Share of the usage window used (a fraction), from the event or its own window's entry; null when absent. */
-      utilization: number | null; raw: Record<string, unknown> }
+      utilization: number | null;
+      /** Paid extra usage: its status (allowed | allowed_warning | rejected), and whether this answer is served from it. */
+      overageStatus: string | null; isUsingOverage: boolean; raw: Record<string, unknown> }
   | { type: 'result'; subtype: string; isError: boolean; result: string; numTurns: number; durationMs: number;
       totalCostUsd: number; usage: TokenUsage; modelUsage: Record<string, { costUSD: number } & Partial<TokenUsage>>;
       terminalReason: string | null; apiErrorStatus: number | null; apiErrorType: string | null; apiError: string | null;
-      errors: string[]; permissionDenials: number; sessionId: string; raw: Record<string, unknown> }
+      errors: string[]; permissionDenials: number; sessionId: string;
+      /** Why Claude Code refused to start (the zeroed result it writes before exiting), and the config file it names. */
+      startupFailureReason: string | null; invalidConfigPath: string | null; raw: Record<string, unknown> }
   | { type: 'other'; name: string; raw: Record<string, unknown> };
 
 export interface TokenUsage {
@@ -37,10 +41,13 @@ export interface StreamSummary {
   /** Last text said by the assistant (trimmed to a few KB): the agent's final word for retries. */
   lastText: string;
   apiRetries: { errorStatus: number | null; error: string }[];
-  /** Newest rate_limit_event whose status was "rejected". */
+  /** Newest rate_limit_event whose status was "rejected" and that was not served from paid extra usage. */
   rateLimit: { resetsAt: number | null; rateLimitType: string | null } | null;
-  /** Newest rate_limit_event of any status: the account's usage-window figures (resetsAt in epoch seconds). */
-  window: { status: string; utilization: number | null; rateLimitType: string | null; resetsAt: number | null } | null;
+  /**
+   * Newest rate_limit_event of any status: the account's usage-window figures (resetsAt in epoch seconds).
+   * `overage`: the answer was served from paid extra usage (`isUsingOverage`): the window is spent, the run goes on.
+   */
+  window: { status: string; utilization: number | null; rateLimitType: string | null; resetsAt: number | null; overage?: boolean } | null;
   /** The synthetic assistant error line, if any. */
   syntheticError: { error: string | null; apiErrorStatus: number | null; apiError: string | null; text: string } | null;
   result: Extract<StreamEvent, { type: 'result' }> | null;
@@ -48,8 +55,11 @@ export interface StreamSummary {
   lastActivity: string;
 }
 
-/** Why the runner killed the process (null: it exited by itself). `output`: it printed past the transcript's hard cap. */
-export type KillReason = 'timeout' | 'stall' | 'cancel' | 'auth' | 'shutdown' | 'output';
+/**
+ * Why the runner killed the process (null: it exited by itself). `limit`: the run went on paid extra usage
+ * and agent.use_extra_usage is false. `output`: it printed past the transcript's hard cap.
+ */
+export type KillReason = 'timeout' | 'stall' | 'cancel' | 'auth' | 'shutdown' | 'limit' | 'output';
 
 export interface RunResult {
   exitCode: number | null;
@@ -99,6 +109,8 @@ export interface Classification {
   limitType: string | null;
   /** Which table row matched (for tests and `swarm explain`). */
   rule: string;
+  /** A counted failure no retry can fix (swarm refused to publish a secret): the ticket fails at once. */
+  final?: boolean;
 }
 
 /** Everything the runner needs to start one attempt. argv is built by args.ts from config. */
@@ -134,4 +146,9 @@ export interface RunRequest {
    * start, or the reason not to (a pause began meanwhile). The caller records the attempt's start inside it.
    */
   gate?: () => string | null;
+  /**
+   * Run the agent under the supervisor (lifeline.ts), which stops its group when this daemon dies or
+   * freezes. Absent: the agent is spawned directly (in-process tests).
+   */
+  lifeline?: import('./lifeline.js').Lifeline;
 }

@@ -7,6 +7,7 @@ import { liveHolder, sendControl, type ControlAction, type ControlAnswer } from 
 import { swarmPaths, type SwarmPaths } from '../state/paths.js';
 import { cloneFleet, type CloneFleet } from '../fleet/settings.js';
 import { Logger } from '../log.js';
+import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
 import { findRepoRoot, type IO } from './common.js';
 import { UsageError } from '../errors.js';
 
@@ -28,6 +29,7 @@ async function viaFleet(fleet: CloneFleet, paths: SwarmPaths, action: ControlAct
   const { fleetControl } = await import('../fleet/remote-control.js');
   const where = redactedUrl(fleet.url);
   const cfg = fleet.workflow.config;
+  setBudgetZone(budgetZoneFor(cfg)); // the scope row's "today" is the fleet's budget day
   const pool = openPool(fleet.url, io.env, { max: 2, onError: () => undefined });
   try {
     try {

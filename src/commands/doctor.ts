@@ -8,7 +8,8 @@ import type { Workflow } from '../config/types.js';
 import { FileStateStore } from '../state/file-store.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { swarmPaths } from '../state/paths.js';
-import { checkAgent, checkDisk, checkRemote, checkTracker, type CheckLine } from '../doctor/checks.js';
+import { checkAgent, checkBudget, checkDisk, checkRemote, checkTracker, type CheckLine } from '../doctor/checks.js';
+import { checkSandbox } from '../doctor/sandbox-check.js';
 import { plain, type Paint } from '../status.js';
 import { useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
@@ -55,13 +56,30 @@ export async function doctorCommand(opts: DoctorOptions, io: IO): Promise<number
   const ctx = { repoDir, wf, env: io.env, fix: opts.fix === true, isRoot: opts.isRoot ?? process.getuid?.() === 0, minFreeBytes: opts.minFreeBytes };
   for (const l of await checkRemote(ctx)) print(l);
   for (const l of checkAgent(ctx)) print(l);
+  print(checkBudget(ctx));
+  for (const l of await checkSandbox(ctx)) print(l);
   for (const l of await checkTracker(ctx)) print(l);
+  for (const l of await webhookLines(ctx, repoDir)) print(l);
   print(checkDisk(ctx));
   print(stateLine(repoDir));
 
   const failed = lines.filter((l) => !l.ok).length;
-  io.stdout.write(failed === 0 ? p.green('\nall checks passed\n') : p.red(`\n${failed} check${failed > 1 ? 's' : ''} failed\n`));
+  const warned = lines.filter((l) => l.ok && l.warn).length;
+  const warnings = warned > 0 ? ` (${warned} warning${warned > 1 ? 's' : ''})` : '';
+  io.stdout.write(failed === 0 ? p.green(`\nall checks passed${warnings}\n`) : p.red(`\n${failed} check${failed > 1 ? 's' : ''} failed${warnings}\n`));
   return failed === 0 ? 0 : 1;
+}
+
+/** The webhook checks (only when a webhook secret is set): they ping the hook when a daemon runs here. */
+async function webhookLines(ctx: Parameters<typeof checkTracker>[0], repoDir: string): Promise<CheckLine[]> {
+  const w = ctx.wf.config.webhooks;
+  if (w.github_secret === null && w.linear_secret === null) return [];
+  const { checkWebhooks } = await import('../doctor/webhooks.js');
+  const paths = swarmPaths(repoDir);
+  const info = readLock(paths.lock);
+  const running = info !== null && lockAlive(info);
+  const seen = running ? new FileStateStore(paths.state).peek()?.daemon?.webhooks ?? null : null;
+  return checkWebhooks({ ...ctx, daemonRunning: running, lastVerified: seen ? { github: seen.github.last_at, linear: seen.linear.last_at } : undefined });
 }
 
 function stateLine(repoDir: string): CheckLine {
@@ -75,8 +93,8 @@ function stateLine(repoDir: string): CheckLine {
 }
 
 export function formatLine(l: CheckLine, p: Paint = plain): string {
-  const mark = l.ok ? p.green('✓') : p.red('✗');
-  const main = `${mark} ${p.bold(l.name)}: ${l.detail}`;
+  const mark = !l.ok ? p.red('✗') : l.warn ? p.yellow('!') : p.green('✓');
+  const main = `${mark} ${p.bold(l.name)}: ${l.warn ? p.yellow(l.detail) : l.detail}`;
   if (!l.fix) return main;
-  return `${main}\n    ${l.ok ? p.dim(`note: ${l.fix}`) : p.yellow(`fix: ${l.fix}`)}`;
+  return `${main}\n    ${!l.ok ? p.yellow(`fix: ${l.fix}`) : l.warn ? p.yellow(`warning: ${l.fix}`) : p.dim(`note: ${l.fix}`)}`;
 }

@@ -5,6 +5,7 @@ import type { SwarmPaths } from '../state/paths.js';
 import { FileStateStore } from '../state/file-store.js';
 import { capacity, choose, eligibility } from '../orchestrator/policy.js';
 import type { IO } from './common.js';
+import { terminalSafe } from '../render/terminal.js';
 
 export async function dryRun(wf: Workflow, svc: Services, paths: SwarmPaths, io: IO): Promise<number> {
   const state = new FileStateStore(paths.state).peek() ?? (await import('../state/file-store.js')).emptyState(Date.now());
@@ -12,22 +13,23 @@ export async function dryRun(wf: Workflow, svc: Services, paths: SwarmPaths, io:
   const ctx = { config: wf.config, state, now: Date.now(), running: new Set<string>() };
   const ordered = choose(tickets, ctx);
   let slots = capacity(wf.config, state, 0);
-  io.stdout.write(`dry run: ${tickets.length} open ticket(s) carry ${wf.config.tracker.labels.join(', ')}; ${ordered.length} eligible; ${slots} slot(s)\n`);
+  const say = (line: string) => io.stdout.write(terminalSafe(line)); // titles are a stranger's text
+  say(`dry run: ${tickets.length} open ticket(s) carry ${wf.config.tracker.labels.join(', ')}; ${ordered.length} eligible; ${slots} slot(s)\n`);
   for (const t of ordered) {
     const verdict = await svc.tracker.trust(t);
     if (!verdict.trusted) {
-      io.stdout.write(`  skip   ${t.identifier} ${t.title}: ${verdict.reason}\n`);
+      say(`  skip   ${t.identifier} ${t.title}: ${verdict.reason}\n`);
       continue;
     }
     if (slots > 0) {
       slots--;
-      io.stdout.write(`  claim  ${t.identifier} ${t.title} (priority ${t.priority})\n`);
-    } else io.stdout.write(`  wait   ${t.identifier} ${t.title}: no free slot this poll\n`);
+      say(`  claim  ${t.identifier} ${t.title} (priority ${t.priority})\n`);
+    } else say(`  wait   ${t.identifier} ${t.title}: no free slot this poll\n`);
   }
   for (const t of tickets.filter((x) => !ordered.includes(x))) {
     const failing = eligibility(t, ctx).filter((c) => !c.pass).map((c) => c.detail);
-    io.stdout.write(`  skip   ${t.identifier} ${t.title}: ${failing.join('; ')}\n`);
+    say(`  skip   ${t.identifier} ${t.title}: ${failing.join('; ')}\n`);
   }
-  io.stdout.write('nothing was changed\n');
+  say('nothing was changed\n');
   return 0;
 }

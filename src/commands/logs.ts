@@ -9,6 +9,7 @@ import type { AttemptRecord, TicketState } from '../state/types.js';
 import { StreamParser } from '../agent/stream.js';
 import { findTicketState, ticketArg } from '../control/keys.js';
 import { renderEvent, renderTranscript, type TranscriptOptions } from '../render/transcript.js';
+import { terminalSafe } from '../render/terminal.js';
 import { findRepoRoot, useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
 import { UsageError } from '../errors.js';
@@ -38,13 +39,15 @@ export async function logsCommand(ticketInput: string, opts: LogsOptions, io: IO
   const chosen = attempts.find((a) => a.number === n)!;
   const render: TranscriptOptions = { paint: useColor(io) ? chalkPaint() : undefined };
   const p = render.paint;
+  // The header and outcome quote the ticket and the agent (a reason quotes stderr): terminal-safe too.
+  const say = (line: string) => io.stdout.write(terminalSafe(line, p?.sgr) + '\n');
   const head = (r: AttemptRecord | null) =>
     r ? `${ts!.identifier} attempt ${r.number} · ${r.model} · ${r.outcome}${r.counted ? ' (counted)' : ''} · started ${r.started_at}` : `${ticketInput} attempt ${n}`;
-  io.stdout.write((p ? p.bold(head(chosen.record)) : head(chosen.record)) + '\n');
+  say(p ? p.bold(head(chosen.record)) : head(chosen.record));
   if (!opts.follow) {
     if (!existsSync(chosen.file)) throw new UsageError(`attempt ${n} has no transcript file (${chosen.file} is missing)`);
     io.stdout.write(renderTranscript(readFileText(chosen.file), render));
-    if (chosen.record && chosen.record.outcome !== 'running' && chosen.record.reason) io.stdout.write(`outcome: ${chosen.record.outcome} — ${chosen.record.reason}\n`);
+    if (chosen.record && chosen.record.outcome !== 'running' && chosen.record.reason) say(`outcome: ${chosen.record.outcome} — ${chosen.record.reason}`);
     return 0;
   }
   const live = () => {
@@ -58,7 +61,7 @@ export async function logsCommand(ticketInput: string, opts: LogsOptions, io: IO
   };
   await follow(chosen.file, render, io, live, daemonAlive, opts);
   const end = live();
-  if (end && end.outcome !== 'running') io.stdout.write(`outcome: ${end.outcome}${end.reason ? ` — ${end.reason}` : ''}\n`);
+  if (end && end.outcome !== 'running') say(`outcome: ${end.outcome}${end.reason ? ` — ${end.reason}` : ''}`);
   return 0;
 }
 

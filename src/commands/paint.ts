@@ -5,5 +5,5 @@ import type { Paint } from '../status.js';
 
 export function chalkPaint(): Paint {
   const c = new Chalk({ level: 1 });
-  return { bold: c.bold, dim: c.dim, red: c.red, green: c.green, yellow: c.yellow, cyan: c.cyan };
+  return { sgr: true, bold: c.bold, dim: c.dim, red: c.red, green: c.green, yellow: c.yellow, cyan: c.cyan };
 }

@@ -3,15 +3,20 @@
 import { existsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { loadWorkflow } from '../config/workflow.js';
+import { checkExposure } from '../config/server.js';
 import type { Workflow } from '../config/types.js';
 import { Logger, type LogFormat } from '../log.js';
 import { FileStateStore } from '../state/file-store.js';
 import { swarmPaths } from '../state/paths.js';
+import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
 import { acquireLock, heartbeat, releaseLock } from '../state/lock.js';
 import { runAgent } from '../agent/runner.js';
+import { lifelineFor, supervisorProgram } from '../agent/lifeline.js';
 import { rootBypassCheck } from '../agent/args.js';
+import type { RunRequest } from '../agent/types.js';
 import { makeServices } from '../services.js';
 import { redactServices } from '../tracker/redacting.js';
+import { NO_FENCE, fenceServices, type Fence } from '../fleet/fence.js';
 import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
 import { LocalCoordinator } from '../fleet/coordinator.js';
 import type { Fleet } from '../fleet/open.js';
@@ -24,6 +29,10 @@ import { dryRun } from './dry-run.js';
 import { findExecutable, findRepoRoot, useColor, type IO } from './common.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { unlessDiskFull } from '../state/atomic-file.js';
+import { webhooksOn } from '../webhooks/health.js';
+import type { HintBus } from '../webhooks/bus.js';
+import { Containment } from '../containment/containment.js';
+import { tightenSwarmDir } from '../state/file-modes.js';
 
 export interface StartOptions {
   workflow?: string;
@@ -42,9 +51,11 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const repoDir = findRepoRoot(io.cwd);
   const workflowPath = resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md'));
   const wf = loadWorkflow(workflowPath, io.env);
+  setBudgetZone(budgetZoneFor(wf.config)); // before the state is read: its "today" is a budget day
   if (opts.port !== undefined) wf.config.server.port = parsePort(opts.port);
+  checkExposure(wf.config.server, wf.path); // --port may have just turned the server on
   checkAgentCommand(wf, io, repoDir);
-  const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env);
+  const bypass = rootBypassCheck(wf.config.agent.permission_mode, process.getuid?.() === 0, wf.config.agent.env, wf.config.agent.sandbox.enabled);
   if (typeof bypass === 'string') throw new UsageError(`${wf.path}: ${bypass}`);
   const paths = swarmPaths(repoDir);
   const maxMb = wf.config.state.events_max_mb;
@@ -52,24 +63,34 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   log.setSecrets(wf.secrets);
   for (const w of wf.warnings) log.warn(w);
   const serviceCtx = { repoDir, env: io.env, log: (m: string) => log.debug(m) };
+  let fleet: Fleet | null = null;
+  // Every tracker and code-host write passes the fence: fleet mode's once the database is joined (below).
+  const fence: Fence = { check: (k, what) => (fleet?.coordinator ?? NO_FENCE).check(k, what), keyOfBranch: (b) => (fleet?.coordinator ?? NO_FENCE).keyOfBranch(b) };
   // Everything written to the tracker (sticky comments, PR bodies) is masked with the logger's secrets.
-  const services = async (w: Workflow) => redactServices(await makeServices(w, serviceCtx), (t) => log.redact(t));
+  const services = async (w: Workflow) => fenceServices(redactServices(await makeServices(w, serviceCtx), (t) => log.redact(t)), fence);
   const svc = await services(wf);
   log.setSecrets([...wf.secrets, ...svc.secrets]);
   if (opts.dryRun) return dryRun(wf, svc, paths, io);
 
+  // The agent's sandbox: one that cannot run here stops the start (exit 2) with the fix.
+  const containment = await Containment.open({ repoDir, swarmDir: paths.dir, workflowPath, env: io.env, config: wf.config });
   const lock = acquireLock(paths.lock, workflowPath, Date.now());
-  if (!lock.ok) throw new UsageError(`another swarm daemon (pid ${lock.holder.pid}, started ${lock.holder.started_at}) is already running in ${repoDir}; stop it (kill ${lock.holder.pid}) or use \`swarm status\``);
+  if (!lock.ok) {
+    await containment.close();
+    throw new UsageError(`another swarm daemon (pid ${lock.holder.pid}, started ${lock.holder.started_at}) is already running in ${repoDir}; stop it (kill ${lock.holder.pid}) or use \`swarm status\``);
+  }
   if (lock.stale) log.warn(`took over a stale lock from pid ${lock.stale.pid} (that daemon is gone)`);
+  tightenSwarmDir(paths.dir);
+  if (!containment.sandbox) log.warn(`agent.sandbox is off: agents run UNCONFINED, with this user's files, logins and network (${workflowPath})`);
 
   const store = new FileStateStore(paths.state, Date.now, { redact: (s) => log.redact(s) });
   const heartbeatTimer = setInterval(() => heartbeat(paths.lock, Date.now()), 5000);
   heartbeatTimer.unref();
   let orch: Orchestrator | null = null;
-  let fleet: Fleet | null = null;
   let surfaces: Surfaces | null = null;
   let sweeper: Sweeper | null = null;
   let account: OpenedAccount | null = null;
+  let bus: HintBus | null = null;
   // A signal before the loop runs stops the start-up at its next step (exit 130, like a shell).
   let interrupted = false;
   const checkpoint = () => {
@@ -102,6 +123,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       max_concurrent: wf.config.agent.max_concurrent,
       models: wf.config.agent.models,
       max_followups: wf.config.pr.max_followups,
+      sandbox: wf.config.agent.sandbox.enabled ? 'on' : 'unconfined',
     };
     if (wf.config.state.url !== null) {
       // Fleet mode: the database is the shared truth, state.json this daemon's write-ahead journal.
@@ -119,9 +141,15 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     account = await openAccount({ config: wf.config, env: io.env, repo: svc.repoSlug, log, db: fleet?.db ?? null });
     if (fleet) fleet.coordinator.account = account.pg;
     checkpoint();
+    // Fleet mode: one clock for every daemon's deadlines (pauses, retries, budget days) — the database's.
+    const joined = fleet;
+    // Every agent runs under a supervisor that stops it once this daemon dies or freezes (lifeline.ts):
+    // in fleet mode well before its lease could pass to another daemon.
+    const lifeline = lifelineFor(joined ? wf.config.state.lease_ttl : null, supervisorProgram(io.env));
     const rt = {
-      repoDir, paths, env: io.env, now: Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(), runAgent,
-      isRoot: process.getuid?.() === 0, account,
+      repoDir, paths, env: io.env, now: joined ? () => joined.coordinator.dbNow() : Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(),
+      runAgent: (req: RunRequest) => runAgent({ ...req, lifeline }),
+      isRoot: process.getuid?.() === 0, account, containment,
     };
     const built = new Orchestrator(rt, services, wf, svc, state, workflowPath);
     checkpoint();
@@ -136,6 +164,15 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     await built.save().catch(unlessDiskFull); // a full disk: the loop waits (disk_full pause) and writes once there is room
     checkpoint();
     orch = built;
+    if (fleet && webhooksOn(wf.config)) {
+      // A delivery to any daemon of the fleet wakes them all (LISTEN/NOTIFY on a connection of its own).
+      const { PgWebhookBus } = await import('../fleet/webhook-bus.js');
+      const { fleetScope } = await import('../fleet/scope.js');
+      const pgBus = new PgWebhookBus({ url: wf.config.state.url!, env: io.env, pool: fleet.pool, scope: fleetScope(wf.config, svc.repoSlug), onError: (m) => log.warn(m) });
+      await pgBus.start();
+      bus = pgBus;
+      built.webhooks.attachBus(pgBus, fleet.coordinator.view().self);
+    }
     const mode: Mode = opts.once ? 'once' : opts.untilIdle ? 'until-idle' : 'daemon';
     surfaces = await startSurfaces({ orch, repoDir, paths, log });
     sweeper = startSweeper({ source: orch, paths, log }); // gc at startup and daily, beside the loop
@@ -152,7 +189,9 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   } finally {
     await sweeper?.stop();
     await surfaces?.close();
+    await containment.close(); // after every agent stopped: running agents needed its proxy
     await account?.shared.leave(); // a canary this daemon held goes to another
+    await bus?.close();
     await fleet?.coordinator.close().catch(() => undefined);
     await fleet?.pool.end().catch(() => undefined);
     clearInterval(heartbeatTimer);

@@ -77,7 +77,7 @@ async function copy(o: CopyInput): Promise<number> {
   const { FleetAdmin } = await import('../fleet/admin-db.js');
   const { planImport, mergeScope, describeImport } = await import('../fleet/import.js');
   const { scopeForClone } = await import('../fleet/scope.js');
-  const { daemonId } = await import('../fleet/pg-coordinator.js');
+  const { daemonId } = await import('../fleet/identity.js');
   const where = redactedUrl(o.url);
   const scope = await scopeForClone(o.wf.config, o.repoDir, o.wf.path);
   const pool = openPool(o.url, io.env, { max: 2, onError: () => undefined });

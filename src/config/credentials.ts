@@ -1,6 +1,8 @@
 // Tracker credentials, in the documented order (SPEC §3): GitHub — tracker.token, GITHUB_TOKEN, GH_TOKEN,
 // then `gh auth token --hostname HOST`; Linear — tracker.api_key, then LINEAR_API_KEY. The value found is
 // a secret: callers add it to the redaction/scrub list (pass `secrets` to have it appended).
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { execa } from 'execa';
 import { type TrackerConfig } from './types.js';
 import type { Env } from './fields.js';
@@ -100,6 +102,50 @@ export async function rereadGithubToken(
   } catch {
     return null;
   }
+}
+
+/** How swarm authenticates to GitHub, as configured (the token itself is read by resolveGithubToken). */
+export type GithubCredentials =
+  | { kind: 'token' }
+  | { kind: 'command'; command: string; source: 'tracker.token_command' }
+  | { kind: 'app'; appId: string; privateKey: string; installationId: number | null; source: string };
+
+type AuthKeys = 'app_id' | 'private_key' | 'installation_id' | 'token_command';
+
+/**
+ * The GitHub credentials the configuration asks for: a GitHub App (tracker.app_id + tracker.private_key,
+ * the key read here from its file unless given inline), a token command, or a token (the default order).
+ * The key is a secret from then on. Throws ConfigError naming the key and the fix.
+ */
+export function resolveGithubCredentials(config: { tracker: Partial<Pick<TrackerConfig, AuthKeys>> }, baseDir: string, opts: { secrets?: string[] } = {}): GithubCredentials {
+  const t = config.tracker;
+  if (present(t.app_id) && present(t.private_key)) {
+    const { pem, source } = readPrivateKey(t.private_key, baseDir);
+    remember(opts.secrets, pem);
+    return { kind: 'app', appId: t.app_id.trim(), privateKey: pem, installationId: t.installation_id ?? null, source };
+  }
+  if (present(t.token_command)) return { kind: 'command', command: t.token_command, source: 'tracker.token_command' };
+  return { kind: 'token' };
+}
+
+function readPrivateKey(value: string, baseDir: string): { pem: string; source: string } {
+  const looksPem = (s: string) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(s);
+  // Given inline ($VAR): escaped newlines, as environment files often hold it, are real ones.
+  if (value.includes('-----BEGIN')) {
+    const pem = value.replace(/\\n/g, '\n').trim();
+    if (!looksPem(pem)) throw new ConfigError('tracker.private_key holds text that is not a PEM private key: give the path to the App\'s .pem file, or the whole key (-----BEGIN … PRIVATE KEY----- … -----END …)');
+    return { pem, source: 'tracker.private_key' };
+  }
+  const path = isAbsolute(value) ? value : resolve(baseDir, value);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(`tracker.private_key: cannot read ${path} (${code}): point it at the App's private key file (the App's settings → Private keys → Generate), or set it to $VAR holding the key`);
+  }
+  if (!looksPem(text)) throw new ConfigError(`tracker.private_key: ${path} is not a PEM private key: download a new key from the App's settings → Private keys`);
+  return { pem: text.trim(), source: path };
 }
 
 export function resolveLinearKey(

@@ -1,9 +1,10 @@
 // WORKFLOW.md keys for sharing one Claude account between daemons and spending it on what matters first:
-// agent.account, agent.lanes.*, agent.pacing.reserve and budget (daily_usd with its urgent reserve).
+// agent.account, agent.lanes.*, agent.pacing.reserve and budget (daily_usd with its urgent reserve, and the
+// time zone its days run in).
 // Same rules as schema.ts: typed, defaulted, errors that name the file, the key path and the fix.
 import { type Config } from './types.js';
 import { type Reader, type Section } from './fields.js';
-import { parseHours } from './hours.js';
+import { isTimeZone, parseHours } from './hours.js';
 import { ConfigError } from '../errors.js';
 
 /** A Claude account name: it becomes a file name (accounts/<name>.json) and a database key. */
@@ -43,8 +44,12 @@ export function readPacing(a: Section): Config['agent']['pacing'] {
 
 export function readBudget(r: Reader, root: Section): Config['budget'] {
   const b = root.sub('budget');
-  const out = { daily_usd: b.positiveOrNull('daily_usd', 'US dollars'), urgent_reserve_usd: b.positiveOrNull('urgent_reserve_usd', 'US dollars') };
+  const out = { daily_usd: b.positiveOrNull('daily_usd', 'US dollars'), urgent_reserve_usd: b.positiveOrNull('urgent_reserve_usd', 'US dollars'), timezone: b.strOrNull('timezone') };
   b.finish();
+  if (out.timezone !== null && !isTimeZone(out.timezone.trim())) {
+    throw new ConfigError(`${r.file}: budget.timezone must be an IANA time zone such as UTC or Europe/Berlin, or null (got ${JSON.stringify(out.timezone)}, which this system does not know)`);
+  }
+  if (out.timezone !== null) out.timezone = out.timezone.trim();
   if (out.urgent_reserve_usd !== null && out.daily_usd !== null && out.urgent_reserve_usd >= out.daily_usd) {
     throw new ConfigError(
       `${r.file}: budget.urgent_reserve_usd must be less than budget.daily_usd (got $${out.urgent_reserve_usd} ≥ $${out.daily_usd}; ` +

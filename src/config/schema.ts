@@ -1,16 +1,22 @@
 // WORKFLOW.md front matter → validated, defaulted Config (SPEC §3). Hand-written so that every error
 // names the file, the key path and the fix; every default lives here, next to the key it belongs to.
 // Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
-import { type Config, type McpServer, type TrackerKind } from './types.js';
+import { RECLAIM_COOLDOWN_MS, type Config, type McpServer, type TrackerKind } from './types.js';
 import { isMapping, Reader, Section, type Env } from './fields.js';
 import { SCRUBBED_NAMES } from './env.js';
+import { agentSecretValues } from './secret-values.js';
+import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
 import { readSize } from './size.js';
 
 /** agent.transcript_max: 200 MB per attempt by default; a few KB at the least (its head and tail must hold lines). */
 export const DEFAULT_TRANSCRIPT_MAX = 200 * 1024 * 1024;
 const MIN_TRANSCRIPT_MAX = 16 * 1024;
+import { checkWebhooks, readWebhooks } from './webhooks.js';
+import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
+import { readPublish, readSandbox } from './sandbox.js';
 import { ConfigError } from '../errors.js';
+import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../tracker/linear/limits.js';
 
 export interface ValidateContext {
   /** The WORKFLOW.md path as the operator knows it; every message starts with it. */
@@ -21,8 +27,10 @@ export interface ValidateContext {
 export interface ValidatedConfig {
   config: Config;
   warnings: string[];
-  /** Secret values swarm itself uses (tracker token/key, webhook URL, state password), for redaction. */
+  /** Secret values swarm itself uses (tracker token/key, webhook URL, state password): masked, and kept from the agent. */
   secrets: string[];
+  /** Credentials of the environment and values handed to the agent (secret-values.ts): masked only — the agent needs them. */
+  agentSecrets: string[];
 }
 
 export const TRACKER_KINDS: readonly TrackerKind[] = ['github', 'linear', 'local'];
@@ -38,7 +46,6 @@ export const PERMISSION_MODES = [
 
 const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const BRANCH_PREFIX = /^[A-Za-z0-9._/-]*$/;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** A URL with one of `protocols`, or null. Secret-bearing URLs are never echoed in the error. */
 function urlOrNull(s: Section, key: string, protocols: string[], what: string, secret: boolean): string | null {
@@ -82,6 +89,12 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     // Optional keys stay absent when unset (defaults live where they are used).
     request_timeout: t.duration('request_timeout', 30_000),
     allowed_authors: t.list('allowed_authors', []),
+    app_id: t.strOrNull('app_id'),
+    private_key: t.strOrNull('private_key'),
+    installation_id: t.intOrNull('installation_id', 1, Number.MAX_SAFE_INTEGER),
+    token_command: t.strOrNull('token_command'),
+    claim_parents: t.bool('claim_parents', false),
+    trusted_roles: readTrustedRoles(r, t, kind),
     api_key: t.strOrNull('api_key'),
     team: t.strOrNull('team'),
     project: t.strOrNull('project'),
@@ -90,13 +103,35 @@ function readTracker(r: Reader, root: Section): Config['tracker'] {
     review_state: t.str('review_state', 'In Review', { nonEmpty: true }),
     failed_state: t.strOrNull('failed_state'),
     page_size: t.intOrNull('page_size', 1, 250) ?? undefined,
+    full_sweep: t.duration('full_sweep', LINEAR_DEFAULT_FULL_SWEEP_MS, 1000),
     path: t.str('path', '.swarm/tickets', { nonEmpty: true }),
   };
+  if (kind === 'linear' && tracker.page_size !== undefined && tracker.page_size > LINEAR_MAX_PAGE_SIZE) {
+    throw new ConfigError(
+      `${r.file}: tracker.page_size must be at most ${LINEAR_MAX_PAGE_SIZE} with Linear (got ${tracker.page_size}): Linear refuses ` +
+        `the candidates query above 10,000 complexity points at a larger page; lower it (the default ${LINEAR_DEFAULT_PAGE_SIZE} costs about 3,700)`,
+    );
+  }
+  checkGithubAuth(r, tracker);
+  checkAllowedAuthors(r, kind, tracker.allowed_authors);
   if (kind === 'linear' && tracker.team === null) {
     throw new ConfigError(`${r.file}: tracker.team is required when tracker.kind is linear (the team key, e.g. ENG)`);
   }
   t.finish();
   return tracker;
+}
+
+/** One way to authenticate to GitHub: an App (id + key), a token command, or a token. */
+function checkGithubAuth(r: Reader, t: Config['tracker']): void {
+  const app = t.app_id != null || t.private_key != null;
+  if (app && (t.app_id == null || t.private_key == null)) {
+    const missing = t.app_id == null ? 'tracker.app_id' : 'tracker.private_key';
+    throw new ConfigError(`${r.file}: ${missing} is missing: GitHub App authentication needs both tracker.app_id and tracker.private_key (a path to the App's .pem key, or $VAR holding it)`);
+  }
+  if (t.app_id != null && !/^(\d+|Iv[0-9A-Za-z.]+)$/.test(t.app_id)) r.fail('tracker.app_id', "the App's numeric id (or its client id, Iv…), from the App's settings page", t.app_id);
+  if (t.installation_id != null && !app) throw new ConfigError(`${r.file}: tracker.installation_id is set but tracker.app_id is not: it only applies to GitHub App authentication`);
+  const ways = [app ? 'tracker.app_id' : null, t.token_command != null ? 'tracker.token_command' : null, t.token != null ? 'tracker.token' : null].filter((x) => x !== null);
+  if (ways.length > 1) throw new ConfigError(`${r.file}: ${ways.join(' and ')} are both set: choose one way to authenticate to GitHub and remove the other`);
 }
 
 function readWorkspace(r: Reader, root: Section): Config['workspace'] {
@@ -148,12 +183,14 @@ function readMcpServers(r: Reader, a: Section): Record<string, McpServer> {
 function readPr(root: Section): Config['pr'] {
   const pr = root.sub('pr');
   const out = {
+    publish: readPublish(pr),
     auto_open: pr.bool('auto_open', true),
     draft: pr.bool('draft', false),
     watch_interval: pr.duration('watch_interval', 2 * 60_000),
     max_followups: pr.int('max_followups', 3, 0),
     needs_human_label: pr.str('needs_human_label', 'agent:needs-human', { nonEmpty: true }),
     log_excerpt_bytes: pr.int('log_excerpt_bytes', 4000, 0, 100_000),
+    followup_checks: pr.oneOf('followup_checks', 'required', ['required', 'all'] as const),
   };
   pr.finish();
   return out;
@@ -180,9 +217,12 @@ function readAgent(r: Reader, root: Section): Config['agent'] {
     max_retry_backoff: a.duration('max_retry_backoff', 30 * 60_000, 0),
     max_cost_usd: a.positiveOrNull('max_cost_usd', 'US dollars'),
     transcript_max: readSize(a, 'transcript_max', DEFAULT_TRANSCRIPT_MAX, MIN_TRANSCRIPT_MAX),
+    use_extra_usage: a.bool('use_extra_usage', true),
+    reclaim_cooldown: a.duration('reclaim_cooldown', RECLAIM_COOLDOWN_MS, 0),
     account: readAccountName(r, a),
     lanes: readLanes(a),
     pacing: readPacing(a),
+    sandbox: readSandbox(r, a),
   };
   if (agent.max_retry_backoff < agent.retry_backoff) {
     throw new ConfigError(
@@ -231,7 +271,7 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   const agent = readAgent(r, root);
   const budget = readBudget(r, root);
   const pr = readPr(root);
-  const server = root.sub('server');
+  const server = readServer(root);
   const notify = root.sub('notify');
 
   const config: Config = {
@@ -242,22 +282,31 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     agent,
     budget,
     pr,
-    server: { port: server.intOrNull('port', 0, 65535), host: server.str('host', '127.0.0.1', { nonEmpty: true }) },
+    server,
     notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
     state: readState(root, secrets),
+    webhooks: readWebhooks(r, root, secrets),
   };
-  for (const s of [polling, server, notify]) s.finish();
+  for (const s of [polling, notify]) s.finish();
   root.finish();
+  checkWebhooks(config, ctx.file, r.warnings);
 
-  if (!LOOPBACK.has(config.server.host)) {
-    r.warnings.push(`${ctx.file}: server.host ${config.server.host} exposes the dashboard beyond this machine`);
+  checkExposure(config.server, ctx.file);
+  if (config.server.insecure && config.server.port !== null && !isLoopbackHost(config.server.host)) {
+    r.warnings.push(`${ctx.file}: server.insecure is true: the API on ${config.server.host} is served over plain HTTP (its bearer token crosses the network in clear)`);
   }
   for (const v of [tracker.token, tracker.api_key, config.notify.webhook_url]) if (v) secrets.push(v);
+  // A private key given inline (from $VAR) is a secret; a path is read (and registered) by the credentials.
+  if (tracker.private_key && tracker.private_key.includes('PRIVATE KEY')) secrets.push(tracker.private_key);
   // Well-known credential variables are secrets whether or not this tracker reads them: masked in every
   // sink, as they are already never inherited by the agent (env.ts).
   for (const name of SCRUBBED_NAMES) {
     const v = ctx.env[name];
     if (typeof v === 'string' && v.trim() !== '') secrets.push(v.trim());
   }
-  return { config, warnings: r.warnings, secrets: [...new Set(secrets)] };
+  // The agent's own credentials (its Claude login, agent.env, MCP env…) are masked in every sink too, but
+  // never taken from it: they are a separate list (secret-values.ts says which values qualify).
+  const own = new Set(secrets);
+  const agentSecrets = [...new Set(agentSecretValues(config, ctx.env))].filter((v) => !own.has(v));
+  return { config, warnings: r.warnings, secrets: [...own], agentSecrets };
 }

@@ -2,10 +2,13 @@
 // Keys mirror the YAML exactly (snake_case) so an error path like `agent.max_concurrent` reads the same
 // in the file, in the docs and in code. Durations are already converted to milliseconds.
 import type { DailyHours } from './hours.js';
+import type { PublishMode, SandboxConfig } from './sandbox.js';
 
-export type { DailyHours };
+export type { DailyHours, PublishMode, SandboxConfig };
 
 export type TrackerKind = 'github' | 'linear' | 'local';
+/** Linear workspace roles (User.admin / owner → admin, guest, app; anyone else a member). */
+export type TrustedRole = 'admin' | 'member' | 'guest' | 'app';
 
 export interface McpServer {
   command: string;
@@ -30,7 +33,26 @@ export interface TrackerConfig {
   throttle_writes: boolean;
   /** Per-request timeout for the tracker's HTTP API in ms (`tracker.request_timeout`, default 30 s). */
   request_timeout: number;
+  /**
+   * GitHub: account ids (digits) or logins (resolved to ids once); Linear: user ids or emails, never names.
+   * Non-empty: only tickets written by these users are worked (Linear: they are also trusted whatever their role).
+   */
   allowed_authors: string[];
+  /**
+   * GitHub App authentication: the App's id (`tracker.app_id`) and private key (`tracker.private_key`: a
+   * path to the .pem file, or `$ENV` holding the PEM text); installation tokens are minted and refreshed.
+   * null → a token (tracker.token, tracker.token_command, GITHUB_TOKEN, GH_TOKEN, `gh auth token`).
+   */
+  app_id?: string | null;
+  private_key?: string | null;
+  /** The App's installation on the repository; null → found with GET /repos/{owner}/{repo}/installation. */
+  installation_id?: number | null;
+  /** A shell command printing a token (or JSON {token, expires_at}); run again before expiry and after a 401. */
+  token_command?: string | null;
+  /** Claim an issue that has open sub-issues (`sub_issues_summary`); false (default): it waits for them. */
+  claim_parents?: boolean;
+  /** Linear: the workspace roles whose label applications, edits and comments are trusted (default admin, member). */
+  trusted_roles: TrustedRole[];
   // linear
   api_key: string | null;
   team: string | null;
@@ -41,6 +63,11 @@ export interface TrackerConfig {
   failed_state: string | null;
   /** Issues per candidates page (`tracker.page_size`, 1–250; absent → 50). Linear prices a page by its size. */
   page_size?: number;
+  /**
+   * Linear: a full listing of the candidates this often (ms, `tracker.full_sweep`, default 10m); polls in
+   * between ask only for issues updated since the last poll.
+   */
+  full_sweep: number;
   // local
   path: string;
 }
@@ -79,6 +106,17 @@ export interface Config {
      * An agent printing more than TRANSCRIPT_HARD_FACTOR times this is killed (infrastructure, not counted).
      */
     transcript_max: number;
+    /**
+     * Paid extra usage (subscription overage) may carry runs past a spent usage window (default true). false:
+     * a run that goes on extra usage is stopped and the account waits for the window's reset.
+     */
+    use_extra_usage: boolean;
+    /**
+     * A ticket the tracker took away (closed, unlabelled) and gave back is claimed again at most once per
+     * this long (ms; `agent.reclaim_cooldown`, default RECLAIM_COOLDOWN_MS, filled in by the schema):
+     * closing and reopening cannot restart paid runs.
+     */
+    reclaim_cooldown?: number;
     /** The Claude account's name (shares its usage window and pause); null = derived from the agent's Claude configuration. */
     account: string | null;
     lanes: {
@@ -87,10 +125,18 @@ export interface Config {
     };
     /** reserve: at or above this share of the usage window only urgent tickets start; null = off. */
     pacing: { reserve: number | null };
+    /** The OS sandbox around the whole agent process (on by default; `off` = unconfined). */
+    sandbox: SandboxConfig;
   };
   /** urgent_reserve_usd: the part of daily_usd only urgent tickets may spend (null = none). */
-  budget: { daily_usd: number | null; urgent_reserve_usd: number | null };
+  /**
+   * timezone: the IANA zone a budget day (today's totals, budget.daily_usd) runs in; null: the machine's
+   * local zone, or UTC in fleet mode, so every daemon of a fleet starts a new day at the same instant.
+   */
+  budget: { daily_usd: number | null; urgent_reserve_usd: number | null; timezone: string | null };
   pr: {
+    /** Who pushes: `swarm` (the agent commits; swarm scans and pushes) or `agent` (it pushes with its own token). */
+    publish: PublishMode;
     auto_open: boolean;
     draft: boolean;
     /** How often open PRs are checked for CI results and reviews (ms). */
@@ -100,13 +146,32 @@ export interface Config {
     needs_human_label: string;
     /** At most this many bytes of a failed check's log go into the follow-up prompt. */
     log_excerpt_bytes: number;
+    /**
+     * Which failing checks start a follow-up: `required` (default) — the base branch's required checks
+     * (branch protection and rulesets), every check when the branch requires none or swarm cannot read
+     * which it requires; `all` — every check.
+     */
+    followup_checks?: 'required' | 'all';
   };
-  server: { port: number | null; host: string };
+  /**
+   * tls: PEM certificate chain and private key files (relative to the repository root) → HTTPS.
+   * insecure: serve plain HTTP beyond loopback anyway (something else protects it).
+   */
+  server: { port: number | null; host: string; tls: { cert: string; key: string } | null; insecure: boolean };
   notify: { webhook_url: string | null };
+  /**
+   * Webhook deliveries (`webhooks:`): signing secrets (null: that source is off), the public base URL the
+   * hooks point at, how recent a verified delivery must be to count as healthy, and the poll interval while
+   * they are (all durations in ms).
+   */
+  webhooks: { github_secret: string | null; linear_secret: string | null; public_url: string | null; healthy_within: number; poll_interval: number };
   /** events_max_mb: rotate .swarm/events.jsonl past this size (one previous file kept); default 20. */
   /** lease_ttl (fleet mode): a claim whose holder stopped heartbeating this long may be taken over (ms). */
   state: { url: string | null; transcript_days: number; events_max_mb: number; lease_ttl: number };
 }
+
+/** agent.reclaim_cooldown's default: one hour. */
+export const RECLAIM_COOLDOWN_MS = 60 * 60_000;
 
 /** What loading WORKFLOW.md yields: the config, the raw prompt template, and non-fatal warnings. */
 export interface Workflow {

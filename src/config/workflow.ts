@@ -90,8 +90,10 @@ export function parseWorkflow(text: string, file: string, env: Env): Workflow {
     throw yamlError(file, err);
   }
 
-  const { config, warnings: more, secrets } = validateConfig(undate(parsed.data), { file, env });
-  registerSecrets(secrets); // masked by every sink of this process from now on, CLI errors included
+  const { config, warnings: more, secrets, agentSecrets } = validateConfig(undate(parsed.data), { file, env });
+  // Masked by every sink of this process from now on (the one redactor: logs, state, events, transcripts,
+  // tracker writes, notifications, CLI errors). Only `secrets` is also kept from the agent's environment.
+  registerSecrets([...secrets, ...agentSecrets]);
   warnings.push(...more);
 
   let template = open ? parsed.content : source;

@@ -6,11 +6,14 @@ import { dirname, resolve } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import { resolveGithubToken, resolveLinearKey } from '../config/credentials.js';
 import { rootBypassCheck } from '../agent/args.js';
-import { originUrl, parseGitHubRemote, remoteHeadBranch } from '../workspace/git.js';
+import { originUrl, remoteHeadBranch } from '../workspace/git.js';
 import { findExecutable } from '../commands/common.js';
+import { safeGit } from '../workspace/git-safety.js';
 
 export interface CheckLine {
   ok: boolean;
+  /** Passes, but something is missing the operator should know of (printed as a warning, not counted as failed). */
+  warn?: boolean;
   name: string;
   detail: string;
   /** What to do about a failure (or a note on a pass). */
@@ -42,7 +45,8 @@ export async function checkRemote(ctx: DoctorContext): Promise<CheckLine[]> {
   if (!origin) return [fail('origin remote', 'no remote named origin', 'git remote add origin <url of your GitHub repository>')];
   const out = [pass('origin remote', safeRemote(origin))];
   const base = ctx.wf.config.workspace.base_branch ?? (await remoteHeadBranch(ctx.repoDir).catch(() => null)) ?? 'main';
-  const res = spawnSync('git', ['ls-remote', '--heads', 'origin', base], { cwd: ctx.repoDir, encoding: 'utf8', timeout: ctx.timeoutMs ?? 30_000, env: { ...ctx.env, GIT_TERMINAL_PROMPT: '0' } as NodeJS.ProcessEnv });
+  const git = await safeGit(ctx.repoDir, ['ls-remote', '--heads', 'origin', base], ctx.env);
+  const res = spawnSync('git', git.args, { cwd: ctx.repoDir, encoding: 'utf8', timeout: ctx.timeoutMs ?? 30_000, env: git.env });
   if (res.status !== 0) out.push(fail('base branch', `cannot list branches on origin: ${(res.stderr || res.error?.message || 'git ls-remote failed').trim().split('\n')[0]}`, 'check your git credentials and network access to origin'));
   else if (!res.stdout.includes(`refs/heads/${base}`)) out.push(fail('base branch', `origin has no branch ${base}`, `push it (git push origin ${base}) or set workspace.base_branch in WORKFLOW.md`));
   else out.push(pass('base branch', `origin/${base} exists`));
@@ -61,10 +65,10 @@ export function checkAgent(ctx: DoctorContext): CheckLine[] {
     if (res.status === 0 && version) out.push(pass('agent command', `${version} at ${path}`));
     else out.push(fail('agent command', `\`${a.command} --version\` failed: ${((res.stderr ?? '').trim().split('\n')[0] || res.error?.message || `exit ${res.status}`)}`, 'reinstall Claude Code or point agent.command at a working binary'));
   }
-  const bypass = rootBypassCheck(a.permission_mode, ctx.isRoot, a.env);
+  const bypass = rootBypassCheck(a.permission_mode, ctx.isRoot, a.env, a.sandbox.enabled);
   if (typeof bypass === 'string') out.push(fail('root and bypass mode', bypass));
-  else if (bypass.IS_SANDBOX) out.push(pass('root and bypass mode', `running as root with permission_mode ${a.permission_mode}: swarm sets IS_SANDBOX=1 for the agent (Claude Code refuses otherwise)`, 'run swarm as a non-root user in a sandbox you trust'));
-  else if (ctx.isRoot && a.env.IS_SANDBOX === '1') out.push(pass('root and bypass mode', 'running as root; agent.env sets IS_SANDBOX=1'));
+  else if (bypass.IS_SANDBOX) out.push(pass('root and bypass mode', `running as root with permission_mode ${a.permission_mode}: inside swarm's sandbox the agent gets IS_SANDBOX=1 (Claude Code refuses otherwise)`, 'running swarm as a non-root user is still safer'));
+  else if (ctx.isRoot && a.env.IS_SANDBOX === '1' && !a.sandbox.enabled) out.push(fail('root and bypass mode', `running as root, unconfined (agent.sandbox: off), and agent.env declares this machine a sandbox (IS_SANDBOX=1): nothing swarm can check contains the agent`, 'turn agent.sandbox on, or run swarm as a non-root user'));
   return out;
 }
 
@@ -73,7 +77,7 @@ export async function checkTracker(ctx: DoctorContext): Promise<CheckLine[]> {
   try {
     switch (cfg.tracker.kind) {
       case 'github':
-        return await checkGitHub(ctx);
+        return await (await import('./github.js')).checkGitHub(ctx);
       case 'linear':
         return await checkLinear(ctx);
       case 'local': {
@@ -86,54 +90,6 @@ export async function checkTracker(ctx: DoctorContext): Promise<CheckLine[]> {
   } catch (err) {
     return [fail('tracker', message(err))];
   }
-}
-
-async function checkGitHub(ctx: DoctorContext): Promise<CheckLine[]> {
-  const cfg = ctx.wf.config;
-  let cred;
-  try {
-    cred = await resolveGithubToken(cfg, ctx.env, { timeoutMs: ctx.timeoutMs });
-  } catch (err) {
-    return [fail('tracker token', message(err), 'export GITHUB_TOKEN=… (a token with Issues and Pull requests write access) or run `gh auth login`')];
-  }
-  const out = [pass('tracker token', `GitHub token from ${cred.source}`)];
-  let repo: { owner: string; name: string } | null = null;
-  if (cfg.tracker.repo) {
-    const [owner, name] = cfg.tracker.repo.split('/');
-    repo = { owner: owner!, name: name! };
-  } else {
-    const origin = await originUrl(ctx.repoDir).catch(() => null);
-    repo = origin ? parseGitHubRemote(origin) : null;
-  }
-  if (!repo) return [...out, fail('repository access', 'tracker.repo is not set and origin is not a GitHub URL', 'set tracker.repo: owner/name in WORKFLOW.md')];
-  const slug = `${repo.owner}/${repo.name}`;
-  const { createGitHubTracker } = await import('../tracker/github/tracker.js');
-  const { createOctokit } = await import('../tracker/github/client.js');
-  const apiUrl = cfg.tracker.api_url ?? 'https://api.github.com';
-  const gh = createGitHubTracker({ config: cfg, token: cred.token, repo, octokit: createOctokit({ token: cred.token, apiUrl, throttle: false, retries: 1, timeoutMs: ctx.timeoutMs ?? 30_000 }) });
-  try {
-    const access = await gh.checkAccess();
-    if (access.canPush === false) out.push(fail('repository access', `${slug} is readable as ${access.login ?? 'this token'} but the token cannot write to it`, 'swarm needs write access (labels, comments, pull requests): use a token with Issues and Pull requests read/write'));
-    else out.push(pass('repository access', `${slug} as ${access.login ?? 'an app token'} (default branch ${access.defaultBranch})`));
-  } catch (err) {
-    return [...out, fail('repository access', message(err), 'check the token, its expiry and that it may access ' + slug)];
-  }
-  const tr = cfg.tracker;
-  const wanted = [...new Set([...tr.labels, tr.running_label, tr.review_label, tr.failed_label])];
-  const client = createOctokit({ token: cred.token, apiUrl, throttle: false, retries: 1, timeoutMs: ctx.timeoutMs ?? 30_000 });
-  try {
-    const labels = await client.paginate('GET /repos/{owner}/{repo}/labels', { owner: repo.owner, repo: repo.name, per_page: 100 });
-    const have = new Set(labels.map((l) => String((l as { name?: unknown }).name).toLowerCase()));
-    const missing = wanted.filter((l) => !have.has(l.toLowerCase()));
-    if (missing.length === 0) out.push(pass('labels', `${wanted.join(', ')} exist`));
-    else if (ctx.fix) {
-      const created = await gh.ensureLabels(missing);
-      out.push(pass('labels', `created ${created.join(', ') || 'nothing (they appeared meanwhile)'}`));
-    } else out.push(fail('labels', `missing on ${slug}: ${missing.join(', ')}`, 'run `swarm doctor --fix` to create them'));
-  } catch (err) {
-    out.push(fail('labels', `cannot list labels: ${message(err)}`));
-  }
-  return out;
 }
 
 async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
@@ -157,6 +113,7 @@ async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
       const probe = await tracker.probeCandidates();
       const cost = probe.complexity === null ? '' : ` at ${probe.complexity.toLocaleString('en-US')} complexity points (Linear refuses more than 10,000)`;
       out.push(pass('candidates query', `accepted${cost}; ${probe.listed} issue(s) on its first page`));
+      out.push(await pollingCost(ctx, tracker));
     } catch (err) {
       const tooComplex = (err as { kind?: string }).kind === 'too_complex';
       out.push(fail('candidates query', message(err), tooComplex ? 'lower tracker.page_size in WORKFLOW.md (the default 50 stays well under the limit)' : undefined));
@@ -175,6 +132,33 @@ async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
     else out.push(pass('pull requests', 'no GitHub token: the hand-off is the pushed branch (pr.auto_open: false), with no PR detection'));
   }
   return out;
+}
+
+/** What this configuration's polling costs Linear an hour, measured: a warning above half the key's budget. */
+async function pollingCost(ctx: DoctorContext, tracker: import('../tracker/linear/tracker.js').LinearTracker): Promise<CheckLine> {
+  try {
+    const m = await tracker.measurePolling();
+    const { pollingCostPerHour } = await import('../tracker/linear/cost.js');
+    const cfg = ctx.wf.config;
+    const est = pollingCostPerHour(cfg.polling.interval, cfg.tracker.full_sweep, m.sweep, m.changes, m.budgets);
+    if (!est.overHalf) return pass('polling cost', est.detail);
+    return { ok: true, warn: true, name: 'polling cost', detail: `${est.detail}: more than half of it`, fix: 'raise polling.interval or tracker.full_sweep, or lower tracker.page_size, in WORKFLOW.md (claims, comments and other uses of the key share the budget)' };
+  } catch (err) {
+    return fail('polling cost', `could not measure the poll: ${message(err)}`);
+  }
+}
+
+/**
+ * Spend limits: without agent.max_cost_usd or budget.daily_usd nothing bounds what retries, reopened tickets
+ * and follow-ups may cost. A warning, not a failure: the operator may mean it.
+ */
+export function checkBudget(ctx: DoctorContext): CheckLine {
+  const { agent, budget } = ctx.wf.config;
+  if (agent.max_cost_usd === null && budget.daily_usd === null) {
+    return { ok: true, warn: true, name: 'spend limit', detail: 'neither agent.max_cost_usd nor budget.daily_usd is set: nothing bounds what agents may spend', fix: 'set agent.max_cost_usd (per ticket, across attempts) and/or budget.daily_usd in WORKFLOW.md' };
+  }
+  const parts = [agent.max_cost_usd !== null ? `$${agent.max_cost_usd} per ticket` : null, budget.daily_usd !== null ? `$${budget.daily_usd} a day` : null].filter(Boolean);
+  return pass('spend limit', parts.join(', '));
 }
 
 export function checkDisk(ctx: DoctorContext): CheckLine {

@@ -4,6 +4,7 @@
 // tracker for it, or start its agent; they never see SQL.
 
 import type { ControlResult } from '../orchestrator/controls.js';
+import { NO_FENCE, type Fence } from './fence.js';
 
 /** A ticket taken over from a holder that is gone (its agent group may still run on this host). */
 export interface Takeover {
@@ -11,15 +12,22 @@ export interface Takeover {
   host: string | null;
   agentPid: number | null;
   agentPidStart: string | null;
+  /** The holder ran in this machine's boot and PID namespace: its orphaned agent group may be killed here. */
+  local: boolean;
 }
 
 /** Who else is working: shown by `swarm status` (snapshot), the dashboard and /metrics. */
 export interface FleetView {
-  /** This daemon's id (host:pid:start). */
+  /** This daemon's id (host:pid:start:instance). */
   self: string;
   db: { status: 'ok' | 'unreachable'; since: string; error: string | null };
   daemons: { id: string; host: string; pid: number; heartbeat_at: string; running: number; max_concurrent: number; draining: boolean; stopped: boolean; repo_dir: string | null }[];
   leases: { key: string; holder: string; expires_at: string; agent_pid: number | null }[];
+  /**
+   * This daemon's tickets whose lease no renewal has confirmed within the ttl (the database is not
+   * answering): their agents run on; their pushes, PRs and tracker writes wait for the fence.
+   */
+  unconfirmed?: string[];
   refreshed_at: string;
   /** Statements this daemon has sent to the database so far (for /metrics and the bench). */
   db_round_trips?: number;
@@ -37,8 +45,15 @@ export interface Coordinator {
    * daemon that is gone — kill its orphan (same host) and interrupt its attempt before running again.
    */
   acquire(key: string): Promise<Takeover | 'free' | null>;
-  /** This daemon holds the ticket now (fleet: its lease was renewed within the ttl). */
+  /** This daemon holds the ticket now (fleet: its lease was renewed within the ttl): it may start its agent. */
   holds(key: string): boolean;
+  /**
+   * The ticket is this daemon's as far as it knows (fleet: no answer from the database said otherwise, even
+   * if none confirmed it lately): its agent keeps running, its records wait to be sent.
+   */
+  owns(key: string): boolean;
+  /** Confirms the lease right before an irreversible external write (fence.ts); the embedded one never refuses. */
+  readonly fence: Fence;
   /** The live daemon that holds `key`, when it is another one. */
   heldElsewhere(key: string): string | null;
   /** The ticket is settled and its tracker picture in sync: let go of it. */
@@ -65,6 +80,7 @@ export interface Coordinator {
 /** The embedded store: one daemon, every ticket its own. */
 export class LocalCoordinator implements Coordinator {
   readonly shared = false;
+  readonly fence = NO_FENCE;
   async refresh(): Promise<void> {}
   canClaim(): boolean {
     return true;
@@ -73,6 +89,9 @@ export class LocalCoordinator implements Coordinator {
     return 'free';
   }
   holds(): boolean {
+    return true;
+  }
+  owns(): boolean {
     return true;
   }
   heldElsewhere(): string | null {

@@ -4,6 +4,7 @@
 // a version check, operator requests. Times are the database's (now()), so machines' clocks never race.
 import type pg from 'pg';
 import { withClient } from './with-client.js';
+import type { Place } from './identity.js';
 
 export interface LeaseRow {
   key: string;
@@ -15,7 +16,7 @@ export interface LeaseRow {
   agent_pid_start: string | null;
 }
 
-export interface DaemonRow {
+export interface DaemonRow extends Partial<Place> {
   id: string;
   host: string;
   pid: number;
@@ -44,6 +45,11 @@ export interface ControlRow {
   requested_by: string;
   done_by: string | null;
   result: unknown;
+}
+
+/** The lease a takeover replaces, with where its holder ran (null fields: unknown, e.g. an older swarm). */
+export interface PrevHolder extends Omit<LeaseRow, 'key'>, Partial<Place> {
+  expired: boolean;
 }
 
 export interface Snapshot {
@@ -82,12 +88,12 @@ export class FleetDb {
     return (await this.pool.query<T>(text, values)).rows;
   }
 
-  async register(me: Me, d: { host: string; pid: number; pid_start: string | null; started_at: string; max_concurrent: number; repo_dir: string; account: string | null }): Promise<void> {
+  async register(me: Me, d: { host: string; pid: number; pid_start: string | null; started_at: string; max_concurrent: number; repo_dir: string; account: string | null; instance: string; place: Place }): Promise<void> {
     await this.q(
-      `INSERT INTO swarm_daemons (id, scope, host, pid, pid_start, started_at, heartbeat_at, max_concurrent, repo_dir, account)
-       VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8, $9)
+      `INSERT INTO swarm_daemons (id, scope, host, pid, pid_start, started_at, heartbeat_at, max_concurrent, repo_dir, account, instance, machine_id, boot_id, pid_ns)
+       VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), stopped_at = NULL, max_concurrent = EXCLUDED.max_concurrent`,
-      [me.id, me.scope, d.host, d.pid, d.pid_start, d.started_at, d.max_concurrent, d.repo_dir, d.account],
+      [me.id, me.scope, d.host, d.pid, d.pid_start, d.started_at, d.max_concurrent, d.repo_dir, d.account, d.instance, d.place.machine_id, d.place.boot_id, d.place.pid_ns],
     );
   }
 
@@ -115,7 +121,7 @@ export class FleetDb {
          'tickets', (SELECT coalesce(json_agg(json_build_object('key', key, 'record', record, 'version', version, 'updated_at', updated_at)), '[]')
                      FROM swarm_tickets WHERE scope = $1 AND ($7::timestamptz IS NULL OR updated_at > $7::timestamptz)),
          'leases', (SELECT coalesce(json_agg(l), '[]') FROM (SELECT key, holder, acquired_at, renewed_at, expires_at, agent_pid, agent_pid_start FROM swarm_leases WHERE scope = $1) l),
-         'daemons', (SELECT coalesce(json_agg(d), '[]') FROM (SELECT id, host, pid, pid_start, started_at, heartbeat_at, max_concurrent, running, draining, repo_dir, account, stopped_at
+         'daemons', (SELECT coalesce(json_agg(d), '[]') FROM (SELECT id, host, pid, pid_start, started_at, heartbeat_at, max_concurrent, running, draining, repo_dir, account, stopped_at, machine_id, boot_id, pid_ns
                      FROM swarm_daemons WHERE scope = $1 AND (stopped_at IS NULL OR stopped_at > now() - interval '10 minutes') ORDER BY started_at) d),
          'controls', (SELECT coalesce(json_agg(c), '[]') FROM (SELECT id, key, kind, requested_by, done_by, result FROM swarm_controls WHERE scope = $1 AND done_at IS NULL ORDER BY id) c),
          'account', (SELECT json_build_object('record', record, 'version', version) FROM swarm_accounts WHERE name = $8),
@@ -137,29 +143,52 @@ export class FleetDb {
   }
 
   /**
-   * Take the lease on `key` in one compare-and-set: granted when nobody holds it, when its lease expired,
-   * or when this daemon (or `also`, a dead predecessor of ours on this host) holds it. Two daemons racing
-   * for it: the row lock of ON CONFLICT DO UPDATE makes the second re-check the WHERE against the first's
-   * row, so exactly one wins. Returns the previous holder's row (for a takeover), or null when refused.
+   * Take the lease on `key` in one compare-and-set: granted when nobody holds it, when this daemon (or
+   * `also`, a dead predecessor of ours in this PID space) holds it, or when its lease expired — unless
+   * `takeExpired` is false, or the database itself restarted less than a ttl ago and the holder has not
+   * renewed since (a daemon cut off by the outage must get a full ttl to come back before anyone takes its
+   * tickets). Two daemons racing for it: the row lock of ON CONFLICT DO UPDATE makes the second re-check
+   * the WHERE against the first's row, so exactly one wins. Returns the previous holder's row, with where
+   * it ran (for a takeover; this daemon's own expired lease too), or null when refused.
    */
-  async acquire(me: Me, key: string, ttlMs: number, also: string | null = null): Promise<{ prev: Omit<LeaseRow, 'key'> | null } | null> {
-    const rows = await this.q<{ got: string | null; prev: Omit<LeaseRow, 'key'> | null }>(
+  async acquire(me: Me, key: string, ttlMs: number, opts: { also?: string | null; takeExpired?: boolean } = {}): Promise<{ prev: PrevHolder | null } | null> {
+    const rows = await this.q<{ got: string | null; prev: PrevHolder | null }>(
       `WITH cur AS (
-         SELECT holder, acquired_at, renewed_at, expires_at, agent_pid, agent_pid_start FROM swarm_leases WHERE scope = $1 AND key = $2
+         SELECT l.holder, l.acquired_at, l.renewed_at, l.expires_at, l.agent_pid, l.agent_pid_start, l.expires_at < now() AS expired,
+                d.machine_id, d.boot_id, d.pid_ns
+         FROM swarm_leases l LEFT JOIN swarm_daemons d ON d.id = l.holder WHERE l.scope = $1 AND l.key = $2
        ), up AS (
          INSERT INTO swarm_leases (scope, key, holder, expires_at)
          VALUES ($1, $2, $3, now() + make_interval(secs => $4::double precision / 1000))
          ON CONFLICT (scope, key) DO UPDATE
            SET holder = EXCLUDED.holder, acquired_at = now(), renewed_at = now(), expires_at = EXCLUDED.expires_at, agent_pid = NULL, agent_pid_start = NULL
-           WHERE swarm_leases.expires_at < now() OR swarm_leases.holder = EXCLUDED.holder OR swarm_leases.holder = $5
+           WHERE swarm_leases.holder = EXCLUDED.holder OR swarm_leases.holder = $5
+              OR ($6 AND swarm_leases.expires_at < now()
+                  AND (swarm_leases.renewed_at > pg_postmaster_start_time() OR pg_postmaster_start_time() < now() - make_interval(secs => $4::double precision / 1000)))
          RETURNING holder
        )
        SELECT (SELECT holder FROM up) AS got, (SELECT row_to_json(cur) FROM cur) AS prev`,
-      [me.scope, key, me.id, ttlMs, also],
+      [me.scope, key, me.id, ttlMs, opts.also ?? null, opts.takeExpired ?? true],
     );
     const r = rows[0];
     if (!r || r.got !== me.id) return null;
-    return { prev: r.prev && r.prev.holder !== me.id ? r.prev : null };
+    return { prev: r.prev };
+  }
+
+  /**
+   * The fence before an irreversible external write for `key` (a push, a PR, a tracker write), in one round
+   * trip: true when this daemon still holds the lease, which is then renewed for `ttlMs` from now — under the
+   * row lock, so no takeover can slip in between, and the write that follows has the whole ttl as its margin.
+   * A lease of ours that ran out while nobody took it (a freeze, a database outage) is still ours: nobody
+   * else worked the ticket. False: another daemon holds it now (or nobody does); write nothing.
+   */
+  async fence(me: Me, key: string, ttlMs: number): Promise<boolean> {
+    const rows = await this.q<{ ok: number }>(
+      `UPDATE swarm_leases SET renewed_at = now(), expires_at = now() + make_interval(secs => $4::double precision / 1000)
+       WHERE scope = $1 AND key = $2 AND holder = $3 RETURNING 1 AS ok`,
+      [me.scope, key, me.id, ttlMs],
+    );
+    return rows.length === 1;
   }
 
   async release(me: Me, key: string): Promise<void> {
@@ -171,15 +200,17 @@ export class FleetDb {
   }
 
   /**
-   * Write ticket records, each only while this daemon's lease on it is live. Returns the keys written (a
-   * key missing from the answer: the lease is gone, and nothing was written for it).
+   * Write ticket records, each only while this daemon holds its lease (checked in the same statement, under
+   * the lease row's lock: a takeover commits before or after, never in between). A lease of ours that ran
+   * out while nobody took it still counts: nobody else worked the ticket. Returns the keys written (a key
+   * missing from the answer: another daemon holds it, and nothing was written for it).
    */
   async writeTickets(me: Me, records: { key: string; record: unknown }[]): Promise<{ key: string; version: number }[]> {
     if (records.length === 0) return [];
     return this.q<{ key: string; version: number }>(
       `INSERT INTO swarm_tickets (scope, key, record, version, updated_at)
        SELECT $1, r.key, r.record, 1, now() FROM jsonb_to_recordset($2::jsonb) AS r(key text, record jsonb)
-       WHERE EXISTS (SELECT 1 FROM swarm_leases l WHERE l.scope = $1 AND l.key = r.key AND l.holder = $3 AND l.expires_at > now())
+       WHERE EXISTS (SELECT 1 FROM swarm_leases l WHERE l.scope = $1 AND l.key = r.key AND l.holder = $3 FOR SHARE)
        ON CONFLICT (scope, key) DO UPDATE SET record = EXCLUDED.record, version = swarm_tickets.version + 1, updated_at = now()
        RETURNING key, version`,
       [me.scope, JSON.stringify(records), me.id],

@@ -12,7 +12,8 @@ import { processStartTime } from '../agent/procs.js';
 import { openPool, redactedUrl } from '../state/pg/connect.js';
 import { migrate } from '../state/pg/migrate.js';
 import { FleetDb, type Me } from './db.js';
-import { PgCoordinator, daemonId } from './pg-coordinator.js';
+import { PgCoordinator } from './pg-coordinator.js';
+import { daemonId, newInstanceId, placeOfThisProcess } from './identity.js';
 import { PgStateStore } from './pg-store.js';
 
 export interface Fleet {
@@ -56,15 +57,22 @@ export async function openFleet(o: OpenFleetOptions): Promise<Fleet> {
   }
   const db = new FleetDb(pool);
   const pidStart = processStartTime(process.pid);
-  const me: Me = { scope: o.scope, id: daemonId(hostname(), process.pid, pidStart), account: o.account ?? null };
-  const coordinator = new PgCoordinator({ db, me, ttlMs: o.config.state.lease_ttl, log: o.log, live: o.live });
+  // Never the hostname alone: a random instance id, and where it runs (for local process checks).
+  const instance = newInstanceId();
+  const place = placeOfThisProcess();
+  // host:pid:start:instance — a swarm of the previous schema still reads host, pid and start time from it.
+  const me: Me = { scope: o.scope, id: daemonId(hostname(), process.pid, `${pidStart ?? '-'}:${instance}`), account: o.account ?? null };
+  const coordinator = new PgCoordinator({ db, me, place, ttlMs: o.config.state.lease_ttl, log: o.log, live: o.live });
   const store = new PgStateStore(o.journal, db, me, {
-    holds: (k) => coordinator.holds(k),
-    lost: (keys) => o.log.warn(`the database refused writes for ${keys.join(', ')}: this daemon no longer holds them`),
+    owns: (k) => coordinator.owns(k),
+    lost: (keys) => {
+      o.log.warn(`the database refused writes for ${keys.join(', ')}: another daemon holds them now`);
+      coordinator.lose(keys);
+    },
     failed: (err) => o.log.debug(`fleet push deferred: ${err.message}`),
   });
   coordinator.store = store;
-  await db.register(me, { host: hostname(), pid: process.pid, pid_start: pidStart, started_at: new Date().toISOString(), max_concurrent: o.config.agent.max_concurrent, repo_dir: o.repoDir, account: o.account ?? null });
+  await db.register(me, { host: hostname(), pid: process.pid, pid_start: pidStart, started_at: new Date().toISOString(), max_concurrent: o.config.agent.max_concurrent, repo_dir: o.repoDir, account: o.account ?? null, instance, place });
   return { coordinator, store, db, pool };
 }
 

@@ -1,10 +1,11 @@
-// Fleet mode's Coordinator, over PostgreSQL. A claim is a lease (a single-statement compare-and-set, see
-// db.ts) held by this daemon's id (host:pid:start), renewed by every poll and by a heartbeat between polls;
-// one not renewed within `state.lease_ttl` may be taken over. This daemon counts a lease as its own only
-// until its last renewal *request* plus the ttl minus a margin — earlier than the database would let
-// anyone else take it — so a daemon cut off from the database stops its agent and writes nothing more for
-// the ticket before another can start on it. A holder on this host whose process is gone is dead at once.
-import { hostname } from 'node:os';
+// Fleet mode's Coordinator, over PostgreSQL. A claim is a lease (a one-statement compare-and-set, db.ts)
+// held by this daemon's id (host:pid:start:instance; the instance is random), renewed by every poll and a
+// heartbeat, taken over once not renewed for `state.lease_ttl` by the database's clock. `holds()`: renewed
+// lately enough to start an agent; every external write also passes the fence (`check()`, fence.ts).
+// `owns()`: no answer said otherwise — while the database does not answer, agents run on and results wait
+// (nobody can take a lease from a database nobody reaches); an answer without the lease stops the agent.
+// A holder is dead when it stops renewing, or at once if it provably ran in this machine's boot and PID
+// namespace (identity.ts) and its process is gone — never judged by its host name.
 import type { Logger } from '../log.js';
 import type { SwarmState } from '../state/types.js';
 import { isSameProcess } from '../agent/procs.js';
@@ -12,6 +13,9 @@ import type { ControlResult } from '../orchestrator/controls.js';
 import type { Coordinator, FleetView, Takeover } from './coordinator.js';
 import type { AccountRow, ControlRow, DaemonRow, FleetDb, LeaseRow, Me } from './db.js';
 import type { PgStateStore } from './pg-store.js';
+import type { Fence, FenceVerdict } from './fence.js';
+import { samePidSpace, type Place } from './identity.js';
+import { LeaseBook } from './lease-book.js';
 
 /** Changed rows are read again this far back, so a row committed late by another daemon is never missed. */
 const OVERLAP_MS = 5_000;
@@ -19,41 +23,45 @@ const OVERLAP_MS = 5_000;
 export interface PgCoordinatorOptions {
   db: FleetDb;
   me: Me;
+  /** Where this daemon runs (its pids mean something only there). */
+  place: Place;
   ttlMs: number;
   log: Logger;
   /** Live figures for this daemon's row: agents running, slots, draining. */
   live: () => { running: number; max_concurrent: number; draining: boolean };
+  /** Wall clock, ms since the epoch (default Date.now): only for timestamps, never for a deadline. */
   now?: () => number;
+  /** Monotonic clock in ms (default performance.now): every local lease deadline. */
+  mono?: () => number;
 }
 
 export type ControlHandler = (c: { kind: string; key: string }) => Promise<ControlResult>;
 
-export class PgCoordinator implements Coordinator {
+export class PgCoordinator implements Coordinator, Fence {
   readonly shared = true;
+  readonly fence: Fence = this;
   store!: PgStateStore;
   /** The shared Claude account's store: each poll's snapshot carries its row. */
   account: { absorb(row: AccountRow | null): void } | null = null;
   private state: SwarmState | null = null;
-  /** Key → local time the renewal request that last kept the lease was sent. */
-  private readonly held = new Map<string, number>();
+  private readonly book: LeaseBook;
   /** Settled tickets to let go of as soon as their last record is in the database. */
   private readonly releasing = new Set<string>();
+  /** Tickets whose fence got no answer (logged once until it answers). */
+  private readonly waiting = new Set<string>();
   private leases: LeaseRow[] = [];
   private daemons: DaemonRow[] = [];
   private since: string | null = null;
-  private dbOffsetMs = 0;
   private db: FleetView['db'];
   private refreshedAt = '';
-  private lastContact = 0;
   private readonly lostFns: ((keys: string[]) => void)[] = [];
   private handler: ControlHandler | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
-  private readonly marginMs: number;
 
   constructor(private readonly o: PgCoordinatorOptions) {
     this.now = o.now ?? Date.now;
-    this.marginMs = Math.min(o.ttlMs * 0.2, 10_000) + 1_000;
+    this.book = new LeaseBook(o.ttlMs, o.mono, this.now);
     this.db = { status: 'ok', since: new Date(this.now()).toISOString(), error: null };
   }
 
@@ -64,19 +72,23 @@ export class PgCoordinator implements Coordinator {
     if (this.db.status !== 'ok') throw new Error(this.db.error ?? 'the fleet database is unreachable');
     const beat = Math.max(1_000, Math.min(10_000, Math.floor(this.o.ttlMs / 6)));
     const heartbeat = setInterval(() => void this.renew(), beat);
-    const expiry = setInterval(() => this.expire(this.now()), 500);
     heartbeat.unref();
-    expiry.unref();
-    this.timers.push(heartbeat, expiry);
+    this.timers.push(heartbeat);
   }
 
   onControl(fn: ControlHandler): void {
     this.handler = fn;
   }
 
+  /** The database's clock, as far as this daemon can tell (wall clock until the first answer). */
+  dbNow(): number {
+    return this.book.dbNow();
+  }
+
   async refresh(): Promise<void> {
     if (!this.state) return;
-    const sent = this.now();
+    const sent = this.book.mono();
+    const wallSent = this.now();
     let snap;
     try {
       snap = await this.o.db.snapshot(this.o.me, this.o.ttlMs, this.since, this.o.live());
@@ -85,8 +97,8 @@ export class PgCoordinator implements Coordinator {
       return;
     }
     this.reachable();
-    this.dbOffsetMs = Date.parse(snap.now) - sent;
-    this.renewed(new Set(snap.held), sent);
+    this.book.clock(snap.now, wallSent, this.book.mono() - sent);
+    this.lose(this.book.renewed(new Set(snap.held), sent));
     this.leases = snap.leases;
     this.daemons = snap.daemons;
     this.store.absorb(this.state, snap);
@@ -106,37 +118,81 @@ export class PgCoordinator implements Coordinator {
     if (this.db.status !== 'ok') return null;
     const lease = this.leases.find((l) => l.key === key);
     const deadHere = lease && lease.holder !== this.o.me.id && this.isDeadHere(lease.holder) ? lease.holder : null;
-    const sent = this.now();
+    const sent = this.book.mono();
     let got;
     try {
-      got = await this.o.db.acquire(this.o.me, key, this.o.ttlMs, deadHere);
+      got = await this.o.db.acquire(this.o.me, key, this.o.ttlMs, { also: deadHere, takeExpired: this.book.mayTakeExpired() });
     } catch (err) {
       this.unreachable(err as Error);
       return null;
     }
+    this.reachable();
     if (!got) return null;
-    this.held.set(key, sent);
-    this.leases = [...this.leases.filter((l) => l.key !== key), { key, holder: this.o.me.id, acquired_at: new Date(sent).toISOString(), renewed_at: new Date(sent).toISOString(), expires_at: new Date(sent + this.o.ttlMs).toISOString(), agent_pid: null, agent_pid_start: null }];
-    if (!got.prev) return 'free';
+    const wasMine = this.book.owns(key);
+    this.book.confirmed(key, sent);
+    const at = new Date(this.dbNow()).toISOString();
+    this.leases = [...this.leases.filter((l) => l.key !== key), { key, holder: this.o.me.id, acquired_at: at, renewed_at: at, expires_at: new Date(this.dbNow() + this.o.ttlMs).toISOString(), agent_pid: null, agent_pid_start: null }];
+    const prev = got.prev;
+    // Ours all along: nothing to take over. Ours but given up (lost, then expired): what it left running is
+    // interrupted like any other holder's.
+    if (!prev || (prev.holder === this.o.me.id && wasMine)) return 'free';
+    const self = prev.holder === this.o.me.id;
     const ts = this.state?.tickets[key];
-    this.o.log.event({ type: 'taken_over', ticket: ts?.identifier ?? key, key, from: got.prev.holder });
-    return { holder: got.prev.holder, host: hostOf(got.prev.holder), agentPid: got.prev.agent_pid, agentPidStart: got.prev.agent_pid_start };
+    if (!self) this.o.log.event({ type: 'taken_over', ticket: ts?.identifier ?? key, key, from: prev.holder });
+    const row = this.daemons.find((d) => d.id === prev.holder);
+    return { holder: prev.holder, host: row?.host ?? (prev.holder.split(':')[0] || null), agentPid: prev.agent_pid, agentPidStart: prev.agent_pid_start, local: self || samePidSpace(this.o.place, prev) };
   }
 
   holds(key: string): boolean {
-    const at = this.held.get(key);
-    return at !== undefined && this.now() < at + this.o.ttlMs - this.marginMs;
+    return this.book.holds(key);
+  }
+
+  owns(key: string): boolean {
+    return this.book.owns(key);
   }
 
   heldElsewhere(key: string): string | null {
     const l = this.leases.find((x) => x.key === key);
     if (!l || l.holder === this.o.me.id) return null;
-    if (Date.parse(l.expires_at) <= this.now() + this.dbOffsetMs) return null;
+    if (Date.parse(l.expires_at) <= this.dbNow()) return this.book.mayTakeExpired() ? null : l.holder;
     return this.isDeadHere(l.holder) ? null : l.holder;
   }
 
+  /** The fence (fence.ts): one round trip that confirms and renews the lease, or says why not. */
+  async check(key: string, what: string): Promise<FenceVerdict> {
+    const ticket = this.state?.tickets[key]?.identifier ?? key;
+    if (!this.book.owns(key)) {
+      this.o.log.event({ type: 'fenced', ticket, key, what, verdict: 'lost' });
+      return 'lost';
+    }
+    const sent = this.book.mono();
+    let ok: boolean;
+    try {
+      ok = await this.o.db.fence(this.o.me, key, this.o.ttlMs);
+    } catch (err) {
+      this.unreachable(err as Error);
+      if (!this.waiting.has(key)) this.o.log.event({ type: 'fenced', ticket, key, what, verdict: 'unreachable' });
+      this.waiting.add(key); // said once: a publication asks again every second until the database answers
+      return 'unreachable';
+    }
+    this.waiting.delete(key);
+    this.reachable();
+    if (ok && this.book.owns(key)) {
+      this.book.confirmed(key, sent);
+      return 'held';
+    }
+    this.o.log.event({ type: 'fenced', ticket, key, what, verdict: 'lost' });
+    this.lose([key]);
+    return 'lost';
+  }
+
+  keyOfBranch(branch: string): string | null {
+    const tickets = Object.values(this.state?.tickets ?? {}).filter((t) => t.branch === branch);
+    return (tickets.find((t) => this.book.owns(t.key)) ?? tickets[0])?.key ?? null;
+  }
+
   async release(key: string): Promise<void> {
-    if (!this.held.has(key)) return;
+    if (!this.book.owns(key)) return;
     // The ticket's last record goes out while the lease is still ours; with the database away it waits.
     await this.store.flush();
     if (this.store.isPending(key)) {
@@ -144,7 +200,7 @@ export class PgCoordinator implements Coordinator {
       return;
     }
     this.releasing.delete(key);
-    this.held.delete(key);
+    this.book.drop([key]);
     this.leases = this.leases.filter((l) => l.key !== key);
     await this.o.db.release(this.o.me, key).catch(() => undefined); // the database went away again: it expires
   }
@@ -170,8 +226,8 @@ export class PgCoordinator implements Coordinator {
     const holder = this.heldElsewhere(key);
     if (holder === null) return null;
     const id = await this.o.db.requestControl(this.o.me, key, kind);
-    const deadline = this.now() + waitMs;
-    while (this.now() < deadline) {
+    const deadline = this.book.mono() + waitMs;
+    while (this.book.mono() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
       const row = await this.o.db.controlAnswer(id).catch(() => null);
       if (row) return (row.result ?? { ok: false, message: `daemon ${row.done_by} gave no answer` }) as ControlResult;
@@ -186,12 +242,13 @@ export class PgCoordinator implements Coordinator {
   }
 
   view(): FleetView {
-    const nowIso = new Date(this.now() + this.dbOffsetMs).toISOString();
+    const nowIso = new Date(this.dbNow()).toISOString();
     return {
       self: this.o.me.id,
       db: this.db,
       daemons: this.daemons.map((d) => ({ id: d.id, host: d.host, pid: d.pid, heartbeat_at: d.heartbeat_at, running: d.running, max_concurrent: d.max_concurrent, draining: d.draining, stopped: d.stopped_at !== null, repo_dir: d.repo_dir })),
       leases: this.leases.filter((l) => l.expires_at > nowIso || l.holder === this.o.me.id).map((l) => ({ key: l.key, holder: l.holder, expires_at: l.expires_at, agent_pid: l.agent_pid })),
+      unconfirmed: this.book.unconfirmed(),
       refreshed_at: this.refreshedAt,
       db_round_trips: this.o.db.roundTrips,
     };
@@ -199,58 +256,50 @@ export class PgCoordinator implements Coordinator {
 
   // --- internals ---------------------------------------------------------------------------------
 
-  /** The heartbeat between polls: keep the leases (and notice the database going away). */
+  /** The heartbeat between polls: keep the leases (and notice the database going away, or coming back). */
   private async renew(): Promise<void> {
-    if (this.held.size === 0 || this.now() - this.lastContact < 900) return;
-    const sent = this.now();
+    if (this.book.size === 0 || this.book.quietFor() < 900) return;
+    const sent = this.book.mono();
     try {
-      this.renewed(new Set(await this.o.db.renew(this.o.me, this.o.ttlMs)), sent);
+      const kept = await this.o.db.renew(this.o.me, this.o.ttlMs);
       this.reachable();
+      this.lose(this.book.renewed(new Set(kept), sent));
     } catch (err) {
       this.unreachable(err as Error);
     }
   }
 
-  private renewed(kept: ReadonlySet<string>, sent: number): void {
-    this.lastContact = sent;
-    const lost: string[] = [];
-    for (const key of this.held.keys()) {
-      if (kept.has(key)) this.held.set(key, sent);
-      else lost.push(key);
-    }
-    this.lose(lost);
-  }
-
-  /** Leases this daemon can no longer count on (no renewal got through in time): let go of them. */
-  private expire(now: number): void {
-    this.lose([...this.held.keys()].filter((k) => now >= this.held.get(k)! + this.o.ttlMs - this.marginMs));
-  }
-
-  private lose(keys: string[]): void {
-    if (keys.length === 0) return;
-    for (const key of keys) {
-      this.held.delete(key);
-      this.o.log.event({ type: 'lease_lost', ticket: this.state?.tickets[key]?.identifier ?? key, key });
-    }
-    for (const fn of this.lostFns) fn(keys);
+  /** Leases another daemon holds now (or nobody): stop their agents, write nothing more for them. */
+  lose(keys: string[]): void {
+    const gone = this.book.drop(keys);
+    if (gone.length === 0) return;
+    this.since = null; // the next poll reads every record again: the new holder's replace anything of ours
+    for (const key of gone) this.o.log.event({ type: 'lease_lost', ticket: this.state?.tickets[key]?.identifier ?? key, key });
+    for (const fn of this.lostFns) fn(gone);
   }
 
   private reachable(): void {
+    this.book.answered();
     if (this.db.status === 'ok') return;
     this.db = { status: 'ok', since: new Date(this.now()).toISOString(), error: null };
     this.o.log.event({ type: 'fleet_db', status: 'ok', error: null });
   }
 
   private unreachable(err: Error): void {
+    this.book.failed();
     if (this.db.status === 'unreachable') return;
     this.db = { status: 'unreachable', since: new Date(this.now()).toISOString(), error: err.message };
     this.o.log.event({ type: 'fleet_db', status: 'unreachable', error: err.message });
   }
 
-  /** A holder on this host whose process is gone (pid and start time in its id). */
+  /**
+   * A holder whose process is gone, checked only when it ran in this machine's boot and PID namespace
+   * (its row says where); anywhere else a pid means nothing here, and only its missed renewals count.
+   */
   private isDeadHere(holder: string): boolean {
-    const [host, pid, start] = holder.split(':');
-    return host === hostname() && !isSameProcess(Number(pid), start && start !== '-' ? start : null);
+    const d = this.daemons.find((x) => x.id === holder);
+    if (!d || !samePidSpace(this.o.place, d)) return false;
+    return !isSameProcess(d.pid, d.pid_start);
   }
 
   /** Operator requests waiting for this daemon: the ones for tickets it holds, or that nobody holds. */
@@ -263,13 +312,4 @@ export class PgCoordinator implements Coordinator {
       await this.o.db.answerControl(this.o.me, c.id, result).catch(() => undefined);
     }
   }
-}
-
-function hostOf(holder: string): string | null {
-  return holder.split(':')[0] || null;
-}
-
-/** This daemon's id in the fleet: host, pid and process start time (a reused pid is a different daemon). */
-export function daemonId(host: string, pid: number, pidStart: string | null): string {
-  return `${host}:${pid}:${pidStart ?? '-'}`;
 }

@@ -14,9 +14,9 @@ import { checkTicket, validateState } from '../state/validate.js';
 import type { FleetDb, Me, Snapshot } from './db.js';
 
 export interface PgStoreHooks {
-  /** This daemon's lease on the ticket is live. */
-  holds(key: string): boolean;
-  /** Writes for these keys were refused: the lease is gone. */
+  /** The ticket is this daemon's (its lease not known lost, even while the database is away). */
+  owns(key: string): boolean;
+  /** Writes for these keys were refused: another daemon holds the lease. */
   lost(keys: string[]): void;
   /** A push failed (the database is unreachable): the coordinator reports it. */
   failed(err: Error): void;
@@ -47,7 +47,7 @@ export class PgStateStore implements StateStore {
   save(state: SwarmState, change: Change): void | Promise<void> {
     this.journal.save(state); // the write-ahead: durable here before the database or the tracker hear of it
     this.state = state;
-    for (const key of change.tickets) if (this.hooks.holds(key)) this.pendingTickets.add(key);
+    for (const key of change.tickets) if (this.hooks.owns(key)) this.pendingTickets.add(key);
     this.pendingScope.push(...change.scope);
     const pushed = this.flush();
     return change.scope.some((ev) => ev.type === 'paused') ? pushed : undefined;
@@ -72,7 +72,7 @@ export class PgStateStore implements StateStore {
     const state = this.state;
     if (!state || (this.pendingTickets.size === 0 && this.pendingScope.length === 0)) return;
     const keys = [...this.pendingTickets].filter((k) => state.tickets[k] !== undefined);
-    const mine = keys.filter((k) => this.hooks.holds(k));
+    const mine = keys.filter((k) => this.hooks.owns(k));
     for (const k of keys) if (!mine.includes(k)) this.pendingTickets.delete(k); // not ours any more: never written
     if (mine.length > 0) {
       const written = await this.db.writeTickets(this.me, mine.map((key) => ({ key, record: state.tickets[key] })));
@@ -115,7 +115,7 @@ export class PgStateStore implements StateStore {
   absorb(state: SwarmState, snap: Pick<Snapshot, 'tickets' | 'scope'>): void {
     this.state = state;
     for (const row of snap.tickets) {
-      if (this.hooks.holds(row.key)) continue; // ours: this daemon's record is the newest
+      if (this.hooks.owns(row.key)) continue; // ours: this daemon's record is the newest
       const ts = checkTicket(row.key, row.record);
       if (typeof ts === 'string') continue; // a row written by a newer swarm, or damaged: leave ours
       state.tickets[row.key] = ts;

@@ -18,7 +18,7 @@ import type { SwarmState } from '../state/types.js';
 import type { Logger } from '../log.js';
 import { FleetAdmin } from './admin-db.js';
 import { FleetDb, type Me } from './db.js';
-import { daemonId } from './pg-coordinator.js';
+import { daemonId } from './identity.js';
 import { parseScope } from './pg-store.js';
 
 export interface FleetControlOptions {

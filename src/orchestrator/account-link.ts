@@ -65,11 +65,19 @@ export class AccountLink {
     if (f) void this.sendWindow(f);
   }
 
-  /** A finished attempt: its last figures, and a usage limit it hit (the same pause effectOf gives this daemon). */
+  /**
+   * A finished attempt: its last figures, and a usage limit it hit (the same pause effectOf gives this
+   * daemon) — or a weekly limit on one model family, which holds only attempts on that family, everywhere.
+   */
   async ended(cls: Classification, window: StreamSummary['window'], config: Config, now: number, jitter: number): Promise<void> {
     const f = figuresFromStream(window);
     if (f) await this.sendWindow(f);
     const effect = effectOf(cls, 0, config, now, jitter);
+    if (effect.kind === 'model_wait') {
+      await this.o.shared.modelLimitSeen(effect.family, effect.limit);
+      this.o.log.event({ type: 'account_limit', account: this.name, until: effect.limit.until, reason: effect.limit.reason, model_family: effect.family });
+      return;
+    }
     if (effect.kind !== 'pause' || effect.pause.kind !== 'rate_limit' || effect.pause.until === null) return;
     await this.o.shared.limitSeen({ until: effect.pause.until, reason: effect.pause.reason, limit_type: effect.pause.limit_type });
     this.o.log.event({ type: 'account_limit', account: this.name, until: effect.pause.until, reason: effect.pause.reason });

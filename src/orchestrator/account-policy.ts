@@ -3,7 +3,8 @@
 // gate, the wake-up, status and explain all see it), whose turn the one canary run after it is, and the
 // usage-window figures the lane rules pace on. No I/O and no clock reads: the record (as last read) and
 // `now` are passed in.
-import { MEMBER_STALE_MS, pauseInForce, windowFigures, type AccountRecord, type WindowFigures } from '../account/record.js';
+import { MEMBER_STALE_MS, modelLimitInForce, pauseInForce, windowFigures, type AccountRecord, type WindowFigures } from '../account/record.js';
+import { familyName, modelFamily } from '../agent/limits.js';
 import type { PauseState } from '../state/types.js';
 
 /** The account as the loop sees it: the record last read, and this daemon's id in it (null: not a member, e.g. `swarm explain`). */
@@ -39,6 +40,17 @@ export function accountPauseReason(view: AccountView | null | undefined, now: nu
   const p = view ? pauseInForce(view.record, now) : null;
   if (!view || !p) return null;
   return `usage limit on Claude account ${view.record.name} until ${p.until}, hit by ${memberLabel(view.record, p.by, view.self)}: ${p.reason}`;
+}
+
+/**
+ * Why an attempt on `model` may not start: the account's weekly limit on that model family (seven_day_opus
+ * for an Opus attempt) is in force. Attempts on other families are not concerned. null: it may start.
+ */
+export function modelLimitReason(view: AccountView | null | undefined, model: string, now: number): string | null {
+  const family = modelFamily(model);
+  const p = view ? modelLimitInForce(view.record, family, now) : null;
+  if (!view || !p || family === null) return null;
+  return `the weekly ${familyName(family)} limit (${p.limit_type ?? `seven_day_${family}`}) on Claude account ${view.record.name} holds ${model} attempts until ${p.until}, hit by ${memberLabel(view.record, p.by, view.self)}`;
 }
 
 /** Why this daemon may not start a run because of the account's canary, or null. `live`: its other running agents. */
@@ -77,5 +89,6 @@ export function accountWakeTimes(view: AccountView | null | undefined, now: numb
   if (p) out.push(Date.parse(p.until));
   const w = windowFigures(view.record);
   if (w?.resetsAt != null && w.resetsAt > now) out.push(w.resetsAt);
+  for (const l of Object.values(view.record.model_limits)) if (Date.parse(l.until) > now) out.push(Date.parse(l.until));
   return out;
 }

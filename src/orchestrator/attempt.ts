@@ -8,18 +8,19 @@ import type { PendingFollowup, TicketState } from '../state/types.js';
 import type { Classification, RunResult, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { Runtime, Services } from './runtime.js';
-import { buildClaudeArgs, rootBypassCheck, writeMcpConfig } from '../agent/args.js';
+import { buildClaudeArgs, writeMcpConfig } from '../agent/args.js';
 import { classify } from '../agent/classify.js';
 import { agentEnv } from '../config/env.js';
 import { buildPromptVars, renderPrompt } from '../prompt.js';
 import { hookEnv, runHook } from '../workspace/hooks.js';
-import { commitsAhead, pushBranch } from '../workspace/git.js';
+import { commitsAhead } from '../workspace/git.js';
 import { remainingBudget } from './policy.js';
-import { attemptSummary } from '../agent/summary.js';
 import { resumeFailed } from '../agent/resume.js';
-import { branchCommits, checkoutHead, pushIfAhead, remoteBranchHead } from '../workspace/branch-facts.js';
+import { branchCommits, checkoutHead, remoteBranchHead } from '../workspace/branch-facts.js';
 import { guardBranch, type Divergence } from '../workspace/branch-guard.js';
-import { installPushGuard } from '../workspace/push-guard.js';
+import { GUARD_DIR, installPushGuard } from '../workspace/push-guard.js';
+import { launchAgent, launchEnv } from './agent-launch.js';
+import { infraCls, publish, publishAndOpen, publishOntoOpenPr, refusedCls } from './handoff.js';
 
 export interface AttemptInput {
   ticket: Ticket;
@@ -38,6 +39,8 @@ export interface AttemptInput {
   ready?: () => Promise<void>;
   /** Asked right before the spawn, synchronously: null to start (recording the start), or why not. */
   gate: () => string | null;
+  /** Whether another ticket's attempt for `branch` was prepared or ran since `since` (ref-guard.ts leaves those alone). */
+  busyBranch?: (branch: string, since: number) => boolean;
   onSpawn: (pid: number, pidStart: string | null) => void;
   onEvent: (ev: StreamEvent, summary: StreamSummary) => void;
 }
@@ -56,6 +59,8 @@ export interface AttemptOutput {
   followupHead?: string | null;
   /** Before the run: origin's branch was rewritten under the ticket; nothing ran, a human is needed. */
   diverged?: Divergence | null;
+  /** Dispatch must stop until an operator acts (something planted above the worktrees): the alert. */
+  halt?: string | null;
 }
 
 export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input: AttemptInput): Promise<AttemptOutput> {
@@ -121,30 +126,34 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
         workspace: wsPath,
         previous_attempts: ts.attempts.filter((a) => a.number < input.attempt && a.outcome !== 'running'),
         followup: input.followup ?? null,
+        publish: cfg.pr.publish,
       }),
     );
   } catch (err) {
     return infra(`could not build the prompt: ${msg(err)}`, 'prompt');
   }
 
-  const bypass = rootBypassCheck(cfg.agent.permission_mode, rt.isRoot, cfg.agent.env);
-  if (typeof bypass === 'string') return infra(bypass, 'root');
-  const agentEnvironment = agentEnv(rt.env, svc.secrets, cfg.agent.env, swarmVars);
-  let pushGuard: Record<string, string>;
+  const launchedEnv = launchEnv(rt, cfg, swarmVars, svc.secrets);
+  if (typeof launchedEnv === 'string') return infra(launchedEnv, 'root');
+  let env: Record<string, string>;
   try {
     // The agent's git refuses non-fast-forward pushes (push-guard.ts); no agent runs without the guard.
-    pushGuard = installPushGuard(svc.worktrees.home, svc.worktrees.repoDir, svc.worktrees.commonDir, agentEnvironment);
+    env = { ...launchedEnv, ...installPushGuard(svc.worktrees.home, svc.worktrees.repoDir, svc.worktrees.commonDir, launchedEnv) };
   } catch (err) {
     return infra(`could not install the pre-push guard: ${msg(err)}`, 'workspace');
   }
+  // Memory the operator did not write, above the worktree, would reach this agent outside any fence.
+  const alert = (await rt.containment?.memory.check(wsPath)) ?? null;
+  if (alert) return { ...infra(`containment: ${alert}`, 'containment'), halt: alert };
   const mcpConfigPath = writeMcpConfig(join(rt.paths.runs, safeSegment(ts.key)), cfg.agent.mcp_servers);
   const budget = remainingBudget(cfg, ts);
   await input.ready?.().catch(() => undefined); // a stale view still meets the gate's own checks
-  const spawn = (resume: string | null, gateFn: () => string | null) => rt.runAgent({
+  const launch = { id: ticket.identifier, key: ts.key, branch: ts.branch, worktree: wsPath, workspaceRoot: svc.worktrees.root, hooksDir: join(svc.worktrees.home, GUARD_DIR), workflowPath: wf.path, secrets: svc.secrets, busy: input.busyBranch ?? (() => false) };
+  const spawn = async (resume: string | null, gateFn: () => string | null) => launchAgent(rt, cfg, launch, {
     command: cfg.agent.command,
     args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget, resume: resume ?? undefined }),
     cwd: wsPath,
-    env: { ...agentEnvironment, ...bypass, ...pushGuard },
+    env,
     prompt,
     runFile: input.runFile,
     transcriptMax: cfg.agent.transcript_max,
@@ -156,19 +165,21 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     signal: input.signal,
     gate: gateFn,
   });
-  let run = await spawn(input.resume ?? null, gate);
+  let launched = await spawn(input.resume ?? null, gate);
   // The session to resume is gone (another machine, a cleaned config dir): start fresh at once, in the
   // same attempt — the prompt already carries the previous attempts.
-  if (started && input.resume && resumeFailed(run) && !input.signal.aborted) {
+  if ('run' in launched && started && input.resume && resumeFailed(launched.run) && !input.signal.aborted) {
     rt.log.info(`Claude session ${input.resume} is not there to resume; starting a fresh session`, ticket.identifier);
-    run = await spawn(null, () => null);
+    launched = await spawn(null, () => null);
   }
+  if ('setupError' in launched) return { ...infra(launched.setupError, 'sandbox'), started };
+  const run = launched.run;
   const none = { commits: [] as string[], followupHead: null };
   if (run.held !== null) return { ...infra('held', 'held'), held: run.held };
   if (!started) return { cls: classify(run, { prExists: false, commitsAhead: 0, canAutoOpen: false }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() }), pr: null, run, held: null, started, ...none };
   const after = await runHook('after_run', cfg.hooks.after_run, { cwd: wsPath, env: hookEnvironment, timeoutMs: cfg.hooks.timeout });
   if (!after.ok) rt.log.warn(`hooks.after_run failed (exit ${after.code}): ${lastLine(after.output)}`, ticket.identifier);
-  if (input.followup) return followupOutcome(rt, svc, cfg, input.followup, ts, wsPath, run);
+  if (input.followup) return followupOutcome(rt, svc, cfg, input.followup, ts, wsPath, run, wf.secrets, input.signal);
 
   let pr: PullRequest | null;
   let ahead: number;
@@ -182,28 +193,29 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     return { cls: { ...infraCls(`could not check for a pull request: ${msg(err)}`, 'handoff-check') }, pr: null, run, held: null, started, ...none };
   }
   const open = pr && pr.state !== 'closed' ? pr : null;
-  let cls = classify(run, { prExists: open !== null, commitsAhead: ahead, canAutoOpen: cfg.pr.auto_open || svc.codeHost.kind === 'none' }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() });
+  // Under pr.publish: swarm the agent never pushes: swarm publishes whatever it committed.
+  const publishing = cfg.pr.publish === 'swarm';
+  let cls = classify(run, { prExists: open !== null, commitsAhead: ahead, canAutoOpen: publishing || cfg.pr.auto_open || svc.codeHost.kind === 'none' }, { fastFailMs: cfg.agent.fast_fail, now: rt.now() });
   if (cls.outcome === 'pr_auto_opened') {
-    try {
-      if (svc.codeHost.kind === 'github') await pushBranch(wsPath, ts.branch);
-      pr = await svc.codeHost.openPullRequest({ branch: ts.branch, base: svc.baseBranch, title: ticket.title || ts.branch, body: prBody(ticket, run), draft: cfg.pr.draft });
-      cls = { ...cls, reason: `swarm pushed ${ahead} commit${ahead === 1 ? '' : 's'} and opened ${pr.url}` };
-    } catch (err) {
-      cls = infraCls(`the agent committed but swarm could not push or open the PR: ${msg(err)}`, 'auto-open');
-    }
+    ({ cls, pr } = await publishAndOpen(rt, svc, cfg, ticket, ts, run, cls, wf.secrets, input.signal));
+  } else if (cls.outcome === 'pr_opened' && publishing && ahead > 0) {
+    cls = await publishOntoOpenPr(rt, svc, ts, cls, wf.secrets, input.signal);
   }
   return { cls, pr: cls.outcome === 'pr_opened' || cls.outcome === 'pr_auto_opened' ? (pr ?? open) : null, run, held: null, started, commits, followupHead: null };
 }
 
 /**
- * A follow-up's facts: what it committed but did not push is pushed (never forced), then it succeeded
- * exactly when origin's branch moved past the head it was started for onto a commit of this worktree.
+ * A follow-up's facts: what it committed is published onto the PR's branch like any run's (scanned, never
+ * forced), then it succeeded exactly when origin's branch moved past the head it was started for onto a
+ * commit of this worktree. A secret in its commits stops follow-ups for a human.
  */
-async function followupOutcome(rt: Runtime, svc: Services, cfg: Workflow['config'], f: PendingFollowup, ts: TicketState, wsPath: string, run: RunResult): Promise<AttemptOutput> {
+async function followupOutcome(rt: Runtime, svc: Services, cfg: Workflow['config'], f: PendingFollowup, ts: TicketState, wsPath: string, run: RunResult, extraSecrets: readonly string[], signal: AbortSignal): Promise<AttemptOutput> {
   let head: string | null;
   let commits: string[];
   try {
-    await pushIfAhead(wsPath, ts.branch).catch((err: Error) => rt.log.warn(`could not push the follow-up's commits: ${msg(err)}`, ts.identifier));
+    const pub = await publish(rt, svc, extraSecrets, ts, signal);
+    if (pub.kind === 'refused') return { cls: refusedCls(pub.reason), pr: null, run, held: null, started: true, commits: [], followupHead: null };
+    if (pub.kind === 'failed' || pub.kind === 'diverged') rt.log.warn(`could not push the follow-up's commits: ${pub.reason}`, ts.identifier);
     head = await remoteBranchHead(wsPath, ts.branch);
     commits = await branchCommits(wsPath, svc.baseBranch);
   } catch (err) {
@@ -215,15 +227,6 @@ async function followupOutcome(rt: Runtime, svc: Services, cfg: Workflow['config
   return { cls: { ...cls, reason }, pr: null, run, held: null, started: true, commits, followupHead: pushed ? head : null };
 }
 
-function prBody(ticket: Ticket, run: RunResult): string {
-  const link = ticket.number > 0 && /^\d+$/.test(ticket.key) ? `Closes #${ticket.number}` : `Resolves ${ticket.identifier}`;
-  const summary = attemptSummary(run);
-  return `${link}\n\n${summary ? `${summary}\n\n` : ''}_Opened by swarm: the agent committed on this branch but did not open a pull request._`;
-}
-
-function infraCls(reason: string, rule: string): Classification {
-  return { outcome: 'infra_failed', counted: false, reason, resetAt: null, limitType: null, rule };
-}
 function infra(reason: string, rule: string): AttemptOutput {
   return { cls: infraCls(reason, rule), pr: null, run: null, held: null, started: false, commits: [], followupHead: null };
 }

@@ -8,8 +8,8 @@ import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
 import { join } from 'node:path';
-import { hostname } from 'node:os';
-import { branchDiverged, claim, dropClaim, finish, handOffFound, hold, interrupt, spawned, start, canaryDone } from '../state/lifecycle.js';
+import { branchDiverged, claim, dropClaim, finish, handOffFound, hold, interrupt, pause, spawned, start, canaryDone } from '../state/lifecycle.js';
+import { TrackerError } from '../errors.js';
 import { startFollowup, type FollowupStart } from './followup-start.js';
 import { terminateGroup } from '../agent/procs.js';
 import { isDiskFull } from '../state/atomic-file.js';
@@ -18,6 +18,7 @@ import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
 import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext, type SpawnGateExtra } from './policy.js';
 import { laneOf } from './lanes.js';
+import { UntrustedTickets } from './untrusted.js';
 import type { AccountLink } from './account-link.js';
 import type { Alarm } from './alarm.js';
 import type { TrackerSync } from './sync.js';
@@ -50,11 +51,17 @@ const SETTLED = new Set(['review', 'failed', 'released', 'done']);
 
 export class Dispatcher {
   readonly running = new Map<string, Running>();
-  /** Tickets refused by tracker.trust(), with the reason last logged (logged again only if it changes). */
-  readonly untrusted = new Map<string, string>();
+  /** Tickets whose text tracker.trust() refused (untrusted.ts). */
+  readonly untrusted: UntrustedTickets;
+  /**
+   * Branch → when swarm last prepared or ran an attempt for it (Infinity while it does): ref-guard.ts puts
+   * back refs an agent changed in its branch's folder, except the branches swarm itself was working on.
+   */
+  private readonly branchActivity = new Map<string, number>();
   private readonly queue: PQueue;
 
   constructor(private readonly d: DispatcherDeps) {
+    this.untrusted = new UntrustedTickets(d.rt);
     this.queue = new PQueue({ concurrency: d.settings.wf.config.agent.max_concurrent });
     // A lease lost (partitioned, or taken over after a stall): stop that agent; its ending is not recorded.
     d.rt.coordinator.onLost((keys) => {
@@ -97,38 +104,38 @@ export class Dispatcher {
     return n;
   }
 
-  /** Re-read, check trust and the dedup guard, claim, and start the attempt in a queue slot. */
-  async claimAndDispatch(t: Ticket): Promise<void> {
+  /**
+   * Re-read, check trust and the dedup guard, claim, and start the attempt in a queue slot. `justRead`: `t`
+   * was read on its own moments ago (a webhook's targeted re-read), so it is not read a second time.
+   */
+  async claimAndDispatch(t: Ticket, opts: { justRead?: boolean } = {}): Promise<void> {
     const { rt, ledger } = this.d;
     const coordinator = rt.coordinator;
+    if (this.untrusted.unchanged(t)) return;
     // Fleet mode: the ticket's lease first, so no two daemons ever prepare the same claim.
     const taken = await coordinator.acquire(t.key);
     if (taken === null) return;
-    if (!(await this.claimTaken(t, taken)) && !this.running.has(t.key)) {
+    if (!(await this.claimTaken(t, taken, opts.justRead === true)) && !this.running.has(t.key)) {
       const ts = ledger.ticket(t.key);
       if (!ts || ts.synced_rev >= ts.rev) await coordinator.release(t.key);
     }
   }
 
   /** The claim once this daemon holds the ticket; false when it did not start an attempt. */
-  private async claimTaken(t: Ticket, taken: Takeover | 'free'): Promise<boolean> {
+  private async claimTaken(t: Ticket, taken: Takeover | 'free', justRead: boolean): Promise<boolean> {
     const { rt, ledger, settings } = this.d;
     const { svc, wf } = settings;
     // The branch's refs are fetched while the ticket is re-read and checked (not for one known untrusted).
     if (!this.untrusted.has(t.key)) void svc.worktrees.fetchAhead(ledger.ticket(t.key)?.branch || branchName(wf.config.workspace.branch_prefix, t));
     let fresh: Ticket | null;
     try {
-      fresh = await svc.tracker.fetch(t.key);
+      fresh = justRead ? t : await svc.tracker.fetch(t.key);
       if (!fresh || !isEligible(fresh, this.context())) return false;
       const verdict = await svc.tracker.trust(fresh);
-      if (!verdict.trusted) {
-        // Once per ticket and reason, at info: an operator must see why a labelled ticket never starts.
-        if (this.untrusted.get(fresh.key) !== verdict.reason) rt.log.event({ type: 'ignored', ticket: fresh.identifier, reason: verdict.reason });
-        this.untrusted.set(fresh.key, verdict.reason);
-        return false;
-      }
-      this.untrusted.delete(fresh.key);
+      this.untrusted.note(fresh, verdict.trusted ? null : verdict.reason);
+      if (!verdict.trusted) return false;
     } catch (err) {
+      if (await this.refused(err, t.identifier)) return false;
       rt.log.warn(`could not re-read before claiming: ${(err as Error).message}`, t.identifier);
       return false;
     }
@@ -156,29 +163,47 @@ export class Dispatcher {
     }
     // Claimed on disk before the tracker hears of it: a crash now is a claim we know about.
     await ledger.commit(claim(ledger.ticket(key), fresh, branch, worktree, rt.now()));
-    void svc.worktrees.prefetch(branch, fresh); // git work overlaps the claim's tracker writes
+    this.branchActivity.set(branch, Date.now());
+    void svc.worktrees.prefetch(branch, fresh).finally(() => this.branchActivity.set(branch, Math.max(this.branchActivity.get(branch) ?? 0, Date.now()))); // git work overlaps the claim's tracker writes
     if (!(await this.d.sync.sync(key, fresh))) {
       // The tracker did not take the claim: drop it (the next poll's reconcile tidies the tracker up).
       await ledger.commit(dropClaim(ledger.ticket(key)!, 'claim_failed', 'the tracker did not take the claim', rt.now()));
+      await this.refused(this.d.sync.failure(key), fresh.identifier);
       return false;
     }
     this.dispatch(fresh);
     return true;
   }
 
+  /**
+   * The tracker refused a claim for want of a permission (403) or credentials: no later claim can work
+   * either, so dispatch pauses until an operator acts, and the pause says what to grant (the message names
+   * the permission GitHub asked for). True when it paused.
+   */
+  private async refused(err: unknown, ticket: string): Promise<boolean> {
+    if (!(err instanceof TrackerError) || err.kind !== 'auth') return false;
+    const { rt, ledger } = this.d;
+    if (ledger.state.pause?.kind !== 'auth') {
+      const reason = `claiming ${ticket}: ${err.message}; fix it, then \`swarm resume\``;
+      await ledger.commit(pause({ kind: 'auth', reason, until: null, limit_type: null }, rt.now()));
+    }
+    return true;
+  }
+
   /** PR follow-through: start a follow-up for a handed-off ticket (same branch and worktree); see followup-start.ts. */
   startFollowup(key: string, f: FollowupStart): Promise<boolean> {
-    return startFollowup(this.d, key, f, { running: (k) => this.running.has(k), dispatch: (t) => this.dispatch(t) });
+    return startFollowup(this.d, key, f, { running: (k) => this.running.has(k), dispatch: (t) => this.dispatch(t), untrusted: (t, why) => this.untrusted.note(t, why) });
   }
 
   /**
-   * A ticket whose holder is gone: kill the holder's orphaned agent group if it ran on this host (pid and
-   * start time must match, so a reused pid is never killed), and interrupt the attempt it left running.
+   * A ticket whose holder is gone: kill the holder's orphaned agent group if it ran in this machine's boot
+   * and PID namespace (pid and start time must match, so a reused pid is never killed; elsewhere its own
+   * supervisor stops it), and interrupt the attempt it left running.
    */
   private async takeOver(key: string, from: Takeover): Promise<void> {
     const { rt, ledger } = this.d;
     const ts = ledger.ticket(key);
-    if (from.agentPid !== null && from.host === hostname() && orphanIsOurs(from.agentPid, from.agentPidStart)) {
+    if (from.agentPid !== null && from.local && orphanIsOurs(from.agentPid, from.agentPidStart)) {
       await terminateGroup(from.agentPid, 5000);
       rt.log.event({ type: 'orphan_killed', ticket: ts?.identifier ?? key, pid: from.agentPid, found_by: 'state' });
     }
@@ -190,6 +215,8 @@ export class Dispatcher {
   private dispatch(ticket: Ticket): void {
     const entry: Running = { ac: new AbortController(), ticket, done: Promise.resolve(), spawned: false, lost: false, canary: { held: false, proved: false } };
     this.running.set(ticket.key, entry);
+    const branch = this.d.ledger.ticket(ticket.key)?.branch;
+    if (branch) this.branchActivity.set(branch, Infinity);
     entry.done = this.queue
       .add(() => this.attempt(ticket, entry))
       .catch((err) => {
@@ -199,6 +226,7 @@ export class Dispatcher {
       })
       .finally(() => {
         this.running.delete(ticket.key);
+        if (branch) this.branchActivity.set(branch, Date.now());
         void this.d.ledger.save().catch(() => undefined);
         this.d.alarm.ring();
       });
@@ -224,7 +252,7 @@ export class Dispatcher {
     // A follow-up resumes the ticket's last Claude session when there is one (runAttempt starts fresh if it is gone).
     const resume = followup ? [...prepared.attempts].reverse().find((a) => a.session_id !== null)?.session_id ?? null : null;
     const account = this.d.account;
-    const gateExtra = (): SpawnGateExtra => ({ lane: laneOf(ticket, cfg), backgroundRunning: this.background(key), account: account?.view() ?? null });
+    const gateExtra = (): SpawnGateExtra => ({ lane: laneOf(ticket, cfg), model, backgroundRunning: this.background(key), account: account?.view() ?? null });
     const out = await runAttempt(rt, svc, wf, {
       ticket,
       ts: prepared,
@@ -234,6 +262,7 @@ export class Dispatcher {
       signal: entry.ac.signal,
       followup,
       resume,
+      busyBranch: (b, since) => b !== prepared.branch && (this.branchActivity.get(b) ?? -1) >= since,
       ready: async () => {
         await rt.coordinator.beforeSpawn();
         // The account's canary goes to a spawn that would otherwise start now, and to no other.
@@ -268,7 +297,7 @@ export class Dispatcher {
           this.d.alarm.ring();
         }
         if (accountCanary) void account.canaryPassed(ticket.identifier).finally(() => this.d.alarm.ring());
-        const kill = earlyKill(ev);
+        const kill = earlyKill(ev, cfg.agent.use_extra_usage);
         if (kill) entry.ac.abort(kill);
       },
     });
@@ -280,6 +309,8 @@ export class Dispatcher {
       if (out.started) await account.ended(out.cls, out.run?.summary.window ?? null, cfg, now, jitter);
       if (entry.canary.held && !entry.canary.proved) await account.canaryReleased(ticket.identifier);
     }
+    // Fleet: a freeze or an outage outlasted the lease's last confirmation: ask before recording anything.
+    if (!entry.lost && !rt.coordinator.holds(key)) await rt.coordinator.fence.check(key, "the attempt's result");
     if (entry.lost) return; // another daemon owns it now: whatever this run did is not ours to record
     if (out.held !== null) {
       await ledger.commit(hold(ts, out.held, ledger.state, now));
@@ -306,7 +337,9 @@ export class Dispatcher {
     }
     const step = finish(ledger.state, ledger.ticket(key)!, attemptNo, out, cfg, now, jitter);
     await ledger.commit(step);
-    if (step.tripped.breaker || step.tripped.pause || step.tripped.budget) this.d.alarm.ring();
+    // Something an agent may have planted for the others: no agent starts until an operator has looked.
+    if (out.halt) await ledger.commit(pause({ kind: 'containment', reason: out.halt, until: null, limit_type: null }, now));
+    if (step.tripped.breaker || step.tripped.pause || step.tripped.budget || out.halt) this.d.alarm.ring();
     if ((await this.d.sync.sync(key)) && SETTLED.has(ledger.ticket(key)!.status)) await rt.coordinator.release(key);
   }
 }

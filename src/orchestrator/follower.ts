@@ -10,6 +10,7 @@ import type { Ledger } from '../state/ledger.js';
 import { commitsSeen, followupsResumed, needsHuman, prClosed, type Step } from '../state/lifecycle.js';
 import { TrackerError } from '../errors.js';
 import { checkSummary, decideFollowup, type FollowupDecision } from './followup-policy.js';
+import { refusedControl } from './reconcile.js';
 import { budgetStop, pauseInForce } from './policy.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
@@ -21,6 +22,8 @@ export interface FollowerDeps {
   sync: TrackerSync;
   settings: Settings;
   work: Pick<Dispatcher, 'startFollowup' | 'running'>;
+  /** The watch interval in force (webhooks relax it while they are healthy); default pr.watch_interval. */
+  watchInterval?: () => number;
 }
 
 /** Requests a watch round may spend on one PR's failing check logs, at most. */
@@ -51,13 +54,45 @@ export class PrFollower {
     const watch = settings.svc.codeHost.watch;
     if (!watch) return;
     const now = rt.now();
-    const watchRound = now - this.lastWatch >= settings.wf.config.pr.watch_interval;
+    const watchRound = now - this.lastWatch >= (this.d.watchInterval?.() ?? settings.wf.config.pr.watch_interval);
     if (watchRound) {
       this.lastWatch = now;
       await this.observeAll();
     }
-    const byKey = new Map(listed.map((t) => [t.key, t]));
-    for (const ts of this.watched()) {
+    await this.actOn(this.watched(), new Map(listed.map((t) => [t.key, t])), watchRound, canStart);
+  }
+
+  /**
+   * A webhook named these tickets' pull requests (or their head commits): observe them now, without waiting
+   * for the watch interval, and act on what is seen exactly as a watch round would. Returns the PRs observed.
+   */
+  async observeNow(keys: ReadonlySet<string>, canStart: () => boolean): Promise<number> {
+    const watch = this.d.settings.svc.codeHost.watch;
+    if (!watch) return 0;
+    const tickets = this.watched().filter((ts) => keys.has(ts.key));
+    let observed = 0;
+    for (const ts of tickets) {
+      if (this.d.work.running.has(ts.key)) continue;
+      try {
+        this.seen.set(ts.key, await watch.observe(ts.pr!.number));
+        this.stats.observed++;
+        observed++;
+      } catch (err) {
+        this.d.rt.log.debug(`could not watch PR #${ts.pr!.number}: ${(err as Error).message}`, ts.identifier);
+      }
+    }
+    await this.actOn(tickets, new Map(), false, canStart);
+    return observed;
+  }
+
+  /** Watched tickets whose PR head, as last observed, is `sha`. */
+  keysForHead(sha: string): string[] {
+    return [...this.seen].filter(([, obs]) => obs.head_sha === sha).map(([key]) => key);
+  }
+
+  private async actOn(tickets: readonly TicketState[], byKey: ReadonlyMap<string, Ticket>, watchRound: boolean, canStart: () => boolean): Promise<void> {
+    const { rt } = this.d;
+    for (const ts of tickets) {
       if (this.d.work.running.has(ts.key) || this.d.sync.isSyncing(ts.key)) continue;
       if (rt.coordinator.heldElsewhere(ts.key) !== null) continue;
       const obs = this.seen.get(ts.key);
@@ -120,9 +155,22 @@ export class PrFollower {
       return false;
     }
     if (!this.labelSeen.has(ts.key)) return false;
+    if (await this.refused(ts, fresh, label)) return true; // taken off by someone swarm does not trust: put back
     this.labelSeen.delete(ts.key);
     await this.commitHeld(ts.key, followupsResumed(ts, `${label} was removed: follow-ups may start again (the branch head ${obs.head_sha.slice(0, 7)} is taken as the starting point)`, obs.head_sha, this.d.rt.now()), fresh);
     return true;
+  }
+
+  /** The needs-human label was taken off by someone swarm does not trust: refused (the label goes back on). */
+  private async refused(ts: TicketState, fresh: Ticket, label: string): Promise<boolean> {
+    const c = this.d.rt.coordinator;
+    const had = c.holds(ts.key);
+    if (!had && (await c.acquire(ts.key)) === null) return true; // another daemon holds it: its call
+    try {
+      return await refusedControl(this.d, ts, fresh, { removedLabel: label }, `${label} was removed`);
+    } finally {
+      if (c.shared && !had && !this.d.work.running.has(ts.key)) await c.release(ts.key);
+    }
   }
 
   private async act(ts: TicketState, obs: PrObservation, canStart: () => boolean): Promise<void> {
@@ -136,7 +184,8 @@ export class PrFollower {
     const decision = decideFollowup(ts, obs, { config: cfg, budgetStop: budgetStop(cfg, ledger.state, ts) });
     const now = rt.now();
     const waitWhy = decision.act === 'followup' ? this.startBlocked(canStart) : null;
-    ledger.noteWatch(ts.key, { at: new Date(now).toISOString(), head_sha: obs.head_sha, checks: checkSummary(obs), decision: waitWhy ? `${decision.why} — waiting: ${waitWhy}` : decision.why });
+    const human = decision.act === 'none' && decision.human ? { human: decision.human } : {};
+    ledger.noteWatch(ts.key, { at: new Date(now).toISOString(), head_sha: obs.head_sha, checks: checkSummary(obs, cfg), decision: waitWhy ? `${decision.why} — waiting: ${waitWhy}` : decision.why, ...human });
     switch (decision.act) {
       case 'none':
         return;
@@ -165,7 +214,7 @@ export class PrFollower {
     // Logs are fetched only now, for a failure that will be acted on, and capped.
     for (const [i, c] of d.failing.entries()) {
       let excerpt = '';
-      if (c.source === 'check_run' && i < MAX_LOGS) excerpt = await watch.logExcerpt(c, bytes).catch(() => '');
+      if ((c.source === 'check_run' || c.source === 'actions_job') && i < MAX_LOGS) excerpt = await watch.logExcerpt(c, bytes).catch(() => '');
       checks.push({ name: c.name, conclusion: c.conclusion ?? '', summary: c.summary, log_excerpt: excerpt });
     }
     await this.d.work.startFollowup(ts.key, { pr: obs.number, kind: d.kind, head_sha: d.head_sha, triggers: d.triggers, checks, comments: d.comments });

@@ -8,11 +8,20 @@ import type { FollowupComment, FollowupState, TicketState } from '../state/types
 import { emptyFollowup } from '../state/followup-record.js';
 
 /** Check conclusions that mean "this check failed" (check runs, and commit statuses' failure/error). */
-const FAILING = new Set(['failure', 'timed_out', 'action_required', 'startup_failure', 'error', 'stale']);
+const FAILING = new Set(['failure', 'timed_out', 'startup_failure', 'error']);
+/**
+ * Conclusions no agent can clear: `action_required` waits for a person to act on GitHub (approve a workflow
+ * run, a deployment, the app's own button: REST description, checks "conclusion"); `stale` is a check run
+ * GitHub gave up on after it stayed incomplete for 14 days ("About status checks"), to be re-run by a person.
+ */
+const HUMAN: Record<string, string> = {
+  action_required: 'waits for someone to act on it on GitHub (approve or complete what the check asks)',
+  stale: 'went stale (GitHub marks a check run that stayed incomplete for 14 days stale): someone must re-run it',
+};
 
 export type FollowupDecision =
-  /** Nothing to do now; `why` is what `swarm explain` says. */
-  | { act: 'none'; why: string }
+  /** Nothing to do now; `why` is what `swarm explain` says; `human`: what waits for a person (a check only one can clear). */
+  | { act: 'none'; why: string; human?: string }
   /** Start a follow-up for these triggers (the caller adds log excerpts for the failing check runs). */
   | { act: 'followup'; kind: 'ci' | 'review'; head_sha: string; triggers: string[]; failing: PrCheck[]; comments: FollowupComment[]; why: string }
   /** Stop follow-ups until a human removes the needs-human label. */
@@ -20,8 +29,21 @@ export type FollowupDecision =
   /** Merged or closed: the ticket is done. */
   | { act: 'done'; merged: boolean; why: string };
 
-export function failingChecks(obs: Pick<PrObservation, 'checks'>): PrCheck[] {
-  return obs.checks.filter((c) => c.conclusion !== null && FAILING.has(c.conclusion));
+/** Whether a failing check may start a follow-up: every check with `all`; with `required`, all but the ones the base branch does not require. */
+function counts(c: PrCheck, mode: 'required' | 'all'): boolean {
+  return mode === 'all' || c.required !== false;
+}
+
+/** The failing checks (that count under pr.followup_checks, when a config is given). */
+export function failingChecks(obs: Pick<PrObservation, 'checks'>, config?: Config): PrCheck[] {
+  const mode = config?.pr.followup_checks ?? 'all';
+  return obs.checks.filter((c) => c.conclusion !== null && FAILING.has(c.conclusion) && counts(c, mode));
+}
+
+/** Checks that need a person (stale, action_required) and count under pr.followup_checks. */
+export function humanChecks(obs: Pick<PrObservation, 'checks'>, config?: Config): PrCheck[] {
+  const mode = config?.pr.followup_checks ?? 'all';
+  return obs.checks.filter((c) => c.conclusion !== null && c.conclusion in HUMAN && counts(c, mode));
 }
 
 /** Each trusted reviewer's latest verdict that still asks for changes (a later approval or dismissal withdraws it). */
@@ -71,13 +93,20 @@ export function decideFollowup(ts: Pick<TicketState, 'pr' | 'followup' | 'attemp
     const who = obs.head_pushed_by.login ?? obs.head_pushed_by.committer_email ?? 'someone else';
     return { act: 'stop', why: 'human_push', reason: `${who} pushed ${short(head)} to ${obs.head_branch}: a human took over` };
   }
-  const failing = failingChecks(obs);
+  const failing = failingChecks(obs, ctx.config);
   const ciTrigger = `${pr}:${head}:ci`;
   const requests = changeRequests(obs.reviews);
   const reviewTriggers = requests.trusted.map((r) => `${pr}:${r.commit_id}:review`);
   const newCi = failing.length > 0 && !f.handled.includes(ciTrigger);
   const newReviews = requests.trusted.filter((_, i) => !f.handled.includes(reviewTriggers[i]!));
-  if (!newCi && newReviews.length === 0) return { act: 'none', why: quietWhy(obs, failing, requests, f, ciTrigger, reviewTriggers) };
+  if (!newCi && newReviews.length === 0) {
+    const human = humanChecks(obs, ctx.config);
+    if (human.length > 0) {
+      const what = human.map((c) => `check ${c.name} is ${c.conclusion} on ${short(head)}: it ${HUMAN[c.conclusion!]}`).join('; ');
+      return { act: 'none', human: what, why: `needs a human: ${what}; no follow-up starts for it` };
+    }
+    return { act: 'none', why: quietWhy(obs, failing, requests, f, ciTrigger, reviewTriggers, ctx.config) };
+  }
   const max = ctx.config.pr.max_followups;
   const what = newCi ? `check ${failing.map((c) => c.name).join(', ')} failed on ${short(head)}` : `${newReviews.map((r) => r.author).join(', ')} requested changes`;
   if (f.rounds >= max) return { act: 'stop', why: 'needs_human', reason: `${what}, and ${f.rounds} follow-up(s) were already made (pr.max_followups ${max})` };
@@ -91,9 +120,11 @@ export function decideFollowup(ts: Pick<TicketState, 'pr' | 'followup' | 'attemp
 }
 
 /** Why nothing happens on a quiet PR, in one sentence (what explain shows). */
-function quietWhy(obs: PrObservation, failing: PrCheck[], requests: ReturnType<typeof changeRequests>, f: FollowupState, ciTrigger: string, reviewTriggers: string[]): string {
+function quietWhy(obs: PrObservation, failing: PrCheck[], requests: ReturnType<typeof changeRequests>, f: FollowupState, ciTrigger: string, reviewTriggers: string[], config: Config): string {
   const parts: string[] = [];
   if (failing.length > 0 && f.handled.includes(ciTrigger)) parts.push(`the failing check on ${short(obs.head_sha)} was already followed up`);
+  const optional = obs.checks.filter((c) => c.conclusion !== null && FAILING.has(c.conclusion) && !counts(c, config.pr.followup_checks ?? 'required'));
+  if (optional.length > 0) parts.push(`${optional.map((c) => c.name).join(', ')} failed but the base branch does not require it (pr.followup_checks: all would follow it up)`);
   if (reviewTriggers.length > 0) parts.push('every change request was already followed up');
   for (const r of requests.untrusted) parts.push(`the change request by ${r.author} is not acted on: ${r.author} does not have write access`);
   const untrustedComments = [...new Set(obs.comments.filter((c) => !c.trusted).map((c) => c.author))];
@@ -110,11 +141,14 @@ function lastFollowupStart(ts: Pick<TicketState, 'attempts'>): string | null {
   return last ? last.started_at : null;
 }
 
-/** "3 passed, 1 failing, 2 running" for status. */
-export function checkSummary(obs: Pick<PrObservation, 'checks'>): string {
-  const failing = failingChecks(obs).length;
+/** "3 passed, 1 failing, 1 optional failing, 1 needs a human, 2 running" for status. */
+export function checkSummary(obs: Pick<PrObservation, 'checks'>, config?: Config): string {
+  const all = failingChecks(obs).length;
+  const failing = failingChecks(obs, config).length;
+  const human = humanChecks(obs).length;
   const running = obs.checks.filter((c) => c.conclusion === null).length;
-  const passed = obs.checks.length - failing - running;
+  const passed = obs.checks.length - all - human - running;
   if (obs.checks.length === 0) return 'no checks';
-  return [passed ? `${passed} passed` : '', failing ? `${failing} failing` : '', running ? `${running} running` : ''].filter(Boolean).join(', ');
+  const optional = all - failing;
+  return [passed ? `${passed} passed` : '', failing ? `${failing} failing` : '', optional ? `${optional} optional failing` : '', human ? `${human} need${human === 1 ? 's' : ''} a human` : '', running ? `${running} running` : ''].filter(Boolean).join(', ');
 }

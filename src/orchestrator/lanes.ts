@@ -13,6 +13,7 @@ import type { Ticket } from '../tracker/types.js';
 import type { WindowFigures } from '../account/record.js';
 import { formatMs } from './policy.js';
 import { addDays, clockTime, hhmm, instantOf, localZone, transitionBetween, wallAt } from '../wall-clock.js';
+import { limitFamily } from '../agent/limits.js';
 
 export type Lane = 'urgent' | 'normal' | 'background';
 
@@ -136,8 +137,11 @@ export function laneGate(lane: Lane, input: LaneGateInput): string | null {
   const zone = input.zone ?? localZone();
   const win = input.window !== null && input.window.resetsAt !== null && input.window.resetsAt > now ? input.window : null;
   const resets = (w: WindowFigures) => `${clockTime(w.resetsAt!, zone, now)} (in ${formatMs(w.resetsAt! - now)})`;
-  if (win?.status === 'rejected') {
-    return `waits for the usage window to reset at ${resets(win)}: the account's ${win.type ?? 'usage'} limit is reached`;
+  // A rejected window stops everyone — unless paid extra usage serves the answers (and the operator allows
+  // it), or the limit is one model family's (seven_day_opus…: only attempts on that family wait, see
+  // account-policy's modelLimitReason).
+  if (win?.status === 'rejected' && (!win.overage || !config.agent.use_extra_usage) && limitFamily(win.type) === null) {
+    return `waits for the usage window to reset at ${resets(win)}: the account's ${win.type ?? 'usage'} limit is reached${win.overage ? ' (extra usage is on, but agent.use_extra_usage is false)' : ''}`;
   }
   const reserve = config.agent.pacing.reserve;
   if (lane !== 'urgent' && reserve !== null && win?.utilization != null && win.utilization >= reserve) {

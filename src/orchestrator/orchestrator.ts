@@ -1,8 +1,10 @@
 // The poll loop: reload → reconcile → fetch → choose → claim → dispatch. It sequences work; parsing lives
 // in the adapters and the stream parser, every decision in policy.ts, every state change in the lifecycle
 // (committed through the ledger), every tracker write in the sync.
+import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import { reloadWorkflowSettled } from '../config/workflow.js';
+import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
 import type { Ticket } from '../tracker/types.js';
 import { TrackerError } from '../errors.js';
 import { isDiskFull } from '../state/atomic-file.js';
@@ -19,8 +21,11 @@ import { Dispatcher, type Running } from './dispatcher.js';
 import { TrackerSync } from './sync.js';
 import { PrFollower } from './follower.js';
 import { Alarm } from './alarm.js';
+import { WebhookLink } from './webhook-link.js';
+import { targetedRound } from './targeted.js';
 import { pauseControl, releaseControl, resumeControl, retryControl, type Control, type ControlResult } from './controls.js';
 import type { Runtime, ServiceFactory, Services, Settings } from './runtime.js';
+import { reloadProblem } from '../containment/containment.js';
 
 export type Mode = 'daemon' | 'once' | 'until-idle';
 
@@ -32,6 +37,8 @@ export class Orchestrator {
   readonly follower: PrFollower;
   /** The shared Claude account (null when the runtime has none). */
   readonly account: AccountLink | null;
+  /** Webhook deliveries: the dirty set, health and the intervals they allow, the numbers for /metrics. */
+  readonly webhooks: WebhookLink;
   private readonly alarm = new Alarm();
   private readonly settings: Settings;
   private draining = false;
@@ -57,7 +64,11 @@ export class Orchestrator {
     this.sync = new TrackerSync(this.ledger, this.settings, rt.log, rt.coordinator);
     this.account = rt.account ? new AccountLink({ ...rt.account, ledger: this.ledger, log: rt.log, now: rt.now }) : null;
     this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm, account: this.account });
-    this.follower = new PrFollower({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work });
+    this.webhooks = new WebhookLink({
+      settings: this.settings, log: rt.log, now: rt.now, random: rt.random, state: () => this.ledger.state,
+      deliveriesFile: join(rt.paths.dir, 'webhook-deliveries.log'), nudge: () => this.alarm.nudge(),
+    });
+    this.follower = new PrFollower({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work, watchInterval: () => this.webhooks.watchInterval() });
     this.servicesKey = serviceKey(wf);
     rt.log.setSecrets([...svc.secrets, ...wf.secrets]);
     rt.coordinator.onControl(({ kind, key }) => this.controlHere(kind, key));
@@ -73,8 +84,28 @@ export class Orchestrator {
 
   /** Main loop. Resolves with the process exit code. */
   async run(mode: Mode): Promise<number> {
+    this.webhooks.start();
+    try {
+      return await this.loop(mode);
+    } finally {
+      this.webhooks.close();
+    }
+  }
+
+  private async loop(mode: Mode): Promise<number> {
+    let full = true;
     for (;;) {
+      // A nudge (webhook deliveries) brings a targeted round; everything else, and a due interval, a poll.
+      if (!full) {
+        await this.targeted();
+        if (this.stopped || (this.draining && this.running.size === 0)) full = true; // exits below
+        else {
+          full = await this.sleep();
+          continue;
+        }
+      }
       const t0 = Date.now();
+      const gap = this.rt.now() - this.lastPollAt;
       let eligible: number;
       try {
         eligible = await this.pollOnce();
@@ -88,6 +119,10 @@ export class Orchestrator {
         eligible = Number.NaN;
       }
       Object.assign(this.pollStats, { count: this.pollStats.count + 1, lastDurationMs: Date.now() - t0, lastAt: t0 });
+      this.webhooks.notePoll(gap);
+      // The poll read every ticket; PRs and commits webhooks named still wait for their targeted look.
+      this.webhooks.dirty.ticketsServed();
+      if (this.webhooks.dirty.pending && !this.draining) await this.targeted();
       if (mode === 'once' || this.stopped || (this.draining && this.running.size === 0)) {
         await this.waitForRuns();
         return 0;
@@ -101,9 +136,50 @@ export class Orchestrator {
           return verdict.code;
         }
       }
+      full = await this.sleep();
+    }
+  }
+
+  /**
+   * Sleep until the next poll, retry, pause end… or a nudge. True: poll next; false: a targeted round. A
+   * wake only because webhook health may have run out re-checks it and polls only if that made a poll due.
+   */
+  private async sleep(): Promise<boolean> {
+    for (;;) {
+      if (this.webhooks.checkHealth()) await this.ledger.save().catch((err: Error) => this.rt.log.debug(`could not save the webhook health: ${err.message}`));
       const now = this.rt.now();
       const also = [...laneWakeTimes(this.workflow.config, now), ...accountWakeTimes(this.account?.view(), now)];
-      await this.alarm.sleep(nextWakeMs(this.state, this.lastPollAt, this.workflow.config.polling.interval, now, also));
+      // When a poll is due (the interval in force, a retry, a pause's end, a lane opening…), and when a
+      // webhook source's health runs out, which only needs a look at the health.
+      const due = now + nextWakeMs(this.state, this.lastPollAt, this.webhooks.pollInterval(), now, also);
+      const wake = Math.min(due, ...this.webhooks.wakeTimes().filter((t) => t > now));
+      const woke = await this.alarm.sleep(Math.max(50, wake - now));
+      if (woke === 'ring') return true;
+      const after = this.rt.now();
+      const pollDue = after - this.lastPollAt >= this.webhooks.pollInterval();
+      if (woke === 'nudge') return pollDue;
+      if (pollDue || after >= due - 5) return true;
+    }
+  }
+
+  /** Re-read what webhook deliveries named, and act on it (targeted.ts). */
+  private async targeted(): Promise<void> {
+    const batch = this.webhooks.dirty.take();
+    if (batch.tickets.size + batch.prs.size + batch.commits.size === 0 && !batch.overflow) return;
+    try {
+      const res = await targetedRound({
+        rt: this.rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work, follower: this.follower,
+        listing: { get: () => this.lastTickets, set: (t) => (this.lastTickets = t) },
+        context: () => this.context(),
+        canStart: () => capacity(this.workflow.config, this.state, this.running.size, canaryTurn(this.account?.view(), this.rt.now())) > 0 && this.rt.coordinator.canClaim(),
+        draining: () => this.draining || this.stopped,
+        stats: this.webhooks.stats,
+        served: (keys) => this.webhooks.served(keys),
+      }, batch);
+      if (res.pollWanted) this.refresh();
+      await this.ledger.save();
+    } catch (err) {
+      this.rt.log.warn(`webhooks: the targeted re-read failed: ${(err as Error)?.message ?? String(err)} (the next poll covers it)`);
     }
   }
 
@@ -130,6 +206,7 @@ export class Orchestrator {
       return Number.NaN; // unknown, not "nothing eligible": --until-idle must not exit on a failed poll
     }
     this.lastTickets = tickets;
+    this.noteCodeHost();
     const mark = this.sync.mark();
     await reconcile({ rt: this.rt, ledger: this.ledger, sync: this.sync, settings: this.settings, running: this.work.running }, tickets);
     if (this.draining || this.stopped) return 0;
@@ -163,6 +240,7 @@ export class Orchestrator {
   }
 
   resumeOperator(): Promise<ControlResult> {
+    this.rt.containment?.accept(); // `swarm resume`: what is above the worktrees, and WORKFLOW.md, are the operator's
     return this.apply(resumeControl(this.state, this.rt.now()));
   }
 
@@ -242,9 +320,11 @@ export class Orchestrator {
   }
 
   private async reload(): Promise<void> {
-    const loaded = await reloadWorkflowSettled(this.workflowPath, this.rt.env, this.workflow);
+    // An edit an unconfined agent could have made is not applied until the operator vouches for it.
+    const held = (await this.rt.containment?.workflow.check()) ?? null;
+    const loaded = held ? { workflow: this.workflow, error: held } : await reloadWorkflowSettled(this.workflowPath, this.rt.env, this.workflow);
     const { workflow } = loaded;
-    let error = loaded.error;
+    let error = loaded.error ?? (workflow === this.workflow ? null : await reloadProblem(this.rt.containment, this.rt.isRoot, workflow));
     const key = error ? this.servicesKey : serviceKey(workflow);
     if (!error && key !== this.servicesKey) {
       // Build the new tracker first: a setting it rejects (e.g. an unknown Linear state) must leave the
@@ -267,9 +347,23 @@ export class Orchestrator {
     this.lastConfigError = null;
     if (workflow === this.workflow) return;
     this.settings.wf = workflow;
+    if (this.state.daemon) this.state.daemon.sandbox = workflow.config.agent.sandbox.enabled ? 'on' : 'unconfined';
+    setBudgetZone(budgetZoneFor(workflow.config));
     this.work.setConcurrency(workflow.config.agent.max_concurrent);
     if (key === this.servicesKey) this.services.tracker.setConfig?.(workflow.config);
     this.rt.log.setSecrets([...this.services.secrets, ...workflow.secrets]);
+  }
+
+  /**
+   * The code host's standing problems (a permission the token lacks, a repository that moved): each logged
+   * once when it appears, and kept in state.json for `swarm status` while it lasts.
+   */
+  private noteCodeHost(): void {
+    const d = this.state.daemon;
+    const notes = this.services.codeHost.notes?.() ?? [];
+    const before = d?.notes ?? [];
+    for (const n of notes) if (!before.includes(n)) this.rt.log.warn(n);
+    if (d && JSON.stringify(before) !== JSON.stringify(notes)) d.notes = notes;
   }
 
   private async trackerTrouble(err: unknown): Promise<void> {
@@ -302,6 +396,7 @@ export class Orchestrator {
 function serviceKey(wf: Workflow): string {
   const c = wf.config;
   // Linear resolves state and label ids at startup, so any tracker change rebuilds it.
-  const tracker = c.tracker.kind === 'linear' ? c.tracker : [c.tracker.kind, c.tracker.api_url, c.tracker.repo, c.tracker.token, c.tracker.path];
+  const t = c.tracker;
+  const tracker = t.kind === 'linear' ? t : [t.kind, t.api_url, t.repo, t.token, t.path, t.app_id, t.private_key, t.installation_id, t.token_command];
   return JSON.stringify([tracker, c.workspace, c.hooks, c.pr]);
 }

@@ -5,12 +5,15 @@ import type { Config } from '../config/types.js';
 import type { Classification } from '../agent/types.js';
 import type { PauseState } from '../state/types.js';
 import { backoffMs, formatMs } from './policy.js';
+import { limitFamily } from '../agent/limits.js';
 
 export type Effect =
   | { kind: 'handoff' }
   | { kind: 'retry'; at: number; reason: string }
   | { kind: 'failed'; reason: string }
   | { kind: 'pause'; pause: PauseState; retryAt: number | null }
+  /** A weekly limit on one model family: this ticket (whose attempt ran on it) waits; nothing else is paused. */
+  | { kind: 'model_wait'; family: string; limit: Omit<PauseState, 'since' | 'kind'> & { until: string }; retryAt: number }
   | { kind: 'cancelled' };
 
 export interface BreakerState {
@@ -35,6 +38,8 @@ export function effectOf(cls: Classification, failuresAfter: number, config: Con
       return { kind: 'cancelled' };
     case 'rate_limited': {
       const until = (cls.resetAt !== null && cls.resetAt > now ? cls.resetAt : now + UNKNOWN_RESET_MS) + jitter;
+      const family = limitFamily(cls.limitType);
+      if (family !== null) return { kind: 'model_wait', family, limit: { reason: cls.reason, until: iso(until), limit_type: cls.limitType }, retryAt: until };
       const pause: PauseState = { kind: 'rate_limit', reason: cls.reason, since: iso(now), until: iso(until), limit_type: cls.limitType};
       return { kind: 'pause', pause, retryAt: until };
     }
@@ -45,7 +50,7 @@ export function effectOf(cls: Classification, failuresAfter: number, config: Con
     case 'infra_failed':
       return { kind: 'retry', at: now + a.retry_backoff, reason: cls.reason };
     default:
-      if (failuresAfter >= a.max_attempts) return { kind: 'failed', reason: cls.reason };
+      if (cls.final === true || failuresAfter >= a.max_attempts) return { kind: 'failed', reason: cls.reason };
       return { kind: 'retry', at: now + backoffMs(failuresAfter, a.retry_backoff, a.max_retry_backoff), reason: cls.reason };
   }
 }

@@ -3,15 +3,17 @@
 // finished run does and the circuit breaker are in outcome-policy.ts). No I/O, no clock reads, no randomness: `now`
 // and random numbers are passed in. The poll loop and `swarm explain` both use eligibility(), so what
 // explain says is what the loop does.
-import type { Config } from '../config/types.js';
+import { RECLAIM_COOLDOWN_MS, type Config } from '../config/types.js';
 import type { KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
 import type { PauseKind, PauseState, SwarmState, TicketState } from '../state/types.js';
 import { laneComparator, laneGate, laneOf, type Lane } from './lanes.js';
-import { accountPauseReason, accountWindow, canaryWaitReason, type AccountView, type CanaryTurn } from './account-policy.js';
+import { accountPauseReason, accountWindow, canaryWaitReason, modelLimitReason, type AccountView, type CanaryTurn } from './account-policy.js';
+import { isAuthKind } from '../agent/auth-kinds.js';
+import { MIN_BUDGET_USD } from '../agent/limits.js';
 
 export interface RuleCheck {
-  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
+  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
   pass: boolean;
   detail: string;
 }
@@ -54,6 +56,19 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   const whose = holder !== null ? `held by daemon ${holder} (fleet)` : `carries ${tr.running_label} but this daemon has no claim on it (another daemon, or a human)`;
   checks.push({ rule: 'claimed_elsewhere', pass: !elsewhere, detail: elsewhere ? whose : 'not claimed by anyone else' });
   checks.push({ rule: 'blockers', pass: t.blockers.length === 0, detail: t.blockers.length === 0 ? 'no open blockers' : `blocked by ${t.blockers.join(', ')}` });
+  const sub = t.sub_issues;
+  if (sub && sub.total > 0) {
+    // A parent is the sum of its sub-issues: it waits for them, unless the operator lets parents be claimed.
+    const held = sub.open > 0 && tr.claim_parents !== true;
+    const counts = `${sub.open} of ${sub.total} sub-issue${sub.total === 1 ? '' : 's'} open`;
+    checks.push({ rule: 'sub_issues', pass: !held, detail: held ? `has open sub-issues (${counts}): it waits for them (tracker.claim_parents: true claims parents anyway)` : sub.open > 0 ? `has open sub-issues (${counts}); tracker.claim_parents is true` : `its ${sub.total} sub-issue${sub.total === 1 ? ' is' : 's are'} closed` });
+  }
+  const reclaim = reclaimWaitMs(ts, ctx.config.agent.reclaim_cooldown ?? RECLAIM_COOLDOWN_MS, ctx.now);
+  checks.push({
+    rule: 'reclaim',
+    pass: reclaim === 0,
+    detail: reclaim === 0 ? 'no re-claim cooldown' : `taken away and given back again: it was re-claimed at ${ts!.reclaimed_at}; the next re-claim waits ${formatMs(reclaim)} (agent.reclaim_cooldown; \`swarm retry ${t.key}\` lifts it)`,
+  });
   const failed = ts?.status === 'failed';
   const attemptsLeft = ctx.config.agent.max_attempts - (ts?.failures ?? 0);
   checks.push({
@@ -66,7 +81,7 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   const isRunning = ctx.running.has(t.key);
   checks.push({ rule: 'running', pass: !isRunning, detail: isRunning ? 'an agent is working on it now' : 'no agent running' });
   const pause = pauseInForce(ctx.state, ctx.now);
-  const shared = pause ? null : accountPauseReason(ctx.account, ctx.now);
+  const shared = pause ? null : accountPauseReason(ctx.account, ctx.now) ?? modelLimitReason(ctx.account, modelFor(ts?.failures ?? 0, ctx.config.agent.models), ctx.now);
   checks.push({ rule: 'pause', pass: pause === null && shared === null, detail: pause ? `dispatch paused: ${pause.reason}` : shared ? `dispatch paused: ${shared}` : 'dispatch not paused' });
   const lane = laneChecks(t, ctx);
   checks.push({ rule: 'lane', pass: lane.wait === null, detail: lane.wait ?? `${lane.lane} lane: may start now` });
@@ -84,6 +99,15 @@ function laneChecks(t: Ticket, ctx: EligibilityContext): { lane: Lane; wait: str
   const input = { window: accountWindow(ctx.account), config: ctx.config, now: ctx.now, backgroundRunning: ctx.backgroundRunning ?? 0 };
   const wait = laneGate(lane, { ...input, spentUsd: -Infinity });
   return { lane, wait, budget: wait === null ? laneGate(lane, { ...input, spentUsd: ctx.state.daily.cost_usd }) : null };
+}
+
+/**
+ * How long a ticket the tracker took away (closed, unlabelled) and gave back must still wait before swarm
+ * claims it again: one re-claim per agent.reclaim_cooldown, counted from the last one. 0: it may be claimed.
+ */
+export function reclaimWaitMs(ts: TicketState | undefined, cooldown: number, now: number): number {
+  if (!ts || ts.status !== 'released' || !ts.cancelled_at || !ts.reclaimed_at) return 0;
+  return Math.max(0, Date.parse(ts.reclaimed_at) + cooldown - now);
 }
 
 export function isEligible(t: Ticket, ctx: EligibilityContext): boolean {
@@ -157,9 +181,11 @@ export function canaryPassed(summary: Pick<StreamSummary, 'sawModelTurn' | 'apiR
   return elapsedMs >= fastFailMs && summary.apiRetries.length === 0;
 }
 
-/** What the spawn gate knows beyond the state: the ticket's lane and the shared account as just read. */
+/** What the spawn gate knows beyond the state: the ticket's lane, the attempt's model and the shared account as just read. */
 export interface SpawnGateExtra {
   lane: Lane;
+  /** The model this attempt runs on: a weekly limit on its family (seven_day_opus…) holds it. */
+  model?: string;
   /** Other background-lane agents of this daemon (running or being prepared). */
   backgroundRunning: number;
   account: AccountView | null;
@@ -174,7 +200,7 @@ export interface SpawnGateExtra {
 export function spawnGate(config: Config, state: SwarmState, ts: TicketState | undefined, now: number, live: number, extra?: SpawnGateExtra): string | null {
   const pause = pauseInForce(state, now);
   if (pause) return `dispatch paused (${pause.kind}): ${pause.reason}`;
-  const shared = accountPauseReason(extra?.account, now);
+  const shared = accountPauseReason(extra?.account, now) ?? (extra?.model ? modelLimitReason(extra.account, extra.model, now) : null);
   if (shared) return `dispatch paused (rate_limit): ${shared}`;
   const budget = budgetStop(config, state, ts);
   if (budget) return budget;
@@ -193,9 +219,15 @@ export function resumeAt(state: SwarmState, now: number): number | null {
   return pause.until === null ? null : Date.parse(pause.until);
 }
 
-/** A run to stop at once: a dead login retries for minutes inside the CLI (stop at the first sign). */
-export function earlyKill(ev: StreamEvent): KillReason | null {
-  return ev.type === 'api_retry' && (ev.error === 'authentication_failed' || ev.error === 'billing_error') ? 'auth' : null;
+/**
+ * A run to stop at once: a dead login (any kind in the auth table, agent/auth-kinds.ts) retries for minutes
+ * inside the CLI, so the first such api_retry ends it; a run that goes on paid extra usage while
+ * agent.use_extra_usage is false is stopped like a usage limit.
+ */
+export function earlyKill(ev: StreamEvent, useExtraUsage = true): KillReason | null {
+  if (ev.type === 'api_retry' && isAuthKind(ev.error)) return 'auth';
+  if (ev.type === 'rate_limit' && ev.isUsingOverage && !useExtraUsage) return 'limit';
+  return null;
 }
 
 /** Jitter added to a limit's reset, so a fleet does not stampede the API at the same second. */
@@ -259,12 +291,27 @@ export function budgetStop(config: Config, state: SwarmState, ts: TicketState | 
   return ticketBudgetStop(config, ts);
 }
 
-/** The per-ticket half of budgetStop: agent.max_cost_usd spent across attempts. */
+/**
+ * The per-ticket half of budgetStop: agent.max_cost_usd spent across attempts — or so nearly spent that what
+ * is left is below the smallest --max-budget-usd Claude Code takes (it refuses 0 before doing anything).
+ */
 export function ticketBudgetStop(config: Config, ts: TicketState | undefined): string | null {
   const per = config.agent.max_cost_usd;
-  if (per !== null && ts && ts.cost_usd >= per) return `ticket spent $${ts.cost_usd.toFixed(2)} of agent.max_cost_usd $${per.toFixed(2)}`;
+  const spent = ts?.cost_usd ?? 0;
+  if (per === null) return null;
+  if (spent >= per) return `ticket spent $${spent.toFixed(2)} of agent.max_cost_usd $${per.toFixed(2)}`;
+  const left = per - spent;
+  if (left < MIN_BUDGET_USD) {
+    return `ticket spent $${usd(spent)} of agent.max_cost_usd $${usd(per)}: the $${usd(left)} left is below the $${MIN_BUDGET_USD} Claude Code needs for --max-budget-usd`;
+  }
   return null;
 }
+
+/** Dollars with the precision small amounts need (up to 5 decimals, no trailing zeros, at least 2). */
+const usd = (x: number): string => {
+  const s = Math.max(0, x).toFixed(5).replace(/0+$/, '');
+  return /\.\d\d/.test(s) ? s : Math.max(0, x).toFixed(2);
+};
 
 /** Remaining per-ticket budget to pass as --max-budget-usd (null = no cap). */
 export function remainingBudget(config: Config, ts: TicketState | undefined): number | null {

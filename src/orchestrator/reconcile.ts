@@ -4,7 +4,7 @@
 // (review, failed, released and claimed alike), and notice a human removing the failed label (= retry).
 import type { Ledger } from '../state/ledger.js';
 import type { TicketState } from '../state/types.js';
-import type { Ticket } from '../tracker/types.js';
+import type { OperatorChange, Ticket } from '../tracker/types.js';
 import { cancel, retry } from '../state/lifecycle.js';
 import type { Running } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
@@ -16,15 +16,19 @@ export interface ReconcileDeps {
   sync: TrackerSync;
   settings: Settings;
   running: ReadonlyMap<string, Running>;
+  /** Tickets just read one by one (a webhook's targeted re-read; null: gone): used instead of reading them again. */
+  fresh?: ReadonlyMap<string, Ticket | null>;
 }
 
 const ACTIVE = new Set<TicketState['status']>(['claimed', 'running', 'retry_wait']);
 
-export async function reconcile(d: ReconcileDeps, tickets: readonly Ticket[]): Promise<void> {
+/** `only`: reconcile just these tickets (a targeted re-read), not every ticket in the state. */
+export async function reconcile(d: ReconcileDeps, tickets: readonly Ticket[], only?: ReadonlySet<string>): Promise<void> {
   const byKey = new Map(tickets.map((t) => [t.key, t]));
   const coordinator = d.rt.coordinator;
-  for (const key of Object.keys(d.ledger.state.tickets)) {
-    const ts = d.ledger.ticket(key)!;
+  for (const key of only ?? Object.keys(d.ledger.state.tickets)) {
+    const ts = d.ledger.ticket(key);
+    if (!ts) continue;
     if (d.sync.isSyncing(key)) continue;
     // Fleet mode: another daemon's ticket is its to reconcile; an active one whose holder is gone is taken
     // over by a claim. A settled one nobody holds is taken for as long as something must be done for it.
@@ -52,7 +56,7 @@ async function checkActive(d: ReconcileDeps, ts: TicketState, listed: Ticket | u
   let ticket = listed ?? null;
   let why = listed ? excludedWhy(d, listed) : null;
   if (!listed) {
-    ticket = await d.settings.svc.tracker.fetch(ts.key);
+    ticket = await read(d, ts.key);
     if (!ticket || !ticket.open) why = 'the ticket was closed';
     else if (!tr.labels.every((l) => hasLabel(ticket!, l))) why = 'the trigger label was removed';
     else why = excludedWhy(d, ticket);
@@ -106,11 +110,28 @@ async function checkSettled(d: ReconcileDeps, ts: TicketState, listed: Ticket | 
  */
 async function humanRetried(d: ReconcileDeps, ts: TicketState): Promise<boolean> {
   const tr = d.settings.wf.config.tracker;
-  const fresh = await d.settings.svc.tracker.fetch(ts.key);
+  const fresh = await read(d, ts.key);
   if (!fresh || !fresh.open || hasLabel(fresh, tr.failed_label)) return false;
   if (tr.kind === 'linear' && (!tr.states.includes(fresh.state) || fresh.state === tr.failed_state)) return false;
-  const why = tr.kind === 'linear' && tr.failed_state !== null ? `moved from ${tr.failed_state} back to ${fresh.state}` : `${tr.failed_label} was removed`;
+  const byState = tr.kind === 'linear' && tr.failed_state !== null;
+  const why = byState ? `moved from ${tr.failed_state} back to ${fresh.state}` : `${tr.failed_label} was removed`;
+  // An operator's order only when someone swarm trusts gave it: anyone else's is undone and said so.
+  if (await refusedControl(d, ts, fresh, byState ? { leftState: tr.failed_state! } : { removedLabel: tr.failed_label }, why)) return true;
   await d.ledger.commit(retry(ts, 'tracker', `${why}: will try again`, d.rt.now()));
+  await d.sync.sync(ts.key, fresh);
+  return true;
+}
+
+/**
+ * Whether `change` (a failed or needs-human mark taken off) was made by someone swarm does not trust: then it
+ * is not obeyed — the record is marked out of sync so the sync puts the mark back — and an event names who.
+ */
+export async function refusedControl(d: Pick<ReconcileDeps, 'rt' | 'ledger' | 'sync' | 'settings'>, ts: TicketState, fresh: Ticket, change: OperatorChange, what: string): Promise<boolean> {
+  const who = await d.settings.svc.tracker.changedBy?.(fresh, change);
+  if (!who || who.trusted) return false;
+  const reason = `${what} by ${who.by}, who has ${who.as}: only a user swarm trusts may give that order; putting it back`;
+  d.rt.log.event({ type: 'control_refused', ticket: ts.identifier, key: ts.key, by: who.by, change: 'removedLabel' in change ? `removed ${change.removedLabel}` : `left ${change.leftState}`, reason });
+  await d.ledger.drifted(ts.key);
   await d.sync.sync(ts.key, fresh);
   return true;
 }
@@ -121,6 +142,11 @@ function settledNeedsWork(d: ReconcileDeps, ts: TicketState, listed: Ticket | un
   if (ts.synced_rev < ts.rev) return true;
   if (!listed) return false;
   return (ts.status === 'failed' && !hasLabel(listed, tr.failed_label)) || ((ts.status === 'review' || ts.status === 'failed') && hasLabel(listed, tr.running_label));
+}
+
+/** A fresh read of one ticket: the one a targeted re-read just made, else a request. */
+function read(d: ReconcileDeps, key: string): Promise<Ticket | null> {
+  return d.fresh?.has(key) ? Promise.resolve(d.fresh.get(key) ?? null) : d.settings.svc.tracker.fetch(key);
 }
 
 function excludedWhy(d: ReconcileDeps, t: Ticket): string | null {

@@ -9,6 +9,8 @@ import type { StateStore } from '../state/ledger.js';
 import type { Coordinator } from '../fleet/coordinator.js';
 import type { SwarmPaths } from '../state/paths.js';
 import type { SharedAccount } from '../account/shared.js';
+import type { Containment } from '../containment/containment.js';
+import type { Fence } from '../fleet/fence.js';
 
 export interface Services {
   tracker: Tracker;
@@ -19,6 +21,11 @@ export interface Services {
   baseBranch: string;
   /** Secret values read for swarm itself: scrubbed from the agent env and redacted from every sink. */
   secrets: string[];
+  /**
+   * Confirms the ticket's lease before an irreversible external write (fleet mode; the embedded store's
+   * never refuses). The tracker's and code host's writes pass it already (fence.ts); a git push asks it first.
+   */
+  fence: Fence;
 }
 
 export interface Runtime {
@@ -33,6 +40,12 @@ export interface Runtime {
   coordinator: Coordinator;
   runAgent: (req: RunRequest) => Promise<RunResult>;
   isRoot: boolean;
+  /**
+   * The agent's sandbox and the guards against what an agent may leave behind (ancestor CLAUDE.md, WORKFLOW.md
+   * edits). Always there in a daemon; absent only where a test builds a Runtime by hand — an attempt whose
+   * config asks for the sandbox then refuses to run rather than run unconfined.
+   */
+  containment?: Containment;
   /**
    * The Claude account this daemon shares with the others on the same login (its usage-limit pause,
    * canary and window figures); absent: the daemon keeps them to itself. `file`: the account file (null in

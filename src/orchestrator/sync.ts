@@ -19,6 +19,8 @@ export class TrackerSync {
   /** Successful show() calls so far, and the count at each key's latest (see changedSince). */
   private writes = 0;
   private readonly lastWrite = new Map<string, number>();
+  /** The error of each key's last failed sync (cleared when one succeeds): what the claim reports. */
+  private readonly failures = new Map<string, Error>();
 
   constructor(
     private readonly ledger: Ledger,
@@ -42,6 +44,11 @@ export class TrackerSync {
     const p = this.run(key, view).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, p);
     return p;
+  }
+
+  /** Why the last sync of `key` failed, or null when it did not. */
+  failure(key: string): Error | null {
+    return this.failures.get(key) ?? null;
   }
 
   /** A mark to pass to changedSince(). */
@@ -82,8 +89,11 @@ export class TrackerSync {
           return true;
         }
         this.log.event({ type: 'sync_failed', ticket: ts.identifier, key, error: (err as Error).message });
+        if (this.failures.size > 1000) this.failures.clear();
+        this.failures.set(key, err instanceof Error ? err : new Error(String(err)));
         return false;
       }
+      this.failures.delete(key);
       await this.ledger.confirm(key, rev);
       ticket = undefined; // our own writes changed it: a next round reads it again
     }

@@ -5,6 +5,7 @@ import { parseLine } from '../agent/stream.js';
 import { describeEvent } from '../agent/describe.js';
 import type { StreamEvent } from '../agent/types.js';
 import { plain, type Paint } from '../status.js';
+import { terminalSafe } from './terminal.js';
 
 export interface TranscriptOptions {
   paint?: Paint;
@@ -16,8 +17,13 @@ export interface TranscriptOptions {
 
 const ARG_KEYS = ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt'];
 
+/** One stream event → rendered lines, safe for a terminal (the agent's text carries no escape sequences). */
 export function renderEvent(ev: StreamEvent, opts: TranscriptOptions = {}): string[] {
   const p = opts.paint ?? plain;
+  return eventLines(ev, opts, p).map((l) => terminalSafe(l, p.sgr));
+}
+
+function eventLines(ev: StreamEvent, opts: TranscriptOptions, p: Paint): string[] {
   const maxLines = opts.resultLines ?? 6;
   const inputChars = opts.inputChars ?? 120;
   switch (ev.type) {
@@ -46,7 +52,7 @@ export function renderEvent(ev: StreamEvent, opts: TranscriptOptions = {}): stri
       return [p.yellow(`! API retry ${ev.attempt}: ${ev.error}${ev.errorStatus ? ` (HTTP ${ev.errorStatus})` : ''}, next try in ${Math.round(ev.retryDelayMs / 1000)}s`)];
     case 'rate_limit':
       if (ev.status !== 'rejected') return [];
-      return [p.yellow(`! rate limited (${ev.rateLimitType ?? 'unknown limit'})${ev.resetsAt ? `, resets ${new Date(ev.resetsAt * 1000).toISOString()}` : ''}`)];
+      return [p.yellow(`! ${ev.isUsingOverage ? 'on paid extra usage: ' : ''}rate limited (${ev.rateLimitType ?? 'unknown limit'})${ev.resetsAt ? `, resets ${new Date(ev.resetsAt * 1000).toISOString()}` : ''}`)];
     case 'result': {
       const tokens = ev.usage.input + ev.usage.output + ev.usage.cacheRead + ev.usage.cacheCreation;
       const head = `══ result: ${ev.subtype}${ev.isError ? ' (error)' : ''} · ${ev.numTurns} turn(s) · $${ev.totalCostUsd.toFixed(4)} · ${seconds(ev.durationMs)} · ${tokens} tokens (in ${ev.usage.input}, out ${ev.usage.output})`;
@@ -72,7 +78,8 @@ export function renderEvent(ev: StreamEvent, opts: TranscriptOptions = {}): stri
 export function renderLine(line: string, opts: TranscriptOptions = {}): string[] {
   const ev = parseLine(line);
   if (ev) return renderEvent(ev, opts);
-  return line.trim() ? [(opts.paint ?? plain).dim(`? ${oneLine(line, 200)}`)] : [];
+  const p = opts.paint ?? plain;
+  return line.trim() ? [terminalSafe(p.dim(`? ${oneLine(line, 200)}`), p.sgr)] : [];
 }
 
 export function renderTranscript(text: string, opts: TranscriptOptions = {}): string {

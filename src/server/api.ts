@@ -11,12 +11,15 @@ export interface DaemonHandle {
   snapshot(): Snapshot;
   ticket(id: string): { ticket: TicketState; running: boolean } | null;
   metrics(): string;
-  refresh(): void;
+  /** Poll now, unless an extra poll was granted within the last polling interval (see refresh-gate.ts). */
+  refresh(): RefreshAnswer;
   pause(untilMs: number | null): Promise<ControlResult>;
   resume(): Promise<ControlResult>;
   retry(key: string): Promise<ControlResult>;
   release(key: string): Promise<ControlResult>;
 }
+
+export type RefreshAnswer = { ok: true } | { ok: false; retryAfterMs: number; intervalMs: number };
 
 export interface ApiRequest {
   method: string;
@@ -29,19 +32,11 @@ export interface ApiResponse {
   status: number;
   contentType: string;
   body: string;
+  headers?: Record<string, string>;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 export const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
-/** Operator actions beyond "poll now": over TCP they always need the bearer token. */
-export function isControl(req: Pick<ApiRequest, 'method' | 'path'>): boolean {
-  return req.method === 'POST' && /^\/api\/v1\/(pause|resume|tickets\/[^/]+\/(retry|release))$/.test(req.path);
-}
-
-export function isMutating(method: string): boolean {
-  return method !== 'GET' && method !== 'HEAD';
-}
 
 export async function routeApi(req: ApiRequest, h: DaemonHandle, now: () => number = Date.now): Promise<ApiResponse> {
   const { method, path } = req;
@@ -67,8 +62,13 @@ export async function routeApi(req: ApiRequest, h: DaemonHandle, now: () => numb
     return json(405, { ok: false, message: `${method} is not allowed on ${path}` });
   }
   if (method === 'POST' && path === '/api/v1/refresh') {
-    h.refresh();
-    return json(202, { ok: true, message: 'polling now' });
+    const r = h.refresh();
+    if (r.ok) return json(202, { ok: true, message: 'polling now' });
+    const wait = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+    return {
+      ...json(429, { ok: false, message: `an extra poll already ran within the polling interval (${Math.round(r.intervalMs / 1000)}s): at most one per interval; try again in ${wait}s`, retry_after_s: wait }),
+      headers: { 'retry-after': String(wait) },
+    };
   }
   if (method === 'POST' && path === '/api/v1/pause') {
     const until = pauseUntil(req.body, now());

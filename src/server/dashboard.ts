@@ -37,10 +37,19 @@ export function renderBody(s: Snapshot): string {
     const kind = s.pause.kind === 'disk_full' ? 'disk full' : s.pause.kind;
     out.push(`<div class="banner ${s.pause.kind === 'disk_full' ? 'error' : 'pause'}" id="pause-banner"><b>Dispatch paused</b> (${esc(kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
   }
+  if (d.sandbox === 'unconfined') out.push('<div class="banner error" id="unconfined-banner"><b>Unconfined</b>: agent.sandbox is off; agents run with your files, logins and network</div>');
   if (d.config_error) out.push(`<div class="banner error">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
+  const wh = s.webhooks;
+  for (const src of wh ? wh.sources : []) {
+    if (src.state === 'silent') {
+      out.push(`<div class="banner pause" id="webhooks-${esc(src.source)}"><b>${esc(src.source)} webhooks silent</b> ${src.last_at ? `since ${esc(src.last_at)}` : 'since the daemon started'}: polling back at polling.interval (${dur(wh!.polling_interval_s)})</div>`);
+    } else {
+      out.push(`<p class="webhooks" id="webhooks-${esc(src.source)}">${esc(src.source)} webhooks ${esc(src.state)}${src.last_age_s !== null ? ` (last verified delivery ${dur(src.last_age_s)} ago)` : ''} · polling every ${dur(wh!.poll_interval_s)}</p>`);
+    }
+  }
   const f = s.fleet;
   if (f && f.db.status !== 'ok') {
-    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: running agents continue; no new claims (${esc(f.db.error ?? 'no answer')})</div>`);
+    out.push(`<div class="banner error" id="fleet-db-banner"><b>Fleet database unreachable</b> since ${esc(f.db.since)}: ${esc(f.outage ?? '')} (${esc(f.db.error ?? 'no answer')})</div>`);
   }
   const a = s.account;
   if (a?.pause) out.push(`<div class="banner pause" id="account-pause-banner"><b>Account ${esc(a.name)} paused</b> (${esc(a.pause.limit_type ?? 'usage')} limit) until ${esc(a.pause.until)} (${dur(a.pause.remaining_s)} left): ${esc(a.pause.reason)}</div>`);
@@ -101,10 +110,11 @@ export function renderBody(s: Snapshot): string {
   }
   if (a) {
     const w = a.window;
-    const used = w ? (w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`) : 'no figures reported yet';
+    const used = w ? (w.overage ? 'spent: runs on paid extra usage' : w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`) : 'no figures reported yet';
     const facts = [
       `window: <b id="account-window">${esc(used)}</b>${w ? ` (${esc([w.type, w.status].filter(Boolean).join(', '))})${w.resets_at ? `, resets ${esc(w.resets_at)}` : ''}` : ''}`,
       a.pause ? `paused until ${esc(a.pause.until)}${a.pause.by ? ` by ${esc(a.pause.by)}` : ''}` : 'not paused',
+      ...(a.model_limits ?? []).map((l) => `${esc(l.family)} attempts wait until ${esc(l.until)}`),
       a.canary.pending ? `canary: ${a.canary.holder ? `running on ${esc(a.canary.holder)}` : 'the next run goes first'}` : '',
     ].filter(Boolean);
     out.push(

@@ -8,7 +8,9 @@ import { buildSnapshot } from '../status.js';
 import { extraFromState } from '../status-account.js';
 import { renderMetrics } from '../metrics.js';
 import { findTicketState } from '../control/keys.js';
+import { webhooksOn } from '../webhooks/health.js';
 import type { DaemonHandle } from './api.js';
+import { RefreshGate } from './refresh-gate.js';
 
 export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: () => number = Date.now): DaemonHandle {
   const lock = (): LockInfo => {
@@ -18,6 +20,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
     const at = new Date(now()).toISOString();
     return { pid: process.pid, pid_start: null, started_at: d?.started_at ?? at, heartbeat_at: d?.heartbeat_at ?? at, workflow: d?.workflow ?? '' };
   };
+  const gate = new RefreshGate();
   const snapshot = () => buildSnapshot(orch.state, { info: lock(), alive: true }, now(), extraFromState(orch.state, true, orch.account?.view().record ?? null));
   return {
     snapshot,
@@ -44,9 +47,14 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
         fleetDbRoundTrips: orch.rt.coordinator.view()?.db_round_trips ?? null,
         account: acct ? { name: acct.name, utilization: acct.window?.utilization ?? null, paused: acct.pause !== null } : null,
         laneQueue: orch.state.queue?.lane_queue ?? null,
+        webhooks: webhooksOn(orch.workflow.config) ? { stats: orch.webhooks.stats.view(), view: orch.webhooks.view() } : null,
       });
     },
-    refresh: () => orch.refresh(),
+    refresh() {
+      const answer = gate.take(now(), orch.workflow.config.polling.interval);
+      if (answer.ok) orch.refresh();
+      return answer;
+    },
     pause: (untilMs) => orch.pauseOperator(untilMs),
     resume: () => orch.resumeOperator(),
     retry: (key) => orch.retryTicket(key),

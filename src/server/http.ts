@@ -1,26 +1,25 @@
-// HTTP transport for the daemon's API (routes in api.ts): the local dashboard server on server.host:port
-// and the control socket both use createApiServer. Authentication: mutating requests over TCP need
-// `Authorization: Bearer <.swarm/server-token>` when the server listens beyond loopback, and operator
-// controls (pause/resume/retry/release) always do over TCP — any local user can reach 127.0.0.1. The
-// control socket lives in a private place (0600 socket / 0700 folder), so it needs no token.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+// HTTP(S) transport for the daemon's API (routes in api.ts): the local dashboard server on
+// server.host:port and the control socket both use createApiServer. Who may call what is auth.ts's
+// decision (the bearer token from .swarm/server-token); the control socket lives in a private place (0600
+// socket / 0700 folder), so it needs no token. With server.tls the server speaks HTTPS (node:https).
+import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { isControl, isMutating, routeApi, type DaemonHandle } from './api.js';
+import { routeApi, type DaemonHandle } from './api.js';
+import { isWebhookPath, type WebhookReceiver } from './webhooks/receiver.js';
+import { authProblem, isLoopbackHost, type ApiAuth } from './auth.js';
+
+export { authProblem, isLoopbackHost, type ApiAuth };
 
 const MAX_BODY = 64 * 1024;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
-export interface ApiAuth {
-  token: string;
-  /** The server listens on loopback only. */
-  loopback: boolean;
-}
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+/** PEM files for HTTPS (server.tls), paths already resolved. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
 }
 
 /** `.swarm/server-token`: created once with 32 random bytes, mode 0600; reused afterwards. */
@@ -39,36 +38,24 @@ export function ensureServerToken(file: string): string {
   return token;
 }
 
-/** Why this request may not proceed (status + message), or null when it may. */
-export function authProblem(req: { method: string; path: string; headers: http.IncomingHttpHeaders }, auth: ApiAuth | null): { status: number; message: string } | null {
-  if (!auth) return null;
-  if (auth.loopback) {
-    // A page on another site must not reach the API through DNS rebinding: the Host must be loopback.
-    const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
-    if (host && !isLoopbackHost(host)) return { status: 403, message: `requests must address this server by a loopback name (got Host: ${host})` };
-  }
-  const needsToken = isMutating(req.method) && (!auth.loopback || isControl(req));
-  if (!needsToken) return null;
-  const m = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
-  const given = Buffer.from(m?.[1] ?? '');
-  const want = Buffer.from(auth.token);
-  if (given.length === want.length && timingSafeEqual(given, want)) return null;
-  return { status: 401, message: 'this request needs Authorization: Bearer <token from .swarm/server-token>' };
-}
+type AnyServer = http.Server | https.Server;
 
-export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onError: (msg: string) => void = () => {}): http.Server {
-  return http.createServer((req, res) => {
-    const send = (status: number, contentType: string, body: string) => {
-      res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onError: (msg: string) => void = () => {}, tls: { cert: Buffer; key: Buffer } | null = null, webhooks: WebhookReceiver | null = null): AnyServer {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const send = (status: number, contentType: string, body: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    const fail = (status: number, message: string) => send(status, 'application/json; charset=utf-8', JSON.stringify({ ok: false, message }) + '\n');
+    const fail = (status: number, message: string, headers?: Record<string, string>) => send(status, 'application/json; charset=utf-8', JSON.stringify({ ok: false, message }) + '\n', headers);
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] || '/';
+    // The one exception to the authentication below, by design: webhook deliveries carry no token and come
+    // through a proxy under any Host. Their HMAC signature is their authentication (webhooks/receiver.ts).
+    if (webhooks && isWebhookPath(path)) return void webhooks.serve(req, res, path);
     const problem = authProblem({ method, path, headers: req.headers }, auth);
     if (problem) {
       req.resume();
-      return fail(problem.status, problem.message);
+      return fail(problem.status, problem.message, problem.headers);
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -89,14 +76,15 @@ export function createApiServer(handle: DaemonHandle, auth: ApiAuth | null, onEr
         }
       }
       routeApi({ method, path, body }, handle).then(
-        (r) => send(r.status, r.contentType, r.body),
+        (r) => send(r.status, r.contentType, r.body, r.headers),
         (err: unknown) => {
           onError(`API ${method} ${path} failed: ${(err as Error).message}`);
           fail(500, 'internal error (see the daemon log)');
         },
       );
     });
-  });
+  };
+  return tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
 }
 
 export interface RunningServer {
@@ -106,9 +94,16 @@ export interface RunningServer {
 }
 
 /** Listen on host:port (port 0: any free port). Rejects with a clear message when the port is taken. */
-export async function startHttpServer(opts: { host: string; port: number; handle: DaemonHandle; tokenFile: string; onError?: (msg: string) => void }): Promise<RunningServer> {
+export async function startHttpServer(opts: { host: string; port: number; handle: DaemonHandle; tokenFile: string; tls?: TlsFiles | null; onError?: (msg: string) => void; webhooks?: WebhookReceiver | null }): Promise<RunningServer> {
   const auth: ApiAuth = { token: ensureServerToken(opts.tokenFile), loopback: isLoopbackHost(opts.host) };
-  const server = createApiServer(opts.handle, auth, opts.onError);
+  const pem = opts.tls ? { cert: readPem(opts.tls.cert, 'server.tls.cert'), key: readPem(opts.tls.key, 'server.tls.key') } : null;
+  let server: AnyServer;
+  try {
+    server = createApiServer(opts.handle, auth, opts.onError, pem, opts.webhooks ?? null);
+  } catch (err) {
+    // node:https checks the pair at once (a key that does not match the certificate, a malformed PEM).
+    throw new Error(`server.tls: cannot serve HTTPS with ${opts.tls!.cert} and ${opts.tls!.key} (${(err as Error).message}): give the PEM certificate chain and its private key`);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new Error(err.code === 'EADDRINUSE' ? `server.port ${opts.port} on ${opts.host} is already in use: choose another port (server.port or --port)` : `cannot serve on ${opts.host}:${opts.port}: ${err.message}`)),
@@ -118,10 +113,18 @@ export async function startHttpServer(opts: { host: string; port: number; handle
   server.on('error', (err) => opts.onError?.(`HTTP server: ${err.message}`));
   const port = (server.address() as AddressInfo).port;
   const hostPart = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
-  return { url: `http://${hostPart}:${port}/`, port, close: () => closeServer(server) };
+  return { url: `${pem ? 'https' : 'http'}://${hostPart}:${port}/`, port, close: () => closeServer(server) };
 }
 
-export function closeServer(server: http.Server): Promise<void> {
+function readPem(file: string, key: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`${key} ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give the path of a PEM file (relative paths start at the repository root)`);
+  }
+}
+
+export function closeServer(server: AnyServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections?.();

@@ -1,6 +1,6 @@
 // Everything a running daemon exposes to its operator, started by `swarm start` with one call: the control
 // socket (for `swarm pause/resume/retry/release`), the dashboard/API/metrics server when server.port is
-// set, and webhook notifications. close() stops them all and waits for in-flight notifications.
+// set (with the webhook receivers), and webhook notifications. close() stops them all and waits for in-flight notifications.
 import { ServerStartError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
@@ -9,7 +9,8 @@ import { startControlSocket, type ControlSocket } from '../control/socket.js';
 import { Notifier } from '../notify.js';
 import { orchestratorHandle } from './handle.js';
 import { startHttpServer, type RunningServer } from './http.js';
-import { join } from 'node:path';
+import { WebhookReceiver } from './webhooks/receiver.js';
+import { join, resolve } from 'node:path';
 
 export interface Surfaces {
   /** Dashboard URL, or null without server.port. */
@@ -24,6 +25,7 @@ export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string;
   const notifier = new Notifier({
     url: () => orch.workflow.config.notify.webhook_url,
     source: () => orch.services.repoSlug,
+    redact: (t) => log.redact(t),
     onError: (m) => log.debug(m),
   });
   const unsubscribe = log.onEvent(notifier.listener);
@@ -32,7 +34,18 @@ export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string;
   const cfg = orch.workflow.config.server;
   if (cfg.port !== null) {
     try {
-      http = await startHttpServer({ host: cfg.host, port: cfg.port, handle, tokenFile: join(paths.dir, 'server-token'), onError: (m) => log.warn(m) });
+      const tls = cfg.tls ? { cert: resolve(opts.repoDir, cfg.tls.cert), key: resolve(opts.repoDir, cfg.tls.key) } : null;
+      // Always there with the server: a secret added by a later reload takes effect without a restart.
+      const webhooks = new WebhookReceiver({
+        config: () => orch.workflow.config,
+        repo: () => (orch.services.codeHost.kind === 'github' ? orch.services.repoSlug : null),
+        log,
+        now: opts.now ?? Date.now,
+        deliveries: orch.webhooks.deliveries,
+        stats: orch.webhooks.stats,
+        accept: (source, mapped, at) => orch.webhooks.accept(source, mapped, at),
+      });
+      http = await startHttpServer({ host: cfg.host, port: cfg.port, handle, tokenFile: join(paths.dir, 'server-token'), tls, onError: (m) => log.warn(m), webhooks });
     } catch (err) {
       unsubscribe();
       throw new ServerStartError((err as Error).message);

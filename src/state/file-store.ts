@@ -8,6 +8,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { STATE_VERSION, type SwarmState } from './types.js';
 import { validateState } from './validate.js';
 import { redactDeep } from '../secrets.js';
+import { budgetDate } from './budget-day.js';
 
 export interface LoadResult {
   state: SwarmState;
@@ -31,9 +32,9 @@ export function emptyDaily(now: number): SwarmState['daily'] {
   return { date: localDate(now), cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, attempts: {}, prs: 0 };
 }
 
+/** The budget day `now` falls in (budget-day.ts: the machine's local day, or UTC / budget.timezone). */
 export function localDate(now: number): string {
-  const d = new Date(now);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return budgetDate(now);
 }
 
 export interface FileStoreOptions {
@@ -80,7 +81,7 @@ export class FileStateStore {
 
   save(state: SwarmState, _change?: unknown): void {
     if (this.opts.redact) redactDeep(state, this.opts.redact);
-    mkdirSync(dirname(this.file), { recursive: true });
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     writeFileAtomic(this.file, JSON.stringify(state));
   }
 

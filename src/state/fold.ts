@@ -35,6 +35,8 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
       else if (ev.worktree && ev.branch === t.branch) t.worktree = ev.worktree;
       Object.assign(t, { title: ev.title || t.title, url: ev.url || t.url });
       if (ev.type === 'claimed') {
+        // Claimed again after the tracker took it away (a close and reopen): the cooldown counts from here.
+        if (prev?.status === 'released' && prev.cancelled_at) Object.assign(t, { reclaimed_at: ev.at, cancelled_at: null });
         Object.assign(t, { status: 'claimed', next_retry_at: null, retry_reason: null, cleared: false, last_event: 'claimed' });
         t.claimed_at ??= ev.at;
       } else {
@@ -108,16 +110,17 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
       Object.assign(t, { status: 'failed', next_retry_at: null, retry_reason: null, last_event: `failed: ${ev.reason}` });
       break;
     case 'cancelled':
-      Object.assign(t, { status: 'released', next_retry_at: null, retry_reason: null, cleared: false, last_event: `cancelled: ${ev.reason}` });
+      Object.assign(t, { status: 'released', next_retry_at: null, retry_reason: null, cleared: false, last_event: `cancelled: ${ev.reason}`, cancelled_at: ev.at });
       if (t.followup?.pending) t.followup = { ...t.followup, pending: null };
       break;
     case 'released':
-      Object.assign(t, { status: 'released', next_retry_at: null, retry_reason: null, cleared: false, last_event: ev.reason });
+      Object.assign(t, { status: 'released', next_retry_at: null, retry_reason: null, cleared: false, last_event: ev.reason, cancelled_at: null });
       if (t.followup?.pending) t.followup = { ...t.followup, pending: null };
       break;
     case 'retry_requested':
       // History stays; the count restarts. A handed-off or failed ticket loses every mark of swarm's.
-      Object.assign(t, { failures: 0, next_retry_at: null, retry_reason: null, last_event: ev.reason });
+      // An operator's retry also lifts the re-claim cooldown.
+      Object.assign(t, { failures: 0, next_retry_at: null, retry_reason: null, last_event: ev.reason, cancelled_at: null, reclaimed_at: null });
       if (t.status === 'failed' || t.status === 'review' || t.status === 'done') Object.assign(t, { status: 'released', cleared: true, followup: null });
       break;
     case 'interrupted': {

@@ -24,7 +24,7 @@ export function parseFollowup(raw: unknown): FollowupState | null {
     pending: parsePending(raw.pending),
     stopped,
     seen: isObj(raw.seen) && typeof raw.seen.at === 'string'
-      ? { at: raw.seen.at, head_sha: str(raw.seen.head_sha), checks: str(raw.seen.checks), decision: str(raw.seen.decision) }
+      ? { at: raw.seen.at, head_sha: str(raw.seen.head_sha), checks: str(raw.seen.checks), decision: str(raw.seen.decision), ...(typeof raw.seen.human === 'string' ? { human: raw.seen.human } : {}) }
       : null,
   };
 }

@@ -171,6 +171,11 @@ export function finish(state: SwarmState, ts: TicketState, attempt: number, out:
         // It waits for whichever pause is in force now (its own, or a longer one).
         drafts.push({ type: 'waiting', ...ids(ts), due: inForce?.until ?? null, reason: cls.reason });
         break;
+      case 'model_wait':
+        // Only this ticket waits (its next attempt is on the limited family); the account record holds the
+        // limit for every other ticket due for that family.
+        drafts.push({ type: 'waiting', ...ids(ts), due: effect.limit.until, reason: cls.reason });
+        break;
       case 'cancelled':
         drafts.push({ type: 'cancelled', ...ids(ts), reason: cls.reason, stopping_agent: false, removing_worktree: false });
         break;
@@ -198,6 +203,9 @@ function followupEffect(
     case 'pause':
       if (pauseWith(effect.pause)) tripped.pause = effect.pause;
       drafts.push({ type: 'waiting', ...ids(ts), due: pausedUntil(), reason: cls.reason });
+      return;
+    case 'model_wait':
+      drafts.push({ type: 'waiting', ...ids(ts), due: effect.limit.until, reason: cls.reason });
       return;
     case 'cancelled':
       drafts.push({ type: 'cancelled', ...ids(ts), reason: cls.reason, stopping_agent: false, removing_worktree: false });

@@ -65,6 +65,10 @@ export interface TicketState {
   cleared: boolean;
   /** PR follow-through (SPEC §10): follow-ups after the handoff; null before any PR was watched. */
   followup?: FollowupState | null;
+  /** When the tracker last took the ticket away (closed, unlabelled, excluded), until it is claimed again. */
+  cancelled_at?: string | null;
+  /** The last claim that followed such a cancellation: the next one waits agent.reclaim_cooldown from here. */
+  reclaimed_at?: string | null;
 }
 
 /** A check as a follow-up prompt shows it (PR text: untrusted). */
@@ -120,10 +124,15 @@ export interface FollowupSeen {
   checks: string;
   /** What the watcher decided, in one sentence: why a follow-up did or did not happen. */
   decision: string;
+  /** A check only a person can clear (stale, action_required): what waits for them. Absent otherwise. */
+  human?: string;
 }
 
-/** `disk_full` is this daemon's own (never shared with a fleet): it lasts until swarm can write its files again. */
-export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker' | 'disk_full';
+/**
+ * containment: something an agent may have planted (memory above the worktrees) stops dispatch until `swarm resume`.
+ * `disk_full` is this daemon's own (never shared with a fleet): it lasts until swarm can write its files again.
+ */
+export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker' | 'containment' | 'disk_full';
 
 export interface PauseState {
   kind: PauseKind;
@@ -156,11 +165,20 @@ export interface DaemonInfo {
   models?: string[];
   /** pr.max_followups, for the follow-up rounds `swarm status` shows. */
   max_followups?: number;
+  /** Whether agents run in swarm's sandbox (`on`) or with the operator's rights (`unconfined`, agent.sandbox: off). */
+  sandbox?: 'on' | 'unconfined';
   /**
    * A tracker refusal that retrying cannot fix (Linear: the poll is too complex), while polls keep meeting
    * it: `swarm status` shows it until `until`, which every refused poll pushes forward.
    */
   tracker_error?: { message: string; since: string; until: string } | null;
+  /**
+   * Standing problems with the code host, each a sentence naming the fix (a permission the token lacks, a
+   * repository that moved): refreshed every poll, shown by `swarm status`.
+   */
+  notes?: string[];
+  /** Webhooks as the daemon judges them (healthy, silent…) and the poll and watch intervals in force. */
+  webhooks?: import('../webhooks/health.js').WebhookView | null;
   /**
    * The disk (or the file-size limit, or a quota) refused a write of swarm's own files: dispatch waits
    * until a write succeeds again. Kept in memory while it lasts (the file cannot be written); `swarm status`

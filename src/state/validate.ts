@@ -113,6 +113,8 @@ export function checkTicket(key: string, t: unknown): TicketState | string {
     synced_rev: num(t.synced_rev),
     cleared: t.cleared === true,
     followup: parseFollowup(t.followup),
+    ...(typeof t.cancelled_at === 'string' ? { cancelled_at: t.cancelled_at } : {}),
+    ...(typeof t.reclaimed_at === 'string' ? { reclaimed_at: t.reclaimed_at } : {}),
   };
 }
 

@@ -26,8 +26,16 @@ export interface PrCheck {
   /** App slug of a check run ("github-actions" for Actions); "" for a status. */
   app: string;
   details_url: string | null;
-  /** Where it came from: the Checks API or the combined commit status. */
-  source: 'check_run' | 'status';
+  /**
+   * Where it came from: the Checks API, the combined commit status, or — for a token that cannot read check
+   * runs — a GitHub Actions job (`actions_job`, its log readable) or a workflow run without jobs (`actions_run`).
+   */
+  source: 'check_run' | 'status' | 'actions_job' | 'actions_run';
+  /**
+   * Whether the PR's base branch requires this check (branch protection or rulesets): true, false (it
+   * requires others), or null/absent (it requires none, or the token cannot read which it requires).
+   */
+  required?: boolean | null;
 }
 
 export interface PrReview {
@@ -94,6 +102,11 @@ export interface PrObservation {
 export interface PrWatcher {
   /** The PR as it is now. Throws TrackerError ('not_found' for a PR that does not exist here). */
   observe(prNumber: number): Promise<PrObservation>;
+  /**
+   * Standing limits of what can be watched with this token, in words an operator can act on (e.g. check runs
+   * unreadable by a fine-grained token). Empty when nothing is missing.
+   */
+  notes?(): string[];
   /**
    * The failing part of a check's log for the prompt: the last `maxBytes` bytes (UTF-8) at most, starting
    * at a line boundary. Only call it for a failure that will be acted on: it downloads the log.

@@ -34,6 +34,13 @@ export interface Ticket {
   blockers: string[];
   /** Tracker-suggested branch name (Linear's branchName), used under branch_prefix when present. */
   branch_hint: string | null;
+  /**
+   * Sub-issues (GitHub's `sub_issues_summary`): how many there are and how many are still open. A parent
+   * with open sub-issues waits for them unless tracker.claim_parents is true. Absent: none, or not known.
+   */
+  sub_issues?: { open: number; total: number } | null;
+  /** What the adapter read only in part (capped references, comments), one sentence each, for `swarm explain`. */
+  notes?: string[];
 }
 
 export interface PullRequest {
@@ -58,6 +65,18 @@ export interface TrustVerdict {
   trusted: boolean;
   reason: string;
 }
+
+/** Who made a change to a ticket, and whether they may direct swarm (write access, a trusted role). */
+export interface ChangeActor {
+  /** "@triager", "Mallory <m@x.io>", "the GitHub integration". */
+  by: string;
+  trusted: boolean;
+  /** The role that decided it, in words: "admin", "triage permission", "a guest". */
+  as: string;
+}
+
+/** A change swarm reads as an operator's order: a label of swarm's taken off, or (Linear) the failed state left. */
+export type OperatorChange = { removedLabel: string } | { leftState: string };
 
 /**
  * The mark swarm puts on a ticket: `running` while it holds a claim (running label / Linear running_state),
@@ -87,8 +106,18 @@ export interface Tracker {
   fetch(key: string): Promise<Ticket | null>;
   /** Comments for the prompt (trusted flag set; the caller filters). */
   comments(ticket: Ticket): Promise<TicketComment[]>;
-  /** Whether the trigger label was applied by someone allowed to (GitHub); others always trusted. */
+  /**
+   * Whether the ticket's text may reach an agent: the trigger label's newest application is by a trusted
+   * user, and nobody untrusted changed the title or description since (tracker.trusted_labelers_only,
+   * tracker.allowed_authors; Linear: tracker.trusted_roles). Asked at every claim, retry and follow-up.
+   */
   trust(ticket: Ticket): Promise<TrustVerdict>;
+  /**
+   * Who made `change` (the newest such change), judged like an editor (untrusted when there is no record of
+   * who did it). null: the tracker does not judge it (no trust restrictions configured) and the change
+   * counts. Absent: every change counts (local ticket files are the operator's own).
+   */
+  changedBy?(ticket: Ticket, change: OperatorChange): Promise<ChangeActor | null>;
   /**
    * Make the ticket look the way `appearance` says — swarm's labels or Linear state, the one sticky comment,
    * the PR link — writing only what differs from `now`, the ticket as the tracker reported it moments ago
@@ -122,6 +151,11 @@ export interface CodeHost {
   openPullRequest(req: OpenPullRequest): Promise<PullRequest>;
   /** PR follow-through: checks, reviews and comments of a PR (GitHub); absent where there are no PRs (local). */
   readonly watch?: import('./pr-watch.js').PrWatcher;
+  /**
+   * Standing problems with the code host an operator should know of — a permission the token lacks, a
+   * repository that moved — each one sentence naming the fix (`swarm status`, `swarm doctor`).
+   */
+  notes?(): string[];
 }
 
 

@@ -1,6 +1,7 @@
 // Small git helpers the workspace layer and the hand-off need: remote HEAD branch, commits ahead of base,
 // push, origin URL → GitHub owner/name, and disk usage of a worktree. Every git call is `raw([...])`: git
-// spawned with an argv array; nothing is ever handed to a shell.
+// spawned with an argv array; nothing is ever handed to a shell, and every call runs hardened
+// (git-safety.ts: no repository hooks or repository-configured programs, an allow-listed environment).
 //
 // Not simple-git: it sleeps 50 ms after every command that prints nothing (fetch --quiet, worktree prune,
 // rev-parse --verify --quiet of a missing ref…), which added ~200 ms of idle waiting to every dispatch.
@@ -9,6 +10,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { WorkspaceError } from '../errors.js';
 import { processEnv } from '../config/env.js';
+import { safeGit } from './git-safety.js';
 
 /** No output for this long from a git process (e.g. a network fetch hanging) kills it. */
 const GIT_BLOCK_TIMEOUT_MS = 5 * 60_000;
@@ -23,12 +25,14 @@ export function gitAt(dir: string): GitRunner {
   return { dir, raw: (args) => runGit(dir, args) };
 }
 
-/** git's own words, untranslated: the worktree lock reason ("initializing") and the messages parsed here. */
-const GIT_ENV = { ...processEnv(), LC_ALL: 'C' };
+/** The daemon's environment, from which safeGit() picks what each call may see. */
+const DAEMON_ENV = processEnv();
 
-function runGit(cwd: string, args: string[]): Promise<string> {
+async function runGit(cwd: string, args: string[]): Promise<string> {
+  // git's own words, untranslated (LC_ALL=C): the worktree lock reason ("initializing") and the messages parsed here.
+  const safe = await safeGit(cwd, args, DAEMON_ENV);
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('git', safe.args, { cwd, env: safe.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;

@@ -36,10 +36,15 @@ describe('truncated state.json', () => {
     daemon = startDaemon(project);
     await waitFor(() => fs.existsSync(pidFile) && project.state().tickets[String(done)]?.status === 'review', { timeoutMs: 60_000, what: 'attempt 2 running and the other ticket handed off' });
     const sleepPid = Number(fs.readFileSync(pidFile, 'utf8'));
+    // The daemon and the agent's supervisor (the group's leader) die together, so nothing stops the agent
+    // before the restart: the sweep by environment is what must find it.
+    const stat = fs.readFileSync(`/proc/${sleepPid}/stat`, 'utf8');
+    const supervisor = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
     daemon.kill('SIGKILL');
+    process.kill(supervisor, 'SIGKILL');
     await daemon.exited;
     daemon = null;
-    expect(alive(sleepPid)).toBe(true); // detached: the agent group outlives kill -9 of the daemon
+    expect(alive(sleepPid)).toBe(true); // detached: the agent group outlives kill -9 of the daemon and its supervisor
 
     const stateFile = path.join(project.swarmDir, 'state.json');
     const text = fs.readFileSync(stateFile, 'utf8');

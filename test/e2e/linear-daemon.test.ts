@@ -50,6 +50,8 @@ function linearConfig(extra: Record<string, unknown> = {}): Record<string, unkno
   );
 }
 
+/** A poll: a full sweep page or an incremental one (issue 24: SwarmChanges between sweeps). */
+const POLL = 'Swarm(?:Candidates|Changes)';
 const ops = (name: string, from = 0): FakeLinearRequest[] => lin.requests.slice(from).filter((r) => new RegExp(`\\b(query|mutation)\\s+${name}\\b`).test(r.query));
 const started = () => project.events().filter((e) => e.type === 'started').map((e) => e.ticket as string);
 const inReview = (...keys: string[]) => keys.every((k) => lin.issue(k).state === 'In Review');
@@ -82,8 +84,8 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     daemon = startDaemon(project);
     await waitFor(() => inReview(urgent, low1, low2), { timeoutMs: 90_000, what: 'three issues in review' });
     // A few more polls: the blocker is only In Review (a "started" state), so the blocked issue must wait.
-    const polls = ops('SwarmCandidates').length;
-    await waitFor(() => ops('SwarmCandidates').length >= polls + 3, { timeoutMs: 30_000, what: 'three more polls' });
+    const polls = ops(POLL).length;
+    await waitFor(() => ops(POLL).length >= polls + 3, { timeoutMs: 30_000, what: 'three more polls' });
     expect(started()).toEqual([urgent, low1, low2]);
     expect(lin.issue(blocked).state).toBe('Todo');
     expect(lin.issue(blocked).comments).toEqual([]);
@@ -162,7 +164,7 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
 
     // Within one poll: the first listing after the move already led to the stop.
     const cancelledAt = Date.parse(project.events().find((e) => e.type === 'cancelled' && e.ticket === key).at);
-    expect(ops('SwarmCandidates', from).filter((r) => r.at <= cancelledAt)).toHaveLength(1);
+    expect(ops(POLL, from).filter((r) => r.at <= cancelledAt)).toHaveLength(1);
 
     expect(alive(agentPid)).toBe(false);
     expect(alive(childPid)).toBe(false);
@@ -234,8 +236,8 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     await waitFor(() => sticky()[0]?.body.includes('no_changes'), { what: 'sticky comment showing the failed attempt' });
     expect(sticky()).toHaveLength(1);
     // Listed again (Todo + agent label) every poll, but the failed label means "handed off".
-    const polls = ops('SwarmCandidates').length;
-    await waitFor(() => ops('SwarmCandidates').length >= polls + 3, { timeoutMs: 30_000, what: 'three more polls' });
+    const polls = ops(POLL).length;
+    await waitFor(() => ops(POLL).length >= polls + 3, { timeoutMs: 30_000, what: 'three more polls' });
     expect(started()).toEqual([key]);
     expect(lin.issue(key).state).toBe('Todo');
 
@@ -259,8 +261,8 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     await waitFor(() => lin.issue(key).state === 'Backlog' && project.state().tickets[key]?.status === 'failed', { timeoutMs: 60_000, what: 'moved to failed_state' });
     expect(lin.issue(key).labels).not.toContain('agent:failed');
     // Backlog is not an eligible state: the issue is no longer listed, so only the retry can bring it back.
-    const polls = ops('SwarmCandidates').length;
-    await waitFor(() => ops('SwarmCandidates').length >= polls + 2, { timeoutMs: 30_000, what: 'two more polls' });
+    const polls = ops(POLL).length;
+    await waitFor(() => ops(POLL).length >= polls + 2, { timeoutMs: 30_000, what: 'two more polls' });
     expect(started()).toEqual([key]);
 
     const retry = await runCli(project, ['retry', key]);
@@ -366,7 +368,7 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     expect(lin.issue(blocked).state).toBe('In Review');
     expect(lin.issue(original).state).toBe('Duplicate'); // never moved
     // Every poll was accepted, priced by the fake's complexity model well under half of Linear's cap.
-    const polls = ops('SwarmCandidates');
+    const polls = ops(POLL);
     expect(polls.length).toBeGreaterThan(0);
     for (const p of polls) {
       expect(p.status).toBe(200);
@@ -378,13 +380,21 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
   });
 
   it('a poll Linear refuses as too complex is one clear error in the log and in status, not retried, until page_size is fixed', async () => {
+    // A page_size Linear never accepts is a configuration error before anything is sent (issue 24).
     project.writeWorkflow(linearConfig({ tracker: { page_size: 250 } }));
+    const config = await runCli(project, ['start', '--once']);
+    expect(config.code).toBe(2);
+    expect(config.stderr).toMatch(/tracker\.page_size must be at most 135 with Linear \(got 250\)/);
+    expect(lin.requests).toEqual([]);
+    // A page Linear used to accept and now refuses (it moved its per-document cap): refused at run time.
+    lin.setMaxComplexity(9_000);
+    project.writeWorkflow(linearConfig({ tracker: { page_size: 130 } }));
     const key = lin.addIssue({ title: 'Waits for a poll Linear accepts' });
     const refused = () => ops('SwarmCandidates').filter((r) => r.status === 400);
 
     const doctor = await runCli(project, ['doctor']);
     expect(doctor.code, doctor.stdout).not.toBe(0);
-    expect(doctor.stdout).toMatch(/candidates query.*too complex \(18,\d{3} points, at most 10,000 allowed\)/);
+    expect(doctor.stdout).toMatch(/candidates query.*too complex \(9,\d{3} points, at most 9,000 allowed\)/);
     expect(doctor.stdout).toContain('lower tracker.page_size');
     expect(refused()).toHaveLength(1);
     // --until-idle cannot wait for a poll the tracker will never accept: it stops, naming the fix.
@@ -406,7 +416,7 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     expect(refused()).toHaveLength(3); // doctor's, --until-idle's and the daemon's first
     const status = await runCli(project, ['status']);
     expect(status.stdout).toContain('TRACKER REFUSES THE POLL since');
-    expect(status.stdout.replace(/\s+/g, ' ')).toMatch(/Linear refuses SwarmCandidates as too complex \(18,\d{3} points, at most 10,000 allowed\): lower tracker\.page_size \(now 250;/);
+    expect(status.stdout.replace(/\s+/g, ' ')).toMatch(/Linear refuses SwarmCandidates as too complex \(9,\d{3} points, at most 9,000 allowed\): lower tracker\.page_size \(now 130;/);
     const json = JSON.parse((await runCli(project, ['status', '--json'])).stdout);
     expect(json.daemon.tracker_error.message).toBe(recorded.message);
     expect(json.pause).toBeNull(); // not a transient pause with a retry

@@ -142,13 +142,15 @@ describe('operator surfaces on a running daemon', () => {
     expect(sampleValue(fams, 'swarm_poll_duration_seconds')).toBeGreaterThanOrEqual(0);
     expect(fams.get('swarm_cost_usd_today')?.type).toBe('gauge');
 
-    // Refresh is open on loopback; operator controls over TCP need the token.
-    expect((await getText(`${url}api/v1/refresh`, { method: 'POST' })).status).toBe(202);
+    // Every POST over TCP needs the token, refresh included (any local program or web page reaches loopback).
+    const tokenFile = path.join(project.swarmDir, 'server-token');
+    expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const bearer = { authorization: `Bearer ${fs.readFileSync(tokenFile, 'utf8').trim()}` };
+    expect((await getText(`${url}api/v1/refresh`, { method: 'POST' })).status).toBe(401);
+    expect((await getText(`${url}api/v1/refresh`, { method: 'POST', headers: bearer })).status).toBe(202);
     expect((await getText(`${url}api/v1/pause`, { method: 'POST' })).status).toBe(401);
     expect(await statusWithHost(url!, 'evil.example')).toBe(403); // DNS rebinding: a foreign Host is refused
     expect(await statusWithHost(url!, `localhost:${new URL(url!).port}`)).toBe(200);
-    const tokenFile = path.join(project.swarmDir, 'server-token');
-    expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
 
     // Controls through the control socket (the CLI as a user runs it).
     const paused = await runCli(project, ['pause', '--for', '2h']);

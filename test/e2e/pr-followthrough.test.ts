@@ -121,6 +121,8 @@ describe('PR follow-through', () => {
     // The first spawn asked for the vanished session, the second started fresh in the same attempt.
     const followups = callsFor(a).filter((c) => c.env.SWARM_ATTEMPT === '2');
     expect(followups.map((c) => c.argv.includes('--resume'))).toEqual([true, false]);
+    // events.jsonl gets the line before state.json is renamed into place (an fsync apart): read the state once it has it.
+    await waitFor(() => ticket(a).attempts[1]?.outcome !== 'running', { what: `#${a}'s follow-up recorded in state.json` });
     expect(ticket(a).attempts[1].outcome).toBe('pr_opened');
 
     await waitFor(() => /mallory does not have write access/.test(ticket(b).followup?.seen?.decision ?? ''), { timeoutMs: 30_000, what: `#${b}'s refusal recorded` });

@@ -44,6 +44,7 @@ it('applies valid edits at the next poll and survives invalid ones', async () =>
 
   // An invalid edit: reported once, shown in status, the last good config keeps working.
   fs.writeFileSync(project.workflowPath, '---\nagent: [broken\n---\nPROMPT-C\n');
+  project.commitWorkflow();
   await daemon.waitForOutput(/not valid YAML.*keeping the last good configuration/);
   const e = gh.addIssue({ title: 'fifth', labels: ['swarm'] });
   await waitFor(() => prFor(e), { timeoutMs: 60_000, what: 'PR while the config is broken' });

@@ -1,7 +1,7 @@
 // End-to-end harness: a real project (git repo + bare origin + WORKFLOW.md), `bin/swarm.js` started as a
 // real process, and small waiting helpers. Every e2e test builds on this, so they all drive swarm the
 // way a user does. Requires `npm run build` first (`npm test` does it).
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,8 @@ export interface Project extends TestRepo {
   promptDir: string;
   swarmDir: string;
   writeWorkflow(config: Record<string, unknown>, prompt?: string): void;
+  /** Commit WORKFLOW.md as it is (writeWorkflow does; a raw write in a test calls this). */
+  commitWorkflow(): void;
   setScenarios(map: Record<string, unknown>): void;
   claudeCalls(): { argv: string[]; cwd: string; env: Record<string, string>; model: string | null; pid: number; ts: number; t0: number }[];
   state(): any;
@@ -75,7 +77,10 @@ export async function makeProject(config: Record<string, unknown> = {}, opts: { 
   const defaults = {
     tracker: { kind: 'local', path: '.swarm/tickets' },
     polling: { interval: '1s' },
-    agent: { command: FAKE_CLAUDE, max_concurrent: 2, retry_backoff: '1s', max_retry_backoff: '4s', stall_timeout: '20s', timeout: '60s', fast_fail: '0' },
+    // Unconfined by default: these scenarios' fake agent pushes and opens PRs itself, as under pr.publish:
+    // agent (test/e2e/containment*.test.ts run it sandboxed). As root, unconfined bypass mode needs the
+    // operator's explicit IS_SANDBOX, as on any disposable CI machine.
+    agent: { command: FAKE_CLAUDE, max_concurrent: 2, retry_backoff: '1s', max_retry_backoff: '4s', stall_timeout: '20s', timeout: '60s', fast_fail: '0', sandbox: 'off', env: { IS_SANDBOX: '1' } },
     hooks: { timeout: '20s' },
   };
   const project: Project = {
@@ -88,6 +93,14 @@ export async function makeProject(config: Record<string, unknown> = {}, opts: { 
     swarmDir: path.join(repo.dir, '.swarm'),
     writeWorkflow(cfg, prompt = opts.prompt ?? DEFAULT_PROMPT) {
       fs.writeFileSync(workflowPath, `---\n${JSON.stringify(merge(defaults, cfg), null, 2)}\n---\n${prompt}`);
+      project.commitWorkflow();
+    },
+    commitWorkflow() {
+      // The operator's edits are committed: with unconfined agents running (the default here), swarm holds
+      // an uncommitted WORKFLOW.md change made during a run until it is committed or `swarm resume`.
+      const opts = { cwd: repo.dir, stdio: 'ignore' as const, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } };
+      execFileSync('git', ['add', '--', 'WORKFLOW.md'], opts);
+      execFileSync('git', ['commit', '--quiet', '--allow-empty', '--no-verify', '-m', 'WORKFLOW.md', '--', 'WORKFLOW.md'], opts);
     },
     setScenarios(map) {
       fs.writeFileSync(scenariosFile, JSON.stringify(map, null, 2));

@@ -5,6 +5,8 @@ export interface FakeError {
   /** authentication_error | permission_error | invalid_request_error | rate_limit_error | api_error | overloaded_error | not_found_error */
   type: string;
   message: string;
+  /** Extra fields of the error object, e.g. {error_code: "verification_required"} on a 403 permission_error. */
+  details?: Record<string, unknown>;
 }
 
 /** One scripted answer to POST /v1/messages. `times` repeats it (Infinity: until the server closes). */
@@ -50,3 +52,6 @@ export function startFakeAnthropic(opts?: { defaultText?: string }): Promise<Fak
 
 /** The 429 + anthropic-ratelimit-unified-* headers a subscription (OAuth) user gets at a usage limit. */
 export function usageLimitStep(claim: 'five_hour' | 'seven_day' | string, resetEpochS: number): FakeStep;
+
+/** Headers of a 200 served from paid extra usage (window rejected, overage allowed): the CLI reports isUsingOverage. */
+export function overageHeaders(claim: 'five_hour' | 'seven_day' | string, resetEpochS: number): Record<string, string>;

@@ -23,6 +23,24 @@ export function usageLimitStep(claim, resetEpochS) {
   };
 }
 
+/**
+ * The headers of an answer served from paid extra usage: the subscription window is spent ("rejected") and
+ * overage allows the request. Measured on Claude Code 2.1.328 and 2.1.332 (docs/claude-code-notes.md):
+ * `-unified-status: rejected` with `-unified-overage-status: allowed` (or allowed_warning) on a 200 is what
+ * makes the CLI report `isUsingOverage: true`; `-reset` and `-representative-claim` add resetsAt and
+ * rateLimitType. Put on a normal text or tool_use step.
+ * @param {'five_hour'|'seven_day'|string} claim
+ * @param {number} resetEpochS epoch seconds
+ */
+export function overageHeaders(claim, resetEpochS) {
+  return {
+    'anthropic-ratelimit-unified-status': 'rejected',
+    'anthropic-ratelimit-unified-reset': String(resetEpochS),
+    'anthropic-ratelimit-unified-representative-claim': claim,
+    'anthropic-ratelimit-unified-overage-status': 'allowed',
+  };
+}
+
 /** @param {import('node:http').ServerResponse} res @param {string} event @param {unknown} data */
 function sse(res, event, data) {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -71,9 +89,11 @@ export async function startFakeAnthropic(opts = {}) {
     }
     if (step.noResponse) return; // never answer, not even headers; close() destroys the socket
     if (step.error) {
-      const { status, type, message } = step.error;
+      const { status, type, message, details } = step.error;
       res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, ...(step.headers ?? {}) });
-      res.end(JSON.stringify({ type: 'error', error: { type, message }, request_id: requestId }));
+      // `details` (e.g. {error_code: "verification_required"}) is the extra object some refusals carry, as the
+      // pinned CLI's own schema for a 403 permission_error reads it.
+      res.end(JSON.stringify({ type: 'error', error: { type, message, ...(details ? { details } : {}) }, request_id: requestId }));
       return;
     }
     const model = typeof body?.model === 'string' ? body.model : 'claude-sonnet-fake';

@@ -5,23 +5,39 @@
 // fake GitHub API, grandchildren, hangs and exits.
 
 import { spawn, execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
+import { argvRefusal } from './fake-claude-argv.mjs';
 
 const env = process.env;
 const argv = process.argv.slice(2);
+const VERSION = '2.1.332';
 const flag = (name) => {
   const i = argv.indexOf(name);
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : null;
 };
 
-if (argv.includes('--version')) {
-  process.stdout.write('2.1.328 (Claude Code)\n');
+// The real CLI answers --version before it checks any other option (measured on 2.1.332:
+// `claude --no-such-flag --version` prints the version).
+if (argv.includes('--version') || argv.includes('-v')) {
+  process.stdout.write(`${VERSION} (Claude Code)\n`);
   process.exit(0);
 }
+
+// 1b. What the real CLI refuses while it parses its options (fake-claude-argv.mjs): rc 1, stderr, nothing else.
+const refusal = argvRefusal(argv);
+if (refusal !== null) {
+  process.stderr.write(`${refusal}\n`);
+  process.exit(1);
+}
+const refuse = (message) => {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+};
 
 const ctx = {
   model: flag('--model') ?? 'claude-sonnet-4-5',
@@ -61,6 +77,15 @@ function processStartEpochMs() {
 if (flag('--output-format') === 'stream-json' && !argv.includes('--verbose')) {
   process.stderr.write('Error: When using --print, --output-format=stream-json requires --verbose\n');
   process.exit(1);
+}
+// --session-id must be a UUID, and may name the new id of a resumed session only with --fork-session
+// (2.1.332: "Error: Invalid session ID. Must be a valid UUID."; test/fixtures/claude/session-no-fork.*).
+const sessionFlag = flag('--session-id');
+if (sessionFlag !== null && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sessionFlag)) {
+  refuse('Error: Invalid session ID. Must be a valid UUID.');
+}
+if (sessionFlag !== null && ['--resume', '-r', '--continue', '-c'].some((f) => argv.includes(f)) && !argv.includes('--fork-session')) {
+  refuse('Error: --session-id with --continue or --resume also needs --fork-session.');
 }
 if (process.getuid?.() === 0 && ctx.permissionMode === 'bypassPermissions' && env.IS_SANDBOX !== '1' && env.FAKE_CLAUDE_ROOT_CHECK !== '0') {
   process.stderr.write('--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons\n');
@@ -124,7 +149,7 @@ function initLine(o = {}) {
   return {
     type: 'system', subtype: 'init', cwd: ctx.cwd, session_id: ctx.sessionId,
     tools: ['Task', 'Bash', 'Edit', 'Read', 'Write', 'Glob', 'Grep', 'WebFetch'], mcp_servers: [], model: ctx.model,
-    permissionMode: ctx.permissionMode, slash_commands: [], apiKeySource: 'none', claude_code_version: '2.1.328',
+    permissionMode: ctx.permissionMode, slash_commands: [], apiKeySource: 'none', claude_code_version: VERSION,
     output_style: 'default', agents: [], skills: [], plugins: [], uuid: uuid(), ...o,
   };
 }
@@ -244,11 +269,65 @@ const SHORTHANDS = {
     return [{ emit: { type: 'rate_limit_event', rate_limit_info: { status, resetsAt, rateLimitType: type, utilization, isUsingOverage: false,
       unifiedWindows: { [type]: { utilization, resetsAt, status } } }, uuid: uuid(), session_id: ctx.sessionId } }];
   },
+  // Paid extra usage carrying the run past a spent window: the line 2.1.332 prints for a 200 answer with
+  // `anthropic-ratelimit-unified-status: rejected` + `-overage-status: allowed` (test/fixtures/claude/overage.*).
+  // Nothing else, so it composes before another shorthand (the run then goes on normally).
+  overage: (p) => {
+    const resetsAt = p.resetsAt ?? Math.floor(Date.now() / 1000) + (p.resetsIn ?? 3600);
+    return [{ emit: { type: 'rate_limit_event', rate_limit_info: { status: 'rejected', resetsAt, rateLimitType: p.limitType ?? 'five_hour',
+      overageStatus: p.overageStatus ?? 'allowed', isUsingOverage: true }, uuid: uuid(), session_id: ctx.sessionId } }];
+  },
+  // A refusal to start: the zeroed error_during_execution result with startup_failure_reason that a
+  // stream-json run writes before exiting (no init, no request), the message on stderr, rc 1. Shaped like
+  // 2.1.332's config_file_invalid (test/fixtures/claude/config-invalid.*); `reason` may be any value of the
+  // CLI's startup_failure_reason enum (org_config_refused, org_config_required_unavailable, …).
+  startup_failure: (p) => {
+    const reason = p.reason ?? 'config_file_invalid';
+    const path = p.path ?? join(env.CLAUDE_CONFIG_DIR || join(env.HOME || '/tmp', '.claude'), '.claude.json');
+    const text = p.text ?? (reason === 'config_file_invalid'
+      ? `Configuration error in ${path}: JSON Parse error: Expected '}'\nNo backup of this file was found.\nFix the JSON in ${path}, or move the file aside to start with default settings.`
+      : reason === 'org_config_refused'
+        ? 'Your organization requires its policy settings before Claude Code starts, and Anthropic refused them for this sign-in. Sign in again, or ask an admin to allow Claude Code for this account.'
+        : `Claude Code could not start (${reason}).`);
+    return [{ stderr: text },
+      { emit: { type: 'result', subtype: 'error_during_execution', duration_ms: 0, duration_api_ms: 0, is_error: true, num_turns: 0, stop_reason: null,
+        session_id: ctx.sessionId, total_cost_usd: 0, usage: usageOf(0, 0), modelUsage: {}, permission_denials: [], uuid: uuid(), errors: [text],
+        startup_failure_reason: reason,
+        ...(reason === 'config_file_invalid' ? { invalid_config_file: { path, is_global: true, backup_searched: true } } : {}), result_index: 0 } },
+      { exit: 1 }];
+  },
+  // A login or account error of one of the CLI's api_retry kinds (its schema's enum: authentication_failed,
+  // oauth_org_not_allowed, account_on_hold, verification_required, billing_error, cloud_credential_error, …):
+  // init, `retries` api_retry lines with that kind, then (unless killed first) the synthetic error and the
+  // is_error result, rc 1 — as auth_401 does for authentication_failed, and as 2.1.332 ends
+  // org-not-allowed / verification (test/fixtures/claude/). `sleepMs` between retries (the CLI's back-off).
+  auth_kind: (p) => {
+    const error = p.error ?? 'account_on_hold';
+    const status = p.status === undefined ? (error === 'cloud_credential_error' ? null : 403) : p.status;
+    const text = p.text ?? {
+      account_on_hold: "Your account is on hold and can't use Claude Code. View details or appeal: https://claude.ai/restricted",
+      oauth_org_not_allowed: 'Your organization has disabled Claude subscription access for Claude Code · Use an Anthropic API key instead, or ask your admin to enable access',
+      verification_required: 'API Error: Verify your organization to keep using Claude Code: https://claude.ai/verify',
+      cloud_credential_error: 'API Error: Could not load AWS credentials · Check or refresh your AWS credentials and try again.',
+    }[error] ?? `API Error: ${error}`;
+    const retries = [];
+    for (let i = 0; i < (p.retries ?? 1); i++) {
+      retries.push({ apiRetry: { attempt: i + 1, maxRetries: 10, status, error } });
+      if (p.sleepMs) retries.push({ sleep: p.sleepMs });
+    }
+    return [{ init: true }, ...retries,
+      { syntheticError: { text, error, status } },
+      { result: { isError: true, text, terminalReason: 'api_error', apiErrorStatus: status, stopReason: 'stop_sequence', cost: 0 } },
+      { exit: 1 }];
+  },
   usage_limit: (p) => {
     const resetsAt = p.resetsAt ?? Math.floor(Date.now() / 1000) + (p.resetsIn ?? 3600);
     const type = p.limitType ?? 'five_hour';
     const info = { status: 'rejected', resetsAt, rateLimitType: type, isUsingOverage: false };
-    const text = `You've hit your ${type === 'seven_day' ? 'weekly' : '5-hour'} limit · resets ${resetText(resetsAt, type === 'seven_day')}`;
+    // Texts as 2.1.332 prints them: "5-hour", "weekly" (with the date), and for a model-family weekly limit
+    // "You've hit your Opus limit · resets 7:19pm (UTC)" — no date (test/fixtures/claude/usage-opus.*).
+    const words = { seven_day: 'weekly', seven_day_opus: 'Opus', seven_day_sonnet: 'Sonnet' }[type] ?? '5-hour';
+    const text = `You've hit your ${words} limit · resets ${resetText(resetsAt, type === 'seven_day')}`;
     return [{ init: { apiKeySource: 'none' } },
       { emit: { type: 'rate_limit_event', rate_limit_info: { ...info, unifiedWindows: { [type]: { utilization: 1, resetsAt, status: 'rejected' } } },
         uuid: uuid(), session_id: ctx.sessionId } },
@@ -324,7 +403,7 @@ async function runStep(s) {
   if ('apiRetry' in s) {
     const p = s.apiRetry === true ? {} : s.apiRetry;
     return line({ type: 'system', subtype: 'api_retry', attempt: p.attempt ?? 1, max_retries: p.maxRetries ?? 10,
-      retry_delay_ms: p.delayMs ?? 600, error_status: p.status ?? 401, error: p.error ?? 'authentication_failed',
+      retry_delay_ms: p.delayMs ?? 600, error_status: 'status' in p ? p.status : 401, error: p.error ?? 'authentication_failed',
       session_id: ctx.sessionId, uuid: uuid() });
   }
   if ('syntheticError' in s) return line(syntheticLine(s.syntheticError));
@@ -361,6 +440,7 @@ async function runStep(s) {
     return;
   }
   if ('envDump' in s) return writeFileSync(pathOf(s.envDump), JSON.stringify(process.env, null, 2));
+  if ('probe' in s) return probe(s.probe);
   if ('stderr' in s) return void process.stderr.write(s.stderr.endsWith('\n') ? s.stderr : s.stderr + '\n');
   if ('ignoreTerm' in s) return void process.on('SIGTERM', () => {}); // only SIGKILL stops us now
   if ('hang' in s) {
@@ -372,6 +452,57 @@ async function runStep(s) {
     process.exit(s.exit);
   }
   return fail(`unknown step ${JSON.stringify(s)}`);
+}
+
+// ---------- probe: what a hostile agent would try (results as JSON, for containment tests) ----------
+const home = (p) => (p.startsWith('~/') ? join(env.HOME ?? '/', p.slice(2)) : p);
+const outcome = (fn) => {
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    return `error ${e.code ?? e.status ?? e.message}`;
+  }
+};
+
+/** Direct TCP, then an HTTP CONNECT through $HTTPS_PROXY (the sandbox's only way out), to "host:port". */
+async function tryConnect(target) {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const attempt = (opts, greet) => new Promise((done) => {
+    const sock = net.connect(opts);
+    const timer = setTimeout(() => { sock.destroy(); done('error timeout'); }, 3000);
+    sock.once('error', (e) => { clearTimeout(timer); done(`error ${e.code ?? e.message}`); });
+    sock.once('connect', () => {
+      if (!greet) { clearTimeout(timer); sock.end(); return done('connected'); }
+      sock.write(greet);
+      sock.once('data', (d) => { clearTimeout(timer); sock.destroy(); done(d.toString('latin1').split('\r\n')[0]); });
+    });
+  });
+  const direct = await attempt({ host, port }, null);
+  const proxyUrl = env.HTTPS_PROXY || env.https_proxy;
+  let proxy = 'no proxy';
+  if (proxyUrl) {
+    const u = new URL(proxyUrl);
+    const auth = u.username ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}\r\n` : '';
+    proxy = await attempt({ host: u.hostname, port: Number(u.port) }, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth}\r\n`);
+  }
+  return { direct, proxy };
+}
+
+async function probe(p) {
+  const results = {};
+  for (const w of p.write ?? []) results[`write ${w}`] = outcome(() => { mkdirSync(dirname(resolve(ctx.cwd, home(w))), { recursive: true }); writeFileSync(resolve(ctx.cwd, home(w)), 'planted by fake-claude\n'); });
+  for (const r of p.read ?? []) results[`read ${r}`] = outcome(() => readFileSync(resolve(ctx.cwd, home(r))));
+  for (const g of p.git ?? []) results[`git ${g.join(' ')}`] = outcome(() => execFileSync('git', g, { cwd: ctx.cwd, env: gitEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
+  for (const c of p.connect ?? []) results[`connect ${c}`] = await tryConnect(c);
+  for (const u of p.unix ?? []) {
+    results[`unix ${u}`] = await new Promise((done) => {
+      const sock = net.connect({ path: resolve(ctx.cwd, u) });
+      sock.once('error', (e) => done(`error ${e.code ?? e.message}`));
+      sock.once('connect', () => { sock.destroy(); done('connected'); });
+    });
+  }
+  writeFileSync(pathOf(p.out), JSON.stringify(results, null, 2));
 }
 
 try {

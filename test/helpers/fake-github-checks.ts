@@ -11,7 +11,10 @@ import { rmSync } from 'node:fs';
 import type { FakeGitHubState, FakePull } from './fake-github-state.js';
 
 export type CheckStatus = 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
-export type CheckConclusion = 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
+// `stale` ("GitHub marks check runs as stale when they have been incomplete for 14 days", GitHub docs,
+// "About status checks") and `startup_failure` are conclusions GitHub sets itself (REST description, check
+// run and workflow run conclusions); `action_required` waits for a person.
+export type CheckConclusion = 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required' | 'stale' | 'startup_failure';
 export type StatusState = 'error' | 'failure' | 'pending' | 'success';
 export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
 
@@ -27,6 +30,8 @@ export interface FakeCheckRun {
   log: string | null;
   started_at: string;
   completed_at: string | null;
+  /** The workflow run of an Actions job (fake-github-actions.ts); absent for a check run added alone. */
+  runId?: number;
 }
 
 export interface FakeStatus { id: number; sha: string; context: string; state: StatusState; description: string | null; target_url: string | null; created_at: string }
@@ -134,7 +139,7 @@ export class FakeChecks {
     return commit.out;
   }
 
-  addCheckRun(sha: string, input: { name: string; status?: CheckStatus; conclusion?: CheckConclusion | null; title?: string; summary?: string; text?: string; app?: string; log?: string }): FakeCheckRun {
+  addCheckRun(sha: string, input: { name: string; status?: CheckStatus; conclusion?: CheckConclusion | null; title?: string; summary?: string; text?: string; app?: string; log?: string; runId?: number }): FakeCheckRun {
     const now = this.s.tick();
     const status = input.status ?? 'completed';
     const run: FakeCheckRun = {
@@ -149,6 +154,7 @@ export class FakeChecks {
       log: input.log ?? null,
       started_at: now,
       completed_at: status === 'completed' ? now : null,
+      ...(input.runId !== undefined ? { runId: input.runId } : {}),
     };
     this.runs.push(run);
     return run;
@@ -187,7 +193,7 @@ export class FakeChecks {
       started_at: r.started_at, completed_at: r.completed_at,
       url: `${base}/check-runs/${r.id}`,
       html_url: `https://github.com/${this.s.fullName}/runs/${r.id}`,
-      details_url: actions ? `https://github.com/${this.s.fullName}/actions/runs/${r.id + 1}/job/${r.id}` : null,
+      details_url: actions ? `https://github.com/${this.s.fullName}/actions/runs/${r.runId ?? r.id + 1}/job/${r.id}` : null,
       output: { ...r.output, annotations_count: 0, annotations_url: `${base}/check-runs/${r.id}/annotations` },
       check_suite: { id: r.id + 2 },
       app: { ...app, owner: this.s.userJson(actions ? 'github' : this.s.owner) },

@@ -4,6 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import type { FakeChecks } from './fake-github-checks.js';
+import type { FakeActions } from './fake-github-actions.js';
 import type { FakeGitHubState, FakeIssue, FakePull } from './fake-github-state.js';
 
 export interface RouteRequest {
@@ -23,6 +24,7 @@ export interface RouteOptions {
   gitDir: string | null;
   dependencies: boolean;
   checks: FakeChecks;
+  actions: FakeActions;
 }
 
 type Handler = (req: RouteRequest, m: string[], s: FakeGitHubState, o: RouteOptions) => RouteResponse | Promise<RouteResponse>;
@@ -117,6 +119,12 @@ function labelsInBody(body: unknown): string[] {
 
 const routes: Array<[string, RegExp, Handler]> = [
   ['GET', /^\/user$/, (_r, _m, s) => ({ status: 200, body: { ...s.userJson(s.tokenUser), name: s.tokenUser } })],
+  // "Get a user" (REST description, users/get-by-username): the account's public profile, `id` included; 404
+  // for a login no account has. Every well-formed login is an account here (ids: fake-github-state userId).
+  ['GET', /^\/users\/([^/]+)$/, (_r, m, s) => {
+    const login = decodeURIComponent(m[1]!);
+    return /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?$/.test(login) ? { status: 200, body: { ...s.userJson(login), name: login } } : notFound();
+  }],
   ['GET', /^\/rate_limit$/, () => ({ status: 200, body: {} })],
   ['GET', /^\/repos\/([^/]+)\/([^/]+)$/, (_r, _m, s) => {
     const role = s.permissionOf(s.tokenUser);
@@ -124,7 +132,7 @@ const routes: Array<[string, RegExp, Handler]> = [
     return {
       status: 200,
       body: {
-        id: 1296269, name: s.repo, full_name: s.fullName, owner: s.userJson(s.owner), private: false,
+        id: s.repoId, name: s.repo, full_name: s.fullName, owner: s.userJson(s.owner), private: s.isPrivate,
         html_url: `https://github.com/${s.fullName}`, default_branch: s.defaultBranch,
         permissions: { admin: role === 'admin', maintain: role === 'admin' || role === 'maintain', push, triage: push || role === 'triage', pull: role !== 'none' },
       },
@@ -164,8 +172,7 @@ const routes: Array<[string, RegExp, Handler]> = [
     const it = findItem(s, m[1]!);
     if (!it) return notFound();
     const b = obj(r.body);
-    if (typeof b.title === 'string') it.title = b.title;
-    if (typeof b.body === 'string') it.body = b.body;
+    s.editIssue(it.number, { ...(typeof b.title === 'string' ? { title: b.title } : {}), ...(typeof b.body === 'string' ? { body: b.body } : {}) }, s.tokenUser);
     if (Array.isArray(b.labels)) s.setLabels(it.number, labelsInBody(b), s.tokenUser);
     if (b.state === 'open' || b.state === 'closed') s.setState(it.number, b.state, s.tokenUser);
     it.updated_at = s.tick();
@@ -225,7 +232,50 @@ const routes: Array<[string, RegExp, Handler]> = [
     s.labels.push({ id: s.id(), name, color: typeof b.color === 'string' ? b.color : 'ededed', description: typeof b.description === 'string' ? b.description : '' });
     return { status: 201, body: s.labelJson(name) };
   }],
-  ['GET', /^\/repos\/[^/]+\/[^/]+\/collaborators\/([^/]+)\/permission$/, (_r, m, s) => ({ status: 200, body: s.permissionJson(decodeURIComponent(m[1]!)) })],
+  // "Must have push access to view collaborator permission." — what GitHub answers a token whose user cannot
+  // push (yegor256/rultor#1407 quotes the 403 and its documentation_url).
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/collaborators\/([^/]+)\/permission$/, (_r, m, s) => (['admin', 'maintain', 'write'].includes(s.permissionOf(s.tokenUser))
+    ? { status: 200, body: s.permissionJson(decodeURIComponent(m[1]!)) }
+    : { status: 403, body: { message: 'Must have push access to view collaborator permission.', documentation_url: 'https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user' } })],
+  // Update a label (REST description, issues/update-label): new_name, color, description; 404 when absent.
+  ['PATCH', /^\/repos\/[^/]+\/[^/]+\/labels\/(.+)$/, (r, m, s) => {
+    const name = decodeURIComponent(m[1]!);
+    const label = s.labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
+    if (!label) return notFound();
+    const b = obj(r.body);
+    if (typeof b.color === 'string') {
+      if (!/^[0-9a-fA-F]{6}$/.test(b.color)) return invalid([{ resource: 'Label', field: 'color', code: 'invalid' }]);
+      label.color = b.color;
+    }
+    if (typeof b.description === 'string') label.description = b.description;
+    if (typeof b.new_name === 'string' && b.new_name !== '') label.name = b.new_name;
+    return { status: 200, body: s.labelJson(label.name) };
+  }],
+  // A branch with its protection summary (REST description, repos/get-branch: branch-with-protection; the
+  // required_status_checks part is readable with Contents: read, google/go-github#3095).
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/branches\/(.+)$/, (_r, m, s) => {
+    const name = decodeURIComponent(m[1]!);
+    const contexts = name === s.defaultBranch ? s.required.protection : null;
+    return {
+      status: 200,
+      body: {
+        name, commit: { sha: '0'.repeat(40), url: `${s.apiBase}/repos/${s.fullName}/commits/${name}` }, protected: contexts !== null,
+        protection: contexts !== null
+          ? { enabled: true, required_status_checks: { enforcement_level: 'non_admins', contexts, checks: contexts.map((c) => ({ context: c, app_id: null })) } }
+          : { enabled: false, required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] } },
+        protection_url: `${s.apiBase}/repos/${s.fullName}/branches/${name}/protection`,
+      },
+    };
+  }],
+  // Active rules of a branch (REST description, repos/get-branch-rules): a required_status_checks rule lists
+  // parameters.required_status_checks[{context, integration_id?}].
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/rules\/branches\/(.+)$/, (r, m, s) => {
+    const name = decodeURIComponent(m[1]!);
+    const rules = name === s.defaultBranch && s.required.rulesets.length > 0
+      ? [{ type: 'required_status_checks', parameters: { strict_required_status_checks_policy: false, required_status_checks: s.required.rulesets.map((context) => ({ context })) }, ruleset_source_type: 'Repository', ruleset_source: s.fullName, ruleset_id: 42 }]
+      : [];
+    return paged(r, s, rules);
+  }],
   ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls$/, async (r, _m, s, o) => {
     const state = r.query.get('state') ?? 'open';
     const headQ = r.query.get('head');
@@ -267,6 +317,8 @@ export async function route(req: RouteRequest, s: FakeGitHubState, o: RouteOptio
   }
   const follow = await o.checks.route({ method: req.method, pathname: req.pathname, query: req.query, gitDir: o.gitDir }, (all) => paged(req, s, all));
   if (follow) return follow;
+  const actions = o.actions.route(req.method, req.pathname, req.query, (all) => paged(req, s, all));
+  if (actions) return actions;
   for (const [method, re, handler] of routes) {
     if (method !== req.method) continue;
     const m = re.exec(req.pathname);

@@ -19,6 +19,22 @@ export interface FakeIssue {
   /** True for the issue-space item of a pull request. */
   isPull: boolean;
   blockedBy: number[];
+  /** Sub-issues (numbers in this repository), for `sub_issues_summary`. */
+  subIssues: number[];
+  /**
+   * The body's edit history, oldest first, as GitHub's GraphQL `userContentEdits` holds it: once the body is
+   * edited, the first entry is the creation itself (`includesCreatedEdit`), then one entry per edit.
+   */
+  edits: FakeContentEdit[];
+}
+
+/** One entry of an issue body's edit history (GitHub GraphQL reference, `UserContentEdit`). */
+export interface FakeContentEdit {
+  id: number;
+  editedAt: string;
+  editor: string;
+  /** The body after this edit (the `diff` GitHub shows is derived from consecutive entries). */
+  body: string;
 }
 
 export interface FakePull {
@@ -47,10 +63,12 @@ export interface FakeComment {
 export interface FakeEvent {
   id: number;
   issue: number;
-  event: 'labeled' | 'unlabeled' | 'closed' | 'reopened';
+  event: 'labeled' | 'unlabeled' | 'closed' | 'reopened' | 'renamed';
   actor: string;
   label: string | null;
   created_at: string;
+  /** `renamed` events: the title before and after (REST issue events, "renamed": `rename: {from, to}`). */
+  rename?: { from: string; to: string };
 }
 
 export interface FakeLabel {
@@ -75,20 +93,32 @@ export class FakeGitHubState {
   readonly events: FakeEvent[] = [];
   readonly labels: FakeLabel[] = [];
   readonly permissions = new Map<string, Permission>();
+  /** author_association overrides (a private organization member GitHub shows as NONE or CONTRIBUTOR). */
+  readonly associations = new Map<string, string>();
+  /** Users whose account id is not derived from the login (a login recycled by a new account). */
+  readonly userIds = new Map<string, number>();
   /** Custom repository roles by user: their name and the role they are built on. */
   readonly customRoles = new Map<string, { name: string; base: BaseRole }>();
   /** Issues moved away: old number → where they went (repository id and number there). */
   readonly transferred = new Map<number, { repoId: number; number: number }>();
   /** Render issue_dependencies_summary (GitHub and GHES ≥ 3.19); false for an older GitHub Enterprise. */
   dependencies = true;
+  /** A private repository: a fine-grained token's reads need their permission (public ones do not). */
+  isPrivate = false;
+  /** Names the repository had before (renamed or transferred): they answer with redirects. */
+  readonly formerNames: string[] = [];
+  /** The status a GET to a former name gets: 301 (what GitHub answers a renamed repository), or 307. */
+  renamedGetStatus: 301 | 307 = 301;
+  /** Required status checks of the default branch: branch protection's contexts and rulesets' contexts. */
+  required: { protection: string[] | null; rulesets: string[] } = { protection: null, rulesets: [] };
   apiBase = '';
   private nextNumber = 1;
   private nextId = 1000;
   private clock = Date.parse('2024-01-01T00:00:00Z');
 
   constructor(
-    readonly owner: string,
-    readonly repo: string,
+    public owner: string,
+    public repo: string,
     readonly defaultBranch: string,
     readonly tokenUser: string,
     readonly defaultUser: string,
@@ -145,6 +175,8 @@ export class FakeGitHubState {
       closed_at: null,
       isPull: input.isPull ?? false,
       blockedBy: [],
+      subIssues: [],
+      edits: [],
     };
     this.items.set(it.number, it);
     this.setLabels(it.number, input.labels ?? [], input.labeledBy ?? it.user);
@@ -234,6 +266,27 @@ export class FakeGitHubState {
     return moved.number;
   }
 
+  /**
+   * `actor` changes the title and/or body, as the web UI or PATCH /issues/{n} would. A new title is a
+   * `renamed` issue event with the actor (REST issue events: "renamed — The issue or pull request title was
+   * changed", carrying `rename.from`/`rename.to`); a new body is an entry in the body's edit history that
+   * GraphQL serves (`Issue.userContentEdits`, `lastEditedAt`, `editor`). Both move `updated_at`.
+   */
+  editIssue(n: number, patch: { title?: string; body?: string }, actor: string): void {
+    const it = this.item(n);
+    const now = this.tick();
+    if (patch.title !== undefined && patch.title !== it.title) {
+      this.events.push({ id: this.id(), issue: n, event: 'renamed', actor, label: null, created_at: now, rename: { from: it.title, to: patch.title } });
+      it.title = patch.title;
+    }
+    if (patch.body !== undefined && patch.body !== it.body) {
+      if (it.edits.length === 0) it.edits.push({ id: this.id(), editedAt: it.created_at, editor: it.user, body: it.body });
+      it.edits.push({ id: this.id(), editedAt: now, editor: actor, body: patch.body });
+      it.body = patch.body;
+    }
+    it.updated_at = now;
+  }
+
   addComment(n: number, user: string, body: string): FakeComment {
     const it = this.item(n);
     const now = this.tick();
@@ -246,7 +299,26 @@ export class FakeGitHubState {
   // --- JSON as GitHub renders it ---
 
   userJson(login: string) {
-    return { login, id: hash(login), type: login.endsWith('[bot]') ? 'Bot' : 'User' };
+    return { login, id: this.userId(login), type: login.endsWith('[bot]') ? 'Bot' : 'User' };
+  }
+
+  userId(login: string): number {
+    return this.userIds.get(login.toLowerCase()) ?? hash(login.toLowerCase());
+  }
+
+  /**
+   * `author_association` on issues and comments (REST description: OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR,
+   * FIRST_TIMER, FIRST_TIME_CONTRIBUTOR, MANNEQUIN, NONE). The fake's repository belongs to a user: its owner
+   * is OWNER, anyone given a permission or role here is COLLABORATOR, everyone else NONE. GitHub also reports
+   * CONTRIBUTOR (or NONE) for organization members whose membership is private (actions/github-script#643,
+   * rust-lang/triagebot#2094): swarm never decides trust on it.
+   */
+  association(login: string): string {
+    const key = login.toLowerCase();
+    const given = this.associations.get(key);
+    if (given) return given;
+    if (key === this.owner.toLowerCase()) return 'OWNER';
+    return this.permissions.has(key) || this.customRoles.has(key) ? 'COLLABORATOR' : 'NONE';
   }
 
   labelJson(name: string) {
@@ -266,11 +338,13 @@ export class FakeGitHubState {
       state: it.state,
       labels: it.labels.map((l) => this.labelJson(l)),
       user: this.userJson(it.user),
+      author_association: this.association(it.user),
       comments: this.comments.filter((c) => c.issue === it.number).length,
       created_at: it.created_at,
       updated_at: it.updated_at,
       closed_at: it.closed_at,
       ...(this.dependencies ? { issue_dependencies_summary: this.dependencySummary(it) } : {}),
+      sub_issues_summary: this.subIssueSummary(it),
       url: `${repoUrl}/issues/${it.number}`,
       repository_url: repoUrl,
       html_url: `https://github.com/${this.fullName}/${kind}/${it.number}`,
@@ -295,6 +369,22 @@ export class FakeGitHubState {
       blocking: blocking.filter((b) => b.state === 'open').length,
       total_blocking: blocking.length,
     };
+  }
+
+  /**
+   * `sub_issues_summary` {total, completed, percent_completed} on every issue object (REST description,
+   * schema issue; GitHub's sub-issues, 2025): completed counts the closed sub-issues.
+   */
+  subIssueSummary(it: FakeIssue) {
+    const subs = it.subIssues.map((n) => this.items.get(n)).filter((x): x is FakeIssue => x !== undefined);
+    const completed = subs.filter((x) => x.state === 'closed').length;
+    return { total: subs.length, completed, percent_completed: subs.length === 0 ? 0 : Math.floor((completed * 100) / subs.length) };
+  }
+
+  /** The repository answers to `fullName` from now on; its old name redirects (fake-github.ts). */
+  rename(fullName: string): void {
+    this.formerNames.push(this.fullName);
+    [this.owner, this.repo] = fullName.split('/') as [string, string];
   }
 
   pullJson(p: FakePull, sha: { head: string; base: string }) {
@@ -326,6 +416,7 @@ export class FakeGitHubState {
       node_id: `IC_${c.id}`,
       body: c.body,
       user: this.userJson(c.user),
+      author_association: this.association(c.user),
       created_at: c.created_at,
       updated_at: c.updated_at,
       html_url: `https://github.com/${this.fullName}/issues/${c.issue}#issuecomment-${c.id}`,
@@ -341,6 +432,7 @@ export class FakeGitHubState {
       actor: this.userJson(e.actor),
       created_at: e.created_at,
       ...(e.label !== null ? { label: { name: e.label, color: this.labelJson(e.label).color } } : {}),
+      ...(e.rename ? { rename: { ...e.rename } } : {}),
     };
   }
 

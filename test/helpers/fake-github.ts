@@ -8,11 +8,30 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { route, type RouteResponse } from './fake-github-routes.js';
 import { FakeGitHubState, type BaseRole, type FakeComment, type FakeEvent, type FakeIssue, type FakePull, type Permission } from './fake-github-state.js';
+import { FakeHooks, type FakeHook, type FakeHookDelivery, type FakeWebhooks } from './fake-github-hooks.js';
+import { createFakeGitHubGraphql } from './fake-github-graphql.js';
 import { FakeChecks, type CheckConclusion, type CheckStatus, type FakeCheckRun, type FakeReview, type FakeReviewComment, type FakeStatus, type ReviewState, type StatusState } from './fake-github-checks.js';
+import { FakeAuth, type Caller, type FakeAppOptions, type Grants } from './fake-github-auth.js';
+import { FakeActions, type FakeJobInput, type FakeWorkflowRun } from './fake-github-actions.js';
 
-export type { BaseRole, CheckConclusion, CheckStatus, FakeCheckRun, FakeComment, FakeEvent, FakeIssue, FakePull, FakeReview, FakeReviewComment, FakeStatus, Permission, ReviewState, StatusState };
+export type { FakeHook, FakeHookDelivery, FakeWebhooks };
+export type { BaseRole, CheckConclusion, CheckStatus, FakeAppOptions, FakeCheckRun, FakeComment, FakeEvent, FakeIssue, FakeJobInput, FakePull, FakeReview, FakeReviewComment, FakeStatus, FakeWorkflowRun, Grants, Permission, ReviewState, StatusState };
 
-export type FaultKind = '502' | 'timeout' | 'secondary';
+/**
+ * Injected faults. `secondary`: 403 + `retry-after`. GitHub also answers a secondary limit as 429, and
+ * without `retry-after` ("you will receive a 403 Forbidden or 429 Too Many Requests response and an error
+ * message that indicates that you exceeded a secondary rate limit … If the retry-after response header is
+ * present …": REST docs, "Troubleshooting the REST API"): `secondary-429` (429, no retry-after) and
+ * `secondary-bare` (403, no retry-after).
+ */
+export type FaultKind = '502' | 'timeout' | 'secondary' | 'secondary-429' | 'secondary-bare';
+
+/**
+ * The REST API versions the fake knows (`X-GitHub-Api-Version`): 2022-11-28 and 2026-03-10 (GitHub changelog
+ * 2026-03-12). Any other value is refused with GitHub's 400 (its wording quoted in
+ * expipiplus1/update-nix-fetchgit#79); no header at all means 2022-11-28.
+ */
+export const API_VERSIONS = ['2022-11-28', '2026-03-10'];
 
 export interface Faults {
   /** Probability (0..1) that a request gets a fault. */
@@ -71,6 +90,12 @@ export interface FakeGitHubOptions {
   dependencies?: boolean;
   /** Primary rate limit budget. Default 5000. */
   rateLimit?: number;
+  /** A private repository (fine-grained tokens then need their read permissions too). Default false. */
+  private?: boolean;
+  /** A GitHub App the fake knows (JWT-signed requests, installation tokens): see fake-github-auth.ts. */
+  app?: FakeAppOptions;
+  /** The fake's clock for token expiry, JWT checks and the Date header. Default Date.now. */
+  now?: () => number;
 }
 
 export interface FakeGitHub {
@@ -87,7 +112,12 @@ export interface FakeGitHub {
   clearRequests(): void;
   close(): Promise<void>;
   addIssue(input: { title: string; body?: string; labels?: string[]; user?: string; labeledBy?: string; state?: 'open' | 'closed' }): number;
-  editIssue(n: number, patch: { title?: string; body?: string }): void;
+  /** `actor` (default: the issue's author) renames it (a `renamed` event) and/or edits its body (edit history for GraphQL). */
+  editIssue(n: number, patch: { title?: string; body?: string }, actor?: string): void;
+  /** Give `login` this account id (default: derived from the login): a login recycled by a new account. */
+  setUserId(login: string, id: number): void;
+  /** Report `login`'s author_association as this (e.g. NONE for a private organization member with write access). */
+  setAssociation(login: string, association: string): void;
   setLabels(n: number, labels: string[], actor?: string): void;
   closeIssue(n: number, actor?: string): void;
   reopenIssue(n: number, actor?: string): void;
@@ -131,6 +161,22 @@ export interface FakeGitHub {
   readonly statuses: FakeStatus[];
   readonly reviews: FakeReview[];
   readonly reviewComments: FakeReviewComment[];
+  /** `token` becomes a fine-grained personal access token with these grants (fake-github-auth.ts). */
+  grant(token: string, grants: Grants): void;
+  /** Installation tokens minted so far (App mode). */
+  readonly minted: readonly { token: string; at: number; expiresAt: number }[];
+  /**
+   * The repository is renamed (or transferred): the old name answers 301 to GETs (`getStatus: 307` for a
+   * temporary redirect, which GitHub's "Follow redirects" guidance also asks clients to follow), 307 to
+   * other methods.
+   */
+  renameRepository(fullName: string, opts?: { getStatus?: 301 | 307 }): void;
+  /** Required checks of the default branch: branch protection's contexts (null: unprotected) and rulesets'. */
+  setRequiredChecks(req: { protection?: string[] | null; rulesets?: string[] }): void;
+  /** Issue `n`'s sub-issues (numbers in this repository): `sub_issues_summary` counts them. */
+  setSubIssues(n: number, children: number[]): void;
+  /** A GitHub Actions workflow run on the PR's head (or `sha`), each job also a github-actions check run. */
+  addWorkflowRun(pr: number, run: { name: string; event?: string; status?: CheckStatus; conclusion?: CheckConclusion | null; jobs?: FakeJobInput[]; sha?: string }): Promise<FakeWorkflowRun>;
   setFaults(faults: Faults | null): void;
   /**
    * Requests that match are carried out at once but answered only after `delayMs` — after the client's
@@ -139,6 +185,8 @@ export interface FakeGitHub {
   setLateAnswers(late: LateAnswers | null): void;
   setRateLimit(remaining: number, resetEpochSec?: number): void;
   readonly rateLimitRemaining: number;
+  /** Repository webhooks: hooks CRUD over the API, and signed deliveries of state changes (fake-github-hooks.ts). */
+  readonly webhooks: FakeWebhooks;
 }
 
 function mulberry32(seed: number): () => number {
@@ -159,9 +207,11 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 }
 
 export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<FakeGitHub> {
-  let tokens = [opts.token ?? FAKE_GITHUB_TOKEN];
+  const now = opts.now ?? Date.now;
+  const auth = new FakeAuth([opts.token ?? FAKE_GITHUB_TOKEN], now, opts.app ?? null);
   const [owner, repo] = (opts.repo ?? 'acme/widgets').split('/') as [string, string];
-  const tokenUser = opts.tokenUser ?? 'swarm-bot';
+  // An App's installation acts as `<slug>[bot]` (its comments and labels carry that login).
+  const tokenUser = opts.tokenUser ?? (opts.app ? `${opts.app.slug}[bot]` : 'swarm-bot');
   const defaultUser = opts.defaultUser ?? 'octocat';
   const newState = (o: string, r: string, id: number) => {
     const st = new FakeGitHubState(o, r, opts.defaultBranch ?? 'main', tokenUser, defaultUser, opts.defaultPermission ?? 'read', id);
@@ -171,7 +221,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     return st;
   };
   const s = newState(owner, repo, 1296269);
-  const routeOpts = { gitDir: opts.gitDir ?? null, dependencies: opts.dependencies ?? true, checks: new FakeChecks(s, opts.gitDir ?? null) };
+  s.isPrivate = opts.private ?? false;
+  const mainChecks = new FakeChecks(s, opts.gitDir ?? null);
+  const routeOpts = { gitDir: opts.gitDir ?? null, dependencies: opts.dependencies ?? true, checks: mainChecks, actions: new FakeActions(s, mainChecks) };
+  const hooks = new FakeHooks(s, routeOpts.checks);
   // Other repositories (transfer destinations), by lower-case full name; each with its own options.
   const others = new Map<string, { s: FakeGitHubState; o: typeof routeOpts }>();
   const other = (fullName: string) => {
@@ -181,13 +234,14 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       const [o, r] = fullName.split('/') as [string, string];
       const st = newState(o, r, s.repoId + 1 + others.size);
       st.apiBase = s.apiBase;
-      hit = { s: st, o: { gitDir: null, dependencies: routeOpts.dependencies, checks: new FakeChecks(st, null) } };
+      const checks = new FakeChecks(st, null);
+      hit = { s: st, o: { gitDir: null, dependencies: routeOpts.dependencies, checks, actions: new FakeActions(st, checks) } };
       others.set(key, hit);
     }
     return hit;
   };
   /** The repository a path names (/repos/{owner}/{repo}/… or /repositories/{id}/…), with the path rewritten to /repos form. */
-  const pick = (pathname: string): { s: FakeGitHubState; o: typeof routeOpts; pathname: string } | null => {
+  const pick = (pathname: string): { s: FakeGitHubState; o: typeof routeOpts; pathname: string; formerly?: string } | null => {
     const all = [{ s, o: routeOpts }, ...others.values()];
     const byId = /^\/repositories\/(\d+)(\/.*)?$/.exec(pathname);
     if (byId) {
@@ -198,8 +252,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     if (!byName) return { s, o: routeOpts, pathname }; // /user, /rate_limit, …
     const name = `${decodeURIComponent(byName[1]!)}/${decodeURIComponent(byName[2]!)}`.toLowerCase();
     const hit = all.find((x) => x.s.fullName.toLowerCase() === name);
-    return hit ? { ...hit, pathname } : null;
+    if (hit) return { ...hit, pathname };
+    const moved = all.find((x) => x.s.formerNames.some((f) => f.toLowerCase() === name));
+    return moved ? { ...moved, pathname, formerly: name } : null;
   };
+  // POST /graphql (GitHub.com's place for it; see fake-github-graphql.ts), over every repository served here.
+  const graphql = createFakeGitHubGraphql((o, r) => [s, ...[...others.values()].map((x) => x.s)].find((x) => x.fullName.toLowerCase() === `${o}/${r}`.toLowerCase()) ?? null);
   const requests: LoggedRequest[] = [];
   let limit = { total: opts.rateLimit ?? 5000, remaining: opts.rateLimit ?? 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
   let faults: (Faults & { random: () => number; injected: number }) | null = null;
@@ -222,10 +280,20 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     return faults.kinds[Math.floor(faults.random() * faults.kinds.length)] ?? null;
   };
 
-  /** The accepted token the request carries, or null. */
-  const authorized = (header: string | undefined): string | null => {
-    const m = /^(?:token|bearer)\s+(.+)$/i.exec(header ?? '');
-    return m !== null && tokens.includes(m[1]!) ? m[1]! : null;
+
+  /** The App's own routes, answered only to its JWT (REST description: apps/get-authenticated, apps/get-repo-installation, apps/create-installation-access-token). */
+  const appRoute = (method: string, pathname: string, caller: Caller): RouteResponse | null => {
+    const app = opts.app;
+    if (!app || caller.kind !== 'jwt') return null;
+    if (method === 'GET' && pathname === '/app') {
+      return { status: 200, body: { id: app.id, slug: app.slug, node_id: `A_${app.id}`, name: app.slug, owner: s.userJson(s.owner), permissions: app.permissions ?? {}, events: [] } };
+    }
+    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/installation$/.test(pathname)) {
+      return { status: 200, body: { id: app.installationId, app_id: app.id, app_slug: app.slug, account: s.userJson(s.owner), target_type: 'Organization', repository_selection: 'all', permissions: app.permissions ?? {} } };
+    }
+    const mint = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(pathname);
+    if (method === 'POST' && mint) return auth.mint(Number(mint[1]));
+    return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> => {
@@ -247,20 +315,31 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       entry.status = status;
       const text = payload === undefined ? '' : typeof payload === 'string' ? payload : JSON.stringify(payload);
       const type = typeof payload === 'string' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
-      entry.responseHeaders = { ...(text !== '' ? { 'content-type': type } : {}), 'x-github-request-id': `FAKE:${requests.length}`, ...extra };
+      // GitHub's own clock in the Date header (@octokit/auth-app corrects a JWT's clock skew from it).
+      entry.responseHeaders = { ...(text !== '' ? { 'content-type': type } : {}), date: new Date(now()).toUTCString(), 'x-github-request-id': `FAKE:${requests.length}`, ...extra };
       res.writeHead(status, entry.responseHeaders);
       res.end(text);
     };
 
+    const version = headers['x-github-api-version'];
+    if (version !== undefined && !API_VERSIONS.includes(version)) {
+      return send(400, {
+        message: `The version you specified in the "X-GitHub-API-Version" request header, "${version}", is not a supported version. The following versions are currently supported: ${API_VERSIONS.map((v) => `"${v}"`).join(', ')}.`,
+        documentation_url: 'https://docs.github.com/rest/about-the-rest-api/api-versions',
+      });
+    }
     const fault = pickFault(method, url.pathname);
     if (fault !== null) {
       entry.fault = fault;
       if (fault === 'timeout') return; // never answered: the client must time out
       if (fault === '502') return send(502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
-      return send(403, {
+      const secondary = {
         message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
         documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
-      }, { ...rateHeaders(), 'retry-after': String(faults?.retryAfter ?? 1) });
+      };
+      if (fault === 'secondary-429') return send(429, secondary, rateHeaders());
+      if (fault === 'secondary-bare') return send(403, secondary, rateHeaders());
+      return send(403, secondary, { ...rateHeaders(), 'retry-after': String(faults?.retryAfter ?? 1) });
     }
     // A job log's download URL is pre-signed and needs no token (see fake-github-checks).
     const blob = url.pathname.startsWith('/_fake-blob/') && method === 'GET' ? routeOpts.checks.blob(url.pathname) : null;
@@ -271,18 +350,40 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       res.end(blob);
       return;
     }
-    const caller = authorized(headers.authorization);
-    if (caller === null) {
+    const who = auth.identify(headers.authorization);
+    if (who === null) {
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }
+    if ('status' in who) return send(who.status, who.body, who.headers);
+    const caller: Caller = who;
     if (limit.remaining <= 0) {
       return send(403, { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest' }, rateHeaders());
     }
     if (body !== null && typeof body === 'string') return send(400, { message: 'Problems parsing JSON' });
+    if (url.pathname === '/graphql' && method === 'POST') {
+      const answer = graphql.answer(body);
+      return send(answer.status, answer.body, answer.headers);
+    }
     const target = pick(url.pathname);
-    const out: RouteResponse = target === null
-      ? { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } }
-      : await route({ method, pathname: target.pathname, query: url.searchParams, body }, target.s, target.o);
+    if (target?.formerly !== undefined) {
+      // A renamed or transferred repository: its old name redirects, "either a 301 or 307 HTTP redirect,
+      // depending on the type of request being made" (GitHub, 2015 repository-redirects announcement), to
+      // the repository by id (gidgethub/gidgethub#214), with GitHub's body naming the same place.
+      const rest = url.pathname.replace(/^\/repos\/[^/]+\/[^/]+/, '');
+      const location = `${s.apiBase}/repositories/${target.s.repoId}${rest}${url.search}`;
+      const get = method === 'GET' || method === 'HEAD';
+      const code = get ? target.s.renamedGetStatus : 307;
+      return send(code, { message: code === 301 ? 'Moved Permanently' : 'Temporary Redirect', url: location, documentation_url: 'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects' }, { location });
+    }
+    const refused = auth.gate(caller, method, target?.pathname ?? url.pathname, !(target?.s.isPrivate ?? s.isPrivate));
+    if (refused) return send(refused.status, refused.body, { ...rateHeaders(), ...refused.headers });
+    const app = appRoute(method, target?.pathname ?? url.pathname, caller);
+    const hooked = target !== null && target.s === s ? hooks.route(method, target.pathname, url.searchParams, body) : null;
+    const out: RouteResponse = app !== null ? app
+      : hooked !== null ? hooked
+      : target === null
+        ? { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } }
+        : await route({ method, pathname: target.pathname, query: url.searchParams, body }, target.s, target.o);
     if (late && late.match(method, url.pathname) && (late.limit === undefined || late.used < late.limit)) {
       late.used++;
       entry.late = true;
@@ -294,7 +395,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       // ETags depend on the token: a response cached under one token is a 200 for another ("It's currently
       // expected for ETags to be auth token specific", GitHub support quoted in eclipse-csi/otterdog#201;
       // github/docs#34689). Conditional requests work on every GET here, as on GitHub.
-      const etag = `"${createHash('sha1').update(caller).update('\n').update(JSON.stringify(out.body)).digest('hex')}"`;
+      const etag = `"${createHash('sha1').update(caller.kind === 'jwt' ? `app:${caller.appId}` : caller.token).update('\n').update(JSON.stringify(out.body)).digest('hex')}"`;
       if (etagMatches(headers['if-none-match'], etag)) {
         return send(304, undefined, { etag, ...rateHeaders(), ...(out.headers ?? {}) }); // 304s are free
       }
@@ -332,15 +433,34 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   return {
     url,
     get token() {
-      return tokens[0]!;
+      return auth.first;
     },
-    setTokens: (list) => {
-      tokens = [...list];
+    setTokens: (list) => auth.setTokens(list),
+    grant: (token, grants) => auth.grant(token, grants),
+    get minted() {
+      return auth.minted;
     },
+    renameRepository: (fullName, o) => {
+      s.renamedGetStatus = o?.getStatus ?? 301;
+      s.rename(fullName);
+    },
+    setRequiredChecks: (req) => {
+      s.required = { protection: req.protection === undefined ? s.required.protection : req.protection, rulesets: req.rulesets ?? s.required.rulesets };
+    },
+    setSubIssues: (n, children) => {
+      s.item(n).subIssues = [...children];
+    },
+    addWorkflowRun: async (n, run) => routeOpts.actions.addRun(await headOf(n, run.sha), run),
     tokenUser,
-    owner,
-    repo,
-    fullName: s.fullName,
+    get owner() {
+      return s.owner;
+    },
+    get repo() {
+      return s.repo;
+    },
+    get fullName() {
+      return s.fullName;
+    },
     requests,
     clearRequests: () => void requests.splice(0, requests.length),
     close: () =>
@@ -349,12 +469,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         server.close(() => resolve());
       }),
     addIssue: (input) => s.createItem(input).number,
-    editIssue: (n, patch) => {
-      const it = s.item(n);
-      if (patch.title !== undefined) it.title = patch.title;
-      if (patch.body !== undefined) it.body = patch.body;
-      it.updated_at = s.tick();
+    editIssue: (n, patch, actor) => {
+      s.editIssue(n, patch, actor ?? s.item(n).user);
+      hooks.edited(n);
     },
+    setUserId: (login, id) => void s.userIds.set(login.toLowerCase(), id),
+    setAssociation: (login, association) => void s.associations.set(login.toLowerCase(), association),
     setLabels: (n, labels, actor) => s.setLabels(n, labels, actor ?? defaultUser),
     closeIssue: (n, actor) => s.setState(n, 'closed', actor ?? defaultUser),
     reopenIssue: (n, actor) => s.setState(n, 'open', actor ?? defaultUser),
@@ -380,7 +500,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       };
     },
     headSha: (n) => checks.headSha(pull(n)),
-    addCommit: (n, o) => checks.addCommit(pull(n), o),
+    addCommit: async (n, o) => {
+      const sha = await checks.addCommit(pull(n), o);
+      hooks.synchronized(n, o?.author ?? defaultUser);
+      return sha;
+    },
     addCheckRun: async (n, run) => checks.addCheckRun(await headOf(n, run.sha), run).id,
     addStatus: async (n, st) => checks.addStatus(await headOf(n, st.sha), st).id,
     addReview: async (n, r) => checks.addReview(pull(n).number, { ...r, commit_id: await headOf(n, r.commitId) }).id,
@@ -431,5 +555,6 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     get rateLimitRemaining() {
       return limit.remaining;
     },
+    webhooks: hooks,
   };
 }

@@ -4,17 +4,19 @@
 
 import { randomUUID } from 'node:crypto';
 import { GqlError, type FieldDef, type Schema } from './fake-graphql.js';
+import { addHistorySchema, labelDiff, recordChange, type FBot, type FHistory } from './fake-linear-history.js';
 
 // WorkflowState.type: "One of triage, backlog, unstarted, started, completed, canceled, duplicate" (Linear's
 // schema.graphql; `duplicate` is the native duplicate state, see Team.markedAsDuplicateWorkflowState's
 // deprecation "Duplicates are now system-managed via the native duplicate state").
 export type StateType = 'triage' | 'backlog' | 'unstarted' | 'started' | 'completed' | 'canceled' | 'duplicate';
-export interface FUser { id: string; name: string; displayName: string; email: string }
+/** Role flags as Linear's User has them (fake-linear-history.ts); absent = false (active: absent = true). */
+export interface FUser { id: string; name: string; displayName: string; email: string; admin?: boolean; owner?: boolean; guest?: boolean; app?: boolean; active?: boolean }
 export interface FState { id: string; name: string; type: StateType; position: number; teamId: string }
 export interface FTeam { id: string; key: string; name: string; states: FState[] }
 export interface FLabel { id: string; name: string; teamId: string | null }
 export interface FProject { id: string; name: string; slugId: string }
-export interface FComment { id: string; body: string; userId: string | null; createdAt: string; updatedAt: string; issueId: string }
+export interface FComment { id: string; body: string; userId: string | null; createdAt: string; updatedAt: string; issueId: string; bot?: FBot | null }
 export interface FAttachment { id: string; url: string; title: string; subtitle: string | null; issueId: string }
 // enum IssueRelationType { blocks duplicate related similar } (schema.graphql; IssueRelation.type is a String
 // holding one of them). For `blocks`, `issueId` is the blocker: the blocked issue sees it in inverseRelations.
@@ -25,6 +27,8 @@ export interface FIssue {
   priority: number; url: string; branchName: string; createdAt: string; updatedAt: string; stateId: string;
   labelIds: string[]; projectId: string | null; creatorId: string | null;
   comments: FComment[]; attachments: FAttachment[];
+  /** Who changed what, oldest first (fake-linear-history.ts). */
+  history: FHistory[];
 }
 export interface FakeState {
   viewer: FUser; users: FUser[]; teams: FTeam[]; labels: FLabel[]; projects: FProject[];
@@ -48,6 +52,11 @@ const invalid = (message: string) => new GqlError(message, { type: 'invalid inpu
 const STRING_OPS = { eq: 'String', neq: 'String', in: '[String]', nin: '[String]', eqIgnoreCase: 'String', neqIgnoreCase: 'String', contains: 'String', containsIgnoreCase: 'String', notContains: 'String', startsWith: 'String', endsWith: 'String' };
 const NUMBER_OPS = { eq: 'Float', neq: 'Float', in: '[Float]', nin: '[Float]', gt: 'Float', gte: 'Float', lt: 'Float', lte: 'Float' };
 const ID_OPS = { eq: 'ID', neq: 'ID', in: '[ID]', nin: '[ID]' };
+// DateComparator (IssueFilter.createdAt / updatedAt): eq, neq, in, nin, gt, gte, lt, lte of DateTimeOrDuration
+// (schema.graphql; @linear/sdk's generated DateComparator type says the same). Linear also takes ISO-8601
+// durations relative to now ("-P2W"); the fake takes date-times only and refuses a duration (swarm sends
+// none), rather than guess its reading.
+const DATE_OPS = { eq: 'DateTimeOrDuration', neq: 'DateTimeOrDuration', in: '[DateTimeOrDuration]', nin: '[DateTimeOrDuration]', gt: 'DateTimeOrDuration', gte: 'DateTimeOrDuration', lt: 'DateTimeOrDuration', lte: 'DateTimeOrDuration' };
 const TEAM_FIELDS = { id: 'IDComparator', key: 'StringComparator', name: 'StringComparator' };
 const PROJECT_FIELDS = { id: 'IDComparator', name: 'StringComparator', slugId: 'StringComparator' };
 const LABEL_FIELDS = { id: 'IDComparator', name: 'StringComparator', team: 'NullableTeamFilter' };
@@ -57,11 +66,12 @@ export const INPUT_TYPES: Record<string, Record<string, string>> = {
   NumberComparator: NUMBER_OPS,
   NullableNumberComparator: { ...NUMBER_OPS, null: 'Boolean' },
   IDComparator: ID_OPS,
+  DateComparator: DATE_OPS,
   IssueIDComparator: ID_OPS,
   IssueFilter: {
     and: '[IssueFilter]', or: '[IssueFilter]', id: 'IssueIDComparator', number: 'NumberComparator', title: 'StringComparator',
     description: 'NullableStringComparator', priority: 'NullableNumberComparator', team: 'TeamFilter', state: 'WorkflowStateFilter',
-    labels: 'IssueLabelCollectionFilter', project: 'NullableProjectFilter',
+    labels: 'IssueLabelCollectionFilter', project: 'NullableProjectFilter', createdAt: 'DateComparator', updatedAt: 'DateComparator',
   },
   TeamFilter: { and: '[TeamFilter]', or: '[TeamFilter]', ...TEAM_FIELDS },
   NullableTeamFilter: { and: '[NullableTeamFilter]', or: '[NullableTeamFilter]', ...TEAM_FIELDS, null: 'Boolean' },
@@ -76,6 +86,7 @@ export const INPUT_TYPES: Record<string, Record<string, string>> = {
 };
 const SCALARS: Record<string, (v: unknown) => boolean> = {
   String: (v) => typeof v === 'string', ID: (v) => typeof v === 'string', Float: (v) => typeof v === 'number', Boolean: (v) => typeof v === 'boolean',
+  DateTimeOrDuration: (v) => typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) && Number.isFinite(Date.parse(v)),
 };
 const notDefined = (field: string, typeName: string) =>
   new GqlError(`Field "${field}" is not defined by type "${typeName}".`, { type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' });
@@ -104,6 +115,10 @@ export function checkFilter(value: unknown, typeName: string): void {
   }
 }
 
+/** v compared with a: numbers as numbers, ISO date-times as instants; NaN (never true) otherwise. */
+const order = (v: unknown, a: unknown): number =>
+  typeof v === 'number' && typeof a === 'number' ? v - a : typeof v === 'string' && typeof a === 'string' ? Date.parse(v) - Date.parse(a) : NaN;
+
 const COMPARATOR_OPS: Record<string, (view: unknown, arg: any) => boolean> = {
   eq: (v, a) => v === a, neq: (v, a) => v !== a, in: (v, a) => a.includes(v), nin: (v, a) => !a.includes(v),
   null: (v, a) => (v === null || v === undefined) === a,
@@ -112,8 +127,9 @@ const COMPARATOR_OPS: Record<string, (view: unknown, arg: any) => boolean> = {
   contains: (v, a) => typeof v === 'string' && v.includes(a), notContains: (v, a) => !(typeof v === 'string' && v.includes(a)),
   containsIgnoreCase: (v, a) => typeof v === 'string' && v.toLowerCase().includes(String(a).toLowerCase()),
   startsWith: (v, a) => typeof v === 'string' && v.startsWith(a), endsWith: (v, a) => typeof v === 'string' && v.endsWith(a),
-  gt: (v, a) => typeof v === 'number' && v > a, gte: (v, a) => typeof v === 'number' && v >= a,
-  lt: (v, a) => typeof v === 'number' && v < a, lte: (v, a) => typeof v === 'number' && v <= a,
+  // Numbers, or date-times (compared as instants).
+  gt: (v, a) => order(v, a) > 0, gte: (v, a) => order(v, a) >= 0,
+  lt: (v, a) => order(v, a) < 0, lte: (v, a) => order(v, a) <= 0,
 };
 
 /** Evaluate an (already checked) filter of `typeName` against a view of one object. */
@@ -140,8 +156,18 @@ export function matches(view: unknown, filter: unknown, typeName: string): boole
   });
 }
 
-/** Cursor pagination over an array: cursors are item ids; `first` is capped at the fake's page size. */
+/**
+ * The largest `first` Linear answers: n8n-io/n8n#9273 capped its Linear node at 250 "following API
+ * guidelines" after requests for 251 or more items came back with no data. The fake refuses above it with a
+ * GraphQL error (HTTP 400); its wording is not verified.
+ */
+export const LINEAR_MAX_FIRST = 250;
+
+/** Cursor pagination over an array: cursors are item ids; `first` is capped at the fake's page size (a test knob). */
 function paginate<T extends { id: string }>(items: T[], args: Record<string, any>, cap: number) {
+  if (typeof args.first === 'number' && (args.first > LINEAR_MAX_FIRST || args.first < 0)) {
+    throw invalid(`Argument "first" must be between 0 and ${LINEAR_MAX_FIRST} (got ${args.first}).`);
+  }
   let start = 0;
   if (args.after) {
     const at = items.findIndex((x) => x.id === args.after);
@@ -169,6 +195,7 @@ export function buildSchema(s: FakeState): Schema {
       state: { id: st.id, name: st.name, type: st.type },
       labels: i.labelIds.map((id) => labelView(s.labels.find((l) => l.id === id)!)),
       project: p ? { id: p.id, name: p.name, slugId: p.slugId } : null,
+      createdAt: i.createdAt, updatedAt: i.updatedAt,
     };
   };
   const conn = (node: string, extra: Record<string, string> = {}): Pick<FieldDef, 'args'> & { type: string } => ({
@@ -230,10 +257,18 @@ export function buildSchema(s: FakeState): Schema {
           if (labelIds !== undefined) issue.labelIds = [...labelIds];
           for (const id of addedLabelIds ?? []) if (!issue.labelIds.includes(id)) issue.labelIds.push(id);
           if (removedLabelIds) issue.labelIds = issue.labelIds.filter((id) => !removedLabelIds.includes(id));
+          const before = { labels: [...issue.labelIds], state: issue.stateId, title: issue.title, description: issue.description };
           if (title !== undefined) issue.title = title;
           if (description !== undefined) issue.description = description;
           if (priority !== undefined) issue.priority = priority;
           touch(issue);
+          // The API key's user made these changes: one history entry, as Linear records them.
+          const diff = labelDiff(before.labels, issue.labelIds);
+          const change = {
+            ...diff, ...(issue.stateId !== before.state ? { fromStateId: before.state, toStateId: issue.stateId } : {}),
+            ...(issue.title !== before.title ? { fromTitle: before.title, toTitle: issue.title } : {}), description: issue.description !== before.description,
+          };
+          if (diff.addedLabelIds!.length || diff.removedLabelIds!.length || change.toStateId || change.toTitle !== undefined || change.description) recordChange(issue.history, issue.id, change, { userId: s.viewer.id }, issue.updatedAt);
           return { success: true, issue, lastSyncId: 1 };
         },
       },
@@ -242,7 +277,11 @@ export function buildSchema(s: FakeState): Schema {
         resolve: (_p, a) => {
           const issue = requireIssue(a.id);
           if (!s.labels.some((l) => l.id === a.labelId)) throw notFound('IssueLabel');
-          if (!issue.labelIds.includes(a.labelId)) { issue.labelIds.push(a.labelId); touch(issue); }
+          if (!issue.labelIds.includes(a.labelId)) {
+            issue.labelIds.push(a.labelId);
+            touch(issue);
+            recordChange(issue.history, issue.id, { addedLabelIds: [a.labelId] }, { userId: s.viewer.id }, issue.updatedAt);
+          }
           return { success: true, issue, lastSyncId: 1 };
         },
       },
@@ -327,5 +366,9 @@ export function buildSchema(s: FakeState): Schema {
   };
   for (const node of connections)
     schema[`${node}Connection`] = { nodes: { type: `[${node}]` }, pageInfo: { type: 'PageInfo' } };
+  addHistorySchema(schema, {
+    user, historyOf: (i: FIssue) => i.history, botOf: (c: FComment) => c.bot ?? null, viewerId: () => s.viewer?.id ?? null,
+    conn: (node) => conn(node), page: (items, a) => page(items, a),
+  });
   return schema;
 }

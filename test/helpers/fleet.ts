@@ -1,6 +1,7 @@
 // A fleet for end-to-end tests: one bare origin and one fake GitHub, N clones of the repository (one
 // daemon each, as on N machines), one real PostgreSQL database shared through `state.url`. Each clone
 // talks to GitHub with its own token, so the fake's request log tells which daemon wrote what.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { git } from './git-repo.js';
@@ -9,6 +10,7 @@ import { FAKE_CLAUDE, githubConfig, makeProject, merge, DEFAULT_PROMPT, killLeft
 import type { PostgresServer } from './postgres.js';
 import { usePostgres } from './use-postgres.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
+import { startInPidNamespace, type NamespacedDaemon } from './pidns.js';
 
 export interface Member {
   name: string;
@@ -56,12 +58,17 @@ export async function fleetWorld(n: number, url: string, config: Record<string, 
       writeWorkflow(extra = {}) {
         const defaults = {
           polling: { interval: '1s' },
-          agent: { command: FAKE_CLAUDE, max_concurrent: 2, retry_backoff: '1s', max_retry_backoff: '4s', stall_timeout: '20s', timeout: '60s', fast_fail: '0' },
+          // Unconfined, like makeProject's projects: the fake agent pushes and opens its PRs itself.
+          agent: { command: FAKE_CLAUDE, max_concurrent: 2, retry_backoff: '1s', max_retry_backoff: '4s', stall_timeout: '20s', timeout: '60s', fast_fail: '0', sandbox: 'off', env: { IS_SANDBOX: '1' } },
           hooks: { timeout: '20s' },
           state: { url },
         };
         const cfg = merge(merge(defaults, githubConfig(gh)), merge(config, extra));
         fs.writeFileSync(path.join(dir, 'WORKFLOW.md'), `---\n${JSON.stringify(cfg, null, 2)}\n---\n${DEFAULT_PROMPT}`);
+        // Committed, as an operator's edit (an uncommitted one made while an unconfined agent ran is held).
+        const opts = { cwd: dir, stdio: 'ignore' as const, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } };
+        execFileSync('git', ['add', '--', 'WORKFLOW.md'], opts);
+        execFileSync('git', ['-c', 'user.name=Swarm Test', '-c', 'user.email=swarm-test@example.invalid', 'commit', '--quiet', '--allow-empty', '--no-verify', '-m', 'WORKFLOW.md', '--', 'WORKFLOW.md'], opts);
       },
       state: () => JSON.parse(fs.readFileSync(path.join(swarmDir, 'state.json'), 'utf8')),
       events: () => {
@@ -86,6 +93,40 @@ export async function fleetWorld(n: number, url: string, config: Record<string, 
   };
 }
 
+/** Agents alive now, per ticket: distinct process groups whose environment names the ticket (from /proc). */
+export function liveAgents(base: string): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      const env = fs.readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
+      if (!env.some((kv) => kv.startsWith('SWARM_WORKSPACE=') && kv.includes(base))) continue;
+      const ticket = env.find((kv) => kv.startsWith('SWARM_TICKET_ID='))?.slice('SWARM_TICKET_ID='.length);
+      if (!ticket) continue;
+      if (!out.has(ticket)) out.set(ticket, new Set());
+      out.get(ticket)!.add(Number(fields[2])); // the process group: one agent, whatever it spawned
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/**
+ * Every push the bare origin receives, with the pushing daemon's GitHub token (a pre-receive hook: a
+ * local push runs it with the pusher's environment), so a test can tell which daemon pushed what, when.
+ */
+export function logPushes(origin: string, logFile: string): () => { at: number; token: string; ref: string; sha: string }[] {
+  const hook = path.join(origin, 'hooks', 'pre-receive');
+  fs.writeFileSync(hook, `#!/bin/sh\nwhile read old new ref; do echo "$(date +%s%3N) \${SWARM_TEST_GH_TOKEN:-none} $ref $new" >> '${logFile}'; done\n`, { mode: 0o755 });
+  return () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => {
+    const [at, token, ref, sha] = l.split(' ');
+    return { at: Number(at), token: token!, ref: ref!, sha: sha! };
+  }) : []);
+}
+
 export interface FleetSuite {
   /** The suite's own PostgreSQL server, started before the file's first test. */
   readonly pg: PostgresServer;
@@ -93,6 +134,8 @@ export interface FleetSuite {
   world(n: number, url: string, config?: Record<string, unknown>): Promise<FleetWorld>;
   /** Start a member's daemon; stopped after the test. */
   start(m: Member, args?: string[]): Daemon;
+  /** Start a member's daemon in a PID namespace of its own (another machine, same host name); stopped after the test. */
+  startElsewhere(m: Member, args?: string[]): NamespacedDaemon;
   cli(m: Member, args: string[], env?: Record<string, string>): ReturnType<typeof runCli>;
 }
 
@@ -116,6 +159,11 @@ export function useFleetSuite(): FleetSuite {
     },
     start(m, args = ['start']) {
       const d = startDaemon({ dir: m.dir, env: m.env }, args);
+      daemons.push(d);
+      return d;
+    },
+    startElsewhere(m, args = ['start']) {
+      const d = startInPidNamespace({ dir: m.dir, env: m.env }, args);
       daemons.push(d);
       return d;
     },

@@ -18,10 +18,13 @@
 //     complexity: 10000.");
 //   10,022 exactly: `teams(first: 20) { nodes { name issues(first: 200) { nodes { 4 scalars state { type } } } } }`
 //     (a public agent note recording Linear's refusal);
-//   13,470 for the edges/node query of linear/linear#302, which the reporter quotes as "13,415" (0.41 % high).
-// Not verified (no source found): whether `pageInfo` is multiplied by the page size (this model multiplies
-// it, the expensive side); what `__typename` costs (0.1 here); how a plain list of objects that is not a
-// connection is priced (once here; swarm selects none).
+//   13,470 for the edges/node query of linear/linear#302, which the reporter quotes as "13,415" (0.41 % high);
+//   11,231 exactly: `team(id) { issues(first: 100, filter) { pageInfo {…} nodes { identifier relations {
+//     nodes { type relatedIssue { identifier } } } } } }` (0x80/pick-linear-ticket, src/linear-cli.ts, quoting
+//     Linear's refusal) — which also shows `pageInfo` is multiplied by the page size (priced once it would be
+//     11,112.2).
+// Not verified (no source found): what `__typename` costs (0.1 here); how a plain list of objects that is not
+// a connection is priced (once here; swarm selects none).
 
 import { parse, type Field, type Operation } from './fake-graphql.js';
 

@@ -43,8 +43,12 @@ export function parsePrometheus(text: string): Map<string, PromFamily> {
     const raw = m[4]!;
     const value = raw === 'NaN' ? NaN : raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
     if (!/^(NaN|[+-]Inf|-?\d+(\.\d+)?([eE][+-]?\d+)?)$/.test(raw)) throw new Error(`bad value in ${where}`);
-    const f = families.get(m[1]!);
+    // A histogram's samples are <name>_bucket, <name>_sum and <name>_count of the family <name>.
+    const hist = /^(.*)_(bucket|sum|count)$/.exec(m[1]!);
+    const f = families.get(m[1]!) ?? (hist && families.get(hist[1]!)?.type === 'histogram' ? families.get(hist[1]!) : undefined);
     if (!f || f.type === 'untyped') throw new Error(`sample without a # TYPE in ${where}`);
+    if (f.type === 'histogram' && !hist) throw new Error(`histogram sample without _bucket/_sum/_count in ${where}`);
+    if (hist?.[2] === 'bucket' && labels.le === undefined) throw new Error(`histogram bucket without le in ${where}`);
     f.samples.push({ name: m[1]!, labels, value });
   }
   return families;

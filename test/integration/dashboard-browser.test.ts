@@ -46,6 +46,7 @@ describe('dashboard live view in Chromium', () => {
     expect(dom).toMatch(/<b class="daemon-host">alpha<\/b> <span class="self">\(this daemon\)<\/span>/);
     expect(dom).toMatch(/<b class="daemon-host">beta<\/b><\/td><td>202<\/td>/);
     expect(dom).toContain('id="fleet-db-banner"');
+    expect(dom).toContain('running agents continue; their pushes, pull requests and tracker updates wait until the database confirms their leases; no new claims');
     expect(dom).toContain('<b id="account-window">41% used</b>');
     expect(dom).toMatch(/<td>Nightly cleanup<\/td><td><span class="lane background">background<\/span>/);
     expect(dom).toContain('Watched pull requests');

@@ -434,7 +434,7 @@ describe('production client settings', () => {
 describe('doctor helpers', () => {
   it('checkAccess reports the token user and default branch; ensureLabels creates only missing labels', async () => {
     const t = tracker();
-    expect(await t.checkAccess()).toEqual({ login: 'swarm-bot', defaultBranch: 'main', canPush: true });
+    expect(await t.checkAccess()).toEqual({ login: 'swarm-bot', defaultBranch: 'main', canPush: true, private: false });
     gh.addIssue({ title: 'x', labels: ['agent'] });
     expect(await t.ensureLabels(['agent', 'agent:running', 'agent:review', 'agent:failed'])).toEqual(['agent:running', 'agent:review', 'agent:failed']);
     expect(gh.repoLabels.sort()).toEqual(['agent', 'agent:failed', 'agent:review', 'agent:running']);

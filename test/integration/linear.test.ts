@@ -255,13 +255,14 @@ describe('fetch(), comments(), trust()', () => {
     ]);
   });
 
-  it('trusts everyone unless allowed_authors is set', async () => {
+  it('trusts everyone without trust restrictions; allowed_authors matches the creator by email, never by name', async () => {
     fake.addUser('Mallory');
     const key = fake.addIssue({ title: 'x', creator: 'Mallory' });
     const mine = fake.addIssue({ title: 'y' });
-    expect((await tracker().trust(await ticketOf(tracker(), key))).trusted).toBe(true);
+    const open = tracker({ trusted_labelers_only: false });
+    expect((await open.trust(await ticketOf(open, key))).trusted).toBe(true);
     const strict = tracker({ allowed_authors: ['SWARM@example.com'] });
-    expect(await strict.trust(await ticketOf(strict, key))).toEqual({ trusted: false, reason: 'created by Mallory, who is not in tracker.allowed_authors' });
+    expect(await strict.trust(await ticketOf(strict, key))).toEqual({ trusted: false, reason: 'created by Mallory <mallory@example.com>, who is not in tracker.allowed_authors (matched by user id or email, never by name)' });
     expect((await strict.trust(await ticketOf(strict, mine))).trusted).toBe(true);
   });
 });

@@ -41,7 +41,7 @@ async function createLabels(names: string[]) {
   }
 }
 
-const ALL = ['agent', 'agent:running', 'agent:review', 'agent:failed'];
+const ALL = ['agent', 'agent:running', 'agent:review', 'agent:failed', 'agent:needs-human'];
 
 describe('swarm doctor', () => {
   it('healthy setup: every check passes, exit 0', async () => {
@@ -53,7 +53,7 @@ describe('swarm doctor', () => {
     for (const name of ['git repository', 'WORKFLOW.md', 'origin remote', 'base branch', 'agent command', 'tracker token', 'repository access', 'labels', 'disk space', 'state']) {
       expect(out).toMatch(new RegExp(`✓ ${name}: `));
     }
-    expect(out).toContain('2.1.328 (Claude Code)');
+    expect(out).toContain('2.1.332 (Claude Code)');
     expect(out).toContain('acme/widgets as swarm-bot');
     expect(out).toContain('all checks passed');
     expect(out).not.toContain('✗');
@@ -64,11 +64,11 @@ describe('swarm doctor', () => {
     await createLabels(['agent', 'agent:running', 'agent:review']);
     const x = io();
     expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, x)).toBe(1);
-    expect(x.out()).toMatch(/✗ labels: missing on acme\/widgets: agent:failed\n {4}fix: run `swarm doctor --fix`/);
+    expect(x.out()).toMatch(/✗ labels: missing on acme\/widgets: agent:failed, agent:needs-human\n {4}fix: run `swarm doctor --fix`/);
     expect(gh.repoLabels).not.toContain('agent:failed');
     const y = io();
     expect(await doctorCommand({ fix: true, isRoot: false, minFreeBytes: 1 }, y)).toBe(0);
-    expect(y.out()).toContain('✓ labels: created agent:failed');
+    expect(y.out()).toContain('✓ labels: created agent:failed, agent:needs-human');
     expect(gh.repoLabels).toContain('agent:failed');
     expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, io())).toBe(0);
   });
@@ -84,16 +84,28 @@ describe('swarm doctor', () => {
   });
 
   it('claude missing, not enough disk, root with bypass mode: each one line with ✓/✗ and a fix', async () => {
-    project.writeWorkflow(githubConfig(gh, { agent: { command: '/nonexistent/claude' } }));
+    // In swarm's sandbox (which doctor runs a command in), root + bypass is fine: IS_SANDBOX=1 is true there.
+    project.writeWorkflow(githubConfig(gh, { agent: { command: '/nonexistent/claude', sandbox: 'on', env: { IS_SANDBOX: null } } }));
     await createLabels(ALL);
     const x = io();
     expect(await doctorCommand({ isRoot: true, minFreeBytes: Number.MAX_SAFE_INTEGER }, x)).toBe(1);
     const out = x.out();
     expect(out).toMatch(/✗ agent command: agent\.command "\/nonexistent\/claude" was not found\n {4}fix: install Claude Code/);
     expect(out).toMatch(/✗ disk space: only .* free under \.swarm\/worktrees/);
-    expect(out).toMatch(/✓ root and bypass mode: running as root with permission_mode bypassPermissions: swarm sets IS_SANDBOX=1/);
+    expect(out).toMatch(/✓ root and bypass mode: running as root with permission_mode bypassPermissions: inside swarm's sandbox the agent gets IS_SANDBOX=1/);
+    expect(out).toMatch(/✓ agent sandbox: works; the agent may reach api\.anthropic\.com:443/);
     expect(out).toMatch(/✓ repository access/);
     expect(out).toContain('2 checks failed');
+    // Unconfined as root, it is no pass: refused without IS_SANDBOX, flagged with it.
+    project.writeWorkflow(githubConfig(gh, { agent: { env: { IS_SANDBOX: null } } }));
+    const y = io();
+    expect(await doctorCommand({ isRoot: true, minFreeBytes: 1 }, y)).toBe(1);
+    expect(y.out()).toMatch(/✗ root and bypass mode: agent\.permission_mode is bypassPermissions, swarm runs as root and agent\.sandbox is off/);
+    expect(y.out()).toMatch(/✓ agent sandbox: off \(agent\.sandbox: off\): agents run unconfined/);
+    project.writeWorkflow(githubConfig(gh));
+    const z = io();
+    expect(await doctorCommand({ isRoot: true, minFreeBytes: 1 }, z)).toBe(1);
+    expect(z.out()).toMatch(/✗ root and bypass mode: running as root, unconfined \(agent\.sandbox: off\), and agent\.env declares this machine a sandbox/);
   });
 
   it('an invalid WORKFLOW.md fails with the key named; exit 1 through the CLI', async () => {

@@ -24,8 +24,9 @@ function agentConfig(over: Partial<Config['agent']> = {}): Config['agent'] {
     command: 'claude', max_concurrent: 1, max_attempts: 3, models: ['sonnet'], max_turns: 5,
     permission_mode: 'bypassPermissions', allowed_tools: [], disallowed_tools: [], mcp_servers: {},
     append_system_prompt: '', env: {}, timeout: 120_000, stall_timeout: 60_000, fast_fail: 10_000,
-    retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null, transcript_max: 200 * 1024 * 1024,
-    account: null, lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } }, pacing: { reserve: null }, ...over,
+    retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null, use_extra_usage: true, transcript_max: 200 * 1024 * 1024,
+    account: null, lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } }, pacing: { reserve: null },
+    sandbox: { enabled: false, network: { allow: [] }, filesystem: { allow_write: [], allow_read: [] } }, ...over,
   };
 }
 
@@ -179,7 +180,7 @@ describe('real Claude Code run by swarm (fake Anthropic API)', () => {
     expect(c.reason).toContain('max_turns');
   }, TEST_TIMEOUT);
 
-  it('--resume: an unknown session id → resumeFailed (a counted agent_error to the classifier); a known one resumes', async () => {
+  it('--resume: an unknown session id → resumeFailed (never counted by the classifier); a known one resumes', async () => {
     const SESSION = '11111111-2222-4333-8444-555555555555';
     const agent = agentConfig();
     const first = await run({
@@ -210,7 +211,8 @@ describe('real Claude Code run by swarm (fake Anthropic API)', () => {
     expect(unknown.stderrTail).toContain('No conversation found with session ID');
     expect(first.api.messageRequests().length).toBe(before); // nothing reached the API
     expect(resumeFailed(unknown)).toBe(true);
-    expect(classify(unknown, handoffFor(first.box, first.base), opts)).toMatchObject({ outcome: 'agent_error', counted: true });
+    // The zeroed refusal before any model turn is never the ticket's fault (issue 24); the caller starts fresh.
+    expect(classify(unknown, handoffFor(first.box, first.base), opts)).toMatchObject({ outcome: 'infra_failed', counted: false, rule: 'zeroed_result' });
 
     // The known session resumes under a new id (--fork-session): the model sees the first conversation.
     const FORK = '33333333-2222-4333-8444-555555555555';

@@ -4,6 +4,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import https from 'node:https';
+import { generateKeyPairSync } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
@@ -13,12 +16,15 @@ import { Notifier, notificationFor } from '../../src/notify.js';
 import type { SwarmEvent } from '../../src/events.js';
 import { Logger } from '../../src/log.js';
 import { authProblem, ensureServerToken, startHttpServer } from '../../src/server/http.js';
+import { authenticate } from '../../src/server/auth.js';
+import { RefreshGate } from '../../src/server/refresh-gate.js';
 import type { DaemonHandle } from '../../src/server/api.js';
 import { defaultSocketPath, MAX_SOCKET_PATH } from '../../src/control/endpoint.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { startWebhook, type FakeWebhook } from '../helpers/webhook.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
@@ -35,7 +41,7 @@ function fakeHandle(calls: string[]): DaemonHandle {
     snapshot: () => buildSnapshot(emptyState(NOW), null, NOW),
     ticket: () => null,
     metrics: () => '# TYPE swarm_up gauge\nswarm_up 1\n',
-    refresh: () => void calls.push('refresh'),
+    refresh: () => (calls.push('refresh'), { ok: true as const }),
     pause: (u) => (calls.push(`pause ${u}`), ok('paused')),
     resume: () => (calls.push('resume'), ok('resumed')),
     retry: (k) => (calls.push(`retry ${k}`), ok('retry')),
@@ -44,7 +50,7 @@ function fakeHandle(calls: string[]): DaemonHandle {
 }
 
 describe('API server authentication', () => {
-  it('loopback: reads and refresh are open, controls need the bearer token from .swarm/server-token (0600)', async () => {
+  it('loopback: reads are open, every POST needs the bearer token from .swarm/server-token (0600), refresh included', async () => {
     const dir = tmp();
     const calls: string[] = [];
     const srv = await startHttpServer({ host: '127.0.0.1', port: 0, handle: fakeHandle(calls), tokenFile: path.join(dir, 'server-token') });
@@ -52,29 +58,115 @@ describe('API server authentication', () => {
     const token = fs.readFileSync(path.join(dir, 'server-token'), 'utf8').trim();
     expect(token).toMatch(/^[0-9a-f]{64}$/);
     expect(fs.statSync(path.join(dir, 'server-token')).mode & 0o777).toBe(0o600);
+    const bearer = { authorization: `Bearer ${token}` };
     expect((await fetch(`${srv.url}api/v1/state`)).status).toBe(200);
-    expect((await fetch(`${srv.url}api/v1/refresh`, { method: 'POST' })).status).toBe(202);
+    const refused = await fetch(`${srv.url}api/v1/refresh`, { method: 'POST' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="swarm"');
     expect((await fetch(`${srv.url}api/v1/pause`, { method: 'POST', body: '{"for_ms": 1000}' })).status).toBe(401);
     expect((await fetch(`${srv.url}api/v1/pause`, { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: '{}' })).status).toBe(401);
-    const res = await fetch(`${srv.url}api/v1/resume`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect((await fetch(`${srv.url}api/v1/refresh`, { method: 'POST', headers: bearer })).status).toBe(202);
+    const res = await fetch(`${srv.url}api/v1/resume`, { method: 'POST', headers: bearer });
     expect(res.status).toBe(200);
     expect(calls).toEqual(['refresh', 'resume']);
-    expect((await fetch(`${srv.url}api/v1/pause`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: 'not json' })).status).toBe(400);
+    expect((await fetch(`${srv.url}api/v1/pause`, { method: 'POST', headers: bearer, body: 'not json' })).status).toBe(400);
     expect((await fetch(`${srv.url}nope`)).status).toBe(404);
     // The token survives restarts (same file, same token).
     expect(ensureServerToken(path.join(dir, 'server-token'))).toBe(token);
   });
 
-  it('beyond loopback every mutating request needs the token; GETs stay open', () => {
+  it('a POST a browser marks as cross-site is refused even with the token; its own pages and Origin-less clients are not', async () => {
+    const calls: string[] = [];
+    const dir = tmp();
+    const srv = await startHttpServer({ host: '127.0.0.1', port: 0, handle: fakeHandle(calls), tokenFile: path.join(dir, 'server-token') });
+    cleanups.push(() => srv.close());
+    const bearer = { authorization: `Bearer ${fs.readFileSync(path.join(dir, 'server-token'), 'utf8').trim()}` };
+    const post = (headers: Record<string, string>) => fetch(`${srv.url}api/v1/refresh`, { method: 'POST', headers }).then((r) => r.status);
+    expect(await post({ ...bearer, origin: 'https://evil.example' })).toBe(403);
+    expect(await post({ ...bearer, origin: 'null' })).toBe(403);
+    expect(await post({ origin: 'https://evil.example' })).toBe(403);
+    expect(await post({ ...bearer, origin: srv.url.replace(/\/$/, '') })).toBe(202);
+    expect(await post(bearer)).toBe(202);
+    expect(calls).toEqual(['refresh', 'refresh']);
+  });
+
+  it('beyond loopback every route but /healthz needs the token; a foreign Origin is refused before the token is looked at', () => {
     const auth = { token: 't'.repeat(64), loopback: false };
-    const req = (method: string, p: string, headers: Record<string, string> = {}) => authProblem({ method, path: p, headers }, auth);
-    expect(req('GET', '/api/v1/state')).toBeNull();
+    const ok = { authorization: `Bearer ${'t'.repeat(64)}` };
+    const req = (method: string, p: string, headers: Record<string, string> = {}) => authProblem({ method, path: p, headers: { host: 'swarm.example:8443', ...headers } }, auth);
+    for (const p of ['/', '/api/v1/state', '/api/v1/tickets/12', '/metrics']) {
+      expect(req('GET', p)?.status, p).toBe(401);
+      expect(req('GET', p, ok), p).toBeNull();
+    }
+    expect(req('GET', '/healthz')).toBeNull();
+    expect(req('HEAD', '/healthz')).toBeNull();
+    expect(req('POST', '/healthz')?.status).toBe(401);
     expect(req('POST', '/api/v1/refresh')?.status).toBe(401);
-    expect(req('POST', '/api/v1/refresh', { authorization: `Bearer ${'t'.repeat(64)}` })).toBeNull();
+    expect(req('POST', '/api/v1/refresh', ok)).toBeNull();
     expect(req('POST', '/api/v1/tickets/12/release')?.status).toBe(401);
+    // Origin: this server's own pages pass (scheme aside, default ports as browsers send them); others never.
+    expect(req('POST', '/api/v1/refresh', { ...ok, origin: 'https://swarm.example:8443' })).toBeNull();
+    expect(authProblem({ method: 'POST', path: '/api/v1/refresh', headers: { host: 'swarm.example', origin: 'https://swarm.example', ...ok } }, auth)).toBeNull();
+    for (const origin of ['https://evil.example', 'https://swarm.example', 'null', 'https://swarm.example:8443.evil.example']) {
+      expect(req('POST', '/api/v1/refresh', { ...ok, origin })?.status, origin).toBe(403);
+      expect(req('POST', '/api/v1/refresh', { origin })?.status, origin).toBe(403);
+    }
+    expect(req('GET', '/api/v1/state', { ...ok, origin: 'https://evil.example' })).toBeNull(); // reading needs the token anyway
     expect(authProblem({ method: 'POST', path: '/api/v1/pause', headers: {} }, null)).toBeNull(); // the control socket
+    // authenticate(): the one place credentials are checked (a console session will join the bearer token there).
+    expect(authenticate({ authorization: `bearer ${'t'.repeat(64)}` }, auth)).toEqual({ via: 'bearer' });
+    expect(authenticate({ authorization: `Bearer ${'t'.repeat(63)}` }, auth)).toBeNull();
+    expect(authenticate({}, auth)).toBeNull();
+  });
+
+  it('refresh answers 429 with Retry-After when the daemon says an extra poll already ran this interval', async () => {
+    const handle = { ...fakeHandle([]), refresh: () => ({ ok: false as const, retryAfterMs: 12_300, intervalMs: 30_000 }) };
+    const dir = tmp();
+    const srv = await startHttpServer({ host: '127.0.0.1', port: 0, handle, tokenFile: path.join(dir, 'server-token') });
+    cleanups.push(() => srv.close());
+    const token = fs.readFileSync(path.join(dir, 'server-token'), 'utf8').trim();
+    const res = await fetch(`${srv.url}api/v1/refresh`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('13');
+    expect(((await res.json()) as { message: string }).message).toMatch(/at most one per interval; try again in 13s/);
+  });
+
+  it('RefreshGate: one extra poll per polling interval, measured from the last one granted', () => {
+    const gate = new RefreshGate();
+    expect(gate.take(1000, 30_000)).toEqual({ ok: true });
+    expect(gate.take(1001, 30_000)).toEqual({ ok: false, retryAfterMs: 29_999, intervalMs: 30_000 });
+    expect(gate.take(30_999, 30_000).ok).toBe(false);
+    expect(gate.take(31_000, 30_000)).toEqual({ ok: true });
+    expect(gate.take(32_000, 1000)).toEqual({ ok: true }); // a reloaded, shorter interval applies at once
+  });
+
+  it('server.tls: serves HTTPS with the PEM pair; an unreadable or mismatched file is a clear error', async () => {
+    const dir = tmp();
+    const tls = { cert: path.join(FIXTURES, 'tls', 'cert.pem'), key: path.join(FIXTURES, 'tls', 'key.pem') };
+    const srv = await startHttpServer({ host: '127.0.0.1', port: 0, handle: fakeHandle([]), tokenFile: path.join(dir, 'server-token'), tls });
+    cleanups.push(() => srv.close());
+    expect(srv.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    const res = await httpsGet(`${srv.url}healthz`, fs.readFileSync(tls.cert));
+    expect(res).toEqual({ status: 200, body: 'ok\n' });
+    await expect(fetch(`${srv.url.replace('https', 'http')}healthz`)).rejects.toThrow(); // no plain HTTP on the TLS port
+    await expect(startHttpServer({ host: '127.0.0.1', port: 0, handle: fakeHandle([]), tokenFile: path.join(dir, 'server-token'), tls: { ...tls, key: path.join(dir, 'missing.pem') } }))
+      .rejects.toThrow(/^server\.tls\.key .*missing\.pem cannot be read \(ENOENT\)/);
+    fs.writeFileSync(path.join(dir, 'other.pem'), generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    await expect(startHttpServer({ host: '127.0.0.1', port: 0, handle: fakeHandle([]), tokenFile: path.join(dir, 'server-token'), tls: { ...tls, key: path.join(dir, 'other.pem') } }))
+      .rejects.toThrow(/^server\.tls: cannot serve HTTPS with .*cert\.pem and .*other\.pem/);
   });
 });
+
+/** GET over HTTPS trusting only `ca` (the test certificate). */
+function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    https.get(url, { ca }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
 
 describe('control socket path', () => {
   it('uses .swarm/control.sock when short enough, else a per-user private temp path keyed by the repo', () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   canaryPassed, claimCanary, emptyAccount, figuresFromStream, parseAccount, pauseInForce, pruneMembers, releaseCanary, resumeIfEnded,
-  windowFigures, withLimit, withMember, withoutMember, withWindow, type AccountRecord,
+  windowFigures, withLimit, withMember, withoutMember, withWindow, withModelLimit, modelLimitInForce, type AccountRecord,
 } from '../../src/account/record.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
@@ -15,7 +15,7 @@ const member = { host: 'box', pid: 100, repo: 'acme/widgets' };
 describe('parseAccount', () => {
   it('gives an empty record for anything that is not one, named as asked', () => {
     for (const raw of [undefined, null, 'x', 42, [], {}]) expect(parseAccount(raw, 'me')).toEqual(emptyAccount('me'));
-    expect(emptyAccount('me')).toEqual({ version: 1, name: 'me', pause: null, canary: { pending: false, holder: null, since: null }, window: null, members: {} });
+    expect(emptyAccount('me')).toEqual({ version: 1, name: 'me', pause: null, canary: { pending: false, holder: null, since: null }, window: null, model_limits: {}, members: {} });
   });
 
   it('round-trips a full record', () => {
@@ -34,10 +34,10 @@ describe('parseAccount', () => {
       window: { status: 'exhausted', utilization: 0.5, seen_at: iso(0) },
       members: { good: { host: 'a', pid: 1, repo: 'r', heartbeat_at: iso(0) }, bad: { pid: 'x', heartbeat_at: iso(0) }, worse: 3 },
     });
-    expect(rec).toEqual({ version: 1, name: 'team', pause: null, canary: { pending: false, holder: null, since: null }, window: null, members: { good: { host: 'a', pid: 1, repo: 'r', heartbeat_at: iso(0) } } });
+    expect(rec).toEqual({ version: 1, name: 'team', pause: null, canary: { pending: false, holder: null, since: null }, window: null, model_limits: {}, members: { good: { host: 'a', pid: 1, repo: 'r', heartbeat_at: iso(0) } } });
     const partial = parseAccount({ pause: { until: iso(60) }, window: { status: 'allowed', utilization: -2, seen_at: iso(0), resets_at: 5 } }, 'me');
     expect(partial.pause).toEqual({ until: iso(60), reason: 'usage limit', limit_type: null, since: iso(60), by: '' });
-    expect(partial.window).toEqual({ status: 'allowed', utilization: null, type: null, resets_at: null, seen_at: iso(0), seen_by: '' });
+    expect(partial.window).toEqual({ status: 'allowed', utilization: null, type: null, resets_at: null, seen_at: iso(0), seen_by: '', overage: false });
   });
 });
 
@@ -124,11 +124,11 @@ describe('canary', () => {
 });
 
 describe('window figures', () => {
-  const f = { status: 'allowed_warning' as const, utilization: 0.93, type: 'five_hour', resetsAt: NOW + 3_600_000 };
+  const f = { status: 'allowed_warning' as const, utilization: 0.93, type: 'five_hour', resetsAt: NOW + 3_600_000, overage: false };
 
   it('withWindow records the figures with who saw them and when; windowFigures gives them back', () => {
     const rec = withWindow(emptyAccount('me'), f, NOW, 'd1');
-    expect(rec.window).toEqual({ status: 'allowed_warning', utilization: 0.93, type: 'five_hour', resets_at: iso(3600), seen_at: iso(0), seen_by: 'd1' });
+    expect(rec.window).toEqual({ status: 'allowed_warning', utilization: 0.93, type: 'five_hour', resets_at: iso(3600), seen_at: iso(0), seen_by: 'd1', overage: false });
     expect(windowFigures(rec)).toEqual(f);
     expect(windowFigures(emptyAccount('me'))).toBeNull();
     expect(windowFigures(withWindow(rec, { ...f, resetsAt: null }, NOW, 'd1'))?.resetsAt).toBeNull();
@@ -142,8 +142,36 @@ describe('window figures', () => {
 
   it('figuresFromStream converts the CLI figures (resetsAt in seconds; unknown status → allowed)', () => {
     expect(figuresFromStream(null)).toBeNull();
-    expect(figuresFromStream({ status: 'rejected', utilization: 1, rateLimitType: 'seven_day', resetsAt: 1795607175 })).toEqual({ status: 'rejected', utilization: 1, type: 'seven_day', resetsAt: 1795607175000 });
-    expect(figuresFromStream({ status: 'allowed_overage', utilization: null, rateLimitType: null, resetsAt: null })).toEqual({ status: 'allowed', utilization: null, type: null, resetsAt: null });
+    expect(figuresFromStream({ status: 'rejected', utilization: 1, rateLimitType: 'seven_day', resetsAt: 1795607175 })).toEqual({ status: 'rejected', utilization: 1, type: 'seven_day', resetsAt: 1795607175000, overage: false });
+    expect(figuresFromStream({ status: 'allowed_overage', utilization: null, rateLimitType: null, resetsAt: null })).toEqual({ status: 'allowed', utilization: null, type: null, resetsAt: null, overage: false });
+  });
+
+  it('a window served from paid extra usage is kept as such (status says "extra usage", nobody stops for it)', () => {
+    const over = figuresFromStream({ status: 'rejected', utilization: null, rateLimitType: 'five_hour', resetsAt: 1795607175, overage: true });
+    expect(over).toEqual({ status: 'rejected', utilization: null, type: 'five_hour', resetsAt: 1795607175000, overage: true });
+    const rec = withWindow(emptyAccount('me'), over!, NOW, 'd1');
+    expect(rec.window?.overage).toBe(true);
+    expect(parseAccount(JSON.parse(JSON.stringify(rec))).window?.overage).toBe(true);
+    expect(windowFigures(rec)?.overage).toBe(true);
+  });
+});
+
+describe('model-family limits (seven_day_opus, seven_day_sonnet)', () => {
+  const opus = { until: iso(86_400), reason: 'weekly Opus limit', limit_type: 'seven_day_opus' };
+  it('are recorded per family, never shortened, arm no canary, survive a round trip and end by themselves', () => {
+    const rec = withModelLimit(emptyAccount('me'), 'opus', { ...opus, by: 'd1' }, NOW);
+    expect(rec.model_limits.opus).toEqual({ ...opus, by: 'd1', since: iso(0) });
+    expect(rec.pause).toBeNull();
+    expect(rec.canary.pending).toBe(false);
+    expect(modelLimitInForce(rec, 'opus', NOW)).toMatchObject({ limit_type: 'seven_day_opus' });
+    expect(modelLimitInForce(rec, 'sonnet', NOW)).toBeNull();
+    expect(withModelLimit(rec, 'opus', { ...opus, until: iso(3600), by: 'd2' }, NOW + 1000)).toBe(rec); // never shortened
+    const later = withModelLimit(rec, 'opus', { ...opus, until: iso(90_000), by: 'd2' }, NOW + 1000);
+    expect(later.model_limits.opus).toMatchObject({ until: iso(90_000), since: iso(0), by: 'd2' });
+    expect(parseAccount(JSON.parse(JSON.stringify(later)))).toEqual(later);
+    expect(parseAccount({ model_limits: { opus: { until: 'soon' }, __proto__: { until: iso(60) } } }).model_limits).toEqual({});
+    expect(resumeIfEnded(later, NOW + 1000)).toBe(later);
+    expect(resumeIfEnded(later, NOW + 90_000_000).model_limits).toEqual({});
   });
 });
 

@@ -14,8 +14,9 @@ function agent(over: Partial<Config['agent']> = {}): Config['agent'] {
     command: 'claude', max_concurrent: 1, max_attempts: 3, models: ['sonnet'], max_turns: 60,
     permission_mode: 'bypassPermissions', allowed_tools: [], disallowed_tools: [], mcp_servers: {},
     append_system_prompt: '', env: {}, timeout: 3_600_000, stall_timeout: 600_000, fast_fail: 10_000,
-    retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null, transcript_max: 200 * 1024 * 1024,
-    account: null, lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } }, pacing: { reserve: null }, ...over,
+    retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null, use_extra_usage: true, transcript_max: 200 * 1024 * 1024,
+    account: null, lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } }, pacing: { reserve: null },
+    sandbox: { enabled: true, network: { allow: [] }, filesystem: { allow_write: [], allow_read: [] } }, ...over,
   };
 }
 const base = { model: 'sonnet', mcpConfigPath: null, maxBudgetUsd: null };
@@ -162,18 +163,28 @@ describe('writeMcpConfig', () => {
 });
 
 describe('rootBypassCheck', () => {
-  it('adds IS_SANDBOX=1 for root with a bypass mode', () => {
-    expect(rootBypassCheck('bypassPermissions', true, {})).toEqual({ IS_SANDBOX: '1' });
-    expect(rootBypassCheck('dangerously-skip-permissions', true, {})).toEqual({ IS_SANDBOX: '1' });
+  it('adds IS_SANDBOX=1 for root with a bypass mode inside swarm\'s own sandbox', () => {
+    expect(rootBypassCheck('bypassPermissions', true, {}, true)).toEqual({ IS_SANDBOX: '1' });
+    expect(rootBypassCheck('dangerously-skip-permissions', true, {}, true)).toEqual({ IS_SANDBOX: '1' });
   });
-  it('adds nothing when not root, not bypassing, or already set', () => {
-    expect(rootBypassCheck('bypassPermissions', false, {})).toEqual({});
-    expect(rootBypassCheck('acceptEdits', true, {})).toEqual({});
-    expect(rootBypassCheck('bypassPermissions', true, { IS_SANDBOX: '1' })).toEqual({});
+  it('adds nothing when not root, not bypassing, or set explicitly in agent.env', () => {
+    expect(rootBypassCheck('bypassPermissions', false, {}, false)).toEqual({});
+    expect(rootBypassCheck('acceptEdits', true, {}, false)).toEqual({});
+    expect(rootBypassCheck('bypassPermissions', true, { IS_SANDBOX: '1' }, false)).toEqual({});
+    expect(rootBypassCheck('bypassPermissions', true, { IS_SANDBOX: '1' }, true)).toEqual({});
+  });
+  it('refuses root + bypass unconfined unless agent.env says IS_SANDBOX: "1", naming the fixes', () => {
+    const r = rootBypassCheck('bypassPermissions', true, {}, false);
+    expect(typeof r).toBe('string');
+    expect(r).toMatch(/agent\.sandbox is off/);
+    expect(r).toMatch(/IS_SANDBOX: "1" in agent\.env/);
+    expect(r).toMatch(/non-root user/);
   });
   it('refuses to override an explicit IS_SANDBOX value', () => {
-    const r = rootBypassCheck('bypassPermissions', true, { IS_SANDBOX: '0' });
-    expect(typeof r).toBe('string');
-    expect(r).toMatch(/IS_SANDBOX/);
+    for (const sandboxed of [true, false]) {
+      const r = rootBypassCheck('bypassPermissions', true, { IS_SANDBOX: '0' }, sandboxed);
+      expect(typeof r).toBe('string');
+      expect(r).toMatch(/IS_SANDBOX/);
+    }
   });
 });

@@ -53,8 +53,18 @@ const TABLE: Record<string, Expected> = {
   // Exit 0, one denied Bash call, no commits: the agent did not get the work done → a counted attempt.
   denied: { outcome: 'no_changes', counted: true, reason: 'denied' },
   'unknown-flag': { outcome: 'infra_failed', counted: false, reason: "unknown option '--no-such-flag'", hasResult: false },
-  // A lone `error_during_execution` result, no model turn (see test/fixtures/claude/README.md).
-  'bad-resume': { outcome: 'agent_error', counted: true, reason: 'No conversation found' },
+  // A lone zeroed `error_during_execution` result, no model turn: not the ticket's fault (see
+  // test/fixtures/claude/README.md; the attempt runner starts a fresh session when this answers a --resume).
+  'bad-resume': { outcome: 'infra_failed', counted: false, reason: 'No conversation found' },
+  // Recorded on 2.1.332 for issue 24.
+  // A successful reply carrying "rejected" + overage "allowed": isUsingOverage, the run goes on → judged on its work.
+  overage: { outcome: 'no_changes', counted: true, reason: 'without commits' },
+  'usage-opus': { outcome: 'rate_limited', counted: false, reason: 'only Opus attempts wait', resetAt: 'served', limitType: 'seven_day_opus' },
+  'config-invalid': { outcome: 'auth_failed', counted: false, reason: 'refused to start (config_file_invalid)' },
+  'org-not-allowed': { outcome: 'auth_failed', counted: false, reason: 'oauth_org_not_allowed' },
+  verification: { outcome: 'auth_failed', counted: false, reason: 'verification_required' },
+  'budget-zero': { outcome: 'infra_failed', counted: false, reason: '--max-budget-usd must be a number greater than 0', hasResult: false },
+  'session-no-fork': { outcome: 'infra_failed', counted: false, reason: 'also needs --fork-session', hasResult: false },
 };
 
 function load(name: string) {
@@ -75,7 +85,7 @@ function parse(stdout: Buffer) {
 
 const scenarios = readdirSync(dir).filter((f) => f.endsWith('.meta.json')).map((f) => f.replace(/\.meta\.json$/, '')).sort();
 
-describe('classifier on real Claude Code 2.1.328 recordings', () => {
+describe('classifier on real Claude Code 2.1.332 recordings', () => {
   it('has an expectation for every recorded fixture and a fixture for every expectation', () => {
     expect(scenarios).toEqual(Object.keys(TABLE).sort());
   });
@@ -108,4 +118,18 @@ describe('classifier on real Claude Code 2.1.328 recordings', () => {
       if (want.outcome !== 'rate_limited') expect(c.resetAt).toBeNull();
     });
   }
+
+  it('overage: the window is read as spent but served from paid extra usage, and no usage limit is recorded', () => {
+    const { meta, stdout } = load('overage');
+    const s = parse(stdout);
+    expect(s.window).toEqual({ status: 'rejected', utilization: null, rateLimitType: 'five_hour', resetsAt: meta.resetEpochS, overage: true });
+    expect(s.rateLimit).toBeNull();
+    expect(s.result?.isError).toBe(false);
+  });
+
+  it('config-invalid: the refusal names the file it could not parse (as a field, not only in the text)', () => {
+    const s = parse(load('config-invalid').stdout);
+    expect(s.result).toMatchObject({ startupFailureReason: 'config_file_invalid', numTurns: 0, totalCostUsd: 0, invalidConfigPath: expect.stringMatching(/\.claude\.json$/) });
+    expect(s.sawModelTurn).toBe(false);
+  });
 });

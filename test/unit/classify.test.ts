@@ -194,6 +194,81 @@ describe('classify: infra_failed', () => {
   });
 });
 
+describe('classify: start-up refusals (zeroed error_during_execution before any model turn)', () => {
+  // The shape 2.1.332 writes (test/fixtures/claude/config-invalid.stdout.jsonl): no init, one result line.
+  const refused = (reason: string | null, errors: string[], extra: Record<string, unknown> = {}) =>
+    result({ subtype: 'error_during_execution', is_error: true, num_turns: 0, total_cost_usd: 0, duration_ms: 0, errors, result: undefined,
+      terminal_reason: undefined, ...(reason ? { startup_failure_reason: reason } : {}), ...extra });
+
+  it('config_file_invalid and org_config_refused pause like a dead login, never counted, with the fix in the reason', () => {
+    const text = "Configuration error in /home/u/.claude.json: JSON Parse error: Expected '}'\nNo backup of this file was found.";
+    const c = check(runOf([refused('config_file_invalid', [text], { invalid_config_file: { path: '/home/u/.claude.json', is_global: true } })], { durationMs: 700 }), facts(), {
+      outcome: 'auth_failed', counted: false, rule: 'startup_refused',
+    });
+    expect(c.reason).toMatch(/^Claude Code refused to start \(config_file_invalid\) \(\/home\/u\/\.claude\.json\): Configuration error in .*repair the JSON.*then `swarm resume`$/);
+    const o = check(runOf([refused('org_config_refused', ['Your organization requires …'])], { durationMs: 900 }), facts(), { outcome: 'auth_failed', counted: false, rule: 'startup_refused' });
+    expect(o.reason).toMatch(/org_config_refused.*sign in again.*then `swarm resume`/);
+  });
+  it('a refusal that says retrying may succeed is infrastructure (and an unknown reason too): never counted', () => {
+    check(runOf([refused('org_config_required_unavailable', ['could not load'])]), facts(), { outcome: 'infra_failed', counted: false, rule: 'startup_failure' });
+    check(runOf([refused('some_future_reason', ['no idea'])]), facts(), { outcome: 'infra_failed', counted: false, rule: 'startup_failure' });
+  });
+  it('a zeroed error_during_execution without a reason, before any turn, is infrastructure — even slower than fast_fail', () => {
+    const c = check(runOf([refused(null, ['No conversation found with session ID: 9999'])], { durationMs: 60_000 }), facts(), {
+      outcome: 'infra_failed', counted: false, rule: 'zeroed_result',
+    });
+    expect(c.reason).toContain('No conversation found');
+  });
+});
+
+describe('classify: the new auth kinds (api_retry and synthetic errors) pause with their own fix', () => {
+  it('each kind of the auth table: early kill or final error, never counted', () => {
+    const fixes: Record<string, RegExp> = {
+      oauth_org_not_allowed: /API key.*admin/, account_on_hold: /claude\.ai\/restricted/, verification_required: /verification/, cloud_credential_error: /cloud credentials/,
+    };
+    for (const [kind, fix] of Object.entries(fixes)) {
+      const killed = check(runOf([init(), retry(null, kind)], { killedFor: 'auth', exitCode: null, signal: 'SIGTERM' }), facts(), { outcome: 'auth_failed', counted: false, rule: 'auth' });
+      expect(killed.reason).toMatch(fix);
+      expect(killed.reason).toMatch(/then `swarm resume`$/);
+      // Not killed (the early kill is off for some reason): the final synthetic error, with no HTTP status.
+      const ended = check(runOf([init(), synthetic('Something went wrong', { error: kind }), apiErrorResult('Something went wrong')]), facts(), { outcome: 'auth_failed', counted: false });
+      expect(ended.reason).toMatch(fix);
+    }
+  });
+  it('the final kind wins over the retries (2.1.332: 401 retries say authentication_failed, the end says oauth_org_not_allowed)', () => {
+    const t = 'Your organization has disabled Claude subscription access for Claude Code · Use an Anthropic API key instead, or ask your admin to enable access';
+    const c = check(runOf([init(), retry(401, 'authentication_failed'), synthetic(t, { error: 'oauth_org_not_allowed', api_error_status: 401 }), apiErrorResult(t, { api_error_status: 401 })]),
+      facts(), { outcome: 'auth_failed' });
+    expect(c.reason).toContain('oauth_org_not_allowed');
+  });
+});
+
+describe('classify: usage limits on extra usage and on one model family', () => {
+  const overage = (resetsAt: number) => ({ type: 'rate_limit_event', rate_limit_info: { status: 'rejected', resetsAt, rateLimitType: 'five_hour', overageStatus: 'allowed', isUsingOverage: true }, session_id: SID });
+  it('a run served from paid extra usage is not a rate limit: it is classified on its work', () => {
+    check(runOf([init(), overage(1795272379), ...worked.slice(1), result()], { exitCode: 0 }), facts({ commitsAhead: 1 }), { outcome: 'pr_auto_opened', counted: false });
+    check(runOf([init(), overage(1795272379), ...worked.slice(1), result()], { exitCode: 0 }), facts(), { outcome: 'no_changes', counted: true });
+  });
+  it('killed for extra usage (agent.use_extra_usage: false): a usage limit until the window resets', () => {
+    const c = check(runOf([init(), overage(1795272379), say('Working.')], { killedFor: 'limit', exitCode: null, signal: 'SIGTERM' }), facts(), {
+      outcome: 'rate_limited', counted: false, resetAt: 1795272379_000, limitType: 'five_hour', rule: 'rate_limit',
+    });
+    expect(c.reason).toContain('agent.use_extra_usage is false');
+  });
+  it("a weekly Opus limit says only Opus attempts wait (2.1.332's text has no date: resetsAt wins)", () => {
+    const t = "You've hit your Opus limit · resets 7:19pm (UTC)";
+    const info = { rate_limit_info: { status: 'rejected', resetsAt: 1796671163, rateLimitType: 'seven_day_opus', isUsingOverage: false } };
+    const c = check(runOf([init('claude-opus-4-5'), rateEvent(1796671163, 'seven_day_opus'),
+      synthetic(t, { error: 'rate_limit', api_error_status: 429, api_error: 'usage_limit_reached', api_error_params: info }),
+      apiErrorResult(t, { api_error_status: 429, api_error: 'usage_limit_reached', api_error_type: 'rate_limit_error' })]), facts(), {
+      outcome: 'rate_limited', counted: false, resetAt: 1796671163_000, limitType: 'seven_day_opus',
+    });
+    expect(c.reason).toMatch(/weekly Opus limit reached \(seven_day_opus\).*only Opus attempts wait/);
+    // Text only: the family is still read.
+    check(runOf([init(), apiErrorResult(t)]), facts(), { outcome: 'rate_limited', limitType: 'seven_day_opus' });
+  });
+});
+
 describe('classify: agent_error', () => {
   it('max turns, budget, error during execution', () => {
     check(runOf([...worked, result({ subtype: 'error_max_turns', is_error: true, terminal_reason: 'max_turns', errors: ['Reached maximum number of turns (60)'] })]), facts(), {
@@ -201,10 +276,10 @@ describe('classify: agent_error', () => {
     });
     const b = check(runOf([...worked, result({ subtype: 'error_max_budget_usd', is_error: true, errors: ['Reached maximum budget ($2.5)'] })]), facts(), { outcome: 'agent_error', counted: true });
     expect(b.reason).toContain('--max-budget-usd budget ($2.5)');
-    // A bad --resume fails in well under fast_fail and before any turn, yet it is the CLI's own verdict.
-    const d = check(runOf([result({ subtype: 'error_during_execution', is_error: true, num_turns: 0, errors: ['No conversation found with session ID: 9999'] })], { durationMs: 200 }),
+    // error_during_execution after the model worked is the agent's failure.
+    const d = check(runOf([...worked, result({ subtype: 'error_during_execution', is_error: true, num_turns: 3, errors: ['Tool crashed'] })]),
       facts(), { outcome: 'agent_error', counted: true });
-    expect(d.reason).toContain('No conversation found');
+    expect(d.reason).toContain('Tool crashed');
   });
   it('an unrecognised API error after model turns counts, whatever the exit code', () => {
     check(runOf([...worked, apiErrorResult('API Error: 400 prompt is too long', { api_error_status: 400 })], { exitCode: 0 }), facts({ commitsAhead: 3 }), {
@@ -231,7 +306,7 @@ describe('classify: success rows', () => {
 describe('the table', () => {
   it('has unique names in the documented order', () => {
     expect(new Set(RULE_NAMES).size).toBe(RULE_NAMES.length);
-    const order = ['cancelled', 'pr_exists', 'auth', 'rate_limit', 'timeout', 'stall', 'agent_error', 'auto_open', 'no_changes'];
+    const order = ['cancelled', 'pr_exists', 'startup_refused', 'startup_failure', 'auth', 'rate_limit', 'timeout', 'stall', 'zeroed_result', 'agent_error', 'auto_open', 'no_changes'];
     const idx = order.map((n) => RULE_NAMES.indexOf(n));
     expect(idx.every((i) => i >= 0)).toBe(true);
     expect([...idx].sort((a, b) => a - b)).toEqual(idx);

@@ -95,6 +95,12 @@ describe('validateConfig defaults', () => {
         throttle_writes: true,
         request_timeout: 30_000,
         allowed_authors: [],
+        app_id: null,
+        private_key: null,
+        installation_id: null,
+        token_command: null,
+        claim_parents: false,
+        trusted_roles: ['admin', 'member'],
         api_key: null,
         team: null,
         project: null,
@@ -102,6 +108,7 @@ describe('validateConfig defaults', () => {
         running_state: 'In Progress',
         review_state: 'In Review',
         failed_state: null,
+        full_sweep: 600_000,
         path: '.swarm/tickets',
       },
       polling: { interval: 30_000 },
@@ -126,21 +133,26 @@ describe('validateConfig defaults', () => {
         max_retry_backoff: 1_800_000,
         max_cost_usd: null,
         transcript_max: 200 * 1024 * 1024,
+        use_extra_usage: true,
+        reclaim_cooldown: 3_600_000,
         account: null,
         lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } },
         pacing: { reserve: null },
+        sandbox: { enabled: true, network: { allow: [] }, filesystem: { allow_write: [], allow_read: [] } },
       },
-      budget: { daily_usd: null, urgent_reserve_usd: null },
-      pr: { auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000 },
-      server: { port: null, host: '127.0.0.1' },
+      budget: { daily_usd: null, urgent_reserve_usd: null, timezone: null },
+      pr: { publish: 'swarm', auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000, followup_checks: 'required' },
+      server: { port: null, host: '127.0.0.1', tls: null, insecure: false },
       notify: { webhook_url: null },
       state: { url: null, transcript_days: 14, events_max_mb: 20, lease_ttl: 120_000 },
+      webhooks: { github_secret: null, linear_secret: null, public_url: null, healthy_within: 600_000, poll_interval: 300_000 },
     };
     for (const raw of [{}, null, undefined]) {
       const res = validate(raw);
       expect(res.config).toEqual(expected);
       expect(res.warnings).toEqual([]);
       expect(res.secrets).toEqual([]);
+      expect(res.agentSecrets).toEqual([]);
     }
   });
 
@@ -304,6 +316,25 @@ describe('validateConfig errors name the key path', () => {
   });
 });
 
+describe('issue 24 keys: tracker.full_sweep, tracker.page_size with Linear, agent.use_extra_usage', () => {
+  const v = (raw: Record<string, unknown>) => validateConfig(raw, { file: 'WORKFLOW.md', env: {} }).config;
+  it('reads full_sweep as a duration (default 10m) and use_extra_usage as a boolean (default true)', () => {
+    expect(v({}).tracker.full_sweep).toBe(600_000);
+    expect(v({ tracker: { full_sweep: '2m' } }).tracker.full_sweep).toBe(120_000);
+    expect(() => v({ tracker: { full_sweep: 'soon' } })).toThrow(/tracker\.full_sweep must be a duration/);
+    expect(v({}).agent.use_extra_usage).toBe(true);
+    expect(v({ agent: { use_extra_usage: false } }).agent.use_extra_usage).toBe(false);
+    expect(() => v({ agent: { use_extra_usage: 'no' } })).toThrow(/agent\.use_extra_usage must be true or false/);
+  });
+  it('refuses a Linear page_size above what Linear accepts the candidates query at (135), naming the fix', () => {
+    const linear = (page_size: number) => v({ tracker: { kind: 'linear', team: 'ENG', page_size } });
+    expect(linear(135).tracker.page_size).toBe(135);
+    expect(() => linear(136)).toThrow('WORKFLOW.md: tracker.page_size must be at most 135 with Linear (got 136): Linear refuses the candidates query above 10,000 complexity points at a larger page; lower it (the default 50 costs about 3,700)');
+    expect(() => linear(250)).toThrow(/at most 135/);
+    expect(() => linear(251)).toThrow(/tracker\.page_size must be a whole number from 1 to 250/);
+  });
+});
+
 describe('account, lanes, pacing, leases and PR follow-through keys', () => {
   it('reads every key, hours with and without a zone, across midnight', () => {
     const { config, warnings } = validate({
@@ -312,7 +343,7 @@ describe('account, lanes, pacing, leases and PR follow-through keys', () => {
         lanes: { urgent: { labels: ['hotfix', 'incident'] }, background: { labels: 'agent:overnight', hours: '22:00-06:00 Europe/Berlin', max_concurrent: 2 } },
         pacing: { reserve: 0.8 },
       },
-      budget: { daily_usd: 50, urgent_reserve_usd: 10 },
+      budget: { daily_usd: 50, urgent_reserve_usd: 10, timezone: 'America/New_York' },
       state: { lease_ttl: '30s' },
       pr: { watch_interval: '5m', max_followups: 0, needs_human_label: 'needs-human', log_excerpt_bytes: 8000 },
     });
@@ -323,7 +354,8 @@ describe('account, lanes, pacing, leases and PR follow-through keys', () => {
       background: { labels: ['agent:overnight'], hours: { text: '22:00-06:00 Europe/Berlin', start: 22 * 60, end: 6 * 60, zone: 'Europe/Berlin' }, max_concurrent: 2 },
     });
     expect(config.agent.pacing.reserve).toBe(0.8);
-    expect(config.budget).toEqual({ daily_usd: 50, urgent_reserve_usd: 10 });
+    expect(config.budget).toEqual({ daily_usd: 50, urgent_reserve_usd: 10, timezone: 'America/New_York' });
+    expect(errorOf(() => validate({ budget: { timezone: 'Mars/Olympus' } })).message).toContain('WORKFLOW.md: budget.timezone must be an IANA time zone such as UTC or Europe/Berlin, or null (got "Mars/Olympus"');
     expect(config.state.lease_ttl).toBe(30_000);
     expect(config.pr).toMatchObject({ watch_interval: 300_000, max_followups: 0, needs_human_label: 'needs-human', log_excerpt_bytes: 8000 });
     expect(validate({ agent: { lanes: { background: { hours: '1:30-6:00' } } } }).config.agent.lanes.background.hours).toEqual({ text: '1:30-6:00', start: 90, end: 360, zone: null });
@@ -427,6 +459,29 @@ describe('$NAME values and secrets', () => {
     });
     expect(secrets).toEqual(expect.arrayContaining(['tok-123', 'lin_api_abc', 'https://hooks.example/T1/abc', 'p%40ss', 'p@ss']));
   });
+
+  it("lists the environment's credentials and what is handed to the agent, but not values that cannot be secrets", () => {
+    const env = {
+      ANTHROPIC_API_KEY: 'sk-ant-api03-envkey', ANTHROPIC_AUTH_TOKEN: 'authtoken-1', CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-x', PGPASSWORD: 'pgpass-9',
+      NPM_TOKEN: 'npm_abcdef123', AWS_SECRET_ACCESS_KEY: 'awsSecret/xyz', HOME: '/root', PATH: '/usr/bin', SSH_AUTH_SOCK: '/tmp/ssh/agent.1', SOME_TOKEN: 'true',
+    };
+    const { secrets, agentSecrets } = validate(
+      {
+        agent: {
+          env: { DEPLOY_KEY_VALUE: 'opaque-deploy-value', MODE: 'x', CI: 'true', RETRIES: '12345678', CACHE_DIR: '/var/cache/agent', GH_TOKEN: 'short', API: 'http://127.0.0.1:4000', HOOK: 'https://hooks.example/T1/B2/agentHookSecret' },
+          mcp_servers: { db: { command: 'srv', env: { DB_URL: 'postgres://u:mcpPassword1@db/x', LEVEL: 'debug' } } },
+        },
+      },
+      env,
+    );
+    const handed = ['sk-ant-api03-envkey', 'authtoken-1', 'sk-ant-oat01-x', 'pgpass-9', 'npm_abcdef123', 'awsSecret/xyz', 'opaque-deploy-value', 'short', '/T1/B2/agentHookSecret', 'mcpPassword1'];
+    expect(agentSecrets).toEqual(expect.arrayContaining(handed));
+    // Masked, never scrubbed: `secrets` (what is kept from the agent's environment) does not list the agent's own login.
+    for (const v of handed) expect(secrets, v).not.toContain(v);
+    for (const v of ['/root', '/usr/bin', '/tmp/ssh/agent.1', 'true', 'x', '12345678', '/var/cache/agent', 'http://127.0.0.1:4000', 'debug', 'postgres://u:mcpPassword1@db/x']) {
+      expect(agentSecrets, v).not.toContain(v);
+    }
+  });
 });
 
 describe('unknown keys', () => {
@@ -448,8 +503,23 @@ describe('unknown keys', () => {
     expect(warnings).toHaveLength(4);
   });
 
-  it('warns when the dashboard would listen beyond loopback', () => {
-    expect(validate({ server: { host: '0.0.0.0' } }).warnings[0]).toContain('server.host 0.0.0.0');
+  it('refuses a server beyond loopback without server.tls or server.insecure, naming the keys (exit 2)', () => {
+    const err = errorOf(() => validate({ server: { host: '0.0.0.0', port: 8080 } }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/^WORKFLOW\.md: server\.host 0\.0\.0\.0 serves the API beyond this machine over plain HTTP: set server\.tls .*server\.insecure: true/);
+    // No port: nothing listens, nothing to refuse. Loopback names (127.x, ::1, localhost) are fine.
+    expect(validate({ server: { host: '0.0.0.0' } }).warnings).toEqual([]);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) expect(validate({ server: { host, port: 1 } }).warnings).toEqual([]);
+    const tls = validate({ server: { host: '0.0.0.0', port: 8080, tls: { cert: 'c.pem', key: 'k.pem' } } });
+    expect(tls.config.server.tls).toEqual({ cert: 'c.pem', key: 'k.pem' });
+    expect(tls.warnings).toEqual([]);
+    const insecure = validate({ server: { host: '0.0.0.0', port: 8080, insecure: true } });
+    expect(insecure.config.server.insecure).toBe(true);
+    expect(insecure.warnings[0]).toContain('server.insecure is true: the API on 0.0.0.0 is served over plain HTTP');
+    expect(errorOf(() => validate({ server: { tls: { cert: 'c.pem' } } })).message).toBe(
+      'WORKFLOW.md: server.tls needs both cert and key (paths of the PEM certificate chain and its private key)',
+    );
+    expect(errorOf(() => validate({ server: { insecure: 'maybe' } })).message).toContain('server.insecure must be');
   });
 });
 
@@ -576,7 +646,9 @@ describe('loadWorkflow', () => {
     expect([github.config.tracker.kind, linear.config.tracker.kind, local.config.tracker.kind]).toEqual(['github', 'linear', 'local']);
     expect(example.config).toEqual(github.config);
     expect(example.template).toBe(github.template);
-    expect(github.config).toEqual(validate({}).config);
+    // Every default, except the per-ticket spend limit `swarm init` writes (the key's own default is null).
+    expect(github.config).toEqual(validate({ agent: { max_cost_usd: 5 } }).config);
+    expect(validate({}).config.agent.max_cost_usd).toBeNull();
   });
 
   it('loads the fixtures', () => {

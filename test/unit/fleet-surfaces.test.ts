@@ -3,7 +3,7 @@
 // renderBody shows the fleet, an unreachable database, the shared account and the lane waiting list.
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
-import { buildSnapshot } from '../../src/status.js';
+import { buildSnapshot, renderStatus } from '../../src/status.js';
 import { renderMetrics } from '../../src/metrics.js';
 import { renderBody } from '../../src/server/dashboard.js';
 import { emptyAccount, withLimit, withMember, withWindow } from '../../src/account/record.js';
@@ -64,8 +64,13 @@ describe('dashboard body in fleet mode', () => {
     expect(html).toMatch(/<b class="ticket">13<\/b><\/td><td>beta pid 202<\/td><td>–<\/td>/);
     expect(html).not.toContain('fleet-db-banner');
     const down = emptyState(NOW);
-    down.fleet = sampleFleetView(NOW, 'unreachable');
-    expect(renderBody(buildSnapshot(down, null, NOW))).toMatch(/id="fleet-db-banner"><b>Fleet database unreachable<\/b> since 2025-03-01T11:59:40.000Z: running agents continue; no new claims \(connect ECONNREFUSED 10\.0\.0\.5:5432\)/);
+    down.fleet = { ...sampleFleetView(NOW, 'unreachable'), unconfirmed: ['11'] };
+    down.tickets['11'] = { ...blank('11'), identifier: '#11' };
+    // The banner, `swarm status` and the README say the same thing about an outage (agents go on, their
+    // publication waits, nothing new starts), naming the tickets whose writes wait.
+    const meaning = 'running agents continue; their pushes, pull requests and tracker updates wait until the database confirms their leases (waiting: #11); no new claims';
+    expect(renderBody(buildSnapshot(down, null, NOW))).toContain(`id="fleet-db-banner"><b>Fleet database unreachable</b> since 2025-03-01T11:59:40.000Z: ${meaning} (connect ECONNREFUSED 10.0.0.5:5432)`);
+    expect(renderStatus(buildSnapshot(down, null, NOW), undefined, 400)).toContain(`FLEET DATABASE UNREACHABLE since 2025-03-01T11:59:40.000Z: ${meaning} (connect ECONNREFUSED 10.0.0.5:5432)`);
     expect(renderBody(buildSnapshot(emptyState(NOW), null, NOW))).not.toMatch(/Fleet|Leases/);
   });
 

@@ -159,6 +159,15 @@ describe('laneGate', () => {
     expect(weekly).toBe("waits for the usage window to reset at Mar 4 05:46 (in 55h 58m): the account's seven_day limit is reached");
   });
 
+  it('a window served from paid extra usage stops nobody, unless agent.use_extra_usage is false; a model-family limit stops no lane', () => {
+    const over = win({ status: 'rejected', utilization: null, overage: true });
+    expect(all(input(config(), { window: over }))).toEqual([null, null, null]);
+    const why = "waits for the usage window to reset at 23:53 (in 2h 5m): the account's five_hour limit is reached (extra usage is on, but agent.use_extra_usage is false)";
+    expect(all(input(config({ agent: { use_extra_usage: false } }), { window: over }))).toEqual([why, why, why]);
+    // seven_day_opus holds only Opus attempts (the spawn gate and eligibility check the attempt's model).
+    expect(all(input(config(), { window: win({ status: 'rejected', type: 'seven_day_opus' }) }))).toEqual([null, null, null]);
+  });
+
   it('ignores figures whose reset has passed or that carry no reset time', () => {
     expect(all(input(config(), { window: win({ status: 'rejected', resetsAt: NOW }) }))).toEqual([null, null, null]);
     const cfg = config({ agent: { pacing: { reserve: 0.8 } } });

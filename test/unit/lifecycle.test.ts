@@ -26,7 +26,7 @@ function run(result: Partial<Result> | null, over: Partial<RunResult> = {}): Run
   const r: Result | null = result && {
     type: 'result', subtype: 'success', isError: false, result: 'Done.', numTurns: 1, durationMs: 1, totalCostUsd: 0,
     usage: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, modelUsage: {}, terminalReason: null, apiErrorStatus: null,
-    apiErrorType: null, apiError: null, errors: [], permissionDenials: 0, sessionId: 's', raw: {}, ...result,
+    apiErrorType: null, apiError: null, errors: [], permissionDenials: 0, sessionId: 's', startupFailureReason: null, invalidConfigPath: null, raw: {}, ...result,
   };
   return {
     exitCode: 0, signal: null, killedFor: null, durationMs: 1000, stderrTail: '', spawnError: null, held: null,

@@ -4,7 +4,9 @@ import type { Config } from '../../src/config/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import type { Classification } from '../../src/agent/types.js';
 import { emptyState } from '../../src/state/file-store.js';
-import { activePause, backoffMs, canaryPassed, capacity, choose, earlyKill, eligibility, idleVerdict, modelFor, needsCanary, nextWakeMs, pauseJitterMs, remainingBudget, spawnGate, trackerPause } from '../../src/orchestrator/policy.js';
+import { AUTH_KINDS } from '../../src/agent/auth-kinds.js';
+import { emptyAccount, withModelLimit } from '../../src/account/record.js';
+import { activePause, backoffMs, budgetStop, canaryPassed, capacity, choose, earlyKill, eligibility, idleVerdict, modelFor, needsCanary, nextWakeMs, pauseJitterMs, remainingBudget, spawnGate, trackerPause } from '../../src/orchestrator/policy.js';
 import { breakerStep, effectOf } from '../../src/orchestrator/outcome-policy.js';
 import { claim } from '../../src/state/lifecycle.js';
 
@@ -237,5 +239,54 @@ describe('the loop: wake-up, --until-idle, tracker trouble, jitter, early kill',
     expect(earlyKill(retry('authentication_failed'))).toBe('auth');
     expect(earlyKill(retry('billing_error'))).toBe('auth');
     expect(earlyKill(retry('overloaded'))).toBeNull();
+  });
+  it('kills on every kind of the one auth table (the ones 2.1.328 added too), and on extra usage only when it is not allowed', () => {
+    const retry = (error: string) => ({ type: 'api_retry', attempt: 1, retryDelayMs: 0, errorStatus: null, error, raw: {} }) as const;
+    for (const kind of Object.keys(AUTH_KINDS)) expect(earlyKill(retry(kind)), kind).toBe('auth');
+    for (const kind of ['oauth_org_not_allowed', 'account_on_hold', 'verification_required', 'cloud_credential_error']) expect(AUTH_KINDS).toHaveProperty(kind);
+    for (const kind of ['rate_limit', 'server_error', 'invalid_request', 'model_not_found', 'unknown', 'max_output_tokens']) expect(earlyKill(retry(kind)), kind).toBeNull();
+    const ev = (isUsingOverage: boolean) => ({ type: 'rate_limit', status: 'rejected', resetsAt: 1, rateLimitType: 'five_hour', utilization: null, overageStatus: isUsingOverage ? 'allowed' : null, isUsingOverage, raw: {} }) as const;
+    expect(earlyKill(ev(true))).toBeNull();
+    expect(earlyKill(ev(true), true)).toBeNull();
+    expect(earlyKill(ev(true), false)).toBe('limit');
+    expect(earlyKill(ev(false), false)).toBeNull(); // a plain rejection ends the run by itself
+  });
+});
+
+describe('issue 24: budgets Claude Code refuses, and weekly limits on one model family', () => {
+  it('a remaining per-ticket budget below $0.0001 is a budget stop (never --max-budget-usd 0)', () => {
+    const cfg = config({ agent: { max_cost_usd: 0.05 } });
+    const ts = { ...claim(undefined, ticket(), 'b', '/w', NOW).ticket!, cost_usd: 0.04997 };
+    expect(remainingBudget(cfg, ts)).toBeCloseTo(0.00003, 8);
+    expect(budgetStop(cfg, emptyState(NOW), ts)).toBe('ticket spent $0.04997 of agent.max_cost_usd $0.05: the $0.00003 left is below the $0.0001 Claude Code needs for --max-budget-usd');
+    expect(failing(ticket(), { ...ctx(cfg), state: { ...emptyState(NOW), tickets: { '1': ts } } })).toContain('budget');
+    expect(spawnGate(cfg, emptyState(NOW), ts, NOW, 0)).toMatch(/below the \$0\.0001/);
+    expect(budgetStop(cfg, emptyState(NOW), { ...ts, cost_usd: 0.0499 })).toBeNull(); // $0.0001 left still runs
+  });
+  it('a seven_day_opus limit holds only tickets whose next attempt is on Opus, in eligibility and in the spawn gate', () => {
+    const cfg = config({ agent: { models: ['sonnet', 'opus'] } });
+    const until = new Date(NOW + 86_400_000).toISOString();
+    const record = withModelLimit(emptyAccount('acct'), 'opus', { until, reason: 'weekly Opus limit', limit_type: 'seven_day_opus', by: 'd1' }, NOW);
+    const account = { record, self: 'd1' };
+    const state = emptyState(NOW);
+    const first = ticket({ key: '1' });
+    const second = ticket({ key: '2', number: 2, identifier: '#2' });
+    state.tickets['2'] = { ...claim(undefined, second, 'b2', '/w2', NOW).ticket!, status: 'retry_wait', failures: 1, next_retry_at: new Date(NOW - 1).toISOString() };
+    const c = { ...ctx(cfg, state), account };
+    expect(failing(first, c)).toEqual([]);
+    const rules = eligibility(second, c);
+    expect(rules.filter((r) => !r.pass).map((r) => r.rule)).toEqual(['pause']);
+    expect(rules.find((r) => r.rule === 'pause')!.detail).toMatch(/weekly Opus limit \(seven_day_opus\).*holds opus attempts until/);
+    const extra = (model: string) => ({ lane: 'normal' as const, model, backgroundRunning: 0, account });
+    expect(spawnGate(cfg, state, undefined, NOW, 0, extra('sonnet'))).toBeNull();
+    expect(spawnGate(cfg, state, state.tickets['2'], NOW, 0, extra('opus'))).toMatch(/Opus limit/);
+    expect(spawnGate(cfg, state, state.tickets['2'], NOW, 0, extra('claude-opus-4-5'))).toMatch(/Opus limit/);
+    // Once it ends, nothing holds anyone.
+    expect(spawnGate(cfg, state, state.tickets['2'], NOW + 86_400_001, 0, extra('opus'))).toBeNull();
+  });
+  it('a usage limit on one family makes only that ticket wait; it pauses nothing', () => {
+    const e = effectOf(cls('rate_limited', { resetAt: NOW + 3_600_000, limitType: 'seven_day_opus', reason: 'weekly Opus limit reached' }), 0, config(), NOW, 0);
+    expect(e).toEqual({ kind: 'model_wait', family: 'opus', limit: { reason: 'weekly Opus limit reached', until: new Date(NOW + 3_600_000).toISOString(), limit_type: 'seven_day_opus' }, retryAt: NOW + 3_600_000 });
+    expect(effectOf(cls('rate_limited', { resetAt: NOW + 3_600_000, limitType: 'seven_day' }), 0, config(), NOW, 0).kind).toBe('pause');
   });
 });

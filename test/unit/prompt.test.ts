@@ -69,6 +69,7 @@ describe('buildPromptVars', () => {
       workspace: '',
       previous_attempts: [{ number: 1, model: '', outcome: '', reason: '', summary: '' }],
       followup: { kind: '', round: 0, head_sha: '', checks: [], comments: [] },
+      publish: 'swarm',
     });
     const empty = buildPromptVars({});
     expect(empty.issue.comments).toEqual([]);
@@ -214,8 +215,14 @@ describe('followup', () => {
       expect(out).toContain(`\`${'a'.repeat(40)}\`\nchecks failed.`);
       expect(out).toContain(`<<<${ci.fence}\nFailing check: test (failure)\n2 tests failed\n--- end of its log ---\nFAIL login.test.ts\n##[error]Process completed with exit code 1.\n${ci.fence}>>>`);
       expect(out).toContain('Do not open a new pull request.');
-      expect(out).toContain('git push -u origin swarm/7-t');
+      // pr.publish: swarm (the default): commit, swarm pushes onto the open PR; the agent never pushes.
+      expect(out).toContain('commit the fixes (swarm pushes them)');
+      expect(out).toContain('pushes them to the open pull request');
+      expect(out).not.toContain('git push');
       expect(out).not.toContain('gh pr create');
+      const agent = renderPrompt(load(file), { ...ci, publish: 'agent' });
+      expect(agent).toContain('git push -u origin swarm/7-t');
+      expect(agent).not.toContain('gh pr create');
     }
     const review = buildPromptVars({
       ...base,
@@ -234,9 +241,13 @@ describe('followup', () => {
     const first = renderPrompt(githubTemplate(), plain);
     expect(first).not.toContain('Follow-up');
     expect(first).toContain(`${plain.fence}>>>\n\n## What to do\n`);
-    expect(first).toContain('6. Open a pull request: `gh pr create --base main');
-    expect(first).toContain('`Closes #7`.\n\nIf you cannot finish');
+    expect(first).toContain('5. Do not push and do not open a pull request');
+    expect(first).toContain('ticket is marked failed.\n\nIf you cannot finish');
     expect(first).not.toMatch(/\n\n\n/);
+    const agent = renderPrompt(githubTemplate(), { ...plain, publish: 'agent' });
+    expect(agent).toContain('6. Open a pull request: `gh pr create --base main');
+    expect(agent).toContain('`Closes #7`.\n\nIf you cannot finish');
+    expect(agent).not.toMatch(/\n\n\n/);
   });
 });
 
@@ -354,10 +365,16 @@ describe('renderPrompt', () => {
       repo: 'o/r',
       workspace: '/w/7',
     };
+    // pr.publish: swarm (the default): the agent commits and never pushes; swarm publishes.
     const first = renderPrompt(githubTemplate(), buildPromptVars(base));
-    expect(first).toContain('git push -u origin swarm/7-t');
-    expect(first).toContain('gh pr create --base develop --head swarm/7-t');
-    expect(first).toContain('Closes #7');
+    expect(first).toContain('Leave your work committed on `swarm/7-t`: swarm checks the new commits and\n   pushes them, then opens the pull request.');
+    expect(first).toContain('Never commit tokens, keys or passwords');
+    expect(first).not.toContain('git push');
+    expect(first).not.toContain('gh pr create');
+    const agent = renderPrompt(githubTemplate(), buildPromptVars({ ...base, publish: 'agent' }));
+    expect(agent).toContain('git push -u origin swarm/7-t');
+    expect(agent).toContain('gh pr create --base develop --head swarm/7-t');
+    expect(agent).toContain('Closes #7');
     expect(first).toContain('untrusted input');
     expect(first).not.toContain('Previous attempts');
 
@@ -380,9 +397,10 @@ describe('renderPrompt', () => {
   it('linear and local defaults hand off the right way', () => {
     const load = (f: string) => parseWorkflow(readFileSync(join(ROOT, 'templates', f), 'utf8'), f, {}).template;
     const vars = buildPromptVars({ issue: { identifier: 'ENG-12', number: 12 }, branch: 'swarm/ENG-12-x', base_branch: 'main' });
-    const linear = renderPrompt(load('WORKFLOW.linear.md'), vars);
+    const linear = renderPrompt(load('WORKFLOW.linear.md'), { ...vars, publish: 'agent' });
     expect(linear).toContain('Closes ENG-12');
     expect(linear).toContain('gh pr create');
+    expect(renderPrompt(load('WORKFLOW.linear.md'), vars)).toContain('5. Do not push and do not open a pull request');
     const local = renderPrompt(load('WORKFLOW.local.md'), vars);
     expect(local).not.toContain('gh pr create');
     expect(local).toContain('no pull request to open');

@@ -27,7 +27,7 @@ function run(cost: number, text = 'Done.'): RunResult {
     exitCode: 0, signal: null, killedFor: null, durationMs: 900, stderrTail: '', spawnError: null, held: null,
     summary: {
       sessionId: 'sess', model: 'sonnet', sawModelTurn: true, lines: 3, bytes: 100, badLines: 0, lastText: text, apiRetries: [], rateLimit: null, window: null, syntheticError: null, lastActivity: 'result',
-      result: { type: 'result', subtype: 'success', isError: false, result: text, numTurns: 2, durationMs: 900, totalCostUsd: cost, usage: { input: 10, output: 20, cacheRead: 3, cacheCreation: 4 }, modelUsage: {}, terminalReason: null, apiErrorStatus: null, apiErrorType: null, apiError: null, errors: [], permissionDenials: 0, sessionId: 'sess', raw: {} },
+      result: { type: 'result', subtype: 'success', isError: false, result: text, numTurns: 2, durationMs: 900, totalCostUsd: cost, usage: { input: 10, output: 20, cacheRead: 3, cacheCreation: 4 }, modelUsage: {}, terminalReason: null, apiErrorStatus: null, apiErrorType: null, apiError: null, errors: [], permissionDenials: 0, sessionId: 'sess', startupFailureReason: null, invalidConfigPath: null, raw: {} },
     },
   };
 }

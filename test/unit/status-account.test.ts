@@ -18,8 +18,9 @@ describe('accountSnapshot', () => {
   it('shows the window, the daemons with their heartbeat age, and no pause when none is in force', () => {
     expect(accountSnapshot(shared(), NOW)).toEqual({
       name: 'ada@example.com-1a2b3c',
-      window: { status: 'allowed_warning', utilization: 0.93, type: 'five_hour', resets_at: '2025-03-01T13:02:00.000Z' },
+      window: { status: 'allowed_warning', utilization: 0.93, type: 'five_hour', resets_at: '2025-03-01T13:02:00.000Z', overage: false },
       pause: null,
+      model_limits: [],
       canary: { pending: false, holder: null },
       members: [
         { id: 'box:4242', host: 'box', pid: 4242, repo: 'acme/widgets', heartbeat_age_s: 3 },

@@ -229,13 +229,13 @@ describe('StreamParser', () => {
     p.push(lines(init));
     expect(p.summary.window).toBeNull();
     p.push(lines(warning));
-    expect(p.summary.window).toEqual({ status: 'allowed_warning', utilization: 0.93, rateLimitType: 'five_hour', resetsAt: 1795268780 });
+    expect(p.summary.window).toEqual({ status: 'allowed_warning', utilization: 0.93, rateLimitType: 'five_hour', resetsAt: 1795268780, overage: false });
     expect(p.summary.rateLimit).toBeNull();
     p.push(lines(rejected)); // no top-level utilization: read from its own window
-    expect(p.summary.window).toEqual({ status: 'rejected', utilization: 1, rateLimitType: 'seven_day', resetsAt: 1795607175 });
+    expect(p.summary.window).toEqual({ status: 'rejected', utilization: 1, rateLimitType: 'seven_day', resetsAt: 1795607175, overage: false });
     expect(p.summary.rateLimit).toEqual({ resetsAt: 1795607175, rateLimitType: 'seven_day' });
     p.push(lines(rateEvent('allowed', 1795300000))); // no utilization anywhere: null, and the newest wins
-    expect(p.summary.window).toEqual({ status: 'allowed', utilization: null, rateLimitType: 'five_hour', resetsAt: 1795300000 });
+    expect(p.summary.window).toEqual({ status: 'allowed', utilization: null, rateLimitType: 'five_hour', resetsAt: 1795300000, overage: false });
     expect(p.summary.rateLimit).toEqual({ resetsAt: 1795607175, rateLimitType: 'seven_day' });
     expect(parseLine(JSON.stringify({ type: 'rate_limit_event', rate_limit_info: { status: 'allowed', utilization: 'high', rateLimitType: 'x', unifiedWindows: { x: { utilization: -1 } } } }))).toMatchObject({ utilization: null });
   });

@@ -5,14 +5,17 @@
 //
 // Cost on an idle poll: nothing beyond the listing where possible. A body reference to an issue in this
 // poll's listing is open (the listing holds open issues only); a closed one is remembered for a while; any
-// other is a conditional GET (the client's ETag cache makes an unchanged answer a free 304). Native
+// other is a conditional GET (the client's ETag cache makes an unchanged answer a free 304); at most
+// MAX_BODY_REFERENCES of them per issue, the rest ignored and said so. Native
 // dependencies are asked for only when the listing's `issue_dependencies_summary` counts open blockers, and
 // the answer is kept while that summary is unchanged. Look-ups are serial: GitHub asks integrators to avoid
 // concurrent requests (REST best practices, "Avoid concurrent requests").
 
 import type { GitHubClient } from './client.js';
 import { statusOf } from './errors.js';
-import { blockerNumbersFromBody, isRepository, parseIssue, type GhIssue } from './map.js';
+// Body references read per issue, in the order they are written; the rest are ignored (the ticket says so):
+// a body naming thousands of issues must not cost thousands of requests per poll.
+import { blockerNumbersFromBody, isRepository, MAX_BODY_REFERENCES, parseIssue, type GhIssue } from './map.js';
 import type { TrackerError } from '../../errors.js';
 
 /**
@@ -29,12 +32,24 @@ const DEPENDENCIES = 'GET /repos/{owner}/{repo}/issues/{issue_number}/dependenci
 export interface BlockerContext {
   /** Numbers of the items in this poll's listing: all open. */
   listed: ReadonlySet<number>;
-  /** A read just before claiming: a remembered "closed" is checked again. */
+  /**
+   * A read just before claiming: a remembered "closed" is asked again, unless this poll's listing itself
+   * asked (asking twice in one poll would double its cost for a body full of references).
+   */
   fresh: boolean;
 }
 
+export interface OpenBlockers {
+  /** Identifiers of the blockers still open. */
+  open: string[];
+  /** Body references beyond MAX_BODY_REFERENCES, not read. */
+  ignored: number;
+}
+
 export class GitHubBlockers {
-  private readonly closedAt = new Map<number, number>();
+  /** When a reference was last found closed (or gone) by asking, and during which listing. */
+  private readonly closedAt = new Map<number, { at: number; listing: number }>();
+  private listing = 0;
   private readonly native = new Map<number, { summary: string; open: string[] }>();
   /** GitHub Enterprise before 3.19 has no dependencies endpoint (404): asked once per daemon, not per poll. */
   private dependenciesMissing = false;
@@ -51,10 +66,15 @@ export class GitHubBlockers {
    * open. When a look-up fails the unresolved references are returned: unknown stays blocked rather than
    * starting work that may be premature.
    */
-  async open(issue: GhIssue, ctx: BlockerContext): Promise<string[]> {
+  /** A new poll's listing begins (candidates()): what it asks is what a claim in the same poll may believe. */
+  newListing(): void {
+    this.listing++;
+  }
+
+  async open(issue: GhIssue, ctx: BlockerContext): Promise<OpenBlockers> {
     const out: string[] = [];
-    for (const n of blockerNumbersFromBody(issue.body)) {
-      if (n === issue.number) continue;
+    const refs = blockerNumbersFromBody(issue.body).filter((n) => n !== issue.number);
+    for (const n of refs.slice(0, MAX_BODY_REFERENCES)) {
       try {
         if (await this.isOpen(n, ctx)) out.push(`#${n}`);
       } catch {
@@ -66,13 +86,13 @@ export class GitHubBlockers {
     } catch {
       out.push('native dependencies (could not be read)');
     }
-    return out;
+    return { open: out, ignored: Math.max(0, refs.length - MAX_BODY_REFERENCES) };
   }
 
   private async isOpen(n: number, ctx: BlockerContext): Promise<boolean> {
     if (ctx.listed.has(n)) return true;
     const seen = this.closedAt.get(n);
-    if (!ctx.fresh && seen !== undefined && this.now() - seen < CLOSED_MEMORY_MS) return false;
+    if (seen !== undefined && (ctx.fresh ? seen.listing === this.listing : this.now() - seen.at < CLOSED_MEMORY_MS)) return false;
     let state: 'open' | 'closed' | 'gone';
     try {
       const res = await this.gh.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { ...this.repo, issue_number: n });
@@ -90,13 +110,13 @@ export class GitHubBlockers {
       return true;
     }
     if (this.closedAt.size > 2000) this.forgetOld();
-    this.closedAt.set(n, this.now());
+    this.closedAt.set(n, { at: this.now(), listing: this.listing });
     return false;
   }
 
   private forgetOld(): void {
     const now = this.now();
-    for (const [n, at] of this.closedAt) if (now - at >= CLOSED_MEMORY_MS) this.closedAt.delete(n);
+    for (const [n, seen] of this.closedAt) if (now - seen.at >= CLOSED_MEMORY_MS) this.closedAt.delete(n);
   }
 
   /** Open native blockers, asked only when the issue's summary counts some (or the server sends none). */

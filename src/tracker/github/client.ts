@@ -1,27 +1,37 @@
 // The Octokit instance swarm talks to GitHub through: retry (5xx, network, timeouts), optional throttling
-// (write spacing), a per-request timeout, secondary-rate-limit waits, and an ETag cache so an unchanged
-// poll costs a 304 that GitHub does not count against the rate limit. Also the request/limit counters.
+// (write spacing), a per-request timeout, secondary-rate-limit backoff, an ETag cache so an unchanged poll
+// costs a 304 that GitHub does not count against the rate limit, the pinned API version, the token of the
+// auth source (auth.ts) and, when GitHub says the repository moved, its new name. Also the request/limit
+// counters.
 //
 // Traps handled here (see the library notes): a 304 arrives as a thrown RequestError, so the cache lives in
 // `hook.wrap('request')`; retries are configured with `retry: {retries}`, never `request: {retries}` (that
 // would retry 304/404); the throttling plugin's groups are module-global, so tests turn it off.
 //
-// Redirects are never followed. GitHub answers 301 for an issue transferred to another repository (and for
-// a renamed repository); fetch would follow it, turning a write meant for this repository's issue into a
-// write on the issue in the other repository (DELETE and PATCH keep their method on a 301). The client asks
-// fetch for `redirect: 'manual'` and turns any 3xx into a thrown error carrying status and Location, which
-// the adapter reads as "gone from this repository".
+// Redirects (transport.ts): GETs follow them; a write's 3xx is never followed. When a GET under
+// /repos/{owner}/{repo} ends somewhere else, or a write answers 3xx, GitHub may be saying that the
+// repository itself was renamed or transferred — or only that one issue moved to another repository. The
+// repository is read again (`GET /repos/{owner}/{repo}`, followed): when its full name changed, every
+// later request names the new one (the write is sent again there, once), and `onRepositoryMoved` tells the
+// tracker. Otherwise the write's 3xx surfaces as a RedirectError, which the adapter reads as "gone from this
+// repository". An issue's `repository_url` stays the tracker's guard against an issue that moved away.
 //
-// Tokens expire (a GitHub App installation token lasts an hour) and are rotated (`gh auth token`): on a 401
-// the client asks `reauth` once for the token source's current value and, when it differs, retries with it
-// and keeps it from then on. Only when that fails does the 401 surface.
+// Tokens expire (a GitHub App installation token lasts an hour) and are rotated (`gh auth token`): the auth
+// source refreshes ahead of expiry; on a 401 the client asks it once for a different token and retries with
+// it. Only when that fails does the 401 surface.
 
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import { AuthSourceError, staticAuth, type GitHubAuth } from './auth.js';
+import { API_VERSION, githubFetch, type TransportStats } from './transport.js';
+import { SecondaryBackoff, SecondaryLimitWait } from './secondary.js';
 
 export interface GitHubClientOptions {
-  token: string;
+  /** A fixed token (with `reauth` for a 401); ignored when `auth` is given. */
+  token?: string;
+  /** Where the token of each request comes from (auth.ts, app-auth.ts). */
+  auth?: GitHubAuth;
   /** API base, e.g. https://api.github.com or https://HOST/api/v3 (tests: the fake's url). */
   apiUrl: string;
   /** Enable @octokit/plugin-throttling (spaces writes; module-global limiter). Off in tests. */
@@ -32,52 +42,52 @@ export interface GitHubClientOptions {
   timeoutMs?: number;
   /** Base of the retry plugin's backoff. Default 1000 ms. */
   retryBaseMs?: number;
-  /** How many times a secondary rate limit (403/429 + retry-after) is waited out. Default 3. */
+  /** How many times a secondary rate limit is waited out within one call. Default 3. */
   secondaryRetries?: number;
-  /** Multiplier for `retry-after` seconds. Default 1000 (tests shrink it). */
+  /** Milliseconds per second of a rate-limit wait. Default 1000 (tests shrink it). */
   retryAfterBaseMs?: number;
-  /** A secondary limit asking for a longer wait than this is surfaced instead. Default 60 s. */
+  /** A secondary-limit wait longer than this (seconds) is not sat out inside the call: it surfaces. Default 60. */
   maxRetryAfterSec?: number;
   /** Called after every HTTP exchange (status 0 when no response arrived). */
   onRequest?: (info: { method: string; url: string; status: number }) => void;
   userAgent?: string;
   /**
-   * Called after a 401 with the token that was rejected: the token source's current value, or null when
-   * there is none (or it is the same). Calls are shared: parallel 401s read the source once.
+   * With `token`: called after a 401 with the token that was rejected; the token source's current value, or
+   * null when there is none (or it is the same).
    */
   reauth?: (rejected: string) => Promise<string | null>;
+  /** GitHub says repository `from` (owner/name) is now `to`. */
+  onRepositoryMoved?: (from: string, to: string) => void;
+  now?: () => number;
 }
 
-export interface ClientStats {
-  /** HTTP requests sent (each retry counts). */
-  requests: number;
+export interface ClientStats extends TransportStats {
   /** Of those, answered 304 from the ETag cache. */
   notModified: number;
-  rateLimitRemaining: number | null;
-  /** Epoch seconds when the primary limit resets. */
-  rateLimitReset: number | null;
+  /** Repositories GitHub redirected elsewhere: old owner/name (lower case) → new owner/name. */
+  moved: Map<string, string>;
 }
 
 const SwarmOctokit = Octokit.plugin(retry, throttling);
 export type GitHubClient = InstanceType<typeof SwarmOctokit> & { readonly swarm: ClientStats };
 
+type Resp = { status: number; url: string; headers: Record<string, unknown>; data: unknown };
 interface CachedResponse {
   etag: string;
-  response: { status: number; url: string; headers: Record<string, unknown>; data: unknown };
+  response: Resp;
 }
 
 const CACHE_LIMIT = 1000;
+/** A repository found where it was is not read again for this long (an issue transferred away, read often). */
+const MOVE_CHECK_MS = 10 * 60_000;
 
-type RequestFn = ((options: unknown) => Promise<unknown>) & {
-  endpoint: { merge(route: string, parameters?: Record<string, unknown>): { headers: Record<string, string> } & Record<string, unknown> };
-};
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** A 3xx answer, never followed: `status` and `response.headers.location` say where GitHub points. */
+/** A 3xx answer to a write (or a log download), never followed: `status` and `response.headers.location` say where GitHub points. */
 export class RedirectError extends Error {
   constructor(
     readonly status: number,
-    readonly response: { status: number; url: string; headers: Record<string, unknown>; data: unknown },
+    readonly response: Resp,
   ) {
     super(`GitHub answered ${status} (moved)`);
     this.name = 'RedirectError';
@@ -89,69 +99,22 @@ export function isNotModified(response: { status: number }): boolean {
   return response.status === 304;
 }
 
+type Opts = Record<string, unknown> & { method?: string; headers?: Record<string, string>; request?: Record<string, unknown>; owner?: unknown; repo?: unknown };
+
 export function createOctokit(opts: GitHubClientOptions): GitHubClient {
-  const stats: ClientStats = { requests: 0, notModified: 0, rateLimitRemaining: null, rateLimitReset: null };
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const retryAfterBaseMs = opts.retryAfterBaseMs ?? 1000;
-  const maxRetryAfterSec = opts.maxRetryAfterSec ?? 60;
+  const stats: ClientStats = { requests: 0, notModified: 0, rateLimitRemaining: null, rateLimitReset: null, moved: new Map() };
+  const now = opts.now ?? Date.now;
+  const msPerSec = opts.retryAfterBaseMs ?? 1000;
+  const maxInlineSec = opts.maxRetryAfterSec ?? 60;
   const secondaryRetries = opts.secondaryRetries ?? 3;
-
-  const timedFetch: typeof fetch = async (input, init) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    const method = init?.method ?? 'GET';
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    stats.requests++;
-    let res: Response;
-    try {
-      res = await fetch(input, { ...init, signal, redirect: 'manual' });
-    } catch (err) {
-      opts.onRequest?.({ method, url, status: 0 });
-      throw err;
-    }
-    const remaining = res.headers.get('x-ratelimit-remaining');
-    const reset = res.headers.get('x-ratelimit-reset');
-    if (remaining !== null && remaining !== '' && Number.isFinite(Number(remaining))) {
-      stats.rateLimitRemaining = Number(remaining);
-    }
-    if (reset !== null && reset !== '' && Number.isFinite(Number(reset))) stats.rateLimitReset = Number(reset);
-    opts.onRequest?.({ method, url, status: res.status });
-    return res;
-  };
-
-  // The token in use, replaced when reauth finds a new one. Read on every request (retries included).
-  let token = opts.token;
-  const authStrategy = () => {
-    const auth = async () => ({ type: 'token', token, tokenType: 'oauth' });
-    auth.hook = (request: RequestFn, route: unknown, parameters?: unknown) => {
-      const endpoint = request.endpoint.merge(route as string, parameters as Record<string, unknown>);
-      endpoint.headers.authorization = `token ${token}`;
-      return request(endpoint);
-    };
-    return auth;
-  };
-  let refreshing: Promise<string | null> | null = null;
-  const refresh = async (rejected: string): Promise<string | null> => {
-    if (token !== rejected) return token; // another request already moved on
-    if (!opts.reauth) return null;
-    refreshing ??= opts.reauth(rejected).then(
-      (next) => {
-        if (next !== null && next !== '' && next !== rejected) token = next;
-        return token !== rejected ? token : null;
-      },
-      () => null,
-    ).finally(() => {
-      refreshing = null;
-    });
-    return refreshing;
-  };
+  const auth = opts.auth ?? staticAuth(opts.token ?? '', { reread: opts.reauth });
+  const backoff = new SecondaryBackoff(now, msPerSec);
 
   const octokit = new SwarmOctokit({
-    authStrategy,
     baseUrl: opts.apiUrl.replace(/\/+$/, ''),
     userAgent: opts.userAgent ?? 'swarm',
     log: silent,
-    request: { fetch: timedFetch },
+    request: { fetch: githubFetch({ timeoutMs: opts.timeoutMs ?? 30_000, stats, onRequest: opts.onRequest }) },
     retry: {
       retries: opts.retries,
       retryAfterBaseValue: opts.retryBaseMs ?? 1000,
@@ -165,28 +128,85 @@ export function createOctokit(opts: GitHubClientOptions): GitHubClient {
   Object.defineProperty(octokit, 'swarm', { value: stats, enumerable: false });
 
   const cache = new Map<string, CachedResponse>();
+  const checked = new Map<string, number>();
+  const checking = new Map<string, Promise<boolean>>();
+  const repoKey = (owner: unknown, repo: unknown) => (typeof owner === 'string' && typeof repo === 'string' ? `${owner}/${repo}`.toLowerCase() : null);
 
-  octokit.hook.wrap('request', async (request, options) => {
+  /** Whether `owner/repo` moved (then recorded); read at most every MOVE_CHECK_MS per name. */
+  const checkMoved = (owner: string, repo: string): Promise<boolean> => {
+    const key = `${owner}/${repo}`.toLowerCase();
+    if (stats.moved.has(key)) return Promise.resolve(true);
+    if (now() - (checked.get(key) ?? Number.NEGATIVE_INFINITY) < MOVE_CHECK_MS) return Promise.resolve(false);
+    let p = checking.get(key);
+    if (!p) {
+      p = octokit.request('GET /repos/{owner}/{repo}', { owner, repo, request: { swarmMoveCheck: true } }).then(
+        (res) => {
+          checked.set(key, now());
+          const full = typeof res.data.full_name === 'string' ? res.data.full_name : '';
+          if (full === '' || full.toLowerCase() === key || !full.includes('/')) return false;
+          stats.moved.set(key, full);
+          opts.onRepositoryMoved?.(`${owner}/${repo}`, full);
+          return true;
+        },
+        () => false,
+      ).finally(() => checking.delete(key));
+      checking.set(key, p);
+    }
+    return p;
+  };
+  /** Requests naming a moved repository name the new one. */
+  const rename = (options: Opts): void => {
+    const key = repoKey(options.owner, options.repo);
+    const to = key !== null ? stats.moved.get(key) : undefined;
+    if (to === undefined) return;
+    const [owner, repo] = to.split('/') as [string, string];
+    options.owner = owner;
+    options.repo = repo;
+  };
+
+  octokit.hook.wrap('request', async (request, raw) => {
+    const options = raw as unknown as Opts;
+    rename(options);
     const method = String(options.method ?? 'GET').toUpperCase();
-    const key = method === 'GET' ? octokit.request.endpoint.parse(options).url : null;
+    const url = octokit.request.endpoint.parse(options as Parameters<typeof octokit.request.endpoint.parse>[0]).url;
+    // A secondary limit is in force: nothing is sent until it is over (sat out here when short).
+    const wait = backoff.remainingSec();
+    if (wait > maxInlineSec) throw new SecondaryLimitWait(wait, url);
+    if (wait > 0) await new Promise((r) => setTimeout(r, backoff.remainingMs()));
+    const key = method === 'GET' ? url : null;
     const cached = key !== null ? cache.get(key) : undefined;
-    if (cached) options.headers = { ...options.headers, 'if-none-match': cached.etag };
+    options.headers = { ...options.headers, 'x-github-api-version': API_VERSION, ...(cached ? { 'if-none-match': cached.etag } : {}) };
+    const moveCheck = options.request?.swarmMoveCheck === true;
     let reauthed = false;
+    let resent = false;
     for (let attempt = 0; ; attempt++) {
-      const sentWith = token;
+      const sentWith = await auth.token();
+      options.headers.authorization = `token ${sentWith}`;
       try {
-        const response = await request(options);
+        const response = (await request(options as Parameters<typeof request>[0])) as Resp;
+        backoff.success();
         if (response.status >= 300 && response.status < 400) {
-          throw new RedirectError(response.status, response as CachedResponse['response']);
+          const owner = options.owner;
+          const repo = options.repo;
+          if (method !== 'GET' && !resent && !moveCheck && typeof owner === 'string' && typeof repo === 'string' && (await checkMoved(owner, repo))) {
+            resent = true;
+            rename(options);
+            continue;
+          }
+          throw new RedirectError(response.status, response);
+        }
+        if (method === 'GET' && !moveCheck && typeof options.owner === 'string' && typeof options.repo === 'string' && endedElsewhere(url, response.url)) {
+          await checkMoved(options.owner, options.repo);
         }
         const etag = response.headers.etag;
         if (key !== null && typeof etag === 'string' && etag !== '') {
           cache.delete(key);
-          cache.set(key, { etag, response: response as CachedResponse['response'] });
+          cache.set(key, { etag, response });
           if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
         }
-        return response;
+        return response as Awaited<ReturnType<typeof request>>;
       } catch (err) {
+        if (err instanceof RedirectError) throw err;
         if (cached && key !== null && statusOf(err) === 304) {
           stats.notModified++;
           cache.delete(key); // refresh LRU position
@@ -195,12 +215,17 @@ export function createOctokit(opts: GitHubClientOptions): GitHubClient {
         }
         if (statusOf(err) === 401 && !reauthed) {
           reauthed = true;
-          if ((await refresh(sentWith)) !== null) continue;
+          // A source that cannot produce a token (a failing command, a refused App key) says why, not the 401.
+          if ((await auth.renew(sentWith).catch((e: unknown) => { if (e instanceof AuthSourceError) throw e; return null; })) !== null) continue;
         }
-        const wait = secondaryWaitSec(err, maxRetryAfterSec);
-        if (wait !== null && attempt < secondaryRetries) {
-          await new Promise((r) => setTimeout(r, wait * retryAfterBaseMs));
-          continue;
+        const verdict = backoff.onError(err);
+        if (verdict !== null) {
+          if (verdict.waitSec <= maxInlineSec && attempt < secondaryRetries) {
+            await new Promise((r) => setTimeout(r, verdict.waitSec * msPerSec));
+            continue;
+          }
+          // Longer than we block a call for: the caller learns when to come back (`retry-after`).
+          if (!headerOf(err, 'retry-after')) throw new SecondaryLimitWait(verdict.waitSec, url);
         }
         throw err;
       }
@@ -209,31 +234,27 @@ export function createOctokit(opts: GitHubClientOptions): GitHubClient {
   return octokit;
 }
 
+/** A GET answered from another path than the one asked (a followed redirect). */
+function endedElsewhere(asked: string, answered: string | undefined): boolean {
+  if (!answered) return false;
+  try {
+    return new URL(asked).pathname.toLowerCase() !== new URL(answered).pathname.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 function statusOf(err: unknown): number | null {
   const s = (err as { status?: unknown } | null)?.status;
   return typeof s === 'number' ? s : null;
 }
 
+function headerOf(err: unknown, name: string): string | undefined {
+  const v = headersOf(err)[name];
+  return v !== undefined && v !== '' ? v : undefined;
+}
+
 export function headersOf(err: unknown): Record<string, string | undefined> {
   const h = (err as { response?: { headers?: Record<string, string | undefined> } } | null)?.response?.headers;
   return h ?? {};
-}
-
-/**
- * Seconds to wait before retrying a secondary rate limit, or null when this is not one (or is a primary
- * limit, which waits for the hourly reset and must be surfaced, or asks for longer than we will block).
- */
-export function secondaryWaitSec(err: unknown, maxSec: number): number | null {
-  const status = statusOf(err);
-  if (status !== 403 && status !== 429) return null;
-  const headers = headersOf(err);
-  const message = err instanceof Error ? err.message : '';
-  const retryAfter = headers['retry-after'];
-  const isSecondary = /secondary rate limit/i.test(message) || (retryAfter !== undefined && retryAfter !== '');
-  if (!isSecondary) return null;
-  if (headers['x-ratelimit-remaining'] === '0' && !/secondary rate limit/i.test(message)) return null;
-  const seconds = retryAfter !== undefined && retryAfter !== '' && Number.isFinite(Number(retryAfter))
-    ? Math.max(0, Number(retryAfter))
-    : 60;
-  return seconds <= maxSec ? seconds : null;
 }

@@ -1,4 +1,4 @@
-// Issue comments on GitHub: reading them (paginated) and keeping swarm's one sticky status comment, found by
+// Issue comments on GitHub: reading them (bounded: comment-pages.ts) and keeping swarm's one sticky status comment, found by
 // marker + token author, its id cached so later updates are a single PATCH (or nothing when unchanged).
 // Creating it is the one non-idempotent write here: after an ambiguous failure the comment is looked up
 // before it is created again, so a lost answer never leaves two status comments.
@@ -10,16 +10,17 @@
 import type { GitHubClient } from './client.js';
 import { isAmbiguous, statusOf } from './errors.js';
 import { parseComment, type GhComment } from './map.js';
+import { readComments, type CommentRead } from './comment-pages.js';
 import { findSticky, stickyBody } from '../sticky.js';
+import { STICKY_MARKER } from '../types.js';
 import { type TrackerError } from '../../errors.js';
 
-const PAGE = 100;
 /** How long a listing taken for the sticky may stand in for the prompt's read of the same comments. */
 export const HANDOFF_MS = 30_000;
 
 export class GitHubComments {
   private readonly stickies = new Map<number, { id: number; body: string }>();
-  private readonly handoff = new Map<number, { at: number; comments: GhComment[] }>();
+  private readonly handoff = new Map<number, { at: number; read: CommentRead }>();
 
   constructor(
     private readonly gh: GitHubClient,
@@ -30,23 +31,26 @@ export class GitHubComments {
   ) {}
 
   /** The issue's comments: the listing the sticky write just took (once, while fresh), else a new one. */
-  async current(issue: number): Promise<GhComment[]> {
+  async current(issue: number): Promise<CommentRead> {
     const h = this.handoff.get(issue);
     this.handoff.delete(issue);
-    if (h && this.now() - h.at < HANDOFF_MS) return h.comments;
+    if (h && h.read.hasNewest && this.now() - h.at < HANDOFF_MS) return h.read;
     return this.list(issue);
   }
 
-  private keep(issue: number, at: number, listed: GhComment[], sticky: GhComment): void {
-    const comments = listed.some((c) => c.id === sticky.id) ? listed.map((c) => (c.id === sticky.id ? sticky : c)) : [...listed, sticky];
+  private keep(issue: number, at: number, listed: CommentRead, sticky: GhComment): void {
+    const has = listed.comments.some((c) => c.id === sticky.id);
+    const comments = has ? listed.comments.map((c) => (c.id === sticky.id ? sticky : c)) : [...listed.comments, sticky];
     if (this.handoff.size > 500) this.handoff.clear();
-    this.handoff.set(issue, { at, comments });
+    this.handoff.set(issue, { at, read: { ...listed, comments, total: listed.total + (has ? 0 : 1) } });
   }
 
-  async list(issue: number): Promise<GhComment[]> {
+  /** A bounded read of the issue's comments; with `sticky`, it goes on looking for swarm's status comment. */
+  async list(issue: number, sticky = false): Promise<CommentRead> {
+    const self = sticky ? await this.selfLogin() : null;
+    const wanted = sticky ? (c: GhComment) => c.body.includes(STICKY_MARKER) && (self === null || (c.author ?? '').toLowerCase() === self.toLowerCase()) : undefined;
     try {
-      const raw = await this.gh.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: issue, per_page: PAGE });
-      return (raw as unknown[]).map(parseComment);
+      return await readComments(this.gh, this.repo, issue, wanted);
     } catch (err) {
       throw this.mapError(err, 'reading comments');
     }
@@ -70,8 +74,8 @@ export class GitHubComments {
       this.stickies.delete(issue); // deleted by someone: find another or recreate
     }
     const listedAt = this.now();
-    const listed = await this.list(issue);
-    const found = await this.stickyAmong(listed);
+    const listed = await this.list(issue, true);
+    const found = await this.stickyAmong(listed.comments);
     if (found && (found.body === body || (await this.edit(found.id, body)))) {
       this.stickies.set(issue, { id: found.id, body });
       this.keep(issue, listedAt, listed, { ...found, body });
@@ -86,7 +90,7 @@ export class GitHubComments {
     } catch (err) {
       // A timeout or a 5xx may still have created it: look before creating a second one.
       if (isAmbiguous(err)) {
-        const landed = await this.stickyAmong(await this.list(issue)).catch(() => null);
+        const landed = await this.list(issue, true).then((r) => this.stickyAmong(r.comments)).catch(() => null);
         if (landed && (landed.body === body || (await this.edit(landed.id, body)))) {
           this.stickies.set(issue, { id: landed.id, body });
           return;

@@ -2,6 +2,8 @@
 // Messages never carry the token (redacted defensively even though GitHub never echoes it).
 
 import { headersOf } from './client.js';
+import { AuthSourceError } from './auth.js';
+import { acceptedPermissionsOf, describeAccepted } from './permissions.js';
 import { makeRedactor } from '../../secrets.js';
 import { TrackerError } from '../../errors.js';
 
@@ -64,6 +66,19 @@ function isRateLimit(err: unknown): boolean {
   );
 }
 
+/**
+ * What to grant, from the 403 itself: `X-Accepted-GitHub-Permissions` (fine-grained tokens and Apps), or
+ * `X-Accepted-OAuth-Scopes` (classic tokens: "the scopes that the action checks for", GitHub docs, "Scopes
+ * for OAuth apps").
+ */
+export function missingPermission(err: unknown): string {
+  const fine = describeAccepted(acceptedPermissionsOf(err));
+  if (fine !== null) return `grant the token ${fine}`;
+  const scopes = headersOf(err)['x-accepted-oauth-scopes'];
+  if (typeof scopes === 'string' && scopes.trim() !== '') return `a classic token needs the scope ${scopes.split(',').map((x) => x.trim()).filter(Boolean).join(' or ')}`;
+  return 'the token lacks permission for it';
+}
+
 export function mapGitHubError(err: unknown, ctx: ErrorContext): TrackerError {
   if (err instanceof TrackerError) return err;
   const status = statusOf(err);
@@ -73,15 +88,14 @@ export function mapGitHubError(err: unknown, ctx: ErrorContext): TrackerError {
   const make = (kind: TrackerError['kind'], message: string, retryAt: string | null = null) =>
     new TrackerError(kind, redact(message), retryAt);
 
+  if (err instanceof AuthSourceError) return make('auth', err.message);
   if (status === 401) return make('auth', 'GitHub rejected the token (401): check GITHUB_TOKEN / tracker.token');
   if ((status === 403 || status === 429) && isRateLimit(err)) {
     const retryAt = retryAtOf(err, now) ?? new Date(now.getTime() + 60_000).toISOString();
     const which = /secondary/i.test(detail) ? 'secondary rate limit' : 'rate limit';
     return make('rate_limited', `GitHub ${which} reached while ${ctx.what} (${status}): retry after ${retryAt}`, retryAt);
   }
-  if (status === 403) {
-    return make('auth', `GitHub refused ${ctx.what} on ${ctx.repo} (403): the token lacks permission (${detail})`);
-  }
+  if (status === 403) return make('auth', `GitHub refused ${ctx.what} on ${ctx.repo} (403): ${detail || 'forbidden'} — ${missingPermission(err)}`);
   if (status !== null && status >= 300 && status < 400) {
     // Never followed (see client.ts): an issue moved to another repository, or the repository renamed.
     const location = headersOf(err).location;

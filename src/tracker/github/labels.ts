@@ -58,5 +58,6 @@ function labelColor(name: string): string {
   if (/running/i.test(name)) return 'fbca04';
   if (/review/i.test(name)) return '0e8a16';
   if (/fail/i.test(name)) return 'd93f0b';
+  if (/human/i.test(name)) return 'e99695';
   return '5319e7';
 }

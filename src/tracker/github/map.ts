@@ -5,6 +5,11 @@ import { priorityFromLabels } from '../priority.js';
 import { type PullRequest, type Ticket } from '../types.js';
 import { TrackerError } from '../../errors.js';
 
+/** Body references read per issue (blockers.ts reads them; the rest are ignored and said so). */
+export const MAX_BODY_REFERENCES = 20;
+/** Comments a prompt may carry: the newest this many (comment-pages.ts). */
+export const NEWEST_COMMENTS = 100;
+
 export interface GhIssue {
   number: number;
   title: string;
@@ -13,6 +18,10 @@ export interface GhIssue {
   state: string;
   labels: string[];
   author: string | null;
+  /** The author's account id (logins are recycled; ids are not). */
+  authorId: number | null;
+  /** How many comments the issue has. */
+  commentCount: number;
   created_at: string;
   updated_at: string;
   isPull: boolean;
@@ -23,6 +32,11 @@ export interface GhIssue {
    * open and closed ones. null when the server does not send it (GitHub Enterprise before 3.19).
    */
   dependencies: { blockedBy: number; totalBlockedBy: number } | null;
+  /**
+   * GitHub's `sub_issues_summary` {total, completed, percent_completed} (REST description, schema issue):
+   * sub-issues and how many of them are closed. null when the server does not send it.
+   */
+  subIssues: { total: number; completed: number } | null;
 }
 
 export interface GhComment {
@@ -30,6 +44,8 @@ export interface GhComment {
   author: string | null;
   body: string;
   created_at: string;
+  /** GitHub's author_association (OWNER, MEMBER, COLLABORATOR, …): an ordering hint, never a trust decision. */
+  association: string;
 }
 
 type Json = Record<string, unknown>;
@@ -50,6 +66,10 @@ function login(user: unknown): string | null {
   return isObj(user) && typeof user.login === 'string' ? user.login : null;
 }
 
+function userId(user: unknown): number | null {
+  return isObj(user) && typeof user.id === 'number' ? user.id : null;
+}
+
 export function parseIssue(raw: unknown): GhIssue {
   if (!isObj(raw) || typeof raw.number !== 'number' || typeof raw.title !== 'string') throw malformed('an issue');
   const labels = Array.isArray(raw.labels)
@@ -63,12 +83,21 @@ export function parseIssue(raw: unknown): GhIssue {
     state: str(raw.state, 'open'),
     labels,
     author: login(raw.user),
+    authorId: userId(raw.user),
+    commentCount: typeof raw.comments === 'number' ? raw.comments : 0,
     created_at: str(raw.created_at),
     updated_at: str(raw.updated_at),
     isPull: 'pull_request' in raw && raw.pull_request != null,
     repositoryUrl: typeof raw.repository_url === 'string' ? raw.repository_url : null,
     dependencies: dependencySummary(raw.issue_dependencies_summary),
+    subIssues: subIssueSummary(raw.sub_issues_summary),
   };
+}
+
+function subIssueSummary(raw: unknown): GhIssue['subIssues'] {
+  if (!isObj(raw) || typeof raw.total !== 'number' || raw.total <= 0) return null;
+  const completed = typeof raw.completed === 'number' ? Math.min(Math.max(0, raw.completed), raw.total) : 0;
+  return { total: raw.total, completed };
 }
 
 function dependencySummary(raw: unknown): GhIssue['dependencies'] {
@@ -88,24 +117,31 @@ export function parseIssueList(raw: unknown): GhIssue[] {
 
 export function parseComment(raw: unknown): GhComment {
   if (!isObj(raw) || typeof raw.id !== 'number') throw malformed('a comment');
-  return { id: raw.id, author: login(raw.user), body: str(raw.body), created_at: str(raw.created_at) };
+  return { id: raw.id, author: login(raw.user), body: str(raw.body), created_at: str(raw.created_at), association: str(raw.author_association, 'NONE') };
 }
 
 /** Issue numbers named by "blocked by #N" / "depends on #N" lines in a body (in order, deduplicated). */
 export function blockerNumbersFromBody(body: string): number[] {
-  const found: number[] = [];
-  const line = /^[\s>*-]*(?:\[[ xX]\]\s*)?(?:blocked\s+by|depends\s+on)\b:?(.*)$/gim;
+  const found = new Set<number>();
+  // Horizontal whitespace only: `\s` would let each line's prefix run across newlines, and a body of blank
+  // lines would then cost quadratic time to scan.
+  const line = /^[ \t>*-]*(?:\[[ xX]\][ \t]*)?(?:blocked[ \t]+by|depends[ \t]+on)\b:?(.*)$/gim;
   for (const m of body.matchAll(line)) {
     for (const ref of (m[1] ?? '').matchAll(/(?:^|[\s,(])#(\d+)\b/g)) {
       const n = Number(ref[1]);
-      if (n > 0 && !found.includes(n)) found.push(n);
+      if (n > 0) found.add(n);
     }
   }
-  return found;
+  return [...found];
+}
+
+function ignoredReferencesNote(b: { ignored: number }): string | null {
+  return b.ignored > 0 ? `the body names ${b.ignored} more blocked-by/depends-on references than the ${MAX_BODY_REFERENCES} swarm reads; those are ignored` : null;
 }
 
 /** Ticket from an issue and its blockers that are still open (resolved by the caller: see blockers.ts). */
-export function toTicket(issue: GhIssue, blockers: readonly string[]): Ticket {
+export function toTicket(issue: GhIssue, blockers: { open: readonly string[]; ignored: number }): Ticket {
+  const notes = [ignoredReferencesNote(blockers), issue.commentCount > NEWEST_COMMENTS ? `the issue has ${issue.commentCount} comments; only the newest ${NEWEST_COMMENTS} are read for the prompt` : null].filter((n): n is string => n !== null);
   return {
     key: String(issue.number),
     id: String(issue.number),
@@ -120,8 +156,10 @@ export function toTicket(issue: GhIssue, blockers: readonly string[]): Ticket {
     open: issue.state === 'open',
     created_at: issue.created_at,
     updated_at: issue.updated_at,
-    blockers: [...blockers],
+    blockers: [...blockers.open],
     branch_hint: null,
+    ...(issue.subIssues ? { sub_issues: { open: issue.subIssues.total - issue.subIssues.completed, total: issue.subIssues.total } } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 

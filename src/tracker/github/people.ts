@@ -1,6 +1,7 @@
 // Who is who on the repository: the token's own login, collaborators' access (kept at most
-// PERMISSION_TTL_MS, so a revoked writer stops being trusted without a restart), and the
-// trusted_labelers_only verdict from an issue's `labeled` events.
+// PERMISSION_TTL_MS, so a revoked writer stops being trusted without a restart, in a bounded LRU so a
+// public repository's strangers never grow it without end and never flush it all at once), whether one
+// person is trusted (`judge`), and the account ids behind logins named in tracker.allowed_authors.
 //
 // Trust is decided on `permission`, never on `role_name`. GitHub's description of
 // GET /repos/{owner}/{repo}/collaborators/{username}/permission: "The `permission` attribute provides the
@@ -12,7 +13,8 @@
 
 import type { GitHubClient } from './client.js';
 import { statusOf } from './errors.js';
-import type { TrustVerdict } from '../types.js';
+import type { Judgement } from '../text-trust.js';
+import { TtlCache } from '../ttl-cache.js';
 import { type TrackerError } from '../../errors.js';
 
 /** Base permissions that may direct the agent: they could push the change themselves. */
@@ -20,6 +22,8 @@ export const WRITER_PERMISSIONS: ReadonlySet<string> = new Set(['admin', 'write'
 
 /** How long a collaborator's access (and any verdict built on it) is believed. */
 export const PERMISSION_TTL_MS = 10 * 60_000;
+/** Collaborators' access kept at once (least recently used first out). */
+export const PERMISSION_CACHE_SIZE = 5000;
 
 export interface Access {
   /** admin | write | read | none (GitHub's base level; what trust is decided on). */
@@ -33,19 +37,37 @@ export function describeAccess(a: Access): string {
   return a.role === '' || a.role === a.permission ? a.permission : `${a.role}, ${a.permission} access`;
 }
 
+/** "read permission", or "triage-plus permission (read access)" for a custom role. */
+export function describeLack(a: Access): string {
+  return a.role !== '' && a.role !== a.permission ? `${a.role} permission (${a.permission} access)` : `${a.permission} permission`;
+}
+
 export class GitHubPeople {
   private self: Promise<string | null> | null = null;
-  private readonly access = new Map<string, { at: number; p: Promise<Access> }>();
+  private readonly access: TtlCache<string, Promise<Access>>;
+  /** Logins resolved to account ids (null: no such account), once per daemon. */
+  private readonly ids = new TtlCache<string, Promise<number | null>>(1000, Number.POSITIVE_INFINITY);
 
   constructor(
     private readonly gh: GitHubClient,
     private readonly repo: { owner: string; repo: string },
     private readonly mapError: (err: unknown, what: string) => TrackerError,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** The login when the auth source knows it (a GitHub App: `<slug>[bot]`, since /user answers it 403). */
+    private readonly knownLogin?: () => Promise<string | null>,
+  ) {
+    this.access = new TtlCache(PERMISSION_CACHE_SIZE, PERMISSION_TTL_MS, now);
+  }
 
-  /** The token's login; null for tokens that cannot read /user (GitHub App installation tokens). */
+  /** The token's login; null for tokens that cannot read /user and whose source says nothing else. */
   selfLogin(): Promise<string | null> {
+    if (this.knownLogin) {
+      this.self ??= this.knownLogin().catch((err: unknown) => {
+        this.self = null;
+        throw this.mapError(err, 'reading who the GitHub App is');
+      });
+      return this.self;
+    }
     this.self ??= this.gh.request('GET /user').then(
       (res) => (typeof res.data.login === 'string' ? res.data.login : null),
       (err: unknown) => {
@@ -74,7 +96,7 @@ export class GitHubPeople {
   accessOf(login: string): Promise<Access> {
     const key = login.toLowerCase();
     const cached = this.access.get(key);
-    if (cached && this.now() - cached.at < PERMISSION_TTL_MS) return cached.p;
+    if (cached) return cached;
     const p = this.gh.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { ...this.repo, username: login }).then(
       (res): Access => {
         const d = res.data as { role_name?: unknown; permission?: unknown };
@@ -83,46 +105,44 @@ export class GitHubPeople {
       },
       (err: unknown): Access => {
         if (statusOf(err) === 404) return { permission: 'none', role: '' };
-        if (this.access.get(key)?.p === p) this.access.delete(key);
+        if (this.access.get(key) === p) this.access.delete(key);
         throw this.mapError(err, `reading @${login}'s permission`);
       },
     );
-    if (this.access.size >= 2000) this.access.clear();
-    this.access.set(key, { at: this.now(), p });
+    this.access.set(key, p);
     return p;
   }
 
+  /** Whether `login`'s access is known without a request (believed for PERMISSION_TTL_MS). */
+  knows(login: string): boolean {
+    return this.access.has(login.toLowerCase());
+  }
+
+  /** May `login` direct the agent: the token user, or write access or more. Untrusted: the access in words. */
+  async judge(login: string): Promise<Judgement> {
+    if (await this.isSelf(login)) return { trusted: true, as: 'token user' };
+    const access = await this.accessOf(login);
+    return WRITER_PERMISSIONS.has(access.permission) ? { trusted: true, as: describeAccess(access) } : { trusted: false, as: describeLack(access) };
+  }
+
   /**
-   * For each trigger label, the newest `labeled` event's actor must be a writer (or the token user).
-   * Returns the first failing verdict, or a trusted one naming who applied each label.
+   * The account id behind a login (GET /users/{username}), asked once per daemon: an allowed_authors entry
+   * names the account it named when swarm started, even if the login is later freed and taken by someone
+   * else. null when no account has that login.
    */
-  async labelerVerdict(events: readonly unknown[], labels: readonly string[]): Promise<TrustVerdict> {
-    const reasons: string[] = [];
-    for (const label of labels) {
-      let actor: string | null | undefined;
-      for (const ev of events) {
-        const e = ev as { event?: unknown; label?: { name?: unknown } | null; actor?: { login?: unknown } | null };
-        if (e.event !== 'labeled' || typeof e.label?.name !== 'string') continue;
-        if (e.label.name.toLowerCase() !== label.toLowerCase()) continue;
-        actor = typeof e.actor?.login === 'string' ? e.actor.login : null;
-      }
-      if (actor === undefined) {
-        return { trusted: false, reason: `no record of who applied label \`${label}\` (trusted_labelers_only)` };
-      }
-      if (actor === null) {
-        return { trusted: false, reason: `label \`${label}\` was applied by an unknown account (trusted_labelers_only)` };
-      }
-      if (await this.isSelf(actor)) {
-        reasons.push(`label \`${label}\` was applied by @${actor} (token user)`);
-        continue;
-      }
-      const access = await this.accessOf(actor);
-      if (!WRITER_PERMISSIONS.has(access.permission)) {
-        const shown = access.role !== '' && access.role !== access.permission ? `${access.role} permission (${access.permission} access)` : `${access.permission} permission`;
-        return { trusted: false, reason: `label \`${label}\` was applied by @${actor}, who has ${shown} (trusted_labelers_only)` };
-      }
-      reasons.push(`label \`${label}\` was applied by @${actor} (${describeAccess(access)})`);
-    }
-    return { trusted: true, reason: reasons.join('; ') };
+  userId(login: string): Promise<number | null> {
+    const key = login.toLowerCase();
+    const cached = this.ids.get(key);
+    if (cached) return cached;
+    const p = this.gh.request('GET /users/{username}', { username: login }).then(
+      (res) => (typeof (res.data as { id?: unknown }).id === 'number' ? (res.data as { id: number }).id : null),
+      (err: unknown) => {
+        if (statusOf(err) === 404) return null;
+        this.ids.delete(key);
+        throw this.mapError(err, `looking up the GitHub account @${login} (tracker.allowed_authors)`);
+      },
+    );
+    this.ids.set(key, p);
+    return p;
   }
 }

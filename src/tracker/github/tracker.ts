@@ -1,6 +1,6 @@
 // The GitHub Issues tracker and GitHub code host: maps swarm's Tracker/CodeHost onto the REST API.
 // One fixed poll URL (so its ETag hits and an idle poll costs one uncounted 304), labels for claims,
-// one sticky status comment per ticket, trust checks on who applied the trigger label. No scheduling here.
+// one sticky status comment per ticket, trust checks on who wrote the text (trust.ts). No scheduling here.
 // An issue transferred to another repository (GitHub answers 301, never followed; or an issue whose
 // `repository_url` is not this repository) is gone from this tracker: fetch() returns null and writes fail
 // with 'not_found'.
@@ -9,15 +9,19 @@ import type { Config } from '../../config/types.js';
 import type { Env } from '../../config/fields.js';
 import { rereadGithubToken } from '../../config/credentials.js';
 import { createOctokit, isNotModified, type GitHubClient } from './client.js';
+import { staticAuth, type GitHubAuth } from './auth.js';
 import { mapGitHubError, statusOf } from './errors.js';
 import { isRepository, parseIssue, parseIssueList, toTicket, type GhIssue } from './map.js';
 import { GitHubBlockers } from './blockers.js';
 import { GitHubComments } from './comments.js';
-import { GitHubPeople, PERMISSION_TTL_MS } from './people.js';
+import { GitHubPeople } from './people.js';
+import { GitHubTrust, type IssueAuthor } from './trust.js';
+import { commentsForPrompt } from './prompt-comments.js';
 import { GitHubLabels } from './labels.js';
 import { GitHubPulls } from './pulls.js';
 import { PrWatch } from './watch.js';
-import type { Appearance, CandidateList, CodeHost, Mark, OpenPullRequest, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
+import { GitHubHooks } from './hooks.js';
+import type { Appearance, CandidateList, ChangeActor, CodeHost, Mark, OpenPullRequest, OperatorChange, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 
 export interface GitHubTrackerOptions {
   config: Config;
@@ -25,6 +29,8 @@ export interface GitHubTrackerOptions {
   repo: { owner: string; name: string };
   /** Defaults to createOctokit with throttling on, 3 retries, against tracker.api_url. */
   octokit?: GitHubClient;
+  /** Where the token of each request comes from (default: `token`, read again after a 401 when `env` is given). */
+  auth?: GitHubAuth;
   now?: () => Date;
   /**
    * The environment the token came from. With it (and no `octokit`), a 401 makes the adapter read the token
@@ -39,8 +45,10 @@ export interface GitHubTrackerOptions {
 }
 
 export interface AccessCheck {
-  /** The token's user; null for tokens that cannot read /user (GitHub App installation tokens). */
+  /** The token's user (an App: `<slug>[bot]`); null for tokens that cannot read /user and say nothing else. */
   login: string | null;
+  /** Whether the repository is private (GitHub then refuses what a token may not read, instead of serving it as public). */
+  private: boolean | null;
   defaultBranch: string;
   /** Whether the token may push (null when GitHub did not say). */
   canPush: boolean | null;
@@ -53,20 +61,26 @@ export class GitHubTracker implements Tracker, CodeHost {
   private config: Config;
   private readonly gh: GitHubClient;
   private token: string;
-  private readonly owner: string;
-  private readonly name: string;
+  private owner: string;
+  private name: string;
+  /** The configured owner/name when GitHub said the repository now lives elsewhere. */
+  private movedFrom: string | null = null;
+  readonly auth: GitHubAuth;
   private readonly now: () => Date;
   private readonly people: GitHubPeople;
-  private readonly trustCache = new Map<string, { at: number; verdict: TrustVerdict }>();
+  private readonly trustApi: GitHubTrust;
   private readonly blockers: GitHubBlockers;
   /** Numbers of the items of the last listing (all open): a body blocker among them needs no request. */
   private listed: ReadonlySet<number> = new Set();
   private readonly commentsApi: GitHubComments;
   private readonly pulls: GitHubPulls;
   private readonly labels: GitHubLabels;
-  private readonly authors = new Map<string, string | null>();
+  /** Each listed or fetched issue's author (login and account id), for allowed_authors. */
+  private readonly authors = new Map<string, IssueAuthor>();
   /** PR follow-through for this repository (Linear mode gets it too: this class is its code host). */
   readonly watch: PrWatch;
+  /** The repository webhook (webhooks: setup, keep-alive pings, doctor). */
+  readonly hooks: GitHubHooks;
 
   constructor(opts: GitHubTrackerOptions) {
     this.config = opts.config;
@@ -74,24 +88,26 @@ export class GitHubTracker implements Tracker, CodeHost {
     this.owner = opts.repo.owner;
     this.name = opts.repo.name;
     this.now = opts.now ?? (() => new Date());
+    this.auth = opts.auth ?? staticAuth(opts.token, opts.env ? { reread: (rejected) => this.reauth(rejected, opts) } : {});
     this.gh =
       opts.octokit ??
       createOctokit({
-        token: opts.token,
+        auth: this.auth,
         apiUrl: opts.config.tracker.api_url ?? 'https://api.github.com',
         throttle: opts.config.tracker.throttle_writes,
         retries: 3,
         timeoutMs: opts.config.tracker.request_timeout,
-        ...(opts.env ? { reauth: (rejected: string) => this.reauth(rejected, opts) } : {}),
       });
     const clock = () => this.now().getTime();
     const mapError = (err: unknown, what: string) => this.mapError(err, what);
-    this.people = new GitHubPeople(this.gh, this.repoParams(), mapError, clock);
+    this.people = new GitHubPeople(this.gh, this.repoParams(), mapError, clock, this.auth.login ? () => this.auth.login!() : undefined);
+    this.trustApi = new GitHubTrust(this.gh, this.repoParams(), this.people, () => this.config.tracker, mapError, clock);
     this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), mapError, clock);
     this.blockers = new GitHubBlockers(this.gh, this.repoParams(), clock, mapError);
     this.labels = new GitHubLabels(this.gh, this.repoParams(), (err, what, repoLevel) => this.mapError(err, what, repoLevel));
     this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
-    this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError);
+    this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError, { now: clock, requiredChecks: () => this.config.pr.followup_checks !== 'all' });
+    this.hooks = new GitHubHooks(this.gh, this.repoParams());
   }
 
   /** WORKFLOW.md is re-read every poll: take the new labels/flags without losing caches. */
@@ -100,10 +116,25 @@ export class GitHubTracker implements Tracker, CodeHost {
   }
 
   get repoName(): string {
+    // GitHub said the repository moved (renamed or transferred): it answers to its new name from now on.
+    const to = this.gh.swarm.moved.get(`${this.owner}/${this.name}`.toLowerCase());
+    if (to !== undefined) {
+      this.movedFrom ??= `${this.owner}/${this.name}`;
+      [this.owner, this.name] = to.split('/') as [string, string];
+    }
     return `${this.owner}/${this.name}`;
   }
 
+  /** Standing problems an operator should know of (shown by `swarm status` and `swarm doctor`). */
+  notes(): string[] {
+    const out: string[] = [];
+    const name = this.repoName;
+    if (this.movedFrom !== null) out.push(`repository ${this.movedFrom} now answers as ${name} (GitHub redirects): swarm follows it; set tracker.repo (or the origin remote) to ${name}`);
+    return [...out, ...this.watch.notes()];
+  }
+
   async candidates(): Promise<CandidateList> {
+    void this.repoName; // adopt a move GitHub reported since the last poll
     const labels = this.config.tracker.labels.join(',');
     const issues: GhIssue[] = [];
     let unchanged = true;
@@ -123,10 +154,11 @@ export class GitHubTracker implements Tracker, CodeHost {
       if (items.length < PAGE) break;
     }
     this.listed = new Set(issues.map((i) => i.number));
+    this.blockers.newListing();
     const tickets: Ticket[] = [];
     for (const issue of issues) {
       if (issue.isPull) continue;
-      this.authors.set(String(issue.number), issue.author);
+      this.remember(issue);
       tickets.push(toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: false })));
     }
     return { tickets, unchanged };
@@ -137,57 +169,27 @@ export class GitHubTracker implements Tracker, CodeHost {
     if (!/^\d+$/.test(key)) return null;
     const issue = await this.issueOrNull(Number(key));
     if (issue === null || issue.isPull) return null;
-    this.authors.set(key, issue.author);
+    this.remember(issue);
     return toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: true }));
   }
 
+  /** The newest comments (at most NEWEST_COMMENTS), each flagged trusted when its author has write access. */
   async comments(ticket: Ticket): Promise<TicketComment[]> {
-    const all = await this.commentsApi.current(ticket.number);
-    const sticky = await this.commentsApi.stickyAmong(all);
-    const out: TicketComment[] = [];
-    for (const c of all) {
-      if (c === sticky) continue; // swarm's own status comment is not part of the conversation
-      out.push({ author: c.author ?? 'ghost', body: c.body, created_at: c.created_at, trusted: await this.people.isWriter(c.author) });
-    }
-    return out;
+    const read = await this.commentsApi.current(ticket.number);
+    const sticky = await this.commentsApi.stickyAmong(read.comments);
+    return commentsForPrompt(read, sticky, this.people);
   }
 
   async trust(ticket: Ticket): Promise<TrustVerdict> {
-    const tc = this.config.tracker;
-    if (!tc.trusted_labelers_only && tc.allowed_authors.length === 0) {
-      return { trusted: true, reason: 'no trust restrictions configured' };
+    if (!this.authors.has(ticket.key) && this.config.tracker.allowed_authors.length > 0) {
+      const issue = await this.issueOrNull(ticket.number);
+      if (issue) this.remember(issue);
     }
-    const cacheKey = JSON.stringify([ticket.key, ticket.updated_at, tc.labels, tc.trusted_labelers_only, tc.allowed_authors]);
-    const cached = this.trustCache.get(cacheKey);
-    // Built on collaborator permissions: believed no longer than they are (a revoked writer stops counting).
-    if (cached && this.now().getTime() - cached.at < PERMISSION_TTL_MS) return cached.verdict;
-    const at = this.now().getTime();
-    const verdict = await this.computeTrust(ticket);
-    if (this.trustCache.size >= 2000) this.trustCache.clear(); // keys carry updated_at: old ones are dead
-    this.trustCache.set(cacheKey, { at, verdict });
-    return verdict;
+    return this.trustApi.verdict(ticket, this.authors.get(ticket.key) ?? { login: null, id: null });
   }
 
-  private async computeTrust(ticket: Ticket): Promise<TrustVerdict> {
-    const tc = this.config.tracker;
-    const reasons: string[] = [];
-    if (tc.allowed_authors.length > 0) {
-      const author = this.authors.has(ticket.key) ? this.authors.get(ticket.key) ?? null : (await this.issueOrNull(ticket.number))?.author ?? null;
-      const allowed = tc.allowed_authors.map((a) => a.toLowerCase());
-      if (author === null || !allowed.includes(author.toLowerCase())) {
-        return { trusted: false, reason: `issue author @${author ?? 'unknown'} is not in tracker.allowed_authors` };
-      }
-      reasons.push(`author @${author} is allowed`);
-    }
-    if (tc.trusted_labelers_only) {
-      const events = await this.call('reading issue events', () =>
-        this.gh.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/events', { ...this.repoParams(), issue_number: ticket.number, per_page: PAGE }),
-      );
-      const verdict = await this.people.labelerVerdict(events as unknown[], tc.labels);
-      if (!verdict.trusted) return verdict;
-      reasons.push(verdict.reason);
-    }
-    return { trusted: true, reason: reasons.join('; ') };
+  async changedBy(ticket: Ticket, change: OperatorChange): Promise<ChangeActor | null> {
+    return 'removedLabel' in change ? this.trustApi.removedBy(ticket, change.removedLabel) : null;
   }
 
   async show(ticket: Ticket, appearance: Appearance): Promise<void> {
@@ -222,9 +224,10 @@ export class GitHubTracker implements Tracker, CodeHost {
   async checkAccess(): Promise<AccessCheck> {
     const login = await this.people.selfLogin();
     const res = await this.call('reading the repository', () => this.gh.request('GET /repos/{owner}/{repo}', this.repoParams()), true);
-    const data = res.data as { default_branch?: unknown; permissions?: { push?: unknown } };
+    const data = res.data as { default_branch?: unknown; permissions?: { push?: unknown }; private?: unknown };
     return {
       login,
+      private: typeof data.private === 'boolean' ? data.private : null,
       defaultBranch: typeof data.default_branch === 'string' ? data.default_branch : 'main',
       canPush: typeof data.permissions?.push === 'boolean' ? data.permissions.push : null,
     };
@@ -246,7 +249,13 @@ export class GitHubTracker implements Tracker, CodeHost {
 
   // --- helpers ---
 
+  private remember(issue: GhIssue): void {
+    if (this.authors.size >= 5000) this.authors.delete(this.authors.keys().next().value as string);
+    this.authors.set(String(issue.number), { login: issue.author, id: issue.authorId });
+  }
+
   private repoParams(): { owner: string; repo: string } {
+    void this.repoName;
     return { owner: this.owner, repo: this.name };
   }
 

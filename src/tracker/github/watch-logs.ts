@@ -16,7 +16,9 @@
 //
 // Other apps' check runs, or an Actions log that is gone (logs expire; 404/410) or not readable (403): the
 // check run's `output.text`, else `output.summary` (`GET …/check-runs/{id}`). Commit statuses have no log:
-// their description. Every path is cut the same way (log-excerpt.ts); none throws.
+// their description. A job read through the Actions API (a token without Checks: actions-runs.ts) has its
+// log under its own id; a workflow run without jobs has only its summary. Every path is cut the same way
+// (log-excerpt.ts); none throws.
 
 import { RedirectError, type GitHubClient } from './client.js';
 import { downloadTail, excerpt } from './log-excerpt.js';
@@ -40,7 +42,11 @@ export async function fetchCheckExcerpt(
   opts: { fetch?: typeof fetch; logTimeoutMs?: number } = {},
 ): Promise<string> {
   const max = Number.isFinite(maxBytes) ? Math.max(0, Math.floor(maxBytes)) : 0;
-  if (check.source === 'status') return excerpt(check.summary, max);
+  if (check.source === 'status' || check.source === 'actions_run') return excerpt(check.summary, max);
+  if (check.source === 'actions_job') {
+    const log = await actionsLog(gh, repo, check.id, max, opts);
+    return log !== null && log !== '' ? log : excerpt(check.summary, max);
+  }
   if (check.app === 'github-actions') {
     const log = await actionsLog(gh, repo, actionsJobId(check), max, opts);
     if (log !== null && log !== '') return log;

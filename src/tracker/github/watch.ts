@@ -16,6 +16,9 @@
 // read per author at most every PERMISSION_TTL_MS (also conditional). Each further page of a list is one
 // more request. The ETag cache is the client's (shared, least recently used, 1,000 entries).
 //
+// The head's checks — check runs, or the Actions runs for a token without Checks, the combined status and
+// which of them the base branch requires — are read by watch-ci.ts.
+//
 // Trust is the rule for trigger labels: the token's user or a collaborator whose base `permission` is
 // write or admin (people.ts). Swarm's own sticky status comment is left out of the comments.
 
@@ -23,21 +26,26 @@ import { isNotModified, type GitHubClient } from './client.js';
 import type { GitHubPeople } from './people.js';
 import { statusOf } from './errors.js';
 import { fetchCheckExcerpt } from './watch-logs.js';
+import { CiReader } from './watch-ci.js';
+import { acceptedPermissionsOf, describeAccepted } from './permissions.js';
 import { findSticky } from '../sticky.js';
 import type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
 import { TrackerError } from '../../errors.js';
 
 export type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
 
+export { SUMMARY_MAX_CHARS } from './watch-ci.js';
+
 const PAGE = 100;
-/** Check run summaries may run to 65,535 characters; a prompt needs the headline. */
-export const SUMMARY_MAX_CHARS = 2000;
 
 export interface PrWatchOptions {
   /** For log downloads (the pre-signed URL a job-log request redirects to). Default: global fetch. */
   fetch?: typeof fetch;
   /** Timeout of one log download. Default 30 s. */
   logTimeoutMs?: number;
+  /** Whether to read which checks the base branch requires (pr.followup_checks: required). Default yes. */
+  requiredChecks?: () => boolean;
+  now?: () => number;
 }
 
 type Json = Record<string, unknown>;
@@ -46,7 +54,6 @@ const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : 
 const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const login = (user: unknown): string | null => (isObj(user) && typeof user.login === 'string' ? user.login : null);
-const cap = (s: string): string => (s.length > SUMMARY_MAX_CHARS ? `${s.slice(0, SUMMARY_MAX_CHARS - 1)}…` : s);
 
 function malformed(what: string): TrackerError {
   return new TrackerError('unavailable', `GitHub returned an unexpected payload for ${what}`);
@@ -62,6 +69,9 @@ export class PrWatch implements PrWatcher {
   private readonly commits = new Map<string, PrHeadCommitter>();
   /** Per PR: the trusted flags of the last observation, so a permission change is never "unchanged". */
   private readonly trustSeen = new Map<number, string>();
+  /** What GitHub asked for when it refused a commit read (a token without Contents: read), or null. */
+  private commitsRefused: string | null = null;
+  private readonly ci: CiReader;
 
   constructor(
     private readonly gh: GitHubClient,
@@ -69,7 +79,15 @@ export class PrWatch implements PrWatcher {
     private readonly people: GitHubPeople,
     private readonly mapError: (err: unknown, what: string) => TrackerError,
     private readonly opts: PrWatchOptions = {},
-  ) {}
+  ) {
+    this.ci = new CiReader(gh, repo, mapError, opts.now ?? Date.now, opts.requiredChecks);
+  }
+
+  /** What this token cannot read, each with the fix (see PrWatcher.notes). */
+  notes(): string[] {
+    const commits = this.commitsRefused !== null ? [`commits unreadable with this token (GitHub asks for ${this.commitsRefused}): who pushed to a PR branch is not named when a human takes over`] : [];
+    return [...this.ci.notes(), ...commits];
+  }
 
   async observe(prNumber: number): Promise<PrObservation> {
     const tally: Tally = { sent: 0, notModified: 0 };
@@ -79,14 +97,15 @@ export class PrWatch implements PrWatcher {
     const merged = typeof p.merged_at === 'string' && p.merged_at !== '';
     const state: PrObservation['state'] = merged ? 'merged' : p.state === 'open' ? 'open' : 'closed';
     const sha = p.head.sha;
+    const baseBranch = isObj(p.base) ? str(p.base.ref) : '';
     const base = { number: p.number, state, head_sha: sha, head_branch: str(p.head.ref) };
     if (state !== 'open') {
       const head_pushed_by = await this.headCommitter(tally, sha);
       return { ...base, unchanged: tally.sent === tally.notModified, checks: [], reviews: [], comments: [], head_pushed_by };
     }
-    const [runs, statuses, reviews, reviewComments, conversation, head_pushed_by] = await Promise.all([
-      this.checkRuns(tally, sha),
-      this.statuses(tally, sha),
+    const list = (what: string, route: string, params: Record<string, unknown>, pick: (d: unknown) => unknown[] | null, raw = false) => this.pages(tally, what, route, params, pick, raw);
+    const [headChecks, reviews, reviewComments, conversation, head_pushed_by] = await Promise.all([
+      this.ci.headChecks(list, sha),
       this.reviews(tally, prNumber),
       this.reviewComments(tally, prNumber),
       this.conversation(tally, prNumber),
@@ -97,7 +116,8 @@ export class PrWatch implements PrWatcher {
     const trustSame = this.trustSeen.get(prNumber) === trust;
     if (this.trustSeen.size >= 1000) this.trustSeen.clear();
     this.trustSeen.set(prNumber, trust);
-    return { ...base, unchanged: tally.sent === tally.notModified && trustSame, checks: [...runs, ...statuses], reviews, comments, head_pushed_by };
+    const checks = await this.ci.withRequired(headChecks, baseBranch);
+    return { ...base, unchanged: tally.sent === tally.notModified && trustSame, checks, reviews, comments, head_pushed_by };
   }
 
   logExcerpt(check: PrCheck, maxBytes: number): Promise<string> {
@@ -106,7 +126,8 @@ export class PrWatch implements PrWatcher {
 
   // --- reads ---
 
-  private async get(tally: Tally, what: string, route: string, params: Record<string, unknown>): Promise<{ data: unknown; status: number }> {
+  /** One conditional read, counted; a failure is mapped to a TrackerError (`raw`: thrown as GitHub answered). */
+  private async get(tally: Tally, what: string, route: string, params: Record<string, unknown>, raw = false): Promise<{ data: unknown; status: number }> {
     try {
       const res = await this.gh.request(route, { ...this.repo, ...params });
       tally.sent++;
@@ -114,57 +135,20 @@ export class PrWatch implements PrWatcher {
       return res;
     } catch (err) {
       tally.sent++;
-      throw this.mapError(err, what);
+      throw raw ? err : this.mapError(err, what);
     }
   }
 
   /** All pages of a list; `items` picks the array out of a page (check runs and statuses come wrapped). */
-  private async pages(tally: Tally, what: string, route: string, params: Record<string, unknown>, items: (data: unknown) => unknown[] | null): Promise<unknown[]> {
+  private async pages(tally: Tally, what: string, route: string, params: Record<string, unknown>, items: (data: unknown) => unknown[] | null, raw = false): Promise<unknown[]> {
     const all: unknown[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.get(tally, what, route, { ...params, per_page: PAGE, ...(page > 1 ? { page } : {}) });
+      const res = await this.get(tally, what, route, { ...params, per_page: PAGE, ...(page > 1 ? { page } : {}) }, raw);
       const got = items(res.data);
       if (got === null) throw malformed(what);
       all.push(...got);
       if (got.length < PAGE) return all;
     }
-  }
-
-  private async checkRuns(tally: Tally, sha: string): Promise<PrCheck[]> {
-    // `filter=latest` (the default) already answers the most recent run per check; a re-run keeps its
-    // name, so the newest (highest id) per app and name is kept in case an older one slips through.
-    const raw = await this.pages(tally, 'reading check runs', 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { ref: sha, filter: 'latest' },
-      (d) => (isObj(d) && Array.isArray(d.check_runs) ? d.check_runs : null));
-    const newest = new Map<string, PrCheck>();
-    for (const r of raw) {
-      if (!isObj(r) || typeof r.id !== 'number') continue;
-      const out = isObj(r.output) ? r.output : {};
-      const check: PrCheck = {
-        id: r.id, name: str(r.name), status: str(r.status), conclusion: strOrNull(r.conclusion),
-        summary: cap(str(out.summary) || str(out.title)), app: isObj(r.app) ? str(r.app.slug) : '',
-        details_url: strOrNull(r.details_url), source: 'check_run',
-      };
-      const key = `${check.app}\n${check.name}`;
-      const seen = newest.get(key);
-      if (!seen || seen.id < check.id) newest.set(key, check);
-    }
-    return [...newest.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
-  }
-
-  private async statuses(tally: Tally, sha: string): Promise<PrCheck[]> {
-    // The combined status holds the latest status per context (REST: repos/get-combined-status-for-ref).
-    const raw = await this.pages(tally, 'reading the commit status', 'GET /repos/{owner}/{repo}/commits/{ref}/status', { ref: sha },
-      (d) => (isObj(d) && Array.isArray(d.statuses) ? d.statuses : null));
-    const out: PrCheck[] = [];
-    for (const s of raw) {
-      if (!isObj(s) || typeof s.id !== 'number') continue;
-      const st = str(s.state);
-      out.push({
-        id: s.id, name: str(s.context), status: st === 'pending' ? 'pending' : 'completed', conclusion: st === 'pending' || st === '' ? null : st,
-        summary: cap(str(s.description)), app: '', details_url: strOrNull(s.target_url), source: 'status',
-      });
-    }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
   }
 
   private async reviews(tally: Tally, n: number): Promise<PrReview[]> {
@@ -232,6 +216,12 @@ export class PrWatch implements PrWatcher {
       // remembered) rather than fail the whole observation.
       const status = statusOf(err);
       if (status === 404 || status === 422) return { login: null, committer_email: null };
+      // A token without Contents: read (fine-grained): who pushed is unknown; whose head it is still comes
+      // from swarm's own record of its commits.
+      if (status === 403 && this.mapError(err, 'reading a commit').kind === 'auth') {
+        this.commitsRefused = describeAccepted(acceptedPermissionsOf(err)) ?? 'Contents: read';
+        return { login: null, committer_email: null };
+      }
       throw this.mapError(err, `reading commit ${sha.slice(0, 12)}`);
     }
     const d = isObj(data) ? data : {};

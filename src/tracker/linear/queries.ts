@@ -13,6 +13,8 @@ import { TrackerError } from '../../errors.js';
  */
 export interface Vars {
   candidates: Pick<L.QueryIssuesArgs, 'filter' | 'first' | 'after'> & { filter: L.IssueFilter; first: number };
+  /** The team's issues updated since a time (IssueFilter.updatedAt: DateComparator). */
+  changes: Pick<L.QueryIssuesArgs, 'filter' | 'first' | 'after'> & { filter: L.IssueFilter & { updatedAt: L.DateComparator }; first: number };
   issue: L.QueryIssueArgs;
   /** One issue's next page of labels, relations or comments. */
   issuePage: L.QueryIssueArgs & Pick<L.IssueLabelsArgs & L.IssueInverseRelationsArgs & L.IssueCommentsArgs, 'after'>;
@@ -74,15 +76,26 @@ query SwarmProject($project: String!) {
   }
 }`;
 
-/** `$first` is tracker.page_size (default 50): the one knob that moves this document's complexity. */
-export const CANDIDATES_QUERY = `
-query SwarmCandidates($filter: IssueFilter!, $first: Int!, $after: String) {
+/** One page of issues: the candidates and the changes queries differ only in name and filter. */
+const issuesPage = (name: string) => `
+query ${name}($filter: IssueFilter!, $first: Int!, $after: String) {
   issues(filter: $filter, first: $first, after: $after) {
     nodes { ...SwarmIssue }
     pageInfo { hasNextPage endCursor }
   }
 }
 ${ISSUE_FIELDS}`;
+
+/** `$first` is tracker.page_size (default 50): the one knob that moves this document's complexity. */
+export const CANDIDATES_QUERY = issuesPage('SwarmCandidates');
+
+/**
+ * The poll between full sweeps (poll.ts): the team's issues updated since the last poll, whatever their
+ * state and labels (an issue that left the candidates must be seen leaving). The same selection as the
+ * candidates page, so an answer updates the listing in place; its first page is small (an idle poll lists
+ * nothing and costs what that page is priced at).
+ */
+export const CHANGES_QUERY = issuesPage('SwarmChanges');
 
 export const ISSUE_QUERY = `
 query SwarmIssue($id: String!) { issue(id: $id) { ...SwarmIssue } }

@@ -4,16 +4,19 @@
 // complexity and payload validation: queries.ts.
 
 import type { Config } from '../../config/types.js';
-import { STICKY_MARKER, type CandidateList, type PullRequest, type Ticket, type TicketComment, type Tracker, type TrustVerdict } from '../types.js';
+import type { CandidateList, PullRequest, Ticket, Tracker } from '../types.js';
 import { createLinearTransport } from './transport.js';
 import { createLinearSticky } from './sticky.js';
+import { createLinearTrust } from './trust.js';
 import * as Q from './queries.js';
 import type { LinearDocument as L } from '@linear/sdk';
 import { TrackerError } from '../../errors.js';
+import { LinearPoller, type PollCost } from './poll.js';
+import { LINEAR_DEFAULT_PAGE_SIZE } from './limits.js';
+import type { BudgetView } from './budgets.js';
 
+export { LINEAR_DEFAULT_PAGE_SIZE };
 export const LINEAR_DEFAULT_API_URL = 'https://api.linear.app/graphql';
-/** tracker.page_size's default: the candidates query then costs ~3,700 points (Linear refuses > 10,000). */
-export const LINEAR_DEFAULT_PAGE_SIZE = 50;
 
 export interface LinearTrackerOptions {
   config: Config;
@@ -40,6 +43,11 @@ export interface LinearTracker extends Tracker {
    * the complexity Linear charged. Throws TrackerError 'too_complex' with the fix when Linear refuses it.
    */
   probeCandidates(): Promise<{ listed: number; complexity: number | null }>;
+  /**
+   * For `swarm doctor`: one full sweep and one incremental poll as the daemon makes them, what Linear charged
+   * for each, and the budgets it reported.
+   */
+  measurePolling(): Promise<{ sweep: PollCost; changes: PollCost; budgets: BudgetView }>;
 }
 
 interface Resolved {
@@ -55,7 +63,6 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
   const api = createLinearTransport({
     apiUrl: cfg.api_url ?? LINEAR_DEFAULT_API_URL, apiKey: opts.apiKey, now: opts.now, timeoutMs: opts.timeoutMs,
   });
-  const creators = new Map<string, Q.LinearCreator | null>(); // issue id → creator, for trust()
   const sticky = createLinearSticky(api);
   let resolving: Promise<Resolved> | null = null;
 
@@ -112,6 +119,10 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     resolving ??= doResolve().catch((err) => { resolving = null; throw err; });
     return resolving;
   };
+  // Who wrote what (history, roles) and whose comments reach the prompt: trust.ts.
+  const trust = createLinearTrust({
+    request: (query, variables) => api.request(query, variables), config: () => cfg, resolved: ensure, now: opts.now ?? Date.now,
+  });
   const stateId = (r: Resolved, name: string) => r.states.get(name)!; // checked in resolve()
 
   /** All pages of one issue's connection after `after` (the first page came with the issue). */
@@ -129,11 +140,10 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
 
   /** Validate one issue payload; the few issues with more labels or relations than fit get the rest. */
   const remember = async (raw: unknown): Promise<Ticket> => {
-    const { ticket, creator, more } = Q.toTicket(raw);
+    const { ticket, more } = Q.toTicket(raw);
     const at = `issue ${ticket.identifier}`;
     if (more.labels) ticket.labels.push(...(await rest(Q.ISSUE_LABELS_QUERY, ticket.id, 'labels', more.labels, (c) => Q.labelNames(c, at))));
     if (more.relations) ticket.blockers.push(...(await rest(Q.ISSUE_RELATIONS_QUERY, ticket.id, 'inverseRelations', more.relations, (c) => Q.openBlockers(c, at))));
-    creators.set(ticket.id, creator);
     return ticket;
   };
 
@@ -162,6 +172,23 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
   const candidatesPage = async (r: Resolved, after: string | null): Promise<unknown> =>
     (await api.request(Q.CANDIDATES_QUERY, { filter: candidatesFilter(r), first: pageSize(), after } satisfies Q.Vars['candidates']).catch(tooComplex)).issues;
 
+  // The poll: full sweeps every tracker.full_sweep, incremental polls between (poll.ts).
+  let current: Resolved | null = null;
+  const candidateStates = () => new Set([...cfg.states, cfg.running_state]);
+  const poller = new LinearPoller({
+    api,
+    remember,
+    candidatesFilter: () => candidatesFilter(current!),
+    scopeFilter: () => ({ team: { key: { eq: current!.teamKey } }, ...(current!.projectId ? { project: { id: { eq: current!.projectId } } } : {}) }),
+    // The candidates filter, applied here: a state named in it, every trigger label (names compared exactly,
+    // as the filter's `eq` does); team and project are already the changes query's own filter.
+    isCandidate: (t) => candidateStates().has(t.state) && cfg.labels.every((l) => t.labels.includes(l)),
+    pageSize,
+    fullSweepMs: () => cfg.full_sweep,
+    now: opts.now ?? Date.now,
+    onCandidatesError: tooComplex,
+  });
+
   async function moveTo(ticket: Ticket, state: string): Promise<void> {
     const r = await ensure();
     const data = await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { stateId: stateId(r, state) } } satisfies Q.Vars['issueUpdate']);
@@ -183,17 +210,8 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     resolve: async () => { await ensure(); },
 
     async candidates(): Promise<CandidateList> {
-      const r = await ensure();
-      const tickets: Ticket[] = [];
-      let after: string | null = null;
-      for (let i = 0; i < Q.MAX_PAGES; i++) {
-        const conn = await candidatesPage(r, after);
-        for (const n of Q.nodes(conn, 'issues')) tickets.push(await remember(n));
-        const p = Q.pageInfo(conn, 'issues');
-        if (!p.hasNextPage || !p.endCursor) break;
-        after = p.endCursor;
-      }
-      return { tickets, unchanged: false };
+      current = await ensure();
+      return { tickets: await poller.poll(), unchanged: false };
     },
 
     fetch: fetchTicket,
@@ -208,41 +226,18 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
       return { listed: Q.nodes(conn, 'issues').length, complexity: api.lastComplexity() };
     },
 
-    async comments(ticket): Promise<TicketComment[]> {
-      const out: TicketComment[] = [];
-      let after: string | null = null;
-      for (let i = 0; i < Q.MAX_PAGES; i++) {
-        const conn: unknown = Q.obj((await api.request(Q.COMMENTS_QUERY, { id: ticket.id, after } satisfies Q.Vars['issuePage'])).issue, 'issue').comments;
-        for (const c of Q.nodes(conn, 'comments')) {
-          const body = Q.str(c.body, 'comment.body');
-          if (body.includes(STICKY_MARKER)) continue; // swarm's own status, not input for the agent
-          const user = c.user === null || c.user === undefined ? null : Q.obj(c.user, 'comment.user');
-          out.push({
-            author: user ? Q.optStr(user.displayName, 'user.displayName') || Q.str(user.name, 'user.name') : 'integration',
-            body,
-            created_at: Q.str(c.createdAt, 'comment.createdAt'),
-            trusted: user !== null, // workspace members; integration/bot comments have no user
-          });
-        }
-        const p = Q.pageInfo(conn, 'comments');
-        if (!p.hasNextPage || !p.endCursor) break;
-        after = p.endCursor;
-      }
-      // Linear lists comments newest first (no direction argument); the prompt reads oldest first, as on GitHub.
-      return out.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+    async measurePolling() {
+      current = await ensure();
+      poller.reset();
+      await poller.poll();
+      const sweep = poller.lastCost()!;
+      await poller.poll();
+      return { sweep, changes: poller.lastCost()!, budgets: api.budgets() };
     },
 
-    async trust(ticket): Promise<TrustVerdict> {
-      if (cfg.allowed_authors.length === 0) return { trusted: true, reason: 'Linear workspace members only' };
-      if (!creators.has(ticket.id)) await fetchTicket(ticket.id);
-      const c = creators.get(ticket.id) ?? null;
-      if (!c) return { trusted: false, reason: `${ticket.identifier} has no human creator and tracker.allowed_authors is set` };
-      const allowed = new Set(cfg.allowed_authors.map((a) => a.toLowerCase()));
-      const match = [c.name, c.displayName, c.email].find((v) => v && allowed.has(v.toLowerCase()));
-      return match
-        ? { trusted: true, reason: `created by ${match} (tracker.allowed_authors)` }
-        : { trusted: false, reason: `created by ${c.displayName || c.name}, who is not in tracker.allowed_authors` };
-    },
+    comments: (ticket) => trust.comments(ticket),
+    trust: (ticket) => trust.verdict(ticket),
+    changedBy: (ticket, change) => trust.changedBy(ticket, change),
 
     async show(ticket, appearance) {
       const r = await ensure();
