@@ -10,6 +10,7 @@
 // unfenced. `git push` is not a tracker call: its callers confirm explicitly (confirmFence) first.
 import type { Services } from '../orchestrator/runtime.js';
 import { SwarmError } from '../errors.js';
+import type { CodeHost, Tracker } from '../tracker/types.js';
 
 /** held: still ours (renewed); lost: another daemon holds it, or nobody does; unreachable: no answer. */
 export type FenceVerdict = 'held' | 'lost' | 'unreachable';
@@ -64,13 +65,25 @@ export async function confirmFence(fence: Fence, key: string, what: string, opts
 type KeyOf = (fence: Fence, args: unknown[]) => string | null;
 const ticketArg: KeyOf = (_f, args) => (args[0] as { key?: string } | undefined)?.key ?? null;
 const branchArg: KeyOf = (f, args) => f.keyOfBranch((args[0] as { branch?: string } | undefined)?.branch ?? '');
-const WRITES: Record<string, { what: string; key: KeyOf }> = {
+const WRITES = {
   show: { what: 'tracker update', key: ticketArg },
   linkPullRequest: { what: 'PR link', key: ticketArg },
   openPullRequest: { what: 'pull request', key: branchArg },
+} satisfies Record<string, { what: string; key: KeyOf }>;
+type Method<T> = { [K in keyof T]-?: NonNullable<T[K]> extends (...args: never[]) => unknown ? K : never }[keyof T];
+/**
+ * Every method of the Tracker and CodeHost interfaces, by what it does: keyed by them, so a method added to
+ * either interface without saying here whether it writes does not compile (instead of failing every poll).
+ */
+const INTERFACE: { [K in Method<Tracker> | Method<CodeHost>]: 'read' | keyof typeof WRITES } = {
+  candidates: 'read', fetch: 'read', comments: 'read', trust: 'read', changedBy: 'read', show: 'show', rateLimit: 'read',
+  requestCount: 'read', setConfig: 'read', findPullRequest: 'read', openPullRequest: 'openPullRequest', notes: 'read',
 };
 /** Reads, and repository-wide set-up that belongs to no ticket (creating the labels swarm uses). */
-const PASS = new Set(['candidates', 'fetch', 'comments', 'trust', 'findPullRequest', 'rateLimit', 'requestCount', 'setConfig', 'resolve', 'freshBlockers', 'probeCandidates', 'checkAccess', 'ensureLabels', 'constructor', 'toString', 'toJSON']);
+const PASS = new Set([
+  ...Object.keys(INTERFACE).filter((k) => INTERFACE[k as keyof typeof INTERFACE] === 'read'),
+  'resolve', 'freshBlockers', 'probeCandidates', 'checkAccess', 'ensureLabels', 'constructor', 'toString', 'toJSON',
+]);
 
 /** `obj` whose ticket writes pass `fence` first; reads go through untouched; an unknown method is refused. */
 export function fenceWrites<T extends object>(obj: T, fence: Fence): T {
@@ -79,7 +92,7 @@ export function fenceWrites<T extends object>(obj: T, fence: Fence): T {
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function' || typeof prop === 'symbol') return value;
       const fn = value as (...args: unknown[]) => unknown;
-      const write = WRITES[prop];
+      const write = (WRITES as Record<string, { what: string; key: KeyOf } | undefined>)[prop];
       if (write) {
         return async (...args: unknown[]) => {
           const key = write.key(fence, args);
