@@ -115,8 +115,9 @@ export function liveAgents(base: string): Map<string, Set<number>> {
 }
 
 /**
- * Every push the bare origin receives, with the pushing daemon's GitHub token (a pre-receive hook: a
- * local push runs it with the pusher's environment), so a test can tell which daemon pushed what, when.
+ * Every push the bare origin receives (a pre-receive hook: a local push runs it with the pusher's
+ * environment), with SWARM_TEST_GH_TOKEN when the pusher had it. swarm's own git runs with an allow-listed
+ * environment (workspace/git-safety.ts), so its pushes say `none`: tell daemons apart by the commit pushed.
  */
 export function logPushes(origin: string, logFile: string): () => { at: number; token: string; ref: string; sha: string }[] {
   const hook = path.join(origin, 'hooks', 'pre-receive');
