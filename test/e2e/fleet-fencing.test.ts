@@ -93,8 +93,9 @@ describe('fleet fencing', () => {
     expect(fromA.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`), 'tracker writes or PR requests from A').toEqual([]);
     expect(fromA.filter((r) => r.path.includes('/pulls') && r.method !== 'GET')).toEqual([]);
     const branchPushes = pushes().filter((p) => p.ref.startsWith('refs/heads/swarm/'));
-    // Who pushed is told by the commit, not by the pusher's environment: swarm's own git runs with an
-    // allow-listed environment (workspace/git-safety.ts), so origin's hook never sees the daemon's token.
+    expect(branchPushes.filter((p) => p.token === a.token), 'pushes by A').toEqual([]);
+    expect(branchPushes.filter((p) => p.token === b.token)).toHaveLength(1);
+    // And by the commit: the one push is B's commit, never the one A's agent made in A's clone.
     const branch = b.state().tickets[String(n)].branch as string;
     const headOf = (m: Member) => {
       try {
