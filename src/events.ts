@@ -54,8 +54,14 @@ export type TicketEvent =
   | (T & { type: 'held'; due: string | null; reason: string })
   | (T & { type: 'ticket_failed'; reason: string; failures: number })
   | (T & { type: 'cancelled'; reason: string; stopping_agent: boolean; removing_worktree: boolean })
-  /** The claim was dropped: `swarm release`, or the tracker refused the claim's write. */
-  | (T & { type: 'released'; by: 'operator' | 'claim_failed'; reason: string })
+  /**
+   * The claim was dropped: `swarm release` (or an operator cancelling the running attempt), or the tracker
+   * refused the claim's write. `hold`: the operator's release — not picked up again until the trigger label
+   * is applied afresh or `swarm retry`.
+   */
+  | (T & { type: 'released'; by: 'operator' | 'claim_failed'; reason: string; hold?: boolean })
+  /** An operator's release no longer holds the ticket back (its label was applied afresh). */
+  | (T & { type: 'hold_lifted'; reason: string })
   | (T & { type: 'retry_requested'; by: 'operator' | 'tracker'; reason: string })
   /** The daemon stopped under a running or claimed ticket (shutdown, crash): not counted, resumes. */
   | (T & { type: 'interrupted'; attempt: number | null; reason: string });
@@ -114,6 +120,10 @@ export type DaemonEvent =
   | (At & { type: 'disk_full'; file: string; error: string })
   /** swarm could write its files again: the disk-full pause ended (`unwritten`: event lines held in memory meanwhile, now written). */
   | (At & { type: 'disk_recovered'; since: string; file: string; unwritten: number })
+  /** An operator's message delivered into a running agent's session (the console or the API). */
+  | (At & { type: 'operator_message'; ticket: string; key: string; attempt: number; text: string })
+  /** The Claude account's usage window as an agent's stream reported it (sampled: on a change, or every few minutes). */
+  | (At & { type: 'account_window'; status: string; utilization: number | null; limit_type: string | null; resets_at: string | null })
   /**
    * A request on a webhook route: what was received and what became of it (`result`; `event` is null when
    * the request was not verified, as its headers are then only the sender's word).
@@ -130,7 +140,7 @@ export type Unstamped<E extends SwarmEvent = SwarmEvent> = E extends SwarmEvent 
 // A record, not a list: a ticket event type added to the union and missing here does not compile.
 const TICKET_TYPE_RECORD: Record<TicketEvent['type'], true> = {
   claimed: true, pr_found: true, started: true, spawned: true, finished: true, pr_opened: true, retry_scheduled: true, waiting: true, held: true,
-  ticket_failed: true, cancelled: true, released: true, retry_requested: true, interrupted: true,
+  ticket_failed: true, cancelled: true, released: true, hold_lifted: true, retry_requested: true, interrupted: true,
   followup_started: true, followup_pushed: true, needs_human: true, followups_resumed: true, commits_seen: true, pr_closed: true,
   branch_diverged: true,
 };
@@ -218,7 +228,8 @@ const DECODERS: { [K in EventType]: Decoder<K> } = {
   held: ticket('held', (r) => ({ due: strOrNull(r.due), reason: str(r.reason) })),
   ticket_failed: ticket('ticket_failed', (r) => ({ reason: str(r.reason), failures: num(r.failures) })),
   cancelled: ticket('cancelled', (r) => ({ reason: str(r.reason), stopping_agent: r.stopping_agent === true, removing_worktree: r.removing_worktree === true })),
-  released: ticket('released', (r) => ({ by: r.by === 'claim_failed' ? 'claim_failed' : 'operator', reason: str(r.reason) || 'released' })),
+  released: ticket('released', (r) => ({ by: r.by === 'claim_failed' ? 'claim_failed' : 'operator', reason: str(r.reason) || 'released', hold: r.hold === true })),
+  hold_lifted: ticket('hold_lifted', (r) => ({ reason: str(r.reason) })),
   retry_requested: ticket('retry_requested', (r) => ({ by: r.by === 'tracker' ? 'tracker' : 'operator', reason: str(r.reason) || 'retry requested' })),
   interrupted: ticket('interrupted', (r) => ({ attempt: numOrNull(r.attempt), reason: str(r.reason) })),
   paused: (r) => ({ at: r.at, type: 'paused', kind: pauseKind(r.kind), until: strOrNull(r.until), reason: str(r.reason) || 'restored from the events log', limit_type: strOrNull(r.limit_type) }),
@@ -256,6 +267,9 @@ const DECODERS: { [K in EventType]: Decoder<K> } = {
   fenced: operational,
   webhook: operational,
   webhooks_health: operational,
+  // An operator's message reached a running agent (its transcript keeps it); the account window is the shared record's.
+  operator_message: operational,
+  account_window: operational,
 };
 
 /** A logged line → its typed event for the fold, or null: an unknown type, a ticket it cannot key, or an operational event. */

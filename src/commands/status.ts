@@ -26,6 +26,12 @@ async function daemonSnapshot(paths: ReturnType<typeof swarmPaths>): Promise<Sna
   return liveSnapshot(paths);
 }
 
+/** The terminal's width (a pipe: $COLUMNS, else 80), at least 60: every line fits it; ids are never cut. */
+export function terminalWidth(io: IO): number {
+  const cols = (io.stdout as { columns?: number }).columns ?? Number(io.env.COLUMNS);
+  return Math.max(60, Number.isFinite(cols) && cols > 0 ? Math.floor(cols) : 80);
+}
+
 /** One --watch frame: home the cursor, overwrite each line (clearing its tail), clear below. */
 export function watchFrame(text: string): string {
   return '\x1b[H' + text.replace(/\n$/, '').split('\n').map((l) => l + '\x1b[K').join('\n') + '\n\x1b[J';
@@ -34,7 +40,7 @@ export function watchFrame(text: string): string {
 export async function statusCommand(opts: { json?: boolean; watch?: boolean; intervalMs?: number; signal?: AbortSignal }, io: IO): Promise<number> {
   const repoDir = findRepoRoot(io.cwd);
   const paint: Paint = useColor(io) ? chalkPaint() : plain;
-  const width = Math.max(60, Math.min(160, (io.stdout as { columns?: number }).columns ?? 80));
+  const width = terminalWidth(io);
   const paths = swarmPaths(repoDir);
   // A running daemon answers for itself (what it holds in memory, e.g. a full disk it cannot write down);
   // otherwise, or when it does not answer, state.json and the lock.

@@ -12,6 +12,7 @@ import { readSize } from './size.js';
 /** agent.transcript_max: 200 MB per attempt by default; a few KB at the least (its head and tail must hold lines). */
 export const DEFAULT_TRANSCRIPT_MAX = 200 * 1024 * 1024;
 const MIN_TRANSCRIPT_MAX = 16 * 1024;
+import { readNotify } from './notify.js';
 import { checkWebhooks, readWebhooks } from './webhooks.js';
 import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
 import { readPublish, readSandbox } from './sandbox.js';
@@ -272,7 +273,6 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   const budget = readBudget(r, root);
   const pr = readPr(root);
   const server = readServer(root);
-  const notify = root.sub('notify');
 
   const config: Config = {
     tracker,
@@ -283,11 +283,11 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     budget,
     pr,
     server,
-    notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
+    notify: readNotify(r, root, secrets),
     state: readState(root, secrets),
     webhooks: readWebhooks(r, root, secrets),
   };
-  for (const s of [polling, notify]) s.finish();
+  polling.finish();
   root.finish();
   checkWebhooks(config, ctx.file, r.warnings);
 
@@ -295,7 +295,7 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   if (config.server.insecure && config.server.port !== null && !isLoopbackHost(config.server.host)) {
     r.warnings.push(`${ctx.file}: server.insecure is true: the API on ${config.server.host} is served over plain HTTP (its bearer token crosses the network in clear)`);
   }
-  for (const v of [tracker.token, tracker.api_key, config.notify.webhook_url]) if (v) secrets.push(v);
+  for (const v of [tracker.token, tracker.api_key]) if (v) secrets.push(v);
   // A private key given inline (from $VAR) is a secret; a path is read (and registered) by the credentials.
   if (tracker.private_key && tracker.private_key.includes('PRIVATE KEY')) secrets.push(tracker.private_key);
   // Well-known credential variables are secrets whether or not this tracker reads them: masked in every

@@ -112,7 +112,7 @@ export function parseWorkflow(text: string, file: string, env: Env): Workflow {
     throw err;
   }
   template = template.replace(/\r\n/g, '\n');
-  return { path: file, config, template, warnings, secrets };
+  return { path: file, config, template, warnings, secrets, source: text };
 }
 
 /** Read and validate WORKFLOW.md. Throws ConfigError (exit 2) naming the file, key or line. */

@@ -60,8 +60,8 @@ export class LocalTracker implements Tracker {
     const human = this.config.pr.needs_human_label;
     const add = [...(wanted === null ? [] : [wanted]), ...(appearance.needsHuman ? [human] : [])];
     const drop = [...owned.filter((l) => l !== wanted), ...(!appearance.needsHuman && appearance.mark !== 'review' ? [human] : [])];
-    this.editLabels(t.key, add, drop);
-    if (appearance.sticky !== null) this.writeSticky(t.key, appearance.sticky);
+    this.editFile(t.key, add, drop, appearance.note);
+    if (appearance.sticky !== null) this.writeSticky(t.key, appearance.note?.last_words ? `${appearance.sticky}\n\nThe agent's last words:\n\n${appearance.note.last_words}\n` : appearance.sticky);
   }
   rateLimit() { return { remaining: null, resetAt: null }; }
   requestCount(): number { return this.requests; }
@@ -116,17 +116,24 @@ export class LocalTracker implements Tracker {
     };
   }
 
-  private editLabels(key: string, add: string[], remove: string[]): void {
+  /**
+   * swarm's marks in the ticket's front matter: its labels, and a `swarm:` mapping saying where the ticket
+   * stands and, after a failed or empty attempt, the agent's own last words (gone once there are none).
+   */
+  private editFile(key: string, add: string[], remove: string[], note: Appearance['note']): void {
     const p = this.parse(key);
     if (!p) throw new TrackerError('not_found', `ticket file ${key}.md no longer exists in ${this.dir}`);
     const current = Array.isArray(p.data.labels) ? p.data.labels.map(String) : [];
     const drop = new Set(remove.map((l) => l.toLowerCase()));
     const next = current.filter((l) => !drop.has(l.toLowerCase()));
     for (const l of add) if (!next.some((x) => x.toLowerCase() === l.toLowerCase())) next.push(l);
-    if (next.length === current.length && next.every((l, i) => l === current[i])) return; // already so
+    const { swarm: oldNote, ...data } = p.data;
+    const newNote = note ? { status: note.status, ...(note.last_words ? { last_words: note.last_words } : {}) } : undefined;
+    const sameLabels = next.length === current.length && next.every((l, i) => l === current[i]);
+    if (sameLabels && JSON.stringify(oldNote) === JSON.stringify(newNote)) return; // already so
     const file = this.file(key);
     // The operator's own file: replaced whole, keeping the mode it had.
-    writeFileAtomic(file, matter.stringify(p.content, { ...p.data, labels: next }), { mode: statSync(file).mode & 0o7777 });
+    writeFileAtomic(file, matter.stringify(p.content, { ...data, labels: next, ...(newNote ? { swarm: newNote } : {}) }), { mode: statSync(file).mode & 0o7777 });
   }
 
   private writeSticky(key: string, sticky: string): void {
