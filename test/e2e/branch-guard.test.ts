@@ -47,7 +47,8 @@ it('a force-pushed branch, then swarm retry: no agent on the stale branch, needs
   git(human, 'push', '-q', '--force', 'origin', branch);
   const humanHead = git(human, 'rev-parse', 'HEAD');
 
-  const retry = await runCli(project, ['retry', 'fp']);
+  // A handed-off ticket is retried only with --force (main's #27: a plain retry would run beside its PR).
+  const retry = await runCli(project, ['retry', 'fp', '--force']);
   expect(retry.code, retry.stdout + retry.stderr).toBe(0);
   const calls = project.claudeCalls().length;
   const again = await runCli(project, ['start', '--until-idle']);
