@@ -107,7 +107,8 @@ export interface PendingFollowup {
   comments: FollowupComment[];
 }
 
-export type FollowupStop = 'needs_human' | 'human_push' | 'merged' | 'closed';
+/** `diverged`: before an attempt, origin's branch had commits the local one lacked (a human rewrote it). */
+export type FollowupStop = 'needs_human' | 'human_push' | 'merged' | 'closed' | 'diverged';
 
 export interface FollowupState {
   /** Follow-ups started so far (rounds), bounded by pr.max_followups. */
@@ -137,8 +138,11 @@ export interface FollowupSeen {
   human?: string;
 }
 
-/** containment: something an agent may have planted (memory above the worktrees) stops dispatch until `swarm resume`. */
-export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker' | 'containment';
+/**
+ * containment: something an agent may have planted (memory above the worktrees) stops dispatch until `swarm resume`.
+ * `disk_full` is this daemon's own (never shared with a fleet): it lasts until swarm can write its files again.
+ */
+export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker' | 'containment' | 'disk_full';
 
 export interface PauseState {
   kind: PauseKind;
@@ -185,6 +189,19 @@ export interface DaemonInfo {
   notes?: string[];
   /** Webhooks as the daemon judges them (healthy, silent…) and the poll and watch intervals in force. */
   webhooks?: import('../webhooks/health.js').WebhookView | null;
+  /**
+   * The disk (or the file-size limit, or a quota) refused a write of swarm's own files: dispatch waits
+   * until a write succeeds again. Kept in memory while it lasts (the file cannot be written); `swarm status`
+   * asks the daemon for it.
+   */
+  disk_full?: DiskFull | null;
+}
+
+export interface DiskFull {
+  since: string;
+  /** The file that could not be written. */
+  file: string;
+  error: string;
 }
 
 export interface SwarmState {
