@@ -224,11 +224,23 @@ describe('the operator console on a running daemon', () => {
     // A phone: nothing wider than 375 px, on every page.
     const phone = await tb.context({ viewport: { width: 375, height: 740 }, colorScheme: 'dark' });
     const p = await phone.newPage();
+    // The page reloads itself when the event stream resets or the followed agent starts anew: read it
+    // again after such a reload instead of failing on the destroyed context.
+    const read = async <T,>(fn: () => T): Promise<T> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await p.evaluate(fn);
+        } catch (err) {
+          if (i >= 4 || !/Execution context was destroyed|navigation/i.test(String(err))) throw err;
+          await p.waitForLoadState('load');
+        }
+      }
+    };
     for (const where of ['', 'history', 'tickets/doomed']) {
       await p.goto(`${url}${where}`);
-      expect(await p.evaluate(() => document.documentElement.scrollWidth), where || 'overview').toBeLessThanOrEqual(375);
+      expect(await read(() => document.documentElement.scrollWidth), where || 'overview').toBeLessThanOrEqual(375);
     }
-    const bg = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const bg = await read(() => getComputedStyle(document.body).backgroundColor);
     expect(bg).toBe('rgb(17, 20, 24)'); // prefers-color-scheme: dark
     await p.screenshot({ path: path.join(ARTIFACTS, 'console-phone-dark.png'), fullPage: true });
     await phone.close();
