@@ -4,10 +4,10 @@
 // sentence on what happens next.
 import type { Config } from './config/types.js';
 import type { PullRequest, Ticket, TrustVerdict } from './tracker/types.js';
-import type { SwarmState, TicketState } from './state/types.js';
-import { capacity, eligibility, formatMs, modelFor, activePause } from './orchestrator/policy.js';
-import { canaryTurn, canaryWaitReason, type AccountView } from './orchestrator/account-policy.js';
-import { laneOf, type Lane } from './orchestrator/lanes.js';
+import type { SwarmState, TicketState } from './core/types.js';
+import { capacity, eligibility, formatMs, modelFor, activePause } from './core/policy.js';
+import { canaryTurn, canaryWaitReason, type AccountView } from './core/account-policy.js';
+import { laneOf, type Lane } from './core/lanes.js';
 import { plain, type Paint } from './status.js';
 import { terminalSafe } from './render/terminal.js';
 

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { redactKnown, registerSecrets } from './secrets.js';
 import { terminalSafe } from './render/terminal.js';
-import type { SwarmEvent, Unstamped } from './events.js';
+import type { SwarmEvent, Unstamped } from './core/events.js';
 import { eventLine, type Level } from './event-lines.js';
 
 export type LogFormat = 'text' | 'json';

@@ -6,7 +6,7 @@
 // neutralised for both readers (mention-safe.ts): Slack's `text` escaped, Discord's `content` defused and
 // sent with `allowed_mentions: {parse: []}`, so nothing in it can ping a channel, a role or a person.
 import type { LogEvent } from './log.js';
-import type { SwarmEvent } from './events.js';
+import type { SwarmEvent } from './core/events.js';
 import { discordContent, slackText } from './mention-safe.js';
 import { terminalSafe } from './render/terminal.js';
 

@@ -2,7 +2,7 @@
 // pid, heartbeat age, slots used of max) and every lease, as the daemon last saw them in the database.
 // Pure, and as light as status.ts: no pg, no tracker code.
 import type { FleetView } from './fleet/coordinator.js';
-import type { SwarmState } from './state/types.js';
+import type { SwarmState } from './core/types.js';
 
 export interface FleetSnapshot {
   self: string;

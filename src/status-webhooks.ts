@@ -1,7 +1,7 @@
 // The webhook part of the status snapshot: each configured source's health as the daemon judged it
 // (healthy, silent, waiting for the first verified delivery) and the poll interval that puts in force.
 // Pure, and as light as status.ts.
-import type { SwarmState } from './state/types.js';
+import type { SwarmState } from './core/types.js';
 import type { SourceHealth } from './webhooks/health.js';
 
 export interface WebhooksSnapshot {

@@ -1,7 +1,7 @@
 // State → status snapshot → text or JSON (pure). `swarm status`, `/api/v1/state` and the dashboard all
 // read this one snapshot, so they always agree. Deliberately imports nothing heavy (no Octokit, Linear
 // SDK or nunjucks): `swarm status` must start fast.
-import type { AttemptOutcome, PauseState, SwarmState, TicketState } from './state/types.js';
+import type { AttemptOutcome, PauseState, SwarmState, TicketState } from './core/types.js';
 import type { LockInfo } from './state/lock.js';
 import { fleetSnapshot, renderFleet, type FleetSnapshot } from './status-fleet.js';
 import { renderWatched, watchedSnapshot, type WatchedPr } from './status-watch.js';

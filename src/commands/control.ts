@@ -7,7 +7,7 @@ import { liveHolder, sendControl, type ControlAction, type ControlAnswer } from 
 import { swarmPaths, type SwarmPaths } from '../state/paths.js';
 import { cloneFleet, type CloneFleet } from '../fleet/settings.js';
 import { Logger } from '../log.js';
-import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
+import { budgetZoneFor, setBudgetZone } from '../core/budget-day.js';
 import { findRepoRoot, type IO } from './common.js';
 import { UsageError } from '../errors.js';
 

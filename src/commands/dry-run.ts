@@ -3,7 +3,7 @@ import type { Workflow } from '../config/types.js';
 import type { Services } from '../orchestrator/runtime.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { FileStateStore } from '../state/file-store.js';
-import { capacity, choose, eligibility } from '../orchestrator/policy.js';
+import { capacity, choose, eligibility } from '../core/policy.js';
 import type { IO } from './common.js';
 import { terminalSafe } from '../render/terminal.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { FileStateStore } from '../state/file-store.js';
 import { swarmPaths, type SwarmPaths } from '../state/paths.js';
 import { lockAlive, readLock } from '../state/lock.js';
-import type { AttemptRecord, TicketState } from '../state/types.js';
+import type { AttemptRecord, TicketState } from '../core/types.js';
 import { StreamParser } from '../agent/stream.js';
 import { findTicketState, ticketArg } from '../control/keys.js';
 import { renderEvent, renderTranscript, type TranscriptOptions } from '../render/transcript.js';

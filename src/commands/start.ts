@@ -7,7 +7,7 @@ import type { Workflow } from '../config/types.js';
 import { Logger, type LogFormat } from '../log.js';
 import { FileStateStore } from '../state/file-store.js';
 import { swarmPaths } from '../state/paths.js';
-import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
+import { budgetZoneFor, setBudgetZone } from '../core/budget-day.js';
 import { acquireLock, heartbeat, releaseLock } from '../state/lock.js';
 import { runAgent } from '../agent/runner.js';
 import { lifelineFor, supervisorProgram } from '../agent/lifeline.js';

@@ -3,7 +3,7 @@
 // cleanly instead of racing us), apply the same pure control function to state.json, and save.
 import http from 'node:http';
 import { existsSync } from 'node:fs';
-import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../orchestrator/controls.js';
+import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../core/controls.js';
 import { Ledger } from '../state/ledger.js';
 import { Logger } from '../log.js';
 import { FileStateStore } from '../state/file-store.js';

@@ -3,9 +3,9 @@
 // gate, the wake-up, status and explain all see it), whose turn the one canary run after it is, and the
 // usage-window figures the lane rules pace on. No I/O and no clock reads: the record (as last read) and
 // `now` are passed in.
-import { MEMBER_STALE_MS, modelLimitInForce, pauseInForce, windowFigures, type AccountRecord, type WindowFigures } from '../account/record.js';
-import { familyName, modelFamily } from '../agent/limits.js';
-import type { PauseState } from '../state/types.js';
+import { MEMBER_STALE_MS, modelLimitInForce, pauseInForce, windowFigures, type AccountRecord, type WindowFigures } from './account-record.js';
+import { familyName, modelFamily } from './limits.js';
+import type { PauseState } from './types.js';
 
 /** The account as the loop sees it: the record last read, and this daemon's id in it (null: not a member, e.g. `swarm explain`). */
 export interface AccountView {

@@ -2,7 +2,7 @@
 // Linear state) and the ONE status comment per ticket (identified by STICKY_MARKER, edited in place).
 // Tracker.show() applies it; nothing else decides what a status looks like on the tracker. Pure.
 import { STICKY_MARKER, type Appearance, type Mark } from '../tracker/types.js';
-import type { TicketState } from '../state/types.js';
+import type { TicketState } from './types.js';
 
 const MARKS: Record<TicketState['status'], Mark> = {
   claimed: 'running',

@@ -2,7 +2,7 @@
 // when it changes. One process-wide setting, like the machine's time zone it stands in for: a fleet's
 // daemons can run in different zones, so fleet mode counts budget days in UTC unless budget.timezone names
 // one zone for them all; a single daemon keeps the machine's local day by default.
-import { wallAt } from '../wall-clock.js';
+import { wallAt } from '../util/wall-clock.js';
 
 /** null: the machine's local zone. */
 let zone: string | null = null;

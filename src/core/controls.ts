@@ -1,8 +1,8 @@
 // Operator actions (`swarm pause`, `resume`, `retry`, `release`) as lifecycle steps plus a one-line answer.
 // Pure: the running daemon (through its control channel) and a stopped one (editing state.json under the
 // lock) commit the same step through a ledger, so both behave — and log — identically.
-import type { SwarmState } from '../state/types.js';
-import { dropClaim, pause, resume, retry, type Step } from '../state/lifecycle.js';
+import type { SwarmState } from './types.js';
+import { dropClaim, pause, resume, retry, type Step } from './lifecycle.js';
 import { needsCanary } from './policy.js';
 
 export type ControlResult = { ok: true; message: string } | { ok: false; message: string };

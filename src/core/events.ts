@@ -2,8 +2,8 @@
 // line, `at` first), what the lifecycle fold replays when state.json is lost, what notifications and
 // metrics switch over. Ticket events carry the ticket's identifier (`ticket`) and state key (`key`);
 // everything a replay needs is in the event itself. The human log line for each lives in event-lines.ts.
-import type { AttemptOutcome, FollowupCheck, FollowupComment, PauseKind } from './state/types.js';
-import type { TokenUsage } from './agent/types.js';
+import type { AttemptOutcome, FollowupCheck, FollowupComment, PauseKind } from './types.js';
+import type { TokenUsage } from '../agent/types.js';
 
 interface At {
   /** ISO time of the transition. */

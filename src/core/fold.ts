@@ -2,13 +2,13 @@
 // counted failures, pause, canary, breaker or daily totals. Live transitions (lifecycle.ts) produce events
 // and fold them here; rebuilding a lost state.json replays the events log through the same functions, so a
 // replay cannot drift from what happened. Pure: records in, new records out (inputs are never mutated).
-import type { SwarmEvent, TicketEvent } from '../events.js';
-import { isTicketEvent } from '../events.js';
+import type { SwarmEvent, TicketEvent } from './events.js';
+import { isTicketEvent } from './events.js';
 import type { AttemptRecord, SwarmState, TicketState } from './types.js';
 import { blankTicketState, newAttemptRecord } from './records.js';
 import { appendCapped, emptyFollowup } from './followup-record.js';
-import { emptyDaily, localDate } from './file-store.js';
-import { breakerStep } from '../orchestrator/outcome-policy.js';
+import { emptyDaily, localDate } from '../state/file-store.js';
+import { breakerStep } from './outcome.js';
 
 /** The part of the state that is not per ticket. */
 export type Scope = Pick<SwarmState, 'pause' | 'canary' | 'breaker' | 'daily'>;

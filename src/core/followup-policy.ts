@@ -4,8 +4,8 @@
 // reads. Triggers are `<pr>:<head sha>:<ci|review>`; each is acted on at most once.
 import type { Config } from '../config/types.js';
 import type { PrCheck, PrComment, PrObservation, PrReview } from '../tracker/pr-watch.js';
-import type { FollowupComment, FollowupState, TicketState } from '../state/types.js';
-import { emptyFollowup } from '../state/followup-record.js';
+import type { FollowupComment, FollowupState, TicketState } from './types.js';
+import { emptyFollowup } from './followup-record.js';
 
 /** Check conclusions that mean "this check failed" (check runs, and commit statuses' failure/error). */
 const FAILING = new Set(['failure', 'timed_out', 'startup_failure', 'error']);

@@ -10,10 +10,10 @@
 import type { Config } from '../config/types.js';
 import type { DailyHours } from '../config/hours.js';
 import type { Ticket } from '../tracker/types.js';
-import type { WindowFigures } from '../account/record.js';
+import type { WindowFigures } from './account-record.js';
 import { formatMs } from './policy.js';
-import { addDays, clockTime, hhmm, instantOf, localZone, transitionBetween, wallAt } from '../wall-clock.js';
-import { limitFamily } from '../agent/limits.js';
+import { addDays, clockTime, hhmm, instantOf, localZone, transitionBetween, wallAt } from '../util/wall-clock.js';
+import { limitFamily } from './limits.js';
 
 export type Lane = 'urgent' | 'normal' | 'background';
 

@@ -6,12 +6,12 @@
 import type { Config } from '../config/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { AttemptOutput } from '../orchestrator/attempt.js';
-import type { ScopeEvent, SwarmEvent, TicketEvent, Unstamped } from '../events.js';
+import type { ScopeEvent, SwarmEvent, TicketEvent, Unstamped } from './events.js';
 import type { FollowupCheck, FollowupComment, PauseState, SwarmState, TicketState } from './types.js';
 import { applyTicket } from './fold.js';
-import { attemptSummary } from '../agent/summary.js';
-import { activePause, budgetStop, needsCanary, resumeAt, ticketBudgetStop } from '../orchestrator/policy.js';
-import { breakerStep, effectOf } from '../orchestrator/outcome-policy.js';
+import { attemptSummary } from './summary.js';
+import { activePause, budgetStop, needsCanary, resumeAt, ticketBudgetStop } from './policy.js';
+import { breakerStep, effectOf } from './outcome.js';
 
 /** A transition's result: the events to log (in order) and, for a ticket, its record after them. */
 export interface Step {

@@ -3,9 +3,9 @@
 // infrastructure failures into a pause. No I/O and no clock reads: `now` and the jitter are passed in.
 import type { Config } from '../config/types.js';
 import type { Classification } from '../agent/types.js';
-import type { PauseState } from '../state/types.js';
+import type { PauseState } from './types.js';
 import { backoffMs, formatMs } from './policy.js';
-import { limitFamily } from '../agent/limits.js';
+import { limitFamily } from './limits.js';
 
 export type Effect =
   | { kind: 'handoff' }

@@ -6,11 +6,11 @@
 import { RECLAIM_COOLDOWN_MS, type Config } from '../config/types.js';
 import type { KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
-import type { PauseKind, PauseState, SwarmState, TicketState } from '../state/types.js';
+import type { PauseKind, PauseState, SwarmState, TicketState } from './types.js';
 import { laneComparator, laneGate, laneOf, type Lane } from './lanes.js';
 import { accountPauseReason, accountWindow, canaryWaitReason, modelLimitReason, type AccountView, type CanaryTurn } from './account-policy.js';
-import { isAuthKind } from '../agent/auth-kinds.js';
-import { MIN_BUDGET_USD } from '../agent/limits.js';
+import { isAuthKind } from './auth-kinds.js';
+import { MIN_BUDGET_USD } from './limits.js';
 
 export interface RuleCheck {
   rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';

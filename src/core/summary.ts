@@ -1,6 +1,6 @@
 // The agent's final word on a run, trimmed: what previous_attempts shows the next attempt, and what a PR
 // swarm opens itself says. Pure.
-import type { RunResult } from './types.js';
+import type { RunResult } from '../agent/types.js';
 
 const SUMMARY_MAX = 2000;
 

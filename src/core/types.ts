@@ -191,7 +191,7 @@ export interface SwarmState {
   /** The shared Claude account as this daemon last read it (for `swarm status` and `swarm explain`). */
   account?: AccountSeen | null;
   /** Lanes of the listed tickets and the ones waiting for their lane, at the last poll (for `swarm status`). */
-  queue?: import('../orchestrator/queue.js').QueueView | null;
+  queue?: import('./queue.js').QueueView | null;
 }
 
 export interface AccountSeen {
@@ -201,5 +201,5 @@ export interface AccountSeen {
   file: string | null;
   /** Where the account name came from: "agent.account", "ANTHROPIC_API_KEY", "login in …". */
   from: string;
-  record: import('../account/record.js').AccountRecord;
+  record: import('./account-record.js').AccountRecord;
 }

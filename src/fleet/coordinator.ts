@@ -3,7 +3,7 @@
 // loop, the dispatcher, reconcile and the tracker sync ask this before they claim a ticket, write to the
 // tracker for it, or start its agent; they never see SQL.
 
-import type { ControlResult } from '../orchestrator/controls.js';
+import type { ControlResult } from '../core/controls.js';
 import { NO_FENCE, type Fence } from './fence.js';
 
 /** A ticket taken over from a holder that is gone (its agent group may still run on this host). */

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FileStateStore } from '../state/file-store.js';
-import type { SwarmState, TicketState } from '../state/types.js';
+import type { SwarmState, TicketState } from '../core/types.js';
 import { processStartTime } from '../agent/procs.js';
 import { openPool, redactedUrl } from '../state/pg/connect.js';
 import { migrate } from '../state/pg/migrate.js';

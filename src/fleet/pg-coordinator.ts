@@ -7,9 +7,9 @@
 // A holder is dead when it stops renewing, or at once if it provably ran in this machine's boot and PID
 // namespace (identity.ts) and its process is gone — never judged by its host name.
 import type { Logger } from '../log.js';
-import type { SwarmState } from '../state/types.js';
+import type { SwarmState } from '../core/types.js';
 import { isSameProcess } from '../agent/procs.js';
-import type { ControlResult } from '../orchestrator/controls.js';
+import type { ControlResult } from '../core/controls.js';
 import type { Coordinator, FleetView, Takeover } from './coordinator.js';
 import type { AccountRow, ControlRow, DaemonRow, FleetDb, LeaseRow, Me } from './db.js';
 import type { PgStateStore } from './pg-store.js';

@@ -8,11 +8,11 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Ledger } from '../state/ledger.js';
 import type { StreamSummary, Classification } from '../agent/types.js';
-import { pause } from '../state/lifecycle.js';
-import { figuresFromStream, type WindowFigures } from '../account/record.js';
+import { pause } from '../core/lifecycle.js';
+import { figuresFromStream, type WindowFigures } from '../core/account-record.js';
 import type { SharedAccount } from '../account/shared.js';
-import { canaryTurn, mirroredPause, type AccountView } from './account-policy.js';
-import { effectOf } from './outcome-policy.js';
+import { canaryTurn, mirroredPause, type AccountView } from '../core/account-policy.js';
+import { effectOf } from '../core/outcome.js';
 
 export interface AccountLinkOptions {
   shared: SharedAccount;

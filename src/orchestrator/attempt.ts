@@ -4,7 +4,7 @@
 // transitions: the gate callback and the caller apply them.
 import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
-import type { PendingFollowup, TicketState } from '../state/types.js';
+import type { PendingFollowup, TicketState } from '../core/types.js';
 import type { Classification, RunResult, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { Runtime, Services } from './runtime.js';
@@ -14,7 +14,7 @@ import { agentEnv } from '../config/env.js';
 import { buildPromptVars, renderPrompt } from '../prompt.js';
 import { hookEnv, runHook } from '../workspace/hooks.js';
 import { commitsAhead } from '../workspace/git.js';
-import { remainingBudget } from './policy.js';
+import { remainingBudget } from '../core/policy.js';
 import { resumeFailed } from '../agent/resume.js';
 import { branchCommits, checkoutHead, remoteBranchHead } from '../workspace/branch-facts.js';
 import { launchAgent, launchEnv } from './agent-launch.js';

@@ -5,13 +5,13 @@
 // step; the follow-up itself is claimed and run by the dispatcher like any attempt.
 import type { Ticket } from '../tracker/types.js';
 import type { PrObservation } from '../tracker/pr-watch.js';
-import type { TicketState } from '../state/types.js';
+import type { TicketState } from '../core/types.js';
 import type { Ledger } from '../state/ledger.js';
-import { commitsSeen, followupsResumed, needsHuman, prClosed, type Step } from '../state/lifecycle.js';
+import { commitsSeen, followupsResumed, needsHuman, prClosed, type Step } from '../core/lifecycle.js';
 import { TrackerError } from '../errors.js';
-import { checkSummary, decideFollowup, type FollowupDecision } from './followup-policy.js';
+import { checkSummary, decideFollowup, type FollowupDecision } from '../core/followup-policy.js';
 import { refusedControl } from './reconcile.js';
-import { activePause, budgetStop } from './policy.js';
+import { activePause, budgetStop } from '../core/policy.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
 import type { Runtime, Settings } from './runtime.js';

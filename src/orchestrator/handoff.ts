@@ -4,7 +4,7 @@
 import type { Classification, RunResult } from '../agent/types.js';
 import type { Config } from '../config/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
-import type { TicketState } from '../state/types.js';
+import type { TicketState } from '../core/types.js';
 import type { Runtime, Services } from './runtime.js';
 import { publishBranch, type PublishResult } from '../publish/publish.js';
 import { knownSecretValues } from '../secrets.js';

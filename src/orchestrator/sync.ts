@@ -7,7 +7,7 @@ import type { Ledger } from '../state/ledger.js';
 import type { Logger } from '../log.js';
 import type { Ticket } from '../tracker/types.js';
 import { TrackerError } from '../errors.js';
-import { appearanceOf } from './appearance.js';
+import { appearanceOf } from '../core/appearance.js';
 import type { Coordinator } from '../fleet/coordinator.js';
 import type { Settings } from './runtime.js';
 

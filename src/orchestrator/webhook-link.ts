@@ -7,7 +7,7 @@
 // swarm with the right secret — at most once per 3/4 of `webhooks.healthy_within`.
 import type { Config } from '../config/types.js';
 import { webhookUrl } from '../config/webhooks.js';
-import type { SwarmState } from '../state/types.js';
+import type { SwarmState } from '../core/types.js';
 import type { Logger } from '../log.js';
 import { DeliveryLog } from '../webhooks/deliveries.js';
 import { DirtySet, dirtyKeys, type DirtyKey } from '../webhooks/dirty.js';

@@ -1,9 +1,9 @@
 // The daemon's request router, shared by the local HTTP server (dashboard, API, metrics) and the control
 // socket (`swarm pause/resume/retry/release` against a running daemon). Transport, authentication and
 // body parsing live in the callers; this maps (method, path, body) onto a DaemonHandle.
-import type { ControlResult } from '../orchestrator/controls.js';
+import type { ControlResult } from '../core/controls.js';
 import type { Snapshot } from '../status.js';
-import type { TicketState } from '../state/types.js';
+import type { TicketState } from '../core/types.js';
 import { dashboardPage } from './dashboard.js';
 
 /** What the routes need from a running daemon (implemented over the Orchestrator in handle.ts). */

@@ -1,7 +1,7 @@
 // The DaemonHandle over a live Orchestrator: what the HTTP server and the control socket call. Snapshots
 // come from buildSnapshot, exactly like `swarm status --json`.
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import { choose } from '../orchestrator/policy.js';
+import { choose } from '../core/policy.js';
 import { readLock, type LockInfo } from '../state/lock.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { buildSnapshot } from '../status.js';

@@ -3,10 +3,10 @@
 // A corrupt file is moved aside and reported — never silently reset.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { STATE_VERSION, type SwarmState } from './types.js';
+import { STATE_VERSION, type SwarmState } from '../core/types.js';
 import { validateState } from './validate.js';
 import { redactDeep } from '../secrets.js';
-import { budgetDate } from './budget-day.js';
+import { budgetDate } from '../core/budget-day.js';
 
 export interface LoadResult {
   state: SwarmState;

@@ -3,11 +3,11 @@
 // resolves. Callers send tracker writes only after that (write-ahead): a kill -9 at any moment leaves a
 // state that either does not know of the change or knows it and knows the tracker has not confirmed it.
 import type { Logger } from '../log.js';
-import type { FollowupSeen, SwarmState, TicketState } from './types.js';
-import { emptyFollowup } from './followup-record.js';
-import type { Step } from './lifecycle.js';
-import { applyEvent, changesScope } from './fold.js';
-import { isTicketEvent, type SwarmEvent } from '../events.js';
+import type { FollowupSeen, SwarmState, TicketState } from '../core/types.js';
+import { emptyFollowup } from '../core/followup-record.js';
+import type { Step } from '../core/lifecycle.js';
+import { applyEvent, changesScope } from '../core/fold.js';
+import { isTicketEvent, type SwarmEvent } from '../core/events.js';
 import { emptyDaily, localDate } from './file-store.js';
 
 /** What changed since the last save: the tickets touched and the scope events folded (fleet mode merges them). */

@@ -4,9 +4,9 @@
 // hand-offs, claims and pauses — a lost state file never resets attempt counts. Lines are validated at the
 // edge: a torn last line or an unknown type is skipped, fields an older swarm did not write get defaults.
 import { existsSync, readFileSync } from 'node:fs';
-import type { SwarmEvent } from '../events.js';
-import type { PauseState, SwarmState, TicketState } from './types.js';
-import { applyEvent } from './fold.js';
+import type { SwarmEvent } from '../core/events.js';
+import type { PauseState, SwarmState, TicketState } from '../core/types.js';
+import { applyEvent } from '../core/fold.js';
 import { emptyState } from './file-store.js';
 import { num, str } from './validate.js';
 

@@ -1,9 +1,9 @@
 // Validates (and migrates) a parsed state.json. Every field is checked at the edge; a missing optional
 // field gets its default so older files keep loading. A future format bumps STATE_VERSION and adds a
 // step to MIGRATIONS.
-import { parseFollowup } from './followup-record.js';
-import { STATE_VERSION, type AccountSeen, type AttemptRecord, type SwarmState, type TicketState } from './types.js';
-import { parseAccount } from '../account/record.js';
+import { parseFollowup } from '../core/followup-record.js';
+import { STATE_VERSION, type AccountSeen, type AttemptRecord, type SwarmState, type TicketState } from '../core/types.js';
+import { parseAccount } from '../core/account-record.js';
 import { emptyDaily } from './file-store.js';
 
 type Check = { ok: true; state: SwarmState } | { ok: false; error: string };

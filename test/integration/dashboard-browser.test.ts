@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
 import { buildSnapshot } from '../../src/status.js';
 import { dashboardPage } from '../../src/server/dashboard.js';
-import { emptyAccount, withMember, withWindow } from '../../src/account/record.js';
+import { emptyAccount, withMember, withWindow } from '../../src/core/account-record.js';
 import { appHtml, CHROMIUM, renderedDom } from '../helpers/chromium.js';
 import { sampleFleetView } from '../helpers/fleet-view.js';
 

@@ -14,7 +14,7 @@ import { runAgent } from '../../src/agent/runner.js';
 import { makeServices } from '../../src/services.js';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import { LocalCoordinator } from '../../src/fleet/coordinator.js';
-import { pause } from '../../src/state/lifecycle.js';
+import { pause } from '../../src/core/lifecycle.js';
 import { githubConfig, githubWorld, teardown, waitFor, type Project } from '../helpers/daemon.js';
 import type { FakeGitHub } from '../helpers/fake-github.js';
 

@@ -20,7 +20,7 @@ import { Logger } from '../../src/log.js';
 import { daemonId, newInstanceId, placeOfThisProcess, type Place } from '../../src/fleet/identity.js';
 import { FenceError, confirmFence, fenceWrites } from '../../src/fleet/fence.js';
 import { processStartTime } from '../../src/agent/procs.js';
-import type { SwarmState } from '../../src/state/types.js';
+import type { SwarmState } from '../../src/core/types.js';
 import { usePostgres } from '../helpers/use-postgres.js';
 
 const postgres = usePostgres();

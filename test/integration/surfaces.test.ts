@@ -13,7 +13,7 @@ import { emptyState } from '../../src/state/file-store.js';
 import { buildSnapshot } from '../../src/status.js';
 import { renderMetrics } from '../../src/metrics.js';
 import { Notifier, notificationFor } from '../../src/notify.js';
-import type { SwarmEvent } from '../../src/events.js';
+import type { SwarmEvent } from '../../src/core/events.js';
 import { Logger } from '../../src/log.js';
 import { authProblem, ensureServerToken, startHttpServer } from '../../src/server/http.js';
 import { authenticate } from '../../src/server/auth.js';

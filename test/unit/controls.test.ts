@@ -1,11 +1,11 @@
 // Operator controls as lifecycle steps (the same functions serve the control channel and a stopped daemon).
 import { describe, expect, it } from 'vitest';
 import type { Ticket } from '../../src/tracker/types.js';
-import type { TicketState } from '../../src/state/types.js';
+import type { TicketState } from '../../src/core/types.js';
 import { emptyState } from '../../src/state/file-store.js';
-import { applyEvent } from '../../src/state/fold.js';
-import { claim, pause } from '../../src/state/lifecycle.js';
-import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../../src/orchestrator/controls.js';
+import { applyEvent } from '../../src/core/fold.js';
+import { claim, pause } from '../../src/core/lifecycle.js';
+import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../../src/core/controls.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const ticket: Ticket = { key: '7', id: '7', identifier: '#7', number: 7, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null };

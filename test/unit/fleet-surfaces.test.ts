@@ -6,7 +6,7 @@ import { emptyState } from '../../src/state/file-store.js';
 import { buildSnapshot, renderStatus } from '../../src/status.js';
 import { renderMetrics } from '../../src/metrics.js';
 import { renderBody } from '../../src/server/dashboard.js';
-import { emptyAccount, withLimit, withMember, withWindow } from '../../src/account/record.js';
+import { emptyAccount, withLimit, withMember, withWindow } from '../../src/core/account-record.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { sampleFleetView } from '../helpers/fleet-view.js';
 

@@ -6,13 +6,13 @@ import { validateConfig } from '../../src/config/schema.js';
 import type { Config } from '../../src/config/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import type { Classification, RunResult, StreamEvent } from '../../src/agent/types.js';
-import type { SwarmState, TicketState } from '../../src/state/types.js';
-import type { SwarmEvent } from '../../src/events.js';
+import type { SwarmState, TicketState } from '../../src/core/types.js';
+import type { SwarmEvent } from '../../src/core/events.js';
 import { emptyState } from '../../src/state/file-store.js';
-import { applyEvent } from '../../src/state/fold.js';
+import { applyEvent } from '../../src/core/fold.js';
 import { rebuildFromEvents } from '../../src/state/rebuild.js';
-import { appearanceOf } from '../../src/orchestrator/appearance.js';
-import * as L from '../../src/state/lifecycle.js';
+import { appearanceOf } from '../../src/core/appearance.js';
+import * as L from '../../src/core/lifecycle.js';
 import type { AttemptOutput } from '../../src/orchestrator/attempt.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');

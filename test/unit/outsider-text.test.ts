@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fenced, prBody, prTitle } from '../../src/orchestrator/pr-text.js';
 import { discordContent, slackText } from '../../src/mention-safe.js';
 import { Notifier } from '../../src/notify.js';
-import type { SwarmEvent } from '../../src/events.js';
+import type { SwarmEvent } from '../../src/core/events.js';
 import { redactKnown, registerSecrets } from '../../src/secrets.js';
 
 const gh = (title: string) => ({ key: '12', number: 12, identifier: '#12', title });

@@ -7,7 +7,7 @@ import { renderBody } from '../../src/server/dashboard.js';
 import { renderMetrics } from '../../src/metrics.js';
 import { WebhookStats } from '../../src/webhooks/stats.js';
 import type { WebhookView } from '../../src/webhooks/health.js';
-import type { SwarmState } from '../../src/state/types.js';
+import type { SwarmState } from '../../src/core/types.js';
 import { parsePrometheus } from '../helpers/prometheus.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
