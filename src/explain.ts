@@ -5,7 +5,8 @@
 import type { Config } from './config/types.js';
 import type { PullRequest, Ticket, TrustVerdict } from './tracker/types.js';
 import type { SwarmState, TicketState } from './core/types.js';
-import { capacity, eligibility, formatMs, modelFor, activePause } from './core/policy.js';
+import { capacity, eligibility, modelFor, activePause } from './core/policy.js';
+import { formatMs } from './util/format.js';
 import { canaryTurn, canaryWaitReason, type AccountView } from './core/account-policy.js';
 import { laneOf, type Lane } from './core/lanes.js';
 import { plain, type Paint } from './status.js';

@@ -2,8 +2,7 @@
 // (its name, the usage window's latest figures, the shared pause and canary, the daemons on it) and each
 // waiting ticket's lane with the reason it waits. Pure, and as light as status.ts (type imports only).
 import type { AccountRecord } from './core/account-record.js';
-
-export type LaneName = 'urgent' | 'normal' | 'background';
+import type { LaneName, WaitingTicket } from './core/views.js';
 
 export interface AccountSnapshot {
   name: string;
@@ -14,15 +13,6 @@ export interface AccountSnapshot {
   model_limits: { family: string; until: string; reason: string; limit_type: string | null; by: string; remaining_s: number }[];
   canary: { pending: boolean; holder: string | null };
   members: { id: string; host: string; pid: number; repo: string; heartbeat_age_s: number }[];
-}
-
-/** A ticket that could run but waits for something other than a free slot or its retry time. */
-export interface WaitingTicket {
-  ticket: string;
-  key: string;
-  title: string;
-  lane: LaneName;
-  waiting_because: string;
 }
 
 /** The account as `swarm status` shows it; a window whose reset has passed is no longer shown. */

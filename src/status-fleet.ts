@@ -1,7 +1,7 @@
 // The fleet part of the status snapshot (fleet mode, `state.url`): every daemon sharing the tickets (host,
 // pid, heartbeat age, slots used of max) and every lease, as the daemon last saw them in the database.
 // Pure, and as light as status.ts: no pg, no tracker code.
-import type { FleetView } from './fleet/coordinator.js';
+import type { FleetView } from './core/views.js';
 import type { SwarmState } from './core/types.js';
 
 export interface FleetSnapshot {

@@ -2,7 +2,7 @@
 // (healthy, silent, waiting for the first verified delivery) and the poll interval that puts in force.
 // Pure, and as light as status.ts.
 import type { SwarmState } from './core/types.js';
-import type { SourceHealth } from './webhooks/health.js';
+import type { SourceHealth } from './core/views.js';
 
 export interface WebhooksSnapshot {
   sources: { source: 'github' | 'linear'; state: Exclude<SourceHealth, 'off'>; last_at: string | null; last_age_s: number | null }[];

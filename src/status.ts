@@ -5,7 +5,8 @@ import type { AttemptOutcome, PauseState, SwarmState, TicketState } from './core
 import type { LockInfo } from './state/lock.js';
 import { fleetSnapshot, renderFleet, type FleetSnapshot } from './status-fleet.js';
 import { renderWatched, watchedSnapshot, type WatchedPr } from './status-watch.js';
-import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type LaneName, type SnapshotExtra, type WaitingTicket } from './status-account.js';
+import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type SnapshotExtra } from './status-account.js';
+import type { LaneName, WaitingTicket } from './core/views.js';
 import { terminalSafe } from './render/terminal.js';
 import { renderWebhooks, webhooksSnapshot, type WebhooksSnapshot } from './status-webhooks.js';
 

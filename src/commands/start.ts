@@ -14,6 +14,7 @@ import { lifelineFor, supervisorProgram } from '../agent/lifeline.js';
 import { rootBypassCheck } from '../agent/args.js';
 import type { RunRequest } from '../agent/types.js';
 import { makeServices } from '../services.js';
+import type { Services } from '../orchestrator/runtime.js';
 import { redactServices } from '../tracker/redacting.js';
 import { NO_FENCE, fenceServices, type Fence } from '../fleet/fence.js';
 import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
@@ -65,7 +66,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   // Every tracker and code-host write passes the fence: fleet mode's once the database is joined (below).
   const fence: Fence = { check: (k, what) => (fleet?.coordinator ?? NO_FENCE).check(k, what), keyOfBranch: (b) => (fleet?.coordinator ?? NO_FENCE).keyOfBranch(b) };
   // Everything written to the tracker (sticky comments, PR bodies) is masked with the logger's secrets.
-  const services = async (w: Workflow) => fenceServices(redactServices(await makeServices(w, serviceCtx), (t) => log.redact(t)), fence);
+  const services = async (w: Workflow) => fenceServices<Services>(redactServices(await makeServices(w, serviceCtx), (t) => log.redact(t)), fence);
   const svc = await services(wf);
   log.setSecrets([...wf.secrets, ...svc.secrets]);
   if (opts.dryRun) return dryRun(wf, svc, paths, io);

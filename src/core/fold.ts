@@ -7,7 +7,7 @@ import { isTicketEvent } from './events.js';
 import type { AttemptRecord, SwarmState, TicketState } from './types.js';
 import { blankTicketState, newAttemptRecord } from './records.js';
 import { appendCapped, emptyFollowup } from './followup-record.js';
-import { emptyDaily, localDate } from '../state/file-store.js';
+import { emptyDaily, localDate } from './records.js';
 import { breakerStep } from './outcome.js';
 
 /** The part of the state that is not per ticket. */

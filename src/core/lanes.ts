@@ -11,7 +11,7 @@ import type { Config } from '../config/types.js';
 import type { DailyHours } from '../config/hours.js';
 import type { Ticket } from '../tracker/types.js';
 import type { WindowFigures } from './account-record.js';
-import { formatMs } from './policy.js';
+import { formatMs } from '../util/format.js';
 import { addDays, clockTime, hhmm, instantOf, localZone, transitionBetween, wallAt } from '../util/wall-clock.js';
 import { limitFamily } from './limits.js';
 

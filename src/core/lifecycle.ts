@@ -5,9 +5,8 @@
 // recovery and the operator controls all change state only through these; the ledger commits them.
 import type { Config } from '../config/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
-import type { AttemptOutput } from '../orchestrator/attempt.js';
 import type { ScopeEvent, SwarmEvent, TicketEvent, Unstamped } from './events.js';
-import type { FollowupCheck, FollowupComment, PauseState, SwarmState, TicketState } from './types.js';
+import type { AttemptOutput, FollowupCheck, FollowupComment, PauseState, SwarmState, TicketState } from './types.js';
 import { applyTicket } from './fold.js';
 import { attemptSummary } from './summary.js';
 import { activePause, budgetStop, needsCanary, resumeAt, ticketBudgetStop } from './policy.js';

@@ -4,7 +4,8 @@
 import type { Config } from '../config/types.js';
 import type { Classification } from '../agent/types.js';
 import type { PauseState } from './types.js';
-import { backoffMs, formatMs } from './policy.js';
+import { backoffMs } from './policy.js';
+import { formatMs } from '../util/format.js';
 import { limitFamily } from './limits.js';
 
 export type Effect =

@@ -11,6 +11,7 @@ import { laneComparator, laneGate, laneOf, type Lane } from './lanes.js';
 import { accountPauseReason, accountWindow, canaryWaitReason, modelLimitReason, type AccountView, type CanaryTurn } from './account-policy.js';
 import { isAuthKind } from './auth-kinds.js';
 import { MIN_BUDGET_USD } from './limits.js';
+import { formatMs } from '../util/format.js';
 
 export interface RuleCheck {
   rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
@@ -300,15 +301,6 @@ const usd = (x: number): string => {
 export function remainingBudget(config: Config, ts: TicketState | undefined): number | null {
   const per = config.agent.max_cost_usd;
   return per === null ? null : Math.max(0, per - (ts?.cost_usd ?? 0));
-}
-
-export function formatMs(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${s % 60 ? ` ${s % 60}s` : ''}`;
-  const h = Math.floor(m / 60);
-  return `${h}h${m % 60 ? ` ${m % 60}m` : ''}`;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -2,18 +2,9 @@
 // could run but wait for their lane, a pause or the budget — with the sentence eligibility() gives, so what
 // status says is what the loop does — and how many tickets wait to start in each lane.
 import type { Ticket } from '../tracker/types.js';
-import type { WaitingTicket } from '../status-account.js';
 import { eligibility, type EligibilityContext } from './policy.js';
 import { laneComparator, laneOf, type Lane } from './lanes.js';
-
-export interface QueueView {
-  /** Tickets that may run but wait for their lane, a pause or the budget, in queue order. */
-  waiting: WaitingTicket[];
-  /** The lane of every listed ticket, and why it waits when it waits for more than its retry time. */
-  lanes: Record<string, { lane: Lane; waiting_because?: string }>;
-  /** Tickets waiting to start, per lane: the waiting ones and the eligible ones without a free slot. */
-  lane_queue: Record<Lane, number>;
-}
+import type { QueueView, WaitingTicket } from './views.js';
 
 /** Rules that make a ticket wait (for a known end, or a budget) rather than rule it out. */
 const WAITS: ReadonlySet<string> = new Set(['pause', 'lane', 'budget']);

@@ -1,6 +1,7 @@
 // Constructors for the records in state.json: one place that knows every field's starting value, used
-// by the fold (src/state/fold.ts) for live transitions and the events-log rebuild alike.
-import type { AttemptRecord, TicketState } from './types.js';
+// by the fold (core/fold.ts) for live transitions and the events-log rebuild alike.
+import type { AttemptRecord, SwarmState, TicketState } from './types.js';
+import { budgetDate } from './budget-day.js';
 
 export function blankTicketState(key: string, identifier: string, at: string): TicketState {
   return {
@@ -46,4 +47,13 @@ export function newAttemptRecord(number: number, model: string, startedAt: strin
     pid_start: null,
     run_file: runFile,
   };
+}
+
+export function emptyDaily(now: number): SwarmState['daily'] {
+  return { date: localDate(now), cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, attempts: {}, prs: 0 };
+}
+
+/** The budget day `now` falls in (budget-day.ts: the machine's local day, or UTC / budget.timezone). */
+export function localDate(now: number): string {
+  return budgetDate(now);
 }

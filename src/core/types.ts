@@ -1,5 +1,6 @@
 // The persisted state (SPEC §5). Versioned; every write replaces the file atomically.
-import type { Outcome, TokenUsage } from '../agent/types.js';
+import type { Classification, Outcome, RunResult, TokenUsage } from '../agent/types.js';
+import type { PullRequest } from '../tracker/types.js';
 
 /** 2: tickets carry rev/synced_rev/cleared instead of tracker_synced (migrated on load). */
 export const STATE_VERSION = 2;
@@ -174,7 +175,7 @@ export interface DaemonInfo {
    */
   notes?: string[];
   /** Webhooks as the daemon judges them (healthy, silent…) and the poll and watch intervals in force. */
-  webhooks?: import('../webhooks/health.js').WebhookView | null;
+  webhooks?: import('./views.js').WebhookView | null;
 }
 
 export interface SwarmState {
@@ -187,11 +188,11 @@ export interface SwarmState {
   daily: DailyTotals;
   daemon: DaemonInfo | null;
   /** Fleet mode: the daemons and leases as this daemon last saw them (for `swarm status`); absent otherwise. */
-  fleet?: import('../fleet/coordinator.js').FleetView | null;
+  fleet?: import('./views.js').FleetView | null;
   /** The shared Claude account as this daemon last read it (for `swarm status` and `swarm explain`). */
   account?: AccountSeen | null;
   /** Lanes of the listed tickets and the ones waiting for their lane, at the last poll (for `swarm status`). */
-  queue?: import('./queue.js').QueueView | null;
+  queue?: import('./views.js').QueueView | null;
 }
 
 export interface AccountSeen {
@@ -202,4 +203,21 @@ export interface AccountSeen {
   /** Where the account name came from: "agent.account", "ANTHROPIC_API_KEY", "login in …". */
   from: string;
   record: import('./account-record.js').AccountRecord;
+}
+
+/** What one attempt came to, as the lifecycle records it (orchestrator/attempt.ts runs it). */
+export interface AttemptOutput {
+  cls: Classification;
+  pr: PullRequest | null;
+  run: RunResult | null;
+  /** Set when the gate refused the spawn: nothing ran; `cls` is meaningless. */
+  held: string | null;
+  /** Whether the gate let the agent start (an attempt record exists for it). */
+  started: boolean;
+  /** The branch's commits in the worktree after the run (ahead of base): swarm's own, for follow-through. */
+  commits?: string[];
+  /** A follow-up that pushed: the branch's new head on origin; null otherwise. */
+  followupHead?: string | null;
+  /** Dispatch must stop until an operator acts (something planted above the worktrees): the alert. */
+  halt?: string | null;
 }

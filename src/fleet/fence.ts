@@ -8,7 +8,7 @@
 // It sits at the write boundary: the tracker and the code host are wrapped (like redacting.ts wraps them),
 // so no call site can forget it, and a method the wrapper does not know is refused rather than let through
 // unfenced. `git push` is not a tracker call: its callers confirm explicitly (confirmFence) first.
-import type { Services } from '../orchestrator/runtime.js';
+import type { CodeHost, Tracker } from '../tracker/types.js';
 import { SwarmError } from '../errors.js';
 
 /** held: still ours (renewed); lost: another daemon holds it, or nobody does; unreachable: no answer. */
@@ -96,8 +96,15 @@ export function fenceWrites<T extends object>(obj: T, fence: Fence): T {
   });
 }
 
+/** The part of the loop's services the fence wraps. */
+export interface Fenceable {
+  tracker: Tracker;
+  codeHost: CodeHost;
+  fence: Fence;
+}
+
 /** Services whose tracker and code host writes pass the fence, and whose explicit pushes use it. */
-export function fenceServices(svc: Services, fence: Fence): Services {
+export function fenceServices<S extends Fenceable = Fenceable>(svc: NoInfer<S>, fence: Fence): S {
   return { ...svc, tracker: fenceWrites(svc.tracker, fence), codeHost: fenceWrites(svc.codeHost, fence), fence };
 }
 

@@ -19,6 +19,7 @@ import { resumeFailed } from '../agent/resume.js';
 import { branchCommits, checkoutHead, remoteBranchHead } from '../workspace/branch-facts.js';
 import { launchAgent, launchEnv } from './agent-launch.js';
 import { infraCls, publish, publishAndOpen, publishOntoOpenPr, refusedCls } from './handoff.js';
+import type { AttemptOutput } from '../core/types.js';
 
 export interface AttemptInput {
   ticket: Ticket;
@@ -41,22 +42,6 @@ export interface AttemptInput {
   busyBranch?: (branch: string, since: number) => boolean;
   onSpawn: (pid: number, pidStart: string | null) => void;
   onEvent: (ev: StreamEvent, summary: StreamSummary) => void;
-}
-
-export interface AttemptOutput {
-  cls: Classification;
-  pr: PullRequest | null;
-  run: RunResult | null;
-  /** Set when the gate refused the spawn: nothing ran; `cls` is meaningless. */
-  held: string | null;
-  /** Whether the gate let the agent start (an attempt record exists for it). */
-  started: boolean;
-  /** The branch's commits in the worktree after the run (ahead of base): swarm's own, for follow-through. */
-  commits?: string[];
-  /** A follow-up that pushed: the branch's new head on origin; null otherwise. */
-  followupHead?: string | null;
-  /** Dispatch must stop until an operator acts (something planted above the worktrees): the alert. */
-  halt?: string | null;
 }
 
 export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input: AttemptInput): Promise<AttemptOutput> {

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { STATE_VERSION, type SwarmState } from '../core/types.js';
 import { validateState } from './validate.js';
 import { redactDeep } from '../secrets.js';
-import { budgetDate } from '../core/budget-day.js';
+import { emptyDaily } from '../core/records.js';
 
 export interface LoadResult {
   state: SwarmState;
@@ -24,15 +24,6 @@ export function emptyState(now: number): SwarmState {
     daily: emptyDaily(now),
     daemon: null,
   };
-}
-
-export function emptyDaily(now: number): SwarmState['daily'] {
-  return { date: localDate(now), cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, attempts: {}, prs: 0 };
-}
-
-/** The budget day `now` falls in (budget-day.ts: the machine's local day, or UTC / budget.timezone). */
-export function localDate(now: number): string {
-  return budgetDate(now);
 }
 
 export interface FileStoreOptions {

@@ -8,7 +8,7 @@ import { emptyFollowup } from '../core/followup-record.js';
 import type { Step } from '../core/lifecycle.js';
 import { applyEvent, changesScope } from '../core/fold.js';
 import { isTicketEvent, type SwarmEvent } from '../core/events.js';
-import { emptyDaily, localDate } from './file-store.js';
+import { emptyDaily, localDate } from '../core/records.js';
 
 /** What changed since the last save: the tickets touched and the scope events folded (fleet mode merges them). */
 export interface Change {

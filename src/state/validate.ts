@@ -4,7 +4,7 @@
 import { parseFollowup } from '../core/followup-record.js';
 import { STATE_VERSION, type AccountSeen, type AttemptRecord, type SwarmState, type TicketState } from '../core/types.js';
 import { parseAccount } from '../core/account-record.js';
-import { emptyDaily } from './file-store.js';
+import { emptyDaily } from '../core/records.js';
 
 type Check = { ok: true; state: SwarmState } | { ok: false; error: string };
 

@@ -13,7 +13,7 @@ import { applyEvent } from '../../src/core/fold.js';
 import { rebuildFromEvents } from '../../src/state/rebuild.js';
 import { appearanceOf } from '../../src/core/appearance.js';
 import * as L from '../../src/core/lifecycle.js';
-import type { AttemptOutput } from '../../src/orchestrator/attempt.js';
+import type { AttemptOutput } from '../../src/core/types.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();

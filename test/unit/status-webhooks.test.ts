@@ -6,7 +6,7 @@ import { buildSnapshot, renderStatus } from '../../src/status.js';
 import { renderBody } from '../../src/server/dashboard.js';
 import { renderMetrics } from '../../src/metrics.js';
 import { WebhookStats } from '../../src/webhooks/stats.js';
-import type { WebhookView } from '../../src/webhooks/health.js';
+import type { WebhookView } from '../../src/core/views.js';
 import type { SwarmState } from '../../src/core/types.js';
 import { parsePrometheus } from '../helpers/prometheus.js';
 
