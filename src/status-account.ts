@@ -3,6 +3,7 @@
 // waiting ticket's lane with the reason it waits. Pure, and as light as status.ts (type imports only).
 import type { AccountRecord } from './core/account-record.js';
 import type { LaneName, WaitingTicket } from './core/views.js';
+import { pauseInForce } from './core/pause.js';
 
 export interface AccountSnapshot {
   name: string;
@@ -25,7 +26,7 @@ export function accountSnapshot(rec: AccountRecord, now: number): AccountSnapsho
     window: w && !(reset <= now) ? { status: w.status, utilization: w.utilization, type: w.type, resets_at: w.resets_at, overage: w.overage === true } : null,
     pause: rec.pause && until > now ? { ...rec.pause, remaining_s: Math.round((until - now) / 1000) } : null,
     model_limits: Object.entries(rec.model_limits ?? {})
-      .filter(([, l]) => Date.parse(l.until) > now)
+      .filter(([, l]) => pauseInForce(l, now) !== null)
       .map(([family, l]) => ({ family, until: l.until, reason: l.reason, limit_type: l.limit_type, by: l.by, remaining_s: Math.round((Date.parse(l.until) - now) / 1000) }))
       .sort((a, b) => a.family.localeCompare(b.family)),
     canary: { pending: rec.canary.pending, holder: rec.canary.holder },

@@ -9,6 +9,7 @@ import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type Sn
 import type { LaneName, WaitingTicket } from './core/views.js';
 import { terminalSafe } from './render/terminal.js';
 import { renderWebhooks, webhooksSnapshot, type WebhooksSnapshot } from './status-webhooks.js';
+import { pauseInForce } from './core/pause.js';
 
 export interface Snapshot {
   generated_at: string;
@@ -57,7 +58,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       max_concurrent: state.daemon?.max_concurrent ?? null,
       sandbox: alive ? (state.daemon?.sandbox ?? null) : null,
     },
-    pause: state.pause && (state.pause.until === null || Date.parse(state.pause.until) > now)
+    pause: state.pause && pauseInForce(state.pause, now)
       ? { ...state.pause, remaining_s: state.pause.until === null ? null : Math.round((Date.parse(state.pause.until) - now) / 1000) }
       : null,
     running: tickets

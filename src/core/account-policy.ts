@@ -6,6 +6,7 @@
 import { MEMBER_STALE_MS, modelLimitInForce, pauseInForce, windowFigures, type AccountRecord, type WindowFigures } from './account-record.js';
 import { familyName, modelFamily } from './limits.js';
 import type { PauseState } from './types.js';
+import { outlasts, pauseInForce as inForcePause } from './pause.js';
 
 /** The account as the loop sees it: the record last read, and this daemon's id in it (null: not a member, e.g. `swarm explain`). */
 export interface AccountView {
@@ -71,8 +72,7 @@ export function canaryWaitReason(view: AccountView | null | undefined, now: numb
 export function mirroredPause(local: PauseState | null, view: AccountView | null | undefined, now: number): Omit<PauseState, 'since'> | null {
   const p = view ? pauseInForce(view.record, now) : null;
   if (!view || !p) return null;
-  const inForce = local !== null && (local.until === null || Date.parse(local.until) > now) ? local : null;
-  if (inForce && (inForce.until === null || Date.parse(inForce.until) >= Date.parse(p.until))) return null;
+  if (outlasts(inForcePause(local, now), p)) return null;
   return { kind: 'rate_limit', until: p.until, reason: accountPauseReason(view, now)!, limit_type: p.limit_type };
 }
 
@@ -89,6 +89,6 @@ export function accountWakeTimes(view: AccountView | null | undefined, now: numb
   if (p) out.push(Date.parse(p.until));
   const w = windowFigures(view.record);
   if (w?.resetsAt != null && w.resetsAt > now) out.push(w.resetsAt);
-  for (const l of Object.values(view.record.model_limits)) if (Date.parse(l.until) > now) out.push(Date.parse(l.until));
+  for (const l of Object.values(view.record.model_limits)) if (inForcePause(l, now)) out.push(Date.parse(l.until));
   return out;
 }

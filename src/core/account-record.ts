@@ -5,6 +5,7 @@
 // record it was given, unchanged and by the same reference, when there is nothing to change, so a store
 // can skip the write.
 import type { StreamSummary } from '../agent/types.js';
+import { outlasts, pauseInForce as inForce } from './pause.js';
 
 export type WindowStatus = 'allowed' | 'allowed_warning' | 'rejected';
 
@@ -131,7 +132,7 @@ export function parseAccount(raw: unknown, name = ''): AccountRecord {
 
 /** The pause still in force at `now`, or null. */
 export function pauseInForce(rec: AccountRecord, now: number): AccountPause | null {
-  return rec.pause !== null && ms(rec.pause.until) > now ? rec.pause : null;
+  return inForce(rec.pause, now);
 }
 
 /**
@@ -140,7 +141,7 @@ export function pauseInForce(rec: AccountRecord, now: number): AccountPause | nu
  */
 export function withLimit(rec: AccountRecord, pause: Omit<AccountPause, 'since'> & { since?: string }, now: number): AccountRecord {
   const current = pauseInForce(rec, now);
-  if (current !== null && ms(current.until) >= ms(pause.until)) {
+  if (outlasts(current, pause)) {
     return rec.canary.pending && rec.canary.holder === null ? rec : { ...rec, canary: { pending: true, holder: null, since: null } };
   }
   const since = current?.since ?? pause.since ?? iso(now);
@@ -149,7 +150,7 @@ export function withLimit(rec: AccountRecord, pause: Omit<AccountPause, 'since'>
 
 /** Clear a pause whose time has come (the canary it armed stays pending), and model-family limits that ended. */
 export function resumeIfEnded(rec: AccountRecord, now: number): AccountRecord {
-  const ended = Object.keys(rec.model_limits).filter((f) => !(ms(rec.model_limits[f]!.until) > now));
+  const ended = Object.keys(rec.model_limits).filter((f) => inForce(rec.model_limits[f]!, now) === null);
   const pauseEnded = rec.pause !== null && pauseInForce(rec, now) === null;
   if (!pauseEnded && ended.length === 0) return rec;
   const model_limits = { ...rec.model_limits };
@@ -159,8 +160,7 @@ export function resumeIfEnded(rec: AccountRecord, now: number): AccountRecord {
 
 /** The weekly limit on `family` still in force at `now`, or null. */
 export function modelLimitInForce(rec: AccountRecord, family: string | null, now: number): AccountPause | null {
-  const p = family !== null && Object.hasOwn(rec.model_limits, family) ? rec.model_limits[family]! : null;
-  return p !== null && ms(p.until) > now ? p : null;
+  return inForce(family !== null && Object.hasOwn(rec.model_limits, family) ? rec.model_limits[family]! : null, now);
 }
 
 /**
@@ -170,7 +170,7 @@ export function modelLimitInForce(rec: AccountRecord, family: string | null, now
  */
 export function withModelLimit(rec: AccountRecord, family: string, limit: Omit<AccountPause, 'since'> & { since?: string }, now: number): AccountRecord {
   const current = modelLimitInForce(rec, family, now);
-  if (current !== null && ms(current.until) >= ms(limit.until)) return rec;
+  if (outlasts(current, limit)) return rec;
   const since = current?.since ?? limit.since ?? iso(now);
   return { ...rec, model_limits: { ...rec.model_limits, [family]: { ...limit, since } } };
 }

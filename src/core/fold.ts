@@ -9,6 +9,7 @@ import { blankTicketState, newAttemptRecord } from './records.js';
 import { appendCapped, emptyFollowup } from './followup-record.js';
 import { emptyDaily, localDate } from './records.js';
 import { breakerStep } from './outcome.js';
+import { outlasts, pauseInForce } from './pause.js';
 
 /** The part of the state that is not per ticket. */
 export type Scope = Pick<SwarmState, 'pause' | 'canary' | 'breaker' | 'daily'>;
@@ -170,9 +171,7 @@ export function applyScope(prev: Scope, ev: SwarmEvent): Scope {
     case 'paused': {
       // A pause in force is never shortened, and an open-ended one is never replaced by a timed one: the
       // same answer however the events of several daemons interleave when their scopes are merged.
-      const cur = prev.pause;
-      const inForce = cur !== null && (cur.until === null || Date.parse(cur.until) > Date.parse(ev.at));
-      if (inForce && (cur.until === null || (ev.until !== null && Date.parse(cur.until) >= Date.parse(ev.until)))) return prev;
+      if (outlasts(pauseInForce(prev.pause, Date.parse(ev.at)), ev)) return prev;
       return { ...prev, pause: { kind: ev.kind, reason: ev.reason, since: ev.at, until: ev.until, limit_type: ev.limit_type } };
     }
     case 'resumed':

@@ -8,6 +8,7 @@ import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { ScopeEvent, SwarmEvent, TicketEvent, Unstamped } from './events.js';
 import type { AttemptOutput, FollowupCheck, FollowupComment, PauseState, SwarmState, TicketState } from './types.js';
 import { applyTicket } from './fold.js';
+import { outlasts } from './pause.js';
 import { attemptSummary } from './summary.js';
 import { activePause, budgetStop, needsCanary, resumeAt, ticketBudgetStop } from './policy.js';
 import { breakerStep, effectOf } from './outcome.js';
@@ -114,9 +115,8 @@ export function finish(state: SwarmState, ts: TicketState, attempt: number, out:
   // A pause in force is never shortened: a later limit with an earlier (or more lightly jittered) reset,
   // or a breaker shorter than a usage limit, leaves it as it is. An open-ended one waits for a human.
   let inForce = activePause(state.pause, now);
-  const lasts = (p: PauseState) => inForce !== null && (inForce.until === null || (p.until !== null && Date.parse(inForce.until) >= Date.parse(p.until)));
   const pauseWith = (p: PauseState): boolean => {
-    if (lasts(p)) return false;
+    if (outlasts(inForce, p)) return false;
     drafts.push({ type: 'paused', kind: p.kind, until: p.until, reason: p.reason, limit_type: p.limit_type });
     inForce = p;
     return true;

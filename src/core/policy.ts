@@ -12,6 +12,7 @@ import { accountPauseReason, accountWindow, canaryWaitReason, modelLimitReason, 
 import { isAuthKind } from './auth-kinds.js';
 import { MIN_BUDGET_USD } from './limits.js';
 import { formatMs } from '../util/format.js';
+import { pauseInForce } from './pause.js';
 
 export interface RuleCheck {
   rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
@@ -132,10 +133,9 @@ export function backoffMs(n: number, base: number, max: number): number {
   return Math.min(max, base * 2 ** Math.max(0, n - 1));
 }
 
+/** The scope's pause in force at `now`, or null (core/pause.ts). */
 export function activePause(pause: PauseState | null, now: number): PauseState | null {
-  if (!pause) return null;
-  if (pause.until !== null && Date.parse(pause.until) <= now) return null;
-  return pause;
+  return pauseInForce(pause, now);
 }
 
 /**

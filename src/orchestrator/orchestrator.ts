@@ -25,6 +25,7 @@ import { targetedRound } from './targeted.js';
 import { pauseControl, releaseControl, resumeControl, retryControl, type Control, type ControlResult } from '../core/controls.js';
 import type { Runtime, ServiceFactory, Services, Settings } from './runtime.js';
 import { reloadProblem } from '../containment/containment.js';
+import { pauseInForce } from '../core/pause.js';
 
 export type Mode = 'daemon' | 'once' | 'until-idle';
 
@@ -191,7 +192,7 @@ export class Orchestrator {
     await this.account?.poll(); // the account's pause (another daemon's limit) recorded here too
     this.ledger.rollDay(now);
     const p = this.state.pause;
-    if (p && p.until !== null && Date.parse(p.until) <= now) await this.ledger.commit(resume(p, `${p.kind} pause ended`, now, this.account !== null));
+    if (p && p.until !== null && pauseInForce(p, now) === null) await this.ledger.commit(resume(p, `${p.kind} pause ended`, now, this.account !== null));
     let tickets: Ticket[];
     try {
       tickets = (await this.services.tracker.candidates()).tickets;

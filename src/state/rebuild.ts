@@ -9,6 +9,7 @@ import type { PauseState, SwarmState, TicketState } from '../core/types.js';
 import { applyEvent } from '../core/fold.js';
 import { emptyState } from './file-store.js';
 import { num, str } from './validate.js';
+import { pauseInForce } from '../core/pause.js';
 
 export interface RebuildOptions {
   now: number;
@@ -71,8 +72,7 @@ export function rebuildFromEvents(raws: readonly Raw[], opts: RebuildOptions): R
     state.tickets[key] = { ...ts, synced_rev: 0, next_retry_at: ACTIVE.has(ts.status) ? nowIso : ts.next_retry_at };
   }
   // Operator and auth pauses have no end; a timed pause that already ended, or the tracker's own, is dropped.
-  let pause = state.pause;
-  if (pause && pause.until !== null && Date.parse(pause.until) <= opts.now) pause = null;
+  let pause = pauseInForce(state.pause, opts.now);
   if (pause && pause.kind === 'tracker') pause = null;
   return { tickets: state.tickets, pause, events: raws.length };
 }
