@@ -5,26 +5,32 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
-// Floors from the bottom up: a file may import its own floor or any floor below it. Keys are
-// top-level folders of src/ (or a loose file's name without `.ts`). Several folders may share a rank.
+// Floors from the bottom up: a file may import its own floor or any floor below it. A key is a top-level
+// folder of src/, a loose file's name without `.ts`, or a file path without `.ts` (the most specific key
+// wins). Several keys may share a floor.
 export const FLOORS = [
-  ['errors', 'util', 'wall-clock'],
-  ['config'],
-  ['core', 'events'],
-  ['log', 'prompt', 'render', 'secret-patterns', 'secrets', 'mention-safe', 'event-lines', 'notify', 'prompt-check', 'prompt-errors'],
-  ['state', 'containment', 'workspace', 'agent', 'tracker', 'webhooks', 'publish', 'control'],
-  ['account', 'fleet', 'backend'],
-  ['report', 'explain', 'metrics', 'metrics-webhooks', 'status', 'status-account', 'status-fleet', 'status-watch', 'status-webhooks'],
-  ['services', 'orchestrator'],
-  ['server', 'doctor'],
+  // Helpers that know nothing of swarm's rules, and its errors.
+  ['errors', 'util'],
+  // WORKFLOW.md (its settings and its prompt template), and the contracts the rules decide on: a ticket, a
+  // pull request's observed state, an agent run and its outcome — shapes only.
+  ['config', 'prompt', 'tracker/types', 'tracker/pr-watch', 'agent/types'],
+  ['core'],
+  ['log'],
+  ['state', 'containment', 'workspace', 'agent', 'tracker', 'webhooks', 'publish'],
+  ['account', 'fleet'],
+  ['report'],
+  ['orchestrator', 'services'],
+  ['server', 'control'],
+  ['doctor'],
   ['commands'],
   ['cli'],
 ];
 
 /** The floor key of a src-relative path: its top folder, or a loose file's name. */
 export function floorKey(rel) {
-  const parts = rel.split('/');
-  return parts.length > 1 ? parts[0] : parts[0].replace(/\.ts$/, '');
+  const file = rel.replace(/\.ts$/, '');
+  if (FLOORS.some((f) => f.includes(file))) return file;
+  return file.split('/')[0];
 }
 
 export function floorRank(rel) {

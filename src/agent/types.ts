@@ -145,5 +145,17 @@ export interface RunRequest {
    * Run the agent under the supervisor (lifeline.ts), which stops its group when this daemon dies or
    * freezes. Absent: the agent is spawned directly (in-process tests).
    */
-  lifeline?: import('./lifeline.js').Lifeline;
+  lifeline?: Lifeline;
+}
+
+/** How the agent's supervisor (lifeline.ts) watches the daemon: silence past graceMs stops the agent. */
+export interface Lifeline {
+  /** How the supervisor is run: perl with swarm-supervisor.pl where perl is found, else node with supervisor.js. */
+  program?: string[];
+  /** Silence from the daemon longer than this (ms) means it is frozen: the agent is stopped. */
+  graceMs: number;
+  /** How long the agent's group has between TERM and KILL when the supervisor stops it (ms). */
+  killGraceMs: number;
+  /** How often the daemon writes its heartbeat byte (ms); well under graceMs. */
+  beatMs: number;
 }

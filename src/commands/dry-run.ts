@@ -5,7 +5,7 @@ import type { SwarmPaths } from '../state/paths.js';
 import { FileStateStore } from '../state/file-store.js';
 import { capacity, choose, eligibility } from '../core/policy.js';
 import type { IO } from './common.js';
-import { terminalSafe } from '../render/terminal.js';
+import { terminalSafe } from '../util/terminal.js';
 
 export async function dryRun(wf: Workflow, svc: Services, paths: SwarmPaths, io: IO): Promise<number> {
   const state = new FileStateStore(paths.state).peek() ?? (await import('../state/file-store.js')).emptyState(Date.now());

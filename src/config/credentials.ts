@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { execa } from 'execa';
 import { type TrackerConfig } from './types.js';
 import type { Env } from './fields.js';
-import { registerSecrets } from '../secrets.js';
+import { registerSecrets } from '../util/secrets.js';
 import { ConfigError } from '../errors.js';
 
 export interface Credential {

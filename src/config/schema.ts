@@ -11,7 +11,7 @@ import { checkWebhooks, readWebhooks } from './webhooks.js';
 import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
 import { readPublish, readSandbox } from './sandbox.js';
 import { ConfigError } from '../errors.js';
-import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../tracker/linear/limits.js';
+import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from './linear-limits.js';
 
 export interface ValidateContext {
   /** The WORKFLOW.md path as the operator knows it; every message starts with it. */

@@ -7,8 +7,8 @@ import matter from 'gray-matter';
 import { type Workflow } from './types.js';
 import { validateConfig } from './schema.js';
 import type { Env } from './fields.js';
-import { checkTemplate } from '../prompt-check.js';
-import { registerSecrets } from '../secrets.js';
+import { checkTemplate } from '../prompt/check.js';
+import { registerSecrets } from '../util/secrets.js';
 import { ConfigError, TemplateError } from '../errors.js';
 
 const CODE_ENGINES = ['js', 'javascript', 'coffee', 'coffeescript', 'cson'];

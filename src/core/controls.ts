@@ -43,3 +43,15 @@ export function releaseControl(state: SwarmState, key: string, now: number): Con
   if (ts.status === 'review' || ts.status === 'failed' || ts.status === 'done') return { step: null, result: { ok: true, message: `ticket ${ts.identifier} is not claimed (it is ${ts.status === 'review' ? 'in review' : ts.status}); \`swarm retry ${key}\` to run it again` } };
   return { step: dropClaim(ts, 'operator', 'released by an operator (swarm release)', now), result: { ok: true, message: `released ${ts.identifier}; its worktree and branch are kept` } };
 }
+
+/** An operator's control as `swarm pause/resume/retry/release` sends it, and the answer it gets. */
+export type ControlAction = { kind: 'pause'; untilMs: number | null } | { kind: 'resume' } | { kind: 'retry'; ticket: string } | { kind: 'release'; ticket: string };
+
+export interface ControlAnswer extends Record<string, unknown> {
+  ok: boolean;
+  message: string;
+  /** Who acted: the running daemon, swarm editing state.json directly, or the fleet database (fleet mode). */
+  via: 'daemon' | 'state' | 'fleet';
+  /** The ticket was not known (exit 2 for the CLI). */
+  unknown?: boolean;
+}

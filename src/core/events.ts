@@ -1,7 +1,7 @@
 // Every transition swarm records, as one typed union: what `.swarm/events.jsonl` holds (one JSON object per
 // line, `at` first), what the lifecycle fold replays when state.json is lost, what notifications and
 // metrics switch over. Ticket events carry the ticket's identifier (`ticket`) and state key (`key`);
-// everything a replay needs is in the event itself. The human log line for each lives in event-lines.ts.
+// everything a replay needs is in the event itself. The human log line for each lives in log/event-lines.ts.
 import type { AttemptOutcome, FollowupCheck, FollowupComment, PauseKind } from './types.js';
 import type { TokenUsage } from '../agent/types.js';
 

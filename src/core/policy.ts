@@ -1,6 +1,6 @@
 // PURE scheduling decisions (SPEC §4): eligibility, ordering, model ladder, backoff, the canary after a
 // pause, the gate an agent passes at the moment it is spawned, and when the loop wakes or stops (what a
-// finished run does and the circuit breaker are in outcome-policy.ts). No I/O, no clock reads, no randomness: `now`
+// finished run does and the circuit breaker are in outcome.ts). No I/O, no clock reads, no randomness: `now`
 // and random numbers are passed in. The poll loop and `swarm explain` both use eligibility(), so what
 // explain says is what the loop does.
 import { RECLAIM_COOLDOWN_MS, type Config } from '../config/types.js';
@@ -211,7 +211,7 @@ export function resumeAt(state: SwarmState, now: number): number | null {
 }
 
 /**
- * A run to stop at once: a dead login (any kind in the auth table, agent/auth-kinds.ts) retries for minutes
+ * A run to stop at once: a dead login (any kind in the auth table, core/auth-kinds.ts) retries for minutes
  * inside the CLI, so the first such api_retry ends it; a run that goes on paid extra usage while
  * agent.use_extra_usage is false is stopped like a usage limit.
  */

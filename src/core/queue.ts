@@ -3,8 +3,8 @@
 // status says is what the loop does — and how many tickets wait to start in each lane.
 import type { Ticket } from '../tracker/types.js';
 import { eligibility, type EligibilityContext } from './policy.js';
-import { laneComparator, laneOf, type Lane } from './lanes.js';
-import type { QueueView, WaitingTicket } from './views.js';
+import { laneComparator, laneOf } from './lanes.js';
+import type { QueueView } from './views.js';
 
 /** Rules that make a ticket wait (for a known end, or a budget) rather than rule it out. */
 const WAITS: ReadonlySet<string> = new Set(['pause', 'lane', 'budget']);

@@ -1,6 +1,6 @@
 // Ticket arguments as operators type them: "12", "#12", "ENG-12", "eng-12", a local file stem. One
 // normalisation for every command (explain, logs, retry, release) and the HTTP API.
-import type { SwarmState, TicketState } from '../core/types.js';
+import type { SwarmState, TicketState } from './types.js';
 
 /** The tracker key to look up: a leading "#" dropped, whitespace trimmed. */
 export function ticketArg(input: string): string {

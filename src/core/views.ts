@@ -53,3 +53,12 @@ export interface QueueView {
   /** Tickets waiting to start, per lane: the waiting ones and the eligible ones without a free slot. */
   lane_queue: Record<Lane, number>;
 }
+
+/**
+ * What a fleet database outage means, in the words `swarm status`, the dashboard banner and the README
+ * use: agents run on, their results wait, nothing new starts. (The behaviour: pg-coordinator.ts, fence.ts.)
+ */
+export function dbDownMeaning(unconfirmed: readonly string[] = []): string {
+  const waiting = unconfirmed.length > 0 ? ` (waiting: ${unconfirmed.join(', ')})` : '';
+  return `running agents continue; their pushes, pull requests and tracker updates wait until the database confirms their leases${waiting}; no new claims`;
+}

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { Config } from '../config/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import type { FileStateStore } from '../state/file-store.js';
 import type { SwarmState, TicketState } from '../core/types.js';
 import { processStartTime } from '../agent/procs.js';

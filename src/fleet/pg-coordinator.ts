@@ -6,7 +6,7 @@
 // (nobody can take a lease from a database nobody reaches); an answer without the lease stops the agent.
 // A holder is dead when it stops renewing, or at once if it provably ran in this machine's boot and PID
 // namespace (identity.ts) and its process is gone — never judged by its host name.
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import type { SwarmState } from '../core/types.js';
 import { isSameProcess } from '../agent/procs.js';
 import type { ControlResult } from '../core/controls.js';

@@ -1,7 +1,7 @@
 // The one human line each event prints on stdout (its ticket identifier goes first, added by the logger),
 // and its level. Pure: an event in, a sentence out; null for events that only belong in events.jsonl.
-import type { SwarmEvent } from './core/events.js';
-import { dbDownMeaning } from './status-fleet.js';
+import type { SwarmEvent } from '../core/events.js';
+import { dbDownMeaning } from '../core/views.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 

@@ -4,9 +4,9 @@
 import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { redactKnown, registerSecrets } from './secrets.js';
-import { terminalSafe } from './render/terminal.js';
-import type { SwarmEvent, Unstamped } from './core/events.js';
+import { redactKnown, registerSecrets } from '../util/secrets.js';
+import { terminalSafe } from '../util/terminal.js';
+import type { SwarmEvent, Unstamped } from '../core/events.js';
 import { eventLine, type Level } from './event-lines.js';
 
 export type LogFormat = 'text' | 'json';

@@ -5,10 +5,10 @@
 // Reasons quote the agent and the ticket, a stranger's words: every message is redacted, and mentions are
 // neutralised for both readers (mention-safe.ts): Slack's `text` escaped, Discord's `content` defused and
 // sent with `allowed_mentions: {parse: []}`, so nothing in it can ping a channel, a role or a person.
-import type { LogEvent } from './log.js';
-import type { SwarmEvent } from './core/events.js';
-import { discordContent, slackText } from './mention-safe.js';
-import { terminalSafe } from './render/terminal.js';
+import type { LogEvent } from './logger.js';
+import type { SwarmEvent } from '../core/events.js';
+import { discordContent, slackText } from '../util/mention-safe.js';
+import { terminalSafe } from '../util/terminal.js';
 
 export interface NotifierOptions {
   /** Read at send time, so a reloaded WORKFLOW.md takes effect. null = notifications off. */

@@ -5,13 +5,13 @@
 import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import type { PendingFollowup, TicketState } from '../core/types.js';
-import type { Classification, RunResult, StreamEvent, StreamSummary } from '../agent/types.js';
+import type { RunResult, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { Runtime, Services } from './runtime.js';
 import { buildClaudeArgs, writeMcpConfig } from '../agent/args.js';
 import { classify } from '../agent/classify.js';
 import { agentEnv } from '../config/env.js';
-import { buildPromptVars, renderPrompt } from '../prompt.js';
+import { buildPromptVars, renderPrompt } from '../prompt/render.js';
 import { hookEnv, runHook } from '../workspace/hooks.js';
 import { commitsAhead } from '../workspace/git.js';
 import { remainingBudget } from '../core/policy.js';

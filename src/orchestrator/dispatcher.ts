@@ -5,7 +5,6 @@
 import PQueue from 'p-queue';
 import { join } from 'node:path';
 import type { Ticket } from '../tracker/types.js';
-import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
 import { claim, dropClaim, finish, handOffFound, hold, interrupt, pause, spawned, start, canaryDone } from '../core/lifecycle.js';
@@ -18,10 +17,7 @@ import { runAttempt, safeSegment } from './attempt.js';
 import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext, type SpawnGateExtra } from '../core/policy.js';
 import { laneOf } from '../core/lanes.js';
 import { UntrustedTickets } from './untrusted.js';
-import type { AccountLink } from './account-link.js';
-import type { Alarm } from './alarm.js';
-import type { TrackerSync } from './sync.js';
-import type { Runtime, Settings } from './runtime.js';
+import type { DispatcherDeps } from './dispatcher-deps.js';
 
 export interface Running {
   ac: AbortController;
@@ -33,16 +29,6 @@ export interface Running {
   lost: boolean;
   /** This run is the shared account's one canary after a usage limit; `proved`: it passed. */
   canary: { held: boolean; proved: boolean };
-}
-
-export interface DispatcherDeps {
-  rt: Runtime;
-  ledger: Ledger;
-  sync: TrackerSync;
-  settings: Settings;
-  alarm: Alarm;
-  /** The shared Claude account (null: none, e.g. in-process tests). */
-  account: AccountLink | null;
 }
 
 /** A ticket in one of these needs no lease once the tracker shows it. */

@@ -4,7 +4,7 @@
 import type { Ticket } from '../tracker/types.js';
 import type { FollowupCheck, FollowupComment } from '../core/types.js';
 import { followupStarted } from '../core/lifecycle.js';
-import type { DispatcherDeps } from './dispatcher.js';
+import type { DispatcherDeps } from './dispatcher-deps.js';
 
 export interface FollowupStart {
   pr: number;

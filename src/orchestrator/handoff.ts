@@ -7,7 +7,7 @@ import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { TicketState } from '../core/types.js';
 import type { Runtime, Services } from './runtime.js';
 import { publishBranch, type PublishResult } from '../publish/publish.js';
-import { knownSecretValues } from '../secrets.js';
+import { knownSecretValues } from '../util/secrets.js';
 import { originUrl } from '../workspace/git.js';
 import { confirmFence } from '../fleet/fence.js';
 import { prBody, prTitle } from './pr-text.js';

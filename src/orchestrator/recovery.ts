@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { SwarmState } from '../core/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { isGroupAlive, processStartTime, terminateGroup } from '../agent/procs.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import { rebuildFromEventFiles } from '../state/rebuild.js';
 import { interrupt } from '../core/lifecycle.js';
 

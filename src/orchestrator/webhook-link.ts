@@ -8,7 +8,7 @@
 import type { Config } from '../config/types.js';
 import { webhookUrl } from '../config/webhooks.js';
 import type { SwarmState } from '../core/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import { DeliveryLog } from '../webhooks/deliveries.js';
 import { DirtySet, dirtyKeys, type DirtyKey } from '../webhooks/dirty.js';
 import { webhookView, type LastSeen } from '../webhooks/health.js';

@@ -2,8 +2,8 @@
 // variables (a CI follow-up, a review follow-up and an empty set), and any variable that is not documented
 // is an error naming its line — whether it is output or only tested in a condition.
 import type nunjucks from 'nunjucks';
-import { buildPromptVars, newEnvironment, type PromptVars } from './prompt.js';
-import { explain } from './prompt-errors.js';
+import { buildPromptVars, newEnvironment, type PromptVars } from './render.js';
+import { explain } from './errors.js';
 
 /**
  * Samples for checkTemplate: `full` (every list has an item, every string is set; a CI follow-up),

@@ -1,6 +1,6 @@
 // A nunjucks error, as an operator can act on: the template line and, where it can be told, the variable
 // that is not documented (the list of documented ones is part of the message).
-import { TemplateError } from './errors.js';
+import { TemplateError } from '../errors.js';
 
 const POSITION = /\[Line (\d+), Column (\d+)\]/;
 

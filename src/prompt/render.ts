@@ -5,9 +5,9 @@
 // ticket text starts and ends; any occurrence of the fence inside ticket text is removed. PR text of a
 // follow-up (check summaries, log excerpts, review comments) is ticket text in every respect.
 import { randomBytes } from 'node:crypto';
-import { explain } from './prompt-errors.js';
+import { explain } from './errors.js';
 import nunjucks from 'nunjucks';
-import type { Ticket } from './tracker/types.js';
+import type { Ticket } from '../tracker/types.js';
 
 export interface PromptComment {
   author: string;

@@ -2,15 +2,15 @@
 // eligibility() the poll loop uses, plus the three checks the loop makes with I/O — labeler trust, an
 // existing pull request for the branch, free capacity — the model ladder, the attempts so far, and one
 // sentence on what happens next.
-import type { Config } from './config/types.js';
-import type { PullRequest, Ticket, TrustVerdict } from './tracker/types.js';
-import type { SwarmState, TicketState } from './core/types.js';
-import { capacity, eligibility, modelFor, activePause } from './core/policy.js';
-import { formatMs } from './util/format.js';
-import { canaryTurn, canaryWaitReason, type AccountView } from './core/account-policy.js';
-import { laneOf, type Lane } from './core/lanes.js';
+import type { Config } from '../config/types.js';
+import type { PullRequest, Ticket, TrustVerdict } from '../tracker/types.js';
+import type { SwarmState, TicketState } from '../core/types.js';
+import { capacity, eligibility, modelFor, activePause } from '../core/policy.js';
+import { formatMs } from '../util/format.js';
+import { canaryTurn, canaryWaitReason, type AccountView } from '../core/account-policy.js';
+import { laneOf, type Lane } from '../core/lanes.js';
 import { plain, type Paint } from './status.js';
-import { terminalSafe } from './render/terminal.js';
+import { terminalSafe } from '../util/terminal.js';
 
 export interface ExplainInput {
   ticket: Ticket;

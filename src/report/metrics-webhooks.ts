@@ -1,8 +1,8 @@
 // The webhook part of `GET /metrics` (Prometheus text format 0.0.4), beside metrics.ts: deliveries by
 // source, event and result; the time from a delivery's arrival to the loop having re-read and acted on what
 // it named (a histogram); polls the relaxed interval saved; whether each source is healthy.
-import type { WebhookView } from './core/views.js';
-import type { WebhookStatsView } from './webhooks/stats.js';
+import type { WebhookView } from '../core/views.js';
+import type { WebhookStatsView } from '../webhooks/stats.js';
 
 export interface WebhookMetricsInput {
   stats: WebhookStatsView;

@@ -1,7 +1,7 @@
 // `GET /metrics`: the daemon's numbers in the Prometheus text exposition format (version 0.0.4). Pure:
 // the caller gathers the inputs (snapshot, state, tracker counters, poll timing).
 import type { Snapshot } from './status.js';
-import type { SwarmState } from './core/types.js';
+import type { SwarmState } from '../core/types.js';
 import { webhookMetrics, type WebhookMetricsInput } from './metrics-webhooks.js';
 
 export interface MetricsInput {

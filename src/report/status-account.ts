@@ -1,9 +1,9 @@
 // The account and lane parts of the status snapshot: the Claude account this daemon shares with others
 // (its name, the usage window's latest figures, the shared pause and canary, the daemons on it) and each
 // waiting ticket's lane with the reason it waits. Pure, and as light as status.ts (type imports only).
-import type { AccountRecord } from './core/account-record.js';
-import type { LaneName, WaitingTicket } from './core/views.js';
-import { pauseInForce } from './core/pause.js';
+import type { AccountRecord } from '../core/account-record.js';
+import type { LaneName, WaitingTicket } from '../core/views.js';
+import { pauseInForce } from '../core/pause.js';
 
 export interface AccountSnapshot {
   name: string;

@@ -1,8 +1,9 @@
 // The fleet part of the status snapshot (fleet mode, `state.url`): every daemon sharing the tickets (host,
 // pid, heartbeat age, slots used of max) and every lease, as the daemon last saw them in the database.
 // Pure, and as light as status.ts: no pg, no tracker code.
-import type { FleetView } from './core/views.js';
-import type { SwarmState } from './core/types.js';
+import type { FleetView } from '../core/views.js';
+import type { SwarmState } from '../core/types.js';
+import { dbDownMeaning } from '../core/views.js';
 
 export interface FleetSnapshot {
   self: string;
@@ -14,15 +15,6 @@ export interface FleetSnapshot {
   unconfirmed: string[];
   /** While the database is unreachable: what that means here (dbDownMeaning), for every surface alike. */
   outage: string | null;
-}
-
-/**
- * What a fleet database outage means, in the words `swarm status`, the dashboard banner and the README
- * use: agents run on, their results wait, nothing new starts. (The behaviour: pg-coordinator.ts, fence.ts.)
- */
-export function dbDownMeaning(unconfirmed: readonly string[] = []): string {
-  const waiting = unconfirmed.length > 0 ? ` (waiting: ${unconfirmed.join(', ')})` : '';
-  return `running agents continue; their pushes, pull requests and tracker updates wait until the database confirms their leases${waiting}; no new claims`;
 }
 
 export function fleetSnapshot(state: SwarmState, now: number): FleetSnapshot | null {

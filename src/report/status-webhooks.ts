@@ -1,8 +1,8 @@
 // The webhook part of the status snapshot: each configured source's health as the daemon judged it
 // (healthy, silent, waiting for the first verified delivery) and the poll interval that puts in force.
 // Pure, and as light as status.ts.
-import type { SwarmState } from './core/types.js';
-import type { SourceHealth } from './core/views.js';
+import type { SwarmState } from '../core/types.js';
+import type { SourceHealth } from '../core/views.js';
 
 export interface WebhooksSnapshot {
   sources: { source: 'github' | 'linear'; state: Exclude<SourceHealth, 'off'>; last_at: string | null; last_age_s: number | null }[];

@@ -1,15 +1,15 @@
 // State → status snapshot → text or JSON (pure). `swarm status`, `/api/v1/state` and the dashboard all
 // read this one snapshot, so they always agree. Deliberately imports nothing heavy (no Octokit, Linear
 // SDK or nunjucks): `swarm status` must start fast.
-import type { AttemptOutcome, PauseState, SwarmState, TicketState } from './core/types.js';
-import type { LockInfo } from './state/lock.js';
+import type { AttemptOutcome, PauseState, SwarmState, TicketState } from '../core/types.js';
+import type { LockInfo } from '../state/lock.js';
 import { fleetSnapshot, renderFleet, type FleetSnapshot } from './status-fleet.js';
 import { renderWatched, watchedSnapshot, type WatchedPr } from './status-watch.js';
 import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type SnapshotExtra } from './status-account.js';
-import type { LaneName, WaitingTicket } from './core/views.js';
-import { terminalSafe } from './render/terminal.js';
+import type { LaneName, WaitingTicket } from '../core/views.js';
+import { terminalSafe } from '../util/terminal.js';
 import { renderWebhooks, webhooksSnapshot, type WebhooksSnapshot } from './status-webhooks.js';
-import { pauseInForce } from './core/pause.js';
+import { pauseInForce } from '../core/pause.js';
 
 export interface Snapshot {
   generated_at: string;

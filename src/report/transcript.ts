@@ -4,8 +4,8 @@
 import { parseLine } from '../agent/stream.js';
 import { describeEvent } from '../agent/describe.js';
 import type { StreamEvent } from '../agent/types.js';
-import { plain, type Paint } from '../status.js';
-import { terminalSafe } from './terminal.js';
+import { plain, type Paint } from './status.js';
+import { terminalSafe } from '../util/terminal.js';
 
 export interface TranscriptOptions {
   paint?: Paint;

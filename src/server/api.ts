@@ -2,7 +2,7 @@
 // socket (`swarm pause/resume/retry/release` against a running daemon). Transport, authentication and
 // body parsing live in the callers; this maps (method, path, body) onto a DaemonHandle.
 import type { ControlResult } from '../core/controls.js';
-import type { Snapshot } from '../status.js';
+import type { Snapshot } from '../report/status.js';
 import type { TicketState } from '../core/types.js';
 import { dashboardPage } from './dashboard.js';
 

@@ -3,7 +3,7 @@
 // browser through Function#toString), so the server view and the live view cannot drift apart. Fleet mode
 // adds the daemons and leases (and a banner while the database is unreachable); the shared Claude account
 // and the lane waiting list appear whenever the snapshot carries them.
-import type { Snapshot } from '../status.js';
+import type { Snapshot } from '../report/status.js';
 
 /**
  * Snapshot → HTML body. Runs on the server AND in the browser: it must stay self-contained (no imports,

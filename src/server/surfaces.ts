@@ -2,11 +2,11 @@
 // socket (for `swarm pause/resume/retry/release`), the dashboard/API/metrics server when server.port is
 // set (with the webhook receivers), and webhook notifications. close() stops them all and waits for in-flight notifications.
 import { ServerStartError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { startControlSocket, type ControlSocket } from '../control/socket.js';
-import { Notifier } from '../notify.js';
+import { Notifier } from '../log/notify.js';
 import { orchestratorHandle } from './handle.js';
 import { startHttpServer, type RunningServer } from './http.js';
 import { WebhookReceiver } from './webhooks/receiver.js';

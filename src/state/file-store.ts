@@ -5,7 +5,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname } from 'node:path';
 import { STATE_VERSION, type SwarmState } from '../core/types.js';
 import { validateState } from './validate.js';
-import { redactDeep } from '../secrets.js';
+import { redactDeep } from '../util/secrets.js';
 import { emptyDaily } from '../core/records.js';
 
 export interface LoadResult {

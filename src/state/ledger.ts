@@ -2,7 +2,7 @@
 // into the state, appended to events.jsonl, and the state written through the store — before the commit
 // resolves. Callers send tracker writes only after that (write-ahead): a kill -9 at any moment leaves a
 // state that either does not know of the change or knows it and knows the tracker has not confirmed it.
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import type { FollowupSeen, SwarmState, TicketState } from '../core/types.js';
 import { emptyFollowup } from '../core/followup-record.js';
 import type { Step } from '../core/lifecycle.js';

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
-import { buildSnapshot } from '../../src/status.js';
+import { buildSnapshot } from '../../src/report/status.js';
 import { dashboardPage } from '../../src/server/dashboard.js';
 import { emptyAccount, withMember, withWindow } from '../../src/core/account-record.js';
 import { appHtml, CHROMIUM, renderedDom } from '../helpers/chromium.js';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/config/workflow.js';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/log/logger.js';
 import { FileStateStore, emptyState } from '../../src/state/file-store.js';
 import { swarmPaths } from '../../src/state/paths.js';
 import { runAgent } from '../../src/agent/runner.js';

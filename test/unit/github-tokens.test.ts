@@ -6,7 +6,7 @@ import { describeAccepted, parseAcceptedPermissions, tokenKind } from '../../src
 import { mapGitHubError, missingPermission } from '../../src/tracker/github/errors.js';
 import { SecondaryBackoff, SecondaryLimitWait } from '../../src/tracker/github/secondary.js';
 import { AuthSourceError, parseCommandOutput } from '../../src/tracker/github/auth.js';
-import { githubApiUrl, linearCodeHostApi } from '../../src/services.js';
+import { githubApiUrl, linearCodeHostApi } from '../../src/tracker/github/api-url.js';
 import { validateConfig } from '../../src/config/schema.js';
 import { resolveGithubCredentials } from '../../src/config/credentials.js';
 import { decideFollowup, checkSummary } from '../../src/core/followup-policy.js';

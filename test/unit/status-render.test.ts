@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
 import type { AttemptRecord, SwarmState, TicketState } from '../../src/core/types.js';
 import type { LockInfo } from '../../src/state/lock.js';
-import { buildSnapshot, renderStatus } from '../../src/status.js';
+import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 import { watchFrame } from '../../src/commands/status.js';
 import { chalkPaint } from '../../src/commands/paint.js';
 import { emptyAccount, withMember, withWindow } from '../../src/core/account-record.js';

@@ -2,9 +2,9 @@
 // polling back at polling.interval, nothing at all when no source is configured or the daemon is down.
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
-import { buildSnapshot, renderStatus } from '../../src/status.js';
+import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 import { renderBody } from '../../src/server/dashboard.js';
-import { renderMetrics } from '../../src/metrics.js';
+import { renderMetrics } from '../../src/report/metrics.js';
 import { WebhookStats } from '../../src/webhooks/stats.js';
 import type { WebhookView } from '../../src/core/views.js';
 import type { SwarmState } from '../../src/core/types.js';

@@ -12,7 +12,7 @@ import * as Q from './queries.js';
 import type { LinearDocument as L } from '@linear/sdk';
 import { TrackerError } from '../../errors.js';
 import { LinearPoller, type PollCost } from './poll.js';
-import { LINEAR_DEFAULT_PAGE_SIZE } from './limits.js';
+import { LINEAR_DEFAULT_PAGE_SIZE } from '../../config/linear-limits.js';
 import type { BudgetView } from './budgets.js';
 
 export { LINEAR_DEFAULT_PAGE_SIZE };
