@@ -6,6 +6,7 @@
 // can skip the write.
 import type { StreamSummary } from '../agent/types.js';
 import { outlasts, pauseInForce as inForce } from './pause.js';
+import { isObj, numOrNull as num, type Obj } from '../util/json.js';
 
 export type WindowStatus = 'allowed' | 'allowed_warning' | 'rejected';
 
@@ -79,11 +80,8 @@ export const MEMBER_STALE_MS = 60_000;
 const STATUSES: readonly WindowStatus[] = ['allowed', 'allowed_warning', 'rejected'];
 const NO_CANARY: AccountCanary = { pending: false, holder: null, since: null };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const time = (v: unknown): string | null => (typeof v === 'string' && Number.isFinite(Date.parse(v)) ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const iso = (ms: number) => new Date(ms).toISOString();
 const ms = (t: string | null) => (t === null ? NaN : Date.parse(t));
 

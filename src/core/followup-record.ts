@@ -1,10 +1,8 @@
 // Reading a ticket's follow-through record (TicketState.followup) from untrusted JSON — state.json, a
 // fleet database row — leniently: a malformed part reads as its default, never discarding the ticket.
 import type { FollowupCheck, FollowupComment, FollowupState, FollowupStop, PendingFollowup } from './types.js';
+import { isObj, str } from '../util/json.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const intOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
 const STOPS: readonly FollowupStop[] = ['needs_human', 'human_push', 'merged', 'closed'];

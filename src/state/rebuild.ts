@@ -8,7 +8,7 @@ import type { SwarmEvent } from '../core/events.js';
 import type { PauseState, SwarmState, TicketState } from '../core/types.js';
 import { applyEvent } from '../core/fold.js';
 import { emptyState } from './file-store.js';
-import { num, str } from './validate.js';
+import { num, str } from '../util/json.js';
 import { pauseInForce } from '../core/pause.js';
 
 export interface RebuildOptions {

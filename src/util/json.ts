@@ -1,5 +1,5 @@
-// Lenient readers for the CLI's stream-json values, validated at the edge: a value of the wrong type reads
-// as the default, never as a throw (the stream is another program's output and changes between versions).
+// The lenient JSON readers, for everything read from outside (the CLI's stream-json, API payloads, state
+// and record files another version wrote): a value of the wrong type reads as the default, never as a throw.
 export type Obj = Record<string, unknown>;
 
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
