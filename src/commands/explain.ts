@@ -10,6 +10,7 @@ import { branchName } from '../workspace/naming.js';
 import { type Ticket } from '../tracker/types.js';
 import { ticketArg, findTicketState } from '../core/ticket-keys.js';
 import { explain, renderExplain, type ExplainInput } from '../report/explain.js';
+import { readReport, withReport } from '../report/daemon-report.js';
 import { seenAccount } from '../account/seen.js';
 import { findRepoRoot, useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
@@ -20,7 +21,9 @@ export async function explainCommand(ticketInput: string, opts: { workflow?: str
   const wf = loadWorkflow(resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md')), io.env);
   const svc = await makeServices(wf, { repoDir, env: io.env, log: () => {} });
   const paths = swarmPaths(repoDir);
-  const state = new FileStateStore(paths.state).peek() ?? emptyState(now());
+  const info = readLock(paths.lock);
+  const alive = info !== null && lockAlive(info);
+  const state = withReport(new FileStateStore(paths.state).peek() ?? emptyState(now()), alive ? readReport(paths.report) : null);
   const known = findTicketState(state, ticketInput);
   const key = known?.key ?? ticketArg(ticketInput);
   let ticket: Ticket | null;
@@ -35,8 +38,6 @@ export async function explainCommand(ticketInput: string, opts: { workflow?: str
     const hint = wf.config.tracker.kind === 'github' ? 'give the issue number, e.g. 12 or #12' : wf.config.tracker.kind === 'linear' ? 'give the issue identifier, e.g. ENG-12' : 'give the ticket file name without .md';
     throw new UsageError(`ticket "${ticketInput}" was not found ${where}: ${hint}`);
   }
-  const info = readLock(paths.lock);
-  const alive = info !== null && lockAlive(info);
   const running = new Set(alive ? Object.values(state.tickets).filter((t) => t.status === 'running' || t.status === 'claimed').map((t) => t.key) : []);
   const branch = state.tickets[ticket.key]?.branch || branchName(wf.config.workspace.branch_prefix, ticket);
   const input: ExplainInput = {

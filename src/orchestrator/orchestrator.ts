@@ -26,6 +26,7 @@ import { pauseControl, releaseControl, resumeControl, retryControl, type Control
 import type { Runtime, ServiceFactory, Services, Settings } from './runtime.js';
 import { reloadProblem } from '../containment/containment.js';
 import { pauseInForce } from '../core/pause.js';
+import { reportOf, writeReport, type DaemonReport } from '../report/daemon-report.js';
 
 export type Mode = 'daemon' | 'once' | 'until-idle';
 
@@ -48,6 +49,10 @@ export class Orchestrator {
   private lastTickets: Ticket[] = [];
   private lastPollAt = 0;
   private servicesKey: string;
+  /** Where this daemon can be reached (the surfaces set it once they listen), for the report. */
+  endpoint: { socket: string | null; url: string | null } = { socket: null, url: null };
+  /** The report written at the end of the last poll (daemon.json); the dashboard reads it too. */
+  report: DaemonReport | null = null;
   /** For /metrics: how many polls ran and how long the last one took (ms). */
   readonly pollStats = { count: 0, lastDurationMs: 0, lastAt: 0 };
 
@@ -118,6 +123,7 @@ export class Orchestrator {
         eligible = Number.NaN;
       }
       Object.assign(this.pollStats, { count: this.pollStats.count + 1, lastDurationMs: Date.now() - t0, lastAt: t0 });
+      this.publishReport();
       this.webhooks.notePoll(gap);
       // The poll read every ticket; PRs and commits webhooks named still wait for their targeted look.
       this.webhooks.dirty.ticketsServed();
@@ -360,6 +366,16 @@ export class Orchestrator {
     const before = d?.notes ?? [];
     for (const n of notes) if (!before.includes(n)) this.rt.log.warn(n);
     if (d && JSON.stringify(before) !== JSON.stringify(notes)) d.notes = notes;
+  }
+
+  /** daemon.json at the end of every poll: the configuration in force and the views, for status and explain. */
+  private publishReport(): void {
+    this.report = reportOf(this.state, this.workflow, { pid: this.state.daemon?.pid ?? process.pid, now: this.rt.now(), workflow: this.workflowPath, ...this.endpoint });
+    try {
+      writeReport(this.rt.paths.report, this.report);
+    } catch (err) {
+      this.rt.log.debug(`could not write ${this.rt.paths.report}: ${(err as Error).message}`);
+    }
   }
 
   private async trackerTrouble(err: unknown): Promise<void> {

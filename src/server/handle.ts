@@ -6,6 +6,7 @@ import { readLock, type LockInfo } from '../state/lock.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { buildSnapshot } from '../report/status.js';
 import { extraFromState } from '../report/status-account.js';
+import { withReport } from '../report/daemon-report.js';
 import { renderMetrics } from '../report/metrics.js';
 import { findTicketState } from '../core/ticket-keys.js';
 import { webhooksOn } from '../webhooks/health.js';
@@ -21,7 +22,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
     return { pid: process.pid, pid_start: null, started_at: d?.started_at ?? at, heartbeat_at: d?.heartbeat_at ?? at, workflow: d?.workflow ?? '' };
   };
   const gate = new RefreshGate();
-  const snapshot = () => buildSnapshot(orch.state, { info: lock(), alive: true }, now(), extraFromState(orch.state, true, orch.account?.view().record ?? null));
+  const snapshot = () => buildSnapshot(withReport(orch.state, orch.report, { views: false }), { info: lock(), alive: true }, now(), extraFromState(orch.state, true, orch.account?.view().record ?? null));
   return {
     snapshot,
     ticket(id) {

@@ -8,6 +8,8 @@ export interface SwarmPaths {
   runs: string;
   lock: string;
   control: string;
+  /** The running daemon's report at the end of each poll (report/daemon-report.ts). */
+  report: string;
 }
 
 export function swarmPaths(repoDir: string): SwarmPaths {
@@ -19,6 +21,7 @@ export function swarmPaths(repoDir: string): SwarmPaths {
     runs: join(dir, 'runs'),
     lock: join(dir, 'daemon.lock'),
     control: join(dir, 'control.json'),
+    report: join(dir, 'daemon.json'),
   };
 }
 
