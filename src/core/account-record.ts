@@ -6,7 +6,7 @@
 // can skip the write.
 import type { StreamSummary } from '../agent/types.js';
 import { outlasts, pauseInForce as inForce } from './pause.js';
-import { isObj, numOrNull as num, type Obj } from '../util/json.js';
+import { isObj, numOrNull as num } from '../util/json.js';
 
 export type WindowStatus = 'allowed' | 'allowed_warning' | 'rejected';
 

@@ -34,6 +34,13 @@ export interface EligibilityContext {
   backgroundRunning?: number;
 }
 
+/** eligibility() of each ticket of one poll, by key: computed once, read by dispatch, the queue view and /metrics. */
+export type EligibilityChecks = ReadonlyMap<string, readonly RuleCheck[]>;
+
+export function eligibilityChecks(tickets: readonly Ticket[], ctx: EligibilityContext): Map<string, RuleCheck[]> {
+  return new Map(tickets.map((t) => [t.key, eligibility(t, ctx)]));
+}
+
 /** Every rule, in order, with pass/fail and a sentence. Trust, an existing PR and concurrency are checked by the caller (they need I/O or capacity). */
 export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   const tr = ctx.config.tracker;
@@ -121,8 +128,8 @@ export function isEligible(t: Ticket, ctx: EligibilityContext): boolean {
  * none), then oldest first, then key. A ticket whose lane waits is not eligible, so it never holds a slot
  * idle ahead of one that may start.
  */
-export function choose(tickets: readonly Ticket[], ctx: EligibilityContext): Ticket[] {
-  return tickets.filter((t) => isEligible(t, ctx)).sort(laneComparator(ctx.config));
+export function choose(tickets: readonly Ticket[], ctx: EligibilityContext, checks?: EligibilityChecks): Ticket[] {
+  return tickets.filter((t) => (checks?.get(t.key) ?? eligibility(t, ctx)).every((c) => c.pass)).sort(laneComparator(ctx.config));
 }
 
 export function modelFor(failures: number, models: readonly string[]): string {

@@ -2,18 +2,18 @@
 // could run but wait for their lane, a pause or the budget — with the sentence eligibility() gives, so what
 // status says is what the loop does — and how many tickets wait to start in each lane.
 import type { Ticket } from '../tracker/types.js';
-import { eligibility, type EligibilityContext } from './policy.js';
+import { eligibility, type EligibilityChecks, type EligibilityContext } from './policy.js';
 import { laneComparator, laneOf } from './lanes.js';
 import type { QueueView } from './views.js';
 
 /** Rules that make a ticket wait (for a known end, or a budget) rather than rule it out. */
 const WAITS: ReadonlySet<string> = new Set(['pause', 'lane', 'budget']);
 
-export function queueView(tickets: readonly Ticket[], ctx: EligibilityContext): QueueView {
+export function queueView(tickets: readonly Ticket[], ctx: EligibilityContext, checks?: EligibilityChecks): QueueView {
   const out: QueueView = { waiting: [], lanes: {}, lane_queue: { urgent: 0, normal: 0, background: 0 } };
   for (const t of [...tickets].sort(laneComparator(ctx.config))) {
     const lane = laneOf(t, ctx.config);
-    const failing = eligibility(t, ctx).filter((c) => !c.pass);
+    const failing = (checks?.get(t.key) ?? eligibility(t, ctx)).filter((c) => !c.pass);
     const waits = failing.filter((c) => WAITS.has(c.rule));
     const others = failing.filter((c) => !WAITS.has(c.rule));
     const entry: QueueView['lanes'][string] = { lane };

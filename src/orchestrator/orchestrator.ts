@@ -10,7 +10,7 @@ import { TrackerError } from '../errors.js';
 import type { SwarmState } from '../core/types.js';
 import { Ledger } from '../state/ledger.js';
 import { pause, resume } from '../core/lifecycle.js';
-import { activePause, capacity, choose, eligibility, idleVerdict, nextWakeMs, trackerPause, type EligibilityContext } from '../core/policy.js';
+import { activePause, capacity, choose, eligibilityChecks, idleVerdict, nextWakeMs, trackerPause, type EligibilityContext } from '../core/policy.js';
 import { accountWakeTimes, canaryTurn } from '../core/account-policy.js';
 import { laneWakeTimes } from '../core/lanes.js';
 import { queueView } from '../core/queue.js';
@@ -51,6 +51,8 @@ export class Orchestrator {
   private servicesKey: string;
   /** Where this daemon can be reached (the surfaces set it once they listen), for the report. */
   endpoint: { socket: string | null; url: string | null } = { socket: null, url: null };
+  /** Listed tickets eligible at the end of the last poll but without a free slot (for /metrics). */
+  eligibleWaiting = 0;
   /** The report written at the end of the last poll (daemon.json); the dashboard reads it too. */
   report: DaemonReport | null = null;
   /** For /metrics: how many polls ran and how long the last one took (ms). */
@@ -215,14 +217,22 @@ export class Orchestrator {
     // Follow-ups first: they finish work already handed off (same slots, pauses and budgets).
     await this.follower.poll(tickets, () => capacity(this.workflow.config, this.state, this.running.size) > 0 && this.rt.coordinator.canClaim());
     const ctx = this.context();
+    // Eligibility once per ticket: dispatch, --until-idle, the queue view and /metrics read these (again
+    // only if this poll dispatched, which changes what the rules see).
+    let checks = eligibilityChecks(tickets, ctx);
     // A lane waiting for its hours or the window's reset waits like a pause: --until-idle waits it out.
-    const eligibleIgnoringPause = tickets.filter((t) => eligibility(t, ctx).every((c) => c.pass || c.rule === 'pause' || c.rule === 'lane' || c.rule === 'running'));
-    for (const t of choose(tickets, ctx)) {
+    const eligibleIgnoringPause = tickets.filter((t) => checks.get(t.key)!.every((c) => c.pass || c.rule === 'pause' || c.rule === 'lane' || c.rule === 'running'));
+    let dispatched = false;
+    for (const t of choose(tickets, ctx, checks)) {
       const turn = canaryTurn(this.account?.view(), this.rt.now());
       if (capacity(this.workflow.config, this.state, this.running.size, turn) <= 0 || !this.rt.coordinator.canClaim()) break;
       await this.work.claimAndDispatch(t);
+      dispatched = true;
     }
-    this.state.queue = queueView(tickets, this.context());
+    const after = this.context();
+    if (dispatched) checks = eligibilityChecks(tickets, after);
+    this.state.queue = queueView(tickets, after, checks);
+    this.eligibleWaiting = tickets.filter((t) => checks.get(t.key)!.every((c) => c.pass)).length;
     await this.ledger.save();
     // A ticket refused by tracker.trust() is not eligible: --until-idle must not wait for it forever.
     const eligible = eligibleIgnoringPause.filter((t) => !this.work.untrusted.has(t.key)).length;
@@ -326,7 +336,8 @@ export class Orchestrator {
     const held = (await this.rt.containment?.workflow.check()) ?? null;
     const loaded = held ? { workflow: this.workflow, error: held } : await reloadWorkflowSettled(this.workflowPath, this.rt.env, this.workflow);
     const { workflow } = loaded;
-    let error = loaded.error ?? (workflow === this.workflow ? null : await reloadProblem(this.rt.containment, this.rt.isRoot, workflow));
+    // Checked every poll, changed file or not: what the containment can take depends on more than the file.
+    let error = loaded.error ?? (await reloadProblem(this.rt.containment, this.rt.isRoot, workflow));
     const key = error ? this.servicesKey : serviceKey(workflow);
     if (!error && key !== this.servicesKey) {
       // Build the new tracker first: a setting it rejects (e.g. an unknown Linear state) must leave the

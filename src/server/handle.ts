@@ -1,7 +1,6 @@
 // The DaemonHandle over a live Orchestrator: what the HTTP server and the control socket call. Snapshots
 // come from buildSnapshot, exactly like `swarm status --json`.
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import { choose } from '../core/policy.js';
 import { readLock, type LockInfo } from '../state/lock.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { buildSnapshot } from '../report/status.js';
@@ -31,12 +30,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
     },
     metrics() {
       const tracker = orch.services.tracker;
-      let eligibleWaiting = 0;
-      try {
-        eligibleWaiting = choose(orch.tickets, orch.context()).filter((t) => !orch.running.has(t.key)).length;
-      } catch {
-        /* metrics must answer even if a policy input is odd */
-      }
+      const eligibleWaiting = orch.eligibleWaiting;
       const snap = snapshot();
       const acct = snap.account;
       return renderMetrics({

@@ -10,7 +10,7 @@
 // only be learnt from a delivery: a ping whose answer from swarm's receiver is 200 (verified) or 401 (not).
 import type { GitHubClient } from './client.js';
 import { statusOf } from './errors.js';
-import { obj, type Obj as Json } from '../../util/json.js';
+import { obj } from '../../util/json.js';
 
 export interface HookInfo {
   id: number;

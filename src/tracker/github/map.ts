@@ -4,7 +4,7 @@
 import { priorityFromLabels } from '../priority.js';
 import { type PullRequest, type Ticket } from '../types.js';
 import { TrackerError } from '../../errors.js';
-import { isObj, str, type Obj as Json } from '../../util/json.js';
+import { isObj, str } from '../../util/json.js';
 
 /** Body references read per issue (blockers.ts reads them; the rest are ignored and said so). */
 export const MAX_BODY_REFERENCES = 20;

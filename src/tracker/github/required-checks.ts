@@ -14,7 +14,7 @@
 import { statusOf } from './errors.js';
 import { headersOf } from './client.js';
 import { saysSecondary } from './secondary.js';
-import { isObj, type Obj as Json } from '../../util/json.js';
+import { isObj } from '../../util/json.js';
 
 export type Requirement =
   | { kind: 'known'; names: ReadonlySet<string> }

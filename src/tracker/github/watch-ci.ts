@@ -13,7 +13,7 @@ import { markRequired, RequiredChecks } from './required-checks.js';
 import { acceptedPermissionsOf, describeAccepted } from './permissions.js';
 import type { PrCheck } from '../pr-watch.js';
 import { TrackerError } from '../../errors.js';
-import { isObj, str, strOrNull, type Obj as Json } from '../../util/json.js';
+import { isObj, str, strOrNull } from '../../util/json.js';
 
 /** Check run summaries may run to 65,535 characters; a prompt needs the headline. */
 export const SUMMARY_MAX_CHARS = 2000;

@@ -31,7 +31,7 @@ import { acceptedPermissionsOf, describeAccepted } from './permissions.js';
 import { findSticky } from '../sticky.js';
 import type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
 import { TrackerError } from '../../errors.js';
-import { isObj, numOrNull, str, strOrNull, type Obj as Json } from '../../util/json.js';
+import { isObj, numOrNull, str, strOrNull } from '../../util/json.js';
 
 export type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
 
