@@ -1,4 +1,4 @@
-// Owns the one outcome table (SPEC §4): a finished run + handoff facts → Outcome. Rows are tried in order,
+// Owns the one outcome table: a finished run + handoff facts → Outcome. Rows are tried in order,
 // first match wins. `claude -p` reports API failures as subtype "success" with is_error true, so no row
 // trusts the exit code or the subtype alone; structured fields are checked before text patterns.
 import { parseResetTime } from './reset-time.js';

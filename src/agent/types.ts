@@ -1,4 +1,4 @@
-// Types shared by the stream parser, the runner and the classifier (SPEC §4).
+// Types shared by the stream parser, the runner and the classifier.
 
 /** Typed view of one stream-json line. Unknown types are kept as `other` (never an error). */
 export type StreamEvent =

@@ -1,4 +1,4 @@
-// WORKFLOW.md front matter → validated, defaulted Config (SPEC §3). Hand-written so that every error
+// WORKFLOW.md front matter → validated, defaulted Config. Hand-written so that every error
 // names the file, the key path and the fix; every default lives here, next to the key it belongs to.
 // Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
 import { RECLAIM_COOLDOWN_MS, type Config, type McpServer, type TrackerKind } from './types.js';

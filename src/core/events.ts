@@ -26,7 +26,7 @@ export type TicketEvent =
     })
   /** `commits`: the branch's commits this run made (PR follow-through tells a human's push from ours). */
   | (T & { type: 'pr_opened'; pr: string | null; number: number | null; commits?: string[] })
-  /** PR follow-through (SPEC §10): a follow-up attempt for a failed check or a change request on `head_sha`. */
+  /** PR follow-through: a follow-up attempt for a failed check or a change request on `head_sha`. */
   | (T & { type: 'followup_started'; pr: number; round: number; kind: 'ci' | 'review'; head_sha: string; triggers: string[]; checks: FollowupCheck[]; comments: FollowupComment[] })
   /** The follow-up pushed to the PR's branch: back to review, watched again. */
   | (T & { type: 'followup_pushed'; round: number; head_sha: string; commits: string[] })

@@ -1,4 +1,4 @@
-// PURE PR follow-through decisions (SPEC §10): given what a handed-off ticket's pull request looks like now
+// PURE PR follow-through decisions: given what a handed-off ticket's pull request looks like now
 // and the ticket's follow-through record, what happens — nothing (and why, for `swarm explain`), a
 // follow-up attempt (for which triggers), a stop for a human, or the end of the ticket. No I/O and no clock
 // reads. Triggers are `<pr>:<head sha>:<ci|review>`; each is acted on at most once.

@@ -1,4 +1,4 @@
-// PURE: what a finished run does (SPEC §4 outcome table) — hand off, retry after a backoff, fail for good,
+// PURE: what a finished run does — hand off, retry after a backoff, fail for good,
 // pause the account or the login, or stop as cancelled — and the circuit breaker that turns a run of
 // infrastructure failures into a pause. No I/O and no clock reads: `now` and the jitter are passed in.
 import type { Config } from '../config/types.js';

@@ -1,4 +1,4 @@
-// PURE scheduling decisions (SPEC §4): eligibility, ordering, model ladder, backoff, the canary after a
+// PURE scheduling decisions: eligibility, ordering, model ladder, backoff, the canary after a
 // pause, the gate an agent passes at the moment it is spawned, and when the loop wakes or stops (what a
 // finished run does and the circuit breaker are in outcome.ts). No I/O, no clock reads, no randomness: `now`
 // and random numbers are passed in. The poll loop and `swarm explain` both use eligibility(), so what

@@ -1,4 +1,4 @@
-// The persisted state (SPEC §5). Versioned; every write replaces the file atomically.
+// The persisted state. Versioned; every write replaces the file atomically.
 import type { Classification, Outcome, RunResult, TokenUsage } from '../agent/types.js';
 import type { PullRequest } from '../tracker/types.js';
 
@@ -64,7 +64,7 @@ export interface TicketState {
   synced_rev: number;
   /** Status `released` after a retry: every one of swarm's marks is removed, not only the claim. */
   cleared: boolean;
-  /** PR follow-through (SPEC §10): follow-ups after the handoff; null before any PR was watched. */
+  /** PR follow-through: follow-ups after the handoff; null before any PR was watched. */
   followup?: FollowupState | null;
   /** When the tracker last took the ticket away (closed, unlabelled, excluded), until it is claimed again. */
   cancelled_at?: string | null;

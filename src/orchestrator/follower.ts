@@ -1,4 +1,4 @@
-// PR follow-through in the loop (SPEC §10): every pr.watch_interval, observe the PR of each handed-off
+// PR follow-through in the loop: every pr.watch_interval, observe the PR of each handed-off
 // ticket (conditional requests: an idle PR costs only 304s), and on every poll act on the latest
 // observation — the end of the ticket when the PR is merged or closed, a stop for a human, or a follow-up
 // attempt when a slot is free. What to do is decided in core/followup-policy.ts; every change is a lifecycle

@@ -1,4 +1,4 @@
-// The prompt: WORKFLOW.md's body rendered with nunjucks against the documented variables (SPEC §3).
+// The prompt: WORKFLOW.md's body rendered with nunjucks against the documented variables.
 // Only the operator's template is ever compiled. Ticket text (title, body, comments) is passed as data,
 // so `{{ }}` or `{% raw %}` inside an issue appears literally. Every variable is normalised first
 // (nunjucks' throwOnUndefined also throws on null), and a fresh random `fence` marks where untrusted
@@ -53,7 +53,7 @@ export interface PromptFollowup {
   comments: PromptFollowupComment[];
 }
 
-/** `issue` in the template: the ticket's documented fields (SPEC §3) plus its trusted comments. */
+/** `issue` in the template: the ticket's documented fields plus its trusted comments. */
 export interface PromptIssue extends Pick<Ticket, 'id' | 'identifier' | 'number' | 'title' | 'body' | 'url' | 'labels' | 'priority' | 'state'> {
   comments: PromptComment[];
 }

@@ -45,7 +45,7 @@ export interface ExplainReport {
   eligible: boolean;
   ladder: { failure: number; model: string; next: boolean }[];
   attempts: { number: number; model: string; outcome: string; counted: boolean; reason: string; cost_usd: number; duration_ms: number }[];
-  /** PR follow-through (SPEC §10): rounds so far, what the watcher last saw and decided; null before a PR was watched. */
+  /** PR follow-through: rounds so far, what the watcher last saw and decided; null before a PR was watched. */
   followup: { rounds: number; max: number; head_sha: string | null; checks: string | null; decision: string | null; stopped: string | null; watched_at: string | null } | null;
   next: string;
 }

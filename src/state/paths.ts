@@ -1,4 +1,4 @@
-// Where swarm keeps its files for a repository (SPEC §5). One place, so every command agrees.
+// Where swarm keeps its files for a repository. One place, so every command agrees.
 import { join } from 'node:path';
 
 export interface SwarmPaths {

@@ -1,4 +1,4 @@
-// Git worktree lifecycle under workspace.root (SPEC §4 step 3): create or reuse one worktree per ticket
+// Git worktree lifecycle under workspace.root: create or reuse one worktree per ticket
 // branch (keeping partial work across attempts), repair half-created ones, remove them for gc without ever
 // dropping unpushed commits unless forced. Git mutations are serialised per instance: concurrent
 // `worktree add -b --track` calls would fight over .git/config.lock.

@@ -1,4 +1,4 @@
-// The Linear tracker adapter (SPEC §3–§4): maps one team's issues onto Ticket and swarm's lifecycle onto
+// The Linear tracker adapter: maps one team's issues onto Ticket and swarm's lifecycle onto
 // workflow states, one sticky comment and a PR attachment. Pull requests live on GitHub (the CodeHost);
 // this adapter only links them. Transport, budgets and error mapping: transport.ts; queries, their
 // complexity and payload validation: queries.ts.
