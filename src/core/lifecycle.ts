@@ -10,7 +10,8 @@ import type { AttemptOutput, FollowupCheck, FollowupComment, PauseState, SwarmSt
 import { applyTicket } from './fold.js';
 import { outlasts } from './pause.js';
 import { attemptSummary } from './summary.js';
-import { activePause, budgetStop, needsCanary, resumeAt, ticketBudgetStop } from './policy.js';
+import { activePause, needsCanary, resumeAt } from './policy.js';
+import { budgetStop, ticketBudgetStop } from './budget.js';
 import { breakerStep, effectOf } from './outcome.js';
 
 /** A transition's result: the events to log (in order) and, for a ticket, its record after them. */

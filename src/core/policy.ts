@@ -10,9 +10,9 @@ import type { PauseKind, PauseState, SwarmState, TicketState } from './types.js'
 import { laneComparator, laneGate, laneOf, type Lane } from './lanes.js';
 import { accountPauseReason, accountWindow, canaryWaitReason, modelLimitReason, type AccountView, type CanaryTurn } from './account-policy.js';
 import { isAuthKind } from './auth-kinds.js';
-import { MIN_BUDGET_USD } from './limits.js';
 import { formatMs } from '../util/format.js';
 import { pauseInForce } from './pause.js';
+import { budgetStop } from './budget.js';
 
 export interface RuleCheck {
   rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
@@ -274,40 +274,6 @@ export function idleVerdict(config: Config, state: SwarmState, i: { running: num
   // A retry that a budget stops will not come today: it is not something to wait for.
   const waiting = Object.values(state.tickets).some((t) => t.status === 'retry_wait' && i.listed.has(t.key) && budgetStop(config, state, t) === null);
   return !pause && i.eligible === 0 && !waiting ? { done: true, code: 0, message: null } : { done: false };
-}
-
-export function budgetStop(config: Config, state: SwarmState, ts: TicketState | undefined): string | null {
-  const daily = config.budget.daily_usd;
-  if (daily !== null && state.daily.cost_usd >= daily) return `today's spend $${state.daily.cost_usd.toFixed(2)} reached budget.daily_usd $${daily.toFixed(2)}`;
-  return ticketBudgetStop(config, ts);
-}
-
-/**
- * The per-ticket half of budgetStop: agent.max_cost_usd spent across attempts — or so nearly spent that what
- * is left is below the smallest --max-budget-usd Claude Code takes (it refuses 0 before doing anything).
- */
-export function ticketBudgetStop(config: Config, ts: TicketState | undefined): string | null {
-  const per = config.agent.max_cost_usd;
-  const spent = ts?.cost_usd ?? 0;
-  if (per === null) return null;
-  if (spent >= per) return `ticket spent $${spent.toFixed(2)} of agent.max_cost_usd $${per.toFixed(2)}`;
-  const left = per - spent;
-  if (left < MIN_BUDGET_USD) {
-    return `ticket spent $${usd(spent)} of agent.max_cost_usd $${usd(per)}: the $${usd(left)} left is below the $${MIN_BUDGET_USD} Claude Code needs for --max-budget-usd`;
-  }
-  return null;
-}
-
-/** Dollars with the precision small amounts need (up to 5 decimals, no trailing zeros, at least 2). */
-const usd = (x: number): string => {
-  const s = Math.max(0, x).toFixed(5).replace(/0+$/, '');
-  return /\.\d\d/.test(s) ? s : Math.max(0, x).toFixed(2);
-};
-
-/** Remaining per-ticket budget to pass as --max-budget-usd (null = no cap). */
-export function remainingBudget(config: Config, ts: TicketState | undefined): number | null {
-  const per = config.agent.max_cost_usd;
-  return per === null ? null : Math.max(0, per - (ts?.cost_usd ?? 0));
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

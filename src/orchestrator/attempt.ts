@@ -14,7 +14,7 @@ import { agentEnv } from '../config/env.js';
 import { buildPromptVars, renderPrompt } from '../prompt/render.js';
 import { hookEnv, runHook } from '../workspace/hooks.js';
 import { commitsAhead } from '../workspace/git.js';
-import { remainingBudget } from '../core/policy.js';
+import { remainingBudget } from '../core/budget.js';
 import { resumeFailed } from '../agent/resume.js';
 import { branchCommits, checkoutHead, remoteBranchHead } from '../workspace/branch-facts.js';
 import { launchAgent, launchEnv } from './agent-launch.js';

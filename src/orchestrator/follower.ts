@@ -11,7 +11,8 @@ import { commitsSeen, followupsResumed, needsHuman, prClosed, type Step } from '
 import { TrackerError } from '../errors.js';
 import { checkSummary, decideFollowup, type FollowupDecision } from '../core/followup-policy.js';
 import { refusedControl } from './reconcile.js';
-import { activePause, budgetStop } from '../core/policy.js';
+import { activePause } from '../core/policy.js';
+import { budgetStop } from '../core/budget.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
 import type { Runtime, Settings } from './runtime.js';

@@ -6,7 +6,8 @@ import type { Classification } from '../../src/agent/types.js';
 import { emptyState } from '../../src/state/file-store.js';
 import { AUTH_KINDS } from '../../src/core/auth-kinds.js';
 import { emptyAccount, withModelLimit } from '../../src/core/account-record.js';
-import { activePause, backoffMs, budgetStop, canaryPassed, capacity, choose, earlyKill, eligibility, idleVerdict, modelFor, needsCanary, nextWakeMs, pauseJitterMs, remainingBudget, spawnGate, trackerPause } from '../../src/core/policy.js';
+import { activePause, backoffMs, canaryPassed, capacity, choose, earlyKill, eligibility, idleVerdict, modelFor, needsCanary, nextWakeMs, pauseJitterMs, spawnGate, trackerPause } from '../../src/core/policy.js';
+import { budgetStop, remainingBudget } from '../../src/core/budget.js';
 import { breakerStep, effectOf } from '../../src/core/outcome.js';
 import { claim } from '../../src/core/lifecycle.js';
 
