@@ -9,6 +9,9 @@
 // so no call site can forget it, and a method the wrapper does not know is refused rather than let through
 // unfenced. `git push` is not a tracker call: its callers confirm explicitly (confirmFence) first.
 import type { CodeHost, Tracker } from '../tracker/types.js';
+import type { GitHubTracker } from '../tracker/github/tracker.js';
+import type { LinearTracker } from '../tracker/linear/tracker.js';
+import type { BranchHandoff, LocalTracker } from '../tracker/local/tracker.js';
 import { SwarmError } from '../errors.js';
 
 /** held: still ours (renewed); lost: another daemon holds it, or nobody does; unreachable: no answer. */
@@ -64,13 +67,28 @@ export async function confirmFence(fence: Fence, key: string, what: string, opts
 type KeyOf = (fence: Fence, args: unknown[]) => string | null;
 const ticketArg: KeyOf = (_f, args) => (args[0] as { key?: string } | undefined)?.key ?? null;
 const branchArg: KeyOf = (f, args) => f.keyOfBranch((args[0] as { branch?: string } | undefined)?.branch ?? '');
-const WRITES: Record<string, { what: string; key: KeyOf }> = {
+type Write = { what: string; key: KeyOf };
+// Public methods of every adapter (private helpers run on the target itself, never through the wrapper).
+type FnKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends (...args: never[]) => unknown ? K : never }[keyof T] & string;
+type AdapterMethod = FnKeys<Tracker> | FnKeys<CodeHost> | FnKeys<GitHubTracker> | FnKeys<LinearTracker> | FnKeys<LocalTracker> | FnKeys<BranchHandoff>;
+// One entry per method, by construction: a method added to an adapter without a word here fails to compile.
+// 'pass': reads, and repository-wide set-up that belongs to no ticket (creating the labels swarm uses).
+const METHODS: Record<AdapterMethod, Write | 'pass'> = {
   show: { what: 'tracker update', key: ticketArg },
   linkPullRequest: { what: 'PR link', key: ticketArg },
   openPullRequest: { what: 'pull request', key: branchArg },
+  candidates: 'pass', fetch: 'pass', comments: 'pass', trust: 'pass', changedBy: 'pass', findPullRequest: 'pass',
+  rateLimit: 'pass', requestCount: 'pass', notes: 'pass', setConfig: 'pass', resolve: 'pass', freshBlockers: 'pass',
+  probeCandidates: 'pass', measurePolling: 'pass', checkAccess: 'pass', ensureLabels: 'pass',
 };
-/** Reads, and repository-wide set-up that belongs to no ticket (creating the labels swarm uses). */
-const PASS = new Set(['candidates', 'fetch', 'comments', 'trust', 'findPullRequest', 'rateLimit', 'requestCount', 'setConfig', 'resolve', 'freshBlockers', 'probeCandidates', 'checkAccess', 'ensureLabels', 'constructor', 'toString', 'toJSON']);
+const OBJECT_METHODS = new Set(['constructor', 'toString', 'toJSON']);
+const entry = (name: string): Write | 'pass' | undefined =>
+  Object.hasOwn(METHODS, name) ? METHODS[name as AdapterMethod] : OBJECT_METHODS.has(name) ? 'pass' : undefined;
+
+/** Does the fence say what `method` is (a ticket write or a pass-through)? */
+export function fenceKnows(method: string): boolean {
+  return entry(method) !== undefined;
+}
 
 /** `obj` whose ticket writes pass `fence` first; reads go through untouched; an unknown method is refused. */
 export function fenceWrites<T extends object>(obj: T, fence: Fence): T {
@@ -79,8 +97,9 @@ export function fenceWrites<T extends object>(obj: T, fence: Fence): T {
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function' || typeof prop === 'symbol') return value;
       const fn = value as (...args: unknown[]) => unknown;
-      const write = WRITES[prop];
-      if (write) {
+      const known = entry(prop);
+      if (known && known !== 'pass') {
+        const write = known;
         return async (...args: unknown[]) => {
           const key = write.key(fence, args);
           if (key === null) throw new FenceError(String((args[0] as { branch?: string } | undefined)?.branch ?? '?'), write.what, 'lost');
@@ -88,7 +107,7 @@ export function fenceWrites<T extends object>(obj: T, fence: Fence): T {
           return fn.apply(target, args);
         };
       }
-      if (PASS.has(prop)) return fn.bind(target);
+      if (known === 'pass') return fn.bind(target);
       return () => {
         throw new SwarmError('EFENCE', `the fleet fence does not know ${prop}(): say in src/fleet/fence.ts whether it writes for a ticket (and which) or only reads`);
       };

@@ -120,7 +120,21 @@ export function liveAgents(base: string): Map<string, Set<number>> {
  */
 export function logPushes(origin: string, logFile: string): () => { at: number; token: string; ref: string; sha: string }[] {
   const hook = path.join(origin, 'hooks', 'pre-receive');
-  fs.writeFileSync(hook, `#!/bin/sh\nwhile read old new ref; do echo "$(date +%s%3N) \${SWARM_TEST_GH_TOKEN:-none} $ref $new" >> '${logFile}'; done\n`, { mode: 0o755 });
+  // Who pushed: swarm's own git runs with an allow-listed environment (no test variables), so the hook
+  // walks up from git-receive-pack to the first ancestor whose environment names a member's token: the
+  // daemon (or an agent) that ran `git push`.
+  const script = [
+    '#!/bin/sh',
+    'who=none; p=$PPID',
+    'while [ -n "$p" ] && [ "$p" -gt 1 ]; do',
+    '  t=$(tr "\\0" "\\n" < /proc/$p/environ 2>/dev/null | sed -n "s/^SWARM_TEST_GH_TOKEN=//p" | head -n 1)',
+    '  if [ -n "$t" ]; then who=$t; break; fi',
+    '  p=$(sed -e "s/^.*) //" /proc/$p/stat 2>/dev/null | cut -d " " -f 2)',
+    'done',
+    `while read old new ref; do echo "$(date +%s%3N) $who $ref $new" >> '${logFile}'; done`,
+    '',
+  ].join('\n');
+  fs.writeFileSync(hook, script, { mode: 0o755 });
   return () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => {
     const [at, token, ref, sha] = l.split(' ');
     return { at: Number(at), token: token!, ref: ref!, sha: sha! };
