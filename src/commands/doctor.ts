@@ -14,7 +14,6 @@ import { checkSandbox } from '../doctor/sandbox-check.js';
 import { plain, type Paint } from '../report/status.js';
 import { useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
-import { readReport } from '../report/daemon-report.js';
 
 export interface DoctorOptions {
   fix?: boolean;
@@ -80,7 +79,7 @@ async function webhookLines(ctx: Parameters<typeof checkTracker>[0], repoDir: st
   const paths = swarmPaths(repoDir);
   const info = readLock(paths.lock);
   const running = info !== null && lockAlive(info);
-  const seen = running ? (readReport(paths.report)?.webhooks ?? new FileStateStore(paths.state).peek()?.daemon?.webhooks ?? null) : null;
+  const seen = running ? new FileStateStore(paths.state).peek()?.daemon?.webhooks ?? null : null;
   return checkWebhooks({ ...ctx, daemonRunning: running, lastVerified: seen ? { github: seen.github.last_at, linear: seen.linear.last_at } : undefined });
 }
 

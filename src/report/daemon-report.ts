@@ -104,11 +104,12 @@ export function readReport(file: string): DaemonReport | null {
 }
 
 /**
- * The records with the report's values in place of the copies state.json carries (pure): what the views
- * show. Only a report from the daemon that owns these records (same pid) counts. `views: false` keeps the
- * records' own webhook, fleet, account and queue views (the daemon itself, whose are live).
+ * The records with the report's configuration in force, errors and notes in place of the copies state.json
+ * carries (pure). Only a report from the daemon that owns these records (same pid) counts. The views
+ * (webhooks, fleet, account, queue) come from state.json while it still carries them — it is saved the
+ * moment one changes, between polls too — and from the report otherwise.
  */
-export function withReport(state: SwarmState, report: DaemonReport | null, opts: { views?: boolean } = {}): SwarmState {
+export function withReport(state: SwarmState, report: DaemonReport | null): SwarmState {
   if (!report || !state.daemon || state.daemon.pid !== report.pid) return state;
   const c = report.config;
   const daemon: DaemonInfo = {
@@ -121,7 +122,7 @@ export function withReport(state: SwarmState, report: DaemonReport | null, opts:
     sandbox: c.sandbox,
     tracker_error: report.tracker_error,
     notes: report.notes,
+    webhooks: state.daemon.webhooks ?? report.webhooks,
   };
-  if (opts.views === false) return { ...state, daemon };
-  return { ...state, daemon: { ...daemon, webhooks: report.webhooks }, fleet: report.fleet ?? state.fleet, account: report.account ?? state.account, queue: report.queue ?? state.queue };
+  return { ...state, daemon, fleet: state.fleet ?? report.fleet, account: state.account ?? report.account, queue: state.queue ?? report.queue };
 }

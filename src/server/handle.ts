@@ -21,7 +21,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
     return { pid: process.pid, pid_start: null, started_at: d?.started_at ?? at, heartbeat_at: d?.heartbeat_at ?? at, workflow: d?.workflow ?? '' };
   };
   const gate = new RefreshGate();
-  const snapshot = () => buildSnapshot(withReport(orch.state, orch.report, { views: false }), { info: lock(), alive: true }, now(), extraFromState(orch.state, true, orch.account?.view().record ?? null));
+  const snapshot = () => buildSnapshot(withReport(orch.state, orch.report), { info: lock(), alive: true }, now(), extraFromState(orch.state, true, orch.account?.view().record ?? null));
   return {
     snapshot,
     ticket(id) {
