@@ -75,11 +75,12 @@ export async function run(argv: string[], io: IO): Promise<number> {
   program
     .command('retry <ticket>')
     .description('clear the failed state and attempt count; the ticket is picked up again')
+    .option('--force', 'also a ticket that is handed off, closed, or not failed')
     .option('--workflow <file>', fleetHelp)
-    .action(act(async (t, o) => (await control()).controlCommand({ kind: 'retry', ticket: t }, io, Date.now, o)));
+    .action(act(async (t, o) => (await control()).controlCommand({ kind: 'retry', ticket: t, force: o.force === true }, io, Date.now, o)));
   program
     .command('release <ticket>')
-    .description('drop the claim on a ticket (stops its agent; worktree and branch are kept)')
+    .description('drop the claim on a ticket and leave it alone until its label is applied again or `swarm retry` (stops its agent; worktree and branch are kept)')
     .option('--workflow <file>', fleetHelp)
     .action(act(async (t, o) => (await control()).controlCommand({ kind: 'release', ticket: t }, io, Date.now, o)));
   program
@@ -96,6 +97,11 @@ export async function run(argv: string[], io: IO): Promise<number> {
     .description('resume dispatch after any pause')
     .option('--workflow <file>', fleetHelp)
     .action(act(async (o) => (await control()).controlCommand({ kind: 'resume' }, io, Date.now, o)));
+  program
+    .command('dashboard')
+    .description('print a one-time link that logs your browser in to the running daemon\'s console')
+    .option('--open', 'also open it in the desktop\'s browser')
+    .action(act(async (o) => (await import('./commands/dashboard.js')).dashboardCommand(o, io)));
   program
     .command('state')
     .description('move the state between the embedded files and a fleet database (swarm state migrate)')

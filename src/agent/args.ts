@@ -21,6 +21,11 @@ export interface ClaudeArgOptions {
    * a resumed session keeps its own. A session that is gone fails the run: see resumeFailed().
    */
   resume?: string;
+  /**
+   * Prompt and operator messages as stream-json on stdin (`--input-format stream-json`), each echoed back
+   * when the CLI takes it in (`--replay-user-messages`): the runner's Inbox speaks this protocol.
+   */
+  streamInput?: boolean;
 }
 
 /** `permission_mode: dangerously-skip-permissions` is accepted as the CLI's flag of that name. */
@@ -50,6 +55,7 @@ export function buildClaudeArgs(agent: Config['agent'], opts: ClaudeArgOptions):
     if (opts.sessionId) args.push('--fork-session');
   }
   if (opts.sessionId) args.push('--session-id', opts.sessionId);
+  if (opts.streamInput) args.push('--input-format', 'stream-json', '--replay-user-messages');
 
   // Variadic flags last: each list ends at the next `--flag`, and nothing positional follows.
   if (opts.mcpConfigPath !== null) args.push('--mcp-config', opts.mcpConfigPath, '--strict-mcp-config');

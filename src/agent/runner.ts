@@ -178,9 +178,13 @@ function supervise(
     beat = setInterval(() => line.write('.'), req.lifeline.beatMs);
   }
 
-  // Prompt on stdin, then EOF. EPIPE (the agent exited without reading) is not our failure.
+  // Prompt on stdin, then EOF; or, with an inbox (stream-json input), the prompt as the first message and
+  // stdin kept open for the operator until the inbox closes it (the supervisor passes stdin
+  // straight through, fd 3 is only the lifeline). EPIPE (the agent exited without reading)
+  // is not our failure.
   stdin.on('error', () => {});
-  stdin.end(req.prompt);
+  if (req.inbox) req.inbox.open(stdin, req.prompt);
+  else stdin.end(req.prompt);
 
   stdout.on('data', (chunk: Buffer) => {
     if (chunk.includes(NEWLINE)) lastLineAt = performance.now();
@@ -204,6 +208,7 @@ function supervise(
   child.on('error', () => {}); // e.g. a signal to an already-reaped child; the exit path still runs
 
   const emit = (ev: ReturnType<StreamParser['push']>[number]) => {
+    req.inbox?.observe(ev);
     try {
       req.onEvent?.(ev, parser.summary);
     } catch {
@@ -237,6 +242,7 @@ function supervise(
       line?.destroy();
       req.signal?.removeEventListener('abort', onAbort);
       for (const ev of parser.end()) emit(ev);
+      req.inbox?.close();
       const rest = redactor?.end();
       if (rest && rest.length > 0 && writeError === null) runFile.write(rest);
       await new Promise<void>((r) => runFile.end(r));

@@ -120,8 +120,14 @@ export interface RunRequest {
   cwd: string;
   /** The complete environment for the child (already scrubbed of swarm's secrets). */
   env: Record<string, string>;
-  /** Written to stdin, then stdin is closed. Never on argv. */
+  /** Written to stdin, then stdin is closed (with an inbox: the first stream-json message). Never on argv. */
   prompt: string;
+  /**
+   * Operator messages into the live session (args must carry `--input-format stream-json
+   * --replay-user-messages`): the prompt goes in as the first message and stdin stays open until the
+   * inbox closes it (see inbox.ts).
+   */
+  inbox?: RunInbox;
   /** Raw stream is appended here (.swarm/runs/<ticket>/<attempt>.jsonl); directory created if missing. */
   runFile: string;
   /** Secret values masked in the run file (complete lines are redacted before they are written). */
@@ -158,4 +164,11 @@ export interface Lifeline {
   killGraceMs: number;
   /** How often the daemon writes its heartbeat byte (ms); well under graceMs. */
   beatMs: number;
+}
+
+/** What the runner does with an operator's inbox (inbox.ts): open it on the agent's stdin, show it the stream, close it. */
+export interface RunInbox {
+  open(stdin: import('node:stream').Writable, prompt: string): void;
+  observe(ev: StreamEvent): void;
+  close(): void;
 }

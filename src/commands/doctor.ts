@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadWorkflow } from '../config/workflow.js';
+import { loadWorkflowOrLastGood } from '../config/last-good.js';
+import { checkClaudeCredentials, checkOriginMatchesRepo } from '../doctor/claude.js';
 import type { Workflow } from '../config/types.js';
 import { FileStateStore } from '../state/file-store.js';
 import { lockAlive, readLock } from '../state/lock.js';
@@ -43,9 +44,14 @@ export async function doctorCommand(opts: DoctorOptions, io: IO): Promise<number
   if (!existsSync(workflowPath)) print({ ok: false, name: 'WORKFLOW.md', detail: `${workflowPath} does not exist`, fix: 'run `swarm init`' });
   else {
     try {
-      wf = loadWorkflow(workflowPath, io.env);
-      print({ ok: true, name: 'WORKFLOW.md', detail: `valid${wf.warnings.length ? ` (${wf.warnings.length} warning${wf.warnings.length > 1 ? 's' : ''})` : ''}` });
-      for (const w of wf.warnings) io.stdout.write(`    ${p.yellow(`warning: ${w}`)}\n`);
+      const loaded = loadWorkflowOrLastGood(workflowPath, io.env, swarmPaths(repoDir));
+      wf = loaded.workflow;
+      if (loaded.broken) {
+        print({ ok: false, name: 'WORKFLOW.md', detail: loaded.broken, fix: `edit the key named above; the running daemon keeps the last good configuration, which the checks below use (saved ${loaded.savedAt})` });
+      } else {
+        print({ ok: true, name: 'WORKFLOW.md', detail: `valid${wf.warnings.length ? ` (${wf.warnings.length} warning${wf.warnings.length > 1 ? 's' : ''})` : ''}` });
+        for (const w of wf.warnings) io.stdout.write(`    ${p.yellow(`warning: ${w}`)}\n`);
+      }
     } catch (err) {
       print({ ok: false, name: 'WORKFLOW.md', detail: (err as Error).message, fix: 'edit the key named above' });
     }
@@ -56,7 +62,10 @@ export async function doctorCommand(opts: DoctorOptions, io: IO): Promise<number
   }
   const ctx = { repoDir, wf, env: io.env, fix: opts.fix === true, isRoot: opts.isRoot ?? process.getuid?.() === 0, minFreeBytes: opts.minFreeBytes };
   for (const l of await checkRemote(ctx)) print(l);
+  const matches = await checkOriginMatchesRepo(ctx);
+  if (matches) print(matches);
   for (const l of checkAgent(ctx)) print(l);
+  print(checkClaudeCredentials(ctx));
   print(checkBudget(ctx));
   for (const l of await checkSandbox(ctx)) print(l);
   for (const l of await checkTracker(ctx)) print(l);

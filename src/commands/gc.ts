@@ -1,15 +1,17 @@
 // `swarm gc [--dry-run] [--force]`: remove the worktrees (and local branches) of tickets whose PR merged
 // or closed or whose ticket closed, prune git's worktree metadata, delete transcripts older than
-// state.transcript_days, report bytes freed. Works with or without a running daemon: while one runs,
-// the tickets it holds are left alone. Unpushed commits are never deleted without --force.
+// state.transcript_days, report bytes freed. While a daemon runs in this clone the daemon does it (over its
+// control socket, with its configuration and tracker token, leaving the tickets it works on alone); with
+// none, this command does it itself. Unpushed commits are never deleted without --force.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadWorkflow } from '../config/workflow.js';
 import { FileStateStore } from '../state/file-store.js';
 import { swarmPaths } from '../state/paths.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { makeServices } from '../services.js';
-import { busyReason, formatSweep, sweep } from '../workspace/gc.js';
+import { daemonRequest } from '../control/client.js';
+import { loadWorkflowOrLastGood } from '../config/last-good.js';
+import { runSweep } from '../workspace/gc-run.js';
 import { findRepoRoot, type IO } from './common.js';
 
 export interface GcOptions {
@@ -21,29 +23,28 @@ export interface GcOptions {
 
 export async function gcCommand(opts: GcOptions, io: IO): Promise<number> {
   const repoDir = findRepoRoot(io.cwd);
-  const wf = loadWorkflow(resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md')), io.env);
   const paths = swarmPaths(repoDir);
+  if (opts.workflow === undefined) {
+    const res = await daemonRequest(repoDir, paths, 'POST', '/api/v1/gc', { dry_run: opts.dryRun === true, force: opts.force === true, verbose: opts.verbose === true }, 30 * 60_000);
+    if (res !== null) {
+      const b = (res.body ?? {}) as { code?: unknown; text?: unknown; message?: unknown };
+      if (res.status !== 200 || typeof b.text !== 'string') throw new Error(`the daemon could not collect garbage: ${typeof b.message === 'string' ? b.message : `HTTP ${res.status}`}`);
+      io.stdout.write(b.text);
+      return typeof b.code === 'number' ? b.code : 1;
+    }
+  }
+  const loaded = loadWorkflowOrLastGood(resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md')), io.env, paths);
+  if (loaded.broken) io.stderr.write(`swarm: ${loaded.broken}\nswarm: using the last good configuration (saved ${loaded.savedAt})\n`);
+  const wf = loaded.workflow;
   const svc = await makeServices(wf, { repoDir, env: io.env, log: () => {} });
   const holder = readLock(paths.lock);
   const daemon = holder && lockAlive(holder) ? { pid: holder.pid } : null;
-  const store = new FileStateStore(paths.state);
-  const state = store.peek();
+  const state = new FileStateStore(paths.state).peek();
   if (state === null && existsSync(paths.state)) {
     io.stderr.write(`swarm: ${paths.state} could not be read; deciding from pull requests only (\`swarm start\` repairs the state file)\n`);
   }
   if (daemon) io.stdout.write(`a daemon runs (pid ${daemon.pid}): its active tickets are left alone\n`);
-  const report = await sweep({
-    worktrees: svc.worktrees,
-    tracker: svc.tracker,
-    codeHost: svc.codeHost,
-    state,
-    busy: (ts) => busyReason(ts, daemon),
-    runsDir: paths.runs,
-    transcriptDays: wf.config.state.transcript_days,
-    now: Date.now(),
-    dryRun: opts.dryRun === true,
-    force: opts.force === true,
-  });
-  io.stdout.write(svc.secrets.reduce((text, s) => (s.length >= 4 ? text.split(s).join('***') : text), formatSweep(report, opts.verbose)));
-  return report.errors.length > 0 ? 1 : 0;
+  const out = await runSweep({ svc, wf, state, daemon, runsDir: paths.runs, dryRun: opts.dryRun === true, force: opts.force === true, verbose: opts.verbose === true });
+  io.stdout.write(out.text);
+  return out.code;
 }

@@ -2,6 +2,7 @@
 // hand over to the poll loop. Signals: first SIGINT/SIGTERM drains, the second stops every agent.
 import { resolve, join } from 'node:path';
 import { loadWorkflow } from '../config/workflow.js';
+import { saveLastGood } from '../config/last-good.js';
 import { checkExposure } from '../config/server.js';
 import type { Workflow } from '../config/types.js';
 import { Logger, type LogFormat } from '../log/logger.js';
@@ -62,6 +63,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   const log = new Logger({ eventsFile: opts.dryRun ? null : paths.events, out: io.stdout, format, verbose: opts.verbose, color: useColor(io), maxEventsBytes: maxMb ? maxMb * 1024 * 1024 : undefined });
   log.setSecrets(wf.secrets);
   for (const w of wf.warnings) log.warn(w);
+  if (!opts.dryRun) saveLastGood(paths.dir, wf);
   const serviceCtx = { repoDir, env: io.env, log: (m: string) => log.debug(m) };
   let fleet: Fleet | null = null;
   // Every tracker and code-host write passes the fence: fleet mode's once the database is joined (below).

@@ -20,6 +20,12 @@ export function snapshotFor(repoDir: string, now = Date.now()): Snapshot {
   return buildSnapshot(state, info ? { info, alive } : null, now, extraFromState(state, alive, seenAccount(state)?.record ?? null));
 }
 
+/** The terminal's width (a pipe: $COLUMNS, else 80), at least 60: every line fits it; ids are never cut. */
+export function terminalWidth(io: IO): number {
+  const cols = (io.stdout as { columns?: number }).columns ?? Number(io.env.COLUMNS);
+  return Math.max(60, Number.isFinite(cols) && cols > 0 ? Math.floor(cols) : 80);
+}
+
 /** One --watch frame: home the cursor, overwrite each line (clearing its tail), clear below. */
 export function watchFrame(text: string): string {
   return '\x1b[H' + text.replace(/\n$/, '').split('\n').map((l) => l + '\x1b[K').join('\n') + '\n\x1b[J';
@@ -28,7 +34,7 @@ export function watchFrame(text: string): string {
 export async function statusCommand(opts: { json?: boolean; watch?: boolean; intervalMs?: number; signal?: AbortSignal }, io: IO): Promise<number> {
   const repoDir = findRepoRoot(io.cwd);
   const paint: Paint = useColor(io) ? chalkPaint() : plain;
-  const width = Math.max(60, Math.min(160, (io.stdout as { columns?: number }).columns ?? 80));
+  const width = terminalWidth(io);
   const draw = () => {
     const snap = snapshotFor(repoDir);
     if (opts.json) return JSON.stringify(snap, null, 2) + '\n';

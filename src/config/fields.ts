@@ -4,6 +4,7 @@
 // "unknown key … (ignored)" warnings by `finish()`, so the list of known keys is the code itself.
 import { DURATION_HINT, parseDuration } from './duration.js';
 import { ConfigError } from '../errors.js';
+import { closest } from '../util/did-you-mean.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -231,10 +232,12 @@ export class Section {
     return out;
   }
 
-  /** Warn about every key of this mapping that no reader asked for. */
+  /** Warn about every key of this mapping that no reader asked for (the keys read are the known ones: did you mean one?). */
   finish(): void {
     for (const k of Object.keys(this.obj)) {
-      if (!this.seen.has(k)) this.r.warnings.push(`${this.r.file}: unknown key ${this.keyPath(k)} (ignored)`);
+      if (this.seen.has(k)) continue;
+      const near = closest(k, this.seen);
+      this.r.warnings.push(`${this.r.file}: unknown key ${this.keyPath(k)} (ignored)${near ? `; did you mean ${this.keyPath(near)}?` : ''}`);
     }
   }
 }

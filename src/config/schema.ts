@@ -7,6 +7,7 @@ import { SCRUBBED_NAMES } from './env.js';
 import { agentSecretValues } from './secret-values.js';
 import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
+import { readNotify } from './notify.js';
 import { checkWebhooks, readWebhooks } from './webhooks.js';
 import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
 import { readPublish, readSandbox } from './sandbox.js';
@@ -266,7 +267,6 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   const budget = readBudget(r, root);
   const pr = readPr(root);
   const server = readServer(root);
-  const notify = root.sub('notify');
 
   const config: Config = {
     tracker,
@@ -277,11 +277,11 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     budget,
     pr,
     server,
-    notify: { webhook_url: urlOrNull(notify, 'webhook_url', ['http:', 'https:'], 'null or an http(s) URL', true) },
+    notify: readNotify(r, root, secrets),
     state: readState(root, secrets),
     webhooks: readWebhooks(r, root, secrets),
   };
-  for (const s of [polling, notify]) s.finish();
+  polling.finish();
   root.finish();
   checkWebhooks(config, ctx.file, r.warnings);
 
@@ -289,7 +289,7 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   if (config.server.insecure && config.server.port !== null && !isLoopbackHost(config.server.host)) {
     r.warnings.push(`${ctx.file}: server.insecure is true: the API on ${config.server.host} is served over plain HTTP (its bearer token crosses the network in clear)`);
   }
-  for (const v of [tracker.token, tracker.api_key, config.notify.webhook_url]) if (v) secrets.push(v);
+  for (const v of [tracker.token, tracker.api_key]) if (v) secrets.push(v);
   // A private key given inline (from $VAR) is a secret; a path is read (and registered) by the credentials.
   if (tracker.private_key && tracker.private_key.includes('PRIVATE KEY')) secrets.push(tracker.private_key);
   // Well-known credential variables are secrets whether or not this tracker reads them: masked in every

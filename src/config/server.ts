@@ -23,11 +23,14 @@ export function readServer(root: Section): Config['server'] {
   }
   const tls = cert !== null && key !== null ? { cert, key } : null;
   t.finish();
+  const publicUrl = s.strOrNull('public_url');
+  if (publicUrl !== null && !/^https?:\/\/[^\s/]+/i.test(publicUrl)) throw new ConfigError(`${s.file}: server.public_url must be the console's http(s) address as others reach it, e.g. https://swarm.example.com/ (got ${JSON.stringify(publicUrl.slice(0, 80))})`);
   const out = {
     port: s.intOrNull('port', 0, 65535),
     host: s.str('host', '127.0.0.1', { nonEmpty: true }),
     tls,
     insecure: s.bool('insecure', false),
+    public_url: publicUrl === null ? null : publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`,
   };
   s.finish();
   return out;

@@ -152,8 +152,9 @@ export interface Config {
    * tls: PEM certificate chain and private key files (relative to the repository root) → HTTPS.
    * insecure: serve plain HTTP beyond loopback anyway (something else protects it).
    */
-  server: { port: number | null; host: string; tls: { cert: string; key: string } | null; insecure: boolean };
-  notify: { webhook_url: string | null };
+  /** public_url: the console's address as others reach it (links in notifications, `swarm dashboard`); null = the local URL. */
+  server: { port: number | null; host: string; tls: { cert: string; key: string } | null; insecure: boolean; public_url: string | null };
+  notify: { webhook_url: string | null; routes: NotifyRoute[] };
   /**
    * Webhook deliveries (`webhooks:`): signing secrets (null: that source is off), the public base URL the
    * hooks point at, how recent a verified delivery must be to count as healthy, and the poll interval while
@@ -163,6 +164,15 @@ export interface Config {
   /** events_max_mb: rotate .swarm/events.jsonl past this size (one previous file kept); default 20. */
   /** lease_ttl (fleet mode): a claim whose holder stopped heartbeating this long may be taken over (ms). */
   state: { url: string | null; transcript_days: number; events_max_mb: number; lease_ttl: number };
+}
+
+/** Names a notification route listens for (config/notify.ts maps them onto logged events). */
+export type RouteEvent = 'needs_human' | 'failed' | 'reverted' | 'paused' | 'resumed' | 'pr_opened' | 'followup' | 'stopped';
+
+export interface NotifyRoute {
+  events: RouteEvent[];
+  url: string;
+  format: 'slack' | 'discord' | 'json';
 }
 
 /** agent.reclaim_cooldown's default: one hour. */
@@ -176,5 +186,7 @@ export interface Workflow {
   warnings: string[];
   /** Values of secrets read for swarm itself (tokens, keys, webhook URL): for redaction and env scrubbing. */
   secrets: string[];
+  /** The text it was read from (kept as the last good copy by the daemon). */
+  source?: string;
 }
 

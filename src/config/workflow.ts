@@ -112,7 +112,7 @@ export function parseWorkflow(text: string, file: string, env: Env): Workflow {
     throw err;
   }
   template = template.replace(/\r\n/g, '\n');
-  return { path: file, config, template, warnings, secrets };
+  return { path: file, config, template, warnings, secrets, source: text };
 }
 
 /** The file, bytes and environment each workflow was parsed from: an unchanged file is not parsed again. */

@@ -12,6 +12,7 @@ import type { SwarmPaths } from '../state/paths.js';
 import { defaultSocketPath, readControlRecord } from './endpoint.js';
 import { findTicketState } from '../core/ticket-keys.js';
 
+
 export async function sendControl(repoDir: string, paths: SwarmPaths, action: ControlAction, now: () => number = Date.now, timeoutMs = 15_000): Promise<ControlAnswer> {
   for (let tries = 0; tries < 3; tries++) {
     const holder = liveHolder(paths);
@@ -39,6 +40,21 @@ export function liveHolder(paths: SwarmPaths): LockInfo | null {
 
 async function viaDaemon(repoDir: string, paths: SwarmPaths, holder: LockInfo, action: ControlAction, timeoutMs: number): Promise<ControlAnswer> {
   const { method, path, body } = requestFor(action);
+  const res = await holderRequest(repoDir, paths, holder, method, path, body, timeoutMs);
+  const b = (res.body ?? {}) as { ok?: unknown; message?: unknown };
+  return { ok: b.ok === true, message: typeof b.message === 'string' ? b.message : `daemon answered HTTP ${res.status}`, via: 'daemon', unknown: res.status === 404 };
+}
+
+/**
+ * One request to the daemon running in this clone, over its control socket (`swarm explain`, `gc` and
+ * `dashboard` use the daemon's configuration and tracker token this way); null when no daemon runs here.
+ */
+export async function daemonRequest(repoDir: string, paths: SwarmPaths, method: string, path: string, body: unknown, timeoutMs = 60_000): Promise<{ status: number; body: unknown } | null> {
+  const holder = liveHolder(paths);
+  return holder ? holderRequest(repoDir, paths, holder, method, path, body, timeoutMs) : null;
+}
+
+async function holderRequest(repoDir: string, paths: SwarmPaths, holder: LockInfo, method: string, path: string, body: unknown, timeoutMs: number): Promise<{ status: number; body: unknown }> {
   // The daemon writes its record once its socket listens; wait briefly for a daemon still starting.
   let record = readControlRecord(paths.control);
   for (let i = 0; i < 20 && record?.pid !== holder.pid; i++) {
@@ -46,14 +62,11 @@ async function viaDaemon(repoDir: string, paths: SwarmPaths, holder: LockInfo, a
     record = readControlRecord(paths.control);
   }
   const socket = record?.pid === holder.pid ? record.socket : defaultSocketPath(repoDir);
-  let res: { status: number; body: unknown };
   try {
-    res = await socketRequest(socket, method, path, body, timeoutMs);
+    return await socketRequest(socket, method, path, body, timeoutMs);
   } catch (err) {
     throw new Error(`the swarm daemon (pid ${holder.pid}) runs but does not answer on its control socket ${socket} (${(err as Error).message}); check it with \`swarm status\` or restart it`);
   }
-  const b = (res.body ?? {}) as { ok?: unknown; message?: unknown };
-  return { ok: b.ok === true, message: typeof b.message === 'string' ? b.message : `daemon answered HTTP ${res.status}`, via: 'daemon', unknown: res.status === 404 };
 }
 
 function requestFor(action: ControlAction): { method: string; path: string; body: unknown } {
@@ -63,8 +76,9 @@ function requestFor(action: ControlAction): { method: string; path: string; body
     case 'resume':
       return { method: 'POST', path: '/api/v1/resume', body: {} };
     case 'retry':
+      return { method: 'POST', path: `/api/v1/tickets/${encodeURIComponent(action.ticket)}/retry`, body: action.force ? { force: true } : {} };
     case 'release':
-      return { method: 'POST', path: `/api/v1/tickets/${encodeURIComponent(action.ticket)}/${action.kind}`, body: {} };
+      return { method: 'POST', path: `/api/v1/tickets/${encodeURIComponent(action.ticket)}/release`, body: {} };
   }
 }
 
@@ -89,7 +103,7 @@ async function applyOffline(paths: SwarmPaths, action: ControlAction, now: numbe
       if (!ts) {
         unknown = true;
         control = { step: null, result: { ok: false, message: `ticket ${action.ticket} is not known to swarm (it was never claimed); nothing to ${action.kind}` } };
-      } else control = action.kind === 'retry' ? retryControl(state, ts.key, now) : releaseControl(state, ts.key, now);
+      } else control = action.kind === 'retry' ? retryControl(state, ts.key, now, { force: action.force === true }) : releaseControl(state, ts.key, now);
       break;
     }
   }

@@ -18,7 +18,15 @@ export function appearanceOf(ts: TicketState, maxAttempts: number): Appearance {
   const mark = ts.status === 'released' && ts.cleared ? 'cleared' : MARKS[ts.status];
   const stop = ts.followup?.stopped?.why;
   const needsHuman = ts.status === 'review' && (stop === 'needs_human' || stop === 'human_push');
-  return { mark, needsHuman, sticky: renderSticky(ts, maxAttempts), pr: ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null };
+  return { mark, needsHuman, sticky: renderSticky(ts, maxAttempts), pr: ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null, note: noteOf(ts) };
+}
+
+/** Status in a few words and, when the last finished attempt failed or changed nothing, the agent's last words. */
+function noteOf(ts: TicketState): NonNullable<Appearance['note']> {
+  const a = [...ts.attempts].reverse().find((x) => x.outcome !== 'running' && x.outcome !== 'interrupted');
+  const failedRun = a !== undefined && !a.outcome.startsWith('pr_') && a.outcome !== 'cancelled' && a.summary.trim() !== '';
+  const status = ts.status === 'released' && ts.cleared ? 'cleared for a retry' : `${ts.status}${a ? ` after attempt ${a.number} (${a.outcome})` : ''}`;
+  return { status, last_words: failedRun && ts.status !== 'review' && ts.status !== 'done' ? a!.summary.trim() : null };
 }
 
 const HEADLINE: Record<TicketState['status'], string> = {

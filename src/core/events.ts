@@ -45,8 +45,14 @@ export type TicketEvent =
   | (T & { type: 'held'; due: string | null; reason: string })
   | (T & { type: 'ticket_failed'; reason: string; failures: number })
   | (T & { type: 'cancelled'; reason: string; stopping_agent: boolean; removing_worktree: boolean })
-  /** The claim was dropped: `swarm release`, or the tracker refused the claim's write. */
-  | (T & { type: 'released'; by: 'operator' | 'claim_failed'; reason: string })
+  /**
+   * The claim was dropped: `swarm release` (or an operator cancelling the running attempt), or the tracker
+   * refused the claim's write. `hold`: the operator's release — not picked up again until the trigger label
+   * is applied afresh or `swarm retry`.
+   */
+  | (T & { type: 'released'; by: 'operator' | 'claim_failed'; reason: string; hold?: boolean })
+  /** An operator's release no longer holds the ticket back (its label was applied afresh). */
+  | (T & { type: 'hold_lifted'; reason: string })
   | (T & { type: 'retry_requested'; by: 'operator' | 'tracker'; reason: string })
   /** The daemon stopped under a running or claimed ticket (shutdown, crash): not counted, resumes. */
   | (T & { type: 'interrupted'; attempt: number | null; reason: string });
@@ -101,6 +107,10 @@ export type DaemonEvent =
   | (At & { type: 'account_canary'; account: string; change: 'claimed' | 'passed' | 'released'; ticket: string })
   /** The shared account record could not be read or written (logged once per message). */
   | (At & { type: 'account_error'; error: string })
+  /** An operator's message delivered into a running agent's session (the console or the API). */
+  | (At & { type: 'operator_message'; ticket: string; key: string; attempt: number; text: string })
+  /** The Claude account's usage window as an agent's stream reported it (sampled: on a change, or every few minutes). */
+  | (At & { type: 'account_window'; status: string; utilization: number | null; limit_type: string | null; resets_at: string | null })
   /**
    * A request on a webhook route: what was received and what became of it (`result`; `event` is null when
    * the request was not verified, as its headers are then only the sender's word).
@@ -117,7 +127,7 @@ export type Unstamped<E extends SwarmEvent = SwarmEvent> = E extends SwarmEvent 
 // A record, not a list: a ticket event type added to the union and missing here does not compile.
 const TICKET_TYPE_RECORD: Record<TicketEvent['type'], true> = {
   claimed: true, pr_found: true, started: true, spawned: true, finished: true, pr_opened: true, retry_scheduled: true, waiting: true, held: true,
-  ticket_failed: true, cancelled: true, released: true, retry_requested: true, interrupted: true,
+  ticket_failed: true, cancelled: true, released: true, hold_lifted: true, retry_requested: true, interrupted: true,
   followup_started: true, followup_pushed: true, needs_human: true, followups_resumed: true, commits_seen: true, pr_closed: true,
 };
 const TICKET_TYPES: ReadonlySet<string> = new Set(Object.keys(TICKET_TYPE_RECORD));

@@ -36,7 +36,7 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
       if (ev.type === 'claimed') {
         // Claimed again after the tracker took it away (a close and reopen): the cooldown counts from here.
         if (prev?.status === 'released' && prev.cancelled_at) Object.assign(t, { reclaimed_at: ev.at, cancelled_at: null });
-        Object.assign(t, { status: 'claimed', next_retry_at: null, retry_reason: null, cleared: false, last_event: 'claimed' });
+        Object.assign(t, { status: 'claimed', next_retry_at: null, retry_reason: null, cleared: false, last_event: 'claimed', hold: null });
         t.claimed_at ??= ev.at;
       } else {
         Object.assign(t, { status: 'review', pr: { number: ev.number, url: ev.pr }, next_retry_at: null, retry_reason: null, cleared: false, last_event: `PR ${ev.pr}` });
@@ -109,12 +109,16 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
       break;
     case 'released':
       Object.assign(t, { status: 'released', next_retry_at: null, retry_reason: null, cleared: false, last_event: ev.reason, cancelled_at: null });
+      t.hold = ev.hold ? { reason: ev.reason, since: ev.at, unlisted: false } : null;
       if (t.followup?.pending) t.followup = { ...t.followup, pending: null };
       break;
+    case 'hold_lifted':
+      Object.assign(t, { hold: null, last_event: ev.reason });
+      return t; // the tracker already shows it released: no new revision
     case 'retry_requested':
       // History stays; the count restarts. A handed-off or failed ticket loses every mark of swarm's.
-      // An operator's retry also lifts the re-claim cooldown.
-      Object.assign(t, { failures: 0, next_retry_at: null, retry_reason: null, last_event: ev.reason, cancelled_at: null, reclaimed_at: null });
+      // An operator's retry also lifts the re-claim cooldown and a release's hold.
+      Object.assign(t, { failures: 0, next_retry_at: null, retry_reason: null, last_event: ev.reason, cancelled_at: null, reclaimed_at: null, hold: null });
       if (t.status === 'failed' || t.status === 'review' || t.status === 'done') Object.assign(t, { status: 'released', cleared: true, followup: null });
       break;
     case 'interrupted': {

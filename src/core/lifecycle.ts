@@ -75,9 +75,17 @@ export function cancel(ts: TicketState, reason: string, opts: { stoppingAgent: b
   return ticketStep(ts, ts.key, [{ type: 'cancelled', ...ids(ts), reason, stopping_agent: opts.stoppingAgent, removing_worktree: opts.removingWorktree }], now);
 }
 
-/** Drop the claim (`swarm release`, or a claim the tracker would not take); worktree and branch are kept. */
-export function dropClaim(ts: TicketState, by: 'operator' | 'claim_failed', reason: string, now: number): Step {
-  return ticketStep(ts, ts.key, [{ type: 'released', ...ids(ts), by, reason }], now);
+/**
+ * Drop the claim (`swarm release`, or a claim the tracker would not take); worktree and branch are kept.
+ * `hold`: an operator's release — the ticket is left alone until its label is applied afresh or `swarm retry`.
+ */
+export function dropClaim(ts: TicketState, by: 'operator' | 'claim_failed', reason: string, now: number, hold = false): Step {
+  return ticketStep(ts, ts.key, [{ type: 'released', ...ids(ts), by, reason, ...(hold ? { hold: true } : {}) }], now);
+}
+
+/** An operator's hold ends: the ticket's label was applied afresh. */
+export function liftHold(ts: TicketState, reason: string, now: number): Step {
+  return ticketStep(ts, ts.key, [{ type: 'hold_lifted', ...ids(ts), reason }], now);
 }
 
 /** Clear the count and every mark so the ticket is picked up again (`swarm retry`, a human removing the failed label). */

@@ -15,7 +15,7 @@ import { pauseInForce } from './pause.js';
 import { budgetStop } from './budget.js';
 
 export interface RuleCheck {
-  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
+  rule: 'open' | 'state' | 'labels' | 'exclude_labels' | 'handed_off' | 'hold' | 'claimed_elsewhere' | 'blockers' | 'sub_issues' | 'reclaim' | 'attempts' | 'retry_wait' | 'running' | 'pause' | 'lane' | 'budget';
   pass: boolean;
   detail: string;
 }
@@ -60,6 +60,8 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   checks.push({ rule: 'exclude_labels', pass: excluded.length === 0, detail: excluded.length === 0 ? 'no excluded label' : `carries excluded label ${excluded.join(', ')}` });
   const handedOff = has(tr.review_label) || has(tr.failed_label) || ts?.status === 'review' || ts?.status === 'done';
   checks.push({ rule: 'handed_off', pass: !handedOff, detail: handedOff ? `already handed off (${has(tr.failed_label) ? tr.failed_label : ts?.pr?.url ?? tr.review_label})` : 'not handed off yet' });
+  const hold = ts?.status === 'released' ? ts.hold ?? null : null;
+  checks.push({ rule: 'hold', pass: hold === null, detail: hold ? `${hold.reason} (${hold.since}); picked up again once its ${tr.kind === 'linear' ? 'labels or state are' : 'label is'} applied afresh, or \`swarm retry ${t.key}\`` : 'not held by an operator' });
   const holder = ctx.heldElsewhere?.(t.key) ?? null;
   const elsewhere = holder !== null || (has(tr.running_label) && !ours);
   const whose = holder !== null ? `held by daemon ${holder} (fleet)` : `carries ${tr.running_label} but this daemon has no claim on it (another daemon, or a human)`;

@@ -66,6 +66,12 @@ export interface TicketState {
   cleared: boolean;
   /** PR follow-through: follow-ups after the handoff; null before any PR was watched. */
   followup?: FollowupState | null;
+  /**
+   * Released by an operator: not picked up again, although still labelled, until the label is applied
+   * afresh (seen as gone from a poll's listing, then back) or `swarm retry`. `unlisted`: a poll saw the
+   * ticket without its label (a note, not a transition).
+   */
+  hold?: { reason: string; since: string; unlisted: boolean } | null;
   /** When the tracker last took the ticket away (closed, unlabelled, excluded), until it is claimed again. */
   cancelled_at?: string | null;
   /** The last claim that followed such a cancellation: the next one waits agent.reclaim_cooldown from here. */

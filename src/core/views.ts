@@ -52,6 +52,8 @@ export interface QueueView {
   lanes: Record<string, { lane: Lane; waiting_because?: string }>;
   /** Tickets waiting to start, per lane: the waiting ones and the eligible ones without a free slot. */
   lane_queue: Record<Lane, number>;
+  /** Labelled tickets refused by the trust check (tracker.trust), with why and what fixes it. */
+  untrusted?: { ticket: string; key: string; title: string; reason: string; fix: string }[];
 }
 
 /**

@@ -8,6 +8,7 @@ import { resolveGithubToken, resolveLinearKey } from '../config/credentials.js';
 import { rootBypassCheck } from '../agent/args.js';
 import { originUrl, remoteHeadBranch } from '../workspace/git.js';
 import { findExecutable } from '../util/executable.js';
+import { versionNote } from './claude.js';
 import { safeGit } from '../workspace/git-safety.js';
 
 const pass = (name: string, detail: string, fix?: string): CheckLine => ({ ok: true, name, detail, fix });
@@ -21,7 +22,11 @@ export function safeRemote(url: string): string {
 
 export async function checkRemote(ctx: DoctorContext): Promise<CheckLine[]> {
   const origin = await originUrl(ctx.repoDir).catch(() => null);
-  if (!origin) return [fail('origin remote', 'no remote named origin', 'git remote add origin <url of your GitHub repository>')];
+  if (!origin) {
+    // Local tickets need no code host: a finished branch is the hand-off, kept in this repository.
+    if (ctx.wf.config.tracker.kind === 'local') return [pass('origin remote', 'none: with the local tracker handed-off branches stay in this repository', 'git remote add origin <url> to have swarm push them')];
+    return [fail('origin remote', 'no remote named origin', 'git remote add origin <url of your GitHub repository>')];
+  }
   const out = [pass('origin remote', safeRemote(origin))];
   const base = ctx.wf.config.workspace.base_branch ?? (await remoteHeadBranch(ctx.repoDir).catch(() => null)) ?? 'main';
   const git = await safeGit(ctx.repoDir, ['ls-remote', '--heads', 'origin', base], ctx.env);
@@ -41,7 +46,7 @@ export function checkAgent(ctx: DoctorContext): CheckLine[] {
   } else {
     const res = spawnSync(path, ['--version'], { cwd: ctx.repoDir, encoding: 'utf8', timeout: ctx.timeoutMs ?? 30_000, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     const version = (res.stdout ?? '').trim().split('\n')[0];
-    if (res.status === 0 && version) out.push(pass('agent command', `${version} at ${path}`));
+    if (res.status === 0 && version) out.push(pass('agent command', `${version} at ${path}`, versionNote(version)));
     else out.push(fail('agent command', `\`${a.command} --version\` failed: ${((res.stderr ?? '').trim().split('\n')[0] || res.error?.message || `exit ${res.status}`)}`, 'reinstall Claude Code or point agent.command at a working binary'));
   }
   const bypass = rootBypassCheck(a.permission_mode, ctx.isRoot, a.env, a.sandbox.enabled);

@@ -3,7 +3,7 @@
 // loop, the dispatcher, reconcile and the tracker sync ask this before they claim a ticket, write to the
 // tracker for it, or start its agent; they never see SQL.
 
-import type { ControlResult } from '../core/controls.js';
+import type { ControlResult, TicketControlKind } from '../core/controls.js';
 import { NO_FENCE, type Fence } from './fence.js';
 import type { FleetView } from '../core/views.js';
 
@@ -51,7 +51,7 @@ export interface Coordinator {
    * An operator request for a ticket another live daemon holds: ask it, wait up to `waitMs` for its
    * answer. null: no other daemon holds it (apply it here).
    */
-  ask(key: string, kind: 'retry' | 'release', waitMs: number): Promise<ControlResult | null>;
+  ask(key: string, kind: TicketControlKind, waitMs: number): Promise<ControlResult | null>;
   /** Who applies operator requests other daemons pass on for tickets this one holds (or nobody does). */
   onControl(fn: (c: { kind: string; key: string }) => Promise<ControlResult>): void;
   /** Called with the keys whose leases were lost (partitioned, or taken over after a stall). */

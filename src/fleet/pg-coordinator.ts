@@ -9,7 +9,7 @@
 import type { Logger } from '../log/logger.js';
 import type { SwarmState } from '../core/types.js';
 import { isSameProcess } from '../agent/procs.js';
-import type { ControlResult } from '../core/controls.js';
+import type { ControlResult, TicketControlKind } from '../core/controls.js';
 import type { Coordinator, Takeover } from './coordinator.js';
 import type { FleetView } from '../core/views.js';
 import type { AccountRow, ControlRow, DaemonRow, FleetDb, LeaseRow, Me } from './db.js';
@@ -223,7 +223,7 @@ export class PgCoordinator implements Coordinator, Fence {
    * Ask the daemon holding `key` to apply an operator request, and wait up to `waitMs` for its answer;
    * null when no other live daemon holds it (the caller applies it itself).
    */
-  async ask(key: string, kind: 'retry' | 'release', waitMs: number): Promise<ControlResult | null> {
+  async ask(key: string, kind: TicketControlKind, waitMs: number): Promise<ControlResult | null> {
     const holder = this.heldElsewhere(key);
     if (holder === null) return null;
     const id = await this.o.db.requestControl(this.o.me, key, kind);

@@ -74,7 +74,7 @@ async function ticketControl(action: Extract<ControlAction, { kind: 'retry' | 'r
   const lease = await admin.liveLease(o.scope, ts.key);
   if (lease || daemons.length > 0) {
     // A daemon holds it (or may take it): the one that does applies it at its next poll, tracker included.
-    const id = await db.requestControl(me, ts.key, action.kind);
+    const id = await db.requestControl(me, ts.key, action.kind === 'retry' && action.force ? 'retry-force' : action.kind);
     const deadline = now() + o.waitMs;
     while (now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
@@ -90,7 +90,7 @@ async function ticketControl(action: Extract<ControlAction, { kind: 'retry' | 'r
   // Nobody runs: change the record here, under a lease of this command's own so no daemon starting now races it.
   if ((await db.acquire(me, ts.key, o.ttlMs)) === null) return { ok: false, via: 'fleet', message: `a daemon took ${ts.identifier} just now; try again` };
   try {
-    const control = action.kind === 'retry' ? retryControl(state, ts.key, now()) : releaseControl(state, ts.key, now());
+    const control = action.kind === 'retry' ? retryControl(state, ts.key, now(), { force: action.force === true }) : releaseControl(state, ts.key, now());
     if (control.step?.ticket) {
       const written = await db.writeTickets(me, [{ key: ts.key, record: control.step.ticket }]);
       if (written.length === 0) return { ok: false, via: 'fleet', message: `the lease on ${ts.identifier} was lost before the change was written; try again` };

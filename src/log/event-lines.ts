@@ -21,7 +21,7 @@ export function eventLine(ev: SwarmEvent): Line | null {
     case 'pr_found':
       return info(`already has ${ev.pr}; handed off without running`);
     case 'started':
-      return info(`attempt ${ev.attempt} on ${ev.model} (${ev.failures}/${ev.max_attempts} failures so far)`);
+      return info(`attempt ${ev.attempt} on ${ev.model} · ${ev.failures} of ${ev.max_attempts} failures used`);
     case 'spawned':
       return null;
     case 'finished': {
@@ -56,6 +56,8 @@ export function eventLine(ev: SwarmEvent): Line | null {
       return warn(`cancelled: ${ev.reason}${ev.stopping_agent ? '; stopping the agent' : ''}${ev.removing_worktree ? '; removing the worktree' : '; keeping the worktree'}`);
     case 'released':
       return ev.by === 'operator' ? info(ev.reason) : warn(`claim failed: ${ev.reason} (will retry next poll)`);
+    case 'hold_lifted':
+      return info(ev.reason);
     case 'retry_requested':
       return info(ev.reason);
     case 'interrupted':
@@ -126,6 +128,10 @@ export function eventLine(ev: SwarmEvent): Line | null {
           : warn(`canary run for Claude account ${ev.account} ended without proof; another daemon may take it`);
     case 'account_error':
       return warn(`${ev.error} (using the last record read; will retry)`);
+    case 'operator_message':
+      return info(`operator message to attempt ${ev.attempt}: ${ev.text.replace(/\s+/g, ' ').slice(0, 100)}`);
+    case 'account_window':
+      return null;
     case 'webhook': {
       const what = ev.event === null ? `${ev.source} request` : `${ev.source} ${ev.event}${ev.action ? `.${ev.action}` : ''}${ev.delivery ? ` (delivery ${ev.delivery.slice(0, 12)})` : ''}`;
       return ev.status >= 400 ? warn(`webhook refused (${ev.status}): ${what}: ${ev.detail}; nothing done`) : info(`webhook ${what}: ${ev.detail}`);

@@ -9,6 +9,7 @@ import type { RunResult, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { Runtime, Services } from './runtime.js';
 import { buildClaudeArgs, writeMcpConfig } from '../agent/args.js';
+import type { Inbox } from '../agent/inbox.js';
 import { classify } from '../agent/classify.js';
 import { agentEnv } from '../config/env.js';
 import { buildPromptVars, renderPrompt } from '../prompt/render.js';
@@ -42,6 +43,8 @@ export interface AttemptInput {
   busyBranch?: (branch: string, since: number) => boolean;
   onSpawn: (pid: number, pidStart: string | null) => void;
   onEvent: (ev: StreamEvent, summary: StreamSummary) => void;
+  /** A fresh operator inbox for each spawn (stream-json input; see agent/inbox.ts); absent: prompt on stdin, then EOF. */
+  newInbox?: () => Inbox;
 }
 
 export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input: AttemptInput): Promise<AttemptOutput> {
@@ -118,7 +121,8 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   const launch = { id: ticket.identifier, key: ts.key, branch: ts.branch, worktree: wsPath, workspaceRoot: svc.worktrees.root, workflowPath: wf.path, secrets: svc.secrets, busy: input.busyBranch ?? (() => false) };
   const spawn = async (resume: string | null, gateFn: () => string | null) => launchAgent(rt, cfg, launch, {
     command: cfg.agent.command,
-    args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget, resume: resume ?? undefined }),
+    args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget, resume: resume ?? undefined, streamInput: input.newInbox !== undefined }),
+    inbox: input.newInbox?.(),
     cwd: wsPath,
     env,
     prompt,

@@ -18,6 +18,7 @@ import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate
 import { laneOf } from '../core/lanes.js';
 import { UntrustedTickets } from './untrusted.js';
 import type { DispatcherDeps } from './dispatcher-deps.js';
+import { Inbox } from '../agent/inbox.js';
 
 export interface Running {
   ac: AbortController;
@@ -29,6 +30,10 @@ export interface Running {
   lost: boolean;
   /** This run is the shared account's one canary after a usage limit; `proved`: it passed. */
   canary: { held: boolean; proved: boolean };
+  /** The live session's operator inbox (null before the spawn). */
+  inbox: Inbox | null;
+  /** Why it is being stopped, when swarm or an operator stopped it: the attempt's recorded reason. */
+  stopReason: string | null;
 }
 
 /** A ticket in one of these needs no lease once the tracker shows it. */
@@ -197,7 +202,7 @@ export class Dispatcher {
   }
 
   private dispatch(ticket: Ticket): void {
-    const entry: Running = { ac: new AbortController(), ticket, done: Promise.resolve(), spawned: false, lost: false, canary: { held: false, proved: false } };
+    const entry: Running = { ac: new AbortController(), ticket, done: Promise.resolve(), spawned: false, lost: false, canary: { held: false, proved: false }, inbox: null, stopReason: null };
     this.running.set(ticket.key, entry);
     const branch = this.d.ledger.ticket(ticket.key)?.branch;
     if (branch) this.branchActivity.set(branch, Infinity);
@@ -264,8 +269,10 @@ export class Dispatcher {
         void ledger.commit(spawned(ledger.ticket(key)!, attemptNo, pid, pidStart, rt.now())).catch(() => undefined);
         rt.coordinator.agentStarted(key, pid, pidStart);
       },
+      newInbox: () => (entry.inbox = new Inbox()),
       onEvent: (ev, summary) => {
         ledger.note(key, summary.lastActivity);
+        rt.watch?.line(ticket, attemptNo, ev);
         if (ev.type === 'rate_limit') account?.streamed(summary.window);
         const started = ledger.ticket(key)?.attempts.find((a) => a.number === attemptNo)?.started_at;
         const passed = started !== undefined && canaryPassed(summary, rt.now() - Date.parse(started), cfg.agent.fast_fail);
@@ -281,6 +288,8 @@ export class Dispatcher {
         if (kill) entry.ac.abort(kill);
       },
     });
+    // Stopped by swarm or an operator: the attempt records who stopped it and why.
+    if (out.cls.outcome === 'cancelled' && entry.stopReason) out.cls = { ...out.cls, reason: entry.stopReason };
     const now = rt.now();
     const ts = ledger.ticket(key)!;
     const jitter = pauseJitterMs(out.cls.resetAt, now, rt.random());

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import { reloadWorkflowSettled } from '../config/workflow.js';
+import { saveLastGood } from '../config/last-good.js';
 import { budgetZoneFor, setBudgetZone } from '../core/budget-day.js';
 import type { Ticket } from '../tracker/types.js';
 import { TrackerError } from '../errors.js';
@@ -13,16 +14,17 @@ import { pause, resume } from '../core/lifecycle.js';
 import { activePause, capacity, choose, eligibilityChecks, idleVerdict, nextWakeMs, trackerPause, type EligibilityContext } from '../core/policy.js';
 import { accountWakeTimes, canaryTurn } from '../core/account-policy.js';
 import { laneWakeTimes } from '../core/lanes.js';
-import { queueView } from '../core/queue.js';
+import { queueView, untrustedView } from '../core/queue.js';
 import { AccountLink } from './account-link.js';
 import { reconcile } from './reconcile.js';
 import { Dispatcher, type Running } from './dispatcher.js';
 import { TrackerSync } from './sync.js';
 import { PrFollower } from './follower.js';
 import { Alarm } from './alarm.js';
+import { OperatorControls } from './operator.js';
+import { checkHolds } from './holds.js';
 import { WebhookLink } from './webhook-link.js';
 import { targetedRound } from './targeted.js';
-import { pauseControl, releaseControl, resumeControl, retryControl, type Control, type ControlResult } from '../core/controls.js';
 import type { Runtime, ServiceFactory, Services, Settings } from './runtime.js';
 import { reloadProblem } from '../containment/containment.js';
 import { pauseInForce } from '../core/pause.js';
@@ -38,6 +40,8 @@ export class Orchestrator {
   readonly follower: PrFollower;
   /** The shared Claude account (null when the runtime has none). */
   readonly account: AccountLink | null;
+  /** Operator controls: pause, resume, retry, release, cancel, messages to a running agent. */
+  readonly controls: OperatorControls;
   /** Webhook deliveries: the dirty set, health and the intervals they allow, the numbers for /metrics. */
   readonly webhooks: WebhookLink;
   private readonly alarm = new Alarm();
@@ -45,6 +49,8 @@ export class Orchestrator {
   private draining = false;
   private stopped = false;
   private lastConfigError: string | null = null;
+  /** WORKFLOW.md warnings already logged (start logs the first file's): each is said once per daemon. */
+  private readonly warned: Set<string>;
   private lastPollError: string | null = null;
   private lastTickets: Ticket[] = [];
   private lastPollAt = 0;
@@ -67,6 +73,7 @@ export class Orchestrator {
     private readonly workflowPath: string,
   ) {
     this.settings = { wf, svc };
+    this.warned = new Set(wf.warnings);
     this.ledger = new Ledger(state, rt.store, rt.log);
     this.sync = new TrackerSync(this.ledger, this.settings, rt.log, rt.coordinator);
     this.account = rt.account ? new AccountLink({ ...rt.account, ledger: this.ledger, log: rt.log, now: rt.now }) : null;
@@ -78,7 +85,8 @@ export class Orchestrator {
     this.follower = new PrFollower({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work, watchInterval: () => this.webhooks.watchInterval() });
     this.servicesKey = serviceKey(wf);
     rt.log.setSecrets([...svc.secrets, ...wf.secrets]);
-    rt.coordinator.onControl(({ kind, key }) => this.controlHere(kind, key));
+    this.controls = new OperatorControls({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, running: this.work.running, wake: () => this.alarm.ring() });
+    rt.coordinator.onControl(({ kind, key }) => this.controls.here(kind, key));
   }
 
   get state(): SwarmState { return this.ledger.state; }
@@ -210,6 +218,7 @@ export class Orchestrator {
       return Number.NaN; // unknown, not "nothing eligible": --until-idle must not exit on a failed poll
     }
     this.lastTickets = tickets;
+    await checkHolds(this.ledger, tickets, this.rt.now());
     this.noteCodeHost();
     const mark = this.sync.mark();
     await reconcile({ rt: this.rt, ledger: this.ledger, sync: this.sync, settings: this.settings, running: this.work.running }, tickets);
@@ -231,7 +240,7 @@ export class Orchestrator {
     }
     const after = this.context();
     if (dispatched) checks = eligibilityChecks(tickets, after);
-    this.state.queue = queueView(tickets, after, checks);
+    this.state.queue = { ...queueView(tickets, after, checks), untrusted: untrustedView(this.work.untrusted, tickets, this.workflow.config) };
     this.eligibleWaiting = tickets.filter((t) => checks.get(t.key)!.every((c) => c.pass)).length;
     await this.ledger.save();
     // A ticket refused by tracker.trust() is not eligible: --until-idle must not wait for it forever.
@@ -245,58 +254,10 @@ export class Orchestrator {
     return eligible + tidying;
   }
 
-  // --- operator controls (control channel, HTTP API) -------------------------------------------
-
-  pauseOperator(untilMs: number | null): Promise<ControlResult> {
-    return this.apply(pauseControl(this.state, untilMs, this.rt.now()));
-  }
-
-  resumeOperator(): Promise<ControlResult> {
-    this.rt.containment?.accept(); // `swarm resume`: what is above the worktrees, and WORKFLOW.md, are the operator's
-    return this.apply(resumeControl(this.state, this.rt.now()));
-  }
-
-  /** `swarm retry`: applied here, or (fleet mode) by the daemon holding the ticket. */
-  retryTicket(key: string): Promise<ControlResult> {
-    return this.control('retry', key);
-  }
-
-  /** `swarm release`: drop a claim (its agent stopped), here or by the daemon holding it. */
-  releaseTicket(key: string): Promise<ControlResult> {
-    return this.control('release', key);
-  }
-
-  private async control(kind: 'retry' | 'release', key: string): Promise<ControlResult> {
-    const c = this.rt.coordinator;
-    const asked = await c.ask(key, kind, 3 * this.workflow.config.polling.interval);
-    if (asked) return asked;
-    // Nobody else holds it: take it (fleet mode) for as long as the change takes.
-    if (c.shared && !c.holds(key) && (await c.acquire(key)) === null) return { ok: false, message: `another daemon took ${key} just now; try again` };
-    return this.controlHere(kind, key);
-  }
-
-  /** Apply an operator request to a ticket this daemon holds (also for requests other daemons pass on). */
-  private async controlHere(kind: string, key: string): Promise<ControlResult> {
-    const c = this.rt.coordinator;
-    const control = kind === 'retry' ? retryControl(this.state, key, this.rt.now()) : releaseControl(this.state, key, this.rt.now());
-    const res = await this.apply(control);
-    if (control.step && kind === 'release') this.work.running.get(key)?.ac.abort('cancel');
-    if (control.step) await this.sync.sync(key);
-    const ts = this.state.tickets[key];
-    if (c.shared && !this.running.has(key) && (!ts || (ts.synced_rev >= ts.rev && !['claimed', 'running', 'retry_wait'].includes(ts.status)))) await c.release(key);
-    return res;
-  }
-
   /** Poll now (POST /api/v1/refresh). */
   refresh(): void {
     this.follower.due();
     this.alarm.ring();
-  }
-
-  private async apply(control: Control): Promise<ControlResult> {
-    if (control.step) await this.ledger.commit(control.step);
-    this.alarm.ring();
-    return control.result;
   }
 
   /** First SIGINT/SIGTERM: stop dispatching, let running agents finish. */
@@ -360,6 +321,12 @@ export class Orchestrator {
     this.lastConfigError = null;
     if (workflow === this.workflow) return;
     this.settings.wf = workflow;
+    saveLastGood(this.rt.paths.dir, workflow);
+    for (const w of workflow.warnings) {
+      if (this.warned.has(w)) continue;
+      this.warned.add(w);
+      this.rt.log.warn(w);
+    }
     if (this.state.daemon) this.state.daemon.sandbox = workflow.config.agent.sandbox.enabled ? 'on' : 'unconfined';
     setBudgetZone(budgetZoneFor(workflow.config));
     this.work.setConcurrency(workflow.config.agent.max_concurrent);

@@ -68,7 +68,10 @@ async function checkActive(d: ReconcileDeps, ts: TicketState, listed: Ticket | u
   const closed = !ticket || !ticket.open;
   const entry = d.running.get(ts.key);
   await d.ledger.commit(cancel(ts, why, { stoppingAgent: entry !== undefined, removingWorktree: closed }, d.rt.now()));
-  if (entry) entry.ac.abort('cancel');
+  if (entry) {
+    entry.stopReason = `cancelled: ${why}`;
+    entry.ac.abort('cancel');
+  }
   if (ticket) await d.sync.sync(ts.key, ticket);
   if (closed) {
     const remove = () => d.settings.svc.worktrees.remove(ts.worktree, ts.branch, { deleteBranch: false, force: false }).catch((err: Error) => d.rt.log.warn(`could not remove worktree: ${err.message}`, ts.identifier));

@@ -1,7 +1,7 @@
 // What the poll loop is handed: everything with side effects (clock, randomness, spawn, tracker,
 // filesystem root) lives here so tests and benches can swap any of it.
 import type { Workflow } from '../config/types.js';
-import type { RunRequest, RunResult } from '../agent/types.js';
+import type { RunRequest, RunResult, StreamEvent } from '../agent/types.js';
 import type { CodeHost, Tracker } from '../tracker/types.js';
 import type { Worktrees } from '../workspace/worktree.js';
 import type { Logger } from '../log/logger.js';
@@ -52,6 +52,12 @@ export interface Runtime {
    * fleet mode); `from`: where its name came from.
    */
   account?: { shared: SharedAccount; file: string | null; from: string } | null;
+  /** Sees every parsed line of every running agent (the operator console's live view); absent: nobody watches. */
+  watch?: AgentWatch | null;
+}
+
+export interface AgentWatch {
+  line(ticket: { key: string; identifier: string }, attempt: number, ev: StreamEvent): void;
 }
 
 /**

@@ -19,6 +19,11 @@ export class UntrustedTickets {
     return this.held.has(key);
   }
 
+  /** Why `key` is refused (for status and the console), or undefined when it is not. */
+  get(key: string): string | undefined {
+    return this.held.get(key)?.reason;
+  }
+
   /** Refused before, and the listing shows it as it was then: not worth reading again yet. */
   unchanged(t: Ticket): boolean {
     const h = this.held.get(t.key);

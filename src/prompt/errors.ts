@@ -1,6 +1,7 @@
 // A nunjucks error, as an operator can act on: the template line and, where it can be told, the variable
 // that is not documented (the list of documented ones is part of the message).
 import { TemplateError } from '../errors.js';
+import { closest } from '../util/did-you-mean.js';
 
 const POSITION = /\[Line (\d+), Column (\d+)\]/;
 
@@ -36,7 +37,8 @@ export function explain(err: unknown, template: string, unknown: string[] = []):
   const where = line !== null ? `prompt template line ${line}` : 'prompt template';
   if (unknown.length > 0) {
     const list = unknown.join(', ');
-    return new TemplateError(`${where}: unknown variable ${list} (${DOCUMENTED})`, line, unknown[0]!);
+    const near = closest(unknown[0]!.replace(/\[\]/g, ''), VARIABLES);
+    return new TemplateError(`${where}: unknown variable ${list}${near ? ` (did you mean ${near}?)` : ''} (${DOCUMENTED})`, line, unknown[0]!);
   }
   if (/null or undefined/.test(detail) && pos) {
     const expr = expressionAt(template, Number(pos[1]), Number(pos[2]));
@@ -46,6 +48,16 @@ export function explain(err: unknown, template: string, unknown: string[] = []):
   }
   return new TemplateError(`${where}: ${detail}`, line);
 }
+
+/** Every documented name, for "did you mean" (list members without their brackets). */
+const VARIABLES = [
+  'issue', ...['id', 'identifier', 'number', 'title', 'body', 'url', 'labels', 'priority', 'state', 'comments'].map((k) => `issue.${k}`),
+  ...['author', 'body', 'created_at'].map((k) => `issue.comments.${k}`),
+  'attempt', 'model', 'branch', 'base_branch', 'repo', 'workspace', 'fence',
+  'previous_attempts', ...['number', 'model', 'outcome', 'reason', 'summary'].map((k) => `previous_attempts.${k}`),
+  'followup', ...['kind', 'round', 'head_sha', 'checks', 'comments'].map((k) => `followup.${k}`),
+  ...['name', 'conclusion', 'summary', 'log_excerpt'].map((k) => `followup.checks.${k}`), ...['author', 'body', 'path', 'line'].map((k) => `followup.comments.${k}`),
+];
 
 const DOCUMENTED =
   'documented: issue.{id, identifier, number, title, body, url, labels, priority, state, comments[{author, body, created_at}]}, ' +

@@ -44,7 +44,9 @@ export interface ExplainReport {
   checks: ExplainCheck[];
   eligible: boolean;
   ladder: { failure: number; model: string; next: boolean }[];
-  attempts: { number: number; model: string; outcome: string; counted: boolean; reason: string; cost_usd: number; duration_ms: number }[];
+  attempts: { number: number; model: string; outcome: string; counted: boolean; reason: string; cost_usd: number; duration_ms: number; summary: string }[];
+  /** The agent's own final words when its last finished attempt failed or changed nothing. */
+  last_words: { attempt: number; text: string } | null;
   /** PR follow-through: rounds so far, what the watcher last saw and decided; null before a PR was watched. */
   followup: { rounds: number; max: number; head_sha: string | null; checks: string | null; decision: string | null; stopped: string | null; watched_at: string | null } | null;
   next: string;
@@ -90,10 +92,17 @@ export function explain(inp: ExplainInput): ExplainReport {
     checks,
     eligible: checks.every((c) => c.pass),
     ladder,
-    attempts: (ts?.attempts ?? []).map((a) => ({ number: a.number, model: a.model, outcome: a.outcome, counted: a.counted, reason: a.reason, cost_usd: a.cost_usd, duration_ms: a.duration_ms })),
+    attempts: (ts?.attempts ?? []).map((a) => ({ number: a.number, model: a.model, outcome: a.outcome, counted: a.counted, reason: a.reason, cost_usd: a.cost_usd, duration_ms: a.duration_ms, summary: a.summary })),
+    last_words: lastWordsOf(ts),
     followup: followupOf(ts, config),
     next: withDaemon(nextStep(inp, checks, ts, prOpen), inp),
   };
+}
+
+function lastWordsOf(ts: TicketState | undefined): ExplainReport['last_words'] {
+  const a = [...(ts?.attempts ?? [])].reverse().find((x) => x.outcome !== 'running' && x.outcome !== 'interrupted');
+  if (!a || !a.summary.trim() || a.outcome.startsWith('pr_') || a.outcome === 'cancelled') return null;
+  return { attempt: a.number, text: a.summary.trim() };
 }
 
 function prCheck(inp: ExplainInput): ExplainCheck {
@@ -122,6 +131,8 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
   if (ts?.status === 'review' && f?.stopped) return `no more follow-ups: ${f.stopped.detail}; remove the ${config.pr.needs_human_label} label to let swarm follow up again`;
   if (ts?.status === 'review' && f?.seen && inp.codeHost === 'github') return `PR follow-through: ${f.seen.decision} (watched every ${formatMs(config.pr.watch_interval)}; ${f.rounds} of ${config.pr.max_followups} follow-ups used)`;
   if (failing('handed_off')) return `nothing: the work was handed off${ts?.pr ? ` (${ts.pr.url})` : ''}; remove the ${config.tracker.review_label} label or run \`swarm retry ${t.key}\` to run it again`;
+  const held = failing('hold');
+  if (held) return `nothing: ${held.detail}`;
   if (pr) return `the next poll finds ${pr.url} and marks the ticket handed off without running an agent`;
   const blocking = ['state', 'labels', 'exclude_labels', 'claimed_elsewhere', 'blockers', 'sub_issues', 'reclaim'].map(failing).filter((c): c is ExplainCheck => c !== undefined);
   if (blocking.length > 0) return `not picked up while: ${blocking.map((c) => c.detail).join('; ')}`;
@@ -170,6 +181,10 @@ export function renderExplain(r: ExplainReport, p: Paint = plain): string {
     out.push(`Attempts so far (${r.attempts.filter((a) => a.counted).length} counted):`);
     for (const a of r.attempts) {
       out.push(`  ${String(a.number).padStart(2)}  ${a.model.padEnd(7)} ${a.outcome.padEnd(15)} ${a.counted ? 'counted' : '       '}  $${a.cost_usd.toFixed(2)}  ${a.reason.replace(/\s+/g, ' ').slice(0, 80)}`);
+    }
+    if (r.last_words) {
+      const words = r.last_words.text.replace(/\s+/g, ' ');
+      out.push(`Last words of attempt ${r.last_words.attempt}: “${words.length > 600 ? `${words.slice(0, 599)}…` : words}”`);
     }
   }
   if (r.followup) {

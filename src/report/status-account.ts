@@ -78,7 +78,7 @@ export function renderAccount(a: AccountSnapshot, look: Look): string[] {
 export function renderWaiting(waiting: WaitingTicket[], look: Look): string[] {
   const out = [look.bold(`Waiting (${waiting.length})`)];
   if (waiting.length === 0) out.push(look.dim('  none'));
-  for (const t of waiting) out.push(fit(look.width, `  ${cell(t.ticket, 8)} ${cell(t.lane, 10)} ${t.waiting_because}`));
+  for (const t of waiting) out.push(fit(look.width, `  ${t.ticket.padEnd(8)} ${cell(t.lane, 10)} ${t.waiting_because}`));
   return out;
 }
 

@@ -22,9 +22,15 @@ export interface Snapshot {
     sandbox: 'on' | 'unconfined' | null };
   pause: (PauseState & { remaining_s: number | null }) | null;
   running: { ticket: string; key: string; title: string; model: string; attempt: number; max_attempts: number; failures: number; elapsed_s: number; last_event: string; cost_usd: number; branch: string }[];
-  retry_queue: { ticket: string; key: string; title: string; due_at: string | null; due_in_s: number | null; reason: string; failures: number; next_model_hint: string; lane?: LaneName; waiting_because?: string }[];
+  retry_queue: { ticket: string; key: string; title: string; due_at: string | null; due_in_s: number | null; reason: string; failures: number; next_model_hint: string; lane?: LaneName; waiting_because?: string;
+    /** The agent's own final words when its last attempt failed or changed nothing. */
+    last_words: string | null }[];
   recent: { ticket: string; key: string; title: string; outcome: string; pr_url: string | null; at: string; cost_usd: number; attempts: number }[];
-  failed: { ticket: string; key: string; title: string; failures: number; reason: string }[];
+  failed: { ticket: string; key: string; title: string; failures: number; reason: string; last_words: string | null }[];
+  /** Labelled tickets swarm will not work on until a trusted user acts, with the reason and the fix. */
+  untrusted: { ticket: string; key: string; title: string; reason: string; fix: string }[];
+  /** Tickets in a status this view has no section for (verification after merge, …): shown as they are. */
+  other: { ticket: string; key: string; title: string; status: string; last_event: string }[];
   totals: { date: string; cost_usd: number; tokens: SwarmState['daily']['tokens']; prs: number; attempts: Partial<Record<AttemptOutcome, number>>; tickets: number };
   /** Fleet mode: every daemon and every lease; null with the embedded store. */
   fleet: FleetSnapshot | null;
@@ -91,6 +97,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
         reason: t.retry_reason ?? '',
         failures: t.failures,
         next_model_hint: nextModel(state.daemon?.models, t.failures),
+        last_words: lastWords(t),
         ...extra.lanes?.[t.key],
       }))
       .sort((a, b) => (a.due_at ?? '').localeCompare(b.due_at ?? '')),
@@ -101,7 +108,11 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, outcome: lastAttempt(t)?.outcome ?? '', pr_url: t.pr?.url ?? null, at: t.updated_at, cost_usd: round(t.cost_usd), attempts: t.attempts.length })),
     failed: tickets
       .filter((t) => t.status === 'failed')
-      .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, failures: t.failures, reason: lastAttempt(t)?.reason ?? '' })),
+      .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, failures: t.failures, reason: lastAttempt(t)?.reason ?? '', last_words: lastWords(t) })),
+    untrusted: (state.queue?.untrusted ?? []).map((u) => ({ ...u })),
+    other: tickets
+      .filter((t) => !KNOWN_STATUSES.has(t.status))
+      .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, status: String(t.status), last_event: t.last_event })),
     totals: { date: state.daily.date, cost_usd: round(state.daily.cost_usd), tokens: state.daily.tokens, prs: state.daily.prs, attempts: state.daily.attempts, tickets: tickets.length },
     fleet: fleetSnapshot(state, now),
     watched: watchedSnapshot(state),
@@ -126,10 +137,15 @@ export const plain: Paint = { bold: id, dim: id, red: id, green: id, yellow: id,
 /** A heartbeat older than this means the daemon is probably hung (it beats every 5 s). */
 export const STALE_HEARTBEAT_S = 30;
 
-/** Human table, readable in 80 columns (every line fits `width`). */
+/** Human table, readable in 80 columns (every line fits `width`, except a ticket id longer than the line allows: ids are never cut). */
 export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string {
   const out: string[] = [];
   const d = s.daemon;
+  // One id column for every section, as wide as the longest id shown: an id is never cut.
+  const idw = Math.max(8, ...[...s.running, ...s.retry_queue, ...s.recent, ...s.failed, ...s.untrusted, ...s.other].map((r) => r.ticket.length));
+  const id = (t: string) => t.padEnd(idw);
+  const under = ' '.repeat(idw + 3);
+  const rest = (used: number) => Math.max(20, width - used);
   if (d.running) {
     const hb = d.heartbeat_age_s === null ? 'no heartbeat' : `heartbeat ${dur(d.heartbeat_age_s)} ago`;
     const stale = d.heartbeat_age_s !== null && d.heartbeat_age_s > STALE_HEARTBEAT_S;
@@ -141,9 +157,9 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     out.push(`${p.bold('swarm')} daemon ${p.dim('not running')}`);
     if (s.running.length > 0) out.push(p.yellow(clip(`state shows ${s.running.length} claimed ticket(s); the next \`swarm start\` recovers them`, width)));
   }
-  if (d.config_error) out.push(p.red(clip(`config error (running on the last good config): ${d.config_error}`, width)));
+  // Messages that carry their fix are wrapped, never cut.
+  if (d.config_error) for (const line of wrap(`config error (running on the last good config): ${d.config_error}`, width)) out.push(p.red(line));
   if (d.tracker_error) {
-    // The message carries the fix: wrapped, not clipped.
     out.push(p.red(p.bold(clip(`TRACKER REFUSES THE POLL since ${shortTime(d.tracker_error.since)} (not retried)`, width))));
     for (const line of wrap(d.tracker_error.message, width - 2)) out.push(p.red(`  ${line}`));
   }
@@ -169,9 +185,9 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   out.push(p.bold(`Running (${s.running.length}${cap})`));
   if (s.running.length === 0) out.push(p.dim('  none'));
   for (const r of s.running) {
-    const cols = `  ${cell(r.ticket, 8)} ${cell(r.model.replace(/^claude-/, '') || '-', 8)} ${cell(`${r.attempt}/${r.max_attempts}`, 5)} ${cell(r.model ? dur(r.elapsed_s) : 'starting', 8)} ${cell(`$${r.cost_usd.toFixed(2)}`, 7)} `;
-    out.push(cols + clip(r.title, width - cols.length));
-    out.push(p.dim(`           ${clip(r.last_event || 'no agent output yet', width - 11)}`));
+    const cols = `  ${id(r.ticket)} ${cell(r.model.replace(/^claude-/, '') || '-', 8)} ${cell(r.model ? dur(r.elapsed_s) : 'starting', 8)} ${cell(`$${r.cost_usd.toFixed(2)}`, 7)} `;
+    out.push(cols + clip(r.title, rest(cols.length)));
+    out.push(p.dim(`${under}${clip(`${attemptWords(r.attempt, r.failures, r.max_attempts)} · ${r.last_event || 'no agent output yet'}`, rest(under.length))}`));
   }
 
   out.push('');
@@ -179,9 +195,10 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   if (s.retry_queue.length === 0) out.push(p.dim('  none'));
   for (const r of s.retry_queue) {
     const due = r.due_in_s === null ? 'after pause' : r.due_in_s === 0 ? 'due now' : `in ${dur(r.due_in_s)}`;
-    const cols = `  ${cell(r.ticket, 8)} ${cell(due, 11)} `;
-    out.push(cols + clip(`${r.failures} failure(s) · ${r.reason || 'waiting'}`, width - cols.length));
-    if (r.lane) out.push(p.dim(`           ${clip(`${r.lane} lane${r.waiting_because ? ` · then waits: ${r.waiting_because}` : ''}`, width - 11)}`));
+    const cols = `  ${id(r.ticket)} ${cell(due, 11)} `;
+    out.push(cols + clip(`${r.failures} failure(s) · ${r.reason || 'waiting'}`, rest(cols.length)));
+    if (r.lane) out.push(p.dim(`${under}${clip(`${r.lane} lane${r.waiting_because ? ` · then waits: ${r.waiting_because}` : ''}`, rest(under.length))}`));
+    if (r.last_words) out.push(...lastWordsLines(r.last_words, under, width, p));
   }
   if (s.waiting) out.push('', ...renderWaiting(s.waiting, look));
 
@@ -191,19 +208,34 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   out.push(p.bold(`Recently finished (${s.recent.length})`));
   if (s.recent.length === 0) out.push(p.dim('  none'));
   for (const r of s.recent) {
-    const cols = `  ${cell(r.ticket, 8)} `;
-    out.push(cols + p.green(clip(r.pr_url ?? `handed off (${r.outcome || 'branch'})`, width - cols.length)));
-    out.push(p.dim(`           ${clip(`${r.title} · ${r.attempts} attempt(s) · $${r.cost_usd.toFixed(2)}`, width - 11)}`));
+    const cols = `  ${id(r.ticket)} `;
+    out.push(cols + p.green(clip(r.pr_url ?? `handed off (${r.outcome || 'branch'})`, rest(cols.length))));
+    out.push(p.dim(`${under}${clip(`${r.title} · ${r.attempts} attempt(s) · $${r.cost_usd.toFixed(2)}`, rest(under.length))}`));
   }
 
   if (s.failed.length > 0) {
     out.push('');
     out.push(p.bold(p.red(`Failed (${s.failed.length})`)) + p.dim(' — `swarm retry <ticket>` to try again'));
     for (const f of s.failed) {
-      const cols = `  ${cell(f.ticket, 8)} `;
-      out.push(cols + p.red(clip(`${f.failures} failures · ${f.reason}`, width - cols.length)));
-      out.push(p.dim(`           ${clip(f.title, width - 11)}`));
+      const cols = `  ${id(f.ticket)} `;
+      wrap(`${f.failures} failures · ${f.reason}`, rest(cols.length)).forEach((line, i) => out.push((i === 0 ? cols : under) + p.red(line)));
+      out.push(p.dim(`${under}${clip(f.title, rest(under.length))}`));
+      if (f.last_words) out.push(...lastWordsLines(f.last_words, under, width, p));
     }
+  }
+  if (s.untrusted.length > 0) {
+    out.push('');
+    out.push(p.bold(p.yellow(`Held as untrusted (${s.untrusted.length})`)) + p.dim(' — not worked on until a trusted user acts'));
+    for (const u of s.untrusted) {
+      const cols = `  ${id(u.ticket)} `;
+      wrap(u.reason, rest(cols.length)).forEach((line, i) => out.push((i === 0 ? cols : under) + p.yellow(line)));
+      for (const line of wrap(`fix: ${u.fix}`, rest(under.length))) out.push(p.dim(`${under}${line}`));
+    }
+  }
+  if (s.other.length > 0) {
+    out.push('');
+    out.push(p.bold(`Other (${s.other.length})`));
+    for (const o of s.other) out.push(`  ${id(o.ticket)} ${clip(`${o.status} · ${o.last_event || o.title}`, rest(idw + 3))}`);
   }
 
   out.push('');
@@ -214,6 +246,30 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   out.push(clip(`Attempts today: ${byOutcome}`, width));
   return terminalSafe(out.join('\n') + '\n', p.sgr);
 }
+
+/**
+ * Attempts as they happened: "attempt 5 · 1 of 3 failures used". The attempt number counts every run (an
+ * auth pause or an interrupted run included), so it can pass max_attempts; only counted failures use it up.
+ */
+export function attemptWords(attempt: number, failures: number, maxAttempts: number): string {
+  return `attempt ${attempt} · ${failures} of ${maxAttempts} failures used`;
+}
+
+/** The agent's own last words, quoted, at most three lines. */
+function lastWordsLines(words: string, indent: string, width: number, p: Paint): string[] {
+  const lines = wrap(`last words: “${words}”`, Math.max(20, width - indent.length));
+  const shown = lines.length > 3 ? [...lines.slice(0, 2), clip(`${lines[2]!} …`, Math.max(20, width - indent.length))] : lines;
+  return shown.map((l) => p.dim(`${indent}${l}`));
+}
+
+/** A finished attempt that failed or changed nothing: what the agent said last (null otherwise). */
+function lastWords(t: TicketState): string | null {
+  const a = [...t.attempts].reverse().find((x) => x.outcome !== 'running' && x.outcome !== 'interrupted');
+  if (!a || !a.summary.trim() || a.outcome === 'pr_opened' || a.outcome === 'pr_auto_opened' || a.outcome === 'cancelled') return null;
+  return a.summary.replace(/\s+/g, ' ').trim();
+}
+
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(['claimed', 'running', 'retry_wait', 'review', 'failed', 'released', 'done']);
 
 /** "2025-03-01T14:05:09.000Z" → "2025-03-01 14:05 UTC" (deterministic: no local time zone). */
 export function shortTime(iso: string): string {
@@ -228,12 +284,14 @@ function cell(s: string, n: number): string {
 }
 
 function id(s: string): string { return s; }
+/** Words onto lines of at most `n` characters; a word longer than a line (a URL) is broken, never cut. */
 function wrap(s: string, n: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of s.split(/\s+/).filter(Boolean)) {
+  for (let word of s.split(/\s+/).filter(Boolean)) {
     if (line && line.length + 1 + word.length > n) { lines.push(line); line = ''; }
-    line = line ? `${line} ${word}` : word.length > n ? clip(word, n) : word;
+    while (!line && word.length > n) { lines.push(word.slice(0, n)); word = word.slice(n); }
+    line = line ? `${line} ${word}` : word;
   }
   return line ? [...lines, line] : lines;
 }

@@ -3,6 +3,7 @@
 // final summary with turns, cost, duration and tokens. Pure: events in, lines out.
 import { parseLine } from '../agent/stream.js';
 import { describeEvent } from '../agent/describe.js';
+import { operatorText } from '../agent/inbox.js';
 import type { StreamEvent } from '../agent/types.js';
 import { plain, type Paint } from './status.js';
 import { terminalSafe } from '../util/terminal.js';
@@ -38,6 +39,12 @@ function eventLines(ev: StreamEvent, opts: TranscriptOptions, p: Paint): string[
     }
     case 'user': {
       const out: string[] = [];
+      if (ev.raw.isReplay === true) {
+        // The CLI's echo of what it was sent on stdin: the prompt, and the operator's messages.
+        const op = operatorText(ev);
+        const content = (ev.raw.message as { content?: unknown } | undefined)?.content;
+        return op !== null ? [p.yellow(`» operator: ${oneLine(op, 600)}`)] : [p.dim(`» prompt (${typeof content === 'string' ? content.length : 0} characters)`)];
+      }
       for (const r of ev.toolResults) {
         const lines = r.content.replace(/\s+$/, '').split('\n');
         const shown = lines.slice(0, maxLines).map((l) => oneLine(l, 200));

@@ -1,15 +1,18 @@
 // Who may use the daemon's HTTP API, decided in one place for every route. Two questions, kept apart:
-// authenticate() — who is calling (today: the holder of the bearer token in .swarm/server-token; an
-// operator console's browser session will be checked there too, beside it) — and authProblem() — what this
+// authenticate() — who is calling (the holder of the bearer token in .swarm/server-token, or a console
+// browser session from `swarm dashboard`'s one-time login, sessions.ts) — and authProblem() — what this
 // route needs: every mutating request is authenticated, wherever the server listens (any local program,
 // and any web page through the browser, can reach 127.0.0.1); beyond loopback every route is, except
 // /healthz. Browser defences on top: a loopback server answers only to a loopback Host (DNS rebinding), and
 // a mutating request that a browser marks as coming from another site (an Origin that is not this
-// server's) is refused even with valid credentials, so a session cookie can never be ridden cross-site.
+// server's) is refused even with valid credentials, so a session cookie can never be ridden cross-site; a
+// mutating request on a browser session must carry its Origin at all (the CSRF check: a browser always
+// sends one on a POST from a page; only a forged request would leave it out).
 // The control socket needs none of this: it is a private 0600 socket (auth = null).
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isLoopbackHost } from '../config/server.js';
+import { sessionFromCookie, type Sessions } from './sessions.js';
 
 export { isLoopbackHost };
 
@@ -17,6 +20,8 @@ export interface ApiAuth {
   token: string;
   /** The server listens on loopback only. */
   loopback: boolean;
+  /** Console sessions (absent: bearer only). */
+  sessions?: Sessions | null;
 }
 
 export interface AuthRequest {
@@ -26,8 +31,8 @@ export interface AuthRequest {
   headers: IncomingHttpHeaders;
 }
 
-/** Who is calling. (A console session will add `{ via: 'session'; … }`.) */
-export type Caller = { via: 'bearer' };
+/** Who is calling: a script with the bearer token, a console browser session, or the private control socket. */
+export type Caller = { via: 'bearer' } | { via: 'session'; session: string } | { via: 'socket' };
 
 export interface AuthProblem {
   status: number;
@@ -35,9 +40,9 @@ export interface AuthProblem {
   headers?: Record<string, string>;
 }
 
-/** Routes anyone may call, wherever the server listens: the liveness probe. */
+/** Routes anyone may call, wherever the server listens: the liveness probe, and the login that trades a one-time token. */
 export function isPublicRoute(req: Pick<AuthRequest, 'method' | 'path'>): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && req.path === '/healthz';
+  return (req.method === 'GET' || req.method === 'HEAD') && (req.path === '/healthz' || req.path === '/login');
 }
 
 export function isMutating(method: string): boolean {
@@ -48,6 +53,9 @@ export function isMutating(method: string): boolean {
 export function authenticate(headers: IncomingHttpHeaders, auth: ApiAuth): Caller | null {
   const m = /^Bearer\s+(\S+)$/i.exec(String(headers.authorization ?? ''));
   if (m && sameSecret(m[1]!, auth.token)) return { via: 'bearer' };
+  const cookie = sessionFromCookie(typeof headers.cookie === 'string' ? headers.cookie : undefined);
+  const session = cookie && auth.sessions ? auth.sessions.check(cookie) : null;
+  if (session) return { via: 'session', session };
   return null;
 }
 
@@ -65,10 +73,14 @@ export function authProblem(req: AuthRequest, auth: ApiAuth | null): AuthProblem
     return { status: 403, message: `cross-site request refused (Origin: ${String(req.headers.origin).slice(0, 100)}): the API takes changes only from this server's own pages or from clients that send no Origin` };
   }
   if (isPublicRoute(req) || (!mutating && auth.loopback)) return null;
-  if (authenticate(req.headers, auth)) return null;
+  const caller = authenticate(req.headers, auth);
+  if (caller?.via === 'session' && mutating && (req.headers.origin === undefined || req.headers['sec-fetch-site'] === 'cross-site')) {
+    return { status: 403, message: 'a console request that changes something must come from this server\'s own page (no Origin header: refused as cross-site)' };
+  }
+  if (caller) return null;
   return {
     status: 401,
-    message: 'this request needs Authorization: Bearer <token from .swarm/server-token>',
+    message: 'this request needs a console session (run `swarm dashboard` and open the link it prints) or Authorization: Bearer <token from .swarm/server-token>',
     headers: { 'www-authenticate': 'Bearer realm="swarm"' },
   };
 }

@@ -1,43 +1,44 @@
-// `GET /`: a self-contained dashboard page (no external assets). The server renders the first view, and
-// the page re-renders itself every 2 s from /api/v1/state with the very same function (shipped to the
-// browser through Function#toString), so the server view and the live view cannot drift apart. Fleet mode
-// adds the daemons and leases (and a banner while the database is unreachable); the shared Claude account
-// and the lane waiting list appear whenever the snapshot carries them.
-import type { Snapshot } from '../report/status.js';
+// The console overview's live part (#app): what `swarm status` shows, as HTML — running agents with their
+// current tool call, the queue by lane with each ticket's reason, pauses and the account's usage window,
+// failures with the agent's last words, tickets held as untrusted, handed-off PRs, the fleet, today's
+// totals — with the controls that can fix what is shown. Rendered on the server from the same snapshot as
+// `swarm status` and /api/v1/state (the browser fetches it again when the live stream says something
+// changed), so the three cannot disagree. Every value that came from a ticket, an agent or a tracker is escaped.
+import { attemptWords, type Snapshot } from '../report/status.js';
+import { dur, esc, safeUrl, ticketHref, usd } from './console/html.js';
 
-/**
- * Snapshot → HTML body. Runs on the server AND in the browser: it must stay self-contained (no imports,
- * no outer helpers, plain ES2022) and escape every value that came from a ticket.
- */
-export function renderBody(s: Snapshot): string {
-  const esc = (v: unknown): string =>
-    String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-  const dur = (sec: number | null): string => {
-    if (sec === null || !Number.isFinite(sec)) return '–';
-    if (sec < 60) return `${sec}s`;
-    if (sec < 3600) return `${Math.floor(sec / 60)}m ${String(sec % 60).padStart(2, '0')}s`;
-    return `${Math.floor(sec / 3600)}h ${String(Math.floor((sec % 3600) / 60)).padStart(2, '0')}m`;
-  };
-  const usd = (n: number): string => `$${(n || 0).toFixed(2)}`;
-  const safeUrl = (u: string | null): string | null => (u && /^https?:\/\//i.test(u) ? u : null);
-  const table = (title: string, cls: string, head: string[], rows: string[][]): string =>
-    `<section class="${cls}"><h2>${esc(title)} <span class="n">${rows.length}</span></h2>` +
+export interface BodyOptions {
+  /** The viewer may act: control buttons are enabled. */
+  canAct?: boolean;
+  /** A running agent's current tool call, by ticket key (the live feed's). */
+  tool?: (key: string) => string | null;
+}
+
+export function renderBody(s: Snapshot, opts: BodyOptions = {}): string {
+  const can = opts.canAct === true;
+  const act = (kind: string, key: string, label: string, what: string) =>
+    `<button type="button" class="act ${kind}" data-act="${kind}" data-key="${esc(key)}" aria-label="${esc(what)}"${can ? '' : ' disabled'}>${label}</button>`;
+  const link = (ticket: string, key: string) => `<a class="tl" href="${ticketHref(key)}"><b class="ticket">${esc(ticket)}</b></a>`;
+  const table = (title: string, cls: string, head: string[], rows: string[][], note = ''): string =>
+    `<section class="${cls}" aria-labelledby="h-${cls}"><h2 id="h-${cls}">${esc(title)} <span class="n">${rows.length}</span></h2>${note}` +
     (rows.length === 0
       ? '<p class="none">none</p>'
-      : `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`) +
+      : `<div class="scroll"><table><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`) +
     '</section>';
+  const words = (w: string | null) => (w ? `<q class="words">${esc(w.length > 400 ? `${w.slice(0, 399)}…` : w)}</q>` : '');
   const d = s.daemon;
   const out: string[] = [];
   out.push(
-    `<header><h1>swarm</h1><span class="daemon ${d.running ? 'up' : 'down'}">${d.running ? `daemon pid ${esc(d.pid)} · heartbeat ${esc(d.heartbeat_age_s ?? '?')}s ago` : 'daemon not running'}${d.draining ? ' · draining (no new work)' : ''}</span>` +
-      `<span class="cost">today ${esc(s.totals.date)}: <b id="cost-today">${usd(s.totals.cost_usd)}</b> · ${esc(s.totals.prs)} PRs</span></header>`,
+    `<div class="status"><span class="daemon ${d.running ? 'up' : 'down'}">${d.running ? `daemon pid ${esc(d.pid)} · heartbeat ${esc(d.heartbeat_age_s ?? '?')}s ago` : 'daemon not running'}${d.draining ? ' · draining (no new work)' : ''}</span>` +
+      `<span class="cost">today ${esc(s.totals.date)}: <b id="cost-today">${usd(s.totals.cost_usd)}</b> · ${esc(s.totals.prs)} PRs</span></div>`,
   );
   if (s.pause) {
-    const until = s.pause.until ? `until ${esc(s.pause.until)} (${dur(s.pause.remaining_s)} left)` : 'until <code>swarm resume</code>';
-    out.push(`<div class="banner pause" id="pause-banner"><b>Dispatch paused</b> (${esc(s.pause.kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
+    const until = s.pause.until ? `until ${esc(s.pause.until)} (<span data-until="${esc(s.pause.until)}">${dur(s.pause.remaining_s)}</span> left)` : 'until <code>swarm resume</code>';
+    out.push(`<div class="banner pause" id="pause-banner" role="status"><b>Dispatch paused</b> (${esc(s.pause.kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
   }
   if (d.sandbox === 'unconfined') out.push('<div class="banner error" id="unconfined-banner"><b>Unconfined</b>: agent.sandbox is off; agents run with your files, logins and network</div>');
-  if (d.config_error) out.push(`<div class="banner error">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
+  if (d.config_error) out.push(`<div class="banner error" id="config-banner">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
+  if (d.tracker_error) out.push(`<div class="banner error">The tracker refuses the poll (not retried): ${esc(d.tracker_error.message)}</div>`);
   const wh = s.webhooks;
   for (const src of wh ? wh.sources : []) {
     if (src.state === 'silent') {
@@ -53,26 +54,43 @@ export function renderBody(s: Snapshot): string {
   const a = s.account;
   if (a?.pause) out.push(`<div class="banner pause" id="account-pause-banner"><b>Account ${esc(a.name)} paused</b> (${esc(a.pause.limit_type ?? 'usage')} limit) until ${esc(a.pause.until)} (${dur(a.pause.remaining_s)} left): ${esc(a.pause.reason)}</div>`);
   out.push(
-    table('Running', 'running', ['ticket', 'title', 'model', 'attempt', 'elapsed', 'last event', 'cost'], s.running.map((r) => [
-      `<b class="ticket">${esc(r.ticket)}</b>`, esc(r.title), esc(r.model || '–'), `${esc(r.attempt)}/${esc(r.max_attempts)}`, dur(r.elapsed_s), esc(r.last_event), usd(r.cost_usd),
+    table('Running', 'running', ['ticket', 'title', 'model', 'attempt', 'elapsed', 'current tool call', 'cost', ''], s.running.map((r) => [
+      link(r.ticket, r.key), esc(r.title), esc(r.model || '–'), esc(attemptWords(r.attempt, r.failures, r.max_attempts)),
+      r.model ? `<span data-since="${esc(new Date(Date.parse(s.generated_at) - r.elapsed_s * 1000).toISOString())}">${dur(r.elapsed_s)}</span>` : 'starting',
+      `<span class="activity" data-activity-for="${esc(r.key)}">${esc(opts.tool?.(r.key) ?? (r.last_event || 'no agent output yet'))}</span>`, usd(r.cost_usd),
+      act('cancel', r.key, 'Cancel', `Cancel the running attempt of ${r.ticket}`),
     ])),
   );
   const lanes = s.retry_queue.some((r) => r.lane);
   out.push(
-    table('Queue (retry)', 'queue', ['ticket', 'title', 'due in', ...(lanes ? ['lane'] : []), 'reason'], s.retry_queue.map((r) => [
-      `<b class="ticket">${esc(r.ticket)}</b>`, esc(r.title), r.due_in_s === null ? 'after the pause' : dur(r.due_in_s),
-      ...(lanes ? [esc(r.lane ?? '')] : []), esc(r.waiting_because ? `${r.reason} · waits: ${r.waiting_because}` : r.reason),
+    table('Queue (retry)', 'queue', ['ticket', 'title', 'due in', ...(lanes ? ['lane'] : []), 'reason', ''], s.retry_queue.map((r) => [
+      link(r.ticket, r.key), esc(r.title), r.due_in_s === null ? 'after the pause' : dur(r.due_in_s),
+      ...(lanes ? [`<span class="lane ${esc(r.lane ?? '')}">${esc(r.lane ?? '')}</span>`] : []),
+      `${esc(r.waiting_because ? `${r.reason} · waits: ${r.waiting_because}` : r.reason)}${words(r.last_words)}`,
+      act('release', r.key, 'Release', `Release ${r.ticket} and leave it alone`),
     ])),
   );
   if (s.waiting) {
     out.push(table('Waiting for their lane', 'waiting', ['ticket', 'title', 'lane', 'why'], s.waiting.map((t) => [
-      `<b class="ticket">${esc(t.ticket)}</b>`, esc(t.title), `<span class="lane ${esc(t.lane)}">${esc(t.lane)}</span>`, esc(t.waiting_because),
+      link(t.ticket, t.key), esc(t.title), `<span class="lane ${esc(t.lane)}">${esc(t.lane)}</span>`, esc(t.waiting_because),
     ])));
+  }
+  if (s.failed.length > 0) {
+    out.push(table('Failed', 'failed', ['ticket', 'title', 'failures', 'last reason', ''], s.failed.map((x) => [
+      link(x.ticket, x.key), esc(x.title), esc(x.failures), `${esc(x.reason)}${words(x.last_words)}`, act('retry', x.key, 'Retry', `Retry ${x.ticket} with a fresh attempt count`),
+    ])));
+  }
+  if (s.untrusted.length > 0) {
+    out.push(table('Held as untrusted', 'untrusted', ['ticket', 'title', 'why', 'fix'], s.untrusted.map((u) => [link(u.ticket, u.key), esc(u.title), esc(u.reason), esc(u.fix)])));
+  }
+  if (s.other.length > 0) {
+    // Statuses this page has no section for yet (verification after merge, …), shown as they are.
+    out.push(table('Other statuses', 'other', ['ticket', 'title', 'status', 'last event'], s.other.map((o) => [link(o.ticket, o.key), esc(o.title), `<span class="st">${esc(o.status)}</span>`, esc(o.last_event)])));
   }
   out.push(
     table('Recent pull requests', 'recent', ['ticket', 'title', 'pull request', 'attempts', 'cost'], s.recent.map((r) => {
       const url = safeUrl(r.pr_url);
-      return [`<b class="ticket">${esc(r.ticket)}</b>`, esc(r.title), url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : 'handed off (branch)', esc(r.attempts), usd(r.cost_usd)];
+      return [link(r.ticket, r.key), esc(r.title), url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : 'handed off (branch)', esc(r.attempts), usd(r.cost_usd)];
     })),
   );
   const watched = s.watched ?? [];
@@ -80,14 +98,12 @@ export function renderBody(s: Snapshot): string {
     out.push(table('Watched pull requests', 'watched', ['ticket', 'pull request', 'checks', 'round', 'state'], watched.map((w) => {
       const url = safeUrl(w.pr_url);
       return [
-        `<b class="ticket">${esc(w.ticket)}</b>`, url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : esc(w.pr_url), esc(w.checks ?? 'not watched yet'),
+        link(w.ticket, w.key), url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : esc(w.pr_url), esc(w.checks ?? 'not watched yet'),
         `${esc(w.rounds)}${w.max_followups === null ? '' : `/${esc(w.max_followups)}`}`, esc(w.state === 'watching' ? w.decision : `${w.state.replace('_', ' ')}: ${w.decision}`),
       ];
     })));
   }
-  if (s.failed.length > 0) {
-    out.push(table('Failed', 'failed', ['ticket', 'title', 'failures', 'last reason'], s.failed.map((f) => [`<b class="ticket">${esc(f.ticket)}</b>`, esc(f.title), esc(f.failures), esc(f.reason)])));
-  }
+  if (a) out.push(accountSection(a));
   if (f) {
     const name = (id: string): string => {
       const m = f.daemons.find((x) => x.id === id);
@@ -107,52 +123,26 @@ export function renderBody(s: Snapshot): string {
       ])),
     );
   }
-  if (a) {
-    const w = a.window;
-    const used = w ? (w.overage ? 'spent: runs on paid extra usage' : w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`) : 'no figures reported yet';
-    const facts = [
-      `window: <b id="account-window">${esc(used)}</b>${w ? ` (${esc([w.type, w.status].filter(Boolean).join(', '))})${w.resets_at ? `, resets ${esc(w.resets_at)}` : ''}` : ''}`,
-      a.pause ? `paused until ${esc(a.pause.until)}${a.pause.by ? ` by ${esc(a.pause.by)}` : ''}` : 'not paused',
-      ...(a.model_limits ?? []).map((l) => `${esc(l.family)} attempts wait until ${esc(l.until)}`),
-      a.canary.pending ? `canary: ${a.canary.holder ? `running on ${esc(a.canary.holder)}` : 'the next run goes first'}` : '',
-    ].filter(Boolean);
-    out.push(
-      `<section class="account"><h2>Account ${esc(a.name)} <span class="n">${esc(a.members.length)} daemon(s)</span></h2><p>${facts.join(' · ')}</p>` +
-        (a.members.length === 0 ? '' : `<table><thead><tr><th>host</th><th>pid</th><th>repository</th><th>heartbeat</th></tr></thead><tbody>${a.members.map((m) => `<tr><td>${esc(m.host)}</td><td>${esc(m.pid)}</td><td>${esc(m.repo || '–')}</td><td>${dur(m.heartbeat_age_s)} ago</td></tr>`).join('')}</tbody></table>`) +
-        '</section>',
-    );
-  }
   const byOutcome = Object.entries(s.totals.attempts).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ') || 'none';
   const t = s.totals.tokens;
   out.push(`<footer>attempts today: ${byOutcome} · tokens ${esc(t.input + t.output + t.cacheRead + t.cacheCreation)} · updated ${esc(s.generated_at)}</footer>`);
   return out.join('\n');
 }
 
-const STYLE = `
-body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
-header{display:flex;gap:1.5em;align-items:baseline;padding:.8em 1.2em;background:#1d2330;color:#fff}
-header h1{font-size:1.2em;margin:0}.daemon.down{color:#f0a0a0}.cost{margin-left:auto}
-.banner{padding:.6em 1.2em}.pause{background:#fff3cd;color:#664d03}.error{background:#f8d7da;color:#58151c}
-section{margin:1em 1.2em;background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:.4em .8em}
-h2{font-size:1em;margin:.3em 0}.n{color:#6b7280;font-weight:normal}.none{color:#6b7280;margin:.3em 0}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25em .5em;border-top:1px solid #eef0f3;vertical-align:top}
-th{color:#6b7280;font-weight:600}.failed h2{color:#b42318}a.pr{color:#0b6bcb}footer{margin:1em 1.2em;color:#6b7280}
-.self{color:#6b7280}.lane.urgent{color:#b42318;font-weight:600}.lane.background{color:#6b7280}.account p{margin:.3em 0}`;
-
-export function dashboardPage(s: Snapshot): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>swarm</title><style>${STYLE}</style></head>
-<body><div id="app">${renderBody(s)}</div>
-<script>
-const renderBody = ${renderBody.toString()};
-async function tick() {
-  try {
-    const res = await fetch('api/v1/state', { cache: 'no-store' });
-    if (res.ok) document.getElementById('app').innerHTML = renderBody(await res.json());
-  } catch (e) { /* daemon restarting: keep the last view */ }
-}
-setInterval(tick, 2000);
-</script></body></html>
-`;
+/** The shared Claude account: its usage window as a gauge with the reset countdown, its pause and canary, its daemons. */
+function accountSection(a: NonNullable<Snapshot['account']>): string {
+  const w = a.window;
+  const used = w ? (w.overage ? 'spent: runs on paid extra usage' : w.utilization === null ? 'usage not reported' : `${Math.round(w.utilization * 100)}% used`) : 'no figures reported yet';
+  const gauge = w && w.utilization !== null
+    ? `<meter id="account-gauge" min="0" max="1" low="0.6" high="0.85" optimum="0" value="${esc(w.utilization)}" aria-label="usage window ${esc(used)}">${esc(used)}</meter>`
+    : '';
+  const reset = w?.resets_at ? `, resets ${esc(w.resets_at)} (in <span data-until="${esc(w.resets_at)}">…</span>)` : '';
+  const facts = [
+    `window: <b id="account-window">${esc(used)}</b>${w ? ` (${esc([w.type, w.status].filter(Boolean).join(', '))})${reset}` : ''}`,
+    a.pause ? `paused until ${esc(a.pause.until)}${a.pause.by ? ` by ${esc(a.pause.by)}` : ''}` : 'not paused',
+    ...(a.model_limits ?? []).map((l) => `${esc(l.family)} attempts wait until ${esc(l.until)}`),
+    a.canary.pending ? `canary: ${a.canary.holder ? `running on ${esc(a.canary.holder)}` : 'the next run goes first'}` : '',
+  ].filter(Boolean);
+  const members = a.members.length === 0 ? '' : `<div class="scroll"><table><thead><tr><th scope="col">host</th><th scope="col">pid</th><th scope="col">repository</th><th scope="col">heartbeat</th></tr></thead><tbody>${a.members.map((m) => `<tr><td>${esc(m.host)}</td><td>${esc(m.pid)}</td><td>${esc(m.repo || '–')}</td><td>${dur(m.heartbeat_age_s)} ago</td></tr>`).join('')}</tbody></table></div>`;
+  return `<section class="account" aria-labelledby="h-account"><h2 id="h-account">Account ${esc(a.name)} <span class="n">${esc(a.members.length)} daemon(s)</span></h2>${gauge}<p>${facts.join(' · ')}</p>${members}</section>`;
 }

@@ -1,18 +1,29 @@
 // The DaemonHandle over a live Orchestrator: what the HTTP server and the control socket call. Snapshots
-// come from buildSnapshot, exactly like `swarm status --json`.
+// come from buildSnapshot, exactly like `swarm status --json`; explain and gc run with the daemon's own
+// configuration and tracker credentials (so a shell without the token can ask); the console's pages come
+// from console/routes.ts.
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { readLock, type LockInfo } from '../state/lock.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { buildSnapshot } from '../report/status.js';
 import { extraFromState } from '../report/status-account.js';
-import { withReport } from '../report/daemon-report.js';
 import { renderMetrics } from '../report/metrics.js';
 import { findTicketState } from '../core/ticket-keys.js';
+import { explainTicket } from '../report/explain-run.js';
+import { runSweep } from '../workspace/gc-run.js';
 import { webhooksOn } from '../webhooks/health.js';
 import type { DaemonHandle } from './api.js';
 import { RefreshGate } from './refresh-gate.js';
+import { consolePage, type ConsoleContext } from './console/routes.js';
+import { withReport } from '../report/daemon-report.js';
 
-export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: () => number = Date.now): DaemonHandle {
+export interface HandleExtras {
+  /** The console's history and live feed (absent: no pages). */
+  console?: Pick<ConsoleContext, 'history' | 'bus' | 'currentTool'>;
+  loginLink?: DaemonHandle['loginLink'];
+}
+
+export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: () => number = Date.now, extras: HandleExtras = {}): DaemonHandle {
   const lock = (): LockInfo => {
     const onDisk = readLock(paths.lock);
     if (onDisk && onDisk.pid === process.pid) return onDisk;
@@ -22,12 +33,17 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
   };
   const gate = new RefreshGate();
   const snapshot = () => buildSnapshot(withReport(orch.state, orch.report), { info: lock(), alive: true }, now(), extraFromState(orch.state, true, orch.account?.view().record ?? null));
+  const ticket = (id: string) => {
+    const ts = findTicketState(orch.state, id);
+    return ts ? { ticket: ts, running: orch.running.has(ts.key) } : null;
+  };
+  const c = extras.console;
+  const ctx: ConsoleContext | null = c
+    ? { snapshot, ticket, maxAttempts: () => orch.workflow.config.agent.max_attempts, history: c.history, bus: c.bus, currentTool: c.currentTool, runsDir: paths.runs, now }
+    : null;
   return {
     snapshot,
-    ticket(id) {
-      const ts = findTicketState(orch.state, id);
-      return ts ? { ticket: ts, running: orch.running.has(ts.key) } : null;
-    },
+    ticket,
     metrics() {
       const tracker = orch.services.tracker;
       const eligibleWaiting = orch.eligibleWaiting;
@@ -50,9 +66,27 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
       if (answer.ok) orch.refresh();
       return answer;
     },
-    pause: (untilMs) => orch.pauseOperator(untilMs),
-    resume: () => orch.resumeOperator(),
-    retry: (key) => orch.retryTicket(key),
-    release: (key) => orch.releaseTicket(key),
+    pause: (untilMs) => orch.controls.pause(untilMs),
+    resume: () => orch.controls.resume(),
+    retry: (key, force) => orch.controls.retry(key, force),
+    release: (key) => orch.controls.release(key),
+    cancel: (key) => orch.controls.cancel(key),
+    message: async (key, text) => orch.controls.message(key, text),
+    async explain(id) {
+      const out = await explainTicket(id, {
+        wf: orch.workflow, svc: orch.services, state: orch.state, daemon: { running: true, pid: process.pid },
+        running: new Set(orch.running.keys()), account: orch.account?.view() ?? null, now: now(),
+      });
+      return 'notFound' in out ? { status: 404, body: { ok: false, message: out.notFound } } : { status: 200, body: out.report };
+    },
+    async gc({ dryRun, force, verbose }) {
+      const out = await runSweep({
+        svc: orch.services, wf: orch.workflow, state: orch.state, daemon: { pid: process.pid, running: new Set(orch.running.keys()) },
+        runsDir: paths.runs, dryRun, force, verbose: verbose === true,
+      });
+      return { code: out.code, text: `a daemon runs (pid ${process.pid}): its active tickets are left alone\n${out.text}` };
+    },
+    loginLink: extras.loginLink,
+    page: ctx ? (req) => consolePage(req, ctx) : undefined,
   };
 }

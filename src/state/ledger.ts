@@ -94,6 +94,15 @@ export class Ledger {
     this.saveSoon();
   }
 
+  /** An operator's hold saw its ticket gone from the listing (a note, not a transition; see orchestrator/holds.ts). */
+  noteHold(key: string, hold: NonNullable<TicketState['hold']>): void {
+    const ts = this.state.tickets[key];
+    if (!ts) return;
+    this.state.tickets[key] = { ...ts, hold };
+    this.touched.add(key);
+    this.saveSoon();
+  }
+
   /** A new local day starts today's totals afresh (what `swarm status` shows for "today"). */
   rollDay(now: number): void {
     if (this.state.daily.date !== localDate(now)) this.state.daily = emptyDaily(now);

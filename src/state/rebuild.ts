@@ -121,7 +121,9 @@ function toEvent(r: Raw, keyOf: (r: Raw) => string | null, opts: RebuildOptions)
     case 'cancelled':
       return t ? { ...t, type: 'cancelled', reason, stopping_agent: false, removing_worktree: false } : null;
     case 'released':
-      return t ? { ...t, type: 'released', by: r.by === 'claim_failed' ? 'claim_failed' : 'operator', reason: reason || 'released' } : null;
+      return t ? { ...t, type: 'released', by: r.by === 'claim_failed' ? 'claim_failed' : 'operator', reason: reason || 'released', hold: r.hold === true } : null;
+    case 'hold_lifted':
+      return t ? { ...t, type: 'hold_lifted', reason } : null;
     case 'retry_requested':
       return t ? { ...t, type: 'retry_requested', by: r.by === 'tracker' ? 'tracker' : 'operator', reason: reason || 'retry requested' } : null;
     case 'interrupted':

@@ -114,6 +114,7 @@ export function checkTicket(key: string, t: unknown): TicketState | string {
     synced_rev: num(t.synced_rev),
     cleared: t.cleared === true,
     followup: parseFollowup(t.followup),
+    ...('hold' in t ? { hold: isObj(t.hold) && typeof t.hold.reason === 'string' ? { reason: t.hold.reason, since: str(t.hold.since), unlisted: t.hold.unlisted === true } : null } : {}),
     ...(typeof t.cancelled_at === 'string' ? { cancelled_at: t.cancelled_at } : {}),
     ...(typeof t.reclaimed_at === 'string' ? { reclaimed_at: t.reclaimed_at } : {}),
   };

@@ -96,6 +96,11 @@ export interface Appearance {
   sticky: string | null;
   /** The pull request to link to the ticket (Linear attaches it; GitHub links through "Closes #n"). */
   pr: PullRequest | null;
+  /**
+   * Where the ticket stands and, after an attempt that failed or changed nothing, the agent's own last words
+   * (its final summary). The local tracker writes it into the ticket file; hosted trackers keep to the sticky.
+   */
+  note?: { status: string; last_words: string | null };
 }
 
 export interface Tracker {

@@ -72,8 +72,14 @@ describe('fleet controls with no daemon in this clone', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/4242 is not known to the fleet \(scope github:acme\/widgets in postgres:\/\/swarm:\*\*\*@/);
 
+    // Released means left alone, although still labelled; a retry from the idle clone lifts that and it runs again.
+    await polls(worker, 2);
+    expect(worker.state().tickets[String(long)]).toMatchObject({ status: 'released', hold: { unlisted: false } });
+    const again = await cli(idle, ['retry', String(long)]);
+    expect(again.code, again.stderr).toBe(0);
+    await waitFor(() => w.gh.labelsOf(long).includes('agent:review'), { timeoutMs: 60_000, what: 'the released ticket retried and handed off' });
+
     // No daemon anywhere: the retry changes the shared record itself; the next daemon to start syncs the tracker.
-    await waitFor(() => w.gh.labelsOf(long).includes('agent:review'), { timeoutMs: 60_000, what: 'the released ticket picked up again and handed off' });
     await d.stop();
     const offline = await cli(idle, ['retry', `#${f2}`]);
     expect(offline.code, offline.stderr).toBe(0);

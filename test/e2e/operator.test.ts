@@ -2,18 +2,16 @@
 // dashboard is loaded in headless Chromium while agents run (screenshot under test-artifacts/), /metrics
 // parses as Prometheus text, the API agrees with `swarm status --json`, pause/resume/retry/release reach
 // the daemon through its control socket, and a fake webhook receiver gets the expected notifications.
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { githubConfig, makeProject, ROOT, runCli, startDaemon, waitFor, type Daemon, type Project } from '../helpers/daemon.js';
 import { startWebhook, type FakeWebhook } from '../helpers/webhook.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
+import { CHROMIUM, renderedDom, screenshot } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 let gh: FakeGitHub;
@@ -35,18 +33,6 @@ afterEach(async () => {
   await hook.close();
   project.cleanup();
 });
-
-function chromium(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-chromium-'));
-  const base = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`];
-  return new Promise((resolve, reject) => {
-    execFile(CHROMIUM, [...base, ...args], { timeout: 90_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      fs.rmSync(profile, { recursive: true, force: true });
-      if (err) reject(new Error(`chromium failed: ${err.message}\n${stderr}`));
-      else resolve({ stdout, stderr });
-    });
-  });
-}
 
 async function getText(url: string, init?: RequestInit): Promise<{ status: number; text: string }> {
   const res = await fetch(url, init);
@@ -119,13 +105,13 @@ describe('operator surfaces on a running daemon', () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const shot = path.join(ARTIFACTS, 'dashboard.png');
     fs.rmSync(shot, { force: true });
-    const { stdout: dom } = await chromium(['--virtual-time-budget=3000', '--dump-dom', url!]);
+    const dom = await renderedDom(url!);
     expect(dom).toContain('Long running task A');
     expect(dom).toContain('Long running task B');
     expect(dom).toMatch(new RegExp(`<b class="ticket">#${slowA}</b>`));
     expect(dom).toContain(`href="${prUrl}"`);
     expect(dom).toContain('id="cost-today"');
-    await chromium(['--window-size=1280,800', '--hide-scrollbars', `--screenshot=${shot}`, url!]);
+    await screenshot(url!, shot);
     expect(fs.statSync(shot).size).toBeGreaterThan(1000);
 
     // /metrics parses as Prometheus text and says what the state says.
@@ -160,7 +146,7 @@ describe('operator surfaces on a running daemon', () => {
     const pausedSnap = JSON.parse((await getText(`${url}api/v1/state`)).text);
     expect(pausedSnap.pause.kind).toBe('operator');
     expect(pausedSnap.pause.remaining_s).toBeGreaterThan(7000);
-    const { stdout: pausedDom } = await chromium(['--virtual-time-budget=3000', '--dump-dom', url!]);
+    const pausedDom = await renderedDom(url!);
     expect(pausedDom).toContain('id="pause-banner"');
     const resumed = await runCli(project, ['resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -178,6 +164,15 @@ describe('operator surfaces on a running daemon', () => {
     const unknown = await runCli(project, ['retry', '4242']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/4242 is not known/);
+
+    // explain and gc go through the running daemon: a shell without the tracker token can ask.
+    const noToken = { env: { SWARM_TEST_GH_TOKEN: '' } };
+    const explained = await runCli(project, ['explain', `#${slowA}`], noToken);
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(explained.stdout).toMatch(/Next: an agent is working on it now \(attempt 1 on sonnet/);
+    const gc = await runCli(project, ['gc', '--dry-run'], noToken);
+    expect(gc.code, gc.stderr).toBe(0);
+    expect(gc.stdout).toMatch(/^would free .*: \d+ worktree\(s\), \d+ transcript\(s\); \d+ kept, [1-9]\d* still in progress$/m);
 
     const released = await runCli(project, ['release', String(slowB)]);
     expect(released.code, released.stderr).toBe(0);

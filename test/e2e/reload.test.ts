@@ -51,7 +51,9 @@ it('applies valid edits at the next poll and survives invalid ones', async () =>
   const status = JSON.parse((await runCli(project, ['status', '--json'])).stdout);
   expect(status.daemon.config_error).toMatch(/not valid YAML/);
   expect((await runCli(project, ['status'])).stdout).toMatch(/config error/);
-  expect(daemon.stdout.match(/keeping the last good configuration/g)).toHaveLength(1);
+  // Reported once. (Written while an unconfined agent may still be finishing, the edit can also be held by
+  // containment first, with its own line: that is not the error said twice.)
+  expect(daemon.stdout.match(/not valid YAML.*keeping the last good configuration/g)).toHaveLength(1);
   expect(prompts().some((p) => p.startsWith('PROMPT-C'))).toBe(false);
 
   // Fixed again: the error clears.

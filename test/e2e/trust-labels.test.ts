@@ -56,6 +56,10 @@ describe('trust: who applied the label', () => {
     expect(lines[0]).toMatch(/label `agent` was applied by @mallory, who has read permission/);
     const ignored = project.events().filter((e) => e.type === 'ignored');
     expect(ignored).toEqual([expect.objectContaining({ ticket: `#${hostile}`, reason: expect.stringContaining('@mallory') })]);
+    // `swarm status` shows it held as untrusted, with the fix.
+    const status = (await runCli(project, ['status'], { env: { COLUMNS: '160' } })).stdout;
+    expect(status).toMatch(new RegExp(`Held as untrusted \\(1\\)[^\\n]*\\n  #${hostile} +label \`agent\` was applied by @mallory`));
+    expect(status).toMatch(/fix: a maintainer \(someone with write access\) removes and re-applies the agent label/);
 
     // A maintainer re-applies the label: now it is theirs, and the ticket is worked.
     gh.setLabels(hostile, [], 'octocat');

@@ -1,33 +1,40 @@
-// Headless Chromium (the system's /usr/bin/chromium) for tests that must see a page as a browser renders
-// it, scripts run: `--dump-dom` after a virtual-time budget prints the DOM the page's own code produced.
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// Headless Chromium (the system's /usr/bin/chromium, driven by playwright-core; see browser.ts) for tests
+// that must see a page as a browser renders it, its scripts run: the DOM after the page's own code had a
+// moment to work (the console keeps a live stream open, so "network idle" never comes), and screenshots.
+import { CHROMIUM, launchBrowser } from './browser.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM };
 
-export function chromium(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-chromium-'));
-  const base = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`];
-  return new Promise((resolve, reject) => {
-    execFile(CHROMIUM, [...base, ...args], { timeout: 90_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      fs.rmSync(profile, { recursive: true, force: true });
-      if (err) reject(new Error(`chromium failed: ${err.message}\n${stderr}`));
-      else resolve({ stdout, stderr });
-    });
-  });
+/** The DOM of `url` after the page's scripts ran for `waitMs`. */
+export async function renderedDom(url: string, waitMs = 1000): Promise<string> {
+  const tb = await launchBrowser();
+  try {
+    const page = await (await tb.context()).newPage();
+    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    await page.waitForTimeout(waitMs);
+    return await page.content();
+  } finally {
+    await tb.close();
+  }
 }
 
-/** The DOM after the page's scripts ran for `budgetMs` of virtual time. */
-export async function renderedDom(url: string, budgetMs = 3000): Promise<string> {
-  return (await chromium([`--virtual-time-budget=${budgetMs}`, '--dump-dom', url])).stdout;
+/** A screenshot of `url` at the given window size. */
+export async function screenshot(url: string, file: string, size = { width: 1280, height: 800 }): Promise<void> {
+  const tb = await launchBrowser();
+  try {
+    const page = await (await tb.context({ viewport: size })).newPage();
+    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: file });
+  } finally {
+    await tb.close();
+  }
 }
 
-/** The dashboard's rendered part of a dumped DOM (the page's script, which quotes every class name, left out). */
+/** The console's live part of a dumped DOM (the overview's #app, up to the script tag). */
 export function appHtml(dom: string): string {
-  const start = dom.indexOf('<div id="app">');
-  const end = dom.indexOf('<script>', start);
+  const start = dom.indexOf('<div id="app"');
+  const end = dom.indexOf('<script', start);
   if (start < 0 || end < 0) throw new Error(`no dashboard app in the page:\n${dom.slice(0, 500)}`);
   return dom.slice(start, end);
 }

@@ -115,14 +115,88 @@ if (resumeId !== null) {
 mkdirSync(sessionsDir, { recursive: true });
 writeFileSync(join(sessionsDir, ctx.sessionId.replace(/[^A-Za-z0-9-]/g, '_')), '');
 
-// 3. The prompt, from stdin.
-const chunks = [];
-if (!process.stdin.isTTY) for await (const c of process.stdin) chunks.push(c);
-const prompt = Buffer.concat(chunks).toString('utf8');
+// 3. The prompt, from stdin: to EOF (text input), or as the first stream-json user message.
+// `--input-format stream-json` (measured on the pinned 2.1.328, see src/agent/inbox.ts): every stdin line is a
+// user message {"type":"user","message":{"role":"user","content":"…"}}; the session stays open until stdin
+// closes; with `--replay-user-messages` each message is echoed on stdout as a `user` line with
+// `isReplay: true` when the CLI takes it in — the prompt right after init, a message sent while a tool runs
+// just before the next model turn, one sent after the result as a new turn (a second init, the echo, the
+// answer and a second result). Closing stdin ends the session once the turn in progress is done.
+const streamInput = flag('--input-format') === 'stream-json';
+const replay = argv.includes('--replay-user-messages');
+if (replay && !streamInput) {
+  process.stderr.write('Error: --replay-user-messages requires both --input-format=stream-json and --output-format=stream-json.\n');
+  process.exit(1);
+}
+const inbox = { queue: [], ended: false, wake: null };
+let prompt = '';
+if (streamInput) {
+  prompt = await firstMessage();
+} else {
+  const chunks = [];
+  if (!process.stdin.isTTY) for await (const c of process.stdin) chunks.push(c);
+  prompt = Buffer.concat(chunks).toString('utf8');
+}
 if (env.FAKE_CLAUDE_PROMPT_DIR) {
   const name = `${env.SWARM_TICKET_ID || ctx.key}-${ctx.attempt}`.replace(/[^A-Za-z0-9._-]/g, '_');
   mkdirSync(env.FAKE_CLAUDE_PROMPT_DIR, { recursive: true });
   writeFileSync(join(env.FAKE_CLAUDE_PROMPT_DIR, `${name}.txt`), prompt);
+}
+
+/** Read stdin lines in the background; resolve with the first user message's text (the prompt). */
+function firstMessage() {
+  return new Promise((resolveFirst) => {
+    let buf = '';
+    let first = true;
+    const take = (line) => {
+      if (!line.trim()) return;
+      let msg;
+      try { msg = JSON.parse(line); } catch { return; }
+      const content = msg?.message?.content;
+      const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((b) => b?.text ?? '').join('') : '';
+      if (first) { first = false; resolveFirst(text); return; }
+      inbox.queue.push(text);
+      inbox.wake?.();
+    };
+    process.stdin.on('data', (c) => {
+      buf += c;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) { take(buf.slice(0, i)); buf = buf.slice(i + 1); }
+    });
+    process.stdin.on('end', () => {
+      take(buf);
+      inbox.ended = true;
+      if (first) { first = false; resolveFirst(''); }
+      inbox.wake?.();
+    });
+  });
+}
+
+/** Echo the messages taken in (replay) and note them in $FAKE_CLAUDE_INBOX_LOG. */
+async function takeInbox() {
+  const taken = inbox.queue.splice(0);
+  for (const text of taken) {
+    if (replay) await line({ type: 'user', message: { role: 'user', content: text }, session_id: ctx.sessionId, parent_tool_use_id: null, uuid: uuid(), timestamp: new Date().toISOString(), isReplay: true });
+    if (env.FAKE_CLAUDE_INBOX_LOG) appendFileSync(env.FAKE_CLAUDE_INBOX_LOG, JSON.stringify({ key: ctx.key, attempt: ctx.attempt, text }) + '\n');
+  }
+  return taken;
+}
+
+/** After the scenario: answer what arrives in new turns until stdin closes (the runner closes it at a result). */
+async function drainSession() {
+  for (;;) {
+    if (inbox.queue.length > 0) {
+      await line(initLine());
+      const taken = await takeInbox();
+      const answer = `Noted: ${taken.join(' / ').slice(0, 200)}`;
+      await line(assistantLine([{ type: 'text', text: answer }]));
+      await line(resultLine({ text: answer }));
+      continue;
+    }
+    if (inbox.ended) return;
+    await new Promise((r) => { inbox.wake = r; });
+    inbox.wake = null;
+  }
 }
 
 // ---------- output ----------
@@ -389,7 +463,16 @@ async function run(steps) {
 async function runStep(s) {
   if ('emit' in s) return typeof s.emit === 'string' ? out(s.emit.endsWith('\n') ? s.emit : s.emit + '\n') : line(s.emit);
   if ('write' in s) return out(s.write);
-  if ('init' in s) return line(initLine(s.init === true ? {} : s.init));
+  if ('init' in s) {
+    await line(initLine(s.init === true ? {} : s.init));
+    if (replay && !ctx.promptEchoed) {
+      ctx.promptEchoed = true;
+      await line({ type: 'user', message: { role: 'user', content: prompt }, session_id: ctx.sessionId, parent_tool_use_id: null, uuid: uuid(), timestamp: new Date().toISOString(), isReplay: true });
+    }
+    return;
+  }
+  // A model turn: messages the operator sent meanwhile are taken in first (echoed before the request).
+  if (streamInput && ('text' in s || 'toolUse' in s) && inbox.queue.length > 0) await takeInbox();
   if ('text' in s) return line(assistantLine([{ type: 'text', text: s.text }]));
   if ('toolUse' in s) {
     ctx.toolId = `toolu_fake_${uuid().slice(0, 8)}`;
@@ -412,7 +495,21 @@ async function runStep(s) {
     if (Date.now() >= s.usageLimitUntil) return;
     return run([{ usage_limit: { resetsAt: Math.ceil(s.usageLimitUntil / 1000), limitType: s.limitType } }]);
   }
-  if ('result' in s) return line(resultLine(s.result === true ? {} : s.result));
+  if ('result' in s) {
+    ctx.results = (ctx.results ?? 0) + 1;
+    return line(resultLine(s.result === true ? {} : s.result));
+  }
+  if ('ticks' in s) {
+    // Tool calls stamped with the wall clock when printed, every `everyMs`: a test measures how soon each appears elsewhere.
+    const p = s.ticks === true ? {} : s.ticks;
+    for (let i = 1; i <= (p.count ?? 10); i++) {
+      await sleep(p.everyMs ?? 200);
+      ctx.toolId = `toolu_fake_${uuid().slice(0, 8)}`;
+      await line(assistantLine([{ type: 'tool_use', id: ctx.toolId, name: 'Bash', input: { command: `echo tick ${i} at ${Date.now()}`, description: 'Tick' } }]));
+      await runStep({ toolResult: { content: `tick ${i}` } });
+    }
+    return;
+  }
   if ('emitFile' in s) {
     for await (const chunk of createReadStream(pathOf(s.emitFile))) await out(chunk);
     return;
@@ -508,6 +605,9 @@ async function probe(p) {
 try {
   const scenario = chooseScenario();
   await run(Array.isArray(scenario) ? scenario : [scenario]);
+  // A session that ended its turn with a result stays open for the operator; one that never produced a
+  // result (a crash, a torn stream) exits like the real CLI does.
+  if (streamInput && ctx.results > 0) await drainSession();
   await flush();
   process.exit(0);
 } catch (e) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface FakeWebhook {
   url: string;
-  received: { text?: string; content?: string }[];
+  received: ({ text?: string; content?: string } & Record<string, unknown>)[];
   texts(): string[];
   close(): Promise<void>;
 }

@@ -43,16 +43,28 @@ async function createLabels(names: string[]) {
 
 const ALL = ['agent', 'agent:running', 'agent:review', 'agent:failed', 'agent:needs-human'];
 
+/** A Claude login in a config folder of its own (what `claude` /login writes to .claude.json). */
+function claudeLogin(): void {
+  const dir = path.join(project.base, 'claude-config');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, '.claude.json'), JSON.stringify({ oauthAccount: { emailAddress: 'ada@example.com', accountUuid: 'u-1' } }));
+  project.env.CLAUDE_CONFIG_DIR = dir;
+}
+
 describe('swarm doctor', () => {
+  beforeEach(() => claudeLogin());
+
   it('healthy setup: every check passes, exit 0', async () => {
     project.writeWorkflow(githubConfig(gh));
     await createLabels(ALL);
     const x = io();
     expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, x)).toBe(0);
     const out = x.out();
-    for (const name of ['git repository', 'WORKFLOW.md', 'origin remote', 'base branch', 'agent command', 'tracker token', 'repository access', 'labels', 'disk space', 'state']) {
+    for (const name of ['git repository', 'WORKFLOW.md', 'origin remote', 'base branch', 'agent command', 'Claude credentials', 'tracker token', 'repository access', 'labels', 'disk space', 'state']) {
       expect(out).toMatch(new RegExp(`✓ ${name}: `));
     }
+    expect(out).toMatch(/✓ Claude credentials: login in .*claude-config\/\.claude\.json/);
+    expect(out).toMatch(/✓ agent command: 2\.1\.332 \(Claude Code\) at .*\n {4}note: the version swarm is tested with \(2\.1\.332\)/);
     expect(out).toContain('2.1.332 (Claude Code)');
     expect(out).toContain('acme/widgets as swarm-bot');
     expect(out).toContain('all checks passed');
@@ -106,6 +118,78 @@ describe('swarm doctor', () => {
     const z = io();
     expect(await doctorCommand({ isRoot: true, minFreeBytes: 1 }, z)).toBe(1);
     expect(z.out()).toMatch(/✗ root and bypass mode: running as root, unconfined \(agent\.sandbox: off\), and agent\.env declares this machine a sandbox/);
+  });
+
+  it('no Claude credentials fails with the fix; a key in agent.env is enough (never printed)', async () => {
+    delete project.env.CLAUDE_CONFIG_DIR;
+    project.env.HOME = path.join(project.base, 'empty-home');
+    project.writeWorkflow(githubConfig(gh));
+    await createLabels(ALL);
+    const x = io();
+    expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, x)).toBe(1);
+    expect(x.out()).toMatch(/✗ Claude credentials: Claude Code has no credentials: no ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN in the environment or agent\.env, and no login in .*empty-home\/\.claude\.json.*\n {4}fix: log in once as the user swarm runs as \(`claude`, then \/login\)/);
+    expect(x.out()).toContain('1 check failed');
+    project.writeWorkflow(githubConfig(gh, { agent: { env: { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-doctor' } } }));
+    const y = io();
+    expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, y)).toBe(0);
+    expect(y.out()).toContain('✓ Claude credentials: CLAUDE_CODE_OAUTH_TOKEN in agent.env');
+    expect(y.out()).not.toContain('sk-ant-oat01-doctor');
+  });
+
+  it('origin must be tracker.repo when it is a GitHub URL (agents push there; swarm looks for PRs in tracker.repo)', async () => {
+    const { checkOriginMatchesRepo } = await import('../../src/doctor/claude.js');
+    const { loadWorkflow } = await import('../../src/config/workflow.js');
+    const { execFileSync } = await import('node:child_process');
+    const dir = path.join(project.base, 'gh-clone');
+    fs.mkdirSync(dir);
+    execFileSync('git', ['init', '-q', dir]);
+    execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'git@github.com:acme/widgets.git']);
+    const ctx = (repo: string) => {
+      project.writeWorkflow(githubConfig(gh, { tracker: { repo } }));
+      return { repoDir: dir, wf: loadWorkflow(project.workflowPath, project.env), env: project.env, fix: false, isRoot: false };
+    };
+    expect(await checkOriginMatchesRepo(ctx('acme/gadgets'))).toEqual({
+      ok: false, name: 'origin and tracker.repo',
+      detail: 'origin is acme/widgets but tracker.repo is acme/gadgets: agents push their branches to origin while swarm looks for their pull requests in acme/gadgets',
+      fix: 'set tracker.repo: acme/widgets (or remove it: it defaults to origin), or point origin at acme/gadgets',
+    });
+    expect(await checkOriginMatchesRepo(ctx('Acme/Widgets'))).toMatchObject({ ok: true, detail: 'origin is acme/widgets, the repository swarm watches' });
+    expect(await checkOriginMatchesRepo({ ...ctx('acme/gadgets'), repoDir: project.dir })).toMatchObject({ ok: true, detail: 'origin is not a GitHub URL; swarm watches acme/gadgets' });
+  });
+
+  it('the local tracker needs no origin: doctor notes its absence instead of failing (the README quick start)', async () => {
+    const { checkRemote } = await import('../../src/doctor/checks.js');
+    const { loadWorkflow } = await import('../../src/config/workflow.js');
+    const { execFileSync } = await import('node:child_process');
+    const dir = path.join(project.base, 'no-origin');
+    fs.mkdirSync(dir);
+    execFileSync('git', ['init', '-q', dir]);
+    const wf = path.join(dir, 'WORKFLOW.md');
+    const ctx = (kind: string) => {
+      fs.writeFileSync(wf, `---\n${JSON.stringify({ tracker: kind === 'local' ? { kind } : { kind, repo: 'acme/widgets' } })}\n---\nDo {{ issue.title }}\n`);
+      return { repoDir: dir, wf: loadWorkflow(wf, { ...project.env, GITHUB_TOKEN: 'ghp_x' }), env: project.env, fix: false, isRoot: false };
+    };
+    expect(await checkRemote(ctx('local'))).toEqual([{ ok: true, name: 'origin remote', detail: 'none: with the local tracker handed-off branches stay in this repository', fix: 'git remote add origin <url> to have swarm push them' }]);
+    expect(await checkRemote(ctx('github'))).toEqual([{ ok: false, name: 'origin remote', detail: 'no remote named origin', fix: 'git remote add origin <url of your GitHub repository>' }]);
+  });
+
+  it('a broken WORKFLOW.md with a last good copy: doctor fails that check and runs the rest on the copy; explain works on it', async () => {
+    project.writeWorkflow(githubConfig(gh));
+    await createLabels(ALL);
+    const { loadWorkflow } = await import('../../src/config/workflow.js');
+    const { saveLastGood } = await import('../../src/config/last-good.js');
+    saveLastGood(project.swarmDir, loadWorkflow(project.workflowPath, project.env)); // what the daemon keeps
+    fs.writeFileSync(project.workflowPath, fs.readFileSync(project.workflowPath, 'utf8').replace('"max_concurrent": 2', '"max_concurrent": "lots"'));
+    const x = io();
+    expect(await doctorCommand({ isRoot: false, minFreeBytes: 1 }, x)).toBe(1);
+    expect(x.out()).toMatch(/✗ WORKFLOW\.md: .*agent\.max_concurrent.*\n {4}fix: edit the key named above; the running daemon keeps the last good configuration, which the checks below use/);
+    expect(x.out()).toMatch(/✓ repository access/);
+    expect(x.out()).toContain('1 check failed');
+    const n = gh.addIssue({ title: 'Explained while the file is broken', labels: ['agent'] });
+    const y = io();
+    expect(await explainCommand(String(n), {}, y)).toBe(0);
+    expect(y.err()).toMatch(/agent\.max_concurrent[\s\S]*explaining with the last good configuration/);
+    expect(y.out()).toMatch(/Next: claimed at the next poll/);
   });
 
   it('an invalid WORKFLOW.md fails with the key named; exit 1 through the CLI', async () => {

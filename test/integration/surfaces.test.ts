@@ -46,6 +46,8 @@ function fakeHandle(calls: string[]): DaemonHandle {
     resume: () => (calls.push('resume'), ok('resumed')),
     retry: (k) => (calls.push(`retry ${k}`), ok('retry')),
     release: (k) => (calls.push(`release ${k}`), ok('release')),
+    cancel: (k) => (calls.push(`cancel ${k}`), ok('cancel')),
+    message: (k, t) => (calls.push(`message ${k} ${t}`), ok('message')),
   };
 }
 
@@ -358,15 +360,16 @@ describe('progress lines', () => {
   });
 });
 
-describe('dashboard page', () => {
-  it('escapes ticket text and links only http(s) PR URLs', async () => {
-    const { dashboardPage } = await import('../../src/server/dashboard.js');
+describe('console overview page', () => {
+  it('escapes ticket text, links only http(s) PR URLs, and runs no inline script', async () => {
+    const { overviewPage } = await import('../../src/server/console/overview.js');
     const s = emptyState(NOW);
     s.tickets['1'] = { key: '1', identifier: '#1', title: '<img src=x onerror=alert(1)>', url: '', branch: '', worktree: '', status: 'review', attempts: [], failures: 0, next_retry_at: null, retry_reason: null, pr: { number: 2, url: 'javascript:alert(1)' }, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', rev: 1, synced_rev: 1, cleared: false };
-    const html = dashboardPage(buildSnapshot(s, null, NOW));
+    const html = overviewPage(buildSnapshot(s, null, NOW), { eventId: 0, canAct: false });
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('href="javascript:');
-    expect(html).toContain("fetch('api/v1/state'");
+    expect(html).toContain('<script src="/assets/console.js" defer></script>');
+    expect(html).not.toMatch(/<script>|<style>| on[a-z]+="/);
   });
 });

@@ -36,6 +36,8 @@ const handle: DaemonHandle = {
   resume: async () => ({ ok: true, message: '' }),
   retry: async () => ({ ok: true, message: '' }),
   release: async () => ({ ok: true, message: '' }),
+  cancel: async () => ({ ok: true, message: '' }),
+  message: async () => ({ ok: true, message: '' }),
 };
 
 beforeAll(async () => {

@@ -141,8 +141,8 @@ describe('validateConfig defaults', () => {
       },
       budget: { daily_usd: null, urgent_reserve_usd: null, timezone: null },
       pr: { publish: 'swarm', auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000, followup_checks: 'required' },
-      server: { port: null, host: '127.0.0.1', tls: null, insecure: false },
-      notify: { webhook_url: null },
+      server: { port: null, host: '127.0.0.1', tls: null, insecure: false, public_url: null },
+      notify: { webhook_url: null, routes: [] },
       state: { url: null, transcript_days: 14, events_max_mb: 20, lease_ttl: 120_000 },
       webhooks: { github_secret: null, linear_secret: null, public_url: null, healthy_within: 600_000, poll_interval: 300_000 },
     };
@@ -402,7 +402,7 @@ describe('account, lanes, pacing, leases and PR follow-through keys', () => {
   it('warns about unknown keys inside lanes and pacing', () => {
     const { warnings } = validate({ agent: { lanes: { urgent: { label: ['x'] }, overnight: {} }, pacing: { reserve: 0.5, floor: 1 } } });
     expect(warnings).toEqual([
-      'WORKFLOW.md: unknown key agent.lanes.urgent.label (ignored)',
+      'WORKFLOW.md: unknown key agent.lanes.urgent.label (ignored); did you mean agent.lanes.urgent.labels?',
       'WORKFLOW.md: unknown key agent.lanes.overnight (ignored)',
       'WORKFLOW.md: unknown key agent.pacing.floor (ignored)',
     ]);
@@ -493,10 +493,10 @@ describe('unknown keys', () => {
     expect(config.agent.models).toEqual(['sonnet', 'sonnet', 'opus']);
     expect(warnings).toEqual(
       expect.arrayContaining([
-        'WORKFLOW.md: unknown key agent.modle (ignored)',
+        'WORKFLOW.md: unknown key agent.modle (ignored); did you mean agent.models?',
         'WORKFLOW.md: unknown key agent.mcp_servers.fs.cwd (ignored)',
-        'WORKFLOW.md: unknown key trackr (ignored)',
-        'WORKFLOW.md: unknown key tracker.lables (ignored)',
+        'WORKFLOW.md: unknown key trackr (ignored); did you mean tracker?',
+        'WORKFLOW.md: unknown key tracker.lables (ignored); did you mean tracker.labels?',
       ]),
     );
     expect(warnings).toHaveLength(4);

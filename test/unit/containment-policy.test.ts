@@ -131,7 +131,7 @@ describe('config: agent.sandbox and pr.publish', () => {
     expect(() => v({ agent: { sandbox: { network: { allow: ['https://registry.npmjs.org'] } } } })).toThrow(/agent\.sandbox\.network\.allow\[0\] must be a host name .* not a URL/);
     expect(() => v({ pr: { publish: 'nobody' } })).toThrow(/pr\.publish must be one of swarm \| agent/);
     const { warnings } = validateConfig({ agent: { sandbox: { netwrk: {} } } }, { file: 'WORKFLOW.md', env: {} });
-    expect(warnings).toContain('WORKFLOW.md: unknown key agent.sandbox.netwrk (ignored)');
+    expect(warnings).toContain('WORKFLOW.md: unknown key agent.sandbox.netwrk (ignored); did you mean agent.sandbox.network?');
   });
 });
 

@@ -5,7 +5,12 @@ import type { TicketState } from '../../src/core/types.js';
 import { emptyState } from '../../src/state/file-store.js';
 import { applyEvent } from '../../src/core/fold.js';
 import { claim, pause } from '../../src/core/lifecycle.js';
-import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../../src/core/controls.js';
+import { cancelControl, pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../../src/core/controls.js';
+import { eligibility } from '../../src/core/policy.js';
+import { checkHolds } from '../../src/orchestrator/holds.js';
+import { Ledger } from '../../src/state/ledger.js';
+import { Logger } from '../../src/log/logger.js';
+import { validateConfig } from '../../src/config/schema.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const ticket: Ticket = { key: '7', id: '7', identifier: '#7', number: 7, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null };
@@ -70,5 +75,50 @@ describe('operator controls', () => {
     for (const ev of pause({ kind: 'breaker', reason: 'b', until: null, limit_type: null }, NOW).events) applyEvent(state, ev);
     expect(commit(state, resumeControl(state, NOW)).result.message).toMatch(/one canary run goes first/);
     expect(state.canary).toBe(true);
+  });
+
+  it('retry refuses a handed-off, finished, closed or merely waiting ticket with the reason, unless --force', () => {
+    for (const [status, open, why] of [
+      ['review', true, /ticket #7 is handed off \(branch swarm\/7-t\): a retry would run another agent beside its pull request; `swarm retry 7 --force`/],
+      ['done', true, /handed off \(branch swarm\/7-t, finished\)/],
+      ['failed', false, /ticket #7 is closed on the tracker: there is nothing to run/],
+      ['retry_wait', true, /ticket #7 has not failed: it already waits for its next attempt/],
+    ] as const) {
+      const state = stateWith(status, 2);
+      const refused = retryControl(state, '7', NOW, { open });
+      expect(refused.step).toBeNull();
+      expect(refused.result).toMatchObject({ ok: false });
+      expect(refused.result.message).toMatch(why);
+      expect(retryControl(state, '7', NOW, { open, force: true }).result.ok).toBe(true);
+    }
+    expect(retryControl(stateWith('failed', 3), '7', NOW, { open: true }).result.ok).toBe(true);
+    expect(retryControl(stateWith('failed', 3), '7', NOW, { open: null }).result.ok).toBe(true); // tracker unknown: the record decides
+  });
+
+  it('release holds a still-labelled ticket until its label is applied afresh (or a retry); cancel needs a running attempt', async () => {
+    const config = validateConfig({}, { file: 'WORKFLOW.md', env: {} }).config;
+    const state = stateWith('running', 1);
+    expect(cancelControl(state, '7', NOW, false).result).toMatchObject({ ok: false });
+    const c = commit(state, cancelControl(state, '7', NOW, true));
+    expect(c.result.message).toMatch(/cancelling the attempt being prepared of #7: its process group is stopped; not counted/);
+    const ts = state.tickets['7']!;
+    expect(ts).toMatchObject({ status: 'released', failures: 1, hold: { unlisted: false } });
+    const held = () => eligibility(ticket, { config, state, now: NOW, running: new Set() }).find((r) => r.rule === 'hold')!;
+    expect(held()).toMatchObject({ pass: false });
+    expect(held().detail).toMatch(/cancelled by an operator .* picked up again once its label is applied afresh, or `swarm retry 7`/);
+    const ledger = new Ledger(state, { save: () => undefined }, new Logger({ eventsFile: null, out: null }));
+    await checkHolds(ledger, [ticket], NOW); // still listed: still held
+    expect(held().pass).toBe(false);
+    await checkHolds(ledger, [], NOW); // the label is gone…
+    expect(state.tickets['7']!.hold).toMatchObject({ unlisted: true });
+    await checkHolds(ledger, [ticket], NOW); // …and back
+    expect(state.tickets['7']!.hold).toBeNull();
+    expect(held().pass).toBe(true);
+    // A retry lifts a hold too.
+    const again = stateWith('running');
+    commit(again, releaseControl(again, '7', NOW));
+    expect(again.tickets['7']!.hold).not.toBeNull();
+    commit(again, retryControl(again, '7', NOW));
+    expect(again.tickets['7']!.hold).toBeNull();
   });
 });

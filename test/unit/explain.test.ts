@@ -48,7 +48,7 @@ describe('explain', () => {
   it('an eligible ticket passes every rule and is claimed at the next poll', () => {
     const r = explain(input());
     expect(r.eligible).toBe(true);
-    expect(r.checks.map((c) => c.rule)).toEqual(['open', 'labels', 'exclude_labels', 'handed_off', 'claimed_elsewhere', 'blockers', 'reclaim', 'attempts', 'retry_wait', 'running', 'pause', 'lane', 'budget', 'trust', 'pull_request', 'concurrency']);
+    expect(r.checks.map((c) => c.rule)).toEqual(['open', 'labels', 'exclude_labels', 'handed_off', 'hold', 'claimed_elsewhere', 'blockers', 'reclaim', 'attempts', 'retry_wait', 'running', 'pause', 'lane', 'budget', 'trust', 'pull_request', 'concurrency']);
     expect(r.next).toMatch(/^claimed at the next poll \(within 30s\): attempt 1 on sonnet, branch swarm\/12-fix-login$/);
     const text = renderExplain(r);
     expect(text).toContain('✓ labels');

@@ -28,7 +28,7 @@ describe('the fleet fence knows every adapter method', () => {
     expect(methods.filter((m) => !fenceKnows(m))).toEqual([]);
   });
   // TypeScript's `private` is gone at run time: these are the classes' helpers, never called from outside.
-  const PRIVATE = new Set(['call', 'issueOrNull', 'mapError', 'reauth', 'remember', 'repoParams', 'editLabels', 'file', 'parse', 'read', 'writeSticky']);
+  const PRIVATE = new Set(['call', 'issueOrNull', 'mapError', 'reauth', 'remember', 'repoParams', 'editLabels', 'editFile', 'file', 'parse', 'read', 'writeSticky']);
   for (const [what, proto] of Object.entries({ 'GitHub tracker and code host': GitHubTracker.prototype, 'local tracker': LocalTracker.prototype, 'pushed-branch hand-off': BranchHandoff.prototype })) {
     it(`${what}: every public method`, () => {
       const methods = methodsOf(proto).filter((m) => !PRIVATE.has(m));

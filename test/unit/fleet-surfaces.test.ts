@@ -83,7 +83,7 @@ describe('dashboard body in fleet mode', () => {
     expect(html).toContain('<b id="account-window">93% used</b> (five_hour, allowed_warning)');
     expect(html).toMatch(/<td>box<\/td><td>4242<\/td><td>acme\/widgets<\/td><td>3s ago<\/td>/);
     expect(html).toContain('Waiting for their lane');
-    expect(html).toMatch(/<b class="ticket">#7<\/b><\/td><td>&lt;script&gt;x&lt;\/script&gt;<\/td><td><span class="lane background">background<\/span><\/td><td>background work runs 01:00-06:00<\/td>/);
+    expect(html).toMatch(/<a class="tl" href="\/tickets\/7"><b class="ticket">#7<\/b><\/a><\/td><td>&lt;script&gt;x&lt;\/script&gt;<\/td><td><span class="lane background">background<\/span><\/td><td>background work runs 01:00-06:00<\/td>/);
     expect(html).not.toContain('account-pause-banner');
     const limited = withLimit(rec, { until: new Date(NOW + 600_000).toISOString(), reason: "You've hit your 5-hour limit", limit_type: 'five_hour', by: 'box:4242' }, NOW);
     expect(renderBody(buildSnapshot(emptyState(NOW), null, NOW, { account: limited }))).toMatch(/id="account-pause-banner"><b>Account ada@example\.com-1a2b3c paused<\/b> \(five_hour limit\) until 2025-03-01T12:10:00\.000Z \(10m 00s left\)/);
@@ -95,3 +95,20 @@ describe('dashboard body in fleet mode', () => {
 function blank(key: string) {
   return { key, identifier: key, title: 'T', url: '', branch: '', worktree: '', status: 'running' as const, attempts: [], failures: 0, next_retry_at: null, retry_reason: null, pr: null, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', rev: 1, synced_rev: 1, cleared: false };
 }
+
+// (Was test/integration/dashboard-browser.test.ts: the overview is now rendered on the server and re-fetched
+// on each event, so what the browser shows is renderBody's output, checked here.)
+describe('the overview: watched pull requests', () => {
+  it('lists a handed-off PR with its checks and follow-up round, linking the ticket page and the PR', () => {
+    const state = emptyState(NOW);
+    state.daemon = { max_followups: 3 } as any;
+    state.tickets['7'] = {
+      key: '7', identifier: '#7', title: 'Fix the parser', url: '', branch: 'swarm/7', worktree: '', status: 'review', attempts: [], failures: 0, next_retry_at: null, retry_reason: null,
+      pr: { number: 12, url: 'https://github.example/acme/widgets/pull/12' }, cost_usd: 0, claimed_at: null, updated_at: '', last_event: '', rev: 1, synced_rev: 1, cleared: false,
+      followup: { rounds: 1, handled: [], ours: [], pending: null, stopped: null, seen: { at: new Date(NOW).toISOString(), head_sha: 'abc123', checks: '2 passed, 1 failing', decision: 'already followed up on this head' } },
+    } as any;
+    const html = renderBody(buildSnapshot(state, null, NOW));
+    expect(html).toContain('Watched pull requests');
+    expect(html).toMatch(/<a class="tl" href="\/tickets\/7"><b class="ticket">#7<\/b><\/a><\/td><td><a class="pr" href="https:\/\/github\.example\/acme\/widgets\/pull\/12">[^<]+<\/a><\/td><td>2 passed, 1 failing<\/td><td>1\/3<\/td>/);
+  });
+});

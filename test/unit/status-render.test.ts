@@ -66,11 +66,13 @@ describe('status text', () => {
     expect(text).toMatchSnapshot();
   });
 
-  it('busy: running rows with model, attempt n/max, elapsed, cost and last event; retry queue; recent PRs; totals', () => {
+  it('busy: running rows with model, elapsed, cost, attempt and failures used, last event; retry queue; recent PRs; totals', () => {
     const text = render(busy());
     expectFits(text);
     expect(text).toContain('Running (2 of 3)');
-    expect(text).toMatch(/#12 +opus-4-1 2\/3 +4m05s +\$0\.46 +Fix the login page/);
+    expect(text).toMatch(/#12 +opus-4-1 4m05s +\$0\.46 +Fix the login page/);
+    expect(text).toContain('attempt 2 · 1 of 3 failures used · Bash: npm test');
+    expect(text).not.toMatch(/\d\/3 /);
     expect(text).toContain('Bash: npm test');
     expect(text).toMatch(/#14 +in 2m30s +2 failure\(s\) · agent_error/);
     expect(text).toContain('https://github.com/acme/widgets/pull/31');
@@ -147,5 +149,35 @@ describe('status text', () => {
     const f = watchFrame('a\nbb\n');
     expect(f).toBe('\x1b[Ha\x1b[K\nbb\x1b[K\n\x1b[J');
     expect(f).not.toContain('\x1b[2J');
+  });
+
+  it('uses the width it is given: a 30-character id whole at 200 columns (and at 80); reasons and config errors wrapped, not cut', () => {
+    const s = base();
+    const id = 'fix-the-login-redirect-loop-01';
+    expect(id).toHaveLength(30);
+    s.tickets[id] = ticket(id, { identifier: id, status: 'running', failures: 1, last_event: 'Bash: npm test', attempts: [attempt(1, { outcome: 'auth_failed', counted: false }), attempt(2), attempt(3, { outcome: 'running', counted: false, ended_at: null, started_at: iso(-30) })] });
+    s.daemon!.config_error = 'WORKFLOW.md: agent.max_concurrent must be a whole number ≥ 1 (got "three"); fix: write a number such as 3 in WORKFLOW.md and save it';
+    s.pause = { kind: 'auth', reason: 'Invalid API key · Fix external API key: run `claude` and /login as the user swarm runs as, or set ANTHROPIC_API_KEY, then `swarm resume` to start again', since: iso(-60), until: null, limit_type: null };
+    for (const width of [200, 80]) {
+      const text = renderStatus(buildSnapshot(s, { info: lock, alive: true }, NOW), undefined, width);
+      for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(width);
+      expect(text).toMatch(new RegExp(`^  ${id} +sonnet`, 'm'));
+      expect(text).toContain('attempt 3 · 1 of 3 failures used');
+      const flat = text.replace(/\s+/g, ' ');
+      expect(flat).toContain('then `swarm resume` to start again');
+      expect(flat).toContain('write a number such as 3 in WORKFLOW.md and save it');
+    }
+  });
+
+  it('shows the agent\'s last words for a failed or no-change attempt, and tickets held as untrusted with the fix', () => {
+    const s = base();
+    s.tickets['21'] = ticket('21', { status: 'failed', failures: 3, attempts: [attempt(1, { summary: 'I could not find the config loader; the tests for it do not exist.' })] });
+    s.tickets['22'] = ticket('22', { status: 'retry_wait', failures: 1, next_retry_at: iso(60), retry_reason: 'no_changes', attempts: [attempt(1, { summary: 'Nothing to change: the bug is already fixed on main.' })] });
+    s.queue = { waiting: [], lanes: {}, lane_queue: { urgent: 0, normal: 0, background: 0 }, untrusted: [{ ticket: '#23', key: '23', title: 'Add a login', reason: 'the agent label was applied by mallory, who has no write access', fix: 'a maintainer re-applies the agent label' }] };
+    const text = render(s);
+    expectFits(text);
+    expect(text).toContain('last words: “I could not find the config loader;');
+    expect(text).toContain('last words: “Nothing to change: the bug is already fixed on main.”');
+    expect(text).toMatch(/Held as untrusted \(1\)[^\n]*\n {2}#23 +the agent label was applied by mallory, who has no write access\n +fix: a maintainer re-applies the agent label/);
   });
 });

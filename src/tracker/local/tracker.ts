@@ -55,8 +55,8 @@ export class LocalTracker implements Tracker {
     const want: Record<Mark, string | null> = { running: tr.running_label, review: tr.review_label, failed: tr.failed_label, released: null, cleared: null };
     const wanted = want[appearance.mark];
     const owned = appearance.mark === 'released' ? [tr.running_label] : [tr.running_label, tr.review_label, tr.failed_label];
-    this.editLabels(t.key, wanted === null ? [] : [wanted], owned.filter((l) => l !== wanted));
-    if (appearance.sticky !== null) this.writeSticky(t.key, appearance.sticky);
+    this.editFile(t.key, wanted === null ? [] : [wanted], owned.filter((l) => l !== wanted), appearance.note);
+    if (appearance.sticky !== null) this.writeSticky(t.key, appearance.note?.last_words ? `${appearance.sticky}\n\nThe agent's last words:\n\n${appearance.note.last_words}\n` : appearance.sticky);
   }
   rateLimit() { return { remaining: null, resetAt: null }; }
   requestCount(): number { return this.requests; }
@@ -111,17 +111,24 @@ export class LocalTracker implements Tracker {
     };
   }
 
-  private editLabels(key: string, add: string[], remove: string[]): void {
+  /**
+   * swarm's marks in the ticket's front matter: its labels, and a `swarm:` mapping saying where the ticket
+   * stands and, after a failed or empty attempt, the agent's own last words (gone once there are none).
+   */
+  private editFile(key: string, add: string[], remove: string[], note: Appearance['note']): void {
     const p = this.parse(key);
     if (!p) throw new TrackerError('not_found', `ticket file ${key}.md no longer exists in ${this.dir}`);
     const current = Array.isArray(p.data.labels) ? p.data.labels.map(String) : [];
     const drop = new Set(remove.map((l) => l.toLowerCase()));
     const next = current.filter((l) => !drop.has(l.toLowerCase()));
     for (const l of add) if (!next.some((x) => x.toLowerCase() === l.toLowerCase())) next.push(l);
-    if (next.length === current.length && next.every((l, i) => l === current[i])) return; // already so
+    const { swarm: oldNote, ...data } = p.data;
+    const newNote = note ? { status: note.status, ...(note.last_words ? { last_words: note.last_words } : {}) } : undefined;
+    const sameLabels = next.length === current.length && next.every((l, i) => l === current[i]);
+    if (sameLabels && JSON.stringify(oldNote) === JSON.stringify(newNote)) return; // already so
     const file = this.file(key);
     const tmp = `${file}.swarm-tmp`;
-    writeFileSync(tmp, matter.stringify(p.content, { ...p.data, labels: next }));
+    writeFileSync(tmp, matter.stringify(p.content, { ...data, labels: next, ...(newNote ? { swarm: newNote } : {}) }));
     renameSync(tmp, file);
   }
 
