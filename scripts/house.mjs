@@ -13,7 +13,7 @@ export const FLOORS = [
   ['errors', 'util'],
   // WORKFLOW.md (its settings and its prompt template), and the contracts the rules decide on: a ticket, a
   // pull request's observed state, an agent run and its outcome — shapes only.
-  ['config', 'prompt', 'tracker/types', 'tracker/pr-watch', 'agent/types'],
+  ['config', 'prompt', 'tracker/types', 'tracker/pr-watch', 'tracker/merge-host', 'agent/types'],
   ['core'],
   ['log'],
   ['state', 'containment', 'workspace', 'agent', 'tracker', 'webhooks', 'publish'],

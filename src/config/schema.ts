@@ -7,6 +7,7 @@ import { SCRUBBED_NAMES } from './env.js';
 import { agentSecretValues } from './secret-values.js';
 import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
+import { readAutoMerge, readVerify } from './verify.js';
 import { readNotify } from './notify.js';
 import { checkWebhooks, readWebhooks } from './webhooks.js';
 import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
@@ -152,6 +153,7 @@ function readHooks(root: Section): Config['hooks'] {
     before_run: h.str('before_run', ''),
     after_run: h.str('after_run', ''),
     before_remove: h.str('before_remove', ''),
+    after_merge: h.str('after_merge', ''),
     timeout: h.duration('timeout', 5 * 60_000),
   };
   h.finish();
@@ -187,6 +189,7 @@ function readPr(root: Section): Config['pr'] {
     needs_human_label: pr.str('needs_human_label', 'agent:needs-human', { nonEmpty: true }),
     log_excerpt_bytes: pr.int('log_excerpt_bytes', 4000, 0, 100_000),
     followup_checks: pr.oneOf('followup_checks', 'required', ['required', 'all'] as const),
+    auto_merge: readAutoMerge(pr),
   };
   pr.finish();
   return out;
@@ -266,6 +269,7 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   const agent = readAgent(r, root);
   const budget = readBudget(r, root);
   const pr = readPr(root);
+  const verify = readVerify(root);
   const server = readServer(root);
 
   const config: Config = {
@@ -276,6 +280,7 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
     agent,
     budget,
     pr,
+    verify,
     server,
     notify: readNotify(r, root, secrets),
     state: readState(root, secrets),

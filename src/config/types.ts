@@ -81,6 +81,8 @@ export interface Config {
     before_run: string;
     after_run: string;
     before_remove: string;
+    /** After a swarm PR merged: shell in a clean checkout of the merge commit (e.g. a deploy); failure is red. */
+    after_merge?: string;
     timeout: number;
   };
   agent: {
@@ -147,7 +149,11 @@ export interface Config {
      * which it requires; `all` — every check.
      */
     followup_checks?: 'required' | 'all';
+    /** GitHub's native auto-merge on swarm's PRs (GraphQL enablePullRequestAutoMerge) with this method; off: never. */
+    auto_merge?: AutoMergeMethod;
   };
+  /** Verification after merge (verify.*); absent in hand-built configs: verifyConfig() gives the defaults. */
+  verify?: VerifyConfig;
   /**
    * tls: PEM certificate chain and private key files (relative to the repository root) → HTTPS.
    * insecure: serve plain HTTP beyond loopback anyway (something else protects it).
@@ -166,6 +172,31 @@ export interface Config {
   state: { url: string | null; transcript_days: number; events_max_mb: number; lease_ttl: number };
 }
 
+export type AutoMergeMethod = 'off' | 'merge' | 'squash' | 'rebase';
+
+/** verify.*: what happens after one of swarm's PRs merged (see src/config/verify.ts for each default). */
+export interface VerifyConfig {
+  /** Which of the merge commit's checks count: the base branch's required ones (all when unknown), all, or none. */
+  checks: 'required' | 'all' | 'none';
+  /** How long to wait for the merge commit's checks to finish (ms). */
+  checks_timeout: number;
+  /** Shell run after `wait` (e.g. a health check); non-zero is red. "" = none. */
+  command: string;
+  /** Stabilisation wait before the command (ms). */
+  wait: number;
+  /** Further tries of a failing command. */
+  retries: number;
+  /** What to do with a red merge: open a revert PR, push the revert, only report it, or only record it. */
+  revert: 'pr' | 'push' | 'report' | 'off';
+  revert_draft: boolean;
+  /** Linear: the state a reverted ticket goes back to (null: the first of tracker.states). */
+  reopen_state: string | null;
+  reverted_label: string;
+  /** Reverts per ticket before a red merge is left to a human. */
+  max_reverts: number;
+  /** While the base branch is red: stop auto-merge on swarm's other PRs (merge), and new tickets too (dispatch), or nothing (off). */
+  hold_while_red: 'dispatch' | 'merge' | 'off';
+}
 /** Names a notification route listens for (config/notify.ts maps them onto logged events). */
 export type RouteEvent = 'needs_human' | 'failed' | 'reverted' | 'paused' | 'resumed' | 'pr_opened' | 'followup' | 'stopped';
 

@@ -3,6 +3,7 @@
 // Tracker.show() applies it; nothing else decides what a status looks like on the tracker. Pure.
 import { STICKY_MARKER, type Appearance, type Mark } from '../tracker/types.js';
 import type { TicketState } from './types.js';
+import { verifyHeadline, verifyLines } from './verify-sticky.js';
 
 const MARKS: Record<TicketState['status'], Mark> = {
   claimed: 'running',
@@ -12,13 +13,21 @@ const MARKS: Record<TicketState['status'], Mark> = {
   failed: 'failed',
   released: 'released',
   done: 'review', // merged or closed: the handoff mark stays as it was
+  verifying: 'review', // merged: the handoff mark stays while the base is verified
+  red: 'review',
 };
 
 export function appearanceOf(ts: TicketState, maxAttempts: number): Appearance {
   const mark = ts.status === 'released' && ts.cleared ? 'cleared' : MARKS[ts.status];
   const stop = ts.followup?.stopped?.why;
-  const needsHuman = ts.status === 'review' && (stop === 'needs_human' || stop === 'human_push');
-  return { mark, needsHuman, sticky: renderSticky(ts, maxAttempts), pr: ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null, note: noteOf(ts) };
+  const needsHuman = (ts.status === 'review' && (stop === 'needs_human' || stop === 'human_push')) || (ts.status === 'done' && ts.verify?.current?.outcome === 'needs_human');
+  // Reverted after a merge: reopened (GitHub: the issue; Linear: verify.reopen_state) until the tracker confirmed it.
+  const reopen = ts.verify != null && ts.verify.reopen_rev > 0 && ts.synced_rev < ts.verify.reopen_rev;
+  const reverted = (ts.verify?.reverts ?? 0) > 0;
+  return {
+    mark, needsHuman, sticky: renderSticky(ts, maxAttempts), pr: ts.pr ? { ...ts.pr, state: 'open', branch: ts.branch } : null, note: noteOf(ts),
+    ...(reopen ? { reopen } : {}), ...(reverted ? { reverted } : {}),
+  };
 }
 
 /** Status in a few words and, when the last finished attempt failed or changed nothing, the agent's last words. */
@@ -37,6 +46,8 @@ const HEADLINE: Record<TicketState['status'], string> = {
   failed: '🔴 swarm gave up on this ticket',
   released: '⚪ Released by swarm',
   done: '✅ Done',
+  verifying: '🔎 Pull request merged — verifying the base branch',
+  red: '🔴 Merged, but the base branch went red',
 };
 
 export function renderSticky(ts: TicketState, maxAttempts: number): string {
@@ -44,7 +55,7 @@ export function renderSticky(ts: TicketState, maxAttempts: number): string {
   const following = f?.pending && (ts.status === 'claimed' || ts.status === 'running' || ts.status === 'retry_wait') ? f.pending : null;
   const headline = following
     ? `🔵 Following up on the pull request (round ${following.round}: ${following.kind === 'ci' ? 'failing checks' : 'changes requested'})`
-    : ts.status === 'done' && f?.stopped ? (f.stopped.why === 'merged' ? '✅ Pull request merged' : '⚪ Pull request closed without merging') : HEADLINE[ts.status];
+    : verifyHeadline(ts) ?? (ts.status === 'done' && f?.stopped ? (f.stopped.why === 'merged' ? '✅ Pull request merged' : '⚪ Pull request closed without merging') : HEADLINE[ts.status]);
   const lines = [STICKY_MARKER, `**swarm** · ${headline}`, ''];
   lines.push(`Branch: \`${ts.branch}\``);
   if (ts.pr) lines.push(`Pull request: ${ts.pr.url}`);
@@ -52,6 +63,8 @@ export function renderSticky(ts: TicketState, maxAttempts: number): string {
   if (ts.status === 'review' && f?.stopped && (f.stopped.why === 'needs_human' || f.stopped.why === 'human_push')) {
     lines.push(`Needs a human: ${oneLine(f.stopped.detail)} — no more follow-ups until the needs-human label is removed.`);
   }
+  const verification = verifyLines(ts);
+  if (verification.length > 0) lines.push('', ...verification, '');
   if (ts.status === 'retry_wait' && ts.next_retry_at) lines.push(`Next attempt after ${ts.next_retry_at} (${oneLine(ts.retry_reason ?? 'backoff')})`);
   if (ts.status === 'failed') lines.push(`${ts.failures} counted failures (max_attempts ${maxAttempts}). Remove the failed label or run \`swarm retry ${ts.key}\` to try again.`);
   if (ts.attempts.length > 0) {

@@ -1,9 +1,10 @@
 // Every transition swarm records, as one typed union: what `.swarm/events.jsonl` holds (one JSON object per
 // line, `at` first), what the lifecycle fold replays when state.json is lost, what notifications and
 // metrics switch over. Ticket events carry the ticket's identifier (`ticket`) and state key (`key`);
-// everything a replay needs is in the event itself. The human log line for each lives in log/event-lines.ts.
+// everything a replay needs is in the event itself. The human log line for each lives in event-lines.ts.
 import type { AttemptOutcome, FollowupCheck, FollowupComment, PauseKind } from './types.js';
 import type { TokenUsage } from '../agent/types.js';
+import type { RedReason, RevertMode, RevertOutcome, SettleOutcome, VerifyCheck } from './verify-record.js';
 
 interface At {
   /** ISO time of the transition. */
@@ -55,7 +56,26 @@ export type TicketEvent =
   | (T & { type: 'hold_lifted'; reason: string })
   | (T & { type: 'retry_requested'; by: 'operator' | 'tracker'; reason: string })
   /** The daemon stopped under a running or claimed ticket (shutdown, crash): not counted, resumes. */
-  | (T & { type: 'interrupted'; attempt: number | null; reason: string });
+  | (T & { type: 'interrupted'; attempt: number | null; reason: string })
+  | VerifyEvent;
+
+/**
+ * Verification after merge, each step written before the next one starts: verifying → verified, or
+ * verify_red → reverted (the revert PR or push, a report, a record, or why not) → reopened (the re-attempt)
+ * or verify_settled (the ticket stays done: reported, recorded, not charged, left to a human).
+ */
+export type VerifyEvent =
+  /** The ticket's PR merged as `merge_sha` into `base`: verification starts. */
+  | (T & { type: 'verify_started'; pr: string; number: number; merge_sha: string; base: string; head_sha: string; commits: number })
+  | (T & { type: 'verified'; merge_sha: string; detail: string })
+  /** Red, with the evidence; `charged`: this merge is the one that turned the base red (so it is reverted). */
+  | (T & { type: 'verify_red'; merge_sha: string; reason: RedReason; detail: string; checks: VerifyCheck[]; command_output: string; hook_output: string; charged: boolean; charge_note: string })
+  /** What became of the charged merge (verify.revert): a revert PR, a pushed revert, a report, a record — or why none. */
+  | (T & { type: 'reverted'; merge_sha: string; mode: RevertMode; outcome: RevertOutcome; branch: string; pr: string | null; number: number | null; pushed_sha: string | null; detail: string })
+  /** Reverted: the ticket is reopened and tried again on `branch` (a counted failure: one step up the ladder). */
+  | (T & { type: 'reopened'; merge_sha: string; reason: string; branch: string; worktree: string; label: string })
+  /** Verification ended without a re-attempt (the ticket stays done). */
+  | (T & { type: 'verify_settled'; merge_sha: string; outcome: SettleOutcome; detail: string });
 
 export type ScopeEvent =
   | (At & { type: 'paused'; kind: PauseKind; until: string | null; reason: string; limit_type: string | null })
@@ -129,6 +149,7 @@ const TICKET_TYPE_RECORD: Record<TicketEvent['type'], true> = {
   claimed: true, pr_found: true, started: true, spawned: true, finished: true, pr_opened: true, retry_scheduled: true, waiting: true, held: true,
   ticket_failed: true, cancelled: true, released: true, hold_lifted: true, retry_requested: true, interrupted: true,
   followup_started: true, followup_pushed: true, needs_human: true, followups_resumed: true, commits_seen: true, pr_closed: true,
+  verify_started: true, verified: true, verify_red: true, reverted: true, reopened: true, verify_settled: true,
 };
 const TICKET_TYPES: ReadonlySet<string> = new Set(Object.keys(TICKET_TYPE_RECORD));
 

@@ -10,6 +10,7 @@ import { appendCapped, emptyFollowup } from './followup-record.js';
 import { emptyDaily, localDate } from './records.js';
 import { breakerStep } from './outcome.js';
 import { outlasts, pauseInForce } from './pause.js';
+import { applyVerify } from './verify-fold.js';
 
 /** The part of the state that is not per ticket. */
 export type Scope = Pick<SwarmState, 'pause' | 'canary' | 'breaker' | 'daily'>;
@@ -120,6 +121,14 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
       // An operator's retry also lifts the re-claim cooldown and a release's hold.
       Object.assign(t, { failures: 0, next_retry_at: null, retry_reason: null, last_event: ev.reason, cancelled_at: null, reclaimed_at: null, hold: null });
       if (t.status === 'failed' || t.status === 'review' || t.status === 'done') Object.assign(t, { status: 'released', cleared: true, followup: null });
+      break;
+    case 'verify_started':
+    case 'verified':
+    case 'verify_red':
+    case 'reverted':
+    case 'reopened':
+    case 'verify_settled':
+      applyVerify(t, ev);
       break;
     case 'interrupted': {
       const at = Date.parse(ev.at);

@@ -29,11 +29,11 @@ export interface Tripped {
 }
 
 type TicketDraft = Unstamped<TicketEvent>;
-type Draft = TicketDraft | Unstamped<ScopeEvent>;
+export type Draft = TicketDraft | Unstamped<ScopeEvent>;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Stamp the drafts (in order) and fold the ticket's own through its record. */
-function ticketStep(ts: TicketState | undefined, key: string, drafts: Draft[], now: number): Step {
+export function ticketStep(ts: TicketState | undefined, key: string, drafts: Draft[], now: number): Step {
   const at = iso(now);
   const events = drafts.map((d) => ({ ...d, at: d.at ?? at }) as SwarmEvent);
   let ticket = ts;

@@ -32,6 +32,10 @@ export interface EligibilityContext {
   account?: AccountView | null;
   /** Background-lane agents this daemon runs or prepares now (for agent.lanes.background.max_concurrent). */
   backgroundRunning?: number;
+  /** Why no new ticket may start (the base branch is red, verify.hold_while_red: dispatch), or null. */
+  hold?: string | null;
+  /** What a ticket still waits for before its next attempt (a reverted one: its revert reaching the base), or null. */
+  waitsFor?: (key: string) => string | null;
 }
 
 /** eligibility() of each ticket of one poll, by key: computed once, read by dispatch, the queue view and /metrics. */
@@ -58,7 +62,7 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   }
   checks.push({ rule: 'labels', pass: missing.length === 0, detail: missing.length === 0 ? `carries ${tr.labels.join(', ')}` : `missing label ${missing.join(', ')}` });
   checks.push({ rule: 'exclude_labels', pass: excluded.length === 0, detail: excluded.length === 0 ? 'no excluded label' : `carries excluded label ${excluded.join(', ')}` });
-  const handedOff = has(tr.review_label) || has(tr.failed_label) || ts?.status === 'review' || ts?.status === 'done';
+  const handedOff = has(tr.review_label) || has(tr.failed_label) || ts?.status === 'review' || ts?.status === 'done' || ts?.status === 'verifying' || ts?.status === 'red';
   checks.push({ rule: 'handed_off', pass: !handedOff, detail: handedOff ? `already handed off (${has(tr.failed_label) ? tr.failed_label : ts?.pr?.url ?? tr.review_label})` : 'not handed off yet' });
   const hold = ts?.status === 'released' ? ts.hold ?? null : null;
   checks.push({ rule: 'hold', pass: hold === null, detail: hold ? `${hold.reason} (${hold.since}); picked up again once its ${tr.kind === 'linear' ? 'labels or state are' : 'label is'} applied afresh, or \`swarm retry ${t.key}\`` : 'not held by an operator' });
@@ -88,12 +92,15 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
     detail: failed ? `failed after ${ts!.failures} counted attempts (swarm retry ${t.key} to try again)` : `${ts?.failures ?? 0} of ${ctx.config.agent.max_attempts} counted failures; next model ${modelFor(ts?.failures ?? 0, ctx.config.agent.models)}`,
   });
   const due = ts?.status === 'retry_wait' && ts.next_retry_at ? Date.parse(ts.next_retry_at) : 0;
-  checks.push({ rule: 'retry_wait', pass: due <= ctx.now, detail: due > ctx.now ? `retry due in ${formatMs(due - ctx.now)} (${ts!.retry_reason ?? 'backoff'})` : 'no retry wait' });
+  const waits = ctx.waitsFor?.(t.key) ?? null;
+  checks.push({ rule: 'retry_wait', pass: due <= ctx.now && waits === null, detail: due > ctx.now ? `retry due in ${formatMs(due - ctx.now)} (${ts!.retry_reason ?? 'backoff'})` : waits ?? 'no retry wait' });
   const isRunning = ctx.running.has(t.key);
   checks.push({ rule: 'running', pass: !isRunning, detail: isRunning ? 'an agent is working on it now' : 'no agent running' });
   const pause = activePause(ctx.state.pause, ctx.now);
   const shared = pause ? null : accountPauseReason(ctx.account, ctx.now) ?? modelLimitReason(ctx.account, modelFor(ts?.failures ?? 0, ctx.config.agent.models), ctx.now);
-  checks.push({ rule: 'pause', pass: pause === null && shared === null, detail: pause ? `dispatch paused: ${pause.reason}` : shared ? `dispatch paused: ${shared}` : 'dispatch not paused' });
+  // A red base holds new tickets (verify.hold_while_red: dispatch); one already ours goes on.
+  const baseHold = ours ? null : ctx.hold ?? null;
+  checks.push({ rule: 'pause', pass: pause === null && shared === null && baseHold === null, detail: pause ? `dispatch paused: ${pause.reason}` : shared ? `dispatch paused: ${shared}` : baseHold ? `dispatch held: ${baseHold}` : 'dispatch not paused' });
   const lane = laneChecks(t, ctx);
   checks.push({ rule: 'lane', pass: lane.wait === null, detail: lane.wait ?? `${lane.lane} lane: may start now` });
   const budget = budgetStop(ctx.config, ctx.state, ts) ?? lane.budget;

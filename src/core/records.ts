@@ -25,6 +25,7 @@ export function blankTicketState(key: string, identifier: string, at: string): T
     synced_rev: 0,
     cleared: false,
     followup: null,
+    verify: null,
   };
 }
 

@@ -34,7 +34,9 @@ export type TicketStatus =
   | 'review' // PR exists; slot freed
   | 'failed' // attempts exhausted
   | 'released' // claim dropped (cancelled, operator release); may be picked up again
-  | 'done'; // its PR was merged or closed: nothing more to do (the worktree may be collected)
+  | 'done' // its PR was merged or closed: nothing more to do (the worktree may be collected)
+  | 'verifying' // its PR merged: the base branch is being verified (after_merge hook, checks, verify.command)
+  | 'red'; // verification found the base red: charging, reverting and reopening under way (write-ahead steps)
 
 export interface TicketState {
   key: string;
@@ -66,6 +68,8 @@ export interface TicketState {
   cleared: boolean;
   /** PR follow-through: follow-ups after the handoff; null before any PR was watched. */
   followup?: FollowupState | null;
+  /** Verification after merge: the current or last verification, reverts so far (verify-record.ts). */
+  verify?: import('./verify-record.js').VerifyState | null;
   /**
    * Released by an operator: not picked up again, although still labelled, until the label is applied
    * afresh (seen as gone from a poll's listing, then back) or `swarm retry`. `unlisted`: a poll saw the
@@ -199,6 +203,8 @@ export interface SwarmState {
   account?: AccountSeen | null;
   /** Lanes of the listed tickets and the ones waiting for their lane, at the last poll (for `swarm status`). */
   queue?: import('./views.js').QueueView | null;
+  /** The base branch as the verifier last saw it: red or green, and why (a note, refreshed by the daemon). */
+  base?: import('./verify-record.js').BaseView | null;
 }
 
 export interface AccountSeen {

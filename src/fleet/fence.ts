@@ -12,6 +12,8 @@ import type { CodeHost, Tracker } from '../tracker/types.js';
 import type { GitHubTracker } from '../tracker/github/tracker.js';
 import type { LinearTracker } from '../tracker/linear/tracker.js';
 import type { BranchHandoff, LocalTracker } from '../tracker/local/tracker.js';
+import type { MergeHost } from '../tracker/merge-host.js';
+import type { GitHubMerges } from '../tracker/github/merges.js';
 import { SwarmError } from '../errors.js';
 
 /** held: still ours (renewed); lost: another daemon holds it, or nobody does; unreachable: no answer. */
@@ -66,11 +68,15 @@ export async function confirmFence(fence: Fence, key: string, what: string, opts
 // Every method of the tracker and the code host, by what it does. A write names the ticket it is for.
 type KeyOf = (fence: Fence, args: unknown[]) => string | null;
 const ticketArg: KeyOf = (_f, args) => (args[0] as { key?: string } | undefined)?.key ?? null;
-const branchArg: KeyOf = (f, args) => f.keyOfBranch((args[0] as { branch?: string } | undefined)?.branch ?? '');
+// A PR is opened by branch; one that is no ticket's own branch (a revert PR) names its ticket (`key`).
+const branchArg: KeyOf = (f, args) => {
+  const req = args[0] as { branch?: string; key?: string } | undefined;
+  return req?.key ?? f.keyOfBranch(req?.branch ?? '');
+};
 type Write = { what: string; key: KeyOf };
 // Public methods of every adapter (private helpers run on the target itself, never through the wrapper).
 type FnKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends (...args: never[]) => unknown ? K : never }[keyof T] & string;
-type AdapterMethod = FnKeys<Tracker> | FnKeys<CodeHost> | FnKeys<GitHubTracker> | FnKeys<LinearTracker> | FnKeys<LocalTracker> | FnKeys<BranchHandoff>;
+type AdapterMethod = FnKeys<Tracker> | FnKeys<CodeHost> | FnKeys<GitHubTracker> | FnKeys<LinearTracker> | FnKeys<LocalTracker> | FnKeys<BranchHandoff> | FnKeys<MergeHost> | FnKeys<GitHubMerges>;
 // One entry per method, by construction: a method added to an adapter without a word here fails to compile.
 // 'pass': reads, and repository-wide set-up that belongs to no ticket (creating the labels swarm uses).
 const METHODS: Record<AdapterMethod, Write | 'pass'> = {
@@ -80,7 +86,13 @@ const METHODS: Record<AdapterMethod, Write | 'pass'> = {
   candidates: 'pass', fetch: 'pass', comments: 'pass', trust: 'pass', changedBy: 'pass', findPullRequest: 'pass',
   rateLimit: 'pass', requestCount: 'pass', notes: 'pass', setConfig: 'pass', resolve: 'pass', freshBlockers: 'pass',
   probeCandidates: 'pass', measurePolling: 'pass', checkAccess: 'pass', ensureLabels: 'pass',
+  // The code host's `merges` (verification after merge): the base branch, a commit's checks and a check's log
+  // are reads; GitHub auto-merge on a ticket's PR is a write for that ticket.
+  branch: 'pass', commitChecks: 'pass', logExcerpt: 'pass',
+  setAutoMerge: { what: 'auto-merge change', key: ticketArg },
 };
+/** Objects the code host carries whose methods write for tickets: fenced like the code host itself. */
+const FENCED_PARTS = new Set(['merges']);
 const OBJECT_METHODS = new Set(['constructor', 'toString', 'toJSON']);
 const entry = (name: string): Write | 'pass' | undefined =>
   Object.hasOwn(METHODS, name) ? METHODS[name as AdapterMethod] : OBJECT_METHODS.has(name) ? 'pass' : undefined;
@@ -95,6 +107,7 @@ export function fenceWrites<T extends object>(obj: T, fence: Fence): T {
   return new Proxy(obj, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
+      if (typeof prop === 'string' && FENCED_PARTS.has(prop) && typeof value === 'object' && value !== null) return fenceWrites(value, fence);
       if (typeof value !== 'function' || typeof prop === 'symbol') return value;
       const fn = value as (...args: unknown[]) => unknown;
       const known = entry(prop);

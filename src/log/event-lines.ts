@@ -44,6 +44,20 @@ export function eventLine(ev: SwarmEvent): Line | null {
       return null;
     case 'pr_closed':
       return info(ev.merged ? `done: ${ev.pr} was merged` : `done: ${ev.pr} was closed without merging`);
+    case 'verify_started':
+      return info(`merged as ${ev.merge_sha.slice(0, 7)} (${ev.pr}): verifying ${ev.base}`);
+    case 'verified':
+      return info(`verified: ${ev.detail}`);
+    case 'verify_red':
+      return error(`red after merge ${ev.merge_sha.slice(0, 7)}: ${ev.detail}; ${ev.charge_note}`);
+    case 'reverted':
+      return ev.outcome === 'opened' || ev.outcome === 'pushed' || ev.outcome === 'reported' || ev.outcome === 'recorded' ? warn(ev.detail) : error(ev.detail);
+    case 'reopened':
+      return warn(`reopened (${ev.label}): ${ev.reason}; next attempt on ${ev.branch}`);
+    case 'verify_settled':
+      // reported/recorded: the `reverted` line just said it; only the end is new.
+      if (ev.outcome === 'reported' || ev.outcome === 'recorded') return info(`done: ${ev.merge_sha.slice(0, 7)} stays on the base (verify.revert ${ev.outcome === 'reported' ? 'report' : 'off'})`);
+      return ev.outcome === 'needs_human' ? warn(`needs a human: ${ev.detail}`) : info(ev.detail);
     case 'retry_scheduled':
       return info(`retry at ${ev.due}`);
     case 'waiting':

@@ -54,6 +54,13 @@ export function notificationFor(ev: SwarmEvent): string | null {
       return `↻ ${ev.ticket} follow-up round ${ev.round} (${ev.kind === 'ci' ? 'failing checks' : 'changes requested'}) on PR #${ev.pr}`;
     case 'needs_human':
       return `✋ ${ev.ticket} needs a human (${ev.label}): ${ev.reason}`;
+    case 'verify_red':
+      return `✗ ${ev.ticket}: the base branch went red after its merge ${ev.merge_sha.slice(0, 7)}: ${ev.detail}`;
+    case 'reverted':
+      // The `reverted` notification: what swarm did with the charged merge (or would have, or why it did not).
+      return ev.outcome === 'opened' || ev.outcome === 'pushed' ? `↩ ${ev.ticket} reverted (verify.revert ${ev.mode}): ${ev.detail}` : `↩ ${ev.ticket} not reverted (verify.revert ${ev.mode}, ${ev.outcome}): ${ev.detail}`;
+    case 'verify_settled':
+      return ev.outcome === 'needs_human' ? `✋ ${ev.ticket} needs a human: ${ev.detail}` : null;
     case 'daemon_stopped':
       return `■ swarm daemon stopped (exit code ${ev.code})`;
     default:

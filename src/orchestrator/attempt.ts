@@ -103,6 +103,8 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
         workspace: wsPath,
         previous_attempts: ts.attempts.filter((a) => a.number < input.attempt && a.outcome !== 'running'),
         followup: input.followup ?? null,
+        // After a revert: what broke the base branch (empty otherwise).
+        verification: ts.verify?.evidence ?? null,
         publish: cfg.pr.publish,
       }),
     );

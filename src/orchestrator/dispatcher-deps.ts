@@ -13,4 +13,6 @@ export interface DispatcherDeps {
   alarm: Alarm;
   /** The shared Claude account (null: none, e.g. in-process tests). */
   account: AccountLink | null;
+  /** What a ticket still waits for before its next attempt (verification: a reverted ticket's revert), or null. */
+  waitsFor?: (key: string) => string | null;
 }

@@ -16,6 +16,8 @@ import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
 import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext, type SpawnGateExtra } from '../core/policy.js';
 import { laneOf } from '../core/lanes.js';
+import { dispatchHold } from '../core/verify-policy.js';
+import { verifyConfig } from '../config/verify.js';
 import { UntrustedTickets } from './untrusted.js';
 import type { DispatcherDeps } from './dispatcher-deps.js';
 import { Inbox } from '../agent/inbox.js';
@@ -83,6 +85,7 @@ export class Dispatcher {
     return {
       config: this.d.settings.wf.config, state: this.d.ledger.state, now: this.d.rt.now(), running: new Set(this.running.keys()), heldElsewhere: (k) => coordinator.heldElsewhere(k),
       account: this.d.account?.view() ?? null, backgroundRunning: this.background(null),
+      hold: dispatchHold(this.d.ledger.state.base, verifyConfig(this.d.settings.wf.config)), waitsFor: this.d.waitsFor,
     };
   }
 

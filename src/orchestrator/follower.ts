@@ -23,6 +23,8 @@ export interface FollowerDeps {
   sync: TrackerSync;
   settings: Settings;
   work: Pick<Dispatcher, 'startFollowup' | 'running'>;
+  /** Verification after merge: the step a merged PR starts (null: just done), and auto-merge on an open PR. */
+  verify?: { started(ts: TicketState, obs: PrObservation, now: number): Step | null; autoMerge(ts: TicketState, obs: PrObservation): Promise<void> };
   /** The watch interval in force (webhooks relax it while they are healthy); default pr.watch_interval. */
   watchInterval?: () => number;
 }
@@ -187,11 +189,13 @@ export class PrFollower {
     const waitWhy = decision.act === 'followup' ? this.startBlocked(canStart) : null;
     const human = decision.act === 'none' && decision.human ? { human: decision.human } : {};
     ledger.noteWatch(ts.key, { at: new Date(now).toISOString(), head_sha: obs.head_sha, checks: checkSummary(obs, cfg), decision: waitWhy ? `${decision.why} — waiting: ${waitWhy}` : decision.why, ...human });
+    if (obs.state === 'open') await this.d.verify?.autoMerge(ts, obs).catch((err: Error) => rt.log.warn(`auto-merge: ${err.message} (will try again)`, ts.identifier));
     switch (decision.act) {
       case 'none':
         return;
       case 'done':
-        await this.commitHeld(ts.key, prClosed(ts, decision.merged, now));
+        // Merged: verification after merge starts (where the code host can verify it); otherwise it is done.
+        await this.commitHeld(ts.key, (decision.merged ? this.d.verify?.started(ts, obs, now) : null) ?? prClosed(ts, decision.merged, now));
         return;
       case 'stop':
         await this.commitHeld(ts.key, needsHuman(ts, decision.why, decision.reason, cfg.pr.needs_human_label, now));

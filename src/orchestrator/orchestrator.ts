@@ -20,6 +20,7 @@ import { reconcile } from './reconcile.js';
 import { Dispatcher, type Running } from './dispatcher.js';
 import { TrackerSync } from './sync.js';
 import { PrFollower } from './follower.js';
+import { Verifier } from './verifier.js';
 import { Alarm } from './alarm.js';
 import { OperatorControls } from './operator.js';
 import { checkHolds } from './holds.js';
@@ -38,6 +39,8 @@ export class Orchestrator {
   private readonly work: Dispatcher;
   /** PR follow-through: watches handed-off PRs and starts follow-ups. */
   readonly follower: PrFollower;
+  /** Verification after merge: the base branch after each swarm merge, reverts, auto-merge. */
+  readonly verifier: Verifier;
   /** The shared Claude account (null when the runtime has none). */
   readonly account: AccountLink | null;
   /** Operator controls: pause, resume, retry, release, cancel, messages to a running agent. */
@@ -77,12 +80,16 @@ export class Orchestrator {
     this.ledger = new Ledger(state, rt.store, rt.log);
     this.sync = new TrackerSync(this.ledger, this.settings, rt.log, rt.coordinator);
     this.account = rt.account ? new AccountLink({ ...rt.account, ledger: this.ledger, log: rt.log, now: rt.now }) : null;
-    this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm, account: this.account });
+    this.verifier = new Verifier({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings });
+    this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm, account: this.account, waitsFor: (k) => this.verifier.revertWait(k) });
     this.webhooks = new WebhookLink({
       settings: this.settings, log: rt.log, now: rt.now, random: rt.random, state: () => this.ledger.state,
       deliveriesFile: join(rt.paths.dir, 'webhook-deliveries.log'), nudge: () => this.alarm.nudge(),
     });
-    this.follower = new PrFollower({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work, watchInterval: () => this.webhooks.watchInterval() });
+    this.follower = new PrFollower({
+      rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work, watchInterval: () => this.webhooks.watchInterval(),
+      verify: { started: (ts, obs, now) => this.verifier.started(ts, obs, now), autoMerge: (ts, obs) => this.verifier.autoMerge.reconcile(ts, obs) },
+    });
     this.servicesKey = serviceKey(wf);
     rt.log.setSecrets([...svc.secrets, ...wf.secrets]);
     this.controls = new OperatorControls({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, running: this.work.running, wake: () => this.alarm.ring() });
@@ -144,7 +151,8 @@ export class Orchestrator {
       }
       if (mode === 'until-idle') {
         const refused = Number.isNaN(eligible) ? this.state.daemon?.tracker_error?.message ?? null : null;
-        const verdict = idleVerdict(this.workflow.config, this.state, { running: this.running.size, eligible, listed: new Set(this.lastTickets.map((t) => t.key)), now: this.rt.now(), refused });
+        // A verification under way is work in progress, like a running agent.
+        const verdict = idleVerdict(this.workflow.config, this.state, { running: this.running.size + this.verifier.pending(), eligible, listed: new Set(this.lastTickets.map((t) => t.key)), now: this.rt.now(), refused });
         if (verdict.done) {
           if (verdict.message) this.rt.log.error(verdict.message);
           await this.waitForRuns();
@@ -225,6 +233,7 @@ export class Orchestrator {
     if (this.draining || this.stopped) return 0;
     // Follow-ups first: they finish work already handed off (same slots, pauses and budgets).
     await this.follower.poll(tickets, () => capacity(this.workflow.config, this.state, this.running.size) > 0 && this.rt.coordinator.canClaim());
+    await this.verifier.poll();
     const ctx = this.context();
     // Eligibility once per ticket: dispatch, --until-idle, the queue view and /metrics read these (again
     // only if this poll dispatched, which changes what the rules see).
@@ -266,6 +275,7 @@ export class Orchestrator {
     this.draining = true;
     if (this.state.daemon) this.state.daemon.draining = true;
     this.rt.log.event({ type: 'draining', running: this.running.size });
+    this.verifier.abortAll(); // resumed from its last recorded step at the next start
     void this.ledger.save().catch(() => undefined);
     this.alarm.ring();
   }
@@ -275,6 +285,7 @@ export class Orchestrator {
     this.stopped = true;
     this.draining = true;
     this.work.abortAll('shutdown');
+    this.verifier.abortAll();
     this.alarm.ring();
     await this.waitForRuns();
   }
@@ -285,6 +296,7 @@ export class Orchestrator {
 
   async waitForRuns(): Promise<void> {
     await this.work.waitForRuns();
+    await this.verifier.settle();
     await this.ledger.save();
   }
 
@@ -340,7 +352,7 @@ export class Orchestrator {
    */
   private noteCodeHost(): void {
     const d = this.state.daemon;
-    const notes = this.services.codeHost.notes?.() ?? [];
+    const notes = [...(this.services.codeHost.notes?.() ?? []), ...this.verifier.notes()];
     const before = d?.notes ?? [];
     for (const n of notes) if (!before.includes(n)) this.rt.log.warn(n);
     if (d && JSON.stringify(before) !== JSON.stringify(notes)) d.notes = notes;

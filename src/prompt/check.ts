@@ -38,6 +38,12 @@ export function samplePromptVars(kind: 'full' | 'review' | 'empty' = 'full'): Pr
       checks: [{ name: 'test', conclusion: 'failure', summary: 'Sample summary', log_excerpt: 'Sample log' }],
       comments: [{ author: 'octocat', body: 'Sample review comment', path: 'src/sample.ts', line: 12 }],
     },
+    verification: {
+      merge_sha: '89abcdef0123456789abcdef0123456789abcdef',
+      revert_pr: 'https://example.invalid/pull/13',
+      checks: [{ name: 'test', conclusion: 'failure', log_excerpt: 'Sample log' }],
+      command_output: 'Sample command output',
+    },
   });
 }
 
@@ -71,6 +77,7 @@ function watchedVars(vars: PromptVars, unknown: Set<string>): PromptVars {
       'followup',
       unknown,
     ),
+    verification: watched({ ...vars.verification, checks: vars.verification.checks.map((c) => watched(c, 'verification.checks[]', unknown)) }, 'verification', unknown),
   };
 }
 

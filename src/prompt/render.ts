@@ -53,6 +53,26 @@ export interface PromptFollowup {
   comments: PromptFollowupComment[];
 }
 
+/** One failing check of a reverted merge: name, conclusion and the end of its log (CI text: untrusted). */
+export interface PromptVerificationCheck {
+  name: string;
+  conclusion: string;
+  log_excerpt: string;
+}
+
+/**
+ * `verification` in the template: the attempt after swarm reverted this ticket's merge because the base
+ * branch went red — the merge commit, the revert (PR URL or pushed commit), the failing checks and the end
+ * of verify.command's output. Empty strings and lists otherwise, so a template can test
+ * `{% if verification.merge_sha %}`.
+ */
+export interface PromptVerification {
+  merge_sha: string;
+  revert_pr: string;
+  checks: PromptVerificationCheck[];
+  command_output: string;
+}
+
 /** `issue` in the template: the ticket's documented fields plus its trusted comments. */
 export interface PromptIssue extends Pick<Ticket, 'id' | 'identifier' | 'number' | 'title' | 'body' | 'url' | 'labels' | 'priority' | 'state'> {
   comments: PromptComment[];
@@ -71,6 +91,7 @@ export interface PromptVars {
   workspace: string;
   previous_attempts: PromptAttempt[];
   followup: PromptFollowup;
+  verification: PromptVerification;
   /** Who pushes (pr.publish): "swarm" — the agent only commits — or "agent" — it pushes and opens the PR. */
   publish: 'swarm' | 'agent';
   /** Random per-render marker, e.g. "untrusted-9f2c…": wrap untrusted text in <<<{{ fence }} … {{ fence }}>>>. */
@@ -99,6 +120,7 @@ export interface PromptInput {
     /** Comments with `trusted: false` are dropped; a null path / line (conversation comment) is "" / 0. */
     comments?: (Loose<PromptFollowupComment> & { trusted?: boolean | null })[] | null;
   }) | null;
+  verification?: (Loose<Pick<PromptVerification, 'merge_sha' | 'revert_pr' | 'command_output'>> & { checks?: Loose<PromptVerificationCheck>[] | null }) | null;
   publish?: string | null;
 }
 
@@ -156,6 +178,7 @@ export function buildPromptVars(input: PromptInput, fence: string = newFence()):
         summary: t(a.summary),
       })),
     followup: followupVars(input.followup ?? null, t),
+    verification: verificationVars(input.verification ?? null, t),
     publish: input.publish === 'agent' ? 'agent' : 'swarm',
     fence,
   };
@@ -175,6 +198,17 @@ function followupVars(f: PromptInput['followup'], t: (v: unknown) => string): Pr
     comments: (f.comments ?? [])
       .filter((c) => c && c.trusted !== false)
       .map((c) => ({ author: t(c.author), body: t(c.body), path: t(c.path), line: num(c.line) })),
+  };
+}
+
+/** The verification variable: CI text through the same fence removal as ticket text; never undefined. */
+function verificationVars(v: PromptInput['verification'], t: (x: unknown) => string): PromptVerification {
+  if (!v || !v.merge_sha) return { merge_sha: '', revert_pr: '', checks: [], command_output: '' };
+  return {
+    merge_sha: t(v.merge_sha),
+    revert_pr: t(v.revert_pr),
+    checks: (v.checks ?? []).filter((c) => c).map((c) => ({ name: t(c.name), conclusion: t(c.conclusion), log_excerpt: t(c.log_excerpt) })),
+    command_output: t(v.command_output),
   };
 }
 

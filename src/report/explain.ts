@@ -2,6 +2,8 @@
 // eligibility() the poll loop uses, plus the three checks the loop makes with I/O — labeler trust, an
 // existing pull request for the branch, free capacity — the model ladder, the attempts so far, and one
 // sentence on what happens next.
+import { dispatchHold } from '../core/verify-policy.js';
+import { verifyConfig } from '../config/verify.js';
 import type { Config } from '../config/types.js';
 import type { PullRequest, Ticket, TrustVerdict } from '../tracker/types.js';
 import type { SwarmState, TicketState } from '../core/types.js';
@@ -11,6 +13,7 @@ import { canaryTurn, canaryWaitReason, type AccountView } from '../core/account-
 import { laneOf, type Lane } from '../core/lanes.js';
 import { plain, type Paint } from './status.js';
 import { terminalSafe } from '../util/terminal.js';
+import { verificationOf, verificationLines, verificationNext, type VerificationExplained } from './explain-verify.js';
 
 export interface ExplainInput {
   ticket: Ticket;
@@ -49,13 +52,16 @@ export interface ExplainReport {
   last_words: { attempt: number; text: string } | null;
   /** PR follow-through: rounds so far, what the watcher last saw and decided; null before a PR was watched. */
   followup: { rounds: number; max: number; head_sha: string | null; checks: string | null; decision: string | null; stopped: string | null; watched_at: string | null } | null;
+  /** Verification after merge: what it saw of the ticket's last merge, the charge and the revert; null before a merge. */
+  verification: VerificationExplained | null;
   next: string;
 }
 
 export function explain(inp: ExplainInput): ExplainReport {
   const { ticket: t, config, state, now } = inp;
   const ts: TicketState | undefined = state.tickets[t.key];
-  const ctx = { config, state, now, running: inp.running, account: inp.account ?? null, backgroundRunning: inp.backgroundRunning ?? 0 };
+  // A red base holds new tickets as the daemon does (verify.hold_while_red: dispatch).
+  const ctx = { config, state, now, running: inp.running, account: inp.account ?? null, backgroundRunning: inp.backgroundRunning ?? 0, hold: dispatchHold(state.base, verifyConfig(config)) };
   const checks: ExplainCheck[] = eligibility(t, ctx).map((c) => ({ rule: c.rule, pass: c.pass, detail: c.detail }));
   const trust: ExplainCheck = 'error' in inp.trust
     ? { rule: 'trust', pass: false, detail: `could not check who wrote the ticket: ${inp.trust.error}` }
@@ -95,7 +101,8 @@ export function explain(inp: ExplainInput): ExplainReport {
     attempts: (ts?.attempts ?? []).map((a) => ({ number: a.number, model: a.model, outcome: a.outcome, counted: a.counted, reason: a.reason, cost_usd: a.cost_usd, duration_ms: a.duration_ms, summary: a.summary })),
     last_words: lastWordsOf(ts),
     followup: followupOf(ts, config),
-    next: withDaemon(nextStep(inp, checks, ts, prOpen), inp),
+    verification: verificationOf(ts, state),
+    next: withDaemon(verificationNext(ts) ?? nextStep(inp, checks, ts, prOpen), inp),
   };
 }
 
@@ -193,6 +200,7 @@ export function renderExplain(r: ExplainReport, p: Paint = plain): string {
     if (f.stopped) out.push(`  stopped: ${f.stopped}`);
     else if (f.decision) out.push(`  ${f.decision}`);
   }
+  if (r.verification) out.push(...verificationLines(r.verification));
   out.push('');
   out.push(`${p.bold('Next:')} ${r.next}`);
   return terminalSafe(out.join('\n') + '\n', p.sgr);

@@ -37,7 +37,7 @@ export function renderMetrics(m: MetricsInput): string {
   metric('swarm_agents_running', 'gauge', 'Tickets with a claim or a live agent.', [{ value: s.running.length }]);
   metric('swarm_queue_length', 'gauge', 'Tickets waiting: in the retry queue or eligible without a free slot.', [{ value: s.retry_queue.length + m.eligibleWaiting }]);
   metric('swarm_retry_queue_length', 'gauge', 'Tickets waiting for a retry.', [{ value: s.retry_queue.length }]);
-  const statuses = ['claimed', 'running', 'retry_wait', 'review', 'done', 'failed', 'released'];
+  const statuses = ['claimed', 'running', 'retry_wait', 'review', 'verifying', 'red', 'done', 'failed', 'released'];
   metric('swarm_tickets', 'gauge', 'Tickets known to swarm by status.', statuses.map((st) => ({ labels: { status: st }, value: tickets.filter((t) => t.status === st).length })));
   const byOutcome = new Map<string, number>();
   for (const t of tickets) for (const a of t.attempts) byOutcome.set(a.outcome, (byOutcome.get(a.outcome) ?? 0) + 1);
@@ -62,6 +62,14 @@ export function renderMetrics(m: MetricsInput): string {
   const watched = s.watched ?? [];
   metric('swarm_prs_watched', 'gauge', 'Handed-off pull requests swarm follows, by state (watching, following_up, needs_human).', (['watching', 'following_up', 'needs_human'] as const).map((state) => ({ labels: { state }, value: watched.filter((w) => w.state === state).length })));
   metric('swarm_followups_total', 'counter', 'Follow-up rounds started on handed-off pull requests (failing checks or changes requested), over the tickets in the state.', [{ value: tickets.reduce((n, t) => n + (t.followup?.rounds ?? 0), 0) }]);
+  const ver = s.verification;
+  if (ver) {
+    metric('swarm_verifications_total', 'counter', 'Verifications after merge that ended, by result (green, red, unverified), over the tickets in the state.', (['green', 'red', 'unverified'] as const).map((result) => ({ labels: { result }, value: ver.results[result] })));
+    metric('swarm_reverts_total', 'counter', "Swarm merges reverted (a revert PR opened or a revert pushed), over the tickets in the state.", [{ value: ver.reverts }]);
+    metric('swarm_base_red', 'gauge', 'Whether the base branch is red, as the daemon last saw it.', [{ labels: { branch: ver.base?.branch ?? '' }, value: ver.base?.red ? 1 : 0 }]);
+    metric('swarm_cost_per_verified_merge_usd', 'gauge', 'Spend of every attempt, follow-up and re-attempt of the tickets verified that day, per verified merge (the newest day with one).', ver.cost_per_verified_merge.slice(0, 1).map((c) => ({ labels: { date: c.date }, value: c.per_merge_usd })));
+    metric('swarm_verified_merges', 'gauge', 'Merges verified green on the newest day with one.', ver.cost_per_verified_merge.slice(0, 1).map((c) => ({ labels: { date: c.date }, value: c.merges })));
+  }
   if (m.account) {
     const labels = { account: m.account.name };
     if (m.account.utilization !== null) {

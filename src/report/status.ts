@@ -8,6 +8,7 @@ import { renderWatched, watchedSnapshot, type WatchedPr } from './status-watch.j
 import { extraParts, renderAccount, renderWaiting, type AccountSnapshot, type SnapshotExtra } from './status-account.js';
 import type { LaneName, WaitingTicket } from '../core/views.js';
 import { terminalSafe } from '../util/terminal.js';
+import { renderBaseBanner, renderVerification, verificationSnapshot, type VerificationSnapshot } from './status-verify.js';
 import { renderWebhooks, webhooksSnapshot, type WebhooksSnapshot } from './status-webhooks.js';
 import { pauseInForce } from '../core/pause.js';
 
@@ -36,6 +37,8 @@ export interface Snapshot {
   fleet: FleetSnapshot | null;
   /** PR follow-through: the handed-off PRs swarm watches, their checks and follow-up rounds. */
   watched: WatchedPr[];
+  /** Verification after merge: the base branch, merged tickets' verifications, cost per verified merge. */
+  verification?: VerificationSnapshot;
   /** The shared Claude account, when the caller knows it (absent otherwise). */
   account?: AccountSnapshot | null;
   /** Tickets waiting for their lane's turn, with the reason (absent when the caller has no lanes). */
@@ -116,6 +119,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
     totals: { date: state.daily.date, cost_usd: round(state.daily.cost_usd), tokens: state.daily.tokens, prs: state.daily.prs, attempts: state.daily.attempts, tickets: tickets.length },
     fleet: fleetSnapshot(state, now),
     watched: watchedSnapshot(state),
+    verification: verificationSnapshot(state, now),
     webhooks: webhooksSnapshot(state, alive, now),
     ...extraParts(extra, now),
   };
@@ -175,6 +179,9 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     for (const line of wrap(s.pause.reason, width - 2)) out.push(p.yellow(`  ${line}`));
   }
 
+  const vlook = { width, bold: p.bold, dim: p.dim, warn: p.yellow, red: p.red, green: p.green, time: shortTime };
+  // A red base holds work like a pause: shown with the pauses, with its reason.
+  if (s.verification) out.push(...renderBaseBanner(s.verification, vlook));
   if (s.webhooks) out.push(...renderWebhooks(s.webhooks, { warn: p.yellow, dur, time: shortTime, clip: (x) => clip(x, width) }));
   if (s.fleet) out.push('', ...renderFleet(s.fleet, (x) => clip(x, width), (x) => p.red(p.bold(x))));
   const look = { width, bold: p.bold, warn: p.yellow, dim: p.dim, time: shortTime, dur };
@@ -203,6 +210,8 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
   if (s.waiting) out.push('', ...renderWaiting(s.waiting, look));
 
   if (s.watched.length > 0) out.push('', ...renderWatched(s.watched, width, look));
+  const v = s.verification;
+  if (v && (v.tickets.length > 0 || v.reverts > 0 || v.results.green + v.results.red > 0)) out.push('', ...renderVerification(v, vlook));
 
   out.push('');
   out.push(p.bold(`Recently finished (${s.recent.length})`));

@@ -36,6 +36,10 @@ export function renderBody(s: Snapshot, opts: BodyOptions = {}): string {
     const until = s.pause.until ? `until ${esc(s.pause.until)} (<span data-until="${esc(s.pause.until)}">${dur(s.pause.remaining_s)}</span> left)` : 'until <code>swarm resume</code>';
     out.push(`<div class="banner pause" id="pause-banner" role="status"><b>Dispatch paused</b> (${esc(s.pause.kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
   }
+  const vb = s.verification?.base;
+  if (vb?.red) {
+    out.push(`<div class="banner error" id="base-red-banner"><b>Base ${esc(vb.branch)} is red</b>${vb.since ? ` since ${esc(vb.since)}` : ''} (${vb.charged ? `charged: ${esc(vb.charged)}` : 'nothing of swarm\'s charged'}): ${esc(vb.reason)}${vb.hold ? ` — held: ${esc(vb.hold)}` : ''}</div>`);
+  }
   if (d.sandbox === 'unconfined') out.push('<div class="banner error" id="unconfined-banner"><b>Unconfined</b>: agent.sandbox is off; agents run with your files, logins and network</div>');
   if (d.config_error) out.push(`<div class="banner error" id="config-banner">Config error (running on the last good config): ${esc(d.config_error)}</div>`);
   if (d.tracker_error) out.push(`<div class="banner error">The tracker refuses the poll (not retried): ${esc(d.tracker_error.message)}</div>`);
@@ -101,6 +105,14 @@ export function renderBody(s: Snapshot, opts: BodyOptions = {}): string {
         link(w.ticket, w.key), url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : esc(w.pr_url), esc(w.checks ?? 'not watched yet'),
         `${esc(w.rounds)}${w.max_followups === null ? '' : `/${esc(w.max_followups)}`}`, esc(w.state === 'watching' ? w.decision : `${w.state.replace('_', ' ')}: ${w.decision}`),
       ];
+    })));
+  }
+  const ver = s.verification;
+  if (ver && ver.tickets.length > 0) {
+    const perMerge = ver.cost_per_verified_merge[0];
+    out.push(table(`Verification after merge${perMerge ? ` · $${perMerge.per_merge_usd.toFixed(2)} per verified merge (${perMerge.date})` : ''}`, 'verification', ['ticket', 'state', 'merge', 'what verification saw', 'revert'], ver.tickets.map((v) => {
+      const url = safeUrl(v.revert);
+      return [`<b class="ticket">${esc(v.ticket)}</b>`, `<span class="vstate ${esc(v.state)}">${esc(v.state.replace('_', ' '))}</span>`, `<code>${esc(v.merge_sha.slice(0, 7))}</code>`, esc(v.detail), url ? `<a class="pr" href="${esc(url)}">${esc(url)}</a>` : esc(v.revert ?? '–')];
     })));
   }
   if (a) out.push(accountSection(a));

@@ -10,6 +10,7 @@ import { applyEvent } from '../core/fold.js';
 import { emptyState } from './file-store.js';
 import { num, str } from '../util/json.js';
 import { pauseInForce } from '../core/pause.js';
+import { decodeVerifyEvent } from '../core/verify-decode.js';
 
 export interface RebuildOptions {
   now: number;
@@ -135,7 +136,8 @@ function toEvent(r: Raw, keyOf: (r: Raw) => string | null, opts: RebuildOptions)
     case 'canary_passed':
       return { at, type: 'canary_passed', ticket: str(r.ticket) };
     default:
-      return null; // daemon and operational events change no record
+      // Verification after merge (its decoders sit beside its events); daemon events change no record.
+      return decodeVerifyEvent(r, t);
   }
 }
 

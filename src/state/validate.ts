@@ -2,6 +2,7 @@
 // field gets its default so older files keep loading. A future format bumps STATE_VERSION and adds a
 // step to MIGRATIONS.
 import { parseFollowup } from '../core/followup-record.js';
+import { parseBase, parseVerify } from '../core/verify-record.js';
 import { STATE_VERSION, type AccountSeen, type AttemptRecord, type SwarmState, type TicketState } from '../core/types.js';
 import { parseAccount } from '../core/account-record.js';
 import { emptyDaily } from '../core/records.js';
@@ -26,7 +27,7 @@ const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string
   },
 };
 
-const TICKET_STATUSES = new Set(['claimed', 'running', 'retry_wait', 'review', 'failed', 'released', 'done']);
+const TICKET_STATUSES = new Set(['claimed', 'running', 'retry_wait', 'review', 'failed', 'released', 'done', 'verifying', 'red']);
 
 export function validateState(raw: unknown, now: number): Check {
   if (!isObj(raw)) return { ok: false, error: 'the top level is not an object' };
@@ -60,6 +61,7 @@ export function validateState(raw: unknown, now: number): Check {
       daemon: isObj(doc.daemon) ? (doc.daemon as unknown as SwarmState['daemon']) : null,
       fleet: isObj(doc.fleet) && Array.isArray(doc.fleet.daemons) && Array.isArray(doc.fleet.leases) ? (doc.fleet as unknown as SwarmState['fleet']) : null,
       account: checkAccount(doc.account),
+      base: parseBase(doc.base),
       queue: isObj(doc.queue) && Array.isArray(doc.queue.waiting) && isObj(doc.queue.lanes) && isObj(doc.queue.lane_queue) ? (doc.queue as unknown as SwarmState['queue']) : null,
     },
   };
@@ -114,6 +116,7 @@ export function checkTicket(key: string, t: unknown): TicketState | string {
     synced_rev: num(t.synced_rev),
     cleared: t.cleared === true,
     followup: parseFollowup(t.followup),
+    verify: parseVerify(t.verify),
     ...('hold' in t ? { hold: isObj(t.hold) && typeof t.hold.reason === 'string' ? { reason: t.hold.reason, since: str(t.hold.since), unlisted: t.hold.unlisted === true } : null } : {}),
     ...(typeof t.cancelled_at === 'string' ? { cancelled_at: t.cancelled_at } : {}),
     ...(typeof t.reclaimed_at === 'string' ? { reclaimed_at: t.reclaimed_at } : {}),

@@ -96,6 +96,16 @@ export interface PrObservation {
   /** Review comments and conversation comments (swarm's own status comment left out), oldest first. Empty unless open. */
   comments: PrComment[];
   head_pushed_by: PrHeadCommitter;
+  /**
+   * Verification after merge: the merged PR's `merge_commit_sha` (the merge commit, the squashed commit, or
+   * for a rebase the commit the base was updated to), its base branch, GraphQL node id, number of commits,
+   * and native auto-merge as enabled on it (null: off). Absent where the code host does not say.
+   */
+  merge_commit_sha?: string | null;
+  base_branch?: string;
+  node_id?: string;
+  commits?: number;
+  auto_merge?: { merge_method: string } | null;
 }
 
 /** Follows the pull requests of one repository with conditional requests. */

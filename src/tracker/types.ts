@@ -97,6 +97,13 @@ export interface Appearance {
   /** The pull request to link to the ticket (Linear attaches it; GitHub links through "Closes #n"). */
   pr: PullRequest | null;
   /**
+   * Its merge was reverted: reopen the ticket when it is closed (GitHub: the issue; Linear: verify.reopen_state,
+   * default the first of tracker.states). Only until the tracker confirmed it once, so it is never reopened twice.
+   */
+  reopen?: boolean;
+  /** One of its merges was reverted: verify.reverted_label is shown. */
+  reverted?: boolean;
+  /**
    * Where the ticket stands and, after an attempt that failed or changed nothing, the agent's own last words
    * (its final summary). The local tracker writes it into the ticket file; hosted trackers keep to the sticky.
    */
@@ -145,6 +152,8 @@ export interface OpenPullRequest {
   title: string;
   body: string;
   draft: boolean;
+  /** The ticket it is for, when `branch` is not that ticket's own branch (a revert PR); the fleet fence checks its lease. */
+  key?: string;
 }
 
 /** Where pull requests live: GitHub for github and linear trackers; none for local (handoff = branch). */
@@ -156,6 +165,8 @@ export interface CodeHost {
   openPullRequest(req: OpenPullRequest): Promise<PullRequest>;
   /** PR follow-through: checks, reviews and comments of a PR (GitHub); absent where there are no PRs (local). */
   readonly watch?: import('./pr-watch.js').PrWatcher;
+  /** Verification after merge: the base branch's head and checks, native auto-merge (GitHub); absent otherwise. */
+  readonly merges?: import('./merge-host.js').MergeHost;
   /**
    * Standing problems with the code host an operator should know of — a permission the token lacks, a
    * repository that moved — each one sentence naming the fix (`swarm status`, `swarm doctor`).

@@ -52,6 +52,8 @@ const ACTIVE = new Set<TicketState['status']>(['claimed', 'running', 'retry_wait
 /** The standard busy rule: a live daemon's active claims, and agent groups a crashed daemon left running. */
 export function busyReason(ts: TicketState, daemon: { pid: number; running?: ReadonlySet<string> } | null): string | null {
   if (daemon && (ACTIVE.has(ts.status) || daemon.running?.has(ts.key))) return `the running daemon (pid ${daemon.pid}) is working on ${ts.identifier}`;
+  // Merged, but not verified yet: the worktree may be collected once verification is over.
+  if (ts.status === 'verifying' || ts.status === 'red') return `${ts.identifier}'s merge is being verified (\`swarm start\` finishes it)`;
   const orphan = ts.attempts.find((a) => a.outcome === 'running' && a.pid !== null && isGroupAlive(a.pid));
   if (orphan) return `agent process group ${orphan.pid} of a stopped daemon still runs in it (\`swarm start\` stops it)`;
   return null;

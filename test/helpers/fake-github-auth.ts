@@ -69,6 +69,8 @@ const TABLE: [string, RegExp, Need][] = [
   ['DELETE', /^\/repos\/[^/]+\/[^/]+\/(?:issues|labels)(?:\/.*)?$/, [...W('issues'), ...W('pull_requests')]],
   ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls(?:\/.*)?$/, R('pull_requests')],
   ['POST', /^\/repos\/[^/]+\/[^/]+\/pulls(?:\/.*)?$/, W('pull_requests')],
+  // "Merge a pull request": Contents: write (fine-grained token permissions table).
+  ['PUT', /^\/repos\/[^/]+\/[^/]+\/pulls\/\d+\/merge$/, W('contents')],
   ['GET', /^\/repos\/[^/]+\/[^/]+\/commits\/[^/]+\/check-runs$/, R('checks')],
   ['GET', /^\/repos\/[^/]+\/[^/]+\/check-runs\/.*$/, R('checks')],
   ['GET', /^\/repos\/[^/]+\/[^/]+\/commits\/[^/]+\/status$/, R('statuses')],

@@ -21,7 +21,7 @@ export interface GraphqlAnswer {
   headers: Record<string, string>;
 }
 
-interface GhError {
+export interface GhError {
   message: string;
   type?: string;
   path?: string[];
@@ -29,7 +29,7 @@ interface GhError {
 }
 
 /** Raised by a resolver for an error GitHub reports beside partial data (the field resolves to null). */
-class FieldError extends Error {
+export class FieldError extends Error {
   constructor(readonly error: GhError) {
     super(error.message);
   }
@@ -241,23 +241,30 @@ export function createFakeGitHubGraphql(lookup: (owner: string, name: string) =>
         return { status: 200, headers: headers(), body: { errors: [githubWords(err, op)] } };
       }
       operations.push(op.name);
-      const fieldErrors: GhError[] = [];
-      // Resolver errors become partial data: the field is null and the error names its path.
-      const guarded: Schema = Object.fromEntries(Object.entries(schema).map(([type, fields]) => [type, Object.fromEntries(Object.entries(fields).map(([name, def]) => [name, !def.resolve ? def : {
-        ...def,
-        resolve: (parent: unknown, args: Record<string, unknown>) => {
-          try {
-            return def.resolve!(parent, args);
-          } catch (e) {
-            if (!(e instanceof FieldError)) throw e;
-            fieldErrors.push(e.error);
-            return null;
-          }
-        },
-      }]))]));
-      const result = execute(op, guarded, {}, variables);
-      const errors = [...fieldErrors, ...result.errors.map((e) => ({ message: e.message, path: e.path }))];
-      return { status: 200, headers: headers(), body: errors.length > 0 ? { data: result.data, errors } : { data: result.data } };
+      const { data, errors } = executeGuarded(op, schema, variables);
+      return { status: 200, headers: headers(), body: errors.length > 0 ? { data, errors } : { data } };
     },
   };
+}
+
+/**
+ * Execute `op`; a resolver's FieldError becomes partial data — the field is null and the error names its
+ * path, as GitHub answers (also used by the auto-merge mutations, fake-github-automerge.ts).
+ */
+export function executeGuarded(op: Operation, schema: Schema, variables: Record<string, unknown>): { data: unknown; errors: GhError[] } {
+  const fieldErrors: GhError[] = [];
+  const guarded: Schema = Object.fromEntries(Object.entries(schema).map(([type, fields]) => [type, Object.fromEntries(Object.entries(fields).map(([name, def]) => [name, !def.resolve ? def : {
+    ...def,
+    resolve: (parent: unknown, args: Record<string, unknown>) => {
+      try {
+        return def.resolve!(parent, args);
+      } catch (e) {
+        if (!(e instanceof FieldError)) throw e;
+        fieldErrors.push(e.error);
+        return null;
+      }
+    },
+  }]))]));
+  const result = execute(op, guarded, {}, variables);
+  return { data: result.data, errors: [...fieldErrors, ...result.errors.map((e) => ({ message: e.message, path: e.path }))] };
 }

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import type { FakeChecks } from './fake-github-checks.js';
 import type { FakeActions } from './fake-github-actions.js';
+import type { FakeMerges } from './fake-github-merges.js';
 import type { FakeGitHubState, FakeIssue, FakePull } from './fake-github-state.js';
 
 export interface RouteRequest {
@@ -25,6 +26,7 @@ export interface RouteOptions {
   dependencies: boolean;
   checks: FakeChecks;
   actions: FakeActions;
+  merges: FakeMerges;
 }
 
 type Handler = (req: RouteRequest, m: string[], s: FakeGitHubState, o: RouteOptions) => RouteResponse | Promise<RouteResponse>;
@@ -63,7 +65,10 @@ function git(gitDir: string, args: string[]): Promise<{ ok: boolean; out: string
 }
 
 async function pullJson(s: FakeGitHubState, o: RouteOptions, p: FakePull) {
-  return s.pullJson(p, { head: await o.checks.headSha(p), base: await o.checks.baseSha(p) });
+  const [head, base] = [await o.checks.headSha(p), await o.checks.baseSha(p)];
+  // `commits`: "the number of commits in the pull request" (REST description, pull-request).
+  const count = o.gitDir !== null ? Number((await git(o.gitDir, ['rev-list', '--count', `${base}..${head}`])).out) || 1 : 1;
+  return s.pullJson(p, { head, base, commits: count });
 }
 
 function listIssues(req: RouteRequest, s: FakeGitHubState): RouteResponse {
@@ -126,14 +131,14 @@ const routes: Array<[string, RegExp, Handler]> = [
     return /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?$/.test(login) ? { status: 200, body: { ...s.userJson(login), name: login } } : notFound();
   }],
   ['GET', /^\/rate_limit$/, () => ({ status: 200, body: {} })],
-  ['GET', /^\/repos\/([^/]+)\/([^/]+)$/, (_r, _m, s) => {
+  ['GET', /^\/repos\/([^/]+)\/([^/]+)$/, (_r, _m, s, o) => {
     const role = s.permissionOf(s.tokenUser);
     const push = ['admin', 'maintain', 'write'].includes(role);
     return {
       status: 200,
       body: {
         id: s.repoId, name: s.repo, full_name: s.fullName, owner: s.userJson(s.owner), private: s.isPrivate,
-        html_url: `https://github.com/${s.fullName}`, default_branch: s.defaultBranch,
+        html_url: `https://github.com/${s.fullName}`, default_branch: s.defaultBranch, ...o.merges.settings,
         permissions: { admin: role === 'admin', maintain: role === 'admin' || role === 'maintain', push, triage: push || role === 'triage', pull: role !== 'none' },
       },
     };
@@ -253,13 +258,16 @@ const routes: Array<[string, RegExp, Handler]> = [
   }],
   // A branch with its protection summary (REST description, repos/get-branch: branch-with-protection; the
   // required_status_checks part is readable with Contents: read, google/go-github#3095).
-  ['GET', /^\/repos\/[^/]+\/[^/]+\/branches\/(.+)$/, (_r, m, s) => {
+  ['GET', /^\/repos\/[^/]+\/[^/]+\/branches\/(.+)$/, async (_r, m, s, o) => {
     const name = decodeURIComponent(m[1]!);
     const contexts = name === s.defaultBranch ? s.required.protection : null;
+    // The branch's tip in the bare origin (404 "Branch not found" for a branch that is not there).
+    const tip = o.gitDir !== null ? (await git(o.gitDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${name}^{commit}`])).out : '0'.repeat(40);
+    if (tip === '') return { status: 404, body: { message: 'Branch not found', documentation_url: 'https://docs.github.com/rest/branches/branches#get-a-branch' } };
     return {
       status: 200,
       body: {
-        name, commit: { sha: '0'.repeat(40), url: `${s.apiBase}/repos/${s.fullName}/commits/${name}` }, protected: contexts !== null,
+        name, commit: { sha: tip, url: `${s.apiBase}/repos/${s.fullName}/commits/${name}` }, protected: contexts !== null,
         protection: contexts !== null
           ? { enabled: true, required_status_checks: { enforcement_level: 'non_admins', contexts, checks: contexts.map((c) => ({ context: c, app_id: null })) } }
           : { enabled: false, required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] } },
@@ -315,6 +323,8 @@ export async function route(req: RouteRequest, s: FakeGitHubState, o: RouteOptio
     const location = `${s.apiBase}/repositories/${to.repoId}/issues/${to.number}${moved[2] ?? ''}`;
     return { status: 301, body: { message: 'Moved Permanently', url: location, documentation_url: 'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects' }, headers: { location } };
   }
+  const merge = await o.merges.route(req.method, req.pathname, req.body);
+  if (merge) return merge;
   const follow = await o.checks.route({ method: req.method, pathname: req.pathname, query: req.query, gitDir: o.gitDir }, (all) => paged(req, s, all));
   if (follow) return follow;
   const actions = o.actions.route(req.method, req.pathname, req.query, (all) => paged(req, s, all));

@@ -46,6 +46,12 @@ export interface FakePull {
   state: 'open' | 'closed';
   draft: boolean;
   merged_at: string | null;
+  /** After a merge (fake-github-merges.ts): the commit the base got, who merged, and how many commits the PR had. */
+  merge_commit_sha: string | null;
+  merged_by: string | null;
+  commits_at_merge: number | null;
+  /** Native auto-merge armed on it (fake-github-automerge.ts), or null. */
+  auto_merge: { merge_method: 'merge' | 'squash' | 'rebase'; enabled_by: string; commit_title: string | null; commit_message: string | null } | null;
   user: string;
   created_at: string;
   updated_at: string;
@@ -223,6 +229,10 @@ export class FakeGitHubState {
       state: 'open',
       draft: input.draft ?? false,
       merged_at: null,
+      merge_commit_sha: null,
+      merged_by: null,
+      commits_at_merge: null,
+      auto_merge: null,
       user: it.user,
       created_at: it.created_at,
       updated_at: it.updated_at,
@@ -234,15 +244,20 @@ export class FakeGitHubState {
   mergePull(n: number): void {
     const pull = this.pulls.get(n);
     if (!pull) throw new Error(`fake-github: no pull request #${n}`);
-    const now = this.tick();
-    pull.merged_at = now;
-    this.setState(n, 'closed', this.tokenUser);
+    pull.merged_at = this.tick();
+    this.closeMerged(n, this.tokenUser);
+  }
+
+  /** A merged PR closes, and so do the issues its body names with a closing keyword (merged into the default branch). */
+  closeMerged(n: number, actor: string): void {
+    const pull = this.pulls.get(n)!;
+    this.setState(n, 'closed', actor);
     // Merged into the default branch, a closing keyword in the body closes the issue it names (GitHub docs,
     // "Linking a pull request to an issue using a keyword": close(s|d), fix(es|ed), resolve(s|d) #n).
     if (pull.base !== this.defaultBranch) return;
     for (const m of pull.body.matchAll(/\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b/gi)) {
       const target = this.items.get(Number(m[1]));
-      if (target && !target.isPull && target.state === 'open') this.setState(target.number, 'closed', this.tokenUser);
+      if (target && !target.isPull && target.state === 'open') this.setState(target.number, 'closed', actor);
     }
   }
 
@@ -387,7 +402,7 @@ export class FakeGitHubState {
     [this.owner, this.repo] = fullName.split('/') as [string, string];
   }
 
-  pullJson(p: FakePull, sha: { head: string; base: string }) {
+  pullJson(p: FakePull, sha: { head: string; base: string; commits?: number }) {
     const repoUrl = `${this.apiBase}/repos/${this.fullName}`;
     const repo = { full_name: this.fullName, name: this.repo, owner: this.userJson(this.owner) };
     return {
@@ -400,6 +415,11 @@ export class FakeGitHubState {
       draft: p.draft,
       merged_at: p.merged_at,
       merged: p.merged_at !== null,
+      // null until merged here (a merge made by mergePull() has no commit: the fake does not model it).
+      merge_commit_sha: p.merge_commit_sha,
+      merged_by: p.merged_by !== null ? this.userJson(p.merged_by) : null,
+      commits: p.commits_at_merge ?? sha.commits ?? 1,
+      auto_merge: p.auto_merge ? { enabled_by: this.userJson(p.auto_merge.enabled_by), merge_method: p.auto_merge.merge_method, commit_title: p.auto_merge.commit_title, commit_message: p.auto_merge.commit_message } : null,
       user: this.userJson(p.user),
       created_at: p.created_at,
       updated_at: p.updated_at,

@@ -13,6 +13,9 @@ import { createFakeGitHubGraphql } from './fake-github-graphql.js';
 import { FakeChecks, type CheckConclusion, type CheckStatus, type FakeCheckRun, type FakeReview, type FakeReviewComment, type FakeStatus, type ReviewState, type StatusState } from './fake-github-checks.js';
 import { FakeAuth, type Caller, type FakeAppOptions, type Grants } from './fake-github-auth.js';
 import { FakeActions, type FakeJobInput, type FakeWorkflowRun } from './fake-github-actions.js';
+import { FakeMerges, type MergeMethod, type MergeSettings } from './fake-github-merges.js';
+import { createFakeAutoMergeGraphql } from './fake-github-automerge.js';
+import { parse } from './fake-graphql.js';
 
 export type { FakeHook, FakeHookDelivery, FakeWebhooks };
 export type { BaseRole, CheckConclusion, CheckStatus, FakeAppOptions, FakeCheckRun, FakeComment, FakeEvent, FakeIssue, FakeJobInput, FakePull, FakeReview, FakeReviewComment, FakeStatus, FakeWorkflowRun, Grants, Permission, ReviewState, StatusState };
@@ -185,11 +188,35 @@ export interface FakeGitHub {
   setLateAnswers(late: LateAnswers | null): void;
   setRateLimit(remaining: number, resetEpochSec?: number): void;
   readonly rateLimitRemaining: number;
+  // --- merges and auto-merge (fake-github-merges.ts, fake-github-automerge.ts) ---
+  /** Merge PR `n` as a person would (PUT …/pulls/{n}/merge): real commits in the bare origin. Resolves with GitHub's answer. */
+  mergePullRequest(n: number, opts?: { method?: MergeMethod; by?: string; sha?: string }): Promise<{ status: number; body: any }>;
+  /** The repository's merge settings (allow_merge_commit, allow_squash_merge, allow_rebase_merge, allow_auto_merge). */
+  setMergeSettings(settings: Partial<MergeSettings>): void;
+  /** Merges carried out (by the endpoint, a person, or auto-merge), in order. */
+  readonly merges: readonly { pr: number; method: MergeMethod; sha: string; by: string }[];
+  /** A check run / commit status on any commit (e.g. of the base branch). */
+  addCommitCheckRun(sha: string, run: { name: string; status?: CheckStatus; conclusion?: CheckConclusion | null; title?: string; summary?: string; text?: string; app?: string; log?: string }): Promise<number>;
+  addCommitStatus(sha: string, status: { context: string; state: StatusState; description?: string; target_url?: string }): Promise<number>;
+  /** Operation names of the GraphQL documents answered so far. */
+  readonly graphqlOperations: readonly (string | null)[];
   /** Repository webhooks: hooks CRUD over the API, and signed deliveries of state changes (fake-github-hooks.ts). */
   readonly webhooks: FakeWebhooks;
 }
 
-function mulberry32(seed: number): () => number {
+/** Whether a GraphQL request body is a mutation (the auto-merge module's); anything unparsable goes to the query endpoint, which refuses it in GitHub's words. */
+function isMutation(body: unknown): boolean {
+  const b = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (typeof b.query !== 'string') return false;
+  try {
+    return parse(b.query, typeof b.operationName === 'string' ? b.operationName : null).type === 'mutation';
+  } catch {
+    return false;
+  }
+}
+
+/** A small seeded PRNG (mulberry32): the fake's faults, and tests' seeded plans. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -223,7 +250,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   const s = newState(owner, repo, 1296269);
   s.isPrivate = opts.private ?? false;
   const mainChecks = new FakeChecks(s, opts.gitDir ?? null);
-  const routeOpts = { gitDir: opts.gitDir ?? null, dependencies: opts.dependencies ?? true, checks: mainChecks, actions: new FakeActions(s, mainChecks) };
+  const routeOpts = { gitDir: opts.gitDir ?? null, dependencies: opts.dependencies ?? true, checks: mainChecks, actions: new FakeActions(s, mainChecks), merges: new FakeMerges(s, mainChecks, opts.gitDir ?? null) };
   const hooks = new FakeHooks(s, routeOpts.checks);
   // Other repositories (transfer destinations), by lower-case full name; each with its own options.
   const others = new Map<string, { s: FakeGitHubState; o: typeof routeOpts }>();
@@ -235,7 +262,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       const st = newState(o, r, s.repoId + 1 + others.size);
       st.apiBase = s.apiBase;
       const checks = new FakeChecks(st, null);
-      hit = { s: st, o: { gitDir: null, dependencies: routeOpts.dependencies, checks, actions: new FakeActions(st, checks) } };
+      hit = { s: st, o: { gitDir: null, dependencies: routeOpts.dependencies, checks, actions: new FakeActions(st, checks), merges: new FakeMerges(st, checks, null) } };
       others.set(key, hit);
     }
     return hit;
@@ -256,8 +283,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const moved = all.find((x) => x.s.formerNames.some((f) => f.toLowerCase() === name));
     return moved ? { ...moved, pathname, formerly: name } : null;
   };
-  // POST /graphql (GitHub.com's place for it; see fake-github-graphql.ts), over every repository served here.
-  const graphql = createFakeGitHubGraphql((o, r) => [s, ...[...others.values()].map((x) => x.s)].find((x) => x.fullName.toLowerCase() === `${o}/${r}`.toLowerCase()) ?? null);
+  // POST /graphql (GitHub.com's place for it): queries to fake-github-graphql.ts, the auto-merge mutations to
+  // fake-github-automerge.ts, over every repository served here.
+  const graphqlQueries = createFakeGitHubGraphql((o, r) => [s, ...[...others.values()].map((x) => x.s)].find((x) => x.fullName.toLowerCase() === `${o}/${r}`.toLowerCase()) ?? null);
+  const graphql = createFakeAutoMergeGraphql(() => [{ s, merges: routeOpts.merges }, ...[...others.values()].map((x) => ({ s: x.s, merges: x.o.merges }))], (r, p) => (r.s === s ? mainChecks : others.get(r.s.fullName.toLowerCase())!.o.checks).headSha(p));
   const requests: LoggedRequest[] = [];
   let limit = { total: opts.rateLimit ?? 5000, remaining: opts.rateLimit ?? 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
   let faults: (Faults & { random: () => number; injected: number }) | null = null;
@@ -361,7 +390,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     }
     if (body !== null && typeof body === 'string') return send(400, { message: 'Problems parsing JSON' });
     if (url.pathname === '/graphql' && method === 'POST') {
-      const answer = graphql.answer(body);
+      const answer = isMutation(body) ? await graphql.answer(body) : graphqlQueries.answer(body);
       return send(answer.status, answer.body, answer.headers);
     }
     const target = pick(url.pathname);
@@ -428,6 +457,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     return p;
   };
   const checks = routeOpts.checks;
+  // A check that passes may complete an armed auto-merge (GitHub merges once the requirements are met).
+  const withSweep = async (id: number) => {
+    await routeOpts.merges.sweepAutoMerge();
+    return id;
+  };
   const headOf = async (n: number, sha?: string) => sha ?? (await checks.headSha(pull(n)));
 
   return {
@@ -505,8 +539,18 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       hooks.synchronized(n, o?.author ?? defaultUser);
       return sha;
     },
-    addCheckRun: async (n, run) => checks.addCheckRun(await headOf(n, run.sha), run).id,
-    addStatus: async (n, st) => checks.addStatus(await headOf(n, st.sha), st).id,
+    addCheckRun: async (n, run) => withSweep(checks.addCheckRun(await headOf(n, run.sha), run).id),
+    addStatus: async (n, st) => withSweep(checks.addStatus(await headOf(n, st.sha), st).id),
+    addCommitCheckRun: async (sha, run) => withSweep(checks.addCheckRun(sha, run).id),
+    addCommitStatus: async (sha, st) => withSweep(checks.addStatus(sha, st).id),
+    mergePullRequest: async (n, o) => routeOpts.merges.merge(n, { method: o?.method ?? 'merge', sha: o?.sha ?? null, by: o?.by ?? defaultUser }) as Promise<{ status: number; body: any }>,
+    setMergeSettings: (x) => void Object.assign(routeOpts.merges.settings, x),
+    get merges() {
+      return [...routeOpts.merges.merged];
+    },
+    get graphqlOperations() {
+      return [...graphql.operations];
+    },
     addReview: async (n, r) => checks.addReview(pull(n).number, { ...r, commit_id: await headOf(n, r.commitId) }).id,
     addReviewComment: async (n, c) =>
       checks.addReviewComment(pull(n).number, { ...c, commit_id: await headOf(n, c.commitId), review: c.review, in_reply_to: c.inReplyTo }).id,

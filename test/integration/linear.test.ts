@@ -322,6 +322,22 @@ describe('writes', () => {
     expect(fake.issue(key).state).toBe('Done');
   });
 
+  it('a reverted merge (verification after merge) reopens a completed ticket once, to verify.reopen_state, with agent:reverted', async () => {
+    fake.addLabel('agent:reverted');
+    const key = fake.addIssue({ title: 'x', state: 'In Progress' });
+    fake.setState(key, 'Done');
+    const base = validateConfig({ tracker: { kind: 'linear', team: 'ENG', api_url: fake.url, states: ['Todo', 'Backlog'] }, verify: { reopen_state: 'Backlog' } }, { file: 'WORKFLOW.md', env: {} }).config;
+    const t = createLinearTracker({ config: base, apiKey: KEY });
+    await t.show(await ticketOf(t, key), { mark: 'cleared', needsHuman: false, sticky: 'reverted', pr: null, reopen: true, reverted: true });
+    expect(fake.issue(key).state).toBe('Backlog');
+    expect(fake.issue(key).labels).toContain('agent:reverted');
+    // Once the tracker confirmed it, no more reopening: a human completing it again is left alone.
+    fake.setState(key, 'Done');
+    await t.show(await ticketOf(t, key), { mark: 'cleared', needsHuman: false, sticky: 'reverted', pr: null, reverted: true });
+    expect(fake.issue(key).state).toBe('Done');
+    expect(fake.issue(key).labels.filter((l) => l === 'agent:reverted')).toHaveLength(1);
+  });
+
   it('never moves an issue closed as a duplicate (to review, failed or back to Todo)', async () => {
     const key = fake.addIssue({ title: 'x', state: 'In Progress' });
     fake.setState(key, 'Duplicate');

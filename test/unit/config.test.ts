@@ -113,7 +113,7 @@ describe('validateConfig defaults', () => {
       },
       polling: { interval: 30_000 },
       workspace: { root: '.swarm/worktrees', base_branch: null, branch_prefix: 'swarm/' },
-      hooks: { after_create: '', before_run: '', after_run: '', before_remove: '', timeout: 300_000 },
+      hooks: { after_create: '', before_run: '', after_run: '', before_remove: '', after_merge: '', timeout: 300_000 },
       agent: {
         command: 'claude',
         max_concurrent: 3,
@@ -140,7 +140,11 @@ describe('validateConfig defaults', () => {
         sandbox: { enabled: true, network: { allow: [] }, filesystem: { allow_write: [], allow_read: [] } },
       },
       budget: { daily_usd: null, urgent_reserve_usd: null, timezone: null },
-      pr: { publish: 'swarm', auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000, followup_checks: 'required' },
+      pr: { publish: 'swarm', auto_open: true, draft: false, watch_interval: 120_000, max_followups: 3, needs_human_label: 'agent:needs-human', log_excerpt_bytes: 4000, followup_checks: 'required', auto_merge: 'off' },
+      verify: {
+        checks: 'required', checks_timeout: 1_800_000, command: '', wait: 60_000, retries: 2, revert: 'pr', revert_draft: true,
+        reopen_state: null, reverted_label: 'agent:reverted', max_reverts: 1, hold_while_red: 'merge',
+      },
       server: { port: null, host: '127.0.0.1', tls: null, insecure: false, public_url: null },
       notify: { webhook_url: null, routes: [] },
       state: { url: null, transcript_days: 14, events_max_mb: 20, lease_ttl: 120_000 },

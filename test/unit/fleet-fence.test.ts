@@ -56,6 +56,30 @@ describe('the fence at the write boundary', () => {
     expect(fence.asked).toEqual(['7: tracker update', '7: tracker update', '7: pull request']);
   });
 
+  it('verification after merge: a revert PR is keyed by its ticket, auto-merge on the code host\'s merges is a write for its ticket, the base branch\'s reads pass', async () => {
+    const calls: string[] = [];
+    const merges = {
+      branch: async (b: string) => (calls.push(`branch ${b}`), { sha: null, protected: null }),
+      commitChecks: async (sha: string) => (calls.push(`checks ${sha}`), { sha, checks: [], required: null, requiredUnknown: null }),
+      logExcerpt: async () => '',
+      notes: () => [],
+      setAutoMerge: async (r: { key: string; nodeId: string }) => (calls.push(`auto-merge ${r.nodeId}`), { ok: true as const }),
+      newMergeWrite: async () => calls.push('unfenced!'),
+    };
+    const { obj } = host();
+    const fence = scripted(['held', 'lost', 'held'], {});
+    const t = fenceWrites({ ...obj, merges }, fence);
+    await t.merges.branch('main');
+    await t.merges.commitChecks('abc');
+    await t.merges.setAutoMerge({ key: '7', nodeId: 'PR_1' });
+    await expect(t.merges.setAutoMerge({ key: '8', nodeId: 'PR_2' })).rejects.toThrow(/auto-merge change for 8 not sent/);
+    expect(() => t.merges.newMergeWrite()).toThrow(/does not know newMergeWrite\(\)/);
+    // A revert PR's branch is no ticket's own: the request names the ticket.
+    await t.openPullRequest({ branch: 'swarm/revert-7-x', key: '7' } as never);
+    expect(calls).toEqual(['branch main', 'checks abc', 'auto-merge PR_1']);
+    expect(fence.asked).toEqual(['7: auto-merge change', '8: auto-merge change', '7: pull request']);
+  });
+
   it('fenceServices wraps tracker and code host and hands the fence to the explicit pushes', async () => {
     const { obj, calls } = host();
     const fence = scripted(['lost']);

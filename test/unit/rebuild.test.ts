@@ -54,4 +54,34 @@ describe('rebuild state from events.jsonl', () => {
     const resumed = rebuildFromEvents([{ at: at(0), type: 'paused', kind: 'operator', until: null }, { at: at(1), type: 'resumed' }], opts);
     expect(resumed.pause).toBeNull();
   });
+
+  it('verification after merge: verifying, verified; red → reverted → reopened (a counted failure, a fresh branch, the evidence kept); settled; a malformed verify event is skipped', () => {
+    const sha = 'a'.repeat(40);
+    const handoff = (k: string) => [
+      { at: at(0), type: 'claimed', ticket: `#${k}`, key: k, branch: `swarm/${k}-x` },
+      { at: at(1), type: 'started', ticket: `#${k}`, key: k, attempt: 1, model: 'sonnet' },
+      { at: at(2), type: 'finished', ticket: `#${k}`, key: k, attempt: 1, model: 'sonnet', outcome: 'pr_opened', counted: false, reason: 'ok', cost_usd: 0.5 },
+      { at: at(3), type: 'pr_opened', ticket: `#${k}`, key: k, pr: `http://x/acme/w/pull/${k}0` },
+      { at: at(4), type: 'verify_started', ticket: `#${k}`, key: k, pr: `http://x/acme/w/pull/${k}0`, number: Number(`${k}0`), merge_sha: sha.replace(/a/g, k), base: 'main', head_sha: 'b'.repeat(40), commits: 1 },
+    ];
+    const events = [
+      ...handoff('1'),
+      ...handoff('2'),
+      { at: at(5), type: 'verified', ticket: '#2', key: '2', merge_sha: '2'.repeat(40), detail: '1 check passed' },
+      ...handoff('3'),
+      { at: at(6), type: 'verify_red', ticket: '#3', key: '3', merge_sha: '3'.repeat(40), reason: 'checks', detail: 'ci failed', checks: [{ name: 'ci', conclusion: 'failure', log_excerpt: 'boom' }], command_output: '', hook_output: '', charged: true, charge_note: 'charged' },
+      { at: at(7), type: 'reverted', ticket: '#3', key: '3', merge_sha: '3'.repeat(40), mode: 'pr', outcome: 'opened', branch: 'swarm/revert-3-x', pr: 'http://x/acme/w/pull/31', number: 31, pushed_sha: null, detail: 'revert PR' },
+      { at: at(8), type: 'reopened', ticket: '#3', key: '3', merge_sha: '3'.repeat(40), reason: 'reverted', branch: 'swarm/3-x-r1', worktree: '/wt/swarm-3-x-r1', label: 'agent:reverted' },
+      ...handoff('4'),
+      { at: at(9), type: 'verify_red', ticket: '#4', key: '4', merge_sha: '4'.repeat(40), reason: 'command', detail: 'health', checks: [], command_output: 'refused', hook_output: '', charged: true, charge_note: 'charged' },
+      { at: at(10), type: 'reverted', ticket: '#4', key: '4', merge_sha: '4'.repeat(40), mode: 'report', outcome: 'reported', branch: 'swarm/revert-4-x', pr: null, number: null, pushed_sha: null, detail: 'would revert' },
+      { at: at(11), type: 'verify_settled', ticket: '#4', key: '4', merge_sha: '4'.repeat(40), outcome: 'reported', detail: 'would revert' },
+      { at: at(12), type: 'verify_red', ticket: '#1', key: '1', merge_sha: 42, reason: 'nonsense' },
+    ];
+    const { tickets } = rebuildFromEvents(events, opts);
+    expect(tickets['1']).toMatchObject({ status: 'verifying', verify: { current: { phase: 'verifying', merge_sha: '1'.repeat(40), base: 'main' } } });
+    expect(tickets['2']).toMatchObject({ status: 'done', verify: { current: { phase: 'green' } } });
+    expect(tickets['3']).toMatchObject({ status: 'released', failures: 1, branch: 'swarm/3-x-r1', pr: null, verify: { reverts: 1, evidence: { merge_sha: '3'.repeat(40), revert_pr: 'http://x/acme/w/pull/31', checks: [{ name: 'ci', conclusion: 'failure', log_excerpt: 'boom' }] } } });
+    expect(tickets['4']).toMatchObject({ status: 'done', failures: 0, verify: { reverts: 0, current: { phase: 'settled', outcome: 'reported' } } });
+  });
 });

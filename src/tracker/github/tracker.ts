@@ -8,6 +8,7 @@
 import type { Config } from '../../config/types.js';
 import type { Env } from '../../config/fields.js';
 import { rereadGithubToken } from '../../config/credentials.js';
+import { verifyConfig } from '../../config/verify.js';
 import { createOctokit, isNotModified, type GitHubClient } from './client.js';
 import { staticAuth, type GitHubAuth } from './auth.js';
 import { mapGitHubError, statusOf } from './errors.js';
@@ -20,6 +21,7 @@ import { commentsForPrompt } from './prompt-comments.js';
 import { GitHubLabels } from './labels.js';
 import { GitHubPulls } from './pulls.js';
 import { PrWatch } from './watch.js';
+import { GitHubMerges } from './merges.js';
 import { GitHubHooks } from './hooks.js';
 import type { Appearance, CandidateList, ChangeActor, CodeHost, Mark, OpenPullRequest, OperatorChange, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 
@@ -79,6 +81,8 @@ export class GitHubTracker implements Tracker, CodeHost {
   private readonly authors = new Map<string, IssueAuthor>();
   /** PR follow-through for this repository (Linear mode gets it too: this class is its code host). */
   readonly watch: PrWatch;
+  /** Verification after merge: the base branch's checks, native auto-merge. */
+  readonly merges: GitHubMerges;
   /** The repository webhook (webhooks: setup, keep-alive pings, doctor). */
   readonly hooks: GitHubHooks;
 
@@ -107,6 +111,7 @@ export class GitHubTracker implements Tracker, CodeHost {
     this.labels = new GitHubLabels(this.gh, this.repoParams(), (err, what, repoLevel) => this.mapError(err, what, repoLevel));
     this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
     this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError, { now: clock, requiredChecks: () => this.config.pr.followup_checks !== 'all' });
+    this.merges = new GitHubMerges(this.gh, () => this.repoParams(), mapError, clock, this.watch.ci);
     this.hooks = new GitHubHooks(this.gh, this.repoParams());
   }
 
@@ -130,7 +135,7 @@ export class GitHubTracker implements Tracker, CodeHost {
     const out: string[] = [];
     const name = this.repoName;
     if (this.movedFrom !== null) out.push(`repository ${this.movedFrom} now answers as ${name} (GitHub redirects): swarm follows it; set tracker.repo (or the origin remote) to ${name}`);
-    return [...out, ...this.watch.notes()];
+    return [...out, ...this.watch.notes(), ...this.merges.notes().filter((n) => !this.watch.notes().includes(n))];
   }
 
   async candidates(): Promise<CandidateList> {
@@ -200,6 +205,10 @@ export class GitHubTracker implements Tracker, CodeHost {
     const wanted = want[mark];
     // `released` drops only the claim; every other mark replaces all of swarm's labels.
     const owned = mark === 'released' ? [tc.running_label] : [tc.running_label, tc.review_label, tc.failed_label];
+    // Reverted after its merge: the issue the merge closed is opened again (once: only while not confirmed).
+    if (appearance.reopen && !ticket.open) await this.reopen(ticket);
+    const revertedLabel = verifyConfig(this.config).reverted_label;
+    if (appearance.reverted && !has(revertedLabel)) await this.labels.add(ticket, revertedLabel);
     // Add before removing, so the ticket never looks unclaimed (and claimable) between the two writes.
     if (wanted !== null && !has(wanted)) await this.labels.add(ticket, wanted);
     for (const label of owned) {
@@ -210,6 +219,11 @@ export class GitHubTracker implements Tracker, CodeHost {
     else if (!appearance.needsHuman && mark !== 'review' && has(human)) await this.labels.remove(ticket, human);
     // The PR is linked by its own body ("Closes #n") and shown in the sticky comment.
     if (appearance.sticky !== null) await this.commentsApi.upsertSticky(ticket.number, appearance.sticky);
+  }
+
+  /** Reopen a closed issue (REST: "Update an issue" with state open; GitHub records a `reopened` event). */
+  private async reopen(ticket: Ticket): Promise<void> {
+    await this.call(`reopening issue #${ticket.number}`, () => this.gh.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { ...this.repoParams(), issue_number: ticket.number, state: 'open' }));
   }
 
   findPullRequest(branch: string): Promise<PullRequest | null> {

@@ -67,7 +67,8 @@ export class PrWatch implements PrWatcher {
   private readonly trustSeen = new Map<number, string>();
   /** What GitHub asked for when it refused a commit read (a token without Contents: read), or null. */
   private commitsRefused: string | null = null;
-  private readonly ci: CiReader;
+  /** Also read by verification after merge (merges.ts): one memory of what this token may not read. */
+  readonly ci: CiReader;
 
   constructor(
     private readonly gh: GitHubClient,
@@ -94,7 +95,11 @@ export class PrWatch implements PrWatcher {
     const state: PrObservation['state'] = merged ? 'merged' : p.state === 'open' ? 'open' : 'closed';
     const sha = p.head.sha;
     const baseBranch = isObj(p.base) ? str(p.base.ref) : '';
-    const base = { number: p.number, state, head_sha: sha, head_branch: str(p.head.ref) };
+    const autoMerge = isObj(p.auto_merge) ? { merge_method: str(p.auto_merge.merge_method) } : null;
+    const base = {
+      number: p.number, state, head_sha: sha, head_branch: str(p.head.ref), base_branch: baseBranch, node_id: str(p.node_id),
+      merge_commit_sha: merged ? strOrNull(p.merge_commit_sha) : null, commits: numOrNull(p.commits) ?? 0, auto_merge: autoMerge,
+    };
     if (state !== 'open') {
       const head_pushed_by = await this.headCommitter(tally, sha);
       return { ...base, unchanged: tally.sent === tally.notModified, checks: [], reviews: [], comments: [], head_pushed_by };

@@ -4,6 +4,7 @@
 // complexity and payload validation: queries.ts.
 
 import type { Config } from '../../config/types.js';
+import { reopenState, verifyConfig } from '../../config/verify.js';
 import type { CandidateList, PullRequest, Ticket, Tracker } from '../types.js';
 import { createLinearTransport } from './transport.js';
 import { createLinearSticky } from './sticky.js';
@@ -86,6 +87,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     const wanted: [string, string | null][] = [
       ...cfg.states.map((s): [string, string] => ['tracker.states', s]),
       ['tracker.running_state', cfg.running_state], ['tracker.review_state', cfg.review_state], ['tracker.failed_state', cfg.failed_state],
+      ['verify.reopen_state', verifyConfig(opts.config).reopen_state],
     ];
     if (cfg.states.length === 0) throw configError('tracker.states must name at least one workflow state to pick tickets up from (e.g. [Todo])');
     for (const [key, name] of wanted)
@@ -244,7 +246,18 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
       const now = { name: ticket.state };
       // Never reopen or move a ticket a human (or Linear's GitHub integration) completed, canceled or
       // marked duplicate.
-      const closed = !ticket.open;
+      let closed = !ticket.open;
+      // Its merge was reverted: the one exception, once — back to verify.reopen_state (default: the first of states).
+      const reopenTo = reopenState(opts.config);
+      if (appearance.reopen && closed && reopenTo !== null) {
+        await moveTo(ticket, reopenTo);
+        now.name = reopenTo;
+        closed = false;
+      }
+      const revertedLabel = r.labels.get(verifyConfig(opts.config).reverted_label) ?? null;
+      if (appearance.reverted && revertedLabel !== null && !ticket.labels.includes(verifyConfig(opts.config).reverted_label)) {
+        await api.request(Q.ADD_LABEL_MUTATION, { id: ticket.id, labelId: revertedLabel } satisfies Q.Vars['addLabel']);
+      }
       const move = async (state: string | null) => {
         if (state !== null && !closed && now.name !== state) await moveTo(ticket, state);
       };
@@ -253,7 +266,8 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
       const dropFailedLabel = async () => {
         if (hasFailedLabel) await api.request(Q.ISSUE_UPDATE_MUTATION, { id: ticket.id, input: { removedLabelIds: [failedLabel] } } satisfies Q.Vars['issueUpdate']);
       };
-      const back = cfg.states[0]!;
+      // Back to the first eligible state — or, for a reverted ticket, to verify.reopen_state.
+      const back = appearance.reopen && reopenTo !== null ? reopenTo : cfg.states[0]!;
       switch (appearance.mark) {
         case 'running':
           await move(cfg.running_state);
