@@ -20,11 +20,14 @@ afterAll(async () => {
 });
 
 const status = async () => JSON.parse((await runCli(project, ['status', '--json'])).stdout);
-const report = () => JSON.parse(fs.readFileSync(path.join(project.dir, '.swarm', 'daemon.json'), 'utf8'));
+const reportFile = () => path.join(project.dir, '.swarm', 'daemon.json');
+const report = () => JSON.parse(fs.readFileSync(reportFile(), 'utf8'));
 
 it('shows a WORKFLOW.md edit at the next poll, from the report the daemon writes each poll', async () => {
   project.writeWorkflow(githubConfig(gh, { agent: { max_concurrent: 1, max_attempts: 2, models: ['claude-sonnet-4-5'] } }));
   daemon = startDaemon(project);
+  // The first report comes at the end of the first poll.
+  await waitFor(() => fs.existsSync(reportFile()) || null, { timeoutMs: 30_000, what: 'the first daemon.json' });
   const before = await waitFor(async () => {
     const s = await status();
     return s.daemon.running && s.daemon.max_concurrent === 1 ? s : null;
