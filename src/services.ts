@@ -8,6 +8,8 @@ import type { Services } from './orchestrator/runtime.js';
 import type { CodeHost } from './tracker/types.js';
 import { BranchHandoff, LocalTracker } from './tracker/local/tracker.js';
 import { Worktrees } from './workspace/worktree.js';
+import { repoIdentity } from './workspace/repo-id.js';
+import { resolveWorkspaceRoot } from './workspace/root.js';
 import { originUrl, parseGitHubRemote, remoteHeadBranch } from './workspace/git.js';
 import { registerRemoteToken } from './workspace/git-safety.js';
 import { ConfigError } from './errors.js';
@@ -26,7 +28,10 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
   const secrets = [...wf.secrets];
   const origin = await originUrl(ctx.repoDir);
   const baseBranch = cfg.workspace.base_branch ?? (origin ? await remoteHeadBranch(ctx.repoDir) : null) ?? 'main';
-  const worktrees = new Worktrees({ repoDir: ctx.repoDir, root: cfg.workspace.root, baseBranch, hooks: cfg.hooks, log: ctx.log });
+  // workspace.root is checked against the repository before anything is created or removed under it.
+  const identity = repoIdentity(ctx.repoDir);
+  const root = resolveWorkspaceRoot(cfg.workspace.root, ctx.repoDir, { home: ctx.env.HOME, gitCommonDir: identity.commonDir, file });
+  const worktrees = new Worktrees({ repoDir: ctx.repoDir, root, baseBranch, hooks: cfg.hooks, log: ctx.log, identity });
   // The branch is the hand-off: swarm's publication step (publish.ts) has pushed it, scanned, when there
   // is an origin; nothing here pushes again.
   const pushHandoff = new BranchHandoff(async () => origin !== null);

@@ -2,7 +2,8 @@
 // root + bypass-permissions environment fix. The prompt is never part of argv: it goes on stdin, which is also
 // what makes the variadic flags (--allowedTools, --disallowedTools, --mcp-config) safe to use.
 
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import type { Config, McpServer } from '../config/types.js';
 
@@ -74,10 +75,7 @@ export function writeMcpConfig(dir: string, servers: Record<string, McpServer>):
   const mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> = {};
   for (const [name, s] of Object.entries(servers)) mcpServers[name] = { command: s.command, args: s.args, env: s.env };
   const path = join(dir, 'mcp-config.json');
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ mcpServers }, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600); // mode is only applied on creation (and masked by umask)
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify({ mcpServers }, null, 2) + '\n', { mode: 0o600 });
   return path;
 }
 

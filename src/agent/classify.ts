@@ -2,6 +2,7 @@
 // first match wins. `claude -p` reports API failures as subtype "success" with is_error true, so no row
 // trusts the exit code or the subtype alone; structured fields are checked before text patterns.
 import { parseResetTime } from './reset-time.js';
+import { TRANSCRIPT_HARD_FACTOR } from './transcript-cap.js';
 import { authKindOf, authReason, isAuthKind } from '../core/auth-kinds.js';
 import { startupFailure } from './startup-failure.js';
 import { familyName, limitFamily } from '../core/limits.js';
@@ -56,6 +57,7 @@ const MODEL_TEXT = /issue with the selected model/i;
 const AGENT_SUBTYPES = new Set(['error_max_turns', 'error_max_budget_usd', 'error_during_execution']);
 
 const hasAny = (set: Set<string>, list: string[]): boolean => list.some((c) => set.has(c));
+const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
 /** Collapse to one line and cut, so a reason stays one sentence. */
 const snippet = (s: string, max = 200): string => {
   const t = s.replace(/\s+/g, ' ').trim();
@@ -130,6 +132,12 @@ export const RULES: readonly Rule[] = [
     name: 'pr_exists', outcome: 'pr_opened', counted: false,
     when: (c) => c.handoff.prExists,
     reason: () => 'PR exists',
+  },
+  {
+    // A runaway printer is a broken run, not a hard ticket: never counted (transcript-cap.ts).
+    name: 'output_cap', outcome: 'infra_failed', counted: false,
+    when: (c) => c.run.killedFor === 'output',
+    reason: (c) => `killed: the agent printed more than ${TRANSCRIPT_HARD_FACTOR} × agent.transcript_max (${mb(c.s.bytes)} so far); its transcript keeps the head and the tail`,
   },
   {
     // A start-up refusal a person must fix (a broken config file, an organization refusing the login): a

@@ -8,13 +8,14 @@
 // hold stdout open — exactly the hang this module must bound. Raw streams keep memory flat at any output size.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, openSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isGroupAlive, processStartTime, terminateGroup } from './procs.js';
 import { StreamParser } from './stream.js';
 import { LineRedactor } from './redact-stream.js';
+import { CappedTranscript, TRANSCRIPT_HARD_FACTOR } from './transcript-cap.js';
 import type { KillReason, RunRequest, RunResult } from './types.js';
 import { parseReport, superviseSpec, type SpawnFailure } from './lifeline.js';
 
@@ -76,10 +77,11 @@ export async function runAgent(req: RunRequest, opts: RunnerOptions = {}): Promi
   if (held !== null) return emptyResult(parser, { held });
 
   // Open the run file before spawning: if it cannot be written, do not start an agent whose output is lost.
-  let runFile: WriteStream;
+  let runFile: CappedTranscript;
   try {
     mkdirSync(dirname(req.runFile), { recursive: true, mode: 0o700 });
-    runFile = createWriteStream('', { fd: openSync(req.runFile, 'a', 0o600), autoClose: true }); // another ticket's agent must not read it
+    // another ticket's agent must not read it (0600)
+    runFile = new CappedTranscript(createWriteStream('', { fd: openSync(req.runFile, 'a', 0o600), autoClose: true }), req.runFile, req.transcriptMax ?? null);
   } catch (err) {
     return emptyResult(parser, { spawnError: `cannot open run file ${req.runFile}: ${(err as Error).message}` });
   }
@@ -96,7 +98,7 @@ export async function runAgent(req: RunRequest, opts: RunnerOptions = {}): Promi
       stdio: req.lifeline ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'], // fd 3: the supervisor's lifeline
     });
   } catch (err) {
-    runFile.end();
+    await runFile.end();
     return emptyResult(parser, { spawnError: describeSpawnError(err, req.command) });
   }
 
@@ -104,7 +106,7 @@ export async function runAgent(req: RunRequest, opts: RunnerOptions = {}): Promi
   if (pid === undefined) {
     // spawn reports ENOENT/EACCES asynchronously through 'error', with no pid.
     const err = await new Promise<unknown>((resolve) => child.once('error', resolve));
-    runFile.end();
+    await runFile.end();
     return emptyResult(parser, { spawnError: describeSpawnError(err, req.command) });
   }
   return supervise(req, child, pid, parser, runFile, pipeGraceMs, killGraceMs);
@@ -115,7 +117,7 @@ function supervise(
   child: ChildProcess,
   pid: number,
   parser: StreamParser,
-  runFile: WriteStream,
+  runFile: CappedTranscript,
   pipeGraceMs: number,
   killGraceMs: number,
 ): Promise<RunResult> {
@@ -135,6 +137,9 @@ function supervise(
   let terminating: Promise<unknown> | null = null;
   let writeError: string | null = null;
   let backpressured = false;
+  // Past TRANSCRIPT_HARD_FACTOR × agent.transcript_max of output the agent is a runaway: killed (not counted).
+  const hardMax = req.transcriptMax ? req.transcriptMax * TRANSCRIPT_HARD_FACTOR : null;
+  let printed = 0;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -188,11 +193,13 @@ function supervise(
 
   stdout.on('data', (chunk: Buffer) => {
     if (chunk.includes(NEWLINE)) lastLineAt = performance.now();
+    printed += chunk.length;
+    if (hardMax !== null && printed > hardMax) kill('output');
     const out = redactor.push(chunk);
     if (writeError === null && out.length > 0 && !runFile.write(out)) {
       backpressured = true; // never hold more than the write stream's buffer in memory
       stdout.pause();
-      runFile.once('drain', () => {
+      runFile.onceDrain(() => {
         backpressured = false;
         stdout.resume();
       });
@@ -200,7 +207,7 @@ function supervise(
     for (const ev of parser.push(chunk)) emit(ev);
   });
   stderr.on('data', (chunk: Buffer) => stderrTail.push(chunk));
-  runFile.on('error', (err) => {
+  runFile.onError((err) => {
     writeError ??= err.message;
     backpressured = false;
     stdout.resume();
@@ -245,7 +252,7 @@ function supervise(
       req.inbox?.close();
       const rest = redactor?.end();
       if (rest && rest.length > 0 && writeError === null) runFile.write(rest);
-      await new Promise<void>((r) => runFile.end(r));
+      await runFile.end();
       // Leftovers (a backgrounded tool child with its own pipes) must not outlive the attempt.
       if (terminating === null && isGroupAlive(pid)) void terminate();
       if (terminating !== null) await terminating;

@@ -24,6 +24,8 @@ export interface SandboxPaths {
   commonDir: string;
   swarmDir: string;
   workspaceRoot: string;
+  /** swarm's git hooks folder for the agent (the pre-push guard), under the workspace root: read-only to it. */
+  hooksDir?: string | null;
   workflowPath: string;
   worktree: string;
   /** `<commonDir>/worktrees/<name>`: this worktree's HEAD, index and reflog. */
@@ -98,7 +100,7 @@ export function filesystemPolicy(p: SandboxPaths, extra: SandboxConfig['filesyst
   return {
     denyRead,
     // A folder the agent writes is readable too (the sandbox library binds it back over a hidden parent).
-    allowRead: [p.worktree, ...extra.allow_read.map((x) => resolveOperatorPath(x, p.repoDir, p.home))],
+    allowRead: [p.worktree, ...(p.hooksDir ? [p.hooksDir] : []), ...extra.allow_read.map((x) => resolveOperatorPath(x, p.repoDir, p.home))],
     allowWrite: [...new Set(allowWrite)],
     // Shared by every sandbox the library starts (a default write path): not a private temp dir.
     denyWrite: ['/tmp/claude', '/private/tmp/claude'],

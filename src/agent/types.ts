@@ -57,9 +57,9 @@ export interface StreamSummary {
 
 /**
  * Why the runner killed the process (null: it exited by itself). `limit`: the run went on paid extra usage
- * and agent.use_extra_usage is false.
+ * and agent.use_extra_usage is false. `output`: it printed past the transcript's hard cap.
  */
-export type KillReason = 'timeout' | 'stall' | 'cancel' | 'auth' | 'shutdown' | 'limit';
+export type KillReason = 'timeout' | 'stall' | 'cancel' | 'auth' | 'shutdown' | 'limit' | 'output';
 
 export interface RunResult {
   exitCode: number | null;
@@ -130,6 +130,11 @@ export interface RunRequest {
   inbox?: RunInbox;
   /** Raw stream is appended here (.swarm/runs/<ticket>/<attempt>.jsonl); directory created if missing. */
   runFile: string;
+  /**
+   * agent.transcript_max in bytes: the run file keeps this much (head and tail, the cut marked), and an agent
+   * printing more than TRANSCRIPT_HARD_FACTOR times it is killed (`killedFor: 'output'`). Absent: no cap.
+   */
+  transcriptMax?: number | null;
   /** Secret values masked in the run file (complete lines are redacted before they are written). */
   secrets?: readonly string[];
   timeoutMs: number;

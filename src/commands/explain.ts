@@ -43,6 +43,12 @@ async function locally(repoDir: string, paths: ReturnType<typeof swarmPaths>, ti
   const info = readLock(paths.lock);
   const alive = info !== null && lockAlive(info);
   const state = withReport(new FileStateStore(paths.state).peek() ?? emptyState(now()), alive ? readReport(paths.report) : null);
+  if (alive && state.daemon) {
+    // A full disk lives only in the daemon's memory (it cannot write it down): ask the daemon.
+    const { liveSnapshot } = await import('../control/client.js');
+    const p = (await liveSnapshot(paths))?.pause;
+    if (p?.kind === 'disk_full') state.daemon.disk_full = { since: p.since, file: '', error: /^disk full \((.*)\); resumes/.exec(p.reason)?.[1] ?? p.reason };
+  }
   const running = new Set(alive ? Object.values(state.tickets).filter((t) => t.status === 'running' || t.status === 'claimed').map((t) => t.key) : []);
   const out = await explainTicket(ticketInput, { wf, svc, state, daemon: { running: alive, pid: alive ? info!.pid : null }, running, account: seenAccount(state), now: now() });
   if ('notFound' in out) throw new UsageError(out.notFound);

@@ -2,7 +2,8 @@
 // or closed or whose ticket closed, prune git's worktree metadata, delete transcripts older than
 // state.transcript_days, report bytes freed. While a daemon runs in this clone the daemon does it (over its
 // control socket, with its configuration and tracker token, leaving the tickets it works on alone); with
-// none, this command does it itself. Unpushed commits are never deleted without --force.
+// none, this command does it itself. Only folders swarm marked in this repository's namespace are
+// candidates; unpushed commits and uncommitted or untracked files are never deleted without --force.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FileStateStore } from '../state/file-store.js';
@@ -37,14 +38,19 @@ export async function gcCommand(opts: GcOptions, io: IO): Promise<number> {
   if (loaded.broken) io.stderr.write(`swarm: ${loaded.broken}\nswarm: using the last good configuration (saved ${loaded.savedAt})\n`);
   const wf = loaded.workflow;
   const svc = await makeServices(wf, { repoDir, env: io.env, log: () => {} });
-  const holder = readLock(paths.lock);
-  const daemon = holder && lockAlive(holder) ? { pid: holder.pid } : null;
-  const state = new FileStateStore(paths.state).peek();
+  // Read again before every removal: a daemon that starts while gc runs is respected from then on.
+  const liveDaemon = () => {
+    const holder = readLock(paths.lock);
+    return holder && lockAlive(holder) ? { pid: holder.pid } : null;
+  };
+  const daemon = liveDaemon();
+  const store = new FileStateStore(paths.state);
+  const state = store.peek();
   if (state === null && existsSync(paths.state)) {
     io.stderr.write(`swarm: ${paths.state} could not be read; deciding from pull requests only (\`swarm start\` repairs the state file)\n`);
   }
   if (daemon) io.stdout.write(`a daemon runs (pid ${daemon.pid}): its active tickets are left alone\n`);
-  const out = await runSweep({ svc, wf, state, daemon, runsDir: paths.runs, dryRun: opts.dryRun === true, force: opts.force === true, verbose: opts.verbose === true });
+  const out = await runSweep({ svc, wf, state, daemon, liveDaemon, reload: () => store.peek() ?? state, runsDir: paths.runs, dryRun: opts.dryRun === true, force: opts.force === true, verbose: opts.verbose === true });
   io.stdout.write(out.text);
   return out.code;
 }

@@ -1,5 +1,6 @@
 // `swarm start`: load and check everything, take the repository lock, recover the previous run, then
 // hand over to the poll loop. Signals: first SIGINT/SIGTERM drains, the second stops every agent.
+import { existsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { loadWorkflow } from '../config/workflow.js';
 import { saveLastGood } from '../config/last-good.js';
@@ -24,12 +25,13 @@ import type { Fleet } from '../fleet/open.js';
 import { accountFor, openAccount, type OpenedAccount } from '../account/open.js';
 import { killStrayAgents, recover, restoreFromEvents } from '../orchestrator/recovery.js';
 import { startSweeper, type Sweeper } from '../orchestrator/sweeper.js';
-import { worktreeDirName } from '../workspace/naming.js';
+import { eventFiles } from '../state/rebuild.js';
 import { startSurfaces, type Surfaces } from '../server/surfaces.js';
 import { dryRun } from './dry-run.js';
 import { findRepoRoot, useColor, type IO } from './common.js';
 import { findExecutable } from '../util/executable.js';
 import { InterruptedError, UsageError } from '../errors.js';
+import { unlessDiskFull } from '../util/atomic-file.js';
 import { webhooksOn } from '../webhooks/health.js';
 import type { HintBus } from '../webhooks/bus.js';
 import { Containment } from '../containment/containment.js';
@@ -106,10 +108,12 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const hadState = existsSync(paths.state);
     const { state, problem } = store.load();
-    if (problem) {
-      log.event({ type: 'state_moved_aside', moved_to: problem.movedTo, message: problem.message });
-      restoreFromEvents(state, paths.events, Date.now(), log, (b) => join(svc.worktrees.root, worktreeDirName(b)));
+    if (problem) log.event({ type: 'state_moved_aside', moved_to: problem.movedTo, message: problem.message });
+    // A state file moved aside, or gone (deleted by hand, lost with a disk): rebuilt from the events log.
+    if (problem || (!hadState && eventFiles(paths.events).length > 0)) {
+      restoreFromEvents(state, paths.events, Date.now(), log, (b) => svc.worktrees.pathFor(b));
     }
     const now = Date.now();
     state.daemon = {
@@ -153,11 +157,15 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     };
     const built = new Orchestrator(rt, services, wf, svc, state, workflowPath);
     checkpoint();
+    // A moved repository first gets its worktrees reconnected (and old-layout ones moved into this
+    // repository's namespace), before anything judges them stray or abandoned.
+    const repaired = await svc.worktrees.repair().catch((err: Error) => ({ problems: [`git worktree repair failed: ${err.message}`] }));
+    for (const p of repaired.problems) log.warn(`worktrees: ${p}`);
     // Only what this daemon holds is its to recover (in fleet mode the others' tickets are theirs).
     await recover(built.ledger, now, log, (key) => rt.coordinator.holds(key));
     checkpoint();
-    await killStrayAgents(svc.worktrees.root, log); // orphans the state cannot name (moved aside, or pid never saved)
-    await built.save();
+    await killStrayAgents(svc.worktrees.repoId, log); // orphans the state cannot name (moved aside, or pid never saved)
+    await built.save().catch(unlessDiskFull); // a full disk: the loop waits (disk_full pause) and writes once there is room
     checkpoint();
     orch = built;
     if (fleet && webhooksOn(wf.config)) {

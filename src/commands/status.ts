@@ -20,6 +20,14 @@ export function snapshotFor(repoDir: string, now = Date.now()): Snapshot {
   return buildSnapshot(state, info ? { info, alive } : null, now, extraFromState(state, alive, seenAccount(state)?.record ?? null));
 }
 
+/** The running daemon's own snapshot, or null (the client is loaded only when a daemon runs: status starts fast). */
+async function daemonSnapshot(paths: ReturnType<typeof swarmPaths>): Promise<Snapshot | null> {
+  const info = readLock(paths.lock);
+  if (!info || !lockAlive(info)) return null;
+  const { liveSnapshot } = await import('../control/client.js');
+  return liveSnapshot(paths);
+}
+
 /** The terminal's width (a pipe: $COLUMNS, else 80), at least 60: every line fits it; ids are never cut. */
 export function terminalWidth(io: IO): number {
   const cols = (io.stdout as { columns?: number }).columns ?? Number(io.env.COLUMNS);
@@ -35,25 +43,37 @@ export async function statusCommand(opts: { json?: boolean; watch?: boolean; int
   const repoDir = findRepoRoot(io.cwd);
   const paint: Paint = useColor(io) ? chalkPaint() : plain;
   const width = terminalWidth(io);
-  const draw = () => {
-    const snap = snapshotFor(repoDir);
+  const paths = swarmPaths(repoDir);
+  // A running daemon answers for itself (what it holds in memory, e.g. a full disk it cannot write down);
+  // otherwise, or when it does not answer, state.json and the lock.
+  const draw = async () => {
+    const snap = (await daemonSnapshot(paths)) ?? snapshotFor(repoDir);
     if (opts.json) return JSON.stringify(snap, null, 2) + '\n';
-    const paths = swarmPaths(repoDir);
     const rec = snap.daemon.running ? (readReport(paths.report) ?? readControlRecord(paths.control)) : null;
     const url = rec && rec.pid === snap.daemon.pid && rec.url ? `dashboard ${rec.url}\n` : '';
     return renderStatus(snap, paint, width) + url;
   };
   if (!opts.watch) {
-    io.stdout.write(draw());
+    io.stdout.write(await draw());
     return 0;
   }
   const tty = io.stdout.isTTY === true;
   await new Promise<void>((resolve) => {
     // Not a terminal (a pipe, a log file): print whole frames one after another instead of escape codes.
-    const tick = () => io.stdout.write(tty && !opts.json ? watchFrame(draw()) : draw() + '\n');
+    let busy = false;
+    const tick = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const frame = await draw();
+        io.stdout.write(tty && !opts.json ? watchFrame(frame) : frame + '\n');
+      } finally {
+        busy = false;
+      }
+    };
     if (tty) io.stdout.write('\x1b[2J\x1b[?25l');
-    tick();
-    const timer = setInterval(tick, opts.intervalMs ?? 1000);
+    void tick();
+    const timer = setInterval(() => void tick(), opts.intervalMs ?? 1000);
     const stop = () => {
       clearInterval(timer);
       process.off('SIGINT', stop);

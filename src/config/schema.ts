@@ -8,6 +8,11 @@ import { agentSecretValues } from './secret-values.js';
 import { checkExposure, isLoopbackHost, readServer } from './server.js';
 import { readAccountName, readBudget, readLanes, readPacing } from './lanes.js';
 import { readAutoMerge, readVerify } from './verify.js';
+import { readSize } from './size.js';
+
+/** agent.transcript_max: 200 MB per attempt by default; a few KB at the least (its head and tail must hold lines). */
+export const DEFAULT_TRANSCRIPT_MAX = 200 * 1024 * 1024;
+const MIN_TRANSCRIPT_MAX = 16 * 1024;
 import { readNotify } from './notify.js';
 import { checkWebhooks, readWebhooks } from './webhooks.js';
 import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
@@ -215,6 +220,7 @@ function readAgent(r: Reader, root: Section): Config['agent'] {
     retry_backoff: a.duration('retry_backoff', 30_000, 0),
     max_retry_backoff: a.duration('max_retry_backoff', 30 * 60_000, 0),
     max_cost_usd: a.positiveOrNull('max_cost_usd', 'US dollars'),
+    transcript_max: readSize(a, 'transcript_max', DEFAULT_TRANSCRIPT_MAX, MIN_TRANSCRIPT_MAX),
     use_extra_usage: a.bool('use_extra_usage', true),
     reclaim_cooldown: a.duration('reclaim_cooldown', RECLAIM_COOLDOWN_MS, 0),
     account: readAccountName(r, a),

@@ -104,6 +104,11 @@ export interface Config {
     max_retry_backoff: number;
     max_cost_usd: number | null;
     /**
+     * Bytes of transcript kept per attempt (`agent.transcript_max`): its head and tail, the cut marked.
+     * An agent printing more than TRANSCRIPT_HARD_FACTOR times this is killed (infrastructure, not counted).
+     */
+    transcript_max: number;
+    /**
      * Paid extra usage (subscription overage) may carry runs past a spent usage window (default true). false:
      * a run that goes on extra usage is stopped and the account waits for the window's reset.
      */

@@ -11,6 +11,7 @@ import { extraPathProblem } from '../agent/sandbox-policy.js';
 import { gitAt } from '../workspace/git.js';
 import { MemoryGuard } from './memory-guard.js';
 import { WorkflowGuard } from './workflow-guard.js';
+import { expandHome } from '../workspace/root.js';
 
 export interface ContainmentOptions {
   repoDir: string;
@@ -102,6 +103,14 @@ export function hostsFor(config: Config, env: Record<string, string | undefined>
 }
 
 function memoryOptions(repoDir: string, swarmDir: string, config: Config, env: Record<string, string | undefined>) {
-  return { repoDir, swarmDir, workspaceRoot: resolve(repoDir, config.workspace.root), home: env.HOME ?? homedir() };
+  const home = env.HOME ?? homedir();
+  // ~/worktrees is the home folder's, as services.ts reads it (a bad root is refused there, by name).
+  let root = config.workspace.root;
+  try {
+    root = expandHome(root, home);
+  } catch {
+    /* refused when the services are built */
+  }
+  return { repoDir, swarmDir, workspaceRoot: resolve(repoDir, root), home };
 }
 

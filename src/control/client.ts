@@ -11,6 +11,7 @@ import { acquireLock, lockAlive, readLock, releaseLock, type LockInfo } from '..
 import type { SwarmPaths } from '../state/paths.js';
 import { defaultSocketPath, readControlRecord } from './endpoint.js';
 import { findTicketState } from '../core/ticket-keys.js';
+import type { Snapshot } from '../report/status.js';
 
 
 export async function sendControl(repoDir: string, paths: SwarmPaths, action: ControlAction, now: () => number = Date.now, timeoutMs = 15_000): Promise<ControlAnswer> {
@@ -30,6 +31,24 @@ export async function sendControl(repoDir: string, paths: SwarmPaths, action: Co
     }
   }
   throw new Error(`could not reach the swarm daemon or take ${paths.lock}; try again`);
+}
+
+/**
+ * The running daemon's own status snapshot (`GET /api/v1/state` over its control socket), or null when no
+ * daemon runs or it does not answer within `timeoutMs`. Fresher than state.json, and the only way to see
+ * what the daemon cannot write down (a full disk).
+ */
+export async function liveSnapshot(paths: SwarmPaths, timeoutMs = 1500): Promise<Snapshot | null> {
+  const holder = liveHolder(paths);
+  const record = holder ? readControlRecord(paths.control) : null;
+  if (!holder || record?.pid !== holder.pid) return null;
+  try {
+    const res = await socketRequest(record.socket, 'GET', '/api/v1/state', null, timeoutMs);
+    const b = res.body as Partial<Snapshot> | null;
+    return res.status === 200 && b && typeof b === 'object' && typeof b.daemon === 'object' && Array.isArray(b.running) ? (b as Snapshot) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The daemon running in this clone now (its lock, alive), or null. */

@@ -3,9 +3,10 @@
 // that record and fall back to the computed default path. Unix socket paths are limited to ~107 bytes, so
 // a deep repository gets a short path under the temp dir, keyed by a hash of the repository path.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 /** sun_path is 108 bytes on Linux (104 on macOS) including the NUL: stay well under both. */
 export const MAX_SOCKET_PATH = 100;
@@ -42,9 +43,7 @@ export function readControlRecord(file: string): ControlRecord | null {
 }
 
 export function writeControlRecord(file: string, rec: ControlRecord): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(rec) + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(rec) + '\n');
 }
 
 export function removeControlRecord(file: string, pid = process.pid): void {

@@ -20,7 +20,9 @@ const MARKS: Record<TicketState['status'], Mark> = {
 export function appearanceOf(ts: TicketState, maxAttempts: number): Appearance {
   const mark = ts.status === 'released' && ts.cleared ? 'cleared' : MARKS[ts.status];
   const stop = ts.followup?.stopped?.why;
-  const needsHuman = (ts.status === 'review' && (stop === 'needs_human' || stop === 'human_push')) || (ts.status === 'done' && ts.verify?.current?.outcome === 'needs_human');
+  const needsHuman = (ts.status === 'review' && (stop === 'needs_human' || stop === 'human_push'))
+    || (ts.status === 'done' && ts.verify?.current?.outcome === 'needs_human')
+    || (ts.status === 'failed' && stop === 'diverged');
   // Reverted after a merge: reopened (GitHub: the issue; Linear: verify.reopen_state) until the tracker confirmed it.
   const reopen = ts.verify != null && ts.verify.reopen_rev > 0 && ts.synced_rev < ts.verify.reopen_rev;
   const reverted = (ts.verify?.reverts ?? 0) > 0;
@@ -55,7 +57,8 @@ export function renderSticky(ts: TicketState, maxAttempts: number): string {
   const following = f?.pending && (ts.status === 'claimed' || ts.status === 'running' || ts.status === 'retry_wait') ? f.pending : null;
   const headline = following
     ? `🔵 Following up on the pull request (round ${following.round}: ${following.kind === 'ci' ? 'failing checks' : 'changes requested'})`
-    : verifyHeadline(ts) ?? (ts.status === 'done' && f?.stopped ? (f.stopped.why === 'merged' ? '✅ Pull request merged' : '⚪ Pull request closed without merging') : HEADLINE[ts.status]);
+    : verifyHeadline(ts) ?? (ts.status === 'done' && f?.stopped ? (f.stopped.why === 'merged' ? '✅ Pull request merged' : '⚪ Pull request closed without merging')
+      : ts.status === 'failed' && f?.stopped?.why === 'diverged' ? '✋ Stopped for a human: the branch was changed by someone else' : HEADLINE[ts.status]);
   const lines = [STICKY_MARKER, `**swarm** · ${headline}`, ''];
   lines.push(`Branch: \`${ts.branch}\``);
   if (ts.pr) lines.push(`Pull request: ${ts.pr.url}`);
@@ -66,7 +69,8 @@ export function renderSticky(ts: TicketState, maxAttempts: number): string {
   const verification = verifyLines(ts);
   if (verification.length > 0) lines.push('', ...verification, '');
   if (ts.status === 'retry_wait' && ts.next_retry_at) lines.push(`Next attempt after ${ts.next_retry_at} (${oneLine(ts.retry_reason ?? 'backoff')})`);
-  if (ts.status === 'failed') lines.push(`${ts.failures} counted failures (max_attempts ${maxAttempts}). Remove the failed label or run \`swarm retry ${ts.key}\` to try again.`);
+  if (ts.status === 'failed' && f?.stopped?.why === 'diverged') lines.push(`Needs a human: ${oneLine(f.stopped.detail)}`);
+  else if (ts.status === 'failed') lines.push(`${ts.failures} counted failures (max_attempts ${maxAttempts}). Remove the failed label or run \`swarm retry ${ts.key}\` to try again.`);
   if (ts.attempts.length > 0) {
     lines.push('', '| # | model | outcome | counted | reason |', '|---|---|---|---|---|');
     for (const a of ts.attempts) {

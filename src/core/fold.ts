@@ -31,8 +31,10 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
   switch (ev.type) {
     case 'claimed':
     case 'pr_found':
-      // The branch chosen at the first claim is kept for good, even if the title changes later.
+      // The branch chosen at the first claim is kept for good, even if the title changes later; the worktree
+      // follows where the branch's folder is now (workspace.root's per-repository layout may have moved it).
       if (!t.branch) Object.assign(t, { branch: ev.branch, worktree: ev.worktree });
+      else if (ev.worktree && ev.branch === t.branch) t.worktree = ev.worktree;
       Object.assign(t, { title: ev.title || t.title, url: ev.url || t.url });
       if (ev.type === 'claimed') {
         // Claimed again after the tracker took it away (a close and reopen): the cooldown counts from here.
@@ -88,6 +90,11 @@ export function applyTicket(prev: TicketState | undefined, ev: TicketEvent): Tic
     case 'commits_seen':
       t.followup = { ...fu(t), ours: appendCapped(fu(t).ours, ev.commits) };
       return t; // not something the tracker shows: no new revision
+    case 'branch_diverged':
+      // Stopped for a human: not picked up again until `swarm retry` (or the failed label is removed).
+      t.followup = { ...fu(t), pending: null, stopped: { why: 'diverged', detail: ev.reason, at: ev.at } };
+      Object.assign(t, { status: 'failed', next_retry_at: null, retry_reason: null, last_event: `needs a human: ${ev.reason}` });
+      break;
     case 'pr_closed':
       t.followup = { ...fu(t), pending: null, stopped: { why: ev.merged ? 'merged' : 'closed', detail: ev.pr, at: ev.at } };
       Object.assign(t, { status: 'done', next_retry_at: null, retry_reason: null, last_event: ev.merged ? `merged: ${ev.pr}` : `PR closed unmerged: ${ev.pr}` });

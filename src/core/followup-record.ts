@@ -5,7 +5,7 @@ import { isObj, str } from '../util/json.js';
 
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const intOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
-const STOPS: readonly FollowupStop[] = ['needs_human', 'human_push', 'merged', 'closed'];
+const STOPS: readonly FollowupStop[] = ['needs_human', 'human_push', 'merged', 'closed', 'diverged'];
 
 /** How many trigger keys and own commits a record keeps (oldest dropped first). */
 export const FOLLOWUP_LIST_MAX = 200;

@@ -45,12 +45,18 @@ const ids = (t: { key: string; identifier: string }) => ({ ticket: t.identifier,
 
 /** Claim a ticket: a new record, or the existing one (its first branch kept). */
 export function claim(ts: TicketState | undefined, t: Ticket, branch: string, worktree: string, now: number): Step {
-  return ticketStep(ts, t.key, [{ type: 'claimed', ...ids(t), branch: ts?.branch || branch, worktree: ts?.worktree || worktree, title: t.title, url: t.url }], now);
+  return ticketStep(ts, t.key, [{ type: 'claimed', ...ids(t), branch: ts?.branch || branch, worktree: whereNow(ts, branch, worktree), title: t.title, url: t.url }], now);
 }
 
 /** The dedup guard: an open PR exists for the branch (maybe opened while the daemon was down). */
 export function handOffFound(ts: TicketState | undefined, t: Ticket, pr: PullRequest, branch: string, worktree: string, now: number): Step {
-  return ticketStep(ts, t.key, [{ type: 'pr_found', ...ids(t), pr: pr.url, number: pr.number, branch: ts?.branch || branch, worktree: ts?.worktree || worktree, title: t.title, url: t.url }], now);
+  return ticketStep(ts, t.key, [{ type: 'pr_found', ...ids(t), pr: pr.url, number: pr.number, branch: ts?.branch || branch, worktree: whereNow(ts, branch, worktree), title: t.title, url: t.url }], now);
+}
+
+/** The worktree of the kept branch as the caller found it now (its folder may have moved), else the recorded one. */
+function whereNow(ts: TicketState | undefined, branch: string, worktree: string): string {
+  if (ts?.branch && ts.branch !== branch) return ts.worktree;
+  return worktree || ts?.worktree || '';
 }
 
 /** An attempt begins (called in the same synchronous step as the spawn, after the gate let it through). */
@@ -241,6 +247,19 @@ export function followupsResumed(ts: TicketState, reason: string, head: string |
 /** Commits known to be swarm's on the branch (the PR was found, not opened by a run in this record). */
 export function commitsSeen(ts: TicketState, commits: string[], now: number): Step {
   return ticketStep(ts, ts.key, [{ type: 'commits_seen', ...ids(ts), commits }], now);
+}
+
+/**
+ * Origin's branch was rewritten under the ticket (a human force-pushed it): no agent runs on the stale
+ * local branch; the ticket stops for a human, the local commits kept under `backup_ref`.
+ */
+export function branchDiverged(
+  ts: TicketState,
+  d: { branch: string; local_head: string; remote_head: string; ahead: number; behind: number; backup_ref: string | null; reason: string },
+  label: string,
+  now: number,
+): Step {
+  return ticketStep(ts, ts.key, [{ type: 'branch_diverged', ...ids(ts), ...d, label }], now);
 }
 
 /** The PR was merged or closed: the ticket is done. */

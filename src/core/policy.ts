@@ -89,14 +89,14 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   checks.push({
     rule: 'attempts',
     pass: !failed && attemptsLeft > 0,
-    detail: failed ? `failed after ${ts!.failures} counted attempts (swarm retry ${t.key} to try again)` : `${ts?.failures ?? 0} of ${ctx.config.agent.max_attempts} counted failures; next model ${modelFor(ts?.failures ?? 0, ctx.config.agent.models)}`,
+    detail: failed && ts!.followup?.stopped?.why === 'diverged' ? `stopped for a human: ${ts!.followup.stopped.detail}` : failed ? `failed after ${ts!.failures} counted attempts (swarm retry ${t.key} to try again)` : `${ts?.failures ?? 0} of ${ctx.config.agent.max_attempts} counted failures; next model ${modelFor(ts?.failures ?? 0, ctx.config.agent.models)}`,
   });
   const due = ts?.status === 'retry_wait' && ts.next_retry_at ? Date.parse(ts.next_retry_at) : 0;
   const waits = ctx.waitsFor?.(t.key) ?? null;
   checks.push({ rule: 'retry_wait', pass: due <= ctx.now && waits === null, detail: due > ctx.now ? `retry due in ${formatMs(due - ctx.now)} (${ts!.retry_reason ?? 'backoff'})` : waits ?? 'no retry wait' });
   const isRunning = ctx.running.has(t.key);
   checks.push({ rule: 'running', pass: !isRunning, detail: isRunning ? 'an agent is working on it now' : 'no agent running' });
-  const pause = activePause(ctx.state.pause, ctx.now);
+  const pause = scopePause(ctx.state, ctx.now);
   const shared = pause ? null : accountPauseReason(ctx.account, ctx.now) ?? modelLimitReason(ctx.account, modelFor(ts?.failures ?? 0, ctx.config.agent.models), ctx.now);
   // A red base holds new tickets (verify.hold_while_red: dispatch); one already ours goes on.
   const baseHold = ours ? null : ctx.hold ?? null;
@@ -155,6 +155,16 @@ export function activePause(pause: PauseState | null, now: number): PauseState |
 }
 
 /**
+ * The pause dispatch obeys now: a full disk first (this daemon's own — it cannot write ahead what it would
+ * do — and never shared with a fleet; it ends by itself once a write goes through), else the recorded pause.
+ */
+export function scopePause(state: Pick<SwarmState, 'pause' | 'daemon'>, now: number): PauseState | null {
+  const disk = state.daemon?.disk_full;
+  if (disk) return { kind: 'disk_full', reason: `disk full (${disk.error}); resumes by itself once swarm can write its files again`, since: disk.since, until: null, limit_type: null };
+  return activePause(state.pause, now);
+}
+
+/**
  * Slots free right now: concurrency minus running, and only one while a canary run is pending — this
  * daemon's own, or the shared account's (`turn`); none while another daemon runs the account's canary.
  */
@@ -205,7 +215,7 @@ export interface SpawnGateExtra {
  * other agents are running.
  */
 export function spawnGate(config: Config, state: SwarmState, ts: TicketState | undefined, now: number, live: number, extra?: SpawnGateExtra): string | null {
-  const pause = activePause(state.pause, now);
+  const pause = scopePause(state, now);
   if (pause) return `dispatch paused (${pause.kind}): ${pause.reason}`;
   const shared = accountPauseReason(extra?.account, now) ?? (extra?.model ? modelLimitReason(extra.account, extra.model, now) : null);
   if (shared) return `dispatch paused (rate_limit): ${shared}`;
@@ -221,7 +231,7 @@ export function spawnGate(config: Config, state: SwarmState, ts: TicketState | u
 
 /** When a held or limited ticket may try again: the pause's end, or now when nothing says. */
 export function resumeAt(state: SwarmState, now: number): number | null {
-  const pause = activePause(state.pause, now);
+  const pause = scopePause(state, now);
   if (!pause) return now;
   return pause.until === null ? null : Date.parse(pause.until);
 }
@@ -250,6 +260,9 @@ export function trackerPause(err: { kind?: string; message: string; retryAt?: st
 
 // --- the loop: when to wake, when to stop -----------------------------------------------------------
 
+/** How often the loop tries to write again while the disk is full. */
+export const DISK_PROBE_MS = 5_000;
+
 /**
  * How long the loop sleeps: until the next poll, a due retry, the end of a timed pause, or one of `also`
  * (the background lane opening, the account's window resetting: laneWakeTimes, accountWakeTimes).
@@ -262,6 +275,8 @@ export function nextWakeMs(state: SwarmState, lastPollAt: number, interval: numb
   }
   const p = state.pause;
   if (p?.until) next = Math.min(next, Math.max(Date.parse(p.until), now + 50));
+  // A full disk is probed for room every few seconds: dispatch resumes by itself once a write goes through.
+  if (state.daemon?.disk_full) next = Math.min(next, now + DISK_PROBE_MS);
   return Math.max(50, next - now);
 }
 
@@ -276,7 +291,9 @@ export function idleVerdict(config: Config, state: SwarmState, i: { running: num
   if (i.running > 0) return { done: false };
   // The tracker refuses the poll itself (a setting to change): waiting would never end.
   if (i.refused) return { done: true, code: 2, message: `stopping: ${i.refused}` };
-  const pause = activePause(state.pause, i.now);
+  const pause = scopePause(state, i.now);
+  // A full disk ends by itself (no operator needed): waited out like a timed pause.
+  if (pause?.kind === 'disk_full') return { done: false };
   if (pause && pause.until === null) {
     return { done: true, code: pause.kind === 'operator' ? 0 : 1, message: `stopping: dispatch is paused until an operator acts (${pause.reason})` };
   }

@@ -108,7 +108,8 @@ export interface PendingFollowup {
   comments: FollowupComment[];
 }
 
-export type FollowupStop = 'needs_human' | 'human_push' | 'merged' | 'closed';
+/** `diverged`: before an attempt, origin's branch had commits the local one lacked (a human rewrote it). */
+export type FollowupStop = 'needs_human' | 'human_push' | 'merged' | 'closed' | 'diverged';
 
 export interface FollowupState {
   /** Follow-ups started so far (rounds), bounded by pr.max_followups. */
@@ -138,8 +139,11 @@ export interface FollowupSeen {
   human?: string;
 }
 
-/** containment: something an agent may have planted (memory above the worktrees) stops dispatch until `swarm resume`. */
-export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker' | 'containment';
+/**
+ * containment: something an agent may have planted (memory above the worktrees) stops dispatch until `swarm resume`.
+ * `disk_full` is this daemon's own (never shared with a fleet): it lasts until swarm can write its files again.
+ */
+export type PauseKind = 'rate_limit' | 'auth' | 'breaker' | 'operator' | 'tracker' | 'containment' | 'disk_full';
 
 export interface PauseState {
   kind: PauseKind;
@@ -186,6 +190,19 @@ export interface DaemonInfo {
   notes?: string[];
   /** Webhooks as the daemon judges them (healthy, silent…) and the poll and watch intervals in force. */
   webhooks?: import('./views.js').WebhookView | null;
+  /**
+   * The disk (or the file-size limit, or a quota) refused a write of swarm's own files: dispatch waits
+   * until a write succeeds again. Kept in memory while it lasts (the file cannot be written); `swarm status`
+   * asks the daemon for it.
+   */
+  disk_full?: DiskFull | null;
+}
+
+export interface DiskFull {
+  since: string;
+  /** The file that could not be written. */
+  file: string;
+  error: string;
 }
 
 export interface SwarmState {
@@ -230,6 +247,22 @@ export interface AttemptOutput {
   commits?: string[];
   /** A follow-up that pushed: the branch's new head on origin; null otherwise. */
   followupHead?: string | null;
+  /** Before the run: origin's branch was rewritten under the ticket; nothing ran, a human is needed. */
+  diverged?: Divergence | null;
   /** Dispatch must stop until an operator acts (something planted above the worktrees): the alert. */
   halt?: string | null;
+}
+
+/** A ticket branch origin rewrote under swarm (workspace/branch-guard.ts finds it): what a human is shown. */
+export interface Divergence {
+  branch: string;
+  local_head: string;
+  remote_head: string;
+  /** Local commits origin lacks. */
+  ahead: number;
+  /** origin's commits the local branch lacks. */
+  behind: number;
+  backup_ref: string | null;
+  /** One sentence for the ticket, `swarm explain` and the sticky comment: what diverged and what to do. */
+  reason: string;
 }

@@ -1,11 +1,31 @@
-// Decoders for the verification events of `.swarm/events.jsonl`, for the rebuild of a lost state.json: one
+// The verification events of `.swarm/events.jsonl` (part of the union in events.ts) and their decoders, for
+// the rebuild of a lost state.json: one
 // per type in a Record (a verification event added to the union without one does not compile), each
 // lenient — what a torn or older line lacks gets its default — except the merge commit every one of them
 // is about: a line without a well-formed one is unusable and skipped (folding it would end the ticket's
 // real verification run for a merge that does not exist).
-import type { VerifyEvent } from './events.js';
-import { isRedReason, isRevertMode, isRevertOutcome, isSettleOutcome, parseChecks } from './verify-record.js';
+import { isRedReason, isRevertMode, isRevertOutcome, isSettleOutcome, parseChecks, type RedReason, type RevertMode, type RevertOutcome, type SettleOutcome, type VerifyCheck } from './verify-record.js';
 import { num, str } from '../util/json.js';
+
+/** A ticket event's head: when, which ticket (as events.ts's ticket events carry it). */
+interface T {
+  at: string;
+  ticket: string;
+  key: string;
+}
+
+export type VerifyEvent =
+  /** The ticket's PR merged as `merge_sha` into `base`: verification starts. */
+  | (T & { type: 'verify_started'; pr: string; number: number; merge_sha: string; base: string; head_sha: string; commits: number })
+  | (T & { type: 'verified'; merge_sha: string; detail: string })
+  /** Red, with the evidence; `charged`: this merge is the one that turned the base red (so it is reverted). */
+  | (T & { type: 'verify_red'; merge_sha: string; reason: RedReason; detail: string; checks: VerifyCheck[]; command_output: string; hook_output: string; charged: boolean; charge_note: string })
+  /** What became of the charged merge (verify.revert): a revert PR, a pushed revert, a report, a record — or why none. */
+  | (T & { type: 'reverted'; merge_sha: string; mode: RevertMode; outcome: RevertOutcome; branch: string; pr: string | null; number: number | null; pushed_sha: string | null; detail: string })
+  /** Reverted: the ticket is reopened and tried again on `branch` (a counted failure: one step up the ladder). */
+  | (T & { type: 'reopened'; merge_sha: string; reason: string; branch: string; worktree: string; label: string })
+  /** Verification ended without a re-attempt (the ticket stays done). */
+  | (T & { type: 'verify_settled'; merge_sha: string; outcome: SettleOutcome; detail: string });
 
 type Raw = Record<string, unknown>;
 type Head = { at: string; ticket: string; key: string };

@@ -1,7 +1,7 @@
 // How each verification event changes a ticket's record — the fold's share for verification after merge
 // (fold.ts calls it, on a copy it already made; the revision is bumped there). Live steps and the events
 // log rebuild go through this same code.
-import type { VerifyEvent } from './events.js';
+import type { VerifyEvent } from './verify-decode.js';
 import type { TicketState } from './types.js';
 import { emptyFollowup } from './followup-record.js';
 import { emptyVerify, VERIFY_HISTORY_MAX, type VerifyHistory, type VerifyRun, type VerifyState } from './verify-record.js';

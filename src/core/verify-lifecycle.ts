@@ -2,7 +2,7 @@
 // before anything is done on the tracker, the code host or git): merged → verifying → verified, or red →
 // reverted → reopened / settled. Pure: records in, a Step out.
 import type { TicketState } from './types.js';
-import type { VerifyEvent } from './events.js';
+import type { VerifyEvent } from './verify-decode.js';
 import type { RedReason, RevertMode, RevertOutcome, SettleOutcome, VerifyCheck } from './verify-record.js';
 import { ticketStep, type Step } from './lifecycle.js';
 

@@ -42,6 +42,8 @@ export function eventLine(ev: SwarmEvent): Line | null {
       return info(ev.reason);
     case 'commits_seen':
       return null;
+    case 'branch_diverged':
+      return warn(`needs a human (${ev.label}): ${ev.reason}`);
     case 'pr_closed':
       return info(ev.merged ? `done: ${ev.pr} was merged` : `done: ${ev.pr} was closed without merging`);
     case 'verify_started':
@@ -154,5 +156,9 @@ export function eventLine(ev: SwarmEvent): Line | null {
       return ev.state === 'healthy' ? info(`${ev.source} webhooks healthy: ${ev.detail}`) : warn(`${ev.source} webhooks silent: ${ev.detail}`);
     case 'server_started':
       return info(`dashboard and API on ${ev.url} (metrics: ${ev.url}metrics)`);
+    case 'disk_full':
+      return error(`disk full: ${ev.error}; kept the previous ${ev.file}. Dispatch is paused until swarm can write again (running agents continue); free some space`);
+    case 'disk_recovered':
+      return info(`disk space is back: ${ev.file} written again${ev.unwritten > 0 ? ` (and ${ev.unwritten} event line(s) held in memory)` : ''}; dispatch resumes`);
   }
 }

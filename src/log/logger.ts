@@ -1,7 +1,8 @@
 // Human log lines on stdout and the machine log `.swarm/events.jsonl`, with secret redaction at the sink:
 // whatever reaches either output passes through redact() first, so a token that leaks into an error
 // message or an event payload is masked no matter which code path produced it.
-import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { appendLine, endsWithNewline, isDiskFull } from '../util/atomic-file.js';
 import { dirname } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { redactKnown, registerSecrets } from '../util/secrets.js';
@@ -11,6 +12,19 @@ import { eventLine, type Level } from './event-lines.js';
 
 export type LogFormat = 'text' | 'json';
 export const DEFAULT_MAX_EVENTS_BYTES = 20 * 1024 * 1024;
+/** Event lines kept in memory while the disk is full (written, in order, once there is room again). */
+const MAX_UNWRITTEN_LINES = 10_000;
+const MAX_UNWRITTEN_BYTES = 8 * 1024 * 1024;
+
+/** Event lines that could not be appended because the disk was full: how many, since when, why. */
+export interface Unwritten {
+  file: string;
+  lines: number;
+  since: string;
+  error: string;
+  /** Lines dropped because even the memory buffer was full (the oldest unwritten go first). */
+  dropped: number;
+}
 export type { Level };
 
 export interface LoggerOptions {
@@ -43,6 +57,11 @@ export class Logger {
   private readonly c: ChalkInstance;
   private readonly now: () => number;
   private writtenSinceCheck = 0;
+  /** Lines a full disk refused, oldest first; appended before any newer line once there is room. */
+  private pending: string[] = [];
+  private unwrittenInfo: Unwritten | null = null;
+  /** The file may end in a torn line (a crash or a failed cut mid-append): start the next one on a new line. */
+  private checkTail = true;
 
   constructor(private readonly opts: LoggerOptions) {
     this.c = new Chalk({ level: opts.color ? 1 : 0 });
@@ -118,18 +137,75 @@ export class Logger {
     out.write(terminalSafe(this.redact(`${this.c.gray(time)} ${who}${paint(message)}`), this.opts.color === true) + '\n');
   }
 
+  /** Event lines a full disk kept out of events.jsonl (held in memory until there is room), or null. */
+  get unwritten(): Unwritten | null {
+    return this.unwrittenInfo;
+  }
+
+  /** Append the lines a full disk refused, if there is room now. True when none are left waiting. */
+  flushUnwritten(): boolean {
+    const file = this.opts.eventsFile;
+    if (!file || this.pending.length === 0) return true;
+    this.writeLines(file, []);
+    return this.pending.length === 0;
+  }
+
   private appendEvent(json: string): void {
     const file = this.opts.eventsFile;
     if (!file) return;
+    this.writeLines(file, [json]);
+  }
+
+  /**
+   * Waiting lines first, then `lines`, each whole or not at all (appendLine cuts a short write back off).
+   * A full disk keeps what is left in memory, in order, for the next append or flushUnwritten().
+   */
+  private writeLines(file: string, lines: string[]): void {
+    const queue = this.pending.length > 0 ? [...this.pending, ...lines] : lines;
+    let written = 0;
+    let fd: number | null = null;
     try {
-      appendFileSync(file, json + '\n', { mode: 0o600 });
-      this.writtenSinceCheck += json.length + 1;
-      // stat() at most every 64 KB written (or every eighth of a small limit), not on every line.
-      if (this.writtenSinceCheck > Math.min(64 * 1024, this.maxEventsBytes / 8)) this.maybeRotate(file);
+      fd = openSync(file, 'a+', 0o600);
+      if (this.checkTail) {
+        if (!endsWithNewline(fd)) appendLine(fd, file, '');
+        this.checkTail = false;
+      }
+      for (const line of queue) {
+        appendLine(fd, file, line);
+        written++;
+        this.writtenSinceCheck += line.length + 1;
+      }
     } catch (err) {
-      // Losing an event line must never stop the daemon; say so once on stderr.
-      process.stderr.write(`swarm: could not append to ${file}: ${(err as Error).message}\n`);
+      if ((err as { torn?: boolean }).torn) this.checkTail = true;
+      if (isDiskFull(err)) this.keepUnwritten(file, queue.slice(written), err as Error);
+      else {
+        // Losing an event line must never stop the daemon; say so on stderr.
+        process.stderr.write(`swarm: could not append to ${file}: ${(err as Error).message}\n`);
+        this.pending = [];
+        this.unwrittenInfo = null;
+      }
+      return;
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
+    if (this.pending.length > 0 || this.unwrittenInfo !== null) {
+      this.pending = [];
+      this.unwrittenInfo = null;
+    }
+    // stat() at most every 64 KB written (or every eighth of a small limit), not on every line.
+    if (this.writtenSinceCheck > Math.min(64 * 1024, this.maxEventsBytes / 8)) this.maybeRotate(file);
+  }
+
+  private keepUnwritten(file: string, rest: string[], err: Error): void {
+    let dropped = this.unwrittenInfo?.dropped ?? 0;
+    let bytes = rest.reduce((n, l) => n + l.length + 1, 0);
+    while (rest.length > 0 && (rest.length > MAX_UNWRITTEN_LINES || bytes > MAX_UNWRITTEN_BYTES)) {
+      bytes -= rest.shift()!.length + 1;
+      dropped++;
+    }
+    if (this.unwrittenInfo === null) process.stderr.write(`swarm: could not append to ${file}: ${err.message}; keeping event lines in memory until there is room\n`);
+    this.pending = rest;
+    this.unwrittenInfo = { file, lines: rest.length, since: this.unwrittenInfo?.since ?? new Date(this.now()).toISOString(), error: err.message, dropped };
   }
 
   private maybeRotate(file: string): void {

@@ -53,6 +53,7 @@ export function notificationFor(ev: SwarmEvent): string | null {
     case 'followup_started':
       return `↻ ${ev.ticket} follow-up round ${ev.round} (${ev.kind === 'ci' ? 'failing checks' : 'changes requested'}) on PR #${ev.pr}`;
     case 'needs_human':
+    case 'branch_diverged':
       return `✋ ${ev.ticket} needs a human (${ev.label}): ${ev.reason}`;
     case 'verify_red':
       return `✗ ${ev.ticket}: the base branch went red after its merge ${ev.merge_sha.slice(0, 7)}: ${ev.detail}`;
@@ -63,6 +64,10 @@ export function notificationFor(ev: SwarmEvent): string | null {
       return ev.outcome === 'needs_human' ? `✋ ${ev.ticket} needs a human: ${ev.detail}` : null;
     case 'daemon_stopped':
       return `■ swarm daemon stopped (exit code ${ev.code})`;
+    case 'disk_full':
+      return `⏸ dispatch paused (disk_full): ${ev.error}`;
+    case 'disk_recovered':
+      return `▶ dispatch resumed (was disk_full): disk space is back`;
     default:
       return null;
   }

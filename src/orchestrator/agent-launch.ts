@@ -20,6 +20,8 @@ export interface LaunchContext {
   branch: string;
   worktree: string;
   workspaceRoot: string;
+  /** The agent's git hooks folder (swarm's pre-push guard, push-guard.ts): readable inside the sandbox. */
+  hooksDir?: string | null;
   workflowPath: string;
   /** Secret values swarm read for itself (scrubbed from an unconfined agent's environment). */
   secrets: string[];
@@ -66,7 +68,7 @@ export async function launchAgent(rt: Runtime, cfg: Config, ctx: LaunchContext, 
     const gitDir = worktreeGitDir(ctx.worktree, c.commonDir);
     if (!gitDir || !existsSync(gitDir)) return { setupError: `the worktree's .git file no longer names its own folder under ${join(c.commonDir, 'worktrees')}; remove the worktree (swarm gc --force, or git worktree remove) so it is created afresh` };
     const scope: AttemptScope = {
-      repoDir: rt.repoDir, commonDir: c.commonDir, swarmDir: rt.paths.dir, workspaceRoot: ctx.workspaceRoot, workflowPath: ctx.workflowPath,
+      repoDir: rt.repoDir, commonDir: c.commonDir, swarmDir: rt.paths.dir, workspaceRoot: ctx.workspaceRoot, hooksDir: ctx.hooksDir ?? null, workflowPath: ctx.workflowPath,
       worktree: ctx.worktree, worktreeGitDir: gitDir, branch: ctx.branch, privateDir: join(rt.paths.dir, 'agents', safeName(ctx.key)),
       extra: cfg.agent.sandbox.filesystem,
     };

@@ -18,6 +18,8 @@ import { commitsAhead } from '../workspace/git.js';
 import { remainingBudget } from '../core/budget.js';
 import { resumeFailed } from '../agent/resume.js';
 import { branchCommits, checkoutHead, remoteBranchHead } from '../workspace/branch-facts.js';
+import { guardBranch } from '../workspace/branch-guard.js';
+import { GUARD_DIR, installPushGuard } from '../workspace/push-guard.js';
 import { launchAgent, launchEnv } from './agent-launch.js';
 import { infraCls, publish, publishAndOpen, publishOntoOpenPr, refusedCls } from './handoff.js';
 import type { AttemptOutput } from '../core/types.js';
@@ -62,10 +64,11 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     ticketUrl: ticket.url,
     branch: ts.branch,
     baseBranch: svc.baseBranch,
-    workspace: ts.worktree,
+    workspace: svc.worktrees.pathFor(ts.branch),
     attempt: input.attempt,
     model: input.model,
     repo: svc.repoSlug,
+    repoId: svc.worktrees.repoId,
   });
   const hookEnvironment = agentEnv(rt.env, svc.secrets, {}, swarmVars);
 
@@ -81,10 +84,16 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
   if (input.signal.aborted) return cancelledBeforeRun(input.signal);
   if (input.followup) {
     try {
-      await checkoutHead(wsPath, ts.branch, input.followup.head_sha);
+      const backup = await checkoutHead(wsPath, ts.branch, input.followup.head_sha);
+      if (backup) rt.log.warn(`local commits the PR head ${input.followup.head_sha.slice(0, 7)} does not have are kept under ${backup}`, ticket.identifier);
     } catch (err) {
       return infra(`could not bring the worktree to the PR head ${input.followup.head_sha.slice(0, 7)}: ${msg(err)}`, 'workspace');
     }
+  } else {
+    // A branch someone else rewrote is theirs now: no agent on the stale local copy (branch-guard.ts).
+    const stop = await guardBranch(wsPath, ts.branch, (m) => rt.log.info(m, ticket.identifier)).catch((err: Error) => ({ error: msg(err) }));
+    if (stop && 'error' in stop) return infra(`could not compare the branch with origin: ${stop.error}`, 'workspace');
+    if (stop) return { ...infra(stop.reason, 'diverged'), diverged: stop };
   }
   const before = await runHook('before_run', cfg.hooks.before_run, { cwd: wsPath, env: hookEnvironment, timeoutMs: cfg.hooks.timeout });
   if (!before.ok) return infra(`hooks.before_run failed (${before.timedOut ? 'timed out' : `exit ${before.code}`}): ${lastLine(before.output)}`, 'hook');
@@ -112,15 +121,22 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     return infra(`could not build the prompt: ${msg(err)}`, 'prompt');
   }
 
-  const env = launchEnv(rt, cfg, swarmVars, svc.secrets);
-  if (typeof env === 'string') return infra(env, 'root');
+  const launchedEnv = launchEnv(rt, cfg, swarmVars, svc.secrets);
+  if (typeof launchedEnv === 'string') return infra(launchedEnv, 'root');
+  let env: Record<string, string>;
+  try {
+    // The agent's git refuses non-fast-forward pushes (push-guard.ts); no agent runs without the guard.
+    env = { ...launchedEnv, ...installPushGuard(svc.worktrees.home, svc.worktrees.repoDir, svc.worktrees.commonDir, launchedEnv) };
+  } catch (err) {
+    return infra(`could not install the pre-push guard: ${msg(err)}`, 'workspace');
+  }
   // Memory the operator did not write, above the worktree, would reach this agent outside any fence.
   const alert = (await rt.containment?.memory.check(wsPath)) ?? null;
   if (alert) return { ...infra(`containment: ${alert}`, 'containment'), halt: alert };
   const mcpConfigPath = writeMcpConfig(join(rt.paths.runs, safeSegment(ts.key)), cfg.agent.mcp_servers);
   const budget = remainingBudget(cfg, ts);
   await input.ready?.().catch(() => undefined); // a stale view still meets the gate's own checks
-  const launch = { id: ticket.identifier, key: ts.key, branch: ts.branch, worktree: wsPath, workspaceRoot: svc.worktrees.root, workflowPath: wf.path, secrets: svc.secrets, busy: input.busyBranch ?? (() => false) };
+  const launch = { id: ticket.identifier, key: ts.key, branch: ts.branch, worktree: wsPath, workspaceRoot: svc.worktrees.root, hooksDir: join(svc.worktrees.home, GUARD_DIR), workflowPath: wf.path, secrets: svc.secrets, busy: input.busyBranch ?? (() => false) };
   const spawn = async (resume: string | null, gateFn: () => string | null) => launchAgent(rt, cfg, launch, {
     command: cfg.agent.command,
     args: buildClaudeArgs(cfg.agent, { model: input.model, mcpConfigPath, maxBudgetUsd: budget, resume: resume ?? undefined, streamInput: input.newInbox !== undefined }),
@@ -129,6 +145,7 @@ export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input
     env,
     prompt,
     runFile: input.runFile,
+    transcriptMax: cfg.agent.transcript_max,
     secrets: [...svc.secrets, ...wf.secrets],
     timeoutMs: cfg.agent.timeout,
     stallTimeoutMs: cfg.agent.stall_timeout,

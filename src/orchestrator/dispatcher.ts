@@ -3,14 +3,15 @@
 // loop decides WHAT to claim; this file does the claiming and owns the running agents. Every state change
 // is a lifecycle step committed to the ledger before the tracker hears of it.
 import PQueue from 'p-queue';
-import { join } from 'node:path';
 import type { Ticket } from '../tracker/types.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
-import { claim, dropClaim, finish, handOffFound, hold, interrupt, pause, spawned, start, canaryDone } from '../core/lifecycle.js';
+import { join } from 'node:path';
+import { branchDiverged, claim, dropClaim, finish, handOffFound, hold, interrupt, pause, spawned, start, canaryDone } from '../core/lifecycle.js';
 import { TrackerError } from '../errors.js';
 import { startFollowup, type FollowupStart } from './followup-start.js';
 import { terminateGroup } from '../agent/procs.js';
+import { isDiskFull } from '../util/atomic-file.js';
 import { orphanIsOurs } from './recovery.js';
 import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
@@ -137,7 +138,8 @@ export class Dispatcher {
     const prev = ledger.ticket(key);
     // The branch chosen at the first claim is kept for good, even if the title changes later.
     const branch = prev?.branch || branchName(wf.config.workspace.branch_prefix, fresh);
-    const worktree = prev?.worktree || join(svc.worktrees.root, worktreeDirName(branch));
+    // Where the branch's worktree is now (the namespace may have moved it since the first claim), as configured.
+    const worktree = join(svc.worktrees.home, worktreeDirName(branch));
     // A follow-up waiting to run again (a pause, a restart) works on the open PR: that is no duplicate.
     const followingUp = prev?.followup?.pending != null;
     let pr;
@@ -211,7 +213,11 @@ export class Dispatcher {
     if (branch) this.branchActivity.set(branch, Infinity);
     entry.done = this.queue
       .add(() => this.attempt(ticket, entry))
-      .catch((err) => this.d.rt.log.error(`attempt crashed: ${(err as Error).stack ?? err}`, ticket.identifier))
+      .catch((err) => {
+        // Its ending is folded into the state in memory: written (and shown on the tracker) once there is room.
+        if (isDiskFull(err)) this.d.rt.log.warn(`the attempt's end could not be written (${(err as Error).message}); it is recorded once there is room again`, ticket.identifier);
+        else this.d.rt.log.error(`attempt crashed: ${(err as Error).stack ?? err}`, ticket.identifier);
+      })
       .finally(() => {
         this.running.delete(ticket.key);
         if (branch) this.branchActivity.set(branch, Date.now());
@@ -307,6 +313,13 @@ export class Dispatcher {
     if (out.held !== null) {
       await ledger.commit(hold(ts, out.held, ledger.state, now));
       void this.d.sync.sync(key);
+      return;
+    }
+    if (out.diverged) {
+      // Origin's branch was rewritten by someone else: nothing ran; the ticket stops for a human.
+      const { branch, local_head, remote_head, ahead, behind, backup_ref, reason } = out.diverged;
+      await ledger.commit(branchDiverged(ts, { branch, local_head, remote_head, ahead, behind, backup_ref, reason }, cfg.pr.needs_human_label, now));
+      if (await this.d.sync.sync(key)) await rt.coordinator.release(key);
       return;
     }
     if (!out.started) {

@@ -11,7 +11,7 @@ import { commitsSeen, followupsResumed, needsHuman, prClosed, type Step } from '
 import { TrackerError } from '../errors.js';
 import { checkSummary, decideFollowup, type FollowupDecision } from '../core/followup-policy.js';
 import { refusedControl } from './reconcile.js';
-import { activePause } from '../core/policy.js';
+import { scopePause } from '../core/policy.js';
 import { budgetStop } from '../core/budget.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
@@ -207,7 +207,7 @@ export class PrFollower {
 
   /** Why a follow-up cannot start now (it starts on a later poll), or null. */
   private startBlocked(canStart: () => boolean): string | null {
-    const pause = activePause(this.d.ledger.state.pause, this.d.rt.now());
+    const pause = scopePause(this.d.ledger.state, this.d.rt.now());
     if (pause) return `dispatch paused (${pause.kind})`;
     return canStart() ? null : 'no free slot';
   }

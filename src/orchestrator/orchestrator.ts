@@ -8,6 +8,7 @@ import { saveLastGood } from '../config/last-good.js';
 import { budgetZoneFor, setBudgetZone } from '../core/budget-day.js';
 import type { Ticket } from '../tracker/types.js';
 import { TrackerError } from '../errors.js';
+import { isDiskFull } from '../util/atomic-file.js';
 import type { SwarmState } from '../core/types.js';
 import { Ledger } from '../state/ledger.js';
 import { pause, resume } from '../core/lifecycle.js';
@@ -135,7 +136,8 @@ export class Orchestrator {
       } catch (err) {
         // A bug or a full disk in one poll must not take the fleet down: say so, and poll again later.
         const message = (err as Error)?.message ?? String(err);
-        if (message !== this.lastPollError) this.rt.log.event({ type: 'poll_error', error: message });
+        // A full disk is its own pause (disk_full, logged by the ledger), not a poll error.
+        if (message !== this.lastPollError && !isDiskFull(err)) this.rt.log.event({ type: 'poll_error', error: message });
         this.lastPollError = message;
         eligible = Number.NaN;
       }
@@ -214,6 +216,9 @@ export class Orchestrator {
     await this.rt.coordinator.refresh(); // fleet mode: leases renewed, the others' tickets and pauses in
     if (this.rt.coordinator.shared) this.state.fleet = this.rt.coordinator.view();
     await this.account?.poll(); // the account's pause (another daemon's limit) recorded here too
+    // A full disk: nothing is decided or told to the tracker that cannot be written ahead; running agents
+    // go on. Each poll tries to write again, and dispatch resumes by itself once that goes through.
+    if (this.ledger.diskFullSince && !(await this.ledger.probeDisk())) return Number.NaN;
     this.ledger.rollDay(now);
     const p = this.state.pause;
     if (p && p.until !== null && pauseInForce(p, now) === null) await this.ledger.commit(resume(p, `${p.kind} pause ended`, now, this.account !== null));

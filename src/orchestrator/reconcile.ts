@@ -74,7 +74,11 @@ async function checkActive(d: ReconcileDeps, ts: TicketState, listed: Ticket | u
   }
   if (ticket) await d.sync.sync(ts.key, ticket);
   if (closed) {
-    const remove = () => d.settings.svc.worktrees.remove(ts.worktree, ts.branch, { deleteBranch: false, force: false }).catch((err: Error) => d.rt.log.warn(`could not remove worktree: ${err.message}`, ts.identifier));
+    const wts = d.settings.svc.worktrees;
+    const remove = () =>
+      wts.remove(ts.branch ? wts.pathFor(ts.branch) : ts.worktree, ts.branch, { deleteBranch: false, force: false })
+        .then((r) => r.kept && d.rt.log.info(`kept the worktree: ${r.kept}`, ts.identifier))
+        .catch((err: Error) => d.rt.log.warn(`could not remove worktree: ${err.message}`, ts.identifier));
     if (entry) void entry.done.then(remove);
     else await remove();
   }

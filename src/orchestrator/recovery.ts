@@ -9,6 +9,7 @@ import { isGroupAlive, processStartTime, terminateGroup } from '../agent/procs.j
 import type { Logger } from '../log/logger.js';
 import { rebuildFromEventFiles } from '../state/rebuild.js';
 import { interrupt } from '../core/lifecycle.js';
+import { unlessDiskFull } from '../util/atomic-file.js';
 
 export async function recover(ledger: Ledger, now: number, log: Logger, ours: (key: string) => boolean = () => true, graceMs = 5000): Promise<number> {
   let interrupted = 0;
@@ -22,7 +23,8 @@ export async function recover(ledger: Ledger, now: number, log: Logger, ours: (k
       }
     }
     if (running.length > 0 || ts.status === 'running' || ts.status === 'claimed') {
-      await ledger.commit(interrupt(ts, 'the daemon stopped while this ticket was being worked on (not counted); resuming', now));
+      // On a full disk the change stays in memory and is written once there is room (the ledger pauses dispatch).
+      await ledger.commit(interrupt(ts, 'the daemon stopped while this ticket was being worked on (not counted); resuming', now)).catch(unlessDiskFull);
       interrupted += running.length;
     }
   }
@@ -58,12 +60,15 @@ export function restoreFromEvents(state: SwarmState, eventsPath: string, now: nu
 
 /**
  * Agent process groups a previous daemon left behind that the state file cannot name (state moved aside,
- * or a crash between spawn and the pid reaching disk): every process whose environment says
- * SWARM_WORKSPACE=<a worktree under our root> belongs to this repository's swarm. Only called while we
- * hold the repository lock, before the first dispatch, so none of them can be ours. Linux (/proc) only.
+ * or a crash between spawn and the pid reaching disk): every process whose environment carries exactly
+ * SWARM_REPO_ID=<this repository's id> was started by swarm for this repository — never matched by a
+ * path prefix, which another repository sharing workspace.root (or a mere prefix of its name) would also
+ * match. Only called while we hold the repository lock, before the first dispatch, so none of them can be
+ * ours. Linux (/proc) only.
  */
-export async function killStrayAgents(worktreeRoot: string, log: Logger, graceMs = 5000): Promise<number> {
-  const prefix = `SWARM_WORKSPACE=${worktreeRoot.replace(/\/+$/, '')}/`;
+export async function killStrayAgents(repoId: string, log: Logger, graceMs = 5000): Promise<number> {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(repoId)) return 0;
+  const wanted = `SWARM_REPO_ID=${repoId}`;
   const groups = new Set<number>();
   const own = ownGroup();
   let pids: string[];
@@ -77,7 +82,7 @@ export async function killStrayAgents(worktreeRoot: string, log: Logger, graceMs
     if (pid === process.pid) continue;
     try {
       const env = readFileSync(`/proc/${p}/environ`, 'utf8');
-      if (!env.split('\0').some((kv) => kv.startsWith(prefix))) continue;
+      if (!env.split('\0').includes(wanted)) continue;
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (fields[0] === 'Z') continue;

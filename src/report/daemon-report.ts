@@ -8,7 +8,7 @@ import type { Workflow } from '../config/types.js';
 import type { AccountSeen, DaemonInfo, SwarmState } from '../core/types.js';
 import type { FleetView, QueueView, WebhookView } from '../core/views.js';
 import { isObj, num, numOrNull, str, strOrNull } from '../util/json.js';
-import { replaceFileAtomically } from '../state/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 export const REPORT_VERSION = 1;
 
@@ -63,7 +63,7 @@ export function reportOf(state: SwarmState, wf: Workflow, o: { pid: number; now:
 
 /** Written whole or not at all (a reader never sees half a report). */
 export function writeReport(file: string, report: DaemonReport): void {
-  replaceFileAtomically(file, `${file}.${process.pid}.${Date.now()}.tmp`, JSON.stringify(report) + '\n');
+  writeFileAtomic(file, JSON.stringify(report) + '\n');
 }
 
 /** The report on disk, read leniently (a missing or malformed file, or another version's: null). */

@@ -7,7 +7,7 @@ import { verifyConfig } from '../config/verify.js';
 import type { Config } from '../config/types.js';
 import type { PullRequest, Ticket, TrustVerdict } from '../tracker/types.js';
 import type { SwarmState, TicketState } from '../core/types.js';
-import { capacity, eligibility, modelFor, activePause } from '../core/policy.js';
+import { capacity, eligibility, modelFor, scopePause } from '../core/policy.js';
 import { formatMs } from '../util/format.js';
 import { canaryTurn, canaryWaitReason, type AccountView } from '../core/account-policy.js';
 import { laneOf, type Lane } from '../core/lanes.js';
@@ -132,6 +132,7 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
     const live = a?.outcome === 'running' ? `attempt ${a.number} on ${a.model}` : 'being prepared';
     return `an agent is working on it now (${live}${ts?.last_event ? `; last: ${ts.last_event}` : ''}); follow it with \`swarm logs ${t.key} --follow\``;
   }
+  if (ts?.status === 'failed' && ts.followup?.stopped?.why === 'diverged') return `stopped for a human: ${ts.followup.stopped.detail}`;
   if (failing('attempts')) return `nothing until an operator runs \`swarm retry ${t.key}\` (and removes the ${config.tracker.failed_label} label if the tracker still shows it)`;
   const f = ts?.followup;
   if (ts?.status === 'done') return `nothing: ${ts.last_event}`;
@@ -148,7 +149,8 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
   const prErr = failing('pull_request');
   if (prErr) return `the next poll tries again (${prErr.detail})`;
   if (failing('retry_wait') && ts?.next_retry_at) return `retry in ${formatMs(Date.parse(ts.next_retry_at) - now)} as attempt ${attemptNo} on ${model} (${ts.retry_reason ?? 'backoff'})`;
-  const pause = activePause(state.pause, now);
+  const pause = scopePause(state, now);
+  if (pause?.kind === 'disk_full') return `waits for disk space: ${pause.reason}; then attempt ${attemptNo} on ${model}`;
   if (pause) return pause.until ? `waits for the ${pause.kind} pause to end at ${pause.until} (${formatMs(Date.parse(pause.until) - now)}), then attempt ${attemptNo} on ${model}` : `waits until an operator runs \`swarm resume\` (${pause.kind} pause), then attempt ${attemptNo} on ${model}`;
   const paused = failing('pause');
   if (paused) return `waiting: ${paused.detail}`;

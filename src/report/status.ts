@@ -67,7 +67,9 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       max_concurrent: state.daemon?.max_concurrent ?? null,
       sandbox: alive ? (state.daemon?.sandbox ?? null) : null,
     },
-    pause: state.pause && pauseInForce(state.pause, now)
+    pause: state.daemon?.disk_full && alive
+      ? { kind: 'disk_full', reason: `disk full (${state.daemon.disk_full.error}); resumes by itself once swarm can write its files again`, since: state.daemon.disk_full.since, until: null, limit_type: null, remaining_s: null }
+      : state.pause && pauseInForce(state.pause, now)
       ? { ...state.pause, remaining_s: state.pause.until === null ? null : Math.round((Date.parse(state.pause.until) - now) / 1000) }
       : null,
     running: tickets
@@ -111,7 +113,7 @@ export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: 
       .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, outcome: lastAttempt(t)?.outcome ?? '', pr_url: t.pr?.url ?? null, at: t.updated_at, cost_usd: round(t.cost_usd), attempts: t.attempts.length })),
     failed: tickets
       .filter((t) => t.status === 'failed')
-      .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, failures: t.failures, reason: lastAttempt(t)?.reason ?? '', last_words: lastWords(t) })),
+      .map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, failures: t.failures, reason: t.followup?.stopped?.why === 'diverged' ? `needs a human: ${t.followup.stopped.detail}` : lastAttempt(t)?.reason ?? '', last_words: lastWords(t) })),
     untrusted: (state.queue?.untrusted ?? []).map((u) => ({ ...u })),
     other: tickets
       .filter((t) => !KNOWN_STATUSES.has(t.status))
@@ -173,8 +175,9 @@ export function renderStatus(s: Snapshot, p: Paint = plain, width = 80): string 
     out.push(p.yellow(first ?? ''), ...rest.map((l) => p.yellow(`  ${l}`)));
   }
   if (s.pause) {
-    const until = s.pause.until ? `until ${shortTime(s.pause.until)} (${dur(s.pause.remaining_s ?? 0)} left)` : 'until `swarm resume`';
-    out.push(p.yellow(p.bold(clip(`PAUSED (${s.pause.kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`, width))));
+    const until = s.pause.until ? `until ${shortTime(s.pause.until)} (${dur(s.pause.remaining_s ?? 0)} left)` : s.pause.kind === 'disk_full' ? 'until there is room to write again' : 'until `swarm resume`';
+    const kind = s.pause.kind === 'disk_full' ? 'disk full' : s.pause.kind;
+    out.push(p.yellow(p.bold(clip(`PAUSED (${kind}${s.pause.limit_type ? `, ${s.pause.limit_type}` : ''}) ${until}`, width))));
     // The reason carries the fix (a login to renew, a config file to repair, a permission to grant): wrapped, not clipped.
     for (const line of wrap(s.pause.reason, width - 2)) out.push(p.yellow(`  ${line}`));
   }

@@ -70,6 +70,11 @@ function eventLines(ev: StreamEvent, opts: TranscriptOptions, p: Paint): string[
       return out;
     }
     case 'other': {
+      if (ev.name === 'swarm_transcript_cut') {
+        // The marker transcript-cap.ts writes where agent.transcript_max cut the middle out.
+        const mb = (v: unknown) => `${((typeof v === 'number' ? v : 0) / 1024 / 1024).toFixed(1)} MB`;
+        return [p.yellow(`✂ ${mb(ev.raw.omitted_bytes)} of output cut here (agent.transcript_max keeps the first ${mb(ev.raw.kept_head_bytes)} and the last ${mb(ev.raw.kept_tail_bytes)})`)];
+      }
       const d = describeEvent(ev);
       return d ? [p.dim(`· ${d}`)] : [];
     }

@@ -33,8 +33,9 @@ export function renderBody(s: Snapshot, opts: BodyOptions = {}): string {
       `<span class="cost">today ${esc(s.totals.date)}: <b id="cost-today">${usd(s.totals.cost_usd)}</b> · ${esc(s.totals.prs)} PRs</span></div>`,
   );
   if (s.pause) {
-    const until = s.pause.until ? `until ${esc(s.pause.until)} (<span data-until="${esc(s.pause.until)}">${dur(s.pause.remaining_s)}</span> left)` : 'until <code>swarm resume</code>';
-    out.push(`<div class="banner pause" id="pause-banner" role="status"><b>Dispatch paused</b> (${esc(s.pause.kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
+    const until = s.pause.until ? `until ${esc(s.pause.until)} (<span data-until="${esc(s.pause.until)}">${dur(s.pause.remaining_s)}</span> left)` : s.pause.kind === 'disk_full' ? 'until there is room to write again' : 'until <code>swarm resume</code>';
+    const kind = s.pause.kind === 'disk_full' ? 'disk full' : s.pause.kind;
+    out.push(`<div class="banner ${s.pause.kind === 'disk_full' ? 'error' : 'pause'}" id="pause-banner" role="status"><b>Dispatch paused</b> (${esc(kind)}) ${until}: ${esc(s.pause.reason)}</div>`);
   }
   const vb = s.verification?.base;
   if (vb?.red) {

@@ -82,6 +82,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
     async gc({ dryRun, force, verbose }) {
       const out = await runSweep({
         svc: orch.services, wf: orch.workflow, state: orch.state, daemon: { pid: process.pid, running: new Set(orch.running.keys()) },
+        liveDaemon: () => ({ pid: process.pid, running: new Set(orch.running.keys()) }), reload: () => orch.state,
         runsDir: paths.runs, dryRun, force, verbose: verbose === true,
       });
       return { code: out.code, text: `a daemon runs (pid ${process.pid}): its active tickets are left alone\n${out.text}` };

@@ -5,7 +5,8 @@
 // (node:https). Two routes are transport-level: GET /login trades a one-time token for a session cookie,
 // and GET /api/v1/stream holds the response open for server-sent events (console/sse.ts).
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -40,13 +41,7 @@ export function ensureServerToken(file: string): string {
     /* create below */
   }
   const token = randomBytes(32).toString('hex');
-  const fd = openSync(file, 'w', 0o600);
-  try {
-    writeSync(fd, token + '\n');
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(file, 0o600);
+  writeFileAtomic(file, token + '\n', { mode: 0o600 });
   return token;
 }
 

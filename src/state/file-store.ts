@@ -1,8 +1,10 @@
-// The embedded state store: `.swarm/state.json`, validated on load, written atomically (temp file, fsync,
-// rename) so a kill -9 at any instant leaves either the old or the new file, never half of one.
+// The embedded state store: `.swarm/state.json`, validated on load, written through writeFileAtomic (every
+// byte, fsync, read back, rename, folder fsync) so a kill -9 or a full disk at any instant leaves either the
+// old or the new file, never half of one (a full disk throws DiskFullError with the old file kept).
 // A corrupt file is moved aside and reported — never silently reset.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { STATE_VERSION, type SwarmState } from '../core/types.js';
 import { validateState } from './validate.js';
 import { redactDeep } from '../util/secrets.js';
@@ -71,15 +73,7 @@ export class FileStateStore {
   save(state: SwarmState, _change?: unknown): void {
     if (this.opts.redact) redactDeep(state, this.opts.redact);
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(state));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(state));
   }
 
   private moveAside(why: string): LoadResult {

@@ -2,13 +2,18 @@
 // into the state, appended to events.jsonl, and the state written through the store — before the commit
 // resolves. Callers send tracker writes only after that (write-ahead): a kill -9 at any moment leaves a
 // state that either does not know of the change or knows it and knows the tracker has not confirmed it.
+// A full disk is noticed here too (a save, or an event line, refused for want of room): the ledger marks
+// the daemon `disk_full` — the pause dispatch obeys — and lifts it itself once a save and the held event
+// lines go through again (probeDisk). A commit that could not be written still rejects (write-ahead), but
+// its change stays in memory and goes to disk with the next save that fits: nothing is lost or counted twice.
 import type { Logger } from '../log/logger.js';
-import type { FollowupSeen, SwarmState, TicketState } from '../core/types.js';
+import type { DiskFull, FollowupSeen, SwarmState, TicketState } from '../core/types.js';
 import { emptyFollowup } from '../core/followup-record.js';
 import type { Step } from '../core/lifecycle.js';
 import { applyEvent, changesScope } from '../core/fold.js';
 import { isTicketEvent, type SwarmEvent } from '../core/events.js';
 import { emptyDaily, localDate } from '../core/records.js';
+import { isDiskFull, DiskFullError } from '../util/atomic-file.js';
 
 /** What changed since the last save: the tickets touched and the scope events folded (fleet mode merges them). */
 export interface Change {
@@ -25,6 +30,10 @@ export class Ledger {
   private saveTimer: NodeJS.Timeout | null = null;
   private touched = new Set<string>();
   private scopeEvents: SwarmEvent[] = [];
+  /** The disk refused a write and no write has gone through since: dispatch waits (policy.pauseInForce). */
+  private full: DiskFull | null = null;
+  /** Event lines the logger held in memory during this disk-full episode (for the recovery's report). */
+  private heldLines = 0;
 
   constructor(
     readonly state: SwarmState,
@@ -53,6 +62,8 @@ export class Ledger {
       if (isTicketEvent(ev)) this.touched.add(ev.key);
       if (changesScope(ev)) this.scopeEvents.push(ev);
     }
+    const unwritten = this.log.unwritten ?? null;
+    if (unwritten) this.diskFull(new DiskFullError(unwritten.file, 'ENOSPC', unwritten.error));
   }
 
   /** The tracker confirmed every write for revision `rev` of the ticket. */
@@ -127,7 +138,55 @@ export class Ledger {
       // Not written: the next save carries this change too.
       for (const k of change.tickets) this.touched.add(k);
       this.scopeEvents = [...change.scope, ...this.scopeEvents];
+      if (isDiskFull(err)) this.diskFull(err as Error);
       throw err;
+    }
+    if (this.full && (this.log.unwritten ?? null) === null) await this.diskBack();
+  }
+
+  /** Since when (and why) the disk refuses swarm's writes, or null. Mirrored in `state.daemon.disk_full`. */
+  get diskFullSince(): DiskFull | null {
+    return this.full;
+  }
+
+  /**
+   * While the disk is full: try to write the held event lines and the state again. True when both went
+   * through (the pause is lifted and said so); false while there is still no room.
+   */
+  async probeDisk(): Promise<boolean> {
+    if (!this.full) return true;
+    this.heldLines = Math.max(this.heldLines, this.log.unwritten?.lines ?? 0);
+    this.log.flushUnwritten?.();
+    try {
+      await this.save();
+    } catch (err) {
+      if (isDiskFull(err)) return false;
+      throw err;
+    }
+    return this.full === null;
+  }
+
+  /** The disk refused a write: mark the daemon (once per episode) so dispatch waits. */
+  private diskFull(err: Error): void {
+    if (this.full) return;
+    const file = err instanceof DiskFullError ? err.file : 'a state file';
+    this.full = { since: new Date().toISOString(), file, error: err.message };
+    if (this.state.daemon) this.state.daemon.disk_full = this.full;
+    this.log.event({ type: 'disk_full', file, error: err.message });
+  }
+
+  /** Writes go through again: lift the disk-full pause and record that (in the state written next). */
+  private async diskBack(): Promise<void> {
+    const was = this.full!;
+    this.full = null;
+    if (this.state.daemon) this.state.daemon.disk_full = null;
+    this.log.event({ type: 'disk_recovered', since: was.since, file: was.file, unwritten: this.heldLines });
+    this.heldLines = 0;
+    try {
+      await this.store.save(this.state, { tickets: new Set(), scope: [] });
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.diskFull(err as Error); // full again at once: still paused
     }
   }
 

@@ -1,9 +1,10 @@
 // One daemon per repository: `.swarm/daemon.lock` holds {pid, pid_start, started_at, heartbeat_at}.
 // Created with O_EXCL so two starts cannot both win; a lock whose process is gone (or whose pid was
 // reused by another process, detected through the recorded start time) is stale and taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { processStartTime } from '../agent/procs.js';
+import { writeAll, writeFileAtomic } from '../util/atomic-file.js';
 
 export interface LockInfo {
   pid: number;
@@ -48,8 +49,11 @@ export function acquireLock(file: string, workflow: string, now: number): LockRe
   for (let i = 0; i < 3; i++) {
     try {
       const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, JSON.stringify(info));
-      closeSync(fd);
+      try {
+        writeAll(fd, Buffer.from(JSON.stringify(info)));
+      } finally {
+        closeSync(fd);
+      }
       return { ok: true, stale: null };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -77,9 +81,11 @@ export function heartbeat(file: string, now: number): void {
   const info = readLock(file);
   if (!info || info.pid !== process.pid) return;
   info.heartbeat_at = new Date(now).toISOString();
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });
-  renameSync(tmp, file);
+  try {
+    writeFileAtomic(file, JSON.stringify(info));
+  } catch {
+    // A full disk: the lock keeps its last heartbeat (it is judged by pid and start time, not by age).
+  }
 }
 
 export function releaseLock(file: string): void {

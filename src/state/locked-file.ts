@@ -34,12 +34,12 @@
 // Temp files of writers killed mid-write (`<file>.<pid>.<hex>.tmp`, pid gone) are swept under the lock.
 // Calling update() on the same file from inside fn deadlocks until ELOCKED: fn must be plain computation.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, type Stats, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSameProcess, processStartTime } from '../agent/procs.js';
-import { errCode, replaceFileAtomically, unlinkQuiet } from './atomic-file.js';
+import { errCode, unlinkQuiet, writeAll, writeFileAtomic } from '../util/atomic-file.js';
 
 export interface LockedJsonFileOptions<T> {
   /** Validate and default: called on the JSON on disk, or on undefined when the file is missing or unreadable. */
@@ -153,7 +153,7 @@ export class LockedJsonFile<T> {
       return this.tryCreate(path, me);
     }
     try {
-      writeSync(fd, JSON.stringify(me));
+      writeAll(fd, Buffer.from(JSON.stringify(me)));
     } catch (err) {
       closeSync(fd);
       unlinkQuiet(path);
@@ -197,9 +197,9 @@ export class LockedJsonFile<T> {
     if (inspect(this.lockFile)?.holder?.nonce === me.nonce) unlinkQuiet(this.lockFile);
   }
 
-  /** A temp file named so sweepTempFiles() can tell its writer, replacing the record atomically. */
+  /** Replaced atomically; its temp file (`<file>.<pid>.<hex>.tmp`) is named so sweepTempFiles() can tell its writer. */
   private writeAtomically(value: T): void {
-    replaceFileAtomically(this.file, `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+    writeFileAtomic(this.file, `${JSON.stringify(value, null, 2)}\n`);
   }
 
   /** Under the lock, once per instance: remove temp files left by writers that were killed mid-write. */

@@ -10,7 +10,7 @@
 // last line forgets costs one targeted re-read: a delivery is only ever a hint.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { replaceFileAtomically } from '../state/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 export const REPLAY_WINDOW_MS = 7 * 24 * 3_600_000;
 export const MAX_REMEMBERED = 10_000;
@@ -90,7 +90,7 @@ export class DeliveryLog {
     const text = [...this.ids].map(([id, at]) => `${at} ${id}\n`).join('');
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      replaceFileAtomically(this.file, `${this.file}.${process.pid}.tmp`, text);
+      writeFileAtomic(this.file, text);
       this.lines = this.ids.size;
     } catch (err) {
       this.opts.onError?.(`cannot rewrite ${this.file}: ${(err as Error).message}`);

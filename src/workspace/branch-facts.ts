@@ -2,6 +2,7 @@
 // worktree's own (swarm's runs made them), where the branch stands on origin, and pushing what a follow-up
 // committed but did not push. Never forced: a push someone else made first is never overwritten.
 import { gitAt, gitTry, refExists } from './git.js';
+import { backupRef, commitsNotIn } from './divergence.js';
 
 /** At most this many of the branch's commits are recorded as ours. */
 const MAX_COMMITS = 100;
@@ -44,12 +45,20 @@ export async function pushIfAhead(worktree: string, branch: string, remote = 'or
 /**
  * Before a follow-up: bring the worktree to the PR head it answers (origin may be ahead: a human's commits
  * handed back, a fix pushed from another machine). A fast-forward when HEAD is behind; otherwise the PR
- * head wins (`reset --keep`: uncommitted changes that would be overwritten make it fail instead).
+ * head wins (`reset --keep`: uncommitted changes that would be overwritten make it fail instead) — and the
+ * local commits the reset drops are kept first under a backup ref, which is returned (null when none).
  */
-export async function checkoutHead(worktree: string, branch: string, head: string, remote = 'origin'): Promise<void> {
+export async function checkoutHead(worktree: string, branch: string, head: string, remote = 'origin'): Promise<string | null> {
   const g = gitAt(worktree);
-  if ((await g.raw(['rev-parse', 'HEAD'])).trim() === head) return;
+  const local = (await g.raw(['rev-parse', 'HEAD'])).trim();
+  if (local === head) return null;
   await g.raw(['fetch', '--quiet', remote, `refs/heads/${branch}`]);
   const behind = await gitTry(g, ['merge-base', '--is-ancestor', 'HEAD', head]);
-  await g.raw(behind !== null ? ['merge', '--ff-only', '--quiet', head] : ['reset', '--keep', head]);
+  if (behind !== null) {
+    await g.raw(['merge', '--ff-only', '--quiet', head]);
+    return null;
+  }
+  const backup = (await commitsNotIn(worktree, head)) > 0 ? await backupRef(g, branch, local) : null;
+  await g.raw(['reset', '--keep', head]);
+  return backup;
 }

@@ -1,6 +1,7 @@
 // PURE decisions for `swarm gc` and the daemon's daily sweep: which worktrees (and local branches) may go,
 // which must stay and why, and which transcripts are past their retention. The facts (ticket open?, PR
-// state, unpushed commits, busy?) are gathered by gc.ts; nothing here touches git, the tracker or the clock.
+// state, unpushed commits, uncommitted files, busy?) are gathered by gc.ts — only for folders swarm marked
+// as its own in this repository's namespace; nothing here touches git, the tracker or the clock.
 
 export type PrFact = { state: 'open' | 'closed' | 'merged'; url: string } | null | 'unknown';
 export type TicketFact = 'open' | 'closed' | 'unknown';
@@ -13,7 +14,7 @@ export interface GcCandidate {
   ticket: string | null;
   /** Git lists it but its directory is gone. */
   prunable: boolean;
-  /** A directory under the root that git does not know (a half-created worktree). */
+  /** A marked directory in the namespace that git does not know (a half-created worktree, or one whose repository moved). */
   unregistered: boolean;
   /** The directory exists. */
   exists: boolean;
@@ -21,6 +22,8 @@ export interface GcCandidate {
   pr: PrFact;
   /** Commits on the branch that no remote has. */
   unpushed: number;
+  /** Files no commit holds (modified, staged, untracked; for a folder git does not know: every entry). */
+  dirty: number;
   /** A daemon works on this ticket right now (or an agent process of a crashed one still runs there). */
   busy: string | null;
 }
@@ -46,14 +49,21 @@ export function decide(c: GcCandidate, opts: GcPlanOptions): GcDecision {
   if (c.prunable) return { action: 'remove', reason: 'its directory is gone (stale git metadata)', deleteBranch: false };
   const why = finishedWhy(c);
   if (why === null) {
-    if (c.unregistered && c.ticket === null) return { action: 'remove', reason: 'half-created worktree directory that git does not know', deleteBranch: false };
+    if (c.unregistered && c.ticket === null) {
+      if (c.dirty > 0 && !opts.force) return { action: 'keep', reason: `a worktree folder git does not know, holding ${c.dirty} file(s); use --force to delete it`, finished: true };
+      return { action: 'remove', reason: 'half-created worktree directory that git does not know', deleteBranch: false };
+    }
     const open = c.pr !== null && c.pr !== 'unknown' ? `PR open (${c.pr.url})` : c.pr === 'unknown' || c.ticketFact === 'unknown' ? 'could not check the ticket/PR' : 'ticket still open';
     return { action: 'keep', reason: open, finished: false };
+  }
+  if (c.dirty > 0 && !opts.force) {
+    return { action: 'keep', reason: `${why}, but its worktree holds ${c.dirty} uncommitted or untracked file(s); use --force to delete them`, finished: true };
   }
   if (c.unpushed > 0 && !opts.force) {
     return { action: 'keep', reason: `${why}, but ${c.branch ?? 'its branch'} has ${c.unpushed} unpushed commit(s); use --force to delete them`, finished: true };
   }
-  return { action: 'remove', reason: why + (c.unpushed > 0 ? ` (--force: ${c.unpushed} unpushed commit(s) deleted)` : ''), deleteBranch: c.branch !== null };
+  const forced = [c.unpushed > 0 ? `${c.unpushed} unpushed commit(s)` : '', c.dirty > 0 ? `${c.dirty} uncommitted file(s)` : ''].filter(Boolean).join(' and ');
+  return { action: 'remove', reason: why + (forced ? ` (--force: ${forced} deleted)` : ''), deleteBranch: c.branch !== null };
 }
 
 export interface TranscriptFile {

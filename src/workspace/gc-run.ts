@@ -12,6 +12,10 @@ export interface SweepRun {
   state: SwarmState | null;
   /** The daemon working in this clone (its running tickets are left alone), or null. */
   daemon: { pid: number; running?: ReadonlySet<string> } | null;
+  /** The daemon as it is right now (read again before every removal: one that starts meanwhile is respected). */
+  liveDaemon?: () => { pid: number; running?: ReadonlySet<string> } | null;
+  /** The state as it is right now (read again right before each removal: a ticket claimed meanwhile is kept). */
+  reload?: () => SwarmState | null;
   runsDir: string;
   dryRun: boolean;
   force: boolean;
@@ -24,7 +28,8 @@ export async function runSweep(r: SweepRun): Promise<{ code: number; text: strin
     tracker: r.svc.tracker,
     codeHost: r.svc.codeHost,
     state: r.state,
-    busy: (ts) => busyReason(ts, r.daemon),
+    busy: (ts) => busyReason(ts, r.liveDaemon ? r.liveDaemon() : r.daemon),
+    reload: r.reload,
     runsDir: r.runsDir,
     transcriptDays: r.wf.config.state.transcript_days,
     now: Date.now(),

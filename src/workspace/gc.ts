@@ -1,14 +1,16 @@
-// The hygiene sweep shared by `swarm gc` and the daemon (startup + daily): gathers the facts for every
-// worktree under workspace.root (ticket open? PR merged/closed? unpushed commits? busy?), asks gc-plan.ts
-// what to do, removes worktrees and their local branches, prunes git's worktree metadata, and deletes
-// transcripts past state.transcript_days. Never removes unpushed commits unless forced.
+// The hygiene sweep shared by `swarm gc` and the daemon (startup + daily): repairs worktree links first (a
+// moved repository), gathers the facts for every worktree swarm marked in this repository's namespace
+// under workspace.root (ticket open? PR merged/closed? unpushed commits? uncommitted files? busy?), asks
+// gc-plan.ts what to do, re-reads the state right before each removal, removes worktrees and their local
+// branches, drops git's records of vanished ones, and deletes transcripts past state.transcript_days.
+// Never removes a folder swarm did not mark, nor unpushed commits or uncommitted files unless forced.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SwarmState, TicketState } from '../core/types.js';
 import type { CodeHost, Tracker } from '../tracker/types.js';
 import { isGroupAlive } from '../agent/procs.js';
 import { gitAt, refExists } from './git.js';
-import { isStrictlyInside } from './naming.js';
+import { isStrictlyInside, worktreeDirName } from './naming.js';
 import type { Worktrees } from './worktree.js';
 import { decide, expiredTranscripts, type GcCandidate, type PrFact, type TicketFact, type TranscriptFile } from './gc-plan.js';
 
@@ -20,6 +22,8 @@ export interface SweepInput {
   state: SwarmState | null;
   /** Why a ticket must not be touched now (a daemon works on it), or null. Checked again just before removal. */
   busy: (ts: TicketState) => string | null;
+  /** The state as it is now (read again right before each removal); absent: `state` is live already. */
+  reload?: () => SwarmState | null;
   runsDir: string;
   transcriptDays: number;
   now: number;
@@ -61,6 +65,15 @@ export function busyReason(ts: TicketState, daemon: { pid: number; running?: Rea
 
 export async function sweep(input: SweepInput): Promise<SweepReport> {
   const report: SweepReport = { dryRun: input.dryRun, removed: [], kept: [], active: [], prunedEntries: 0, transcripts: { deleted: 0, bytes: 0 }, bytesFreed: 0, errors: [] };
+  if (!input.dryRun) {
+    // A moved repository first gets its worktrees reconnected: judged before that, they look abandoned.
+    try {
+      const r = await input.worktrees.repair();
+      report.errors.push(...r.problems);
+    } catch (err) {
+      report.errors.push(`git worktree repair failed: ${(err as Error).message}`);
+    }
+  }
   const candidates = await collect(input, report);
   for (const { c, ts } of candidates) {
     const d = decide(c, { force: input.force });
@@ -69,7 +82,9 @@ export async function sweep(input: SweepInput): Promise<SweepReport> {
       (d.finished ? report.kept : report.active).push(entry);
       continue;
     }
-    const late = ts ? input.busy(ts) : null;
+    // Right before removing: the state read again (a daemon may have claimed it since), the mark and the
+    // files looked at again (worktrees.remove() checks both once more under its own lock).
+    const late = recheck(input, c, ts);
     if (late) {
       report.active.push({ ...entry, reason: late });
       continue;
@@ -82,21 +97,18 @@ export async function sweep(input: SweepInput): Promise<SweepReport> {
       continue;
     }
     try {
-      if (c.unregistered) fs.rmSync(c.path, { recursive: true, force: true });
-      if (c.unregistered && !d.deleteBranch) {
-        report.removed.push({ ...entry, bytes, branchDeleted: false });
-      } else if (c.prunable) {
+      if (c.prunable) {
         report.removed.push({ ...entry, bytes: 0, branchDeleted: false });
-      } else {
-        const res = await input.worktrees.remove(c.path, c.branch ?? '', { deleteBranch: d.deleteBranch, force: input.force });
-        if (!res.removed && res.kept) {
-          report.kept.push({ ...entry, reason: res.kept }); // an operator's `git worktree lock`
-          continue;
-        }
-        if (!res.removed) throw new Error(`git could not remove ${c.path}`);
-        report.removed.push({ ...entry, bytes, branchDeleted: res.branchDeleted });
-        if (d.deleteBranch && !res.branchDeleted && res.kept) report.kept.push({ ...entry, reason: `worktree removed; branch kept: ${res.kept}` });
+        continue; // git's record only: dropped by the prune below
       }
+      const res = await input.worktrees.remove(c.path, c.branch ?? '', { deleteBranch: d.deleteBranch && c.branch !== null, force: input.force });
+      if (!res.removed && res.kept) {
+        report.kept.push({ ...entry, reason: res.kept }); // an operator's `git worktree lock`, files that appeared since
+        continue;
+      }
+      if (!res.removed) throw new Error(`git could not remove ${c.path}`);
+      report.removed.push({ ...entry, bytes, branchDeleted: res.branchDeleted });
+      if (d.deleteBranch && !res.branchDeleted && res.kept) report.kept.push({ ...entry, reason: `worktree removed; branch kept: ${res.kept}` });
       report.bytesFreed += bytes;
     } catch (err) {
       report.errors.push(`${entry.ticket ?? c.path}: ${(err as Error).message}`);
@@ -107,12 +119,24 @@ export async function sweep(input: SweepInput): Promise<SweepReport> {
   return report;
 }
 
+/** Why a candidate must stay after all, looked at again just before its removal; null to go ahead. */
+function recheck(input: SweepInput, c: GcCandidate, ts: TicketState | null): string | null {
+  const fresh = input.reload ? input.reload() : input.state;
+  const now = (ts && fresh?.tickets[ts.key]) ?? ts;
+  const busy = now ? input.busy(now) : null;
+  if (busy) return busy;
+  if (ts && now && now.status !== ts.status && (now.status === 'claimed' || now.status === 'running' || now.status === 'retry_wait')) return `${now.identifier} was claimed again just now`;
+  if (c.exists && !c.prunable && input.worktrees.ownership.owns(c.path) === null) return 'its ownership marker is gone; left alone';
+  return null;
+}
+
 async function collect(input: SweepInput, report: SweepReport): Promise<{ c: GcCandidate; ts: TicketState | null }[]> {
   const wt = input.worktrees;
   const git = gitAt(wt.repoDir);
   const tickets = Object.values(input.state?.tickets ?? {});
   const byBranch = new Map(tickets.filter((t) => t.branch).map((t) => [t.branch, t]));
-  const byPath = new Map(tickets.filter((t) => t.worktree).map((t) => [path.resolve(t.worktree), t]));
+  // A worktree the agent switched to another branch is still its ticket's folder: known by its name too.
+  const byDir = new Map(tickets.filter((t) => t.branch).map((t) => [worktreeDirName(t.branch), t]));
   const ticketFacts = new Map<string, Promise<TicketFact>>();
   const ticketFact = (ts: TicketState | null): Promise<TicketFact> => {
     if (!ts) return Promise.resolve('unknown');
@@ -136,13 +160,13 @@ async function collect(input: SweepInput, report: SweepReport): Promise<{ c: GcC
   const seen = new Set<string>();
   const add = async (p: string, branch: string | null, flags: { prunable: boolean; unregistered: boolean }) => {
     seen.add(path.resolve(p));
-    const ts = (branch ? byBranch.get(branch) : undefined) ?? byPath.get(path.resolve(p)) ?? null;
+    const ts = (branch ? byBranch.get(branch) : undefined) ?? byDir.get(path.basename(p)) ?? null;
     const busy = ts ? input.busy(ts) : null;
     const exists = fs.existsSync(p);
-    const [tf, pr, unpushed] = busy || flags.prunable
-      ? (['unknown', null, 0] as const)
-      : await Promise.all([ticketFact(ts), prFact(branch), branch ? wt.unpushedCommits(branch).catch(() => 0) : Promise.resolve(0)]);
-    out.push({ c: { path: p, branch, ticket: ts?.key ?? null, ...flags, exists, ticketFact: tf, pr, unpushed, busy }, ts });
+    const [tf, pr, unpushed, dirty] = busy || flags.prunable
+      ? (['unknown', null, 0, 0] as const)
+      : await Promise.all([ticketFact(ts), prFact(branch), branch ? wt.unpushedCommits(branch).catch(() => 0) : Promise.resolve(0), exists ? wt.dirtyFiles(p).catch(() => 1) : Promise.resolve(0)]);
+    out.push({ c: { path: p, branch, ticket: ts?.key ?? null, ...flags, exists, ticketFact: tf, pr, unpushed, dirty, busy }, ts });
   };
 
   let listed: Awaited<ReturnType<Worktrees['list']>> = [];
@@ -151,23 +175,28 @@ async function collect(input: SweepInput, report: SweepReport): Promise<{ c: GcC
   } catch (err) {
     report.errors.push(`git worktree list failed: ${(err as Error).message}`);
   }
+  // Only this repository's namespace, and in it only what swarm marked: nothing else under the root is ours.
+  const home = realOrNull(wt.home);
+  const inHome = (p: string) => home !== null && path.dirname(realOrSelf(p)) === home;
   const known = new Set<string>();
   for (const w of listed) {
-    known.add(path.resolve(w.path));
-    if (w.managed) await add(w.path, w.branch, { prunable: w.prunable, unregistered: false });
+    known.add(realOrSelf(w.path));
+    if (w.managed || (w.prunable && inHome(w.path))) await add(w.path, w.branch, { prunable: w.prunable, unregistered: false });
   }
-  // Directories under the root that git does not know (a crash between mkdir and `worktree add`).
-  let realRoot: string | null = null;
-  try {
-    realRoot = fs.realpathSync(wt.root);
-  } catch {
-    realRoot = null;
-  }
-  if (realRoot) {
-    for (const name of fs.readdirSync(realRoot)) {
-      const p = path.join(realRoot, name);
-      if (known.has(path.resolve(p)) || !fs.statSync(p).isDirectory() || !isStrictlyInside(realRoot, p)) continue;
-      await add(p, byPath.get(path.resolve(p))?.branch || null, { prunable: false, unregistered: true });
+  // Marked folders git does not know: a crash between the mark and `worktree add`, or one whose
+  // registration was lost. Marks whose folder is gone and that git does not know are simply dropped.
+  if (home) {
+    for (const name of wt.ownership.markedNames()) {
+      const p = path.join(home, name);
+      if (known.has(realOrSelf(p)) || seen.has(path.resolve(p))) continue;
+      if (!fs.existsSync(p)) {
+        if (!input.dryRun) wt.ownership.unmark(p);
+        continue;
+      }
+      if (!fs.statSync(p).isDirectory() || !isStrictlyInside(home, p)) continue;
+      const branch = wt.ownership.owns(p)?.branch ?? null;
+      const ts = branch ? byBranch.get(branch) ?? null : null;
+      await add(p, ts ? branch : null, { prunable: false, unregistered: true });
     }
   }
   // Branches of finished tickets whose worktree is already gone (e.g. removed when the ticket closed).
@@ -178,6 +207,18 @@ async function collect(input: SweepInput, report: SweepReport): Promise<{ c: GcC
     await add(wt.pathFor(ts.branch), ts.branch, { prunable: false, unregistered: false });
   }
   return out;
+}
+
+function realOrNull(p: string): string | null {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function realOrSelf(p: string): string {
+  return realOrNull(p) ?? path.resolve(p);
 }
 
 function sweepTranscripts(input: SweepInput, report: SweepReport): void {

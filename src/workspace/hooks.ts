@@ -139,6 +139,11 @@ export interface HookVars {
   repo: string;
   /** Optional extra: the ticket title, as SWARM_TICKET_TITLE. */
   title?: string;
+  /**
+   * This repository's swarm id (repo-id.ts), as SWARM_REPO_ID: how a restarted daemon recognises an agent
+   * a previous one left running (by repository, never by a path prefix that other repositories may share).
+   */
+  repoId?: string;
 }
 
 // An env value with a NUL byte makes spawn throw; ticket-derived text must never be able to do that.
@@ -158,5 +163,6 @@ export function hookEnv(vars: HookVars): Record<string, string> {
     SWARM_REPO: clean(vars.repo),
   };
   if (vars.title !== undefined) env.SWARM_TICKET_TITLE = clean(vars.title);
+  if (vars.repoId !== undefined) env.SWARM_REPO_ID = clean(vars.repoId);
   return env;
 }

@@ -130,7 +130,7 @@ export function worktreeDirName(name: string): string {
   return `${s === '' ? 'ticket' : s}-${shortHash(raw)}`;
 }
 
-function realpathNearest(p: string): string {
+export function realpathNearest(p: string): string {
   // Resolve symlinks of the longest existing ancestor, then re-append the parts that do not exist yet.
   const rest: string[] = [];
   let cur = p;

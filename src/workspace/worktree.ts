@@ -1,6 +1,8 @@
 // Git worktree lifecycle under workspace.root: create or reuse one worktree per ticket
 // branch (keeping partial work across attempts), repair half-created ones, remove them for gc without ever
-// dropping unpushed commits unless forced. Git mutations are serialised per instance: concurrent
+// dropping unpushed commits or uncommitted files unless forced. Worktrees live in this repository's own
+// namespace, `<root>/<repo-id>/<dir>`, each marked as swarm's before `git worktree add` (ownership.ts);
+// nothing without that mark is ever removed. Git mutations are serialised per instance: concurrent
 // `worktree add -b --track` calls would fight over .git/config.lock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,6 +10,10 @@ import { dirSize, gitAt, gitTry, parseWorktreePorcelain, refExists, type GitRunn
 import { runHook, type HookConfig, type HookResult } from './hooks.js';
 import { fetchBranch, RecentFetches, worktreeAddArgs } from './branch-refs.js';
 import { isStrictlyInside, resolveUnder, worktreeDirName } from './naming.js';
+import { Ownership } from './ownership.js';
+import { repoIdentity } from './repo-id.js';
+import { repairWorktrees, type RepairReport, type WorktreeInfo } from './worktree-repair.js';
+import { dirtyFiles, isEmptyOrMissing, realish, setAside } from './folder-facts.js';
 import { WorkspaceError } from '../errors.js';
 
 export interface WorktreesOptions {
@@ -18,6 +24,8 @@ export interface WorktreesOptions {
   remote?: string;
   hooks: HookConfig;
   log?: (msg: string) => void;
+  /** The repository's id and common git folder (repo-id.ts); read (or created) from its git folder when absent. */
+  identity?: { id: string; commonDir: string };
 }
 
 export interface WorktreeTicket {
@@ -25,25 +33,12 @@ export interface WorktreeTicket {
   identifier?: string;
 }
 
-export interface WorktreeInfo {
-  path: string;
-  /** Short branch name, or null when detached / bare. */
-  branch: string | null;
-  head: string | null;
-  /** Registered but its directory is gone (`git worktree prune` will drop it). */
-  prunable: boolean;
-  /** Locked (`git worktree lock`, or git's own lock while adding): the reason, or null. */
-  locked: string | null;
-  /** Lies inside this instance's workspace root. */
-  managed: boolean;
-}
-
 export interface RemoveResult {
   removed: boolean;
   branchDeleted: boolean;
   /** Commits on the branch that no remote ref has. */
   unpushed: number;
-  /** Why the branch was kept, when it was. */
+  /** Why the worktree or the branch was kept, when it was. */
   kept: string | null;
   hook: HookResult | null;
 }
@@ -53,17 +48,16 @@ type Env = Record<string, string | undefined>;
 /** The lock reason `git worktree add` sets until its checkout is done (builtin/worktree.c, git 2.39). */
 const INITIALIZING = 'initializing';
 
-function realish(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
 
 export class Worktrees {
   readonly repoDir: string;
+  /** workspace.root (absolute). */
   readonly root: string;
+  /** This repository's namespace under the root, `<root>/<repo-id>`: every worktree swarm makes lives here. */
+  readonly home: string;
+  readonly repoId: string;
+  readonly commonDir: string;
+  readonly ownership: Ownership;
   readonly baseBranch: string;
   readonly remote: string;
   private readonly hooks: HookConfig;
@@ -76,6 +70,11 @@ export class Worktrees {
   constructor(opts: WorktreesOptions) {
     this.repoDir = path.resolve(opts.repoDir);
     this.root = path.resolve(this.repoDir, opts.root);
+    const identity = opts.identity ?? repoIdentity(this.repoDir);
+    this.repoId = identity.id;
+    this.commonDir = identity.commonDir;
+    this.home = path.join(this.root, this.repoId);
+    this.ownership = new Ownership(this.home, this.repoId, this.repoDir);
     this.baseBranch = opts.baseBranch;
     this.remote = opts.remote ?? 'origin';
     this.hooks = opts.hooks;
@@ -89,9 +88,23 @@ export class Worktrees {
     return run;
   }
 
-  /** The directory a branch's worktree lives in (root created if needed; always strictly inside it). */
+  /** The directory a branch's worktree lives in (namespace created if needed; always strictly inside it). */
   pathFor(branch: string): string {
-    return resolveUnder(this.root, worktreeDirName(branch));
+    return resolveUnder(this.home, worktreeDirName(branch));
+  }
+
+  /**
+   * Reconnect worktrees after the repository (or they) moved and bring old-layout ones into the namespace
+   * (worktree-repair.ts). Run before anything under the root is judged: start-up, gc, the daily sweep.
+   */
+  repair(): Promise<RepairReport> {
+    const target = { git: this.git, repoDir: this.repoDir, commonDir: this.commonDir, root: this.root, home: this.home, ownership: this.ownership, list: () => this.list(), pathFor: (b: string) => this.pathFor(b) };
+    return this.serial(() => repairWorktrees(target, this.log));
+  }
+
+  /** Files in a worktree that no commit holds (modified, staged or untracked; ignored ones do not count). */
+  dirtyFiles(wt: string): Promise<number> {
+    return dirtyFiles(wt);
   }
 
   /**
@@ -138,8 +151,14 @@ export class Worktrees {
     if (!this.fetches.take(branch)) await this.fetch(id, branch);
 
     if (fs.existsSync(wt)) {
-      const entry = (await this.list()).find((w) => realish(w.path) === wt);
+      let entry = (await this.list()).find((w) => realish(w.path) === wt);
       const gitFile = path.join(wt, '.git');
+      if ((!entry || entry.prunable || !fs.existsSync(gitFile)) && this.ownership.owns(wt)) {
+        // Moved (the repository or the worktree) or its `.git` file lost: reconnect before judging it broken.
+        await gitTry(this.git, ['worktree', 'repair']);
+        if (fs.existsSync(gitFile)) await gitTry(this.git, ['worktree', 'repair', wt]);
+        entry = (await this.list()).find((w) => realish(w.path) === wt);
+      }
       // `git worktree add` locks the new worktree "initializing" until its checkout is complete: a lock
       // left behind means the add was cut short (kill -9) and the checkout may be missing files.
       const halfAdded = entry?.locked === INITIALIZING;
@@ -160,16 +179,28 @@ export class Worktrees {
         );
       }
       this.log(`${id} worktree ${wt} is half-created or broken; recreating it`);
-      if (entry) await this.forget(wt, halfAdded);
-      fs.rmSync(wt, { recursive: true, force: true });
+      if (halfAdded) {
+        // `git worktree add` never finished: a partial checkout, no work of anyone's.
+        await this.forget(wt, true);
+        fs.rmSync(wt, { recursive: true, force: true });
+      } else {
+        // Whatever is in it (an agent's uncommitted work, someone's files) is kept, moved out of the way.
+        const aside = setAside(this.home, wt);
+        if (aside) this.log(`${id} kept the old contents of ${wt} in ${aside}`);
+      }
     }
     await this.pruneLocked();
 
     const addArgs = await worktreeAddArgs(this.git, this.remote, this.baseBranch, id, branch, wt);
+    // Marked as swarm's BEFORE git creates it: a crash from here on leaves a folder gc knows is ours.
+    this.ownership.mark(wt, branch);
     try {
       await this.git.raw(['worktree', 'add', ...addArgs]);
     } catch (err) {
-      fs.rmSync(wt, { recursive: true, force: true });
+      if (isEmptyOrMissing(wt)) {
+        fs.rmSync(wt, { recursive: true, force: true });
+        this.ownership.unmark(wt);
+      }
       await this.pruneLocked();
       throw new WorkspaceError('EWORKTREE', `${id}: git worktree add for ${branch} failed: ${(err as Error).message.trim()}`);
     }
@@ -181,8 +212,10 @@ export class Worktrees {
       timeoutMs: this.hooks.timeout,
     });
     if (!hook.ok) {
+      // Fresh from `git worktree add` a moment ago: only the hook's own output is in it.
       await gitTry(this.git, ['worktree', 'remove', '--force', wt]);
       fs.rmSync(wt, { recursive: true, force: true });
+      this.ownership.unmark(wt);
       await this.pruneLocked();
       const why = hook.timedOut ? 'timed out' : `exited with ${hook.code}`;
       const err = new WorkspaceError('EHOOK', `${id}: after_create hook ${why}: ${hook.output.slice(-500).trim()}`);
@@ -211,8 +244,26 @@ export class Worktrees {
     return this.serial(() => this.pruneLocked());
   }
 
+  /**
+   * Drop git's record of this repository's worktrees whose folder is gone — only those in this
+   * repository's namespace (a plain `git worktree prune` would also drop the records of worktrees someone
+   * keeps elsewhere, e.g. on a disk that is not mounted right now).
+   */
   private async pruneLocked(): Promise<void> {
-    await gitTry(this.git, ['worktree', 'prune']);
+    let listed: WorktreeInfo[];
+    try {
+      listed = await this.list();
+    } catch {
+      return;
+    }
+    for (const w of listed) {
+      if (w.prunable && this.inHome(w.path)) await gitTry(this.git, ['worktree', 'remove', '--force', w.path]);
+    }
+  }
+
+  /** Directly inside this repository's namespace. */
+  private inHome(p: string): boolean {
+    return path.dirname(realish(p)) === realish(this.home);
   }
 
   /** The base branch's and `branch`'s refs from the remote (offline: logged under `id`, local refs used). */
@@ -241,18 +292,25 @@ export class Worktrees {
     branch: string,
     opts: { deleteBranch?: boolean; force?: boolean; env?: Env },
   ): Promise<RemoveResult> {
-    fs.mkdirSync(this.root, { recursive: true });
-    const realRoot = fs.realpathSync(this.root);
+    fs.mkdirSync(this.home, { recursive: true });
+    const realHome = fs.realpathSync(this.home);
     const wt = realish(wtPath);
-    if (!isStrictlyInside(realRoot, wt)) {
-      throw new WorkspaceError('EPATH', `refusing to remove ${wtPath}: it is not inside ${realRoot}.`);
+    if (!isStrictlyInside(realHome, wt) || path.dirname(wt) !== realHome) {
+      throw new WorkspaceError('EPATH', `refusing to remove ${wtPath}: it is not one of this repository's worktree folders in ${realHome}.`);
     }
     let hook: HookResult | null = null;
     const exists = fs.existsSync(wt);
+    const keep = (why: string): RemoveResult => ({ removed: false, branchDeleted: false, unpushed: 0, kept: why, hook: null });
+    if (exists && !this.ownership.owns(wt)) return keep('not created by swarm (no ownership marker); left alone');
     const entry = (await this.list()).find((w) => realish(w.path) === wt);
     if (entry?.locked != null && entry.locked !== INITIALIZING) {
       // Locked by an operator (`git worktree lock`): theirs to unlock; swarm removes nothing there.
-      return { removed: false, branchDeleted: false, unpushed: 0, kept: `locked${entry.locked ? ` (${entry.locked})` : ''}`, hook: null };
+      return keep(`locked${entry.locked ? ` (${entry.locked})` : ''}`);
+    }
+    if (exists && !opts.force && entry?.locked !== INITIALIZING) {
+      // Looked at right before removing: work that no commit holds is never deleted without --force.
+      const dirty = await this.dirtyFiles(wt);
+      if (dirty > 0) return keep(`${dirty} uncommitted or untracked file(s) in it; use --force to delete them`);
     }
     if (exists) {
       hook = await runHook('before_remove', this.hooks.before_remove, {
@@ -267,6 +325,7 @@ export class Worktrees {
     }
     await this.pruneLocked();
     const removed = !fs.existsSync(wt);
+    if (removed) this.ownership.unmark(wt);
 
     const result: RemoveResult = { removed, branchDeleted: false, unpushed: 0, kept: null, hook };
     if (!opts.deleteBranch || !(await refExists(this.git, `refs/heads/${branch}`))) return result;
@@ -289,15 +348,9 @@ export class Worktrees {
   /** Every worktree git knows (including the main checkout), from `git worktree list --porcelain`. */
   async list(): Promise<WorktreeInfo[]> {
     const out = await this.git.raw(['worktree', 'list', '--porcelain']);
-    let realRoot: string | null = null;
-    try {
-      realRoot = fs.realpathSync(this.root);
-    } catch {
-      realRoot = null;
-    }
     return parseWorktreePorcelain(out).map((w) => ({
       ...w,
-      managed: realRoot !== null && isStrictlyInside(realRoot, realish(w.path)),
+      managed: this.inHome(w.path) && this.ownership.owns(path.join(this.home, path.basename(w.path))) !== null,
     }));
   }
 
@@ -313,3 +366,4 @@ export class Worktrees {
     return dirSize(p);
   }
 }
+

@@ -57,7 +57,8 @@ describe('acceptance 4: agent.sandbox: off', () => {
   });
 
   it('memory planted above the worktree stops dispatch with an alert until `swarm resume`', async () => {
-    const planted = path.join(project.swarmDir, 'worktrees', 'CLAUDE.md');
+    // ../CLAUDE.md from the worktree: in this repository's namespace under the workspace root (<root>/<repo-id>/).
+    const planted = path.join(path.dirname(ticket('1')!.worktree), 'CLAUDE.md');
     expect(fs.existsSync(planted)).toBe(true);
     const next = String(gh.addIssue({ title: 'Next ticket', labels: ['agent'] }));
     const s = await waitFor(async () => {

@@ -239,7 +239,11 @@ describe('kill -9 at seeded moments', () => {
     expect(gc.stdout).toMatch(new RegExp(`freed .*: ${issues.length} worktree\\(s\\)`));
     const after = porcelain().split('\n').filter((l) => l.startsWith('worktree '));
     expect(after, `worktrees left after gc:\n${porcelain()}\ngc said:\n${gc.stdout}`).toHaveLength(1);
-    expect(fs.readdirSync(root)).toEqual([]);
+    // Only this repository's namespace is left under the root, holding no worktree and no ownership marker.
+    const repoId = fs.readFileSync(path.join(project.dir, '.git', 'swarm-repo-id'), 'utf8').trim();
+    expect(fs.readdirSync(root)).toEqual([repoId]);
+    expect(fs.readdirSync(path.join(root, repoId)).filter((n) => !n.startsWith('.'))).toEqual([]);
+    expect(fs.readdirSync(path.join(root, repoId, '.swarm-owned'))).toEqual([]);
     expect(execFileSync('git', ['branch', '--list', 'swarm/*'], { cwd: project.dir, encoding: 'utf8' }).trim()).toBe('');
 
     console.log(`kill -9 (seed ${SEED}): ${fired.length} kills ${JSON.stringify(fired.map((f) => f.fired))}, ${issues.length} tickets, ${orphansVerified} orphaned agent groups verified dead after restart, ${Object.values<any>(state.tickets).flatMap((t) => t.attempts).length} attempts, ${Math.round((Date.now() - t0) / 1000)} s`);

@@ -6,6 +6,7 @@
 //  - A daemon frozen (SIGSTOP) for lease_ttl + 30 s right after its agent committed: the other takes the
 //    ticket over and publishes; resumed, the frozen one sends no push, no PR request and no tracker write
 //    for it (the fake's request log and the origin's push log say who sent what); exactly one PR.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +95,20 @@ describe('fleet fencing', () => {
     const branchPushes = pushes().filter((p) => p.ref.startsWith('refs/heads/swarm/'));
     expect(branchPushes.filter((p) => p.token === a.token), 'pushes by A').toEqual([]);
     expect(branchPushes.filter((p) => p.token === b.token)).toHaveLength(1);
+    // And by the commit: the one push is B's commit, never the one A's agent made in A's clone.
+    const branch = b.state().tickets[String(n)].branch as string;
+    const headOf = (m: Member) => {
+      try {
+        return execFileSync('git', ['rev-parse', '--verify', '-q', `refs/heads/${branch}`], { cwd: m.dir, encoding: 'utf8' }).trim();
+      } catch {
+        return null;
+      }
+    };
+    const [headA, headB] = [headOf(a), headOf(b)];
+    expect(headB).not.toBeNull();
+    expect(headA, "A's agent committed in A's clone").not.toBeNull();
+    expect(headA).not.toBe(headB);
+    expect(branchPushes.map((p) => p.sha), 'one push, of the commit B published; none of A\'s').toEqual([headB]);
     expect(w.gh.pulls).toHaveLength(1);
     expect(contAt).toBeGreaterThanOrEqual(stoppedAt + TTL + 30_000);
     // The shared record: A's cut-short run interrupted (not counted), B's handed off; A shows it too.

@@ -41,9 +41,20 @@ describe('swarm gc', () => {
     fs.writeFileSync(path.join(t(closed!).worktree, 'local-only.txt'), 'never pushed\n');
     git(t(closed!).worktree, 'add', 'local-only.txt');
     git(t(closed!).worktree, 'commit', '-qm', 'local only');
-    const junk = path.join(project.swarmDir, 'worktrees', 'half-created-dir');
+    fs.writeFileSync(path.join(t(closed!).worktree, 'scratch.txt'), 'untracked notes\n');
+    // This repository's namespace: a marked folder git does not know (a crash between the mark and
+    // `git worktree add`) is swarm's to remove; a folder swarm never marked, there or beside it, is not.
+    const ns = path.dirname(t(merged!).worktree);
+    const repoId = path.basename(ns);
+    expect(repoId).toBe(fs.readFileSync(path.join(project.dir, '.git', 'swarm-repo-id'), 'utf8').trim());
+    const junk = path.join(ns, 'half-created-dir');
     fs.mkdirSync(junk, { recursive: true });
-    fs.writeFileSync(path.join(junk, 'x.txt'), 'x'.repeat(5000));
+    fs.writeFileSync(path.join(ns, '.swarm-owned', 'half-created-dir.json'), JSON.stringify({ swarm: 'worktree', version: 1, repo_id: repoId, dir: 'half-created-dir', branch: 'swarm/99-x', created_at: '', pid: 1 }));
+    const strangers = [path.join(ns, 'not-marked'), path.join(project.swarmDir, 'worktrees', 'someone-elses')];
+    for (const d of strangers) {
+      fs.mkdirSync(d, { recursive: true });
+      fs.writeFileSync(path.join(d, 'x.txt'), 'x'.repeat(5000));
+    }
     const oldRun = t(open!).attempts[0].run_file as string;
     const month = (Date.now() - 30 * 86_400_000) / 1000;
     fs.utimesSync(oldRun, month, month);
@@ -54,7 +65,7 @@ describe('swarm gc', () => {
     expect(dry.stdout).toContain(`would remove ${t(merged!).worktree} and branch ${t(merged!).branch}`);
     expect(dry.stdout).toMatch(/PR merged/);
     expect(dry.stdout).toContain(`would remove ${fs.realpathSync(junk)}`);
-    expect(dry.stdout).toMatch(new RegExp(`kept .*#${closed}.*ticket closed, but .* has 1 unpushed commit\\(s\\); use --force`));
+    expect(dry.stdout).toMatch(new RegExp(`kept .*#${closed}.*ticket closed, but its worktree holds 1 uncommitted or untracked file\\(s\\); use --force`));
     expect(dry.stdout).toMatch(/would free \d+(\.\d)? (B|KB|MB): 2 worktree\(s\), 1 transcript\(s\)/);
     for (const n of [merged, open, closed]) expect(fs.existsSync(t(n!).worktree)).toBe(true);
     expect(fs.existsSync(junk) && fs.existsSync(oldRun)).toBe(true);
@@ -68,12 +79,19 @@ describe('swarm gc', () => {
     expect(fs.existsSync(oldRun)).toBe(false);
     expect(fs.existsSync(freshRun)).toBe(true);
     expect(fs.existsSync(t(open!).worktree)).toBe(true); // PR still open
-    expect(fs.existsSync(t(closed!).worktree) && branchExists(t(closed!).branch)).toBe(true); // unpushed commit kept
-    expect(real.stdout).toMatch(/kept .*unpushed/);
+    expect(fs.existsSync(t(closed!).worktree) && branchExists(t(closed!).branch)).toBe(true); // unpushed commit and untracked file kept
+    expect(fs.existsSync(path.join(t(closed!).worktree, 'scratch.txt'))).toBe(true);
+    expect(real.stdout).toMatch(/kept .*uncommitted or untracked/);
+    for (const d of strangers) expect(fs.existsSync(path.join(d, 'x.txt'))).toBe(true);
 
+    fs.rmSync(path.join(t(closed!).worktree, 'scratch.txt'));
+    const unpushedOnly = await runCli(project, ['gc']);
+    expect(unpushedOnly.stdout).toMatch(new RegExp(`kept .*#${closed}.*ticket closed, but .* has 1 unpushed commit\\(s\\); use --force`));
+    fs.writeFileSync(path.join(t(closed!).worktree, 'scratch.txt'), 'untracked notes\n');
     const forced = await runCli(project, ['gc', '--force']);
     expect(forced.code, forced.stdout + forced.stderr).toBe(0);
-    expect(forced.stdout).toMatch(/--force: 1 unpushed commit\(s\) deleted/);
+    expect(forced.stdout).toMatch(/--force: 1 unpushed commit\(s\) and 1 uncommitted file\(s\) deleted/);
+    for (const d of strangers) expect(fs.existsSync(path.join(d, 'x.txt'))).toBe(true); // never swarm's, even with --force
     expect(fs.existsSync(t(closed!).worktree)).toBe(false);
     expect(branchExists(t(closed!).branch)).toBe(false);
     expect(git(project.dir, 'worktree', 'list', '--porcelain')).not.toMatch(/prunable/);
@@ -102,10 +120,14 @@ describe('swarm gc', () => {
     await waitFor(() => fs.existsSync(path.join(project.base, 'busy.pid')), { timeoutMs: 60_000, what: 'busy agent running' });
     const busyTs = project.state().tickets[String(busy)];
     gh.mergePull(gh.addPull({ head: busyTs.branch }));
-    // A worktree whose directory vanished: git metadata only.
-    const ghost = path.join(project.swarmDir, 'worktrees', 'ghost');
+    // Worktrees whose directory vanished: git metadata only. Ours (in this repository's namespace) is
+    // dropped; one kept elsewhere (say on a disk that is not mounted now) is not swarm's to forget.
+    const ghost = path.join(path.dirname(busyTs.worktree), 'ghost');
     git(project.dir, 'worktree', 'add', '-q', '-b', 'ghost-branch', ghost, 'main');
     fs.rmSync(ghost, { recursive: true, force: true });
+    const foreign = path.join(project.base, 'usb-disk', 'foreign-ghost');
+    git(project.dir, 'worktree', 'add', '-q', '-b', 'foreign-branch', foreign, 'main');
+    fs.rmSync(foreign, { recursive: true, force: true });
     expect(git(project.dir, 'worktree', 'list', '--porcelain')).toMatch(/prunable/);
 
     const res = await runCli(project, ['gc', '--verbose']);
@@ -113,7 +135,9 @@ describe('swarm gc', () => {
     expect(res.stdout).toContain(`a daemon runs (pid ${daemon.proc.pid})`);
     expect(res.stdout).toMatch(new RegExp(`left .*#${busy}.*the running daemon \\(pid ${daemon.proc.pid}\\) is working on #${busy}`));
     expect(fs.existsSync(busyTs.worktree)).toBe(true);
-    expect(git(project.dir, 'worktree', 'list', '--porcelain')).not.toMatch(/prunable/);
+    const after = git(project.dir, 'worktree', 'list', '--porcelain');
+    expect(after).not.toContain(ghost);
+    expect(after).toMatch(/foreign-ghost\n[^\n]*\n[^\n]*\nprunable/);
     expect(project.state().tickets[String(busy)].status).toBe('running');
   });
 });

@@ -108,7 +108,7 @@ describe('path safety through the daemon', () => {
       expect(t.status, `#${n}`).toBe('review');
       expect(t.branch.startsWith(`swarm/${n}-`)).toBe(true);
       expect(fs.realpathSync(t.worktree).startsWith(fs.realpathSync(real) + path.sep)).toBe(true);
-      expect(path.dirname(t.worktree)).toBe(link);
+      expect(path.dirname(path.dirname(t.worktree))).toBe(link); // <root>/<repo-id>/<dir>, as configured
     }
     expect(gh.pulls).toHaveLength(numbers.length);
     const realRoot = fs.realpathSync(real);

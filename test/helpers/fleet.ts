@@ -115,8 +115,8 @@ export function liveAgents(base: string): Map<string, Set<number>> {
 }
 
 /**
- * Every push the bare origin receives, with the pushing daemon's GitHub token (a pre-receive hook: a
- * local push runs it with the pusher's environment), so a test can tell which daemon pushed what, when.
+ * Every push the bare origin receives, with the pushing daemon's GitHub token (a pre-receive hook finds it
+ * among the pusher's ancestors, below), so a test can tell which daemon pushed what, when.
  */
 export function logPushes(origin: string, logFile: string): () => { at: number; token: string; ref: string; sha: string }[] {
   const hook = path.join(origin, 'hooks', 'pre-receive');

@@ -24,7 +24,7 @@ function agentConfig(over: Partial<Config['agent']> = {}): Config['agent'] {
     command: 'claude', max_concurrent: 1, max_attempts: 3, models: ['sonnet'], max_turns: 5,
     permission_mode: 'bypassPermissions', allowed_tools: [], disallowed_tools: [], mcp_servers: {},
     append_system_prompt: '', env: {}, timeout: 120_000, stall_timeout: 60_000, fast_fail: 10_000,
-    retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null, use_extra_usage: true,
+    retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null, use_extra_usage: true, transcript_max: 200 * 1024 * 1024,
     account: null, lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } }, pacing: { reserve: null },
     sandbox: { enabled: false, network: { allow: [] }, filesystem: { allow_write: [], allow_read: [] } }, ...over,
   };

@@ -49,7 +49,10 @@ describe('Worktrees', () => {
     const wts = make({ after_create: 'echo "$SWARM_BRANCH" >> created.log' });
     const r = await wts.ensure(ticket, 'swarm/12-fix-login', env);
     expect(r.created).toBe(true);
-    expect(path.dirname(r.path)).toBe(path.join(repo.dir, '.swarm', 'worktrees'));
+    // In this repository's own namespace under the root, marked as swarm's.
+    expect(path.dirname(r.path)).toBe(path.join(repo.dir, '.swarm', 'worktrees', wts.repoId));
+    expect(wts.repoId).toMatch(/^repo-[0-9a-f]{12}$/);
+    expect(wts.ownership.owns(r.path)).toMatchObject({ branch: 'swarm/12-fix-login', repo_id: wts.repoId });
     expect(await git(r.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('swarm/12-fix-login');
     expect(fs.existsSync(path.join(r.path, 'upstream.txt'))).toBe(true);
     expect(await git(r.path, 'rev-parse', 'HEAD')).toBe(await git(repo.dir, 'rev-parse', 'origin/main'));
@@ -70,7 +73,7 @@ describe('Worktrees', () => {
     expect(fs.readFileSync(path.join(second.path, 'attempt1.txt'), 'utf8')).toBe('partial work\n');
   });
 
-  it('repairs a half-created directory (not a registered worktree)', async () => {
+  it('a folder in the way that is not a worktree is set aside, never deleted, and the worktree is created', async () => {
     const wts = make();
     const p = wts.pathFor('swarm/12-x');
     fs.mkdirSync(p, { recursive: true });
@@ -80,15 +83,20 @@ describe('Worktrees', () => {
     expect(fs.existsSync(path.join(p, 'junk.txt'))).toBe(false);
     expect(fs.statSync(path.join(p, '.git')).isFile()).toBe(true);
     expect(logs.join('\n')).toMatch(/half-created/);
+    const aside = fs.readdirSync(path.join(wts.home, '.swarm-orphaned'));
+    expect(aside).toHaveLength(1);
+    expect(fs.readFileSync(path.join(wts.home, '.swarm-orphaned', aside[0]!, 'junk.txt'), 'utf8')).toBe('left over from a crash\n');
   });
 
-  it('repairs a registered worktree whose .git file is gone', async () => {
+  it('repairs a registered worktree whose .git file is gone, keeping the work in it', async () => {
     const wts = make();
     const first = await wts.ensure(ticket, 'swarm/12-x', env);
+    fs.writeFileSync(path.join(first.path, 'uncommitted.txt'), 'agent work\n');
     fs.rmSync(path.join(first.path, '.git'));
     const r = await wts.ensure(ticket, 'swarm/12-x', env);
-    expect(r.created).toBe(true);
+    expect(r).toEqual({ path: first.path, created: false });
     expect(await git(r.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('swarm/12-x');
+    expect(fs.readFileSync(path.join(r.path, 'uncommitted.txt'), 'utf8')).toBe('agent work\n');
   });
 
   it('recreates a worktree whose `git worktree add` was cut short (git\'s "initializing" lock left), and gc removes one', async () => {

@@ -14,7 +14,7 @@ function agent(over: Partial<Config['agent']> = {}): Config['agent'] {
     command: 'claude', max_concurrent: 1, max_attempts: 3, models: ['sonnet'], max_turns: 60,
     permission_mode: 'bypassPermissions', allowed_tools: [], disallowed_tools: [], mcp_servers: {},
     append_system_prompt: '', env: {}, timeout: 3_600_000, stall_timeout: 600_000, fast_fail: 10_000,
-    retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null, use_extra_usage: true,
+    retry_backoff: 30_000, max_retry_backoff: 1_800_000, max_cost_usd: null, use_extra_usage: true, transcript_max: 200 * 1024 * 1024,
     account: null, lanes: { urgent: { labels: [] }, background: { labels: [], hours: null, max_concurrent: null } }, pacing: { reserve: null },
     sandbox: { enabled: true, network: { allow: [] }, filesystem: { allow_write: [], allow_read: [] } }, ...over,
   };

@@ -131,6 +131,14 @@ describe('classify: rate_limited', () => {
   });
 });
 
+describe('classify: a runaway printer', () => {
+  it('killed past the transcript hard cap: infrastructure, never counted; a PR that exists still wins', () => {
+    const c = check(runOf(worked, { killedFor: 'output', signal: 'SIGTERM' }), facts({ commitsAhead: 2 }), { outcome: 'infra_failed', counted: false, rule: 'output_cap' });
+    expect(c.reason).toMatch(/printed more than 4 × agent\.transcript_max/);
+    check(runOf(worked, { killedFor: 'output', signal: 'SIGTERM' }), facts({ prExists: true }), { outcome: 'pr_opened', rule: 'pr_exists' });
+  });
+});
+
 describe('classify: timed_out and stalled', () => {
   it('counts both', () => {
     check(runOf(worked, { killedFor: 'timeout', signal: 'SIGTERM', durationMs: 3_600_000 }), facts({ commitsAhead: 1 }), { outcome: 'timed_out', counted: true, rule: 'timeout' });

@@ -132,6 +132,7 @@ describe('validateConfig defaults', () => {
         retry_backoff: 30_000,
         max_retry_backoff: 1_800_000,
         max_cost_usd: null,
+        transcript_max: 200 * 1024 * 1024,
         use_extra_usage: true,
         reclaim_cooldown: 3_600_000,
         account: null,

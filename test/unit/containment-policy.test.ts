@@ -46,6 +46,13 @@ describe('filesystemPolicy', () => {
     expect(refFolder('swarm/team/12-fix')).toBe('refs/heads/swarm/team/');
   });
 
+  it("swarm's pre-push guard folder (under the hidden workspace root) is readable, never writable", () => {
+    const out = filesystemPolicy({ ...P, workspaceRoot: '/srv/wt', worktree: '/srv/wt/repo-abc/12-fix', hooksDir: '/srv/wt/repo-abc/.swarm-hooks', branch: '12-fix' }, NONE);
+    expect(out.denyRead).toContain('/srv/wt');
+    expect(out.allowRead).toEqual(['/srv/wt/repo-abc/12-fix', '/srv/wt/repo-abc/.swarm-hooks']);
+    expect(out.allowWrite).not.toContain('/srv/wt/repo-abc/.swarm-hooks');
+  });
+
   it("the operator's extra paths, resolved (~ and relative), and only those", () => {
     const out = filesystemPolicy(P, { allow_write: ['~/.npm', 'node_cache'], allow_read: ['/opt/sdk'] });
     expect(out.allowWrite).toContain('/home/op/.npm');

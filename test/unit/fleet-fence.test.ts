@@ -17,6 +17,8 @@ function host() {
     show: async (t: { key: string }, _a: unknown) => void calls.push(`show ${t.key}`),
     openPullRequest: async (r: { branch: string }) => (calls.push(`open ${r.branch}`), { number: 1, url: 'u', state: 'open' as const, branch: r.branch }),
     newWriteMethod: async () => calls.push('unfenced!'),
+    notes: () => (calls.push('notes'), ['a permission the token lacks']),
+    changedBy: async (t: { key: string }) => (calls.push(`changedBy ${t.key}`), null),
   };
   return { obj, calls };
 }
@@ -78,6 +80,16 @@ describe('the fence at the write boundary', () => {
     await t.openPullRequest({ branch: 'swarm/revert-7-x', key: '7' } as never);
     expect(calls).toEqual(['branch main', 'checks abc', 'auto-merge PR_1']);
     expect(fence.asked).toEqual(['7: auto-merge change', '8: auto-merge change', '7: pull request']);
+  });
+
+  it("the interfaces' read-only methods (a code host's standing notes, who changed a mark) pass without asking", async () => {
+    const { obj, calls } = host();
+    const fence = scripted(['lost']);
+    const t = fenceWrites(obj, fence);
+    expect(t.notes()).toEqual(['a permission the token lacks']);
+    expect(await t.changedBy({ key: '7' })).toBeNull();
+    expect(calls).toEqual(['notes', 'changedBy 7']);
+    expect(fence.asked).toEqual([]);
   });
 
   it('fenceServices wraps tracker and code host and hands the fence to the explicit pushes', async () => {

@@ -11,6 +11,7 @@ const base: GcCandidate = {
   ticketFact: 'open',
   pr: null,
   unpushed: 0,
+  dirty: 0,
   busy: null,
 };
 const c = (patch: Partial<GcCandidate>): GcCandidate => ({ ...base, ...patch });
@@ -33,6 +34,16 @@ describe('gc plan', () => {
     expect(d).toMatchObject({ action: 'keep', finished: true });
     expect(d.reason).toMatch(/2 unpushed commit\(s\).*--force/);
     expect(decide(c({ ticketFact: 'closed', unpushed: 2 }), { force: true })).toMatchObject({ action: 'remove', deleteBranch: true });
+  });
+
+  it('never deletes uncommitted or untracked files without force, and says why', () => {
+    const d = decide(c({ pr: { state: 'merged', url: 'u/pull/2' }, dirty: 3 }), { force: false });
+    expect(d).toMatchObject({ action: 'keep', finished: true });
+    expect(d.reason).toBe('PR merged (u/pull/2), but its worktree holds 3 uncommitted or untracked file(s); use --force to delete them');
+    expect(decide(c({ ticketFact: 'closed', dirty: 1, unpushed: 2 }), { force: true })).toEqual({ action: 'remove', reason: 'ticket closed (--force: 2 unpushed commit(s) and 1 uncommitted file(s) deleted)', deleteBranch: true });
+    // A marked folder git does not know that holds files: kept unless forced; an empty one goes.
+    expect(decide(c({ unregistered: true, ticket: null, branch: null, ticketFact: 'unknown', dirty: 2 }), { force: false })).toMatchObject({ action: 'keep', reason: expect.stringMatching(/holding 2 file\(s\); use --force/) });
+    expect(decide(c({ unregistered: true, ticket: null, branch: null, ticketFact: 'unknown', dirty: 2 }), { force: true })).toMatchObject({ action: 'remove' });
   });
 
   it('leaves busy tickets alone even when finished; prunes stale entries; removes unknown half-created dirs', () => {

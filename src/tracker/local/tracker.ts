@@ -2,7 +2,8 @@
 // front matter {title, labels, state, priority, number, blocked_by}. No service, no token. show() edits
 // the file's labels; the sticky status lives beside it in `.status/<key>.md`. Handoff is "commits on
 // the ticket's branch" — there is no pull request (see BranchHandoff).
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import { basename, join } from 'node:path';
 import matter from 'gray-matter';
 import type { Config } from '../../config/types.js';
@@ -55,7 +56,11 @@ export class LocalTracker implements Tracker {
     const want: Record<Mark, string | null> = { running: tr.running_label, review: tr.review_label, failed: tr.failed_label, released: null, cleared: null };
     const wanted = want[appearance.mark];
     const owned = appearance.mark === 'released' ? [tr.running_label] : [tr.running_label, tr.review_label, tr.failed_label];
-    this.editFile(t.key, wanted === null ? [] : [wanted], owned.filter((l) => l !== wanted), appearance.note);
+    // pr.needs_human_label while a human is needed; taken off again otherwise (a handed-off ticket's stays as a human left it).
+    const human = this.config.pr.needs_human_label;
+    const add = [...(wanted === null ? [] : [wanted]), ...(appearance.needsHuman ? [human] : [])];
+    const drop = [...owned.filter((l) => l !== wanted), ...(!appearance.needsHuman && appearance.mark !== 'review' ? [human] : [])];
+    this.editFile(t.key, add, drop, appearance.note);
     if (appearance.sticky !== null) this.writeSticky(t.key, appearance.note?.last_words ? `${appearance.sticky}\n\nThe agent's last words:\n\n${appearance.note.last_words}\n` : appearance.sticky);
   }
   rateLimit() { return { remaining: null, resetAt: null }; }
@@ -127,15 +132,14 @@ export class LocalTracker implements Tracker {
     const sameLabels = next.length === current.length && next.every((l, i) => l === current[i]);
     if (sameLabels && JSON.stringify(oldNote) === JSON.stringify(newNote)) return; // already so
     const file = this.file(key);
-    const tmp = `${file}.swarm-tmp`;
-    writeFileSync(tmp, matter.stringify(p.content, { ...data, labels: next, ...(newNote ? { swarm: newNote } : {}) }));
-    renameSync(tmp, file);
+    // The operator's own file: replaced whole, keeping the mode it had.
+    writeFileAtomic(file, matter.stringify(p.content, { ...data, labels: next, ...(newNote ? { swarm: newNote } : {}) }), { mode: statSync(file).mode & 0o7777 });
   }
 
   private writeSticky(key: string, sticky: string): void {
     const dir = join(this.dir, '.status');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${basename(this.file(key))}`), sticky);
+    writeFileAtomic(join(dir, `${basename(this.file(key))}`), sticky);
   }
 }
 
