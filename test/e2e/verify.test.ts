@@ -183,6 +183,8 @@ describe('verification after merge', () => {
     expect(revertPrs()).toHaveLength(revertsBefore);
     expect(gh.issues.find((i) => i.number === b.n)!.state).toBe('closed');
     expect(gh.events.filter((e) => e.issue === b.n && e.event === 'reopened')).toEqual([]);
+    // The event line lands an fsync before state.json: read the record once it caught up.
+    await waitFor(() => ticket(b.n).status === 'done', { what: 'the reported ticket done in state.json' });
     expect(ticket(b.n)).toMatchObject({ status: 'done', failures: 0 });
     // A person repairs the base.
     const fixed = await humanCommit('health-broken.txt', null, 'Fix the health check');
