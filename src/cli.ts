@@ -2,8 +2,8 @@
 // `swarm status` never loads Octokit, the Linear SDK or nunjucks.
 import { Command, CommanderError } from 'commander';
 import type { IO } from './commands/common.js';
-import { redactKnown } from './secrets.js';
-import { terminalSafe } from './render/terminal.js';
+import { redactKnown } from './util/secrets.js';
+import { terminalSafe } from './util/terminal.js';
 import { SECRET_ENV_NAMES } from './config/secret-values.js';
 import { exitCodeOf } from './errors.js';
 

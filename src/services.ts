@@ -3,7 +3,7 @@
 import { basename, resolve } from 'node:path';
 import type { Workflow } from './config/types.js';
 import { rereadGithubToken, resolveGithubCredentials, resolveGithubToken, resolveLinearKey } from './config/credentials.js';
-import { registerSecrets } from './secrets.js';
+import { registerSecrets } from './util/secrets.js';
 import type { Services } from './orchestrator/runtime.js';
 import type { CodeHost } from './tracker/types.js';
 import { BranchHandoff, LocalTracker } from './tracker/local/tracker.js';
@@ -14,6 +14,7 @@ import { originUrl, parseGitHubRemote, remoteHeadBranch } from './workspace/git.
 import { registerRemoteToken } from './workspace/git-safety.js';
 import { ConfigError } from './errors.js';
 import { NO_FENCE } from './fleet/fence.js';
+import { githubApiUrl, linearCodeHostApi } from './tracker/github/api-url.js';
 
 export interface ServiceContext {
   repoDir: string;
@@ -94,27 +95,6 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
       return { tracker, codeHost: pushHandoff, worktrees, repoSlug: parsed ? `${parsed.owner}/${parsed.name}` : basename(ctx.repoDir), baseBranch, secrets, fence: NO_FENCE };
     }
   }
-}
-
-/**
- * The GitHub REST API for PR detection in Linear mode: GITHUB_API_URL (set by GitHub Actions, and the
- * override for tests), else derived from a GitHub(-Enterprise) origin, else api.github.com.
- */
-export function linearCodeHostApi(origin: string | null, env: Record<string, string | undefined>): string {
-  const fromEnv = env.GITHUB_API_URL?.trim();
-  if (fromEnv) return fromEnv;
-  return githubApiUrl(origin ? parseGitHubRemote(origin)?.host : undefined);
-}
-
-/**
- * The REST API of a GitHub host: api.github.com for github.com; `api.SUBDOMAIN.ghe.com` for GitHub Enterprise
- * Cloud with data residency (GitHub docs' `data_residency_api: 'api.SUBDOMAIN.ghe.com'`; GraphQL at
- * https://api.SUBDOMAIN.ghe.com/graphql); `https://HOST/api/v3` for GitHub Enterprise Server.
- */
-export function githubApiUrl(host: string | undefined): string {
-  if (!host || host === 'github.com' || host === 'www.github.com') return 'https://api.github.com';
-  if (host.endsWith('.ghe.com')) return `https://api.${host.replace(/^api\./, '')}`;
-  return `https://${host}/api/v3`;
 }
 
 /**

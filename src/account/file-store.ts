@@ -8,7 +8,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Env } from '../config/fields.js';
 import { SwarmError } from '../errors.js';
 import { LockedJsonFile } from '../state/locked-file.js';
-import { parseAccount, type AccountRecord } from './record.js';
+import { parseAccount, type AccountRecord } from '../core/account-record.js';
 
 /** One account's shared record, wherever it is kept. */
 export interface AccountStore {

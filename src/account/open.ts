@@ -3,7 +3,7 @@
 // state.url), join it as a member and keep the membership alive. Used by `swarm start` only.
 import { hostname } from 'node:os';
 import type { Config } from '../config/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import type { FleetDb } from '../fleet/db.js';
 import { processStartTime } from '../agent/procs.js';
 import { daemonId } from '../fleet/identity.js';

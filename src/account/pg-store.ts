@@ -6,7 +6,7 @@
 // cost nothing: the poll's own snapshot statement carries the row (absorb), and a read right after it is
 // served from there; any later read (right before a spawn) goes to the database.
 import type { AccountStore } from './file-store.js';
-import { emptyAccount, parseAccount, type AccountRecord } from './record.js';
+import { emptyAccount, parseAccount, type AccountRecord } from '../core/account-record.js';
 import type { AccountRow, FleetDb } from '../fleet/db.js';
 
 /** A snapshot's row serves reads this soon after it arrived (the same poll); later ones ask the database. */

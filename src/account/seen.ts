@@ -2,9 +2,9 @@
 // the daemon last read, from state.json, read again from the account file when there is one (no lock is
 // needed to read it), so the figures are as fresh as any daemon's. Fleet mode has no file: the daemon's view.
 import { readFileSync } from 'node:fs';
-import type { SwarmState } from '../state/types.js';
-import type { AccountView } from '../orchestrator/account-policy.js';
-import { parseAccount } from './record.js';
+import type { SwarmState } from '../core/types.js';
+import type { AccountView } from '../core/account-policy.js';
+import { parseAccount } from '../core/account-record.js';
 
 export function seenAccount(state: Pick<SwarmState, 'account'>): AccountView | null {
   const a = state.account;

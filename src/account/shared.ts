@@ -10,7 +10,7 @@ import type { AccountStore } from './file-store.js';
 import {
   canaryPassed, claimCanary, emptyAccount, pruneMembers, releaseCanary, resumeIfEnded, withLimit, withMember, withModelLimit, withoutMember, withWindow,
   type AccountPause, type AccountRecord, type WindowFigures,
-} from './record.js';
+} from '../core/account-record.js';
 
 export interface AccountMemberInfo {
   /** This daemon's id (host:pid:start, as in fleet mode). */

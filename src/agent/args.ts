@@ -1,9 +1,9 @@
-// Builds the `claude` command line from config (SPEC §4 step 4), the MCP config file it points at, and the
+// Builds the `claude` command line from config, the MCP config file it points at, and the
 // root + bypass-permissions environment fix. The prompt is never part of argv: it goes on stdin, which is also
 // what makes the variadic flags (--allowedTools, --disallowedTools, --mcp-config) safe to use.
 
 import { mkdirSync } from 'node:fs';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import type { Config, McpServer } from '../config/types.js';
 

@@ -1,11 +1,11 @@
-// Owns the one outcome table (SPEC §4): a finished run + handoff facts → Outcome. Rows are tried in order,
+// Owns the one outcome table: a finished run + handoff facts → Outcome. Rows are tried in order,
 // first match wins. `claude -p` reports API failures as subtype "success" with is_error true, so no row
 // trusts the exit code or the subtype alone; structured fields are checked before text patterns.
 import { parseResetTime } from './reset-time.js';
 import { TRANSCRIPT_HARD_FACTOR } from './transcript-cap.js';
-import { authKindOf, authReason, isAuthKind } from './auth-kinds.js';
+import { authKindOf, authReason, isAuthKind } from '../core/auth-kinds.js';
 import { startupFailure } from './startup-failure.js';
-import { familyName, limitFamily } from './limits.js';
+import { familyName, limitFamily } from '../core/limits.js';
 import type { Classification, HandoffFacts, Outcome, RunResult, StreamEvent, StreamSummary } from './types.js';
 
 type ResultEvent = Extract<StreamEvent, { type: 'result' }>;

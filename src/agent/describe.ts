@@ -1,7 +1,7 @@
 // One stream event in a few words, for `swarm status` (a running agent's last activity) and transcripts:
 // "Bash: npm test", "writing", "retrying API (overloaded_error)", "result: success".
 import type { StreamEvent } from './types.js';
-import { obj, str } from './json-read.js';
+import { obj, str } from '../util/json.js';
 
 const ACTIVITY_MAX = 60;
 const oneLine = (s: string, max: number): string => {

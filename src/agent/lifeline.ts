@@ -23,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Lifeline } from './types.js';
 
 /** A process to start: what the runner spawns, and what a transform (supervisor, sandbox) rewrites. */
 export interface SpawnSpec {
@@ -30,17 +31,6 @@ export interface SpawnSpec {
   args: string[];
   env: Record<string, string>;
   cwd: string;
-}
-
-export interface Lifeline {
-  /** How the supervisor is run: perl with swarm-supervisor.pl where perl is found, else node with supervisor.js. */
-  program?: string[];
-  /** Silence from the daemon longer than this (ms) means it is frozen: the agent is stopped. */
-  graceMs: number;
-  /** How long the agent's group has between TERM and KILL when the supervisor stops it (ms). */
-  killGraceMs: number;
-  /** How often the daemon writes its heartbeat byte (ms); well under graceMs. */
-  beatMs: number;
 }
 
 /**

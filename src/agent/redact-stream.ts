@@ -5,7 +5,7 @@
 // stays bounded: a line that grows past `maxPending` without a newline is flushed early, keeping back just
 // enough bytes that a secret still arriving can never be written half (a token pattern: PATTERN_KEEP
 // bytes; a private key whose END line has not arrived: from its BEGIN line, up to PEM_KEEP bytes).
-import { expandSecrets, knownSecrets, redactWith } from '../secrets.js';
+import { expandSecrets, knownSecrets, redactWith } from '../util/secrets.js';
 
 const NEWLINE = 0x0a;
 const DEFAULT_MAX_PENDING = 256 * 1024;

@@ -1,7 +1,7 @@
 // Owns reading a usage-limit reset time out of Claude Code's human text ("You've hit your 5-hour limit ·
 // resets 8:46am (America/Chicago)"). Structured `resetsAt` fields are better and win in the classifier;
 // this is the fallback for older CLIs and text-only errors. Zones via Intl only (no tz library).
-import { localZone, offsetAt, validZone, wallAt } from '../wall-clock.js';
+import { localZone, offsetAt, validZone, wallAt } from '../util/wall-clock.js';
 
 export interface ResetTime {
   /** Epoch ms of the reset, or null when the text names none. */

@@ -4,7 +4,7 @@
 import type { StreamEvent, StreamSummary, TokenUsage } from './types.js';
 import { utilizationOf } from './window.js';
 import { describeEvent } from './describe.js';
-import { arr, isObj, num, numOrNull, obj, str, strOrNull, type Obj } from './json-read.js';
+import { arr, isObj, num, numOrNull, obj, str, strOrNull, type Obj } from '../util/json.js';
 
 type ResultEvent = Extract<StreamEvent, { type: 'result' }>;
 type AssistantEvent = Extract<StreamEvent, { type: 'assistant' }>;

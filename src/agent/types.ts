@@ -1,4 +1,4 @@
-// Types shared by the stream parser, the runner and the classifier (SPEC §4).
+// Types shared by the stream parser, the runner and the classifier.
 
 /** Typed view of one stream-json line. Unknown types are kept as `other` (never an error). */
 export type StreamEvent =
@@ -127,7 +127,7 @@ export interface RunRequest {
    * --replay-user-messages`): the prompt goes in as the first message and stdin stays open until the
    * inbox closes it (see inbox.ts).
    */
-  inbox?: import('./inbox.js').Inbox;
+  inbox?: RunInbox;
   /** Raw stream is appended here (.swarm/runs/<ticket>/<attempt>.jsonl); directory created if missing. */
   runFile: string;
   /**
@@ -156,5 +156,24 @@ export interface RunRequest {
    * Run the agent under the supervisor (lifeline.ts), which stops its group when this daemon dies or
    * freezes. Absent: the agent is spawned directly (in-process tests).
    */
-  lifeline?: import('./lifeline.js').Lifeline;
+  lifeline?: Lifeline;
+}
+
+/** How the agent's supervisor (lifeline.ts) watches the daemon: silence past graceMs stops the agent. */
+export interface Lifeline {
+  /** How the supervisor is run: perl with swarm-supervisor.pl where perl is found, else node with supervisor.js. */
+  program?: string[];
+  /** Silence from the daemon longer than this (ms) means it is frozen: the agent is stopped. */
+  graceMs: number;
+  /** How long the agent's group has between TERM and KILL when the supervisor stops it (ms). */
+  killGraceMs: number;
+  /** How often the daemon writes its heartbeat byte (ms); well under graceMs. */
+  beatMs: number;
+}
+
+/** What the runner does with an operator's inbox (inbox.ts): open it on the agent's stdin, show it the stream, close it. */
+export interface RunInbox {
+  open(stdin: import('node:stream').Writable, prompt: string): void;
+  observe(ev: StreamEvent): void;
+  close(): void;
 }

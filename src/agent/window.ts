@@ -2,7 +2,7 @@
 // only). Real CLIs (2.1.x) put `utilization` (a fraction) at the top level only on some events
 // (allowed_warning); a rejected one carries it only per window, under unifiedWindows[rateLimitType], so
 // that is read when the top level has none. Absent or not a number ≥ 0: null.
-import { isObj, type Obj } from './json-read.js';
+import { isObj, type Obj } from '../util/json.js';
 
 const share = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
 

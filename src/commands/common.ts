@@ -1,8 +1,6 @@
 // Helpers every command shares: the IO it writes to, the repository root, usage errors (exit 2).
 import { UsageError } from '../errors.js';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 export interface IO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -17,21 +15,6 @@ export function findRepoRoot(cwd: string): string {
   if (res.error) throw new UsageError('git was not found on PATH: install git, then run swarm inside your repository');
   if (res.status !== 0) throw new UsageError(`${cwd} is not inside a git repository: run swarm from your project's git checkout (or \`git init\` first)`);
   return res.stdout.trim();
-}
-
-/** Path of an executable named on PATH or by path (relative to `base`), or null. */
-export function findExecutable(command: string, env: Record<string, string | undefined>, base: string): string | null {
-  const candidates = command.includes('/') ? [isAbsolute(command) ? command : resolve(base, command)] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, command));
-  for (const c of candidates) {
-    try {
-      if (!statSync(c).isFile()) continue;
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
 }
 
 export function useColor(io: IO): boolean {

@@ -3,11 +3,12 @@
 // through its database (fleet mode: WORKFLOW.md sets state.url), else on state.json under the lock.
 import { join, resolve } from 'node:path';
 import { parseDuration } from '../config/duration.js';
-import { liveHolder, sendControl, type ControlAction, type ControlAnswer } from '../control/client.js';
+import { liveHolder, sendControl } from '../control/client.js';
+import type { ControlAction, ControlAnswer } from '../core/controls.js';
 import { swarmPaths, type SwarmPaths } from '../state/paths.js';
 import { cloneFleet, type CloneFleet } from '../fleet/settings.js';
-import { Logger } from '../log.js';
-import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
+import { Logger } from '../log/logger.js';
+import { budgetZoneFor, setBudgetZone } from '../core/budget-day.js';
 import { findRepoRoot, type IO } from './common.js';
 import { UsageError } from '../errors.js';
 

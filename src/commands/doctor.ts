@@ -9,9 +9,10 @@ import type { Workflow } from '../config/types.js';
 import { FileStateStore } from '../state/file-store.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { swarmPaths } from '../state/paths.js';
-import { checkAgent, checkBudget, checkDisk, checkRemote, checkTracker, type CheckLine } from '../doctor/checks.js';
+import { checkAgent, checkBudget, checkDisk, checkRemote, checkTracker } from '../doctor/checks.js';
+import type { CheckLine } from '../doctor/types.js';
 import { checkSandbox } from '../doctor/sandbox-check.js';
-import { plain, type Paint } from '../status.js';
+import { plain, type Paint } from '../report/status.js';
 import { useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
 

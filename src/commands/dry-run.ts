@@ -3,9 +3,9 @@ import type { Workflow } from '../config/types.js';
 import type { Services } from '../orchestrator/runtime.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { FileStateStore } from '../state/file-store.js';
-import { capacity, choose, eligibility } from '../orchestrator/policy.js';
+import { capacity, choose, eligibility } from '../core/policy.js';
 import type { IO } from './common.js';
-import { terminalSafe } from '../render/terminal.js';
+import { terminalSafe } from '../util/terminal.js';
 
 export async function dryRun(wf: Workflow, svc: Services, paths: SwarmPaths, io: IO): Promise<number> {
   const state = new FileStateStore(paths.state).peek() ?? (await import('../state/file-store.js')).emptyState(Date.now());

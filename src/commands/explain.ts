@@ -7,14 +7,15 @@ import { makeServices } from '../services.js';
 import { FileStateStore, emptyState } from '../state/file-store.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { swarmPaths } from '../state/paths.js';
-import { renderExplain, type ExplainReport } from '../explain.js';
-import { explainTicket } from '../explain-run.js';
+import { renderExplain, type ExplainReport } from '../report/explain.js';
+import { explainTicket } from '../report/explain-run.js';
 import { seenAccount } from '../account/seen.js';
 import { daemonRequest } from '../control/client.js';
 import { loadWorkflowOrLastGood } from '../config/last-good.js';
 import { findRepoRoot, useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
 import { UsageError } from '../errors.js';
+import { readReport, withReport } from '../report/daemon-report.js';
 
 export async function explainCommand(ticketInput: string, opts: { workflow?: string; json?: boolean }, io: IO, now: () => number = Date.now): Promise<number> {
   const repoDir = findRepoRoot(io.cwd);
@@ -39,9 +40,9 @@ async function locally(repoDir: string, paths: ReturnType<typeof swarmPaths>, ti
   if (loaded.broken) io.stderr.write(`swarm: ${loaded.broken}\nswarm: explaining with the last good configuration (saved ${loaded.savedAt})\n`);
   const wf = loaded.workflow;
   const svc = await makeServices(wf, { repoDir, env: io.env, log: () => {} });
-  const state = new FileStateStore(paths.state).peek() ?? emptyState(now());
   const info = readLock(paths.lock);
   const alive = info !== null && lockAlive(info);
+  const state = withReport(new FileStateStore(paths.state).peek() ?? emptyState(now()), alive ? readReport(paths.report) : null);
   if (alive && state.daemon) {
     // A full disk lives only in the daemon's memory (it cannot write it down): ask the daemon.
     const { liveSnapshot } = await import('../control/client.js');

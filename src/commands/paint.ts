@@ -1,7 +1,7 @@
 // Colours for human output. Commands decide whether to colour (useColor: a TTY, no NO_COLOR, not
 // TERM=dumb); when they do, chalk is forced on at 16 colours rather than guessing from the environment.
 import { Chalk } from 'chalk';
-import type { Paint } from '../status.js';
+import type { Paint } from '../report/status.js';
 
 export function chalkPaint(): Paint {
   const c = new Chalk({ level: 1 });

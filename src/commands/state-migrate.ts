@@ -12,9 +12,9 @@ import { FileStateStore } from '../state/file-store.js';
 import { Ledger } from '../state/ledger.js';
 import { acquireLock, releaseLock } from '../state/lock.js';
 import { swarmPaths, type SwarmPaths } from '../state/paths.js';
-import { Logger } from '../log.js';
+import { Logger } from '../log/logger.js';
 import { recover } from '../orchestrator/recovery.js';
-import { registerSecrets } from '../secrets.js';
+import { registerSecrets } from '../util/secrets.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { findRepoRoot, type IO } from './common.js';
 

@@ -4,17 +4,19 @@ import { FileStateStore, emptyState } from '../state/file-store.js';
 import { swarmPaths } from '../state/paths.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { readControlRecord } from '../control/endpoint.js';
-import { buildSnapshot, renderStatus, plain, type Paint, type Snapshot } from '../status.js';
-import { extraFromState } from '../status-account.js';
+import { buildSnapshot, renderStatus, plain, type Paint, type Snapshot } from '../report/status.js';
+import { extraFromState } from '../report/status-account.js';
+import { readReport, withReport } from '../report/daemon-report.js';
 import { seenAccount } from '../account/seen.js';
 import { findRepoRoot, useColor, type IO } from './common.js';
 import { chalkPaint } from './paint.js';
 
 export function snapshotFor(repoDir: string, now = Date.now()): Snapshot {
   const paths = swarmPaths(repoDir);
-  const state = new FileStateStore(paths.state).peek() ?? emptyState(now);
   const info = readLock(paths.lock);
   const alive = info !== null && lockAlive(info);
+  // The records from state.json; the configuration in force and the views from the live daemon's report.
+  const state = withReport(new FileStateStore(paths.state).peek() ?? emptyState(now), alive ? readReport(paths.report) : null);
   return buildSnapshot(state, info ? { info, alive } : null, now, extraFromState(state, alive, seenAccount(state)?.record ?? null));
 }
 
@@ -47,7 +49,7 @@ export async function statusCommand(opts: { json?: boolean; watch?: boolean; int
   const draw = async () => {
     const snap = (await daemonSnapshot(paths)) ?? snapshotFor(repoDir);
     if (opts.json) return JSON.stringify(snap, null, 2) + '\n';
-    const rec = snap.daemon.running ? readControlRecord(paths.control) : null;
+    const rec = snap.daemon.running ? (readReport(paths.report) ?? readControlRecord(paths.control)) : null;
     const url = rec && rec.pid === snap.daemon.pid && rec.url ? `dashboard ${rec.url}\n` : '';
     return renderStatus(snap, paint, width) + url;
   };

@@ -1,4 +1,4 @@
-// Tracker credentials, in the documented order (SPEC §3): GitHub — tracker.token, GITHUB_TOKEN, GH_TOKEN,
+// Tracker credentials, in the documented order: GitHub — tracker.token, GITHUB_TOKEN, GH_TOKEN,
 // then `gh auth token --hostname HOST`; Linear — tracker.api_key, then LINEAR_API_KEY. The value found is
 // a secret: callers add it to the redaction/scrub list (pass `secrets` to have it appended).
 import { readFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { execa } from 'execa';
 import { type TrackerConfig } from './types.js';
 import type { Env } from './fields.js';
-import { registerSecrets } from '../secrets.js';
+import { registerSecrets } from '../util/secrets.js';
 import { ConfigError } from '../errors.js';
 
 export interface Credential {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-// Durations in WORKFLOW.md (SPEC §3): "90s", "10m", "1h", "2d", "1h30m", "250ms", or plain milliseconds
+// Durations in WORKFLOW.md: "90s", "10m", "1h", "2d", "1h30m", "250ms", or plain milliseconds
 // (a number or a digit-only string). Everything is converted to integer milliseconds here, once, so the
 // rest of swarm never parses time strings.
 

@@ -1,4 +1,4 @@
-// The environment the agent and hooks run with (SPEC §6): the daemon's own environment minus the secrets
+// The environment the agent and hooks run with: the daemon's own environment minus the secrets
 // swarm read for itself (tracker token, Linear key, webhook URL, state password) — unless the operator
 // hands one over explicitly through agent.env — plus agent.env and the SWARM_* facts about the run.
 // This is also the one place that reads process.env, so everything else takes env as a parameter.

@@ -4,7 +4,7 @@
 // "unknown key … (ignored)" warnings by `finish()`, so the list of known keys is the code itself.
 import { DURATION_HINT, parseDuration } from './duration.js';
 import { ConfigError } from '../errors.js';
-import { closest } from '../did-you-mean.js';
+import { closest } from '../util/did-you-mean.js';
 
 export type Env = Record<string, string | undefined>;
 

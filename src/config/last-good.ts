@@ -1,12 +1,13 @@
 // The last good WORKFLOW.md: the daemon keeps a copy (`.swarm/workflow.last-good.md`) of every version it
 // loaded successfully, so `swarm explain` and `swarm doctor` keep working — against the configuration
 // actually in force — while an edit has broken the file (the daemon itself keeps running on it too).
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Workflow } from './types.js';
 import type { Env } from './fields.js';
 import { loadWorkflow, parseWorkflow } from './workflow.js';
 import { ConfigError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 export function lastGoodFile(swarmDir: string): string {
   return join(swarmDir, 'workflow.last-good.md');
@@ -19,9 +20,7 @@ export function saveLastGood(swarmDir: string, wf: Workflow): void {
   try {
     if (existsSync(file) && readFileSync(file, 'utf8') === wf.source) return;
     mkdirSync(swarmDir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, wf.source);
-    renameSync(tmp, file);
+    writeFileAtomic(file, wf.source);
   } catch {
     // a cache for the commands: losing it only loses the fallback
   }

@@ -8,7 +8,7 @@
 // Webhook URLs carry their own credential: every one is a secret (masked everywhere, never given to the agent).
 import type { Config, NotifyRoute, RouteEvent } from './types.js';
 import { isMapping, Section, type Reader } from './fields.js';
-import { closest } from '../did-you-mean.js';
+import { closest } from '../util/did-you-mean.js';
 import { ConfigError } from '../errors.js';
 
 /** Route event names → the logged event types they stand for ('reverted': verification after merge, when it exists). */

@@ -1,4 +1,4 @@
-// WORKFLOW.md front matter → validated, defaulted Config (SPEC §3). Hand-written so that every error
+// WORKFLOW.md front matter → validated, defaulted Config. Hand-written so that every error
 // names the file, the key path and the fix; every default lives here, next to the key it belongs to.
 // Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
 import { RECLAIM_COOLDOWN_MS, type Config, type McpServer, type TrackerKind } from './types.js';
@@ -18,7 +18,7 @@ import { checkWebhooks, readWebhooks } from './webhooks.js';
 import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
 import { readPublish, readSandbox } from './sandbox.js';
 import { ConfigError } from '../errors.js';
-import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../tracker/linear/limits.js';
+import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from './linear-limits.js';
 
 export interface ValidateContext {
   /** The WORKFLOW.md path as the operator knows it; every message starts with it. */

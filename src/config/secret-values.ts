@@ -10,7 +10,7 @@
 import type { Config } from './types.js';
 import type { Env } from './fields.js';
 import { SCRUBBED_NAMES } from './env.js';
-import { MIN_SECRET_LENGTH, urlParts } from '../secrets.js';
+import { MIN_SECRET_LENGTH, urlParts } from '../util/secrets.js';
 
 /** Environment variables whose value is a credential wherever it is set. */
 export const SECRET_ENV_NAMES: readonly string[] = [

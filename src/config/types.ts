@@ -1,4 +1,4 @@
-// The validated, defaulted configuration read from WORKFLOW.md front matter (SPEC §3).
+// The validated, defaulted configuration read from WORKFLOW.md front matter.
 // Keys mirror the YAML exactly (snake_case) so an error path like `agent.max_concurrent` reads the same
 // in the file, in the docs and in code. Durations are already converted to milliseconds.
 import type { DailyHours } from './hours.js';

@@ -7,8 +7,8 @@ import matter from 'gray-matter';
 import { type Workflow } from './types.js';
 import { validateConfig } from './schema.js';
 import type { Env } from './fields.js';
-import { checkTemplate } from '../prompt-check.js';
-import { registerSecrets } from '../secrets.js';
+import { checkTemplate } from '../prompt/check.js';
+import { registerSecrets } from '../util/secrets.js';
 import { ConfigError, TemplateError } from '../errors.js';
 
 const CODE_ENGINES = ['js', 'javascript', 'coffee', 'coffeescript', 'cson'];
@@ -115,8 +115,14 @@ export function parseWorkflow(text: string, file: string, env: Env): Workflow {
   return { path: file, config, template, warnings, secrets, source: text };
 }
 
-/** Read and validate WORKFLOW.md. Throws ConfigError (exit 2) naming the file, key or line. */
-export function loadWorkflow(path: string, env: Env): Workflow {
+/** The file, bytes and environment each workflow was parsed from: an unchanged file is not parsed again. */
+const parsedFrom = new WeakMap<Workflow, { path: string; text: string; env: Env }>();
+
+/**
+ * Read and validate WORKFLOW.md. Throws ConfigError (exit 2) naming the file, key or line. `last`: a
+ * workflow loaded before, returned as it is when the file still holds the very bytes it was parsed from.
+ */
+export function loadWorkflow(path: string, env: Env, last: Workflow | null = null): Workflow {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -128,7 +134,11 @@ export function loadWorkflow(path: string, env: Env): Workflow {
     if (code === 'EISDIR') throw new ConfigError(`${path}: is a directory, not a WORKFLOW.md file`);
     throw new ConfigError(`${path}: cannot be read (${code ?? (err as Error).message})`);
   }
-  return parseWorkflow(text, path, env);
+  const seen = last ? parsedFrom.get(last) : undefined;
+  if (last && seen && seen.path === path && seen.text === text && seen.env === env) return last;
+  const workflow = parseWorkflow(text, path, env);
+  parsedFrom.set(workflow, { path, text, env });
+  return workflow;
 }
 
 /**
@@ -138,7 +148,7 @@ export function loadWorkflow(path: string, env: Env): Workflow {
  */
 export function reloadWorkflow(path: string, env: Env, last: Workflow | null): { workflow: Workflow; error: string | null } {
   try {
-    return { workflow: loadWorkflow(path, env), error: null };
+    return { workflow: loadWorkflow(path, env, last), error: null };
   } catch (err) {
     if (last === null) throw err;
     const message = err instanceof Error ? err.message : String(err);

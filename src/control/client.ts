@@ -3,26 +3,16 @@
 // cleanly instead of racing us), apply the same pure control function to state.json, and save.
 import http from 'node:http';
 import { existsSync } from 'node:fs';
-import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../orchestrator/controls.js';
+import { pauseControl, releaseControl, resumeControl, retryControl, type Control, type ControlAction, type ControlAnswer } from '../core/controls.js';
 import { Ledger } from '../state/ledger.js';
-import { Logger } from '../log.js';
+import { Logger } from '../log/logger.js';
 import { FileStateStore } from '../state/file-store.js';
 import { acquireLock, lockAlive, readLock, releaseLock, type LockInfo } from '../state/lock.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { defaultSocketPath, readControlRecord } from './endpoint.js';
-import { findTicketState } from './keys.js';
-import type { Snapshot } from '../status.js';
+import { findTicketState } from '../core/ticket-keys.js';
+import type { Snapshot } from '../report/status.js';
 
-export type ControlAction = { kind: 'pause'; untilMs: number | null } | { kind: 'resume' } | { kind: 'retry'; ticket: string; force?: boolean } | { kind: 'release'; ticket: string };
-
-export interface ControlAnswer extends Record<string, unknown> {
-  ok: boolean;
-  message: string;
-  /** Who acted: the running daemon, swarm editing state.json directly, or the fleet database (fleet mode). */
-  via: 'daemon' | 'state' | 'fleet';
-  /** The ticket was not known (exit 2 for the CLI). */
-  unknown?: boolean;
-}
 
 export async function sendControl(repoDir: string, paths: SwarmPaths, action: ControlAction, now: () => number = Date.now, timeoutMs = 15_000): Promise<ControlAnswer> {
   for (let tries = 0; tries < 3; tries++) {

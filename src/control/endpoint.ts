@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 /** sun_path is 108 bytes on Linux (104 on macOS) including the NUL: stay well under both. */
 export const MAX_SOCKET_PATH = 100;

@@ -3,34 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Workflow } from '../config/types.js';
+import type { CheckLine, DoctorContext } from './types.js';
 import { resolveGithubToken, resolveLinearKey } from '../config/credentials.js';
 import { rootBypassCheck } from '../agent/args.js';
 import { originUrl, remoteHeadBranch } from '../workspace/git.js';
-import { findExecutable } from '../commands/common.js';
+import { findExecutable } from '../util/executable.js';
 import { versionNote } from './claude.js';
 import { safeGit } from '../workspace/git-safety.js';
-
-export interface CheckLine {
-  ok: boolean;
-  /** Passes, but something is missing the operator should know of (printed as a warning, not counted as failed). */
-  warn?: boolean;
-  name: string;
-  detail: string;
-  /** What to do about a failure (or a note on a pass). */
-  fix?: string;
-}
-
-export interface DoctorContext {
-  repoDir: string;
-  wf: Workflow;
-  env: Record<string, string | undefined>;
-  fix: boolean;
-  isRoot: boolean;
-  /** Below this many free bytes under workspace.root the disk check fails (default 1 GiB). */
-  minFreeBytes?: number;
-  timeoutMs?: number;
-}
 
 const pass = (name: string, detail: string, fix?: string): CheckLine => ({ ok: true, name, detail, fix });
 const fail = (name: string, detail: string, fix?: string): CheckLine => ({ ok: false, name, detail, fix });
@@ -127,7 +106,7 @@ async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
     out.push(fail('team, states and labels', message(err), 'create the missing state/label in Linear (Settings → Teams → Workflow / Labels) or change WORKFLOW.md'));
   }
   // Pull requests live on GitHub (docs/linear.md): say which hand-off this configuration gets.
-  const { linearCodeHostApi } = await import('../services.js');
+  const { linearCodeHostApi } = await import('../tracker/github/api-url.js');
   const api = linearCodeHostApi(await originUrl(ctx.repoDir), ctx.env);
   try {
     const gh = await resolveGithubToken({ tracker: { token: cfg.tracker.token, api_url: api } }, ctx.env, { timeoutMs: ctx.timeoutMs });

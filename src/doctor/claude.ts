@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { claudeConfigPaths, deriveAccount } from '../account/name.js';
 import { originUrl, parseGitHubRemote } from '../workspace/git.js';
-import type { CheckLine, DoctorContext } from './checks.js';
+import type { CheckLine, DoctorContext } from './types.js';
 
 /** The Claude Code version swarm is tested with (package.json pins it as a dev dependency). */
 export function pinnedClaudeVersion(): string | null {

@@ -4,7 +4,7 @@
 // with its own colour), a commit-status read and a check-runs read (fine-grained tokens have no Checks
 // permission: then the Actions runs read that replaces it). A refusal names the permission GitHub asks for
 // (X-Accepted-GitHub-Permissions). Never throws: every problem is a line.
-import type { CheckLine, DoctorContext } from './checks.js';
+import type { CheckLine, DoctorContext } from './types.js';
 import { originUrl, parseGitHubRemote } from '../workspace/git.js';
 import { mapGitHubError, statusOf } from '../tracker/github/errors.js';
 
@@ -28,7 +28,8 @@ export async function checkGitHub(ctx: DoctorContext): Promise<CheckLine[]> {
   const repo = cfg.tracker.repo ? { owner: cfg.tracker.repo.split('/')[0]!, name: cfg.tracker.repo.split('/')[1]! } : parsed;
   if (!repo) return [fail('repository access', 'tracker.repo is not set and origin is not a GitHub URL', 'set tracker.repo: owner/name in WORKFLOW.md')];
   const slug = `${repo.owner}/${repo.name}`;
-  const { githubApiUrl, githubAuth } = await import('../services.js');
+  const { githubAuth } = await import('../services.js');
+  const { githubApiUrl } = await import('../tracker/github/api-url.js');
   const apiUrl = cfg.tracker.api_url ?? githubApiUrl(parsed?.host);
   const ghCfg = { ...cfg, tracker: { ...cfg.tracker, api_url: apiUrl } };
   let auth;

@@ -1,7 +1,7 @@
 // `swarm doctor`: can the agent's sandbox run here, and will the agent's Claude login keep working inside it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckLine, DoctorContext } from './checks.js';
+import type { CheckLine, DoctorContext } from './types.js';
 import { AgentSandbox, SANDBOX_FIX } from '../agent/sandbox.js';
 import { hostsFor } from '../containment/containment.js';
 

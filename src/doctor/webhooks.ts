@@ -4,7 +4,7 @@
 // receiver gave (200: verified with webhooks.github_secret; 401: the signature did not match; anything else:
 // the ping never reached swarm); without one it says it cannot be checked, unless a recent delivery was
 // already refused with 401. Linear shows the secret to a workspace admin's key: compared directly.
-import type { DoctorContext, CheckLine } from './checks.js';
+import type { DoctorContext, CheckLine } from './types.js';
 import { webhookUrl } from '../config/webhooks.js';
 import { GITHUB_EVENTS } from '../webhooks/github-events.js';
 import { LINEAR_RESOURCE_TYPES } from '../webhooks/linear-events.js';

@@ -3,8 +3,9 @@
 // loop, the dispatcher, reconcile and the tracker sync ask this before they claim a ticket, write to the
 // tracker for it, or start its agent; they never see SQL.
 
-import type { ControlResult, TicketControlKind } from '../orchestrator/controls.js';
+import type { ControlResult, TicketControlKind } from '../core/controls.js';
 import { NO_FENCE, type Fence } from './fence.js';
+import type { FleetView } from '../core/views.js';
 
 /** A ticket taken over from a holder that is gone (its agent group may still run on this host). */
 export interface Takeover {
@@ -17,22 +18,6 @@ export interface Takeover {
 }
 
 /** Who else is working: shown by `swarm status` (snapshot), the dashboard and /metrics. */
-export interface FleetView {
-  /** This daemon's id (host:pid:start:instance). */
-  self: string;
-  db: { status: 'ok' | 'unreachable'; since: string; error: string | null };
-  daemons: { id: string; host: string; pid: number; heartbeat_at: string; running: number; max_concurrent: number; draining: boolean; stopped: boolean; repo_dir: string | null }[];
-  leases: { key: string; holder: string; expires_at: string; agent_pid: number | null }[];
-  /**
-   * This daemon's tickets whose lease no renewal has confirmed within the ttl (the database is not
-   * answering): their agents run on; their pushes, PRs and tracker writes wait for the fence.
-   */
-  unconfirmed?: string[];
-  refreshed_at: string;
-  /** Statements this daemon has sent to the database so far (for /metrics and the bench). */
-  db_round_trips?: number;
-}
-
 export interface Coordinator {
   /** True when other daemons share the tickets (fleet mode). */
   readonly shared: boolean;

@@ -8,7 +8,6 @@
 // It sits at the write boundary: the tracker and the code host are wrapped (like redacting.ts wraps them),
 // so no call site can forget it, and a method the wrapper does not know is refused rather than let through
 // unfenced. `git push` is not a tracker call: its callers confirm explicitly (confirmFence) first.
-import type { Services } from '../orchestrator/runtime.js';
 import type { CodeHost, Tracker } from '../tracker/types.js';
 import type { GitHubTracker } from '../tracker/github/tracker.js';
 import type { LinearTracker } from '../tracker/linear/tracker.js';
@@ -129,8 +128,15 @@ export function fenceWrites<T extends object>(obj: T, fence: Fence): T {
   });
 }
 
+/** The part of the loop's services the fence wraps. */
+export interface Fenceable {
+  tracker: Tracker;
+  codeHost: CodeHost;
+  fence: Fence;
+}
+
 /** Services whose tracker and code host writes pass the fence, and whose explicit pushes use it. */
-export function fenceServices(svc: Services, fence: Fence): Services {
+export function fenceServices<S extends Fenceable = Fenceable>(svc: NoInfer<S>, fence: Fence): S {
   return { ...svc, tracker: fenceWrites(svc.tracker, fence), codeHost: fenceWrites(svc.codeHost, fence), fence };
 }
 

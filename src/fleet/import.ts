@@ -3,9 +3,10 @@
 // and the scope (pause, canary, breaker, today's totals) merged into any scope row the fleet already has
 // by the fold's own rules — a pause in force is never shortened, and today's spend is added once, never
 // twice for a second copy of the same state.json. Pure; the report is what the command prints.
-import type { SwarmState, TicketState } from '../state/types.js';
-import { applyScope, type Scope } from '../state/fold.js';
+import type { SwarmState, TicketState } from '../core/types.js';
+import { applyScope, type Scope } from '../core/fold.js';
 import { parseScope } from './pg-store.js';
+import { pauseInForce } from '../core/pause.js';
 
 export interface ImportPlan {
   tickets: TicketState[];
@@ -27,7 +28,7 @@ export function mergeScope(existing: unknown | null, ours: Scope, copiedBefore: 
   const db = parseScope(existing, now);
   let out: Scope = { ...db, canary: db.canary || ours.canary };
   const p = ours.pause;
-  if (p && (p.until === null || Date.parse(p.until) > now)) {
+  if (p && pauseInForce(p, now)) {
     out = applyScope(out, { type: 'paused', at: new Date(now).toISOString(), kind: p.kind, reason: p.reason, until: p.until, limit_type: p.limit_type });
   }
   if (ours.daily.date > db.daily.date) out = { ...out, daily: ours.daily };
@@ -61,7 +62,7 @@ export function describeImport(plan: ImportPlan, written: Scope, o: { scope: str
   const queue = t.filter((x) => x.status === 'retry_wait').length;
   out.push(`  retry queue: ${queue} ticket(s)`);
   const p = written.pause;
-  out.push(`  pause: ${p && (p.until === null || Date.parse(p.until) > o.now) ? `${p.kind}, ${p.until ? `until ${p.until}` : 'until `swarm resume`'}` : 'none'}`);
+  out.push(`  pause: ${p && pauseInForce(p, o.now) ? `${p.kind}, ${p.until ? `until ${p.until}` : 'until `swarm resume`'}` : 'none'}`);
   const d = written.daily;
   const n = Object.values(d.attempts).reduce((s, v) => s + (v ?? 0), 0);
   out.push(`  today (${d.date}): $${d.cost_usd.toFixed(2)}, ${n} attempt(s), ${d.prs} PR(s)${o.scopeExisted ? ' (the fleet’s figures with this clone’s merged in)' : ''}`);

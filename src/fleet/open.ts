@@ -5,9 +5,9 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { Config } from '../config/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import type { FileStateStore } from '../state/file-store.js';
-import type { SwarmState, TicketState } from '../state/types.js';
+import type { SwarmState, TicketState } from '../core/types.js';
 import { processStartTime } from '../agent/procs.js';
 import { openPool, redactedUrl } from '../state/pg/connect.js';
 import { migrate } from '../state/pg/migrate.js';

@@ -6,11 +6,12 @@
 // (nobody can take a lease from a database nobody reaches); an answer without the lease stops the agent.
 // A holder is dead when it stops renewing, or at once if it provably ran in this machine's boot and PID
 // namespace (identity.ts) and its process is gone — never judged by its host name.
-import type { Logger } from '../log.js';
-import type { SwarmState } from '../state/types.js';
+import type { Logger } from '../log/logger.js';
+import type { SwarmState } from '../core/types.js';
 import { isSameProcess } from '../agent/procs.js';
-import type { ControlResult, TicketControlKind } from '../orchestrator/controls.js';
-import type { Coordinator, FleetView, Takeover } from './coordinator.js';
+import type { ControlResult, TicketControlKind } from '../core/controls.js';
+import type { Coordinator, Takeover } from './coordinator.js';
+import type { FleetView } from '../core/views.js';
 import type { AccountRow, ControlRow, DaemonRow, FleetDb, LeaseRow, Me } from './db.js';
 import type { PgStateStore } from './pg-store.js';
 import type { Fence, FenceVerdict } from './fence.js';

@@ -7,15 +7,15 @@
 // is brought in line by the first daemon to start.
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import type { ControlAction, ControlAnswer } from '../control/client.js';
-import { findTicketState } from '../control/keys.js';
-import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../orchestrator/controls.js';
+import type { ControlAction, ControlAnswer } from '../core/controls.js';
+import { findTicketState } from '../core/ticket-keys.js';
+import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../core/controls.js';
 import { processStartTime } from '../agent/procs.js';
 import { emptyState } from '../state/file-store.js';
-import { applyScope } from '../state/fold.js';
+import { applyScope } from '../core/fold.js';
 import { checkTicket } from '../state/validate.js';
-import type { SwarmState } from '../state/types.js';
-import type { Logger } from '../log.js';
+import type { SwarmState } from '../core/types.js';
+import type { Logger } from '../log/logger.js';
 import { FleetAdmin } from './admin-db.js';
 import { FleetDb, type Me } from './db.js';
 import { daemonId } from './identity.js';

@@ -3,16 +3,16 @@
 // lifecycle's pause step, so eligibility, the spawn gate, the wake-up, status and explain see it like any
 // pause — and right before a spawn the record is read again and, after a limit, the account's one canary
 // run is asked for. Attempts report what they learn: window figures as the agent streams them, a usage
-// limit, and whether the canary they ran passed. Decisions come from account-policy.ts.
+// limit, and whether the canary they ran passed. Decisions come from core/account-policy.ts.
 import type { Config } from '../config/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import type { Ledger } from '../state/ledger.js';
 import type { StreamSummary, Classification } from '../agent/types.js';
-import { pause } from '../state/lifecycle.js';
-import { figuresFromStream, type WindowFigures } from '../account/record.js';
+import { pause } from '../core/lifecycle.js';
+import { figuresFromStream, type WindowFigures } from '../core/account-record.js';
 import type { SharedAccount } from '../account/shared.js';
-import { canaryTurn, mirroredPause, type AccountView } from './account-policy.js';
-import { effectOf } from './outcome-policy.js';
+import { canaryTurn, mirroredPause, type AccountView } from '../core/account-policy.js';
+import { effectOf } from '../core/outcome.js';
 
 export interface AccountLinkOptions {
   shared: SharedAccount;

@@ -4,24 +4,25 @@
 // transitions: the gate callback and the caller apply them.
 import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
-import type { PendingFollowup, TicketState } from '../state/types.js';
-import type { Classification, RunResult, StreamEvent, StreamSummary } from '../agent/types.js';
+import type { PendingFollowup, TicketState } from '../core/types.js';
+import type { RunResult, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
 import type { Runtime, Services } from './runtime.js';
 import { buildClaudeArgs, writeMcpConfig } from '../agent/args.js';
 import type { Inbox } from '../agent/inbox.js';
 import { classify } from '../agent/classify.js';
 import { agentEnv } from '../config/env.js';
-import { buildPromptVars, renderPrompt } from '../prompt.js';
+import { buildPromptVars, renderPrompt } from '../prompt/render.js';
 import { hookEnv, runHook } from '../workspace/hooks.js';
 import { commitsAhead } from '../workspace/git.js';
-import { remainingBudget } from './policy.js';
+import { remainingBudget } from '../core/budget.js';
 import { resumeFailed } from '../agent/resume.js';
 import { branchCommits, checkoutHead, remoteBranchHead } from '../workspace/branch-facts.js';
-import { guardBranch, type Divergence } from '../workspace/branch-guard.js';
+import { guardBranch } from '../workspace/branch-guard.js';
 import { GUARD_DIR, installPushGuard } from '../workspace/push-guard.js';
 import { launchAgent, launchEnv } from './agent-launch.js';
 import { infraCls, publish, publishAndOpen, publishOntoOpenPr, refusedCls } from './handoff.js';
+import type { AttemptOutput } from '../core/types.js';
 
 export interface AttemptInput {
   ticket: Ticket;
@@ -46,24 +47,6 @@ export interface AttemptInput {
   onEvent: (ev: StreamEvent, summary: StreamSummary) => void;
   /** A fresh operator inbox for each spawn (stream-json input; see agent/inbox.ts); absent: prompt on stdin, then EOF. */
   newInbox?: () => Inbox;
-}
-
-export interface AttemptOutput {
-  cls: Classification;
-  pr: PullRequest | null;
-  run: RunResult | null;
-  /** Set when the gate refused the spawn: nothing ran; `cls` is meaningless. */
-  held: string | null;
-  /** Whether the gate let the agent start (an attempt record exists for it). */
-  started: boolean;
-  /** The branch's commits in the worktree after the run (ahead of base): swarm's own, for follow-through. */
-  commits?: string[];
-  /** A follow-up that pushed: the branch's new head on origin; null otherwise. */
-  followupHead?: string | null;
-  /** Before the run: origin's branch was rewritten under the ticket; nothing ran, a human is needed. */
-  diverged?: Divergence | null;
-  /** Dispatch must stop until an operator acts (something planted above the worktrees): the alert. */
-  halt?: string | null;
 }
 
 export async function runAttempt(rt: Runtime, svc: Services, wf: Workflow, input: AttemptInput): Promise<AttemptOutput> {

@@ -4,17 +4,17 @@
 // (verify.hold_while_red: merge or dispatch) and enabled again once it is green. Acts on what the PR
 // watcher last observed (the PR's `auto_merge`), at most once per observation; a refusal is not repeated
 // for the same head, and "auto-merge is not allowed" (a repository setting) becomes a note with its fix.
-import type { TicketState } from '../state/types.js';
+import type { TicketState } from '../core/types.js';
 import type { PrObservation } from '../tracker/pr-watch.js';
 import type { AutoMergeMethod } from '../tracker/merge-host.js';
 import type { Runtime, Settings } from './runtime.js';
 import { verifyConfig } from '../config/verify.js';
-import { mergeHeld } from './verify-policy.js';
+import { mergeHeld } from '../core/verify-policy.js';
 
 export interface AutoMergeDeps {
   rt: Runtime;
   settings: Settings;
-  base: () => import('../state/verify-record.js').BaseView | null;
+  base: () => import('../core/verify-record.js').BaseView | null;
 }
 
 /** A repository that does not allow auto-merge is asked again after this long (someone may have allowed it). */

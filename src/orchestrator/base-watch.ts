@@ -5,7 +5,7 @@
 // of swarm's. A verification that went red marks the base red too; the base is green again once a newer
 // head's checks pass (and, when only verify.command was red, the command passes on it). Kept as a note in
 // state.json (`base`) for status, explain and the holds; never a transition.
-import type { BaseView, RedReason } from '../state/verify-record.js';
+import type { BaseView, RedReason } from '../core/verify-record.js';
 import type { Ledger } from '../state/ledger.js';
 import type { MergeHost } from '../tracker/merge-host.js';
 import type { Runtime, Settings } from './runtime.js';
@@ -13,7 +13,7 @@ import { verifyConfig } from '../config/verify.js';
 import { agentEnv } from '../config/env.js';
 import { runHook } from '../workspace/hooks.js';
 import { checkout, commitAuthor, fetchBase, firstParents, removeCheckout } from '../workspace/verify-git.js';
-import { checksVerdict, countedChecks } from './verify-policy.js';
+import { checksVerdict, countedChecks } from '../core/verify-policy.js';
 import { verifyDir } from './verify-run.js';
 
 export interface BaseWatchDeps {

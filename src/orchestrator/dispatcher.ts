@@ -4,27 +4,23 @@
 // is a lifecycle step committed to the ledger before the tracker hears of it.
 import PQueue from 'p-queue';
 import type { Ticket } from '../tracker/types.js';
-import type { Ledger } from '../state/ledger.js';
 import { runFile } from '../state/paths.js';
 import { branchName, worktreeDirName } from '../workspace/naming.js';
 import { join } from 'node:path';
-import { branchDiverged, claim, dropClaim, finish, handOffFound, hold, interrupt, pause, spawned, start, canaryDone } from '../state/lifecycle.js';
+import { branchDiverged, claim, dropClaim, finish, handOffFound, hold, interrupt, pause, spawned, start, canaryDone } from '../core/lifecycle.js';
 import { TrackerError } from '../errors.js';
 import { startFollowup, type FollowupStart } from './followup-start.js';
 import { terminateGroup } from '../agent/procs.js';
-import { isDiskFull } from '../state/atomic-file.js';
+import { isDiskFull } from '../util/atomic-file.js';
 import { orphanIsOurs } from './recovery.js';
 import type { Takeover } from '../fleet/coordinator.js';
 import { runAttempt, safeSegment } from './attempt.js';
-import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext, type SpawnGateExtra } from './policy.js';
-import { laneOf } from './lanes.js';
-import { dispatchHold } from './verify-policy.js';
+import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext, type SpawnGateExtra } from '../core/policy.js';
+import { laneOf } from '../core/lanes.js';
+import { dispatchHold } from '../core/verify-policy.js';
 import { verifyConfig } from '../config/verify.js';
 import { UntrustedTickets } from './untrusted.js';
-import type { AccountLink } from './account-link.js';
-import type { Alarm } from './alarm.js';
-import type { TrackerSync } from './sync.js';
-import type { Runtime, Settings } from './runtime.js';
+import type { DispatcherDeps } from './dispatcher-deps.js';
 import { Inbox } from '../agent/inbox.js';
 
 export interface Running {
@@ -41,18 +37,6 @@ export interface Running {
   inbox: Inbox | null;
   /** Why it is being stopped, when swarm or an operator stopped it: the attempt's recorded reason. */
   stopReason: string | null;
-}
-
-export interface DispatcherDeps {
-  rt: Runtime;
-  ledger: Ledger;
-  sync: TrackerSync;
-  settings: Settings;
-  alarm: Alarm;
-  /** The shared Claude account (null: none, e.g. in-process tests). */
-  account: AccountLink | null;
-  /** What a ticket still waits for before its next attempt (verification: a reverted ticket's revert), or null. */
-  waitsFor?: (key: string) => string | null;
 }
 
 /** A ticket in one of these needs no lease once the tracker shows it. */

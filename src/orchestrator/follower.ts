@@ -1,17 +1,18 @@
-// PR follow-through in the loop (SPEC §10): every pr.watch_interval, observe the PR of each handed-off
+// PR follow-through in the loop: every pr.watch_interval, observe the PR of each handed-off
 // ticket (conditional requests: an idle PR costs only 304s), and on every poll act on the latest
 // observation — the end of the ticket when the PR is merged or closed, a stop for a human, or a follow-up
-// attempt when a slot is free. What to do is decided in followup-policy.ts; every change is a lifecycle
+// attempt when a slot is free. What to do is decided in core/followup-policy.ts; every change is a lifecycle
 // step; the follow-up itself is claimed and run by the dispatcher like any attempt.
 import type { Ticket } from '../tracker/types.js';
 import type { PrObservation } from '../tracker/pr-watch.js';
-import type { TicketState } from '../state/types.js';
+import type { TicketState } from '../core/types.js';
 import type { Ledger } from '../state/ledger.js';
-import { commitsSeen, followupsResumed, needsHuman, prClosed, type Step } from '../state/lifecycle.js';
+import { commitsSeen, followupsResumed, needsHuman, prClosed, type Step } from '../core/lifecycle.js';
 import { TrackerError } from '../errors.js';
-import { checkSummary, decideFollowup, type FollowupDecision } from './followup-policy.js';
+import { checkSummary, decideFollowup, type FollowupDecision } from '../core/followup-policy.js';
 import { refusedControl } from './reconcile.js';
-import { budgetStop, pauseInForce } from './policy.js';
+import { scopePause } from '../core/policy.js';
+import { budgetStop } from '../core/budget.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
 import type { Runtime, Settings } from './runtime.js';
@@ -206,7 +207,7 @@ export class PrFollower {
 
   /** Why a follow-up cannot start now (it starts on a later poll), or null. */
   private startBlocked(canStart: () => boolean): string | null {
-    const pause = pauseInForce(this.d.ledger.state, this.d.rt.now());
+    const pause = scopePause(this.d.ledger.state, this.d.rt.now());
     if (pause) return `dispatch paused (${pause.kind})`;
     return canStart() ? null : 'no free slot';
   }

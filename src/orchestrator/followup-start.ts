@@ -2,9 +2,9 @@
 // triggers are committed before the tracker hears of it or anything runs, so no trigger is acted on twice
 // whatever is killed when; the lease (fleet mode) is taken first and given back when nothing started.
 import type { Ticket } from '../tracker/types.js';
-import type { FollowupCheck, FollowupComment } from '../state/types.js';
-import { followupStarted } from '../state/lifecycle.js';
-import type { DispatcherDeps } from './dispatcher.js';
+import type { FollowupCheck, FollowupComment } from '../core/types.js';
+import { followupStarted } from '../core/lifecycle.js';
+import type { DispatcherDeps } from './dispatcher-deps.js';
 
 export interface FollowupStart {
   pr: number;

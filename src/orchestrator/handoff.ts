@@ -4,10 +4,10 @@
 import type { Classification, RunResult } from '../agent/types.js';
 import type { Config } from '../config/types.js';
 import type { PullRequest, Ticket } from '../tracker/types.js';
-import type { TicketState } from '../state/types.js';
+import type { TicketState } from '../core/types.js';
 import type { Runtime, Services } from './runtime.js';
 import { publishBranch, type PublishResult } from '../publish/publish.js';
-import { knownSecretValues } from '../secrets.js';
+import { knownSecretValues } from '../util/secrets.js';
 import { originUrl } from '../workspace/git.js';
 import { confirmFence } from '../fleet/fence.js';
 import { prBody, prTitle } from './pr-text.js';

@@ -5,7 +5,7 @@
 // is not seen (`swarm retry` always lifts it).
 import type { Ledger } from '../state/ledger.js';
 import type { Ticket } from '../tracker/types.js';
-import { liftHold } from '../state/lifecycle.js';
+import { liftHold } from '../core/lifecycle.js';
 
 export async function checkHolds(ledger: Ledger, listed: readonly Ticket[], now: number): Promise<void> {
   const keys = new Set(listed.map((t) => t.key));

@@ -6,7 +6,7 @@ import type { Ledger } from '../state/ledger.js';
 import type { Running } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
 import type { Runtime, Settings } from './runtime.js';
-import { cancelControl, pauseControl, releaseControl, resumeControl, retryControl, type Control, type ControlResult, type TicketControlKind } from './controls.js';
+import { cancelControl, pauseControl, releaseControl, resumeControl, retryControl, type Control, type ControlResult, type TicketControlKind } from '../core/controls.js';
 import { sendOperatorMessage } from './steer.js';
 
 export interface OperatorDeps {

@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import { reloadWorkflowSettled } from '../config/workflow.js';
 import { saveLastGood } from '../config/last-good.js';
-import { budgetZoneFor, setBudgetZone } from '../state/budget-day.js';
+import { budgetZoneFor, setBudgetZone } from '../core/budget-day.js';
 import type { Ticket } from '../tracker/types.js';
 import { TrackerError } from '../errors.js';
-import { isDiskFull } from '../state/atomic-file.js';
-import type { SwarmState } from '../state/types.js';
+import { isDiskFull } from '../util/atomic-file.js';
+import type { SwarmState } from '../core/types.js';
 import { Ledger } from '../state/ledger.js';
-import { pause, resume } from '../state/lifecycle.js';
-import { activePause, capacity, choose, eligibility, idleVerdict, nextWakeMs, trackerPause, type EligibilityContext } from './policy.js';
-import { accountWakeTimes, canaryTurn } from './account-policy.js';
-import { laneWakeTimes } from './lanes.js';
-import { queueView, untrustedView } from './queue.js';
+import { pause, resume } from '../core/lifecycle.js';
+import { activePause, capacity, choose, eligibilityChecks, idleVerdict, nextWakeMs, trackerPause, type EligibilityContext } from '../core/policy.js';
+import { accountWakeTimes, canaryTurn } from '../core/account-policy.js';
+import { laneWakeTimes } from '../core/lanes.js';
+import { queueView, untrustedView } from '../core/queue.js';
 import { AccountLink } from './account-link.js';
 import { reconcile } from './reconcile.js';
 import { Dispatcher, type Running } from './dispatcher.js';
@@ -29,6 +29,8 @@ import { WebhookLink } from './webhook-link.js';
 import { targetedRound } from './targeted.js';
 import type { Runtime, ServiceFactory, Services, Settings } from './runtime.js';
 import { reloadProblem } from '../containment/containment.js';
+import { pauseInForce } from '../core/pause.js';
+import { reportOf, writeReport, type DaemonReport } from '../report/daemon-report.js';
 
 export type Mode = 'daemon' | 'once' | 'until-idle';
 
@@ -57,6 +59,12 @@ export class Orchestrator {
   private lastTickets: Ticket[] = [];
   private lastPollAt = 0;
   private servicesKey: string;
+  /** Where this daemon can be reached (the surfaces set it once they listen), for the report. */
+  endpoint: { socket: string | null; url: string | null } = { socket: null, url: null };
+  /** Listed tickets eligible at the end of the last poll but without a free slot (for /metrics). */
+  eligibleWaiting = 0;
+  /** The report written at the end of the last poll (daemon.json); the dashboard reads it too. */
+  report: DaemonReport | null = null;
   /** For /metrics: how many polls ran and how long the last one took (ms). */
   readonly pollStats = { count: 0, lastDurationMs: 0, lastAt: 0 };
 
@@ -134,6 +142,7 @@ export class Orchestrator {
         eligible = Number.NaN;
       }
       Object.assign(this.pollStats, { count: this.pollStats.count + 1, lastDurationMs: Date.now() - t0, lastAt: t0 });
+      this.publishReport();
       this.webhooks.notePoll(gap);
       // The poll read every ticket; PRs and commits webhooks named still wait for their targeted look.
       this.webhooks.dirty.ticketsServed();
@@ -212,7 +221,7 @@ export class Orchestrator {
     if (this.ledger.diskFullSince && !(await this.ledger.probeDisk())) return Number.NaN;
     this.ledger.rollDay(now);
     const p = this.state.pause;
-    if (p && p.until !== null && Date.parse(p.until) <= now) await this.ledger.commit(resume(p, `${p.kind} pause ended`, now, this.account !== null));
+    if (p && p.until !== null && pauseInForce(p, now) === null) await this.ledger.commit(resume(p, `${p.kind} pause ended`, now, this.account !== null));
     let tickets: Ticket[];
     try {
       tickets = (await this.services.tracker.candidates()).tickets;
@@ -231,14 +240,22 @@ export class Orchestrator {
     await this.follower.poll(tickets, () => capacity(this.workflow.config, this.state, this.running.size) > 0 && this.rt.coordinator.canClaim());
     await this.verifier.poll();
     const ctx = this.context();
+    // Eligibility once per ticket: dispatch, --until-idle, the queue view and /metrics read these (again
+    // only if this poll dispatched, which changes what the rules see).
+    let checks = eligibilityChecks(tickets, ctx);
     // A lane waiting for its hours or the window's reset waits like a pause: --until-idle waits it out.
-    const eligibleIgnoringPause = tickets.filter((t) => eligibility(t, ctx).every((c) => c.pass || c.rule === 'pause' || c.rule === 'lane' || c.rule === 'running'));
-    for (const t of choose(tickets, ctx)) {
+    const eligibleIgnoringPause = tickets.filter((t) => checks.get(t.key)!.every((c) => c.pass || c.rule === 'pause' || c.rule === 'lane' || c.rule === 'running'));
+    let dispatched = false;
+    for (const t of choose(tickets, ctx, checks)) {
       const turn = canaryTurn(this.account?.view(), this.rt.now());
       if (capacity(this.workflow.config, this.state, this.running.size, turn) <= 0 || !this.rt.coordinator.canClaim()) break;
       await this.work.claimAndDispatch(t);
+      dispatched = true;
     }
-    this.state.queue = { ...queueView(tickets, this.context()), untrusted: untrustedView(this.work.untrusted, tickets, this.workflow.config) };
+    const after = this.context();
+    if (dispatched) checks = eligibilityChecks(tickets, after);
+    this.state.queue = { ...queueView(tickets, after, checks), untrusted: untrustedView(this.work.untrusted, tickets, this.workflow.config) };
+    this.eligibleWaiting = tickets.filter((t) => checks.get(t.key)!.every((c) => c.pass)).length;
     await this.ledger.save();
     // A ticket refused by tracker.trust() is not eligible: --until-idle must not wait for it forever.
     const eligible = eligibleIgnoringPause.filter((t) => !this.work.untrusted.has(t.key)).length;
@@ -297,7 +314,8 @@ export class Orchestrator {
     const held = (await this.rt.containment?.workflow.check()) ?? null;
     const loaded = held ? { workflow: this.workflow, error: held } : await reloadWorkflowSettled(this.workflowPath, this.rt.env, this.workflow);
     const { workflow } = loaded;
-    let error = loaded.error ?? (workflow === this.workflow ? null : await reloadProblem(this.rt.containment, this.rt.isRoot, workflow));
+    // Checked every poll, changed file or not: what the containment can take depends on more than the file.
+    let error = loaded.error ?? (await reloadProblem(this.rt.containment, this.rt.isRoot, workflow));
     const key = error ? this.servicesKey : serviceKey(workflow);
     if (!error && key !== this.servicesKey) {
       // Build the new tracker first: a setting it rejects (e.g. an unknown Linear state) must leave the
@@ -343,6 +361,16 @@ export class Orchestrator {
     const before = d?.notes ?? [];
     for (const n of notes) if (!before.includes(n)) this.rt.log.warn(n);
     if (d && JSON.stringify(before) !== JSON.stringify(notes)) d.notes = notes;
+  }
+
+  /** daemon.json at the end of every poll: the configuration in force and the views, for status and explain. */
+  private publishReport(): void {
+    this.report = reportOf(this.state, this.workflow, { pid: this.state.daemon?.pid ?? process.pid, now: this.rt.now(), workflow: this.workflowPath, ...this.endpoint });
+    try {
+      writeReport(this.rt.paths.report, this.report);
+    } catch (err) {
+      this.rt.log.debug(`could not write ${this.rt.paths.report}: ${(err as Error).message}`);
+    }
   }
 
   private async trackerTrouble(err: unknown): Promise<void> {

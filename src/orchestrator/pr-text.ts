@@ -6,7 +6,7 @@
 // Markdown renders it verbatim: no mention, no link, no HTML.
 import type { RunResult } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
-import { attemptSummary } from '../agent/summary.js';
+import { attemptSummary } from '../core/summary.js';
 import { slugify } from '../workspace/naming.js';
 
 type TicketText = Pick<Ticket, 'key' | 'number' | 'identifier' | 'title'>;

@@ -3,9 +3,9 @@
 // unlabelled or excluded (`cancelled`), bring every ticket whose tracker picture lags its record in line
 // (review, failed, released and claimed alike), and notice a human removing the failed label (= retry).
 import type { Ledger } from '../state/ledger.js';
-import type { TicketState } from '../state/types.js';
+import type { TicketState } from '../core/types.js';
 import type { OperatorChange, Ticket } from '../tracker/types.js';
-import { cancel, retry } from '../state/lifecycle.js';
+import { cancel, retry } from '../core/lifecycle.js';
 import type { Running } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
 import type { Runtime, Settings } from './runtime.js';

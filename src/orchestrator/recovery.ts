@@ -3,13 +3,13 @@
 // lifecycle's `interrupt`, so the tracker is then brought in line like any other change. A PR opened
 // while the daemon was down is caught by the dedup check before the next dispatch.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { SwarmState } from '../state/types.js';
+import type { SwarmState } from '../core/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { isGroupAlive, processStartTime, terminateGroup } from '../agent/procs.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import { rebuildFromEventFiles } from '../state/rebuild.js';
-import { interrupt } from '../state/lifecycle.js';
-import { unlessDiskFull } from '../state/atomic-file.js';
+import { interrupt } from '../core/lifecycle.js';
+import { unlessDiskFull } from '../util/atomic-file.js';
 
 export async function recover(ledger: Ledger, now: number, log: Logger, ours: (key: string) => boolean = () => true, graceMs = 5000): Promise<number> {
   let interrupted = 0;

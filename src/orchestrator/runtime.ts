@@ -4,7 +4,7 @@ import type { Workflow } from '../config/types.js';
 import type { RunRequest, RunResult, StreamEvent } from '../agent/types.js';
 import type { CodeHost, Tracker } from '../tracker/types.js';
 import type { Worktrees } from '../workspace/worktree.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import type { StateStore } from '../state/ledger.js';
 import type { Coordinator } from '../fleet/coordinator.js';
 import type { SwarmPaths } from '../state/paths.js';

@@ -3,8 +3,8 @@
 // the CLI echoes it). The message is the operator's own text — the HTTP layer only lets an authenticated
 // caller reach this — so it goes to the agent unfenced, marked as the operator's.
 import type { Ledger } from '../state/ledger.js';
-import type { Logger } from '../log.js';
-import type { ControlResult } from './controls.js';
+import type { Logger } from '../log/logger.js';
+import type { ControlResult } from '../core/controls.js';
 import type { Running } from './dispatcher.js';
 
 export function sendOperatorMessage(running: ReadonlyMap<string, Running>, ledger: Ledger, log: Logger, key: string, text: string): ControlResult {

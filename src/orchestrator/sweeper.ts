@@ -1,8 +1,8 @@
 // The daemon's hygiene hook: the same sweep as `swarm gc` (finished tickets' worktrees and branches,
 // git worktree metadata, old transcripts) once at startup and then once a day. It runs beside the poll
 // loop, never inside it, skips every ticket the daemon holds, and can never crash the daemon.
-import type { Logger } from '../log.js';
-import type { SwarmState } from '../state/types.js';
+import type { Logger } from '../log/logger.js';
+import type { SwarmState } from '../core/types.js';
 import type { SwarmPaths } from '../state/paths.js';
 import type { Workflow } from '../config/types.js';
 import type { Services } from './runtime.js';

@@ -4,10 +4,10 @@
 // a crash between the state write and the tracker write, a restart). One sync per ticket at a time: a
 // change made while one is in flight is sent right after it.
 import type { Ledger } from '../state/ledger.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import type { Ticket } from '../tracker/types.js';
 import { TrackerError } from '../errors.js';
-import { appearanceOf } from './appearance.js';
+import { appearanceOf } from '../core/appearance.js';
 import type { Coordinator } from '../fleet/coordinator.js';
 import type { Settings } from './runtime.js';
 

@@ -9,7 +9,7 @@ import type { Ledger } from '../state/ledger.js';
 import type { DirtyBatch, DirtyKey } from '../webhooks/dirty.js';
 import type { WebhookStats } from '../webhooks/stats.js';
 import { inScope, wouldList } from '../webhooks/listing.js';
-import { choose, type EligibilityContext } from './policy.js';
+import { choose, type EligibilityContext } from '../core/policy.js';
 import { reconcile } from './reconcile.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { PrFollower } from './follower.js';

@@ -6,19 +6,20 @@
 // step not on record, and each step looks before it writes, so nothing is reverted or reopened twice. The
 // base branch's own state (base-watch.ts) and auto-merge (auto-merge.ts) are held here too.
 import { join } from 'node:path';
-import type { TicketState } from '../state/types.js';
+import type { TicketState } from '../core/types.js';
 import type { Ledger } from '../state/ledger.js';
 import type { PrObservation } from '../tracker/pr-watch.js';
 import type { MergeHost } from '../tracker/merge-host.js';
-import type { Step } from '../state/lifecycle.js';
-import type { VerifyRun } from '../state/verify-record.js';
+import type { Step } from '../core/lifecycle.js';
+import type { VerifyRun } from '../core/verify-record.js';
 import type { TrackerSync } from './sync.js';
 import type { Runtime, Settings } from './runtime.js';
-import { reopened, reverted, verified, verifyRed, verifySettled, verifyStarted } from '../state/verify-lifecycle.js';
+import { reopened, reverted, verified, verifyRed, verifySettled, verifyStarted } from '../core/verify-lifecycle.js';
 import { verifyConfig } from '../config/verify.js';
 import { worktreeDirName } from '../workspace/naming.js';
 import { fetchBase, firstParents, isAncestor, revertOnBase } from '../workspace/verify-git.js';
-import { chargeCommand, chargeOwn, reattemptBranch, redAction, revertBranch, revertCommand, type LandedMerge } from './verify-policy.js';
+import { chargeCommand, chargeOwn, redAction, revertCommand, type LandedMerge } from '../core/verify-policy.js';
+import { reattemptBranch, revertBranch } from './verify-branches.js';
 import { runVerification, type VerifyOutcome } from './verify-run.js';
 import { planFor, revertMerge } from './verify-revert.js';
 import { BaseWatch } from './base-watch.js';

@@ -8,17 +8,17 @@
 // way swarm publishes an agent's branch (publish.ts: hardened git, a secret scan, the exact commit, never
 // forced) and, in fleet mode, only while this daemon still holds the ticket's lease (the fence).
 import type { Config } from '../config/types.js';
-import type { TicketState } from '../state/types.js';
-import type { RevertOutcome, VerifyRun } from '../state/verify-record.js';
+import type { TicketState } from '../core/types.js';
+import type { RevertOutcome, VerifyRun } from '../core/verify-record.js';
 import type { PullRequest } from '../tracker/types.js';
 import type { MergeHost } from '../tracker/merge-host.js';
 import type { Runtime, Services } from './runtime.js';
 import { verifyConfig } from '../config/verify.js';
 import { publishBranch } from '../publish/publish.js';
 import { confirmFence } from '../fleet/fence.js';
-import { knownSecretValues } from '../secrets.js';
+import { knownSecretValues } from '../util/secrets.js';
 import { checkout, commitParents, fetchBase, onBase, pushHeadTo, rebasedCount, remoteBranch, removeCheckout, revertIn, revertOnBase, sameChange } from '../workspace/verify-git.js';
-import { revertArgs, revertCommand, revertPlan, type RevertPlan } from './verify-policy.js';
+import { revertArgs, revertCommand, revertPlan, type RevertPlan } from '../core/verify-policy.js';
 import { verifyDir } from './verify-run.js';
 import { revertBody, revertTitle } from './verify-text.js';
 

@@ -5,8 +5,8 @@
 // state changes here: the verifier records the outcome. The checkout is removed whatever happens.
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
-import type { TicketState } from '../state/types.js';
-import type { VerifyCheck, VerifyRun, RedReason } from '../state/verify-record.js';
+import type { TicketState } from '../core/types.js';
+import type { VerifyCheck, VerifyRun, RedReason } from '../core/verify-record.js';
 import type { PrCheck } from '../tracker/pr-watch.js';
 import type { MergeHost } from '../tracker/merge-host.js';
 import type { Runtime, Services } from './runtime.js';
@@ -14,7 +14,7 @@ import { verifyConfig } from '../config/verify.js';
 import { agentEnv } from '../config/env.js';
 import { hookEnv, runHook } from '../workspace/hooks.js';
 import { checkout, commitParents, fetchBase, onBase, removeCheckout } from '../workspace/verify-git.js';
-import { checksVerdict, countedChecks } from './verify-policy.js';
+import { checksVerdict, countedChecks } from '../core/verify-policy.js';
 
 export type VerifyOutcome =
   | { kind: 'green'; detail: string }

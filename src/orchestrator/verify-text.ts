@@ -3,9 +3,9 @@
 // a closing keyword, and closing keywords inside the evidence are defused: merging the revert must never
 // close an issue (GitHub closes what "closes #n" names in a PR body). Secrets are masked by the code host
 // wrapper (tracker/redacting.ts). Pure.
-import type { TicketState } from '../state/types.js';
-import type { VerifyRun } from '../state/verify-record.js';
-import { fenced } from './verify-sticky.js';
+import type { TicketState } from '../core/types.js';
+import type { VerifyRun } from '../core/verify-record.js';
+import { fenced } from '../core/verify-sticky.js';
 
 const short = (sha: string) => sha.slice(0, 7);
 const ZWSP = '\u200b';

@@ -7,11 +7,12 @@
 // swarm with the right secret — at most once per 3/4 of `webhooks.healthy_within`.
 import type { Config } from '../config/types.js';
 import { webhookUrl } from '../config/webhooks.js';
-import type { SwarmState } from '../state/types.js';
-import type { Logger } from '../log.js';
+import type { SwarmState } from '../core/types.js';
+import type { Logger } from '../log/logger.js';
 import { DeliveryLog } from '../webhooks/deliveries.js';
 import { DirtySet, dirtyKeys, type DirtyKey } from '../webhooks/dirty.js';
-import { webhookView, type LastSeen, type WebhookView } from '../webhooks/health.js';
+import { webhookView, type LastSeen } from '../webhooks/health.js';
+import type { WebhookView } from '../core/views.js';
 import type { Mapped, WebhookSource } from '../webhooks/hints.js';
 import { WebhookStats } from '../webhooks/stats.js';
 import type { BusMessage, HintBus } from '../webhooks/bus.js';

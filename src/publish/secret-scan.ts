@@ -3,7 +3,7 @@
 // message. A finding names the commit, the file and the line, and what kind of secret it is; never the value.
 // The patch is read per commit and parsed by its hunk counts, so file content that looks like a patch
 // header (or holds control bytes) cannot hide a line from the scan.
-import { secretIn } from '../secret-patterns.js';
+import { secretIn } from '../util/secret-patterns.js';
 import type { GitRunner } from '../workspace/git.js';
 
 export interface Finding {

@@ -1,9 +1,9 @@
 // The daemon's request router, shared by the local HTTP server (console, API, metrics) and the control
 // socket (`swarm pause/resume/retry/release/explain/gc/dashboard` against a running daemon). Transport,
 // authentication and body parsing live in the callers; this maps (method, path, body) onto a DaemonHandle.
-import type { ControlResult } from '../orchestrator/controls.js';
-import type { Snapshot } from '../status.js';
-import type { TicketState } from '../state/types.js';
+import type { ControlResult } from '../core/controls.js';
+import type { Snapshot } from '../report/status.js';
+import type { TicketState } from '../core/types.js';
 import type { Caller } from './auth.js';
 
 /** What the routes need from a running daemon (implemented over the Orchestrator in handle.ts). */

@@ -4,7 +4,7 @@
 // totals — with the controls that can fix what is shown. Rendered on the server from the same snapshot as
 // `swarm status` and /api/v1/state (the browser fetches it again when the live stream says something
 // changed), so the three cannot disagree. Every value that came from a ticket, an agent or a tracker is escaped.
-import { attemptWords, type Snapshot } from '../status.js';
+import { attemptWords, type Snapshot } from '../report/status.js';
 import { dur, esc, safeUrl, ticketHref, usd } from './console/html.js';
 
 export interface BodyOptions {

@@ -3,19 +3,19 @@
 // configuration and tracker credentials (so a shell without the token can ask); the console's pages come
 // from console/routes.ts.
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import { choose } from '../orchestrator/policy.js';
 import { readLock, type LockInfo } from '../state/lock.js';
 import type { SwarmPaths } from '../state/paths.js';
-import { buildSnapshot } from '../status.js';
-import { extraFromState } from '../status-account.js';
-import { renderMetrics } from '../metrics.js';
-import { findTicketState } from '../control/keys.js';
-import { explainTicket } from '../explain-run.js';
+import { buildSnapshot } from '../report/status.js';
+import { extraFromState } from '../report/status-account.js';
+import { renderMetrics } from '../report/metrics.js';
+import { findTicketState } from '../core/ticket-keys.js';
+import { explainTicket } from '../report/explain-run.js';
 import { runSweep } from '../workspace/gc-run.js';
 import { webhooksOn } from '../webhooks/health.js';
 import type { DaemonHandle } from './api.js';
 import { RefreshGate } from './refresh-gate.js';
 import { consolePage, type ConsoleContext } from './console/routes.js';
+import { withReport } from '../report/daemon-report.js';
 
 export interface HandleExtras {
   /** The console's history and live feed (absent: no pages). */
@@ -32,7 +32,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
     return { pid: process.pid, pid_start: null, started_at: d?.started_at ?? at, heartbeat_at: d?.heartbeat_at ?? at, workflow: d?.workflow ?? '' };
   };
   const gate = new RefreshGate();
-  const snapshot = () => buildSnapshot(orch.state, { info: lock(), alive: true }, now(), extraFromState(orch.state, true, orch.account?.view().record ?? null));
+  const snapshot = () => buildSnapshot(withReport(orch.state, orch.report), { info: lock(), alive: true }, now(), extraFromState(orch.state, true, orch.account?.view().record ?? null));
   const ticket = (id: string) => {
     const ts = findTicketState(orch.state, id);
     return ts ? { ticket: ts, running: orch.running.has(ts.key) } : null;
@@ -46,12 +46,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
     ticket,
     metrics() {
       const tracker = orch.services.tracker;
-      let eligibleWaiting = 0;
-      try {
-        eligibleWaiting = choose(orch.tickets, orch.context()).filter((t) => !orch.running.has(t.key)).length;
-      } catch {
-        /* metrics must answer even if a policy input is odd */
-      }
+      const eligibleWaiting = orch.eligibleWaiting;
       const snap = snapshot();
       const acct = snap.account;
       return renderMetrics({

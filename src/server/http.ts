@@ -6,7 +6,7 @@
 // and GET /api/v1/stream holds the response open for server-sent events (console/sse.ts).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';

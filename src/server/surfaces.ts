@@ -4,11 +4,11 @@
 // notifications.
 // close() stops them all and waits for in-flight notifications.
 import { ServerStartError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/logger.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { startControlSocket, type ControlSocket } from '../control/socket.js';
-import { Notifier } from '../notify.js';
+import { Notifier } from '../log/notify.js';
 import { orchestratorHandle } from './handle.js';
 import { startHttpServer, type RunningServer } from './http.js';
 import { Sessions } from './sessions.js';
@@ -83,10 +83,12 @@ export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string;
     log.event({ type: 'server_started', url: http.url });
   }
 
+  orch.endpoint = { socket: null, url: http?.url ?? null };
   let control: ControlSocket | null = null;
   try {
     control = await startControlSocket({ repoDir: opts.repoDir, recordFile: paths.control, handle, url: http?.url ?? null, onError: (m) => log.warn(m) });
     log.debug(`control socket ${control.socket}`);
+    orch.endpoint = { ...orch.endpoint, socket: control.socket };
   } catch (err) {
     log.warn(`control socket unavailable (${(err as Error).message}): swarm pause/resume/retry/release cannot reach this daemon`);
   }

@@ -4,11 +4,11 @@
 // A corrupt file is moved aside and reported — never silently reset.
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
-import { STATE_VERSION, type SwarmState } from './types.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { STATE_VERSION, type SwarmState } from '../core/types.js';
 import { validateState } from './validate.js';
-import { redactDeep } from '../secrets.js';
-import { budgetDate } from './budget-day.js';
+import { redactDeep } from '../util/secrets.js';
+import { emptyDaily } from '../core/records.js';
 
 export interface LoadResult {
   state: SwarmState;
@@ -26,15 +26,6 @@ export function emptyState(now: number): SwarmState {
     daily: emptyDaily(now),
     daemon: null,
   };
-}
-
-export function emptyDaily(now: number): SwarmState['daily'] {
-  return { date: localDate(now), cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, attempts: {}, prs: 0 };
-}
-
-/** The budget day `now` falls in (budget-day.ts: the machine's local day, or UTC / budget.timezone). */
-export function localDate(now: number): string {
-  return budgetDate(now);
 }
 
 export interface FileStoreOptions {

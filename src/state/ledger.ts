@@ -6,14 +6,14 @@
 // the daemon `disk_full` — the pause dispatch obeys — and lifts it itself once a save and the held event
 // lines go through again (probeDisk). A commit that could not be written still rejects (write-ahead), but
 // its change stays in memory and goes to disk with the next save that fits: nothing is lost or counted twice.
-import type { Logger } from '../log.js';
-import { isDiskFull, DiskFullError } from './atomic-file.js';
-import type { DiskFull, FollowupSeen, SwarmState, TicketState } from './types.js';
-import { emptyFollowup } from './followup-record.js';
-import type { Step } from './lifecycle.js';
-import { applyEvent, changesScope } from './fold.js';
-import { isTicketEvent, type SwarmEvent } from '../events.js';
-import { emptyDaily, localDate } from './file-store.js';
+import type { Logger } from '../log/logger.js';
+import type { DiskFull, FollowupSeen, SwarmState, TicketState } from '../core/types.js';
+import { emptyFollowup } from '../core/followup-record.js';
+import type { Step } from '../core/lifecycle.js';
+import { applyEvent, changesScope } from '../core/fold.js';
+import { isTicketEvent, type SwarmEvent } from '../core/events.js';
+import { emptyDaily, localDate } from '../core/records.js';
+import { isDiskFull, DiskFullError } from '../util/atomic-file.js';
 
 /** What changed since the last save: the tickets touched and the scope events folded (fleet mode merges them). */
 export interface Change {

@@ -4,7 +4,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { processStartTime } from '../agent/procs.js';
-import { writeAll, writeFileAtomic } from './atomic-file.js';
+import { writeAll, writeFileAtomic } from '../util/atomic-file.js';
 
 export interface LockInfo {
   pid: number;

@@ -39,7 +39,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSameProcess, processStartTime } from '../agent/procs.js';
-import { errCode, unlinkQuiet, writeAll, writeFileAtomic } from './atomic-file.js';
+import { errCode, unlinkQuiet, writeAll, writeFileAtomic } from '../util/atomic-file.js';
 
 export interface LockedJsonFileOptions<T> {
   /** Validate and default: called on the JSON on disk, or on undefined when the file is missing or unreadable. */

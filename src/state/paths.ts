@@ -1,4 +1,4 @@
-// Where swarm keeps its files for a repository (SPEC §5). One place, so every command agrees.
+// Where swarm keeps its files for a repository. One place, so every command agrees.
 import { join } from 'node:path';
 
 export interface SwarmPaths {
@@ -8,6 +8,8 @@ export interface SwarmPaths {
   runs: string;
   lock: string;
   control: string;
+  /** The running daemon's report at the end of each poll (report/daemon-report.ts). */
+  report: string;
 }
 
 export function swarmPaths(repoDir: string): SwarmPaths {
@@ -19,6 +21,7 @@ export function swarmPaths(repoDir: string): SwarmPaths {
     runs: join(dir, 'runs'),
     lock: join(dir, 'daemon.lock'),
     control: join(dir, 'control.json'),
+    report: join(dir, 'daemon.json'),
   };
 }
 

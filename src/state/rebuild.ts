@@ -5,10 +5,11 @@
 // resets attempt counts or follow-up bounds. Lines are decoded by events.ts (one decoder per event type: a
 // new type without one does not compile); a torn line or an unknown type is skipped.
 import { existsSync, readFileSync } from 'node:fs';
-import { decodeEvent, type RawEvent, type SwarmEvent } from '../events.js';
-import type { PauseState, SwarmState, TicketState } from './types.js';
-import { applyEvent } from './fold.js';
+import { decodeEvent, type RawEvent, type SwarmEvent } from '../core/events.js';
+import type { PauseState, SwarmState, TicketState } from '../core/types.js';
+import { applyEvent } from '../core/fold.js';
 import { emptyState } from './file-store.js';
+import { pauseInForce } from '../core/pause.js';
 
 export interface RebuildOptions {
   now: number;
@@ -72,8 +73,7 @@ export function rebuildFromEvents(raws: readonly Raw[], opts: RebuildOptions): R
   }
   // Operator and auth pauses have no end; a timed pause that already ended, the tracker's own, or a full
   // disk (the daemon's own, over once it writes again) is dropped.
-  let pause = state.pause;
-  if (pause && pause.until !== null && Date.parse(pause.until) <= opts.now) pause = null;
+  let pause = pauseInForce(state.pause, opts.now);
   if (pause && (pause.kind === 'tracker' || pause.kind === 'disk_full')) pause = null;
   return { tickets: state.tickets, pause, events: raws.length };
 }

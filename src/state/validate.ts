@@ -1,11 +1,12 @@
 // Validates (and migrates) a parsed state.json. Every field is checked at the edge; a missing optional
 // field gets its default so older files keep loading. A future format bumps STATE_VERSION and adds a
 // step to MIGRATIONS.
-import { parseFollowup } from './followup-record.js';
-import { parseBase, parseVerify } from './verify-record.js';
-import { STATE_VERSION, type AccountSeen, type AttemptRecord, type SwarmState, type TicketState } from './types.js';
-import { parseAccount } from '../account/record.js';
-import { emptyDaily } from './file-store.js';
+import { parseFollowup } from '../core/followup-record.js';
+import { parseBase, parseVerify } from '../core/verify-record.js';
+import { STATE_VERSION, type AccountSeen, type AttemptRecord, type SwarmState, type TicketState } from '../core/types.js';
+import { parseAccount } from '../core/account-record.js';
+import { emptyDaily } from '../core/records.js';
+import { isObj, num, str } from '../util/json.js';
 
 type Check = { ok: true; state: SwarmState } | { ok: false; error: string };
 
@@ -128,9 +129,3 @@ function checkAccount(v: unknown): AccountSeen | null {
   return { self: v.self, file: typeof v.file === 'string' ? v.file : null, from: str(v.from), record: parseAccount(v.record) };
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-/** Lenient readers for untrusted JSON (state.json, events.jsonl): wrong types read as empty. */
-export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-export const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);

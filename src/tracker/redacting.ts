@@ -1,8 +1,7 @@
 // The tracker is a sink too: sticky comments and pull-request bodies are public text built from attempt
 // reasons and the agent's own summary, either of which may quote a secret. This wrapper masks every text
 // swarm writes to the tracker or code host, whichever adapter is behind it; reads pass through untouched.
-import type { Services } from '../orchestrator/runtime.js';
-import type { Appearance } from './types.js';
+import type { Appearance, CodeHost, Tracker } from './types.js';
 
 
 /** `obj` with its writes masked; every other property and method is the original (bound). */
@@ -25,6 +24,6 @@ export function redactWrites<T extends object>(obj: T, redact: (text: string) =>
 }
 
 /** Services whose tracker and code host never receive a secret. */
-export function redactServices(svc: Services, redact: (text: string) => string): Services {
+export function redactServices<S extends { tracker: Tracker; codeHost: CodeHost }>(svc: S, redact: (text: string) => string): S {
   return { ...svc, tracker: redactWrites(svc.tracker, redact), codeHost: redactWrites(svc.codeHost, redact) };
 }

@@ -21,7 +21,7 @@ export async function githubHooksAccess(wf: Workflow, repoDir: string, env: Reco
     repo = { owner: owner!, name: name! };
   } else repo = origin ? parseGitHubRemote(origin) : null;
   if (!repo) throw new ConfigError(`${wf.path}: tracker.repo is not set and the origin remote (${origin ?? 'none'}) is not a GitHub URL, so there is no GitHub repository to set a webhook on`);
-  const { linearCodeHostApi } = await import('../services.js');
+  const { linearCodeHostApi } = await import('../tracker/github/api-url.js');
   const apiUrl = cfg.tracker.kind === 'github' ? cfg.tracker.api_url ?? 'https://api.github.com' : linearCodeHostApi(origin, env);
   const cred = await resolveGithubToken({ tracker: { token: cfg.tracker.token, api_url: apiUrl } }, env, { timeoutMs });
   const { createOctokit } = await import('../tracker/github/client.js');

@@ -10,7 +10,7 @@
 // last line forgets costs one targeted re-read: a delivery is only ever a hint.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 export const REPLAY_WINDOW_MS = 7 * 24 * 3_600_000;
 export const MAX_REMEMBERED = 10_000;

@@ -6,20 +6,7 @@
 // started (after that, silence is silence).
 import type { Config } from '../config/types.js';
 import type { WebhookSource } from './hints.js';
-
-export type SourceHealth = 'off' | 'waiting' | 'healthy' | 'silent';
-
-export interface WebhookView {
-  github: { state: SourceHealth; last_at: string | null };
-  linear: { state: SourceHealth; last_at: string | null };
-  /** Where ticket changes come from (the tracker's source), null for the local tracker. */
-  tickets_from: WebhookSource | null;
-  /** The poll interval in force (ms) and the configured one it falls back to. */
-  poll_interval_ms: number;
-  polling_interval_ms: number;
-  /** The PR watch interval in force (ms). */
-  watch_interval_ms: number;
-}
+import type { SourceHealth, WebhookView } from '../core/views.js';
 
 export type LastSeen = Record<WebhookSource, number | null>;
 

@@ -2,8 +2,8 @@
 // delivery is a hint to look, never an order — nothing here says what the object now is, only which one
 // to re-read through the API. Shared by the payload mappers (github-events.ts, linear-events.ts), the
 // receivers, the dirty set and the fleet bus.
-
-export type WebhookSource = 'github' | 'linear';
+import type { WebhookSource } from '../core/views.js';
+export type { WebhookSource };
 
 /** Objects a delivery names. Tickets are tracker keys or, for Linear, an issue id the re-read resolves. */
 export interface Hints {

@@ -4,19 +4,7 @@
 // backup ref. See divergence.ts for the git facts.
 import { gitAt } from './git.js';
 import { backupRef, branchState, fastForward } from './divergence.js';
-
-export interface Divergence {
-  branch: string;
-  local_head: string;
-  remote_head: string;
-  /** Local commits origin lacks. */
-  ahead: number;
-  /** origin's commits the local branch lacks. */
-  behind: number;
-  backup_ref: string | null;
-  /** One sentence for the ticket, `swarm explain` and the sticky comment: what diverged and what to do. */
-  reason: string;
-}
+import type { Divergence } from '../core/types.js';
 
 /** null: the agent may start (origin's branch is ours, absent, or was fast-forwarded into the worktree). */
 export async function guardBranch(worktree: string, branch: string, log: (msg: string) => void, remote = 'origin'): Promise<Divergence | null> {

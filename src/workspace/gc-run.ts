@@ -1,12 +1,13 @@
 // One `swarm gc` run and its printed report, whoever runs it: the command on its own, or the running
 // daemon for the command (over the control socket), which passes the tickets it works on as busy.
 import type { Workflow } from '../config/types.js';
-import type { Services } from '../orchestrator/runtime.js';
-import type { SwarmState } from '../state/types.js';
+import type { CodeHost, Tracker } from '../tracker/types.js';
+import type { Worktrees } from './worktree.js';
+import type { SwarmState } from '../core/types.js';
 import { busyReason, formatSweep, sweep } from './gc.js';
 
 export interface SweepRun {
-  svc: Pick<Services, 'worktrees' | 'tracker' | 'codeHost' | 'secrets'>;
+  svc: { worktrees: Worktrees; tracker: Tracker; codeHost: CodeHost; secrets: string[] };
   wf: Workflow;
   state: SwarmState | null;
   /** The daemon working in this clone (its running tickets are left alone), or null. */

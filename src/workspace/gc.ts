@@ -6,7 +6,7 @@
 // Never removes a folder swarm did not mark, nor unpushed commits or uncommitted files unless forced.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SwarmState, TicketState } from '../state/types.js';
+import type { SwarmState, TicketState } from '../core/types.js';
 import type { CodeHost, Tracker } from '../tracker/types.js';
 import { isGroupAlive } from '../agent/procs.js';
 import { gitAt, refExists } from './git.js';

@@ -1,4 +1,4 @@
-// Workspace hooks (SPEC §3 `hooks`, §6): the operator's shell snippets from WORKFLOW.md, run with bash in
+// Workspace hooks: the operator's shell snippets from WORKFLOW.md, run with bash in
 // the worktree. The script text is trusted operator input; ticket values reach it only through SWARM_*
 // environment variables and are never spliced into the script string.
 import { spawn } from 'node:child_process';
@@ -149,7 +149,7 @@ export interface HookVars {
 // An env value with a NUL byte makes spawn throw; ticket-derived text must never be able to do that.
 const clean = (v: string): string => v.replace(/\0/g, '');
 
-/** The SWARM_* variables of SPEC §6 (plus SWARM_TICKET_TITLE when a title is given). */
+/** The SWARM_* variables (plus SWARM_TICKET_TITLE when a title is given). */
 export function hookEnv(vars: HookVars): Record<string, string> {
   const env: Record<string, string> = {
     SWARM_TICKET_ID: clean(vars.ticketId),

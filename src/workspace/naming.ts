@@ -1,4 +1,4 @@
-// Deterministic, hostile-input-proof names for ticket branches and worktree directories (SPEC §4 step 3),
+// Deterministic, hostile-input-proof names for ticket branches and worktree directories,
 // and the one check that keeps every workspace path strictly inside workspace.root.
 // Ticket text (titles, keys, Linear branch hints) is untrusted: it is sanitized, never rejected. Only the
 // operator's branch_prefix may throw, because a bad prefix is a configuration mistake to fix.
@@ -21,7 +21,7 @@ export function shortHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, HASH_LEN);
 }
 
-/** SPEC §4: lower-case, runs of anything but a-z0-9 → "-", trimmed, at most 40 chars; "" → "ticket". */
+/** Lower-case, runs of anything but a-z0-9 → "-", trimmed, at most 40 chars; "" → "ticket". */
 export function slugify(title: string): string {
   const slug = String(title ?? '')
     .toLowerCase()

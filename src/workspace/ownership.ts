@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WorkspaceError } from '../errors.js';
-import { unlinkQuiet, writeFileAtomic } from '../state/atomic-file.js';
+import { unlinkQuiet, writeFileAtomic } from '../util/atomic-file.js';
 
 export const NAMESPACE_MARKER = '.swarm-namespace.json';
 export const OWNED_DIR = '.swarm-owned';

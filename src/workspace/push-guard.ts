@@ -14,7 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { processEnv } from '../config/env.js';
 
 export const GUARD_DIR = '.swarm-hooks';

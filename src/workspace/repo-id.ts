@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WorkspaceError } from '../errors.js';
 import { processEnv } from '../config/env.js';
-import { writeAll } from '../state/atomic-file.js';
+import { writeAll } from '../util/atomic-file.js';
 
 export const REPO_ID_FILE = 'swarm-repo-id';
 const ID = /^[a-z0-9][a-z0-9-]{0,39}-[0-9a-f]{12}$/;

@@ -13,7 +13,19 @@ import * as path from 'node:path';
 import { gitTry, type GitRunner } from './git.js';
 import type { Ownership } from './ownership.js';
 import { worktreeDirName } from './naming.js';
-import type { WorktreeInfo } from './worktree.js';
+
+export interface WorktreeInfo {
+  path: string;
+  /** Short branch name, or null when detached / bare. */
+  branch: string | null;
+  head: string | null;
+  /** Registered but its directory is gone (`git worktree prune` will drop it). */
+  prunable: boolean;
+  /** Locked (`git worktree lock`, or git's own lock while adding): the reason, or null. */
+  locked: string | null;
+  /** Lies in this repository's namespace under workspace.root and carries swarm's ownership marker. */
+  managed: boolean;
+}
 
 export interface RepairReport {
   /** Folders `git worktree repair` was run on. */

@@ -1,4 +1,4 @@
-// Git worktree lifecycle under workspace.root (SPEC §4 step 3): create or reuse one worktree per ticket
+// Git worktree lifecycle under workspace.root: create or reuse one worktree per ticket
 // branch (keeping partial work across attempts), repair half-created ones, remove them for gc without ever
 // dropping unpushed commits or uncommitted files unless forced. Worktrees live in this repository's own
 // namespace, `<root>/<repo-id>/<dir>`, each marked as swarm's before `git worktree add` (ownership.ts);
@@ -12,7 +12,7 @@ import { fetchBranch, RecentFetches, worktreeAddArgs } from './branch-refs.js';
 import { isStrictlyInside, resolveUnder, worktreeDirName } from './naming.js';
 import { Ownership } from './ownership.js';
 import { repoIdentity } from './repo-id.js';
-import { repairWorktrees, type RepairReport } from './worktree-repair.js';
+import { repairWorktrees, type RepairReport, type WorktreeInfo } from './worktree-repair.js';
 import { dirtyFiles, isEmptyOrMissing, realish, setAside } from './folder-facts.js';
 import { WorkspaceError } from '../errors.js';
 
@@ -31,19 +31,6 @@ export interface WorktreesOptions {
 export interface WorktreeTicket {
   key: string;
   identifier?: string;
-}
-
-export interface WorktreeInfo {
-  path: string;
-  /** Short branch name, or null when detached / bare. */
-  branch: string | null;
-  head: string | null;
-  /** Registered but its directory is gone (`git worktree prune` will drop it). */
-  prunable: boolean;
-  /** Locked (`git worktree lock`, or git's own lock while adding): the reason, or null. */
-  locked: string | null;
-  /** Lies in this repository's namespace under workspace.root and carries swarm's ownership marker. */
-  managed: boolean;
 }
 
 export interface RemoveResult {

@@ -6,7 +6,7 @@ import { liveAgents, useFleetSuite, type Member } from '../helpers/fleet.js';
 import { waitFor } from '../helpers/daemon.js';
 import { lifelineFor } from '../../src/agent/lifeline.js';
 import { groupHasLiveMember } from '../../src/agent/procs.js';
-import { dbDownMeaning } from '../../src/status-fleet.js';
+import { dbDownMeaning } from '../../src/core/views.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const suite = useFleetSuite();

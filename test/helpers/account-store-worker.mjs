@@ -15,7 +15,7 @@ if (!existsSync(`${DIST}file-store.js`)) {
   process.exit(2);
 }
 const { AccountFileStore } = await import(`${DIST}file-store.js`);
-const { withLimit, withMember, withWindow } = await import(`${DIST}record.js`);
+const { withLimit, withMember, withWindow } = await import(`${DIST}../core/account-record.js`);
 
 const [mode, name, arg1, arg2] = process.argv.slice(2);
 const say = (line) => process.stdout.write(`${line}\n`);

@@ -1,6 +1,6 @@
 // A fleet as a daemon's poll saw it (state.fleet), for the pure surfaces: two live daemons on two hosts and
 // one stopped, three leases — the same shape PgCoordinator.view() writes.
-import type { FleetView } from '../../src/fleet/coordinator.js';
+import type { FleetView } from '../../src/core/views.js';
 
 export function sampleFleetView(now: number, db: FleetView['db']['status'] = 'ok'): FleetView {
   const at = (s: number) => new Date(now - s * 1000).toISOString();

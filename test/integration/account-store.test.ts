@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccountFileStore, accountFile, accountsDir } from '../../src/account/file-store.js';
-import { emptyAccount, parseAccount, withLimit, withMember } from '../../src/account/record.js';
+import { emptyAccount, parseAccount, withLimit, withMember } from '../../src/core/account-record.js';
 
 const WORKER = resolve(fileURLToPath(import.meta.url), '../../helpers/account-store-worker.mjs');
 const COMPILED = resolve(fileURLToPath(import.meta.url), '../../../dist/account/file-store.js');

@@ -32,7 +32,7 @@ describe('writes under a file-size limit', () => {
     const file = path.join(dir, 'state.json');
     fs.writeFileSync(file, JSON.stringify({ version: 2, n: 1 }));
     const [res] = await limited(8, `
-      const { writeFileAtomic } = await import(dist + '/state/atomic-file.js');
+      const { writeFileAtomic } = await import(dist + '/util/atomic-file.js');
       try { writeFileAtomic(${JSON.stringify(file)}, JSON.stringify({ version: 2, n: 2, pad: 'x'.repeat(20000) })); say({ ok: true }); }
       catch (e) { say({ name: e.constructor.name, code: e.code, errno: e.errno, message: e.message }); }
     `);
@@ -46,7 +46,7 @@ describe('writes under a file-size limit', () => {
     const events = path.join(dir, 'events.jsonl');
     fs.writeFileSync(events, '{"at":"2026-01-01T00:00:00.000Z","type":"config_ok","file":"x"}\n{"at":"2026-01-01T00:00:01.000Z","type":"conf'); // a torn tail from a crash
     const out = await limited(8, `
-      const { Logger } = await import(dist + '/log.js');
+      const { Logger } = await import(dist + '/log/logger.js');
       const { execFileSync } = await import('node:child_process');
       const fs = await import('node:fs');
       const log = new Logger({ eventsFile: ${JSON.stringify(events)}, out: null });

@@ -14,7 +14,7 @@ import { CLOSED_MEMORY_MS } from '../../src/tracker/github/blockers.js';
 import { PERMISSION_TTL_MS } from '../../src/tracker/github/people.js';
 import { validateConfig } from '../../src/config/schema.js';
 import { TrackerError } from '../../src/errors.js';
-import { redactKnown } from '../../src/secrets.js';
+import { redactKnown } from '../../src/util/secrets.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { makeFakeGh } from '../helpers/fake-gh.js';
 

@@ -7,14 +7,14 @@ import * as fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/config/workflow.js';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/log/logger.js';
 import { FileStateStore, emptyState } from '../../src/state/file-store.js';
 import { swarmPaths } from '../../src/state/paths.js';
 import { runAgent } from '../../src/agent/runner.js';
 import { makeServices } from '../../src/services.js';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import { LocalCoordinator } from '../../src/fleet/coordinator.js';
-import { pause } from '../../src/state/lifecycle.js';
+import { pause } from '../../src/core/lifecycle.js';
 import { githubConfig, githubWorld, teardown, waitFor, type Project } from '../helpers/daemon.js';
 import type { FakeGitHub } from '../helpers/fake-github.js';
 

@@ -3,12 +3,12 @@
 // listening only for `reverted`; the single notify.webhook_url keeps its old shape; every route's text is
 // redacted and its mentions defused; WORKFLOW.md validates the routes (did you mean…) and masks their URLs.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Logger } from '../../src/log.js';
-import { Notifier } from '../../src/notify.js';
+import { Logger } from '../../src/log/logger.js';
+import { Notifier } from '../../src/log/notify.js';
 import { validateConfig } from '../../src/config/schema.js';
 import type { NotifyRoute } from '../../src/config/types.js';
 import { ConfigError } from '../../src/errors.js';
-import { registerSecrets } from '../../src/secrets.js';
+import { registerSecrets } from '../../src/util/secrets.js';
 import { startWebhook, type FakeWebhook } from '../helpers/webhook.js';
 
 const hooks: FakeWebhook[] = [];

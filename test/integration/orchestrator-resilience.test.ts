@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/config/workflow.js';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/log/logger.js';
 import { FileStateStore, emptyState } from '../../src/state/file-store.js';
 import { swarmPaths } from '../../src/state/paths.js';
 import { runAgent } from '../../src/agent/runner.js';

@@ -8,7 +8,7 @@ import { openPool } from '../../src/state/pg/connect.js';
 import { migrate } from '../../src/state/pg/migrate.js';
 import { FleetDb } from '../../src/fleet/db.js';
 import { PgAccountStore } from '../../src/account/pg-store.js';
-import { claimCanary, withLimit, withMember } from '../../src/account/record.js';
+import { claimCanary, withLimit, withMember } from '../../src/core/account-record.js';
 import { runSql } from '../helpers/postgres.js';
 import { usePostgres } from '../helpers/use-postgres.js';
 

@@ -16,11 +16,11 @@ import { FleetDb, type Me } from '../../src/fleet/db.js';
 import { PgCoordinator } from '../../src/fleet/pg-coordinator.js';
 import { PgStateStore } from '../../src/fleet/pg-store.js';
 import { FileStateStore, emptyState } from '../../src/state/file-store.js';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/log/logger.js';
 import { daemonId, newInstanceId, placeOfThisProcess, type Place } from '../../src/fleet/identity.js';
 import { FenceError, confirmFence, fenceWrites } from '../../src/fleet/fence.js';
 import { processStartTime } from '../../src/agent/procs.js';
-import type { SwarmState } from '../../src/state/types.js';
+import type { SwarmState } from '../../src/core/types.js';
 import { usePostgres } from '../helpers/use-postgres.js';
 
 const postgres = usePostgres();

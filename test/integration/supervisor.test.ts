@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../../src/agent/runner.js';
 import { groupHasLiveMember } from '../../src/agent/procs.js';
-import { SUPERVISOR, SUPERVISOR_PL, lifelineFor, superviseSpec, supervisorProgram, type Lifeline } from '../../src/agent/lifeline.js';
+import { SUPERVISOR, SUPERVISOR_PL, lifelineFor, superviseSpec, supervisorProgram } from '../../src/agent/lifeline.js';
+import type { Lifeline } from '../../src/agent/types.js';
 import { isAlive, waitFor } from '../helpers/daemon.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-supervisor-'));

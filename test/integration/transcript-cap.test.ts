@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../../src/agent/runner.js';
 import { classify } from '../../src/agent/classify.js';
-import { renderTranscript } from '../../src/render/transcript.js';
+import { renderTranscript } from '../../src/report/transcript.js';
 import type { RunRequest } from '../../src/agent/types.js';
 
 let dir: string;

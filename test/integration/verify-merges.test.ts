@@ -12,7 +12,7 @@ import { createGitHubTracker, type GitHubTracker } from '../../src/tracker/githu
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { makeRepo, git, type TestRepo } from '../helpers/git-repo.js';
 import { commitParents, fetchBase, rebasedCount, revertIn, checkout, removeCheckout } from '../../src/workspace/verify-git.js';
-import { revertArgs, revertPlan } from '../../src/orchestrator/verify-policy.js';
+import { revertArgs, revertPlan } from '../../src/core/verify-policy.js';
 
 const TOKEN = 'ghp_verifyMergesToken0000000000';
 let gh: FakeGitHub;

@@ -8,14 +8,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
-import { buildSnapshot } from '../../src/status.js';
+import { buildSnapshot } from '../../src/report/status.js';
 import { createApiServer, ensureServerToken } from '../../src/server/http.js';
 import type { DaemonHandle } from '../../src/server/api.js';
 import { WebhookReceiver } from '../../src/server/webhooks/receiver.js';
 import { DeliveryLog } from '../../src/webhooks/deliveries.js';
 import { WebhookStats } from '../../src/webhooks/stats.js';
 import { validateConfig } from '../../src/config/schema.js';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/log/logger.js';
 import type { Mapped } from '../../src/webhooks/hints.js';
 import { postGithub, postLinear } from '../helpers/webhook-signing.js';
 

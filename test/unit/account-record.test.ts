@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   canaryPassed, claimCanary, emptyAccount, figuresFromStream, parseAccount, pauseInForce, pruneMembers, releaseCanary, resumeIfEnded,
   windowFigures, withLimit, withMember, withoutMember, withWindow, withModelLimit, modelLimitInForce, type AccountRecord,
-} from '../../src/account/record.js';
+} from '../../src/core/account-record.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 const iso = (offsetS: number) => new Date(NOW + offsetS * 1000).toISOString();

@@ -1,9 +1,10 @@
 // Budget days (today's totals, budget.daily_usd): the machine's local day for a single daemon, UTC for a
 // fleet unless budget.timezone names a zone — so daemons in Tokyo and New York start a new day together.
 import { afterEach, describe, expect, it } from 'vitest';
-import { budgetDate, budgetZoneFor, setBudgetZone } from '../../src/state/budget-day.js';
-import { applyScope } from '../../src/state/fold.js';
-import { emptyState, localDate } from '../../src/state/file-store.js';
+import { budgetDate, budgetZoneFor, setBudgetZone } from '../../src/core/budget-day.js';
+import { applyScope } from '../../src/core/fold.js';
+import { emptyState } from '../../src/state/file-store.js';
+import { localDate } from '../../src/core/records.js';
 
 afterEach(() => setBudgetZone(null));
 

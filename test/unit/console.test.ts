@@ -9,14 +9,14 @@ import { eventHtml, lineKind, transcriptHtml } from '../../src/server/console/tr
 import { histogram, lineChart, stackedBars } from '../../src/server/console/charts.js';
 import { timelineItem } from '../../src/server/console/timeline.js';
 import { ConsoleFeed, channelOf } from '../../src/server/console/feed.js';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/log/logger.js';
 import { ticketPage } from '../../src/server/console/ticket-page.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseLine } from '../../src/agent/stream.js';
 import { OPERATOR_PREFIX } from '../../src/agent/inbox.js';
-import { closest, distance } from '../../src/did-you-mean.js';
+import { closest, distance } from '../../src/util/did-you-mean.js';
 import type { StreamEvent } from '../../src/agent/types.js';
 
 const ev = (o: unknown) => parseLine(JSON.stringify(o)) as StreamEvent;

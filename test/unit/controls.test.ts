@@ -1,15 +1,15 @@
 // Operator controls as lifecycle steps (the same functions serve the control channel and a stopped daemon).
 import { describe, expect, it } from 'vitest';
 import type { Ticket } from '../../src/tracker/types.js';
-import type { TicketState } from '../../src/state/types.js';
+import type { TicketState } from '../../src/core/types.js';
 import { emptyState } from '../../src/state/file-store.js';
-import { applyEvent } from '../../src/state/fold.js';
-import { claim, pause } from '../../src/state/lifecycle.js';
-import { cancelControl, pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../../src/orchestrator/controls.js';
-import { eligibility } from '../../src/orchestrator/policy.js';
+import { applyEvent } from '../../src/core/fold.js';
+import { claim, pause } from '../../src/core/lifecycle.js';
+import { cancelControl, pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../../src/core/controls.js';
+import { eligibility } from '../../src/core/policy.js';
 import { checkHolds } from '../../src/orchestrator/holds.js';
 import { Ledger } from '../../src/state/ledger.js';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/log/logger.js';
 import { validateConfig } from '../../src/config/schema.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { parseWorkflow } from '../../src/config/workflow.js';
 import type { Config } from '../../src/config/types.js';
 import { emptyState } from '../../src/state/file-store.js';
-import type { SwarmState, TicketState } from '../../src/state/types.js';
+import type { SwarmState, TicketState } from '../../src/core/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
-import { explain, renderExplain, type ExplainInput } from '../../src/explain.js';
-import { emptyAccount, withLimit, withMember, withWindow, claimCanary, type AccountRecord } from '../../src/account/record.js';
+import { explain, renderExplain, type ExplainInput } from '../../src/report/explain.js';
+import { emptyAccount, withLimit, withMember, withWindow, claimCanary, type AccountRecord } from '../../src/core/account-record.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 

@@ -3,10 +3,10 @@
 // renderBody shows the fleet, an unreachable database, the shared account and the lane waiting list.
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
-import { buildSnapshot, renderStatus } from '../../src/status.js';
-import { renderMetrics } from '../../src/metrics.js';
+import { buildSnapshot, renderStatus } from '../../src/report/status.js';
+import { renderMetrics } from '../../src/report/metrics.js';
 import { renderBody } from '../../src/server/dashboard.js';
-import { emptyAccount, withLimit, withMember, withWindow } from '../../src/account/record.js';
+import { emptyAccount, withLimit, withMember, withWindow } from '../../src/core/account-record.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { sampleFleetView } from '../helpers/fleet-view.js';
 

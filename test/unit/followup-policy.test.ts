@@ -1,15 +1,15 @@
 // PR follow-through decisions (followup-policy.ts) and the follow-up transitions (lifecycle → fold): each
 // trigger once, the bound, a human's push, trust, merged/closed; a follow-up's run never counts.
 import { describe, expect, it } from 'vitest';
-import { decideFollowup, changeRequests, checkSummary } from '../../src/orchestrator/followup-policy.js';
-import { followupStarted, needsHuman, followupsResumed, prClosed, finish } from '../../src/state/lifecycle.js';
-import { applyTicket } from '../../src/state/fold.js';
-import { blankTicketState } from '../../src/state/records.js';
-import { parseFollowup } from '../../src/state/followup-record.js';
+import { decideFollowup, changeRequests, checkSummary } from '../../src/core/followup-policy.js';
+import { followupStarted, needsHuman, followupsResumed, prClosed, finish } from '../../src/core/lifecycle.js';
+import { applyTicket } from '../../src/core/fold.js';
+import { blankTicketState } from '../../src/core/records.js';
+import { parseFollowup } from '../../src/core/followup-record.js';
 import { emptyState } from '../../src/state/file-store.js';
 import { validateConfig } from '../../src/config/schema.js';
 import type { PrObservation, PrCheck, PrReview } from '../../src/tracker/pr-watch.js';
-import type { TicketState } from '../../src/state/types.js';
+import type { TicketState } from '../../src/core/types.js';
 
 const HEAD = 'a'.repeat(40);
 const config = validateConfig({}, { file: 'WORKFLOW.md', env: {} }).config;

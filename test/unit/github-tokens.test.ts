@@ -6,17 +6,17 @@ import { describeAccepted, parseAcceptedPermissions, tokenKind } from '../../src
 import { mapGitHubError, missingPermission } from '../../src/tracker/github/errors.js';
 import { SecondaryBackoff, SecondaryLimitWait } from '../../src/tracker/github/secondary.js';
 import { AuthSourceError, parseCommandOutput } from '../../src/tracker/github/auth.js';
-import { githubApiUrl, linearCodeHostApi } from '../../src/services.js';
+import { githubApiUrl, linearCodeHostApi } from '../../src/tracker/github/api-url.js';
 import { validateConfig } from '../../src/config/schema.js';
 import { resolveGithubCredentials } from '../../src/config/credentials.js';
-import { decideFollowup, checkSummary } from '../../src/orchestrator/followup-policy.js';
-import { eligibility } from '../../src/orchestrator/policy.js';
+import { decideFollowup, checkSummary } from '../../src/core/followup-policy.js';
+import { eligibility } from '../../src/core/policy.js';
 import { markRequired } from '../../src/tracker/github/required-checks.js';
-import { blankTicketState } from '../../src/state/records.js';
+import { blankTicketState } from '../../src/core/records.js';
 import { emptyState } from '../../src/state/file-store.js';
 import type { PrCheck, PrObservation } from '../../src/tracker/pr-watch.js';
 import type { Ticket } from '../../src/tracker/types.js';
-import type { TicketState } from '../../src/state/types.js';
+import type { TicketState } from '../../src/core/types.js';
 
 const cfg = (raw: Record<string, unknown> = {}) => validateConfig(raw, { file: 'WORKFLOW.md', env: { KEY: '-----BEGIN RSA PRIVATE KEY-----\\nabc\\n-----END RSA PRIVATE KEY-----' } }).config;
 const err403 = (headers: Record<string, string>, message = 'Resource not accessible by personal access token') =>

@@ -5,9 +5,9 @@ import type { Config } from '../../src/config/types.js';
 import { validateConfig } from '../../src/config/schema.js';
 import { parseHours } from '../../src/config/hours.js';
 import type { Ticket } from '../../src/tracker/types.js';
-import type { WindowFigures } from '../../src/account/record.js';
-import { backgroundWindow, byLane, laneComparator, laneCounts, laneGate, laneOf, type Lane, type LaneGateInput } from '../../src/orchestrator/lanes.js';
-import { instantOf } from '../../src/wall-clock.js';
+import type { WindowFigures } from '../../src/core/account-record.js';
+import { backgroundWindow, byLane, laneComparator, laneCounts, laneGate, laneOf, type Lane, type LaneGateInput } from '../../src/core/lanes.js';
+import { instantOf } from '../../src/util/wall-clock.js';
 
 const config = (raw: Record<string, unknown> = {}): Config => validateConfig(raw, { file: 'WORKFLOW.md', env: {} }).config;
 const hours = (text: string) => parseHours(text, 'agent.lanes.background.hours', 'WORKFLOW.md');

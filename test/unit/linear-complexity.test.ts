@@ -3,7 +3,7 @@
 // 5,000 points (half of Linear's 10,000 cap) with realistic variables and the default page size.
 import { describe, expect, it } from 'vitest';
 import * as Q from '../../src/tracker/linear/queries.js';
-import { LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../../src/tracker/linear/limits.js';
+import { LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from '../../src/config/linear-limits.js';
 import { CHANGES_FIRST_PAGE } from '../../src/tracker/linear/poll.js';
 import * as TQ from '../../src/tracker/linear/trust-queries.js';
 import { complexityOf, LINEAR_MAX_COMPLEXITY, SWARM_COMPLEXITY_BUDGET } from '../helpers/linear-complexity.js';

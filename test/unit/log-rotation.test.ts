@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/log/logger.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -3,10 +3,10 @@
 // text can ping no one on Slack or Discord (and carries no secret).
 import { describe, expect, it } from 'vitest';
 import { fenced, prBody, prTitle } from '../../src/orchestrator/pr-text.js';
-import { discordContent, slackText } from '../../src/mention-safe.js';
-import { Notifier } from '../../src/notify.js';
-import type { SwarmEvent } from '../../src/events.js';
-import { redactKnown, registerSecrets } from '../../src/secrets.js';
+import { discordContent, slackText } from '../../src/util/mention-safe.js';
+import { Notifier } from '../../src/log/notify.js';
+import type { SwarmEvent } from '../../src/core/events.js';
+import { redactKnown, registerSecrets } from '../../src/util/secrets.js';
 
 const gh = (title: string) => ({ key: '12', number: 12, identifier: '#12', title });
 

@@ -4,11 +4,12 @@ import type { Config } from '../../src/config/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import type { Classification } from '../../src/agent/types.js';
 import { emptyState } from '../../src/state/file-store.js';
-import { AUTH_KINDS } from '../../src/agent/auth-kinds.js';
-import { emptyAccount, withModelLimit } from '../../src/account/record.js';
-import { activePause, backoffMs, budgetStop, canaryPassed, capacity, choose, earlyKill, eligibility, idleVerdict, modelFor, needsCanary, nextWakeMs, pauseJitterMs, remainingBudget, spawnGate, trackerPause } from '../../src/orchestrator/policy.js';
-import { breakerStep, effectOf } from '../../src/orchestrator/outcome-policy.js';
-import { claim } from '../../src/state/lifecycle.js';
+import { AUTH_KINDS } from '../../src/core/auth-kinds.js';
+import { emptyAccount, withModelLimit } from '../../src/core/account-record.js';
+import { activePause, backoffMs, canaryPassed, capacity, choose, earlyKill, eligibility, idleVerdict, modelFor, needsCanary, nextWakeMs, pauseJitterMs, spawnGate, trackerPause } from '../../src/core/policy.js';
+import { budgetStop, remainingBudget } from '../../src/core/budget.js';
+import { breakerStep, effectOf } from '../../src/core/outcome.js';
+import { claim } from '../../src/core/lifecycle.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const config = (raw: Record<string, unknown> = {}): Config => validateConfig(raw, { file: 'WORKFLOW.md', env: {} }).config;

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildPromptVars, renderPrompt, type PromptVars } from '../../src/prompt.js';
-import { checkTemplate } from '../../src/prompt-check.js';
+import { buildPromptVars, renderPrompt, type PromptVars } from '../../src/prompt/render.js';
+import { checkTemplate } from '../../src/prompt/check.js';
 import { parseWorkflow } from '../../src/config/workflow.js';
 import { TemplateError } from '../../src/errors.js';
 

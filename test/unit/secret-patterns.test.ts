@@ -2,8 +2,8 @@
 // a transcript, a URL), look-alikes that are not tokens are left alone, a masked JSON line stays valid
 // JSON, and the stream redactor applies them across chunks and to a private key torn by an early flush.
 import { describe, expect, it } from 'vitest';
-import { findSecretPatterns, maskSecretPatterns, SECRET_PATTERNS } from '../../src/secret-patterns.js';
-import { makeRedactor, redactKnown } from '../../src/secrets.js';
+import { findSecretPatterns, maskSecretPatterns, SECRET_PATTERNS } from '../../src/util/secret-patterns.js';
+import { makeRedactor, redactKnown } from '../../src/util/secrets.js';
 import { LineRedactor } from '../../src/agent/redact-stream.js';
 
 const b62 = (n: number, seed = 7) => Array.from({ length: n }, (_, i) => 'aB3dE5gH7jK9mN1pQ2sT4vW6xY8z0'[(i * seed) % 29]).join('');

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFindings, scanCommits, scanMessage, scanPatch } from '../../src/publish/secret-scan.js';
-import { secretIn, secretLabel, SECRET_PATTERNS } from '../../src/secret-patterns.js';
+import { secretIn, secretLabel, SECRET_PATTERNS } from '../../src/util/secret-patterns.js';
 import { gitAt } from '../../src/workspace/git.js';
 
 const hex = (n: number) => 'ab12cd34'.repeat(Math.ceil(n / 8)).slice(0, n);

@@ -1,7 +1,7 @@
 // Redaction forms and the in-stream line redactor: a secret is masked however it is spelled on the way out
 // and wherever a pipe chunk splits it; bytes without secrets pass through untouched.
 import { describe, expect, it } from 'vitest';
-import { expandSecrets, makeRedactor, redactDeep, redactKnown, registerSecrets } from '../../src/secrets.js';
+import { expandSecrets, makeRedactor, redactDeep, redactKnown, registerSecrets } from '../../src/util/secrets.js';
 import { LineRedactor } from '../../src/agent/redact-stream.js';
 
 const TOKEN = 'ghp_unitSecretToken1234567890';

@@ -3,7 +3,7 @@
 // is written with the next write that goes through, not dropped.
 import { describe, expect, it } from 'vitest';
 import { SharedAccount } from '../../src/account/shared.js';
-import { emptyAccount, pauseInForce, type AccountRecord } from '../../src/account/record.js';
+import { emptyAccount, pauseInForce, type AccountRecord } from '../../src/core/account-record.js';
 import type { AccountStore } from '../../src/account/file-store.js';
 
 /** An in-memory store whose writes fail while `down` is set. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyState, FileStateStore } from '../../src/state/file-store.js';
-import { makeRedactor } from '../../src/secrets.js';
+import { makeRedactor } from '../../src/util/secrets.js';
 
 const SECRET = 'lin_api_stateRedactSecret123456';
 

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStateStore, emptyState } from '../../src/state/file-store.js';
 import { acquireLock, heartbeat, readLock, releaseLock } from '../../src/state/lock.js';
-import { claim, start } from '../../src/state/lifecycle.js';
+import { claim, start } from '../../src/core/lifecycle.js';
 
 let dir: string;
 beforeEach(() => {

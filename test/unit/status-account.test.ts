@@ -1,9 +1,9 @@
 // The account and lane parts of `swarm status` (status-account.ts): the snapshot of a shared account
 // record (window, pause, canary, daemons) and the text blocks for the account and the waiting tickets.
 import { describe, expect, it } from 'vitest';
-import { emptyAccount, withLimit, withMember, withWindow, claimCanary } from '../../src/account/record.js';
-import { accountSnapshot, extraParts, renderAccount, renderWaiting } from '../../src/status-account.js';
-import { dur, shortTime } from '../../src/status.js';
+import { emptyAccount, withLimit, withMember, withWindow, claimCanary } from '../../src/core/account-record.js';
+import { accountSnapshot, extraParts, renderAccount, renderWaiting } from '../../src/report/status-account.js';
+import { dur, shortTime } from '../../src/report/status.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 const look = { width: 80, bold: (s: string) => s, warn: (s: string) => `!${s}`, dim: (s: string) => s, time: shortTime, dur };

@@ -2,12 +2,12 @@
 // snapshots of the exact text, every line within 80 columns, colour only when asked for.
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
-import type { AttemptRecord, SwarmState, TicketState } from '../../src/state/types.js';
+import type { AttemptRecord, SwarmState, TicketState } from '../../src/core/types.js';
 import type { LockInfo } from '../../src/state/lock.js';
-import { buildSnapshot, renderStatus } from '../../src/status.js';
+import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 import { watchFrame } from '../../src/commands/status.js';
 import { chalkPaint } from '../../src/commands/paint.js';
-import { emptyAccount, withMember, withWindow } from '../../src/account/record.js';
+import { emptyAccount, withMember, withWindow } from '../../src/core/account-record.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 const iso = (offsetS: number) => new Date(NOW + offsetS * 1000).toISOString();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
 import type { LockInfo } from '../../src/state/lock.js';
-import { buildSnapshot, renderStatus } from '../../src/status.js';
+import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 const iso = (offsetS: number) => new Date(NOW + offsetS * 1000).toISOString();

@@ -2,12 +2,12 @@
 // polling back at polling.interval, nothing at all when no source is configured or the daemon is down.
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/file-store.js';
-import { buildSnapshot, renderStatus } from '../../src/status.js';
+import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 import { renderBody } from '../../src/server/dashboard.js';
-import { renderMetrics } from '../../src/metrics.js';
+import { renderMetrics } from '../../src/report/metrics.js';
 import { WebhookStats } from '../../src/webhooks/stats.js';
-import type { WebhookView } from '../../src/webhooks/health.js';
-import type { SwarmState } from '../../src/state/types.js';
+import type { WebhookView } from '../../src/core/views.js';
+import type { SwarmState } from '../../src/core/types.js';
 import { parsePrometheus } from '../helpers/prometheus.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');

@@ -4,14 +4,14 @@
 // and with colour on only swarm's own SGR codes survive.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { terminalSafe } from '../../src/render/terminal.js';
-import { renderTranscript } from '../../src/render/transcript.js';
-import { buildSnapshot, renderStatus } from '../../src/status.js';
-import { explain, renderExplain } from '../../src/explain.js';
+import { terminalSafe } from '../../src/util/terminal.js';
+import { renderTranscript } from '../../src/report/transcript.js';
+import { buildSnapshot, renderStatus } from '../../src/report/status.js';
+import { explain, renderExplain } from '../../src/report/explain.js';
 import { parseWorkflow } from '../../src/config/workflow.js';
 import { emptyState } from '../../src/state/file-store.js';
 import { chalkPaint } from '../../src/commands/paint.js';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/log/logger.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 const OSC52 = '\u001b]52;c;dG91Y2ggcHduZWQ=\u0007';

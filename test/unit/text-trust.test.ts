@@ -7,10 +7,10 @@ import { TtlCache } from '../../src/tracker/ttl-cache.js';
 import { readBodyEdits, MAX_EDIT_PAGES } from '../../src/tracker/github/history.js';
 import { blockerNumbersFromBody } from '../../src/tracker/github/map.js';
 import { lastPageOf } from '../../src/tracker/github/tail-pages.js';
-import { reclaimWaitMs } from '../../src/orchestrator/policy.js';
-import { applyTicket } from '../../src/state/fold.js';
-import type { TicketEvent } from '../../src/events.js';
-import type { TicketState } from '../../src/state/types.js';
+import { reclaimWaitMs } from '../../src/core/policy.js';
+import { applyTicket } from '../../src/core/fold.js';
+import type { TicketEvent } from '../../src/core/events.js';
+import type { TicketState } from '../../src/core/types.js';
 import type { GitHubClient } from '../../src/tracker/github/client.js';
 
 const who = (login: string): Actor => ({ key: login, name: `@${login}` });

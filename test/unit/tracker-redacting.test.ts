@@ -1,7 +1,7 @@
 // Tracker writes are a sink: sticky comments and PR title/body are masked; reads and other members pass.
 import { describe, expect, it } from 'vitest';
 import { redactWrites } from '../../src/tracker/redacting.js';
-import { makeRedactor } from '../../src/secrets.js';
+import { makeRedactor } from '../../src/util/secrets.js';
 import type { Appearance } from '../../src/tracker/types.js';
 
 const SECRET = 'ghp_trackerSinkSecret1234567';

@@ -4,8 +4,9 @@
 // names, and the holds while the base is red.
 import { describe, expect, it } from 'vitest';
 import type { PrCheck } from '../../src/tracker/pr-watch.js';
-import type { BaseView } from '../../src/state/verify-record.js';
-import { chargeCommand, chargeOwn, checksVerdict, dispatchHold, mergeHeld, reattemptBranch, redAction, revertArgs, revertBranch, revertCommand, revertPlan, type ChecksInput } from '../../src/orchestrator/verify-policy.js';
+import type { BaseView } from '../../src/core/verify-record.js';
+import { chargeCommand, chargeOwn, checksVerdict, dispatchHold, mergeHeld, redAction, revertArgs, revertCommand, revertPlan, type ChecksInput } from '../../src/core/verify-policy.js';
+import { reattemptBranch, revertBranch } from '../../src/orchestrator/verify-branches.js';
 
 const SHA = 'abcdef0123456789abcdef0123456789abcdef01';
 const check = (name: string, conclusion: string | null): PrCheck => ({ name, conclusion, required: false } as unknown as PrCheck);
@@ -90,7 +91,7 @@ describe('holds while the base is red', () => {
 
 describe('the reverted notification', () => {
   it('says reverted only when a revert PR was opened or a revert pushed', async () => {
-    const { notificationFor } = await import('../../src/notify.js');
+    const { notificationFor } = await import('../../src/log/notify.js');
     const ev = { at: '2030-01-01T00:00:00Z', type: 'reverted' as const, ticket: '#3', key: '3', merge_sha: SHA, mode: 'pr' as const, branch: 'swarm/revert-3-x', pr: 'https://github.com/a/b/pull/9', number: 9, pushed_sha: null };
     expect(notificationFor({ ...ev, outcome: 'opened', detail: 'revert PR https://github.com/a/b/pull/9' })).toBe('↩ #3 reverted (verify.revert pr): revert PR https://github.com/a/b/pull/9');
     expect(notificationFor({ ...ev, mode: 'report', outcome: 'reported', pr: null, number: null, detail: 'swarm would revert' })).toBe('↩ #3 not reverted (verify.revert report, reported): swarm would revert');

@@ -13,10 +13,10 @@
 // It also samples the account's usage window into events.jsonl (`account_window`: on a change of a
 // point or more, else every five minutes) so the history can chart it.
 import type { StreamEvent } from '../../agent/types.js';
-import type { SwarmEvent } from '../../events.js';
-import type { Logger, LogEvent } from '../../log.js';
+import type { SwarmEvent } from '../../core/events.js';
+import type { Logger, LogEvent } from '../../log/logger.js';
 import type { AgentWatch } from '../../orchestrator/runtime.js';
-import type { TicketState } from '../../state/types.js';
+import type { TicketState } from '../../core/types.js';
 import { describeEvent } from '../../agent/describe.js';
 import { toEvent } from '../../agent/stream.js';
 import type { EventBus } from './bus.js';

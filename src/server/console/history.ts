@@ -4,7 +4,7 @@
 // account window's samples, and each ticket's timeline. A request costs a stat and a read of what is new,
 // never a re-read of the whole log. Everything kept is bounded (days, samples, tickets, events per ticket).
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { localDate } from '../../state/file-store.js';
+import { localDate } from '../../core/records.js';
 
 export interface DayStats {
   date: string;

@@ -1,7 +1,7 @@
 // GET /: the console's overview. The dispatch controls (pause for a while, resume) sit above the live part
 // (#app, dashboard.ts's renderBody), which the browser fetches again (`/?part=app`) whenever the stream
 // reports a change; a running agent's current tool call is updated in place from the stream's lines.
-import type { Snapshot } from '../../status.js';
+import type { Snapshot } from '../../report/status.js';
 import { renderBody } from '../dashboard.js';
 import { shell } from './layout.js';
 

@@ -2,8 +2,8 @@
 // live parts the browser fetches again (?part=…), and the two assets (/assets/console.css and .js). Who may
 // see them is auth.ts's decision; whether the page offers working controls depends on the caller.
 import type { ApiRequest, ApiResponse } from '../api.js';
-import type { Snapshot } from '../../status.js';
-import type { TicketState } from '../../state/types.js';
+import type { Snapshot } from '../../report/status.js';
+import type { TicketState } from '../../core/types.js';
 import type { EventBus } from './bus.js';
 import type { History } from './history.js';
 import { consoleClient } from './client.js';

@@ -5,8 +5,8 @@
 // attempt's transcript continues live from the stream, from the line the page was rendered at.
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
-import type { AttemptRecord, TicketState } from '../../state/types.js';
-import { attemptWords } from '../../status.js';
+import type { AttemptRecord, TicketState } from '../../core/types.js';
+import { attemptWords } from '../../report/status.js';
 import type { TimelineEvent } from './history.js';
 import { transcriptHtml } from './transcript-html.js';
 import { dur, esc, safeUrl, ticketHref, usd } from './html.js';

@@ -12,7 +12,7 @@
 import type http from 'node:http';
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config/types.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../log/logger.js';
 import { linearFreshness, verifyGithubSignature, verifyLinearSignature } from '../../webhooks/signature.js';
 import { mapGithubDelivery } from '../../webhooks/github-events.js';
 import { mapLinearDelivery } from '../../webhooks/linear-events.js';

@@ -11,11 +11,8 @@
 // workflow file: `startup_failure`) is the run itself (`actions_run`). Pure mapping plus the two reads.
 
 import type { PrCheck } from '../pr-watch.js';
+import { isObj, str, strOrNull, type Obj as Json } from '../../util/json.js';
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** Lists every page of a route (the watcher's conditional reads, counted); `pick` takes the array out of a page. */
 export type Lister = (what: string, route: string, params: Record<string, unknown>, pick: (data: unknown) => unknown[] | null) => Promise<unknown[]>;

@@ -4,7 +4,7 @@
 import { headersOf } from './client.js';
 import { AuthSourceError } from './auth.js';
 import { acceptedPermissionsOf, describeAccepted } from './permissions.js';
-import { makeRedactor } from '../../secrets.js';
+import { makeRedactor } from '../../util/secrets.js';
 import { TrackerError } from '../../errors.js';
 
 export interface ErrorContext {

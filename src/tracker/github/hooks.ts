@@ -10,6 +10,7 @@
 // only be learnt from a delivery: a ping whose answer from swarm's receiver is 200 (verified) or 401 (not).
 import type { GitHubClient } from './client.js';
 import { statusOf } from './errors.js';
+import { obj } from '../../util/json.js';
 
 export interface HookInfo {
   id: number;
@@ -37,8 +38,6 @@ export class HooksForbidden extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
 const strOr = (v: unknown, d: string | null): string | null => (typeof v === 'string' ? v : d);
 
 function parseHook(raw: unknown): HookInfo | null {

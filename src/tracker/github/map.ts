@@ -4,6 +4,7 @@
 import { priorityFromLabels } from '../priority.js';
 import { type PullRequest, type Ticket } from '../types.js';
 import { TrackerError } from '../../errors.js';
+import { isObj, str } from '../../util/json.js';
 
 /** Body references read per issue (blockers.ts reads them; the rest are ignored and said so). */
 export const MAX_BODY_REFERENCES = 20;
@@ -46,16 +47,6 @@ export interface GhComment {
   created_at: string;
   /** GitHub's author_association (OWNER, MEMBER, COLLABORATOR, …): an ordering hint, never a trust decision. */
   association: string;
-}
-
-type Json = Record<string, unknown>;
-
-function isObj(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown, fallback = ''): string {
-  return typeof v === 'string' ? v : fallback;
 }
 
 function malformed(what: string): TrackerError {

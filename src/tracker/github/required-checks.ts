@@ -14,6 +14,7 @@
 import { statusOf } from './errors.js';
 import { headersOf } from './client.js';
 import { saysSecondary } from './secondary.js';
+import { isObj } from '../../util/json.js';
 
 export type Requirement =
   | { kind: 'known'; names: ReadonlySet<string> }
@@ -26,8 +27,6 @@ export type Reader = (route: string, params: Record<string, unknown>) => Promise
 
 const TTL_MS = 10 * 60_000;
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class RequiredChecks {
   private readonly cache = new Map<string, { at: number; value: Requirement }>();

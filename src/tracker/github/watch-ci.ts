@@ -13,6 +13,7 @@ import { markRequired, RequiredChecks } from './required-checks.js';
 import { acceptedPermissionsOf, describeAccepted } from './permissions.js';
 import type { PrCheck } from '../pr-watch.js';
 import { TrackerError } from '../../errors.js';
+import { isObj, str, strOrNull } from '../../util/json.js';
 
 /** Check run summaries may run to 65,535 characters; a prompt needs the headline. */
 export const SUMMARY_MAX_CHARS = 2000;
@@ -21,10 +22,6 @@ const REPROBE_MS = 60 * 60_000;
 /** Conclusions that need nothing: no required-checks read for them. */
 const PASSING = new Set(['success', 'neutral', 'skipped']);
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
-const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const cap = (s: string): string => (s.length > SUMMARY_MAX_CHARS ? `${s.slice(0, SUMMARY_MAX_CHARS - 1)}…` : s);
 const byName = (a: PrCheck, b: PrCheck) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id);
 

@@ -23,10 +23,8 @@
 import { RedirectError, type GitHubClient } from './client.js';
 import { downloadTail, excerpt } from './log-excerpt.js';
 import type { PrCheck } from '../pr-watch.js';
+import { isObj, str, type Obj as Json } from '../../util/json.js';
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** The Actions job id of a check run: from its details_url when it names one, else the check run id. */
 export function actionsJobId(check: Pick<PrCheck, 'id' | 'details_url'>): number {

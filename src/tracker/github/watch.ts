@@ -31,6 +31,7 @@ import { acceptedPermissionsOf, describeAccepted } from './permissions.js';
 import { findSticky } from '../sticky.js';
 import type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
 import { TrackerError } from '../../errors.js';
+import { isObj, numOrNull, str, strOrNull } from '../../util/json.js';
 
 export type { PrCheck, PrComment, PrHeadCommitter, PrObservation, PrReview, PrWatcher } from '../pr-watch.js';
 
@@ -48,11 +49,6 @@ export interface PrWatchOptions {
   now?: () => number;
 }
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
-const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const login = (user: unknown): string | null => (isObj(user) && typeof user.login === 'string' ? user.login : null);
 
 function malformed(what: string): TrackerError {

@@ -1,4 +1,4 @@
-// The Linear tracker adapter (SPEC §3–§4): maps one team's issues onto Ticket and swarm's lifecycle onto
+// The Linear tracker adapter: maps one team's issues onto Ticket and swarm's lifecycle onto
 // workflow states, one sticky comment and a PR attachment. Pull requests live on GitHub (the CodeHost);
 // this adapter only links them. Transport, budgets and error mapping: transport.ts; queries, their
 // complexity and payload validation: queries.ts.
@@ -13,7 +13,7 @@ import * as Q from './queries.js';
 import type { LinearDocument as L } from '@linear/sdk';
 import { TrackerError } from '../../errors.js';
 import { LinearPoller, type PollCost } from './poll.js';
-import { LINEAR_DEFAULT_PAGE_SIZE } from './limits.js';
+import { LINEAR_DEFAULT_PAGE_SIZE } from '../../config/linear-limits.js';
 import type { BudgetView } from './budgets.js';
 
 export { LINEAR_DEFAULT_PAGE_SIZE };

@@ -3,7 +3,7 @@
 // the file's labels; the sticky status lives beside it in `.status/<key>.md`. Handoff is "commits on
 // the ticket's branch" — there is no pull request (see BranchHandoff).
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { writeFileAtomic } from '../../state/atomic-file.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import { basename, join } from 'node:path';
 import matter from 'gray-matter';
 import type { Config } from '../../config/types.js';

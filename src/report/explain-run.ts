@@ -1,0 +1,59 @@
+// `swarm explain` from its sources: read the ticket fresh from the tracker, then the same report whoever
+// asks — the command on its own (its WORKFLOW.md, its tracker token), or the running daemon for the
+// command over its control socket (the daemon's configuration in force, the last good one while the file
+// is broken, and its own tracker credentials, so no shell needs the token to ask).
+import type { Workflow } from '../config/types.js';
+import type { SwarmState } from '../core/types.js';
+import type { CodeHost, Ticket, Tracker } from '../tracker/types.js';
+import type { AccountView } from '../core/account-policy.js';
+import { findTicketState, ticketArg } from '../core/ticket-keys.js';
+import { branchName } from '../workspace/naming.js';
+import { explain, type ExplainReport } from './explain.js';
+import { TrackerError } from '../errors.js';
+
+export interface ExplainSources {
+  wf: Workflow;
+  svc: { tracker: Tracker; codeHost: CodeHost; repoSlug: string };
+  state: SwarmState;
+  daemon: { running: boolean; pid: number | null };
+  /** Keys with a live agent. */
+  running: ReadonlySet<string>;
+  account: AccountView | null;
+  now: number;
+}
+
+/** The report, or why the ticket was not found (a sentence with the fix). */
+export async function explainTicket(input: string, src: ExplainSources): Promise<{ report: ExplainReport } | { notFound: string }> {
+  const { wf, svc, state } = src;
+  const known = findTicketState(state, input);
+  const key = known?.key ?? ticketArg(input);
+  let ticket: Ticket | null;
+  try {
+    ticket = key === '' ? null : await svc.tracker.fetch(key);
+  } catch (err) {
+    if (err instanceof TrackerError && err.kind === 'not_found') ticket = null;
+    else throw err;
+  }
+  if (!ticket) {
+    const kind = wf.config.tracker.kind;
+    const where = kind === 'local' ? `in ${wf.config.tracker.path}` : `in the ${kind} tracker (${svc.repoSlug})`;
+    const hint = kind === 'github' ? 'give the issue number, e.g. 12 or #12' : kind === 'linear' ? 'give the issue identifier, e.g. ENG-12' : 'give the ticket file name without .md';
+    return { notFound: `ticket "${input}" was not found ${where}: ${hint}` };
+  }
+  const branch = state.tickets[ticket.key]?.branch || branchName(wf.config.workspace.branch_prefix, ticket);
+  const report = explain({
+    ticket,
+    config: wf.config,
+    state,
+    now: src.now,
+    daemon: src.daemon,
+    running: src.running,
+    trust: await svc.tracker.trust(ticket).catch((err: Error) => ({ error: err.message })),
+    pr: svc.codeHost.kind === 'none' ? null : await svc.codeHost.findPullRequest(branch).catch((err: Error) => ({ error: err.message })),
+    codeHost: svc.codeHost.kind,
+    branch,
+    account: src.account,
+    backgroundRunning: [...src.running].filter((k) => state.queue?.lanes[k]?.lane === 'background').length,
+  });
+  return { report };
+}
