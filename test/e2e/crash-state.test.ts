@@ -34,7 +34,8 @@ describe('truncated state.json', () => {
       [done]: ['commit_and_pr'],
     });
     daemon = startDaemon(project);
-    await waitFor(() => fs.existsSync(pidFile) && project.state().tickets[String(done)]?.status === 'review', { timeoutMs: 60_000, what: 'attempt 2 running and the other ticket handed off' });
+    // The pid file is created before its number is written: wait for the number.
+    await waitFor(() => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')) > 0 && project.state().tickets[String(done)]?.status === 'review', { timeoutMs: 60_000, what: 'attempt 2 running and the other ticket handed off' });
     const sleepPid = Number(fs.readFileSync(pidFile, 'utf8'));
     // The daemon and the agent's supervisor (the group's leader) die together, so nothing stops the agent
     // before the restart: the sweep by environment is what must find it.

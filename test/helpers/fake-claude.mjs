@@ -6,7 +6,7 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import net from 'node:net';
-import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -533,7 +533,11 @@ async function runStep(s) {
   if ('spawnSleep' in s) {
     const child = spawn('sleep', [String(s.spawnSleep)], { stdio: s.holdStdout ? ['ignore', 'inherit', 'inherit'] : 'ignore' });
     child.unref();
-    if (s.pidFile) writeFileSync(pathOf(s.pidFile), String(child.pid));
+    if (s.pidFile) {
+      // Whole or absent: tests poll for the file and read the number at once.
+      writeFileSync(`${pathOf(s.pidFile)}.tmp`, String(child.pid));
+      renameSync(`${pathOf(s.pidFile)}.tmp`, pathOf(s.pidFile));
+    }
     return;
   }
   if ('envDump' in s) return writeFileSync(pathOf(s.envDump), JSON.stringify(process.env, null, 2));
