@@ -128,6 +128,7 @@ export class Orchestrator {
         }
       }
       const t0 = Date.now();
+      const dirtyMark = this.webhooks.dirty.mark();
       const gap = this.rt.now() - this.lastPollAt;
       let eligible: number;
       try {
@@ -145,7 +146,7 @@ export class Orchestrator {
       this.publishReport();
       this.webhooks.notePoll(gap);
       // The poll read every ticket; PRs and commits webhooks named still wait for their targeted look.
-      this.webhooks.dirty.ticketsServed();
+      this.webhooks.dirty.ticketsServed(dirtyMark);
       if (this.webhooks.dirty.pending && !this.draining) await this.targeted();
       if (mode === 'once' || this.stopped || (this.draining && this.running.size === 0)) {
         await this.waitForRuns();

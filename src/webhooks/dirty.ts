@@ -33,6 +33,9 @@ const realTimers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
 
 export class DirtySet {
   private readonly items = new Map<DirtyKey, number>();
+  /** The newest mark of each item (a counter, not a clock: deliveries may carry another machine's time). */
+  private readonly marks = new Map<DirtyKey, number>();
+  private seq = 0;
   private overflow = false;
   private quiet: unknown = null;
   private max: unknown = null;
@@ -54,8 +57,10 @@ export class DirtySet {
   /** Mark objects dirty; `at`: when the delivery naming them arrived. */
   add(keys: readonly DirtyKey[], at: number): void {
     let added = false;
+    this.seq++;
     for (const k of keys) {
       const had = this.items.get(k);
+      if (had !== undefined || this.items.size < (this.opts.maxPending ?? MAX_PENDING)) this.marks.set(k, this.seq);
       if (had !== undefined) {
         if (at < had) this.items.set(k, at);
         continue;
@@ -73,7 +78,15 @@ export class DirtySet {
 
   /** Another daemon took care of these (fleet mode): nothing to do for them here any more. */
   drop(keys: readonly DirtyKey[]): void {
-    for (const k of keys) this.items.delete(k);
+    for (const k of keys) {
+      this.items.delete(k);
+      this.marks.delete(k);
+    }
+  }
+
+  /** Where the marks stand now: give it back to ticketsServed() after a poll that started here. */
+  mark(): number {
+    return this.seq;
   }
 
   /** Everything marked so far, and a clean set. */
@@ -86,14 +99,24 @@ export class DirtySet {
       else if (k.startsWith('c:')) batch.commits.set(v, at);
     }
     this.items.clear();
+    this.marks.clear();
     this.overflow = false;
     this.cancel();
     return batch;
   }
 
-  /** A full poll just read every ticket: ticket hints are served; PR and commit hints stay. */
-  ticketsServed(): void {
-    for (const k of [...this.items.keys()]) if (k.startsWith('t:')) this.items.delete(k);
+  /**
+   * A full poll that started at `since` (a mark()) just read every ticket: ticket hints marked before it
+   * are served; PR and commit hints stay, and so does a ticket marked while the poll ran (its listing may
+   * have been read before the change the delivery announced).
+   */
+  ticketsServed(since: number): void {
+    for (const k of [...this.items.keys()]) {
+      if (k.startsWith('t:') && (this.marks.get(k) ?? 0) <= since) {
+        this.items.delete(k);
+        this.marks.delete(k);
+      }
+    }
     if (this.items.size === 0 && !this.overflow) this.cancel();
   }
 

@@ -3,6 +3,8 @@
 // wakes the whole fleet; the ticket is read once — by whichever daemon wins its lease — and claimed exactly
 // once, long before the next poll (polling.interval 30s) could have seen it. Each clone talks to GitHub
 // with its own token, so the fake's request log says who read what.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useFleetSuite } from '../helpers/fleet.js';
 import { waitFor } from '../helpers/daemon.js';
@@ -25,6 +27,8 @@ describe('webhooks in a fleet', () => {
     const listing = (r: { method: string; path: string }) => r.method === 'GET' && r.path.startsWith(`/repos/${w.gh.fullName}/issues?`);
     const tokenOf = (r: { headers: Record<string, string> }) => (r.headers.authorization ?? '').replace(/^(token|bearer)\s+/i, '');
     await waitFor(() => w.members.every((m) => w.gh.requests.some((r) => listing(r) && tokenOf(r) === m.token)), { what: 'a first poll by every daemon' });
+    // …and finished (the report is written at a poll's end): a delivery during a poll is a case of its own.
+    await waitFor(() => w.members.every((m) => fs.existsSync(path.join(m.swarmDir, 'daemon.json'))), { what: 'every first poll finished' });
 
     const n = w.gh.addIssue({ title: 'One delivery, one claim', labels: ['bug'] });
     w.gh.setLabels(n, ['bug', 'agent']);

@@ -150,10 +150,20 @@ describe('dirty set', () => {
   it('a full poll serves ticket hints but leaves PRs and commits', () => {
     const d = new DirtySet(() => undefined, manual());
     d.add(['t:1', 'p:2'], 0);
-    d.ticketsServed();
+    d.ticketsServed(d.mark());
     const b = d.take();
     expect(b.tickets.size).toBe(0);
     expect([...b.prs.keys()]).toEqual([2]);
+  });
+
+  it('a ticket marked while the poll ran is not served by it (its listing may predate the change)', () => {
+    const d = new DirtySet(() => undefined, manual());
+    d.add(['t:1'], 0);
+    const pollStart = d.mark();
+    d.add(['t:2'], 5); // arrives mid-poll
+    d.add(['t:1'], 6); // named again mid-poll
+    d.ticketsServed(pollStart);
+    expect([...d.take().tickets.keys()].sort()).toEqual(['1', '2']);
   });
 });
 
