@@ -22,7 +22,7 @@
 // names nothing: NOT_FOUND "Could not resolve to a node with the global id of '<id>'". Disabling auto-merge
 // on a PR that has none is not documented: refused here, so a caller that relies on it is caught.
 import { GqlError, parse, validate, type Operation, type Schema } from './fake-graphql.js';
-import { executeGuarded, FieldError, type GraphqlAnswer } from './fake-github-graphql.js';
+import { executeGuarded, FieldError, graphqlBudget, readEnvelope, type GraphqlAnswer, type GraphqlBudget } from './fake-github-graphql.js';
 import type { FakeGitHubState, FakePull } from './fake-github-state.js';
 import type { FakeMerges, MergeMethod } from './fake-github-merges.js';
 
@@ -40,13 +40,9 @@ export interface FakeAutoMergeGraphql {
   readonly operations: (string | null)[];
 }
 
-export function createFakeAutoMergeGraphql(repos: () => AutoMergeRepo[], headSha: (r: AutoMergeRepo, p: FakePull) => Promise<string>): FakeAutoMergeGraphql {
+export function createFakeAutoMergeGraphql(repos: () => AutoMergeRepo[], headSha: (r: AutoMergeRepo, p: FakePull) => Promise<string>, budget: GraphqlBudget = graphqlBudget()): FakeAutoMergeGraphql {
   const operations: (string | null)[] = [];
-  const budget = { limit: 5000, used: 0, reset: Math.floor(Date.now() / 1000) + 3600 };
-  const headers = () => ({
-    'x-ratelimit-limit': String(budget.limit), 'x-ratelimit-remaining': String(budget.limit - budget.used),
-    'x-ratelimit-used': String(budget.used), 'x-ratelimit-reset': String(budget.reset), 'x-ratelimit-resource': 'graphql',
-  });
+  const headers = budget.headers;
   // Resolvers run synchronously in the engine; the async part (the head, required checks) is done before.
   type Pending = { r: AutoMergeRepo; p: FakePull; pending: string[] } | null;
   let facts = new Map<string, Pending>();
@@ -121,13 +117,12 @@ export function createFakeAutoMergeGraphql(repos: () => AutoMergeRepo[], headSha
   return {
     operations,
     async answer(raw) {
-      const body = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-      budget.used++;
-      if (typeof body.query !== 'string') return { status: 200, headers: headers(), body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] } };
-      const variables = (typeof body.variables === 'object' && body.variables !== null ? body.variables : {}) as Record<string, unknown>;
+      const req = readEnvelope(raw, budget);
+      if ('refused' in req) return req.refused;
+      const { variables } = req;
       let op: Operation | null = null;
       try {
-        op = parse(body.query, typeof body.operationName === 'string' ? body.operationName : null);
+        op = parse(req.query, req.operationName);
         // Queries belong to the GitHub GraphQL query endpoint (see the header): this slice has none.
         if (op.type !== 'mutation') throw new GqlError(`Field '${op.selections[0]?.name ?? ''}' doesn't exist on type 'Query'`, { code: 'undefinedField', typeName: 'Query', fieldName: op.selections[0]?.name ?? '' });
         validate(op, schema, variables);

@@ -213,26 +213,19 @@ export interface FakeGitHubGraphql {
 }
 
 /** `lookup` finds a repository this fake serves by owner and name (case-insensitive), or null. */
-export function createFakeGitHubGraphql(lookup: (owner: string, name: string) => FakeGitHubState | null): FakeGitHubGraphql {
+export function createFakeGitHubGraphql(lookup: (owner: string, name: string) => FakeGitHubState | null, budget: GraphqlBudget = graphqlBudget()): FakeGitHubGraphql {
   const schema = schemaFor(lookup);
   const operations: (string | null)[] = [];
-  // The GraphQL API has its own primary limit, reported with x-ratelimit-resource: graphql (5,000 points an
-  // hour for a user token; "Rate limits and node limits for the GraphQL API"). Each document costs 1 here.
-  const budget = { limit: 5000, used: 0, reset: Math.floor(Date.now() / 1000) + 3600 };
-  const headers = () => ({
-    'x-ratelimit-limit': String(budget.limit), 'x-ratelimit-remaining': String(budget.limit - budget.used),
-    'x-ratelimit-used': String(budget.used), 'x-ratelimit-reset': String(budget.reset), 'x-ratelimit-resource': 'graphql',
-  });
   return {
     operations,
     answer(raw) {
-      const body = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-      budget.used++;
-      if (typeof body.query !== 'string') return { status: 200, headers: headers(), body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] } };
-      const variables = (typeof body.variables === 'object' && body.variables !== null ? body.variables : {}) as Record<string, unknown>;
+      const req = readEnvelope(raw, budget);
+      if ('refused' in req) return req.refused;
+      const { variables } = req;
+      const headers = budget.headers;
       let op: Operation | null = null;
       try {
-        op = parse(body.query, typeof body.operationName === 'string' ? body.operationName : null);
+        op = parse(req.query, req.operationName);
         if (op.type !== 'query') throw new GqlError(`Schema is not configured for mutations`);
         validate(op, schema, variables);
         checkScalars(op, variables);
@@ -245,6 +238,33 @@ export function createFakeGitHubGraphql(lookup: (owner: string, name: string) =>
       return { status: 200, headers: headers(), body: errors.length > 0 ? { data, errors } : { data } };
     },
   };
+}
+
+/**
+ * The GraphQL API's own primary limit, reported with x-ratelimit-resource: graphql (5,000 points an hour for
+ * a user token; "Rate limits and node limits for the GraphQL API"). One budget for the one endpoint: the
+ * queries and the auto-merge mutations (fake-github-automerge.ts) spend from the same one. Each document
+ * costs 1 here.
+ */
+export function graphqlBudget() {
+  const b = { limit: 5000, used: 0, reset: Math.floor(Date.now() / 1000) + 3600 };
+  return {
+    spend: () => void b.used++,
+    headers: (): Record<string, string> => ({
+      'x-ratelimit-limit': String(b.limit), 'x-ratelimit-remaining': String(b.limit - b.used),
+      'x-ratelimit-used': String(b.used), 'x-ratelimit-reset': String(b.reset), 'x-ratelimit-resource': 'graphql',
+    }),
+  };
+}
+export type GraphqlBudget = ReturnType<typeof graphqlBudget>;
+
+/** A POST /graphql body as GitHub reads it before parsing (one point spent), or its refusal. */
+export function readEnvelope(raw: unknown, budget: GraphqlBudget): { refused: GraphqlAnswer } | { query: string; operationName: string | null; variables: Record<string, unknown> } {
+  const body = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  budget.spend();
+  if (typeof body.query !== 'string') return { refused: { status: 200, headers: budget.headers(), body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] } } };
+  const variables = (typeof body.variables === 'object' && body.variables !== null ? body.variables : {}) as Record<string, unknown>;
+  return { query: body.query, operationName: typeof body.operationName === 'string' ? body.operationName : null, variables };
 }
 
 /**

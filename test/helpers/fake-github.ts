@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { route, type RouteResponse } from './fake-github-routes.js';
 import { FakeGitHubState, type BaseRole, type FakeComment, type FakeEvent, type FakeIssue, type FakePull, type Permission } from './fake-github-state.js';
 import { FakeHooks, type FakeHook, type FakeHookDelivery, type FakeWebhooks } from './fake-github-hooks.js';
-import { createFakeGitHubGraphql } from './fake-github-graphql.js';
+import { createFakeGitHubGraphql, graphqlBudget } from './fake-github-graphql.js';
 import { FakeChecks, type CheckConclusion, type CheckStatus, type FakeCheckRun, type FakeReview, type FakeReviewComment, type FakeStatus, type ReviewState, type StatusState } from './fake-github-checks.js';
 import { FakeAuth, type Caller, type FakeAppOptions, type Grants } from './fake-github-auth.js';
 import { FakeActions, type FakeJobInput, type FakeWorkflowRun } from './fake-github-actions.js';
@@ -285,8 +285,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   };
   // POST /graphql (GitHub.com's place for it): queries to fake-github-graphql.ts, the auto-merge mutations to
   // fake-github-automerge.ts, over every repository served here.
-  const graphqlQueries = createFakeGitHubGraphql((o, r) => [s, ...[...others.values()].map((x) => x.s)].find((x) => x.fullName.toLowerCase() === `${o}/${r}`.toLowerCase()) ?? null);
-  const graphql = createFakeAutoMergeGraphql(() => [{ s, merges: routeOpts.merges }, ...[...others.values()].map((x) => ({ s: x.s, merges: x.o.merges }))], (r, p) => (r.s === s ? mainChecks : others.get(r.s.fullName.toLowerCase())!.o.checks).headSha(p));
+  const graphqlPoints = graphqlBudget(); // one GraphQL limit, whatever the document does
+  const graphqlQueries = createFakeGitHubGraphql((o, r) => [s, ...[...others.values()].map((x) => x.s)].find((x) => x.fullName.toLowerCase() === `${o}/${r}`.toLowerCase()) ?? null, graphqlPoints);
+  const graphql = createFakeAutoMergeGraphql(() => [{ s, merges: routeOpts.merges }, ...[...others.values()].map((x) => ({ s: x.s, merges: x.o.merges }))], (r, p) => (r.s === s ? mainChecks : others.get(r.s.fullName.toLowerCase())!.o.checks).headSha(p), graphqlPoints);
   const requests: LoggedRequest[] = [];
   let limit = { total: opts.rateLimit ?? 5000, remaining: opts.rateLimit ?? 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
   let faults: (Faults & { random: () => number; injected: number }) | null = null;

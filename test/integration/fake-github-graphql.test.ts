@@ -78,5 +78,11 @@ describe('fake GitHub GraphQL', () => {
     expect(res.status).toBe(401);
     const ok = await fetch(`${gh.url}/graphql`, { method: 'POST', headers: { authorization: `bearer ${gh.token}` }, body: JSON.stringify({ query: '{ repository(owner: "acme", name: "widgets") { name } }' }) });
     expect(ok.headers.get('x-ratelimit-resource')).toBe('graphql');
+    // One GraphQL limit per token: a mutation spends from the same points as the queries.
+    const used = Number(ok.headers.get('x-ratelimit-used'));
+    const mutation = await fetch(`${gh.url}/graphql`, { method: 'POST', headers: { authorization: `bearer ${gh.token}` }, body: JSON.stringify({ query: 'mutation { disablePullRequestAutoMerge(input: {pullRequestId: "PR_404"}) { clientMutationId } }' }) });
+    expect(Number(mutation.headers.get('x-ratelimit-used'))).toBe(used + 1);
+    const query = await fetch(`${gh.url}/graphql`, { method: 'POST', headers: { authorization: `bearer ${gh.token}` }, body: JSON.stringify({ query: '{ repository(owner: "acme", name: "widgets") { name } }' }) });
+    expect(Number(query.headers.get('x-ratelimit-used'))).toBe(used + 2);
   });
 });
