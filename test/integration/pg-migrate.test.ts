@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { openPool, redactedUrl } from '../../src/state/pg/connect.js';
-import { KNOWN_SCHEMA_VERSION, MIGRATIONS_DIR, knownSchemaVersion, listMigrations, migrate } from '../../src/state/pg/migrate.js';
+import { openPool, redactedUrl } from '../../src/backend/postgres/connect.js';
+import { KNOWN_SCHEMA_VERSION, MIGRATIONS_DIR, knownSchemaVersion, listMigrations, migrate } from '../../src/backend/postgres/migrate.js';
 import { runSql, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
 let server: PostgresServer;
