@@ -12,7 +12,7 @@ import { AccountFileStore, accountFile, accountsDir } from '../../src/backend/em
 import { emptyAccount, parseAccount, withLimit, withMember } from '../../src/core/account-record.js';
 
 const WORKER = resolve(fileURLToPath(import.meta.url), '../../helpers/account-store-worker.mjs');
-const COMPILED = resolve(fileURLToPath(import.meta.url), '../../../dist/account/file-store.js');
+const COMPILED = resolve(fileURLToPath(import.meta.url), '../../../dist/backend/embedded/account-store.js');
 
 let root: string;
 let n = 0;
