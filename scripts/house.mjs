@@ -17,7 +17,11 @@ export const FLOORS = [
   ['core'],
   ['log'],
   ['state', 'containment', 'workspace', 'agent', 'tracker', 'webhooks', 'publish'],
+  // The shared Claude account and the fleet's contracts (leases, control relay, view, the fence, identity).
   ['account', 'fleet'],
+  // Each store whole, chosen once (backend/open.ts): embedded/ (files) and postgres/ (all of PostgreSQL).
+  // Nothing below imports it; start-up wiring (commands/start.ts) and the commands that read a store do.
+  ['backend'],
   ['report'],
   ['orchestrator', 'services'],
   ['server', 'control'],

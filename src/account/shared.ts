@@ -6,7 +6,7 @@
 // lock held too long, the database away) never stops the loop: the error is reported once per message and
 // the last record read stays in use; a change that could not be written is kept and written with the next
 // one that goes through (changes are pure functions of the record, so applying them later is safe).
-import type { AccountStore } from './file-store.js';
+import type { AccountStore } from './store.js';
 import {
   canaryPassed, claimCanary, emptyAccount, pruneMembers, releaseCanary, resumeIfEnded, withLimit, withMember, withModelLimit, withoutMember, withWindow,
   type AccountPause, type AccountRecord, type WindowFigures,

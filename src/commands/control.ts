@@ -25,9 +25,9 @@ export async function controlCommand(action: ControlAction, io: IO, now: () => n
 
 /** No daemon here, fleet mode: the request goes to the fleet's database (pg is loaded only now). */
 async function viaFleet(fleet: CloneFleet, paths: SwarmPaths, action: ControlAction, io: IO, now: () => number): Promise<ControlAnswer> {
-  const { openPool, redactedUrl } = await import('../state/pg/connect.js');
-  const { migrate } = await import('../state/pg/migrate.js');
-  const { fleetControl } = await import('../fleet/remote-control.js');
+  const { openPool, redactedUrl } = await import('../backend/postgres/connect.js');
+  const { migrate } = await import('../backend/postgres/migrate.js');
+  const { fleetControl } = await import('../backend/postgres/remote-control.js');
   const where = redactedUrl(fleet.url);
   const cfg = fleet.workflow.config;
   setBudgetZone(budgetZoneFor(cfg)); // the scope row's "today" is the fleet's budget day

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { loadWorkflowOrLastGood } from '../config/last-good.js';
 import { checkClaudeCredentials, checkOriginMatchesRepo } from '../doctor/claude.js';
 import type { Workflow } from '../config/types.js';
-import { FileStateStore } from '../state/file-store.js';
+import { FileStateStore } from '../backend/embedded/state-store.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { swarmPaths } from '../state/paths.js';
 import { checkAgent, checkBudget, checkDisk, checkRemote, checkTracker } from '../doctor/checks.js';

@@ -2,13 +2,13 @@
 import type { Workflow } from '../config/types.js';
 import type { Services } from '../orchestrator/runtime.js';
 import type { SwarmPaths } from '../state/paths.js';
-import { FileStateStore } from '../state/file-store.js';
+import { FileStateStore } from '../backend/embedded/state-store.js';
 import { capacity, choose, eligibility } from '../core/policy.js';
 import type { IO } from './common.js';
 import { terminalSafe } from '../util/terminal.js';
 
 export async function dryRun(wf: Workflow, svc: Services, paths: SwarmPaths, io: IO): Promise<number> {
-  const state = new FileStateStore(paths.state).peek() ?? (await import('../state/file-store.js')).emptyState(Date.now());
+  const state = new FileStateStore(paths.state).peek() ?? (await import('../state/empty-state.js')).emptyState(Date.now());
   const { tickets } = await svc.tracker.candidates();
   const ctx = { config: wf.config, state, now: Date.now(), running: new Set<string>() };
   const ordered = choose(tickets, ctx);

@@ -4,7 +4,8 @@
 // otherwise the command reads WORKFLOW.md itself — the last good copy while the file is broken.
 import { join, resolve } from 'node:path';
 import { makeServices } from '../services.js';
-import { FileStateStore, emptyState } from '../state/file-store.js';
+import { FileStateStore } from '../backend/embedded/state-store.js';
+import { emptyState } from '../state/empty-state.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { swarmPaths } from '../state/paths.js';
 import { renderExplain, type ExplainReport } from '../report/explain.js';

@@ -6,7 +6,7 @@
 // candidates; unpushed commits and uncommitted or untracked files are never deleted without --force.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FileStateStore } from '../state/file-store.js';
+import { FileStateStore } from '../backend/embedded/state-store.js';
 import { swarmPaths } from '../state/paths.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { makeServices } from '../services.js';

@@ -2,7 +2,7 @@
 // tails a running attempt until its result line arrives or the attempt ends.
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileStateStore } from '../state/file-store.js';
+import { FileStateStore } from '../backend/embedded/state-store.js';
 import { swarmPaths, type SwarmPaths } from '../state/paths.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import type { AttemptRecord, TicketState } from '../core/types.js';

@@ -7,7 +7,7 @@ import { saveLastGood } from '../config/last-good.js';
 import { checkExposure } from '../config/server.js';
 import type { Workflow } from '../config/types.js';
 import { Logger, type LogFormat } from '../log/logger.js';
-import { FileStateStore } from '../state/file-store.js';
+import { FileStateStore } from '../backend/embedded/state-store.js';
 import { swarmPaths } from '../state/paths.js';
 import { budgetZoneFor, setBudgetZone } from '../core/budget-day.js';
 import { acquireLock, heartbeat, releaseLock } from '../state/lock.js';
@@ -20,8 +20,8 @@ import type { Services } from '../orchestrator/runtime.js';
 import { redactServices } from '../tracker/redacting.js';
 import { NO_FENCE, fenceServices, type Fence } from '../fleet/fence.js';
 import { Orchestrator, type Mode } from '../orchestrator/orchestrator.js';
-import { LocalCoordinator } from '../fleet/coordinator.js';
-import type { Fleet } from '../fleet/open.js';
+import { openBackend } from '../backend/open.js';
+import type { Backend } from '../backend/types.js';
 import { accountFor, openAccount, type OpenedAccount } from '../account/open.js';
 import { killStrayAgents, recover, restoreFromEvents } from '../orchestrator/recovery.js';
 import { startSweeper, type Sweeper } from '../orchestrator/sweeper.js';
@@ -67,9 +67,9 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
   for (const w of wf.warnings) log.warn(w);
   if (!opts.dryRun) saveLastGood(paths.dir, wf);
   const serviceCtx = { repoDir, env: io.env, log: (m: string) => log.debug(m) };
-  let fleet: Fleet | null = null;
-  // Every tracker and code-host write passes the fence: fleet mode's once the database is joined (below).
-  const fence: Fence = { check: (k, what) => (fleet?.coordinator ?? NO_FENCE).check(k, what), keyOfBranch: (b) => (fleet?.coordinator ?? NO_FENCE).keyOfBranch(b) };
+  let backend: Backend | null = null;
+  // Every tracker and code-host write passes the fence: the backend's once it is open (below).
+  const fence: Fence = { check: (k, what) => (backend?.leases.fence ?? NO_FENCE).check(k, what), keyOfBranch: (b) => (backend?.leases.fence ?? NO_FENCE).keyOfBranch(b) };
   // Everything written to the tracker (sticky comments, PR bodies) is masked with the logger's secrets.
   const services = async (w: Workflow) => fenceServices<Services>(redactServices(await makeServices(w, serviceCtx), (t) => log.redact(t)), fence);
   const svc = await services(wf);
@@ -129,29 +129,23 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       max_followups: wf.config.pr.max_followups,
       sandbox: wf.config.agent.sandbox.enabled ? 'on' : 'unconfined',
     };
-    if (wf.config.state.url !== null) {
-      // Fleet mode: the database is the shared truth, state.json this daemon's write-ahead journal.
-      const { openFleet, adoptNewer, fleetScope } = await import('../fleet/open.js');
-      const journal = { ...state.tickets };
-      fleet = await openFleet({
-        url: wf.config.state.url, env: io.env, config: wf.config, scope: fleetScope(wf.config, svc.repoSlug), repoDir, journal: store, log, account: accountFor(wf.config, io.env).name,
-        live: () => ({ running: orch?.running.size ?? 0, max_concurrent: orch?.workflow.config.agent.max_concurrent ?? wf.config.agent.max_concurrent, draining: orch?.isDraining ?? false }),
-      });
-      await fleet.coordinator.start(state);
-      await adoptNewer(fleet, state, journal);
-      checkpoint();
-    }
-    // The Claude account's usage-limit pause, canary and window figures, shared with every daemon on it.
-    account = await openAccount({ config: wf.config, env: io.env, repo: svc.repoSlug, log, db: fleet?.db ?? null });
-    if (fleet) fleet.coordinator.account = account.pg;
+    // Embedded (state.json) or a fleet (state.url: the database is the shared truth, state.json this
+    // daemon's write-ahead journal), decided in backend/open.ts.
+    const opened = await openBackend(wf.config, {
+      env: io.env, journal: store, state, repoSlug: svc.repoSlug, repoDir, log, account: accountFor(wf.config, io.env).name,
+      live: () => ({ running: orch?.running.size ?? 0, max_concurrent: orch?.workflow.config.agent.max_concurrent ?? wf.config.agent.max_concurrent, draining: orch?.isDraining ?? false }),
+    });
+    backend = opened;
     checkpoint();
-    // Fleet mode: one clock for every daemon's deadlines (pauses, retries, budget days) — the database's.
-    const joined = fleet;
+    // The Claude account's usage-limit pause, canary and window figures, shared with every daemon on it.
+    account = await openAccount({ config: wf.config, env: io.env, repo: svc.repoSlug, log, accounts: opened.accounts });
+    checkpoint();
     // Every agent runs under a supervisor that stops it once this daemon dies or freezes (lifeline.ts):
     // in fleet mode well before its lease could pass to another daemon.
-    const lifeline = lifelineFor(joined ? wf.config.state.lease_ttl : null, supervisorProgram(io.env));
+    const lifeline = lifelineFor(opened.leaseTtl, supervisorProgram(io.env));
     const rt = {
-      repoDir, paths, env: io.env, now: joined ? () => joined.coordinator.dbNow() : Date.now, random: Math.random, log, store: fleet?.store ?? store, coordinator: fleet?.coordinator ?? new LocalCoordinator(),
+      // A fleet keeps one clock for every daemon's deadlines (pauses, retries, budget days): the database's.
+      repoDir, paths, env: io.env, now: opened.now, random: Math.random, log, store: opened.store, leases: opened.leases, controls: opened.controls, fleetView: opened.view,
       runAgent: (req: RunRequest) => runAgent({ ...req, lifeline }),
       isRoot: process.getuid?.() === 0, account, containment,
     };
@@ -162,20 +156,17 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     const repaired = await svc.worktrees.repair().catch((err: Error) => ({ problems: [`git worktree repair failed: ${err.message}`] }));
     for (const p of repaired.problems) log.warn(`worktrees: ${p}`);
     // Only what this daemon holds is its to recover (in fleet mode the others' tickets are theirs).
-    await recover(built.ledger, now, log, (key) => rt.coordinator.holds(key));
+    await recover(built.ledger, now, log, (key) => rt.leases.holds(key));
     checkpoint();
     await killStrayAgents(svc.worktrees.repoId, log); // orphans the state cannot name (moved aside, or pid never saved)
     await built.save().catch(unlessDiskFull); // a full disk: the loop waits (disk_full pause) and writes once there is room
     checkpoint();
     orch = built;
-    if (fleet && webhooksOn(wf.config)) {
-      // A delivery to any daemon of the fleet wakes them all (LISTEN/NOTIFY on a connection of its own).
-      const { PgWebhookBus } = await import('../fleet/webhook-bus.js');
-      const { fleetScope } = await import('../fleet/scope.js');
-      const pgBus = new PgWebhookBus({ url: wf.config.state.url!, env: io.env, pool: fleet.pool, scope: fleetScope(wf.config, svc.repoSlug), onError: (m) => log.warn(m) });
-      await pgBus.start();
-      bus = pgBus;
-      built.webhooks.attachBus(pgBus, fleet.coordinator.view().self);
+    const self = opened.view.view()?.self;
+    if (opened.hintBus && self && webhooksOn(wf.config)) {
+      // A delivery to any daemon of the fleet wakes them all.
+      bus = await opened.hintBus((m) => log.warn(m));
+      built.webhooks.attachBus(bus, self);
     }
     const mode: Mode = opts.once ? 'once' : opts.untilIdle ? 'until-idle' : 'daemon';
     surfaces = await startSurfaces({ orch, repoDir, paths, log });
@@ -196,8 +187,7 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     await containment.close(); // after every agent stopped: running agents needed its proxy
     await account?.shared.leave(); // a canary this daemon held goes to another
     await bus?.close();
-    await fleet?.coordinator.close().catch(() => undefined);
-    await fleet?.pool.end().catch(() => undefined);
+    await backend?.close();
     clearInterval(heartbeatTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import { loadWorkflow } from '../config/workflow.js';
 import { processStartTime } from '../agent/procs.js';
-import { FileStateStore } from '../state/file-store.js';
+import { FileStateStore } from '../backend/embedded/state-store.js';
 import { Ledger } from '../state/ledger.js';
 import { acquireLock, releaseLock } from '../state/lock.js';
 import { swarmPaths, type SwarmPaths } from '../state/paths.js';
@@ -30,7 +30,7 @@ export async function stateMigrateCommand(opts: MigrateOptions, io: IO, now: () 
   const wf = loadWorkflow(resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md')), io.env);
   const url = targetUrl(opts.to, wf.config.state.url, io.env);
   // pg is loaded only by the commands that talk to the database.
-  const { poolConfig } = await import('../state/pg/connect.js');
+  const { poolConfig } = await import('../backend/postgres/connect.js');
   try {
     poolConfig(url, io.env);
   } catch (err) {
@@ -72,10 +72,10 @@ async function copy(o: CopyInput): Promise<number> {
   const log = new Logger({ eventsFile: paths.events, out: null, now: o.now });
   await recover(new Ledger(state, store, log), o.now(), log);
 
-  const { openPool, redactedUrl } = await import('../state/pg/connect.js');
-  const { migrate } = await import('../state/pg/migrate.js');
-  const { FleetAdmin } = await import('../fleet/admin-db.js');
-  const { planImport, mergeScope, describeImport } = await import('../fleet/import.js');
+  const { openPool, redactedUrl } = await import('../backend/postgres/connect.js');
+  const { migrate } = await import('../backend/postgres/migrate.js');
+  const { FleetAdmin } = await import('../backend/postgres/admin-db.js');
+  const { planImport, mergeScope, describeImport } = await import('../backend/postgres/import.js');
   const { scopeForClone } = await import('../fleet/scope.js');
   const { daemonId } = await import('../fleet/identity.js');
   const where = redactedUrl(o.url);

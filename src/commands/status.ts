@@ -1,6 +1,7 @@
 // `swarm status [--json] [--watch]`: reads state.json and the lock; works with or without a daemon.
 // --watch redraws in place (cursor home, overwrite each line, clear the rest) without flicker.
-import { FileStateStore, emptyState } from '../state/file-store.js';
+import { FileStateStore } from '../backend/embedded/state-store.js';
+import { emptyState } from '../state/empty-state.js';
 import { swarmPaths } from '../state/paths.js';
 import { lockAlive, readLock } from '../state/lock.js';
 import { readControlRecord } from '../control/endpoint.js';

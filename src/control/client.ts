@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { pauseControl, releaseControl, resumeControl, retryControl, type Control, type ControlAction, type ControlAnswer } from '../core/controls.js';
 import { Ledger } from '../state/ledger.js';
 import { Logger } from '../log/logger.js';
-import { FileStateStore } from '../state/file-store.js';
+import { FileStateStore } from '../backend/embedded/state-store.js';
 import { acquireLock, lockAlive, readLock, releaseLock, type LockInfo } from '../state/lock.js';
 import type { SwarmPaths } from '../state/paths.js';
 import { defaultSocketPath, readControlRecord } from './endpoint.js';

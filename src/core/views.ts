@@ -58,7 +58,7 @@ export interface QueueView {
 
 /**
  * What a fleet database outage means, in the words `swarm status`, the dashboard banner and the README
- * use: agents run on, their results wait, nothing new starts. (The behaviour: pg-coordinator.ts, fence.ts.)
+ * use: agents run on, their results wait, nothing new starts. (The behaviour: backend/postgres/leases.ts, fleet/fence.ts.)
  */
 export function dbDownMeaning(unconfirmed: readonly string[] = []): string {
   const waiting = unconfirmed.length > 0 ? ` (waiting: ${unconfirmed.join(', ')})` : '';

@@ -13,7 +13,7 @@ import { startFollowup, type FollowupStart } from './followup-start.js';
 import { terminateGroup } from '../agent/procs.js';
 import { isDiskFull } from '../util/atomic-file.js';
 import { orphanIsOurs } from './recovery.js';
-import type { Takeover } from '../fleet/coordinator.js';
+import type { Takeover } from '../fleet/leases.js';
 import { runAttempt, safeSegment } from './attempt.js';
 import { canaryPassed, earlyKill, isEligible, modelFor, pauseJitterMs, spawnGate, type EligibilityContext, type SpawnGateExtra } from '../core/policy.js';
 import { laneOf } from '../core/lanes.js';
@@ -57,7 +57,7 @@ export class Dispatcher {
     this.untrusted = new UntrustedTickets(d.rt);
     this.queue = new PQueue({ concurrency: d.settings.wf.config.agent.max_concurrent });
     // A lease lost (partitioned, or taken over after a stall): stop that agent; its ending is not recorded.
-    d.rt.coordinator.onLost((keys) => {
+    d.rt.leases.onLost((keys) => {
       for (const key of keys) {
         const r = this.running.get(key);
         if (!r) continue;
@@ -82,7 +82,7 @@ export class Dispatcher {
   }
 
   context(): EligibilityContext {
-    const coordinator = this.d.rt.coordinator;
+    const coordinator = this.d.rt.leases;
     return {
       config: this.d.settings.wf.config, state: this.d.ledger.state, now: this.d.rt.now(), running: new Set(this.running.keys()), heldElsewhere: (k) => coordinator.heldElsewhere(k),
       account: this.d.account?.view() ?? null, backgroundRunning: this.background(null),
@@ -104,7 +104,7 @@ export class Dispatcher {
    */
   async claimAndDispatch(t: Ticket, opts: { justRead?: boolean } = {}): Promise<void> {
     const { rt, ledger } = this.d;
-    const coordinator = rt.coordinator;
+    const coordinator = rt.leases;
     if (this.untrusted.unchanged(t)) return;
     // Fleet mode: the ticket's lease first, so no two daemons ever prepare the same claim.
     const taken = await coordinator.acquire(t.key);
@@ -258,7 +258,7 @@ export class Dispatcher {
       resume,
       busyBranch: (b, since) => b !== prepared.branch && (this.branchActivity.get(b) ?? -1) >= since,
       ready: async () => {
-        await rt.coordinator.beforeSpawn();
+        await rt.leases.beforeSpawn();
         // The account's canary goes to a spawn that would otherwise start now, and to no other.
         const wouldStart = () => this.live(key) === 0 && spawnGate(cfg, ledger.state, ledger.ticket(key), rt.now(), 0, { ...gateExtra(), account: null }) === null;
         if (account) entry.canary.held = await account.beforeSpawn(ticket.identifier, wouldStart);
@@ -268,7 +268,7 @@ export class Dispatcher {
         const now = rt.now();
         const why = spawnGate(cfg, ledger.state, ledger.ticket(key), now, this.live(key), gateExtra());
         if (why !== null) return why;
-        if (!rt.coordinator.holds(key) || entry.lost) return 'this daemon no longer holds the ticket';
+        if (!rt.leases.holds(key) || entry.lost) return 'this daemon no longer holds the ticket';
         ledger.record(start(ledger.ticket(key)!, model, file, cfg.agent.max_attempts, now));
         entry.spawned = true;
         return null;
@@ -276,7 +276,7 @@ export class Dispatcher {
       onSpawn: (pid, pidStart) => {
         // The pid must be on disk before anything else happens: a crash now leaves a findable orphan.
         void ledger.commit(spawned(ledger.ticket(key)!, attemptNo, pid, pidStart, rt.now())).catch(() => undefined);
-        rt.coordinator.agentStarted(key, pid, pidStart);
+        rt.leases.agentStarted(key, pid, pidStart);
       },
       newInbox: () => (entry.inbox = new Inbox()),
       onEvent: (ev, summary) => {
@@ -308,7 +308,7 @@ export class Dispatcher {
       if (entry.canary.held && !entry.canary.proved) await account.canaryReleased(ticket.identifier);
     }
     // Fleet: a freeze or an outage outlasted the lease's last confirmation: ask before recording anything.
-    if (!entry.lost && !rt.coordinator.holds(key)) await rt.coordinator.fence.check(key, "the attempt's result");
+    if (!entry.lost && !rt.leases.holds(key)) await rt.leases.fence.check(key, "the attempt's result");
     if (entry.lost) return; // another daemon owns it now: whatever this run did is not ours to record
     if (out.held !== null) {
       await ledger.commit(hold(ts, out.held, ledger.state, now));
@@ -319,7 +319,7 @@ export class Dispatcher {
       // Origin's branch was rewritten by someone else: nothing ran; the ticket stops for a human.
       const { branch, local_head, remote_head, ahead, behind, backup_ref, reason } = out.diverged;
       await ledger.commit(branchDiverged(ts, { branch, local_head, remote_head, ahead, behind, backup_ref, reason }, cfg.pr.needs_human_label, now));
-      if (await this.d.sync.sync(key)) await rt.coordinator.release(key);
+      if (await this.d.sync.sync(key)) await rt.leases.release(key);
       return;
     }
     if (!out.started) {
@@ -338,6 +338,6 @@ export class Dispatcher {
     // Something an agent may have planted for the others: no agent starts until an operator has looked.
     if (out.halt) await ledger.commit(pause({ kind: 'containment', reason: out.halt, until: null, limit_type: null }, now));
     if (step.tripped.breaker || step.tripped.pause || step.tripped.budget || out.halt) this.d.alarm.ring();
-    if ((await this.d.sync.sync(key)) && SETTLED.has(ledger.ticket(key)!.status)) await rt.coordinator.release(key);
+    if ((await this.d.sync.sync(key)) && SETTLED.has(ledger.ticket(key)!.status)) await rt.leases.release(key);
   }
 }

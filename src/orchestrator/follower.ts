@@ -97,7 +97,7 @@ export class PrFollower {
     const { rt } = this.d;
     for (const ts of tickets) {
       if (this.d.work.running.has(ts.key) || this.d.sync.isSyncing(ts.key)) continue;
-      if (rt.coordinator.heldElsewhere(ts.key) !== null) continue;
+      if (rt.leases.heldElsewhere(ts.key) !== null) continue;
       const obs = this.seen.get(ts.key);
       if (!obs || obs.number !== ts.pr!.number) continue;
       try {
@@ -166,7 +166,7 @@ export class PrFollower {
 
   /** The needs-human label was taken off by someone swarm does not trust: refused (the label goes back on). */
   private async refused(ts: TicketState, fresh: Ticket, label: string): Promise<boolean> {
-    const c = this.d.rt.coordinator;
+    const c = this.d.rt.leases;
     const had = c.holds(ts.key);
     if (!had && (await c.acquire(ts.key)) === null) return true; // another daemon holds it: its call
     try {
@@ -227,7 +227,7 @@ export class PrFollower {
 
   /** Commit a change for a ticket nobody else holds, show it, and let the lease go again (fleet mode). */
   private async commitHeld(key: string, step: Step, view?: Ticket): Promise<void> {
-    const c = this.d.rt.coordinator;
+    const c = this.d.rt.leases;
     const had = c.holds(key);
     if (!had && (await c.acquire(key)) === null) return;
     await this.d.ledger.commit(step);

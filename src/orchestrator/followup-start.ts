@@ -27,10 +27,10 @@ export interface FollowupRunner {
 /** False when it did not start (not held, already handled, gone from the tracker or closed). */
 export async function startFollowup(d: DispatcherDeps, key: string, f: FollowupStart, runner: FollowupRunner): Promise<boolean> {
   const { rt, ledger, settings } = d;
-  if ((await rt.coordinator.acquire(key)) === null) return false;
+  if ((await rt.leases.acquire(key)) === null) return false;
   const release = async () => {
     const ts = ledger.ticket(key);
-    if (!runner.running(key) && (!ts || ts.synced_rev >= ts.rev)) await rt.coordinator.release(key);
+    if (!runner.running(key) && (!ts || ts.synced_rev >= ts.rev)) await rt.leases.release(key);
   };
   const ts = ledger.ticket(key);
   // Re-check at the last moment: another daemon (fleet) may have acted on these triggers meanwhile.

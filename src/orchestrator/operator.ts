@@ -52,8 +52,8 @@ export class OperatorControls {
   }
 
   private async ticket(kind: TicketControlKind, key: string): Promise<ControlResult> {
-    const c = this.d.rt.coordinator;
-    const asked = await c.ask(key, kind, 3 * this.d.settings.wf.config.polling.interval);
+    const c = this.d.rt.leases;
+    const asked = await this.d.rt.controls.ask(key, kind, 3 * this.d.settings.wf.config.polling.interval);
     if (asked) return asked;
     // Nobody else holds it: take it (fleet mode) for as long as the change takes.
     if (c.shared && !c.holds(key) && (await c.acquire(key)) === null) return { ok: false, message: `another daemon took ${key} just now; try again` };
@@ -63,7 +63,7 @@ export class OperatorControls {
   /** Apply an operator request to a ticket this daemon holds (also for requests other daemons pass on). */
   async here(kind: string, key: string): Promise<ControlResult> {
     const { rt, ledger } = this.d;
-    const c = rt.coordinator;
+    const c = rt.leases;
     const now = rt.now();
     const retrying = kind === 'retry' || kind === 'retry-force';
     // A retry asks the tracker whether the ticket is still open (unknown when it cannot be read).

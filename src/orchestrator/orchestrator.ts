@@ -79,7 +79,7 @@ export class Orchestrator {
     this.settings = { wf, svc };
     this.warned = new Set(wf.warnings);
     this.ledger = new Ledger(state, rt.store, rt.log);
-    this.sync = new TrackerSync(this.ledger, this.settings, rt.log, rt.coordinator);
+    this.sync = new TrackerSync(this.ledger, this.settings, rt.log, rt.leases);
     this.account = rt.account ? new AccountLink({ ...rt.account, ledger: this.ledger, log: rt.log, now: rt.now }) : null;
     this.verifier = new Verifier({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings });
     this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm, account: this.account, waitsFor: (k) => this.verifier.revertWait(k) });
@@ -94,7 +94,7 @@ export class Orchestrator {
     this.servicesKey = serviceKey(wf);
     rt.log.setSecrets([...svc.secrets, ...wf.secrets]);
     this.controls = new OperatorControls({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, running: this.work.running, wake: () => this.alarm.ring() });
-    rt.coordinator.onControl(({ kind, key }) => this.controls.here(kind, key));
+    rt.controls.onControl(({ kind, key }) => this.controls.here(kind, key));
   }
 
   get state(): SwarmState { return this.ledger.state; }
@@ -197,7 +197,7 @@ export class Orchestrator {
         rt: this.rt, ledger: this.ledger, sync: this.sync, settings: this.settings, work: this.work, follower: this.follower,
         listing: { get: () => this.lastTickets, set: (t) => (this.lastTickets = t) },
         context: () => this.context(),
-        canStart: () => capacity(this.workflow.config, this.state, this.running.size, canaryTurn(this.account?.view(), this.rt.now())) > 0 && this.rt.coordinator.canClaim(),
+        canStart: () => capacity(this.workflow.config, this.state, this.running.size, canaryTurn(this.account?.view(), this.rt.now())) > 0 && this.rt.leases.canClaim(),
         draining: () => this.draining || this.stopped,
         stats: this.webhooks.stats,
         served: (keys) => this.webhooks.served(keys),
@@ -214,8 +214,8 @@ export class Orchestrator {
     const now = this.rt.now();
     this.lastPollAt = now;
     await this.reload();
-    await this.rt.coordinator.refresh(); // fleet mode: leases renewed, the others' tickets and pauses in
-    if (this.rt.coordinator.shared) this.state.fleet = this.rt.coordinator.view();
+    await this.rt.leases.refresh(); // fleet mode: leases renewed, the others' tickets and pauses in
+    if (this.rt.leases.shared) this.state.fleet = this.rt.fleetView.view();
     await this.account?.poll(); // the account's pause (another daemon's limit) recorded here too
     // A full disk: nothing is decided or told to the tracker that cannot be written ahead; running agents
     // go on. Each poll tries to write again, and dispatch resumes by itself once that goes through.
@@ -238,7 +238,7 @@ export class Orchestrator {
     await reconcile({ rt: this.rt, ledger: this.ledger, sync: this.sync, settings: this.settings, running: this.work.running }, tickets);
     if (this.draining || this.stopped) return 0;
     // Follow-ups first: they finish work already handed off (same slots, pauses and budgets).
-    await this.follower.poll(tickets, () => capacity(this.workflow.config, this.state, this.running.size) > 0 && this.rt.coordinator.canClaim());
+    await this.follower.poll(tickets, () => capacity(this.workflow.config, this.state, this.running.size) > 0 && this.rt.leases.canClaim());
     await this.verifier.poll();
     const ctx = this.context();
     // Eligibility once per ticket: dispatch, --until-idle, the queue view and /metrics read these (again
@@ -249,7 +249,7 @@ export class Orchestrator {
     let dispatched = false;
     for (const t of choose(tickets, ctx, checks)) {
       const turn = canaryTurn(this.account?.view(), this.rt.now());
-      if (capacity(this.workflow.config, this.state, this.running.size, turn) <= 0 || !this.rt.coordinator.canClaim()) break;
+      if (capacity(this.workflow.config, this.state, this.running.size, turn) <= 0 || !this.rt.leases.canClaim()) break;
       await this.work.claimAndDispatch(t);
       dispatched = true;
     }

@@ -25,7 +25,7 @@ const ACTIVE = new Set<TicketState['status']>(['claimed', 'running', 'retry_wait
 /** `only`: reconcile just these tickets (a targeted re-read), not every ticket in the state. */
 export async function reconcile(d: ReconcileDeps, tickets: readonly Ticket[], only?: ReadonlySet<string>): Promise<void> {
   const byKey = new Map(tickets.map((t) => [t.key, t]));
-  const coordinator = d.rt.coordinator;
+  const coordinator = d.rt.leases;
   for (const key of only ?? Object.keys(d.ledger.state.tickets)) {
     const ts = d.ledger.ticket(key);
     if (!ts) continue;

@@ -6,7 +6,9 @@ import type { CodeHost, Tracker } from '../tracker/types.js';
 import type { Worktrees } from '../workspace/worktree.js';
 import type { Logger } from '../log/logger.js';
 import type { StateStore } from '../state/ledger.js';
-import type { Coordinator } from '../fleet/coordinator.js';
+import type { Leases } from '../fleet/leases.js';
+import type { ControlRelay } from '../fleet/control-relay.js';
+import type { FleetViewSource } from '../fleet/view.js';
 import type { SwarmPaths } from '../state/paths.js';
 import type { SharedAccount } from '../account/shared.js';
 import type { Containment } from '../containment/containment.js';
@@ -36,8 +38,12 @@ export interface Runtime {
   random: () => number;
   log: Logger;
   store: StateStore;
-  /** The other daemons sharing these tickets (fleet mode), or the embedded single-daemon stand-in. */
-  coordinator: Coordinator;
+  /** This daemon's claims on tickets shared with other daemons (fleet mode); embedded, all its own. */
+  leases: Leases;
+  /** Operator requests passed to the daemon holding a ticket (fleet mode); embedded, none. */
+  controls: ControlRelay;
+  /** The fleet as last seen, for status (null embedded). */
+  fleetView: FleetViewSource;
   runAgent: (req: RunRequest) => Promise<RunResult>;
   isRoot: boolean;
   /**

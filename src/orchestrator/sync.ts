@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { Ticket } from '../tracker/types.js';
 import { TrackerError } from '../errors.js';
 import { appearanceOf } from '../core/appearance.js';
-import type { Coordinator } from '../fleet/coordinator.js';
+import type { Leases } from '../fleet/leases.js';
 import type { Settings } from './runtime.js';
 
 /** Rounds of show() per call: a record that keeps changing while we write is picked up by the next poll. */
@@ -26,7 +26,7 @@ export class TrackerSync {
     private readonly ledger: Ledger,
     private readonly settings: Settings,
     private readonly log: Logger,
-    private readonly coordinator: Coordinator,
+    private readonly leases: Leases,
   ) {}
 
   isSyncing(key: string): boolean {
@@ -72,7 +72,7 @@ export class TrackerSync {
       const ts = this.ledger.ticket(key);
       if (!ts || ts.synced_rev >= ts.rev) return true;
       // Tracker writes for a ticket come only from the daemon holding it (fleet mode).
-      if (!this.coordinator.holds(key)) return false;
+      if (!this.leases.holds(key)) return false;
       const rev = ts.rev;
       const { svc, wf } = this.settings;
       try {

@@ -57,7 +57,7 @@ export async function targetedRound(d: TargetedDeps, batch: DirtyBatch): Promise
 
 /** Take `key` for this round (fleet: win its lease unless this daemon holds it). False: another daemon's. */
 async function take(d: TargetedDeps, key: string, leases: Set<string>): Promise<boolean> {
-  const c = d.rt.coordinator;
+  const c = d.rt.leases;
   if (c.holds(key)) return true;
   if (c.heldElsewhere(key) !== null) return false;
   if ((await c.acquire(key)) === null) return false;
@@ -80,7 +80,7 @@ async function tickets(d: TargetedDeps, named: ReadonlyMap<string, number>, leas
     // A new ticket is only worth a read when it could be claimed now; a slot freed later polls anyway.
     if (!known && (d.draining() || !d.canStart())) continue;
     // Fleet mode: a lease is taken on the ticket's key, which an issue id unknown here is not.
-    if (rt.coordinator.shared && key === ref && UUID.test(ref)) continue;
+    if (rt.leases.shared && key === ref && UUID.test(ref)) continue;
     if (!(await take(d, key, leases))) continue; // its holder (or the daemon that just won it) reads it
     let t: Ticket | null;
     try {
@@ -143,7 +143,7 @@ async function pulls(d: TargetedDeps, batch: DirtyBatch, leases: Set<string>): P
 
 /** Leases won for this round go back once nothing holds the ticket here (as the claim path does). */
 async function letGo(d: TargetedDeps, leases: ReadonlySet<string>): Promise<void> {
-  const c = d.rt.coordinator;
+  const c = d.rt.leases;
   for (const key of leases) {
     if (d.work.running.has(key) || !c.holds(key)) continue;
     const ts = d.ledger.ticket(key);

@@ -110,7 +110,7 @@ export class Verifier {
     const now = rt.now();
     for (const ts of Object.values(ledger.state.tickets)) {
       if (!UNDER_WAY.has(ts.status) || this.tasks.has(ts.key) || (this.retryAt.get(ts.key) ?? 0) > now) continue;
-      if (rt.coordinator.heldElsewhere(ts.key) !== null) continue;
+      if (rt.leases.heldElsewhere(ts.key) !== null) continue;
       this.launch(ts.key, merges);
     }
   }
@@ -140,7 +140,7 @@ export class Verifier {
 
   /** The ticket's verification and what follows it, from the first step not on record. */
   private async task(key: string, merges: MergeHost, signal: AbortSignal): Promise<void> {
-    const c = this.d.rt.coordinator;
+    const c = this.d.rt.leases;
     const had = c.holds(key);
     if (!had && (await c.acquire(key)) === null) return; // another daemon's, in fleet mode
     try {

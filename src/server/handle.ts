@@ -55,7 +55,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
         tracker: { kind: tracker.kind, requests: tracker.requestCount(), rateLimitRemaining: tracker.rateLimit().remaining },
         poll: orch.pollStats,
         eligibleWaiting,
-        fleetDbRoundTrips: orch.rt.coordinator.view()?.db_round_trips ?? null,
+        fleetDbRoundTrips: orch.rt.fleetView.view()?.db_round_trips ?? null,
         account: acct ? { name: acct.name, utilization: acct.window?.utilization ?? null, paused: acct.pause !== null } : null,
         laneQueue: orch.state.queue?.lane_queue ?? null,
         webhooks: webhooksOn(orch.workflow.config) ? { stats: orch.webhooks.stats.view(), view: orch.webhooks.view() } : null,

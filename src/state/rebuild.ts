@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { decodeEvent, type RawEvent, type SwarmEvent } from '../core/events.js';
 import type { PauseState, SwarmState, TicketState } from '../core/types.js';
 import { applyEvent } from '../core/fold.js';
-import { emptyState } from './file-store.js';
+import { emptyState } from './empty-state.js';
 import { pauseInForce } from '../core/pause.js';
 
 export interface RebuildOptions {

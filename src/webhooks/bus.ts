@@ -1,5 +1,5 @@
 // What daemons sharing a fleet tell each other about webhook deliveries (implemented over PostgreSQL
-// LISTEN/NOTIFY in src/fleet/webhook-bus.ts). A delivery reaches one daemon; `hint` carries what it named
+// LISTEN/NOTIFY in src/backend/postgres/webhook-bus.ts). A delivery reaches one daemon; `hint` carries what it named
 // to all of them (an empty `keys` is a ping or an ignored delivery: it still proves the hooks work), and
 // `done` says one daemon re-read those objects, so the others drop them instead of reading them again.
 import type { DirtyKey } from './dirty.js';

@@ -9,13 +9,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const DIST = fileURLToPath(new URL('../../dist/account/', import.meta.url));
-if (!existsSync(`${DIST}file-store.js`)) {
-  process.stderr.write(`${DIST}file-store.js is missing: run \`npm run build\` first\n`);
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+if (!existsSync(`${DIST}backend/embedded/account-store.js`)) {
+  process.stderr.write(`${DIST}backend/embedded/account-store.js is missing: run \`npm run build\` first\n`);
   process.exit(2);
 }
-const { AccountFileStore } = await import(`${DIST}file-store.js`);
-const { withLimit, withMember, withWindow } = await import(`${DIST}../core/account-record.js`);
+const { AccountFileStore } = await import(`${DIST}backend/embedded/account-store.js`);
+const { withLimit, withMember, withWindow } = await import(`${DIST}core/account-record.js`);
 
 const [mode, name, arg1, arg2] = process.argv.slice(2);
 const say = (line) => process.stdout.write(`${line}\n`);

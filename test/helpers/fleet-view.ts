@@ -1,5 +1,5 @@
 // A fleet as a daemon's poll saw it (state.fleet), for the pure surfaces: two live daemons on two hosts and
-// one stopped, three leases — the same shape PgCoordinator.view() writes.
+// one stopped, three leases — the same shape PgFleetView.view() writes.
 import type { FleetView } from '../../src/core/views.js';
 
 export function sampleFleetView(now: number, db: FleetView['db']['status'] = 'ok'): FleetView {

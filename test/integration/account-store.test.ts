@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AccountFileStore, accountFile, accountsDir } from '../../src/account/file-store.js';
+import { AccountFileStore, accountFile, accountsDir } from '../../src/backend/embedded/account-store.js';
 import { emptyAccount, parseAccount, withLimit, withMember } from '../../src/core/account-record.js';
 
 const WORKER = resolve(fileURLToPath(import.meta.url), '../../helpers/account-store-worker.mjs');
-const COMPILED = resolve(fileURLToPath(import.meta.url), '../../../dist/account/file-store.js');
+const COMPILED = resolve(fileURLToPath(import.meta.url), '../../../dist/backend/embedded/account-store.js');
 
 let root: string;
 let n = 0;

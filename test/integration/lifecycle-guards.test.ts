@@ -8,12 +8,13 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/config/workflow.js';
 import { Logger } from '../../src/log/logger.js';
-import { FileStateStore, emptyState } from '../../src/state/file-store.js';
+import { FileStateStore } from '../../src/backend/embedded/state-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { swarmPaths } from '../../src/state/paths.js';
 import { runAgent } from '../../src/agent/runner.js';
 import { makeServices } from '../../src/services.js';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
-import { LocalCoordinator } from '../../src/fleet/coordinator.js';
+import { localFleet } from '../../src/backend/embedded/local-leases.js';
 import { pause } from '../../src/core/lifecycle.js';
 import { githubConfig, githubWorld, teardown, waitFor, type Project } from '../helpers/daemon.js';
 import type { FakeGitHub } from '../helpers/fake-github.js';
@@ -37,7 +38,7 @@ async function orchestrator(config: Record<string, unknown>): Promise<Orchestrat
   const log = new Logger({ eventsFile: paths.events, out: new PassThrough() });
   const wf = loadWorkflow(project.workflowPath, project.env);
   const make = (w: typeof wf) => makeServices(w, { repoDir: project.dir, env: project.env, log: () => {} });
-  const rt = { repoDir: project.dir, paths, env: project.env, now: Date.now, random: Math.random, log, store: new FileStateStore(paths.state), coordinator: new LocalCoordinator(), runAgent, isRoot: process.getuid?.() === 0 };
+  const rt = { repoDir: project.dir, paths, env: project.env, now: Date.now, random: Math.random, log, store: new FileStateStore(paths.state), ...localFleet(), runAgent, isRoot: process.getuid?.() === 0 };
   orch = new Orchestrator(rt, make, wf, await make(wf), emptyState(Date.now()), project.workflowPath);
   return orch;
 }

@@ -6,12 +6,13 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/config/workflow.js';
 import { Logger } from '../../src/log/logger.js';
-import { FileStateStore, emptyState } from '../../src/state/file-store.js';
+import { FileStateStore } from '../../src/backend/embedded/state-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { swarmPaths } from '../../src/state/paths.js';
 import { runAgent } from '../../src/agent/runner.js';
 import { makeServices } from '../../src/services.js';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
-import { LocalCoordinator } from '../../src/fleet/coordinator.js';
+import { localFleet } from '../../src/backend/embedded/local-leases.js';
 import { makeProject, type Project } from '../helpers/daemon.js';
 
 let project: Project;
@@ -48,7 +49,7 @@ it('a full disk for a while: said once, then said over, and the work finishes', 
   const svc = await makeServices(wf, { repoDir: project.dir, env: project.env, log: () => {} });
   // The first three writes fail (the claim's save among them), then the disk "has space" again.
   const store = new FlakyStore(paths.state, 3);
-  const rt = { repoDir: project.dir, paths, env: project.env, now: Date.now, random: Math.random, log, store, coordinator: new LocalCoordinator(), runAgent, isRoot: process.getuid?.() === 0 };
+  const rt = { repoDir: project.dir, paths, env: project.env, now: Date.now, random: Math.random, log, store, ...localFleet(), runAgent, isRoot: process.getuid?.() === 0 };
   const orch = new Orchestrator(rt, (w) => makeServices(w, { repoDir: project.dir, env: project.env, log: () => {} }), wf, svc, emptyState(Date.now()), project.workflowPath);
 
   expect(await orch.run('until-idle')).toBe(0);

@@ -4,10 +4,10 @@
 // of three daemons asking for the canary after a limit at once, exactly one is granted it.
 import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openPool } from '../../src/state/pg/connect.js';
-import { migrate } from '../../src/state/pg/migrate.js';
-import { FleetDb } from '../../src/fleet/db.js';
-import { PgAccountStore } from '../../src/account/pg-store.js';
+import { openPool } from '../../src/backend/postgres/connect.js';
+import { migrate } from '../../src/backend/postgres/migrate.js';
+import { FleetDb } from '../../src/backend/postgres/db.js';
+import { PgAccountStore } from '../../src/backend/postgres/account-store.js';
 import { claimCanary, withLimit, withMember } from '../../src/core/account-record.js';
 import { runSql } from '../helpers/postgres.js';
 import { usePostgres } from '../helpers/use-postgres.js';

@@ -10,12 +10,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openPool } from '../../src/state/pg/connect.js';
-import { migrate } from '../../src/state/pg/migrate.js';
-import { FleetDb, type Me } from '../../src/fleet/db.js';
-import { PgCoordinator } from '../../src/fleet/pg-coordinator.js';
-import { PgStateStore } from '../../src/fleet/pg-store.js';
-import { FileStateStore, emptyState } from '../../src/state/file-store.js';
+import { openPool } from '../../src/backend/postgres/connect.js';
+import { migrate } from '../../src/backend/postgres/migrate.js';
+import { FleetDb, type Me } from '../../src/backend/postgres/db.js';
+import { PgLeases } from '../../src/backend/postgres/leases.js';
+import { PgFleetView } from '../../src/backend/postgres/fleet-view.js';
+import { PgStateStore } from '../../src/backend/postgres/state-store.js';
+import { FileStateStore } from '../../src/backend/embedded/state-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { Logger } from '../../src/log/logger.js';
 import { daemonId, newInstanceId, placeOfThisProcess, type Place } from '../../src/fleet/identity.js';
 import { FenceError, confirmFence, fenceWrites } from '../../src/fleet/fence.js';
@@ -25,7 +27,7 @@ import { usePostgres } from '../helpers/use-postgres.js';
 
 const postgres = usePostgres();
 const pools: pg.Pool[] = [];
-const coordinators: PgCoordinator[] = [];
+const coordinators: PgLeases[] = [];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-pg-fence-'));
 const SCOPE = 'github:acme/widgets';
 const TTL = 2_000;
@@ -38,7 +40,7 @@ afterEach(async () => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 interface Daemon {
-  c: PgCoordinator;
+  c: PgLeases;
   state: SwarmState;
   me: Me;
   events(): any[];
@@ -56,7 +58,7 @@ async function daemon(url: string, name: string, place: Place, opts: { pid?: num
   const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
   const eventsFile = path.join(dir, 'events.jsonl');
   const log = new Logger({ eventsFile, out: null });
-  const c = new PgCoordinator({ db, me, place, ttlMs: TTL, log, live: () => ({ running: 0, max_concurrent: 1, draining: false }) });
+  const c = new PgLeases({ db, me, place, ttlMs: TTL, log, live: () => ({ running: 0, max_concurrent: 1, draining: false }) });
   const store = new PgStateStore(new FileStateStore(path.join(dir, 'state.json')), db, me, { owns: (k) => c.owns(k), lost: (k) => c.lose(k), failed: () => {} });
   c.store = store;
   await db.register(me, { host: os.hostname(), pid, pid_start: opts.pidStart === undefined ? processStartTime(pid) : opts.pidStart, started_at: new Date().toISOString(), max_concurrent: 1, repo_dir: dir, account: null, instance, place });
@@ -182,7 +184,7 @@ describe('fleet leases and the fence on a real PostgreSQL', () => {
     try {
       await sleep(TTL * 2);
       await b.c.refresh();
-      expect(b.c.view().db.status).toBe('unreachable');
+      expect(new PgFleetView(b.c).view().db.status).toBe('unreachable');
       // A's fence cannot confirm: publication waits (a write with `wait` keeps asking).
       expect(await a.c.check('9', 'git push')).toBe('unreachable');
       expect(a.c.owns('9')).toBe(true); // its agent runs on

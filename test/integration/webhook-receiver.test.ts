@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { buildSnapshot } from '../../src/report/status.js';
 import { createApiServer, ensureServerToken } from '../../src/server/http.js';
 import type { DaemonHandle } from '../../src/server/api.js';

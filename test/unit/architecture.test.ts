@@ -38,6 +38,40 @@ function coreProblems(f: HouseFile): string[] {
   return out;
 }
 
+/**
+ * Where the `pg` package may be imported: all of PostgreSQL lives in src/backend/postgres/. Commands that
+ * need the database without a daemon (`swarm pause …` in a fleet clone, `swarm state migrate`) load
+ * backend/postgres/ lazily and so never name pg themselves. Entries: a src-relative file and why.
+ */
+const PG_OUTSIDE_POSTGRES: { file: string; why: string }[] = [];
+
+/**
+ * Who reads `state.url` ("embedded or fleet?"): config/ parses it and backend/open.ts decides once. The
+ * others, each with the reason it must:
+ */
+const STATE_URL_READERS: { file: string; why: string }[] = [
+  { file: 'fleet/settings.ts', why: 'commands run without a daemon here (pause/resume/retry/release, state migrate) ask whether the clone is in a fleet, without opening a backend' },
+  { file: 'core/budget-day.ts', why: 'a fleet keeps its budget days in UTC unless budget.timezone says otherwise (one day for every daemon)' },
+  { file: 'commands/state-migrate.ts', why: 'the database `swarm state migrate` copies into defaults to state.url' },
+];
+
+/** Reads of the `state.url` setting in code (a property access, not a word in a message or a comment). */
+const READS_STATE_URL = /(\.|\?\.)state\??\.url\b/;
+
+function pgProblems(files: HouseFile[]): string[] {
+  return files
+    .filter((f) => !f.rel.startsWith('backend/postgres/') && f.external.some((e) => e === 'pg' || e.startsWith('pg/')))
+    .filter((f) => !PG_OUTSIDE_POSTGRES.some((a) => a.file === f.rel))
+    .map((f) => `${f.rel} imports pg: PostgreSQL code belongs in src/backend/postgres/`);
+}
+
+function stateUrlProblems(files: HouseFile[]): string[] {
+  return files
+    .filter((f) => !f.rel.startsWith('config/') && f.rel !== 'backend/open.ts' && READS_STATE_URL.test(code(f.text)))
+    .filter((f) => !STATE_URL_READERS.some((a) => a.file === f.rel))
+    .map((f) => `${f.rel} reads state.url: "embedded or fleet?" is decided in backend/open.ts (hand the part the backend it opened)`);
+}
+
 function upwardProblems(files: HouseFile[]): string[] {
   const allowed = (u: { from: string; to: string }) => ALLOWED_UPWARD.some((a) => a.from === u.from && a.to === u.to);
   return upward(files).filter((u) => !allowed(u)).map((u) => `${u.from} imports ${u.to}, a higher floor`);
@@ -67,6 +101,18 @@ describe('the house', () => {
     expect(ALLOWED_UPWARD.filter((a) => !up.some((u) => u.from === a.from && u.to === a.to))).toEqual([]);
   });
 
+  it('imports the pg package only under src/backend/postgres/', () => {
+    expect(house.some((f) => f.rel.startsWith('backend/postgres/') && f.external.includes('pg'))).toBe(true);
+    expect(pgProblems(house)).toEqual([]);
+  });
+
+  it('reads state.url only in config/ and backend/open.ts, and the short list of commented exceptions', () => {
+    expect(READS_STATE_URL.test(code(house.find((f) => f.rel === 'backend/open.ts')!.text))).toBe(true);
+    expect(stateUrlProblems(house)).toEqual([]);
+    // The list stays honest: every exception still reads it.
+    expect(STATE_URL_READERS.filter((a) => !READS_STATE_URL.test(code(house.find((f) => f.rel === a.file)?.text ?? '')))).toEqual([]);
+  });
+
   it('places every folder and loose file on a floor, and keeps src/ itself to a few files', () => {
     expect([...new Set(house.filter((f) => floorRank(f.rel) < 0).map((f) => f.rel.split('/')[0]))]).toEqual([]);
     expect(house.filter((f) => !f.rel.includes('/')).length).toBeLessThanOrEqual(4);
@@ -88,6 +134,14 @@ describe('the house', () => {
     expect(problems.join('\n')).toMatch(/process\./);
     expect(problems.join('\n')).not.toMatch(/Math\.random/);
     expect(circles(made)).toEqual([['core/a.ts', 'orchestrator/c.ts', 'state/b.ts']]);
+    const stores = [
+      file('orchestrator/d.ts', [], "if (wf.config.state.url !== null) log('check state.url');", ['pg']),
+      file('commands/e.ts', [], "const url = data?.state?.url; throw new Error('set state.url');"),
+      file('commands/f.ts', [], "// config.state.url\nthrow new Error('check state.url and PostgreSQL');"),
+      file('backend/postgres/g.ts', [], '', ['pg']),
+    ];
+    expect(pgProblems(stores)).toEqual(['orchestrator/d.ts imports pg: PostgreSQL code belongs in src/backend/postgres/']);
+    expect(stateUrlProblems(stores).map((p) => p.split(' ')[0])).toEqual(['orchestrator/d.ts', 'commands/e.ts']);
     expect(upwardProblems(made)).toEqual([
       'core/a.ts imports state/b.ts, a higher floor',
       'core/a.ts imports log/logger.ts, a higher floor',

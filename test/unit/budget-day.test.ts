@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { budgetDate, budgetZoneFor, setBudgetZone } from '../../src/core/budget-day.js';
 import { applyScope } from '../../src/core/fold.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { localDate } from '../../src/core/records.js';
 
 afterEach(() => setBudgetZone(null));

@@ -144,7 +144,7 @@ describe('config: agent.sandbox and pr.publish', () => {
 
 describe('status and dashboard: "unconfined"', () => {
   it('only while a daemon runs, and only when agent.sandbox is off', async () => {
-    const { emptyState } = await import('../../src/state/file-store.js');
+    const { emptyState } = await import('../../src/state/empty-state.js');
     const { buildSnapshot, renderStatus } = await import('../../src/report/status.js');
     const { renderBody } = await import('../../src/server/dashboard.js');
     const now = Date.parse('2025-03-01T12:00:00.000Z');

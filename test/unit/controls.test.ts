@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Ticket } from '../../src/tracker/types.js';
 import type { TicketState } from '../../src/core/types.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { applyEvent } from '../../src/core/fold.js';
 import { claim, pause } from '../../src/core/lifecycle.js';
 import { cancelControl, pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../../src/core/controls.js';

@@ -9,7 +9,7 @@ import { validateConfig } from '../../src/config/schema.js';
 import type { SwarmState } from '../../src/core/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import { DiskFullError, isDiskFull, writeFileAtomic } from '../../src/util/atomic-file.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { Ledger } from '../../src/state/ledger.js';
 import { Logger, type Unwritten } from '../../src/log/logger.js';
 import * as L from '../../src/core/lifecycle.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseWorkflow } from '../../src/config/workflow.js';
 import type { Config } from '../../src/config/types.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import type { SwarmState, TicketState } from '../../src/core/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import { explain, renderExplain, type ExplainInput } from '../../src/report/explain.js';

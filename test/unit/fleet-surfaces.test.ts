@@ -2,7 +2,7 @@
 // statements this daemon sent it, and each live daemon's heartbeat age, slots and leases; the dashboard's
 // renderBody shows the fleet, an unreachable database, the shared account and the lane waiting list.
 import { describe, expect, it } from 'vitest';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 import { renderMetrics } from '../../src/report/metrics.js';
 import { renderBody } from '../../src/server/dashboard.js';

@@ -6,7 +6,7 @@ import { followupStarted, needsHuman, followupsResumed, prClosed, finish } from 
 import { applyTicket } from '../../src/core/fold.js';
 import { blankTicketState } from '../../src/core/records.js';
 import { parseFollowup } from '../../src/core/followup-record.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { validateConfig } from '../../src/config/schema.js';
 import type { PrObservation, PrCheck, PrReview } from '../../src/tracker/pr-watch.js';
 import type { TicketState } from '../../src/core/types.js';

@@ -13,7 +13,7 @@ import { decideFollowup, checkSummary } from '../../src/core/followup-policy.js'
 import { eligibility } from '../../src/core/policy.js';
 import { markRequired } from '../../src/tracker/github/required-checks.js';
 import { blankTicketState } from '../../src/core/records.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import type { PrCheck, PrObservation } from '../../src/tracker/pr-watch.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import type { TicketState } from '../../src/core/types.js';

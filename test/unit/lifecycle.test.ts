@@ -8,7 +8,7 @@ import type { Ticket } from '../../src/tracker/types.js';
 import type { Classification, RunResult, StreamEvent } from '../../src/agent/types.js';
 import type { SwarmState, TicketState } from '../../src/core/types.js';
 import type { SwarmEvent } from '../../src/core/events.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { applyEvent } from '../../src/core/fold.js';
 import { rebuildFromEvents } from '../../src/state/rebuild.js';
 import { appearanceOf } from '../../src/core/appearance.js';

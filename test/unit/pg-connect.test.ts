@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { poolConfig, redactedUrl } from '../../src/state/pg/connect.js';
+import { poolConfig, redactedUrl } from '../../src/backend/postgres/connect.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {

@@ -3,7 +3,7 @@ import { validateConfig } from '../../src/config/schema.js';
 import type { Config } from '../../src/config/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import type { Classification } from '../../src/agent/types.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { AUTH_KINDS } from '../../src/core/auth-kinds.js';
 import { emptyAccount, withModelLimit } from '../../src/core/account-record.js';
 import { activePause, backoffMs, canaryPassed, capacity, choose, earlyKill, eligibility, idleVerdict, modelFor, needsCanary, nextWakeMs, pauseJitterMs, spawnGate, trackerPause } from '../../src/core/policy.js';

@@ -12,7 +12,7 @@ import type { SwarmState, TicketState } from '../../src/core/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import type { AttemptOutput } from '../../src/core/types.js';
 import { decodeEvent, type RawEvent } from '../../src/core/events.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { Ledger } from '../../src/state/ledger.js';
 import { Logger } from '../../src/log/logger.js';
 import { rebuildFromEventFiles } from '../../src/state/rebuild.js';

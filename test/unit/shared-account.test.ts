@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { SharedAccount } from '../../src/account/shared.js';
 import { emptyAccount, pauseInForce, type AccountRecord } from '../../src/core/account-record.js';
-import type { AccountStore } from '../../src/account/file-store.js';
+import type { AccountStore } from '../../src/account/store.js';
 
 /** An in-memory store whose writes fail while `down` is set. */
 function flakyStore(name: string): AccountStore & { down: boolean; rec: AccountRecord } {

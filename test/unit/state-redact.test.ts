@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emptyState, FileStateStore } from '../../src/state/file-store.js';
+import { FileStateStore } from '../../src/backend/embedded/state-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { makeRedactor } from '../../src/util/secrets.js';
 
 const SECRET = 'lin_api_stateRedactSecret123456';

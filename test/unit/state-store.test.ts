@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileStateStore, emptyState } from '../../src/state/file-store.js';
+import { FileStateStore } from '../../src/backend/embedded/state-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { acquireLock, heartbeat, readLock, releaseLock } from '../../src/state/lock.js';
 import { claim, start } from '../../src/core/lifecycle.js';
 

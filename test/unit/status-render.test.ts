@@ -1,7 +1,7 @@
 // `swarm status` text for idle, busy, paused, draining and failed states (fixed clock, built states):
 // snapshots of the exact text, every line within 80 columns, colour only when asked for.
 import { describe, expect, it } from 'vitest';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import type { AttemptRecord, SwarmState, TicketState } from '../../src/core/types.js';
 import type { LockInfo } from '../../src/state/lock.js';
 import { buildSnapshot, renderStatus } from '../../src/report/status.js';

@@ -1,7 +1,7 @@
 // `swarm status` for a tracker that refuses the poll itself (Linear: "too complex"): one entry with the whole
 // message (it carries the fix), shown while the daemon's polls keep meeting it, gone once they stop.
 import { describe, expect, it } from 'vitest';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import type { LockInfo } from '../../src/state/lock.js';
 import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 

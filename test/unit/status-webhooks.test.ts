@@ -1,7 +1,7 @@
 // How status, the dashboard and /metrics show webhooks: healthy with the relaxed intervals, silent with
 // polling back at polling.interval, nothing at all when no source is configured or the daemon is down.
 import { describe, expect, it } from 'vitest';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 import { renderBody } from '../../src/server/dashboard.js';
 import { renderMetrics } from '../../src/report/metrics.js';

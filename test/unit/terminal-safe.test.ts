@@ -9,7 +9,7 @@ import { renderTranscript } from '../../src/report/transcript.js';
 import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 import { explain, renderExplain } from '../../src/report/explain.js';
 import { parseWorkflow } from '../../src/config/workflow.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { chalkPaint } from '../../src/commands/paint.js';
 import { Logger } from '../../src/log/logger.js';
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebhookLink } from '../../src/orchestrator/webhook-link.js';
 import { validateConfig } from '../../src/config/schema.js';
-import { emptyState } from '../../src/state/file-store.js';
+import { emptyState } from '../../src/state/empty-state.js';
 import { Logger } from '../../src/log/logger.js';
 import { parseBusMessage, type BusMessage, type HintBus } from '../../src/webhooks/bus.js';
 import type { Settings } from '../../src/orchestrator/runtime.js';

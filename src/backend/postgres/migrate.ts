@@ -1,4 +1,4 @@
-// Schema migrations for the shared Postgres state: `migrations/NNNN_name.sql` at the package root, applied
+// Schema migrations for the shared Postgres state: `migrations/NNNN_name.sql` beside this module, applied
 // in order, each in its own transaction, recorded in swarm_schema_migrations. Several daemons may start at
 // once against one database, so the whole run holds a session advisory lock on one dedicated connection;
 // the second daemon waits, then finds nothing left to do. A database migrated by a newer swarm is refused
@@ -11,10 +11,10 @@ import type pg from 'pg';
 import { ConfigError, SwarmError } from '../../errors.js';
 
 /**
- * The migrations folder: three levels up from this module both as `src/state/pg/migrate.ts` (tests) and as
- * `dist/state/pg/migrate.js` (the installed package, which ships `migrations/` next to `dist/`).
+ * The migrations folder, beside this module both as `src/backend/postgres/migrate.ts` (tests) and as
+ * `dist/backend/postgres/migrate.js` (the build copies the .sql files there: scripts/copy-migrations.mjs).
  */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /** The pg_advisory_lock key every swarm takes to migrate: the first 8 bytes of sha256('swarm:migrate'). */
 export const MIGRATE_LOCK_KEY: bigint = createHash('sha256').update('swarm:migrate').digest().readBigInt64BE(0);

@@ -5,9 +5,9 @@
 // always makes progress, so no daemon's update is lost however many write at once. Reads at a poll
 // cost nothing: the poll's own snapshot statement carries the row (absorb), and a read right after it is
 // served from there; any later read (right before a spawn) goes to the database.
-import type { AccountStore } from './file-store.js';
-import { emptyAccount, parseAccount, type AccountRecord } from '../core/account-record.js';
-import type { AccountRow, FleetDb } from '../fleet/db.js';
+import type { AccountStore } from '../../account/store.js';
+import { emptyAccount, parseAccount, type AccountRecord } from '../../core/account-record.js';
+import type { AccountRow, FleetDb } from './db.js';
 
 /** A snapshot's row serves reads this soon after it arrived (the same poll); later ones ask the database. */
 const SNAPSHOT_FRESH_MS = 250;

@@ -5,8 +5,8 @@
 // and other work would run on it). It reconnects with backoff when the connection drops; a notification
 // sent meanwhile is lost to this daemon — its next poll catches up. Sending goes through the pool.
 import pg from 'pg';
-import { poolConfig } from '../state/pg/connect.js';
-import { parseBusMessage, type BusMessage, type HintBus } from '../webhooks/bus.js';
+import { poolConfig } from './connect.js';
+import { parseBusMessage, type BusMessage, type HintBus } from '../../webhooks/bus.js';
 
 export const WEBHOOK_CHANNEL = 'swarm_webhooks';
 /** Keys per notification: 60 keys of at most ~70 characters stay well under the 8000-byte payload limit. */

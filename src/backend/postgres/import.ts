@@ -3,10 +3,10 @@
 // and the scope (pause, canary, breaker, today's totals) merged into any scope row the fleet already has
 // by the fold's own rules — a pause in force is never shortened, and today's spend is added once, never
 // twice for a second copy of the same state.json. Pure; the report is what the command prints.
-import type { SwarmState, TicketState } from '../core/types.js';
-import { applyScope, type Scope } from '../core/fold.js';
-import { parseScope } from './pg-store.js';
-import { pauseInForce } from '../core/pause.js';
+import type { SwarmState, TicketState } from '../../core/types.js';
+import { applyScope, type Scope } from '../../core/fold.js';
+import { parseScope } from './state-store.js';
+import { pauseInForce } from '../../core/pause.js';
 
 export interface ImportPlan {
   tickets: TicketState[];

@@ -4,7 +4,7 @@
 // a version check, operator requests. Times are the database's (now()), so machines' clocks never race.
 import type pg from 'pg';
 import { withClient } from './with-client.js';
-import type { Place } from './identity.js';
+import type { Place } from '../../fleet/identity.js';
 
 export interface LeaseRow {
   key: string;

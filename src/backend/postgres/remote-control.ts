@@ -7,19 +7,19 @@
 // is brought in line by the first daemon to start.
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import type { ControlAction, ControlAnswer } from '../core/controls.js';
-import { findTicketState } from '../core/ticket-keys.js';
-import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../core/controls.js';
-import { processStartTime } from '../agent/procs.js';
-import { emptyState } from '../state/file-store.js';
-import { applyScope } from '../core/fold.js';
-import { checkTicket } from '../state/validate.js';
-import type { SwarmState } from '../core/types.js';
-import type { Logger } from '../log/logger.js';
+import type { ControlAction, ControlAnswer } from '../../core/controls.js';
+import { findTicketState } from '../../core/ticket-keys.js';
+import { pauseControl, releaseControl, resumeControl, retryControl, type Control } from '../../core/controls.js';
+import { processStartTime } from '../../agent/procs.js';
+import { emptyState } from '../../state/empty-state.js';
+import { applyScope } from '../../core/fold.js';
+import { checkTicket } from '../../state/validate.js';
+import type { SwarmState } from '../../core/types.js';
+import type { Logger } from '../../log/logger.js';
 import { FleetAdmin } from './admin-db.js';
 import { FleetDb, type Me } from './db.js';
-import { daemonId } from './identity.js';
-import { parseScope } from './pg-store.js';
+import { daemonId } from '../../fleet/identity.js';
+import { parseScope } from './state-store.js';
 
 export interface FleetControlOptions {
   pool: pg.Pool;

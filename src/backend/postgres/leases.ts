@@ -1,27 +1,29 @@
-// Fleet mode's Coordinator, over PostgreSQL. A claim is a lease (a one-statement compare-and-set, db.ts)
+// Fleet mode's leases, over PostgreSQL. A claim is a lease (a one-statement compare-and-set, db.ts)
 // held by this daemon's id (host:pid:start:instance; the instance is random), renewed by every poll and a
 // heartbeat, taken over once not renewed for `state.lease_ttl` by the database's clock. `holds()`: renewed
 // lately enough to start an agent; every external write also passes the fence (`check()`, fence.ts).
 // `owns()`: no answer said otherwise — while the database does not answer, agents run on and results wait
 // (nobody can take a lease from a database nobody reaches); an answer without the lease stops the agent.
 // A holder is dead when it stops renewing, or at once if it provably ran in this machine's boot and PID
-// namespace (identity.ts) and its process is gone — never judged by its host name.
-import type { Logger } from '../log/logger.js';
-import type { SwarmState } from '../core/types.js';
-import { isSameProcess } from '../agent/procs.js';
-import type { ControlResult, TicketControlKind } from '../core/controls.js';
-import type { Coordinator, Takeover } from './coordinator.js';
-import type { FleetView } from '../core/views.js';
-import type { AccountRow, ControlRow, DaemonRow, FleetDb, LeaseRow, Me } from './db.js';
-import type { PgStateStore } from './pg-store.js';
-import type { Fence, FenceVerdict } from './fence.js';
-import { samePidSpace, type Place } from './identity.js';
-import { LeaseBook } from './lease-book.js';
+// namespace (identity.ts) and its process is gone — never judged by its host name. Renewal between polls
+// is lease-renewal.ts; the operator requests each snapshot carries are control-relay.ts; status's picture
+// of the fleet is fleet-view.ts.
+import type { Logger } from '../../log/logger.js';
+import type { SwarmState } from '../../core/types.js';
+import { isSameProcess } from '../../agent/procs.js';
+import type { Leases, Takeover } from '../../fleet/leases.js';
+import type { FleetView } from '../../core/views.js';
+import type { DaemonRow, FleetDb, LeaseRow, Me, Snapshot } from './db.js';
+import type { PgStateStore } from './state-store.js';
+import type { Fence, FenceVerdict } from '../../fleet/fence.js';
+import { samePidSpace, type Place } from '../../fleet/identity.js';
+import { LeaseBook } from '../../fleet/lease-book.js';
+import { LeaseRenewal } from './lease-renewal.js';
 
 /** Changed rows are read again this far back, so a row committed late by another daemon is never missed. */
 const OVERLAP_MS = 5_000;
 
-export interface PgCoordinatorOptions {
+export interface PgLeasesOptions {
   db: FleetDb;
   me: Me;
   /** Where this daemon runs (its pids mean something only there). */
@@ -36,14 +38,13 @@ export interface PgCoordinatorOptions {
   mono?: () => number;
 }
 
-export type ControlHandler = (c: { kind: string; key: string }) => Promise<ControlResult>;
+/** What else reads each poll's snapshot: the shared account's row, the operator requests waiting. */
+export type SnapshotReader = (snap: Snapshot) => void | Promise<void>;
 
-export class PgCoordinator implements Coordinator, Fence {
+export class PgLeases implements Leases, Fence {
   readonly shared = true;
   readonly fence: Fence = this;
   store!: PgStateStore;
-  /** The shared Claude account's store: each poll's snapshot carries its row. */
-  account: { absorb(row: AccountRow | null): void } | null = null;
   private state: SwarmState | null = null;
   private readonly book: LeaseBook;
   /** Settled tickets to let go of as soon as their last record is in the database. */
@@ -56,14 +57,20 @@ export class PgCoordinator implements Coordinator, Fence {
   private db: FleetView['db'];
   private refreshedAt = '';
   private readonly lostFns: ((keys: string[]) => void)[] = [];
-  private handler: ControlHandler | null = null;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly readers: SnapshotReader[] = [];
+  private readonly renewal: LeaseRenewal;
   private readonly now: () => number;
 
-  constructor(private readonly o: PgCoordinatorOptions) {
+  constructor(private readonly o: PgLeasesOptions) {
     this.now = o.now ?? Date.now;
     this.book = new LeaseBook(o.ttlMs, o.mono, this.now);
     this.db = { status: 'ok', since: new Date(this.now()).toISOString(), error: null };
+    this.renewal = new LeaseRenewal({ db: o.db, me: o.me, ttlMs: o.ttlMs, book: this.book, reachable: () => this.reachable(), unreachable: (err) => this.unreachable(err), lose: (keys) => this.lose(keys) });
+  }
+
+  /** This daemon's id in the fleet (host:pid:start:instance). */
+  get self(): string {
+    return this.o.me.id;
   }
 
   /** Begin: the state to fold the fleet's picture into, the first full snapshot, the heartbeat. */
@@ -71,14 +78,17 @@ export class PgCoordinator implements Coordinator, Fence {
     this.state = state;
     await this.refresh();
     if (this.db.status !== 'ok') throw new Error(this.db.error ?? 'the fleet database is unreachable');
-    const beat = Math.max(1_000, Math.min(10_000, Math.floor(this.o.ttlMs / 6)));
-    const heartbeat = setInterval(() => void this.renew(), beat);
-    heartbeat.unref();
-    this.timers.push(heartbeat);
+    this.renewal.start();
   }
 
-  onControl(fn: ControlHandler): void {
-    this.handler = fn;
+  /** `fn` reads every snapshot, after the records and leases in it are taken in. */
+  onSnapshot(fn: SnapshotReader): void {
+    this.readers.push(fn);
+  }
+
+  /** The monotonic clock every local deadline is kept on. */
+  mono(): number {
+    return this.book.mono();
   }
 
   /** The database's clock, as far as this daemon can tell (wall clock until the first answer). */
@@ -103,12 +113,11 @@ export class PgCoordinator implements Coordinator, Fence {
     this.leases = snap.leases;
     this.daemons = snap.daemons;
     this.store.absorb(this.state, snap);
-    this.account?.absorb(snap.account ?? null);
     this.since = new Date(Date.parse(snap.now) - OVERLAP_MS).toISOString();
     this.refreshedAt = snap.now;
     await this.store.flush(); // whatever waited while the database was away
     for (const key of [...this.releasing]) await this.release(key);
-    await this.answer(snap.controls);
+    for (const read of this.readers) await read(snap);
   }
 
   canClaim(): boolean {
@@ -219,56 +228,18 @@ export class PgCoordinator implements Coordinator, Fence {
     this.lostFns.push(fn);
   }
 
-  /**
-   * Ask the daemon holding `key` to apply an operator request, and wait up to `waitMs` for its answer;
-   * null when no other live daemon holds it (the caller applies it itself).
-   */
-  async ask(key: string, kind: TicketControlKind, waitMs: number): Promise<ControlResult | null> {
-    const holder = this.heldElsewhere(key);
-    if (holder === null) return null;
-    const id = await this.o.db.requestControl(this.o.me, key, kind);
-    const deadline = this.book.mono() + waitMs;
-    while (this.book.mono() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      const row = await this.o.db.controlAnswer(id).catch(() => null);
-      if (row) return (row.result ?? { ok: false, message: `daemon ${row.done_by} gave no answer` }) as ControlResult;
-    }
-    return { ok: true, message: `asked daemon ${holder}, which holds ${key}, to ${kind} it; it applies the request at its next poll` };
-  }
-
   async close(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    this.renewal.stop();
     await this.store.flush();
     await this.o.db.stopped(this.o.me).catch(() => undefined);
   }
 
-  view(): FleetView {
-    const nowIso = new Date(this.dbNow()).toISOString();
-    return {
-      self: this.o.me.id,
-      db: this.db,
-      daemons: this.daemons.map((d) => ({ id: d.id, host: d.host, pid: d.pid, heartbeat_at: d.heartbeat_at, running: d.running, max_concurrent: d.max_concurrent, draining: d.draining, stopped: d.stopped_at !== null, repo_dir: d.repo_dir })),
-      leases: this.leases.filter((l) => l.expires_at > nowIso || l.holder === this.o.me.id).map((l) => ({ key: l.key, holder: l.holder, expires_at: l.expires_at, agent_pid: l.agent_pid })),
-      unconfirmed: this.book.unconfirmed(),
-      refreshed_at: this.refreshedAt,
-      db_round_trips: this.o.db.roundTrips,
-    };
+  /** What the fleet view shows (fleet-view.ts): as of the last answer from the database. */
+  picture(): { db: FleetView['db']; daemons: readonly DaemonRow[]; leases: readonly LeaseRow[]; unconfirmed: string[]; refreshedAt: string; roundTrips: number } {
+    return { db: this.db, daemons: this.daemons, leases: this.leases, unconfirmed: this.book.unconfirmed(), refreshedAt: this.refreshedAt, roundTrips: this.o.db.roundTrips };
   }
 
   // --- internals ---------------------------------------------------------------------------------
-
-  /** The heartbeat between polls: keep the leases (and notice the database going away, or coming back). */
-  private async renew(): Promise<void> {
-    if (this.book.size === 0 || this.book.quietFor() < 900) return;
-    const sent = this.book.mono();
-    try {
-      const kept = await this.o.db.renew(this.o.me, this.o.ttlMs);
-      this.reachable();
-      this.lose(this.book.renewed(new Set(kept), sent));
-    } catch (err) {
-      this.unreachable(err as Error);
-    }
-  }
 
   /** Leases another daemon holds now (or nobody): stop their agents, write nothing more for them. */
   lose(keys: string[]): void {
@@ -301,16 +272,5 @@ export class PgCoordinator implements Coordinator, Fence {
     const d = this.daemons.find((x) => x.id === holder);
     if (!d || !samePidSpace(this.o.place, d)) return false;
     return !isSameProcess(d.pid, d.pid_start);
-  }
-
-  /** Operator requests waiting for this daemon: the ones for tickets it holds, or that nobody holds. */
-  private async answer(controls: readonly ControlRow[]): Promise<void> {
-    if (!this.handler) return;
-    for (const c of controls) {
-      const mine = this.holds(c.key);
-      if (!mine && (this.heldElsewhere(c.key) !== null || (await this.acquire(c.key)) === null)) continue;
-      const result = await this.handler({ kind: c.kind, key: c.key }).catch((err: Error) => ({ ok: false, message: err.message }));
-      await this.o.db.answerControl(this.o.me, c.id, result).catch(() => undefined);
-    }
   }
 }

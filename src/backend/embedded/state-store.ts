@@ -4,28 +4,16 @@
 // A corrupt file is moved aside and reported — never silently reset.
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-file.js';
-import { STATE_VERSION, type SwarmState } from '../core/types.js';
-import { validateState } from './validate.js';
-import { redactDeep } from '../util/secrets.js';
-import { emptyDaily } from '../core/records.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
+import type { SwarmState } from '../../core/types.js';
+import { validateState } from '../../state/validate.js';
+import { redactDeep } from '../../util/secrets.js';
+import { emptyState } from '../../state/empty-state.js';
 
 export interface LoadResult {
   state: SwarmState;
   /** Set when the file existed but could not be used; the bad file was moved to `movedTo`. */
   problem: { message: string; movedTo: string } | null;
-}
-
-export function emptyState(now: number): SwarmState {
-  return {
-    version: STATE_VERSION,
-    tickets: {},
-    pause: null,
-    canary: false,
-    breaker: { recent: [], consecutive: 0, level: 0 },
-    daily: emptyDaily(now),
-    daemon: null,
-  };
 }
 
 export interface FileStoreOptions {

@@ -4,13 +4,13 @@
 // check. When another daemon wrote the scope first, its row is read again and this daemon's own scope
 // events are folded onto it (fold.ts: the same fold as everywhere), so no one's breaker step, pause or
 // spend is lost. While the database is down, changes wait in the outbox and go out once it is back.
-import type { SwarmEvent } from '../core/events.js';
-import type { SwarmState } from '../core/types.js';
-import { STATE_VERSION } from '../core/types.js';
-import type { Change, StateStore } from '../state/ledger.js';
-import type { FileStateStore } from '../state/file-store.js';
-import { applyScope, type Scope } from '../core/fold.js';
-import { checkTicket, validateState } from '../state/validate.js';
+import type { SwarmEvent } from '../../core/events.js';
+import type { SwarmState } from '../../core/types.js';
+import { STATE_VERSION } from '../../core/types.js';
+import type { Change, StateStore } from '../../state/ledger.js';
+import type { FileStateStore } from '../embedded/state-store.js';
+import { applyScope, type Scope } from '../../core/fold.js';
+import { checkTicket, validateState } from '../../state/validate.js';
 import type { FleetDb, Me, Snapshot } from './db.js';
 
 export interface PgStoreHooks {

@@ -5,23 +5,11 @@
 // daemons never lose an update and never see a torn file. In fleet mode (state.url) the same AccountStore
 // interface is implemented on the swarm_accounts table instead.
 import { isAbsolute, join } from 'node:path';
-import type { Env } from '../config/fields.js';
-import { SwarmError } from '../errors.js';
-import { LockedJsonFile } from '../state/locked-file.js';
-import { parseAccount, type AccountRecord } from '../core/account-record.js';
-
-/** One account's shared record, wherever it is kept. */
-export interface AccountStore {
-  readonly name: string;
-  /** The current record (an empty one when there is none yet). */
-  read(): Promise<AccountRecord>;
-  /**
-   * Read-modify-write, atomic against every other daemon on the account. `fn` must be plain computation
-   * (it may run again in a database implementation); returning undefined or the record it was given
-   * means "no change" and writes nothing. Resolves with the record as stored afterwards.
-   */
-  update(fn: (r: AccountRecord) => AccountRecord | undefined): Promise<AccountRecord>;
-}
+import type { Env } from '../../config/fields.js';
+import { SwarmError } from '../../errors.js';
+import { LockedJsonFile } from '../../state/locked-file.js';
+import { parseAccount, type AccountRecord } from '../../core/account-record.js';
+import type { AccountStore } from '../../account/store.js';
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$/;
 
