@@ -23,15 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Lifeline } from './types.js';
-
-/** A process to start: what the runner spawns, and what a transform (supervisor, sandbox) rewrites. */
-export interface SpawnSpec {
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  cwd: string;
-}
+import type { Lifeline, SpawnSpec } from './types.js';
 
 /**
  * The supervisor program: dist/agent/supervisor.js beside this module. Loaded from src/ (the tests), it is
