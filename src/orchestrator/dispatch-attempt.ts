@@ -14,6 +14,7 @@ import { background, live, type DispatchHost, type Running } from './dispatch-ru
 /** A ticket in one of these needs no lease once the tracker shows it. */
 const SETTLED = new Set(['review', 'failed', 'released', 'done']);
 
+/** A claimed ticket's attempt, in its queue slot: run it, then record its end (a crash here is the dispatcher's to log). */
 export async function runDispatched(h: DispatchHost, ticket: Ticket, entry: Running): Promise<void> {
   const { rt, ledger, settings } = h.d;
   const { wf, svc } = settings;
