@@ -1,7 +1,8 @@
 // Every transition swarm records, as one typed union: what `.swarm/events.jsonl` holds (one JSON object per
 // line, `at` first), what the lifecycle fold replays when state.json is lost, what notifications and
 // metrics switch over. Ticket events carry the ticket's identifier (`ticket`) and state key (`key`);
-// everything a replay needs is in the event itself. The human log line for each lives in event-lines.ts.
+// everything a replay needs is in the event itself. The human log line for each lives in event-lines.ts;
+// the daemon's operational events (nothing to replay) and their decoder lines live in daemon-events.ts.
 // decodeEvent() (below) reads a logged line back into this union, keyed by every event type, so a type
 // added here without its decoder does not compile — the events-log rebuild can never silently drop one.
 import type { AttemptOutcome, FollowupCheck, FollowupComment, PauseKind } from './types.js';
