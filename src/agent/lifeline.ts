@@ -21,17 +21,10 @@
 // restart's kill of the recorded group finds the same processes.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Lifeline } from './types.js';
-
-/** A process to start: what the runner spawns, and what a transform (supervisor, sandbox) rewrites. */
-export interface SpawnSpec {
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  cwd: string;
-}
+import type { Lifeline, SpawnSpec } from './types.js';
 
 /**
  * The supervisor program: dist/agent/supervisor.js beside this module. Loaded from src/ (the tests), it is
@@ -104,4 +97,38 @@ export function parseReport(line: string): SpawnFailure | null {
     // not a report
   }
   return null;
+}
+
+/** The daemon's end of one attempt's lifeline: what the runner holds while the agent runs. */
+export interface HeldLifeline {
+  /** Why the supervisor could not start the agent, once it has said so; else null. */
+  failure(): SpawnFailure | null;
+  /** Stop the heartbeat and close the daemon's end. */
+  stop(): void;
+}
+
+/**
+ * Hold the daemon's end of the lifeline (the child's fd 3): a heartbeat byte every `beatMs` from this event
+ * loop (silence = frozen, EOF = dead); back on it, the supervisor says only whether the agent could not be
+ * started.
+ */
+export function holdLifeline(line: Socket, beatMs: number): HeldLifeline {
+  let spawnFailure: SpawnFailure | null = null;
+  line.on('error', () => {});
+  let buf = '';
+  line.on('data', (d: Buffer) => {
+    buf = (buf + d.toString('utf8')).slice(-2000);
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      spawnFailure ??= parseReport(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+  const beat = setInterval(() => line.write('.'), beatMs);
+  return {
+    failure: () => spawnFailure,
+    stop: () => {
+      clearInterval(beat);
+      line.destroy();
+    },
+  };
 }

@@ -16,8 +16,9 @@ import { isGroupAlive, processStartTime, terminateGroup } from './procs.js';
 import { StreamParser } from './stream.js';
 import { LineRedactor } from './redact-stream.js';
 import { CappedTranscript, TRANSCRIPT_HARD_FACTOR } from './transcript-cap.js';
+import { TailBuffer } from '../util/tail-buffer.js';
 import type { KillReason, RunRequest, RunResult } from './types.js';
-import { parseReport, superviseSpec, type SpawnFailure } from './lifeline.js';
+import { holdLifeline, LIFELINE_FD, superviseSpec } from './lifeline.js';
 
 export interface RunnerOptions {
   /** After the leader exits, how long stdout/stderr may stay open (held by a grandchild) before the group is
@@ -32,21 +33,6 @@ const NEWLINE = 0x0a;
 export function abortReason(signal: AbortSignal): KillReason {
   const r: unknown = signal.reason;
   return typeof r === 'string' && (KILL_REASONS as readonly string[]).includes(r) ? (r as KillReason) : 'cancel';
-}
-
-/** Keeps the last `max` bytes, dropping a torn UTF-8 sequence at the front. */
-class TailBuffer {
-  private buf = Buffer.alloc(0);
-  constructor(private readonly max: number) {}
-  push(chunk: Buffer): void {
-    this.buf = Buffer.concat([this.buf, chunk.length > this.max ? chunk.subarray(chunk.length - this.max) : chunk]);
-    if (this.buf.length > this.max) this.buf = this.buf.subarray(this.buf.length - this.max);
-  }
-  toString(): string {
-    let start = 0;
-    while (start < this.buf.length && start < 4 && (this.buf[start]! & 0xc0) === 0x80) start++;
-    return this.buf.subarray(start).toString('utf8');
-  }
 }
 
 function emptyResult(parser: StreamParser, extra: Partial<RunResult>): RunResult {
@@ -165,23 +151,8 @@ function supervise(
     // a caller bug must not leave an unsupervised agent behind
   }
 
-  // The lifeline: a heartbeat byte every beatMs from this event loop (silence = frozen, EOF = dead); back
-  // on it, the supervisor says only whether the agent could not be started.
-  let spawnFailure: SpawnFailure | null = null;
-  const line = req.lifeline ? (child.stdio[3] as Socket) : null;
-  let beat: NodeJS.Timeout | null = null;
-  if (line && req.lifeline) {
-    line.on('error', () => {});
-    let buf = '';
-    line.on('data', (d: Buffer) => {
-      buf = (buf + d.toString('utf8')).slice(-2000);
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        spawnFailure ??= parseReport(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    });
-    beat = setInterval(() => line.write('.'), req.lifeline.beatMs);
-  }
+  // The lifeline (lifeline.ts): a heartbeat to the supervisor, its report of a failed start back.
+  const lifeline = req.lifeline ? holdLifeline(child.stdio[LIFELINE_FD] as Socket, req.lifeline.beatMs) : null;
 
   // Prompt on stdin, then EOF; or, with an inbox (stream-json input), the prompt as the first message and
   // stdin kept open for the operator until the inbox closes it (the supervisor passes stdin
@@ -245,8 +216,7 @@ function supervise(
       finished = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      if (beat) clearInterval(beat);
-      line?.destroy();
+      lifeline?.stop();
       req.signal?.removeEventListener('abort', onAbort);
       for (const ev of parser.end()) emit(ev);
       req.inbox?.close();
@@ -256,6 +226,7 @@ function supervise(
       // Leftovers (a backgrounded tool child with its own pipes) must not outlive the attempt.
       if (terminating === null && isGroupAlive(pid)) void terminate();
       if (terminating !== null) await terminating;
+      const spawnFailure = lifeline?.failure() ?? null;
       let tail = stderrTail.toString();
       if (writeError !== null) tail += `\n[swarm] writing the run file failed: ${writeError}`;
       resolve({

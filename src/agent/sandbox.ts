@@ -12,15 +12,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { SandboxConfig } from '../config/sandbox.js';
+import type { SpawnSpec } from './types.js';
 import { filesystemPolicy, foldersToCreate, innerCommand, modelApiHosts, noProxyFor, type SandboxPaths } from './sandbox-policy.js';
-
-/** How an agent process is started: what a supervisor or the runner spawns. */
-export interface SpawnSpec {
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  cwd: string;
-}
 
 /** The spawn of one attempt inside the sandbox. */
 export interface SandboxedSpawn extends SpawnSpec {

@@ -113,6 +113,14 @@ export interface Classification {
   final?: boolean;
 }
 
+/** A process to start: what the runner spawns, and what a transform (supervisor, sandbox) rewrites. */
+export interface SpawnSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
 /** Everything the runner needs to start one attempt. argv is built by args.ts from config. */
 export interface RunRequest {
   command: string;

@@ -4,7 +4,7 @@
 import type { TicketState } from './types.js';
 import type { VerifyEvent } from './verify-decode.js';
 import type { RedReason, RevertMode, RevertOutcome, SettleOutcome, VerifyCheck } from './verify-record.js';
-import { ticketStep, type Step } from './lifecycle.js';
+import { ticketStep, type Step } from './step.js';
 
 type Fields<K extends VerifyEvent['type']> = Omit<Extract<VerifyEvent, { type: K }>, 'type' | 'at' | 'ticket' | 'key'>;
 

@@ -225,7 +225,10 @@ export interface PorcelainWorktree {
   head: string | null;
   /** Registered but its directory is gone (`git worktree prune` will drop it). */
   prunable: boolean;
-  /** `git worktree lock`ed: the reason ('' when none was given), or null when not locked. */
+  /**
+   * `git worktree lock`ed (by an operator, or by git itself while adding): the reason ('' when none was
+   * given), or null when not locked.
+   */
   locked: string | null;
 }
 

@@ -10,19 +10,13 @@
 // at them (where they are, or where they were relative to the repository before it moved).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gitTry, type GitRunner } from './git.js';
+import { gitTry, type GitRunner, type PorcelainWorktree } from './git.js';
+import { realish as real } from './folder-facts.js';
 import type { Ownership } from './ownership.js';
 import { worktreeDirName } from './naming.js';
 
-export interface WorktreeInfo {
-  path: string;
-  /** Short branch name, or null when detached / bare. */
-  branch: string | null;
-  head: string | null;
-  /** Registered but its directory is gone (`git worktree prune` will drop it). */
-  prunable: boolean;
-  /** Locked (`git worktree lock`, or git's own lock while adding): the reason, or null. */
-  locked: string | null;
+/** A worktree git lists (git.ts), and whether it is one of swarm's. */
+export interface WorktreeInfo extends PorcelainWorktree {
   /** Lies in this repository's namespace under workspace.root and carries swarm's ownership marker. */
   managed: boolean;
 }
@@ -47,14 +41,6 @@ export interface RepairTarget {
   list(): Promise<WorktreeInfo[]>;
   pathFor(branch: string): string;
 }
-
-const real = (p: string): string => {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-};
 
 export async function repairWorktrees(t: RepairTarget, log: (msg: string) => void): Promise<RepairReport> {
   const report: RepairReport = { repaired: [], migrated: [], forgotten: [], problems: [] };

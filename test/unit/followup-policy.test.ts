@@ -89,6 +89,21 @@ describe('follow-up transitions', () => {
     expect(pushed.ticket!.followup).toMatchObject({ pending: null, ours: [HEAD, NEW] });
   });
 
+  it('a follow-up that meets a usage limit waits for the pause; one cancelled stops; an infra failure retries; the round is not taken again', () => {
+    const started = followupStarted(reviewTicket(), f, at).ticket!;
+    const running = { ...started, status: 'running' as const, attempts: [{ number: 1, model: 'sonnet', outcome: 'running' as const, counted: false, reason: '', summary: '', started_at: '2026-02-01T00:00:00Z', ended_at: null, duration_ms: 0, cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, session_id: null, pid: null, pid_start: null, run_file: '' }] };
+    const state = { ...emptyState(at), tickets: { 1: running } };
+    const end = (outcome: 'rate_limited' | 'cancelled' | 'infra_failed', resetAt: number | null = null) =>
+      finish(state, running, 1, { cls: { outcome, counted: false, reason: outcome, resetAt, limitType: resetAt ? 'five_hour' : null, rule: 'x' }, pr: null, run: null, held: null, started: true }, config, at, 0);
+    const limited = end('rate_limited', at + 60_000);
+    expect(limited.events.map((e) => e.type)).toEqual(['finished', 'paused', 'waiting']);
+    expect(limited.tripped.pause).toMatchObject({ kind: 'rate_limit', until: new Date(at + 60_000).toISOString() });
+    expect(limited.events.at(-1)).toMatchObject({ type: 'waiting', due: new Date(at + 60_000).toISOString() });
+    expect(limited.ticket!.followup).toMatchObject({ rounds: 1, pending: { round: 1 } });
+    expect(end('cancelled').events.map((e) => e.type)).toEqual(['finished', 'cancelled']);
+    expect(end('infra_failed').events.map((e) => e.type)).toEqual(['finished', 'retry_scheduled']);
+  });
+
   it('needs_human, handed back, and done fold as the record says; the record survives a round trip through state.json', () => {
     let t = needsHuman(reviewTicket(), 'human_push', 'hanna pushed', 'agent:needs-human', at).ticket!;
     expect(t.followup?.stopped).toMatchObject({ why: 'human_push' });
