@@ -86,7 +86,7 @@ export class Dispatcher {
     return {
       config: this.d.settings.wf.config, state: this.d.ledger.state, now: this.d.rt.now(), running: new Set(this.running.keys()), heldElsewhere: (k) => coordinator.heldElsewhere(k),
       account: this.d.account?.view() ?? null, backgroundRunning: this.background(null),
-      hold: dispatchHold(this.d.ledger.state.base, verifyConfig(this.d.settings.wf.config)), waitsFor: this.d.waitsFor,
+      hold: dispatchHold(this.d.ledger.state.base, verifyConfig(this.d.settings.wf.config)), waitsFor: this.d.waitsFor, disk: this.d.ledger.diskFullSince,
     };
   }
 
@@ -246,7 +246,7 @@ export class Dispatcher {
     // A follow-up resumes the ticket's last Claude session when there is one (runAttempt starts fresh if it is gone).
     const resume = followup ? [...prepared.attempts].reverse().find((a) => a.session_id !== null)?.session_id ?? null : null;
     const account = this.d.account;
-    const gateExtra = (): SpawnGateExtra => ({ lane: laneOf(ticket, cfg), model, backgroundRunning: this.background(key), account: account?.view() ?? null });
+    const gateExtra = (): SpawnGateExtra => ({ lane: laneOf(ticket, cfg), model, backgroundRunning: this.background(key), account: account?.view() ?? null, disk: ledger.diskFullSince });
     const out = await runAttempt(rt, svc, wf, {
       ticket,
       ts: prepared,

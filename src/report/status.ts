@@ -1,7 +1,7 @@
 // State → status snapshot → text or JSON (pure). `swarm status`, `/api/v1/state` and the dashboard all
 // read this one snapshot, so they always agree. Deliberately imports nothing heavy (no Octokit, Linear
 // SDK or nunjucks): `swarm status` must start fast.
-import type { AttemptOutcome, PauseState, SwarmState, TicketState } from '../core/types.js';
+import type { AttemptOutcome, PauseState, SwarmState, TicketState, ViewedState } from '../core/types.js';
 import type { LockInfo } from '../state/lock.js';
 import { fleetSnapshot, renderFleet, type FleetSnapshot } from './status-fleet.js';
 import { renderWatched, watchedSnapshot, type WatchedPr } from './status-watch.js';
@@ -47,7 +47,7 @@ export interface Snapshot {
   webhooks: WebhooksSnapshot | null;
 }
 
-export function buildSnapshot(state: SwarmState, lock: { info: LockInfo; alive: boolean } | null, now: number, extra: SnapshotExtra = {}): Snapshot {
+export function buildSnapshot(state: ViewedState, lock: { info: LockInfo; alive: boolean } | null, now: number, extra: SnapshotExtra = {}): Snapshot {
   const tickets = Object.values(state.tickets);
   const maxAttempts = state.daemon?.max_attempts ?? 3;
   const alive = lock?.alive === true;

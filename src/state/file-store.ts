@@ -24,7 +24,6 @@ export function emptyState(now: number): SwarmState {
     canary: false,
     breaker: { recent: [], consecutive: 0, level: 0 },
     daily: emptyDaily(now),
-    daemon: null,
   };
 }
 
