@@ -5,7 +5,7 @@
 import type { Workflow } from '../config/types.js';
 import type { AccountSeen, DaemonInfo, LiveView, SwarmState, ViewedState } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
-import { reportOf, writeReport, type DaemonReport } from '../report/daemon-report.js';
+import { reportOf, writeReport } from '../report/daemon-report.js';
 
 export interface DaemonViewDeps {
   /** `.swarm/daemon.json`. */
@@ -27,8 +27,6 @@ export class DaemonView implements LiveView {
   queue: LiveView['queue'] = null;
   /** Where this daemon can be reached (the surfaces set it once they listen). */
   endpoint: { socket: string | null; url: string | null } = { socket: null, url: null };
-  /** The report last written (the dashboard reads it too). */
-  report: DaemonReport | null = null;
 
   constructor(private readonly d: DaemonViewDeps) {
     const now = new Date(d.now()).toISOString();
@@ -63,9 +61,9 @@ export class DaemonView implements LiveView {
   publish(): void {
     this.refresh();
     const wf = this.d.wf();
-    this.report = reportOf(this, wf, { pid: this.d.pid, now: this.d.now(), workflow: this.d.workflowPath, ...this.endpoint });
+    const report = reportOf(this, wf, { pid: this.d.pid, now: this.d.now(), workflow: this.d.workflowPath, ...this.endpoint });
     try {
-      writeReport(this.d.file, this.report);
+      writeReport(this.d.file, report);
     } catch (err) {
       this.d.log.debug(`could not write ${this.d.file}: ${(err as Error).message}`);
     }

@@ -4,7 +4,6 @@
 import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import type { Ticket } from '../tracker/types.js';
-import { isDiskFull } from '../util/atomic-file.js';
 import type { SwarmState, ViewedState } from '../core/types.js';
 import { Ledger } from '../state/ledger.js';
 import { resume } from '../core/lifecycle.js';
@@ -24,10 +23,9 @@ import { WebhookLink } from './webhook-link.js';
 import { targetedRound } from './targeted.js';
 import type { Runtime, ServiceFactory, Services, Settings } from './runtime.js';
 import { pauseInForce } from '../core/pause.js';
-import type { DaemonReport } from '../report/daemon-report.js';
 import { DaemonView } from './daemon-view.js';
 import { WorkflowReloader } from './reload.js';
-import { noteCodeHost, trackerTrouble } from './poll-trouble.js';
+import { noteCodeHost, pollFailed, trackerTrouble } from './poll-trouble.js';
 import { sleepUntilDue } from './wake.js';
 
 export type Mode = 'daemon' | 'once' | 'until-idle';
@@ -98,8 +96,6 @@ export class Orchestrator {
   get state(): SwarmState { return this.ledger.state; }
   /** The records with this daemon's view: what its status, explain and dashboard show. */
   get viewed(): ViewedState { return this.view.viewed(); }
-  /** The report last written (daemon.json). */
-  get report(): DaemonReport | null { return this.view.report; }
   get workflow(): Workflow { return this.settings.wf; }
   get services(): Services { return this.settings.svc; }
   get isDraining(): boolean { return this.draining; }
@@ -137,11 +133,7 @@ export class Orchestrator {
         eligible = await this.pollOnce();
         this.lastPollError = null;
       } catch (err) {
-        // A bug or a full disk in one poll must not take the fleet down: say so, and poll again later.
-        const message = (err as Error)?.message ?? String(err);
-        // A full disk is its own pause (disk_full, logged by the ledger), not a poll error.
-        if (message !== this.lastPollError && !isDiskFull(err)) this.rt.log.event({ type: 'poll_error', error: message });
-        this.lastPollError = message;
+        this.lastPollError = pollFailed(err, this.lastPollError, this.rt.log);
         eligible = Number.NaN;
       }
       Object.assign(this.pollStats, { count: this.pollStats.count + 1, lastDurationMs: Date.now() - t0, lastAt: t0 });
@@ -185,9 +177,7 @@ export class Orchestrator {
         listing: { get: () => this.lastTickets, set: (t) => (this.lastTickets = t) },
         context: () => this.context(),
         canStart: () => capacity(this.workflow.config, this.state, this.running.size, canaryTurn(this.account?.view(), this.rt.now())) > 0 && this.rt.coordinator.canClaim(),
-        draining: () => this.draining || this.stopped,
-        stats: this.webhooks.stats,
-        served: (keys) => this.webhooks.served(keys),
+        draining: () => this.draining || this.stopped, stats: this.webhooks.stats, served: (keys) => this.webhooks.served(keys),
       }, batch);
       if (res.pollWanted) this.refresh();
       await this.ledger.save();

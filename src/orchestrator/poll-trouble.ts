@@ -1,12 +1,24 @@
-// What a poll meets that is not a ticket: a tracker that fails (a pause, a refusal that retrying cannot
-// fix, or a plain error) and the code host's standing problems. Each is logged once when it appears and
+// What a poll meets that is not a ticket: a poll that throws, a tracker that fails (a pause, a refusal that
+// retrying cannot fix, or a plain error) and the code host's standing problems. Each is logged once when it appears and
 // kept in the daemon's view (for `swarm status`) while it lasts.
 import { TrackerError } from '../errors.js';
+import { isDiskFull } from '../util/atomic-file.js';
 import { pause } from '../core/lifecycle.js';
 import { activePause, trackerPause } from '../core/policy.js';
 import type { DaemonInfo } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Ledger } from '../state/ledger.js';
+
+/**
+ * A poll that threw (a bug, a full disk) must not take the fleet down: said once per distinct message, and
+ * polled again later. A full disk is its own pause (disk_full, logged by the ledger), not a poll error.
+ * Returns the message, for the next comparison.
+ */
+export function pollFailed(err: unknown, last: string | null, log: Logger): string {
+  const message = (err as Error)?.message ?? String(err);
+  if (message !== last && !isDiskFull(err)) log.event({ type: 'poll_error', error: message });
+  return message;
+}
 
 /** The code host's standing problems (a permission the token lacks, a repository that moved), refreshed. */
 export function noteCodeHost(daemon: DaemonInfo, notes: string[], log: Logger): void {

@@ -3,7 +3,7 @@
 // resolves. Callers send tracker writes only after that (write-ahead): a kill -9 at any moment leaves a
 // state that either does not know of the change or knows it and knows the tracker has not confirmed it.
 // A full disk is noticed here too (a save, or an event line, refused for want of room): the ledger marks
-// the daemon `disk_full` — the pause dispatch obeys — and lifts it itself once a save and the held event
+// itself disk-full (diskFullSince, in memory only) — the pause dispatch obeys — and lifts it itself once a save and the held event
 // lines go through again (probeDisk). A commit that could not be written still rejects (write-ahead), but
 // its change stays in memory and goes to disk with the next save that fits: nothing is lost or counted twice.
 import type { Logger } from '../log/logger.js';
