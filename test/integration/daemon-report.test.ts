@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeGitHub } from '../helpers/fake-github.js';
 import { githubWorld, teardown, type Project } from '../helpers/daemon.js';
@@ -13,7 +12,7 @@ import { controlCommand } from '../../src/commands/control.js';
 import { statusCommand } from '../../src/commands/status.js';
 import { createApiServer, closeServer } from '../../src/server/http.js';
 import type { DaemonHandle } from '../../src/server/api.js';
-import type { IO } from '../../src/commands/common.js';
+import { captureIO } from '../helpers/io.js';
 
 let gh: FakeGitHub;
 let project: Project;
@@ -29,15 +28,7 @@ afterAll(async () => {
   await teardown(null, gh, project);
 });
 
-function io(): IO & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => (o += d));
-  stderr.on('data', (d) => (e += d));
-  return { stdout, stderr, cwd: project.dir, env: project.env, out: () => o, err: () => e };
-}
+const io = () => captureIO(project);
 
 const lockFile = () => path.join(project.swarmDir, 'daemon.lock');
 const reportFile = () => path.join(project.swarmDir, 'daemon.json');
