@@ -1,22 +1,22 @@
 // `swarm pause [--for DURATION]`, `swarm resume`, `swarm retry <ticket>`, `swarm release <ticket>`: act on
 // the running daemon through its control socket; with no daemon running here, act on the whole fleet
 // through its database (fleet mode: WORKFLOW.md sets state.url), else on state.json under the lock.
-import { join, resolve } from 'node:path';
 import { parseDuration } from '../config/duration.js';
 import { liveHolder, sendControl } from '../control/client.js';
 import type { ControlAction, ControlAnswer } from '../core/controls.js';
-import { swarmPaths, type SwarmPaths } from '../state/paths.js';
+import type { SwarmPaths } from '../state/paths.js';
 import { cloneFleet, type CloneFleet } from '../fleet/settings.js';
 import { Logger } from '../log/logger.js';
 import { budgetZoneFor, setBudgetZone } from '../core/budget-day.js';
-import { findRepoRoot, type IO } from './common.js';
+import type { IO } from './common.js';
+import { commandContext } from './context.js';
 import { UsageError } from '../errors.js';
 
 export async function controlCommand(action: ControlAction, io: IO, now: () => number = Date.now, opts: { workflow?: string } = {}): Promise<number> {
-  const repoDir = findRepoRoot(io.cwd);
-  const paths = swarmPaths(repoDir);
-  const fleet = liveHolder(paths) ? null : await cloneFleet(repoDir, resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md')), io.env);
-  const res = fleet ? await viaFleet(fleet, paths, action, io, now) : await sendControl(repoDir, paths, action, now);
+  const ctx = commandContext(io, { workflow: opts.workflow });
+  const paths = ctx.paths;
+  const fleet = liveHolder(paths) ? null : await cloneFleet(ctx.repoDir, ctx.workflowPath, io.env);
+  const res = fleet ? await viaFleet(fleet, paths, action, io, now) : await sendControl(ctx.repoDir, paths, action, now);
   const where = res.via === 'state' ? ' (no daemon running: state.json updated; it applies at the next `swarm start`)' : '';
   if (res.unknown) throw new UsageError(res.message);
   (res.ok ? io.stdout : io.stderr).write(`${res.ok ? '' : 'swarm: '}${res.message}${res.ok ? where : ''}\n`);

@@ -2,14 +2,14 @@
 // asked for over its private control socket (only this user can), printed, and with --open handed to the
 // desktop's browser. The link works once, for ten minutes: the browser trades it for a session cookie.
 import { spawn } from 'node:child_process';
-import { swarmPaths } from '../state/paths.js';
 import { daemonRequest } from '../control/client.js';
-import { findRepoRoot, type IO } from './common.js';
+import type { IO } from './common.js';
+import { commandContext } from './context.js';
 import { UsageError } from '../errors.js';
 
 export async function dashboardCommand(opts: { open?: boolean }, io: IO, opener: (url: string) => Promise<string | null> = openInBrowser): Promise<number> {
-  const repoDir = findRepoRoot(io.cwd);
-  const res = await daemonRequest(repoDir, swarmPaths(repoDir), 'POST', '/api/v1/login-link', {}, 15_000);
+  const ctx = commandContext(io);
+  const res = await daemonRequest(ctx.repoDir, ctx.paths, 'POST', '/api/v1/login-link', {}, 15_000);
   if (res === null) throw new UsageError('no swarm daemon runs in this repository: start one with `swarm start` (with server.port set, or --port 8080) first');
   const body = (res.body ?? {}) as { url?: unknown; message?: unknown };
   if (res.status !== 200 || typeof body.url !== 'string') throw new UsageError(typeof body.message === 'string' ? body.message : `the daemon gave no login link (HTTP ${res.status})`);

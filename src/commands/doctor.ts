@@ -8,6 +8,7 @@ import { checkClaudeCredentials, checkOriginMatchesRepo } from '../doctor/claude
 import type { Workflow } from '../config/types.js';
 import { FileStateStore } from '../backend/embedded/state-store.js';
 import { lockAlive, readLock } from '../state/lock.js';
+import { liveReport } from '../report/daemon-report.js';
 import { swarmPaths } from '../state/paths.js';
 import { checkAgent, checkBudget, checkDisk, checkRemote, checkTracker } from '../doctor/checks.js';
 import type { CheckLine } from '../doctor/types.js';
@@ -88,7 +89,8 @@ async function webhookLines(ctx: Parameters<typeof checkTracker>[0], repoDir: st
   const paths = swarmPaths(repoDir);
   const info = readLock(paths.lock);
   const running = info !== null && lockAlive(info);
-  const seen = running ? new FileStateStore(paths.state).peek()?.daemon?.webhooks ?? null : null;
+  // Webhook health as the running daemon judges it: its report (a dead daemon's is ignored).
+  const seen = liveReport(paths.report, running ? info : null)?.webhooks ?? null;
   return checkWebhooks({ ...ctx, daemonRunning: running, lastVerified: seen ? { github: seen.github.last_at, linear: seen.linear.last_at } : undefined });
 }
 

@@ -2,15 +2,14 @@
 // tails a running attempt until its result line arrives or the attempt ends.
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileStateStore } from '../backend/embedded/state-store.js';
-import { swarmPaths, type SwarmPaths } from '../state/paths.js';
-import { lockAlive, readLock } from '../state/lock.js';
+import type { SwarmPaths } from '../state/paths.js';
 import type { AttemptRecord, TicketState } from '../core/types.js';
 import { StreamParser } from '../agent/stream.js';
 import { findTicketState, ticketArg } from '../core/ticket-keys.js';
 import { renderEvent, renderTranscript, type TranscriptOptions } from '../report/transcript.js';
 import { terminalSafe } from '../util/terminal.js';
-import { findRepoRoot, useColor, type IO } from './common.js';
+import { useColor, type IO } from './common.js';
+import { commandContext } from './context.js';
 import { chalkPaint } from './paint.js';
 import { UsageError } from '../errors.js';
 
@@ -24,10 +23,10 @@ export interface LogsOptions {
 }
 
 export async function logsCommand(ticketInput: string, opts: LogsOptions, io: IO): Promise<number> {
-  const repoDir = findRepoRoot(io.cwd);
-  const paths = swarmPaths(repoDir);
-  const store = new FileStateStore(paths.state);
-  const ts = store.peek() ? findTicketState(store.peek()!, ticketInput) : null;
+  const ctx = commandContext(io);
+  const paths = ctx.paths;
+  const records = ctx.records();
+  const ts = records ? findTicketState(records, ticketInput) : null;
   const attempts = attemptFiles(paths, ts, ticketInput);
   if (attempts.length === 0) throw new UsageError(`no transcripts for ticket "${ticketInput}": swarm has not run an agent on it (see \`swarm explain ${ticketArg(ticketInput)}\`)`);
   let n = attempts[attempts.length - 1]!.number;
@@ -51,14 +50,11 @@ export async function logsCommand(ticketInput: string, opts: LogsOptions, io: IO
     return 0;
   }
   const live = () => {
-    const again = store.peek();
+    const again = ctx.records();
     const t = again ? findTicketState(again, ticketInput) : null;
     return t?.attempts.find((a) => a.number === n) ?? null;
   };
-  const daemonAlive = () => {
-    const info = readLock(paths.lock);
-    return info !== null && lockAlive(info);
-  };
+  const daemonAlive = () => ctx.holder() !== null;
   await follow(chosen.file, render, io, live, daemonAlive, opts);
   const end = live();
   if (end && end.outcome !== 'running') say(`outcome: ${end.outcome}${end.reason ? ` — ${end.reason}` : ''}`);

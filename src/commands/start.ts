@@ -116,19 +116,6 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
       restoreFromEvents(state, paths.events, Date.now(), log, (b) => svc.worktrees.pathFor(b));
     }
     const now = Date.now();
-    state.daemon = {
-      pid: process.pid,
-      started_at: new Date(now).toISOString(),
-      heartbeat_at: new Date(now).toISOString(),
-      draining: false,
-      config_error: null,
-      workflow: workflowPath,
-      max_attempts: wf.config.agent.max_attempts,
-      max_concurrent: wf.config.agent.max_concurrent,
-      models: wf.config.agent.models,
-      max_followups: wf.config.pr.max_followups,
-      sandbox: wf.config.agent.sandbox.enabled ? 'on' : 'unconfined',
-    };
     // Embedded (state.json) or a fleet (state.url: the database is the shared truth, state.json this
     // daemon's write-ahead journal), decided in backend/open.ts.
     const opened = await openBackend(wf.config, {
@@ -173,7 +160,6 @@ export async function startCommand(opts: StartOptions, io: IO): Promise<number> 
     sweeper = startSweeper({ source: orch, paths, log }); // gc at startup and daily, beside the loop
     log.event({ type: 'daemon_started', pid: process.pid, mode, tracker: wf.config.tracker.kind, max_concurrent: wf.config.agent.max_concurrent });
     const code = await orch.run(mode);
-    state.daemon.draining = false;
     await orch.save();
     log.event({ type: 'daemon_stopped', code });
     return code;

@@ -1,32 +1,26 @@
-// `swarm status [--json] [--watch]`: reads state.json and the lock; works with or without a daemon.
+// `swarm status [--json] [--watch]`: the ticket records from state.json, the running daemon's view from its
+// report (daemon.json) or, fresher, from the daemon itself; works with or without a daemon.
 // --watch redraws in place (cursor home, overwrite each line, clear the rest) without flicker.
-import { FileStateStore } from '../backend/embedded/state-store.js';
-import { emptyState } from '../state/empty-state.js';
-import { swarmPaths } from '../state/paths.js';
-import { lockAlive, readLock } from '../state/lock.js';
-import { readControlRecord } from '../control/endpoint.js';
 import { buildSnapshot, renderStatus, plain, type Paint, type Snapshot } from '../report/status.js';
 import { extraFromState } from '../report/status-account.js';
-import { readReport, withReport } from '../report/daemon-report.js';
 import { seenAccount } from '../account/seen.js';
-import { findRepoRoot, useColor, type IO } from './common.js';
+import { useColor, type IO } from './common.js';
+import { commandContext, type CommandContext } from './context.js';
 import { chalkPaint } from './paint.js';
 
-export function snapshotFor(repoDir: string, now = Date.now()): Snapshot {
-  const paths = swarmPaths(repoDir);
-  const info = readLock(paths.lock);
-  const alive = info !== null && lockAlive(info);
-  // The records from state.json; the configuration in force and the views from the live daemon's report.
-  const state = withReport(new FileStateStore(paths.state).peek() ?? emptyState(now), alive ? readReport(paths.report) : null);
+/** The snapshot from the files: the records from state.json, the configuration in force and the views from the live daemon's report. */
+export function snapshotFor(ctx: CommandContext, now = Date.now()): Snapshot {
+  const info = ctx.lock();
+  const alive = info !== null && ctx.holder()?.pid === info.pid;
+  const state = ctx.viewed(now);
   return buildSnapshot(state, info ? { info, alive } : null, now, extraFromState(state, alive, seenAccount(state)?.record ?? null));
 }
 
 /** The running daemon's own snapshot, or null (the client is loaded only when a daemon runs: status starts fast). */
-async function daemonSnapshot(paths: ReturnType<typeof swarmPaths>): Promise<Snapshot | null> {
-  const info = readLock(paths.lock);
-  if (!info || !lockAlive(info)) return null;
+async function daemonSnapshot(ctx: CommandContext): Promise<Snapshot | null> {
+  if (!ctx.holder()) return null;
   const { liveSnapshot } = await import('../control/client.js');
-  return liveSnapshot(paths);
+  return liveSnapshot(ctx.paths);
 }
 
 /** The terminal's width (a pipe: $COLUMNS, else 80), at least 60: every line fits it; ids are never cut. */
@@ -41,16 +35,15 @@ export function watchFrame(text: string): string {
 }
 
 export async function statusCommand(opts: { json?: boolean; watch?: boolean; intervalMs?: number; signal?: AbortSignal }, io: IO): Promise<number> {
-  const repoDir = findRepoRoot(io.cwd);
+  const ctx = commandContext(io);
   const paint: Paint = useColor(io) ? chalkPaint() : plain;
   const width = terminalWidth(io);
-  const paths = swarmPaths(repoDir);
   // A running daemon answers for itself (what it holds in memory, e.g. a full disk it cannot write down);
   // otherwise, or when it does not answer, state.json and the lock.
   const draw = async () => {
-    const snap = (await daemonSnapshot(paths)) ?? snapshotFor(repoDir);
+    const snap = (await daemonSnapshot(ctx)) ?? snapshotFor(ctx);
     if (opts.json) return JSON.stringify(snap, null, 2) + '\n';
-    const rec = snap.daemon.running ? (readReport(paths.report) ?? readControlRecord(paths.control)) : null;
+    const rec = snap.daemon.running ? ctx.report() : null;
     const url = rec && rec.pid === snap.daemon.pid && rec.url ? `dashboard ${rec.url}\n` : '';
     return renderStatus(snap, paint, width) + url;
   };

@@ -9,7 +9,7 @@ import { Logger } from '../log/logger.js';
 import { FileStateStore } from '../backend/embedded/state-store.js';
 import { acquireLock, lockAlive, readLock, releaseLock, type LockInfo } from '../state/lock.js';
 import type { SwarmPaths } from '../state/paths.js';
-import { defaultSocketPath, readControlRecord } from './endpoint.js';
+import { defaultSocketPath, readEndpoint } from './endpoint.js';
 import { findTicketState } from '../core/ticket-keys.js';
 import type { Snapshot } from '../report/status.js';
 
@@ -40,8 +40,8 @@ export async function sendControl(repoDir: string, paths: SwarmPaths, action: Co
  */
 export async function liveSnapshot(paths: SwarmPaths, timeoutMs = 1500): Promise<Snapshot | null> {
   const holder = liveHolder(paths);
-  const record = holder ? readControlRecord(paths.control) : null;
-  if (!holder || record?.pid !== holder.pid) return null;
+  const record = readEndpoint(paths.report, holder);
+  if (!record) return null;
   try {
     const res = await socketRequest(record.socket, 'GET', '/api/v1/state', null, timeoutMs);
     const b = res.body as Partial<Snapshot> | null;
@@ -74,13 +74,13 @@ export async function daemonRequest(repoDir: string, paths: SwarmPaths, method: 
 }
 
 async function holderRequest(repoDir: string, paths: SwarmPaths, holder: LockInfo, method: string, path: string, body: unknown, timeoutMs: number): Promise<{ status: number; body: unknown }> {
-  // The daemon writes its record once its socket listens; wait briefly for a daemon still starting.
-  let record = readControlRecord(paths.control);
-  for (let i = 0; i < 20 && record?.pid !== holder.pid; i++) {
+  // The daemon reports its socket once it listens; wait briefly for a daemon still starting.
+  let record = readEndpoint(paths.report, holder);
+  for (let i = 0; i < 20 && record === null; i++) {
     await new Promise((r) => setTimeout(r, 250));
-    record = readControlRecord(paths.control);
+    record = readEndpoint(paths.report, holder);
   }
-  const socket = record?.pid === holder.pid ? record.socket : defaultSocketPath(repoDir);
+  const socket = record?.socket ?? defaultSocketPath(repoDir);
   try {
     return await socketRequest(socket, method, path, body, timeoutMs);
   } catch (err) {

@@ -1,12 +1,13 @@
 // Where a running daemon can be reached: its control socket (a Unix socket, HTTP on top) and, when
-// `server.port` is set, its dashboard URL. The daemon records both in `.swarm/control.json`; clients read
-// that record and fall back to the computed default path. Unix socket paths are limited to ~107 bytes, so
+// `server.port` is set, its dashboard URL. The daemon records both in its report, `.swarm/daemon.json`
+// (written as soon as the socket listens); clients read them there — only from the report of the lock's
+// live holder — and fall back to the computed default path. Unix socket paths are limited to ~107 bytes, so
 // a deep repository gets a short path under the temp dir, keyed by a hash of the repository path.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import { liveReport } from '../report/daemon-report.js';
 
 /** sun_path is 108 bytes on Linux (104 on macOS) including the NUL: stay well under both. */
 export const MAX_SOCKET_PATH = 100;
@@ -32,21 +33,8 @@ export function prepareSocketDir(socketPath: string, repoDir: string): void {
   else mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
-export function readControlRecord(file: string): ControlRecord | null {
-  try {
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<ControlRecord>;
-    if (typeof raw.pid !== 'number' || typeof raw.socket !== 'string') return null;
-    return { pid: raw.pid, socket: raw.socket, url: typeof raw.url === 'string' ? raw.url : null };
-  } catch {
-    return null;
-  }
-}
-
-export function writeControlRecord(file: string, rec: ControlRecord): void {
-  writeFileAtomic(file, JSON.stringify(rec) + '\n');
-}
-
-export function removeControlRecord(file: string, pid = process.pid): void {
-  const rec = readControlRecord(file);
-  if (rec && rec.pid === pid) rmSync(file, { force: true });
+/** Where the live daemon `holder` said it listens (its report), or null: no report of that pid, or no socket. */
+export function readEndpoint(reportFile: string, holder: { pid: number } | null): ControlRecord | null {
+  const r = liveReport(reportFile, holder);
+  return r && r.socket !== null ? { pid: r.pid, socket: r.socket, url: r.url } : null;
 }

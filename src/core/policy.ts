@@ -6,7 +6,7 @@
 import { RECLAIM_COOLDOWN_MS, type Config } from '../config/types.js';
 import type { KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
-import type { PauseKind, PauseState, SwarmState, TicketState } from './types.js';
+import type { DiskFull, PauseKind, PauseState, SwarmState, TicketState } from './types.js';
 import { laneComparator, laneGate, laneOf, type Lane } from './lanes.js';
 import { accountPauseReason, accountWindow, canaryWaitReason, modelLimitReason, type AccountView, type CanaryTurn } from './account-policy.js';
 import { isAuthKind } from './auth-kinds.js';
@@ -36,6 +36,8 @@ export interface EligibilityContext {
   hold?: string | null;
   /** What a ticket still waits for before its next attempt (a reverted one: its revert reaching the base), or null. */
   waitsFor?: (key: string) => string | null;
+  /** The disk refuses swarm's writes (the ledger's, in memory only): dispatch waits. */
+  disk?: DiskFull | null;
 }
 
 /** eligibility() of each ticket of one poll, by key: computed once, read by dispatch, the queue view and /metrics. */
@@ -96,7 +98,7 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   checks.push({ rule: 'retry_wait', pass: due <= ctx.now && waits === null, detail: due > ctx.now ? `retry due in ${formatMs(due - ctx.now)} (${ts!.retry_reason ?? 'backoff'})` : waits ?? 'no retry wait' });
   const isRunning = ctx.running.has(t.key);
   checks.push({ rule: 'running', pass: !isRunning, detail: isRunning ? 'an agent is working on it now' : 'no agent running' });
-  const pause = scopePause(ctx.state, ctx.now);
+  const pause = scopePause(ctx.state, ctx.now, ctx.disk);
   const shared = pause ? null : accountPauseReason(ctx.account, ctx.now) ?? modelLimitReason(ctx.account, modelFor(ts?.failures ?? 0, ctx.config.agent.models), ctx.now);
   // A red base holds new tickets (verify.hold_while_red: dispatch); one already ours goes on.
   const baseHold = ours ? null : ctx.hold ?? null;
@@ -158,8 +160,7 @@ export function activePause(pause: PauseState | null, now: number): PauseState |
  * The pause dispatch obeys now: a full disk first (this daemon's own — it cannot write ahead what it would
  * do — and never shared with a fleet; it ends by itself once a write goes through), else the recorded pause.
  */
-export function scopePause(state: Pick<SwarmState, 'pause' | 'daemon'>, now: number): PauseState | null {
-  const disk = state.daemon?.disk_full;
+export function scopePause(state: Pick<SwarmState, 'pause'>, now: number, disk: DiskFull | null = null): PauseState | null {
   if (disk) return { kind: 'disk_full', reason: `disk full (${disk.error}); resumes by itself once swarm can write its files again`, since: disk.since, until: null, limit_type: null };
   return activePause(state.pause, now);
 }
@@ -206,6 +207,8 @@ export interface SpawnGateExtra {
   /** Other background-lane agents of this daemon (running or being prepared). */
   backgroundRunning: number;
   account: AccountView | null;
+  /** The disk refuses swarm's writes (the ledger's): nothing starts. */
+  disk?: DiskFull | null;
 }
 
 /**
@@ -215,7 +218,7 @@ export interface SpawnGateExtra {
  * other agents are running.
  */
 export function spawnGate(config: Config, state: SwarmState, ts: TicketState | undefined, now: number, live: number, extra?: SpawnGateExtra): string | null {
-  const pause = scopePause(state, now);
+  const pause = scopePause(state, now, extra?.disk);
   if (pause) return `dispatch paused (${pause.kind}): ${pause.reason}`;
   const shared = accountPauseReason(extra?.account, now) ?? (extra?.model ? modelLimitReason(extra.account, extra.model, now) : null);
   if (shared) return `dispatch paused (rate_limit): ${shared}`;
@@ -267,7 +270,7 @@ export const DISK_PROBE_MS = 5_000;
  * How long the loop sleeps: until the next poll, a due retry, the end of a timed pause, or one of `also`
  * (the background lane opening, the account's window resetting: laneWakeTimes, accountWakeTimes).
  */
-export function nextWakeMs(state: SwarmState, lastPollAt: number, interval: number, now: number, also: readonly number[] = []): number {
+export function nextWakeMs(state: SwarmState, lastPollAt: number, interval: number, now: number, also: readonly number[] = [], disk: DiskFull | null = null): number {
   let next = lastPollAt + interval;
   for (const t of also) if (t > now) next = Math.min(next, t);
   for (const t of Object.values(state.tickets)) {
@@ -276,7 +279,7 @@ export function nextWakeMs(state: SwarmState, lastPollAt: number, interval: numb
   const p = state.pause;
   if (p?.until) next = Math.min(next, Math.max(Date.parse(p.until), now + 50));
   // A full disk is probed for room every few seconds: dispatch resumes by itself once a write goes through.
-  if (state.daemon?.disk_full) next = Math.min(next, now + DISK_PROBE_MS);
+  if (disk) next = Math.min(next, now + DISK_PROBE_MS);
   return Math.max(50, next - now);
 }
 
@@ -287,11 +290,11 @@ export type IdleVerdict = { done: false } | { done: true; code: 0 | 1 | 2; messa
  * with a known end is waited out; one that waits for an operator ends the run (0 for an operator's own
  * pause, 1 for a dead login). `eligible` is NaN when the poll could not tell (tracker down): not done.
  */
-export function idleVerdict(config: Config, state: SwarmState, i: { running: number; eligible: number; listed: ReadonlySet<string>; now: number; refused?: string | null }): IdleVerdict {
+export function idleVerdict(config: Config, state: SwarmState, i: { running: number; eligible: number; listed: ReadonlySet<string>; now: number; refused?: string | null; disk?: DiskFull | null }): IdleVerdict {
   if (i.running > 0) return { done: false };
   // The tracker refuses the poll itself (a setting to change): waiting would never end.
   if (i.refused) return { done: true, code: 2, message: `stopping: ${i.refused}` };
-  const pause = scopePause(state, i.now);
+  const pause = scopePause(state, i.now, i.disk);
   // A full disk ends by itself (no operator needed): waited out like a timed pause.
   if (pause?.kind === 'disk_full') return { done: false };
   if (pause && pause.until === null) {

@@ -3,7 +3,7 @@ import type { Classification, Outcome, RunResult, TokenUsage } from '../agent/ty
 import type { PullRequest } from '../tracker/types.js';
 
 /** 2: tickets carry rev/synced_rev/cleared instead of tracker_synced (migrated on load). */
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 export type AttemptOutcome = Outcome | 'running' | 'interrupted';
 
@@ -192,8 +192,7 @@ export interface DaemonInfo {
   webhooks?: import('./views.js').WebhookView | null;
   /**
    * The disk (or the file-size limit, or a quota) refused a write of swarm's own files: dispatch waits
-   * until a write succeeds again. Kept in memory while it lasts (the file cannot be written); `swarm status`
-   * asks the daemon for it.
+   * until a write succeeds again (the ledger's fact, shown here). `swarm status` asks the daemon for it.
    */
   disk_full?: DiskFull | null;
 }
@@ -205,6 +204,11 @@ export interface DiskFull {
   error: string;
 }
 
+/**
+ * The records state.json keeps: what must survive a restart, or what decisions read across restarts.
+ * What the running daemon only knows while it runs (its configuration in force, errors, notes and views)
+ * is not here: it is the loop's `LiveView`, and readers get it through `.swarm/daemon.json`.
+ */
 export interface SwarmState {
   version: number;
   tickets: Record<string, TicketState>;
@@ -213,16 +217,26 @@ export interface SwarmState {
   canary: boolean;
   breaker: { recent: boolean[]; consecutive: number; level: number };
   daily: DailyTotals;
-  daemon: DaemonInfo | null;
+  /**
+   * The base branch as the verifier last saw it: red or green, and why. Kept here (not in the view): a red
+   * base holds dispatch (verify.hold_while_red), and a restart must not lift that hold.
+   */
+  base?: import('./verify-record.js').BaseView | null;
+}
+
+/** What the running daemon knows beyond its records, in its memory only (the report carries it to readers). */
+export interface LiveView {
+  daemon?: DaemonInfo | null;
   /** Fleet mode: the daemons and leases as this daemon last saw them (for `swarm status`); absent otherwise. */
   fleet?: import('./views.js').FleetView | null;
   /** The shared Claude account as this daemon last read it (for `swarm status` and `swarm explain`). */
   account?: AccountSeen | null;
   /** Lanes of the listed tickets and the ones waiting for their lane, at the last poll (for `swarm status`). */
   queue?: import('./views.js').QueueView | null;
-  /** The base branch as the verifier last saw it: red or green, and why (a note, refreshed by the daemon). */
-  base?: import('./verify-record.js').BaseView | null;
 }
+
+/** The records with the view of the daemon that owns them: what status, explain and the dashboard show. */
+export type ViewedState = SwarmState & LiveView;
 
 export interface AccountSeen {
   /** This daemon's id in the account's members. */

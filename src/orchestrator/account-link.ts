@@ -5,6 +5,7 @@
 // run is asked for. Attempts report what they learn: window figures as the agent streams them, a usage
 // limit, and whether the canary they ran passed. Decisions come from core/account-policy.ts.
 import type { Config } from '../config/types.js';
+import type { AccountSeen } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Ledger } from '../state/ledger.js';
 import type { StreamSummary, Classification } from '../agent/types.js';
@@ -17,6 +18,8 @@ import { effectOf } from '../core/outcome.js';
 export interface AccountLinkOptions {
   shared: SharedAccount;
   ledger: Ledger;
+  /** The daemon's view: the account as last read goes there (for status and explain). */
+  view: { seeAccount(a: AccountSeen): void };
   log: Logger;
   now: () => number;
   /** The account file (null in fleet mode), and where the account's name came from, for status. */
@@ -103,7 +106,7 @@ export class AccountLink {
     const now = this.o.now();
     const p = mirroredPause(this.o.ledger.state.pause, this.view(), now);
     if (p) await this.o.ledger.commit(pause(p, now));
-    this.o.ledger.state.account = { self: this.o.shared.id, file: this.o.file, from: this.o.from, record: this.o.shared.record };
+    this.o.view.seeAccount({ self: this.o.shared.id, file: this.o.file, from: this.o.from, record: this.o.shared.record });
   }
 
   private async sendWindow(f: WindowFigures): Promise<void> {

@@ -28,7 +28,7 @@ export async function runDispatched(h: DispatchHost, ticket: Ticket, entry: Runn
   // A follow-up resumes the ticket's last Claude session when there is one (runAttempt starts fresh if it is gone).
   const resume = followup ? [...prepared.attempts].reverse().find((a) => a.session_id !== null)?.session_id ?? null : null;
   const account = h.d.account;
-  const gateExtra = (): SpawnGateExtra => ({ lane: laneOf(ticket, cfg), model, backgroundRunning: background(h, key), account: account?.view() ?? null });
+  const gateExtra = (): SpawnGateExtra => ({ lane: laneOf(ticket, cfg), model, backgroundRunning: background(h, key), account: account?.view() ?? null, disk: ledger.diskFullSince });
   const out = await runAttempt(rt, svc, wf, {
     ticket,
     ts: prepared,

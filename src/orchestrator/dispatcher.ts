@@ -67,7 +67,7 @@ export class Dispatcher {
     return {
       config: this.d.settings.wf.config, state: this.d.ledger.state, now: this.d.rt.now(), running: new Set(this.running.keys()), heldElsewhere: (k) => coordinator.heldElsewhere(k),
       account: this.d.account?.view() ?? null, backgroundRunning: background(this.host, null),
-      hold: dispatchHold(this.d.ledger.state.base, verifyConfig(this.d.settings.wf.config)), waitsFor: this.d.waitsFor,
+      hold: dispatchHold(this.d.ledger.state.base, verifyConfig(this.d.settings.wf.config)), waitsFor: this.d.waitsFor, disk: this.d.ledger.diskFullSince,
     };
   }
 

@@ -207,7 +207,7 @@ export class PrFollower {
 
   /** Why a follow-up cannot start now (it starts on a later poll), or null. */
   private startBlocked(canStart: () => boolean): string | null {
-    const pause = scopePause(this.d.ledger.state, this.d.rt.now());
+    const pause = scopePause(this.d.ledger.state, this.d.rt.now(), this.d.ledger.diskFullSince);
     if (pause) return `dispatch paused (${pause.kind})`;
     return canStart() ? null : 'no free slot';
   }

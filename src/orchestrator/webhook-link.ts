@@ -7,7 +7,7 @@
 // swarm with the right secret — at most once per 3/4 of `webhooks.healthy_within`.
 import type { Config } from '../config/types.js';
 import { webhookUrl } from '../config/webhooks.js';
-import type { SwarmState } from '../core/types.js';
+import type { DaemonInfo } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import { DeliveryLog } from '../webhooks/deliveries.js';
 import { DirtySet, dirtyKeys, type DirtyKey } from '../webhooks/dirty.js';
@@ -25,7 +25,8 @@ export interface WebhookLinkDeps {
   log: Logger;
   now: () => number;
   random: () => number;
-  state: () => SwarmState;
+  /** The daemon's view: webhook health goes there (for status and the dashboard). */
+  daemon: DaemonInfo;
   /** `.swarm/webhook-deliveries.log` (null: kept in memory only). */
   deliveriesFile: string | null;
   /** Wake the loop for a targeted round. */
@@ -121,7 +122,6 @@ export class WebhookLink {
   checkHealth(): boolean {
     const now = this.d.now();
     const v = this.view(now);
-    const state = this.d.state();
     let changed = false;
     for (const source of ['github', 'linear'] as const) {
       const s = v[source].state;
@@ -143,7 +143,7 @@ export class WebhookLink {
       const t = this.last[source];
       if (t !== null && (this.savedLast[source] === null || t - this.savedLast[source]! >= 30_000)) changed = true;
     }
-    if (state.daemon) state.daemon.webhooks = v;
+    this.d.daemon.webhooks = v;
     if (changed) this.savedLast = { ...this.last };
     return changed;
   }

@@ -1,11 +1,12 @@
-// `.swarm/daemon.json`: what the running daemon reports at the end of every poll — its pid and where it can
-// be reached, the configuration in force (so a WORKFLOW.md edit shows at the next poll), configuration and
+// `.swarm/daemon.json`: what the running daemon reports — as soon as its control endpoint listens, at the
+// end of every poll, and whenever a view changes between polls — its pid and where it can be reached, the configuration in force (so a WORKFLOW.md edit shows at the next poll), configuration and
 // tracker errors, the code host's standing problems, and its views of the webhooks, the fleet, the shared
 // account and the queue. `swarm status`, `swarm explain` and the dashboard read the ticket records from
-// state.json and the rest from here; a report from a daemon that is not the lock's live holder is ignored.
+// state.json and the rest from here (state.json carries none of it); a report from a daemon that is not the
+// lock's live holder is ignored. It replaces `.swarm/control.json`: the control client finds the socket here.
 import { readFileSync } from 'node:fs';
 import type { Workflow } from '../config/types.js';
-import type { AccountSeen, DaemonInfo, SwarmState } from '../core/types.js';
+import type { AccountSeen, SwarmState, ViewedState } from '../core/types.js';
 import type { FleetView, QueueView, WebhookView } from '../core/views.js';
 import { isObj, num, numOrNull, str, strOrNull } from '../util/json.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
@@ -15,8 +16,12 @@ export const REPORT_VERSION = 1;
 export interface DaemonReport {
   version: number;
   pid: number;
-  /** When this report was written (the end of a poll). */
+  /** When this report was written. */
   at: string;
+  /** When the daemon started (its lock's start time). */
+  started_at: string;
+  /** Draining: no new work, running agents finish. */
+  draining: boolean;
   workflow: string;
   /** The control socket and the dashboard URL (server.port), when this daemon has them. */
   socket: string | null;
@@ -32,14 +37,16 @@ export interface DaemonReport {
   queue: QueueView | null;
 }
 
-/** The report of a daemon whose records are `state` and whose configuration in force is `wf` (pure). */
-export function reportOf(state: SwarmState, wf: Workflow, o: { pid: number; now: number; workflow: string; socket: string | null; url: string | null }): DaemonReport {
+/** The report of a daemon whose view is `v` and whose configuration in force is `wf` (pure). */
+export function reportOf(v: Omit<ViewedState, keyof SwarmState>, wf: Workflow, o: { pid: number; now: number; workflow: string; socket: string | null; url: string | null }): DaemonReport {
   const c = wf.config;
-  const d = state.daemon;
+  const d = v.daemon;
   return {
     version: REPORT_VERSION,
     pid: o.pid,
     at: new Date(o.now).toISOString(),
+    started_at: d?.started_at ?? '',
+    draining: d?.draining === true,
     workflow: o.workflow,
     socket: o.socket,
     url: o.url,
@@ -55,9 +62,9 @@ export function reportOf(state: SwarmState, wf: Workflow, o: { pid: number; now:
     tracker_error: d?.tracker_error ?? null,
     notes: [...(d?.notes ?? [])],
     webhooks: d?.webhooks ?? null,
-    fleet: state.fleet ?? null,
-    account: state.account ?? null,
-    queue: state.queue ?? null,
+    fleet: v.fleet ?? null,
+    account: v.account ?? null,
+    queue: v.queue ?? null,
   };
 }
 
@@ -81,6 +88,8 @@ export function readReport(file: string): DaemonReport | null {
     version: REPORT_VERSION,
     pid: num(raw.pid),
     at: str(raw.at),
+    started_at: str(raw.started_at),
+    draining: raw.draining === true,
     workflow: str(raw.workflow),
     socket: strOrNull(raw.socket),
     url: strOrNull(raw.url),
@@ -104,25 +113,39 @@ export function readReport(file: string): DaemonReport | null {
 }
 
 /**
- * The records with the report's configuration in force, errors and notes in place of the copies state.json
- * carries (pure). Only a report from the daemon that owns these records (same pid) counts. The views
- * (webhooks, fleet, account, queue) come from state.json while it still carries them — it is saved the
- * moment one changes, between polls too — and from the report otherwise.
+ * The records with the view the report of their daemon gives (pure): its configuration in force, errors,
+ * notes and views. No report (no live daemon, or not yet written): the records alone, with no view.
  */
-export function withReport(state: SwarmState, report: DaemonReport | null): SwarmState {
-  if (!report || !state.daemon || state.daemon.pid !== report.pid) return state;
+export function withReport(state: SwarmState, report: DaemonReport | null): ViewedState {
+  if (!report) return { ...state, daemon: null };
   const c = report.config;
-  const daemon: DaemonInfo = {
-    ...state.daemon,
-    config_error: report.config_error,
-    max_attempts: c.max_attempts,
-    max_concurrent: c.max_concurrent,
-    models: c.models,
-    max_followups: c.max_followups,
-    sandbox: c.sandbox,
-    tracker_error: report.tracker_error,
-    notes: report.notes,
-    webhooks: state.daemon.webhooks ?? report.webhooks,
+  return {
+    ...state,
+    daemon: {
+      pid: report.pid,
+      started_at: report.started_at,
+      heartbeat_at: report.at,
+      draining: report.draining,
+      config_error: report.config_error,
+      workflow: report.workflow,
+      max_attempts: c.max_attempts,
+      max_concurrent: c.max_concurrent,
+      models: c.models,
+      max_followups: c.max_followups,
+      sandbox: c.sandbox,
+      tracker_error: report.tracker_error,
+      notes: report.notes,
+      webhooks: report.webhooks,
+    },
+    fleet: report.fleet,
+    account: report.account,
+    queue: report.queue,
   };
-  return { ...state, daemon, fleet: state.fleet ?? report.fleet, account: state.account ?? report.account, queue: state.queue ?? report.queue };
+}
+
+/** The report of the live daemon that holds `lock`, or null: a report left by a dead daemon, or by another pid, is ignored. */
+export function liveReport(file: string, holder: { pid: number } | null): DaemonReport | null {
+  if (!holder) return null;
+  const r = readReport(file);
+  return r && r.pid === holder.pid ? r : null;
 }

@@ -3,7 +3,7 @@
 // command over its control socket (the daemon's configuration in force, the last good one while the file
 // is broken, and its own tracker credentials, so no shell needs the token to ask).
 import type { Workflow } from '../config/types.js';
-import type { SwarmState } from '../core/types.js';
+import type { ViewedState } from '../core/types.js';
 import type { CodeHost, Ticket, Tracker } from '../tracker/types.js';
 import type { AccountView } from '../core/account-policy.js';
 import { findTicketState, ticketArg } from '../core/ticket-keys.js';
@@ -14,7 +14,7 @@ import { TrackerError } from '../errors.js';
 export interface ExplainSources {
   wf: Workflow;
   svc: { tracker: Tracker; codeHost: CodeHost; repoSlug: string };
-  state: SwarmState;
+  state: ViewedState;
   daemon: { running: boolean; pid: number | null };
   /** Keys with a live agent. */
   running: ReadonlySet<string>;

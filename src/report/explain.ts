@@ -6,7 +6,7 @@ import { dispatchHold } from '../core/verify-policy.js';
 import { verifyConfig } from '../config/verify.js';
 import type { Config } from '../config/types.js';
 import type { PullRequest, Ticket, TrustVerdict } from '../tracker/types.js';
-import type { SwarmState, TicketState } from '../core/types.js';
+import type { TicketState, ViewedState } from '../core/types.js';
 import { capacity, eligibility, modelFor, scopePause } from '../core/policy.js';
 import { formatMs } from '../util/format.js';
 import { canaryTurn, canaryWaitReason, type AccountView } from '../core/account-policy.js';
@@ -18,7 +18,7 @@ import { verificationOf, verificationLines, verificationNext, type VerificationE
 export interface ExplainInput {
   ticket: Ticket;
   config: Config;
-  state: SwarmState;
+  state: ViewedState;
   now: number;
   daemon: { running: boolean; pid: number | null };
   /** Keys with a live agent (from the state while a daemon runs). */
@@ -61,7 +61,7 @@ export function explain(inp: ExplainInput): ExplainReport {
   const { ticket: t, config, state, now } = inp;
   const ts: TicketState | undefined = state.tickets[t.key];
   // A red base holds new tickets as the daemon does (verify.hold_while_red: dispatch).
-  const ctx = { config, state, now, running: inp.running, account: inp.account ?? null, backgroundRunning: inp.backgroundRunning ?? 0, hold: dispatchHold(state.base, verifyConfig(config)) };
+  const ctx = { config, state, now, running: inp.running, account: inp.account ?? null, backgroundRunning: inp.backgroundRunning ?? 0, hold: dispatchHold(state.base, verifyConfig(config)), disk: state.daemon?.disk_full ?? null };
   const checks: ExplainCheck[] = eligibility(t, ctx).map((c) => ({ rule: c.rule, pass: c.pass, detail: c.detail }));
   const trust: ExplainCheck = 'error' in inp.trust
     ? { rule: 'trust', pass: false, detail: `could not check who wrote the ticket: ${inp.trust.error}` }
@@ -149,7 +149,7 @@ function nextStep(inp: ExplainInput, checks: ExplainCheck[], ts: TicketState | u
   const prErr = failing('pull_request');
   if (prErr) return `the next poll tries again (${prErr.detail})`;
   if (failing('retry_wait') && ts?.next_retry_at) return `retry in ${formatMs(Date.parse(ts.next_retry_at) - now)} as attempt ${attemptNo} on ${model} (${ts.retry_reason ?? 'backoff'})`;
-  const pause = scopePause(state, now);
+  const pause = scopePause(state, now, state.daemon?.disk_full ?? null);
   if (pause?.kind === 'disk_full') return `waits for disk space: ${pause.reason}; then attempt ${attemptNo} on ${model}`;
   if (pause) return pause.until ? `waits for the ${pause.kind} pause to end at ${pause.until} (${formatMs(Date.parse(pause.until) - now)}), then attempt ${attemptNo} on ${model}` : `waits until an operator runs \`swarm resume\` (${pause.kind} pause), then attempt ${attemptNo} on ${model}`;
   const paused = failing('pause');

@@ -2,7 +2,7 @@
 // pid, heartbeat age, slots used of max) and every lease, as the daemon last saw them in the database.
 // Pure, and as light as status.ts: no pg, no tracker code.
 import type { FleetView } from '../core/views.js';
-import type { SwarmState } from '../core/types.js';
+import type { ViewedState } from '../core/types.js';
 import { dbDownMeaning } from '../core/views.js';
 
 export interface FleetSnapshot {
@@ -17,7 +17,7 @@ export interface FleetSnapshot {
   outage: string | null;
 }
 
-export function fleetSnapshot(state: SwarmState, now: number): FleetSnapshot | null {
+export function fleetSnapshot(state: ViewedState, now: number): FleetSnapshot | null {
   const f = state.fleet;
   if (!f) return null;
   const age = (iso: string) => Math.max(0, Math.round((now - Date.parse(iso)) / 1000));

@@ -1,7 +1,7 @@
 // The PR follow-through part of the status snapshot: each handed-off ticket whose PR swarm watches (or
 // just followed up on), with its head's check state as last seen, the follow-up round and what the
 // watcher decided. Pure, and as light as status.ts (type imports only).
-import type { SwarmState } from '../core/types.js';
+import type { ViewedState } from '../core/types.js';
 
 export interface WatchedPr {
   ticket: string;
@@ -18,7 +18,7 @@ export interface WatchedPr {
   watched_at: string | null;
 }
 
-export function watchedSnapshot(state: SwarmState): WatchedPr[] {
+export function watchedSnapshot(state: ViewedState): WatchedPr[] {
   const max = state.daemon?.max_followups ?? null;
   const out: WatchedPr[] = [];
   for (const t of Object.values(state.tickets)) {

@@ -1,7 +1,7 @@
 // The webhook part of the status snapshot: each configured source's health as the daemon judged it
 // (healthy, silent, waiting for the first verified delivery) and the poll interval that puts in force.
 // Pure, and as light as status.ts.
-import type { SwarmState } from '../core/types.js';
+import type { ViewedState } from '../core/types.js';
 import type { SourceHealth } from '../core/views.js';
 
 export interface WebhooksSnapshot {
@@ -12,7 +12,7 @@ export interface WebhooksSnapshot {
   watch_interval_s: number;
 }
 
-export function webhooksSnapshot(state: SwarmState, alive: boolean, now: number): WebhooksSnapshot | null {
+export function webhooksSnapshot(state: ViewedState, alive: boolean, now: number): WebhooksSnapshot | null {
   const w = state.daemon?.webhooks;
   if (!alive || !w) return null;
   const sources: WebhooksSnapshot['sources'] = [];

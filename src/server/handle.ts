@@ -15,7 +15,6 @@ import { webhooksOn } from '../webhooks/health.js';
 import type { DaemonHandle } from './api.js';
 import { RefreshGate } from './refresh-gate.js';
 import { consolePage, type ConsoleContext } from './console/routes.js';
-import { withReport } from '../report/daemon-report.js';
 
 export interface HandleExtras {
   /** The console's history and live feed (absent: no pages). */
@@ -27,12 +26,14 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
   const lock = (): LockInfo => {
     const onDisk = readLock(paths.lock);
     if (onDisk && onDisk.pid === process.pid) return onDisk;
-    const d = orch.state.daemon;
-    const at = new Date(now()).toISOString();
-    return { pid: process.pid, pid_start: null, started_at: d?.started_at ?? at, heartbeat_at: d?.heartbeat_at ?? at, workflow: d?.workflow ?? '' };
+    const d = orch.view.daemon;
+    return { pid: process.pid, pid_start: null, started_at: d.started_at, heartbeat_at: new Date(now()).toISOString(), workflow: d.workflow };
   };
   const gate = new RefreshGate();
-  const snapshot = () => buildSnapshot(withReport(orch.state, orch.report), { info: lock(), alive: true }, now(), extraFromState(orch.state, true, orch.account?.view().record ?? null));
+  const snapshot = () => {
+    const viewed = orch.viewed; // the records with this daemon's own view, fresher than its last report
+    return buildSnapshot(viewed, { info: lock(), alive: true }, now(), extraFromState(viewed, true, orch.account?.view().record ?? null));
+  };
   const ticket = (id: string) => {
     const ts = findTicketState(orch.state, id);
     return ts ? { ticket: ts, running: orch.running.has(ts.key) } : null;
@@ -57,7 +58,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
         eligibleWaiting,
         fleetDbRoundTrips: orch.rt.fleetView.view()?.db_round_trips ?? null,
         account: acct ? { name: acct.name, utilization: acct.window?.utilization ?? null, paused: acct.pause !== null } : null,
-        laneQueue: orch.state.queue?.lane_queue ?? null,
+        laneQueue: orch.view.queue?.lane_queue ?? null,
         webhooks: webhooksOn(orch.workflow.config) ? { stats: orch.webhooks.stats.view(), view: orch.webhooks.view() } : null,
       });
     },
@@ -74,7 +75,7 @@ export function orchestratorHandle(orch: Orchestrator, paths: SwarmPaths, now: (
     message: async (key, text) => orch.controls.message(key, text),
     async explain(id) {
       const out = await explainTicket(id, {
-        wf: orch.workflow, svc: orch.services, state: orch.state, daemon: { running: true, pid: process.pid },
+        wf: orch.workflow, svc: orch.services, state: orch.viewed, daemon: { running: true, pid: process.pid },
         running: new Set(orch.running.keys()), account: orch.account?.view() ?? null, now: now(),
       });
       return 'notFound' in out ? { status: 404, body: { ok: false, message: out.notFound } } : { status: 200, body: out.report };

@@ -83,12 +83,13 @@ export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string;
     log.event({ type: 'server_started', url: http.url });
   }
 
-  orch.endpoint = { socket: null, url: http?.url ?? null };
+  // Where this daemon can be reached goes into its report (daemon.json) the moment each endpoint listens.
+  const url = http?.url ?? null;
+  orch.view.listening({ socket: null, url });
   let control: ControlSocket | null = null;
   try {
-    control = await startControlSocket({ repoDir: opts.repoDir, recordFile: paths.control, handle, url: http?.url ?? null, onError: (m) => log.warn(m) });
+    control = await startControlSocket({ repoDir: opts.repoDir, handle, listening: (socket) => orch.view.listening({ socket, url: socket === null ? null : url }), onError: (m) => log.warn(m) });
     log.debug(`control socket ${control.socket}`);
-    orch.endpoint = { ...orch.endpoint, socket: control.socket };
   } catch (err) {
     log.warn(`control socket unavailable (${(err as Error).message}): swarm pause/resume/retry/release cannot reach this daemon`);
   }

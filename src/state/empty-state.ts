@@ -10,6 +10,5 @@ export function emptyState(now: number): SwarmState {
     canary: false,
     breaker: { recent: [], consecutive: 0, level: 0 },
     daily: emptyDaily(now),
-    daemon: null,
   };
 }

@@ -3,7 +3,7 @@
 // resolves. Callers send tracker writes only after that (write-ahead): a kill -9 at any moment leaves a
 // state that either does not know of the change or knows it and knows the tracker has not confirmed it.
 // A full disk is noticed here too (a save, or an event line, refused for want of room): the ledger marks
-// the daemon `disk_full` — the pause dispatch obeys — and lifts it itself once a save and the held event
+// itself disk-full (diskFullSince, in memory only) — the pause dispatch obeys — and lifts it itself once a save and the held event
 // lines go through again (probeDisk). A commit that could not be written still rejects (write-ahead), but
 // its change stays in memory and goes to disk with the next save that fits: nothing is lost or counted twice.
 import type { Logger } from '../log/logger.js';
@@ -144,7 +144,7 @@ export class Ledger {
     if (this.full && (this.log.unwritten ?? null) === null) await this.diskBack();
   }
 
-  /** Since when (and why) the disk refuses swarm's writes, or null. Mirrored in `state.daemon.disk_full`. */
+  /** Since when (and why) the disk refuses swarm's writes, or null (the daemon's view shows it; the rules read it here). */
   get diskFullSince(): DiskFull | null {
     return this.full;
   }
@@ -171,7 +171,6 @@ export class Ledger {
     if (this.full) return;
     const file = err instanceof DiskFullError ? err.file : 'a state file';
     this.full = { since: new Date().toISOString(), file, error: err.message };
-    if (this.state.daemon) this.state.daemon.disk_full = this.full;
     this.log.event({ type: 'disk_full', file, error: err.message });
   }
 
@@ -179,7 +178,6 @@ export class Ledger {
   private async diskBack(): Promise<void> {
     const was = this.full!;
     this.full = null;
-    if (this.state.daemon) this.state.daemon.disk_full = null;
     this.log.event({ type: 'disk_recovered', since: was.since, file: was.file, unwritten: this.heldLines });
     this.heldLines = 0;
     try {

@@ -7,8 +7,7 @@ export interface SwarmPaths {
   events: string;
   runs: string;
   lock: string;
-  control: string;
-  /** The running daemon's report at the end of each poll (report/daemon-report.ts). */
+  /** The running daemon's report (report/daemon-report.ts): where it listens, its configuration in force, its views. */
   report: string;
 }
 
@@ -20,7 +19,6 @@ export function swarmPaths(repoDir: string): SwarmPaths {
     events: join(dir, 'events.jsonl'),
     runs: join(dir, 'runs'),
     lock: join(dir, 'daemon.lock'),
-    control: join(dir, 'control.json'),
     report: join(dir, 'daemon.json'),
   };
 }

@@ -3,8 +3,7 @@
 // step to MIGRATIONS.
 import { parseFollowup } from '../core/followup-record.js';
 import { parseBase, parseVerify } from '../core/verify-record.js';
-import { STATE_VERSION, type AccountSeen, type AttemptRecord, type SwarmState, type TicketState } from '../core/types.js';
-import { parseAccount } from '../core/account-record.js';
+import { STATE_VERSION, type AttemptRecord, type SwarmState, type TicketState } from '../core/types.js';
 import { emptyDaily } from '../core/records.js';
 import { isObj, num, str } from '../util/json.js';
 
@@ -24,6 +23,12 @@ const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string
     }
     const pause = isObj(raw.pause) ? (({ canary_pending: _, ...p }) => p)(raw.pause) : raw.pause;
     return { ...raw, version: 2, tickets, pause };
+  },
+  // 2 → 3: the daemon's view (its config copy, errors, notes, webhooks; the fleet, account and queue views)
+  // left state.json for the report, .swarm/daemon.json, which the running daemon rewrites itself.
+  2: (raw) => {
+    const { daemon: _d, fleet: _f, account: _a, queue: _q, ...rest } = raw;
+    return { ...rest, version: 3 };
   },
 };
 
@@ -58,11 +63,7 @@ export function validateState(raw: unknown, now: number): Check {
         level: num(breaker.level),
       },
       daily: { ...emptyDaily(now), ...daily },
-      daemon: isObj(doc.daemon) ? (doc.daemon as unknown as SwarmState['daemon']) : null,
-      fleet: isObj(doc.fleet) && Array.isArray(doc.fleet.daemons) && Array.isArray(doc.fleet.leases) ? (doc.fleet as unknown as SwarmState['fleet']) : null,
-      account: checkAccount(doc.account),
       base: parseBase(doc.base),
-      queue: isObj(doc.queue) && Array.isArray(doc.queue.waiting) && isObj(doc.queue.lanes) && isObj(doc.queue.lane_queue) ? (doc.queue as unknown as SwarmState['queue']) : null,
     },
   };
 }
@@ -122,10 +123,3 @@ export function checkTicket(key: string, t: unknown): TicketState | string {
     ...(typeof t.reclaimed_at === 'string' ? { reclaimed_at: t.reclaimed_at } : {}),
   };
 }
-
-/** The account as the daemon last read it: its record parsed like the account file itself. */
-function checkAccount(v: unknown): AccountSeen | null {
-  if (!isObj(v) || typeof v.self !== 'string' || !isObj(v.record)) return null;
-  return { self: v.self, file: typeof v.file === 'string' ? v.file : null, from: str(v.from), record: parseAccount(v.record) };
-}
-

@@ -51,7 +51,7 @@ async function expectBPausedByA(until: string): Promise<void> {
   const mirrored = b.project.events().find((e) => e.type === 'paused' && e.kind === 'rate_limit');
   expect(mirrored.until).toBe(until);
   expect(mirrored.reason).toMatch(new RegExp(`^usage limit on Claude account \\S+ until ${until.replace(/\./g, '\\.')}, hit by \\S+ pid ${a.daemon!.proc.pid} \\(${a.gh.fullName}\\)`));
-  await waitFor(() => b.project.state().queue?.waiting?.length > 0, { what: "B's tickets listed as waiting" });
+  await waitFor(() => b.project.report()?.queue?.waiting?.length > 0, { what: "B's tickets listed as waiting" });
   const status = JSON.parse((await runCli(b.project, ['status', '--json'])).stdout);
   expect(status.account.pause).toMatchObject({ until });
   expect(status.account.members.map((m: any) => m.pid).sort()).toEqual([a.daemon!.proc.pid, b.daemon!.proc.pid].sort());

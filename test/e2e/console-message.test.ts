@@ -67,7 +67,7 @@ it('3. a message sent from the page reaches the running real Claude Code session
   page.setDefaultTimeout(30_000);
   await page.goto(link);
   await waitFor(() => project.state().tickets.steer?.status === 'running', { timeoutMs: 60_000, what: 'steer running' });
-  expect(project.state().daemon.sandbox).toBe('on');
+  expect(project.report().config.sandbox).toBe('on');
   await page.goto(new URL('/tickets/steer', link).toString());
   // The slow command is running: the operator writes.
   await page.locator('#transcript .ln.tool').first().waitFor();

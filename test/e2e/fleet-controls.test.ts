@@ -12,11 +12,11 @@ import { waitFor } from '../helpers/daemon.js';
 const suite = useFleetSuite();
 const { start, cli } = suite;
 
-/** Wait until the member's daemon has polled `n` more times (its state.json's fleet view is refreshed each poll). */
+/** Wait until the member's daemon has polled `n` more times (its report's fleet view is refreshed each poll). */
 async function polls(m: Member, n: number): Promise<void> {
   const seen = new Set<string>();
   await waitFor(() => {
-    const at = m.state().fleet?.refreshed_at;
+    const at = m.report()?.fleet?.refreshed_at;
     if (at) seen.add(at);
     return seen.size > n;
   }, { timeoutMs: 30_000, what: `${m.name} polling ${n} more times` });
@@ -52,7 +52,7 @@ describe('fleet controls with no daemon in this clone', () => {
     // Retry: nobody holds f1, the worker is live: it takes the request, applies it and clears the label.
     const retried = await cli(idle, ['retry', `#${f1}`]);
     expect(retried.code, retried.stderr).toBe(0);
-    expect(retried.stdout).toMatch(new RegExp(`#${f1} will be picked up again.*applied by daemon ${worker.state().fleet.self}`));
+    expect(retried.stdout).toMatch(new RegExp(`#${f1} will be picked up again.*applied by daemon ${worker.report().fleet.self}`));
     await waitFor(() => !w.gh.labelsOf(f1).includes('agent:failed'), { timeoutMs: 20_000, what: 'the failed label cleared by the worker' });
     expect(w.claudeCalls()).toHaveLength(calls); // still paused
 

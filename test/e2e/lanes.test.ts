@@ -64,7 +64,7 @@ describe('lanes', () => {
 
     await waitFor(() => handedOff(urgent), { timeoutMs: 30_000, what: 'the urgent ticket handed off' });
     // Polls after the urgent one started still list both normal tickets as waiting for the window.
-    await waitFor(() => project.state().queue?.waiting?.length === 2 && events('finished').length === 2, { what: 'the normal tickets listed as waiting' });
+    await waitFor(() => project.report()?.queue?.waiting?.length === 2 && events('finished').length === 2, { what: 'the normal tickets listed as waiting' });
     expect(events('claimed').map((e) => Number(e.key))).toEqual([1, urgent]);
 
     const explained = await runCli(project, ['explain', String(waiting[0])]);

@@ -406,8 +406,8 @@ describe('Linear daemon end to end', { timeout: 240_000 }, () => {
     fs.rmSync(path.join(project.swarmDir, 'events.jsonl'));
 
     daemon = startDaemon(project);
-    const refusal = () => (fs.existsSync(path.join(project.swarmDir, 'state.json')) ? project.state().daemon?.tracker_error ?? null : null);
-    const recorded = await waitFor(refusal, { timeoutMs: 60_000, what: 'tracker error in state.json' });
+    const refusal = () => { const r = project.report(); return r?.pid === daemon!.proc.pid ? r.tracker_error ?? null : null; };
+    const recorded = await waitFor(refusal, { timeoutMs: 60_000, what: 'tracker error in the daemon report' });
     // More polls meet the same refusal (each pushes `until`), but the document is not sent again.
     let seen = recorded.until;
     for (let i = 0; i < 2; i++) {

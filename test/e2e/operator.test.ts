@@ -70,10 +70,10 @@ describe('operator surfaces on a running daemon', () => {
 
     daemon = startDaemon(project);
     const [, url] = await daemon.waitForOutput(/dashboard and API on (http:\/\/127\.0\.0\.1:\d+\/)/, 60_000);
-    const controlFile = path.join(project.swarmDir, 'control.json');
-    await waitFor(() => fs.existsSync(controlFile), { what: 'control.json' });
-    const control = JSON.parse(fs.readFileSync(controlFile, 'utf8'));
+    // Where the daemon listens is in its report (daemon.json); control.json is no longer written.
+    const control = await waitFor(() => { const r = project.report(); return r?.pid === daemon!.proc.pid && r.socket ? r : null; }, { what: 'the socket in daemon.json' });
     expect(control.url).toBe(url);
+    expect(fs.existsSync(path.join(project.swarmDir, 'control.json'))).toBe(false);
 
     // Two agents running, one PR handed off, one ticket failed.
     await waitFor(() => {
@@ -189,8 +189,8 @@ describe('operator surfaces on a running daemon', () => {
     expect(texts.some((t) => t.includes('dispatch paused (operator) until'))).toBe(true);
     expect(texts.some((t) => t.includes('dispatch resumed (was operator)'))).toBe(true);
     expect(texts.join('\n')).not.toContain(gh.token);
-    // The daemon cleaned up its control record and socket.
-    expect(fs.existsSync(path.join(project.swarmDir, 'control.json'))).toBe(false);
+    // The daemon cleaned up its socket and said so in its report.
+    expect(project.report()).toMatchObject({ pid: control.pid, socket: null, url: null });
     expect(fs.existsSync(control.socket)).toBe(false);
   }, 300_000);
 });

@@ -30,6 +30,8 @@ export interface Project extends TestRepo {
   setScenarios(map: Record<string, unknown>): void;
   claudeCalls(): { argv: string[]; cwd: string; env: Record<string, string>; model: string | null; pid: number; ts: number; t0: number }[];
   state(): any;
+  /** The daemon's report, .swarm/daemon.json (its configuration in force and its views), or null. */
+  report(): any;
   events(): any[];
 }
 
@@ -111,6 +113,10 @@ export async function makeProject(config: Record<string, unknown> = {}, opts: { 
     },
     state() {
       return JSON.parse(fs.readFileSync(path.join(repo.dir, '.swarm', 'state.json'), 'utf8'));
+    },
+    report() {
+      const f = path.join(repo.dir, '.swarm', 'daemon.json');
+      return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : null;
     },
     events() {
       const f = path.join(repo.dir, '.swarm', 'events.jsonl');

@@ -21,6 +21,8 @@ export interface Member {
   swarmDir: string;
   writeWorkflow(config?: Record<string, unknown>): void;
   state(): any;
+  /** The member daemon's report, .swarm/daemon.json (its fleet view among others), or null. */
+  report(): any;
   events(): any[];
 }
 
@@ -71,6 +73,7 @@ export async function fleetWorld(n: number, url: string, config: Record<string, 
         execFileSync('git', ['-c', 'user.name=Swarm Test', '-c', 'user.email=swarm-test@example.invalid', 'commit', '--quiet', '--allow-empty', '--no-verify', '-m', 'WORKFLOW.md', '--', 'WORKFLOW.md'], opts);
       },
       state: () => JSON.parse(fs.readFileSync(path.join(swarmDir, 'state.json'), 'utf8')),
+      report: () => (fs.existsSync(path.join(swarmDir, 'daemon.json')) ? JSON.parse(fs.readFileSync(path.join(swarmDir, 'daemon.json'), 'utf8')) : null),
       events: () => {
         const f = path.join(swarmDir, 'events.jsonl');
         return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];

@@ -2,7 +2,6 @@
 // GitHub and real transcript files (no daemon needed).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeGitHub } from '../helpers/fake-github.js';
 import { githubConfig, ROOT, type Project, githubWorld, teardown } from '../helpers/daemon.js';
@@ -11,7 +10,7 @@ import { explainCommand } from '../../src/commands/explain.js';
 import { logsCommand } from '../../src/commands/logs.js';
 import { controlCommand, pauseAction } from '../../src/commands/control.js';
 import { run } from '../../src/cli.js';
-import type { IO } from '../../src/commands/common.js';
+import { captureIO } from '../helpers/io.js';
 
 let gh: FakeGitHub;
 let project: Project;
@@ -24,15 +23,7 @@ afterEach(async () => {
   await teardown(null, gh, project);
 });
 
-function io(): IO & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => (o += d));
-  stderr.on('data', (d) => (e += d));
-  return { stdout, stderr, cwd: project.dir, env: project.env, out: () => o, err: () => e };
-}
+const io = () => captureIO(project);
 
 async function createLabels(names: string[]) {
   for (const name of names) {

@@ -149,7 +149,7 @@ describe('status and dashboard: "unconfined"', () => {
     const { renderBody } = await import('../../src/server/dashboard.js');
     const now = Date.parse('2025-03-01T12:00:00.000Z');
     const lock = { info: { pid: 42, pid_start: null, started_at: new Date(now - 60_000).toISOString(), heartbeat_at: new Date(now).toISOString(), workflow: '/r/WORKFLOW.md' }, alive: true };
-    const state = emptyState(now);
+    const state: import('../../src/core/types.js').ViewedState = emptyState(now);
     state.daemon = { pid: 42, started_at: lock.info.started_at, heartbeat_at: lock.info.heartbeat_at, draining: false, config_error: null, workflow: '/r/WORKFLOW.md', max_attempts: 3, max_concurrent: 2, sandbox: 'unconfined' };
     const off = buildSnapshot(state, lock, now);
     expect(off.daemon.sandbox).toBe('unconfined');

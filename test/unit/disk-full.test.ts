@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/schema.js';
-import type { SwarmState } from '../../src/core/types.js';
+import type { DiskFull, SwarmState } from '../../src/core/types.js';
 import type { Ticket } from '../../src/tracker/types.js';
 import { DiskFullError, isDiskFull, writeFileAtomic } from '../../src/util/atomic-file.js';
 import { emptyState } from '../../src/state/empty-state.js';
@@ -25,10 +25,9 @@ afterEach(() => {
 });
 
 function daemonState(): SwarmState {
-  const s = emptyState(NOW);
-  s.daemon = { pid: process.pid, started_at: '', heartbeat_at: '', draining: false, config_error: null, workflow: 'WORKFLOW.md', max_attempts: 3, max_concurrent: 2 };
-  return s;
+  return emptyState(NOW);
 }
+const daemonView = (disk_full: DiskFull | null) => ({ pid: process.pid, started_at: '', heartbeat_at: '', draining: false, config_error: null, workflow: 'WORKFLOW.md', max_attempts: 3, max_concurrent: 2, disk_full });
 
 describe('DiskFullError', () => {
   it('is what a full disk, the file-size limit or a quota means; other errors are not', () => {
@@ -71,30 +70,31 @@ describe('the ledger and a full disk', () => {
     await expect(ledger.save()).rejects.toThrow(/disk full/);
     await expect(ledger.save()).rejects.toThrow(/disk full/);
     expect(events.filter((e) => e === 'disk_full')).toHaveLength(1);
-    expect(state.daemon!.disk_full).toMatchObject({ file: '/repo/.swarm/state.json' });
+    const disk = ledger.diskFullSince;
+    expect(disk).toMatchObject({ file: '/repo/.swarm/state.json' });
     // What was written last is still the claim; the start is held in memory.
     expect(saved.at(-1)!.tickets['1']!.status).toBe('claimed');
     expect(state.tickets['1']!.status).toBe('running');
 
-    // Every dispatch decision sees the pause.
-    const ctx = { config, state, now: NOW, running: new Set<string>() };
+    // Every dispatch decision sees the pause (the ledger's, handed to the rules).
+    const ctx = { config, state, now: NOW, running: new Set<string>(), disk };
     expect(eligibility({ ...ticket, key: '2' }, ctx).find((c) => c.rule === 'pause')).toMatchObject({ pass: false, detail: expect.stringMatching(/disk full/) });
-    expect(spawnGate(config, state, undefined, NOW, 0)).toMatch(/dispatch paused \(disk_full\)/);
-    expect(idleVerdict(config, state, { running: 0, eligible: 0, listed: new Set(), now: NOW })).toEqual({ done: false });
-    expect(nextWakeMs(state, NOW, 60_000, NOW)).toBeLessThanOrEqual(5000);
-    const snap = buildSnapshot(state, { info: { pid: process.pid, pid_start: null, started_at: '', heartbeat_at: new Date(NOW).toISOString(), workflow: '' }, alive: true }, NOW);
+    expect(spawnGate(config, state, undefined, NOW, 0, { lane: 'normal', backgroundRunning: 0, account: null, disk })).toMatch(/dispatch paused \(disk_full\)/);
+    expect(idleVerdict(config, state, { running: 0, eligible: 0, listed: new Set(), now: NOW, disk })).toEqual({ done: false });
+    expect(nextWakeMs(state, NOW, 60_000, NOW, [], disk)).toBeLessThanOrEqual(5000);
+    const snap = buildSnapshot({ ...state, daemon: daemonView(disk) }, { info: { pid: process.pid, pid_start: null, started_at: '', heartbeat_at: new Date(NOW).toISOString(), workflow: '' }, alive: true }, NOW);
     expect(snap.pause).toMatchObject({ kind: 'disk_full', until: null });
     expect(renderStatus(snap)).toMatch(/PAUSED \(disk full\)/);
 
     expect(await ledger.probeDisk()).toBe(false);
     room = true;
     expect(await ledger.probeDisk()).toBe(true);
-    expect(state.daemon!.disk_full).toBeNull();
+    expect(ledger.diskFullSince).toBeNull();
     expect(events.filter((e) => e === 'disk_recovered')).toHaveLength(1);
     expect(saved.at(-1)!.tickets['1']!.status).toBe('running');
     expect(saved.at(-1)!.tickets['1']!.attempts).toHaveLength(1);
-    expect(saved.at(-1)!.daemon!.disk_full).toBeNull();
-    expect(spawnGate(config, state, undefined, NOW, 0)).toBeNull();
+    expect(saved.at(-1)).not.toHaveProperty('daemon'); // the disk state is never written into state.json
+    expect(spawnGate(config, state, undefined, NOW, 0, { lane: 'normal', backgroundRunning: 0, account: null, disk: ledger.diskFullSince })).toBeNull();
   });
 
   it('event lines a full disk refused keep the pause on until they are written', async () => {
@@ -105,11 +105,11 @@ describe('the ledger and a full disk', () => {
     (log as unknown as { flushUnwritten: () => boolean }).flushUnwritten = () => true;
     const ledger = new Ledger(state, { save: () => undefined }, log);
     ledger.record(L.claim(undefined, ticket, 'swarm/1-t', '/wt/1', NOW));
-    expect(state.daemon!.disk_full).toMatchObject({ file: '/repo/.swarm/events.jsonl' });
+    expect(ledger.diskFullSince).toMatchObject({ file: '/repo/.swarm/events.jsonl' });
     await ledger.save();
-    expect(state.daemon!.disk_full).not.toBeNull(); // state.json fits, but the log does not yet
+    expect(ledger.diskFullSince).not.toBeNull(); // state.json fits, but the log does not yet
     unwritten = null;
     expect(await ledger.probeDisk()).toBe(true);
-    expect(state.daemon!.disk_full).toBeNull();
+    expect(ledger.diskFullSince).toBeNull();
   });
 });

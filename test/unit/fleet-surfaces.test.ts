@@ -3,6 +3,7 @@
 // renderBody shows the fleet, an unreachable database, the shared account and the lane waiting list.
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/empty-state.js';
+import type { ViewedState } from '../../src/core/types.js';
 import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 import { renderMetrics } from '../../src/report/metrics.js';
 import { renderBody } from '../../src/server/dashboard.js';
@@ -13,7 +14,7 @@ import { sampleFleetView } from '../helpers/fleet-view.js';
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 
 function input(db: 'ok' | 'unreachable' = 'ok', roundTrips: number | null = 42) {
-  const state = emptyState(NOW);
+  const state: ViewedState = emptyState(NOW);
   state.fleet = sampleFleetView(NOW, db);
   return { snapshot: buildSnapshot(state, null, NOW), state, tracker: { kind: 'github', requests: 0, rateLimitRemaining: null }, poll: { count: 1, lastDurationMs: 5 }, eligibleWaiting: 0, fleetDbRoundTrips: roundTrips };
 }
@@ -44,7 +45,7 @@ describe('/metrics in fleet mode', () => {
     expect(sampleValue(parsePrometheus(renderMetrics(input('unreachable'))), 'swarm_fleet_db_reachable')).toBe(0);
     const noCounter = parsePrometheus(renderMetrics(input('ok', null)));
     expect(noCounter.has('swarm_fleet_db_round_trips_total')).toBe(false);
-    const state = emptyState(NOW);
+    const state: ViewedState = emptyState(NOW);
     const text = renderMetrics({ ...input(), state, snapshot: buildSnapshot(state, null, NOW), fleetDbRoundTrips: null });
     expect(text).not.toMatch(/swarm_fleet_/);
   });
@@ -52,7 +53,7 @@ describe('/metrics in fleet mode', () => {
 
 describe('dashboard body in fleet mode', () => {
   it('lists every daemon (this one marked) with heartbeat, slots and leases, and every lease with its holder', () => {
-    const state = emptyState(NOW);
+    const state: ViewedState = emptyState(NOW);
     state.fleet = sampleFleetView(NOW);
     state.tickets['11'] = { ...blank('11'), identifier: '#11' };
     const html = renderBody(buildSnapshot(state, null, NOW));
@@ -63,7 +64,7 @@ describe('dashboard body in fleet mode', () => {
     expect(html).toMatch(/<b class="ticket">#11<\/b><\/td><td>alpha pid 101<\/td><td>5001<\/td><td>1m 40s<\/td>/);
     expect(html).toMatch(/<b class="ticket">13<\/b><\/td><td>beta pid 202<\/td><td>–<\/td>/);
     expect(html).not.toContain('fleet-db-banner');
-    const down = emptyState(NOW);
+    const down: ViewedState = emptyState(NOW);
     down.fleet = { ...sampleFleetView(NOW, 'unreachable'), unconfirmed: ['11'] };
     down.tickets['11'] = { ...blank('11'), identifier: '#11' };
     // The banner, `swarm status` and the README say the same thing about an outage (agents go on, their
@@ -100,7 +101,7 @@ function blank(key: string) {
 // on each event, so what the browser shows is renderBody's output, checked here.)
 describe('the overview: watched pull requests', () => {
   it('lists a handed-off PR with its checks and follow-up round, linking the ticket page and the PR', () => {
-    const state = emptyState(NOW);
+    const state: ViewedState = emptyState(NOW);
     state.daemon = { max_followups: 3 } as any;
     state.tickets['7'] = {
       key: '7', identifier: '#7', title: 'Fix the parser', url: '', branch: 'swarm/7', worktree: '', status: 'review', attempts: [], failures: 0, next_retry_at: null, retry_reason: null,

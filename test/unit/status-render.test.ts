@@ -2,7 +2,7 @@
 // snapshots of the exact text, every line within 80 columns, colour only when asked for.
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../src/state/empty-state.js';
-import type { AttemptRecord, SwarmState, TicketState } from '../../src/core/types.js';
+import type { AttemptRecord, TicketState, ViewedState as SwarmState } from '../../src/core/types.js';
 import type { LockInfo } from '../../src/state/lock.js';
 import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 import { watchFrame } from '../../src/commands/status.js';
@@ -31,7 +31,7 @@ function ticket(key: string, over: Partial<TicketState> = {}): TicketState {
 }
 
 function base(): SwarmState {
-  const s = emptyState(NOW);
+  const s: SwarmState = emptyState(NOW);
   s.daily = { date: '2025-03-01', cost_usd: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, attempts: {}, prs: 0 };
   s.daemon = { pid: 4242, started_at: iso(-7300), heartbeat_at: iso(-3), draining: false, config_error: null, workflow: '/repo/WORKFLOW.md', max_attempts: 3, max_concurrent: 3 };
   return s;

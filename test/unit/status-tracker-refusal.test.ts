@@ -11,7 +11,7 @@ const lock: LockInfo = { pid: 4242, pid_start: null, started_at: iso(-600), hear
 const MESSAGE = 'Linear refuses SwarmCandidates as too complex (18,425 points, at most 10,000 allowed): lower tracker.page_size (now 250; the default 50 costs about 3,700 points)';
 
 function state(untilS: number) {
-  const s = emptyState(NOW);
+  const s: import('../../src/core/types.js').ViewedState = emptyState(NOW);
   s.daemon = {
     pid: 4242, started_at: iso(-600), heartbeat_at: iso(-2), draining: false, config_error: null, workflow: '/repo/WORKFLOW.md',
     max_attempts: 3, max_concurrent: 1, tracker_error: { message: MESSAGE, since: iso(-300), until: iso(untilS) },

@@ -7,14 +7,14 @@ import { renderBody } from '../../src/server/dashboard.js';
 import { renderMetrics } from '../../src/report/metrics.js';
 import { WebhookStats } from '../../src/webhooks/stats.js';
 import type { WebhookView } from '../../src/core/views.js';
-import type { SwarmState } from '../../src/core/types.js';
+import type { ViewedState } from '../../src/core/types.js';
 import { parsePrometheus } from '../helpers/prometheus.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const lock = { info: { pid: 42, pid_start: null, started_at: new Date(NOW - 3_600_000).toISOString(), heartbeat_at: new Date(NOW - 1000).toISOString(), workflow: 'W.md' }, alive: true };
 
-function stateWith(view: WebhookView | null): SwarmState {
-  const s = emptyState(NOW);
+function stateWith(view: WebhookView | null): ViewedState {
+  const s: ViewedState = emptyState(NOW);
   s.daemon = { pid: 42, started_at: lock.info.started_at, heartbeat_at: lock.info.heartbeat_at, draining: false, config_error: null, workflow: 'W.md', max_attempts: 3, max_concurrent: 2, webhooks: view };
   return s;
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { WebhookLink } from '../../src/orchestrator/webhook-link.js';
 import { validateConfig } from '../../src/config/schema.js';
 import { emptyState } from '../../src/state/empty-state.js';
+import type { ViewedState } from '../../src/core/types.js';
 import { Logger } from '../../src/log/logger.js';
 import { parseBusMessage, type BusMessage, type HintBus } from '../../src/webhooks/bus.js';
 import type { Settings } from '../../src/orchestrator/runtime.js';
@@ -23,10 +24,10 @@ function world(opts: { publicUrl?: string | null } = {}) {
   }, { file: 'W.md', env: {} }).config;
   const hooks = { ping: async (url: string) => (pings.push(url), 'sent' as const) };
   const settings = { wf: { config }, svc: { codeHost: { kind: 'github', hooks } } } as unknown as Settings;
-  const state = emptyState(now);
+  const state: ViewedState = emptyState(now);
   state.daemon = { pid: 1, started_at: '', heartbeat_at: '', draining: false, config_error: null, workflow: 'W.md', max_attempts: 3, max_concurrent: 1 };
   const log = new Logger({ eventsFile: null, out: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream });
-  const link = new WebhookLink({ settings, log, now: () => now, random: () => 0, state: () => state, deliveriesFile: null, nudge: () => nudges++ });
+  const link = new WebhookLink({ settings, log, now: () => now, random: () => 0, daemon: state.daemon, deliveriesFile: null, nudge: () => nudges++ });
   return {
     link, state, pings,
     get out() { return out; },
