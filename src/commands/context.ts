@@ -8,7 +8,7 @@ import type { Workflow } from '../config/types.js';
 import { loadWorkflowOrLastGood } from '../config/last-good.js';
 import type { SwarmState, ViewedState } from '../core/types.js';
 import type { Services } from '../orchestrator/runtime.js';
-import { liveReport, withReport, type DaemonReport } from '../report/daemon-report.js';
+import { liveReport, readReport, withReport, type DaemonReport } from '../report/daemon-report.js';
 import { FileStateStore } from '../backend/embedded/state-store.js';
 import { emptyState } from '../state/empty-state.js';
 import { lockAlive, readLock, type LockInfo } from '../state/lock.js';
@@ -33,7 +33,7 @@ export interface CommandContext {
   records(): SwarmState | null;
   /** The live daemon's report (null: no daemon runs, or it has not reported yet). */
   report(): DaemonReport | null;
-  /** The records (empty when there are none) with the live daemon's view from its report. */
+  /** The records (empty when there are none) with the live daemon's view from its report (no daemon: the configuration the last one ran with). */
   viewed(now?: number): ViewedState;
 }
 
@@ -72,7 +72,10 @@ export function commandContext(io: IO, opts: ContextOptions = {}): CommandContex
     },
     records: () => store.peek(),
     report: () => liveReport(paths.report, ctx.holder()),
-    viewed: (now = Date.now()) => withReport(store.peek() ?? emptyState(now), ctx.report()),
+    viewed: (now = Date.now()) => {
+      const live = ctx.report();
+      return withReport(store.peek() ?? emptyState(now), live, live ? null : readReport(paths.report));
+    },
   };
   return ctx;
 }

@@ -233,6 +233,11 @@ export interface LiveView {
   account?: AccountSeen | null;
   /** Lanes of the listed tickets and the ones waiting for their lane, at the last poll (for `swarm status`). */
   queue?: import('./views.js').QueueView | null;
+  /**
+   * No daemon runs: the configuration the last one ran with (its report, kept on disk), so `status` still
+   * counts attempts against max_attempts and names the next model. Absent while a daemon runs (see `daemon`).
+   */
+  configured?: Pick<DaemonInfo, 'max_attempts' | 'max_concurrent' | 'models' | 'max_followups'> | null;
 }
 
 /** The records with the view of the daemon that owns them: what status, explain and the dashboard show. */

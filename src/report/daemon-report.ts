@@ -114,10 +114,14 @@ export function readReport(file: string): DaemonReport | null {
 
 /**
  * The records with the view the report of their daemon gives (pure): its configuration in force, errors,
- * notes and views. No report (no live daemon, or not yet written): the records alone, with no view.
+ * notes and views. No report (no live daemon, or not yet written): the records alone, with no view — and,
+ * from `last` (the report a stopped daemon left), the configuration it ran with.
  */
-export function withReport(state: SwarmState, report: DaemonReport | null): ViewedState {
-  if (!report) return { ...state, daemon: null };
+export function withReport(state: SwarmState, report: DaemonReport | null, last: DaemonReport | null = null): ViewedState {
+  if (!report) {
+    const c = last?.config;
+    return { ...state, daemon: null, configured: c ? { max_attempts: c.max_attempts, max_concurrent: c.max_concurrent, models: c.models, max_followups: c.max_followups } : null };
+  }
   const c = report.config;
   return {
     ...state,

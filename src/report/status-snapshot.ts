@@ -48,7 +48,8 @@ export interface Snapshot {
 
 export function buildSnapshot(state: ViewedState, lock: { info: LockInfo; alive: boolean } | null, now: number, extra: SnapshotExtra = {}): Snapshot {
   const tickets = Object.values(state.tickets);
-  const maxAttempts = state.daemon?.max_attempts ?? 3;
+  const configured = state.daemon ?? state.configured ?? null;
+  const maxAttempts = configured?.max_attempts ?? 3;
   const alive = lock?.alive === true;
   const hb = alive ? Date.parse(lock!.info.heartbeat_at) : NaN;
   const lastAttempt = (t: TicketState) => t.attempts[t.attempts.length - 1];
@@ -63,7 +64,7 @@ export function buildSnapshot(state: ViewedState, lock: { info: LockInfo; alive:
       config_error: alive ? (state.daemon?.config_error ?? null) : null,
       tracker_error: alive ? refusal(state.daemon?.tracker_error, now) : null,
       warnings: alive ? [...(state.daemon?.notes ?? [])] : [],
-      max_concurrent: state.daemon?.max_concurrent ?? null,
+      max_concurrent: configured?.max_concurrent ?? null,
       sandbox: alive ? (state.daemon?.sandbox ?? null) : null,
     },
     pause: state.daemon?.disk_full && alive
@@ -100,7 +101,7 @@ export function buildSnapshot(state: ViewedState, lock: { info: LockInfo; alive:
         due_in_s: t.next_retry_at ? Math.max(0, Math.round((Date.parse(t.next_retry_at) - now) / 1000)) : null,
         reason: t.retry_reason ?? '',
         failures: t.failures,
-        next_model_hint: nextModel(state.daemon?.models, t.failures),
+        next_model_hint: nextModel(configured?.models, t.failures),
         last_words: lastWords(t),
         ...extra.lanes?.[t.key],
       }))

@@ -19,7 +19,7 @@ export interface WatchedPr {
 }
 
 export function watchedSnapshot(state: ViewedState): WatchedPr[] {
-  const max = state.daemon?.max_followups ?? null;
+  const max = (state.daemon ?? state.configured)?.max_followups ?? null;
   const out: WatchedPr[] = [];
   for (const t of Object.values(state.tickets)) {
     const f = t.followup ?? null;

@@ -83,14 +83,16 @@ describe('daemon.json', () => {
     }
   }, 30_000);
 
-  it('a stale report of a dead daemon is ignored: status shows no daemon view, a control edits state.json', async () => {
+  it('a stale report of a dead daemon is ignored: status shows no daemon view (only the configuration it ran with), a control edits state.json', async () => {
     const dead = await deadPid();
     writeLock(dead);
     writeReport(dead, path.join(project.swarmDir, 'nowhere.sock'), { config_error: 'WORKFLOW.md: stale error', notes: ['stale note'], draining: true });
     const s = io();
     expect(await statusCommand({ json: true }, s)).toBe(0);
     const snap = JSON.parse(s.out());
-    expect(snap.daemon).toMatchObject({ running: false, config_error: null, warnings: [], draining: false, max_concurrent: null });
+    // Its errors, notes and draining are not shown; the configuration it ran with still counts (as before
+    // the report existed, when state.json kept it): "Running (0 of 7)", attempts against its max_attempts.
+    expect(snap.daemon).toMatchObject({ running: false, config_error: null, warnings: [], draining: false, max_concurrent: 7 });
     const x = io();
     expect(await controlCommand({ kind: 'pause', untilMs: null }, x)).toBe(0);
     expect(x.out()).toMatch(/no daemon running: state\.json updated/);
