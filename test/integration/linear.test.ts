@@ -18,7 +18,7 @@ const KEY = 'lin_api_TESTKEY_0123456789abcdef';
 
 function makeConfig(apiUrl: string, tracker: Partial<TrackerConfig> = {}): Config {
   const base = validateConfig({ tracker: { kind: 'linear', team: 'ENG', api_url: apiUrl } }, { file: 'WORKFLOW.md', env: {} }).config;
-  return { ...base, tracker: { ...base.tracker, ...tracker } };
+  return { ...base, tracker: { ...base.tracker, ...tracker } as TrackerConfig };
 }
 
 /** A one-answer GraphQL server on 127.0.0.1 (for answers the stateful fake does not give). */

@@ -3,7 +3,7 @@
 // this adapter only links them. Transport, budgets and error mapping: transport.ts; queries, their
 // complexity and payload validation: queries.ts.
 
-import type { Config } from '../../config/types.js';
+import type { Config, LinearTrackerConfig } from '../../config/types.js';
 import { reopenState, verifyConfig } from '../../config/verify.js';
 import type { CandidateList, PullRequest, Ticket, Tracker } from '../types.js';
 import { createLinearTransport } from './transport.js';
@@ -60,7 +60,9 @@ interface Resolved {
 }
 
 export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
-  const cfg = opts.config.tracker;
+  const given = opts.config.tracker;
+  if (given.kind !== 'linear') throw new TypeError(`the Linear tracker needs tracker.kind: linear (got ${given.kind})`);
+  const cfg: LinearTrackerConfig = given;
   const api = createLinearTransport({
     apiUrl: cfg.api_url ?? LINEAR_DEFAULT_API_URL, apiKey: opts.apiKey, now: opts.now, timeoutMs: opts.timeoutMs,
   });
