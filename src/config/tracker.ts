@@ -1,7 +1,6 @@
 // `tracker:` of WORKFLOW.md → one TrackerConfig per kind. Every key is read whatever the kind (so a key of
 // another kind is never an "unknown key" warning, and a type error in it is still reported), then the
-// object of the chosen kind keeps its own keys. Also the few facts about a tracker config the rest of the
-// house needs without knowing kinds: what a change of it rebuilds, the state a reverted ticket goes back to.
+// object of the chosen kind keeps its own keys.
 import type { GithubAccess, LinearKeys, TrackerConfig, TrackerKind } from './types.js';
 import type { Reader, Section } from './fields.js';
 import { urlOrNull } from './fields.js';
@@ -101,20 +100,4 @@ function trackerSecrets(t: GithubAccess & { api_key: string | null }): string[] 
   // A private key given inline (from $VAR) is a secret; a path is read (and registered) by the credentials.
   if (t.private_key && t.private_key.includes('PRIVATE KEY')) out.push(t.private_key);
   return out;
-}
-
-/**
- * What in `tracker:` needs new tracker objects when it changes (the rest is adopted through setConfig):
- * Linear resolves state and label ids at startup, so any change of it rebuilds the tracker; GitHub is
- * rebuilt for where and how it connects, the local tracker for its folder.
- */
-export function trackerFingerprint(t: TrackerConfig): unknown {
-  switch (t.kind) {
-    case 'linear':
-      return t;
-    case 'github':
-      return [t.kind, t.api_url, t.repo, t.token, t.app_id, t.private_key, t.installation_id, t.token_command];
-    case 'local':
-      return [t.kind, t.api_url, t.path];
-  }
 }

@@ -146,6 +146,20 @@ describe('candidates()', () => {
     });
   });
 
+  it('sets each ticket\'s phase from its workflow state (tracker.states → todo, running → ours, review, failed_state → failed, done → closed)', async () => {
+    const t = tracker({ failed_state: 'Canceled' });
+    const where: Record<string, string> = { Todo: 'todo', 'In Progress': 'ours', 'In Review': 'review', Backlog: 'other', Done: 'closed' };
+    const keys = Object.keys(where).map((state) => { const k = fake.addIssue({ title: state }); if (state !== 'Todo') fake.setState(k, state); return [k, state] as const; });
+    for (const [k, state] of keys) expect((await ticketOf(t, k)).phase, state).toBe(where[state]);
+    const failed = fake.addIssue({ title: 'failed' });
+    fake.setState(failed, 'Canceled');
+    // A canceled-type state is closed first: Linear counts the issue as done whatever swarm would call it.
+    expect((await ticketOf(t, failed)).phase).toBe('closed');
+    // The listing carries the phase too (todo and ours are its two).
+    const listed = (await t.candidates()).tickets;
+    expect(Object.fromEntries(listed.map((x) => [x.state, x.phase]))).toEqual({ Todo: 'todo', 'In Progress': 'ours' });
+  });
+
   it('lists open blockers from inverse "blocks" relations only', async () => {
     const blocker = fake.addIssue({ title: 'Blocker', labels: ['bug'] });
     const blocked = fake.addIssue({ title: 'Blocked' });

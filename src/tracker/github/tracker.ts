@@ -164,7 +164,7 @@ export class GitHubTracker implements Tracker, CodeHost {
     for (const issue of issues) {
       if (issue.isPull) continue;
       this.remember(issue);
-      tickets.push(toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: false })));
+      tickets.push(toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: false }), this.config.tracker));
     }
     return { tickets, unchanged };
   }
@@ -175,7 +175,7 @@ export class GitHubTracker implements Tracker, CodeHost {
     const issue = await this.issueOrNull(Number(key));
     if (issue === null || issue.isPull) return null;
     this.remember(issue);
-    return toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: true }));
+    return toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: true }), this.config.tracker);
   }
 
   /** The newest comments (at most NEWEST_COMMENTS), each flagged trusted when its author has write access. */

@@ -13,6 +13,7 @@ import * as Q from './queries.js';
 import type { LinearDocument as L } from '@linear/sdk';
 import { TrackerError } from '../../errors.js';
 import { LinearPoller, type PollCost } from './poll.js';
+import { statePhase } from '../phase.js';
 import { LINEAR_DEFAULT_PAGE_SIZE } from '../../config/linear-limits.js';
 import type { BudgetView } from './budgets.js';
 
@@ -148,7 +149,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     const at = `issue ${ticket.identifier}`;
     if (more.labels) ticket.labels.push(...(await rest(Q.ISSUE_LABELS_QUERY, ticket.id, 'labels', more.labels, (c) => Q.labelNames(c, at))));
     if (more.relations) ticket.blockers.push(...(await rest(Q.ISSUE_RELATIONS_QUERY, ticket.id, 'inverseRelations', more.relations, (c) => Q.openBlockers(c, at))));
-    return ticket;
+    return { ...ticket, phase: statePhase(ticket, cfg) };
   };
 
   const pageSize = () => cfg.page_size ?? LINEAR_DEFAULT_PAGE_SIZE;
