@@ -57,12 +57,9 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   const ours = ts !== undefined && (ts.status === 'claimed' || ts.status === 'running' || ts.status === 'retry_wait');
   const checks: RuleCheck[] = [];
   checks.push({ rule: 'open', pass: t.open, detail: t.open ? 'ticket is open' : `ticket is ${t.state || 'closed'}` });
-  // A tracker whose marks are workflow states: the ticket waits in one swarm picks up from, or is ours.
-  const states = markStates(tr);
-  if (states !== null) {
-    const inStates = t.phase === 'todo' || (ours && t.phase === 'ours');
-    checks.push({ rule: 'state', pass: inStates, detail: inStates ? `state "${t.state}" is eligible` : `state "${t.state}" is not one of ${states.eligible.join(', ')}` });
-  }
+  const states = markStates(tr); // marks that are workflow states (Linear): it waits in one swarm picks up from, or is ours
+  const inStates = t.phase === 'todo' || (ours && t.phase === 'ours');
+  if (states !== null) checks.push({ rule: 'state', pass: inStates, detail: inStates ? `state "${t.state}" is eligible` : `state "${t.state}" is not one of ${states.eligible.join(', ')}` });
   checks.push({ rule: 'labels', pass: missing.length === 0, detail: missing.length === 0 ? `carries ${tr.labels.join(', ')}` : `missing label ${missing.join(', ')}` });
   checks.push({ rule: 'exclude_labels', pass: excluded.length === 0, detail: excluded.length === 0 ? 'no excluded label' : `carries excluded label ${excluded.join(', ')}` });
   const handedOff = has(tr.review_label) || has(tr.failed_label) || ts?.status === 'review' || ts?.status === 'done' || ts?.status === 'verifying' || ts?.status === 'red';
