@@ -46,23 +46,30 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
     if (!parsed) throw new ConfigError(`${file}: tracker.repo is not set and the origin remote (${origin ?? 'none'}) is not a GitHub URL; set tracker.repo: owner/name`);
     return parsed;
   };
-  const github = async (apiUrl: string) => {
-    const { createGitHubTracker } = await import('./tracker/github/tracker.js');
-    const ghCfg = apiUrl === cfg.tracker.api_url ? cfg : { ...cfg, tracker: { ...cfg.tracker, api_url: apiUrl } };
-    // Credentials first (a missing token is the error to report), the repository once they are known.
-    const auth = await githubAuth(ghCfg, githubRepo, ctx, secrets);
+  /** The GitHub repository's connection at `apiUrl`: credentials first (a missing token is the error to report), the repository once they are known. */
+  const githubConnection = async (apiUrl: string) => {
+    const auth = await githubAuth(cfg, apiUrl, githubRepo, ctx, secrets);
     // swarm publishes the agent's commits itself: its fetches and pushes to an https GitHub origin may use
-    // the tracker's newest token (after the operator's own credential helpers), handed to those git calls only.
+    // the newest GitHub token (after the operator's own credential helpers), handed to those git calls only.
     const host = origin && /^https:\/\//i.test(origin) ? parseGitHubRemote(origin)?.host : undefined;
     if (host) registerRemoteToken(host, auth.latest);
     const repo = githubRepo();
-    return { gh: createGitHubTracker({ config: ghCfg, token: auth.initial, auth: auth.auth, repo }), slug: `${repo.owner}/${repo.name}` };
+    const { GitHubCodeHost } = await import('./tracker/github/code-host.js');
+    const t = cfg.tracker;
+    const codeHost = new GitHubCodeHost({
+      api_url: apiUrl, repo, auth: auth.auth, throttle: t.throttle_writes, timeoutMs: t.request_timeout, token: () => auth.initial,
+      requiredChecks: () => cfg.pr.followup_checks !== 'all',
+    });
+    return { auth, repo, codeHost, slug: `${repo.owner}/${repo.name}` };
   };
 
   switch (cfg.tracker.kind) {
     case 'github': {
-      const { gh, slug } = await github(cfg.tracker.api_url ?? githubApiUrl(origin ? parseGitHubRemote(origin)?.host : undefined));
-      return { tracker: gh, codeHost: gh, worktrees, repoSlug: slug, baseBranch, secrets, fence: NO_FENCE };
+      // The issues' tracker and the pull requests' code host share one connection (one auth, one rate budget).
+      const { createGitHubTracker } = await import('./tracker/github/tracker.js');
+      const { auth, repo, codeHost, slug } = await githubConnection(cfg.tracker.api_url ?? githubApiUrl(origin ? parseGitHubRemote(origin)?.host : undefined));
+      const tracker = createGitHubTracker({ config: cfg, token: auth.initial, auth: auth.auth, repo, host: codeHost });
+      return { tracker, codeHost, worktrees, repoSlug: slug, baseBranch, secrets, fence: NO_FENCE };
     }
     case 'linear': {
       const { createLinearTracker } = await import('./tracker/linear/tracker.js');
@@ -77,9 +84,9 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
       let slug = parsed ? `${parsed.owner}/${parsed.name}` : basename(ctx.repoDir);
       try {
         // tracker.api_url is Linear's here: GitHub's API comes from GITHUB_API_URL or the origin's host.
-        const { gh, slug: s } = await github(linearCodeHostApi(origin, ctx.env));
-        codeHost = gh;
-        slug = s;
+        const gh = await githubConnection(linearCodeHostApi(origin, ctx.env));
+        codeHost = gh.codeHost;
+        slug = gh.slug;
       } catch (err) {
         if (cfg.pr.auto_open) {
           if (!(err instanceof ConfigError)) throw err;
@@ -98,11 +105,11 @@ export async function makeServices(wf: Workflow, ctx: ServiceContext): Promise<S
 }
 
 /**
- * How the GitHub adapter authenticates (auth.ts): a GitHub App, tracker.token_command, or a token read in
+ * How the GitHub code host (and tracker) authenticates at `apiUrl` (auth.ts): a GitHub App, tracker.token_command, or a token read in
  * the documented order and read again after a 401. Every token handed out is a secret from then on:
  * masked in every sink and kept out of the agent's environment (`secrets`).
  */
-export async function githubAuth(cfg: Workflow['config'], repoOf: () => { owner: string; name: string }, ctx: Pick<ServiceContext, 'repoDir' | 'env'>, secrets: string[]) {
+export async function githubAuth(cfg: Workflow['config'], apiUrl: string, repoOf: () => { owner: string; name: string }, ctx: Pick<ServiceContext, 'repoDir' | 'env'>, secrets: string[]) {
   const { staticAuth, commandAuth } = await import('./tracker/github/auth.js');
   const { tokenKind } = await import('./tracker/github/permissions.js');
   // The newest token any source handed out: what swarm's own pushes use (an App's token rotates hourly).
@@ -114,7 +121,8 @@ export async function githubAuth(cfg: Workflow['config'], repoOf: () => { owner:
   };
   const current = () => latest;
   const creds = resolveGithubCredentials(cfg, ctx.repoDir, { secrets });
-  const apiUrl = cfg.tracker.api_url ?? 'https://api.github.com';
+  // The token's source, asked about GitHub's host (`gh auth token --hostname`) rather than the tracker's API.
+  const access = { tracker: { token: cfg.tracker.token ?? null, api_url: apiUrl } };
   if (creds.kind === 'app') {
     const { AppAuth } = await import('./tracker/github/app-auth.js');
     const repo = repoOf();
@@ -122,7 +130,7 @@ export async function githubAuth(cfg: Workflow['config'], repoOf: () => { owner:
     return { auth, initial: '', latest: current };
   }
   if (creds.kind === 'command') return { auth: commandAuth({ command: creds.command, cwd: ctx.repoDir, env: ctx.env, onToken }), initial: '', latest: current };
-  const { token, source } = await resolveGithubToken(cfg, ctx.env, { secrets });
-  const reread = (rejected: string) => rereadGithubToken(cfg, ctx.env, rejected, { secrets });
+  const { token, source } = await resolveGithubToken(access, ctx.env, { secrets });
+  const reread = (rejected: string) => rereadGithubToken(access, ctx.env, rejected, { secrets });
   return { auth: staticAuth(token, { describe: `GitHub token from ${source} (${tokenKind(token)})`, reread, onToken }), initial: token, latest: current };
 }

@@ -241,3 +241,20 @@ export class Section {
     }
   }
 }
+
+/** A URL with one of `protocols`, or null. Secret-bearing URLs are never echoed in the error. */
+export function urlOrNull(s: Section, key: string, protocols: string[], what: string, secret: boolean): string | null {
+  const value = s.strOrNull(key);
+  if (value === null) return null;
+  let ok = false;
+  try {
+    ok = protocols.includes(new URL(value).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    const got = secret ? 'a value that is not one; not shown as it may hold a secret' : JSON.stringify(value);
+    throw new ConfigError(`${s.file}: ${s.keyPath(key)} must be ${what} (got ${got})`);
+  }
+  return value;
+}

@@ -1,8 +1,11 @@
 // WORKFLOW.md front matter → validated, defaulted Config. Hand-written so that every error
 // names the file, the key path and the fix; every default lives here, next to the key it belongs to.
 // Unknown keys are warnings (an operator's typo must not stop a running daemon), type errors are not.
-import { RECLAIM_COOLDOWN_MS, type Config, type McpServer, type TrackerKind } from './types.js';
-import { isMapping, Reader, Section, type Env } from './fields.js';
+import { RECLAIM_COOLDOWN_MS, type Config, type McpServer } from './types.js';
+import { isMapping, Reader, Section, urlOrNull, type Env } from './fields.js';
+import { readTracker } from './tracker.js';
+
+export { TRACKER_KINDS } from './tracker.js';
 import { SCRUBBED_NAMES } from './env.js';
 import { agentSecretValues } from './secret-values.js';
 import { checkExposure, isLoopbackHost, readServer } from './server.js';
@@ -15,10 +18,8 @@ export const DEFAULT_TRANSCRIPT_MAX = 200 * 1024 * 1024;
 const MIN_TRANSCRIPT_MAX = 16 * 1024;
 import { readNotify } from './notify.js';
 import { checkWebhooks, readWebhooks } from './webhooks.js';
-import { checkAllowedAuthors, readTrustedRoles } from './trust.js';
 import { readPublish, readSandbox } from './sandbox.js';
 import { ConfigError } from '../errors.js';
-import { LINEAR_DEFAULT_FULL_SWEEP_MS, LINEAR_DEFAULT_PAGE_SIZE, LINEAR_MAX_PAGE_SIZE } from './linear-limits.js';
 
 export interface ValidateContext {
   /** The WORKFLOW.md path as the operator knows it; every message starts with it. */
@@ -35,7 +36,6 @@ export interface ValidatedConfig {
   agentSecrets: string[];
 }
 
-export const TRACKER_KINDS: readonly TrackerKind[] = ['github', 'linear', 'local'];
 export const PERMISSION_MODES = [
   'acceptEdits',
   'auto',
@@ -46,95 +46,7 @@ export const PERMISSION_MODES = [
   'default',
 ] as const;
 
-const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const BRANCH_PREFIX = /^[A-Za-z0-9._/-]*$/;
-
-/** A URL with one of `protocols`, or null. Secret-bearing URLs are never echoed in the error. */
-function urlOrNull(s: Section, key: string, protocols: string[], what: string, secret: boolean): string | null {
-  const value = s.strOrNull(key);
-  if (value === null) return null;
-  let ok = false;
-  try {
-    ok = protocols.includes(new URL(value).protocol);
-  } catch {
-    ok = false;
-  }
-  if (!ok) {
-    const got = secret ? 'a value that is not one; not shown as it may hold a secret' : JSON.stringify(value);
-    throw new ConfigError(`${s.file}: ${s.keyPath(key)} must be ${what} (got ${got})`);
-  }
-  return value;
-}
-
-function readTracker(r: Reader, root: Section): Config['tracker'] {
-  const t = root.sub('tracker');
-  const kind = t.oneOf('kind', 'github', TRACKER_KINDS);
-  const repo = t.strOrNull('repo');
-  if (repo !== null && !REPO.test(repo)) r.fail(t.keyPath('repo'), 'owner/name, e.g. octo-org/app', repo);
-  const api_url = urlOrNull(t, 'api_url', ['http:', 'https:'], 'an http(s) URL, e.g. https://api.github.com', false);
-  const labels = t.list('labels', ['agent']);
-  if (kind === 'github' && labels.length === 0) {
-    r.fail(t.keyPath('labels'), 'a non-empty list (otherwise every open issue would be picked up)', []);
-  }
-  const tracker: Config['tracker'] = {
-    kind,
-    labels,
-    exclude_labels: t.list('exclude_labels', ['blocked']),
-    api_url,
-    repo,
-    token: t.strOrNull('token'),
-    running_label: t.str('running_label', 'agent:running', { nonEmpty: true }),
-    review_label: t.str('review_label', 'agent:review', { nonEmpty: true }),
-    failed_label: t.str('failed_label', 'agent:failed', { nonEmpty: true }),
-    trusted_labelers_only: t.bool('trusted_labelers_only', true),
-    throttle_writes: t.bool('throttle_writes', true),
-    // Optional keys stay absent when unset (defaults live where they are used).
-    request_timeout: t.duration('request_timeout', 30_000),
-    allowed_authors: t.list('allowed_authors', []),
-    app_id: t.strOrNull('app_id'),
-    private_key: t.strOrNull('private_key'),
-    installation_id: t.intOrNull('installation_id', 1, Number.MAX_SAFE_INTEGER),
-    token_command: t.strOrNull('token_command'),
-    claim_parents: t.bool('claim_parents', false),
-    trusted_roles: readTrustedRoles(r, t, kind),
-    api_key: t.strOrNull('api_key'),
-    team: t.strOrNull('team'),
-    project: t.strOrNull('project'),
-    states: t.list('states', ['Todo'], { nonEmpty: kind === 'linear' }),
-    running_state: t.str('running_state', 'In Progress', { nonEmpty: true }),
-    review_state: t.str('review_state', 'In Review', { nonEmpty: true }),
-    failed_state: t.strOrNull('failed_state'),
-    page_size: t.intOrNull('page_size', 1, 250) ?? undefined,
-    full_sweep: t.duration('full_sweep', LINEAR_DEFAULT_FULL_SWEEP_MS, 1000),
-    path: t.str('path', '.swarm/tickets', { nonEmpty: true }),
-  };
-  if (kind === 'linear' && tracker.page_size !== undefined && tracker.page_size > LINEAR_MAX_PAGE_SIZE) {
-    throw new ConfigError(
-      `${r.file}: tracker.page_size must be at most ${LINEAR_MAX_PAGE_SIZE} with Linear (got ${tracker.page_size}): Linear refuses ` +
-        `the candidates query above 10,000 complexity points at a larger page; lower it (the default ${LINEAR_DEFAULT_PAGE_SIZE} costs about 3,700)`,
-    );
-  }
-  checkGithubAuth(r, tracker);
-  checkAllowedAuthors(r, kind, tracker.allowed_authors);
-  if (kind === 'linear' && tracker.team === null) {
-    throw new ConfigError(`${r.file}: tracker.team is required when tracker.kind is linear (the team key, e.g. ENG)`);
-  }
-  t.finish();
-  return tracker;
-}
-
-/** One way to authenticate to GitHub: an App (id + key), a token command, or a token. */
-function checkGithubAuth(r: Reader, t: Config['tracker']): void {
-  const app = t.app_id != null || t.private_key != null;
-  if (app && (t.app_id == null || t.private_key == null)) {
-    const missing = t.app_id == null ? 'tracker.app_id' : 'tracker.private_key';
-    throw new ConfigError(`${r.file}: ${missing} is missing: GitHub App authentication needs both tracker.app_id and tracker.private_key (a path to the App's .pem key, or $VAR holding it)`);
-  }
-  if (t.app_id != null && !/^(\d+|Iv[0-9A-Za-z.]+)$/.test(t.app_id)) r.fail('tracker.app_id', "the App's numeric id (or its client id, Iv…), from the App's settings page", t.app_id);
-  if (t.installation_id != null && !app) throw new ConfigError(`${r.file}: tracker.installation_id is set but tracker.app_id is not: it only applies to GitHub App authentication`);
-  const ways = [app ? 'tracker.app_id' : null, t.token_command != null ? 'tracker.token_command' : null, t.token != null ? 'tracker.token' : null].filter((x) => x !== null);
-  if (ways.length > 1) throw new ConfigError(`${r.file}: ${ways.join(' and ')} are both set: choose one way to authenticate to GitHub and remove the other`);
-}
 
 function readWorkspace(r: Reader, root: Section): Config['workspace'] {
   const w = root.sub('workspace');
@@ -268,7 +180,7 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   const root = r.root(raw);
   const secrets: string[] = [];
 
-  const tracker = readTracker(r, root);
+  const { tracker, secrets: trackerSecrets } = readTracker(r, root);
   const polling = root.sub('polling');
   const workspace = readWorkspace(r, root);
   const hooks = readHooks(root);
@@ -300,9 +212,7 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): ValidatedCon
   if (config.server.insecure && config.server.port !== null && !isLoopbackHost(config.server.host)) {
     r.warnings.push(`${ctx.file}: server.insecure is true: the API on ${config.server.host} is served over plain HTTP (its bearer token crosses the network in clear)`);
   }
-  for (const v of [tracker.token, tracker.api_key]) if (v) secrets.push(v);
-  // A private key given inline (from $VAR) is a secret; a path is read (and registered) by the credentials.
-  if (tracker.private_key && tracker.private_key.includes('PRIVATE KEY')) secrets.push(tracker.private_key);
+  secrets.push(...trackerSecrets);
   // Well-known credential variables are secrets whether or not this tracker reads them: masked in every
   // sink, as they are already never inherited by the agent (env.ts).
   for (const name of SCRUBBED_NAMES) {

@@ -16,15 +16,11 @@ export interface McpServer {
   env: Record<string, string>;
 }
 
-export interface TrackerConfig {
-  kind: TrackerKind;
-  // shared
+/** The keys every tracker kind reads (labels and swarm's marks, trust, the HTTP client). */
+interface TrackerCommon {
   labels: string[];
   exclude_labels: string[];
   api_url: string | null; // null → the kind's public default
-  // github
-  repo: string | null; // owner/name; null → derived from `git remote get-url origin`
-  token: string | null; // null → GITHUB_TOKEN, GH_TOKEN, `gh auth token`
   running_label: string;
   review_label: string;
   failed_label: string;
@@ -38,6 +34,19 @@ export interface TrackerConfig {
    * Non-empty: only tickets written by these users are worked (Linear: they are also trusted whatever their role).
    */
   allowed_authors: string[];
+  /** Claim an issue that has open sub-issues (`sub_issues_summary`); false (default): it waits for them. */
+  claim_parents?: boolean;
+  /** Linear: the workspace roles whose label applications, edits and comments are trusted (default admin, member). */
+  trusted_roles: TrustedRole[];
+}
+
+/**
+ * How swarm reaches the GitHub repository: the tracker itself (kind github), or the code host whose pull
+ * requests a Linear team's tickets hand off to (kind linear).
+ */
+export interface GithubAccess {
+  repo: string | null; // owner/name; null → derived from `git remote get-url origin`
+  token: string | null; // null → GITHUB_TOKEN, GH_TOKEN, `gh auth token`
   /**
    * GitHub App authentication: the App's id (`tracker.app_id`) and private key (`tracker.private_key`: a
    * path to the .pem file, or `$ENV` holding the PEM text); installation tokens are minted and refreshed.
@@ -49,11 +58,10 @@ export interface TrackerConfig {
   installation_id?: number | null;
   /** A shell command printing a token (or JSON {token, expires_at}); run again before expiry and after a 401. */
   token_command?: string | null;
-  /** Claim an issue that has open sub-issues (`sub_issues_summary`); false (default): it waits for them. */
-  claim_parents?: boolean;
-  /** Linear: the workspace roles whose label applications, edits and comments are trusted (default admin, member). */
-  trusted_roles: TrustedRole[];
-  // linear
+}
+
+/** Linear's own keys: the team, its workflow states, and the poll's pages. */
+export interface LinearKeys {
   api_key: string | null;
   team: string | null;
   project: string | null;
@@ -68,9 +76,31 @@ export interface TrackerConfig {
    * between ask only for issues updated since the last poll.
    */
   full_sweep: number;
-  // local
+}
+
+/** The local tracker's own key. */
+export interface LocalKeys {
+  /** The folder of ticket files (`tracker.path`, default .swarm/tickets). */
   path: string;
 }
+
+/** Another kind's keys: absent here (reading one gives undefined; narrow on `kind` to use it). */
+type Absent<T> = { [K in keyof T]?: undefined };
+
+export interface GithubTrackerConfig extends TrackerCommon, GithubAccess, Absent<LinearKeys>, Absent<LocalKeys> {
+  kind: 'github';
+}
+
+export interface LinearTrackerConfig extends TrackerCommon, GithubAccess, LinearKeys, Absent<LocalKeys> {
+  kind: 'linear';
+}
+
+export interface LocalTrackerConfig extends TrackerCommon, LocalKeys, Absent<GithubAccess>, Absent<LinearKeys> {
+  kind: 'local';
+}
+
+/** `tracker:` — one shape per `tracker.kind`; narrow on `kind` to read a kind's own keys. */
+export type TrackerConfig = GithubTrackerConfig | LinearTrackerConfig | LocalTrackerConfig;
 
 export interface Config {
   tracker: TrackerConfig;

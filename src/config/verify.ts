@@ -53,5 +53,5 @@ export function verifyConfig(config: Pick<Config, 'verify'>): VerifyConfig {
 
 /** The Linear state a reverted ticket returns to: verify.reopen_state, else the first of tracker.states. */
 export function reopenState(config: Pick<Config, 'verify' | 'tracker'>): string | null {
-  return verifyConfig(config).reopen_state ?? config.tracker.states[0] ?? null;
+  return verifyConfig(config).reopen_state ?? (config.tracker.kind === 'linear' ? config.tracker.states[0] : undefined) ?? null;
 }

@@ -4,6 +4,7 @@
 // and random numbers are passed in. The poll loop and `swarm explain` both use eligibility(), so what
 // explain says is what the loop does.
 import { RECLAIM_COOLDOWN_MS, type Config } from '../config/types.js';
+import { markStates } from '../config/tracker-facts.js';
 import type { KillReason, StreamEvent, StreamSummary } from '../agent/types.js';
 import type { Ticket } from '../tracker/types.js';
 import type { DiskFull, PauseKind, PauseState, SwarmState, TicketState } from './types.js';
@@ -58,16 +59,15 @@ export function eligibility(t: Ticket, ctx: EligibilityContext): RuleCheck[] {
   const ours = ts !== undefined && (ts.status === 'claimed' || ts.status === 'running' || ts.status === 'retry_wait');
   const checks: RuleCheck[] = [];
   checks.push({ rule: 'open', pass: t.open, detail: t.open ? 'ticket is open' : `ticket is ${t.state || 'closed'}` });
-  if (tr.kind === 'linear') {
-    const inStates = tr.states.includes(t.state) || (ours && t.state === tr.running_state);
-    checks.push({ rule: 'state', pass: inStates, detail: inStates ? `state "${t.state}" is eligible` : `state "${t.state}" is not one of ${tr.states.join(', ')}` });
-  }
+  const states = markStates(tr); // marks that are workflow states (Linear): it waits in one swarm picks up from, or is ours
+  const inStates = t.phase === 'todo' || (ours && t.phase === 'ours');
+  if (states !== null) checks.push({ rule: 'state', pass: inStates, detail: inStates ? `state "${t.state}" is eligible` : `state "${t.state}" is not one of ${states.eligible.join(', ')}` });
   checks.push({ rule: 'labels', pass: missing.length === 0, detail: missing.length === 0 ? `carries ${tr.labels.join(', ')}` : `missing label ${missing.join(', ')}` });
   checks.push({ rule: 'exclude_labels', pass: excluded.length === 0, detail: excluded.length === 0 ? 'no excluded label' : `carries excluded label ${excluded.join(', ')}` });
   const handedOff = has(tr.review_label) || has(tr.failed_label) || ts?.status === 'review' || ts?.status === 'done' || ts?.status === 'verifying' || ts?.status === 'red';
   checks.push({ rule: 'handed_off', pass: !handedOff, detail: handedOff ? `already handed off (${has(tr.failed_label) ? tr.failed_label : ts?.pr?.url ?? tr.review_label})` : 'not handed off yet' });
   const hold = ts?.status === 'released' ? ts.hold ?? null : null;
-  checks.push({ rule: 'hold', pass: hold === null, detail: hold ? `${hold.reason} (${hold.since}); picked up again once its ${tr.kind === 'linear' ? 'labels or state are' : 'label is'} applied afresh, or \`swarm retry ${t.key}\`` : 'not held by an operator' });
+  checks.push({ rule: 'hold', pass: hold === null, detail: hold ? `${hold.reason} (${hold.since}); picked up again once its ${states !== null ? 'labels or state are' : 'label is'} applied afresh, or \`swarm retry ${t.key}\`` : 'not held by an operator' });
   const holder = ctx.heldElsewhere?.(t.key) ?? null;
   const elsewhere = holder !== null || (has(tr.running_label) && !ours);
   const whose = holder !== null ? `held by daemon ${holder} (fleet)` : `carries ${tr.running_label} but this daemon has no claim on it (another daemon, or a human)`;

@@ -3,6 +3,7 @@
 // status says is what the loop does — and how many tickets wait to start in each lane.
 import type { Ticket } from '../tracker/types.js';
 import type { Config } from '../config/types.js';
+import { retrustFix } from '../config/tracker-facts.js';
 import { eligibility, type EligibilityChecks, type EligibilityContext } from './policy.js';
 import { laneComparator, laneOf } from './lanes.js';
 import type { QueueView } from './views.js';
@@ -10,10 +11,7 @@ import type { QueueView } from './views.js';
 
 /** The tickets held as untrusted at this poll, for `swarm status` and the console. */
 export function untrustedView(refused: Pick<ReadonlyMap<string, string>, 'has' | 'get'>, tickets: readonly Ticket[], config: Config): NonNullable<QueueView['untrusted']> {
-  const label = config.tracker.labels.join(', ');
-  const fix = config.tracker.kind === 'github'
-    ? `a maintainer (someone with write access) removes and re-applies the ${label} label, after checking the ticket's text`
-    : `a trusted user re-applies the ${label} label after checking the ticket's text`;
+  const fix = retrustFix(config.tracker);
   return tickets.filter((t) => refused.has(t.key)).map((t) => ({ ticket: t.identifier, key: t.key, title: t.title, reason: refused.get(t.key)!, fix }));
 }
 

@@ -90,6 +90,7 @@ async function checkLinear(ctx: DoctorContext): Promise<CheckLine[]> {
   try {
     await tracker.resolve();
     const t = cfg.tracker;
+    if (t.kind !== 'linear') throw new Error('not a Linear configuration');
     const states = [...t.states, t.running_state, t.review_state, ...(t.failed_state ? [t.failed_state] : [])];
     out.push(pass('team, states and labels', `team ${t.team}: states ${[...new Set(states)].join(', ')} and labels ${t.labels.join(', ')} found`));
     // The poll itself, once: Linear refuses a document above 10,000 complexity points, whatever it would list.
@@ -124,7 +125,7 @@ async function pollingCost(ctx: DoctorContext, tracker: import('../tracker/linea
     const m = await tracker.measurePolling();
     const { pollingCostPerHour } = await import('../tracker/linear/cost.js');
     const cfg = ctx.wf.config;
-    const est = pollingCostPerHour(cfg.polling.interval, cfg.tracker.full_sweep, m.sweep, m.changes, m.budgets);
+    const est = pollingCostPerHour(cfg.polling.interval, cfg.tracker.kind === 'linear' ? cfg.tracker.full_sweep : 0, m.sweep, m.changes, m.budgets);
     if (!est.overHalf) return pass('polling cost', est.detail);
     return { ok: true, warn: true, name: 'polling cost', detail: `${est.detail}: more than half of it`, fix: 'raise polling.interval or tracker.full_sweep, or lower tracker.page_size, in WORKFLOW.md (claims, comments and other uses of the key share the budget)' };
   } catch (err) {

@@ -31,10 +31,9 @@ export async function checkGitHub(ctx: DoctorContext): Promise<CheckLine[]> {
   const { githubAuth } = await import('../services.js');
   const { githubApiUrl } = await import('../tracker/github/api-url.js');
   const apiUrl = cfg.tracker.api_url ?? githubApiUrl(parsed?.host);
-  const ghCfg = { ...cfg, tracker: { ...cfg.tracker, api_url: apiUrl } };
   let auth;
   try {
-    auth = (await githubAuth(ghCfg, () => repo, ctx, [])).auth;
+    auth = (await githubAuth(cfg, apiUrl, () => repo, ctx, [])).auth;
     await auth.token(); // an App mints its installation token here; a command runs
   } catch (err) {
     return [fail('tracker token', message(err), 'export GITHUB_TOKEN=… (a token with Issues and Pull requests read/write), run `gh auth login`, or configure tracker.app_id + tracker.private_key (see the README)')];
@@ -43,7 +42,9 @@ export async function checkGitHub(ctx: DoctorContext): Promise<CheckLine[]> {
   const { createGitHubTracker } = await import('../tracker/github/tracker.js');
   const { createOctokit } = await import('../tracker/github/client.js');
   const gh = createOctokit({ auth, apiUrl, throttle: false, retries: 1, timeoutMs: ctx.timeoutMs ?? 30_000 });
-  const tracker = createGitHubTracker({ config: ghCfg, token: '', auth, repo, octokit: gh });
+  const { GitHubCodeHost } = await import('../tracker/github/code-host.js');
+  const host = new GitHubCodeHost({ api_url: apiUrl, repo, auth, octokit: gh });
+  const tracker = createGitHubTracker({ config: cfg, token: '', auth, repo, octokit: gh, host });
   const who = auth.login ? await auth.login().catch(() => null) : null;
   out.push(pass('tracker token', `${auth.describe}${who ? ` acting as ${who}` : ''}`));
   let access;

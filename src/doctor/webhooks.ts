@@ -92,7 +92,7 @@ async function linear(ctx: WebhookDoctorContext): Promise<CheckLine[]> {
   const hook = await hooks.find(url);
   if (!hook) return [fail('Linear webhook', `no Linear webhook delivers to ${url}`, SETUP)];
   const missing = LINEAR_RESOURCE_TYPES.filter((t) => !hook.resourceTypes.includes(t));
-  const shape = [!hook.enabled && 'disabled', missing.length > 0 && `missing resource types ${missing.join(', ')}`, hook.team !== null && cfg.tracker.team !== null && hook.team.toUpperCase() !== cfg.tracker.team.toUpperCase() && `scoped to team ${hook.team}, not ${cfg.tracker.team}`].filter(Boolean);
+  const shape = [!hook.enabled && 'disabled', missing.length > 0 && `missing resource types ${missing.join(', ')}`, hook.team !== null && cfg.tracker.team != null && hook.team.toUpperCase() !== cfg.tracker.team.toUpperCase() && `scoped to team ${hook.team}, not ${cfg.tracker.team}`].filter(Boolean);
   const out = [shape.length === 0 ? pass('Linear webhook', `${hook.id} → ${url}, enabled, ${hook.resourceTypes.join(', ')}`) : fail('Linear webhook', `${hook.id}: ${shape.join('; ')}`, SETUP)];
   if (hook.secret === null) out.push(pass('Linear webhook secret', "can't be checked: Linear did not show this key the webhook's secret"));
   else if (hook.secret === cfg.webhooks.linear_secret) out.push(pass('Linear webhook secret', 'matches webhooks.linear_secret'));

@@ -6,12 +6,12 @@ import { basename } from 'node:path';
 import type { Config } from '../config/types.js';
 import { originUrl, parseGitHubRemote } from '../workspace/git.js';
 import { ConfigError } from '../errors.js';
+import { issuesOfRepo, ownScope } from '../config/tracker-facts.js';
 
 /** The tracker scope a fleet shares, from the repository slug `swarm start` resolved (owner/name). */
 export function fleetScope(config: Config, repoSlug: string): string {
   const t = config.tracker;
-  if (t.kind === 'linear') return `linear:${t.team ?? ''}${t.project ? `/${t.project}` : ''}`;
-  return `${t.kind}:${repoSlug}`;
+  return ownScope(t) ?? `${t.kind}:${repoSlug}`;
 }
 
 /**
@@ -19,12 +19,12 @@ export function fleetScope(config: Config, repoSlug: string): string {
  * services.ts resolves it; Linear needs no slug; the local tracker uses the origin's slug or the folder name.
  */
 export async function scopeForClone(config: Config, repoDir: string, file: string): Promise<string> {
-  if (config.tracker.kind === 'linear') return fleetScope(config, '');
-  if (config.tracker.kind === 'github' && config.tracker.repo) return fleetScope(config, config.tracker.repo);
+  if (ownScope(config.tracker) !== null) return fleetScope(config, '');
+  if (issuesOfRepo(config.tracker) && config.tracker.repo) return fleetScope(config, config.tracker.repo);
   const origin = await originUrl(repoDir);
   const parsed = origin ? parseGitHubRemote(origin) : null;
   if (parsed) return fleetScope(config, `${parsed.owner}/${parsed.name}`);
-  if (config.tracker.kind === 'github') {
+  if (issuesOfRepo(config.tracker)) {
     throw new ConfigError(`${file}: tracker.repo is not set and the origin remote (${origin ?? 'none'}) is not a GitHub URL; set tracker.repo: owner/name`);
   }
   return fleetScope(config, basename(repoDir));

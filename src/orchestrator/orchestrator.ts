@@ -3,6 +3,7 @@
 // (committed through the ledger), every tracker write in the sync.
 import { join } from 'node:path';
 import type { Workflow } from '../config/types.js';
+import { trackerFingerprint } from '../config/tracker-facts.js';
 import type { Ticket } from '../tracker/types.js';
 import type { SwarmState, ViewedState } from '../core/types.js';
 import { Ledger } from '../state/ledger.js';
@@ -292,8 +293,5 @@ export class Orchestrator {
 /** Settings that need new tracker/worktree objects when they change (others go through setConfig). */
 function serviceKey(wf: Workflow): string {
   const c = wf.config;
-  // Linear resolves state and label ids at startup, so any tracker change rebuilds it.
-  const t = c.tracker;
-  const tracker = t.kind === 'linear' ? t : [t.kind, t.api_url, t.repo, t.token, t.path, t.app_id, t.private_key, t.installation_id, t.token_command];
-  return JSON.stringify([tracker, c.workspace, c.hooks, c.pr]);
+  return JSON.stringify([trackerFingerprint(c.tracker), c.workspace, c.hooks, c.pr]);
 }

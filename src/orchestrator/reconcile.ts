@@ -8,6 +8,7 @@ import type { OperatorChange, Ticket } from '../tracker/types.js';
 import { cancel, retry } from '../core/lifecycle.js';
 import type { Running } from './dispatcher.js';
 import type { TrackerSync } from './sync.js';
+import { markStates } from '../config/tracker-facts.js';
 import type { Runtime, Settings } from './runtime.js';
 
 export interface ReconcileDeps {
@@ -115,11 +116,13 @@ async function humanRetried(d: ReconcileDeps, ts: TicketState): Promise<boolean>
   const tr = d.settings.wf.config.tracker;
   const fresh = await read(d, ts.key);
   if (!fresh || !fresh.open || hasLabel(fresh, tr.failed_label)) return false;
-  if (tr.kind === 'linear' && (!tr.states.includes(fresh.state) || fresh.state === tr.failed_state)) return false;
-  const byState = tr.kind === 'linear' && tr.failed_state !== null;
-  const why = byState ? `moved from ${tr.failed_state} back to ${fresh.state}` : `${tr.failed_label} was removed`;
+  // Where the marks are workflow states, a retry is the ticket back in one swarm picks up from.
+  const states = markStates(tr);
+  if (states !== null && fresh.phase !== 'todo') return false;
+  const failedState = states?.failed ?? null;
+  const why = failedState !== null ? `moved from ${failedState} back to ${fresh.state}` : `${tr.failed_label} was removed`;
   // An operator's order only when someone swarm trusts gave it: anyone else's is undone and said so.
-  if (await refusedControl(d, ts, fresh, byState ? { leftState: tr.failed_state! } : { removedLabel: tr.failed_label }, why)) return true;
+  if (await refusedControl(d, ts, fresh, failedState !== null ? { leftState: failedState } : { removedLabel: tr.failed_label }, why)) return true;
   await d.ledger.commit(retry(ts, 'tracker', `${why}: will try again`, d.rt.now()));
   await d.sync.sync(ts.key, fresh);
   return true;
@@ -157,7 +160,8 @@ function excludedWhy(d: ReconcileDeps, t: Ticket): string | null {
   if (!t.open) return 'the ticket was closed';
   const ex = tr.exclude_labels.find((l) => hasLabel(t, l));
   if (ex) return `excluded label ${ex} was added`;
-  if (tr.kind === 'linear' && !tr.states.includes(t.state) && t.state !== tr.running_state) return `it moved to state "${t.state}"`;
+  // Where the marks are workflow states: it left the ones swarm picks up from and its own running state.
+  if (markStates(tr) !== null && t.phase !== 'todo' && t.phase !== 'ours') return `it moved to state "${t.state}"`;
   return null;
 }
 

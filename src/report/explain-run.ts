@@ -10,6 +10,7 @@ import { findTicketState, ticketArg } from '../core/ticket-keys.js';
 import { branchName } from '../workspace/naming.js';
 import { explain, type ExplainReport } from './explain.js';
 import { TrackerError } from '../errors.js';
+import { ticketKeyHint } from '../config/tracker-facts.js';
 
 export interface ExplainSources {
   wf: Workflow;
@@ -36,8 +37,9 @@ export async function explainTicket(input: string, src: ExplainSources): Promise
   }
   if (!ticket) {
     const kind = wf.config.tracker.kind;
-    const where = kind === 'local' ? `in ${wf.config.tracker.path}` : `in the ${kind} tracker (${svc.repoSlug})`;
-    const hint = kind === 'github' ? 'give the issue number, e.g. 12 or #12' : kind === 'linear' ? 'give the issue identifier, e.g. ENG-12' : 'give the ticket file name without .md';
+    const folder = wf.config.tracker.path;
+    const where = folder !== undefined ? `in ${folder}` : `in the ${kind} tracker (${svc.repoSlug})`;
+    const hint = ticketKeyHint(kind);
     return { notFound: `ticket "${input}" was not found ${where}: ${hint}` };
   }
   const branch = state.tickets[ticket.key]?.branch || branchName(wf.config.workspace.branch_prefix, ticket);

@@ -9,6 +9,13 @@ export interface TicketComment {
   trusted: boolean;
 }
 
+/**
+ * Where the ticket stands for swarm, as its tracker shows it (set by the adapter, see phase.ts): `todo`
+ * waiting to be picked up, `ours` carrying swarm's claim, `review` handed off, `failed` given up on,
+ * `closed`, or `other` (a workflow state that is none of these).
+ */
+export type TicketPhase = 'todo' | 'ours' | 'review' | 'failed' | 'closed' | 'other';
+
 export interface Ticket {
   /** Stable key used in state and on the command line: GitHub "12", Linear "ENG-12", local file stem. */
   key: string;
@@ -28,6 +35,8 @@ export interface Ticket {
   state: string;
   /** False once the ticket is closed / completed / canceled. */
   open: boolean;
+  /** swarm's mark as the tracker shows it: GitHub and local by swarm's labels, Linear by its workflow state. */
+  phase: TicketPhase;
   created_at: string;
   updated_at: string;
   /** Identifiers of blockers that are still open, resolved by the adapter (candidates() and fetch() alike). */

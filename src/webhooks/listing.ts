@@ -4,6 +4,7 @@
 // a candidate: reading a Linear identifier of another team answers that team's issue.
 import type { Config } from '../config/types.js';
 import type { Ticket } from '../tracker/types.js';
+import { keyTeam, markStates } from '../config/tracker-facts.js';
 
 const has = (t: Ticket, label: string) => t.labels.some((l) => l.toLowerCase() === label.toLowerCase());
 
@@ -13,16 +14,17 @@ const has = (t: Ticket, label: string) => t.labels.some((l) => l.toLowerCase() =
  * full poll may decide.
  */
 export function inScope(t: Ticket, config: Config): boolean | null {
-  const tr = config.tracker;
-  if (tr.kind !== 'linear') return true; // GitHub reads issue N of this repository; local reads its folder
-  if (tr.project !== null) return null;
-  return tr.team !== null && t.identifier.toUpperCase().startsWith(`${tr.team.toUpperCase()}-`);
+  const scope = keyTeam(config.tracker);
+  if (scope === null) return true; // GitHub reads issue N of this repository; local reads its folder
+  if (scope.project !== null) return null;
+  return scope.team !== null && t.identifier.toUpperCase().startsWith(`${scope.team.toUpperCase()}-`);
 }
 
 /** Whether the poll listing would include `t` (scope aside). */
 export function wouldList(t: Ticket, config: Config): boolean {
   const tr = config.tracker;
   if (!tr.labels.every((l) => has(t, l))) return false;
-  if (tr.kind === 'linear') return [...tr.states, tr.running_state].includes(t.state);
+  // Workflow states: listed in one swarm picks up from or its running state; labels: listed while open.
+  if (markStates(tr) !== null) return t.phase === 'todo' || t.phase === 'ours';
   return t.open;
 }

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/types.js';
+import type { Config, TrackerConfig } from '../../src/config/types.js';
 import { createOctokit } from '../../src/tracker/github/client.js';
 import { createGitHubTracker, type GitHubTracker } from '../../src/tracker/github/tracker.js';
 import { CLOSED_MEMORY_MS } from '../../src/tracker/github/blockers.js';
@@ -25,7 +25,7 @@ let clock = Date.parse('2025-01-01T00:00:00Z');
 
 function config(tracker: Partial<Config['tracker']> = {}): Config {
   const base = validateConfig({ tracker: { kind: 'github', repo: 'acme/widgets', trusted_labelers_only: false, throttle_writes: false } }, { file: 'WORKFLOW.md', env: {} }).config;
-  return { ...base, tracker: { ...base.tracker, ...tracker } };
+  return { ...base, tracker: { ...base.tracker, ...tracker } as TrackerConfig };
 }
 
 function tracker(tc: Partial<Config['tracker']> = {}, over: Partial<Parameters<typeof createOctokit>[0]> = {}): GitHubTracker {

@@ -2,7 +2,7 @@
 // edit history, `author_association`, GET /users): whose text may reach an agent, whose comments may, who may
 // give an operator's order — and what a flood of references or comments costs.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/types.js';
+import type { Config, TrackerConfig } from '../../src/config/types.js';
 import { createOctokit } from '../../src/tracker/github/client.js';
 import { createGitHubTracker, type GitHubTracker } from '../../src/tracker/github/tracker.js';
 import { MAX_BODY_REFERENCES } from '../../src/tracker/github/map.js';
@@ -19,7 +19,7 @@ afterEach(async () => { await gh.close(); });
 function tracker(tc: Partial<Config['tracker']> = {}): GitHubTracker {
   const base = validateConfig({ tracker: { kind: 'github', repo: 'acme/widgets', trusted_labelers_only: true, throttle_writes: false } }, { file: 'WORKFLOW.md', env: {} }).config;
   const octokit = createOctokit({ token: TOKEN, apiUrl: gh.url, throttle: false, retries: 0, timeoutMs: 5000 });
-  return createGitHubTracker({ config: { ...base, tracker: { ...base.tracker, ...tc } }, token: TOKEN, repo: { owner: 'acme', name: 'widgets' }, octokit });
+  return createGitHubTracker({ config: { ...base, tracker: { ...base.tracker, ...tc } as TrackerConfig }, token: TOKEN, repo: { owner: 'acme', name: 'widgets' }, octokit });
 }
 const ticketOf = async (t: GitHubTracker, n: number): Promise<Ticket> => (await t.fetch(String(n)))!;
 const graphqlRequests = () => gh.requests.filter((r) => r.path === '/graphql');

@@ -1,7 +1,7 @@
 // The GitHub tracker + code host against the fake GitHub, with Octokit unmodified (throttling off).
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/types.js';
+import type { Config, TrackerConfig } from '../../src/config/types.js';
 import { createOctokit, type GitHubClient } from '../../src/tracker/github/client.js';
 import { createGitHubTracker, type GitHubTracker } from '../../src/tracker/github/tracker.js';
 import { blockerNumbersFromBody } from '../../src/tracker/github/map.js';
@@ -17,7 +17,7 @@ const POLL = '/repos/acme/widgets/issues?state=open&labels=agent&per_page=100';
 function makeConfig(tracker: Partial<Config['tracker']> = {}): Config {
   // Defaults as a user gets them, minus the write spacing (1-3 s per write) that would only slow tests.
   const base = validateConfig({ tracker: { kind: 'github', repo: 'acme/widgets', trusted_labelers_only: false, throttle_writes: false } }, { file: 'WORKFLOW.md', env: {} }).config;
-  return { ...base, tracker: { ...base.tracker, ...tracker } };
+  return { ...base, tracker: { ...base.tracker, ...tracker } as TrackerConfig };
 }
 
 let gh: FakeGitHub;

@@ -18,7 +18,7 @@ const HOUR_AGO = () => new Date(Date.now() - 3_600_000).toISOString();
 
 function makeConfig(apiUrl: string, tracker: Partial<TrackerConfig> = {}): Config {
   const base = validateConfig({ tracker: { kind: 'linear', team: 'ENG', api_url: apiUrl } }, { file: 'WORKFLOW.md', env: {} }).config;
-  return { ...base, tracker: { ...base.tracker, ...tracker } };
+  return { ...base, tracker: { ...base.tracker, ...tracker } as TrackerConfig };
 }
 const tracker = (t: Partial<TrackerConfig> = {}): LinearTracker => createLinearTracker({ config: makeConfig(fake.url, t), apiKey: KEY, now: () => clock });
 const ops = (from: number) => fake.requests.slice(from).map((r) => /(?:query|mutation)\s+(\w+)/.exec(r.query)?.[1]);

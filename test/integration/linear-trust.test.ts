@@ -16,7 +16,7 @@ afterEach(async () => { await fake.close(); });
 
 function config(t: Partial<TrackerConfig> = {}): Config {
   const base = validateConfig({ tracker: { kind: 'linear', team: 'ENG', api_url: fake.url } }, { file: 'WORKFLOW.md', env: {} }).config;
-  return { ...base, tracker: { ...base.tracker, ...t } };
+  return { ...base, tracker: { ...base.tracker, ...t } as TrackerConfig };
 }
 const tracker = (t: Partial<TrackerConfig> = {}): LinearTracker => createLinearTracker({ config: config(t), apiKey: KEY });
 const verdictOf = async (t: LinearTracker, key: string) => t.trust((await t.fetch(key)) as Ticket);

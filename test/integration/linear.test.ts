@@ -18,7 +18,7 @@ const KEY = 'lin_api_TESTKEY_0123456789abcdef';
 
 function makeConfig(apiUrl: string, tracker: Partial<TrackerConfig> = {}): Config {
   const base = validateConfig({ tracker: { kind: 'linear', team: 'ENG', api_url: apiUrl } }, { file: 'WORKFLOW.md', env: {} }).config;
-  return { ...base, tracker: { ...base.tracker, ...tracker } };
+  return { ...base, tracker: { ...base.tracker, ...tracker } as TrackerConfig };
 }
 
 /** A one-answer GraphQL server on 127.0.0.1 (for answers the stateful fake does not give). */
@@ -144,6 +144,20 @@ describe('candidates()', () => {
       state: 'Todo', open: true, labels: ['agent'], blockers: [], branch_hint: 'eng-2-p1-fix-login',
       url: 'https://linear.app/acme/issue/ENG-2/p1-fix-login',
     });
+  });
+
+  it('sets each ticket\'s phase from its workflow state (tracker.states → todo, running → ours, review, failed_state → failed, done → closed)', async () => {
+    const t = tracker({ failed_state: 'Canceled' });
+    const where: Record<string, string> = { Todo: 'todo', 'In Progress': 'ours', 'In Review': 'review', Backlog: 'other', Done: 'closed' };
+    const keys = Object.keys(where).map((state) => { const k = fake.addIssue({ title: state }); if (state !== 'Todo') fake.setState(k, state); return [k, state] as const; });
+    for (const [k, state] of keys) expect((await ticketOf(t, k)).phase, state).toBe(where[state]);
+    const failed = fake.addIssue({ title: 'failed' });
+    fake.setState(failed, 'Canceled');
+    // A canceled-type state is closed first: Linear counts the issue as done whatever swarm would call it.
+    expect((await ticketOf(t, failed)).phase).toBe('closed');
+    // The listing carries the phase too (todo and ours are its two).
+    const listed = (await t.candidates()).tickets;
+    expect(Object.fromEntries(listed.map((x) => [x.state, x.phase]))).toEqual({ Todo: 'todo', 'In Progress': 'ours' });
   });
 
   it('lists open blockers from inverse "blocks" relations only', async () => {

@@ -13,7 +13,7 @@ import { Logger } from '../../src/log/logger.js';
 import { validateConfig } from '../../src/config/schema.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
-const ticket: Ticket = { key: '7', id: '7', identifier: '#7', number: 7, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null };
+const ticket: Ticket = { key: '7', id: '7', identifier: '#7', number: 7, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, phase: 'todo', created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null };
 
 function stateWith(status: TicketState['status'], failures = 0) {
   const state = emptyState(NOW);

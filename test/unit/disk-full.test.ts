@@ -18,7 +18,7 @@ import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const config = validateConfig({}, { file: 'WORKFLOW.md', env: {} }).config;
-const ticket: Ticket = { key: '1', id: '1', identifier: '#1', number: 1, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null };
+const ticket: Ticket = { key: '1', id: '1', identifier: '#1', number: 1, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, phase: 'todo', created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null };
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });

@@ -18,7 +18,7 @@ function config(front = ''): Config {
 function tk(over: Partial<Ticket> = {}): Ticket {
   return {
     key: '12', id: '12', identifier: '#12', number: 12, title: 'Fix login', body: '', url: 'https://github.com/acme/widgets/issues/12', labels: ['agent'],
-    priority: 4, state: 'open', open: true, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', blockers: [], branch_hint: null, ...over,
+    priority: 4, state: 'open', open: true, phase: 'todo', created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', blockers: [], branch_hint: null, ...over,
   };
 }
 
@@ -126,7 +126,7 @@ describe('explain', () => {
 
   it('blocks on state (Linear): only the configured states are eligible', () => {
     const cfg = parseWorkflow('---\ntracker:\n  kind: linear\n  api_key: k\n  team: ENG\n  states: [Todo]\n---\nx\n', 'WORKFLOW.md', {}).config;
-    const r = explain(input({ config: cfg, ticket: tk({ key: 'ENG-12', identifier: 'ENG-12', state: 'Backlog' }) }));
+    const r = explain(input({ config: cfg, ticket: tk({ key: 'ENG-12', identifier: 'ENG-12', state: 'Backlog', phase: 'other' }) }));
     expect(r.checks.find((c) => c.rule === 'state')).toMatchObject({ pass: false, detail: 'state "Backlog" is not one of Todo' });
     expect(r.next).toMatch(/not picked up while: state "Backlog"/);
   });

@@ -9,6 +9,7 @@ import { GitHubTracker } from '../../src/tracker/github/tracker.js';
 import { BranchHandoff, LocalTracker } from '../../src/tracker/local/tracker.js';
 import { createLinearTracker } from '../../src/tracker/linear/tracker.js';
 import { GitHubMerges } from '../../src/tracker/github/merges.js';
+import { GitHubCodeHost } from '../../src/tracker/github/code-host.js';
 
 function methodsOf(obj: object): string[] {
   const names = new Set<string>();
@@ -30,7 +31,7 @@ describe('the fleet fence knows every adapter method', () => {
   });
   // TypeScript's `private` is gone at run time: these are the classes' helpers, never called from outside.
   const PRIVATE = new Set(['call', 'issueOrNull', 'mapError', 'reauth', 'remember', 'repoParams', 'editLabels', 'editFile', 'file', 'parse', 'read', 'writeSticky', 'reopen']);
-  for (const [what, proto] of Object.entries({ 'GitHub tracker and code host': GitHubTracker.prototype, 'local tracker': LocalTracker.prototype, 'pushed-branch hand-off': BranchHandoff.prototype, "the code host's merges (verification after merge)": GitHubMerges.prototype })) {
+  for (const [what, proto] of Object.entries({ 'GitHub tracker': GitHubTracker.prototype, 'GitHub code host': GitHubCodeHost.prototype, 'local tracker': LocalTracker.prototype, 'pushed-branch hand-off': BranchHandoff.prototype, "the code host's merges (verification after merge)": GitHubMerges.prototype })) {
     it(`${what}: every public method`, () => {
       const methods = methodsOf(proto).filter((m) => !PRIVATE.has(m));
       expect(methods.length).toBeGreaterThan(1);

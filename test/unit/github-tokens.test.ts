@@ -148,7 +148,7 @@ describe('checks only a person can clear, and optional checks', () => {
 });
 
 describe('parents with open sub-issues', () => {
-  const ticket = (sub: Ticket['sub_issues']): Ticket => ({ key: '1', id: '1', identifier: '#1', number: 1, title: 'Epic', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '', updated_at: '', blockers: [], branch_hint: null, sub_issues: sub });
+  const ticket = (sub: Ticket['sub_issues']): Ticket => ({ key: '1', id: '1', identifier: '#1', number: 1, title: 'Epic', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, phase: 'todo', created_at: '', updated_at: '', blockers: [], branch_hint: null, sub_issues: sub });
   const rules = (t: Ticket, c = cfg()) => eligibility(t, { config: c, state: emptyState(0), now: 0, running: new Set() }).filter((r) => r.rule === 'sub_issues');
   it('held as "has open sub-issues" unless tracker.claim_parents; a parent whose sub-issues are closed is claimable', () => {
     expect(rules(ticket({ open: 2, total: 3 }))).toEqual([{ rule: 'sub_issues', pass: false, detail: 'has open sub-issues (2 of 3 sub-issues open): it waits for them (tracker.claim_parents: true claims parents anyway)' }]);

@@ -17,7 +17,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 function ticket(key: string, over: Partial<Ticket> = {}): Ticket {
   return {
     key, id: key, identifier: `#${key}`, number: Number(key) || 0, title: `T${key}`, body: '', url: '', labels: ['agent'], priority: 4,
-    state: 'open', open: true, created_at: '2025-03-01T00:00:00Z', updated_at: '2025-03-01T00:00:00Z', blockers: [], branch_hint: null, ...over,
+    state: 'open', open: true, phase: 'todo', created_at: '2025-03-01T00:00:00Z', updated_at: '2025-03-01T00:00:00Z', blockers: [], branch_hint: null, ...over,
   };
 }
 

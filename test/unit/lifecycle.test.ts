@@ -18,7 +18,7 @@ import type { AttemptOutput } from '../../src/core/types.js';
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 const config = (raw: Record<string, unknown> = {}): Config => validateConfig(raw, { file: 'WORKFLOW.md', env: {} }).config;
-const ticket: Ticket = { key: '1', id: '1', identifier: '#1', number: 1, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null };
+const ticket: Ticket = { key: '1', id: '1', identifier: '#1', number: 1, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, phase: 'todo', created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null };
 const cls = (outcome: Classification['outcome'], counted: boolean, over: Partial<Classification> = {}): Classification => ({ outcome, counted, reason: `${outcome} reason`, resetAt: null, limitType: null, rule: outcome, ...over });
 
 type Result = Extract<StreamEvent, { type: 'result' }>;

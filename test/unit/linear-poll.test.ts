@@ -8,7 +8,7 @@ import type { Ticket } from '../../src/tracker/types.js';
 
 const T0 = Date.parse('2026-12-06T12:00:00Z');
 const ticket = (key: string, over: Partial<Ticket> = {}): Ticket => ({
-  key, id: key, identifier: key, number: 1, title: key, body: '', url: '', labels: ['agent'], priority: 4, state: 'Todo', open: true,
+  key, id: key, identifier: key, number: 1, title: key, body: '', url: '', labels: ['agent'], priority: 4, state: 'Todo', open: true, phase: 'todo',
   created_at: '', updated_at: '', blockers: [], branch_hint: null, ...over,
 });
 const page = (nodes: Ticket[], more = false) => ({ issues: { nodes, pageInfo: { hasNextPage: more, endCursor: more ? 'c' : null } } });

@@ -15,7 +15,7 @@ const NOW = Date.parse('2026-11-21T12:00:00Z');
 const config = (raw: Record<string, unknown> = {}): Config => validateConfig(raw, { file: 'WORKFLOW.md', env: {} }).config;
 
 function ticket(over: Partial<Ticket> = {}): Ticket {
-  return { key: '1', id: '1', identifier: '#1', number: 1, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null, ...over };
+  return { key: '1', id: '1', identifier: '#1', number: 1, title: 'T', body: '', url: 'u', labels: ['agent'], priority: 4, state: 'open', open: true, phase: 'todo', created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null, ...over };
 }
 const ctx = (cfg = config(), state = emptyState(NOW), running = new Set<string>()) => ({ config: cfg, state, now: NOW, running });
 const failing = (t: Ticket, c = ctx()) => eligibility(t, c).filter((r) => !r.pass).map((r) => r.rule);
@@ -60,7 +60,7 @@ describe('eligibility', () => {
   it('checks Linear states', () => {
     const cfg = config({ tracker: { kind: 'linear', team: 'ENG' } });
     expect(failing(ticket({ state: 'Todo' }), ctx(cfg))).toEqual([]);
-    expect(failing(ticket({ state: 'Backlog' }), ctx(cfg))).toEqual(['state']);
+    expect(failing(ticket({ state: 'Backlog', phase: 'other' }), ctx(cfg))).toEqual(['state']);
   });
 });
 

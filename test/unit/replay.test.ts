@@ -20,7 +20,7 @@ import * as L from '../../src/core/lifecycle.js';
 
 const T0 = Date.parse('2026-11-21T12:00:00Z');
 const config = validateConfig({ pr: { max_followups: 2 } }, { file: 'WORKFLOW.md', env: {} }).config;
-const tk = (n: number): Ticket => ({ key: String(n), id: String(n), identifier: `#${n}`, number: n, title: `Ticket ${n}`, body: '', url: `https://x/issues/${n}`, labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null });
+const tk = (n: number): Ticket => ({ key: String(n), id: String(n), identifier: `#${n}`, number: n, title: `Ticket ${n}`, body: '', url: `https://x/issues/${n}`, labels: ['agent'], priority: 4, state: 'open', open: true, phase: 'todo', created_at: '2026-01-01T00:00:00Z', updated_at: '', blockers: [], branch_hint: null });
 const cls = (outcome: Classification['outcome'], counted: boolean, over: Partial<Classification> = {}): Classification => ({ outcome, counted, reason: `${outcome}: why`, resetAt: null, limitType: null, rule: outcome, ...over });
 function run(cost: number, text = 'Done.'): RunResult {
   return {

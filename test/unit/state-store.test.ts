@@ -15,7 +15,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
-const ticket = { key: '7', id: '7', identifier: '#7', number: 7, title: 'T', body: '', url: 'u', labels: [], priority: 4, state: 'open', open: true, created_at: '', updated_at: '', blockers: [], branch_hint: null };
+const ticket = { key: '7', id: '7', identifier: '#7', number: 7, title: 'T', body: '', url: 'u', labels: [], priority: 4, state: 'open', open: true, phase: 'todo' as const, created_at: '', updated_at: '', blockers: [], branch_hint: null };
 
 describe('FileStateStore', () => {
   it('round-trips a state and leaves no temp files', () => {

@@ -65,7 +65,7 @@ describe('every human renderer is terminal-safe', () => {
     expect(status).toContain('boom');
     expect(status).not.toMatch(CONTROL);
     const config = parseWorkflow('---\ntracker:\n  kind: github\n  repo: acme/widgets\n  token: x\n---\nDo it\n', 'WORKFLOW.md', {}).config;
-    const ticket = { key: '1', id: '1', identifier: '#1', number: 1, title: `T ${HOSTILE}`, body: '', url: `https://x/${OSC52}`, labels: ['agent'], priority: 4, state: 'open', open: true, created_at: '', updated_at: '', blockers: [], branch_hint: null };
+    const ticket = { key: '1', id: '1', identifier: '#1', number: 1, title: `T ${HOSTILE}`, body: '', url: `https://x/${OSC52}`, labels: ['agent'], priority: 4, state: 'open', open: true, phase: 'todo' as const, created_at: '', updated_at: '', blockers: [], branch_hint: null };
     const report = explain({ ticket, config, state: s, now: NOW, daemon: { running: false, pid: null }, running: new Set(), trust: { trusted: false, reason: `labelled by @m${OSC52}` }, pr: null, codeHost: 'github', branch: 'b' });
     for (const paint of [undefined, chalkPaint()]) {
       const text = renderExplain(report, paint);

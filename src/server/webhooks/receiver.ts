@@ -133,7 +133,7 @@ export class WebhookReceiver {
     const given = header(req, 'linear-delivery');
     const delivery = given && GUID.test(given) ? given : createHash('sha256').update(body).digest('hex').slice(0, 40);
     if (this.d.deliveries.replayed(`ln:${delivery}`)) return { status: 200, result: 'duplicate', event, delivery, detail: `delivery ${delivery} was already received; nothing to do` };
-    return this.mapped('linear', mapLinearDelivery(payload, this.d.config().tracker.team), delivery);
+    return this.mapped('linear', mapLinearDelivery(payload, this.d.config().tracker.team ?? null), delivery);
   }
 
   private mapped(source: WebhookSource, m: Mapped, delivery: string): Outcome {

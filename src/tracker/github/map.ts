@@ -1,6 +1,7 @@
 // GitHub REST payloads → swarm's normalised shapes (Ticket, PullRequest, comments), validated at the edge.
 // Pure: no requests here.
 
+import { labelPhase, type LabelMarks } from '../phase.js';
 import { priorityFromLabels } from '../priority.js';
 import { type PullRequest, type Ticket } from '../types.js';
 import { TrackerError } from '../../errors.js';
@@ -130,8 +131,8 @@ function ignoredReferencesNote(b: { ignored: number }): string | null {
   return b.ignored > 0 ? `the body names ${b.ignored} more blocked-by/depends-on references than the ${MAX_BODY_REFERENCES} swarm reads; those are ignored` : null;
 }
 
-/** Ticket from an issue and its blockers that are still open (resolved by the caller: see blockers.ts). */
-export function toTicket(issue: GhIssue, blockers: { open: readonly string[]; ignored: number }): Ticket {
+/** Ticket from an issue and its blockers that are still open (resolved by the caller: see blockers.ts); its phase by swarm's labels. */
+export function toTicket(issue: GhIssue, blockers: { open: readonly string[]; ignored: number }, marks: LabelMarks): Ticket {
   const notes = [ignoredReferencesNote(blockers), issue.commentCount > NEWEST_COMMENTS ? `the issue has ${issue.commentCount} comments; only the newest ${NEWEST_COMMENTS} are read for the prompt` : null].filter((n): n is string => n !== null);
   return {
     key: String(issue.number),
@@ -145,6 +146,7 @@ export function toTicket(issue: GhIssue, blockers: { open: readonly string[]; ig
     priority: priorityFromLabels(issue.labels),
     state: issue.state,
     open: issue.state === 'open',
+    phase: labelPhase({ open: issue.state === 'open', labels: issue.labels }, marks),
     created_at: issue.created_at,
     updated_at: issue.updated_at,
     blockers: [...blockers.open],

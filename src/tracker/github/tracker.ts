@@ -1,5 +1,5 @@
-// The GitHub Issues tracker and GitHub code host: maps swarm's Tracker/CodeHost onto the REST API.
-// One fixed poll URL (so its ETag hits and an idle poll costs one uncounted 304), labels for claims,
+// The GitHub Issues tracker: maps swarm's Tracker onto the REST API, over the connection of its code host
+// (code-host.ts: pull requests, checks, merges — one Octokit, one auth, one rate budget). One fixed poll URL (so its ETag hits and an idle poll costs one uncounted 304), labels for claims,
 // one sticky status comment per ticket, trust checks on who wrote the text (trust.ts). No scheduling here.
 // An issue transferred to another repository (GitHub answers 301, never followed; or an issue whose
 // `repository_url` is not this repository) is gone from this tracker: fetch() returns null and writes fail
@@ -9,20 +9,19 @@ import type { Config } from '../../config/types.js';
 import type { Env } from '../../config/fields.js';
 import { rereadGithubToken } from '../../config/credentials.js';
 import { verifyConfig } from '../../config/verify.js';
-import { createOctokit, isNotModified, type GitHubClient } from './client.js';
+import { isNotModified, type GitHubClient } from './client.js';
 import { staticAuth, type GitHubAuth } from './auth.js';
-import { mapGitHubError, statusOf } from './errors.js';
+import { statusOf } from './errors.js';
+import { GitHubCodeHost, type AccessCheck } from './code-host.js';
 import { isRepository, parseIssue, parseIssueList, toTicket, type GhIssue } from './map.js';
 import { GitHubBlockers } from './blockers.js';
 import { GitHubComments } from './comments.js';
-import { GitHubPeople } from './people.js';
 import { GitHubTrust, type IssueAuthor } from './trust.js';
 import { commentsForPrompt } from './prompt-comments.js';
 import { GitHubLabels } from './labels.js';
-import { GitHubPulls } from './pulls.js';
-import { PrWatch } from './watch.js';
-import { GitHubMerges } from './merges.js';
-import { GitHubHooks } from './hooks.js';
+import type { PrWatch } from './watch.js';
+import type { GitHubMerges } from './merges.js';
+import type { GitHubHooks } from './hooks.js';
 import type { Appearance, CandidateList, ChangeActor, CodeHost, Mark, OpenPullRequest, OperatorChange, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 
 export interface GitHubTrackerOptions {
@@ -44,75 +43,60 @@ export interface GitHubTrackerOptions {
   ghCommand?: string;
   /** A new token found is appended here too (the services' secret list: agent env scrubbing). */
   secrets?: string[];
+  /** The repository's code host to share the connection of (built with `auth`); default: one built here from tracker.api_url. */
+  host?: GitHubCodeHost;
 }
 
-export interface AccessCheck {
-  /** The token's user (an App: `<slug>[bot]`); null for tokens that cannot read /user and say nothing else. */
-  login: string | null;
-  /** Whether the repository is private (GitHub then refuses what a token may not read, instead of serving it as public). */
-  private: boolean | null;
-  defaultBranch: string;
-  /** Whether the token may push (null when GitHub did not say). */
-  canPush: boolean | null;
-}
+export type { AccessCheck };
 
 const PAGE = 100;
 
+/**
+ * Tickets are the repository's issues. Its code host (`host`) is the same repository's: the tracker also
+ * answers the CodeHost calls by handing them to it, so one object serves a GitHub-mode loop's both roles.
+ */
 export class GitHubTracker implements Tracker, CodeHost {
   readonly kind = 'github' as const;
   private config: Config;
+  /** Pull requests, checks and merges of the same repository, over the same connection. */
+  readonly host: GitHubCodeHost;
   private readonly gh: GitHubClient;
   private token: string;
-  private owner: string;
-  private name: string;
-  /** The configured owner/name when GitHub said the repository now lives elsewhere. */
-  private movedFrom: string | null = null;
   readonly auth: GitHubAuth;
   private readonly now: () => Date;
-  private readonly people: GitHubPeople;
   private readonly trustApi: GitHubTrust;
   private readonly blockers: GitHubBlockers;
   /** Numbers of the items of the last listing (all open): a body blocker among them needs no request. */
   private listed: ReadonlySet<number> = new Set();
   private readonly commentsApi: GitHubComments;
-  private readonly pulls: GitHubPulls;
   private readonly labels: GitHubLabels;
   /** Each listed or fetched issue's author (login and account id), for allowed_authors. */
   private readonly authors = new Map<string, IssueAuthor>();
-  /** PR follow-through for this repository (Linear mode gets it too: this class is its code host). */
+  /** The code host's PR follow-through, verification after merge and repository webhook. */
   readonly watch: PrWatch;
-  /** Verification after merge: the base branch's checks, native auto-merge. */
   readonly merges: GitHubMerges;
-  /** The repository webhook (webhooks: setup, keep-alive pings, doctor). */
   readonly hooks: GitHubHooks;
 
   constructor(opts: GitHubTrackerOptions) {
     this.config = opts.config;
     this.token = opts.token;
-    this.owner = opts.repo.owner;
-    this.name = opts.repo.name;
     this.now = opts.now ?? (() => new Date());
     this.auth = opts.auth ?? staticAuth(opts.token, opts.env ? { reread: (rejected) => this.reauth(rejected, opts) } : {});
-    this.gh =
-      opts.octokit ??
-      createOctokit({
-        auth: this.auth,
-        apiUrl: opts.config.tracker.api_url ?? 'https://api.github.com',
-        throttle: opts.config.tracker.throttle_writes,
-        retries: 3,
-        timeoutMs: opts.config.tracker.request_timeout,
-      });
+    const tc = opts.config.tracker;
+    this.host = opts.host ?? new GitHubCodeHost({
+      api_url: tc.api_url ?? 'https://api.github.com', repo: opts.repo, auth: this.auth, octokit: opts.octokit,
+      throttle: tc.throttle_writes, timeoutMs: tc.request_timeout, now: this.now, token: () => this.token,
+      requiredChecks: () => this.config.pr.followup_checks !== 'all',
+    });
+    this.gh = this.host.gh;
+    ({ watch: this.watch, merges: this.merges, hooks: this.hooks } = this.host);
     const clock = () => this.now().getTime();
-    const mapError = (err: unknown, what: string) => this.mapError(err, what);
-    this.people = new GitHubPeople(this.gh, this.repoParams(), mapError, clock, this.auth.login ? () => this.auth.login!() : undefined);
-    this.trustApi = new GitHubTrust(this.gh, this.repoParams(), this.people, () => this.config.tracker, mapError, clock);
-    this.commentsApi = new GitHubComments(this.gh, this.repoParams(), () => this.people.selfLogin(), mapError, clock);
-    this.blockers = new GitHubBlockers(this.gh, this.repoParams(), clock, mapError);
-    this.labels = new GitHubLabels(this.gh, this.repoParams(), (err, what, repoLevel) => this.mapError(err, what, repoLevel));
-    this.pulls = new GitHubPulls(this.gh, this.repoParams(), (err, what) => this.mapError(err, what));
-    this.watch = new PrWatch(this.gh, this.repoParams(), this.people, mapError, { now: clock, requiredChecks: () => this.config.pr.followup_checks !== 'all' });
-    this.merges = new GitHubMerges(this.gh, () => this.repoParams(), mapError, clock, this.watch.ci);
-    this.hooks = new GitHubHooks(this.gh, this.repoParams());
+    const mapError = (err: unknown, what: string) => this.host.mapError(err, what);
+    const params = this.host.repoParams();
+    this.trustApi = new GitHubTrust(this.gh, params, this.host.people, () => this.config.tracker, mapError, clock);
+    this.commentsApi = new GitHubComments(this.gh, params, () => this.host.people.selfLogin(), mapError, clock);
+    this.blockers = new GitHubBlockers(this.gh, params, clock, mapError);
+    this.labels = new GitHubLabels(this.gh, params, (err, what, repoLevel) => this.host.mapError(err, what, repoLevel));
   }
 
   /** WORKFLOW.md is re-read every poll: take the new labels/flags without losing caches. */
@@ -121,38 +105,28 @@ export class GitHubTracker implements Tracker, CodeHost {
   }
 
   get repoName(): string {
-    // GitHub said the repository moved (renamed or transferred): it answers to its new name from now on.
-    const to = this.gh.swarm.moved.get(`${this.owner}/${this.name}`.toLowerCase());
-    if (to !== undefined) {
-      this.movedFrom ??= `${this.owner}/${this.name}`;
-      [this.owner, this.name] = to.split('/') as [string, string];
-    }
-    return `${this.owner}/${this.name}`;
+    return this.host.repoName;
   }
 
-  /** Standing problems an operator should know of (shown by `swarm status` and `swarm doctor`). */
   notes(): string[] {
-    const out: string[] = [];
-    const name = this.repoName;
-    if (this.movedFrom !== null) out.push(`repository ${this.movedFrom} now answers as ${name} (GitHub redirects): swarm follows it; set tracker.repo (or the origin remote) to ${name}`);
-    return [...out, ...this.watch.notes(), ...this.merges.notes().filter((n) => !this.watch.notes().includes(n))];
+    return this.host.notes();
   }
 
   async candidates(): Promise<CandidateList> {
-    void this.repoName; // adopt a move GitHub reported since the last poll
+    const { owner, repo } = this.host.repoParams(); // adopting a move GitHub reported since the last poll
     const labels = this.config.tracker.labels.join(',');
     const issues: GhIssue[] = [];
     let unchanged = true;
     for (let page = 1; ; page++) {
       const params = {
-        owner: this.owner,
-        repo: this.name,
+        owner,
+        repo,
         state: 'open' as const,
         ...(labels !== '' ? { labels } : {}),
         per_page: PAGE,
         ...(page > 1 ? { page } : {}),
       };
-      const res = await this.call('listing issues', () => this.gh.request('GET /repos/{owner}/{repo}/issues', params), true);
+      const res = await this.host.call('listing issues', () => this.gh.request('GET /repos/{owner}/{repo}/issues', params), true);
       if (!isNotModified(res)) unchanged = false;
       const items = parseIssueList(res.data);
       issues.push(...items);
@@ -164,7 +138,7 @@ export class GitHubTracker implements Tracker, CodeHost {
     for (const issue of issues) {
       if (issue.isPull) continue;
       this.remember(issue);
-      tickets.push(toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: false })));
+      tickets.push(toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: false }), this.config.tracker));
     }
     return { tickets, unchanged };
   }
@@ -175,14 +149,14 @@ export class GitHubTracker implements Tracker, CodeHost {
     const issue = await this.issueOrNull(Number(key));
     if (issue === null || issue.isPull) return null;
     this.remember(issue);
-    return toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: true }));
+    return toTicket(issue, await this.blockers.open(issue, { listed: this.listed, fresh: true }), this.config.tracker);
   }
 
   /** The newest comments (at most NEWEST_COMMENTS), each flagged trusted when its author has write access. */
   async comments(ticket: Ticket): Promise<TicketComment[]> {
     const read = await this.commentsApi.current(ticket.number);
     const sticky = await this.commentsApi.stickyAmong(read.comments);
-    return commentsForPrompt(read, sticky, this.people);
+    return commentsForPrompt(read, sticky, this.host.people);
   }
 
   async trust(ticket: Ticket): Promise<TrustVerdict> {
@@ -223,28 +197,20 @@ export class GitHubTracker implements Tracker, CodeHost {
 
   /** Reopen a closed issue (REST: "Update an issue" with state open; GitHub records a `reopened` event). */
   private async reopen(ticket: Ticket): Promise<void> {
-    await this.call(`reopening issue #${ticket.number}`, () => this.gh.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { ...this.repoParams(), issue_number: ticket.number, state: 'open' }));
+    await this.host.call(`reopening issue #${ticket.number}`, () => this.gh.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { ...this.host.repoParams(), issue_number: ticket.number, state: 'open' }));
   }
 
   findPullRequest(branch: string): Promise<PullRequest | null> {
-    return this.pulls.find(branch);
+    return this.host.findPullRequest(branch);
   }
 
   openPullRequest(req: OpenPullRequest): Promise<PullRequest> {
-    return this.pulls.open(req);
+    return this.host.openPullRequest(req);
   }
 
   /** For `doctor`: who the token is and whether the repository is reachable. */
-  async checkAccess(): Promise<AccessCheck> {
-    const login = await this.people.selfLogin();
-    const res = await this.call('reading the repository', () => this.gh.request('GET /repos/{owner}/{repo}', this.repoParams()), true);
-    const data = res.data as { default_branch?: unknown; permissions?: { push?: unknown }; private?: unknown };
-    return {
-      login,
-      private: typeof data.private === 'boolean' ? data.private : null,
-      defaultBranch: typeof data.default_branch === 'string' ? data.default_branch : 'main',
-      canPush: typeof data.permissions?.push === 'boolean' ? data.permissions.push : null,
-    };
+  checkAccess(): Promise<AccessCheck> {
+    return this.host.checkAccess();
   }
 
   /** For `doctor --fix`: create the repository labels that are missing; returns the names created. */
@@ -253,12 +219,11 @@ export class GitHubTracker implements Tracker, CodeHost {
   }
 
   rateLimit(): { remaining: number | null; resetAt: string | null } {
-    const s = this.gh.swarm;
-    return { remaining: s.rateLimitRemaining, resetAt: s.rateLimitReset === null ? null : new Date(s.rateLimitReset * 1000).toISOString() };
+    return this.host.rateLimit();
   }
 
   requestCount(): number {
-    return this.gh.swarm.requests;
+    return this.host.requestCount();
   }
 
   // --- helpers ---
@@ -268,28 +233,11 @@ export class GitHubTracker implements Tracker, CodeHost {
     this.authors.set(String(issue.number), { login: issue.author, id: issue.authorId });
   }
 
-  private repoParams(): { owner: string; repo: string } {
-    void this.repoName;
-    return { owner: this.owner, repo: this.name };
-  }
-
-  private mapError(err: unknown, what: string, repoLevel = false) {
-    return mapGitHubError(err, { repo: this.repoName, token: this.token, now: this.now, what, repoLevel });
-  }
-
-  private async call<T>(what: string, fn: () => Promise<T>, repoLevel = false): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw this.mapError(err, what, repoLevel);
-    }
-  }
-
   /** The issue, or null when it is not (or no longer) in this repository: missing, deleted or transferred. */
   private async issueOrNull(n: number): Promise<GhIssue | null> {
     let issue: GhIssue;
     try {
-      const res = await this.gh.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { ...this.repoParams(), issue_number: n });
+      const res = await this.gh.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { ...this.host.repoParams(), issue_number: n });
       issue = parseIssue(res.data);
     } catch (err) {
       const status = statusOf(err);
@@ -298,7 +246,7 @@ export class GitHubTracker implements Tracker, CodeHost {
       // access, the API returns a 404 … deleted from a repository where the authenticated user has read
       // access, … 410 Gone" (REST description, "Get an issue").
       if (status === 301 || status === 404 || status === 410) return null;
-      throw this.mapError(err, `reading issue #${n}`);
+      throw this.host.mapError(err, `reading issue #${n}`);
     }
     if (issue.repositoryUrl !== null && !isRepository(issue.repositoryUrl, this.repoName)) return null;
     return issue;

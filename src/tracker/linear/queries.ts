@@ -220,14 +220,14 @@ function more(conn: unknown, what: string): string | null {
  * One validated issue payload → Ticket (plus its creator, kept aside for trust(), and where its nested
  * label and relation pages stopped: the caller fetches the rest for the few issues that have more).
  */
-export function toTicket(raw: unknown): { ticket: Ticket; creator: LinearCreator | null; more: MorePages } {
+export function toTicket(raw: unknown): { ticket: Omit<Ticket, 'phase'>; creator: LinearCreator | null; more: MorePages } {
   const i = obj(raw, 'issue');
   const identifier = str(i.identifier, 'issue.identifier');
   const at = `issue ${identifier}`;
   const state = obj(i.state, `${at}.state`);
   const c = i.creator === null || i.creator === undefined ? null : obj(i.creator, `${at}.creator`);
   const stateType = str(state.type, `${at}.state.type`);
-  const ticket: Ticket = {
+  const ticket: Omit<Ticket, 'phase'> = {
     key: identifier,
     id: str(i.id, `${at}.id`),
     identifier,

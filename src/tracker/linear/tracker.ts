@@ -3,7 +3,7 @@
 // this adapter only links them. Transport, budgets and error mapping: transport.ts; queries, their
 // complexity and payload validation: queries.ts.
 
-import type { Config } from '../../config/types.js';
+import type { Config, LinearTrackerConfig } from '../../config/types.js';
 import { reopenState, verifyConfig } from '../../config/verify.js';
 import type { CandidateList, PullRequest, Ticket, Tracker } from '../types.js';
 import { createLinearTransport } from './transport.js';
@@ -13,6 +13,8 @@ import * as Q from './queries.js';
 import type { LinearDocument as L } from '@linear/sdk';
 import { TrackerError } from '../../errors.js';
 import { LinearPoller, type PollCost } from './poll.js';
+import { resolveTeam, type Resolved } from './resolve.js';
+import { statePhase } from '../phase.js';
 import { LINEAR_DEFAULT_PAGE_SIZE } from '../../config/linear-limits.js';
 import type { BudgetView } from './budgets.js';
 
@@ -51,71 +53,17 @@ export interface LinearTracker extends Tracker {
   measurePolling(): Promise<{ sweep: PollCost; changes: PollCost; budgets: BudgetView }>;
 }
 
-interface Resolved {
-  teamKey: string;
-  viewerId: string;
-  states: Map<string, string>; // name → id
-  labels: Map<string, string>; // name → id
-  projectId: string | null;
-}
-
 export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
-  const cfg = opts.config.tracker;
+  const given = opts.config.tracker;
+  if (given.kind !== 'linear') throw new TypeError(`the Linear tracker needs tracker.kind: linear (got ${given.kind})`);
+  const cfg: LinearTrackerConfig = given;
   const api = createLinearTransport({
     apiUrl: cfg.api_url ?? LINEAR_DEFAULT_API_URL, apiKey: opts.apiKey, now: opts.now, timeoutMs: opts.timeoutMs,
   });
   const sticky = createLinearSticky(api);
   let resolving: Promise<Resolved> | null = null;
 
-  const configError = (message: string) => new TrackerError('config', message);
-
-  async function doResolve(): Promise<Resolved> {
-    const teamKey = cfg.team;
-    if (!teamKey) throw configError('tracker.team is required for the Linear tracker (the team key, e.g. ENG)');
-    const data = await api.request(Q.RESOLVE_QUERY, { team: teamKey } satisfies Q.Vars['resolve']);
-    const viewer = Q.obj(data.viewer, 'viewer');
-    const team = Q.nodes(data.teams, 'teams')[0];
-    if (!team) {
-      const keys = Q.nodes((await api.request(Q.TEAM_KEYS_QUERY)).teams, 'teams').map((t) => Q.str(t.key, 'team.key'));
-      throw configError(`tracker.team "${teamKey}" is not a Linear team this API key can see (have: ${keys.join(', ') || 'none'})`);
-    }
-    const stateList = Q.nodes(team.states, 'team.states')
-      .sort((a, b) => Number(a.position ?? 0) - Number(b.position ?? 0))
-      .map((s) => [Q.str(s.name, 'state.name'), Q.str(s.id, 'state.id')] as const);
-    const states = new Map(stateList);
-    const have = stateList.map(([n]) => n).join(', ');
-    const wanted: [string, string | null][] = [
-      ...cfg.states.map((s): [string, string] => ['tracker.states', s]),
-      ['tracker.running_state', cfg.running_state], ['tracker.review_state', cfg.review_state], ['tracker.failed_state', cfg.failed_state],
-      ['verify.reopen_state', verifyConfig(opts.config).reopen_state],
-    ];
-    if (cfg.states.length === 0) throw configError('tracker.states must name at least one workflow state to pick tickets up from (e.g. [Todo])');
-    for (const [key, name] of wanted)
-      if (name !== null && !states.has(name)) throw configError(`${key} "${name}" is not a workflow state of team ${teamKey} (have: ${have})`);
-
-    const labels = new Map<string, string>();
-    let after: string | null = null;
-    for (let i = 0; i < Q.MAX_PAGES; i++) {
-      const conn: unknown = (await api.request(Q.LABELS_QUERY, { team: teamKey, after } satisfies Q.Vars['labels'])).issueLabels;
-      for (const l of Q.nodes(conn, 'issueLabels')) labels.set(Q.str(l.name, 'label.name'), Q.str(l.id, 'label.id'));
-      const p = Q.pageInfo(conn, 'issueLabels');
-      if (!p.hasNextPage || !p.endCursor) break;
-      after = p.endCursor;
-    }
-    const haveLabels = [...labels.keys()].join(', ') || 'none';
-    for (const l of cfg.labels)
-      if (!labels.has(l)) throw configError(`tracker.labels "${l}" is not a label of team ${teamKey} or the workspace (have: ${haveLabels})`);
-    if (cfg.failed_state === null && !labels.has(cfg.failed_label))
-      throw configError(`tracker.failed_label "${cfg.failed_label}" is not a label of team ${teamKey} or the workspace, and tracker.failed_state is null so failures are marked with it (have: ${haveLabels})`);
-
-    let projectId: string | null = null;
-    if (cfg.project) {
-      const found = Q.nodes((await api.request(Q.PROJECTS_QUERY, { project: cfg.project } satisfies Q.Vars['project'])).projects, 'projects');
-      if (found.length === 0) throw configError(`tracker.project "${cfg.project}" is not a Linear project name or slugId`);
-      projectId = Q.str(found[0]!.id, 'project.id');
-    }
-    return { teamKey, viewerId: Q.str(viewer.id, 'viewer.id'), states, labels, projectId };
-  }
+  const doResolve = () => resolveTeam(api, opts.config, cfg);
 
   const ensure = (): Promise<Resolved> => {
     resolving ??= doResolve().catch((err) => { resolving = null; throw err; });
@@ -146,7 +94,7 @@ export function createLinearTracker(opts: LinearTrackerOptions): LinearTracker {
     const at = `issue ${ticket.identifier}`;
     if (more.labels) ticket.labels.push(...(await rest(Q.ISSUE_LABELS_QUERY, ticket.id, 'labels', more.labels, (c) => Q.labelNames(c, at))));
     if (more.relations) ticket.blockers.push(...(await rest(Q.ISSUE_RELATIONS_QUERY, ticket.id, 'inverseRelations', more.relations, (c) => Q.openBlockers(c, at))));
-    return ticket;
+    return { ...ticket, phase: statePhase(ticket, cfg) };
   };
 
   const pageSize = () => cfg.page_size ?? LINEAR_DEFAULT_PAGE_SIZE;

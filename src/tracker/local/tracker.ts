@@ -9,6 +9,7 @@ import matter from 'gray-matter';
 import type { Config } from '../../config/types.js';
 import type { Appearance, CandidateList, CodeHost, Mark, PullRequest, Ticket, TicketComment, Tracker, TrustVerdict } from '../types.js';
 import { TrackerError } from '../../errors.js';
+import { labelPhase } from '../phase.js';
 
 const refuse = () => {
   throw new Error('only YAML front matter is accepted in ticket files');
@@ -109,6 +110,7 @@ export class LocalTracker implements Tracker {
       priority: priorityOf(d.priority),
       state,
       open: state === 'open',
+      phase: labelPhase({ open: state === 'open', labels }, this.config.tracker),
       created_at: created,
       updated_at: new Date(p.mtime).toISOString(),
       blockers: blockedBy,
