@@ -3,7 +3,7 @@
 // running out, or a wake-up — a ring (poll now) or a nudge (webhook deliveries: a targeted round).
 import type { Config } from '../config/types.js';
 import type { DiskFull, SwarmState } from '../core/types.js';
-import { nextWakeMs } from '../core/policy.js';
+import { nextWakeMs } from '../core/idle.js';
 import { accountWakeTimes } from '../core/account-policy.js';
 import { laneWakeTimes } from '../core/lanes.js';
 import type { Alarm } from './alarm.js';

@@ -13,7 +13,8 @@ import { emptyState } from '../../src/state/empty-state.js';
 import { Ledger } from '../../src/state/ledger.js';
 import { Logger, type Unwritten } from '../../src/log/logger.js';
 import * as L from '../../src/core/lifecycle.js';
-import { eligibility, idleVerdict, nextWakeMs, spawnGate } from '../../src/core/policy.js';
+import { eligibility, spawnGate } from '../../src/core/policy.js';
+import { idleVerdict, nextWakeMs } from '../../src/core/idle.js';
 import { buildSnapshot, renderStatus } from '../../src/report/status.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
