@@ -115,18 +115,21 @@ export function readReport(file: string): DaemonReport | null {
 /**
  * The records with the view the report of their daemon gives (pure): its configuration in force, errors,
  * notes and views. No report (no live daemon, or not yet written): the records alone, with no view — and,
- * from `last` (the report a stopped daemon left), the configuration it ran with and the account it ran on.
+ * from `last` (the report a stopped daemon left), the configuration it ran with, its account and its fleet view.
  */
 export function withReport(state: SwarmState, report: DaemonReport | null, last: DaemonReport | null = null): ViewedState {
   if (!report) {
     const c = last?.config;
-    // The shared account outlives its daemons: which one this clone runs on (its file is read again, so the
-    // figures are fresh, seenAccount()). Errors, notes, the fleet and the queue were the dead daemon's: not shown.
+    // What outlives the daemon, as state.json showed it before the report existed: the shared account this
+    // clone runs on (its file is read again, so the figures are fresh: seenAccount()) and the fleet as last
+    // seen (its refreshed_at and heartbeat ages say how old; a daemon in another PID namespace — a container
+    // — is not a live holder from here). Errors, notes, draining and the queue were the daemon's: not shown.
     return {
       ...state,
       daemon: null,
       configured: c ? { max_attempts: c.max_attempts, max_concurrent: c.max_concurrent, models: c.models, max_followups: c.max_followups } : null,
       account: last?.account ?? null,
+      fleet: last?.fleet ?? null,
     };
   }
   const c = report.config;
