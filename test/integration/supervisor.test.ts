@@ -26,16 +26,20 @@ function base(lifeline: Lifeline, command: string, args: string[], extra: Record
 }
 
 
-/** A stand-in daemon: a node process that runs a long agent (sleep + a tool grandchild) under the supervisor. */
+/**
+ * A stand-in daemon: a node process that runs a long agent (sleep + a tool grandchild) under the supervisor.
+ * It writes the agent's pid whole (temp + rename): a fresh-clone run read the file between its creation and
+ * its write once (empty JSON).
+ */
 async function daemonWithAgent(LIFELINE: Lifeline): Promise<{ daemon: number; group: number; tool: number }> {
   const info = path.join(tmp, `daemon-${Math.random()}.json`);
   const script = path.join(tmp, 'daemon.mjs');
   fs.writeFileSync(script, [
-    "import { writeFileSync } from 'node:fs';",
+    "import { renameSync, writeFileSync } from 'node:fs';",
     `import { runAgent } from ${JSON.stringify(RUNNER)};`,
     'const [info, lifeline] = [process.argv[2], JSON.parse(process.argv[3])];',
     "await runAgent({ command: 'sh', args: ['-c', 'sleep 600 & echo $! > \"$1.tool\"; wait', 'sh', info], cwd: process.cwd(), env: { PATH: process.env.PATH },",
-    "  prompt: '', runFile: info + '.run', timeoutMs: 600000, stallTimeoutMs: 600000, lifeline, onSpawn: (pid) => writeFileSync(info, JSON.stringify({ group: pid })) });",
+    "  prompt: '', runFile: info + '.run', timeoutMs: 600000, stallTimeoutMs: 600000, lifeline, onSpawn: (pid) => { writeFileSync(info + '.tmp', JSON.stringify({ group: pid })); renameSync(info + '.tmp', info); } });",
   ].join('\n'));
   const child = spawn(process.execPath, [script, info, JSON.stringify(LIFELINE)], { cwd: tmp, stdio: 'ignore', detached: true });
   const group = await waitFor(() => (fs.existsSync(info) ? (JSON.parse(fs.readFileSync(info, 'utf8')) as { group: number }).group : null), { what: 'the agent started' });
