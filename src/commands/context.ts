@@ -5,7 +5,6 @@
 // daemon's report (daemon.json: its configuration in force and its views; a dead daemon's is ignored).
 import { join, resolve } from 'node:path';
 import type { Workflow } from '../config/types.js';
-import { loadWorkflowOrLastGood } from '../config/last-good.js';
 import type { SwarmState, ViewedState } from '../core/types.js';
 import type { Services } from '../orchestrator/runtime.js';
 import { liveReport, readReport, withReport, type DaemonReport } from '../report/daemon-report.js';
@@ -26,7 +25,7 @@ export interface CommandContext {
   /** The daemon running in this clone now (the lock's live holder), or null: read again on each call. */
   holder(): LockInfo | null;
   /** WORKFLOW.md, or the last good copy while it is broken (the problem is said on stderr, once). */
-  workflow(): Workflow;
+  workflow(): Promise<Workflow>;
   /** The tracker and worktree services for workflow(), made once. */
   services(): Promise<Services>;
   /** state.json as it is now, read-only (null: absent or unreadable). */
@@ -48,7 +47,7 @@ export function commandContext(io: IO, opts: ContextOptions = {}): CommandContex
   const paths = swarmPaths(repoDir);
   const workflowPath = resolve(io.cwd, opts.workflow ?? join(repoDir, 'WORKFLOW.md'));
   const store = new FileStateStore(paths.state);
-  let wf: Workflow | null = null;
+  let wf: Promise<Workflow> | null = null;
   let svc: Promise<Services> | null = null;
   const ctx: CommandContext = {
     io,
@@ -61,13 +60,16 @@ export function commandContext(io: IO, opts: ContextOptions = {}): CommandContex
       return info && lockAlive(info) ? info : null;
     },
     workflow() {
-      if (wf) return wf;
-      const loaded = loadWorkflowOrLastGood(workflowPath, io.env, paths);
-      if (loaded.broken) io.stderr.write(`swarm: ${loaded.broken}\nswarm: ${opts.usingLastGood ?? 'using'} the last good configuration (saved ${loaded.savedAt})\n`);
-      return (wf = loaded.workflow);
+      // Loaded when asked (the parser and the prompt's template engine are heavy): `status` never is.
+      wf ??= import('../config/last-good.js').then(({ loadWorkflowOrLastGood }) => {
+        const loaded = loadWorkflowOrLastGood(workflowPath, io.env, paths);
+        if (loaded.broken) io.stderr.write(`swarm: ${loaded.broken}\nswarm: ${opts.usingLastGood ?? 'using'} the last good configuration (saved ${loaded.savedAt})\n`);
+        return loaded.workflow;
+      });
+      return wf;
     },
     services() {
-      svc ??= import('../services.js').then(({ makeServices }) => makeServices(ctx.workflow(), { repoDir, env: io.env, log: () => {} }));
+      svc ??= Promise.all([ctx.workflow(), import('../services.js')]).then(([w, { makeServices }]) => makeServices(w, { repoDir, env: io.env, log: () => {} }));
       return svc;
     },
     records: () => store.peek(),

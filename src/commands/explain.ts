@@ -29,7 +29,7 @@ async function viaDaemon(ctx: CommandContext, ticketInput: string): Promise<Expl
 }
 
 async function locally(ctx: CommandContext, ticketInput: string, now: () => number): Promise<ExplainReport> {
-  const wf = ctx.workflow();
+  const wf = await ctx.workflow();
   const svc = await ctx.services();
   const info = ctx.holder();
   const alive = info !== null;

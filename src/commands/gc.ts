@@ -29,7 +29,7 @@ export async function gcCommand(opts: GcOptions, io: IO): Promise<number> {
       return typeof b.code === 'number' ? b.code : 1;
     }
   }
-  const wf = ctx.workflow();
+  const wf = await ctx.workflow();
   const svc = await ctx.services();
   // Read again before every removal: a daemon that starts while gc runs is respected from then on.
   const liveDaemon = () => {
