@@ -46,7 +46,7 @@ export async function startSurfaces(opts: { orch: Orchestrator; repoDir: string;
   const unsubscribe = [log.onEvent(notifier.listener)];
   // The live feed (every transition and every agent line, redacted once) and the history, for the console.
   const bus = new EventBus((t) => log.redact(t));
-  const feed = new ConsoleFeed(bus, log, (key) => orch.state.tickets[key], now);
+  const feed = new ConsoleFeed(bus, log, (key) => orch.state.tickets[key], now, orch.workflow.config.server.port !== null);
   unsubscribe.push(log.onEvent(feed.listener));
   orch.rt.watch = feed;
   const history = new History(paths.events, now);

@@ -170,6 +170,24 @@ describe('ConsoleFeed', () => {
     expect(lines[1]).toMatchObject({ kind: 'tool_result', tool: null });
     expect(feed.currentTool('7')).toBe('Bash: echo ***');
   });
+
+  it('without a served console keeps no agent lines (nobody could read them) but still knows the current tool call and samples the account window', () => {
+    const log = new Logger({ eventsFile: null, out: null });
+    log.setSecrets(['sk-live-feed-secret-1234567890']);
+    const logged: string[] = [];
+    log.onEvent((le) => logged.push(le.event.type));
+    const bus = new EventBus((t) => log.redact(t));
+    const feed = new ConsoleFeed(bus, log, () => undefined, Date.now, false);
+    const t = { key: '7', identifier: '#7' };
+    feed.line(t, 1, ev({ type: 'assistant', message: { id: 'm', model: 'sonnet', content: [{ type: 'text', text: 'x'.repeat(6000) }] } }));
+    feed.line(t, 1, ev({ type: 'assistant', message: { id: 'm', model: 'sonnet', content: [{ type: 'tool_use', name: 'Bash', input: { command: 'echo sk-live-feed-secret-1234567890' } }] } }));
+    feed.line(t, 1, ev({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', content: 'y'.repeat(6000), is_error: false }] } }));
+    feed.line(t, 1, ev({ type: 'rate_limit_event', rate_limit_info: { status: 'allowed_warning', resetsAt: 1795272379, rateLimitType: 'five_hour', utilization: 0.8 } }));
+    expect(bus.lastId).toBe(0);
+    expect(bus.since(0)).toEqual([]);
+    expect(feed.currentTool('7')).toBe('Bash: echo ***');
+    expect(logged).toEqual(['account_window']);
+  });
 });
 
 describe('ticket page', () => {

@@ -35,6 +35,13 @@ export class ConsoleFeed implements AgentWatch {
     private readonly log: Logger,
     private readonly ticketOf: (key: string) => TicketState | undefined,
     private readonly now: () => number = Date.now,
+    /**
+     * Whether the console's live stream is served (server.port set). Without it nobody can read a line from
+     * the bus (the control socket carries no stream), so a line only feeds what other surfaces read: the
+     * current tool call and the account window's sample. Making and keeping every line anyway cost a daemon
+     * with 20 streaming agents ~100 MB of RSS: ~100 MB of lines promoted through the old space by the ring.
+     */
+    private readonly served = true,
   ) {}
 
   /** Pass to Logger.onEvent. */
@@ -64,14 +71,16 @@ export class ConsoleFeed implements AgentWatch {
 
   /** A parsed line of a running agent (the dispatcher calls this for every line, as parsed: not yet redacted). */
   line(ticket: { key: string; identifier: string }, attempt: number, parsed: StreamEvent): void {
+    if (!this.served && parsed.type !== 'rate_limit' && !isToolCall(parsed)) return;
     // The agent's words are masked before anything is made of them, exactly as the run file's line is.
     const ev = toEvent(JSON.parse(this.log.redact(JSON.stringify(parsed.raw))) as Record<string, unknown>);
     const id = `${ticket.key}\n${attempt}`;
     const seq = (this.seq.get(id) ?? 0) + 1;
     this.seq.set(id, seq);
     if (ev.type === 'rate_limit') this.sampleWindow(ev);
-    const tool = ev.type === 'assistant' && !ev.synthetic && ev.toolUses.length > 0 ? describeEvent(ev) : null;
+    const tool = isToolCall(ev) ? describeEvent(ev) : null;
     if (tool) this.tools.set(ticket.key, tool);
+    if (!this.served) return;
     this.bus.publish('line', { ticket: ticket.identifier, key: ticket.key, attempt, seq, kind: lineKind(ev), activity: describeEvent(ev), tool, html: eventHtml(ev) });
   }
 
@@ -88,6 +97,10 @@ export class ConsoleFeed implements AgentWatch {
     this.window = { at: now, status: ev.status, utilization: ev.utilization };
     this.log.event({ type: 'account_window', status: ev.status, utilization: ev.utilization, limit_type: ev.rateLimitType, resets_at: ev.resetsAt ? new Date(ev.resetsAt * 1000).toISOString() : null });
   }
+}
+
+function isToolCall(ev: StreamEvent): boolean {
+  return ev.type === 'assistant' && !ev.synthetic && ev.toolUses.length > 0;
 }
 
 const ATTEMPT = new Set(['started', 'finished']);
