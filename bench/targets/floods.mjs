@@ -53,7 +53,11 @@ export async function benchFloods(log) {
     await sleep(500); // the attempt's comment reads done
     // A poll is its listing request and whatever arrived until the daemon says the poll ended (its own
     // duration); what arrives later belongs to the attempt the poll dispatched (the prompt's comments).
-    const all = gh.requests.slice(from).filter((r) => r.path !== '/user' && !/^\/repos\/[^/]+\/[^/]+$/.test(r.path.split('?')[0]));
+    // Not the ticket's: the repository itself, and the base branch's watch (#26: the branch, its rulesets,
+    // the checks and statuses of its head — no pull request exists before the attempt, so every commit read
+    // in a poll is the base head's). Both are per repository, like the listing: counted in `polling`.
+    const perRepository = (path) => /^\/repos\/[^/]+\/[^/]+$/.test(path) || /\/(rules\/)?branches\/[^/]+(\/protection.*)?$/.test(path) || /\/commits\/[^/]+\/(check-runs|status)$/.test(path);
+    const all = gh.requests.slice(from).filter((r) => r.path !== '/user' && !perRepository(r.path.split('?')[0]));
     const starts = all.map((r, i) => (isListing(gh, r) ? i : -1)).filter((i) => i >= 0);
     const polls = starts.slice(0, POLLS).map((s, k) => {
       const end = all[s].at + durations[k] * 1000 + 5;
@@ -72,7 +76,7 @@ export async function benchFloods(log) {
       return Object.entries(out).map(([k, n]) => `${n}× ${k}`).join(', ');
     };
     const slowest = Math.max(...durations.filter((d) => d !== null));
-    log(`requests per poll for the ticket (the shared listing not counted): ${perPoll.join(', ')}`);
+    log(`requests per poll for the ticket (the shared listing and the base branch's watch not counted): ${perPoll.join(', ')}`);
     log(`claim poll: ${kinds(polls[claimedIn])}`);
     log(`then the attempt it dispatched: ${attempt.length} request(s): ${kinds(attempt) || 'none'}`);
     log(`poll durations: ${durations.map((d) => `${fmt(d * 1000)} ms`).join(', ')}`);

@@ -1,5 +1,6 @@
 // The base branch as swarm sees it: red or green, since when, and who (if anyone of swarm's) is charged.
-// Every pr.watch_interval its head is read (a conditional request: an unchanged base costs a 304) and, when
+// Every pr.watch_interval (relaxed while webhooks are healthy and the base is green: a check finishing on a
+// commit no watched PR has as its head calls due()) its head is read (a conditional request: an unchanged base costs a 304) and, when
 // the head is new, its checks. A red head is traced back along first parents to the commit that turned it
 // red: a swarm merge is its own verification's to charge; anything else (a human's commit) charges nothing
 // of swarm's. A verification that went red marks the base red too; the base is green again once a newer
@@ -20,6 +21,11 @@ export interface BaseWatchDeps {
   rt: Runtime;
   ledger: Ledger;
   settings: Settings;
+  /**
+   * The PR watch interval in force: relaxed while GitHub's webhooks are healthy (a check or status finishing
+   * on the base head then arrives as a delivery and calls due()). Default pr.watch_interval.
+   */
+  watchInterval?: () => number;
 }
 
 const FAILING = new Set(['failure', 'timed_out', 'startup_failure', 'error']);
@@ -61,11 +67,21 @@ export class BaseWatch {
     this.set({ ...this.blank(), ...was, red: false, since: null, red_sha: null, red_by: null, reason: `green at ${short(sha)} (a verified merge)`, charged: null, green_sha: sha });
   }
 
-  /** One watch round when pr.watch_interval is due. */
+  /** A delivery named a commit that is no watched PR's head (perhaps the base's): look at the base next round. */
+  due(): void {
+    this.lastRound = Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * One watch round when the watch interval is due: pr.watch_interval, relaxed while webhooks are healthy
+   * and the base is green (a red base is watched at pr.watch_interval: its way back to green may come with
+   * no check at all, so no delivery would say so).
+   */
   async poll(merges: MergeHost, isSwarmMerge: (sha: string) => string | null): Promise<void> {
     const now = this.d.rt.now();
     const cfg = this.d.settings.wf.config;
-    if (now - this.lastRound < cfg.pr.watch_interval) return;
+    const every = this.view?.red ? cfg.pr.watch_interval : (this.d.watchInterval?.() ?? cfg.pr.watch_interval);
+    if (now - this.lastRound < every) return;
     this.lastRound = now;
     const branch = this.d.settings.svc.baseBranch;
     const head = (await merges.branch(branch)).sha;

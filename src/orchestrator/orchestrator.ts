@@ -77,7 +77,7 @@ export class Orchestrator {
     });
     this.sync = new TrackerSync(this.ledger, this.settings, rt.log, rt.leases);
     this.account = rt.account ? new AccountLink({ ...rt.account, ledger: this.ledger, view: this.view, log: rt.log, now: rt.now }) : null;
-    this.verifier = new Verifier({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings });
+    this.verifier = new Verifier({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, watchInterval: () => this.webhooks.watchInterval() });
     this.work = new Dispatcher({ rt, ledger: this.ledger, sync: this.sync, settings: this.settings, alarm: this.alarm, account: this.account, waitsFor: (k) => this.verifier.revertWait(k) });
     this.webhooks = new WebhookLink({
       settings: this.settings, log: rt.log, now: rt.now, random: rt.random, daemon: this.view.daemon,
@@ -180,6 +180,7 @@ export class Orchestrator {
         context: () => this.context(),
         canStart: () => capacity(this.workflow.config, this.state, this.running.size, canaryTurn(this.account?.view(), this.rt.now())) > 0 && this.rt.leases.canClaim(),
         draining: () => this.draining || this.stopped, stats: this.webhooks.stats, served: (keys) => this.webhooks.served(keys),
+        baseNamed: () => this.verifier.baseNamed(),
       }, batch);
       if (res.pollWanted) this.refresh();
       await this.ledger.save();

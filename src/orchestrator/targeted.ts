@@ -32,6 +32,8 @@ export interface TargetedDeps {
   stats: WebhookStats;
   /** Objects re-read here (fleet: the others drop them). */
   served: (keys: DirtyKey[]) => void;
+  /** Commits were named that no watched PR has as its head: the base branch's watch looks now. */
+  baseNamed?: () => Promise<void>;
 }
 
 export interface TargetedResult {
@@ -131,7 +133,14 @@ async function pulls(d: TargetedDeps, batch: DirtyBatch, leases: Set<string>): P
     named.set(dirty, [...(named.get(dirty) ?? []), key]);
   };
   for (const [n, at] of batch.prs) for (const ts of watched) if (ts.pr?.number === n) note(`p:${n}`, ts.key, at);
-  for (const [sha, at] of batch.commits) for (const key of d.follower.keysForHead(sha)) note(`c:${sha}`, key, at);
+  let unmatched = false;
+  for (const [sha, at] of batch.commits) {
+    const heads = d.follower.keysForHead(sha);
+    if (heads.length === 0) unmatched = true;
+    for (const key of heads) note(`c:${sha}`, key, at);
+  }
+  // A check or status that finished on no watched PR's head may be the base's (a red base holds dispatch).
+  if (unmatched) await d.baseNamed?.();
   const mine = new Set<string>();
   for (const key of keys.keys()) if (await take(d, key, leases)) mine.add(key);
   if (mine.size === 0) return;

@@ -30,6 +30,8 @@ export interface VerifierDeps {
   ledger: Ledger;
   sync: TrackerSync;
   settings: Settings;
+  /** The PR watch interval in force (relaxed while webhooks are healthy); the base watch follows it. */
+  watchInterval?: () => number;
 }
 
 const UNDER_WAY = new Set<TicketState['status']>(['verifying', 'red']);
@@ -93,6 +95,18 @@ export class Verifier {
     for (const t of awaited) {
       const cur = t.verify!.current!;
       if (await revertOnBase(rt.repoDir, cur.merge_sha, cur.base)) this.landed.add(`${t.key}:${cur.merge_sha}`);
+    }
+  }
+
+  /** A delivery named commits no watched PR has as its head: one of them may be the base's — look now. */
+  async baseNamed(): Promise<void> {
+    const merges = this.d.settings.svc.codeHost.merges;
+    if (!merges) return;
+    this.base.due();
+    try {
+      await this.base.poll(merges, (sha) => this.swarmMerge(sha));
+    } catch (err) {
+      this.d.rt.log.debug(`base branch watch: ${(err as Error).message} (will try again)`);
     }
   }
 
