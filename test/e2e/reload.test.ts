@@ -18,7 +18,7 @@ afterEach(async () => {
   await teardown(daemon, gh, project);
 });
 
-const prompts = () => fs.readdirSync(project.promptDir).map((f) => fs.readFileSync(path.join(project.promptDir, f), 'utf8'));
+const prompts = () => fs.readdirSync(project.promptDir).filter((f) => !f.startsWith('.')).map((f) => fs.readFileSync(path.join(project.promptDir, f), 'utf8'));
 const prFor = (n: number) => gh.pulls.find((p) => p.body.includes(`#${n}`));
 
 it('applies valid edits at the next poll and survives invalid ones', async () => {

@@ -39,6 +39,7 @@ const callsFor = (n: number) => project.claudeCalls().filter((c) => c.env.SWARM_
 const eventsOf = (n: number, type: string) => project.events().filter((e) => e.type === type && (e.key === String(n) || e.ticket === `#${n}`));
 const ticket = (n: number) => project.state().tickets[String(n)];
 const prompt = (n: number, attempt: number) => fs.readFileSync(path.join(project.promptDir, `${n}-${attempt}.txt`), 'utf8');
+const hasPrompt = (n: number, attempt: number) => fs.existsSync(path.join(project.promptDir, `${n}-${attempt}.txt`));
 const listings = () => gh.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/repos/acme/widgets/issues?')).length;
 async function polls(k: number): Promise<void> {
   const at = listings();
@@ -89,7 +90,8 @@ describe('acceptance 1: an edit after a trusted label holds the ticket until a w
       gh.setLabels(n, [], 'octocat');
       gh.setLabels(n, ['agent'], 'octocat');
     }
-    await waitFor(() => callsFor(body).length === 1 && callsFor(title).length === 1, { timeoutMs: 60_000, what: 'both run after re-labelling' });
+    // The fake records its call before it reads the prompt from stdin: wait for both prompts written too.
+    await waitFor(() => callsFor(body).length === 1 && callsFor(title).length === 1 && hasPrompt(body, 1) && hasPrompt(title, 1), { timeoutMs: 60_000, what: 'both run after re-labelling' });
     expect(prompt(body, 1)).toContain('BODY-EDIT-MARKER');
     expect(prompt(title, 1)).toContain('TITLE-EDIT-MARKER');
   }, 90_000);

@@ -140,7 +140,9 @@ if (streamInput) {
 if (env.FAKE_CLAUDE_PROMPT_DIR) {
   const name = `${env.SWARM_TICKET_ID || ctx.key}-${ctx.attempt}`.replace(/[^A-Za-z0-9._-]/g, '_');
   mkdirSync(env.FAKE_CLAUDE_PROMPT_DIR, { recursive: true });
-  writeFileSync(join(env.FAKE_CLAUDE_PROMPT_DIR, `${name}.txt`), prompt);
+  // Whole or not at all (temp + rename): a test may read it the moment it appears.
+  writeFileSync(join(env.FAKE_CLAUDE_PROMPT_DIR, `.${name}.txt.tmp`), prompt);
+  renameSync(join(env.FAKE_CLAUDE_PROMPT_DIR, `.${name}.txt.tmp`), join(env.FAKE_CLAUDE_PROMPT_DIR, `${name}.txt`));
 }
 
 /** Read stdin lines in the background; resolve with the first user message's text (the prompt). */
