@@ -30,12 +30,11 @@ export class DaemonView implements LiveView {
 
   constructor(private readonly d: DaemonViewDeps) {
     const now = new Date(d.now()).toISOString();
-    const c = d.wf().config;
     this.daemon = {
       pid: d.pid, started_at: now, heartbeat_at: now, draining: false, config_error: null, workflow: d.workflowPath,
-      max_attempts: c.agent.max_attempts, max_concurrent: c.agent.max_concurrent, models: c.agent.models, max_followups: c.pr.max_followups,
-      sandbox: c.agent.sandbox.enabled ? 'on' : 'unconfined', tracker_error: null, notes: [], webhooks: null,
+      max_attempts: 0, max_concurrent: 0, tracker_error: null, notes: [], webhooks: null,
     };
+    this.refresh(); // the configuration in force, copied in one place
   }
 
   /** The records with this view: what the daemon's own status, explain and dashboard show. */

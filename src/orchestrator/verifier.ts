@@ -103,6 +103,11 @@ export class Verifier {
     const merges = this.d.settings.svc.codeHost.merges;
     if (!merges) return;
     this.base.due();
+    await this.watchBase(merges);
+  }
+
+  /** A base watch round when one is due; a failure is tried again at the next. */
+  private async watchBase(merges: MergeHost): Promise<void> {
     try {
       await this.base.poll(merges, (sha) => this.swarmMerge(sha));
     } catch (err) {
@@ -115,11 +120,7 @@ export class Verifier {
     const { rt, ledger, settings } = this.d;
     const merges = settings.svc.codeHost.merges;
     if (!merges) return;
-    try {
-      await this.base.poll(merges, (sha) => this.swarmMerge(sha));
-    } catch (err) {
-      rt.log.debug(`base branch watch: ${(err as Error).message} (will try again)`);
-    }
+    await this.watchBase(merges);
     await this.checkLanded().catch((err: Error) => rt.log.debug(`checking for merged reverts: ${err.message}`));
     const now = rt.now();
     for (const ts of Object.values(ledger.state.tickets)) {
