@@ -5,17 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { killLeftovers, makeProject, runCli, type Project } from '../helpers/daemon.js';
+import { expect, it } from 'vitest';
+import { runCli, useProject, type Project } from '../helpers/daemon.js';
 
 let project: Project;
-beforeAll(async () => {
-  project = await makeProject();
-});
-afterAll(() => {
-  killLeftovers(project.base);
-  project.cleanup();
-});
+useProject((p) => (project = p));
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: project.env }).trim();
 

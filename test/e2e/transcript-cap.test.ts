@@ -4,17 +4,11 @@
 // marker and its tail, and no tail segment is left on disk.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { killLeftovers, makeProject, runCli, type Project } from '../helpers/daemon.js';
+import { expect, it } from 'vitest';
+import { runCli, useProject, type Project } from '../helpers/daemon.js';
 
 let project: Project;
-beforeAll(async () => {
-  project = await makeProject();
-});
-afterAll(() => {
-  killLeftovers(project.base);
-  project.cleanup();
-});
+useProject((p) => (project = p));
 
 it('a runaway agent printing 1 GB: transcript under the cap, killed as infrastructure, the disk not filled', async () => {
   const cap = 64 * 1024;

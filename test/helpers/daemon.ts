@@ -5,6 +5,7 @@ import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_pro
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { makeRepo, git, type TestRepo } from './git-repo.js';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from './fake-github.js';
 
@@ -267,6 +268,20 @@ export function killLeftovers(base: string): void {
       /* gone */
     }
   }
+}
+
+/**
+ * One project for a whole test file: made before its tests (handed to `set`), and after them whatever it left
+ * running is killed and its folders removed.
+ */
+export function useProject(set: (p: Project) => void): void {
+  let project: Project | undefined;
+  beforeAll(async () => set((project = await makeProject())));
+  afterAll(() => {
+    if (!project) return;
+    killLeftovers(project.base);
+    project.cleanup();
+  });
 }
 
 /** A project wired to a fresh fake GitHub (its bare origin backs the PR checks); the token is in env. */
