@@ -9,8 +9,8 @@
 // Also here: appendLine(), the matching rule for append-only logs (events.jsonl): a line goes in whole or
 // not at all — a short write is cut back off, so a later line never lands glued to half of this one.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { SwarmError } from '../errors.js';
 
 /** errno codes that mean "no room to write": a full disk, the file-size limit, a quota. */
@@ -168,4 +168,37 @@ export function unlinkQuiet(path: string): void {
 
 export function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
+}
+
+const TEMP = /\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Temp files writeFileAtomic() left in `dir` when its writer was killed between creating and renaming one
+ * (`<file>.<pid>.<hex>.tmp` whose pid no longer runs): removed; returns their names. A live writer's are
+ * left alone (another daemon may be mid-write; this process's own writes are synchronous).
+ */
+export function removeOrphanTemps(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (!m || pidRuns(Number(m[1]))) continue;
+    unlinkQuiet(join(dir, name));
+    removed.push(name);
+  }
+  return removed;
+}
+
+function pidRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

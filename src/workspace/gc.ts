@@ -186,6 +186,7 @@ async function collect(input: SweepInput, report: SweepReport): Promise<{ c: GcC
   // Marked folders git does not know: a crash between the mark and `worktree add`, or one whose
   // registration was lost. Marks whose folder is gone and that git does not know are simply dropped.
   if (home) {
+    if (!input.dryRun) wt.ownership.sweepTemps(); // a marker write cut short by a kill -9
     for (const name of wt.ownership.markedNames()) {
       const p = path.join(home, name);
       if (known.has(realOrSelf(p)) || seen.has(path.resolve(p))) continue;

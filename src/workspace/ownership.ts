@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WorkspaceError } from '../errors.js';
-import { unlinkQuiet, writeFileAtomic } from '../util/atomic-file.js';
+import { removeOrphanTemps, unlinkQuiet, writeFileAtomic } from '../util/atomic-file.js';
 
 export const NAMESPACE_MARKER = '.swarm-namespace.json';
 export const OWNED_DIR = '.swarm-owned';
@@ -81,6 +81,11 @@ export class Ownership {
 
   unmark(dir: string): void {
     unlinkQuiet(this.markerFile(dir));
+  }
+
+  /** Marker temp files a writer killed mid-write left behind (its pid gone): removed. */
+  sweepTemps(): void {
+    removeOrphanTemps(path.join(this.home, OWNED_DIR));
   }
 
   /** Directory names that carry a marker (whether or not the directory exists). */
